@@ -1,0 +1,35 @@
+/* ashiato: growable byte buffer with a maximum size fixed at creation
+ * (after curl's dynbuf). Appending past the cap fails with ASH_ELIMIT and
+ * leaves the buffer unchanged. */
+#ifndef ASHIATO_BUF_H
+#define ASHIATO_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ash_buf {
+  char *p;    /* contents; always NUL-terminated after a successful append */
+  size_t n;   /* bytes used, not counting the terminating NUL */
+  size_t cap; /* bytes allocated */
+  size_t max; /* hard maximum of n */
+} ash_buf;
+
+/* Initialise an empty buffer that will never hold more than max bytes. */
+void ash_buf_init(ash_buf *b, size_t max);
+/* Free the storage; the buffer may be reused after ash_buf_init. */
+void ash_buf_free(ash_buf *b);
+/* Empty the buffer, keeping its storage. */
+static inline void ash_buf_reset(ash_buf *b) {
+  b->n = 0;
+  if (b->p) b->p[0] = 0;
+}
+int ash_buf_add(ash_buf *b, const void *p, size_t n);
+int ash_buf_addc(ash_buf *b, char c);
+int ash_buf_adds(ash_buf *b, const char *s);
+int ash_buf_printf(ash_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append s as the contents of a JSON string (without quotes), escaping
+ * control characters, quotes and backslashes; invalid UTF-8 bytes become
+ * U+FFFD so the output is always valid JSON. */
+int ash_buf_add_json_str(ash_buf *b, const char *s, size_t n);
+
+#endif

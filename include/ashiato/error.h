@@ -1,0 +1,25 @@
+/* ashiato: one error enum for the whole library.
+ *
+ * Every library function that can fail returns an ash_err (0 on success).
+ * The library never prints and never exits; the CLI turns codes into text
+ * with ash_strerror(). */
+#ifndef ASHIATO_ERROR_H
+#define ASHIATO_ERROR_H
+
+typedef enum ash_err {
+  ASH_OK = 0,
+  ASH_ENOMEM,    /* allocation failed */
+  ASH_EIO,       /* read/write/open failed (errno kept by the caller) */
+  ASH_EFORMAT,   /* input is not of the expected format */
+  ASH_ELIMIT,    /* a configured cap (limits.h) was reached */
+  ASH_EUSAGE,    /* bad argument from the caller */
+  ASH_ESTORE,    /* the case store (SQLite) failed */
+  ASH_ENOTFOUND, /* no such item */
+  ASH_EARCHIVE,  /* container (zip/gzip/zstd) could not be decoded */
+  ASH_ESTOP      /* a callback asked to stop early (not a failure) */
+} ash_err;
+
+/* Static English text for an error code; never NULL. */
+const char *ash_strerror(int err);
+
+#endif

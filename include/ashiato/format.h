@@ -1,0 +1,92 @@
+/* ashiato: the parser interface. One ash_format per input format.
+ *
+ * Accounting contract (data honesty): for each record of its input a
+ * format produces exactly one outcome, parsed or rejected, so that
+ * read == parsed + rejected holds for every source. Lines that are not
+ * records (blank lines, Zeek "#" headers) are skipped and not counted.
+ *
+ * Text formats implement parse_line: the driver splits the stream into
+ * lines (LF or CRLF, capped at ASH_MAX_LINE) and does the accounting from
+ * the return value. Binary formats (EVTX) implement parse_buffer over the
+ * whole member and account for each record themselves with
+ * ash_ctx_parsed / ash_ctx_reject. */
+#ifndef ASHIATO_FORMAT_H
+#define ASHIATO_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "time.h"
+
+/* Options every parser may consult. */
+typedef struct ash_parse_opts {
+  ash_tz *tz;            /* zone of timestamps that carry none; NULL = UTC */
+  int64_t clock_skew_us; /* added to every timestamp of the file */
+  int carve;             /* EVTX: also recover records from chunk slack */
+  int threads;           /* parallelism a binary parser may use (>= 1) */
+} ash_parse_opts;
+
+typedef struct ash_parse_ctx ash_parse_ctx;
+
+/* Return values of parse_line. */
+enum { ASH_REC_PARSED = 0, ASH_REC_REJECTED = 1, ASH_REC_SKIP = 2 };
+
+typedef struct ash_format {
+  const char *name;        /* "fortigate" (used by --format) */
+  const char *description; /* one line for --help */
+  int ref_is_record;       /* events' ref is a record number, not an offset */
+  /* Confidence 0..100 that head (the first bytes of the decompressed
+   * stream, up to ASH_SNIFF_BYTES, possibly cut mid-line) is this format. */
+  int (*sniff)(const uint8_t *head, size_t n);
+
+  /* Text formats. open/close/finish may be NULL. */
+  int (*open)(void **state, const ash_parse_opts *opts);
+  /* Parse one line (no line terminator). On ASH_REC_REJECTED set *reason to
+   * a static string. May emit zero or more events with ash_ctx_emit. */
+  int (*parse_line)(void *state, ash_parse_ctx *ctx, const char *line, size_t n, uint64_t offset,
+                    const char **reason);
+  /* End of stream: flush records held back (for example unpaired flows). */
+  int (*finish)(void *state, ash_parse_ctx *ctx);
+  void (*close)(void *state);
+
+  /* Binary formats: parse the whole member. */
+  int (*parse_buffer)(ash_parse_ctx *ctx, const uint8_t *buf, size_t n);
+} ash_format;
+
+/* Emit one normalised event. Strings in ev are copied before return.
+ * Returns ASH_OK, or an error that the parser must pass up (storage
+ * failure, ASH_ESTOP). */
+int ash_ctx_emit(ash_parse_ctx *ctx, const ash_event *ev);
+/* Binary formats only: count one record as parsed. */
+void ash_ctx_parsed(ash_parse_ctx *ctx);
+/* Binary formats only: count one record as rejected, keeping the reason
+ * and up to ASH_MAX_REJECT_RAW bytes of its raw content. */
+int ash_ctx_reject(ash_parse_ctx *ctx, uint64_t ref, const char *reason, const void *raw, size_t n);
+/* The options of this parse. */
+const ash_parse_opts *ash_ctx_opts(const ash_parse_ctx *ctx);
+/* Convert a timestamp read from the log without a zone to UTC using the
+ * parse options (zone, then clock skew). */
+int64_t ash_ctx_local_to_utc(const ash_parse_ctx *ctx, int64_t local_us);
+/* Apply only the clock skew to a timestamp that was already UTC. */
+int64_t ash_ctx_skew(const ash_parse_ctx *ctx, int64_t utc_us);
+
+/* The registry of built-in formats, NULL-terminated. */
+const ash_format *const *ash_formats(void);
+const ash_format *ash_format_find(const char *name);
+/* Best-scoring format for head, or NULL when none scores above 0. */
+const ash_format *ash_format_sniff(const uint8_t *head, size_t n);
+
+/* Parse a whole in-memory buffer with format f, without a store: used by
+ * tests, fuzz targets and `ashiato parse`. Calls on_event for each event
+ * (strings borrowed for the call) and on_reject for each rejection. */
+typedef struct ash_mem_result {
+  uint64_t read, parsed, rejected, events;
+} ash_mem_result;
+int ash_parse_memory(const ash_format *f, const uint8_t *buf, size_t n, const ash_parse_opts *opts,
+                     int (*on_event)(void *u, const ash_event *ev),
+                     int (*on_reject)(void *u, uint64_t ref, const char *reason, const void *raw,
+                                      size_t rn),
+                     void *u, ash_mem_result *res);
+
+#endif

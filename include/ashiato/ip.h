@@ -1,0 +1,48 @@
+/* ashiato: IPv4/IPv6 addresses and CIDR sets.
+ *
+ * An address is 16 bytes in IPv6 form; IPv4 is held IPv4-mapped
+ * (::ffff:a.b.c.d) with fam == 4, so one comparison works for both and
+ * "::ffff:10.1.2.3" from a Windows log equals "10.1.2.3" from a firewall. */
+#ifndef ASHIATO_IP_H
+#define ASHIATO_IP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bytes.h"
+
+typedef struct ash_ip {
+  uint8_t b[16];
+  uint8_t fam; /* 0 = not set, 4, 6 */
+} ash_ip;
+
+#define ASH_IP_STRLEN 48
+
+/* Parse an address. Accepts dotted IPv4, IPv6 text (with an optional
+ * "%zone" suffix, dropped), bracketed "[v6]", and IPv4-mapped IPv6, which
+ * is normalised to fam 4. Returns ASH_EFORMAT on anything else. */
+int ash_ip_parse(ash_str s, ash_ip *out);
+/* Text form (inet_ntop style) into out[ASH_IP_STRLEN]; "" when unset. */
+void ash_ip_format(const ash_ip *ip, char out[ASH_IP_STRLEN]);
+static inline int ash_ip_isset(const ash_ip *ip) { return ip->fam != 0; }
+int ash_ip_eq(const ash_ip *a, const ash_ip *b);
+/* True for 127.0.0.0/8 and ::1. */
+int ash_ip_is_loopback(const ash_ip *ip);
+/* True for RFC 1918, RFC 6598 (100.64/10), link-local, ULA fc00::/7. */
+int ash_ip_is_private(const ash_ip *ip);
+
+/* A set of CIDR prefixes, each carrying a caller value; lookups return the
+ * most specific prefix containing the address. Build with add, then
+ * ash_cidrset_build once, then look up (read-only, thread-safe). */
+typedef struct ash_cidrset ash_cidrset;
+int ash_cidrset_new(ash_cidrset **out);
+void ash_cidrset_free(ash_cidrset *s);
+/* Add "a.b.c.d/n" or "v6/n" (a bare address is a /32 or /128). */
+int ash_cidrset_add(ash_cidrset *s, ash_str cidr, uint32_t value);
+int ash_cidrset_add_ip(ash_cidrset *s, const ash_ip *net, unsigned prefix_len, uint32_t value);
+int ash_cidrset_build(ash_cidrset *s);
+/* 1 and *value set when found, 0 when no prefix contains ip. */
+int ash_cidrset_lookup(const ash_cidrset *s, const ash_ip *ip, uint32_t *value);
+size_t ash_cidrset_count(const ash_cidrset *s);
+
+#endif

@@ -1,0 +1,29 @@
+/* ashiato: every cap the library enforces, in one place.
+ *
+ * Log text is attacker-controlled: every growable buffer has a maximum
+ * chosen here, and exceeding it is a counted rejection, never a crash or
+ * an unbounded allocation. */
+#ifndef ASHIATO_LIMITS_H
+#define ASHIATO_LIMITS_H
+
+/* Longest text record (line) accepted; longer lines are rejected whole. */
+#define ASH_MAX_LINE (1u << 20)
+/* Raw text kept with a rejection. */
+#define ASH_MAX_REJECT_RAW 4096u
+/* key=value pairs / CSV columns parsed from one record. */
+#define ASH_MAX_FIELDS 512u
+/* Attributes kept beyond the normalised fields of one event. */
+#define ASH_MAX_ATTRS 256u
+/* Serialised attributes JSON of one event. */
+#define ASH_MAX_ATTRS_JSON (256u << 10)
+/* Bytes sniffed from the start of a stream to detect its format. */
+#define ASH_SNIFF_BYTES (64u << 10)
+/* A compressed or archived member that must be held whole in memory
+ * (binary formats such as EVTX). */
+#define ASH_MAX_MEMBER_BYTES (4ull << 30)
+/* Zip members opened from one archive. */
+#define ASH_MAX_ARCHIVE_MEMBERS 1000000u
+/* Directory recursion depth. */
+#define ASH_MAX_DIR_DEPTH 64u
+
+#endif

@@ -1,0 +1,53 @@
+/* ashiato: reading evidence. Files are opened read-only (O_NOATIME where
+ * allowed) and never written. A path is a plain file, a gzip/zstd/bzip2/xz
+ * compressed file, or a .zip/.tar container whose members are read one by
+ * one. Directories are walked recursively in sorted order. */
+#ifndef ASHIATO_STREAM_H
+#define ASHIATO_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Call cb for every regular file under the given paths (files are passed
+ * through; directories walked recursively, sorted, skipping dot-files,
+ * symlink loops and anything deeper than ASH_MAX_DIR_DEPTH). An unreadable
+ * directory is reported through on_error and the walk goes on. */
+int ash_walk(const char *path, int (*cb)(void *u, const char *file),
+             void (*on_error)(void *u, const char *path, int err), void *u);
+
+typedef struct ash_input ash_input;
+
+typedef enum ash_input_kind {
+  ASH_INPUT_PLAIN,      /* one member, mapped whole */
+  ASH_INPUT_COMPRESSED, /* one member, decompressed as a stream */
+  ASH_INPUT_CONTAINER   /* zip/tar: many members, each read whole */
+} ash_input_kind;
+
+/* Open a file. *out is set on success; caller frees with ash_input_close. */
+int ash_input_open(ash_input **out, const char *path);
+void ash_input_close(ash_input *in);
+ash_input_kind ash_input_kind_of(const ash_input *in);
+/* Size of the file on disk. */
+uint64_t ash_input_file_size(const ash_input *in);
+/* SHA-256 (hex) of the file on disk, computed on first call. */
+int ash_input_file_sha256(ash_input *in, char hex[65]);
+
+/* Advance to the next member. Sets *name to the member's display path
+ * ("dir/x.log", or "dir/a.zip!inner/x.log" inside a container), borrowed
+ * until the next call. Returns ASH_OK, ASH_ENOTFOUND after the last member,
+ * or an error for a member that cannot be read (then *name and *reason say
+ * which and why, and the next call moves past it). */
+int ash_input_next(ash_input *in, const char **name, const char **reason);
+
+/* The current member as one buffer: the mapped file, or the member read
+ * into memory (up to ASH_MAX_MEMBER_BYTES). Borrowed until the next member
+ * or close. */
+int ash_input_whole(ash_input *in, const uint8_t **p, size_t *n);
+/* The current member's next piece; *n == 0 at the end. Borrowed until the
+ * next call. */
+int ash_input_read(ash_input *in, const uint8_t **p, size_t *n);
+
+/* SHA-256 of a buffer as 64 hex digits + NUL. */
+void ash_sha256_hex(const void *p, size_t n, char hex[65]);
+
+#endif

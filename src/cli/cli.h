@@ -1,0 +1,28 @@
+/* Internal to the CLI: shared helpers of the subcommands. */
+#ifndef ASH_CLI_H
+#define ASH_CLI_H
+
+#include <stdio.h>
+
+#include "ashiato/format.h"
+
+/* Exit codes of cli-contract.md. */
+enum { ASH_EXIT_OK = 0, ASH_EXIT_FAIL = 1, ASH_EXIT_USAGE = 2 };
+
+int cmd_parse(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
+int cmd_sources(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
+int cmd_formats(int argc, char **argv);
+
+/* Print "ashiato: <what>: <error text>" on stderr. */
+void cli_error(const char *what, int err);
+/* Parse the parse options shared by ingest and parse (--tz, --clock-skew,
+ * --format, --carve, --threads); returns 0, or prints and returns
+ * ASH_EXIT_USAGE. The zone is opened into opts->tz (caller closes). */
+int cli_parse_common(ash_parse_opts *opts, const ash_format **forced, const char *tz,
+                     const char *skew, const char *format);
+
+#endif

@@ -1,0 +1,42 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "ashiato/error.h"
+#include "ashiato/time.h"
+#include "cli.h"
+
+int cli_parse_common(ash_parse_opts *opts, const ash_format **forced, const char *tz,
+                     const char *skew, const char *format) {
+  if (format) {
+    *forced = ash_format_find(format);
+    if (!*forced) {
+      fprintf(stderr, "ashiato: unknown format '%s' (see 'ashiato formats')\n", format);
+      return ASH_EXIT_USAGE;
+    }
+  }
+  if (skew && ash_duration_parse(ash_str_cstr(skew), &opts->clock_skew_us)) {
+    fprintf(stderr, "ashiato: bad --clock-skew '%s' (examples: +90s, -2m, 1h)\n", skew);
+    return ASH_EXIT_USAGE;
+  }
+  if (tz) {
+    int rc = ash_tz_open(&opts->tz, tz);
+    if (rc) {
+      fprintf(stderr,
+              "ashiato: unknown time zone '%s' (use UTC, +09:00 or an IANA name "
+              "such as Asia/Tokyo)\n",
+              tz);
+      return ASH_EXIT_USAGE;
+    }
+  }
+  return 0;
+}
+
+int cmd_formats(int argc, char **argv) {
+  if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+    printf("usage: ashiato formats\n\nLists the input formats, as named by --format.\n");
+    return ASH_EXIT_OK;
+  }
+  const ash_format *const *f = ash_formats();
+  for (size_t i = 0; f[i]; i++) printf("%-12s %s\n", f[i]->name, f[i]->description);
+  return ASH_EXIT_OK;
+}

@@ -1,0 +1,52 @@
+/* ashiato: the command line. A thin layer over the library: it parses
+ * arguments, calls the library, and turns error codes into text and exit
+ * codes (cli-contract.md). */
+#include <stdio.h>
+#include <string.h>
+
+#include "ashiato/error.h"
+#include "cli.h"
+
+static const struct verb {
+  const char *name;
+  int (*fn)(int, char **);
+  const char *help;
+} verbs[] = {
+    {"ingest", cmd_ingest, "read evidence files into a case store"},
+    {"sources", cmd_sources, "list the ingested files with their record accounting"},
+    {"events", cmd_events, "query the normalised events of a case"},
+    {"parse", cmd_parse, "parse files and print events without a case store"},
+    {"formats", cmd_formats, "list the input formats ashiato reads"},
+    {"gen", cmd_gen, "generate a realistic case with a known intrusion"},
+    {"demo", cmd_demo, "generate, ingest and hunt a small built-in case"},
+};
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: ashiato <command> [options]\n\n"
+             "ashiato follows an intruder's footprints across firewall, VPN, Windows\n"
+             "and antivirus logs.\n\ncommands:\n");
+  for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+    fprintf(f, "  %-9s %s\n", verbs[i].name, verbs[i].help);
+  fprintf(f, "\n'ashiato <command> --help' describes a command.\n"
+             "Exit codes: 0 success, 1 the job failed, 2 bad usage.\n");
+}
+
+void cli_error(const char *what, int err) {
+  fprintf(stderr, "ashiato: %s: %s\n", what, ash_strerror(err));
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return ASH_EXIT_USAGE;
+  }
+  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    usage(stdout);
+    return ASH_EXIT_OK;
+  }
+  for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+    if (!strcmp(argv[1], verbs[i].name)) return verbs[i].fn(argc - 1, argv + 1);
+  fprintf(stderr, "ashiato: unknown command '%s'\n\n", argv[1]);
+  usage(stderr);
+  return ASH_EXIT_USAGE;
+}

@@ -1,0 +1,217 @@
+#include "ashiato/ip.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ashiato/error.h"
+
+static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+static int parse_v4(const char *p, size_t n, uint8_t out[4]) {
+  size_t i = 0;
+  for (int part = 0; part < 4; part++) {
+    if (part) {
+      if (i >= n || p[i] != '.') return 0;
+      i++;
+    }
+    unsigned v = 0, nd = 0;
+    while (i < n && p[i] >= '0' && p[i] <= '9') {
+      v = v * 10 + (unsigned)(p[i] - '0');
+      if (++nd > 3 || v > 255) return 0;
+      i++;
+    }
+    if (!nd) return 0;
+    out[part] = (uint8_t)v;
+  }
+  return i == n;
+}
+
+int ash_ip_parse(ash_str s, ash_ip *out) {
+  const char *p = s.p;
+  size_t n = s.n;
+  ash_ip ip;
+  memset(&ip, 0, sizeof ip);
+  if (n >= 7 && n <= 15 && parse_v4(p, n, ip.b + 12)) {
+    memcpy(ip.b, v4mapped, 12);
+    ip.fam = 4;
+    *out = ip;
+    return ASH_OK;
+  }
+  if (n >= 2 && p[0] == '[' && p[n - 1] == ']') {
+    p++;
+    n -= 2;
+  }
+  for (size_t i = 0; i < n; i++)
+    if (p[i] == '%') {
+      n = i; /* drop the zone ("fe80::1%10") */
+      break;
+    }
+  if (n < 2 || n > 45 || !memchr(p, ':', n)) return ASH_EFORMAT;
+  char tmp[46];
+  memcpy(tmp, p, n);
+  tmp[n] = 0;
+  if (inet_pton(AF_INET6, tmp, ip.b) != 1) return ASH_EFORMAT;
+  ip.fam = memcmp(ip.b, v4mapped, 12) == 0 ? 4 : 6;
+  *out = ip;
+  return ASH_OK;
+}
+
+void ash_ip_format(const ash_ip *ip, char out[ASH_IP_STRLEN]) {
+  out[0] = 0;
+  if (ip->fam == 4)
+    inet_ntop(AF_INET, ip->b + 12, out, ASH_IP_STRLEN);
+  else if (ip->fam == 6)
+    inet_ntop(AF_INET6, ip->b, out, ASH_IP_STRLEN);
+}
+
+int ash_ip_eq(const ash_ip *a, const ash_ip *b) {
+  return a->fam == b->fam && memcmp(a->b, b->b, 16) == 0;
+}
+
+int ash_ip_is_loopback(const ash_ip *ip) {
+  static const uint8_t lo6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  if (ip->fam == 4) return ip->b[12] == 127;
+  if (ip->fam == 6) return memcmp(ip->b, lo6, 16) == 0;
+  return 0;
+}
+
+int ash_ip_is_private(const ash_ip *ip) {
+  if (ip->fam == 4) {
+    const uint8_t *a = ip->b + 12;
+    return a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) || (a[0] == 192 && a[1] == 168) ||
+           (a[0] == 100 && (a[1] & 0xc0) == 64) || (a[0] == 169 && a[1] == 254);
+  }
+  if (ip->fam == 6)
+    return (ip->b[0] & 0xfe) == 0xfc || (ip->b[0] == 0xfe && (ip->b[1] & 0xc0) == 0x80);
+  return 0;
+}
+
+/* ---- CIDR sets: one sorted array of networks per prefix length; a lookup
+ * tries the lengths present from longest to shortest (at most 129 binary
+ * searches, in practice a few dozen), which gives the most specific match
+ * even when prefixes overlap (AWS publishes AMAZON and EC2 for one range). */
+
+typedef struct pfx {
+  uint8_t net[16];
+  uint32_t value;
+} pfx;
+
+typedef struct bylen {
+  pfx *v;
+  size_t n, cap;
+} bylen;
+
+struct ash_cidrset {
+  bylen len[129];
+  uint8_t present[129];
+  int nlens;
+  uint8_t order[129]; /* lengths present, longest first */
+  size_t count;
+  int built;
+};
+
+int ash_cidrset_new(ash_cidrset **out) {
+  ash_cidrset *s = calloc(1, sizeof *s);
+  if (!s) return ASH_ENOMEM;
+  *out = s;
+  return ASH_OK;
+}
+
+void ash_cidrset_free(ash_cidrset *s) {
+  if (!s) return;
+  for (int i = 0; i <= 128; i++) free(s->len[i].v);
+  free(s);
+}
+
+static void mask(uint8_t *a, unsigned plen) {
+  for (unsigned i = 0; i < 16; i++) {
+    unsigned bits = plen > i * 8 ? plen - i * 8 : 0;
+    if (bits >= 8) continue;
+    a[i] &= (uint8_t)(0xff00 >> bits);
+  }
+}
+
+int ash_cidrset_add_ip(ash_cidrset *s, const ash_ip *net, unsigned plen, uint32_t value) {
+  if (!net->fam) return ASH_EUSAGE;
+  if (net->fam == 4) {
+    if (plen > 32) return ASH_EFORMAT;
+    plen += 96;
+  } else if (plen > 128)
+    return ASH_EFORMAT;
+  bylen *b = &s->len[plen];
+  if (b->n == b->cap) {
+    size_t cap = b->cap ? b->cap * 2 : 16;
+    pfx *v = realloc(b->v, cap * sizeof *v);
+    if (!v) return ASH_ENOMEM;
+    b->v = v;
+    b->cap = cap;
+  }
+  pfx *e = &b->v[b->n++];
+  memcpy(e->net, net->b, 16);
+  mask(e->net, plen);
+  e->value = value;
+  s->present[plen] = 1;
+  s->count++;
+  s->built = 0;
+  return ASH_OK;
+}
+
+int ash_cidrset_add(ash_cidrset *s, ash_str cidr, uint32_t value) {
+  size_t slash = cidr.n;
+  for (size_t i = 0; i < cidr.n; i++)
+    if (cidr.p[i] == '/') {
+      slash = i;
+      break;
+    }
+  ash_ip ip;
+  if (ash_ip_parse(ash_str_make(cidr.p, slash), &ip)) return ASH_EFORMAT;
+  uint64_t plen = ip.fam == 4 ? 32 : 128;
+  if (slash < cidr.n && ash_str_to_u64(ash_str_make(cidr.p + slash + 1, cidr.n - slash - 1), &plen))
+    return ASH_EFORMAT;
+  if (plen > 128) return ASH_EFORMAT;
+  return ash_cidrset_add_ip(s, &ip, (unsigned)plen, value);
+}
+
+static int cmp_pfx(const void *a, const void *b) {
+  return memcmp(((const pfx *)a)->net, ((const pfx *)b)->net, 16);
+}
+
+int ash_cidrset_build(ash_cidrset *s) {
+  s->nlens = 0;
+  for (int l = 128; l >= 0; l--) {
+    if (!s->present[l]) continue;
+    qsort(s->len[l].v, s->len[l].n, sizeof(pfx), cmp_pfx);
+    s->order[s->nlens++] = (uint8_t)l;
+  }
+  s->built = 1;
+  return ASH_OK;
+}
+
+int ash_cidrset_lookup(const ash_cidrset *s, const ash_ip *ip, uint32_t *value) {
+  if (!s->built || !ip->fam) return 0;
+  for (int k = 0; k < s->nlens; k++) {
+    unsigned l = s->order[k];
+    if (ip->fam == 4 && l < 96) continue; /* IPv4 only matches v4 prefixes */
+    uint8_t key[16];
+    memcpy(key, ip->b, 16);
+    mask(key, l);
+    const bylen *b = &s->len[l];
+    size_t lo = 0, hi = b->n;
+    while (lo < hi) {
+      size_t mid = lo + (hi - lo) / 2;
+      int c = memcmp(b->v[mid].net, key, 16);
+      if (c == 0) {
+        if (value) *value = b->v[mid].value;
+        return 1;
+      }
+      if (c < 0)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  }
+  return 0;
+}
+
+size_t ash_cidrset_count(const ash_cidrset *s) { return s->count; }

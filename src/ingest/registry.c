@@ -1,0 +1,30 @@
+/* The built-in formats. A new format adds its extern line and its entry. */
+#include <string.h>
+
+#include "ashiato/format.h"
+
+static const ash_format *const g_formats[] = {
+    NULL,
+};
+
+const ash_format *const *ash_formats(void) { return g_formats; }
+
+const ash_format *ash_format_find(const char *name) {
+  for (size_t i = 0; g_formats[i]; i++)
+    if (!strcmp(g_formats[i]->name, name)) return g_formats[i];
+  return NULL;
+}
+
+const ash_format *ash_format_sniff(const uint8_t *head, size_t n) {
+  const ash_format *best = NULL;
+  int best_score = 0;
+  for (size_t i = 0; g_formats[i]; i++) {
+    if (!g_formats[i]->sniff) continue;
+    int s = g_formats[i]->sniff(head, n);
+    if (s > best_score) {
+      best_score = s;
+      best = g_formats[i];
+    }
+  }
+  return best;
+}

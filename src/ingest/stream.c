@@ -1,0 +1,352 @@
+#include "ashiato/stream.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ashiato/error.h"
+#include "ashiato/limits.h"
+
+void ash_sha256_hex(const void *p, size_t n, char hex[65]) {
+  unsigned char md[32];
+  unsigned int len = 0;
+  EVP_Digest(p, n, md, &len, EVP_sha256(), NULL);
+  for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+  hex[64] = 0;
+}
+
+/* ---- directory walk ---- */
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int walk(const char *path, unsigned depth, int (*cb)(void *, const char *),
+                void (*on_error)(void *, const char *, int), void *u) {
+  struct stat st;
+  if (stat(path, &st)) {
+    if (on_error) on_error(u, path, ASH_EIO);
+    return ASH_OK;
+  }
+  if (S_ISREG(st.st_mode)) return cb(u, path);
+  if (!S_ISDIR(st.st_mode)) return ASH_OK;
+  if (depth >= ASH_MAX_DIR_DEPTH) {
+    if (on_error) on_error(u, path, ASH_ELIMIT);
+    return ASH_OK;
+  }
+  DIR *d = opendir(path);
+  if (!d) {
+    if (on_error) on_error(u, path, ASH_EIO);
+    return ASH_OK;
+  }
+  char **names = NULL;
+  size_t n = 0, cap = 0;
+  struct dirent *e;
+  int rc = ASH_OK;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] == '.') continue;
+    if (n == cap) {
+      cap = cap ? cap * 2 : 64;
+      char **nn = realloc(names, cap * sizeof *nn);
+      if (!nn) {
+        rc = ASH_ENOMEM;
+        break;
+      }
+      names = nn;
+    }
+    size_t l = strlen(path) + strlen(e->d_name) + 2;
+    names[n] = malloc(l);
+    if (!names[n]) {
+      rc = ASH_ENOMEM;
+      break;
+    }
+    snprintf(names[n], l, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", e->d_name);
+    n++;
+  }
+  closedir(d);
+  if (!rc) qsort(names, n, sizeof *names, cmp_str);
+  for (size_t i = 0; i < n; i++) {
+    if (!rc) {
+      struct stat ls;
+      /* follow symlinks to files, not to directories (loops) */
+      if (lstat(names[i], &ls) == 0 && S_ISLNK(ls.st_mode) && stat(names[i], &ls) == 0 &&
+          S_ISDIR(ls.st_mode)) {
+      } else {
+        rc = walk(names[i], depth + 1, cb, on_error, u);
+      }
+    }
+    free(names[i]);
+  }
+  free(names);
+  return rc;
+}
+
+int ash_walk(const char *path, int (*cb)(void *, const char *),
+             void (*on_error)(void *, const char *, int), void *u) {
+  return walk(path, 0, cb, on_error, u);
+}
+
+/* ---- inputs ---- */
+
+#define READ_BLOCK (1u << 20)
+
+struct ash_input {
+  char *path;
+  int fd;
+  uint64_t size;
+  ash_input_kind kind;
+  const uint8_t *map; /* whole file mapped (plain, and for hashing) */
+  int sha_done;
+  char sha[65];
+  struct archive *ar;
+  int member_no;     /* members returned so far */
+  char *member_name; /* display name of the current member */
+  uint8_t *whole;    /* current member read into memory */
+  size_t whole_n;
+  int whole_done; /* current member was consumed by ash_input_whole */
+  int at_end;
+  uint8_t *block;
+};
+
+static int open_ro(const char *path) {
+  int fd = open(path, O_RDONLY | O_NOATIME | O_CLOEXEC);
+  if (fd < 0 && errno == EPERM) fd = open(path, O_RDONLY | O_CLOEXEC);
+  return fd;
+}
+
+static ash_input_kind classify(const uint8_t *p, size_t n) {
+  if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b) return ASH_INPUT_COMPRESSED;      /* gzip */
+  if (n >= 4 && !memcmp(p, "\x28\xb5\x2f\xfd", 4)) return ASH_INPUT_COMPRESSED; /* zstd */
+  if (n >= 3 && !memcmp(p, "BZh", 3)) return ASH_INPUT_COMPRESSED;
+  if (n >= 6 && !memcmp(p,
+                        "\xfd"
+                        "7zXZ\0",
+                        6))
+    return ASH_INPUT_COMPRESSED;
+  if (n >= 4 && !memcmp(p, "PK\x03\x04", 4)) return ASH_INPUT_CONTAINER;
+  if (n >= 4 && !memcmp(p, "PK\x05\x06", 4)) return ASH_INPUT_CONTAINER; /* empty zip */
+  if (n >= 262 && !memcmp(p + 257, "ustar", 5)) return ASH_INPUT_CONTAINER;
+  return ASH_INPUT_PLAIN;
+}
+
+int ash_input_open(ash_input **out, const char *path) {
+  ash_input *in = calloc(1, sizeof *in);
+  if (!in) return ASH_ENOMEM;
+  in->fd = -1;
+  in->path = strdup(path);
+  if (!in->path) {
+    free(in);
+    return ASH_ENOMEM;
+  }
+  in->fd = open_ro(path);
+  struct stat st;
+  if (in->fd < 0 || fstat(in->fd, &st) || !S_ISREG(st.st_mode)) {
+    ash_input_close(in);
+    return ASH_EIO;
+  }
+  in->size = (uint64_t)st.st_size;
+  if (in->size) {
+    void *m = mmap(NULL, in->size, PROT_READ, MAP_PRIVATE, in->fd, 0);
+    if (m == MAP_FAILED) {
+      ash_input_close(in);
+      return ASH_EIO;
+    }
+    madvise(m, in->size, MADV_SEQUENTIAL);
+    in->map = m;
+  }
+  in->kind = classify(in->map, in->size);
+  /* a .tar.gz starts as COMPRESSED and becomes CONTAINER at its first
+   * member, when libarchive has looked through the compression */
+  if (in->kind != ASH_INPUT_PLAIN) {
+    in->block = malloc(READ_BLOCK);
+    if (!in->block) {
+      ash_input_close(in);
+      return ASH_ENOMEM;
+    }
+    in->ar = archive_read_new();
+    if (!in->ar) {
+      ash_input_close(in);
+      return ASH_ENOMEM;
+    }
+    archive_read_support_filter_all(in->ar);
+    archive_read_support_format_zip(in->ar);
+    archive_read_support_format_tar(in->ar);
+    archive_read_support_format_raw(in->ar);
+    if (archive_read_open_memory(in->ar, in->map, in->size) != ARCHIVE_OK) {
+      ash_input_close(in);
+      return ASH_EARCHIVE;
+    }
+  }
+  *out = in;
+  return ASH_OK;
+}
+
+void ash_input_close(ash_input *in) {
+  if (!in) return;
+  if (in->ar) archive_read_free(in->ar);
+  if (in->map) munmap((void *)in->map, in->size);
+  if (in->fd >= 0) close(in->fd);
+  free(in->whole);
+  free(in->member_name);
+  free(in->block);
+  free(in->path);
+  free(in);
+}
+
+ash_input_kind ash_input_kind_of(const ash_input *in) { return in->kind; }
+uint64_t ash_input_file_size(const ash_input *in) { return in->size; }
+
+int ash_input_file_sha256(ash_input *in, char hex[65]) {
+  if (!in->sha_done) {
+    ash_sha256_hex(in->map ? (const void *)in->map : "", in->size, in->sha);
+    in->sha_done = 1;
+  }
+  memcpy(hex, in->sha, 65);
+  return ASH_OK;
+}
+
+static int set_name(ash_input *in, const char *inner) {
+  free(in->member_name);
+  size_t l = strlen(in->path) + (inner ? strlen(inner) + 1 : 0) + 1;
+  in->member_name = malloc(l);
+  if (!in->member_name) return ASH_ENOMEM;
+  if (inner)
+    snprintf(in->member_name, l, "%s!%s", in->path, inner);
+  else
+    snprintf(in->member_name, l, "%s", in->path);
+  return ASH_OK;
+}
+
+int ash_input_next(ash_input *in, const char **name, const char **reason) {
+  free(in->whole);
+  in->whole = NULL;
+  in->whole_n = 0;
+  in->whole_done = 0;
+  *reason = NULL;
+  if (in->at_end) return ASH_ENOTFOUND;
+  if (in->kind == ASH_INPUT_PLAIN) {
+    if (in->member_no++) {
+      in->at_end = 1;
+      return ASH_ENOTFOUND;
+    }
+    int rc = set_name(in, NULL);
+    *name = in->member_name;
+    return rc;
+  }
+  for (;;) {
+    struct archive_entry *e;
+    int r = archive_read_next_header(in->ar, &e);
+    if (r == ARCHIVE_EOF) {
+      in->at_end = 1;
+      return ASH_ENOTFOUND;
+    }
+    if (r < ARCHIVE_WARN) {
+      in->at_end = 1;
+      set_name(in, in->member_no ? "(after last readable member)" : NULL);
+      *name = in->member_name;
+      *reason = "archive is damaged or not readable";
+      return ASH_EARCHIVE;
+    }
+    if (archive_format(in->ar) == ARCHIVE_FORMAT_RAW) {
+      if (in->member_no++) {
+        in->at_end = 1;
+        return ASH_ENOTFOUND;
+      }
+      in->kind = ASH_INPUT_COMPRESSED;
+      int rc = set_name(in, NULL);
+      *name = in->member_name;
+      return rc;
+    }
+    in->kind = ASH_INPUT_CONTAINER;
+    if (archive_entry_filetype(e) != AE_IFREG) continue;
+    if (++in->member_no > (int)ASH_MAX_ARCHIVE_MEMBERS) {
+      in->at_end = 1;
+      *reason = "too many members in archive";
+      set_name(in, NULL);
+      *name = in->member_name;
+      return ASH_ELIMIT;
+    }
+    const char *inner = archive_entry_pathname(e);
+    int rc = set_name(in, inner ? inner : "(unnamed)");
+    if (rc) return rc;
+    *name = in->member_name;
+    if (archive_entry_is_encrypted(e)) {
+      *reason = "member is encrypted";
+      return ASH_EARCHIVE;
+    }
+    return ASH_OK;
+  }
+}
+
+int ash_input_read(ash_input *in, const uint8_t **p, size_t *n) {
+  if (in->kind == ASH_INPUT_PLAIN) {
+    if (in->whole_done) {
+      *n = 0;
+      return ASH_OK;
+    }
+    in->whole_done = 1;
+    *p = in->map;
+    *n = in->size;
+    return ASH_OK;
+  }
+  if (in->whole) {
+    *p = in->whole;
+    *n = in->whole_done ? 0 : in->whole_n;
+    in->whole_done = 1;
+    return ASH_OK;
+  }
+  la_ssize_t r = archive_read_data(in->ar, in->block, READ_BLOCK);
+  if (r < 0) return ASH_EARCHIVE;
+  *p = in->block;
+  *n = (size_t)r;
+  return ASH_OK;
+}
+
+int ash_input_whole(ash_input *in, const uint8_t **p, size_t *n) {
+  if (in->kind == ASH_INPUT_PLAIN) {
+    *p = in->map;
+    *n = in->size;
+    return ASH_OK;
+  }
+  if (!in->whole) {
+    size_t cap = 1 << 20, len = 0;
+    uint8_t *buf = malloc(cap);
+    if (!buf) return ASH_ENOMEM;
+    for (;;) {
+      if (len == cap) {
+        if (cap >= ASH_MAX_MEMBER_BYTES) {
+          free(buf);
+          return ASH_ELIMIT;
+        }
+        uint8_t *nb = realloc(buf, cap * 2);
+        if (!nb) {
+          free(buf);
+          return ASH_ENOMEM;
+        }
+        buf = nb;
+        cap *= 2;
+      }
+      la_ssize_t r = archive_read_data(in->ar, buf + len, cap - len);
+      if (r < 0) {
+        free(buf);
+        return ASH_EARCHIVE;
+      }
+      if (r == 0) break;
+      len += (size_t)r;
+    }
+    in->whole = buf;
+    in->whole_n = len;
+  }
+  *p = in->whole;
+  *n = in->whole_n;
+  return ASH_OK;
+}

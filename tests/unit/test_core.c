@@ -1,0 +1,210 @@
+/* Unit tests of the core: strings, buffers, time, zones, addresses, CIDR. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "ashiato/buf.h"
+#include "ashiato/bytes.h"
+#include "ashiato/error.h"
+#include "ashiato/event.h"
+#include "ashiato/ip.h"
+#include "ashiato/time.h"
+
+static void test_fits(void **st) {
+  (void)st;
+  assert_true(ASH_FITS(0, 4, 4));
+  assert_false(ASH_FITS(1, 4, 4));
+  assert_false(ASH_FITS(SIZE_MAX, 2, 10));
+  assert_false(ASH_FITS(2, SIZE_MAX, 10));
+  assert_true(ASH_FITS(10, 0, 10));
+}
+
+static void test_ints(void **st) {
+  (void)st;
+  int64_t v;
+  assert_int_equal(ash_str_to_i64(ash_str_cstr("-42"), &v), 0);
+  assert_int_equal(v, -42);
+  assert_int_equal(ash_str_to_i64(ash_str_cstr("9223372036854775807"), &v), 0);
+  assert_int_not_equal(ash_str_to_i64(ash_str_cstr("9223372036854775808"), &v), 0);
+  assert_int_not_equal(ash_str_to_i64(ash_str_cstr(""), &v), 0);
+  assert_int_not_equal(ash_str_to_i64(ash_str_cstr("12a"), &v), 0);
+}
+
+static void test_utf8(void **st) {
+  (void)st;
+  assert_true(ash_utf8_valid((const uint8_t *)"h\xc3\xa9llo \xe8\xb6\xb3\xe8\xb7\xa1", 13));
+  assert_false(ash_utf8_valid((const uint8_t *)"\xc0\xaf", 2));     /* overlong */
+  assert_false(ash_utf8_valid((const uint8_t *)"\xed\xa0\x80", 3)); /* surrogate */
+  assert_false(ash_utf8_valid((const uint8_t *)"abc\xff", 4));
+  assert_false(ash_utf8_valid((const uint8_t *)"\xe8\xb6", 2)); /* truncated */
+}
+
+static void test_buf_cap(void **st) {
+  (void)st;
+  ash_buf b;
+  ash_buf_init(&b, 8);
+  assert_int_equal(ash_buf_adds(&b, "12345678"), 0);
+  assert_int_equal(ash_buf_addc(&b, '9'), ASH_ELIMIT);
+  assert_int_equal(b.n, 8);
+  assert_string_equal(b.p, "12345678");
+  ash_buf_free(&b);
+  ash_buf_init(&b, 64);
+  assert_int_equal(ash_buf_add_json_str(&b, "a\"\n\x01", 4), 0);
+  assert_string_equal(b.p, "a\\\"\\n\\u0001");
+  ash_buf_reset(&b);
+  assert_int_equal(ash_buf_add_json_str(&b,
+                                        "x\xff"
+                                        "y",
+                                        3),
+                   0);
+  assert_string_equal(b.p, "x\xef\xbf\xbdy");
+  ash_buf_free(&b);
+}
+
+static void test_time(void **st) {
+  (void)st;
+  int64_t t;
+  char out[32];
+  assert_int_equal(ash_time_parse_iso(ash_str_cstr("2025-03-02T10:22:01.123456Z"), &t), 0);
+  ash_time_format(t, out);
+  assert_string_equal(out, "2025-03-02T10:22:01.123456Z");
+  assert_int_equal(ash_time_parse_iso(ash_str_cstr("2025-03-02 19:22:01+09:00"), &t), 0);
+  ash_time_format(t, out);
+  assert_string_equal(out, "2025-03-02T10:22:01.000000Z");
+  assert_int_equal(ash_time_parse_iso(ash_str_cstr("1970-01-01"), &t), 0);
+  assert_int_equal(t, 0);
+  ash_time_format(-1, out);
+  assert_string_equal(out, "1969-12-31T23:59:59.999999Z");
+  assert_int_not_equal(ash_time_parse_iso(ash_str_cstr("2025-02-30"), &t), 0);
+  assert_int_not_equal(ash_time_parse_iso(ash_str_cstr("2025-03-02T25:00"), &t), 0);
+  assert_int_not_equal(ash_time_parse_iso(ash_str_cstr("2025-03-02Tjunk"), &t), 0);
+  assert_int_equal(ash_time_parse_iso(ash_str_cstr("2024-02-29T00:00:00"), &t), 0);
+}
+
+static void test_duration(void **st) {
+  (void)st;
+  int64_t d;
+  assert_int_equal(ash_duration_parse(ash_str_cstr("+90s"), &d), 0);
+  assert_int_equal(d, 90 * ASH_US_PER_SEC);
+  assert_int_equal(ash_duration_parse(ash_str_cstr("-2m"), &d), 0);
+  assert_int_equal(d, -120 * ASH_US_PER_SEC);
+  assert_int_equal(ash_duration_parse(ash_str_cstr("1h30m"), &d), 0);
+  assert_int_equal(d, 5400 * ASH_US_PER_SEC);
+  assert_int_equal(ash_duration_parse(ash_str_cstr("90"), &d), 0);
+  assert_int_equal(d, 90 * ASH_US_PER_SEC);
+  assert_int_not_equal(ash_duration_parse(ash_str_cstr("1h30"), &d), 0);
+  assert_int_not_equal(ash_duration_parse(ash_str_cstr("x"), &d), 0);
+  assert_int_not_equal(ash_duration_parse(ash_str_cstr("-"), &d), 0);
+}
+
+static void test_tz(void **st) {
+  (void)st;
+  ash_tz *tz;
+  int64_t local;
+  char out[32];
+  assert_int_equal(ash_tz_open(&tz, "Asia/Tokyo"), 0);
+  ash_time_parse_iso(ash_str_cstr("2025-03-02T19:22:01"), &local);
+  ash_time_format(ash_tz_to_utc(tz, local), out);
+  assert_string_equal(out, "2025-03-02T10:22:01.000000Z");
+  ash_tz_close(tz);
+  assert_int_equal(ash_tz_open(&tz, "America/New_York"), 0);
+  ash_time_parse_iso(ash_str_cstr("2025-07-01T12:00:00"), &local); /* EDT */
+  ash_time_format(ash_tz_to_utc(tz, local), out);
+  assert_string_equal(out, "2025-07-01T16:00:00.000000Z");
+  ash_time_parse_iso(ash_str_cstr("2025-01-01T12:00:00"), &local); /* EST */
+  ash_time_format(ash_tz_to_utc(tz, local), out);
+  assert_string_equal(out, "2025-01-01T17:00:00.000000Z");
+  ash_tz_close(tz);
+  assert_int_equal(ash_tz_open(&tz, "-05:00"), 0);
+  ash_time_format(ash_tz_to_utc(tz, local), out);
+  assert_string_equal(out, "2025-01-01T17:00:00.000000Z");
+  ash_tz_close(tz);
+  assert_int_equal(ash_tz_open(&tz, "Mars/Olympus"), ASH_ENOTFOUND);
+  assert_int_equal(ash_tz_open(&tz, "../../etc/passwd"), ASH_ENOTFOUND);
+}
+
+static void test_ip(void **st) {
+  (void)st;
+  ash_ip a, b;
+  char t[ASH_IP_STRLEN];
+  assert_int_equal(ash_ip_parse(ash_str_cstr("10.212.134.11"), &a), 0);
+  assert_int_equal(a.fam, 4);
+  assert_int_equal(ash_ip_parse(ash_str_cstr("::ffff:10.212.134.11"), &b), 0);
+  assert_true(ash_ip_eq(&a, &b));
+  ash_ip_format(&b, t);
+  assert_string_equal(t, "10.212.134.11");
+  assert_int_equal(ash_ip_parse(ash_str_cstr("fe80::1%10"), &a), 0);
+  ash_ip_format(&a, t);
+  assert_string_equal(t, "fe80::1");
+  assert_int_equal(ash_ip_parse(ash_str_cstr("::1"), &a), 0);
+  assert_true(ash_ip_is_loopback(&a));
+  assert_int_equal(ash_ip_parse(ash_str_cstr("127.0.0.1"), &a), 0);
+  assert_true(ash_ip_is_loopback(&a));
+  assert_int_not_equal(ash_ip_parse(ash_str_cstr("256.1.1.1"), &a), 0);
+  assert_int_not_equal(ash_ip_parse(ash_str_cstr("1.2.3"), &a), 0);
+  assert_int_not_equal(ash_ip_parse(ash_str_cstr("-"), &a), 0);
+  assert_int_not_equal(ash_ip_parse(ash_str_cstr("1.2.3.4.5"), &a), 0);
+  assert_int_equal(ash_ip_parse(ash_str_cstr("192.168.1.5"), &a), 0);
+  assert_true(ash_ip_is_private(&a));
+}
+
+static void test_cidr(void **st) {
+  (void)st;
+  ash_cidrset *s;
+  assert_int_equal(ash_cidrset_new(&s), 0);
+  assert_int_equal(ash_cidrset_add(s, ash_str_cstr("3.0.0.0/8"), 1), 0);
+  assert_int_equal(ash_cidrset_add(s, ash_str_cstr("3.5.140.0/22"), 2), 0);
+  assert_int_equal(ash_cidrset_add(s, ash_str_cstr("2600:1f00::/24"), 3), 0);
+  assert_int_not_equal(ash_cidrset_add(s, ash_str_cstr("3.0.0.0/33"), 9), 0);
+  ash_cidrset_build(s);
+  ash_ip ip;
+  uint32_t v = 0;
+  ash_ip_parse(ash_str_cstr("3.5.141.7"), &ip);
+  assert_true(ash_cidrset_lookup(s, &ip, &v));
+  assert_int_equal(v, 2);
+  ash_ip_parse(ash_str_cstr("3.9.1.1"), &ip);
+  assert_true(ash_cidrset_lookup(s, &ip, &v));
+  assert_int_equal(v, 1);
+  ash_ip_parse(ash_str_cstr("4.9.1.1"), &ip);
+  assert_false(ash_cidrset_lookup(s, &ip, &v));
+  ash_ip_parse(ash_str_cstr("2600:1f14::5"), &ip);
+  assert_true(ash_cidrset_lookup(s, &ip, &v));
+  assert_int_equal(v, 3);
+  ash_cidrset_free(s);
+}
+
+static void test_event_json(void **st) {
+  (void)st;
+  ash_event ev;
+  ash_event_init(&ev);
+  ev.ts = 0;
+  ev.kind = ASH_KIND_VPN_LOGIN;
+  ev.user = ash_str_cstr("t.sato");
+  ash_ip_parse(ash_str_cstr("198.51.100.7"), &ev.src_ip);
+  ev.duration_us = 1500000;
+  ash_kv kv[] = {{ash_str_cstr("k\""), ash_str_cstr("v")}};
+  ev.attrs = kv;
+  ev.nattrs = 1;
+  ash_buf b;
+  ash_buf_init(&b, 4096);
+  assert_int_equal(ash_event_to_json(&ev, "x.log", 0, NULL, &b), 0);
+  assert_string_equal(b.p,
+                      "{\"ts\":\"1970-01-01T00:00:00.000000Z\",\"kind\":\"vpn.login\","
+                      "\"user\":\"t.sato\",\"src_ip\":\"198.51.100.7\",\"duration\":1.500000,"
+                      "\"attrs\":{\"k\\\"\":\"v\"},\"source\":{\"path\":\"x.log\",\"offset\":0}}");
+  ash_buf_free(&b);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_fits), cmocka_unit_test(test_ints),
+      cmocka_unit_test(test_utf8), cmocka_unit_test(test_buf_cap),
+      cmocka_unit_test(test_time), cmocka_unit_test(test_duration),
+      cmocka_unit_test(test_tz),   cmocka_unit_test(test_ip),
+      cmocka_unit_test(test_cidr), cmocka_unit_test(test_event_json),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
