@@ -1,0 +1,79 @@
+/* ashiato: the case store, an SQLite file.
+ *
+ * Tables: sources (one row per ingested file or archive member, with its
+ * record accounting), events (normalised), rejects (source, ref, reason,
+ * raw text up to ASH_MAX_REJECT_RAW). Writes go through prepared
+ * statements with bound parameters only, in large transactions; the
+ * database runs in WAL mode so that a killed ingest leaves it consistent.
+ * A source row is marked complete only in the transaction that stores its
+ * last events; an incomplete source found on the next ingest of the same
+ * content is deleted and redone. */
+#ifndef ASHIATO_STORE_H
+#define ASHIATO_STORE_H
+
+#include <stdint.h>
+
+#include "event.h"
+
+typedef struct ash_store ash_store;
+
+enum { ASH_STORE_CREATE = 1, ASH_STORE_READONLY = 2 };
+
+/* Open (or with ASH_STORE_CREATE create) a case store. Caller frees with
+ * ash_store_close. Opening a missing case without CREATE is ASH_ENOTFOUND;
+ * a file that is not an ashiato case is ASH_EFORMAT. */
+int ash_store_open(ash_store **out, const char *path, int flags);
+/* Commit pending writes and close. NULL is a no-op. */
+int ash_store_close(ash_store *s);
+/* Last SQLite error text of this store (static until the next call). */
+const char *ash_store_errmsg(const ash_store *s);
+
+typedef struct ash_source_info {
+  int64_t id;
+  const char *path, *sha256, *format;
+  uint64_t size, read, parsed, rejected, events;
+  int64_t first_ts, last_ts; /* ASH_TIME_UNSET when no event had a time */
+  int complete;              /* 0 while an ingest is under way or was killed */
+  int duplicate;             /* set by ash_store_source_begin only */
+} ash_source_info;
+
+/* Start a source. When a complete source with the same sha256 exists,
+ * *duplicate is set, *id is the existing source and nothing else happens.
+ * An incomplete one with that hash is deleted (with its events) first.
+ * path/format are copied. */
+int ash_store_source_begin(ash_store *s, const char *path, uint64_t size, const char *sha256,
+                           const char *format, int64_t *id, int *duplicate);
+/* Add one event / one rejection of source id. Buffered: committed in large
+ * transactions. */
+int ash_store_add_event(ash_store *s, int64_t id, const ash_event *ev);
+int ash_store_add_reject(ash_store *s, int64_t id, uint64_t ref, const char *reason,
+                         const void *raw, size_t n);
+/* Finish source id with its accounting; commits and marks it complete. */
+int ash_store_source_end(ash_store *s, int64_t id, const ash_source_info *counts);
+
+/* Every source, in ingest order. Strings in info are borrowed for the
+ * callback. A non-zero return from cb stops the walk and is returned. */
+int ash_store_sources(ash_store *s, int (*cb)(void *u, const ash_source_info *info), void *u);
+
+typedef struct ash_event_query {
+  const char *kind;     /* exact, or prefix when it ends in '.' or '*' */
+  const char *host;     /* case-insensitive */
+  const char *user;     /* case-insensitive, bare or DOMAIN\user */
+  int64_t since, until; /* ASH_TIME_UNSET for open ends; until exclusive */
+  uint64_t limit;       /* 0 = no limit */
+} ash_event_query;
+
+/* Events matching q in time order. ev's strings, source_path and
+ * attrs_json are borrowed for the callback. */
+int ash_store_events(ash_store *s, const ash_event_query *q,
+                     int (*cb)(void *u, const ash_event *ev, const char *source_path,
+                               int ref_is_record, const char *attrs_json),
+                     void *u);
+
+/* Rejections of a source (or of all sources when id == 0). */
+int ash_store_rejects(ash_store *s, int64_t id,
+                      int (*cb)(void *u, const char *source_path, uint64_t ref, const char *reason,
+                                const char *raw, size_t n),
+                      void *u);
+
+#endif

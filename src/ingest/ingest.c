@@ -1,0 +1,251 @@
+/* Ingest: walk, open, hash, detect, parse, store. */
+#include "ashiato/ingest.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ashiato/error.h"
+#include "ashiato/limits.h"
+#include "ashiato/stream.h"
+#include "ashiato/time.h"
+#include "ctx.h"
+
+/* Input is fed to the line splitter in pieces of this size so that
+ * progress can be reported while a large mapped file is parsed. */
+#define FEED_PIECE (8u << 20)
+
+typedef struct job {
+  ash_store *s;
+  const ash_ingest_opts *o;
+  ash_ingest_totals *t;
+  char **files;
+  size_t nfiles, cap;
+  uint64_t bytes_total, bytes_before; /* of the files, and of files done */
+  int64_t source_id;
+  const char *member;
+  uint64_t file_size;
+} job;
+
+static int collect(void *u, const char *file) {
+  job *j = u;
+  if (j->nfiles == j->cap) {
+    size_t cap = j->cap ? j->cap * 2 : 256;
+    char **f = realloc(j->files, cap * sizeof *f);
+    if (!f) return ASH_ENOMEM;
+    j->files = f;
+    j->cap = cap;
+  }
+  j->files[j->nfiles] = strdup(file);
+  if (!j->files[j->nfiles]) return ASH_ENOMEM;
+  j->nfiles++;
+  struct stat st;
+  if (!stat(file, &st)) j->bytes_total += (uint64_t)st.st_size;
+  return ASH_OK;
+}
+
+static void walk_error(void *u, const char *path, int err) {
+  job *j = u;
+  j->t->skipped++;
+  if (j->o->on_skip) j->o->on_skip(j->o->u, path, ash_strerror(err));
+}
+
+static void skip(job *j, const char *path, const char *why) {
+  j->t->skipped++;
+  if (j->o->on_skip) j->o->on_skip(j->o->u, path, why);
+}
+
+static int on_event(void *u, const ash_event *ev) {
+  job *j = u;
+  return ash_store_add_event(j->s, j->source_id, ev);
+}
+
+static int on_reject(void *u, uint64_t ref, const char *reason, const void *raw, size_t n) {
+  job *j = u;
+  return ash_store_add_reject(j->s, j->source_id, ref, reason, raw, n);
+}
+
+static void progress(job *j, uint64_t done_in_file, uint64_t records) {
+  if (!j->o->on_progress) return;
+  ash_ingest_progress p = {j->bytes_before + done_in_file, j->bytes_total, j->t->read + records,
+                           j->member};
+  j->o->on_progress(j->o->u, &p);
+}
+
+/* Parse one member whose format is known and whose source row is open. */
+static int parse_member(job *j, ash_input *in, const ash_format *f, const uint8_t *whole, size_t wn,
+                        const uint8_t *head, size_t hn, ash_parse_ctx *ctx) {
+  int rc;
+  if (f->parse_buffer) return f->parse_buffer(ctx, whole, wn);
+  ash_linesplit ls;
+  rc = ash_linesplit_open(&ls, f, ctx);
+  if (!rc && whole) {
+    for (size_t off = 0; !rc && off < wn; off += FEED_PIECE) {
+      size_t piece = wn - off < FEED_PIECE ? wn - off : FEED_PIECE;
+      rc = ash_linesplit_feed(&ls, whole + off, piece);
+      progress(j, ash_input_kind_of(in) == ASH_INPUT_PLAIN ? off + piece : 0, ctx->read);
+    }
+  } else if (!rc) {
+    rc = ash_linesplit_feed(&ls, head, hn);
+    uint64_t fed = hn, last = 0;
+    for (;;) {
+      const uint8_t *p;
+      size_t n;
+      if (rc) break;
+      rc = ash_input_read(in, &p, &n);
+      if (rc) {
+        /* a stream that breaks mid-way (truncated .gz): keep what was read,
+         * and account the break as a rejection so it is not silent */
+        rc = ash_ctx_reject(ctx, ls.offset, "compressed stream is truncated or corrupt", "", 0);
+        break;
+      }
+      if (!n) break;
+      rc = ash_linesplit_feed(&ls, p, n);
+      fed += n;
+      if (fed - last >= FEED_PIECE) {
+        last = fed;
+        /* compressed size is unknown per piece: estimate from ratio */
+        progress(j, 0, ctx->read);
+      }
+    }
+  }
+  if (!rc) rc = ash_linesplit_end(&ls);
+  ash_linesplit_close(&ls);
+  return rc;
+}
+
+static int ingest_member(job *j, ash_input *in, const char *name) {
+  const ash_ingest_opts *o = j->o;
+  ash_input_kind kind = ash_input_kind_of(in);
+  const uint8_t *whole = NULL, *head = NULL;
+  size_t wn = 0, hn = 0;
+  char sha[65];
+  int rc;
+  j->member = name;
+  if (kind == ASH_INPUT_COMPRESSED) {
+    rc = ash_input_read(in, &head, &hn);
+    if (rc) {
+      skip(j, name, "compressed stream could not be decoded");
+      return ASH_OK;
+    }
+    ash_input_file_sha256(in, sha);
+  } else {
+    rc = ash_input_whole(in, &whole, &wn);
+    if (rc) {
+      skip(j, name, rc == ASH_ELIMIT ? "member larger than 4 GiB" : ash_strerror(rc));
+      return ASH_OK;
+    }
+    if (kind == ASH_INPUT_PLAIN)
+      ash_input_file_sha256(in, sha);
+    else
+      ash_sha256_hex(whole ? (const void *)whole : "", wn, sha);
+    head = whole;
+    hn = wn;
+  }
+  const ash_format *f =
+      o->format ? o->format : ash_format_sniff(head, hn < ASH_SNIFF_BYTES ? hn : ASH_SNIFF_BYTES);
+  if (!f) {
+    skip(j, name, hn ? "format not recognised (use --format)" : "empty file");
+    return ASH_OK;
+  }
+  int dup = 0;
+  rc = ash_store_source_begin(j->s, name, kind == ASH_INPUT_CONTAINER ? wn : j->file_size, sha,
+                              f->name, &j->source_id, &dup);
+  if (rc) return rc;
+  ash_source_info info;
+  memset(&info, 0, sizeof info);
+  info.path = name;
+  info.sha256 = sha;
+  info.format = f->name;
+  info.size = kind == ASH_INPUT_CONTAINER ? wn : j->file_size;
+  info.id = j->source_id;
+  if (dup) {
+    j->t->duplicates++;
+    info.duplicate = 1;
+    info.complete = 1;
+    info.first_ts = info.last_ts = ASH_TIME_UNSET;
+    if (o->on_source) o->on_source(o->u, &info);
+    return ASH_OK;
+  }
+  ash_input *reopened = NULL;
+  if (f->parse_buffer && kind == ASH_INPUT_COMPRESSED) {
+    /* a binary format inside a compressed file: it needs the whole member,
+     * and its first piece was consumed by the sniffer */
+    const char *nm, *why;
+    rc = ash_input_open(&reopened, name);
+    if (!rc) rc = ash_input_next(reopened, &nm, &why);
+    if (!rc) rc = ash_input_whole(reopened, &whole, &wn);
+    if (rc) {
+      ash_input_close(reopened);
+      skip(j, name, rc == ASH_ELIMIT ? "member larger than 4 GiB" : "could not decompress");
+      return ASH_OK; /* the empty source row is removed as stale next time */
+    }
+  }
+  ash_parse_ctx ctx;
+  ash_ctx_init(&ctx, &o->parse, on_event, on_reject, j);
+  rc = parse_member(j, reopened ? reopened : in, f, whole, wn, head, hn, &ctx);
+  ash_input_close(reopened);
+  if (rc) return rc;
+  info.read = ctx.read;
+  info.parsed = ctx.parsed;
+  info.rejected = ctx.rejected;
+  info.events = ctx.events;
+  info.first_ts = ctx.first_ts;
+  info.last_ts = ctx.last_ts;
+  info.complete = 1;
+  rc = ash_store_source_end(j->s, j->source_id, &info);
+  if (rc) return rc;
+  j->t->sources++;
+  j->t->read += ctx.read;
+  j->t->parsed += ctx.parsed;
+  j->t->rejected += ctx.rejected;
+  j->t->events += ctx.events;
+  if (o->on_source) o->on_source(o->u, &info);
+  return ASH_OK;
+}
+
+static int ingest_file(job *j, const char *path) {
+  ash_input *in;
+  int rc = ash_input_open(&in, path);
+  if (rc) {
+    skip(j, path, rc == ASH_EARCHIVE ? "archive could not be opened" : "cannot open for reading");
+    return ASH_OK;
+  }
+  j->file_size = ash_input_file_size(in);
+  const char *name, *why;
+  while ((rc = ash_input_next(in, &name, &why)) != ASH_ENOTFOUND) {
+    if (rc == ASH_ENOMEM) break;
+    if (rc) {
+      skip(j, name, why ? why : ash_strerror(rc));
+      rc = ASH_OK;
+      continue;
+    }
+    rc = ingest_member(j, in, name);
+    if (rc) break;
+  }
+  if (rc == ASH_ENOTFOUND) rc = ASH_OK;
+  ash_input_close(in);
+  return rc;
+}
+
+int ash_ingest(ash_store *s, const char *const *paths, size_t npaths, const ash_ingest_opts *o,
+               ash_ingest_totals *totals) {
+  ash_ingest_totals local;
+  job j;
+  memset(&j, 0, sizeof j);
+  j.s = s;
+  j.o = o;
+  j.t = totals ? totals : &local;
+  memset(j.t, 0, sizeof *j.t);
+  int rc = ASH_OK;
+  for (size_t i = 0; i < npaths && !rc; i++) rc = ash_walk(paths[i], collect, walk_error, &j);
+  for (size_t i = 0; i < j.nfiles && !rc; i++) {
+    rc = ingest_file(&j, j.files[i]);
+    struct stat st;
+    if (!stat(j.files[i], &st)) j.bytes_before += (uint64_t)st.st_size;
+    progress(&j, 0, 0);
+  }
+  for (size_t i = 0; i < j.nfiles; i++) free(j.files[i]);
+  free(j.files);
+  return rc;
+}

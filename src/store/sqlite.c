@@ -1,0 +1,536 @@
+/* The SQLite case store. See include/ashiato/store.h for the contract. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "ashiato/error.h"
+#include "ashiato/format.h"
+#include "ashiato/limits.h"
+#include "ashiato/time.h"
+#include "store_internal.h"
+
+#define SCHEMA_VERSION "1"
+/* Events per write transaction: large enough to amortise the commit,
+ * small enough that a killed ingest loses little work. */
+#define TXN_ROWS 250000
+
+static const char *SCHEMA =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
+    "CREATE TABLE IF NOT EXISTS sources("
+    " id INTEGER PRIMARY KEY, path TEXT NOT NULL, size INTEGER, sha256 TEXT NOT NULL,"
+    " format TEXT, ref_is_record INTEGER NOT NULL DEFAULT 0,"
+    " read INTEGER NOT NULL DEFAULT 0, parsed INTEGER NOT NULL DEFAULT 0,"
+    " rejected INTEGER NOT NULL DEFAULT 0, events INTEGER NOT NULL DEFAULT 0,"
+    " first_ts INTEGER, last_ts INTEGER, complete INTEGER NOT NULL DEFAULT 0,"
+    " ingested_at INTEGER);"
+    "CREATE INDEX IF NOT EXISTS sources_sha256 ON sources(sha256);"
+    "CREATE TABLE IF NOT EXISTS events("
+    " id INTEGER PRIMARY KEY, source_id INTEGER NOT NULL, ref INTEGER, ts INTEGER,"
+    " kind TEXT, host TEXT, user TEXT, domain TEXT, src_ip TEXT, src_port INTEGER,"
+    " dst_ip TEXT, dst_port INTEGER, tunnel_ip TEXT, proto TEXT, action TEXT, app TEXT,"
+    " service TEXT, bytes_out INTEGER, bytes_in INTEGER, packets_out INTEGER,"
+    " packets_in INTEGER, duration INTEGER, logon_type INTEGER, event_id INTEGER,"
+    " channel TEXT, process TEXT, parent_process TEXT, command_line TEXT, threat TEXT,"
+    " path TEXT, sha256 TEXT, attrs TEXT);"
+    "CREATE TABLE IF NOT EXISTS rejects("
+    " id INTEGER PRIMARY KEY, source_id INTEGER NOT NULL, ref INTEGER, reason TEXT,"
+    " raw BLOB);";
+
+/* Built after ingest, not during: maintaining them row by row would halve
+ * the insert rate. */
+static const char *INDEXES = "CREATE INDEX IF NOT EXISTS events_ts ON events(ts);"
+                             "CREATE INDEX IF NOT EXISTS events_kind_ts ON events(kind, ts);"
+                             "CREATE INDEX IF NOT EXISTS events_source ON events(source_id);"
+                             "CREATE INDEX IF NOT EXISTS rejects_source ON rejects(source_id);";
+
+enum { EV_NCOLS = 31 };
+
+struct ash_store {
+  sqlite3 *db;
+  int readonly;
+  int in_txn;
+  int dirty; /* events were added since indexes were last built */
+  uint64_t txn_rows;
+  sqlite3_stmt *ins_event, *ins_reject;
+  ash_buf attrs;
+  char err[256];
+};
+
+sqlite3 *ash_store_sqlite(ash_store *s) { return s->db; }
+
+const char *ash_store_errmsg(const ash_store *s) { return s->err; }
+
+static int fail(ash_store *s) {
+  snprintf(s->err, sizeof s->err, "%s", sqlite3_errmsg(s->db));
+  return ASH_ESTORE;
+}
+
+static int exec(ash_store *s, const char *sql) {
+  char *msg = NULL;
+  if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    snprintf(s->err, sizeof s->err, "%s", msg ? msg : sqlite3_errmsg(s->db));
+    sqlite3_free(msg);
+    return ASH_ESTORE;
+  }
+  return ASH_OK;
+}
+
+static int begin(ash_store *s) {
+  if (s->in_txn) return ASH_OK;
+  int rc = exec(s, "BEGIN IMMEDIATE");
+  if (!rc) {
+    s->in_txn = 1;
+    s->txn_rows = 0;
+  }
+  return rc;
+}
+
+int ash_store_commit(ash_store *s) {
+  if (!s->in_txn) return ASH_OK;
+  s->in_txn = 0;
+  return exec(s, "COMMIT");
+}
+
+int ash_store_open(ash_store **out, const char *path, int flags) {
+  struct stat st;
+  int exists = stat(path, &st) == 0;
+  if (!exists && !(flags & ASH_STORE_CREATE)) return ASH_ENOTFOUND;
+  ash_store *s = calloc(1, sizeof *s);
+  if (!s) return ASH_ENOMEM;
+  ash_buf_init(&s->attrs, ASH_MAX_ATTRS_JSON);
+  s->readonly = !!(flags & ASH_STORE_READONLY);
+  int of = s->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  if (sqlite3_open_v2(path, &s->db, of | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+    ash_store_close(s);
+    return ASH_ESTORE;
+  }
+  sqlite3_busy_timeout(s->db, 10000);
+  int rc = ASH_OK;
+  if (exists) {
+    /* refuse anything that is not an ashiato case: we never write into a
+     * file we did not create */
+    sqlite3_stmt *st2 = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key='ashiato'", -1, &st2, NULL) !=
+            SQLITE_OK ||
+        sqlite3_step(st2) != SQLITE_ROW) {
+      rc = st.st_size == 0 ? ASH_OK : ASH_EFORMAT;
+    }
+    sqlite3_finalize(st2);
+    if (rc) {
+      snprintf(s->err, sizeof s->err, "not an ashiato case store");
+      ash_store_close(s);
+      return rc;
+    }
+  }
+  if (!s->readonly) {
+    rc = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                 "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-262144;");
+    if (!rc) rc = exec(s, SCHEMA);
+    if (!rc)
+      rc = exec(s, "INSERT OR IGNORE INTO meta VALUES('ashiato','case');"
+                   "INSERT OR IGNORE INTO meta VALUES('schema_version'," SCHEMA_VERSION ");");
+    if (rc) {
+      ash_store_close(s);
+      return rc;
+    }
+  }
+  *out = s;
+  return ASH_OK;
+}
+
+int ash_store_close(ash_store *s) {
+  if (!s) return ASH_OK;
+  int rc = ASH_OK;
+  if (s->db) {
+    rc = ash_store_commit(s);
+    if (!rc && s->dirty && !s->readonly) rc = exec(s, INDEXES);
+    sqlite3_finalize(s->ins_event);
+    sqlite3_finalize(s->ins_reject);
+    sqlite3_close(s->db);
+  }
+  ash_buf_free(&s->attrs);
+  free(s);
+  return rc;
+}
+
+static int delete_source(ash_store *s, int64_t id) {
+  static const char *sql[] = {"DELETE FROM events WHERE source_id=?",
+                              "DELETE FROM rejects WHERE source_id=?",
+                              "DELETE FROM sources WHERE id=?"};
+  for (int i = 0; i < 3; i++) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql[i], -1, &st, NULL) != SQLITE_OK) return fail(s);
+    sqlite3_bind_int64(st, 1, id);
+    int r = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (r != SQLITE_DONE) return fail(s);
+  }
+  return ASH_OK;
+}
+
+int ash_store_source_begin(ash_store *s, const char *path, uint64_t size, const char *sha256,
+                           const char *format, int64_t *id, int *duplicate) {
+  if (s->readonly) return ASH_EUSAGE;
+  int rc = begin(s);
+  if (rc) return rc;
+  *duplicate = 0;
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db, "SELECT id, complete FROM sources WHERE sha256=?", -1, &st, NULL) !=
+      SQLITE_OK)
+    return fail(s);
+  sqlite3_bind_text(st, 1, sha256, -1, SQLITE_TRANSIENT);
+  int64_t stale[16];
+  int nstale = 0;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    if (sqlite3_column_int(st, 1)) {
+      *id = sqlite3_column_int64(st, 0);
+      *duplicate = 1;
+    } else if (nstale < 16) {
+      stale[nstale++] = sqlite3_column_int64(st, 0);
+    }
+  }
+  sqlite3_finalize(st);
+  /* an ingest of this content that was killed: remove what it left */
+  for (int i = 0; i < nstale && !rc; i++) rc = delete_source(s, stale[i]);
+  if (rc || *duplicate) return rc;
+  if (sqlite3_prepare_v2(s->db,
+                         "INSERT INTO sources(path,size,sha256,format,ref_is_record,ingested_at)"
+                         " VALUES(?,?,?,?,?,?)",
+                         -1, &st, NULL) != SQLITE_OK)
+    return fail(s);
+  const ash_format *f = format ? ash_format_find(format) : NULL;
+  sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
+  sqlite3_bind_text(st, 3, sha256, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 4, format, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int(st, 5, f ? f->ref_is_record : 0);
+  sqlite3_bind_int64(st, 6, (sqlite3_int64)time(NULL));
+  int r = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (r != SQLITE_DONE) return fail(s);
+  *id = sqlite3_last_insert_rowid(s->db);
+  /* the source row is visible (incomplete) from the first commit on */
+  return ASH_OK;
+}
+
+static void bind_str(sqlite3_stmt *st, int i, ash_str v) {
+  if (v.n)
+    sqlite3_bind_text(st, i, v.p, (int)v.n, SQLITE_STATIC);
+  else
+    sqlite3_bind_null(st, i);
+}
+static void bind_i64(sqlite3_stmt *st, int i, int64_t v) {
+  if (v != ASH_UNSET)
+    sqlite3_bind_int64(st, i, v);
+  else
+    sqlite3_bind_null(st, i);
+}
+static void bind_ip(sqlite3_stmt *st, int i, const ash_ip *ip, char *tmp) {
+  if (!ip->fam) {
+    sqlite3_bind_null(st, i);
+    return;
+  }
+  ash_ip_format(ip, tmp);
+  sqlite3_bind_text(st, i, tmp, -1, SQLITE_STATIC);
+}
+
+static int maybe_roll(ash_store *s) {
+  if (++s->txn_rows < TXN_ROWS) return ASH_OK;
+  int rc = ash_store_commit(s);
+  return rc ? rc : begin(s);
+}
+
+int ash_store_add_event(ash_store *s, int64_t id, const ash_event *ev) {
+  int rc = begin(s);
+  if (rc) return rc;
+  if (!s->ins_event &&
+      sqlite3_prepare_v3(s->db,
+                         "INSERT INTO events(source_id,ref,ts,kind,host,user,domain,src_ip,"
+                         "src_port,dst_ip,dst_port,tunnel_ip,proto,action,app,service,bytes_out,"
+                         "bytes_in,packets_out,packets_in,duration,logon_type,event_id,channel,"
+                         "process,parent_process,command_line,threat,path,sha256,attrs)"
+                         " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                         -1, SQLITE_PREPARE_PERSISTENT, &s->ins_event, NULL) != SQLITE_OK)
+    return fail(s);
+  sqlite3_stmt *st = s->ins_event;
+  char ip1[ASH_IP_STRLEN], ip2[ASH_IP_STRLEN], ip3[ASH_IP_STRLEN];
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)ev->ref);
+  bind_i64(st, 3, ev->ts);
+  sqlite3_bind_text(st, 4, ev->kind, -1, SQLITE_STATIC);
+  bind_str(st, 5, ev->host);
+  bind_str(st, 6, ev->user);
+  bind_str(st, 7, ev->domain);
+  bind_ip(st, 8, &ev->src_ip, ip1);
+  bind_i64(st, 9, ev->src_port >= 0 ? ev->src_port : ASH_UNSET);
+  bind_ip(st, 10, &ev->dst_ip, ip2);
+  bind_i64(st, 11, ev->dst_port >= 0 ? ev->dst_port : ASH_UNSET);
+  bind_ip(st, 12, &ev->tunnel_ip, ip3);
+  bind_str(st, 13, ev->proto);
+  bind_str(st, 14, ev->action);
+  bind_str(st, 15, ev->app);
+  bind_str(st, 16, ev->service);
+  bind_i64(st, 17, ev->bytes_out);
+  bind_i64(st, 18, ev->bytes_in);
+  bind_i64(st, 19, ev->packets_out);
+  bind_i64(st, 20, ev->packets_in);
+  bind_i64(st, 21, ev->duration_us);
+  bind_i64(st, 22, ev->logon_type);
+  bind_i64(st, 23, ev->event_id);
+  bind_str(st, 24, ev->channel);
+  bind_str(st, 25, ev->process);
+  bind_str(st, 26, ev->parent_process);
+  bind_str(st, 27, ev->command_line);
+  bind_str(st, 28, ev->threat);
+  bind_str(st, 29, ev->path);
+  bind_str(st, 30, ev->sha256);
+  if (ev->nattrs) {
+    rc = ash_event_attrs_json(ev, &s->attrs);
+    if (rc == ASH_ELIMIT) {
+      /* keep as much as the cap allows and say that it was cut */
+      ash_buf_reset(&s->attrs);
+      rc = ash_buf_adds(&s->attrs, "{\"_truncated\":\"attributes exceeded 256 KiB\"}");
+    }
+    if (rc) return rc;
+    sqlite3_bind_text(st, 31, s->attrs.p, (int)s->attrs.n, SQLITE_STATIC);
+  } else {
+    sqlite3_bind_null(st, 31);
+  }
+  int r = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (r != SQLITE_DONE) return fail(s);
+  s->dirty = 1;
+  return maybe_roll(s);
+}
+
+int ash_store_add_reject(ash_store *s, int64_t id, uint64_t ref, const char *reason,
+                         const void *raw, size_t n) {
+  int rc = begin(s);
+  if (rc) return rc;
+  if (!s->ins_reject &&
+      sqlite3_prepare_v3(s->db, "INSERT INTO rejects(source_id,ref,reason,raw) VALUES(?,?,?,?)", -1,
+                         SQLITE_PREPARE_PERSISTENT, &s->ins_reject, NULL) != SQLITE_OK)
+    return fail(s);
+  if (n > ASH_MAX_REJECT_RAW) n = ASH_MAX_REJECT_RAW;
+  sqlite3_stmt *st = s->ins_reject;
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)ref);
+  sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+  sqlite3_bind_blob(st, 4, n ? raw : "", (int)n, SQLITE_STATIC);
+  int r = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (r != SQLITE_DONE) return fail(s);
+  return maybe_roll(s);
+}
+
+int ash_store_source_end(ash_store *s, int64_t id, const ash_source_info *c) {
+  int rc = begin(s);
+  if (rc) return rc;
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db,
+                         "UPDATE sources SET read=?,parsed=?,rejected=?,events=?,first_ts=?,"
+                         "last_ts=?,complete=1 WHERE id=?",
+                         -1, &st, NULL) != SQLITE_OK)
+    return fail(s);
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)c->read);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)c->parsed);
+  sqlite3_bind_int64(st, 3, (sqlite3_int64)c->rejected);
+  sqlite3_bind_int64(st, 4, (sqlite3_int64)c->events);
+  bind_i64(st, 5, c->first_ts);
+  bind_i64(st, 6, c->last_ts);
+  sqlite3_bind_int64(st, 7, id);
+  int r = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (r != SQLITE_DONE) return fail(s);
+  return ash_store_commit(s);
+}
+
+static const char *col_text(sqlite3_stmt *st, int i) {
+  const unsigned char *t = sqlite3_column_text(st, i);
+  return t ? (const char *)t : NULL;
+}
+static int64_t col_i64(sqlite3_stmt *st, int i) {
+  return sqlite3_column_type(st, i) == SQLITE_NULL ? ASH_UNSET : sqlite3_column_int64(st, i);
+}
+
+int ash_store_sources(ash_store *s, int (*cb)(void *u, const ash_source_info *info), void *u) {
+  int rc = ash_store_commit(s);
+  if (rc) return rc;
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db,
+                         "SELECT id,path,sha256,format,size,read,parsed,rejected,events,"
+                         "first_ts,last_ts,complete FROM sources ORDER BY id",
+                         -1, &st, NULL) != SQLITE_OK)
+    return fail(s);
+  int r;
+  while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+    ash_source_info in;
+    memset(&in, 0, sizeof in);
+    in.id = sqlite3_column_int64(st, 0);
+    in.path = col_text(st, 1);
+    in.sha256 = col_text(st, 2);
+    in.format = col_text(st, 3);
+    in.size = (uint64_t)sqlite3_column_int64(st, 4);
+    in.read = (uint64_t)sqlite3_column_int64(st, 5);
+    in.parsed = (uint64_t)sqlite3_column_int64(st, 6);
+    in.rejected = (uint64_t)sqlite3_column_int64(st, 7);
+    in.events = (uint64_t)sqlite3_column_int64(st, 8);
+    in.first_ts = col_i64(st, 9);
+    in.last_ts = col_i64(st, 10);
+    in.complete = sqlite3_column_int(st, 11);
+    if ((rc = cb(u, &in))) break;
+  }
+  if (!rc && r != SQLITE_DONE) rc = fail(s);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+static void col_ip(sqlite3_stmt *st, int i, ash_ip *ip) {
+  const char *t = col_text(st, i);
+  if (t) ash_ip_parse(ash_str_cstr(t), ip);
+}
+static ash_str col_str(sqlite3_stmt *st, int i) {
+  const char *t = col_text(st, i);
+  return t ? ash_str_make(t, (size_t)sqlite3_column_bytes(st, i)) : ASH_STR_NULL;
+}
+
+int ash_store_events(ash_store *s, const ash_event_query *q,
+                     int (*cb)(void *u, const ash_event *ev, const char *source_path,
+                               int ref_is_record, const char *attrs_json),
+                     void *u) {
+  int rc = ash_store_commit(s);
+  if (rc) return rc;
+  ash_buf sql;
+  ash_buf_init(&sql, 8192);
+  rc = ash_buf_adds(&sql,
+                    "SELECT e.ref,e.ts,e.kind,e.host,e.user,e.domain,e.src_ip,e.src_port,e.dst_ip,"
+                    "e.dst_port,e.tunnel_ip,e.proto,e.action,e.app,e.service,e.bytes_out,"
+                    "e.bytes_in,e.packets_out,e.packets_in,e.duration,e.logon_type,e.event_id,"
+                    "e.channel,e.process,e.parent_process,e.command_line,e.threat,e.path,"
+                    "e.sha256,e.attrs,s.path,s.ref_is_record"
+                    " FROM events e JOIN sources s ON s.id=e.source_id WHERE s.complete=1");
+  /* every value is a bound parameter; only fixed fragments are appended */
+  const char *kind = q ? q->kind : NULL;
+  char kindbuf[128] = "";
+  int kind_prefix = 0;
+  if (kind && *kind) {
+    size_t kl = strlen(kind);
+    snprintf(kindbuf, sizeof kindbuf, "%s", kind);
+    if (kl && kl < sizeof kindbuf && (kind[kl - 1] == '*' || kind[kl - 1] == '.')) {
+      kind_prefix = 1;
+      if (kindbuf[kl - 1] == '*') kindbuf[kl - 1] = 0;
+    }
+    if (!rc)
+      rc = ash_buf_adds(&sql, kind_prefix ? " AND substr(e.kind,1,length(:kind))=:kind"
+                                          : " AND e.kind=:kind");
+  }
+  char ubuf[512] = "", dbuf[512] = "";
+  if (q && q->user && *q->user) {
+    const char *bs = strchr(q->user, '\\');
+    const char *at = strchr(q->user, '@');
+    if (bs) {
+      snprintf(dbuf, sizeof dbuf, "%.*s", (int)(bs - q->user), q->user);
+      snprintf(ubuf, sizeof ubuf, "%s", bs + 1);
+    } else if (at) {
+      snprintf(ubuf, sizeof ubuf, "%.*s", (int)(at - q->user), q->user);
+      snprintf(dbuf, sizeof dbuf, "%s", at + 1);
+    } else {
+      snprintf(ubuf, sizeof ubuf, "%s", q->user);
+    }
+    if (!rc) rc = ash_buf_adds(&sql, " AND e.user=:user COLLATE NOCASE");
+    if (!rc && dbuf[0])
+      rc = ash_buf_adds(&sql, " AND (e.domain=:dom COLLATE NOCASE OR substr(lower(e.domain),1,"
+                              "length(:dom)+1)=lower(:dom)||'.')");
+  }
+  if (!rc && q && q->host && *q->host) rc = ash_buf_adds(&sql, " AND e.host=:host COLLATE NOCASE");
+  if (!rc && q && q->since != ASH_TIME_UNSET) rc = ash_buf_adds(&sql, " AND e.ts>=:since");
+  if (!rc && q && q->until != ASH_TIME_UNSET) rc = ash_buf_adds(&sql, " AND e.ts<:until");
+  if (!rc) rc = ash_buf_adds(&sql, " ORDER BY e.ts, e.id");
+  if (!rc && q && q->limit) rc = ash_buf_adds(&sql, " LIMIT :limit");
+  sqlite3_stmt *st = NULL;
+  if (!rc && sqlite3_prepare_v2(s->db, sql.p, -1, &st, NULL) != SQLITE_OK) rc = fail(s);
+  ash_buf_free(&sql);
+  if (rc) return rc;
+  int i;
+  if ((i = sqlite3_bind_parameter_index(st, ":kind")))
+    sqlite3_bind_text(st, i, kindbuf, -1, SQLITE_STATIC);
+  if ((i = sqlite3_bind_parameter_index(st, ":user")))
+    sqlite3_bind_text(st, i, ubuf, -1, SQLITE_STATIC);
+  if ((i = sqlite3_bind_parameter_index(st, ":dom")))
+    sqlite3_bind_text(st, i, dbuf, -1, SQLITE_STATIC);
+  if ((i = sqlite3_bind_parameter_index(st, ":host")))
+    sqlite3_bind_text(st, i, q->host, -1, SQLITE_STATIC);
+  if ((i = sqlite3_bind_parameter_index(st, ":since"))) sqlite3_bind_int64(st, i, q->since);
+  if ((i = sqlite3_bind_parameter_index(st, ":until"))) sqlite3_bind_int64(st, i, q->until);
+  if ((i = sqlite3_bind_parameter_index(st, ":limit")))
+    sqlite3_bind_int64(st, i, (sqlite3_int64)q->limit);
+  int r;
+  while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+    ash_event ev;
+    ash_event_init(&ev);
+    ev.ref = (uint64_t)sqlite3_column_int64(st, 0);
+    ev.ts = col_i64(st, 1);
+    const char *kind_text = col_text(st, 2);
+    ev.kind = kind_text ? kind_text : ASH_KIND_LOG;
+    ev.host = col_str(st, 3);
+    ev.user = col_str(st, 4);
+    ev.domain = col_str(st, 5);
+    col_ip(st, 6, &ev.src_ip);
+    int64_t v = col_i64(st, 7);
+    ev.src_port = v == ASH_UNSET ? -1 : (int32_t)v;
+    col_ip(st, 8, &ev.dst_ip);
+    v = col_i64(st, 9);
+    ev.dst_port = v == ASH_UNSET ? -1 : (int32_t)v;
+    col_ip(st, 10, &ev.tunnel_ip);
+    ev.proto = col_str(st, 11);
+    ev.action = col_str(st, 12);
+    ev.app = col_str(st, 13);
+    ev.service = col_str(st, 14);
+    ev.bytes_out = col_i64(st, 15);
+    ev.bytes_in = col_i64(st, 16);
+    ev.packets_out = col_i64(st, 17);
+    ev.packets_in = col_i64(st, 18);
+    ev.duration_us = col_i64(st, 19);
+    ev.logon_type = col_i64(st, 20);
+    ev.event_id = col_i64(st, 21);
+    ev.channel = col_str(st, 22);
+    ev.process = col_str(st, 23);
+    ev.parent_process = col_str(st, 24);
+    ev.command_line = col_str(st, 25);
+    ev.threat = col_str(st, 26);
+    ev.path = col_str(st, 27);
+    ev.sha256 = col_str(st, 28);
+    if ((rc = cb(u, &ev, col_text(st, 30), sqlite3_column_int(st, 31), col_text(st, 29)))) break;
+  }
+  if (!rc && r != SQLITE_DONE) rc = fail(s);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+int ash_store_rejects(ash_store *s, int64_t id,
+                      int (*cb)(void *u, const char *source_path, uint64_t ref, const char *reason,
+                                const char *raw, size_t n),
+                      void *u) {
+  int rc = ash_store_commit(s);
+  if (rc) return rc;
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db,
+                         "SELECT s.path, r.ref, r.reason, r.raw FROM rejects r JOIN sources s"
+                         " ON s.id=r.source_id WHERE (?1=0 OR r.source_id=?1) ORDER BY r.id",
+                         -1, &st, NULL) != SQLITE_OK)
+    return fail(s);
+  sqlite3_bind_int64(st, 1, id);
+  int r;
+  while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *raw = sqlite3_column_blob(st, 3);
+    size_t n = (size_t)sqlite3_column_bytes(st, 3);
+    if ((rc = cb(u, col_text(st, 0), (uint64_t)sqlite3_column_int64(st, 1), col_text(st, 2),
+                 raw ? raw : "", n)))
+      break;
+  }
+  if (!rc && r != SQLITE_DONE) rc = fail(s);
+  sqlite3_finalize(st);
+  return rc;
+}
