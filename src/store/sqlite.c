@@ -441,8 +441,9 @@ int ash_store_events(ash_store *s, const ash_event_query *q,
     }
     if (!rc) rc = ash_buf_adds(&sql, " AND e.user=:user COLLATE NOCASE");
     if (!rc && dbuf[0])
-      rc = ash_buf_adds(&sql, " AND (e.domain=:dom COLLATE NOCASE OR substr(lower(e.domain),1,"
-                              "length(:dom)+1)=lower(:dom)||'.')");
+      rc = ash_buf_adds(&sql, " AND (e.domain IS NULL OR e.domain=:dom COLLATE NOCASE"
+                              " OR substr(lower(e.domain),1,length(:dom)+1)=lower(:dom)||'.'"
+                              " OR substr(lower(:dom),1,length(e.domain)+1)=lower(e.domain)||'.')");
   }
   if (!rc && q && q->host && *q->host) rc = ash_buf_adds(&sql, " AND e.host=:host COLLATE NOCASE");
   if (!rc && q && q->since != ASH_TIME_UNSET) rc = ash_buf_adds(&sql, " AND e.ts>=:since");

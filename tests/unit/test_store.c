@@ -1,0 +1,175 @@
+/* Unit tests of the SQLite case store. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ashiato/error.h"
+#include "ashiato/store.h"
+#include "ashiato/time.h"
+
+static char g_path[256];
+
+static int setup(void **st) {
+  (void)st;
+  snprintf(g_path, sizeof g_path, "/tmp/ash-test-store-%d.db", (int)getpid());
+  unlink(g_path);
+  return 0;
+}
+static int teardown(void **st) {
+  (void)st;
+  char p[300];
+  unlink(g_path);
+  snprintf(p, sizeof p, "%s-wal", g_path);
+  unlink(p);
+  snprintf(p, sizeof p, "%s-shm", g_path);
+  unlink(p);
+  return 0;
+}
+
+static ash_event mk(const char *kind, const char *user, const char *ts) {
+  ash_event ev;
+  ash_event_init(&ev);
+  ev.kind = kind;
+  ev.user = ash_str_cstr(user);
+  ash_time_parse_iso(ash_str_cstr(ts), &ev.ts);
+  return ev;
+}
+
+typedef struct cnt {
+  int n;
+  char last_user[64];
+  char last_attrs[256];
+} cnt;
+
+static int count_ev(void *u, const ash_event *ev, const char *src, int rec, const char *attrs) {
+  (void)src;
+  (void)rec;
+  cnt *c = u;
+  c->n++;
+  snprintf(c->last_user, sizeof c->last_user, "%.*s", (int)ev->user.n, ev->user.p);
+  snprintf(c->last_attrs, sizeof c->last_attrs, "%s", attrs ? attrs : "");
+  return 0;
+}
+
+static void test_roundtrip(void **st) {
+  (void)st;
+  ash_store *s;
+  assert_int_equal(ash_store_open(&s, g_path, 0), ASH_ENOTFOUND);
+  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_CREATE), 0);
+  int64_t id;
+  int dup;
+  assert_int_equal(ash_store_source_begin(s, "a.log", 10, "aa", "fortigate", &id, &dup), 0);
+  assert_false(dup);
+  ash_event ev = mk(ASH_KIND_VPN_LOGIN, "t.sato", "2025-03-02T10:00:00Z");
+  ev.domain = ash_str_cstr("CORP");
+  ash_kv kv[] = {{ash_str_cstr("x'); DROP TABLE events;--"), ash_str_cstr("\"v\"")}};
+  ev.attrs = kv;
+  ev.nattrs = 1;
+  assert_int_equal(ash_store_add_event(s, id, &ev), 0);
+  ev = mk(ASH_KIND_FLOW, "Robert'); DROP TABLE events;--", "2025-03-02T11:00:00Z");
+  assert_int_equal(ash_store_add_event(s, id, &ev), 0);
+  assert_int_equal(ash_store_add_reject(s, id, 7, "bad", "raw\0x", 5), 0);
+  ash_source_info c = {0};
+  c.read = 3;
+  c.parsed = 2;
+  c.rejected = 1;
+  c.events = 2;
+  c.first_ts = c.last_ts = ASH_TIME_UNSET;
+  assert_int_equal(ash_store_source_end(s, id, &c), 0);
+  /* same content again: duplicate, nothing added */
+  int64_t id2;
+  assert_int_equal(ash_store_source_begin(s, "copy-of-a.log", 10, "aa", "fortigate", &id2, &dup),
+                   0);
+  assert_true(dup);
+  assert_int_equal(id2, id);
+  assert_int_equal(ash_store_close(s), 0);
+
+  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_READONLY), 0);
+  ash_event_query q = {NULL, NULL, NULL, ASH_TIME_UNSET, ASH_TIME_UNSET, 0};
+  cnt k = {0};
+  assert_int_equal(ash_store_events(s, &q, count_ev, &k), 0);
+  assert_int_equal(k.n, 2);
+  assert_string_equal(k.last_user, "Robert'); DROP TABLE events;--");
+  q.kind = "vpn.login";
+  memset(&k, 0, sizeof k);
+  ash_store_events(s, &q, count_ev, &k);
+  assert_int_equal(k.n, 1);
+  assert_string_equal(k.last_attrs, "{\"x'); DROP TABLE events;--\":\"\\\"v\\\"\"}");
+  q.kind = "vpn.";
+  memset(&k, 0, sizeof k);
+  ash_store_events(s, &q, count_ev, &k);
+  assert_int_equal(k.n, 1);
+  q.kind = NULL;
+  q.user = "corp\\T.SATO";
+  memset(&k, 0, sizeof k);
+  ash_store_events(s, &q, count_ev, &k);
+  assert_int_equal(k.n, 1);
+  q.user = "t.sato@corp.example.local";
+  memset(&k, 0, sizeof k);
+  ash_store_events(s, &q, count_ev, &k);
+  assert_int_equal(k.n, 1);
+  q.user = NULL;
+  ash_time_parse_iso(ash_str_cstr("2025-03-02T10:30:00Z"), &q.since);
+  memset(&k, 0, sizeof k);
+  ash_store_events(s, &q, count_ev, &k);
+  assert_int_equal(k.n, 1);
+  ash_store_close(s);
+}
+
+static void test_stale_source_redone(void **st) {
+  (void)st;
+  ash_store *s;
+  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_CREATE), 0);
+  int64_t id;
+  int dup;
+  assert_int_equal(ash_store_source_begin(s, "b.log", 1, "bb", "fortigate", &id, &dup), 0);
+  ash_event ev = mk(ASH_KIND_FLOW, "x", "2025-03-02T10:00:00Z");
+  assert_int_equal(ash_store_add_event(s, id, &ev), 0);
+  /* close without source_end: as if the ingest had been killed after a
+   * commit. The events stay invisible and the next ingest redoes it. */
+  ash_store_close(s);
+  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_CREATE), 0);
+  ash_event_query q = {NULL, NULL, NULL, ASH_TIME_UNSET, ASH_TIME_UNSET, 0};
+  cnt k = {0};
+  ash_store_events(s, &q, count_ev, &k);
+  assert_int_equal(k.n, 0);
+  int64_t id2;
+  assert_int_equal(ash_store_source_begin(s, "b.log", 1, "bb", "fortigate", &id2, &dup), 0);
+  assert_false(dup);
+  ash_source_info c = {0};
+  c.first_ts = c.last_ts = ASH_TIME_UNSET;
+  assert_int_equal(ash_store_source_end(s, id2, &c), 0);
+  memset(&k, 0, sizeof k);
+  ash_store_events(s, &q, count_ev, &k);
+  assert_int_equal(k.n, 0); /* the killed run's event is gone */
+  ash_store_close(s);
+}
+
+static void test_not_a_case(void **st) {
+  (void)st;
+  FILE *f = fopen(g_path, "w");
+  fputs("not a database at all, and must not be overwritten", f);
+  fclose(f);
+  ash_store *s;
+  assert_int_not_equal(ash_store_open(&s, g_path, ASH_STORE_CREATE), 0);
+  f = fopen(g_path, "r");
+  char buf[16] = {0};
+  assert_int_equal(fread(buf, 1, 3, f), 3);
+  fclose(f);
+  assert_string_equal(buf, "not");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_stale_source_redone, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_not_a_case, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
