@@ -10,6 +10,7 @@
 #include "ashiato/stream.h"
 #include "ashiato/time.h"
 #include "ctx.h"
+#include "writer.h"
 
 /* Input is fed to the line splitter in pieces of this size so that
  * progress can be reported while a large mapped file is parsed. */
@@ -17,6 +18,7 @@
 
 typedef struct job {
   ash_store *s;
+  ash_writer *w;
   const ash_ingest_opts *o;
   ash_ingest_totals *t;
   char **files;
@@ -57,12 +59,12 @@ static void skip(job *j, const char *path, const char *why) {
 
 static int on_event(void *u, const ash_event *ev) {
   job *j = u;
-  return ash_store_add_event(j->s, j->source_id, ev);
+  return ash_writer_event(j->w, j->source_id, ev);
 }
 
 static int on_reject(void *u, uint64_t ref, const char *reason, const void *raw, size_t n) {
   job *j = u;
-  return ash_store_add_reject(j->s, j->source_id, ref, reason, raw, n);
+  return ash_writer_reject(j->w, j->source_id, ref, reason, raw, n);
 }
 
 static void progress(job *j, uint64_t done_in_file, uint64_t records) {
@@ -185,6 +187,8 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
   ash_ctx_init(&ctx, &o->parse, on_event, on_reject, j);
   rc = parse_member(j, reopened ? reopened : in, f, whole, wn, head, hn, &ctx);
   ash_input_close(reopened);
+  int wrc = ash_writer_drain(j->w);
+  if (!rc) rc = wrc;
   if (rc) return rc;
   info.read = ctx.read;
   info.parsed = ctx.parsed;
@@ -237,7 +241,8 @@ int ash_ingest(ash_store *s, const char *const *paths, size_t npaths, const ash_
   j.o = o;
   j.t = totals ? totals : &local;
   memset(j.t, 0, sizeof *j.t);
-  int rc = ASH_OK;
+  int rc = ash_writer_open(&j.w, s);
+  if (rc) return rc;
   for (size_t i = 0; i < npaths && !rc; i++) rc = ash_walk(paths[i], collect, walk_error, &j);
   for (size_t i = 0; i < j.nfiles && !rc; i++) {
     rc = ingest_file(&j, j.files[i]);
@@ -245,7 +250,8 @@ int ash_ingest(ash_store *s, const char *const *paths, size_t npaths, const ash_
     if (!stat(j.files[i], &st)) j.bytes_before += (uint64_t)st.st_size;
     progress(&j, 0, 0);
   }
+  int wrc = ash_writer_close(j.w);
   for (size_t i = 0; i < j.nfiles; i++) free(j.files[i]);
   free(j.files);
-  return rc;
+  return rc ? rc : wrc;
 }

@@ -39,10 +39,9 @@ static const char *SCHEMA =
     " raw BLOB);";
 
 /* Built after ingest, not during: maintaining them row by row would halve
- * the insert rate. */
-static const char *INDEXES = "CREATE INDEX IF NOT EXISTS events_ts ON events(ts);"
-                             "CREATE INDEX IF NOT EXISTS events_kind_ts ON events(kind, ts);"
-                             "CREATE INDEX IF NOT EXISTS events_source ON events(source_id);"
+ * the insert rate. One index on (kind, ts) serves the hunts, which always
+ * select by kind; each further index costs ~0.4 s per million events. */
+static const char *INDEXES = "CREATE INDEX IF NOT EXISTS events_kind_ts ON events(kind, ts);"
                              "CREATE INDEX IF NOT EXISTS rejects_source ON rejects(source_id);";
 
 enum { EV_NCOLS = 31 };
@@ -125,7 +124,7 @@ int ash_store_open(ash_store **out, const char *path, int flags) {
     }
   }
   if (!s->readonly) {
-    rc = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+    rc = exec(s, "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                  "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-262144;");
     if (!rc) rc = exec(s, SCHEMA);
     if (!rc)
