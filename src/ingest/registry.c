@@ -3,7 +3,10 @@
 
 #include "ashiato/format.h"
 
+extern const ash_format ash_format_panos;
+
 static const ash_format *const g_formats[] = {
+    &ash_format_panos,
     NULL,
 };
 
