@@ -26,4 +26,19 @@
 /* Directory recursion depth. */
 #define ASH_MAX_DIR_DEPTH 64u
 
+/* Cisco ASA: built connections held waiting for their teardown (to pair
+ * them into one flow with a duration). When full, the oldest is emitted
+ * unpaired, with an attribute saying so. */
+#define ASH_MAX_PENDING_FLOWS (1u << 18)
+/* Mapped CSV/JSONL (--map): size of the map file and its mappings. */
+#define ASH_MAX_MAP_BYTES (64u << 10)
+#define ASH_MAX_MAP_RULES 256u
+
+/* Cloud ranges (ranges.h): the data file, one provider file given to
+ * `ranges import`, prefixes and provider/region/service classes held. */
+#define ASH_MAX_RANGES_BYTES (32u << 20)
+#define ASH_MAX_RANGES_INPUT (64u << 20)
+#define ASH_MAX_RANGES_PREFIXES 2000000u
+#define ASH_MAX_RANGES_CLASSES 65536u
+
 #endif
