@@ -34,11 +34,4 @@
 #define ASH_MAX_MAP_BYTES (64u << 10)
 #define ASH_MAX_MAP_RULES 256u
 
-/* Cloud ranges (ranges.h): the data file, one provider file given to
- * `ranges import`, prefixes and provider/region/service classes held. */
-#define ASH_MAX_RANGES_BYTES (32u << 20)
-#define ASH_MAX_RANGES_INPUT (64u << 20)
-#define ASH_MAX_RANGES_PREFIXES 2000000u
-#define ASH_MAX_RANGES_CLASSES 65536u
-
 #endif
