@@ -3,10 +3,12 @@
 
 #include "ashiato/format.h"
 
+extern const ash_format ash_format_fortigate;
 extern const ash_format ash_format_panos;
 extern const ash_format ash_format_asa;
 
 static const ash_format *const g_formats[] = {
+    &ash_format_fortigate,
     &ash_format_panos,
     &ash_format_asa,
     NULL,
