@@ -26,6 +26,21 @@
 /* Directory recursion depth. */
 #define ASH_MAX_DIR_DEPTH 64u
 
+/* EVTX binary XML: nesting of documents inside substitution values
+ * (BinXml values holding template instances holding BinXml values...). */
+#define ASH_MAX_EVTX_NESTING 16u
+/* EVTX binary XML: element nesting depth within one record. */
+#define ASH_MAX_EVTX_DEPTH 64u
+/* EVTX: decoded text of one record (names excluded). Templates let a small
+ * record expand; a record whose text grows past this is rejected. */
+#define ASH_MAX_EVTX_TEXT (1u << 20)
+/* EVTX: XML nodes (elements, attributes, texts) of one decoded record. */
+#define ASH_MAX_EVTX_NODES 16384u
+/* EVTX: compiled template operations held per chunk. */
+#define ASH_MAX_EVTX_OPS 65536u
+/* EVTX: EventData/UserData items kept per record. */
+#define ASH_MAX_EVTX_DATA 512u
+
 /* Cisco ASA: built connections held waiting for their teardown (to pair
  * them into one flow with a duration). When full, the oldest is emitted
  * unpaired, with an attribute saying so. */

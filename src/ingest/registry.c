@@ -6,12 +6,10 @@
 extern const ash_format ash_format_fortigate;
 extern const ash_format ash_format_panos;
 extern const ash_format ash_format_asa;
+extern const ash_format ash_format_evtx;
 
 static const ash_format *const g_formats[] = {
-    &ash_format_fortigate,
-    &ash_format_panos,
-    &ash_format_asa,
-    NULL,
+    &ash_format_fortigate, &ash_format_panos, &ash_format_asa, &ash_format_evtx, NULL,
 };
 
 const ash_format *const *ash_formats(void) { return g_formats; }

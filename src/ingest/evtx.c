@@ -1,0 +1,857 @@
+/* EVTX, the Windows XML Event Log file format: file header, 64 KiB chunks,
+ * records. The binary XML of each record is decoded by evtx_binxml.c into
+ * nodes; this file walks files and chunks, checks their CRC32s, does the
+ * accounting (one parsed or rejected outcome per record), turns the nodes
+ * of a record straight into an ash_winrec (System fields plus the
+ * EventData/UserData name -> value list, no XML text built) and hands it
+ * to ash_winevent_map.
+ *
+ * Chunks are independent (each has its own string and template caches), so
+ * they are decoded in parallel by opts->threads workers into per-chunk
+ * slots; the calling thread emits the slots strictly in file order, which
+ * keeps the events in record order and keeps ash_ctx_emit single-threaded.
+ * At most a few slots per worker are in flight, so memory stays bounded
+ * however large the file. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "ashiato/error.h"
+#include "ashiato/format.h"
+#include "ashiato/limits.h"
+#include "ashiato/time.h"
+#include "evtx.h"
+#include "winevent.h"
+
+/* record flags */
+#define RF_REJECT 1u
+#define RF_CARVED 2u
+#define RF_CRC_HDR 4u  /* chunk header checksum mismatch */
+#define RF_CRC_DATA 8u /* chunk records checksum mismatch */
+#define RF_CRC_FILE 16u
+
+/* A decoded record held in a slot: strings are offsets into the slot's
+ * text, so that the text can grow while the chunk is being decoded. */
+typedef struct orec {
+  uint64_t ref; /* EventRecordID from the record header */
+  int64_t ts;
+  int64_t event_id;
+  uint64_t raw_off; /* rejected: raw bytes in the file buffer */
+  uint32_t raw_n;
+  const char *reason; /* rejected: static reason */
+  uint32_t channel, channel_n, provider, provider_n, computer, computer_n, sid, sid_n;
+  uint32_t data0, ndata; /* in the slot's kv array */
+  uint32_t flags;
+} orec;
+
+typedef struct okv {
+  uint32_t k, kn, v, vn;
+} okv;
+
+/* The decoded records of one chunk. */
+typedef struct slotbuf {
+  orec *recs;
+  size_t nrecs, caprecs;
+  okv *kvs;
+  size_t nkvs, capkvs;
+  char *text;
+  size_t textn, textcap;
+  int done; /* decoded, waiting to be emitted */
+  int err;  /* allocation failure while decoding */
+} slotbuf;
+
+/* Slot text per chunk: a chunk's records are at most 64 KiB of input, so
+ * this is only reached by hostile input, whose remaining records are then
+ * rejected. */
+#define SLOT_TEXT_MAX (64u << 20)
+
+static void slot_reset(slotbuf *s) {
+  s->nrecs = s->nkvs = s->textn = 0;
+  s->err = 0;
+}
+
+static void slot_free(slotbuf *s) {
+  free(s->recs);
+  free(s->kvs);
+  free(s->text);
+  memset(s, 0, sizeof *s);
+}
+
+static orec *slot_rec(slotbuf *s) {
+  if (s->nrecs == s->caprecs) {
+    size_t cap = s->caprecs ? s->caprecs * 2 : 256;
+    orec *r = realloc(s->recs, cap * sizeof *r);
+    if (!r) {
+      s->err = ASH_ENOMEM;
+      return NULL;
+    }
+    s->recs = r;
+    s->caprecs = cap;
+  }
+  orec *r = &s->recs[s->nrecs++];
+  memset(r, 0, sizeof *r);
+  r->ts = ASH_TIME_UNSET;
+  r->event_id = ASH_UNSET;
+  return r;
+}
+
+static okv *slot_kv(slotbuf *s) {
+  if (s->nkvs == s->capkvs) {
+    size_t cap = s->capkvs ? s->capkvs * 2 : 1024;
+    okv *k = realloc(s->kvs, cap * sizeof *k);
+    if (!k) {
+      s->err = ASH_ENOMEM;
+      return NULL;
+    }
+    s->kvs = k;
+    s->capkvs = cap;
+  }
+  return &s->kvs[s->nkvs++];
+}
+
+/* ---- nodes -> record fields ---- */
+
+enum { SEC_NONE, SEC_SYSTEM, SEC_EVENTDATA, SEC_USERDATA, SEC_RENDERING, SEC_OTHER };
+
+typedef struct frame {
+  uint8_t cls;
+  uint8_t item;     /* this element is a data item (or a System field) */
+  uint8_t children; /* has child elements */
+  uint8_t has_text;
+  int collect;           /* frame collecting text for this element, or -1 */
+  uint32_t key, keyn;    /* item name (slot text) */
+  uint32_t t0, tn;       /* collected text (slot text) */
+  const evtx_node *lone; /* the only text node, when there is one */
+} frame;
+
+typedef struct xstate {
+  slotbuf *s;
+  orec *r;
+  frame st[ASH_MAX_EVTX_DEPTH + 2];
+  unsigned unnamed;
+  uint32_t ndropped;
+} xstate;
+
+static int slot_reserve(slotbuf *s, size_t n) {
+  if (n > SLOT_TEXT_MAX - s->textn) return ASH_ELIMIT;
+  if (s->textn + n <= s->textcap) return 0;
+  size_t cap = s->textcap ? s->textcap : 64u << 10;
+  while (cap < s->textn + n) cap *= 2;
+  char *t = realloc(s->text, cap);
+  if (!t) {
+    s->err = ASH_ENOMEM;
+    return ASH_ENOMEM;
+  }
+  s->text = t;
+  s->textcap = cap;
+  return 0;
+}
+
+/* Append text to the slot; *off gets its offset. */
+static int slot_text(slotbuf *s, const char *p, size_t n, uint32_t *off) {
+  int rc = slot_reserve(s, n);
+  if (rc) return rc;
+  if (n) memcpy(s->text + s->textn, p, n);
+  *off = (uint32_t)s->textn;
+  s->textn += n;
+  return 0;
+}
+
+static int add_text_to(xstate *x, frame *f, const evtx_node *nd) {
+  slotbuf *s = x->s;
+  uint32_t off;
+  if (f->has_text && f->t0 + f->tn != s->textn) {
+    /* mixed content (text, element, text): copy what we have to the end
+     * so that the element's text stays contiguous */
+    if (slot_reserve(s, f->tn)) return ASH_ELIMIT;
+    memcpy(s->text + s->textn, s->text + f->t0, f->tn);
+    f->t0 = (uint32_t)s->textn;
+    s->textn += f->tn;
+  }
+  if (slot_text(s, nd->val, nd->val_n, &off)) return ASH_ELIMIT;
+  if (!f->has_text) {
+    f->t0 = off;
+    f->tn = 0;
+    f->lone = nd;
+  } else {
+    f->lone = NULL;
+  }
+  f->tn += nd->val_n;
+  f->has_text = 1;
+  return 0;
+}
+
+/* One slot is kept back for the EvtxDataTruncated marker. */
+static int add_item(xstate *x, uint32_t k, uint32_t kn, uint32_t v, uint32_t vn) {
+  if (x->r->ndata >= ASH_MAX_EVTX_DATA - 1) {
+    x->ndropped++;
+    return 0;
+  }
+  okv *kv = slot_kv(x->s);
+  if (!kv) return ASH_ENOMEM;
+  kv->k = k;
+  kv->kn = kn;
+  kv->v = v;
+  kv->vn = vn;
+  x->r->ndata++;
+  return 0;
+}
+
+static int key_text(xstate *x, const char *p, size_t n, uint32_t *off, uint32_t *len) {
+  *len = (uint32_t)n;
+  return slot_text(x->s, p, n, off);
+}
+
+static int64_t node_int(const evtx_node *nd) {
+  if (nd->flags & EVTX_NF_NUM) return (int64_t)nd->num;
+  int64_t v;
+  if (ash_str_to_i64(ash_str_make(nd->val, nd->val_n), &v)) return ASH_UNSET;
+  return v;
+}
+
+static int64_t node_time(const evtx_node *nd) {
+  if ((nd->flags & EVTX_NF_NUM) && nd->vtype == 0x11) return evtx_filetime_us(nd->num);
+  int64_t t;
+  if (ash_time_parse_iso(ash_str_make(nd->val, nd->val_n), &t)) return ASH_TIME_UNSET;
+  return t;
+}
+
+/* Walk the nodes of one record into r. */
+static int extract(const evtx_doc *doc, slotbuf *s, orec *r) {
+  xstate x;
+  x.s = s;
+  x.r = r;
+  x.unnamed = 0;
+  x.ndropped = 0;
+  r->data0 = (uint32_t)s->nkvs;
+  unsigned depth = 0, sec = SEC_NONE;
+  int rc = 0;
+  for (size_t i = 0; i < doc->n && !rc; i++) {
+    const evtx_node *nd = &doc->nodes[i];
+    switch (nd->type) {
+    case EVTX_N_OPEN: {
+      if (depth > ASH_MAX_EVTX_DEPTH) return ASH_ELIMIT;
+      frame *parent = depth ? &x.st[depth - 1] : NULL;
+      if (parent) parent->children = 1;
+      frame *f = &x.st[depth++];
+      memset(f, 0, sizeof *f);
+      f->cls = nd->cls;
+      f->collect = parent ? parent->collect : -1;
+      if (depth == 2) {
+        sec = nd->cls == EVTX_C_SYSTEM          ? SEC_SYSTEM
+              : nd->cls == EVTX_C_EVENTDATA     ? SEC_EVENTDATA
+              : nd->cls == EVTX_C_USERDATA      ? SEC_USERDATA
+              : nd->cls == EVTX_C_RENDERINGINFO ? SEC_RENDERING
+                                                : SEC_OTHER;
+      } else if (depth == 3 && sec == SEC_SYSTEM) {
+        f->item = 1;
+        f->collect = (int)(depth - 1);
+      } else if (depth == 3 && sec == SEC_EVENTDATA) {
+        f->item = 1;
+        f->collect = (int)(depth - 1);
+        if (nd->cls != EVTX_C_DATA) rc = key_text(&x, nd->name, nd->name_n, &f->key, &f->keyn);
+      } else if (depth >= 3 && (sec == SEC_USERDATA || sec == SEC_OTHER)) {
+        /* leaves become items when they close */
+        f->item = 1;
+        f->collect = (int)(depth - 1);
+        rc = key_text(&x, nd->name, nd->name_n, &f->key, &f->keyn);
+      } else if (depth == 3 && sec == SEC_RENDERING && nd->cls == EVTX_C_MESSAGE) {
+        f->item = 1;
+        f->collect = (int)(depth - 1);
+        rc = key_text(&x, nd->name, nd->name_n, &f->key, &f->keyn);
+      }
+      break;
+    }
+    case EVTX_N_ATTR: {
+      if (!depth) break;
+      frame *f = &x.st[depth - 1];
+      if (sec == SEC_SYSTEM && depth == 3) {
+        if (f->cls == EVTX_C_PROVIDER &&
+            (nd->cls == EVTX_C_NAME || (nd->cls == EVTX_C_EVENTSOURCENAME && !r->provider_n))) {
+          rc = slot_text(s, nd->val, nd->val_n, &r->provider);
+          r->provider_n = nd->val_n;
+        } else if (f->cls == EVTX_C_TIMECREATED && nd->cls == EVTX_C_SYSTEMTIME) {
+          r->ts = node_time(nd);
+        } else if (f->cls == EVTX_C_SECURITY && nd->cls == EVTX_C_USERID) {
+          rc = slot_text(s, nd->val, nd->val_n, &r->sid);
+          r->sid_n = nd->val_n;
+        }
+      } else if (sec == SEC_EVENTDATA && depth == 3 && f->cls == EVTX_C_DATA &&
+                 nd->cls == EVTX_C_NAME) {
+        rc = key_text(&x, nd->val, nd->val_n, &f->key, &f->keyn);
+      } else if ((sec == SEC_USERDATA || sec == SEC_OTHER) && depth >= 4 &&
+                 nd->cls != EVTX_C_XMLNS) {
+        uint32_t k, v;
+        rc = slot_text(s, nd->name, nd->name_n, &k);
+        if (!rc) rc = slot_text(s, nd->val, nd->val_n, &v);
+        if (!rc) rc = add_item(&x, k, nd->name_n, v, nd->val_n);
+      }
+      break;
+    }
+    case EVTX_N_TEXT: {
+      if (!depth) break;
+      frame *f = &x.st[depth - 1];
+      if (f->collect >= 0) rc = add_text_to(&x, &x.st[f->collect], nd);
+      break;
+    }
+    case EVTX_N_CLOSE: {
+      if (!depth) break;
+      frame *f = &x.st[--depth];
+      if (!f->item) break;
+      if (sec == SEC_SYSTEM && depth == 2) {
+        const evtx_node *t = f->lone;
+        if (f->cls == EVTX_C_EVENTID) {
+          if (t)
+            r->event_id = node_int(t);
+          else if (f->has_text) {
+            int64_t v;
+            if (!ash_str_to_i64(ash_str_make(s->text + f->t0, f->tn), &v)) r->event_id = v;
+          }
+        } else if (f->cls == EVTX_C_CHANNEL && f->has_text) {
+          r->channel = f->t0;
+          r->channel_n = f->tn;
+        } else if (f->cls == EVTX_C_COMPUTER && f->has_text) {
+          r->computer = f->t0;
+          r->computer_n = f->tn;
+        }
+        break;
+      }
+      if ((sec == SEC_USERDATA || sec == SEC_OTHER) && f->children) break;
+      if ((sec == SEC_USERDATA || sec == SEC_OTHER) && depth == 2 && !f->has_text) break;
+      if (sec == SEC_EVENTDATA && f->cls == EVTX_C_DATA && !f->keyn) {
+        char name[24] = "Data";
+        size_t n = 4;
+        unsigned v = ++x.unnamed;
+        char t[12];
+        size_t k = 0;
+        do {
+          t[k++] = (char)('0' + v % 10);
+          v /= 10;
+        } while (v);
+        while (k) name[n++] = t[--k];
+        rc = key_text(&x, name, n, &f->key, &f->keyn);
+        if (rc) break;
+      }
+      rc = add_item(&x, f->key, f->keyn, f->has_text ? f->t0 : 0, f->has_text ? f->tn : 0);
+      break;
+    }
+    default: break;
+    }
+  }
+  if (!rc && x.ndropped) {
+    /* say so rather than drop silently */
+    uint32_t k, v;
+    rc = slot_text(s, "EvtxDataTruncated", 17, &k);
+    if (!rc) rc = slot_text(s, "true", 4, &v);
+    okv *kv = rc ? NULL : slot_kv(s);
+    if (kv) {
+      kv->k = k;
+      kv->kn = 17;
+      kv->v = v;
+      kv->vn = 4;
+      r->ndata++;
+    } else if (!rc) {
+      rc = ASH_ENOMEM;
+    }
+  }
+  return rc;
+}
+
+/* ---- chunks ---- */
+
+typedef struct job {
+  const uint8_t *buf;
+  size_t n;
+  size_t first; /* offset of the first chunk: 4096, or 0 for a bare chunk */
+  size_t nchunks;
+  size_t header_chunks; /* chunks the file header counts */
+  int carve;
+  uint32_t file_flags;
+} job;
+
+static int all_zero(const uint8_t *p, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (p[i]) return 0;
+  return 1;
+}
+
+static int reject(slotbuf *s, uint64_t ref, const char *why, uint64_t raw_off, size_t raw_n) {
+  orec *r = slot_rec(s);
+  if (!r) return ASH_ENOMEM;
+  r->flags = RF_REJECT;
+  r->ref = ref;
+  r->reason = why;
+  r->raw_off = raw_off;
+  r->raw_n = (uint32_t)(raw_n > ASH_MAX_REJECT_RAW ? ASH_MAX_REJECT_RAW : raw_n);
+  return 0;
+}
+
+/* Decode the record of size bytes at chunk offset pos. Returns 0 when the
+ * record was stored (parsed or, unless carving, rejected), 1 when a carved
+ * candidate did not decode, or ASH_ENOMEM. */
+static int one_record(evtx_dec *dec, const job *j, slotbuf *s, const uint8_t *c, size_t choff,
+                      uint32_t pos, uint32_t size, uint32_t flags) {
+  uint64_t id = ash_le64(c + pos + 8);
+  uint64_t written = ash_le64(c + pos + 16);
+  evtx_doc doc;
+  const char *why = NULL;
+  int rc = evtx_dec_record(dec, pos + EVTX_RECORD_HEADER, pos + size - 4, &doc, &why);
+  if (rc) {
+    if (flags & RF_CARVED) return 1;
+    return reject(s, id, why, choff + pos, size);
+  }
+  size_t mrec = s->nrecs, mkv = s->nkvs, mtext = s->textn;
+  orec *r = slot_rec(s);
+  if (!r) return ASH_ENOMEM;
+  r->ref = id;
+  r->flags = flags;
+  rc = extract(&doc, s, r);
+  if (rc) {
+    s->nrecs = mrec;
+    s->nkvs = mkv;
+    s->textn = mtext;
+    if (rc == ASH_ENOMEM) return rc;
+    if (flags & RF_CARVED) return 1;
+    return reject(s, id, "decoded record too large", choff + pos, size);
+  }
+  if (r->ts == ASH_TIME_UNSET && written) r->ts = evtx_filetime_us(written);
+  return 0;
+}
+
+/* Size of a well-formed record header at pos (signature, size, copy of
+ * size at the end), or 0. */
+static uint32_t record_size(const uint8_t *c, size_t cn, size_t pos) {
+  if (!ASH_FITS(pos, EVTX_RECORD_HEADER, cn)) return 0;
+  if (c[pos] != 0x2a || c[pos + 1] != 0x2a || c[pos + 2] || c[pos + 3]) return 0;
+  uint32_t size = ash_le32(c + pos + 4);
+  if (size < EVTX_RECORD_HEADER + 4 || !ASH_FITS(pos, size, cn)) return 0;
+  if (ash_le32(c + pos + size - 4) != size) return 0;
+  return size;
+}
+
+/* Records in the slack of a chunk (after the last allocated record, or in
+ * a chunk whose header is damaged): anything that has a record header with
+ * a matching copy of its size and decodes. */
+static int carve(evtx_dec *dec, const job *j, slotbuf *s, const uint8_t *c, size_t cn, size_t choff,
+                 size_t from, uint32_t flags) {
+  size_t p = from;
+  while (p + EVTX_RECORD_HEADER + 4 <= cn) {
+    const uint8_t *q = memchr(c + p, 0x2a, cn - p);
+    if (!q) break;
+    p = (size_t)(q - c);
+    uint32_t size = record_size(c, cn, p);
+    if (size) {
+      int rc = one_record(dec, j, s, c, choff, (uint32_t)p, size, flags | RF_CARVED);
+      if (rc == ASH_ENOMEM) return rc;
+      if (rc == 0) {
+        p += size;
+        continue;
+      }
+    }
+    p++;
+  }
+  return 0;
+}
+
+static void decode_chunk(evtx_dec *dec, const job *j, size_t ci, slotbuf *s) {
+  size_t off = j->first + ci * EVTX_CHUNK_SIZE;
+  size_t cn = j->n - off < EVTX_CHUNK_SIZE ? j->n - off : EVTX_CHUNK_SIZE;
+  const uint8_t *c = j->buf + off;
+  slot_reset(s);
+  if (cn < EVTX_CHUNK_HEADER || memcmp(c, "ElfChnk", 8)) {
+    /* unused space: zeros, or whatever the disk held beyond the chunks
+     * the file header counts (a dirty file may have more chunks than it
+     * counts, which is why chunks with a signature are always read) */
+    if (all_zero(c, cn) || ci >= j->header_chunks) return;
+    if (reject(s, 0, cn < EVTX_CHUNK_HEADER ? "truncated chunk" : "bad chunk signature", off, cn))
+      return;
+    if (j->carve && cn >= EVTX_CHUNK_HEADER) {
+      evtx_dec_chunk(dec, c, cn);
+      carve(dec, j, s, c, cn, off, EVTX_CHUNK_HEADER, j->file_flags);
+    }
+    return;
+  }
+  uint32_t flags = j->file_flags;
+  uint32_t hcrc = (uint32_t)crc32(crc32(0L, c, 120), c + 128, EVTX_CHUNK_HEADER - 128);
+  if (hcrc != ash_le32(c + 124)) flags |= RF_CRC_HDR;
+  uint32_t last = ash_le32(c + 44), free_off = ash_le32(c + 48);
+  if (free_off < EVTX_CHUNK_HEADER || free_off > cn) {
+    flags |= RF_CRC_DATA;
+    free_off = (uint32_t)cn;
+  } else {
+    uint32_t dcrc = (uint32_t)crc32(0L, c + EVTX_CHUNK_HEADER, free_off - EVTX_CHUNK_HEADER);
+    if (dcrc != ash_le32(c + 52)) flags |= RF_CRC_DATA;
+  }
+  evtx_dec_chunk(dec, c, cn);
+  size_t pos = EVTX_CHUNK_HEADER;
+  while (ASH_FITS(pos, EVTX_RECORD_HEADER, free_off)) {
+    uint32_t size = record_size(c, cn, pos);
+    if (!size) {
+      if (all_zero(c + pos, free_off - pos)) break;
+      uint64_t ref = ASH_FITS(pos, 16, cn) && c[pos] == 0x2a ? ash_le64(c + pos + 8) : 0;
+      reject(s, ref, "bad record header", off + pos, free_off - pos);
+      break;
+    }
+    if (one_record(dec, j, s, c, off, (uint32_t)pos, size, flags) == ASH_ENOMEM) return;
+    int was_last = pos == last;
+    pos += size;
+    if (was_last) break;
+  }
+  if (j->carve) carve(dec, j, s, c, cn, off, pos, flags);
+}
+
+/* ---- emitting ---- */
+
+/* Record numbers of carved records already emitted, and the ranges of
+ * record numbers the chunk headers claim: a carved record inside one of
+ * them is an older copy of an allocated record. */
+typedef struct idset {
+  uint64_t *v;
+  size_t n, cap; /* open addressing, 0 = empty (ids are stored + 1) */
+} idset;
+
+static int idset_add(idset *s, uint64_t id) {
+  id += 1;
+  if (!id) return 0;
+  if ((s->n + 1) * 2 > s->cap) {
+    size_t cap = s->cap ? s->cap * 2 : 1024;
+    uint64_t *v = calloc(cap, sizeof *v);
+    if (!v) return -1;
+    for (size_t i = 0; i < s->cap; i++) {
+      if (!s->v[i]) continue;
+      size_t h = (size_t)(s->v[i] * 0x9e3779b97f4a7c15ull) & (cap - 1);
+      while (v[h]) h = (h + 1) & (cap - 1);
+      v[h] = s->v[i];
+    }
+    free(s->v);
+    s->v = v;
+    s->cap = cap;
+  }
+  size_t h = (size_t)(id * 0x9e3779b97f4a7c15ull) & (s->cap - 1);
+  while (s->v[h]) {
+    if (s->v[h] == id) return 0;
+    h = (h + 1) & (s->cap - 1);
+  }
+  s->v[h] = id;
+  s->n++;
+  return 1;
+}
+
+typedef struct emitter {
+  ash_parse_ctx *ctx;
+  const job *j;
+  ash_kv kv[ASH_MAX_EVTX_DATA];
+  ash_kv attrs[ASH_MAX_ATTRS + 4];
+  ash_buf scratch;
+  idset carved;
+  uint64_t (*ranges)[2];
+  size_t nranges;
+} emitter;
+
+static int in_ranges(const emitter *e, uint64_t id) {
+  for (size_t i = 0; i < e->nranges; i++)
+    if (id >= e->ranges[i][0] && id <= e->ranges[i][1]) return 1;
+  return 0;
+}
+
+static ash_str sstr(const slotbuf *s, uint32_t off, uint32_t n) {
+  return n ? ash_str_make(s->text + off, n) : ASH_STR_NULL;
+}
+
+static const char *integrity(uint32_t f) {
+  static const char *const T[] = {
+      "",
+      "carved",
+      "chunk header checksum mismatch",
+      "carved; chunk header checksum mismatch",
+      "chunk records checksum mismatch",
+      "carved; chunk records checksum mismatch",
+      "chunk header and records checksum mismatch",
+      "carved; chunk header and records checksum mismatch",
+  };
+  return T[(f >> 1) & 7];
+}
+
+static int emit_slot(emitter *e, const slotbuf *s) {
+  ash_parse_ctx *ctx = e->ctx;
+  for (size_t i = 0; i < s->nrecs; i++) {
+    const orec *r = &s->recs[i];
+    int rc;
+    if (r->flags & RF_REJECT) {
+      rc = ash_ctx_reject(ctx, r->ref, r->reason, e->j->buf + r->raw_off, r->raw_n);
+      if (rc) return rc;
+      continue;
+    }
+    if (r->flags & RF_CARVED) {
+      if (in_ranges(e, r->ref)) continue;
+      int a = idset_add(&e->carved, r->ref);
+      if (a < 0) return ASH_ENOMEM;
+      if (a == 0) continue;
+    }
+    ash_winrec w;
+    memset(&w, 0, sizeof w);
+    w.ts = ash_ctx_skew(ctx, r->ts);
+    w.record_id = r->ref;
+    w.event_id = r->event_id;
+    w.channel = sstr(s, r->channel, r->channel_n);
+    w.provider = sstr(s, r->provider, r->provider_n);
+    w.computer = sstr(s, r->computer, r->computer_n);
+    w.user_sid = sstr(s, r->sid, r->sid_n);
+    for (uint32_t k = 0; k < r->ndata; k++) {
+      const okv *kv = &s->kvs[r->data0 + k];
+      e->kv[k].k = ash_str_make(s->text + kv->k, kv->kn);
+      e->kv[k].v = ash_str_make(s->text + kv->v, kv->vn);
+    }
+    w.data = e->kv;
+    w.ndata = r->ndata;
+    ash_event ev;
+    ash_buf_reset(&e->scratch);
+    rc = ash_winevent_map(&w, &ev, &e->scratch);
+    if (rc == ASH_ENOMEM) return rc;
+    if (rc) {
+      rc = ash_ctx_reject(ctx, r->ref, "event could not be mapped", e->j->buf + r->raw_off, 0);
+      if (rc) return rc;
+      continue;
+    }
+    ev.ref = r->ref;
+    uint32_t warn = r->flags & (RF_CARVED | RF_CRC_HDR | RF_CRC_DATA | RF_CRC_FILE);
+    if (warn) {
+      size_t na = ev.nattrs > ASH_MAX_ATTRS ? ASH_MAX_ATTRS : ev.nattrs;
+      if (na) memcpy(e->attrs, ev.attrs, na * sizeof *ev.attrs);
+      if (warn & (RF_CARVED | RF_CRC_HDR | RF_CRC_DATA)) {
+        e->attrs[na].k = ash_str_cstr("EvtxIntegrity");
+        e->attrs[na++].v = ash_str_cstr(integrity(warn));
+      }
+      if (warn & RF_CRC_FILE) {
+        e->attrs[na].k = ash_str_cstr("EvtxFileHeader");
+        e->attrs[na++].v = ash_str_cstr("checksum mismatch");
+      }
+      ev.attrs = e->attrs;
+      ev.nattrs = na;
+    }
+    ash_ctx_parsed(ctx);
+    rc = ash_ctx_emit(ctx, &ev);
+    if (rc) return rc;
+  }
+  return s->err;
+}
+
+/* ---- workers ---- */
+
+typedef struct pool {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  const job *j;
+  slotbuf *slots;
+  size_t nslots;
+  size_t next;    /* next chunk to claim */
+  size_t emitted; /* chunks emitted: chunk i may use its slot once i < emitted + nslots */
+  int abort;
+  int err; /* a worker could not start */
+} pool;
+
+static void *worker(void *arg) {
+  pool *p = arg;
+  evtx_dec *dec = NULL;
+  int rc = evtx_dec_new(&dec);
+  pthread_mutex_lock(&p->mu);
+  if (rc) {
+    p->err = rc;
+    p->abort = 1;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+  }
+  for (;;) {
+    while (!p->abort && p->next < p->j->nchunks && p->next >= p->emitted + p->nslots)
+      pthread_cond_wait(&p->cv, &p->mu);
+    if (p->abort || p->next >= p->j->nchunks) break;
+    size_t ci = p->next++;
+    pthread_mutex_unlock(&p->mu);
+    slotbuf *s = &p->slots[ci % p->nslots];
+    decode_chunk(dec, p->j, ci, s);
+    pthread_mutex_lock(&p->mu);
+    s->done = 1;
+    pthread_cond_broadcast(&p->cv);
+  }
+  pthread_mutex_unlock(&p->mu);
+  evtx_dec_free(dec);
+  return NULL;
+}
+
+static int run_parallel(emitter *e, const job *j, int threads) {
+  pool p;
+  memset(&p, 0, sizeof p);
+  p.j = j;
+  p.nslots = (size_t)threads * 3;
+  p.slots = calloc(p.nslots, sizeof *p.slots);
+  pthread_t *tid = calloc((size_t)threads, sizeof *tid);
+  if (!p.slots || !tid) {
+    free(p.slots);
+    free(tid);
+    return ASH_ENOMEM;
+  }
+  pthread_mutex_init(&p.mu, NULL);
+  pthread_cond_init(&p.cv, NULL);
+  int started = 0, rc = 0;
+  for (; started < threads; started++)
+    if (pthread_create(&tid[started], NULL, worker, &p)) break;
+  if (!started) rc = ASH_ENOMEM;
+  for (size_t ci = 0; ci < j->nchunks && !rc; ci++) {
+    slotbuf *s = &p.slots[ci % p.nslots];
+    pthread_mutex_lock(&p.mu);
+    while (!s->done && !p.abort) pthread_cond_wait(&p.cv, &p.mu);
+    if (!s->done) rc = p.err ? p.err : ASH_ENOMEM;
+    pthread_mutex_unlock(&p.mu);
+    if (rc) break;
+    rc = emit_slot(e, s);
+    pthread_mutex_lock(&p.mu);
+    s->done = 0;
+    p.emitted = ci + 1;
+    pthread_cond_broadcast(&p.cv);
+    pthread_mutex_unlock(&p.mu);
+  }
+  pthread_mutex_lock(&p.mu);
+  p.abort = 1;
+  pthread_cond_broadcast(&p.cv);
+  pthread_mutex_unlock(&p.mu);
+  for (int i = 0; i < started; i++) pthread_join(tid[i], NULL);
+  pthread_mutex_destroy(&p.mu);
+  pthread_cond_destroy(&p.cv);
+  for (size_t i = 0; i < p.nslots; i++) slot_free(&p.slots[i]);
+  free(p.slots);
+  free(tid);
+  return rc;
+}
+
+static int run_serial(emitter *e, const job *j) {
+  evtx_dec *dec;
+  int rc = evtx_dec_new(&dec);
+  if (rc) return rc;
+  slotbuf s;
+  memset(&s, 0, sizeof s);
+  for (size_t ci = 0; ci < j->nchunks && !rc; ci++) {
+    decode_chunk(dec, j, ci, &s);
+    rc = emit_slot(e, &s);
+  }
+  slot_free(&s);
+  evtx_dec_free(dec);
+  return rc;
+}
+
+static int job_init(job *j, const uint8_t *buf, size_t n, int carve) {
+  memset(j, 0, sizeof *j);
+  j->buf = buf;
+  j->n = n;
+  j->carve = carve;
+  if (n >= 8 && !memcmp(buf, "ElfFile", 8)) {
+    j->first = EVTX_FILE_HEADER;
+    j->header_chunks = n >= 44 ? ash_le16(buf + 42) : 0;
+    if (n >= 128 && (uint32_t)crc32(0L, buf, 120) != ash_le32(buf + 124))
+      j->file_flags = RF_CRC_FILE;
+  } else if (n >= 8 && !memcmp(buf, "ElfChnk", 8)) {
+    j->first = 0; /* a bare chunk, as carved out of memory or a disk image */
+  } else {
+    return ASH_EFORMAT;
+  }
+  j->nchunks = n > j->first ? (n - j->first + EVTX_CHUNK_SIZE - 1) / EVTX_CHUNK_SIZE : 0;
+  if (!j->first) j->header_chunks = j->nchunks;
+  return 0;
+}
+
+static int evtx_parse(ash_parse_ctx *ctx, const uint8_t *buf, size_t n) {
+  job j;
+  int rc = job_init(&j, buf, n, ash_ctx_opts(ctx)->carve);
+  if (rc) return rc;
+  emitter *e = calloc(1, sizeof *e);
+  if (!e) return ASH_ENOMEM;
+  e->ctx = ctx;
+  e->j = &j;
+  ash_buf_init(&e->scratch, ASH_MAX_LINE);
+  if (j.carve && j.nchunks) {
+    e->ranges = calloc(j.nchunks, sizeof *e->ranges);
+    if (!e->ranges) {
+      free(e);
+      return ASH_ENOMEM;
+    }
+    for (size_t i = 0; i < j.nchunks; i++) {
+      const uint8_t *c = buf + j.first + i * EVTX_CHUNK_SIZE;
+      if (!ASH_FITS(j.first + i * EVTX_CHUNK_SIZE, EVTX_CHUNK_HEADER, n) || memcmp(c, "ElfChnk", 8))
+        continue;
+      e->ranges[e->nranges][0] = ash_le64(c + 24);
+      e->ranges[e->nranges][1] = ash_le64(c + 32);
+      e->nranges++;
+    }
+  }
+  int threads = ash_ctx_opts(ctx)->threads;
+  if (threads > 64) threads = 64;
+  if (threads > 1 && j.nchunks > 1) {
+    if ((size_t)threads > j.nchunks) threads = (int)j.nchunks;
+    rc = run_parallel(e, &j, threads);
+  } else {
+    rc = run_serial(e, &j);
+  }
+  ash_buf_free(&e->scratch);
+  free(e->carved.v);
+  free(e->ranges);
+  free(e);
+  return rc;
+}
+
+static int evtx_sniff(const uint8_t *head, size_t n) {
+  if (n >= 8 && !memcmp(head, "ElfFile", 8)) return 100;
+  if (n >= 8 && !memcmp(head, "ElfChnk", 8)) return 90;
+  return 0;
+}
+
+const ash_format ash_format_evtx = {
+    .name = "evtx",
+    .description = "Windows XML Event Log (.evtx)",
+    .ref_is_record = 1,
+    .sniff = evtx_sniff,
+    .parse_buffer = evtx_parse,
+};
+
+/* ---- XML of each record (tools and tests) ---- */
+
+int ash_evtx_each_xml(const uint8_t *buf, size_t n, int raw,
+                      int (*cb)(void *u, uint64_t record_id, const char *xml, size_t xn,
+                                const char *why),
+                      void *u) {
+  job j;
+  int rc = job_init(&j, buf, n, 0);
+  if (rc) return rc;
+  evtx_dec *dec;
+  rc = evtx_dec_new(&dec);
+  if (rc) return rc;
+  ash_buf x;
+  ash_buf_init(&x, 64u << 20);
+  for (size_t ci = 0; ci < j.nchunks && !rc; ci++) {
+    size_t off = j.first + ci * EVTX_CHUNK_SIZE;
+    size_t cn = n - off < EVTX_CHUNK_SIZE ? n - off : EVTX_CHUNK_SIZE;
+    const uint8_t *c = buf + off;
+    if (cn < EVTX_CHUNK_HEADER || memcmp(c, "ElfChnk", 8)) continue;
+    uint32_t last = ash_le32(c + 44), free_off = ash_le32(c + 48);
+    if (free_off < EVTX_CHUNK_HEADER || free_off > cn) free_off = (uint32_t)cn;
+    evtx_dec_chunk(dec, c, cn);
+    size_t pos = EVTX_CHUNK_HEADER;
+    while (!rc && ASH_FITS(pos, EVTX_RECORD_HEADER, free_off)) {
+      uint32_t size = record_size(c, cn, pos);
+      if (!size) break;
+      evtx_doc doc;
+      const char *why = NULL;
+      ash_buf_reset(&x);
+      if (!evtx_dec_record(dec, (uint32_t)pos + EVTX_RECORD_HEADER, (uint32_t)(pos + size - 4),
+                           &doc, &why))
+        rc = evtx_render_xml(&doc, raw, &x);
+      if (!rc) rc = cb(u, ash_le64(c + pos + 8), x.p ? x.p : "", x.n, why);
+      int was_last = pos == last;
+      pos += size;
+      if (was_last) break;
+    }
+  }
+  ash_buf_free(&x);
+  evtx_dec_free(dec);
+  return rc;
+}
