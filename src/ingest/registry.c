@@ -7,9 +7,17 @@ extern const ash_format ash_format_fortigate;
 extern const ash_format ash_format_panos;
 extern const ash_format ash_format_asa;
 extern const ash_format ash_format_evtx;
+extern const ash_format ash_format_zeek;
+extern const ash_format ash_format_zeek_json;
 
 static const ash_format *const g_formats[] = {
-    &ash_format_fortigate, &ash_format_panos, &ash_format_asa, &ash_format_evtx, NULL,
+    &ash_format_fortigate,
+    &ash_format_panos,
+    &ash_format_asa,
+    &ash_format_evtx,
+    &ash_format_zeek,
+    &ash_format_zeek_json,
+    NULL,
 };
 
 const ash_format *const *ash_formats(void) { return g_formats; }
