@@ -47,6 +47,11 @@ int ash_input_whole(ash_input *in, const uint8_t **p, size_t *n);
  * next call. */
 int ash_input_read(ash_input *in, const uint8_t **p, size_t *n);
 
+/* The caller is done with bytes [0, upto) of a plain (mapped) member: their
+ * pages may leave memory (they are read again if touched), so that
+ * ingesting a file larger than RAM keeps a small resident set. */
+void ash_input_release(ash_input *in, uint64_t upto);
+
 /* SHA-256 of a buffer as 64 hex digits + NUL. */
 void ash_sha256_hex(const void *p, size_t n, char hex[65]);
 

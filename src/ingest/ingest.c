@@ -85,6 +85,8 @@ static int parse_member(job *j, ash_input *in, const ash_format *f, const uint8_
     for (size_t off = 0; !rc && off < wn; off += FEED_PIECE) {
       size_t piece = wn - off < FEED_PIECE ? wn - off : FEED_PIECE;
       rc = ash_linesplit_feed(&ls, whole + off, piece);
+      /* events are copied by the writer: the fed bytes are no longer needed */
+      ash_input_release(in, off + piece);
       progress(j, ash_input_kind_of(in) == ASH_INPUT_PLAIN ? off + piece : 0, ctx->read);
     }
   } else if (!rc) {

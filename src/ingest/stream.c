@@ -205,9 +205,39 @@ void ash_input_close(ash_input *in) {
 ash_input_kind ash_input_kind_of(const ash_input *in) { return in->kind; }
 uint64_t ash_input_file_size(const ash_input *in) { return in->size; }
 
+/* Pages of the mapping below this offset may be dropped. */
+static void release(const uint8_t *map, uint64_t from, uint64_t to) {
+  long pg = sysconf(_SC_PAGESIZE);
+  uint64_t a = (from + (uint64_t)pg - 1) / (uint64_t)pg * (uint64_t)pg;
+  uint64_t b = to / (uint64_t)pg * (uint64_t)pg;
+  if (b > a) madvise((void *)(map + a), b - a, MADV_DONTNEED);
+}
+
+void ash_input_release(ash_input *in, uint64_t upto) {
+  if (in->kind != ASH_INPUT_PLAIN || !in->map) return;
+  if (upto > in->size) upto = in->size;
+  release(in->map, 0, upto);
+}
+
 int ash_input_file_sha256(ash_input *in, char hex[65]) {
   if (!in->sha_done) {
-    ash_sha256_hex(in->map ? (const void *)in->map : "", in->size, in->sha);
+    /* in pieces, letting each go after hashing: a multi-GB file must not
+     * become resident just to be hashed */
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    if (!c) return ASH_ENOMEM;
+    EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+    const uint64_t piece = 64u << 20;
+    for (uint64_t off = 0; off < in->size; off += piece) {
+      uint64_t n = in->size - off < piece ? in->size - off : piece;
+      EVP_DigestUpdate(c, in->map + off, (size_t)n);
+      if (in->kind == ASH_INPUT_PLAIN) release(in->map, off, off + n);
+    }
+    unsigned char md[32];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(c, md, &len);
+    EVP_MD_CTX_free(c);
+    for (int i = 0; i < 32; i++) snprintf(in->sha + 2 * i, 3, "%02x", md[i]);
+    in->sha[64] = 0;
     in->sha_done = 1;
   }
   memcpy(hex, in->sha, 65);

@@ -6,23 +6,23 @@
 
 #include "ashiato/error.h"
 #include "ashiato/limits.h"
+#include "store/store_internal.h"
 
 #define WRITER_BATCHES 3
 #define BATCH_ITEMS 8192
-#define BATCH_KVS 65536
 #define BATCH_ARENA (8u << 20)
 
 typedef struct item {
   int64_t source;
   int reject;
-  ash_event ev; /* for a reject: ref, and path = reason, command_line = raw */
+  ash_event ev;       /* for a reject: ref, and path = reason, command_line = raw */
+  ash_str attrs_json; /* serialised by the producer, so that the writer
+                         thread only does SQLite work */
 } item;
 
 typedef struct batch {
   item items[BATCH_ITEMS];
   size_t n;
-  ash_kv kv[BATCH_KVS];
-  size_t nkv;
   char *arena;
   size_t used;
 } batch;
@@ -39,6 +39,7 @@ struct ash_writer {
   int cur;                  /* batch being filled by the producer */
   int stop;
   int err;
+  ash_buf json; /* producer's scratch for attributes */
 };
 
 static void *run(void *arg) {
@@ -58,9 +59,10 @@ static void *run(void *arg) {
         rc = ash_store_add_reject(w->s, it->source, it->ev.ref, it->ev.path.p,
                                   it->ev.command_line.p, it->ev.command_line.n);
       else
-        rc = ash_store_add_event(w->s, it->source, &it->ev);
+        rc = ash_store_add_event_attrs(w->s, it->source, &it->ev, it->attrs_json.p,
+                                       it->attrs_json.n);
     }
-    b->n = b->nkv = b->used = 0;
+    b->n = b->used = 0;
     pthread_mutex_lock(&w->mu);
     if (rc && !w->err) w->err = rc;
     w->full[k] = 0;
@@ -77,6 +79,7 @@ int ash_writer_open(ash_writer **out, ash_store *s) {
   ash_writer *w = calloc(1, sizeof *w);
   if (!w) return ASH_ENOMEM;
   w->s = s;
+  ash_buf_init(&w->json, ASH_MAX_ATTRS_JSON);
   for (int i = 0; i < WRITER_BATCHES; i++) {
     w->b[i] = calloc(1, sizeof(batch));
     if (w->b[i]) w->b[i]->arena = malloc(BATCH_ARENA);
@@ -86,6 +89,7 @@ int ash_writer_open(ash_writer **out, ash_store *s) {
           free(w->b[j]->arena);
           free(w->b[j]);
         }
+      ash_buf_free(&w->json);
       free(w);
       return ASH_ENOMEM;
     }
@@ -120,8 +124,8 @@ static int submit(ash_writer *w) {
   return err;
 }
 
-static int fits(const batch *b, size_t bytes, size_t kvs) {
-  return b->n < BATCH_ITEMS && kvs <= BATCH_KVS - b->nkv && bytes <= BATCH_ARENA - b->used;
+static int fits(const batch *b, size_t bytes) {
+  return b->n < BATCH_ITEMS && bytes <= BATCH_ARENA - b->used;
 }
 
 static ash_str dup_str(batch *b, ash_str s) {
@@ -137,22 +141,31 @@ static size_t ev_bytes(const ash_event *ev) {
   size_t n = ev->host.n + ev->user.n + ev->domain.n + ev->proto.n + ev->action.n + ev->app.n +
              ev->service.n + ev->process.n + ev->parent_process.n + ev->command_line.n +
              ev->threat.n + ev->path.n + ev->sha256.n + ev->channel.n + 14;
-  for (size_t i = 0; i < ev->nattrs; i++) n += ev->attrs[i].k.n + ev->attrs[i].v.n + 2;
   return n;
 }
 
 int ash_writer_event(ash_writer *w, int64_t id, const ash_event *ev) {
-  size_t bytes = ev_bytes(ev);
-  size_t nattrs = ev->nattrs > ASH_MAX_ATTRS ? ASH_MAX_ATTRS : ev->nattrs;
+  ash_str json = ASH_STR_NULL;
+  if (ev->nattrs) {
+    int rc = ash_event_attrs_json(ev, &w->json);
+    if (rc == ASH_ELIMIT) {
+      /* keep the event and say that its attributes were cut */
+      ash_buf_reset(&w->json);
+      rc = ash_buf_adds(&w->json, "{\"_truncated\":\"attributes exceeded 256 KiB\"}");
+    }
+    if (rc) return rc;
+    json = ash_str_make(w->json.p, w->json.n);
+  }
+  size_t bytes = ev_bytes(ev) + json.n + 1;
   batch *b = w->b[w->cur];
-  if (!fits(b, bytes, nattrs)) {
+  if (!fits(b, bytes)) {
     int rc = submit(w);
     if (rc) return rc;
     b = w->b[w->cur];
-    if (!fits(b, bytes, nattrs)) {
+    if (!fits(b, bytes)) {
       /* larger than a whole batch: write it directly once the queue is empty */
       rc = ash_writer_drain(w);
-      return rc ? rc : ash_store_add_event(w->s, id, ev);
+      return rc ? rc : ash_store_add_event_attrs(w->s, id, ev, json.p, json.n);
     }
   }
   item *it = &b->items[b->n++];
@@ -174,14 +187,9 @@ int ash_writer_event(ash_writer *w, int64_t id, const ash_event *ev) {
   c->path = dup_str(b, ev->path);
   c->sha256 = dup_str(b, ev->sha256);
   c->channel = dup_str(b, ev->channel);
-  ash_kv *kv = b->kv + b->nkv;
-  for (size_t i = 0; i < nattrs; i++) {
-    kv[i].k = dup_str(b, ev->attrs[i].k);
-    kv[i].v = dup_str(b, ev->attrs[i].v);
-  }
-  b->nkv += nattrs;
-  c->attrs = kv;
-  c->nattrs = nattrs;
+  c->attrs = NULL;
+  c->nattrs = 0;
+  it->attrs_json = dup_str(b, json);
   return ASH_OK;
 }
 
@@ -190,7 +198,7 @@ int ash_writer_reject(ash_writer *w, int64_t id, uint64_t ref, const char *reaso
   if (n > ASH_MAX_REJECT_RAW) n = ASH_MAX_REJECT_RAW;
   size_t rl = reason ? strlen(reason) : 0;
   batch *b = w->b[w->cur];
-  if (!fits(b, n + rl + 2, 0)) {
+  if (!fits(b, n + rl + 2)) {
     int rc = submit(w);
     if (rc) return rc;
     b = w->b[w->cur];
@@ -204,6 +212,7 @@ int ash_writer_reject(ash_writer *w, int64_t id, uint64_t ref, const char *reaso
   if (!it->ev.path.p) it->ev.path = ASH_STR_LIT("");
   it->ev.command_line = dup_str(b, ash_str_make(raw, n));
   if (!it->ev.command_line.p) it->ev.command_line = ASH_STR_LIT("");
+  it->attrs_json = ASH_STR_NULL;
   return ASH_OK;
 }
 
@@ -230,6 +239,7 @@ int ash_writer_close(ash_writer *w) {
     free(w->b[i]->arena);
     free(w->b[i]);
   }
+  ash_buf_free(&w->json);
   free(w);
   return rc;
 }

@@ -242,6 +242,19 @@ static int maybe_roll(ash_store *s) {
 }
 
 int ash_store_add_event(ash_store *s, int64_t id, const ash_event *ev) {
+  if (!ev->nattrs) return ash_store_add_event_attrs(s, id, ev, NULL, 0);
+  int rc = ash_event_attrs_json(ev, &s->attrs);
+  if (rc == ASH_ELIMIT) {
+    /* keep the event and say that its attributes were cut */
+    ash_buf_reset(&s->attrs);
+    rc = ash_buf_adds(&s->attrs, "{\"_truncated\":\"attributes exceeded 256 KiB\"}");
+  }
+  if (rc) return rc;
+  return ash_store_add_event_attrs(s, id, ev, s->attrs.p, s->attrs.n);
+}
+
+int ash_store_add_event_attrs(ash_store *s, int64_t id, const ash_event *ev, const char *attrs_json,
+                              size_t attrs_n) {
   int rc = begin(s);
   if (rc) return rc;
   if (!s->ins_event &&
@@ -285,18 +298,10 @@ int ash_store_add_event(ash_store *s, int64_t id, const ash_event *ev) {
   bind_str(st, 28, ev->threat);
   bind_str(st, 29, ev->path);
   bind_str(st, 30, ev->sha256);
-  if (ev->nattrs) {
-    rc = ash_event_attrs_json(ev, &s->attrs);
-    if (rc == ASH_ELIMIT) {
-      /* keep as much as the cap allows and say that it was cut */
-      ash_buf_reset(&s->attrs);
-      rc = ash_buf_adds(&s->attrs, "{\"_truncated\":\"attributes exceeded 256 KiB\"}");
-    }
-    if (rc) return rc;
-    sqlite3_bind_text(st, 31, s->attrs.p, (int)s->attrs.n, SQLITE_STATIC);
-  } else {
+  if (attrs_json)
+    sqlite3_bind_text(st, 31, attrs_json, (int)attrs_n, SQLITE_STATIC);
+  else
     sqlite3_bind_null(st, 31);
-  }
   int r = sqlite3_step(st);
   sqlite3_reset(st);
   if (r != SQLITE_DONE) return fail(s);

@@ -8,6 +8,10 @@
 #include "ashiato/store.h"
 
 sqlite3 *ash_store_sqlite(ash_store *s);
+/* ash_store_add_event with the attributes already serialised as a JSON
+ * object (attrs_json may be NULL: no attributes); ev->attrs is ignored. */
+int ash_store_add_event_attrs(ash_store *s, int64_t id, const ash_event *ev, const char *attrs_json,
+                              size_t attrs_n);
 /* Commit the open write transaction, if any. */
 int ash_store_commit(ash_store *s);
 
