@@ -835,8 +835,8 @@ static int compile(evtx_dec *d, uint32_t *ppos, uint32_t end, int has_dep, int o
       pos++;
       if (!ASH_FITS(pos, 1, end)) return BAD("truncated value");
       uint8_t t = c[pos++];
-      uint32_t voff;
-      size_t vsize;
+      uint32_t voff = 0; /* set by inline_value; gcc -O2 cannot see it */
+      size_t vsize = 0;
       if (inline_value(d, t, &pos, end, &voff, &vsize)) return d->err;
       if (!(o = emit_op(d, b, OP_TEXT))) return d->err;
       if (store_text(d, o, t, c + voff, vsize)) return d->err;
