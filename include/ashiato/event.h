@@ -45,6 +45,11 @@
 #define ASH_KIND_WIN_DNS "win.dns"
 #define ASH_KIND_WIN_SCRIPT "win.script"
 #define ASH_KIND_WIN_KERBEROS "win.kerberos"
+/* Windows: 4648 logon with explicit credentials, 4672 special privileges
+ * assigned at logon, 4776 NTLM credential validation. */
+#define ASH_KIND_WIN_EXPLICIT "win.explicit_logon"
+#define ASH_KIND_WIN_PRIVILEGE "win.privilege"
+#define ASH_KIND_WIN_NTLM "win.ntlm"
 #define ASH_KIND_WIN_EVENT "win.event" /* any other Windows event */
 #define ASH_KIND_LOG "log"             /* a record with no better kind */
 
