@@ -49,4 +49,28 @@
 #define ASH_MAX_MAP_BYTES (64u << 10)
 #define ASH_MAX_MAP_RULES 256u
 
+/* Findings (finding.h): evidence items kept per finding (more are counted,
+ * not kept), entities per list, and bytes of one title/summary/text. */
+#define ASH_MAX_FINDING_EVIDENCE 1000u
+#define ASH_MAX_FINDING_ENTITIES 1000u
+#define ASH_MAX_FINDING_TEXT (64u << 10)
+
+/* scan: the environment profile file, names in it, and one name. */
+#define ASH_MAX_PROFILE_BYTES (1u << 20)
+#define ASH_MAX_SCAN_NAMES 50000u
+#define ASH_MAX_SCAN_NAME 256u
+/* scan: bytes of a file or archive member handed to YARA at once. Larger
+ * inputs are scanned as windows of this size that overlap by
+ * ASH_SCAN_OVERLAP bytes (longer than any generated string in UTF-16), so
+ * memory stays bounded however large the file is. */
+#define ASH_SCAN_WINDOW (64u << 20)
+#define ASH_SCAN_OVERLAP (64u << 10)
+/* scan: seconds YARA may spend on one window (responder rules can be
+ * slow); a timeout is a counted, partial scan. */
+#define ASH_SCAN_TIMEOUT_SEC 120
+/* scan: busiest internal destination addresses taken from a case. */
+#define ASH_MAX_CASE_IPS 256u
+/* scan: findings kept in one run (lower scores are dropped and counted). */
+#define ASH_MAX_SCAN_FINDINGS 100000u
+
 #endif

@@ -76,4 +76,43 @@ int ash_store_rejects(ash_store *s, int64_t id,
                                 const char *raw, size_t n),
                       void *u);
 
+/* ---- what the case knows about names and files (src/store/entities.c) */
+
+typedef struct ash_entity_count {
+  const char *kind; /* "host", "user", "domain" or "ip" */
+  const char *name; /* as logged (one spelling of a case-insensitive group) */
+  uint64_t count;   /* events naming it */
+  int privileged;   /* user: seen with special privileges (4672) or as a
+                       firewall admin login */
+} ash_entity_count;
+
+/* Every distinct host, user and domain of the events (case-insensitive,
+ * sorted by name within each kind), and the ASH_MAX_CASE_IPS busiest
+ * destination addresses, with counts. e is borrowed for the callback; a
+ * non-zero return from cb stops the walk and is returned. */
+int ash_store_entities(ash_store *s, int (*cb)(void *u, const ash_entity_count *e), void *u);
+
+/* Events that name a file (sha256 or path set: antivirus detections, file
+ * creations, process starts, services), in time order. Arguments as for
+ * ash_store_events, borrowed for the callback. */
+int ash_store_file_events(ash_store *s,
+                          int (*cb)(void *u, const ash_event *ev, const char *source_path,
+                                    int ref_is_record),
+                          void *u);
+
+/* ---- findings (src/store/findings.c; the type is in finding.h) */
+
+typedef struct ash_finding ash_finding;
+
+/* Store f in the case (table findings, created when missing). A finding
+ * with the same id replaces the previous one, so re-running a hunt or a
+ * scan does not duplicate its findings. */
+int ash_store_add_finding(ash_store *s, const ash_finding *f);
+/* Remove every finding of hunt (all when hunt is NULL). */
+int ash_store_delete_findings(ash_store *s, const char *hunt);
+/* Findings of hunt (all when NULL), best first. f is borrowed for the
+ * callback. A case without findings is not an error (no call). */
+int ash_store_findings(ash_store *s, const char *hunt, int (*cb)(void *u, const ash_finding *f),
+                       void *u);
+
 #endif

@@ -16,6 +16,7 @@ int cmd_events(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_formats(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 
 /* Print "ashiato: <what>: <error text>" on stderr. */
 void cli_error(const char *what, int err);

@@ -1,0 +1,128 @@
+/* What the case knows about names and files: the entity counts that feed
+ * scan's environment profile, and the events that name a file (for joining
+ * a scanned file with its antivirus detections). Contract in store.h.
+ * Every value is a bound parameter; only fixed SQL is prepared. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ashiato/error.h"
+#include "ashiato/ip.h"
+#include "ashiato/limits.h"
+#include "ashiato/time.h"
+#include "store_internal.h"
+
+/* Only sources whose ingest completed count: a killed ingest's partial
+ * events would be redone (and counted twice) on the next run. */
+#define COMPLETE " source_id IN (SELECT id FROM sources WHERE complete=1)"
+
+static int group(ash_store *s, const char *sql, const char *kind,
+                 int (*cb)(void *u, const ash_entity_count *e), void *u, unsigned max_private) {
+  sqlite3 *db = ash_store_sqlite(s);
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return ASH_ESTORE;
+  int r, rc = ASH_OK;
+  unsigned kept = 0;
+  while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *name = (const char *)sqlite3_column_text(st, 0);
+    if (!name || !*name) continue;
+    if (max_private) {
+      /* addresses: only internal ones identify the environment */
+      ash_ip ip;
+      if (ash_ip_parse(ash_str_cstr(name), &ip) || !ash_ip_is_private(&ip)) continue;
+      if (kept++ >= max_private) break;
+    }
+    ash_entity_count e = {kind, name, (uint64_t)sqlite3_column_int64(st, 1),
+                          sqlite3_column_count(st) > 2 ? sqlite3_column_int(st, 2) : 0};
+    if ((rc = cb(u, &e))) break;
+  }
+  if (!rc && r != SQLITE_ROW && r != SQLITE_DONE) rc = ASH_ESTORE;
+  sqlite3_finalize(st);
+  return rc;
+}
+
+int ash_store_entities(ash_store *s, int (*cb)(void *u, const ash_entity_count *e), void *u) {
+  int rc = ash_store_commit(s);
+  if (rc) return rc;
+  rc = group(s,
+             "SELECT host, count(*) FROM events WHERE host IS NOT NULL AND host<>'' AND" COMPLETE
+             " GROUP BY host COLLATE NOCASE ORDER BY host COLLATE NOCASE",
+             "host", cb, u, 0);
+  if (!rc)
+    rc = group(s,
+               "SELECT user, count(*), max(coalesce(event_id,0)=4672 OR kind IN "
+               "('admin.login','win.privilege'))"
+               " FROM events WHERE user IS NOT NULL AND user<>'' AND" COMPLETE
+               " GROUP BY user COLLATE NOCASE ORDER BY user COLLATE NOCASE",
+               "user", cb, u, 0);
+  if (!rc)
+    rc = group(
+        s,
+        "SELECT domain, count(*) FROM events WHERE domain IS NOT NULL AND domain<>'' AND" COMPLETE
+        " GROUP BY domain COLLATE NOCASE ORDER BY domain COLLATE NOCASE",
+        "domain", cb, u, 0);
+  if (!rc)
+    rc = group(s,
+               "SELECT dst_ip, count(*) AS c FROM events WHERE dst_ip IS NOT NULL AND" COMPLETE
+               " GROUP BY dst_ip ORDER BY c DESC, dst_ip",
+               "ip", cb, u, ASH_MAX_CASE_IPS);
+  return rc;
+}
+
+static ash_str col_str(sqlite3_stmt *st, int i) {
+  const char *t = (const char *)sqlite3_column_text(st, i);
+  return t ? ash_str_make(t, (size_t)sqlite3_column_bytes(st, i)) : ASH_STR_NULL;
+}
+
+static int64_t col_i64(sqlite3_stmt *st, int i) {
+  return sqlite3_column_type(st, i) == SQLITE_NULL ? ASH_UNSET : sqlite3_column_int64(st, i);
+}
+
+static void col_ip(sqlite3_stmt *st, int i, ash_ip *ip) {
+  ash_str t = col_str(st, i);
+  if (t.n) ash_ip_parse(t, ip);
+}
+
+int ash_store_file_events(ash_store *s,
+                          int (*cb)(void *u, const ash_event *ev, const char *source_path,
+                                    int ref_is_record),
+                          void *u) {
+  int rc = ash_store_commit(s);
+  if (rc) return rc;
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(ash_store_sqlite(s),
+                         "SELECT e.ref,e.ts,e.kind,e.host,e.user,e.domain,e.src_ip,e.dst_ip,"
+                         "e.action,e.process,e.command_line,e.threat,e.path,e.sha256,e.event_id,"
+                         "e.channel,s.path,s.ref_is_record"
+                         " FROM events e JOIN sources s ON s.id=e.source_id"
+                         " WHERE s.complete=1 AND (e.sha256 IS NOT NULL OR e.path IS NOT NULL)"
+                         " ORDER BY e.ts, e.id",
+                         -1, &st, NULL) != SQLITE_OK)
+    return ASH_ESTORE;
+  int r;
+  while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+    ash_event ev;
+    ash_event_init(&ev);
+    ev.ref = (uint64_t)sqlite3_column_int64(st, 0);
+    ev.ts = col_i64(st, 1);
+    const char *kind = (const char *)sqlite3_column_text(st, 2);
+    ev.kind = kind ? kind : ASH_KIND_LOG;
+    ev.host = col_str(st, 3);
+    ev.user = col_str(st, 4);
+    ev.domain = col_str(st, 5);
+    col_ip(st, 6, &ev.src_ip);
+    col_ip(st, 7, &ev.dst_ip);
+    ev.action = col_str(st, 8);
+    ev.process = col_str(st, 9);
+    ev.command_line = col_str(st, 10);
+    ev.threat = col_str(st, 11);
+    ev.path = col_str(st, 12);
+    ev.sha256 = col_str(st, 13);
+    ev.event_id = col_i64(st, 14);
+    ev.channel = col_str(st, 15);
+    if ((rc = cb(u, &ev, (const char *)sqlite3_column_text(st, 16), sqlite3_column_int(st, 17))))
+      break;
+  }
+  if (!rc && r != SQLITE_ROW && r != SQLITE_DONE) rc = ASH_ESTORE;
+  sqlite3_finalize(st);
+  return rc;
+}
