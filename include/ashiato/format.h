@@ -25,6 +25,7 @@ typedef struct ash_parse_opts {
   int64_t clock_skew_us; /* added to every timestamp of the file */
   int carve;             /* EVTX: also recover records from chunk slack */
   int threads;           /* parallelism a binary parser may use (>= 1) */
+  const char *map_path;  /* "mapped" format: the --map file (map.h) */
 } ash_parse_opts;
 
 typedef struct ash_parse_ctx ash_parse_ctx;

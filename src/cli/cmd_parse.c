@@ -8,6 +8,7 @@
 
 #include "ashiato/error.h"
 #include "ashiato/limits.h"
+#include "ashiato/map.h"
 #include "ashiato/stream.h"
 #include "cli.h"
 
@@ -21,6 +22,8 @@ static const char *HELP =
     "  --format NAME      force the input format (see 'ashiato formats')\n"
     "  --tz ZONE          zone of timestamps that carry none (default UTC)\n"
     "  --clock-skew D     add D to every timestamp (+90s, -2m, 1h)\n"
+    "  --map FILE         read CSV/JSONL through a column map (format \"mapped\",\n"
+    "                     see docs/formats.md)\n"
     "  --rejects          also print rejected records (as {\"reject\":...})\n"
     "  --json             JSON lines (the default and only output form)\n"
     "  -h, --help         this text\n";
@@ -114,13 +117,9 @@ static void on_walk_error(void *u, const char *path, int err) {
 }
 
 int cmd_parse(int argc, char **argv) {
-  static const struct option lo[] = {{"format", 1, 0, 'f'},
-                                     {"tz", 1, 0, 'z'},
-                                     {"clock-skew", 1, 0, 'k'},
-                                     {"rejects", 0, 0, 'r'},
-                                     {"json", 0, 0, 'j'},
-                                     {"help", 0, 0, 'h'},
-                                     {0, 0, 0, 0}};
+  static const struct option lo[] = {
+      {"format", 1, 0, 'f'},  {"tz", 1, 0, 'z'},   {"clock-skew", 1, 0, 'k'}, {"map", 1, 0, 'm'},
+      {"rejects", 0, 0, 'r'}, {"json", 0, 0, 'j'}, {"help", 0, 0, 'h'},       {0, 0, 0, 0}};
   pstate s;
   memset(&s, 0, sizeof s);
   s.opts.threads = 1;
@@ -132,6 +131,7 @@ int cmd_parse(int argc, char **argv) {
     case 'f': format = optarg; break;
     case 'z': tz = optarg; break;
     case 'k': skew = optarg; break;
+    case 'm': s.opts.map_path = optarg; break;
     case 'r': s.rejects = 1; break;
     case 'j': break;
     case 'h': fputs(HELP, stdout); return ASH_EXIT_OK;
@@ -141,6 +141,19 @@ int cmd_parse(int argc, char **argv) {
   if (optind >= argc) {
     fputs(HELP, stderr);
     return ASH_EXIT_USAGE;
+  }
+  if (format && !strcmp(format, "mapped") && !s.opts.map_path) {
+    fprintf(stderr, "ashiato: the mapped format needs --map FILE (see docs/formats.md)\n");
+    return ASH_EXIT_USAGE;
+  }
+  if (s.opts.map_path) {
+    /* a map means the mapped format; check it once, with a clear message */
+    char why[256] = "";
+    if (!format) format = "mapped";
+    if (ash_map_check(s.opts.map_path, why, sizeof why)) {
+      fprintf(stderr, "ashiato: --map %s: %s\n", s.opts.map_path, why);
+      return ASH_EXIT_USAGE;
+    }
   }
   int u = cli_parse_common(&s.opts, &s.forced, tz, skew, format);
   if (u) return u;
