@@ -21,9 +21,9 @@ int cmd_scan(int argc, char **argv);
 /* Print "ashiato: <what>: <error text>" on stderr. */
 void cli_error(const char *what, int err);
 /* Parse the parse options shared by ingest and parse (--tz, --clock-skew,
- * --format, --carve, --threads); returns 0, or prints and returns
+ * --format, --map); returns 0, or prints and returns
  * ASH_EXIT_USAGE. The zone is opened into opts->tz (caller closes). */
 int cli_parse_common(ash_parse_opts *opts, const ash_format **forced, const char *tz,
-                     const char *skew, const char *format);
+                     const char *skew, const char *format, const char *map);
 
 #endif

@@ -26,6 +26,7 @@ static const char *HELP =
     "  --tz ZONE          zone of timestamps that carry none: UTC (default),\n"
     "                     +09:00, or an IANA name such as Asia/Tokyo\n"
     "  --clock-skew D     add D to every timestamp of these files (+90s, -2m)\n"
+    "  --map FILE         read CSV/JSONL through a column map (docs/formats.md)\n"
     "  --json             one JSON object per source on stdout (cli-contract)\n"
     "  -h, --help         this text\n\n"
     "exit status: 0 done (also when records were rejected), 1 failed, 2 usage\n";
@@ -77,16 +78,17 @@ static void on_progress(void *u, const ash_ingest_progress *p) {
 }
 
 int cmd_ingest(int argc, char **argv) {
-  static const struct option lo[] = {{"format", 1, 0, 'f'},     {"tz", 1, 0, 'z'},
-                                     {"clock-skew", 1, 0, 'k'}, {"json", 0, 0, 'j'},
-                                     {"help", 0, 0, 'h'},       {0, 0, 0, 0}};
+  static const struct option lo[] = {
+      {"format", 1, 0, 'f'}, {"tz", 1, 0, 'z'},  {"clock-skew", 1, 0, 'k'},
+      {"json", 0, 0, 'j'},   {"map", 1, 0, 'm'}, {"help", 0, 0, 'h'},
+      {0, 0, 0, 0}};
   ist s;
   memset(&s, 0, sizeof s);
   ash_ingest_opts o;
   memset(&o, 0, sizeof o);
   o.parse.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
   if (o.parse.threads < 1) o.parse.threads = 1;
-  const char *format = NULL, *tz = NULL, *skew = NULL;
+  const char *format = NULL, *tz = NULL, *skew = NULL, *map = NULL;
   int c;
   optind = 1;
   while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -95,6 +97,7 @@ int cmd_ingest(int argc, char **argv) {
     case 'z': tz = optarg; break;
     case 'k': skew = optarg; break;
     case 'j': s.json = 1; break;
+    case 'm': map = optarg; break;
     case 'h': fputs(HELP, stdout); return ASH_EXIT_OK;
     default: fputs(HELP, stderr); return ASH_EXIT_USAGE;
     }
@@ -103,7 +106,7 @@ int cmd_ingest(int argc, char **argv) {
     fputs(HELP, stderr);
     return ASH_EXIT_USAGE;
   }
-  int u = cli_parse_common(&o.parse, &o.format, tz, skew, format);
+  int u = cli_parse_common(&o.parse, &o.format, tz, skew, format, map);
   if (u) return u;
   const char *case_path = argv[optind];
   ash_store *st;

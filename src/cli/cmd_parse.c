@@ -8,7 +8,6 @@
 
 #include "ashiato/error.h"
 #include "ashiato/limits.h"
-#include "ashiato/map.h"
 #include "ashiato/stream.h"
 #include "cli.h"
 
@@ -142,20 +141,7 @@ int cmd_parse(int argc, char **argv) {
     fputs(HELP, stderr);
     return ASH_EXIT_USAGE;
   }
-  if (format && !strcmp(format, "mapped") && !s.opts.map_path) {
-    fprintf(stderr, "ashiato: the mapped format needs --map FILE (see docs/formats.md)\n");
-    return ASH_EXIT_USAGE;
-  }
-  if (s.opts.map_path) {
-    /* a map means the mapped format; check it once, with a clear message */
-    char why[256] = "";
-    if (!format) format = "mapped";
-    if (ash_map_check(s.opts.map_path, why, sizeof why)) {
-      fprintf(stderr, "ashiato: --map %s: %s\n", s.opts.map_path, why);
-      return ASH_EXIT_USAGE;
-    }
-  }
-  int u = cli_parse_common(&s.opts, &s.forced, tz, skew, format);
+  int u = cli_parse_common(&s.opts, &s.forced, tz, skew, format, s.opts.map_path);
   if (u) return u;
   ash_buf_init(&s.line, ASH_MAX_LINE * 8);
   for (int i = optind; i < argc; i++) ash_walk(argv[i], parse_file, on_walk_error, &s);

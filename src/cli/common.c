@@ -2,11 +2,26 @@
 #include <string.h>
 
 #include "ashiato/error.h"
+#include "ashiato/map.h"
 #include "ashiato/time.h"
 #include "cli.h"
 
 int cli_parse_common(ash_parse_opts *opts, const ash_format **forced, const char *tz,
-                     const char *skew, const char *format) {
+                     const char *skew, const char *format, const char *map) {
+  if (format && !strcmp(format, "mapped") && !map) {
+    fprintf(stderr, "ashiato: the mapped format needs --map FILE (see docs/formats.md)\n");
+    return ASH_EXIT_USAGE;
+  }
+  if (map) {
+    /* a map means the mapped format; check it once, with a clear message */
+    char why[256] = "";
+    if (!format) format = "mapped";
+    if (ash_map_check(map, why, sizeof why)) {
+      fprintf(stderr, "ashiato: --map %s: %s\n", map, why);
+      return ASH_EXIT_USAGE;
+    }
+    opts->map_path = map;
+  }
   if (format) {
     *forced = ash_format_find(format);
     if (!*forced) {
