@@ -63,10 +63,19 @@ static int print_event(void *u, const ash_event *ev, const char *src, int is_rec
     ash_buf_printf(&s->line, " dur=%.0fs", (double)ev->duration_us / 1e6);
   if (ev->bytes_out != ASH_UNSET) ash_buf_printf(&s->line, " out=%" PRId64, ev->bytes_out);
   if (ev->bytes_in != ASH_UNSET) ash_buf_printf(&s->line, " in=%" PRId64, ev->bytes_in);
-  if (ev->action.n) {
-    ash_buf_adds(&s->line, " action=");
-    ash_buf_add_json_str(&s->line, ev->action.p, ev->action.n);
+  if (ev->logon_type != ASH_UNSET) ash_buf_printf(&s->line, " logon_type=%" PRId64, ev->logon_type);
+  const struct {
+    const char *k;
+    ash_str v;
+  } more[] = {{"action", ev->action}, {"service", ev->service}, {"threat", ev->threat},
+              {"path", ev->path},     {"process", ev->process}, {"cmd", ev->command_line}};
+  for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) {
+    if (!more[i].v.n) continue;
+    ash_buf_printf(&s->line, " %s=\"", more[i].k);
+    ash_buf_add_json_str(&s->line, more[i].v.p, more[i].v.n);
+    ash_buf_addc(&s->line, '"');
   }
+  if (ev->event_id != ASH_UNSET) ash_buf_printf(&s->line, " event_id=%" PRId64, ev->event_id);
   puts(s->line.p);
   return 0;
 }
