@@ -503,14 +503,27 @@ static void decode_chunk(evtx_dec *dec, const job *j, size_t ci, slotbuf *s) {
 
 /* ---- emitting ---- */
 
-/* Record numbers of carved records already emitted, and the ranges of
- * record numbers the chunk headers claim: a carved record inside one of
- * them is an older copy of an allocated record. */
+/* Record numbers of the allocated records of the file (read from their
+ * headers before anything is emitted) and of the carved records already
+ * emitted: a carved record with one of those numbers is an older copy of
+ * a record we have, and is left out. */
 typedef struct idset {
   uint64_t *v;
   size_t n, cap; /* open addressing, 0 = empty (ids are stored + 1) */
 } idset;
 
+static int idset_has(const idset *s, uint64_t id) {
+  id += 1;
+  if (!id || !s->cap) return 0;
+  size_t h = (size_t)(id * 0x9e3779b97f4a7c15ull) & (s->cap - 1);
+  while (s->v[h]) {
+    if (s->v[h] == id) return 1;
+    h = (h + 1) & (s->cap - 1);
+  }
+  return 0;
+}
+
+/* 1 when added, 0 when already there, -1 when out of memory. */
 static int idset_add(idset *s, uint64_t id) {
   id += 1;
   if (!id) return 0;
@@ -544,16 +557,8 @@ typedef struct emitter {
   ash_kv kv[ASH_MAX_EVTX_DATA];
   ash_kv attrs[ASH_MAX_ATTRS + 4];
   ash_buf scratch;
-  idset carved;
-  uint64_t (*ranges)[2];
-  size_t nranges;
+  idset allocated, carved;
 } emitter;
-
-static int in_ranges(const emitter *e, uint64_t id) {
-  for (size_t i = 0; i < e->nranges; i++)
-    if (id >= e->ranges[i][0] && id <= e->ranges[i][1]) return 1;
-  return 0;
-}
 
 static ash_str sstr(const slotbuf *s, uint32_t off, uint32_t n) {
   return n ? ash_str_make(s->text + off, n) : ASH_STR_NULL;
@@ -584,7 +589,7 @@ static int emit_slot(emitter *e, const slotbuf *s) {
       continue;
     }
     if (r->flags & RF_CARVED) {
-      if (in_ranges(e, r->ref)) continue;
+      if (idset_has(&e->allocated, r->ref)) continue;
       int a = idset_add(&e->carved, r->ref);
       if (a < 0) return ASH_ENOMEM;
       if (a == 0) continue;
@@ -760,6 +765,29 @@ static int job_init(job *j, const uint8_t *buf, size_t n, int carve) {
   return 0;
 }
 
+/* The record numbers of the records the chunk walk will read: the same
+ * walk as decode_chunk, headers only. */
+static int allocated_ids(const job *j, idset *ids) {
+  for (size_t ci = 0; ci < j->nchunks; ci++) {
+    size_t off = j->first + ci * EVTX_CHUNK_SIZE;
+    size_t cn = j->n - off < EVTX_CHUNK_SIZE ? j->n - off : EVTX_CHUNK_SIZE;
+    const uint8_t *c = j->buf + off;
+    if (cn < EVTX_CHUNK_HEADER || memcmp(c, "ElfChnk", 8)) continue;
+    uint32_t last = ash_le32(c + 44), free_off = ash_le32(c + 48);
+    if (free_off < EVTX_CHUNK_HEADER || free_off > cn) free_off = (uint32_t)cn;
+    size_t pos = EVTX_CHUNK_HEADER;
+    while (ASH_FITS(pos, EVTX_RECORD_HEADER, free_off)) {
+      uint32_t size = record_size(c, cn, pos);
+      if (!size) break;
+      if (idset_add(ids, ash_le64(c + pos + 8)) < 0) return ASH_ENOMEM;
+      int was_last = pos == last;
+      pos += size;
+      if (was_last) break;
+    }
+  }
+  return 0;
+}
+
 static int evtx_parse(ash_parse_ctx *ctx, const uint8_t *buf, size_t n) {
   job j;
   int rc = job_init(&j, buf, n, ash_ctx_opts(ctx)->carve);
@@ -769,19 +797,11 @@ static int evtx_parse(ash_parse_ctx *ctx, const uint8_t *buf, size_t n) {
   e->ctx = ctx;
   e->j = &j;
   ash_buf_init(&e->scratch, ASH_MAX_LINE);
-  if (j.carve && j.nchunks) {
-    e->ranges = calloc(j.nchunks, sizeof *e->ranges);
-    if (!e->ranges) {
+  if (j.carve) {
+    rc = allocated_ids(&j, &e->allocated);
+    if (rc) {
       free(e);
-      return ASH_ENOMEM;
-    }
-    for (size_t i = 0; i < j.nchunks; i++) {
-      const uint8_t *c = buf + j.first + i * EVTX_CHUNK_SIZE;
-      if (!ASH_FITS(j.first + i * EVTX_CHUNK_SIZE, EVTX_CHUNK_HEADER, n) || memcmp(c, "ElfChnk", 8))
-        continue;
-      e->ranges[e->nranges][0] = ash_le64(c + 24);
-      e->ranges[e->nranges][1] = ash_le64(c + 32);
-      e->nranges++;
+      return rc;
     }
   }
   int threads = ash_ctx_opts(ctx)->threads;
@@ -794,7 +814,7 @@ static int evtx_parse(ash_parse_ctx *ctx, const uint8_t *buf, size_t n) {
   }
   ash_buf_free(&e->scratch);
   free(e->carved.v);
-  free(e->ranges);
+  free(e->allocated.v);
   free(e);
   return rc;
 }
