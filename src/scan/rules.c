@@ -92,7 +92,8 @@ static int text_string(ash_buf *o, size_t i, const char *suffix, const char *s, 
   if (!rc)
     rc = ash_buf_printf(o, "\" %s  // %s w%d", mods, ash_name_kind_str(nm->kind), nm->weight);
   if (!rc && nm->count)
-    rc = ash_buf_printf(o, ", seen %llu times in the case", (unsigned long long)nm->count);
+    rc = ash_buf_printf(o, ", seen %llu time%s in the case", (unsigned long long)nm->count,
+                        nm->count == 1 ? "" : "s");
   if (!rc) rc = ash_buf_addc(o, '\n');
   return rc;
 }

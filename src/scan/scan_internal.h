@@ -41,6 +41,7 @@ typedef struct ash_scan_hit {
   uint32_t ent;                 /* index into the profile */
   uint32_t forms;               /* ASH_FORM_* seen */
   uint64_t offset;              /* first match in the file */
+  uint32_t len;                 /* its length in bytes */
   char sample[ASH_SCAN_SAMPLE]; /* text of the first match (UTF-16 narrowed) */
   size_t sample_n;
 } ash_scan_hit;

@@ -294,6 +294,7 @@ YR_MATCH_READER static void on_env_match(ash_scanner *sc, const smap *sm, const 
   h->forms |= form;
   if (abs < h->offset) {
     h->offset = abs;
+    h->len = (uint32_t)m->match_length;
     if (wide_hex) {
       /* a non-ASCII name matched as exact UTF-16LE: show the name itself */
       size_t n = e->pub.len < sizeof h->sample ? e->pub.len : sizeof h->sample;

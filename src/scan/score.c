@@ -10,7 +10,7 @@
  *       specific: DOMAIN\user, \\server\, LDAP DN)
  *   executable (PE, ELF, Mach-O, script): S x 1.0 / 1.3 / 1.6 for 1 / 2 /
  *       3+ distinct names, +15 when a privileged account, an address, a
- *       URL or a share is among them
+ *       URL or a share is among them; a script x 0.8, at most 89 (high)
  *   other binary data: the same x 0.7, at most 70
  *   document / text / config: S x 0.5, at most 45
  *   a responder rule (--rules) that matches: at least 70, +5 per extra rule
@@ -187,31 +187,29 @@ static const char *count_text(char b[64], size_t n) {
   return b;
 }
 
-static int prefix_label(const ash_name *fqdn, const ash_name *nb) {
-  return fqdn->len > nb->len && fqdn->name[nb->len] == '.' &&
-         !strncasecmp(fqdn->name, nb->name, nb->len);
-}
-
 /* Whole-word matching sees "CORP" inside "CORP.EXAMPLE.LOCAL" and inside
- * "CORP\adm.tanaka", and an address of the profile inside its range: one
- * name in the file would count twice. Such a hit is dropped when the name
- * that contains it matched too (with fast-mode scanning only the first
- * match of each string is known, so a separate occurrence cannot be told
- * apart; counting it once is the cautious choice). Returns the new count;
- * the dropped hits are moved past it. */
+ * "CORP\\adm.tanaka", a server inside its share, the domain inside an
+ * internal URL, an address of the profile and its range at the same
+ * place: one string in the file would count as two names. A hit whose
+ * first match lies inside another hit's first match is dropped (the
+ * smaller weight goes when both spans are equal). With fast-mode scanning
+ * only the first match of each string is known, so a separate occurrence
+ * elsewhere cannot be told apart; counting it once is the cautious
+ * choice. Returns the new count; the dropped hits are moved past it. */
 static size_t absorb(ash_scan_hit *h, size_t n, const ash_scan_ent *ents) {
   size_t keep = n;
   for (size_t i = 0; i < keep;) {
-    const ash_scan_ent *e = &ents[h[i].ent];
     int drop = 0;
     for (size_t j = 0; !drop && j < keep; j++) {
       if (j == i) continue;
-      const ash_scan_ent *o = &ents[h[j].ent];
-      if (e->pub.kind == ASH_NAME_NETBIOS)
-        drop = (o->pub.kind == ASH_NAME_DOMAIN && prefix_label(&o->pub, &e->pub)) ||
-               (h[j].forms & ASH_FORM_USER);
-      else if (e->pub.kind == ASH_NAME_RANGE && o->pub.kind == ASH_NAME_IP)
-        drop = h[i].sample_n == o->pub.len && !memcmp(h[i].sample, o->pub.name, o->pub.len);
+      uint64_t a0 = h[i].offset, a1 = a0 + h[i].len, b0 = h[j].offset, b1 = b0 + h[j].len;
+      if (a0 < b0 || a1 > b1) continue;
+      if (a0 == b0 && a1 == b1) {
+        int wi = ents[h[i].ent].pub.weight, wj = ents[h[j].ent].pub.weight;
+        drop = wi < wj || (wi == wj && h[i].ent > h[j].ent);
+      } else {
+        drop = 1;
+      }
     }
     if (drop) {
       ash_scan_hit t = h[i];
@@ -248,6 +246,13 @@ int ash_scan_make_finding(const ash_scan_file *f, ash_profile *p, ash_finding *o
   double score;
   if (exec) {
     score = S * mult + (strong ? 15 : 0);
+    /* the victim's own admins write scripts full of its names (logon
+     * scripts in SYSVOL): a script is suspect, never critical on names
+     * alone */
+    if (t == ASH_FT_SCRIPT) {
+      score *= 0.8;
+      if (score > 89) score = 89;
+    }
   } else if (t == ASH_FT_BINARY) {
     score = (S * mult + (strong ? 15 : 0)) * 0.7;
     if (score > 70) score = 70;
