@@ -16,13 +16,3 @@ int cmd_demo(int argc, char **argv) {
                   "ground truth, and the built-in demo').\n");
   return ASH_EXIT_FAIL;
 }
-
-int cmd_gen(int argc, char **argv) {
-  if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-    printf("usage: ashiato gen --out DIR [--seed N]\n\n"
-           "Writes a realistic case with a known intrusion and DIR/answer.json.\n");
-    return ASH_EXIT_OK;
-  }
-  fprintf(stderr, "ashiato gen: no case generator yet.\n");
-  return ASH_EXIT_FAIL;
-}
