@@ -310,21 +310,20 @@ static void set_ep(ash_ip *ip, int32_t *port, const endpoint *e) {
   *port = e->port;
 }
 
-static void ep_attrs(asa_state *s, const char *pfx, const endpoint *e) {
-  ash_attrs_add(&s->attrs, ash_strpool_printf(&s->pool, "%s_interface", pfx),
-                ash_strpool_dup(&s->pool, ash_str_cstr(e->ifname)));
+static void ep_attrs(asa_state *s, int dst, const endpoint *e) {
+  static const char *const K[2][4] = {
+      {"src_interface", "src_mapped_ip", "src_mapped_port", "src_user"},
+      {"dst_interface", "dst_mapped_ip", "dst_mapped_port", "dst_user"}};
+  const char *const *k = K[dst];
+  ash_attrs_addc(&s->attrs, k[0], ash_strpool_dup(&s->pool, ash_str_cstr(e->ifname)));
   if (ash_ip_isset(&e->map) && (!ash_ip_eq(&e->map, &e->ip) || e->mport != e->port)) {
     char t[ASH_IP_STRLEN];
     ash_ip_format(&e->map, t);
-    ash_attrs_add(&s->attrs, ash_strpool_printf(&s->pool, "%s_mapped_ip", pfx),
-                  ash_strpool_dup(&s->pool, ash_str_cstr(t)));
+    ash_attrs_addc(&s->attrs, k[1], ash_strpool_dup(&s->pool, ash_str_cstr(t)));
     if (e->mport >= 0)
-      ash_attrs_add(&s->attrs, ash_strpool_printf(&s->pool, "%s_mapped_port", pfx),
-                    ash_strpool_printf(&s->pool, "%d", (int)e->mport));
+      ash_attrs_addc(&s->attrs, k[2], ash_strpool_u64(&s->pool, (uint64_t)e->mport));
   }
-  if (e->user)
-    ash_attrs_add(&s->attrs, ash_strpool_printf(&s->pool, "%s_user", pfx),
-                  ash_strpool_dup(&s->pool, ash_str_cstr(e->user)));
+  if (e->user) ash_attrs_addc(&s->attrs, k[3], ash_strpool_dup(&s->pool, ash_str_cstr(e->user)));
 }
 
 /* Fill a flow from built data: initiator is the "for" side of an inbound
@@ -336,11 +335,10 @@ static void flow_from(asa_state *s, ash_event *ev, const pending *p) {
   set_ep(&ev->dst_ip, &ev->dst_port, dst);
   ev->proto = ash_str_cstr(p->udp ? "udp" : "tcp");
   if (src->user) ash_user_split(ash_str_cstr(src->user), &ev->user, &ev->domain);
-  ash_attrs_addc(&s->attrs, "conn_id",
-                 ash_strpool_printf(&s->pool, "%llu", (unsigned long long)p->id));
+  ash_attrs_addc(&s->attrs, "conn_id", ash_strpool_u64(&s->pool, p->id));
   ash_attrs_addcc(&s->attrs, "direction", p->inbound ? "inbound" : "outbound");
-  ep_attrs(s, "src", src);
-  ep_attrs(s, "dst", dst);
+  ep_attrs(s, 0, src);
+  ep_attrs(s, 1, dst);
   if (p->ifs_cut) ash_attrs_addcc(&s->attrs, "interface_truncated", "true");
 }
 
@@ -476,8 +474,7 @@ static int do_teardown(asa_state *s, ash_parse_ctx *ctx, const msg *m, uint64_t 
     ev->event_id = udp ? 302015 : 302013;
     flow_from(s, ev, p);
     ash_attrs_addcc(&s->attrs, "pairing", "built+teardown");
-    ash_attrs_addc(&s->attrs, "teardown_offset",
-                   ash_strpool_printf(&s->pool, "%llu", (unsigned long long)off));
+    ash_attrs_addc(&s->attrs, "teardown_offset", ash_strpool_u64(&s->pool, off));
   } else {
     /* no built message: the start is the teardown time minus the duration
      * and the initiator is guessed (the higher port is the client's) */
@@ -490,16 +487,14 @@ static int do_teardown(asa_state *s, ash_parse_ctx *ctx, const msg *m, uint64_t 
     set_ep(&ev->dst_ip, &ev->dst_port, dst);
     ev->proto = ash_str_cstr(udp ? "udp" : "tcp");
     if (src->user) ash_user_split(ash_str_cstr(src->user), &ev->user, &ev->domain);
-    ash_attrs_addc(&s->attrs, "conn_id",
-                   ash_strpool_printf(&s->pool, "%llu", (unsigned long long)id));
-    ep_attrs(s, "src", src);
-    ep_attrs(s, "dst", dst);
+    ash_attrs_addc(&s->attrs, "conn_id", ash_strpool_u64(&s->pool, id));
+    ep_attrs(s, 0, src);
+    ep_attrs(s, 1, dst);
     ash_attrs_addcc(&s->attrs, "pairing", "teardown only (built message not in this file)");
     ash_attrs_addcc(&s->attrs, "initiator", "unknown: guessed from the ports");
     i = NIL;
   }
-  ash_attrs_addc(&s->attrs, "bytes_total",
-                 ash_strpool_printf(&s->pool, "%llu", (unsigned long long)bytes));
+  ash_attrs_addc(&s->attrs, "bytes_total", ash_strpool_u64(&s->pool, bytes));
   ash_attrs_addcc(&s->attrs, "bytes_direction", "unknown (ASA reports both directions together)");
   ash_attrs_addc(&s->attrs, "teardown_reason", why);
   ev->host = m->fr.host;
@@ -855,7 +850,7 @@ static int asa_line(void *state, ash_parse_ctx *ctx, const char *line, size_t n,
   }
   if (rc) return rc;
   if (!ev.host.n) ev.host = m.fr.host;
-  ash_attrs_addc(&s->attrs, "severity", ash_strpool_printf(&s->pool, "%d", m.sev));
+  ash_attrs_addc(&s->attrs, "severity", ash_strpool_u64(&s->pool, (uint64_t)m.sev));
   ash_frame_apply(&m.fr, &ev, &s->attrs, &s->pool);
   return emit(s, ctx, &ev);
 }

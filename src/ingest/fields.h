@@ -54,6 +54,8 @@ static inline void ash_strpool_reset(ash_strpool *p) { p->n = 0; }
 /* printf into the pool; returns an empty string when the pool is full. */
 ash_str ash_strpool_printf(ash_strpool *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Decimal text of v, without printf's cost. */
+ash_str ash_strpool_u64(ash_strpool *p, uint64_t v);
 /* Copy s into the pool (empty string when it does not fit). */
 ash_str ash_strpool_dup(ash_strpool *p, ash_str s);
 
@@ -67,6 +69,11 @@ ash_str ash_strpool_dup(ash_strpool *p, ash_str s);
  * not closed, text follows a closing quote, or there are more than max
  * fields. */
 long ash_csv_split(const char *p, size_t n, char sep, ash_str *out, size_t max, char *scratch);
+
+/* Split at every sep, no quoting (Zeek TSV; CSV records without a quote).
+ * Separators are found 16 bytes at a time. Returns the number of fields,
+ * or -1 when there are more than max. */
+long ash_split_plain(const char *p, size_t n, char sep, ash_str *out, size_t max);
 
 /* ---- values ---- */
 

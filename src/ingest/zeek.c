@@ -284,25 +284,13 @@ static int tsv_is_body(ash_str b) {
   return i < b.n && (b.p[i] == '\t' || b.p[i] == ',' || b.p[i] == ' ' || b.p[i] == '|');
 }
 
-static long split_sep(const char *p, size_t n, char sep, ash_str *out, size_t max) {
-  size_t nf = 0, i = 0;
-  for (;;) {
-    if (nf >= max) return -1;
-    const char *q = i < n ? memchr(p + i, sep, n - i) : NULL;
-    size_t end = q ? (size_t)(q - p) : n;
-    out[nf++] = ash_str_make(p + i, end - i);
-    if (!q) return (long)nf;
-    i = end + 1;
-  }
-}
-
 static int tsv_line(void *state, ash_parse_ctx *ctx, const char *line, size_t n, uint64_t offset,
                     const char **reason) {
   zeek_state *s = state;
   if (line[0] == '#') return header_line(s, line, n);
   ash_frame fr;
   ash_frame_parse(line, n, tsv_is_body, &fr);
-  long nf = split_sep(fr.body.p, fr.body.n, s->sep, s->f, ASH_MAX_FIELDS);
+  long nf = ash_split_plain(fr.body.p, fr.body.n, s->sep, s->f, ASH_MAX_FIELDS);
   if (nf < 0) {
     *reason = "Zeek record with too many columns";
     return ASH_REC_REJECTED;
@@ -350,7 +338,7 @@ static int tsv_line(void *state, ash_parse_ctx *ctx, const char *line, size_t n,
 /* A headerless line in the standard conn.log layout (zeek-cut output). */
 static int tsv_sniff_line(ash_str l) {
   ash_str f[32];
-  long nf = split_sep(l.p, l.n, '\t', f, 32);
+  long nf = ash_split_plain(l.p, l.n, '\t', f, 32);
   size_t nd = sizeof DEFAULT_CONN / sizeof DEFAULT_CONN[0];
   int64_t t;
   return (nf == (long)nd || nf == (long)nd - 1) && !ash_epoch_parse(f[0], &t) &&
@@ -386,54 +374,54 @@ static ash_str json_text(zeek_state *s, json_t *v, char **freeme) {
   }
 }
 
-/* Numbers keep full precision for the normalised fields. */
-static int apply_json(ash_parse_ctx *ctx, zrec *r, int role, json_t *v) {
+/* A number into a normalised field (1), or not (0: an attribute). */
+static int apply_num(ash_parse_ctx *ctx, zrec *r, int role, double d, int is_int, long long x) {
   ash_event *ev = &r->ev;
-  if (json_is_number(v)) {
-    double d = json_number_value(v);
-    switch (role) {
-    case R_TS:
-      if (d >= 0 && d < 1e11) {
-        ev->ts = ash_ctx_skew(ctx, (int64_t)llround(d * 1e6));
-        return 1;
-      }
-      return 0;
-    case R_DURATION:
-      if (d >= 0 && d < 1e11) {
-        ev->duration_us = (int64_t)llround(d * 1e6);
-        return 1;
-      }
-      return 0;
-    case R_OP:
-    case R_RP:
-    case R_OBYTES:
-    case R_RBYTES:
-    case R_OPKTS:
-    case R_RPKTS: {
-      if (!json_is_integer(v)) return 0;
-      json_int_t x = json_integer_value(v);
-      if (x < 0) return 0;
-      if (role == R_OP || role == R_RP) {
-        if (x > 65535) return 0;
-        *(role == R_OP ? &ev->src_port : &ev->dst_port) = (int32_t)x;
-      } else if (role == R_OBYTES) {
-        ev->bytes_out = x;
-      } else if (role == R_RBYTES) {
-        ev->bytes_in = x;
-      } else if (role == R_OPKTS) {
-        ev->packets_out = x;
-      } else {
-        ev->packets_in = x;
-      }
+  switch (role) {
+  case R_TS:
+    if (d >= 0 && d < 1e11) {
+      ev->ts = ash_ctx_skew(ctx, (int64_t)llround(d * 1e6));
       return 1;
     }
-    default: return 0;
+    return 0;
+  case R_DURATION:
+    if (d >= 0 && d < 1e11) {
+      ev->duration_us = (int64_t)llround(d * 1e6);
+      return 1;
     }
+    return 0;
+  case R_OP:
+  case R_RP:
+  case R_OBYTES:
+  case R_RBYTES:
+  case R_OPKTS:
+  case R_RPKTS:
+    if (!is_int || x < 0) return 0;
+    if (role == R_OP || role == R_RP) {
+      if (x > 65535) return 0;
+      *(role == R_OP ? &ev->src_port : &ev->dst_port) = (int32_t)x;
+    } else if (role == R_OBYTES) {
+      ev->bytes_out = x;
+    } else if (role == R_RBYTES) {
+      ev->bytes_in = x;
+    } else if (role == R_OPKTS) {
+      ev->packets_out = x;
+    } else {
+      ev->packets_in = x;
+    }
+    return 1;
+  default: return 0;
   }
+}
+
+static int apply_json(ash_parse_ctx *ctx, zrec *r, int role, json_t *v) {
+  if (json_is_integer(v))
+    return apply_num(ctx, r, role, (double)json_integer_value(v), 1,
+                     (long long)json_integer_value(v));
+  if (json_is_real(v)) return apply_num(ctx, r, role, json_real_value(v), 0, 0);
   if (json_is_string(v))
     return apply_text(ctx, r, role, ash_str_make(json_string_value(v), json_string_length(v)));
-  if (role == R_SERVICE && json_is_array(v)) return 0; /* kept as attribute text */
-  return 0;
+  return 0; /* arrays, objects, booleans: attributes */
 }
 
 typedef struct jstate {
@@ -464,6 +452,183 @@ static void json_member(jstate *j, ash_parse_ctx *ctx, zrec *r, ash_str key, jso
     ash_attrs_add(&s->attrs, key, t);
 }
 
+/* The fast path of zeek-json. Zeek writes flat objects of strings,
+ * numbers and booleans; building a jansson tree for each line cost ten times
+ * the rest of the parse. A line that is exactly that (no escapes, arrays,
+ * nested objects, duplicate keys, or numbers jansson would refuse) is read
+ * here, everything else goes to jansson, so both paths give the same events
+ * (tests and the fuzz target compare them). 0 turns the fast path off. */
+int ash_zeek_json_fast = 1;
+
+typedef struct jtok {
+  ash_str key, raw;
+  char type; /* s i r t f n */
+} jtok;
+
+static size_t jws(ash_str b, size_t i) {
+  while (i < b.n && (b.p[i] == ' ' || b.p[i] == '\t' || b.p[i] == '\n' || b.p[i] == '\r')) i++;
+  return i;
+}
+
+/* b.p[i] == '"': a string without escapes or control characters; returns
+ * the index after the closing quote, 0 when not that simple. */
+static size_t jstr(ash_str b, size_t i, ash_str *out) {
+  size_t st = ++i;
+  while (i < b.n) {
+    unsigned char c = (unsigned char)b.p[i];
+    if (c == '"') {
+      *out = ash_str_make(b.p + st, i - st);
+      return i + 1;
+    }
+    if (c == '\\' || c < 0x20) return 0;
+    i++;
+  }
+  return 0;
+}
+
+static int jdigit(ash_str b, size_t i) { return i < b.n && b.p[i] >= '0' && b.p[i] <= '9'; }
+
+/* A JSON number (RFC 8259 grammar); returns the index after it or 0. */
+static size_t jnum(ash_str b, size_t i, int *is_real) {
+  *is_real = 0;
+  if (i < b.n && b.p[i] == '-') i++;
+  if (!jdigit(b, i)) return 0;
+  if (b.p[i] == '0')
+    i++;
+  else
+    while (jdigit(b, i)) i++;
+  if (i < b.n && b.p[i] == '.') {
+    i++;
+    if (!jdigit(b, i)) return 0;
+    while (jdigit(b, i)) i++;
+    *is_real = 1;
+  }
+  if (i < b.n && (b.p[i] == 'e' || b.p[i] == 'E')) {
+    i++;
+    if (i < b.n && (b.p[i] == '+' || b.p[i] == '-')) i++;
+    if (!jdigit(b, i)) return 0;
+    while (jdigit(b, i)) i++;
+    *is_real = 1;
+  }
+  return i;
+}
+
+static int jlit(ash_str b, size_t i, const char *lit) {
+  size_t ln = strlen(lit);
+  return ASH_FITS(i, ln, b.n) && !memcmp(b.p + i, lit, ln);
+}
+
+/* 0 and *nt tokens, or -1: not for the fast path. */
+static int fast_scan(ash_str b, jtok *t, size_t max, size_t *nt) {
+  size_t i = jws(b, 0), n = 0;
+  if (i >= b.n || b.p[i] != '{') return -1;
+  i = jws(b, i + 1);
+  if (i < b.n && b.p[i] == '}') {
+    *nt = 0;
+    return jws(b, i + 1) == b.n ? 0 : -1;
+  }
+  for (;;) {
+    if (n >= max || i >= b.n || b.p[i] != '"') return -1;
+    jtok *k = &t[n];
+    if (!(i = jstr(b, i, &k->key))) return -1;
+    i = jws(b, i);
+    if (i >= b.n || b.p[i] != ':') return -1;
+    i = jws(b, i + 1);
+    if (i >= b.n) return -1;
+    size_t st = i;
+    char c = b.p[i];
+    if (c == '"') {
+      if (!(i = jstr(b, i, &k->raw))) return -1;
+      k->type = 's';
+    } else if (c == 't' && jlit(b, i, "true")) {
+      i += 4;
+      k->type = 't';
+    } else if (c == 'f' && jlit(b, i, "false")) {
+      i += 5;
+      k->type = 'f';
+    } else if (c == 'n' && jlit(b, i, "null")) {
+      i += 4;
+      k->type = 'n';
+    } else {
+      int real;
+      if (!(i = jnum(b, i, &real))) return -1;
+      k->raw = ash_str_make(b.p + st, i - st);
+      k->type = real ? 'r' : 'i';
+    }
+    for (size_t j = 0; j < n; j++) /* duplicate keys: jansson's rules */
+      if (t[j].key.n == k->key.n && !memcmp(t[j].key.p, k->key.p, k->key.n)) return -1;
+    n++;
+    i = jws(b, i);
+    if (i >= b.n) return -1;
+    if (b.p[i] == ',') {
+      i = jws(b, i + 1);
+      continue;
+    }
+    if (b.p[i] != '}') return -1;
+    *nt = n;
+    return jws(b, i + 1) == b.n ? 0 : -1;
+  }
+}
+
+/* Numbers of the fast path, converted as jansson would; -1 when jansson
+ * would refuse them or print them differently ("-0", overflow). */
+static int fast_numbers(jtok *t, size_t nt, double *d, long long *x) {
+  for (size_t k = 0; k < nt; k++) {
+    if (t[k].type == 'i') {
+      int64_t v;
+      if (ash_str_to_i64(t[k].raw, &v) || ash_str_eq(t[k].raw, "-0")) return -1;
+      x[k] = v;
+      d[k] = (double)v;
+    } else if (t[k].type == 'r') {
+      char buf[64];
+      if (t[k].raw.n >= sizeof buf) return -1;
+      memcpy(buf, t[k].raw.p, t[k].raw.n);
+      buf[t[k].raw.n] = 0;
+      d[k] = strtod(buf, NULL);
+      if (!isfinite(d[k])) return -1;
+    }
+  }
+  return 0;
+}
+
+static int fast_line(zeek_state *s, ash_parse_ctx *ctx, ash_str body, uint64_t offset,
+                     const ash_frame *fr, const char **reason) {
+  jtok t[ASH_MAX_ATTRS];
+  double d[ASH_MAX_ATTRS];
+  long long x[ASH_MAX_ATTRS];
+  size_t nt;
+  if (fast_scan(body, t, ASH_MAX_ATTRS, &nt) || fast_numbers(t, nt, d, x)) return -1;
+  ash_attrs_reset(&s->attrs);
+  ash_strpool_reset(&s->pool);
+  zrec r;
+  memset(&r, 0, sizeof r);
+  ash_event_init(&r.ev);
+  r.ev.ref = offset;
+  for (size_t k = 0; k < nt; k++) {
+    ash_str key = t[k].key;
+    int role = role_of(key.p, key.n);
+    if (ash_str_eq(key, "conn_state") || ash_str_eq(key, "history")) r.conn_like = 1;
+    ash_str text = t[k].raw;
+    switch (t[k].type) {
+    case 'n': continue;
+    case 's':
+      if (apply_text(ctx, &r, role, text) && role != R_PATH) continue;
+      break;
+    case 'i':
+      if (apply_num(ctx, &r, role, d[k], 1, x[k])) continue;
+      break;
+    case 'r':
+      if (apply_num(ctx, &r, role, d[k], 0, 0)) continue;
+      text = ash_strpool_printf(&s->pool, "%.6f", d[k]);
+      break;
+    case 't': text = ash_str_cstr("true"); break;
+    default: text = ash_str_cstr("false"); break;
+    }
+    ash_attrs_add(&s->attrs, key, text);
+  }
+  return finish_rec(s, ctx, &r, fr, reason);
+}
+
 static int json_line(void *state, ash_parse_ctx *ctx, const char *line, size_t n, uint64_t offset,
                      const char **reason) {
   zeek_state *s = state;
@@ -471,6 +636,10 @@ static int json_line(void *state, ash_parse_ctx *ctx, const char *line, size_t n
   if (!ash_frame_parse(line, n, json_is_body, &fr)) {
     *reason = "not a JSON object";
     return ASH_REC_REJECTED;
+  }
+  if (ash_zeek_json_fast) {
+    int rc = fast_line(s, ctx, fr.body, offset, &fr, reason);
+    if (rc != -1) return rc;
   }
   json_error_t err;
   json_t *root = json_loadb(fr.body.p, fr.body.n, 0, &err);
