@@ -34,7 +34,8 @@
 /* A decoded record held in a slot: strings are offsets into the slot's
  * text, so that the text can grow while the chunk is being decoded. */
 typedef struct orec {
-  uint64_t ref; /* EventRecordID from the record header */
+  uint64_t ref;    /* record number from the record header */
+  int64_t sys_ref; /* System/EventRecordID, what Windows tools show; ASH_UNSET when absent */
   int64_t ts;
   int64_t event_id;
   uint64_t raw_off; /* rejected: raw bytes in the file buffer */
@@ -93,6 +94,7 @@ static orec *slot_rec(slotbuf *s) {
   memset(r, 0, sizeof *r);
   r->ts = ASH_TIME_UNSET;
   r->event_id = ASH_UNSET;
+  r->sys_ref = ASH_UNSET;
   return r;
 }
 
@@ -308,6 +310,9 @@ static int extract(const evtx_doc *doc, slotbuf *s, orec *r) {
             int64_t v;
             if (!ash_str_to_i64(ash_str_make(s->text + f->t0, f->tn), &v)) r->event_id = v;
           }
+        } else if (f->cls == EVTX_C_RECORDID) {
+          int64_t v = t ? node_int(t) : ASH_UNSET;
+          if (v != ASH_UNSET && v >= 0) r->sys_ref = v;
         } else if (f->cls == EVTX_C_CHANNEL && f->has_text) {
           r->channel = f->t0;
           r->channel_n = f->tn;
@@ -318,7 +323,6 @@ static int extract(const evtx_doc *doc, slotbuf *s, orec *r) {
         break;
       }
       if ((sec == SEC_USERDATA || sec == SEC_OTHER) && f->children) break;
-      if ((sec == SEC_USERDATA || sec == SEC_OTHER) && depth == 2 && !f->has_text) break;
       if (sec == SEC_EVENTDATA && f->cls == EVTX_C_DATA && !f->keyn) {
         char name[24] = "Data";
         size_t n = 4;
@@ -597,7 +601,8 @@ static int emit_slot(emitter *e, const slotbuf *s) {
     ash_winrec w;
     memset(&w, 0, sizeof w);
     w.ts = ash_ctx_skew(ctx, r->ts);
-    w.record_id = r->ref;
+    /* the number Event Viewer shows; the header's when the XML has none */
+    w.record_id = r->sys_ref != ASH_UNSET ? (uint64_t)r->sys_ref : r->ref;
     w.event_id = r->event_id;
     w.channel = sstr(s, r->channel, r->channel_n);
     w.provider = sstr(s, r->provider, r->provider_n);
@@ -619,7 +624,7 @@ static int emit_slot(emitter *e, const slotbuf *s) {
       if (rc) return rc;
       continue;
     }
-    ev.ref = r->ref;
+    ev.ref = w.record_id;
     uint32_t warn = r->flags & (RF_CARVED | RF_CRC_HDR | RF_CRC_DATA | RF_CRC_FILE);
     if (warn) {
       size_t na = ev.nattrs > ASH_MAX_ATTRS ? ASH_MAX_ATTRS : ev.nattrs;
