@@ -246,16 +246,17 @@ static int field_id(const char *k, size_t n) {
   }
 }
 
-/* Decimal digits only, at most 19 of them (fits int64). */
+/* Decimal digits only, at most 19 of them, at most INT64_MAX. */
 static int parse_u63(ash_str s, int64_t *out) {
   if (s.n == 0 || s.n > 19) return 0;
-  int64_t v = 0;
+  uint64_t v = 0; /* 19 digits fit in uint64 */
   for (size_t i = 0; i < s.n; i++) {
     unsigned d = (unsigned char)s.p[i] - '0';
     if (d > 9) return 0;
     v = v * 10 + d;
   }
-  *out = v;
+  if (v > (uint64_t)INT64_MAX) return 0;
+  *out = (int64_t)v;
   return 1;
 }
 

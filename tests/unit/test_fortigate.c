@@ -263,6 +263,23 @@ static void test_timestamps(void **st) {
   done(&s);
 }
 
+static void test_numbers(void **st) {
+  (void)st;
+  sink s;
+  /* 19 digits above INT64_MAX are not numbers (found by libFuzzer) */
+  ash_mem_result r = run(&s, "eventtime=9999999999999999999 date=2025-03-02 time=10:22:01 "
+                             "sentbyte=9223372036854775807 rcvdbyte=9223372036854775808 "
+                             "duration=9223372036854775807 dstport=65536 srcport=0\n"
+                             "eventtime=9999999999999999999 type=x\n");
+  assert_int_equal(r.parsed, 1);
+  assert_int_equal(r.rejected, 1);
+  out_has(&s, "{\"ts\":\"2025-03-02T10:22:01.000000Z\",\"kind\":\"log\",\"src_port\":0,"
+              "\"bytes_out\":9223372036854775807,\"attrs\":{\"eventtime\":\"9999999999999999999\","
+              "\"date\":\"2025-03-02\",\"time\":\"10:22:01\",\"rcvdbyte\":\"9223372036854775808\","
+              "\"duration\":\"9223372036854775807\",\"dstport\":\"65536\"}");
+  done(&s);
+}
+
 static void test_syslog_forms(void **st) {
   (void)st;
   sink s;
@@ -520,6 +537,7 @@ int main(void) {
       cmocka_unit_test(test_vpn),
       cmocka_unit_test(test_admin_auth),
       cmocka_unit_test(test_timestamps),
+      cmocka_unit_test(test_numbers),
       cmocka_unit_test(test_syslog_forms),
       cmocka_unit_test(test_quoting),
       cmocka_unit_test(test_order_missing_unknown),
