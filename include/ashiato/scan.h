@@ -138,6 +138,10 @@ typedef struct ash_scan_opts {
   /* Called after each file with running totals. */
   void (*on_progress)(void *u, const ash_scan_stats *st, const char *path);
   void *u;
+  /* Files scanned at once (0 or 1: in the caller's thread; at most 32).
+   * Callbacks are then called from the scanning threads, one at a time.
+   * Findings come out in the same order whatever the count. */
+  int threads;
 } ash_scan_opts;
 
 typedef struct ash_scanner ash_scanner;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ashiato/error.h"
 #include "ashiato/finding.h"
@@ -37,6 +38,7 @@ static const char *HELP =
     "                     (low, medium, high, critical; default low)\n"
     "  --json             one Finding JSON object per line, best first\n"
     "                     (cli-contract.md); totals go to stderr\n"
+    "  --threads N        files scanned at once (default: the number of CPUs)\n"
     "  -q, --quiet        do not report skipped files one by one\n"
     "  -h, --help         this text\n\n"
     "Files that cannot be read are skipped and counted by reason.\n"
@@ -117,14 +119,18 @@ static void print_text(const ash_finding *f) {
 }
 
 int cmd_scan(int argc, char **argv) {
-  static const struct option lo[] = {
-      {"case", 1, 0, 'c'},       {"profile", 1, 0, 'p'},      {"rules", 1, 0, 'r'},
-      {"emit-rules", 0, 0, 'e'}, {"min-severity", 1, 0, 'm'}, {"json", 0, 0, 'j'},
-      {"quiet", 0, 0, 'q'},      {"help", 0, 0, 'h'},         {0, 0, 0, 0}};
+  static const struct option lo[] = {{"case", 1, 0, 'c'},         {"profile", 1, 0, 'p'},
+                                     {"rules", 1, 0, 'r'},        {"emit-rules", 0, 0, 'e'},
+                                     {"min-severity", 1, 0, 'm'}, {"json", 0, 0, 'j'},
+                                     {"quiet", 0, 0, 'q'},        {"help", 0, 0, 'h'},
+                                     {"threads", 1, 0, 't'},      {0, 0, 0, 0}};
   sstate s;
   memset(&s, 0, sizeof s);
   const char *case_path = NULL, *profile = NULL, *rules = NULL, *minsev = NULL;
   int emit = 0, c;
+  int64_t threads = sysconf(_SC_NPROCESSORS_ONLN);
+  if (threads < 1) threads = 1;
+  if (threads > 32) threads = 32;
   optind = 1;
   while ((c = getopt_long(argc, argv, "hq", lo, NULL)) != -1) {
     switch (c) {
@@ -135,6 +141,12 @@ int cmd_scan(int argc, char **argv) {
     case 'm': minsev = optarg; break;
     case 'j': s.json = 1; break;
     case 'q': s.quiet = 1; break;
+    case 't':
+      if (ash_str_to_i64(ash_str_cstr(optarg), &threads) || threads < 1 || threads > 32) {
+        fprintf(stderr, "ashiato: bad --threads '%s' (1 to 32)\n", optarg);
+        return ASH_EXIT_USAGE;
+      }
+      break;
     case 'h': fputs(HELP, stdout); return ASH_EXIT_OK;
     default: fputs(HELP, stderr); return ASH_EXIT_USAGE;
     }
@@ -204,6 +216,7 @@ int cmd_scan(int argc, char **argv) {
   ash_scan_opts o;
   memset(&o, 0, sizeof o);
   o.rules_dir = rules;
+  o.threads = (int)threads;
   o.store = st;
   o.on_skip = on_skip;
   o.on_progress = on_progress;

@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <yara.h>
 
@@ -54,6 +55,19 @@ typedef struct smap {
   uint8_t form; /* 0 plain, ASH_FORM_UNC/USER/DN, or ASH_FORM_WIDE for _w */
 } smap;
 
+/* What one scanning thread owns: the file in hand and its scratch. */
+typedef struct worker {
+  ash_scanner *sc;
+  ash_scan_file cur;
+  uint32_t *hit_of, *hit_stamp, stamp; /* hit index per profile entry, valid when stamp matches */
+  uint64_t base, prev_end;             /* current window's offset; end of the previous */
+  uint8_t *win;                        /* ASH_SCAN_WINDOW bytes, allocated on first need */
+  pthread_t th;
+} worker;
+
+/* Paths handed from the walk to the workers (bounded: the walk waits). */
+#define QUEUE_LEN 256
+
 struct ash_scanner {
   ash_profile *prof;
   ash_scan_ent *ents;
@@ -62,16 +76,26 @@ struct ash_scanner {
   smap *sm;
   size_t nsm;
   ash_scan_opts o;
+  int finished;
+  worker main; /* scans in the caller's thread (one thread, scan_memory) */
+  worker *pool;
+  int npool;
+  /* shared, under mu: totals, findings, callbacks, the queue */
+  pthread_mutex_t mu;
+  pthread_cond_t can_put, can_take;
   ash_scan_stats st;
-  uint8_t *win; /* ASH_SCAN_WINDOW bytes, allocated on first need */
   ash_finding *fv;
   size_t fn, fcap;
-  int finished;
-  /* the file being scanned */
-  ash_scan_file cur;
-  uint32_t *hit_of, *hit_stamp, stamp;
-  uint64_t base, prev_end; /* current window's offset; end of the previous */
+  char *q[QUEUE_LEN];
+  size_t qhead, qn;
+  int closing;
+  int fatal; /* first error that stopped a worker (ASH_ENOMEM) */
 };
+
+static int worker_init(worker *w, ash_scanner *sc);
+static void worker_free(worker *w);
+static int pool_start(ash_scanner *sc, int threads);
+static void pool_stop(ash_scanner *sc);
 
 const char *ash_skip_reason_str(ash_skip_reason r) {
   static const char *const R[ASH_SKIP_NREASONS] = {
@@ -81,9 +105,11 @@ const char *ash_skip_reason_str(ash_skip_reason r) {
 }
 
 static void skip(ash_scanner *sc, const char *path, ash_skip_reason why, const char *detail) {
+  pthread_mutex_lock(&sc->mu);
   sc->st.skipped[why]++;
   sc->st.skipped_total++;
   if (sc->o.on_skip) sc->o.on_skip(sc->o.u, path, why, detail ? detail : ash_skip_reason_str(why));
+  pthread_mutex_unlock(&sc->mu);
 }
 
 /* ---- compiling ---- */
@@ -185,6 +211,9 @@ int ash_scanner_open(ash_scanner **out, ash_profile *p, const ash_scan_opts *o, 
     yr_finalize();
     return ASH_ENOMEM;
   }
+  pthread_mutex_init(&sc->mu, NULL);
+  pthread_cond_init(&sc->can_put, NULL);
+  pthread_cond_init(&sc->can_take, NULL);
   sc->prof = p;
   if (o) sc->o = *o;
   ash_buf src;
@@ -221,11 +250,8 @@ int ash_scanner_open(ash_scanner **out, ash_profile *p, const ash_scan_opts *o, 
   if (c) yr_compiler_destroy(c);
   ash_buf_free(&src);
   if (!rc) rc = build_smap(sc);
-  if (!rc) {
-    sc->hit_of = calloc(sc->nents ? sc->nents : 1, sizeof *sc->hit_of);
-    sc->hit_stamp = calloc(sc->nents ? sc->nents : 1, sizeof *sc->hit_stamp);
-    if (!sc->hit_of || !sc->hit_stamp) rc = ASH_ENOMEM;
-  }
+  if (!rc) rc = worker_init(&sc->main, sc);
+  if (!rc) rc = pool_start(sc, o ? o->threads : 1);
   if (rc) {
     ash_scanner_close(sc);
     return rc;
@@ -236,20 +262,37 @@ int ash_scanner_open(ash_scanner **out, ash_profile *p, const ash_scan_opts *o, 
 
 void ash_scanner_close(ash_scanner *sc) {
   if (!sc) return;
+  pool_stop(sc);
   if (sc->rules) yr_rules_destroy(sc->rules);
   for (size_t i = 0; i < sc->fn; i++) ash_finding_free(&sc->fv[i]);
   free(sc->fv);
   free(sc->sm);
-  free(sc->win);
-  free(sc->hit_of);
-  free(sc->hit_stamp);
-  free(sc->cur.hits);
-  for (size_t i = 0; i < sc->cur.nrules; i++) free(sc->cur.rules[i]);
+  worker_free(&sc->main);
+  pthread_mutex_destroy(&sc->mu);
+  pthread_cond_destroy(&sc->can_put);
+  pthread_cond_destroy(&sc->can_take);
   free(sc);
   yr_finalize();
 }
 
-const ash_scan_stats *ash_scanner_stats(const ash_scanner *sc) { return &sc->st; }
+/* ---- workers ---- */
+
+static int worker_init(worker *w, ash_scanner *sc) {
+  memset(w, 0, sizeof *w);
+  w->sc = sc;
+  w->hit_of = calloc(sc->nents ? sc->nents : 1, sizeof *w->hit_of);
+  w->hit_stamp = calloc(sc->nents ? sc->nents : 1, sizeof *w->hit_stamp);
+  return w->hit_of && w->hit_stamp ? ASH_OK : ASH_ENOMEM;
+}
+
+static void worker_free(worker *w) {
+  free(w->win);
+  free(w->hit_of);
+  free(w->hit_stamp);
+  free(w->cur.hits);
+  for (size_t i = 0; i < w->cur.nrules; i++) free(w->cur.rules[i]);
+  memset(w, 0, sizeof *w);
+}
 
 /* ---- matching ---- */
 
@@ -265,17 +308,17 @@ YR_MATCH_READER static void take_sample(ash_scan_hit *h, const YR_MATCH *m, int 
   h->sample_n = n;
 }
 
-YR_MATCH_READER static void on_env_match(ash_scanner *sc, const smap *sm, const YR_MATCH *m) {
-  uint64_t abs = sc->base + (uint64_t)m->offset;
-  if (abs + (uint64_t)m->match_length <= sc->prev_end) return; /* seen in the last window */
-  const ash_scan_ent *e = &sc->ents[sm->ent];
+YR_MATCH_READER static void on_env_match(worker *w, const smap *sm, const YR_MATCH *m) {
+  uint64_t abs = w->base + (uint64_t)m->offset;
+  if (abs + (uint64_t)m->match_length <= w->prev_end) return; /* seen in the last window */
+  const ash_scan_ent *e = &w->sc->ents[sm->ent];
   int wide_hex = sm->form == ASH_FORM_WIDE;
   int wide = wide_hex || (m->data_length >= 2 && m->data[1] == 0 && m->data[0] != 0);
   uint32_t form = (sm->form && !wide_hex ? sm->form : 0) | (wide ? ASH_FORM_WIDE : ASH_FORM_ASCII);
-  ash_scan_file *f = &sc->cur;
+  ash_scan_file *f = &w->cur;
   ash_scan_hit *h;
-  if (sc->hit_stamp[sm->ent] == sc->stamp) {
-    h = &f->hits[sc->hit_of[sm->ent]];
+  if (w->hit_stamp[sm->ent] == w->stamp) {
+    h = &f->hits[w->hit_of[sm->ent]];
   } else {
     if (f->nhits == f->caphits) {
       size_t cap = f->caphits ? f->caphits * 2 : 16;
@@ -284,8 +327,8 @@ YR_MATCH_READER static void on_env_match(ash_scanner *sc, const smap *sm, const 
       f->hits = v;
       f->caphits = cap;
     }
-    sc->hit_stamp[sm->ent] = sc->stamp;
-    sc->hit_of[sm->ent] = (uint32_t)f->nhits;
+    w->hit_stamp[sm->ent] = w->stamp;
+    w->hit_of[sm->ent] = (uint32_t)f->nhits;
     h = &f->hits[f->nhits++];
     memset(h, 0, sizeof *h);
     h->ent = sm->ent;
@@ -306,8 +349,8 @@ YR_MATCH_READER static void on_env_match(ash_scanner *sc, const smap *sm, const 
   }
 }
 
-static void on_user_rule(ash_scanner *sc, const YR_RULE *rule) {
-  ash_scan_file *f = &sc->cur;
+static void on_user_rule(worker *w, const YR_RULE *rule) {
+  ash_scan_file *f = &w->cur;
   const char *ns = rule->ns->name + strlen(NS_USER_PREFIX);
   char buf[512];
   snprintf(buf, sizeof buf, "%s:%s", ns, rule->identifier);
@@ -318,10 +361,10 @@ static void on_user_rule(ash_scanner *sc, const YR_RULE *rule) {
   if (d) f->rules[f->nrules++] = d;
 }
 
-static void on_console(ash_scanner *sc, const char *msg) {
+static void on_console(worker *w, const char *msg) {
   /* only the window at offset 0 is the file as the pe module sees it */
-  if (sc->base != 0 || !msg) return;
-  ash_scan_file *f = &sc->cur;
+  if (w->base != 0 || !msg) return;
+  ash_scan_file *f = &w->cur;
   int64_t v;
   f->pe_info = 1;
   if (!strncmp(msg, "imphash:", 8)) {
@@ -335,7 +378,8 @@ static void on_console(ash_scanner *sc, const char *msg) {
 }
 
 YR_MATCH_READER static int yr_cb(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *u) {
-  ash_scanner *sc = u;
+  worker *w = u;
+  ash_scanner *sc = w->sc;
   if (msg == CALLBACK_MSG_RULE_MATCHING) {
     YR_RULE *rule = data;
     const char *ns = rule->ns->name;
@@ -344,36 +388,40 @@ YR_MATCH_READER static int yr_cb(YR_SCAN_CONTEXT *ctx, int msg, void *data, void
       yr_rule_strings_foreach(rule, s) {
         if (s->idx >= sc->nsm || sc->sm[s->idx].what != SM_ENV) continue;
         YR_MATCH *m;
-        yr_string_matches_foreach(ctx, s, m) { on_env_match(sc, &sc->sm[s->idx], m); }
+        yr_string_matches_foreach(ctx, s, m) { on_env_match(w, &sc->sm[s->idx], m); }
       }
     } else if (!strncmp(ns, NS_USER_PREFIX, strlen(NS_USER_PREFIX))) {
-      on_user_rule(sc, rule);
+      on_user_rule(w, rule);
     }
   } else if (msg == CALLBACK_MSG_CONSOLE_LOG) {
-    on_console(sc, data);
+    on_console(w, data);
   }
   return CALLBACK_CONTINUE;
 }
 
 /* Scan one window of the current file at file offset base. */
-static void scan_window(ash_scanner *sc, const uint8_t *p, size_t n, uint64_t base) {
+static void scan_window(worker *w, const uint8_t *p, size_t n, uint64_t base) {
   if (!n) return;
-  sc->base = base;
-  int r = yr_rules_scan_mem(sc->rules, p, n, SCAN_FLAGS_FAST_MODE, yr_cb, sc, ASH_SCAN_TIMEOUT_SEC);
+  ash_scanner *sc = w->sc;
+  w->base = base;
+  int r = yr_rules_scan_mem(sc->rules, p, n, SCAN_FLAGS_FAST_MODE, yr_cb, w, ASH_SCAN_TIMEOUT_SEC);
   uint64_t end = base + n;
-  sc->st.bytes += end > sc->prev_end ? end - (base > sc->prev_end ? base : sc->prev_end) : 0;
-  sc->prev_end = end;
+  uint64_t fresh = end > w->prev_end ? end - (base > w->prev_end ? base : w->prev_end) : 0;
+  pthread_mutex_lock(&sc->mu);
+  sc->st.bytes += fresh;
+  pthread_mutex_unlock(&sc->mu);
+  w->prev_end = end;
   if (r == ERROR_SUCCESS) return;
-  if (!sc->cur.partial)
-    skip(sc, sc->cur.name, r == ERROR_SCAN_TIMEOUT ? ASH_SKIP_TIMEOUT : ASH_SKIP_YARA, NULL);
-  sc->cur.partial = 1;
+  if (!w->cur.partial)
+    skip(sc, w->cur.name, r == ERROR_SCAN_TIMEOUT ? ASH_SKIP_TIMEOUT : ASH_SKIP_YARA, NULL);
+  w->cur.partial = 1;
 }
 
 /* Windows over a buffer already in memory (a mapped file, a test buffer). */
-static void scan_memory(ash_scanner *sc, const uint8_t *p, size_t n) {
+static void scan_memory(worker *w, const uint8_t *p, size_t n) {
   for (size_t off = 0;; off += ASH_SCAN_WINDOW - ASH_SCAN_OVERLAP) {
     size_t len = n - off < ASH_SCAN_WINDOW ? n - off : ASH_SCAN_WINDOW;
-    scan_window(sc, p + off, len, off);
+    scan_window(w, p + off, len, off);
     if (off + len >= n) break;
   }
 }
@@ -382,8 +430,8 @@ static int64_t ts_of(struct timespec t) {
   return (int64_t)t.tv_sec * ASH_US_PER_SEC + t.tv_nsec / 1000;
 }
 
-static void file_begin(ash_scanner *sc, const char *name, const char *disk_path) {
-  ash_scan_file *f = &sc->cur;
+static void file_begin(worker *w, const char *name, const char *disk_path) {
+  ash_scan_file *f = &w->cur;
   for (size_t i = 0; i < f->nrules; i++) free(f->rules[i]);
   ash_scan_hit *hits = f->hits;
   size_t cap = f->caphits;
@@ -393,14 +441,15 @@ static void file_begin(ash_scanner *sc, const char *name, const char *disk_path)
   f->name = name;
   f->disk_path = disk_path;
   f->pe_ts = f->mtime = f->btime = ASH_TIME_UNSET;
-  sc->base = sc->prev_end = 0;
+  w->base = w->prev_end = 0;
   /* a new stamp invalidates every hit_of entry at once; on wrap, clear */
-  if (++sc->stamp == 0) {
-    memset(sc->hit_stamp, 0, sc->nents * sizeof *sc->hit_stamp);
-    sc->stamp = 1;
+  if (++w->stamp == 0) {
+    memset(w->hit_stamp, 0, w->sc->nents * sizeof *w->hit_stamp);
+    w->stamp = 1;
   }
 }
 
+/* Called with sc->mu held. */
 static int push_finding(ash_scanner *sc, ash_finding *f) {
   if (sc->fn >= ASH_MAX_SCAN_FINDINGS) {
     /* full: keep the best, drop the worst */
@@ -430,17 +479,21 @@ static int push_finding(ash_scanner *sc, ash_finding *f) {
   return ASH_OK;
 }
 
-static int file_end(ash_scanner *sc) {
-  ash_scan_file *f = &sc->cur;
-  sc->st.files++;
-  int rc = ASH_OK;
+static int file_end(worker *w) {
+  ash_scanner *sc = w->sc;
+  ash_scan_file *f = &w->cur;
+  ash_finding fd;
+  int have = 0, rc = ASH_OK;
   if (f->nhits || f->nrules) {
-    sc->st.matched++;
-    ash_finding fd;
     rc = ash_scan_make_finding(f, sc->prof, &fd);
-    if (!rc) rc = push_finding(sc, &fd);
+    have = !rc;
   }
+  pthread_mutex_lock(&sc->mu);
+  sc->st.files++;
+  if (f->nhits || f->nrules) sc->st.matched++;
+  if (have) rc = push_finding(sc, &fd);
   if (sc->o.on_progress) sc->o.on_progress(sc->o.u, &sc->st, f->name);
+  pthread_mutex_unlock(&sc->mu);
   return rc;
 }
 
@@ -460,9 +513,9 @@ static void hex32(const unsigned char *md, char out[65]) {
   out[64] = 0;
 }
 
-static int ensure_win(ash_scanner *sc) {
-  if (!sc->win) sc->win = malloc(ASH_SCAN_WINDOW);
-  return sc->win ? ASH_OK : ASH_ENOMEM;
+static int ensure_win(worker *w) {
+  if (!w->win) w->win = malloc(ASH_SCAN_WINDOW);
+  return w->win ? ASH_OK : ASH_ENOMEM;
 }
 
 /* ---- containers: members streamed through the window ---- */
@@ -481,14 +534,15 @@ static int is_container(const uint8_t *h, size_t n) {
   return 0;
 }
 
-static int scan_container(ash_scanner *sc, const char *path) {
+static int scan_container(worker *w, const char *path) {
+  ash_scanner *sc = w->sc;
   ash_input *in;
   int rc = ash_input_open(&in, path);
   if (rc) {
     skip(sc, path, rc == ASH_EIO ? ASH_SKIP_UNREADABLE : ASH_SKIP_ARCHIVE, ash_strerror(rc));
     return rc == ASH_ENOMEM ? rc : ASH_OK;
   }
-  if ((rc = ensure_win(sc))) {
+  if ((rc = ensure_win(w))) {
     ash_input_close(in);
     return rc;
   }
@@ -501,7 +555,9 @@ static int scan_container(ash_scanner *sc, const char *path) {
   const char *name, *why;
   while ((rc = ash_input_next(in, &name, &why)) != ASH_ENOTFOUND) {
     if (!counted && ash_input_kind_of(in) == ASH_INPUT_CONTAINER) {
+      pthread_mutex_lock(&sc->mu);
       sc->st.archives++;
+      pthread_mutex_unlock(&sc->mu);
       counted = 1;
     }
     if (rc) {
@@ -511,8 +567,8 @@ static int scan_container(ash_scanner *sc, const char *path) {
       rc = ASH_OK;
       continue;
     }
-    file_begin(sc, name, NULL);
-    ash_scan_file *f = &sc->cur;
+    file_begin(w, name, NULL);
+    ash_scan_file *f = &w->cur;
     EVP_DigestInit_ex(md, EVP_sha256(), NULL);
     size_t fill = 0;
     uint64_t base = 0;
@@ -531,26 +587,26 @@ static int scan_container(ash_scanner *sc, const char *path) {
       f->size += n;
       while (n) {
         size_t take = ASH_SCAN_WINDOW - fill < n ? ASH_SCAN_WINDOW - fill : n;
-        memcpy(sc->win + fill, p, take);
+        memcpy(w->win + fill, p, take);
         fill += take;
         p += take;
         n -= take;
         scanned_tail = 0;
         if (fill == ASH_SCAN_WINDOW) {
-          scan_window(sc, sc->win, fill, base);
-          memmove(sc->win, sc->win + fill - ASH_SCAN_OVERLAP, ASH_SCAN_OVERLAP);
+          scan_window(w, w->win, fill, base);
+          memmove(w->win, w->win + fill - ASH_SCAN_OVERLAP, ASH_SCAN_OVERLAP);
           base += fill - ASH_SCAN_OVERLAP;
           fill = ASH_SCAN_OVERLAP;
           scanned_tail = 1;
         }
       }
     }
-    if (!scanned_tail) scan_window(sc, sc->win, fill, base);
+    if (!scanned_tail) scan_window(w, w->win, fill, base);
     unsigned char d[32];
     unsigned int dl = 0;
     EVP_DigestFinal_ex(md, d, &dl);
     hex32(d, f->sha256);
-    if ((rc = file_end(sc))) break;
+    if ((rc = file_end(w))) break;
   }
   EVP_MD_CTX_free(md);
   ash_input_close(in);
@@ -589,8 +645,8 @@ static int hash_fd(int fd, uint64_t size, uint8_t *buf, size_t cap, char out[65]
   return rc;
 }
 
-static int scan_plain_fd(ash_scanner *sc, const char *path, int fd, const struct stat *st) {
-  ash_scan_file *f = &sc->cur;
+static int scan_plain_fd(worker *w, const char *path, int fd, const struct stat *st) {
+  ash_scan_file *f = &w->cur;
   uint64_t size = (uint64_t)st->st_size;
   f->size = size;
   f->mtime = ts_of(st->st_mtim);
@@ -604,45 +660,45 @@ static int scan_plain_fd(ash_scanner *sc, const char *path, int fd, const struct
   if (size <= ASH_SCAN_WINDOW) {
     void *m = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (m == MAP_FAILED) {
-      skip(sc, path, ASH_SKIP_READ, strerror(errno));
+      skip(w->sc, path, ASH_SKIP_READ, strerror(errno));
       f->partial = 1;
       return ASH_OK;
     }
     set_head(f, m, (size_t)size);
-    scan_memory(sc, m, (size_t)size);
+    scan_memory(w, m, (size_t)size);
     /* hashing costs as much as scanning: only flagged files need it */
     if (f->nhits || f->nrules) ash_sha256_hex(m, (size_t)size, f->sha256);
     munmap(m, (size_t)size);
     return ASH_OK;
   }
-  int rc = ensure_win(sc);
+  int rc = ensure_win(w);
   if (rc) return rc;
   uint64_t off = 0;
   for (;;) {
     size_t want = size - off < ASH_SCAN_WINDOW ? (size_t)(size - off) : ASH_SCAN_WINDOW, got = 0;
     while (got < want) {
-      ssize_t r = pread(fd, sc->win + got, want - got, (off_t)(off + got));
+      ssize_t r = pread(fd, w->win + got, want - got, (off_t)(off + got));
       if (r < 0 && errno == EINTR) continue;
       if (r <= 0) break;
       got += (size_t)r;
     }
-    if (off == 0) set_head(f, sc->win, got);
-    scan_window(sc, sc->win, got, off);
+    if (off == 0) set_head(f, w->win, got);
+    scan_window(w, w->win, got, off);
     if (got < want) {
-      skip(sc, path, ASH_SKIP_READ, "file shorter than its size or read error");
+      skip(w->sc, path, ASH_SKIP_READ, "file shorter than its size or read error");
       f->partial = 1;
       break;
     }
     if (off + got >= size) break;
     off += got - ASH_SCAN_OVERLAP;
   }
-  if ((f->nhits || f->nrules) && hash_fd(fd, size, sc->win, ASH_SCAN_WINDOW, f->sha256))
+  if ((f->nhits || f->nrules) && hash_fd(fd, size, w->win, ASH_SCAN_WINDOW, f->sha256))
     f->partial = 1;
   return ASH_OK;
 }
 
-static int scan_one(void *u, const char *path) {
-  ash_scanner *sc = u;
+static int scan_one(worker *w, const char *path) {
+  ash_scanner *sc = w->sc;
   int fd = open_ro(path);
   if (fd < 0) {
     skip(sc, path, ASH_SKIP_UNREADABLE, strerror(errno));
@@ -663,13 +719,88 @@ static int scan_one(void *u, const char *path) {
   }
   if (is_container(head, (size_t)hn)) {
     close(fd);
-    return scan_container(sc, path);
+    return scan_container(w, path);
   }
-  file_begin(sc, path, path);
-  int rc = scan_plain_fd(sc, path, fd, &st);
+  file_begin(w, path, path);
+  int rc = scan_plain_fd(w, path, fd, &st);
   close(fd);
-  if (!rc) rc = file_end(sc);
+  if (!rc) rc = file_end(w);
   return rc;
+}
+
+/* ---- the pool: the walk queues paths, workers scan them ---- */
+
+static void *pool_main(void *u) {
+  worker *w = u;
+  ash_scanner *sc = w->sc;
+  for (;;) {
+    pthread_mutex_lock(&sc->mu);
+    while (!sc->qn && !sc->closing) pthread_cond_wait(&sc->can_take, &sc->mu);
+    if (!sc->qn) {
+      pthread_mutex_unlock(&sc->mu);
+      return NULL;
+    }
+    char *path = sc->q[sc->qhead];
+    sc->qhead = (sc->qhead + 1) % QUEUE_LEN;
+    sc->qn--;
+    pthread_cond_signal(&sc->can_put);
+    pthread_mutex_unlock(&sc->mu);
+    int rc = scan_one(w, path);
+    free(path);
+    if (rc) {
+      pthread_mutex_lock(&sc->mu);
+      if (!sc->fatal) sc->fatal = rc;
+      pthread_mutex_unlock(&sc->mu);
+    }
+  }
+}
+
+static int pool_start(ash_scanner *sc, int threads) {
+  if (threads <= 1) return ASH_OK;
+  if (threads > 32) threads = 32; /* YR_MAX_THREADS */
+  sc->pool = calloc((size_t)threads, sizeof *sc->pool);
+  if (!sc->pool) return ASH_ENOMEM;
+  for (int i = 0; i < threads; i++) {
+    int rc = worker_init(&sc->pool[i], sc);
+    if (!rc && pthread_create(&sc->pool[i].th, NULL, pool_main, &sc->pool[i])) rc = ASH_ENOMEM;
+    if (rc) {
+      worker_free(&sc->pool[i]);
+      break;
+    }
+    sc->npool++;
+  }
+  return sc->npool ? ASH_OK : ASH_ENOMEM;
+}
+
+/* Let the workers drain the queue and end; idempotent. */
+static void pool_stop(ash_scanner *sc) {
+  if (!sc->pool) return;
+  pthread_mutex_lock(&sc->mu);
+  sc->closing = 1;
+  pthread_cond_broadcast(&sc->can_take);
+  pthread_mutex_unlock(&sc->mu);
+  for (int i = 0; i < sc->npool; i++) {
+    pthread_join(sc->pool[i].th, NULL);
+    worker_free(&sc->pool[i]);
+  }
+  free(sc->pool);
+  sc->pool = NULL;
+  sc->npool = 0;
+}
+
+static int on_walk_file(void *u, const char *path) {
+  ash_scanner *sc = u;
+  if (!sc->npool) return scan_one(&sc->main, path);
+  char *d = strdup(path);
+  if (!d) return ASH_ENOMEM;
+  pthread_mutex_lock(&sc->mu);
+  while (sc->qn == QUEUE_LEN) pthread_cond_wait(&sc->can_put, &sc->mu);
+  sc->q[(sc->qhead + sc->qn) % QUEUE_LEN] = d;
+  sc->qn++;
+  pthread_cond_signal(&sc->can_take);
+  int fatal = sc->fatal;
+  pthread_mutex_unlock(&sc->mu);
+  return fatal;
 }
 
 static void on_walk_error(void *u, const char *path, int err) {
@@ -679,32 +810,41 @@ static void on_walk_error(void *u, const char *path, int err) {
 }
 
 int ash_scanner_scan(ash_scanner *sc, const char *path) {
+  if (sc->finished) return ASH_EUSAGE;
   struct stat st;
   if (stat(path, &st)) {
     skip(sc, path, ASH_SKIP_UNREADABLE, strerror(errno));
     return ASH_ENOTFOUND;
   }
-  int rc = ash_walk(path, scan_one, on_walk_error, sc);
+  int rc = ash_walk(path, on_walk_file, on_walk_error, sc);
   return rc == ASH_ESTOP ? ASH_OK : rc;
 }
 
 int ash_scanner_scan_memory(ash_scanner *sc, const char *name, const uint8_t *p, size_t n) {
-  file_begin(sc, name, NULL);
-  sc->cur.size = n;
-  set_head(&sc->cur, p, n);
-  scan_memory(sc, p, n);
-  ash_sha256_hex(p, n, sc->cur.sha256);
-  return file_end(sc);
+  if (sc->finished) return ASH_EUSAGE;
+  worker *w = &sc->main;
+  file_begin(w, name, NULL);
+  w->cur.size = n;
+  set_head(&w->cur, p, n);
+  scan_memory(w, p, n);
+  ash_sha256_hex(p, n, w->cur.sha256);
+  return file_end(w);
 }
+
+const ash_scan_stats *ash_scanner_stats(const ash_scanner *sc) { return &sc->st; }
 
 int ash_scanner_finish(ash_scanner *sc, const ash_finding **out, size_t *n) {
   int rc = ASH_OK;
   if (!sc->finished) {
     sc->finished = 1;
+    pool_stop(sc);
+    rc = sc->fatal;
+    int rc2 = ASH_OK;
     if (sc->o.store)
-      rc = ash_scan_join_and_store(sc->o.store, sc->fv, sc->fn);
+      rc2 = ash_scan_join_and_store(sc->o.store, sc->fv, sc->fn);
     else
       qsort(sc->fv, sc->fn, sizeof *sc->fv, ash_finding_cmp);
+    if (!rc) rc = rc2;
   }
   *out = sc->fv;
   *n = sc->fn;

@@ -167,6 +167,12 @@ PY
 grep -q "^scanned 8 files" err.txt || fail "totals: $(cat err.txt)"
 grep -q "skipped 0" err.txt || fail "skips: $(cat err.txt)"
 
+# the same findings, in the same order, whatever the number of threads
+"$bin" scan --profile corp.profile --json --threads 1 ev >t1.jsonl 2>/dev/null
+"$bin" scan --profile corp.profile --json --threads 4 ev >t4.jsonl 2>/dev/null
+cmp -s t1.jsonl t4.jsonl || fail "--threads 1 and --threads 4 differ"
+cmp -s t1.jsonl out.jsonl || fail "default threads differ from --threads 1"
+
 # the readable form
 "$bin" scan --profile corp.profile ev >out.txt 2>&1 || fail "text scan"
 grep -q "^critical\|^high" out.txt || fail "text output: $(head out.txt)"
