@@ -73,4 +73,28 @@
 /* scan: findings kept in one run (lower scores are dropped and counted). */
 #define ASH_MAX_SCAN_FINDINGS 100000u
 
+/* Cloud ranges (ranges.h): the data file, one provider file given to
+ * `ranges import`, prefixes and provider/region/service classes held. */
+#define ASH_MAX_RANGES_BYTES (32u << 20)
+#define ASH_MAX_RANGES_INPUT (64u << 20)
+#define ASH_MAX_RANGES_PREFIXES 2000000u
+#define ASH_MAX_RANGES_CLASSES 65536u
+
+/* Hunts (hunt.h): what a hunt holds in memory while it streams a case.
+ * Address pairs aggregated by cloud-tunnel (when full, pairs that never
+ * held a long session are dropped to make room); session start times kept
+ * per pair for the regularity scores (decimated beyond this); long
+ * sessions kept per pair; hosts in the address-to-name map; loopback RDP
+ * events; VPN sessions, logons per account and host, and antivirus
+ * detections examined by past-incident-link; findings of one hunt. */
+#define ASH_MAX_HUNT_PAIRS 1000000u
+#define ASH_MAX_HUNT_STARTS 256u
+#define ASH_MAX_HUNT_LONG 1024u
+#define ASH_MAX_HUNT_HOSTS 200000u
+#define ASH_MAX_HUNT_RDP 100000u
+#define ASH_MAX_HUNT_VPN 2000000u
+#define ASH_MAX_HUNT_USERHOST 2000000u
+#define ASH_MAX_HUNT_DETECTIONS 20000u
+#define ASH_MAX_HUNT_FINDINGS 1000u
+
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "ashiato/format.h"
+#include "ashiato/ranges.h"
 
 /* Exit codes of cli-contract.md. */
 enum { ASH_EXIT_OK = 0, ASH_EXIT_FAIL = 1, ASH_EXIT_USAGE = 2 };
@@ -17,6 +18,8 @@ int cmd_demo(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_formats(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_hunt(int argc, char **argv);
+int cmd_ranges(int argc, char **argv);
 
 /* Print "ashiato: <what>: <error text>" on stderr. */
 void cli_error(const char *what, int err);
@@ -25,5 +28,12 @@ void cli_error(const char *what, int err);
  * ASH_EXIT_USAGE. The zone is opened into opts->tz (caller closes). */
 int cli_parse_common(ash_parse_opts *opts, const ash_format **forced, const char *tz,
                      const char *skew, const char *format, const char *map);
+/* The cloud ranges data file (cmd_ranges.c): --ranges FILE when given,
+ * else $ASHIATO_DATA/cloud-ranges.tsv, else data/ beside or above the
+ * binary. cli_ranges_path returns 0 when a readable file was found.
+ * cli_ranges_open loads it into *out (NULL, with a warning unless quiet,
+ * when there is none) and returns 0 or an exit code. */
+int cli_ranges_path(const char *override, char *out, size_t n);
+int cli_ranges_open(const char *override, ash_ranges **out, int quiet);
 
 #endif

@@ -17,6 +17,8 @@ static const struct verb {
     {"events", cmd_events, "query the normalised events of a case"},
     {"parse", cmd_parse, "parse files and print events without a case store"},
     {"formats", cmd_formats, "list the input formats ashiato reads"},
+    {"hunt", cmd_hunt, "run the hunts on a case and print the findings best first"},
+    {"ranges", cmd_ranges, "import or look up the cloud providers' address ranges"},
     {"scan", cmd_scan, "find files that carry the environment's own names (implants)"},
     {"gen", cmd_gen, "generate a realistic case with a known intrusion"},
     {"demo", cmd_demo, "generate, ingest and hunt a small built-in case"},

@@ -1,0 +1,62 @@
+/* ashiato: hunts, the questions asked of a whole case.
+ *
+ * A hunt reads the case store and produces findings (finding.h). Hunts are
+ * registered in src/hunt/hunt.c; each lives in its own file. Running a hunt
+ * replaces, in the case, the findings its previous run stored, so that
+ * re-running is idempotent. Hunts that look at other hunts' results (the
+ * past-incident link follows accounts into tunnel and loopback-RDP
+ * findings) see the findings of this run, or, for hunts not run this time,
+ * the ones stored in the case.
+ *
+ * Every hunt streams over SQL results with bounded memory: per-pair or
+ * per-account aggregates live in capped tables (ASH_MAX_HUNT_*), never the
+ * events themselves. */
+#ifndef ASHIATO_HUNT_H
+#define ASHIATO_HUNT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "finding.h"
+#include "ranges.h"
+#include "store.h"
+
+/* Names of the built-in hunts. */
+#define ASH_HUNT_TUNNEL "cloud-tunnel"
+#define ASH_HUNT_LOOPBACK "loopback-rdp"
+#define ASH_HUNT_LINK "past-incident-link"
+
+typedef struct ash_hunt_info {
+  const char *name;  /* "cloud-tunnel" */
+  const char *about; /* one line */
+} ash_hunt_info;
+
+/* The registered hunts in the order they run (a hunt runs after the hunts
+ * whose findings it uses). *n receives the count. */
+const ash_hunt_info *ash_hunt_list(size_t *n);
+
+typedef struct ash_hunt_opts {
+  /* Published cloud ranges used to name providers (may be NULL: addresses
+   * are then not attributed). Borrowed for the run. */
+  const ash_ranges *ranges;
+  /* Run only this hunt (NULL: all). An unknown name is ASH_ENOTFOUND. */
+  const char *only;
+  /* Do not write findings into the case (read-only inspection). */
+  int dry_run;
+  /* Called when each hunt starts and ends (may be NULL). */
+  void (*progress)(void *u, const char *hunt, int done, size_t nfindings);
+  void *progress_u;
+} ash_hunt_opts;
+
+/* Initialise opts with the defaults (all hunts, no ranges). */
+void ash_hunt_opts_default(ash_hunt_opts *o);
+
+/* Run the hunts on store s. The findings of each hunt that ran replace its
+ * previous findings in the case (unless dry_run); then on_finding is
+ * called once per finding of this run, best first across all hunts
+ * (ash_finding_cmp). f is borrowed for the call; a non-zero return stops
+ * the calls and is returned. on_finding may be NULL. */
+int ash_hunt_run_all(ash_store *s, const ash_hunt_opts *opts,
+                     int (*on_finding)(void *u, const ash_finding *f), void *u);
+
+#endif

@@ -1,0 +1,225 @@
+/* ashiato hunt CASE: run the hunts, store their findings in the case, and
+ * print them best first. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ashiato/error.h"
+#include "ashiato/hunt.h"
+#include "ashiato/limits.h"
+#include "ashiato/store.h"
+#include "ashiato/time.h"
+#include "cli.h"
+
+static const char *HELP =
+    "usage: ashiato hunt CASE [options]\n\n"
+    "Runs the hunts on the case, stores their findings in it (replacing the\n"
+    "previous run's findings of the same hunts) and prints them best first.\n\n"
+    "options:\n"
+    "  --hunt NAME     run only this hunt (see --list)\n"
+    "  --list          list the hunts\n"
+    "  --json          one Finding JSON object a line (cli-contract.md)\n"
+    "  --min-score N   print only findings scoring at least N (all are stored)\n"
+    "  --ranges FILE   cloud ranges data file (default: data/cloud-ranges.tsv of\n"
+    "                  this ashiato, or $ASHIATO_DATA/cloud-ranges.tsv)\n"
+    "  --dry-run       do not store the findings\n"
+    "  -h, --help      this text\n";
+
+typedef struct hst {
+  int json, rank, min_score;
+  size_t shown;
+  ash_buf line;
+} hst;
+
+/* Text for a terminal: control characters (log text is hostile) become
+ * visible escapes. */
+static void put_clean(const char *s) {
+  for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+    if (*p < 0x20 || *p == 0x7f)
+      printf("\\x%02x", *p);
+    else
+      putchar(*p);
+  }
+}
+
+/* A paragraph wrapped at 78 columns with an indent. */
+static void wrap(const char *s, const char *indent) {
+  size_t col = 0, il = strlen(indent);
+  fputs(indent, stdout);
+  col = il;
+  while (s && *s) {
+    size_t w = strcspn(s, " ");
+    if (col > il && col + w > 78) {
+      putchar('\n');
+      fputs(indent, stdout);
+      col = il;
+    }
+    char word[1024];
+    size_t n = w < sizeof word - 1 ? w : sizeof word - 1;
+    memcpy(word, s, n);
+    word[n] = 0;
+    put_clean(word);
+    col += w;
+    s += w;
+    if (*s == ' ') {
+      s++;
+      if (col > il) {
+        putchar(' ');
+        col++;
+      }
+    }
+  }
+  putchar('\n');
+}
+
+static void upper(const char *s, char *out, size_t n) {
+  size_t i = 0;
+  for (; s[i] && i + 1 < n; i++) out[i] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]);
+  out[i] = 0;
+}
+
+static void list(const char *label, const ash_strset *s) {
+  if (!s->n) return;
+  printf("    %s: ", label);
+  for (size_t i = 0; i < s->n; i++) {
+    if (i) fputs(", ", stdout);
+    put_clean(s->v[i]);
+  }
+  putchar('\n');
+}
+
+static int print_finding(void *u, const ash_finding *f) {
+  hst *h = u;
+  h->rank++;
+  if (f->score < h->min_score) return 0;
+  h->shown++;
+  if (h->json) {
+    ash_buf_reset(&h->line);
+    int rc = ash_finding_to_json(f, &h->line);
+    if (rc) return rc;
+    puts(h->line.p);
+    return 0;
+  }
+  char sev[16], t1[32] = "", t2[32] = "";
+  upper(ash_severity_name(f->severity), sev, sizeof sev);
+  printf("%s#%d  %-8s %3d  %s  ", h->shown > 1 ? "\n" : "", h->rank, sev, f->score, f->hunt);
+  put_clean(f->id);
+  putchar('\n');
+  printf("    ");
+  put_clean(f->title ? f->title : "");
+  putchar('\n');
+  if (f->first_seen != ASH_TIME_UNSET) ash_time_format(f->first_seen, t1);
+  if (f->last_seen != ASH_TIME_UNSET) ash_time_format(f->last_seen, t2);
+  if (t1[0]) printf("    seen %s .. %s\n", t1, t2);
+  wrap(f->summary, "    ");
+  list("accounts", &f->accounts);
+  list("hosts", &f->hosts);
+  list("addresses", &f->ips);
+  list("files", &f->files);
+  if (f->attack.n) list("ATT&CK", &f->attack);
+  if (f->nevidence) printf("    evidence (%zu%s):\n", f->nevidence, f->evidence_dropped ? "+" : "");
+  for (size_t i = 0; i < f->nevidence; i++) {
+    const ash_evidence *e = &f->evidence[i];
+    printf("      - ");
+    if (e->source_path) {
+      put_clean(e->source_path);
+      if (e->ref_kind == ASH_REF_OFFSET)
+        printf(" @%llu", (unsigned long long)e->ref);
+      else if (e->ref_kind == ASH_REF_RECORD)
+        printf(" record %llu", (unsigned long long)e->ref);
+    } else {
+      put_clean(e->kind);
+    }
+    printf("\n        ");
+    put_clean(e->text);
+    putchar('\n');
+  }
+  return 0;
+}
+
+static void progress(void *u, const char *hunt, int done, size_t n) {
+  (void)u;
+  if (done)
+    fprintf(stderr, "\rhunt %-20s %zu finding%s\n", hunt, n, n == 1 ? "" : "s");
+  else
+    fprintf(stderr, "\rhunt %-20s ...", hunt);
+}
+
+int cmd_hunt(int argc, char **argv) {
+  static const struct option lo[] = {
+      {"hunt", 1, 0, 'H'}, {"json", 0, 0, 'j'},      {"ranges", 1, 0, 'r'}, {"dry-run", 0, 0, 'n'},
+      {"list", 0, 0, 'l'}, {"min-score", 1, 0, 'm'}, {"help", 0, 0, 'h'},   {0, 0, 0, 0}};
+  hst h;
+  memset(&h, 0, sizeof h);
+  ash_hunt_opts o;
+  ash_hunt_opts_default(&o);
+  const char *ranges = NULL;
+  int c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    switch (c) {
+    case 'H': o.only = optarg; break;
+    case 'j': h.json = 1; break;
+    case 'r': ranges = optarg; break;
+    case 'n': o.dry_run = 1; break;
+    case 'm': {
+      int64_t v;
+      if (ash_str_to_i64(ash_str_cstr(optarg), &v) || v < 0 || v > 100) {
+        fprintf(stderr, "ashiato: --min-score: a number from 0 to 100\n");
+        return ASH_EXIT_USAGE;
+      }
+      h.min_score = (int)v;
+      break;
+    }
+    case 'l': {
+      size_t n;
+      const ash_hunt_info *l = ash_hunt_list(&n);
+      for (size_t i = 0; i < n; i++) printf("%-20s %s\n", l[i].name, l[i].about);
+      return ASH_EXIT_OK;
+    }
+    case 'h': fputs(HELP, stdout); return ASH_EXIT_OK;
+    default: fputs(HELP, stderr); return ASH_EXIT_USAGE;
+    }
+  }
+  if (argc - optind != 1) {
+    fputs(HELP, stderr);
+    return ASH_EXIT_USAGE;
+  }
+  if (o.only) {
+    size_t n, i = 0;
+    const ash_hunt_info *l = ash_hunt_list(&n);
+    while (i < n && strcmp(l[i].name, o.only)) i++;
+    if (i == n) {
+      fprintf(stderr, "ashiato: unknown hunt '%s' (ashiato hunt --list)\n", o.only);
+      return ASH_EXIT_USAGE;
+    }
+  }
+  ash_ranges *r = NULL;
+  int ex = cli_ranges_open(ranges, &r, 0);
+  if (ex) return ex;
+  o.ranges = r;
+  if (isatty(STDERR_FILENO)) o.progress = progress;
+  ash_store *st;
+  int rc = ash_store_open(&st, argv[optind], o.dry_run ? ASH_STORE_READONLY : 0);
+  if (rc) {
+    cli_error(argv[optind], rc);
+    ash_ranges_free(r);
+    return ASH_EXIT_FAIL;
+  }
+  ash_buf_init(&h.line, (size_t)ASH_MAX_FINDING_EVIDENCE * ASH_MAX_FINDING_TEXT);
+  rc = ash_hunt_run_all(st, &o, print_finding, &h);
+  if (rc) {
+    fprintf(stderr, "ashiato: hunt: %s", ash_strerror(rc));
+    if (rc == ASH_ESTORE) fprintf(stderr, " (%s)", ash_store_errmsg(st));
+    fputc('\n', stderr);
+  } else if (!h.json && !h.shown) {
+    printf("No findings.\n");
+  }
+  ash_buf_free(&h.line);
+  int crc = ash_store_close(st);
+  ash_ranges_free(r);
+  if (rc || crc) return ASH_EXIT_FAIL;
+  return ASH_EXIT_OK;
+}

@@ -1,0 +1,564 @@
+/* What the hunts share: host names by address, the loopback RDP events,
+ * evidence from event rows (with the exact source line when it can be
+ * read back), and text formatting. See hunt_internal.h. */
+#include <ctype.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ashiato/error.h"
+#include "ashiato/limits.h"
+#include "ashiato/time.h"
+#include "hunt_internal.h"
+
+int hunt_list_add(hunt_list *l, ash_finding *f) {
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 16;
+    ash_finding *v = realloc(l->v, cap * sizeof *v);
+    if (!v) return ASH_ENOMEM;
+    l->v = v;
+    l->cap = cap;
+  }
+  l->v[l->n++] = *f;
+  memset(f, 0, sizeof *f);
+  return ASH_OK;
+}
+
+void hunt_list_free(hunt_list *l) {
+  for (size_t i = 0; i < l->n; i++) ash_finding_free(&l->v[i]);
+  free(l->v);
+  memset(l, 0, sizeof *l);
+}
+
+int hunt_prepare(hunt_ctx *c, const char *sql, sqlite3_stmt **st) {
+  return sqlite3_prepare_v2(c->db, sql, -1, st, NULL) == SQLITE_OK ? ASH_OK : ASH_ESTORE;
+}
+
+int hunt_col_ip(sqlite3_stmt *st, int i, ash_ip *ip) {
+  const char *t = hunt_col_text(st, i);
+  memset(ip, 0, sizeof *ip);
+  if (!t) return 0;
+  return ash_ip_parse(ash_str_make(t, (size_t)sqlite3_column_bytes(st, i)), ip) == ASH_OK;
+}
+
+void hunt_short_host(const char *in, size_t n, char *out, size_t outn) {
+  if (!outn) return;
+  out[0] = 0;
+  if (!in) return;
+  while (n && isspace((unsigned char)*in)) in++, n--;
+  while (n && isspace((unsigned char)in[n - 1])) n--;
+  ash_ip ip;
+  size_t k = 0;
+  if (ash_ip_parse(ash_str_make(in, n), &ip) == ASH_OK) {
+    char t[ASH_IP_STRLEN];
+    ash_ip_format(&ip, t);
+    snprintf(out, outn, "%s", t);
+    return;
+  }
+  /* "CORP\APP02" (rare, but seen in exports) keeps the part after '\' */
+  const char *bs = memchr(in, '\\', n);
+  if (bs) {
+    n -= (size_t)(bs + 1 - in);
+    in = bs + 1;
+  }
+  for (size_t i = 0; i < n && in[i] != '.' && k + 1 < outn; i++)
+    out[k++] = (char)tolower((unsigned char)in[i]);
+  out[k] = 0;
+}
+
+void hunt_bare_account(const char *in, size_t n, char *out, size_t outn) {
+  if (!outn) return;
+  out[0] = 0;
+  if (!in) return;
+  const char *bs = memchr(in, '\\', n);
+  if (bs) {
+    n -= (size_t)(bs + 1 - in);
+    in = bs + 1;
+  }
+  const char *at = memchr(in, '@', n);
+  if (at) n = (size_t)(at - in);
+  while (n && isspace((unsigned char)*in)) in++, n--;
+  while (n && isspace((unsigned char)in[n - 1])) n--;
+  size_t k = 0;
+  for (size_t i = 0; i < n && k + 1 < outn; i++) out[k++] = (char)tolower((unsigned char)in[i]);
+  out[k] = 0;
+}
+
+void hunt_fmt_dur(int64_t us, char out[32]) {
+  int64_t s = us / ASH_US_PER_SEC;
+  if (s < 0) s = 0;
+  if (s < 60)
+    snprintf(out, 32, "%" PRId64 "s", s);
+  else if (s < 3600)
+    snprintf(out, 32, "%" PRId64 "m%02" PRId64 "s", s / 60, s % 60);
+  else if (s < 86400)
+    snprintf(out, 32, "%" PRId64 "h%02" PRId64 "m", s / 3600, s % 3600 / 60);
+  else
+    snprintf(out, 32, "%" PRId64 "d%02" PRId64 "h", s / 86400, s % 86400 / 3600);
+}
+
+void hunt_fmt_bytes(int64_t b, char out[32]) {
+  static const char *const unit[] = {"B", "KB", "MB", "GB", "TB", "PB"};
+  double v = (double)(b < 0 ? 0 : b);
+  int u = 0;
+  while (v >= 1000 && u < 5) v /= 1000, u++;
+  if (u == 0)
+    snprintf(out, 32, "%" PRId64 " B", b < 0 ? 0 : b);
+  else
+    snprintf(out, 32, v < 10 ? "%.1f %s" : "%.0f %s", v, unit[u]);
+}
+
+void hunt_fmt_time(int64_t t, char out[32]) {
+  char iso[32];
+  ash_time_format(t, iso);
+  /* "2025-03-02T10:22:01.123456Z" -> "2025-03-02 10:22 UTC" */
+  snprintf(out, 32, "%.10s %.5s UTC", iso, iso + 11);
+}
+
+/* ---- host map ---- */
+
+typedef struct hentry {
+  ash_ip ip;
+  uint32_t weight;
+  int banned; /* a VPN tunnel address: held by whoever connects, no host */
+  char host[64];
+} hentry;
+
+struct hostmap {
+  hentry *v; /* open addressing by address; fam 0 = empty */
+  size_t cap, n;
+};
+
+static uint64_t ip_hash(const ash_ip *ip) { return hunt_hash(ip->b, 16, HUNT_HASH_SEED ^ ip->fam); }
+
+static hentry *hm_slot(const hostmap *m, const ash_ip *ip) {
+  size_t k = ip_hash(ip) & (m->cap - 1);
+  while (m->v[k].ip.fam && !ash_ip_eq(&m->v[k].ip, ip)) k = (k + 1) & (m->cap - 1);
+  return &m->v[k];
+}
+
+static int hm_grow(hostmap *m) {
+  size_t cap = m->cap ? m->cap * 2 : 1024;
+  hentry *old = m->v;
+  size_t oldcap = m->cap;
+  m->v = calloc(cap, sizeof *m->v);
+  if (!m->v) {
+    m->v = old;
+    return ASH_ENOMEM;
+  }
+  m->cap = cap;
+  for (size_t i = 0; i < oldcap; i++)
+    if (old[i].ip.fam) *hm_slot(m, &old[i].ip) = old[i];
+  free(old);
+  return ASH_OK;
+}
+
+int hostmap_learn(hostmap *m, const ash_ip *ip, const char *host, uint32_t weight) {
+  if (!ip->fam || !host || !*host || ash_ip_is_loopback(ip)) return ASH_OK;
+  char h[64];
+  hunt_short_host(host, strlen(host), h, sizeof h);
+  ash_ip tmp;
+  /* a name that is itself an address names nothing */
+  if (!h[0] || !strcmp(h, "-") || ash_ip_parse(ash_str_cstr(h), &tmp) == ASH_OK) return ASH_OK;
+  if ((m->n + 1) * 2 > m->cap) {
+    if (m->n >= ASH_MAX_HUNT_HOSTS) return ASH_OK;
+    int rc = hm_grow(m);
+    if (rc) return rc;
+  }
+  hentry *e = hm_slot(m, ip);
+  if (!e->ip.fam) {
+    e->ip = *ip;
+    m->n++;
+  } else if (e->banned || e->weight >= weight) {
+    return ASH_OK;
+  }
+  e->weight = weight;
+  snprintf(e->host, sizeof e->host, "%s", h);
+  return ASH_OK;
+}
+
+const char *hostmap_name(const hostmap *m, const ash_ip *ip) {
+  if (!m || !m->cap || !ip->fam) return NULL;
+  const hentry *e = hm_slot(m, ip);
+  return e->ip.fam && !e->banned ? e->host : NULL;
+}
+
+size_t hostmap_ips(const hostmap *m, const char *host, ash_ip *out, size_t max) {
+  size_t k = 0;
+  if (!m) return 0;
+  for (size_t i = 0; i < m->cap && k < max; i++)
+    if (m->v[i].ip.fam && !m->v[i].banned && !strcmp(m->v[i].host, host)) out[k++] = m->v[i].ip;
+  return k;
+}
+
+/* Learn (name, address, count) rows of a query. lower_dollar: the name is
+ * a computer account ("APP02$"). */
+static int learn_rows(hunt_ctx *c, hostmap *m, const char *sql, int computer) {
+  sqlite3_stmt *st;
+  int rc = hunt_prepare(c, sql, &st);
+  if (rc) return rc;
+  int r;
+  while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *name = hunt_col_text(st, 0);
+    ash_ip ip;
+    if (!name || !hunt_col_ip(st, 1, &ip) || !ash_ip_is_private(&ip)) continue;
+    char h[64];
+    snprintf(h, sizeof h, "%s", name);
+    if (computer) {
+      size_t l = strlen(h);
+      if (!l || h[l - 1] != '$') continue;
+      h[l - 1] = 0;
+    }
+    int64_t n = sqlite3_column_int64(st, 2);
+    rc = hostmap_learn(m, &ip, h, (uint32_t)(n > 1000000 ? 1000000 : n) + (computer ? 1000 : 0));
+    if (rc) break;
+  }
+  if (!rc && r != SQLITE_DONE) rc = ASH_ESTORE;
+  sqlite3_finalize(st);
+  return rc;
+}
+
+int hunt_hosts(hunt_ctx *c, hostmap **out) {
+  if (c->hosts) {
+    *out = c->hosts;
+    return ASH_OK;
+  }
+  hostmap *m = calloc(1, sizeof *m);
+  if (!m) return ASH_ENOMEM;
+  int rc = hm_grow(m);
+  /* VPN tunnel addresses go to whoever connects: they name no host, and
+   * a logon from one is not a logon from the host itself */
+  sqlite3_stmt *tv = NULL;
+  if (!rc)
+    rc = hunt_prepare(c,
+                      "SELECT DISTINCT tunnel_ip FROM events WHERE kind IN"
+                      " ('vpn.login','vpn.logout','vpn.session') AND tunnel_ip IS NOT NULL",
+                      &tv);
+  int tr = SQLITE_DONE;
+  while (!rc && (tr = sqlite3_step(tv)) == SQLITE_ROW) {
+    ash_ip ip;
+    if (!hunt_col_ip(tv, 0, &ip)) continue;
+    if ((m->n + 1) * 2 > m->cap && (rc = hm_grow(m))) break;
+    hentry *e = hm_slot(m, &ip);
+    if (!e->ip.fam) {
+      e->ip = ip;
+      m->n++;
+    }
+    e->banned = 1;
+  }
+  if (!rc && tr != SQLITE_DONE) rc = ASH_ESTORE;
+  sqlite3_finalize(tv);
+  /* Sysmon 3 / 5156: a host's own address is on every one of its
+   * connections, as source or destination; a peer's on a few. Count both
+   * sides and keep, per host, the addresses on at least half of them. */
+  sqlite3_stmt *st = NULL;
+  if (!rc)
+    rc = hunt_prepare(c,
+                      "WITH x(h,a) AS (SELECT lower(host),src_ip FROM events WHERE"
+                      " kind='win.netconn' AND host IS NOT NULL UNION ALL SELECT lower(host),"
+                      "dst_ip FROM events WHERE kind='win.netconn' AND host IS NOT NULL),"
+                      " t(h,n) AS (SELECT lower(host),count(*) FROM events WHERE"
+                      " kind='win.netconn' AND host IS NOT NULL GROUP BY 1)"
+                      " SELECT x.h,x.a,count(*),t.n FROM x JOIN t ON t.h=x.h WHERE x.a IS NOT"
+                      " NULL GROUP BY x.h,x.a",
+                      &st);
+  int r = SQLITE_DONE;
+  while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+    ash_ip ip;
+    const char *h = hunt_col_text(st, 0);
+    int64_t n = sqlite3_column_int64(st, 2), tot = sqlite3_column_int64(st, 3);
+    if (!h || !hunt_col_ip(st, 1, &ip) || !ash_ip_is_private(&ip) || n * 2 < tot) continue;
+    rc = hostmap_learn(m, &ip, h, (uint32_t)(n > 1000000 ? 1000000 : n) + 2000);
+  }
+  if (!rc && r != SQLITE_DONE) rc = ASH_ESTORE;
+  sqlite3_finalize(st);
+  if (!rc)
+    rc = learn_rows(c, m,
+                    "SELECT user,src_ip,count(*) FROM events WHERE kind='win.logon' AND"
+                    " user LIKE '%$' AND src_ip IS NOT NULL GROUP BY user,src_ip",
+                    1);
+  /* the workstation name a network logon names its source with (an RDP
+   * logon's WorkstationName is often the target itself: not used) */
+  if (!rc)
+    rc = learn_rows(c, m,
+                    "SELECT json_extract(attrs,'$.WorkstationName'),src_ip,count(*) FROM events"
+                    " WHERE kind='win.logon' AND logon_type=3 AND src_ip IS NOT NULL"
+                    " AND instr(attrs,'WorkstationName')>0 AND json_valid(attrs) GROUP BY 1,2",
+                    0);
+  if (rc) {
+    free(m->v);
+    free(m);
+    return rc;
+  }
+  c->hosts = m;
+  *out = m;
+  return ASH_OK;
+}
+
+void hunt_hostmap_free(hostmap *m) {
+  if (!m) return;
+  free(m->v);
+  free(m);
+}
+
+/* ---- loopback RDP ---- */
+
+static const char *rdp_what(const char *kind, int64_t eid, int64_t lt) {
+  if (kind && !strcmp(kind, "win.logon"))
+    return lt == 12 ? "4624 LogonType 12 (cached RDP)" : "4624 LogonType 10 (RDP)";
+  switch (eid) {
+  case 1149: return "1149 RDP authentication (RemoteConnectionManager)";
+  case 21: return "LSM 21 RDP session logon";
+  case 22: return "LSM 22 RDP shell start";
+  case 24: return "LSM 24 RDP session disconnected";
+  case 25: return "LSM 25 RDP session reconnected";
+  case 131: return "RdpCoreTS 131 RDP connection accepted";
+  default: return NULL;
+  }
+}
+
+/* Does the record's own text show a loopback source the address column
+ * may have lost: "::%16777216" (IPv6 loopback with its interface index
+ * byte-swapped, as LocalSessionManager writes it) or a bare "::%..."? */
+static int attrs_loopback(const char *a) {
+  if (!a) return 0;
+  return strstr(a, "%16777216") || strstr(a, "\"::%") || strstr(a, "\"127.0.0.1") ||
+         strstr(a, "\"::1\"") || strstr(a, "\"::1:");
+}
+
+static int cmp_loop(const void *x, const void *y) {
+  const rdp_loop *a = x, *b = y;
+  if (a->ts != b->ts) return a->ts < b->ts ? -1 : 1;
+  return a->id < b->id ? -1 : a->id > b->id;
+}
+
+int hunt_loopback_rdp(hunt_ctx *c, const rdp_loop **out, size_t *n) {
+  if (c->loops_done) {
+    *out = c->loops;
+    *n = c->nloops;
+    return ASH_OK;
+  }
+  hostmap *hm;
+  int rc = hunt_hosts(c, &hm);
+  sqlite3_stmt *st = NULL;
+  if (!rc)
+    rc = hunt_prepare(c,
+                      "SELECT id,ts,kind,host,user,src_ip,logon_type,event_id,attrs FROM events"
+                      " WHERE kind='win.logon' AND logon_type IN (10,12)"
+                      " UNION ALL SELECT id,ts,kind,host,user,src_ip,logon_type,event_id,attrs"
+                      " FROM events WHERE kind='win.rdp' AND event_id IN (1149,21,22,24,25,131)",
+                      &st);
+  size_t cap = 0;
+  int r = SQLITE_DONE;
+  while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *kind = hunt_col_text(st, 2), *host = hunt_col_text(st, 3);
+    const char *user = hunt_col_text(st, 4), *src = hunt_col_text(st, 5);
+    const char *attrs = hunt_col_text(st, 8);
+    int64_t lt = hunt_col_i64(st, 6, -1), eid = hunt_col_i64(st, 7, -1);
+    const char *what = rdp_what(kind, eid, lt);
+    if (!what || !host) continue;
+    char h[64];
+    hunt_short_host(host, strlen(host), h, sizeof h);
+    ash_ip ip;
+    int have = src && ash_ip_parse(ash_str_cstr(src), &ip) == ASH_OK;
+    static const uint8_t zero[16];
+    int loop = 0;
+    if (have && ash_ip_is_loopback(&ip))
+      loop = 1;
+    else if (have && ip.fam == 6 && !memcmp(ip.b, zero, 16))
+      loop = 1; /* "::%16777216" reads as "::" once the zone is dropped */
+    else if (have) {
+      const char *owner = hostmap_name(hm, &ip);
+      loop = owner && !strcmp(owner, h);
+    } else {
+      loop = attrs_loopback(attrs);
+    }
+    if (!loop) continue;
+    if (c->nloops >= ASH_MAX_HUNT_RDP) break;
+    if (c->nloops == cap) {
+      size_t nc = cap ? cap * 2 : 64;
+      rdp_loop *v = realloc(c->loops, nc * sizeof *v);
+      if (!v) {
+        rc = ASH_ENOMEM;
+        break;
+      }
+      c->loops = v;
+      cap = nc;
+    }
+    rdp_loop *e = &c->loops[c->nloops++];
+    memset(e, 0, sizeof *e);
+    e->id = sqlite3_column_int64(st, 0);
+    e->ts = hunt_col_i64(st, 1, ASH_TIME_UNSET);
+    e->event_id = eid;
+    e->logon_type = lt;
+    e->what = what;
+    snprintf(e->host, sizeof e->host, "%s", h);
+    if (user) hunt_bare_account(user, strlen(user), e->user, sizeof e->user);
+    if (have)
+      ash_ip_format(&ip, e->addr);
+    else
+      snprintf(e->addr, sizeof e->addr, "::%%16777216");
+  }
+  if (!rc && r != SQLITE_DONE && r != SQLITE_ROW) rc = ASH_ESTORE;
+  sqlite3_finalize(st);
+  if (rc) return rc;
+  if (c->nloops) qsort(c->loops, c->nloops, sizeof *c->loops, cmp_loop);
+  c->loops_done = 1;
+  *out = c->loops;
+  *n = c->nloops;
+  return ASH_OK;
+}
+
+/* ---- evidence ---- */
+
+/* The exact line at offset of a plain-text source still in place (same
+ * size as when it was ingested, not compressed). 1 when out holds it. */
+static int read_line(hunt_ctx *c, int64_t source_id, const char *path, int64_t size,
+                     uint64_t offset, ash_buf *out) {
+  if (c->ev_source != source_id) {
+    if (c->ev_fd >= 0) close(c->ev_fd);
+    c->ev_fd = -1;
+    c->ev_source = source_id;
+    c->ev_plain = 0;
+    int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    struct stat st;
+    if (fd < 0) return 0;
+    uint8_t magic[4] = {0};
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size != size ||
+        pread(fd, magic, 4, 0) != 4 || (magic[0] == 0x1f && magic[1] == 0x8b) ||
+        (magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd) ||
+        (magic[0] == 'P' && magic[1] == 'K')) {
+      close(fd);
+      return 0;
+    }
+    c->ev_fd = fd;
+    c->ev_plain = 1;
+  }
+  if (!c->ev_plain) return 0;
+  char buf[4096];
+  ssize_t got = pread(c->ev_fd, buf, sizeof buf, (off_t)offset);
+  if (got <= 0) return 0;
+  size_t n = 0;
+  while (n < (size_t)got && buf[n] != '\n') n++;
+  while (n && (buf[n - 1] == '\r')) n--;
+  if (!n || !ash_utf8_valid((const uint8_t *)buf, n)) return 0;
+  /* a line cut at the buffer's end is said to be cut */
+  ash_buf_reset(out);
+  int rc = ash_buf_add(out, buf, n);
+  if (!rc && n == (size_t)got) rc = ash_buf_adds(out, " [...]");
+  return rc == ASH_OK;
+}
+
+static const char *EV_SQL =
+    "SELECT e.ts,e.kind,e.host,e.user,e.domain,e.src_ip,e.src_port,e.dst_ip,e.dst_port,"
+    "e.tunnel_ip,e.action,e.bytes_out,e.bytes_in,e.duration,e.logon_type,e.event_id,e.process,"
+    "e.command_line,e.threat,e.path,e.service,s.path,s.ref_is_record,e.ref,s.size,e.source_id"
+    " FROM events e JOIN sources s ON s.id=e.source_id WHERE e.id=?";
+
+static void kv(ash_buf *o, const char *k, const char *v) {
+  if (!v || !*v) return;
+  ash_buf_printf(o, " %s=", k);
+  /* log text is hostile: quoted and escaped, it cannot drive a terminal */
+  int plain = 1;
+  for (const char *p = v; *p; p++)
+    if ((unsigned char)*p <= ' ' || *p == '"' || *p == '\\' || (unsigned char)*p == 0x7f) plain = 0;
+  if (plain) {
+    ash_buf_adds(o, v);
+  } else {
+    ash_buf_addc(o, '"');
+    ash_buf_add_json_str(o, v, strlen(v));
+    ash_buf_addc(o, '"');
+  }
+}
+
+static void render(sqlite3_stmt *st, ash_buf *o) {
+  char ts[32] = "-";
+  int64_t t = hunt_col_i64(st, 0, ASH_TIME_UNSET);
+  if (t != ASH_TIME_UNSET) ash_time_format(t, ts);
+  ash_buf_reset(o);
+  ash_buf_printf(o, "%s %s", ts, hunt_col_text(st, 1) ? hunt_col_text(st, 1) : "log");
+  int64_t eid = hunt_col_i64(st, 15, -1);
+  if (eid >= 0) ash_buf_printf(o, " event_id=%" PRId64, eid);
+  kv(o, "host", hunt_col_text(st, 2));
+  const char *user = hunt_col_text(st, 3), *dom = hunt_col_text(st, 4);
+  if (user && dom) {
+    char u[300];
+    snprintf(u, sizeof u, "%s\\%s", dom, user);
+    kv(o, "user", u);
+  } else {
+    kv(o, "user", user);
+  }
+  int64_t lt = hunt_col_i64(st, 14, -1);
+  if (lt >= 0) ash_buf_printf(o, " logon_type=%" PRId64, lt);
+  const char *src = hunt_col_text(st, 5), *dst = hunt_col_text(st, 7);
+  int64_t sp = hunt_col_i64(st, 6, -1), dp = hunt_col_i64(st, 8, -1);
+  kv(o, "src", src);
+  if (src && sp >= 0) ash_buf_printf(o, ":%" PRId64, sp);
+  kv(o, "dst", dst);
+  if (dst && dp >= 0) ash_buf_printf(o, ":%" PRId64, dp);
+  kv(o, "tunnel_ip", hunt_col_text(st, 9));
+  kv(o, "action", hunt_col_text(st, 10));
+  kv(o, "service", hunt_col_text(st, 20));
+  int64_t d = hunt_col_i64(st, 13, -1);
+  if (d >= 0) ash_buf_printf(o, " duration=%" PRId64 "s", (int64_t)(d / ASH_US_PER_SEC));
+  int64_t bo = hunt_col_i64(st, 11, -1), bi = hunt_col_i64(st, 12, -1);
+  if (bo >= 0) ash_buf_printf(o, " bytes_out=%" PRId64, bo);
+  if (bi >= 0) ash_buf_printf(o, " bytes_in=%" PRId64, bi);
+  kv(o, "threat", hunt_col_text(st, 18));
+  kv(o, "path", hunt_col_text(st, 19));
+  kv(o, "process", hunt_col_text(st, 16));
+  kv(o, "command_line", hunt_col_text(st, 17));
+}
+
+static int fetch(hunt_ctx *c, int64_t id, sqlite3_stmt **out) {
+  sqlite3_stmt *st;
+  int rc = hunt_prepare(c, EV_SQL, &st);
+  if (rc) return rc;
+  sqlite3_bind_int64(st, 1, id);
+  if (sqlite3_step(st) != SQLITE_ROW) {
+    sqlite3_finalize(st);
+    return ASH_ENOTFOUND;
+  }
+  *out = st;
+  return ASH_OK;
+}
+
+int hunt_event_text(hunt_ctx *c, int64_t event_id, ash_buf *out) {
+  sqlite3_stmt *st;
+  int rc = fetch(c, event_id, &st);
+  if (rc) return rc;
+  render(st, out);
+  sqlite3_finalize(st);
+  return ASH_OK;
+}
+
+int hunt_evidence(hunt_ctx *c, ash_finding *f, int64_t event_id) {
+  sqlite3_stmt *st;
+  int rc = fetch(c, event_id, &st);
+  if (rc == ASH_ENOTFOUND) return ASH_OK;
+  if (rc) return rc;
+  ash_buf text;
+  ash_buf_init(&text, ASH_MAX_FINDING_TEXT);
+  int is_rec = sqlite3_column_int(st, 22);
+  uint64_t ref = (uint64_t)sqlite3_column_int64(st, 23);
+  const char *path = hunt_col_text(st, 21);
+  if (is_rec ||
+      !read_line(c, sqlite3_column_int64(st, 25), path, sqlite3_column_int64(st, 24), ref, &text))
+    render(st, &text);
+  ash_evidence e;
+  e.ts = hunt_col_i64(st, 0, ASH_TIME_UNSET);
+  e.kind = (char *)(hunt_col_text(st, 1) ? hunt_col_text(st, 1) : "log");
+  e.text = text.p ? text.p : (char *)"";
+  e.source_path = (char *)path;
+  e.ref = ref;
+  e.ref_kind = path ? (is_rec ? ASH_REF_RECORD : ASH_REF_OFFSET) : ASH_REF_NONE;
+  rc = ash_finding_add_evidence(f, &e);
+  ash_buf_free(&text);
+  sqlite3_finalize(st);
+  return rc;
+}

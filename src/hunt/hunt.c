@@ -1,0 +1,131 @@
+/* The hunt registry and the run: each hunt in order, its findings stored
+ * in the case in place of its previous ones, then all of them handed out
+ * best first. See include/ashiato/hunt.h. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ashiato/error.h"
+#include "ashiato/hunt.h"
+#include "ashiato/limits.h"
+#include "hunt_internal.h"
+#include "store/store_internal.h"
+
+static const struct hunt_def {
+  ash_hunt_info info;
+  int (*fn)(hunt_ctx *c, hunt_list *out);
+} HUNTS[] = {
+    /* tunnel and loopback first: the link follows accounts into them */
+    {{ASH_HUNT_TUNNEL, "long-lived, rare, two-way sessions from a host to one cloud address"
+                       " (traffic wrapped in HTTPS to a rented relay)"},
+     ash_hunt_tunnel},
+    {{ASH_HUNT_LOOPBACK, "RDP logons whose source is the host itself (RDP arriving through a"
+                         " local tunnel)"},
+     ash_hunt_loopback},
+    {{ASH_HUNT_LINK, "who put each antivirus-detected tool on its host, and what that account"
+                     " did later"},
+     ash_hunt_link},
+};
+#define NHUNTS (sizeof HUNTS / sizeof HUNTS[0])
+
+const ash_hunt_info *ash_hunt_list(size_t *n) {
+  static ash_hunt_info list[NHUNTS];
+  for (size_t i = 0; i < NHUNTS; i++) list[i] = HUNTS[i].info;
+  *n = NHUNTS;
+  return list;
+}
+
+void ash_hunt_opts_default(ash_hunt_opts *o) { memset(o, 0, sizeof *o); }
+
+static int keep_prior(void *u, const ash_finding *f) {
+  hunt_ctx *c = u;
+  /* stored findings of the hunt about to run are replaced, not joined */
+  if (c->opts->only && f->hunt && !strcmp(f->hunt, c->opts->only)) return 0;
+  ash_finding copy;
+  ash_buf js;
+  ash_buf_init(&js, (size_t)ASH_MAX_FINDING_EVIDENCE * ASH_MAX_FINDING_TEXT);
+  int rc = ash_finding_to_json(f, &js);
+  if (!rc) rc = ash_finding_from_json(&copy, js.p, js.n);
+  ash_buf_free(&js);
+  if (!rc) rc = hunt_list_add(&c->prior, &copy);
+  return rc;
+}
+
+static int store_findings(hunt_ctx *c, const char *hunt, hunt_list *l) {
+  char *err = NULL;
+  if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK) {
+    sqlite3_free(err);
+    return ASH_ESTORE;
+  }
+  int rc = ash_store_delete_findings(c->store, hunt);
+  for (size_t i = 0; !rc && i < l->n; i++) rc = ash_store_add_finding(c->store, &l->v[i]);
+  if (sqlite3_exec(c->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, &err) != SQLITE_OK && !rc)
+    rc = ASH_ESTORE;
+  sqlite3_free(err);
+  return rc;
+}
+
+int ash_hunt_run_all(ash_store *s, const ash_hunt_opts *opts,
+                     int (*on_finding)(void *u, const ash_finding *f), void *u) {
+  ash_hunt_opts defaults;
+  if (!opts) {
+    ash_hunt_opts_default(&defaults);
+    opts = &defaults;
+  }
+  if (opts->only) {
+    size_t i = 0;
+    while (i < NHUNTS && strcmp(HUNTS[i].info.name, opts->only)) i++;
+    if (i == NHUNTS) return ASH_ENOTFOUND;
+  }
+  int rc = ash_store_commit(s);
+  if (rc) return rc;
+  hunt_ctx c;
+  memset(&c, 0, sizeof c);
+  c.store = s;
+  c.db = ash_store_sqlite(s);
+  c.opts = opts;
+  c.ranges = opts->ranges;
+  c.ev_fd = -1;
+  c.ev_source = -1;
+  if (opts->only) rc = ash_store_findings(s, NULL, keep_prior, &c);
+  hunt_list all;
+  memset(&all, 0, sizeof all);
+  for (size_t i = 0; !rc && i < NHUNTS; i++) {
+    const char *name = HUNTS[i].info.name;
+    if (opts->only && strcmp(opts->only, name)) continue;
+    if (opts->progress) opts->progress(opts->progress_u, name, 0, 0);
+    hunt_list out;
+    memset(&out, 0, sizeof out);
+    rc = HUNTS[i].fn(&c, &out);
+    if (!rc) {
+      if (out.n) qsort(out.v, out.n, sizeof *out.v, ash_finding_cmp);
+      /* a hunt that found too much keeps its best */
+      while (out.n > ASH_MAX_HUNT_FINDINGS) ash_finding_free(&out.v[--out.n]);
+      if (!opts->dry_run) rc = store_findings(&c, name, &out);
+    }
+    if (opts->progress) opts->progress(opts->progress_u, name, 1, out.n);
+    /* later hunts join against these; the caller gets copies */
+    for (size_t k = 0; !rc && k < out.n; k++) {
+      ash_finding copy;
+      ash_buf js;
+      ash_buf_init(&js, (size_t)ASH_MAX_FINDING_EVIDENCE * ASH_MAX_FINDING_TEXT);
+      rc = ash_finding_to_json(&out.v[k], &js);
+      if (!rc) rc = ash_finding_from_json(&copy, js.p, js.n);
+      ash_buf_free(&js);
+      if (!rc) rc = hunt_list_add(&all, &copy);
+      if (!rc) rc = hunt_list_add(&c.prior, &out.v[k]);
+    }
+    hunt_list_free(&out);
+  }
+  if (!rc) {
+    if (all.n) qsort(all.v, all.n, sizeof *all.v, ash_finding_cmp);
+    for (size_t i = 0; on_finding && i < all.n; i++)
+      if ((rc = on_finding(u, &all.v[i]))) break;
+  }
+  hunt_list_free(&all);
+  hunt_list_free(&c.prior);
+  hunt_hostmap_free(c.hosts);
+  free(c.loops);
+  if (c.ev_fd >= 0) close(c.ev_fd);
+  return rc;
+}

@@ -1,0 +1,132 @@
+/* Internal to the hunts: the run context, the helpers every hunt shares
+ * (host names by address, loopback RDP events, evidence from event rows,
+ * text formatting) and the hunt entry points. Not public API. */
+#ifndef ASH_HUNT_INTERNAL_H
+#define ASH_HUNT_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "ashiato/buf.h"
+#include "ashiato/finding.h"
+#include "ashiato/hunt.h"
+#include "ashiato/ip.h"
+
+/* A growable list of findings that owns them. */
+typedef struct hunt_list {
+  ash_finding *v;
+  size_t n, cap;
+} hunt_list;
+
+/* Append *f, taking what it owns (f is left zeroed). */
+int hunt_list_add(hunt_list *l, ash_finding *f);
+void hunt_list_free(hunt_list *l);
+
+/* Host names by address, learnt from the case (see hunt_hosts). */
+typedef struct hostmap hostmap;
+
+/* One RDP logon or session event whose source is the host itself. */
+typedef struct rdp_loop {
+  int64_t id, ts;
+  int64_t event_id, logon_type;
+  char host[64];  /* short, lower case */
+  char user[128]; /* bare */
+  char addr[ASH_IP_STRLEN + 16];
+  const char *what; /* "4624 LogonType 10", "1149", "LSM 21", ... (static) */
+} rdp_loop;
+
+typedef struct hunt_ctx {
+  ash_store *store;
+  sqlite3 *db;
+  const ash_hunt_opts *opts;
+  const ash_ranges *ranges;
+  /* Findings already made in this run, and for hunts not run this time
+   * the ones stored in the case: what later hunts join against. */
+  hunt_list prior;
+  /* Lazily built, shared by the hunts of one run. */
+  hostmap *hosts;
+  rdp_loop *loops;
+  size_t nloops;
+  int loops_done;
+  /* evidence: the last plain-text source opened, to read exact lines */
+  int ev_fd;
+  int64_t ev_source;
+  int ev_plain;
+} hunt_ctx;
+
+/* The hunts. Each appends its findings to out. */
+int ash_hunt_tunnel(hunt_ctx *c, hunt_list *out);
+int ash_hunt_loopback(hunt_ctx *c, hunt_list *out);
+int ash_hunt_link(hunt_ctx *c, hunt_list *out);
+
+/* ---- host names (common.c) ---- */
+
+/* Build the host map once per run from what the case says about which
+ * host holds which address: Sysmon network events (the address a host's
+ * connections share), computer-account logons (APP02$ from 10.1.2.3), and
+ * the workstation names of network and RDP logons. */
+int hunt_hosts(hunt_ctx *c, hostmap **out);
+/* Short host name holding ip, or NULL. */
+const char *hostmap_name(const hostmap *m, const ash_ip *ip);
+/* Addresses of host (short, lower case), at most max of them; returns the
+ * count. */
+size_t hostmap_ips(const hostmap *m, const char *host, ash_ip *out, size_t max);
+void hunt_hostmap_free(hostmap *m);
+/* Record that host holds ip (learnt by a hunt, e.g. from time overlap). */
+int hostmap_learn(hostmap *m, const ash_ip *ip, const char *host, uint32_t weight);
+
+/* ---- loopback RDP (common.c) ---- */
+
+/* Every RDP logon or session event in the case whose source is loopback
+ * (127.0.0.0/8, ::1, the "::%16777216" form), unspecified, or one of the
+ * host's own addresses: 4624/4625-free Security logons of LogonType 10,
+ * TerminalServices 1149, LocalSessionManager 21/24/25, RdpCoreTS 131.
+ * LogonType 2, 9 and others are not RDP and never count. Cached in c, time
+ * order, capped at ASH_MAX_HUNT_RDP. */
+int hunt_loopback_rdp(hunt_ctx *c, const rdp_loop **out, size_t *n);
+
+/* ---- evidence and text (common.c) ---- */
+
+/* Add the event row id to f as evidence: its time, kind, the exact source
+ * line when the source is a plain text file still in place (else the
+ * event rendered as text), and its source path with offset or record. */
+int hunt_evidence(hunt_ctx *c, ash_finding *f, int64_t event_id);
+/* Render event row id as one line of text into out (replacing it). */
+int hunt_event_text(hunt_ctx *c, int64_t event_id, ash_buf *out);
+
+/* Short lower-case host name of a logged name ("APP02.corp.local" ->
+ * "app02"); an address is kept whole. */
+void hunt_short_host(const char *in, size_t n, char *out, size_t outn);
+/* Bare account name, lower case ("CORP\T.Sato" -> "t.sato"). */
+void hunt_bare_account(const char *in, size_t n, char *out, size_t outn);
+
+/* "5h12m", "3d04h", "42s" */
+void hunt_fmt_dur(int64_t us, char out[32]);
+/* "1.2 GB", "830 KB", "12 B" */
+void hunt_fmt_bytes(int64_t b, char out[32]);
+/* "2025-03-02 10:22 UTC" */
+void hunt_fmt_time(int64_t t, char out[32]);
+
+/* FNV-1a over bytes, for the hash tables of the hunts. */
+static inline uint64_t hunt_hash(const void *p, size_t n, uint64_t h) {
+  const unsigned char *b = p;
+  for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ULL;
+  return h;
+}
+#define HUNT_HASH_SEED 1469598103934665603ULL
+
+/* Column helpers */
+static inline const char *hunt_col_text(sqlite3_stmt *st, int i) {
+  const unsigned char *t = sqlite3_column_text(st, i);
+  return t ? (const char *)t : NULL;
+}
+static inline int64_t hunt_col_i64(sqlite3_stmt *st, int i, int64_t unset) {
+  return sqlite3_column_type(st, i) == SQLITE_NULL ? unset : sqlite3_column_int64(st, i);
+}
+/* Parse the address in column i; 0 when NULL or not an address. */
+int hunt_col_ip(sqlite3_stmt *st, int i, ash_ip *ip);
+
+/* Prepare sql on c->db; ASH_ESTORE on failure. */
+int hunt_prepare(hunt_ctx *c, const char *sql, sqlite3_stmt **st);
+
+#endif

@@ -1,0 +1,148 @@
+/* loopback-rdp: RDP logons whose source is the host itself. A person does
+ * not RDP from a server to the same server; RDP arrives from 127.0.0.1,
+ * ::1 or the host's own address when a program on the host relays it (an
+ * HTTPS tunnel, a port proxy). One finding per host, joined to the
+ * cloud-tunnel finding of that host whose sessions it falls in. LogonType
+ * 2 or 9 from loopback (services, runas /netonly) are not RDP and never
+ * count: common.c selects LogonType 10/12 and the TerminalServices
+ * events only. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ashiato/error.h"
+#include "ashiato/limits.h"
+#include "ashiato/time.h"
+#include "hunt_internal.h"
+
+#define MAX_EVIDENCE 100
+
+/* The tunnel finding of this run (or stored) naming host whose time span
+ * covers [t0, t1] in part; NULL when none. The best-scored one wins. */
+static const ash_finding *tunnel_of(const hunt_ctx *c, const char *host, int64_t t0, int64_t t1) {
+  const ash_finding *best = NULL;
+  for (size_t i = 0; i < c->prior.n; i++) {
+    const ash_finding *f = &c->prior.v[i];
+    if (!f->hunt || strcmp(f->hunt, ASH_HUNT_TUNNEL)) continue;
+    int named = 0;
+    for (size_t h = 0; h < f->hosts.n; h++) named |= !strcmp(f->hosts.v[h], host);
+    if (!named) continue;
+    if (f->first_seen != ASH_TIME_UNSET && f->last_seen != ASH_TIME_UNSET &&
+        (t1 < f->first_seen || t0 > f->last_seen))
+      continue;
+    if (!best || f->score > best->score) best = f;
+  }
+  return best;
+}
+
+static int one_host(hunt_ctx *c, const rdp_loop *v, size_t n, hunt_list *out) {
+  ash_finding f;
+  int rc = ash_finding_init(&f, ASH_HUNT_LOOPBACK);
+  if (rc) return rc;
+  const char *host = v[0].host;
+  ash_finding_set_id(&f, host, strlen(host));
+  ash_finding_add_attack(&f, "T1021.001");
+  ash_finding_add_attack(&f, "T1572");
+  rc = ash_finding_add_host(&f, ash_str_cstr(host));
+  /* counts by kind of record, accounts, addresses */
+  const char *whats[8];
+  size_t wn[8], nw = 0, naddr = 0;
+  char addrs[4][ASH_IP_STRLEN + 16];
+  for (size_t i = 0; i < n && !rc; i++) {
+    ash_finding_see(&f, v[i].ts);
+    if (v[i].user[0]) rc = ash_finding_add_account(&f, ash_str_cstr(v[i].user));
+    size_t w = 0;
+    while (w < nw && whats[w] != v[i].what) w++;
+    if (w == nw && nw < 8) {
+      whats[nw] = v[i].what;
+      wn[nw++] = 0;
+    }
+    if (w < nw) wn[w]++;
+    size_t a = 0;
+    while (a < naddr && strcmp(addrs[a], v[i].addr)) a++;
+    if (a == naddr && naddr < 4) snprintf(addrs[naddr++], sizeof addrs[0], "%s", v[i].addr);
+  }
+  const ash_finding *tun = tunnel_of(c, host, f.first_seen, f.last_seen);
+  int score = 72 + (n >= 3 ? 5 : 0) + (f.accounts.n >= 2 ? 3 : 0);
+  if (tun) score = tun->score >= 65 ? 95 : 85;
+  ash_finding_set_score(&f, score);
+  ash_buf b;
+  ash_buf_init(&b, ASH_MAX_FINDING_TEXT);
+  ash_buf_printf(&b, "RDP logons from the host itself on %s", host);
+  if (f.accounts.n) ash_buf_printf(&b, " (%s%s)", f.accounts.v[0], f.accounts.n > 1 ? ", ..." : "");
+  if (tun) ash_buf_adds(&b, " during a cloud tunnel");
+  if (!rc) rc = ash_finding_set_title(&f, b.p, b.n);
+  ash_buf_reset(&b);
+  char t1[32], t2[32];
+  hunt_fmt_time(f.first_seen, t1);
+  hunt_fmt_time(f.last_seen, t2);
+  ash_buf_printf(&b,
+                 "%s recorded %zu RDP logon or session event%s whose source is the host itself (",
+                 host, n, n == 1 ? "" : "s");
+  for (size_t a = 0; a < naddr; a++) ash_buf_printf(&b, "%s%s", a ? ", " : "", addrs[a]);
+  ash_buf_printf(&b, ") between %s and %s: ", t1, t2);
+  for (size_t w = 0; w < nw; w++) ash_buf_printf(&b, "%s%zu x %s", w ? ", " : "", wn[w], whats[w]);
+  if (f.accounts.n) {
+    ash_buf_adds(&b, "; accounts ");
+    for (size_t a = 0; a < f.accounts.n; a++)
+      ash_buf_printf(&b, "%s%s", a ? ", " : "", f.accounts.v[a]);
+  }
+  ash_buf_adds(&b, ". Nobody RDPs from a server to the same server: RDP arrives from loopback"
+                   " when a program on the host relays it (an HTTPS tunnel or a port proxy), so"
+                   " the session came from outside through that program.");
+  if (tun) {
+    ash_buf_printf(&b, " These logons fall within the sessions of %s (%s): %s.", tun->id,
+                   tun->title ? tun->title : "",
+                   "the relay those sessions reach is where the"
+                   " RDP came from");
+    for (size_t i = 0; !rc && i < tun->ips.n; i++) {
+      ash_ip ip;
+      if (ash_ip_parse(ash_str_cstr(tun->ips.v[i]), &ip) == ASH_OK)
+        rc = ash_finding_add_ip(&f, &ip);
+    }
+  } else {
+    ash_buf_adds(&b, " No tunnel finding overlaps them: look for the program listening on or"
+                     " connecting to port 3389 locally (Sysmon 3, 5156, netsh portproxy).");
+  }
+  ash_buf_adds(&b, " Reset the accounts' passwords and isolate the host.");
+  if (!rc) rc = ash_finding_set_summary(&f, b.p, b.n);
+  ash_buf_free(&b);
+  for (size_t i = 0; !rc && i < n && i < MAX_EVIDENCE; i++) rc = hunt_evidence(c, &f, v[i].id);
+  if (!rc) {
+    char det[256];
+    int dl = snprintf(det, sizeof det, "{\"events\":%zu,\"tunnel_finding\":\"%s\"}", n,
+                      tun ? tun->id : "");
+    if (dl > 0 && (size_t)dl < sizeof det) ash_finding_set_details(&f, det, (size_t)dl);
+    rc = hunt_list_add(out, &f);
+  }
+  if (rc) ash_finding_free(&f);
+  return rc;
+}
+
+static int cmp_host(const void *a, const void *b) {
+  const rdp_loop *x = a, *y = b;
+  int c = strcmp(x->host, y->host);
+  if (c) return c;
+  if (x->ts != y->ts) return x->ts < y->ts ? -1 : 1;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int ash_hunt_loopback(hunt_ctx *c, hunt_list *out) {
+  const rdp_loop *lp;
+  size_t n;
+  int rc = hunt_loopback_rdp(c, &lp, &n);
+  if (rc || !n) return rc;
+  rdp_loop *v = malloc(n * sizeof *v);
+  if (!v) return ASH_ENOMEM;
+  memcpy(v, lp, n * sizeof *v);
+  qsort(v, n, sizeof *v, cmp_host);
+  for (size_t i = 0; !rc && i < n;) {
+    size_t j = i + 1;
+    while (j < n && !strcmp(v[j].host, v[i].host)) j++;
+    rc = one_host(c, v + i, j - i, out);
+    i = j;
+  }
+  free(v);
+  return rc;
+}

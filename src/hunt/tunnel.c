@@ -1,0 +1,1194 @@
+/* cloud-tunnel: a host that holds long, two-way sessions to one external
+ * address nobody else uses, for days, is what a program that wraps
+ * traffic in HTTPS to a rented relay looks like from the firewall
+ * (scenario.md, finding 3). Backups, updates and monitoring agents are
+ * long-lived, periodic and cloud-bound too; what sets the tunnel apart is
+ * the combination: rare address, rentable cloud range, interactive
+ * two-way bursty traffic, a quiet host, irregular human timing, and, on the
+ * host, RDP logons arriving from the host itself while the sessions are up.
+ *
+ * One streaming pass over the flows (in time order, through the (kind, ts)
+ * index) aggregates per (internal host, external address, port) in a
+ * capped hash table; the few pairs that held long sessions are then scored
+ * and explained. Memory: ASH_MAX_HUNT_PAIRS pairs, plus, for pairs with
+ * long sessions only, decimated start times and the long sessions. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ashiato/error.h"
+#include "ashiato/limits.h"
+#include "ashiato/ranges.h"
+#include "ashiato/time.h"
+#include "hunt_internal.h"
+
+#define SEC ((int64_t)ASH_US_PER_SEC)
+#define MIN (60 * SEC)
+#define HOUR (3600 * SEC)
+#define DAY (86400 * SEC)
+
+/* A session this long makes a pair worth remembering in detail. */
+#define LONG_SESSION (10 * MIN)
+/* A pair is a candidate with one session this long, or this much time
+ * connected in all. */
+#define CAND_LONGEST (30 * MIN)
+#define CAND_CONNECTED (2 * HOUR)
+/* An interim record belongs to the open session that started within this
+ * of its own start (start times are derived from whole-second durations). */
+#define SAME_START (5 * SEC)
+#define NTOP 5
+
+typedef struct heavy {
+  /* session starts (seconds since the pair's first) and sizes, every
+   * stride-th session once more than ASH_MAX_HUNT_STARTS were seen */
+  uint32_t *starts, *sizes;
+  uint32_t nst, stride, skip;
+  /* long sessions [start, end] */
+  int64_t (*iv)[2];
+  uint32_t niv, capiv;
+  /* interim records: bytes per interval */
+  uint32_t nd, didle, dboth;
+  double dsum, dsq;
+  /* the open session seen through interim records only, so far */
+  int64_t pend_start, pend_end, pend_out, pend_in, pend_id;
+  int64_t top_id[NTOP], top_dur[NTOP];
+} heavy;
+
+typedef struct pair {
+  ash_ip src, dst;
+  int32_t port;
+  uint32_t sessions, interim;
+  int64_t first, last, longest, total, covered, cover_end;
+  int32_t days, last_day;
+  int64_t out, in;
+  int64_t first_id, last_id;
+  heavy *h;
+} pair;
+
+typedef struct dstat { /* per external address: how many internal hosts */
+  ash_ip ip;
+  uint32_t nsrc;
+  uint64_t src[4];
+} dstat;
+
+typedef struct sstat { /* per internal host: how much it talks out */
+  ash_ip ip;
+  uint64_t flows;
+  uint32_t dsts; /* distinct (address, port) it reached */
+  int64_t bytes;
+} sstat;
+
+/* A generic open-addressing table of fixed-size records keyed by their
+ * leading bytes; a record whose first byte of fam is 0 is empty. */
+typedef struct table {
+  void *v;
+  size_t cap, n, size;
+} table;
+
+typedef struct tunnel {
+  hunt_ctx *c;
+  table pairs, dsts, srcs;
+  int64_t heavy_bytes;
+  uint64_t dropped_pairs, flows, used;
+  int64_t first_ts, last_ts; /* of the flows */
+  int full;
+} tunnel;
+
+static uint64_t pair_hash(const ash_ip *s, const ash_ip *d, int32_t port) {
+  uint64_t h = hunt_hash(s->b + (s->fam == 4 ? 12 : 0), s->fam == 4 ? 4 : 16, HUNT_HASH_SEED);
+  h = hunt_hash(d->b + (d->fam == 4 ? 12 : 0), d->fam == 4 ? 4 : 16, h);
+  return hunt_hash(&port, sizeof port, h);
+}
+static uint64_t ip_hash1(const ash_ip *ip) {
+  return hunt_hash(ip->b + (ip->fam == 4 ? 12 : 0), ip->fam == 4 ? 4 : 16, HUNT_HASH_SEED);
+}
+
+static int table_init(table *t, size_t size, size_t cap) {
+  t->v = calloc(cap, size);
+  if (!t->v) return ASH_ENOMEM;
+  t->cap = cap;
+  t->size = size;
+  t->n = 0;
+  return ASH_OK;
+}
+
+#define AT(t, i) ((void *)((char *)(t)->v + (i) * (t)->size))
+
+static pair *pair_find(table *t, const ash_ip *s, const ash_ip *d, int32_t port, int *fresh) {
+  size_t k = pair_hash(s, d, port) & (t->cap - 1);
+  for (;;) {
+    pair *p = AT(t, k);
+    if (!p->src.fam) {
+      *fresh = 1;
+      return p;
+    }
+    if (p->port == port && ash_ip_eq(&p->src, s) && ash_ip_eq(&p->dst, d)) {
+      *fresh = 0;
+      return p;
+    }
+    k = (k + 1) & (t->cap - 1);
+  }
+}
+
+static void heavy_free(heavy *h) {
+  if (!h) return;
+  free(h->starts);
+  free(h->sizes);
+  free(h->iv);
+  free(h);
+}
+
+/* Rebuild the pair table at cap, keeping only pairs with keep() true. */
+static int pairs_rehash(tunnel *T, size_t cap, int only_long) {
+  table old = T->pairs;
+  int rc = table_init(&T->pairs, sizeof(pair), cap);
+  if (rc) {
+    T->pairs = old;
+    return rc;
+  }
+  for (size_t i = 0; i < old.cap; i++) {
+    pair *p = AT(&old, i);
+    if (!p->src.fam) continue;
+    if (only_long && p->longest < LONG_SESSION && !p->h) {
+      T->dropped_pairs++;
+      continue;
+    }
+    int fresh;
+    pair *q = pair_find(&T->pairs, &p->src, &p->dst, p->port, &fresh);
+    *q = *p;
+    T->pairs.n++;
+  }
+  free(old.v);
+  return ASH_OK;
+}
+
+static dstat *dst_get(tunnel *T, const ash_ip *ip) {
+  table *t = &T->dsts;
+  if ((t->n + 1) * 2 > t->cap) {
+    if (t->n >= ASH_MAX_HUNT_PAIRS) return NULL;
+    table old = *t;
+    if (table_init(t, sizeof(dstat), old.cap * 2)) {
+      *t = old;
+      return NULL;
+    }
+    for (size_t i = 0; i < old.cap; i++) {
+      dstat *e = AT(&old, i);
+      if (!e->ip.fam) continue;
+      size_t k = ip_hash1(&e->ip) & (t->cap - 1);
+      while (((dstat *)AT(t, k))->ip.fam) k = (k + 1) & (t->cap - 1);
+      *(dstat *)AT(t, k) = *e;
+      t->n++;
+    }
+    free(old.v);
+  }
+  size_t k = ip_hash1(ip) & (t->cap - 1);
+  for (;;) {
+    dstat *e = AT(t, k);
+    if (!e->ip.fam) {
+      e->ip = *ip;
+      t->n++;
+      return e;
+    }
+    if (ash_ip_eq(&e->ip, ip)) return e;
+    k = (k + 1) & (t->cap - 1);
+  }
+}
+
+static sstat *src_get(tunnel *T, const ash_ip *ip) {
+  table *t = &T->srcs;
+  if ((t->n + 1) * 2 > t->cap) {
+    if (t->n >= ASH_MAX_HUNT_HOSTS) return NULL;
+    table old = *t;
+    if (table_init(t, sizeof(sstat), old.cap * 2)) {
+      *t = old;
+      return NULL;
+    }
+    for (size_t i = 0; i < old.cap; i++) {
+      sstat *e = AT(&old, i);
+      if (!e->ip.fam) continue;
+      size_t k = ip_hash1(&e->ip) & (t->cap - 1);
+      while (((sstat *)AT(t, k))->ip.fam) k = (k + 1) & (t->cap - 1);
+      *(sstat *)AT(t, k) = *e;
+      t->n++;
+    }
+    free(old.v);
+  }
+  size_t k = ip_hash1(ip) & (t->cap - 1);
+  for (;;) {
+    sstat *e = AT(t, k);
+    if (!e->ip.fam) {
+      e->ip = *ip;
+      t->n++;
+      return e;
+    }
+    if (ash_ip_eq(&e->ip, ip)) return e;
+    k = (k + 1) & (t->cap - 1);
+  }
+}
+
+static heavy *heavy_of(tunnel *T, pair *p) {
+  if (p->h) return p->h;
+  p->h = calloc(1, sizeof *p->h);
+  if (p->h) {
+    p->h->stride = 1;
+    T->heavy_bytes += (int64_t)sizeof *p->h;
+  }
+  return p->h;
+}
+
+static void top_add(heavy *h, int64_t id, int64_t dur) {
+  int k = NTOP;
+  while (k > 0 && (h->top_id[k - 1] == 0 || h->top_dur[k - 1] < dur)) k--;
+  if (k >= NTOP) return;
+  memmove(h->top_id + k + 1, h->top_id + k, (size_t)(NTOP - 1 - k) * sizeof *h->top_id);
+  memmove(h->top_dur + k + 1, h->top_dur + k, (size_t)(NTOP - 1 - k) * sizeof *h->top_dur);
+  h->top_id[k] = id;
+  h->top_dur[k] = dur;
+}
+
+static int start_add(heavy *h, int64_t since_first_s, int64_t bytes) {
+  if (h->skip) {
+    h->skip--;
+    return ASH_OK;
+  }
+  if (!h->starts) {
+    h->starts = malloc(ASH_MAX_HUNT_STARTS * sizeof *h->starts);
+    h->sizes = malloc(ASH_MAX_HUNT_STARTS * sizeof *h->sizes);
+    if (!h->starts || !h->sizes) return ASH_ENOMEM;
+  }
+  if (h->nst == ASH_MAX_HUNT_STARTS) {
+    /* keep every other one and sample half as often from now on: a
+     * regular series stays regular, only coarser */
+    for (uint32_t i = 0; i < h->nst / 2; i++) {
+      h->starts[i] = h->starts[2 * i];
+      h->sizes[i] = h->sizes[2 * i];
+    }
+    h->nst /= 2;
+    h->stride *= 2;
+  }
+  h->starts[h->nst] = (uint32_t)(since_first_s < 0            ? 0
+                                 : since_first_s > UINT32_MAX ? UINT32_MAX
+                                                              : since_first_s);
+  h->sizes[h->nst] = (uint32_t)(bytes < 0 ? 0 : bytes > UINT32_MAX ? UINT32_MAX : bytes);
+  h->nst++;
+  h->skip = h->stride - 1;
+  return ASH_OK;
+}
+
+/* One finished session of pair p. */
+static int session(tunnel *T, pair *p, int64_t start, int64_t end, int64_t out, int64_t in,
+                   int64_t id) {
+  if (end < start) end = start;
+  int64_t dur = end - start;
+  p->sessions++;
+  if (out > 0) p->out += out;
+  if (in > 0) p->in += in;
+  if (!p->first_id || start < p->first) {
+    p->first = start;
+    p->first_id = id;
+  }
+  if (end >= p->last) {
+    p->last = end;
+    p->last_id = id;
+  }
+  p->total += dur;
+  if (end > p->cover_end) {
+    p->covered += end - (start > p->cover_end ? start : p->cover_end);
+    p->cover_end = end;
+  }
+  int32_t d0 = (int32_t)(start / DAY), d1 = (int32_t)(end / DAY);
+  if (d0 <= p->last_day) d0 = p->last_day + 1;
+  if (d1 >= d0) {
+    p->days += d1 - d0 + 1;
+    p->last_day = d1;
+  }
+  if (dur > p->longest) p->longest = dur;
+  if (dur >= LONG_SESSION && !p->h && !heavy_of(T, p)) return ASH_ENOMEM;
+  heavy *h = p->h;
+  if (!h) return ASH_OK;
+  top_add(h, id, dur);
+  int rc = start_add(h, (start - p->first) / SEC, (out > 0 ? out : 0) + (in > 0 ? in : 0));
+  if (rc) return rc;
+  if (dur >= LONG_SESSION && h->niv < ASH_MAX_HUNT_LONG) {
+    if (h->niv == h->capiv) {
+      uint32_t nc = h->capiv ? h->capiv * 2 : 8;
+      void *v = realloc(h->iv, nc * sizeof *h->iv);
+      if (!v) return ASH_ENOMEM;
+      T->heavy_bytes += (int64_t)((nc - h->capiv) * sizeof *h->iv);
+      h->iv = v;
+      h->capiv = nc;
+    }
+    h->iv[h->niv][0] = start;
+    h->iv[h->niv][1] = end;
+    h->niv++;
+  }
+  return ASH_OK;
+}
+
+static int close_pending(tunnel *T, pair *p) {
+  heavy *h = p->h;
+  if (!h || !h->pend_id) return ASH_OK;
+  int64_t id = h->pend_id;
+  h->pend_id = 0;
+  return session(T, p, h->pend_start, h->pend_end, h->pend_out, h->pend_in, id);
+}
+
+static int is_external(const ash_ip *ip) {
+  if (!ip->fam || ash_ip_is_private(ip) || ash_ip_is_loopback(ip)) return 0;
+  if (ip->fam == 4) {
+    const uint8_t *a = ip->b + 12;
+    if (a[0] == 0 || a[0] >= 224) return 0; /* this-network, multicast, broadcast */
+  } else if (ip->b[0] == 0xff) {
+    return 0;
+  } else {
+    static const uint8_t zero[16];
+    if (!memcmp(ip->b, zero, 16)) return 0;
+  }
+  return 1;
+}
+
+/* ---- the pass over the flows ---- */
+
+static int scan_flows(tunnel *T) {
+  hunt_ctx *c = T->c;
+  sqlite3_stmt *st;
+  /* Interim records (FortiGate logid 0000000020) carry the bytes of the
+   * last interval in sentdelta/rcvddelta; only those rows pay for the JSON
+   * lookup, the others stop at the action test. */
+  int rc = hunt_prepare(c,
+                        "SELECT id,ts,src_ip,dst_ip,dst_port,bytes_out,bytes_in,duration,"
+                        " CASE WHEN action='accept' THEN json_extract(attrs,'$.sentdelta') END,"
+                        " CASE WHEN action='accept' THEN json_extract(attrs,'$.rcvddelta') END"
+                        " FROM events WHERE kind='net.flow' ORDER BY ts",
+                        &st);
+  if (rc) return rc;
+  int r;
+  char last_src[ASH_IP_STRLEN] = "", last_dst[ASH_IP_STRLEN] = "";
+  ash_ip src = {{0}, 0}, dst = {{0}, 0};
+  int src_ok = 0, dst_ok = 0;
+  while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+    T->flows++;
+    /* consecutive rows often repeat an address: parse each text once */
+    const char *s = hunt_col_text(st, 2), *d = hunt_col_text(st, 3);
+    if (!s || !d) continue;
+    size_t sl = (size_t)sqlite3_column_bytes(st, 2), dl = (size_t)sqlite3_column_bytes(st, 3);
+    if (sl >= ASH_IP_STRLEN || dl >= ASH_IP_STRLEN) continue;
+    if (strcmp(s, last_src)) {
+      memcpy(last_src, s, sl + 1);
+      src_ok = ash_ip_parse(ash_str_make(s, sl), &src) == ASH_OK && ash_ip_is_private(&src);
+    }
+    if (!src_ok) continue;
+    if (strcmp(d, last_dst)) {
+      memcpy(last_dst, d, dl + 1);
+      dst_ok = ash_ip_parse(ash_str_make(d, dl), &dst) == ASH_OK && is_external(&dst);
+    }
+    if (!dst_ok) continue;
+    T->used++;
+    int64_t id = sqlite3_column_int64(st, 0);
+    int64_t ts = hunt_col_i64(st, 1, ASH_TIME_UNSET);
+    if (ts == ASH_TIME_UNSET) continue;
+    if (!T->first_ts || ts < T->first_ts) T->first_ts = ts;
+    if (ts > T->last_ts) T->last_ts = ts;
+    int32_t port = (int32_t)hunt_col_i64(st, 4, -1);
+    int64_t out = hunt_col_i64(st, 5, 0), in = hunt_col_i64(st, 6, 0);
+    int64_t dur = hunt_col_i64(st, 7, 0);
+    if (dur < 0) dur = 0;
+    int interim = sqlite3_column_type(st, 8) != SQLITE_NULL;
+
+    sstat *ss = src_get(T, &src);
+    if (ss) {
+      ss->flows += !interim;
+      if (!interim) ss->bytes += (out > 0 ? out : 0) + (in > 0 ? in : 0);
+    }
+    if ((T->pairs.n + 1) * 2 > T->pairs.cap && !T->full) {
+      if (T->pairs.n < ASH_MAX_HUNT_PAIRS) {
+        rc = pairs_rehash(T, T->pairs.cap * 2, 0);
+      } else {
+        /* at the cap, make room by forgetting the pairs that never held a
+         * long session: their past cannot make them candidates */
+        rc = pairs_rehash(T, T->pairs.cap, 1);
+        if (!rc && T->pairs.n > ASH_MAX_HUNT_PAIRS / 4 * 3) T->full = 1;
+      }
+      if (rc) break;
+    }
+    int fresh;
+    pair *p = pair_find(&T->pairs, &src, &dst, port, &fresh);
+    if (fresh && (T->pairs.n + 1) * 2 > T->pairs.cap) {
+      T->dropped_pairs++; /* full of long-lived pairs: new ones are not followed */
+      continue;
+    }
+    if (fresh) {
+      memset(p, 0, sizeof *p);
+      p->src = src;
+      p->dst = dst;
+      p->port = port;
+      p->last_day = INT32_MIN;
+      T->pairs.n++;
+      if (ss) ss->dsts++;
+      dstat *ds = dst_get(T, &dst);
+      if (ds) {
+        uint64_t sh = ip_hash1(&src) | 1;
+        int seen = 0;
+        for (int i = 0; i < 4 && i < (int)ds->nsrc; i++) seen |= ds->src[i] == sh;
+        if (!seen) {
+          if (ds->nsrc < 4) ds->src[ds->nsrc] = sh;
+          ds->nsrc++;
+        }
+      }
+    }
+    int64_t start = ts - dur;
+    if (interim) {
+      p->interim++;
+      heavy *h = heavy_of(T, p);
+      if (!h) {
+        rc = ASH_ENOMEM;
+        break;
+      }
+      int64_t sd = hunt_col_i64(st, 8, 0), rd = hunt_col_i64(st, 9, 0);
+      double v = (double)(sd > 0 ? sd : 0) + (double)(rd > 0 ? rd : 0);
+      h->nd++;
+      h->dsum += v;
+      h->dsq += v * v;
+      if (v < 2000) h->didle++;
+      if (sd > 500 && rd > 500) h->dboth++;
+      if (h->pend_id && llabs(h->pend_start - start) > SAME_START && start > h->pend_start) {
+        /* a new session began before the last one was seen closing */
+        rc = close_pending(T, p);
+        if (rc) break;
+      }
+      if (!h->pend_id || llabs(h->pend_start - start) <= SAME_START) {
+        h->pend_start = h->pend_id ? h->pend_start : start;
+        h->pend_end = ts;
+        h->pend_out = out;
+        h->pend_in = in;
+        h->pend_id = id;
+      }
+      if (dur > p->longest) p->longest = dur;
+      continue;
+    }
+    if (p->h && p->h->pend_id && llabs(p->h->pend_start - start) <= SAME_START) p->h->pend_id = 0;
+    rc = session(T, p, start, ts, out, in, id);
+    if (rc) break;
+  }
+  if (!rc && r != SQLITE_DONE) rc = ASH_ESTORE;
+  sqlite3_finalize(st);
+  /* sessions still open when the logs end count with what was seen */
+  for (size_t i = 0; !rc && i < T->pairs.cap; i++) {
+    pair *p = AT(&T->pairs, i);
+    if (p->src.fam) rc = close_pending(T, p);
+  }
+  return rc;
+}
+
+/* ---- RITA v5 style regularity (Bowley skewness and MAD scores) ---- */
+
+static int cmp_d(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double median_sorted(const double *v, size_t n) {
+  if (!n) return 0;
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Score of a sorted series: the mean of 1 - |Bowley skew| (quartiles as
+ * halves' medians, skew taken as 0 when the spread is under 10 units or
+ * the median sits on a quartile) and (median - MAD) / median (def when
+ * the median is under 1). 1 is perfectly regular. */
+static double rita_score(double *v, size_t n, double def, double *median_out) {
+  if (n < 3) return 0;
+  qsort(v, n, sizeof *v, cmp_d);
+  size_t c1 = n / 2, c2 = n % 2 ? n / 2 + 1 : n / 2;
+  double q1 = median_sorted(v, c1), q2 = median_sorted(v, n), q3 = median_sorted(v + c2, n - c2);
+  double skew = 0;
+  if (q3 - q1 >= 10 && q2 != q1 && q2 != q3) skew = (q1 + q3 - 2 * q2) / (q3 - q1);
+  double skew_score = 1 - fabs(skew);
+  double *dev = malloc(n * sizeof *dev);
+  double mad_score = def;
+  if (dev) {
+    for (size_t i = 0; i < n; i++) dev[i] = fabs(v[i] - q2);
+    qsort(dev, n, sizeof *dev, cmp_d);
+    double mad = median_sorted(dev, n);
+    free(dev);
+    if (q2 >= 1) mad_score = (q2 - mad) / q2;
+    if (mad_score < 0 || isnan(mad_score)) mad_score = 0;
+  }
+  if (median_out) *median_out = q2;
+  return round((skew_score + mad_score) / 2 * 1000) / 1000;
+}
+
+/* ---- scoring one candidate ---- */
+
+typedef struct cand {
+  pair *p;
+  int score;
+  double persist, rarity, inter, quiet, cloudf, sched, beacon, corr;
+  int has_cloud, rentable;
+  ash_cloud cloud;
+  double ts_score, ds_score, interval_s, cv, idle_frac, both_frac;
+  int regular_known;
+  uint32_t nsrc, host_dsts;
+  /* other hosts with long sessions to the same /16 (IPv6 /48) and port,
+   * or held by a program of the same name (Sysmon) */
+  uint32_t nsim, nsim_net, nsim_proc;
+  uint64_t host_flows;
+  char host[64]; /* name of the internal host, "" when unknown */
+  int host_inferred;
+  int grouped; /* 1: folded into another pair's finding (same address) */
+  /* corroboration */
+  size_t nloop;     /* loopback RDP events credited to its sessions */
+  double loop_lift; /* how many times more than chance */
+  int64_t loop_ids[20];
+  size_t nloop_ids;
+  char proc[260]; /* process holding the connection (Sysmon 3) */
+  int64_t proc_id;
+  uint32_t nproc;
+  char lproc[260]; /* process on a loopback :3389 connection */
+  int64_t lproc_id;
+  uint32_t nlproc;
+  char accounts[4][128];
+  size_t naccounts;
+} cand;
+
+static double clamp01(double x) { return x < 0 ? 0 : x > 1 ? 1 : x; }
+
+static void regularity(cand *k) {
+  heavy *h = k->p->h;
+  k->regular_known = 0;
+  if (!h || h->nst < 4) return;
+  size_t n = h->nst;
+  double *v = malloc(n * sizeof *v);
+  if (!v) return;
+  uint32_t *st = malloc(n * sizeof *st);
+  if (!st) {
+    free(v);
+    return;
+  }
+  memcpy(st, h->starts, n * sizeof *st);
+  /* starts arrive in end order: sort them before taking intervals */
+  for (size_t i = 1; i < n; i++)
+    for (size_t j = i; j > 0 && st[j - 1] > st[j]; j--) {
+      uint32_t t = st[j];
+      st[j] = st[j - 1];
+      st[j - 1] = t;
+    }
+  size_t m = 0;
+  for (size_t i = 1; i < n; i++)
+    if (st[i] > st[i - 1]) v[m++] = (double)(st[i] - st[i - 1]);
+  free(st);
+  if (m >= 3) {
+    k->ts_score = rita_score(v, m, 1, &k->interval_s);
+    /* kept starts are every stride-th session's */
+    k->interval_s /= h->stride;
+    k->regular_known = 1;
+  }
+  for (size_t i = 0; i < n; i++) v[i] = (double)h->sizes[i];
+  k->ds_score = rita_score(v, n, 0, NULL);
+  free(v);
+}
+
+static void score(tunnel *T, cand *k) {
+  pair *p = k->p;
+  double longest_h = (double)p->longest / HOUR, conn_h = (double)p->covered / HOUR;
+  k->persist = clamp01(0.4 * clamp01(longest_h / 4) + 0.3 * clamp01(p->days / 5.0) +
+                       0.3 * clamp01(conn_h / 24));
+  /* hosts that reach the address, or hold the same kind of long sessions
+   * to its network or with the same program: a shared service */
+  uint32_t n = k->nsrc > 1 + k->nsim ? k->nsrc : 1 + k->nsim;
+  k->rarity = n <= 1 ? 1 : n == 2 ? 0.6 : n <= 4 ? 0.25 : 0;
+  /* shape: two-way traffic at a human rate, with bursts and pauses */
+  double out = (double)p->out, in = (double)p->in;
+  double mx = out > in ? out : in, mn = out > in ? in : out;
+  double ratio = mx > 0 ? mn / mx : 0;
+  double secs = p->covered > 0 ? (double)p->covered / SEC : 1;
+  double rate = (out + in) / secs;
+  double twoway = ratio >= 0.05 ? 1 : ratio / 0.05;
+  double volume = rate >= 200 ? 1 : rate / 200;
+  heavy *h = p->h;
+  double bursty = 0.5;
+  k->cv = -1;
+  if (h && h->nd >= 5) {
+    double mean = h->dsum / h->nd, var = h->dsq / h->nd - mean * mean;
+    k->cv = mean > 0 && var > 0 ? sqrt(var) / mean : 0;
+    k->idle_frac = (double)h->didle / h->nd;
+    k->both_frac = (double)h->dboth / h->nd;
+    bursty = clamp01(k->cv / 1.2);
+  } else if (k->ds_score > 0 || (h && h->nst >= 3)) {
+    /* without interim records: how much the sessions differ in size */
+    bursty = clamp01(1 - k->ds_score);
+  }
+  k->inter = clamp01(0.45 * twoway + 0.25 * volume + 0.30 * bursty);
+  k->quiet = k->host_dsts <= 5 ? 1 : k->host_dsts <= 20 ? 0.6 : k->host_dsts <= 100 ? 0.25 : 0;
+  k->cloudf = !k->has_cloud ? 0.4 : k->rentable == 2 ? 1 : k->rentable == 1 ? 0.5 : 0;
+  /* A fixed schedule means a program. With one-way or tiny traffic, to a
+   * provider's endpoint or an address many hosts share, it is a job or an
+   * agent; to a rare address anyone can rent, with traffic both ways, it
+   * is a beacon. */
+  k->sched = k->beacon = 0;
+  if (k->regular_known && k->ts_score >= 0.8 && p->sessions >= 5) {
+    if (k->rarity >= 0.6 && k->rentable == 2 && twoway >= 0.5)
+      k->beacon = 1;
+    else
+      k->sched = 1 - 0.7 * twoway * volume;
+  }
+  k->corr = k->nloop ? clamp01(0.7 + 0.1 * (double)k->nloop) : k->nlproc ? 0.6 : 0;
+  double s = 22 * k->persist + 14 * k->rarity + 16 * k->inter + 10 * k->quiet + 8 * k->cloudf -
+             18 * k->sched + 6 * k->beacon + 30 * k->corr;
+  /* one-way bulk transfers and keep-alives are not tunnels, however long */
+  if (twoway < 0.2 && !k->nloop) s -= 10;
+  if (volume < 0.25 && !k->nloop) s -= 8;
+  k->score = (int)lround(s);
+  if (k->score < 1) k->score = 1;
+  if (k->score > 100) k->score = 100;
+  (void)T;
+}
+
+/* ---- corroboration from the hosts ---- */
+
+static int overlaps(const pair *p, int64_t t, int64_t slack) {
+  const heavy *h = p->h;
+  if (!h) return 0;
+  for (uint32_t i = 0; i < h->niv; i++)
+    if (t >= h->iv[i][0] - slack && t <= h->iv[i][1] + slack) return 1;
+  if (h->pend_id && t >= h->pend_start - slack && t <= h->pend_end + slack) return 1;
+  return 0;
+}
+
+/* A connection between loopback addresses on port 3389 (Sysmon 3, 5156). */
+typedef struct lconn {
+  int64_t id, ts;
+  char host[64];
+  char proc[260];
+} lconn;
+
+/* Loopback RDP events of one host that fall in a candidate's sessions. */
+typedef struct lhit {
+  const char *host;
+  size_t obs, total;
+} lhit;
+
+static void credit_loop(cand *k, const rdp_loop *e) {
+  k->nloop++;
+  if (k->nloop_ids < sizeof k->loop_ids / sizeof k->loop_ids[0])
+    k->loop_ids[k->nloop_ids++] = e->id;
+  if (e->user[0] && k->naccounts < 4) {
+    size_t a = 0;
+    while (a < k->naccounts && strcmp(k->accounts[a], e->user)) a++;
+    if (a == k->naccounts) snprintf(k->accounts[k->naccounts++], 128, "%s", e->user);
+  }
+}
+
+static int corroborate(tunnel *T, cand *cs, size_t nc) {
+  hunt_ctx *c = T->c;
+  hostmap *hm;
+  int rc = hunt_hosts(c, &hm);
+  if (rc) return rc;
+  for (size_t i = 0; i < nc; i++) {
+    const char *h = hostmap_name(hm, &cs[i].p->src);
+    if (h) snprintf(cs[i].host, sizeof cs[i].host, "%s", h);
+  }
+  /* Sysmon 3 / 5156: who holds the connection to the address, and which
+   * process connects to the host's own RDP port over loopback */
+  sqlite3_stmt *st;
+  rc = hunt_prepare(c,
+                    "SELECT id,host,process,src_ip,dst_ip,src_port,dst_port,ts FROM events"
+                    " WHERE kind='win.netconn'",
+                    &st);
+  if (rc) return rc;
+  lconn *lc = NULL;
+  size_t nlc = 0, caplc = 0;
+  int r;
+  while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+    ash_ip a, b;
+    if (!hunt_col_ip(st, 3, &a) || !hunt_col_ip(st, 4, &b)) continue;
+    const char *host = hunt_col_text(st, 1), *proc = hunt_col_text(st, 2);
+    if (!host) continue;
+    char hs[64];
+    hunt_short_host(host, strlen(host), hs, sizeof hs);
+    int64_t sp = hunt_col_i64(st, 5, -1), dp = hunt_col_i64(st, 6, -1);
+    int loop_rdp = ash_ip_is_loopback(&a) && ash_ip_is_loopback(&b) && (sp == 3389 || dp == 3389);
+    if (loop_rdp && nlc < ASH_MAX_HUNT_RDP) {
+      if (nlc == caplc) {
+        size_t ncap = caplc ? caplc * 2 : 64;
+        lconn *nv = realloc(lc, ncap * sizeof *nv);
+        if (!nv) {
+          rc = ASH_ENOMEM;
+          break;
+        }
+        lc = nv;
+        caplc = ncap;
+      }
+      lconn *e = &lc[nlc++];
+      e->id = sqlite3_column_int64(st, 0);
+      e->ts = hunt_col_i64(st, 7, 0);
+      snprintf(e->host, sizeof e->host, "%s", hs);
+      snprintf(e->proc, sizeof e->proc, "%s", proc ? proc : "");
+    }
+    for (size_t i = 0; i < nc; i++) {
+      cand *k = &cs[i];
+      if (loop_rdp) continue; /* kept below, judged by time like the logons */
+      /* the connection as the host logged it: its own end and the remote */
+      const ash_ip *local = ash_ip_eq(&b, &k->p->dst) ? &a : ash_ip_eq(&a, &k->p->dst) ? &b : NULL;
+      if (!local) continue;
+      if (k->host[0] ? strcmp(k->host, hs) != 0 : !ash_ip_eq(local, &k->p->src)) continue;
+      if (!k->host[0]) {
+        snprintf(k->host, sizeof k->host, "%s", hs);
+        k->host_inferred = 1;
+      }
+      if (!k->nproc++ && proc) {
+        snprintf(k->proc, sizeof k->proc, "%s", proc);
+        k->proc_id = sqlite3_column_int64(st, 0);
+      }
+    }
+  }
+  if (!rc && r != SQLITE_DONE) rc = ASH_ESTORE;
+  sqlite3_finalize(st);
+  double span = T->last_ts > T->first_ts ? (double)(T->last_ts - T->first_ts) : (double)DAY;
+  /* a program connecting to the host's own RDP port over loopback while
+   * the sessions were up (more often than their share of time explains) */
+  for (size_t i = 0; !rc && i < nc; i++) {
+    cand *k = &cs[i];
+    if (!k->host[0]) continue;
+    size_t obs = 0, total = 0;
+    const lconn *first = NULL;
+    for (size_t j = 0; j < nlc; j++) {
+      if (strcmp(lc[j].host, k->host)) continue;
+      total++;
+      if (overlaps(k->p, lc[j].ts, 2 * MIN)) {
+        obs++;
+        if (!first) first = &lc[j];
+      }
+    }
+    double share = (double)k->p->covered / span;
+    if (share < 0.005) share = 0.005;
+    if (!obs || (double)obs / ((double)total * (share > 1 ? 1 : share)) < 3) continue;
+    k->nlproc = (uint32_t)obs;
+    snprintf(k->lproc, sizeof k->lproc, "%s", first->proc);
+    k->lproc_id = first->id;
+  }
+  free(lc);
+  if (rc) return rc;
+  /* RDP logons from the host itself while a session was up. A session that
+   * is always up overlaps everything: what counts is how many more logons
+   * fall inside the sessions than their share of the case's time would
+   * hold by chance (lift), as for a relay that is up when the intruder
+   * works and down otherwise. */
+  const rdp_loop *lp;
+  size_t nl;
+  rc = hunt_loopback_rdp(c, &lp, &nl);
+  if (rc || !nl) return rc;
+  lhit *hits = calloc(nl, sizeof *hits);
+  if (!hits) return ASH_ENOMEM;
+  for (size_t i = 0; i < nc; i++) {
+    cand *k = &cs[i];
+    size_t nh = 0;
+    for (size_t j = 0; j < nl; j++) {
+      if (k->host[0] && strcmp(k->host, lp[j].host)) continue;
+      size_t h = 0;
+      while (h < nh && strcmp(hits[h].host, lp[j].host)) h++;
+      if (h == nh) {
+        hits[nh].host = lp[j].host;
+        hits[nh].obs = hits[nh].total = 0;
+        nh++;
+      }
+      hits[h].total++;
+      if (overlaps(k->p, lp[j].ts, 2 * MIN)) hits[h].obs++;
+    }
+    double share = (double)k->p->covered / span;
+    if (share < 0.005) share = 0.005;
+    if (share > 1) share = 1;
+    const char *best = NULL;
+    double best_lift = 0;
+    for (size_t h = 0; h < nh; h++) {
+      double lift = (double)hits[h].obs / ((double)hits[h].total * share);
+      if (hits[h].obs < 1 || lift < 3) continue;
+      if (!k->host[0]) {
+        /* naming an unnamed address needs more: most of the host's
+         * loopback logons inside its sessions, and a host whose own
+         * address is not known otherwise */
+        ash_ip known;
+        if (hits[h].obs < 2 || hits[h].obs * 2 < hits[h].total ||
+            hostmap_ips(hm, hits[h].host, &known, 1))
+          continue;
+      }
+      if (lift > best_lift) {
+        best_lift = lift;
+        best = hits[h].host;
+      }
+    }
+    k->loop_lift = best_lift;
+    if (!best) continue;
+    if (!k->host[0]) {
+      /* an address with no known name whose sessions frame one host's
+       * loopback RDP logons is that host */
+      snprintf(k->host, sizeof k->host, "%s", best);
+      k->host_inferred = 1;
+      hostmap_learn(hm, &k->p->src, best, 1);
+    }
+    for (size_t j = 0; j < nl; j++)
+      if (!strcmp(lp[j].host, k->host) && overlaps(k->p, lp[j].ts, 2 * MIN)) credit_loop(k, &lp[j]);
+  }
+  free(hits);
+  return ASH_OK;
+}
+
+/* ---- shared services: the same kind of sessions from other hosts ---- */
+
+typedef struct simkey {
+  char key[80];
+  ash_ip src;
+  size_t idx;
+} simkey;
+
+static int cmp_simkey(const void *a, const void *b) {
+  const simkey *x = a, *y = b;
+  int c = strcmp(x->key, y->key);
+  if (c) return c;
+  return memcmp(x->src.b, y->src.b, 16);
+}
+
+static const char *base_name(const char *p) {
+  const char *s = strrchr(p, '\\');
+  const char *t = strrchr(p, '/');
+  if (t && (!s || t > s)) s = t;
+  return s ? s + 1 : p;
+}
+
+/* For every candidate, how many other internal hosts hold long sessions
+ * in the same group (by network and port, then by program name). Sorting
+ * keeps this O(n log n) however many candidates there are. */
+static int similar(cand *cs, size_t nc) {
+  simkey *v = malloc(nc * sizeof *v);
+  if (!v) return ASH_ENOMEM;
+  for (int pass = 0; pass < 2; pass++) {
+    size_t n = 0;
+    for (size_t i = 0; i < nc; i++) {
+      const pair *p = cs[i].p;
+      if (pass == 0) {
+        const uint8_t *b = p->dst.b;
+        if (p->dst.fam == 4)
+          snprintf(v[n].key, sizeof v[n].key, "4:%u.%u:%d", b[12], b[13], p->port);
+        else
+          snprintf(v[n].key, sizeof v[n].key, "6:%02x%02x%02x%02x%02x%02x:%d", b[0], b[1], b[2],
+                   b[3], b[4], b[5], p->port);
+      } else {
+        if (!cs[i].proc[0]) continue;
+        snprintf(v[n].key, sizeof v[n].key, "%s", base_name(cs[i].proc));
+        for (char *c = v[n].key; *c; c++)
+          if (*c >= 'A' && *c <= 'Z') *c = (char)(*c + 32);
+      }
+      v[n].src = p->src;
+      v[n].idx = i;
+      n++;
+    }
+    if (n) qsort(v, n, sizeof *v, cmp_simkey);
+    for (size_t i = 0; i < n;) {
+      size_t j = i, distinct = 0;
+      while (j < n && !strcmp(v[j].key, v[i].key)) {
+        if (j == i || !ash_ip_eq(&v[j].src, &v[j - 1].src)) distinct++;
+        j++;
+      }
+      for (size_t k = i; k < j; k++) {
+        cand *c = &cs[v[k].idx];
+        uint32_t others = (uint32_t)(distinct - 1);
+        if (pass == 0)
+          c->nsim_net = others;
+        else
+          c->nsim_proc = others;
+        if (others > c->nsim) c->nsim = others;
+      }
+      i = j;
+    }
+  }
+  free(v);
+  return ASH_OK;
+}
+
+/* ---- the finding ---- */
+
+static void add_reasons(ash_buf *b, const cand *k) {
+  const pair *p = k->p;
+  char t[32];
+  int n = 0;
+  ash_buf_adds(b, " Why it ranks here:");
+#define REASON(...)                                                                                \
+  do {                                                                                             \
+    ash_buf_adds(b, n++ ? "; " : " ");                                                             \
+    ash_buf_printf(b, __VA_ARGS__);                                                                \
+  } while (0)
+  if (k->nloop)
+    REASON("RDP logons from the host itself during the sessions (%zu)", k->nloop);
+  else if (k->nlproc)
+    REASON("a loopback connection to the host's own RDP port");
+  if (k->nsrc <= 1 && !k->nsim)
+    REASON("no other internal host talks to this address");
+  else if (k->nsrc > 4)
+    REASON("%u internal hosts talk to this address, as an agent or service would", k->nsrc);
+  else if (k->nsrc > 1)
+    REASON("%u internal hosts talk to this address", k->nsrc);
+  if (k->nsim_net)
+    REASON("%u other host%s hold%s long sessions to the same network and port", k->nsim_net,
+           k->nsim_net == 1 ? "" : "s", k->nsim_net == 1 ? "s" : "");
+  if (k->nsim_proc)
+    REASON("%u other host%s run%s the same program on such sessions, as an agent does",
+           k->nsim_proc, k->nsim_proc == 1 ? "" : "s", k->nsim_proc == 1 ? "s" : "");
+  double out = (double)p->out, in = (double)p->in;
+  if (in > 0 && out / in >= 20)
+    REASON("%.0f%% of the bytes go out, as an upload does", 100 * out / (out + in));
+  else if (out > 0 && in / out >= 20)
+    REASON("%.0f%% of the bytes come in, as a download does", 100 * in / (out + in));
+  else if (out + in > 0)
+    REASON("traffic flows both ways (%.0f%% out)", 100 * out / (out + in));
+  double rate = p->covered > 0 ? (out + in) / ((double)p->covered / SEC) : 0;
+  if (rate < 50) REASON("little more than keep-alives (%.0f B/s)", rate);
+  if (k->cv >= 0)
+    REASON(k->cv >= 1 ? "bursty (interval volume varies %.1fx its mean, %.0f%% idle)"
+                      : "steady (interval volume varies %.1fx its mean, %.0f%% idle)",
+           k->cv, 100 * k->idle_frac);
+  if (k->regular_known) {
+    hunt_fmt_dur((int64_t)(k->interval_s * SEC), t);
+    if (k->beacon)
+      REASON("it reconnects on a fixed schedule (every %s, regularity %.2f), as a beacon does", t,
+             k->ts_score);
+    else if (k->ts_score >= 0.8)
+      REASON("sessions start on a fixed schedule (every %s, regularity %.2f)", t, k->ts_score);
+    else
+      REASON("irregular start times (regularity %.2f), as a person's use is", k->ts_score);
+  }
+  if (k->quiet >= 1)
+    REASON("the host reaches only %u internet destinations in the case", k->host_dsts);
+  else if (k->quiet <= 0)
+    REASON("the host reaches %u internet destinations, a busy client", k->host_dsts);
+  if (k->has_cloud) {
+    if (k->rentable == 2)
+      REASON("the address is in %s %s, where anyone can rent a machine", k->cloud.provider,
+             k->cloud.service[0] ? k->cloud.service : "compute");
+    else if (k->rentable == 0)
+      REASON("the address is a %s %s endpoint, run by the provider", k->cloud.provider,
+             k->cloud.service);
+  }
+#undef REASON
+  ash_buf_adds(b, ".");
+}
+
+static int make_finding(tunnel *T, cand *k, ash_finding *f) {
+  hunt_ctx *c = T->c;
+  pair *p = k->p;
+  int rc = ash_finding_init(f, ASH_HUNT_TUNNEL);
+  if (rc) return rc;
+  char sip[ASH_IP_STRLEN], dip[ASH_IP_STRLEN];
+  ash_ip_format(&p->src, sip);
+  ash_ip_format(&p->dst, dip);
+  char key[128];
+  int kl = snprintf(key, sizeof key, "%s|%s|%d", sip, dip, p->port);
+  ash_finding_set_id(f, key, (size_t)kl);
+  ash_finding_set_score(f, k->score);
+  ash_finding_add_attack(f, "T1572");
+  ash_finding_add_attack(f, "T1090");
+  if (k->nloop) ash_finding_add_attack(f, "T1021.001");
+  const char *who = k->host[0] ? k->host : sip;
+  char where[256] = "";
+  if (k->has_cloud)
+    snprintf(where, sizeof where, " (%s%s%s%s%s)", k->cloud.provider,
+             k->cloud.service[0] ? " " : "", k->cloud.service, k->cloud.region[0] ? ", " : "",
+             k->cloud.region);
+  ash_buf b;
+  ash_buf_init(&b, ASH_MAX_FINDING_TEXT);
+  if (k->score >= 65)
+    ash_buf_printf(&b, "%s held long two-way sessions to %s:%d%s for %d day%s", who, dip, p->port,
+                   where, p->days, p->days == 1 ? "" : "s");
+  else
+    ash_buf_printf(&b, "Long-lived sessions from %s to %s:%d%s", who, dip, p->port, where);
+  rc = ash_finding_set_title(f, b.p, b.n);
+  ash_buf_reset(&b);
+  char lg[32], cn[32], bo[32], bi[32], t1[32], t2[32];
+  hunt_fmt_dur(p->longest, lg);
+  hunt_fmt_dur(p->covered, cn);
+  hunt_fmt_bytes(p->out, bo);
+  hunt_fmt_bytes(p->in, bi);
+  hunt_fmt_time(p->first, t1);
+  hunt_fmt_time(p->last, t2);
+  int64_t span = p->last - p->first;
+  double frac = span > 0 ? (double)p->covered / (double)span : 1;
+  ash_buf_printf(&b, "%s", who);
+  if (k->host[0]) ash_buf_printf(&b, " (%s)", sip);
+  ash_buf_printf(&b,
+                 " held %u session%s to %s:%d%s between %s and %s, on %d day%s: longest %s,"
+                 " %s connected in all (%.0f%% of that time), %s out and %s in.",
+                 p->sessions, p->sessions == 1 ? "" : "s", dip, p->port, where, t1, t2, p->days,
+                 p->days == 1 ? "" : "s", lg, cn, 100 * frac, bo, bi);
+  if (k->nloop) {
+    ash_buf_printf(&b,
+                   " While these sessions were up, %s recorded %zu RDP logon%s whose source is"
+                   " the host itself",
+                   k->host, k->nloop, k->nloop == 1 ? "" : "s");
+    if (k->naccounts) {
+      ash_buf_adds(&b, " (");
+      for (size_t a = 0; a < k->naccounts; a++)
+        ash_buf_printf(&b, "%s%s", a ? ", " : "", k->accounts[a]);
+      ash_buf_adds(&b, ")");
+    }
+    ash_buf_adds(&b, ": RDP is arriving through a local program that relays this connection.");
+  }
+  if (k->proc[0]) ash_buf_printf(&b, " Sysmon names the process holding it: %s.", k->proc);
+  if (k->lproc[0])
+    ash_buf_printf(&b, " %s connects to the host's own RDP port over loopback.", k->lproc);
+  add_reasons(&b, k);
+  if (k->score >= 65)
+    ash_buf_adds(&b, " Isolate the host, block the address at the perimeter, and find the program"
+                     " holding the connection.");
+  if (!rc) rc = ash_finding_set_summary(f, b.p, b.n);
+  ash_buf_free(&b);
+  if (!rc && k->host[0]) rc = ash_finding_add_host(f, ash_str_cstr(k->host));
+  if (!rc) rc = ash_finding_add_ip(f, &p->src);
+  if (!rc) rc = ash_finding_add_ip(f, &p->dst);
+  for (size_t a = 0; !rc && a < k->naccounts; a++)
+    rc = ash_finding_add_account(f, ash_str_cstr(k->accounts[a]));
+  if (!rc && k->proc[0]) rc = ash_finding_add_file(f, ash_str_cstr(k->proc));
+  ash_finding_see(f, p->first);
+  ash_finding_see(f, p->last);
+  /* evidence: first and last session, the longest ones, the host's side */
+  int64_t ids[NTOP + 4];
+  size_t ni = 0;
+  ids[ni++] = p->first_id;
+  if (p->h)
+    for (int i = 0; i < NTOP; i++)
+      if (p->h->top_id[i]) ids[ni++] = p->h->top_id[i];
+  ids[ni++] = p->last_id;
+  for (size_t i = 0; !rc && i < ni; i++) {
+    int dup = 0;
+    for (size_t j = 0; j < i; j++) dup |= ids[j] == ids[i];
+    if (!dup && ids[i]) rc = hunt_evidence(c, f, ids[i]);
+  }
+  for (size_t i = 0; !rc && i < k->nloop_ids; i++) rc = hunt_evidence(c, f, k->loop_ids[i]);
+  if (!rc && k->proc_id) rc = hunt_evidence(c, f, k->proc_id);
+  if (!rc && k->lproc_id) rc = hunt_evidence(c, f, k->lproc_id);
+  char det[1024];
+  int dl =
+      snprintf(det, sizeof det,
+               "{\"sessions\":%u,\"days_active\":%d,\"longest_s\":%" PRId64
+               ",\"connected_s\":%" PRId64 ",\"connected_fraction\":%.3f,\"bytes_out\":%" PRId64
+               ",\"bytes_in\":%" PRId64 ",\"internal_hosts_to_address\":%u,"
+               "\"host_internet_destinations\":%u,\"regularity\":%.3f,\"size_regularity\":%.3f,"
+               "\"burst_cv\":%.3f,\"loopback_rdp\":%zu,\"interim_records\":%u,"
+               "\"provider\":\"%s\",\"region\":\"%s\",\"service\":\"%s\"}",
+               p->sessions, p->days, p->longest / SEC, p->covered / SEC, frac, p->out, p->in,
+               k->nsrc, k->host_dsts, k->regular_known ? k->ts_score : -1, k->ds_score, k->cv,
+               k->nloop, p->interim, k->has_cloud ? k->cloud.provider : "",
+               k->has_cloud ? k->cloud.region : "", k->has_cloud ? k->cloud.service : "");
+  /* provider strings come from our own data file (tabs and quotes cannot
+   * occur in its classes), so the object stays valid JSON */
+  if (!rc && dl > 0 && (size_t)dl < sizeof det && !strchr(det, '\\'))
+    ash_finding_set_details(f, det, (size_t)dl);
+  return rc;
+}
+
+static int cmp_cand(const void *a, const void *b) {
+  const cand *x = a, *y = b;
+  if (x->score != y->score) return x->score > y->score ? -1 : 1;
+  return x->p->longest > y->p->longest ? -1 : x->p->longest < y->p->longest;
+}
+
+int ash_hunt_tunnel(hunt_ctx *c, hunt_list *out) {
+  tunnel T;
+  memset(&T, 0, sizeof T);
+  T.c = c;
+  int rc = table_init(&T.pairs, sizeof(pair), 1 << 14);
+  if (!rc) rc = table_init(&T.dsts, sizeof(dstat), 1 << 12);
+  if (!rc) rc = table_init(&T.srcs, sizeof(sstat), 1 << 10);
+  if (!rc) rc = scan_flows(&T);
+  cand *cs = NULL;
+  size_t nc = 0, capc = 0;
+  for (size_t i = 0; !rc && i < T.pairs.cap; i++) {
+    pair *p = AT(&T.pairs, i);
+    if (!p->src.fam || (p->longest < CAND_LONGEST && p->covered < CAND_CONNECTED)) continue;
+    if (nc == capc) {
+      size_t ncap = capc ? capc * 2 : 64;
+      cand *v = realloc(cs, ncap * sizeof *v);
+      if (!v) {
+        rc = ASH_ENOMEM;
+        break;
+      }
+      cs = v;
+      capc = ncap;
+    }
+    cand *k = &cs[nc++];
+    memset(k, 0, sizeof *k);
+    k->p = p;
+    size_t kk = ip_hash1(&p->dst) & (T.dsts.cap - 1);
+    for (;;) {
+      dstat *d = AT(&T.dsts, kk);
+      if (!d->ip.fam) break;
+      if (ash_ip_eq(&d->ip, &p->dst)) {
+        k->nsrc = d->nsrc;
+        break;
+      }
+      kk = (kk + 1) & (T.dsts.cap - 1);
+    }
+    sstat *s = src_get(&T, &p->src);
+    if (s) {
+      k->host_dsts = s->dsts;
+      k->host_flows = s->flows;
+    }
+    k->has_cloud = ash_ranges_lookup(c->ranges, &p->dst, &k->cloud);
+    k->rentable = k->has_cloud ? ash_cloud_rentable(&k->cloud) : 1;
+    regularity(k);
+  }
+  if (!rc && nc) rc = corroborate(&T, cs, nc);
+  if (!rc && nc) rc = similar(cs, nc);
+  for (size_t i = 0; !rc && i < nc; i++) score(&T, &cs[i]);
+  if (!rc) qsort(cs, nc, sizeof *cs, cmp_cand);
+  size_t made = 0;
+  for (size_t i = 0; !rc && i < nc && made < ASH_MAX_HUNT_FINDINGS; i++) {
+    if (cs[i].grouped) continue;
+    /* an address many hosts hold sessions to is one service: one finding
+     * (its best pair), naming the other hosts */
+    size_t nalso = 0;
+    if (cs[i].nsrc >= 3 && !cs[i].nloop)
+      for (size_t j = i + 1; j < nc; j++)
+        if (!cs[j].grouped && !cs[j].nloop && cs[j].p->port == cs[i].p->port &&
+            ash_ip_eq(&cs[j].p->dst, &cs[i].p->dst)) {
+          cs[j].grouped = 1;
+          nalso++;
+        }
+    ash_finding f;
+    rc = make_finding(&T, &cs[i], &f);
+    for (size_t j = i + 1; !rc && nalso && j < nc; j++) {
+      if (cs[j].grouped != 1 || !ash_ip_eq(&cs[j].p->dst, &cs[i].p->dst) ||
+          cs[j].p->port != cs[i].p->port)
+        continue;
+      cs[j].grouped = 2;
+      if (cs[j].host[0]) rc = ash_finding_add_host(&f, ash_str_cstr(cs[j].host));
+      if (!rc) rc = ash_finding_add_ip(&f, &cs[j].p->src);
+      ash_finding_see(&f, cs[j].p->first);
+      ash_finding_see(&f, cs[j].p->last);
+    }
+    if (!rc && nalso) {
+      ash_buf b;
+      ash_buf_init(&b, ASH_MAX_FINDING_TEXT);
+      rc = ash_buf_printf(&b,
+                          "%s %zu other internal host%s hold%s the same kind of sessions to"
+                          " this address (listed in hosts and addresses).",
+                          f.summary ? f.summary : "", nalso, nalso == 1 ? "" : "s",
+                          nalso == 1 ? "s" : "");
+      if (!rc) rc = ash_finding_set_summary(&f, b.p, b.n);
+      ash_buf_free(&b);
+    }
+    if (!rc) {
+      rc = hunt_list_add(out, &f);
+      made++;
+    } else {
+      ash_finding_free(&f);
+    }
+  }
+  free(cs);
+  for (size_t i = 0; T.pairs.v && i < T.pairs.cap; i++) heavy_free(((pair *)AT(&T.pairs, i))->h);
+  free(T.pairs.v);
+  free(T.dsts.v);
+  free(T.srcs.v);
+  return rc;
+}
