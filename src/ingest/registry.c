@@ -10,10 +10,12 @@ extern const ash_format ash_format_evtx;
 extern const ash_format ash_format_zeek;
 extern const ash_format ash_format_zeek_json;
 extern const ash_format ash_format_mapped;
+extern const ash_format ash_format_winjson;
 
 static const ash_format *const g_formats[] = {
-    &ash_format_fortigate, &ash_format_panos,     &ash_format_asa,    &ash_format_evtx,
-    &ash_format_zeek,      &ash_format_zeek_json, &ash_format_mapped, NULL,
+    &ash_format_fortigate, &ash_format_panos,   &ash_format_asa,
+    &ash_format_evtx,      &ash_format_zeek,    &ash_format_zeek_json,
+    &ash_format_mapped,    &ash_format_winjson, NULL,
 };
 
 const ash_format *const *ash_formats(void) { return g_formats; }

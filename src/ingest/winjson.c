@@ -1,0 +1,559 @@
+/* Windows events as JSON lines, in the three shapes collections come in:
+ *
+ *  - Winlogbeat / Elastic Agent (ECS): {"@timestamp":..., "winlog":
+ *    {"channel", "event_id", "record_id", "computer_name", "provider_name",
+ *    "event_data":{...} or "user_data":{...}, ...}}, nested or with dotted
+ *    keys ("winlog.event_data.TargetUserName") as Kibana exports write them;
+ *  - NXLog (im_msvistalog + to_json): flat {"EventTime", "Hostname",
+ *    "EventID", "Channel", "SourceName", "RecordNumber", ... and the event
+ *    data as top-level keys};
+ *  - evtx_dump -o jsonl: {"Event":{"System":{...}, "EventData":{...} or
+ *    "UserData":{...}}}.
+ *
+ * Each line is decoded with jansson into an ash_winrec and mapped by
+ * ash_winevent_map (winevent.c), the same mapper as EVTX, so that a logon
+ * reads the same whatever container carried it. The container's own
+ * metadata about the record (winlog.task, keywords, NXLog's Severity, ...)
+ * is kept as attributes after the event data; transport metadata (agent,
+ * ecs, event.ingested, NXLog's EventReceivedTime) and the rendered message
+ * are not the record's and are left out. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ashiato/error.h"
+#include "ashiato/limits.h"
+#include "ashiato/time.h"
+#include "fields.h"
+#include "winevent.h"
+
+#define MAX_META 64
+#define MAX_FREE 32
+
+typedef struct wj_state {
+  ash_kv data[ASH_MAX_ATTRS];
+  size_t nd, dropped;
+  ash_kv meta[MAX_META];
+  size_t nm;
+  ash_kv out[ASH_MAX_ATTRS];
+  ash_strpool pool;
+  char *freeme[MAX_FREE];
+  size_t nfree;
+  int unnamed; /* unnamed Data items seen in this record */
+  ash_buf scratch;
+} wj_state;
+
+static int wj_open(void **state, const ash_parse_opts *opts) {
+  (void)opts;
+  wj_state *s = calloc(1, sizeof *s);
+  if (!s) return ASH_ENOMEM;
+  ash_buf_init(&s->scratch, ASH_MAX_ATTRS_JSON);
+  *state = s;
+  return ASH_OK;
+}
+
+static void wj_close(void *state) {
+  wj_state *s = state;
+  if (!s) return;
+  ash_buf_free(&s->scratch);
+  free(s);
+}
+
+static void reset(wj_state *s) {
+  s->nd = s->dropped = s->nm = 0;
+  ash_strpool_reset(&s->pool);
+  for (size_t i = 0; i < s->nfree; i++) free(s->freeme[i]);
+  s->nfree = 0;
+}
+
+/* A JSON value as text: strings as they are (borrowed from the tree),
+ * numbers and booleans written out, arrays and objects as compact JSON. */
+static ash_str text_of(wj_state *s, json_t *v) {
+  switch (json_typeof(v)) {
+  case JSON_STRING: return ash_str_make(json_string_value(v), json_string_length(v));
+  case JSON_INTEGER:
+    return ash_strpool_printf(&s->pool, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+  case JSON_REAL: return ash_strpool_printf(&s->pool, "%.17g", json_real_value(v));
+  case JSON_TRUE: return ash_str_cstr("true");
+  case JSON_FALSE: return ash_str_cstr("false");
+  case JSON_NULL: return ASH_STR_NULL;
+  default: {
+    if (s->nfree >= MAX_FREE) return ASH_STR_NULL;
+    char *t = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);
+    if (!t) return ASH_STR_NULL;
+    s->freeme[s->nfree++] = t;
+    return ash_str_cstr(t);
+  }
+  }
+}
+
+static void add_data(wj_state *s, ash_str k, ash_str v) {
+  if (s->nd >= ASH_MAX_ATTRS - 8) {
+    s->dropped++;
+    return;
+  }
+  s->data[s->nd].k = k;
+  s->data[s->nd++].v = v;
+}
+
+static void add_meta(wj_state *s, ash_str k, ash_str v) {
+  if (!v.n) return;
+  if (s->nm >= MAX_META) {
+    s->dropped++;
+    return;
+  }
+  s->meta[s->nm].k = k;
+  s->meta[s->nm++].v = v;
+}
+
+static ash_str key_str(const char *k) { return ash_str_cstr(k); }
+
+/* Event data members: leaves by name; an array under a name gives one item
+ * per element ("Data" items of evtx_dump become Data1, Data2, ... as the
+ * EVTX parser names unnamed items); a nested object (UserData's
+ * <EventXML>) gives its leaves. */
+static void data_member(wj_state *s, const char *k, json_t *v, int depth) {
+  if (!strcmp(k, "#attributes") || !strcmp(k, "xmlns") || !strcmp(k, "xml_name")) return;
+  if (json_is_object(v)) {
+    json_t *txt = json_object_get(v, "#text");
+    if (txt) {
+      data_member(s, k, txt, depth);
+      return;
+    }
+    if (depth < 2) {
+      const char *k2;
+      json_t *v2;
+      json_object_foreach(v, k2, v2) data_member(s, k2, v2, depth + 1);
+      return;
+    }
+  }
+  if (json_is_array(v) && !strcmp(k, "Data")) {
+    size_t i;
+    json_t *e;
+    json_array_foreach(v, i, e) {
+      ash_str name = ash_strpool_printf(&s->pool, "Data%d", ++s->unnamed);
+      add_data(s, name, text_of(s, e));
+    }
+    return;
+  }
+  if (!strcmp(k, "Data") && depth > 0) {
+    add_data(s, ash_strpool_printf(&s->pool, "Data%d", ++s->unnamed), text_of(s, v));
+    return;
+  }
+  add_data(s, key_str(k), text_of(s, v));
+}
+
+static void data_object(wj_state *s, json_t *obj) {
+  if (!json_is_object(obj)) return;
+  const char *k;
+  json_t *v;
+  json_object_foreach(obj, k, v) data_member(s, k, v, 1);
+}
+
+static int int_of(json_t *v, int64_t *out) {
+  if (json_is_integer(v)) {
+    *out = json_integer_value(v);
+    return 0;
+  }
+  if (json_is_string(v))
+    return ash_str_to_i64(ash_str_make(json_string_value(v), json_string_length(v)), out);
+  if (json_is_object(v)) {
+    json_t *t = json_object_get(v, "#text");
+    if (t && !json_is_object(t)) return int_of(t, out);
+  }
+  return -1;
+}
+
+static ash_str str_of(json_t *v) {
+  if (!json_is_string(v)) return ASH_STR_NULL;
+  return ash_str_make(json_string_value(v), json_string_length(v));
+}
+
+/* A timestamp: ISO 8601 with a zone (UTC after clock skew), without one
+ * (local time of the collector: --tz), or seconds since the epoch. */
+static int ts_of(const ash_parse_ctx *ctx, json_t *v, int64_t *out) {
+  if (json_is_integer(v) || json_is_real(v)) {
+    double d = json_number_value(v);
+    if (d < 0 || d > 4102444800.0 * 1000) return -1;
+    if (d > 4102444800.0) d /= 1000; /* milliseconds */
+    *out = ash_ctx_skew(ctx, (int64_t)(d * 1e6));
+    return 0;
+  }
+  ash_str t = str_of(v);
+  if (!t.n) return -1;
+  int64_t us;
+  if (ash_time_parse_iso(t, &us)) return -1;
+  int32_t off;
+  int zoned = t.p[t.n - 1] == 'Z' || t.p[t.n - 1] == 'z' || ash_iso_zone_offset(t, &off);
+  *out = zoned ? ash_ctx_skew(ctx, us) : ash_ctx_local_to_utc(ctx, us);
+  return 0;
+}
+
+/* Winlogbeat: nested "winlog":{...} or dotted "winlog.x" keys. */
+static json_t *wb_get(json_t *root, json_t *wl, const char *path) {
+  if (wl) {
+    json_t *v = wl;
+    const char *p = path;
+    while (v && *p) {
+      const char *dot = strchr(p, '.');
+      size_t n = dot ? (size_t)(dot - p) : strlen(p);
+      if (!json_is_object(v)) return NULL;
+      json_t *next = json_object_getn(v, p, n);
+      v = next;
+      p = dot ? dot + 1 : p + n;
+    }
+    if (v) return v;
+  }
+  char full[96];
+  size_t n = strlen(path);
+  if (n + 8 > sizeof full) return NULL;
+  memcpy(full, "winlog.", 7);
+  memcpy(full + 7, path, n + 1);
+  return json_object_get(root, full);
+}
+
+static const char *const WB_MAPPED[] = {"channel",       "event_id",       "record_id",
+                                        "computer_name", "provider_name",  "event_data",
+                                        "user_data",     "user.identifier"};
+
+static int wb_mapped(const char *rel) {
+  for (size_t i = 0; i < sizeof WB_MAPPED / sizeof WB_MAPPED[0]; i++)
+    if (!strcmp(rel, WB_MAPPED[i])) return 1;
+  return 0;
+}
+
+/* winlog.* leaves other than the mapped ones, named "winlog.<path>". */
+static void wb_meta(wj_state *s, json_t *v, const char *prefix) {
+  const char *k;
+  json_t *x;
+  json_object_foreach(v, k, x) {
+    ash_str full = ash_strpool_printf(&s->pool, "%s.%s", prefix, k);
+    if (!full.n) continue;
+    const char *rel = full.p + 7; /* after "winlog." */
+    if (wb_mapped(rel)) continue;
+    if (json_is_object(x)) {
+      wb_meta(s, x, full.p);
+      continue;
+    }
+    if (json_is_array(x)) {
+      /* keywords: ["Audit Success"] */
+      char buf[256];
+      size_t n = 0, i;
+      json_t *e;
+      json_array_foreach(x, i, e) {
+        ash_str t = text_of(s, e);
+        if (n && n + 1 < sizeof buf) buf[n++] = ',';
+        if (t.n && n + t.n < sizeof buf) {
+          memcpy(buf + n, t.p, t.n);
+          n += t.n;
+        }
+      }
+      add_meta(s, full, ash_strpool_dup(&s->pool, ash_str_make(buf, n)));
+      continue;
+    }
+    add_meta(s, full, text_of(s, x));
+  }
+}
+
+static int winlogbeat(wj_state *s, const ash_parse_ctx *ctx, json_t *root, ash_winrec *w,
+                      const char **reason) {
+  json_t *wl = json_object_get(root, "winlog");
+  if (!json_is_object(wl)) wl = NULL;
+  if (int_of(wb_get(root, wl, "event_id"), &w->event_id)) {
+    json_t *ev = json_object_get(root, "event");
+    json_t *code =
+        json_is_object(ev) ? json_object_get(ev, "code") : json_object_get(root, "event.code");
+    if (int_of(code, &w->event_id)) {
+      *reason = "no event id (winlog.event_id)";
+      return -1;
+    }
+  }
+  json_t *t = json_object_get(root, "@timestamp");
+  if (!t) t = wb_get(root, wl, "time_created");
+  if (ts_of(ctx, t, &w->ts)) {
+    *reason = "no usable @timestamp";
+    return -1;
+  }
+  int64_t rid;
+  if (!int_of(wb_get(root, wl, "record_id"), &rid) && rid >= 0) w->record_id = (uint64_t)rid;
+  w->channel = str_of(wb_get(root, wl, "channel"));
+  w->provider = str_of(wb_get(root, wl, "provider_name"));
+  w->computer = str_of(wb_get(root, wl, "computer_name"));
+  if (!w->computer.n) {
+    json_t *h = json_object_get(root, "host");
+    w->computer =
+        str_of(json_is_object(h) ? json_object_get(h, "name") : json_object_get(root, "host.name"));
+  }
+  w->user_sid = str_of(wb_get(root, wl, "user.identifier"));
+  if (wl) {
+    data_object(s, json_object_get(wl, "event_data"));
+    data_object(s, json_object_get(wl, "user_data"));
+    wb_meta(s, wl, "winlog");
+  }
+  /* dotted export: "winlog.event_data.X" / "winlog.user_data.X" */
+  const char *k;
+  json_t *v;
+  json_object_foreach(root, k, v) {
+    if (!strncmp(k, "winlog.event_data.", 18))
+      data_member(s, k + 18, v, 1);
+    else if (!strncmp(k, "winlog.user_data.", 17))
+      data_member(s, k + 17, v, 1);
+    else if (!strncmp(k, "winlog.", 7) && !wb_mapped(k + 7))
+      add_meta(s, key_str(k), text_of(s, v));
+  }
+  json_t *log = json_object_get(root, "log");
+  if (json_is_object(log))
+    add_meta(s, ash_str_cstr("log.level"), str_of(json_object_get(log, "level")));
+  return 0;
+}
+
+/* NXLog's own fields; every other key is event data. */
+static const char *const NX_META[] = {"EventTime",
+                                      "EventTimeWritten",
+                                      "Hostname",
+                                      "Keywords",
+                                      "EventType",
+                                      "SeverityValue",
+                                      "Severity",
+                                      "EventID",
+                                      "SourceName",
+                                      "ProviderName",
+                                      "ProviderGuid",
+                                      "Version",
+                                      "Task",
+                                      "OpcodeValue",
+                                      "RecordNumber",
+                                      "ActivityID",
+                                      "RelatedActivityID",
+                                      "ExecutionProcessID",
+                                      "ExecutionThreadID",
+                                      "Channel",
+                                      "Message",
+                                      "Category",
+                                      "Opcode",
+                                      "UserID",
+                                      "AccountType",
+                                      "EventReceivedTime",
+                                      "SourceModuleName",
+                                      "SourceModuleType",
+                                      "Level",
+                                      "LevelValue"};
+/* ... of which these are transport or rendering, not the record's. */
+static const char *const NX_DROP[] = {"EventReceivedTime", "SourceModuleName", "SourceModuleType",
+                                      "Message"};
+
+static int in_list(const char *k, const char *const *l, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(k, l[i])) return 1;
+  return 0;
+}
+
+static int nxlog(wj_state *s, const ash_parse_ctx *ctx, json_t *root, ash_winrec *w,
+                 const char **reason) {
+  if (int_of(json_object_get(root, "EventID"), &w->event_id)) {
+    *reason = "no event id (EventID)";
+    return -1;
+  }
+  if (ts_of(ctx, json_object_get(root, "EventTime"), &w->ts)) {
+    *reason = "no usable EventTime";
+    return -1;
+  }
+  int64_t rid;
+  if (!int_of(json_object_get(root, "RecordNumber"), &rid) && rid >= 0)
+    w->record_id = (uint64_t)rid;
+  w->channel = str_of(json_object_get(root, "Channel"));
+  w->provider = str_of(json_object_get(root, "SourceName"));
+  if (!w->provider.n) w->provider = str_of(json_object_get(root, "ProviderName"));
+  w->computer = str_of(json_object_get(root, "Hostname"));
+  w->user_sid = str_of(json_object_get(root, "UserID"));
+  const char *k;
+  json_t *v;
+  json_object_foreach(root, k, v) {
+    if (!in_list(k, NX_META, sizeof NX_META / sizeof NX_META[0])) {
+      data_member(s, k, v, 1);
+      continue;
+    }
+    if (in_list(k, NX_DROP, sizeof NX_DROP / sizeof NX_DROP[0])) continue;
+    if (!strcmp(k, "EventTime") || !strcmp(k, "EventID") || !strcmp(k, "RecordNumber") ||
+        !strcmp(k, "Channel") || !strcmp(k, "Hostname") || !strcmp(k, "UserID") ||
+        !strcmp(k, "SourceName"))
+      continue;
+    add_meta(s, ash_strpool_printf(&s->pool, "System.%s", k), text_of(s, v));
+  }
+  return 0;
+}
+
+static json_t *attr_of(json_t *el, const char *name) {
+  json_t *a = json_is_object(el) ? json_object_get(el, "#attributes") : NULL;
+  return json_is_object(a) ? json_object_get(a, name) : NULL;
+}
+
+static int evtx_dump(wj_state *s, const ash_parse_ctx *ctx, json_t *event, ash_winrec *w,
+                     const char **reason) {
+  json_t *sys = json_object_get(event, "System");
+  if (int_of(json_object_get(sys, "EventID"), &w->event_id)) {
+    *reason = "no event id (Event.System.EventID)";
+    return -1;
+  }
+  if (ts_of(ctx, attr_of(json_object_get(sys, "TimeCreated"), "SystemTime"), &w->ts)) {
+    *reason = "no usable Event.System.TimeCreated";
+    return -1;
+  }
+  int64_t rid;
+  if (!int_of(json_object_get(sys, "EventRecordID"), &rid) && rid >= 0)
+    w->record_id = (uint64_t)rid;
+  w->channel = str_of(json_object_get(sys, "Channel"));
+  w->computer = str_of(json_object_get(sys, "Computer"));
+  json_t *prov = json_object_get(sys, "Provider");
+  w->provider = str_of(attr_of(prov, "Name"));
+  w->user_sid = str_of(attr_of(json_object_get(sys, "Security"), "UserID"));
+  data_object(s, json_object_get(event, "EventData"));
+  data_object(s, json_object_get(event, "UserData"));
+  static const char *const SYS[] = {"Version", "Level", "Task", "Opcode", "Keywords"};
+  for (size_t i = 0; i < sizeof SYS / sizeof SYS[0]; i++) {
+    json_t *v = json_object_get(sys, SYS[i]);
+    if (v && !json_is_object(v))
+      add_meta(s, ash_strpool_printf(&s->pool, "System.%s", SYS[i]), text_of(s, v));
+  }
+  json_t *ex = json_object_get(sys, "Execution");
+  static const char *const EXEC[][2] = {{"ProcessID", "System.Execution.ProcessID"},
+                                        {"ThreadID", "System.Execution.ThreadID"}};
+  for (size_t i = 0; i < 2; i++) {
+    json_t *v = attr_of(ex, EXEC[i][0]);
+    if (v) add_meta(s, ash_str_cstr(EXEC[i][1]), text_of(s, v));
+  }
+  add_meta(s, ash_str_cstr("System.Provider.Guid"), str_of(attr_of(prov, "Guid")));
+  return 0;
+}
+
+static int is_body(ash_str b) { return b.n && b.p[0] == '{'; }
+
+/* The JSON object of a line: the line itself, or the message of a syslog
+ * line. NXLog's to_syslog_bsd takes the event source as the tag, which may
+ * hold spaces ("Microsoft-Windows-Windows Defender[2932]:") where the
+ * generic syslog framing stops; then the object after the tag's ": {" is
+ * taken. */
+static int body_of(const char *line, size_t n, ash_str *body) {
+  ash_frame fr;
+  if (ash_frame_parse(line, n, is_body, &fr)) {
+    *body = fr.body;
+    return 1;
+  }
+  if (n && line[0] == '<') {
+    ash_str l = ash_str_make(line, n);
+    size_t at = ash_str_find(l, ": {");
+    if (at != (size_t)-1) {
+      *body = ash_str_sub(l, at + 2, n);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static int wj_line(void *state, ash_parse_ctx *ctx, const char *line, size_t n, uint64_t offset,
+                   const char **reason) {
+  wj_state *s = state;
+  ash_str body;
+  if (!body_of(line, n, &body)) {
+    *reason = "not a JSON object";
+    return ASH_REC_REJECTED;
+  }
+  json_error_t err;
+  json_t *root = json_loadb(body.p, body.n, 0, &err);
+  if (!json_is_object(root)) {
+    json_decref(root);
+    *reason = "invalid JSON";
+    return ASH_REC_REJECTED;
+  }
+  reset(s);
+  s->unnamed = 0;
+  ash_winrec w;
+  memset(&w, 0, sizeof w);
+  int bad;
+  json_t *event = json_object_get(root, "Event");
+  if (json_is_object(event) && json_is_object(json_object_get(event, "System"))) {
+    bad = evtx_dump(s, ctx, event, &w, reason);
+  } else if (json_object_get(root, "winlog") || json_object_get(root, "winlog.event_id") ||
+             json_object_get(root, "winlog.channel")) {
+    bad = winlogbeat(s, ctx, root, &w, reason);
+  } else if (json_object_get(root, "EventID")) {
+    bad = nxlog(s, ctx, root, &w, reason);
+  } else {
+    *reason = "not a Windows event (no winlog, EventID or Event.System)";
+    bad = 1;
+  }
+  int rc = ASH_REC_REJECTED;
+  if (!bad) {
+    w.data = s->data;
+    w.ndata = s->nd;
+    ash_event ev;
+    ash_buf_reset(&s->scratch);
+    int m = ash_winevent_map(&w, &ev, &s->scratch);
+    if (m == ASH_ENOMEM) {
+      rc = m;
+    } else if (m) {
+      *reason = "event could not be mapped";
+    } else {
+      /* the mapper's attributes (event data, System.Provider/UserID), then
+       * the record number and the container's metadata */
+      size_t k = ev.nattrs < ASH_MAX_ATTRS ? ev.nattrs : ASH_MAX_ATTRS;
+      if (k) memcpy(s->out, ev.attrs, k * sizeof *s->out);
+      ash_str ridtxt = w.record_id
+                           ? ash_strpool_printf(&s->pool, "%llu", (unsigned long long)w.record_id)
+                           : ASH_STR_NULL;
+      if (ridtxt.n && k < ASH_MAX_ATTRS - 1) {
+        s->out[k].k = ash_str_cstr("System.EventRecordID");
+        s->out[k++].v = ridtxt;
+      }
+      for (size_t i = 0; i < s->nm; i++) {
+        if (k >= ASH_MAX_ATTRS - 1) {
+          s->dropped++;
+          continue;
+        }
+        s->out[k++] = s->meta[i];
+      }
+      if (s->dropped) {
+        s->out[k].k = ash_str_cstr("attrs_dropped");
+        s->out[k++].v = ash_strpool_printf(&s->pool, "%zu", s->dropped);
+      }
+      ev.attrs = s->out;
+      ev.nattrs = k;
+      ev.ref = offset;
+      rc = ash_ctx_emit(ctx, &ev);
+    }
+  }
+  json_decref(root);
+  return rc;
+}
+
+static int sniff_line(ash_str l) {
+  ash_str b;
+  if (!body_of(l.p, l.n, &b)) return 0;
+  if (ash_str_find(b, "\"winlog\":{") != (size_t)-1 ||
+      ash_str_find(b, "\"winlog\": {") != (size_t)-1 ||
+      ash_str_find(b, "\"winlog.event_id\"") != (size_t)-1 ||
+      ash_str_find(b, "\"winlog.channel\"") != (size_t)-1)
+    return 1;
+  if (ash_str_find(b, "\"EventID\"") != (size_t)-1 &&
+      (ash_str_find(b, "\"SourceName\"") != (size_t)-1 ||
+       ash_str_find(b, "\"Channel\"") != (size_t)-1))
+    return 1;
+  if (ash_str_starts(b, "{\"Event\":{") && ash_str_find(b, "\"System\"") != (size_t)-1) return 1;
+  return 0;
+}
+
+static int wj_sniff(const uint8_t *head, size_t n) {
+  int seen;
+  int ok = ash_sniff_lines(head, n, 20, sniff_line, &seen);
+  if (!ok) return 0;
+  return ok == seen ? 90 : 40 + 40 * ok / seen;
+}
+
+const ash_format ash_format_winjson = {
+    .name = "winjson",
+    .description = "Windows events as JSON lines (Winlogbeat/Elastic Agent ECS, NXLog, evtx_dump)",
+    .sniff = wj_sniff,
+    .open = wj_open,
+    .parse_line = wj_line,
+    .close = wj_close,
+};
