@@ -32,16 +32,25 @@
  * every other key=value (including date, time, tz, eventtime, logid, type,
  * subtype, and values that did not parse) is kept in attrs in line order.
  * Tokens without '=' are kept as "ash_unparsed" attributes. When more than
- * ASH_MAX_ATTRS remain, the last slot says how many were dropped
+ * ASH_MAX_ATTRS remain, or their JSON would pass ASH_MAX_ATTRS_JSON (a 1 MiB
+ * msg=), attributes are dropped and the last slot says how many
  * ("ash_dropped_attrs").
  *
  * Time: eventtime (epoch s, ms, us or ns, told apart by magnitude) wins;
  * else date= time= with tz= when present; else date= time= as local time
  * of --tz; else the syslog header's time. None of them: rejected.
  *
- * Speed: one pass over the line, no allocation per line (the key/value
- * array lives in the state; a scratch buffer for unescaped values grows to
- * the longest such line once), word-at-a-time scanning for delimiters. */
+ * Rejected, with a static reason: an unterminated quoted value, a control
+ * character other than tab anywhere (binary junk), no key=value at all, no
+ * usable timestamp. (Lines over 1 MiB and invalid UTF-8 are rejected by
+ * the line splitter before they get here.)
+ *
+ * Speed: one pass over the line and no allocation per line (the token
+ * arrays live in the state; a scratch buffer for unescaped values grows to
+ * the longest such line once). With SSE2 the tokens come from bit masks of
+ * 64 bytes at a time (tokenize_fast); lines with backslashes or odd quoting
+ * go through the byte-at-a-time reference (tokenize_scalar), which the
+ * unit test and the fuzz target hold the fast one to. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +99,9 @@ enum {
   F_ASSIGNIP,
   F_COUNT
 };
+
+/* consumed is a bit set of field ids; side entries are a bit set too */
+_Static_assert(F_COUNT <= 64, "field ids must fit a 64-bit mask");
 
 /* A mapped key held aside, with the number of attrs that preceded it so
  * that it can be put back in line order when it does not map. */

@@ -178,6 +178,21 @@ static int parse_5424(const char *p, size_t n, size_t i, ash_syslog_hdr *h) {
   return 1;
 }
 
+/* UTC year of t, 0 on failure. gmtime_r is kept off the per-line path:
+ * the year is cached per thread for the UTC day it was computed in. */
+static int year_of(time_t t) {
+  static _Thread_local time_t day0 = 1, day1 = 0;
+  static _Thread_local int year;
+  if (t < day0 || t >= day1) {
+    struct tm tm;
+    if (!gmtime_r(&t, &tm)) return 0;
+    year = tm.tm_year + 1900;
+    day0 = t - (tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec);
+    day1 = day0 + 86400;
+  }
+  return year;
+}
+
 /* RFC 3164 "Mmm dd hh:mm:ss" (or "Mmm dd yyyy hh:mm:ss") at i. On success
  * *end is the index after the time. */
 static int parse_3164_time(const char *p, size_t n, size_t i, int year_hint, int64_t *ts,
@@ -224,9 +239,8 @@ static int parse_3164_time(const char *p, size_t n, size_t i, int year_hint, int
     if (ash_time_from_fields(year_hint, mo, d, hh, mm, ss, us, ts)) return 0;
   } else {
     time_t now = time(NULL);
-    struct tm tm;
-    if (!gmtime_r(&now, &tm)) return 0;
-    int y = tm.tm_year + 1900;
+    int y = year_of(now);
+    if (!y) return 0;
     int64_t now_us = (int64_t)now * ASH_US_PER_SEC;
     int ok = !ash_time_from_fields(y, mo, d, hh, mm, ss, us, ts);
     if (!ok || *ts > now_us + 31LL * 86400 * ASH_US_PER_SEC) {
