@@ -73,6 +73,7 @@ struct ash_scanner {
   ash_scan_ent *ents;
   size_t nents;
   YR_RULES *rules;
+  YR_RULES *pe_rules; /* PE_INFO alone */
   smap *sm;
   size_t nsm;
   ash_scan_opts o;
@@ -230,7 +231,6 @@ int ash_scanner_open(ash_scanner **out, ash_profile *p, const ash_scan_opts *o, 
     yr_compiler_set_callback(c, on_compile, &ce);
     if (searched && yr_compiler_add_string(c, src.p, NS_ENV) != 0) rc = ASH_EFORMAT;
   }
-  if (!rc && yr_compiler_add_string(c, PE_INFO, NS_INTERNAL) != 0) rc = ASH_EFORMAT;
   if (!rc && o && o->rules_dir) {
     rdir r = {c, 0, 0, &ce};
     struct stat dst;
@@ -248,6 +248,14 @@ int ash_scanner_open(ash_scanner **out, ash_profile *p, const ash_scan_opts *o, 
   }
   if (!rc && yr_compiler_get_rules(c, &sc->rules) != ERROR_SUCCESS) rc = ASH_ENOMEM;
   if (c) yr_compiler_destroy(c);
+  /* the PE facts are a ruleset of their own, run only on files that start
+   * with MZ: a ruleset that imports pe builds the module's whole object
+   * tree for every buffer scanned, a cost every other file would pay */
+  c = NULL;
+  if (!rc && yr_compiler_create(&c) != ERROR_SUCCESS) rc = ASH_ENOMEM;
+  if (!rc && yr_compiler_add_string(c, PE_INFO, NS_INTERNAL) != 0) rc = ASH_EFORMAT;
+  if (!rc && yr_compiler_get_rules(c, &sc->pe_rules) != ERROR_SUCCESS) rc = ASH_ENOMEM;
+  if (c) yr_compiler_destroy(c);
   ash_buf_free(&src);
   if (!rc) rc = build_smap(sc);
   if (!rc) rc = worker_init(&sc->main, sc);
@@ -264,6 +272,7 @@ void ash_scanner_close(ash_scanner *sc) {
   if (!sc) return;
   pool_stop(sc);
   if (sc->rules) yr_rules_destroy(sc->rules);
+  if (sc->pe_rules) yr_rules_destroy(sc->pe_rules);
   for (size_t i = 0; i < sc->fn; i++) ash_finding_free(&sc->fv[i]);
   free(sc->fv);
   free(sc->sm);
@@ -405,6 +414,8 @@ static void scan_window(worker *w, const uint8_t *p, size_t n, uint64_t base) {
   ash_scanner *sc = w->sc;
   w->base = base;
   int r = yr_rules_scan_mem(sc->rules, p, n, SCAN_FLAGS_FAST_MODE, yr_cb, w, ASH_SCAN_TIMEOUT_SEC);
+  if (base == 0 && w->cur.head_n >= 2 && w->cur.head[0] == 'M' && w->cur.head[1] == 'Z')
+    yr_rules_scan_mem(sc->pe_rules, p, n, 0, yr_cb, w, ASH_SCAN_TIMEOUT_SEC);
   uint64_t end = base + n;
   uint64_t fresh = end > w->prev_end ? end - (base > w->prev_end ? base : w->prev_end) : 0;
   pthread_mutex_lock(&sc->mu);
