@@ -9,7 +9,9 @@
  * parses the mmapped file with ash_parse_memory (no store, events counted)
  * and prints lines/s, MB/s and peak RSS; in the same run it times
  * `grep -c . FILE` as the reference. --syslog prefixes every line with an
- * RFC 3164 header. --repeat runs the parse R times and reports the best.
+ * RFC 3164 header. --repeat runs the parse and grep R times each and
+ * reports the best of each. Wall and CPU time are both printed: on a
+ * shared machine CPU time is the per-core figure.
  *
  * Peak RSS includes the file's pages mapped into the process (the whole
  * file is mapped); RssAnon, printed too, is what the parser itself holds. */
@@ -43,6 +45,14 @@ static unsigned rndn(unsigned n) { return (unsigned)(rnd() % n); }
 static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU time of this process: on a shared machine the wall clock also
+ * measures the neighbours. */
+static double cpu_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -180,8 +190,9 @@ static long rss_anon_kb(void) {
   return v;
 }
 
-/* Time `grep -c . path`, output read back through a pipe. */
-static double time_grep(const char *path, long long *count) {
+/* Time `grep -c . path` (wall, and its CPU time in *cpu), output read
+ * back through a pipe. */
+static double time_grep(const char *path, long long *count, double *cpu) {
   int pfd[2];
   if (pipe(pfd)) return -1;
   posix_spawn_file_actions_t fa;
@@ -199,8 +210,11 @@ static double time_grep(const char *path, long long *count) {
   char out[64] = {0};
   ssize_t r = read(pfd[0], out, sizeof out - 1);
   int st;
-  waitpid(pid, &st, 0);
+  struct rusage ru;
+  wait4(pid, &st, 0, &ru);
   double t = now_s() - t0;
+  *cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+         (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
   close(pfd[0]);
   posix_spawn_file_actions_destroy(&fa);
   *count = r > 0 ? strtoll(out, NULL, 10) : -1;
@@ -260,36 +274,46 @@ int main(int argc, char **argv) {
 
   ash_parse_opts opts = {0};
   opts.threads = 1;
-  double best = 1e30;
+  double best = 1e30, best_cpu = 1e30;
   ash_mem_result res = {0};
   uint64_t events = 0;
   for (int r = 0; r < repeat; r++) {
     events = 0;
-    double t0 = now_s();
+    double t0 = now_s(), c0 = cpu_s();
     int rc = ash_parse_memory(f, map, size, &opts, count_event, NULL, &events, &res);
-    double t = now_s() - t0;
+    double t = now_s() - t0, c = cpu_s() - c0;
     if (rc) {
       fprintf(stderr, "parse failed: %d\n", rc);
       return 1;
     }
     if (t < best) best = t;
+    if (c < best_cpu) best_cpu = c;
   }
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   long anon = rss_anon_kb();
   long long gcount = 0;
-  double tg = time_grep(path, &gcount);
+  double tg = 1e30, tg_cpu = 1e30;
+  for (int r = 0; r < repeat; r++) {
+    double c = 1e30, t = time_grep(path, &gcount, &c);
+    if (t < tg) tg = t;
+    if (c < tg_cpu) tg_cpu = c;
+  }
   double mb = (double)size / 1e6;
   printf("file            %s (%.1f MB, %lld lines by grep)\n", path, mb, gcount);
   printf("parse only      read %" PRIu64 " parsed %" PRIu64 " rejected %" PRIu64 " events %" PRIu64
          "\n",
          res.read, res.parsed, res.rejected, events);
-  printf("parse only      %.3f s  %.0f lines/s  %.0f MB/s (best of %d, 1 thread)\n", best,
+  printf("parse only      wall %.3f s  %.0f lines/s  %.0f MB/s (best of %d, 1 thread)\n", best,
          (double)res.read / best, mb / best, repeat);
+  printf("parse only      cpu  %.3f s  %.0f lines/s  %.0f MB/s per core\n", best_cpu,
+         (double)res.read / best_cpu, mb / best_cpu);
   printf("peak RSS        %ld MB (file mapping included; RssAnon now %ld MB)\n",
          ru.ru_maxrss / 1024, anon / 1024);
-  printf("grep -c . FILE  %.3f s  %.0f MB/s\n", tg, mb / tg);
-  printf("parse / grep    %.2fx the time of grep\n", best / tg);
+  printf("grep -c . FILE  wall %.3f s  %.0f MB/s; cpu %.3f s  %.0f MB/s (best of %d)\n", tg,
+         mb / tg, tg_cpu, mb / tg_cpu, repeat);
+  printf("parse / grep    %.2fx grep's wall time, %.2fx its cpu time\n", best / tg,
+         best_cpu / tg_cpu);
   munmap((void *)map, size);
   close(fd);
   return 0;
