@@ -12,12 +12,16 @@
  *       escaping, for bench/evtx_compare.sh
  *   bench_evtx --count FILE
  *       "read N parsed N rejected N" of one file
+ *   bench_evtx --make-corpus OUT MIN_MB FILE...
+ *       write OUT: one EVTX file made of every chunk of FILEs (chunks are
+ *       self-contained), repeated until it holds MIN_MB megabytes
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <zlib.h>
 
 #include "ashiato/buf.h"
 #include "ashiato/error.h"
@@ -79,7 +83,51 @@ static int on_xml(void *u, uint64_t id, const char *xml, size_t n, const char *w
   return 0;
 }
 
+/* The chunks of the input files behind one file header, repeated. */
+static int make_corpus(const char *out, double min_mb, char **files, int nf) {
+  uint8_t hdr[EVTX_FILE_HEADER];
+  memset(hdr, 0, sizeof hdr);
+  memcpy(hdr, "ElfFile", 8);
+  hdr[32] = 128;
+  hdr[36] = 1;
+  hdr[38] = 3;
+  hdr[41] = 0x10;
+  FILE *o = fopen(out, "wb");
+  if (!o) return 1;
+  if (fwrite(hdr, 1, sizeof hdr, o) != sizeof hdr) return 1;
+  double written = 0;
+  size_t chunks = 0;
+  while (written < min_mb * 1e6) {
+    size_t before = chunks;
+    for (int k = 0; k < nf; k++) {
+      size_t n;
+      uint8_t *b = slurp(files[k], &n);
+      if (!b) continue;
+      for (size_t off = EVTX_FILE_HEADER; off + EVTX_CHUNK_SIZE <= n; off += EVTX_CHUNK_SIZE) {
+        if (memcmp(b + off, "ElfChnk", 8)) continue;
+        if (fwrite(b + off, 1, EVTX_CHUNK_SIZE, o) != EVTX_CHUNK_SIZE) return 1;
+        written += EVTX_CHUNK_SIZE;
+        chunks++;
+      }
+      free(b);
+    }
+    if (chunks == before) break;
+  }
+  /* the header counts the chunks (libevtx reads that many) */
+  size_t cnt = chunks > 0xffff ? 0xffff : chunks;
+  hdr[42] = (uint8_t)cnt;
+  hdr[43] = (uint8_t)(cnt >> 8);
+  uint32_t crc = (uint32_t)crc32(0L, hdr, 120);
+  for (int k = 0; k < 4; k++) hdr[124 + k] = (uint8_t)(crc >> (8 * k));
+  if (fseek(o, 0, SEEK_SET) || fwrite(hdr, 1, sizeof hdr, o) != sizeof hdr) return 1;
+  fclose(o);
+  printf("%s: %zu chunks, %.1f MB\n", out, chunks, written / 1e6);
+  return chunks ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 4 && !strcmp(argv[1], "--make-corpus"))
+    return make_corpus(argv[2], strtod(argv[3], NULL), argv + 4, argc - 4);
   int threads = 1, repeat = 1, json = 0, xml = 0, count = 0, carve = 0, i = 1;
   for (; i < argc && argv[i][0] == '-'; i++) {
     if (!strcmp(argv[i], "--threads") && i + 1 < argc)

@@ -647,6 +647,39 @@ static int emit_slot(emitter *e, const slotbuf *s) {
   return s->err;
 }
 
+/* ---- decoders ----
+ * A decoder holds a few MiB of buffers; allocating them for each file made
+ * a folder of small files (one chunk each, as exported per technique or
+ * per host) spend a third of its time in page faults. Idle decoders are
+ * kept for the next file, a few at most. */
+
+#define DEC_POOL 8
+static pthread_mutex_t g_pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static evtx_dec *g_pool[DEC_POOL];
+static int g_npool;
+
+static int dec_get(evtx_dec **out) {
+  pthread_mutex_lock(&g_pool_mu);
+  evtx_dec *d = g_npool ? g_pool[--g_npool] : NULL;
+  pthread_mutex_unlock(&g_pool_mu);
+  if (d) {
+    *out = d;
+    return ASH_OK;
+  }
+  return evtx_dec_new(out);
+}
+
+static void dec_put(evtx_dec *d) {
+  if (!d) return;
+  pthread_mutex_lock(&g_pool_mu);
+  if (g_npool < DEC_POOL) {
+    g_pool[g_npool++] = d;
+    d = NULL;
+  }
+  pthread_mutex_unlock(&g_pool_mu);
+  evtx_dec_free(d);
+}
+
 /* ---- workers ---- */
 
 typedef struct pool {
@@ -664,7 +697,7 @@ typedef struct pool {
 static void *worker(void *arg) {
   pool *p = arg;
   evtx_dec *dec = NULL;
-  int rc = evtx_dec_new(&dec);
+  int rc = dec_get(&dec);
   pthread_mutex_lock(&p->mu);
   if (rc) {
     p->err = rc;
@@ -686,7 +719,7 @@ static void *worker(void *arg) {
     pthread_cond_broadcast(&p->cv);
   }
   pthread_mutex_unlock(&p->mu);
-  evtx_dec_free(dec);
+  dec_put(dec);
   return NULL;
 }
 
@@ -737,7 +770,7 @@ static int run_parallel(emitter *e, const job *j, int threads) {
 
 static int run_serial(emitter *e, const job *j) {
   evtx_dec *dec;
-  int rc = evtx_dec_new(&dec);
+  int rc = dec_get(&dec);
   if (rc) return rc;
   slotbuf s;
   memset(&s, 0, sizeof s);
@@ -746,7 +779,7 @@ static int run_serial(emitter *e, const job *j) {
     rc = emit_slot(e, &s);
   }
   slot_free(&s);
-  evtx_dec_free(dec);
+  dec_put(dec);
   return rc;
 }
 
@@ -848,7 +881,7 @@ int ash_evtx_each_xml(const uint8_t *buf, size_t n, int raw,
   int rc = job_init(&j, buf, n, 0);
   if (rc) return rc;
   evtx_dec *dec;
-  rc = evtx_dec_new(&dec);
+  rc = dec_get(&dec);
   if (rc) return rc;
   ash_buf x;
   ash_buf_init(&x, 64u << 20);
@@ -877,6 +910,6 @@ int ash_evtx_each_xml(const uint8_t *buf, size_t n, int raw,
     }
   }
   ash_buf_free(&x);
-  evtx_dec_free(dec);
+  dec_put(dec);
   return rc;
 }

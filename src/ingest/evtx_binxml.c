@@ -173,12 +173,28 @@ void evtx_dec_chunk(evtx_dec *d, const uint8_t *chunk, size_t n) {
  * the first NUL when stop_nul (values are NUL-terminated C strings to
  * Windows). Lone surrogates become U+FFFD. Returns the bytes written. */
 static size_t utf16_to_utf8(const uint8_t *p, size_t units, char *out, int stop_nul) {
-  size_t o = 0;
-  for (size_t i = 0; i < units; i++) {
+  size_t o = 0, i = 0;
+  while (i < units) {
+    /* fast path: four ASCII characters, none NUL, at a time (most text in
+     * event logs is ASCII) */
+    if (i + 4 <= units) {
+      uint64_t w = ash_le64(p + 2 * i);
+      if (!(w & 0xff80ff80ff80ff80ull) && (w & 0xffff) && (w & 0xffff0000ull) &&
+          (w & 0xffff00000000ull) && (w >> 48)) {
+        out[o] = (char)w;
+        out[o + 1] = (char)(w >> 16);
+        out[o + 2] = (char)(w >> 32);
+        out[o + 3] = (char)(w >> 48);
+        o += 4;
+        i += 4;
+        continue;
+      }
+    }
     uint32_t u = ash_le16(p + 2 * i);
     if (u < 0x80) {
       if (u == 0 && stop_nul) break;
       out[o++] = (char)u;
+      i++;
       continue;
     }
     if (u >= 0xd800 && u <= 0xdbff && i + 1 < units) {
@@ -189,7 +205,7 @@ static size_t utf16_to_utf8(const uint8_t *p, size_t units, char *out, int stop_
         out[o++] = (char)(0x80 | ((cp >> 12) & 0x3f));
         out[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
         out[o++] = (char)(0x80 | (cp & 0x3f));
-        i++;
+        i += 2;
         continue;
       }
     }
@@ -202,6 +218,7 @@ static size_t utf16_to_utf8(const uint8_t *p, size_t units, char *out, int stop_
       out[o++] = (char)(0x80 | ((u >> 6) & 0x3f));
       out[o++] = (char)(0x80 | (u & 0x3f));
     }
+    i++;
   }
   return o;
 }
