@@ -108,6 +108,7 @@ _Static_assert(F_COUNT <= 64, "field ids must fit a 64-bit mask");
 typedef struct aside {
   ash_kv kv;
   size_t pos;
+  int f;
 } aside;
 
 typedef struct fgt_state {
@@ -116,6 +117,7 @@ typedef struct fgt_state {
   ash_kv merged[ASH_MAX_FIELDS];
   int16_t slot[F_COUNT];         /* index in kv (read keys) or side (mapped keys); -1: absent */
   uint64_t consumed;             /* bit f: mapped key f went into an event field */
+  uint64_t present;              /* bit f: mapped key f is in side */
   size_t nkv, nside, real, over; /* kv, side, key=value tokens, tokens beyond the cap */
   char *scratch;                 /* unescaped quoted values of the current line */
   size_t scratch_cap, scratch_n;
@@ -372,6 +374,8 @@ static inline void add_kv(fgt_state *s, ash_str key, ash_str v, int f) {
       s->side[s->nside].kv.k = key;
       s->side[s->nside].kv.v = v;
       s->side[s->nside].pos = s->nkv;
+      s->side[s->nside].f = f;
+      s->present |= 1ULL << f;
       s->slot[f] = (int16_t)s->nside++;
       return;
     }
@@ -590,7 +594,7 @@ static void tok_reset(fgt_state *s) {
   memset(s->slot, 0xff, sizeof s->slot);
   s->scratch_n = 0;
   s->nkv = s->nside = s->real = s->over = 0;
-  s->consumed = 0;
+  s->consumed = s->present = 0;
 }
 
 static const char *tokenize(fgt_state *s, const char *p, size_t n, size_t start) {
@@ -778,10 +782,14 @@ static int64_t timestamp(const fgt_state *s, ash_parse_ctx *ctx, const ash_syslo
  * are rejected earlier), dropping the largest overflow first in line
  * order; when anything was dropped, the last one says how many
  * ("ash_dropped_attrs"). Returns the new count. */
-static size_t cap_attrs(fgt_state *s, ash_kv *a, size_t w, size_t dropped) {
+static size_t cap_attrs(fgt_state *s, ash_kv *a, size_t w, size_t dropped, size_t line_n) {
   const size_t budget = ASH_MAX_ATTRS_JSON - 64;
   size_t total = 2;
-  for (size_t i = 0; i < w; i++) total += 2 * (a[i].k.n + a[i].v.n) + 6;
+  /* keys and values come from the line, but for the 12-byte key of an
+   * unparsed token (at least 2 line bytes each): short lines always fit */
+  if (line_n > budget / 16) {
+    for (size_t i = 0; i < w; i++) total += 2 * (a[i].k.n + a[i].v.n) + 6;
+  }
   if (total > budget) {
     size_t keep = 0;
     total = 2;
@@ -891,15 +899,11 @@ static int fgt_parse_line(void *state, ash_parse_ctx *ctx, const char *line, siz
   /* what did not become an event field stays, in line order */
   ash_kv *attrs = s->kv;
   size_t w = s->nkv;
-  uint64_t back = 0;
-  for (size_t k = 0; k < s->nside; k++) back |= 1ULL << k;
-  for (int f = F_FIRST_MAP; f < F_COUNT; f++)
-    if (s->slot[f] >= 0 && (s->consumed >> f & 1)) back &= ~(1ULL << s->slot[f]);
-  if (back) {
+  if (s->present & ~s->consumed) {
     size_t from = 0;
     w = 0;
     for (size_t k = 0; k < s->nside; k++) {
-      if (!(back >> k & 1)) continue;
+      if (s->consumed >> s->side[k].f & 1) continue;
       size_t pos = s->side[k].pos;
       memcpy(s->merged + w, s->kv + from, (pos - from) * sizeof *s->kv);
       w += pos - from;
@@ -910,7 +914,7 @@ static int fgt_parse_line(void *state, ash_parse_ctx *ctx, const char *line, siz
     w += s->nkv - from;
     attrs = s->merged;
   }
-  w = cap_attrs(s, attrs, w, over);
+  w = cap_attrs(s, attrs, w, over, n);
   ev.attrs = attrs;
   ev.nattrs = w;
   int rc = ash_ctx_emit(ctx, &ev);
