@@ -23,7 +23,7 @@ static const char *const KIND[ASH_NAME_NKINDS] = {"domain", "netbios", "dc",    
 /* What one match of a name adds to a file's score (before the file-type
  * rules of score.c). Privileged accounts, addresses and shares identify an
  * environment best; a NetBIOS name or a workstation least. */
-static const int BASE[ASH_NAME_NKINDS] = {15, 10, 20, 15, 10, 30, 25, 12, 25, 15, 25, 25};
+static const int BASE[ASH_NAME_NKINDS] = {15, 10, 20, 15, 10, 30, 20, 12, 25, 15, 25, 25};
 
 const char *ash_name_kind_str(ash_name_kind k) {
   return (unsigned)k < ASH_NAME_NKINDS ? KIND[k] : "?";

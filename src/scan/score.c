@@ -9,8 +9,10 @@
  *   S = sum of the matched names' weights (+5 for each extra form that is
  *       specific: DOMAIN\user, \\server\, LDAP DN)
  *   executable (PE, ELF, Mach-O, script): S x 1.0 / 1.3 / 1.6 for 1 / 2 /
- *       3+ distinct names, +15 when a privileged account, an address, a
- *       URL or a share is among them; a script x 0.8, at most 89 (high)
+ *       3+ distinct names, +15 when an admin account, an address, a URL
+ *       or a share is among them; a script x 0.8, at most 89 (high)
+ *   the host the file was collected from (named by its path) adds 0.3 of
+ *       its weight and is not a distinct name
  *   other binary data: the same x 0.7, at most 70
  *   document / text / config: S x 0.5, at most 45
  *   a responder rule (--rules) that matches: at least 70, +5 per extra rule
@@ -146,9 +148,29 @@ static int forms_text(ash_buf *o, uint32_t forms) {
   return rc;
 }
 
+/* Names that make a binary suspect on their own: a privileged account
+ * (people's admin accounts have no business inside a program; service
+ * accounts do, programs are configured with them), an internal address, an
+ * internal URL or share. */
 static int is_strong(ash_name_kind k) {
-  return k == ASH_NAME_ADMIN || k == ASH_NAME_SERVICE || k == ASH_NAME_IP || k == ASH_NAME_RANGE ||
-         k == ASH_NAME_URL || k == ASH_NAME_SHARE;
+  return k == ASH_NAME_ADMIN || k == ASH_NAME_IP || k == ASH_NAME_RANGE || k == ASH_NAME_URL ||
+         k == ASH_NAME_SHARE;
+}
+
+/* True when nm is a host named by a component of the file's path: a
+ * triage collection keeps each machine's files under its name
+ * ("fs01/C/Program Files/..."), and a host folder may be an FQDN. */
+static int own_host(const char *path, const ash_name *nm) {
+  if (nm->kind != ASH_NAME_DC && nm->kind != ASH_NAME_SERVER && nm->kind != ASH_NAME_HOST) return 0;
+  const char *p = path;
+  while (*p) {
+    size_t n = strcspn(p, "/\\!");
+    size_t label = strcspn(p, "/\\!.");
+    if ((n == nm->len || label == nm->len) && !strncasecmp(p, nm->name, nm->len)) return 1;
+    p += n;
+    if (*p) p++;
+  }
+  return 0;
 }
 
 static const char *base_name(const char *p) {
@@ -234,15 +256,24 @@ int ash_scan_make_finding(const ash_scan_file *f, ash_profile *p, ash_finding *o
   /* ---- the score ---- */
   double S = 0;
   int strong = 0;
+  size_t distinct = 0;
   for (size_t i = 0; i < nhits; i++) {
     const ash_name *nm = &ents[hits[i].ent].pub;
-    S += nm->weight;
-    for (uint32_t b = ASH_FORM_UNC; b <= ASH_FORM_DN; b <<= 1) S += (hits[i].forms & b) ? 5 : 0;
+    double w = nm->weight;
+    for (uint32_t b = ASH_FORM_UNC; b <= ASH_FORM_DN; b <<= 1) w += (hits[i].forms & b) ? 5 : 0;
+    if (own_host(f->name, nm)) {
+      /* software configured for the machine it runs on names that
+       * machine: weak evidence, and not one more name of the environment */
+      S += w * 0.3;
+      continue;
+    }
+    S += w;
+    distinct++;
     strong |= is_strong(nm->kind);
   }
   ash_ftype t = ash_scan_ftype(f);
   int exec = t == ASH_FT_PE || t == ASH_FT_ELF || t == ASH_FT_MACHO || t == ASH_FT_SCRIPT;
-  double mult = nhits >= 3 ? 1.6 : nhits == 2 ? 1.3 : 1.0;
+  double mult = distinct >= 3 ? 1.6 : distinct == 2 ? 1.3 : 1.0;
   double score;
   if (exec) {
     score = S * mult + (strong ? 15 : 0);
@@ -314,6 +345,7 @@ int ash_scan_make_finding(const ash_scan_file *f, ash_profile *p, ash_finding *o
       }
       if (!rc) rc = ash_buf_adds(&b, " (");
       if (!rc) rc = forms_text(&b, hits[i].forms);
+      if (!rc && own_host(f->name, nm)) rc = ash_buf_adds(&b, "; the host it was collected from");
       if (!rc) rc = ash_buf_addc(&b, ')');
     }
     if (!rc && nhits > shown) rc = ash_buf_printf(&b, "; and %zu more", nhits - shown);
@@ -428,6 +460,7 @@ int ash_scan_make_finding(const ash_scan_file *f, ash_profile *p, ash_finding *o
     if (!rc) rc = add_shown(&b, hits[i].sample, hits[i].sample_n);
     if (!rc) rc = ash_buf_adds(&b, "\" (");
     if (!rc) rc = forms_text(&b, hits[i].forms);
+    if (!rc && own_host(f->name, nm)) rc = ash_buf_adds(&b, "; the host it was collected from");
     if (!rc) rc = ash_buf_printf(&b, ") at offset %llu", (unsigned long long)hits[i].offset);
     ash_evidence e = {ASH_TIME_UNSET,  "yara.match",   b.p,
                       (char *)f->name, hits[i].offset, ASH_REF_OFFSET};

@@ -317,7 +317,7 @@ static void test_pe(void **st) {
   char err[512];
   assert_int_equal(ash_scanner_open(&sc, p, NULL, err, sizeof err), 0);
   uint8_t pe[0x400];
-  size_t n = make_pe(pe, 1700000000u, "svc_backup");
+  size_t n = make_pe(pe, 1700000000u, "adm.tanaka");
   assert_int_equal(ash_scanner_scan_memory(sc, "x.exe", pe, n), 0);
   const ash_finding *fv;
   size_t fn;
@@ -327,8 +327,33 @@ static void test_pe(void **st) {
   assert_non_null(strstr(fv[0].details_json, "\"compiled\":\"2023-11-14T22:13:20.000000Z\""));
   assert_non_null(strstr(fv[0].details_json, "\"signatures\":0"));
   assert_non_null(strstr(fv[0].summary, "no Authenticode signature"));
-  /* one service account in an executable: medium, not high */
+  /* one admin account in an executable: medium, not high */
   assert_int_equal(fv[0].severity, ASH_SEV_MEDIUM);
+  ash_scanner_close(sc);
+
+  /* a service account alone: programs are configured with them (low); a
+   * program that names the host it was collected from: that name weighs
+   * little and is not one more name (low) */
+  assert_int_equal(ash_scanner_open(&sc, p, NULL, err, sizeof err), 0);
+  n = make_pe(pe, 1700000000u, "svc_backup");
+  assert_int_equal(ash_scanner_scan_memory(sc, "bk01/svc.exe", pe, n), 0);
+  static const char agent[] = "\x7f"
+                              "ELF ... https://fs01.corp.example.local/api ...";
+  assert_int_equal(ash_scanner_scan_memory(sc, "triage/FS01/C/Program Files/agent",
+                                           (const uint8_t *)agent, sizeof agent - 1),
+                   0);
+  assert_int_equal(ash_scanner_scan_memory(sc, "triage/APP02/C/Users/Public/x",
+                                           (const uint8_t *)agent, sizeof agent - 1),
+                   0);
+  assert_int_equal(ash_scanner_finish(sc, &fv, &fn), 0);
+  assert_int_equal(fn, 3);
+  const ash_finding *own = by_file(fv, fn, "triage/FS01/C/Program Files/agent"),
+                    *other = by_file(fv, fn, "triage/APP02/C/Users/Public/x"),
+                    *svc = by_file(fv, fn, "bk01/svc.exe");
+  assert_int_equal(svc->severity, ASH_SEV_LOW);
+  assert_int_equal(own->severity, ASH_SEV_LOW);
+  assert_true(other->score > own->score);
+  assert_non_null(strstr(own->summary, "the host it was collected from"));
   ash_scanner_close(sc);
   ash_profile_free(p);
 }
