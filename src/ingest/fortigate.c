@@ -918,6 +918,8 @@ static int fgt_parse_line(void *state, ash_parse_ctx *ctx, const char *line, siz
   ev.attrs = attrs;
   ev.nattrs = w;
   int rc = ash_ctx_emit(ctx, &ev);
+  if (rc == ASH_REC_REJECTED || rc == ASH_REC_SKIP)
+    return -1; /* ASH_ENOMEM / ASH_EIO would read as a verdict: stop instead */
   return rc ? rc : ASH_REC_PARSED;
 }
 

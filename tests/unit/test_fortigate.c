@@ -432,6 +432,24 @@ static void test_long_line(void **st) {
   free(t);
 }
 
+static int failing_sink(void *u, const ash_event *ev) {
+  (void)u;
+  (void)ev;
+  return ASH_ENOMEM;
+}
+
+/* A sink error must stop the parse, not be counted as a rejected record
+ * (ASH_ENOMEM has the value of ASH_REC_REJECTED). */
+static void test_sink_error(void **st) {
+  (void)st;
+  const char *t = "date=2025-03-02 time=10:22:01 type=x\ndate=2025-03-02 time=10:22:02 type=x\n";
+  ash_mem_result r;
+  int rc =
+      ash_parse_memory(fgt(), (const uint8_t *)t, strlen(t), NULL, failing_sink, NULL, NULL, &r);
+  assert_int_not_equal(rc, 0);
+  assert_int_equal(r.rejected, 0);
+}
+
 static void test_sniff(void **st) {
   (void)st;
   const ash_format *f = fgt();
@@ -544,6 +562,7 @@ int main(void) {
       cmocka_unit_test(test_attr_cap),
       cmocka_unit_test(test_rejects),
       cmocka_unit_test(test_long_line),
+      cmocka_unit_test(test_sink_error),
       cmocka_unit_test(test_sniff),
       cmocka_unit_test(test_tokenizers_agree),
   };
