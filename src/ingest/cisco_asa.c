@@ -157,22 +157,22 @@ static void drop(asa_state *s, uint32_t i) {
   s->nused--;
 }
 
-/* Grow storage (doubling up to cap); the bucket array is sized for the cap
- * once so that chains never need rehashing. */
+/* Grow storage (doubling up to cap, starting small: most files hold few
+ * open connections at a time) and rebuild the hash chains over a bucket
+ * array twice the slot count. */
 static int grow(asa_state *s) {
-  if (!s->buckets) {
-    uint32_t nb = 1024;
-    while (nb < s->cap && nb < (1u << 30)) nb <<= 1;
-    s->buckets = malloc((size_t)nb * sizeof *s->buckets);
-    if (!s->buckets) return ASH_ENOMEM;
-    memset(s->buckets, 0xff, (size_t)nb * sizeof *s->buckets);
-    s->nbuckets = nb;
-  }
-  uint32_t n = s->nslots ? s->nslots * 2 : 1024;
+  uint32_t n = s->nslots ? s->nslots * 2 : 256;
   if (n > s->cap) n = s->cap;
   if (n <= s->nslots) return ASH_ELIMIT;
+  uint32_t nb = 512;
+  while (nb < 2 * n && nb < (1u << 30)) nb <<= 1;
+  uint32_t *b = malloc((size_t)nb * sizeof *b);
+  if (!b) return ASH_ENOMEM;
   pending *p = realloc(s->slots, (size_t)n * sizeof *p);
-  if (!p) return ASH_ENOMEM;
+  if (!p) {
+    free(b);
+    return ASH_ENOMEM;
+  }
   memset(p + s->nslots, 0, (size_t)(n - s->nslots) * sizeof *p);
   for (uint32_t i = n; i-- > s->nslots;) {
     p[i].next = s->free_head;
@@ -180,6 +180,16 @@ static int grow(asa_state *s) {
   }
   s->slots = p;
   s->nslots = n;
+  free(s->buckets);
+  memset(b, 0xff, (size_t)nb * sizeof *b);
+  s->buckets = b;
+  s->nbuckets = nb;
+  /* re-chain the connections held (the free list is untouched) */
+  for (uint32_t i = s->oldest; i != NIL; i = s->slots[i].newer) {
+    uint32_t h = bucket_of(s, s->slots[i].id, s->slots[i].host);
+    s->slots[i].next = s->buckets[h];
+    s->buckets[h] = i;
+  }
   return ASH_OK;
 }
 

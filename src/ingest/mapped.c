@@ -670,7 +670,7 @@ static int csv_line(mapped_state *s, ash_parse_ctx *ctx, const char *line, size_
     size_t o = 0;
     for (long i = 0; i < nf; i++) {
       ash_str h = ash_str_trim(s->f[i]);
-      memcpy(s->hdrbuf + o, h.p, h.n);
+      if (h.n) memcpy(s->hdrbuf + o, h.p, h.n);
       s->hdr[i] = ash_str_make(s->hdrbuf + o, h.n);
       o += h.n + 1;
     }

@@ -157,7 +157,7 @@ static void set_fields(zeek_state *s, const ash_str *names, size_t n) {
   s->nfields = 0;
   for (size_t i = 0; i < n && i < ASH_MAX_FIELDS; i++) {
     if (!ASH_FITS(used, names[i].n, sizeof s->names)) break;
-    memcpy(s->names + used, names[i].p, names[i].n);
+    if (names[i].n) memcpy(s->names + used, names[i].p, names[i].n);
     s->fname[i] = ash_str_make(s->names + used, names[i].n);
     s->role[i] = (unsigned char)role_of(names[i].p, names[i].n);
     used += names[i].n;
@@ -446,10 +446,7 @@ static void json_member(jstate *j, ash_parse_ctx *ctx, zrec *r, ash_str key, jso
       return;
     }
   }
-  if (role == R_SERVICE && !r->ev.service.n && t.n)
-    r->ev.service = t;
-  else
-    ash_attrs_add(&s->attrs, key, t);
+  ash_attrs_add(&s->attrs, key, t);
 }
 
 /* The fast path of zeek-json. Zeek writes flat objects of strings,
