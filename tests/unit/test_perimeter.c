@@ -11,10 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ashiato/error.h"
 #include "ashiato/format.h"
 #include "ashiato/limits.h"
+#include "ashiato/map.h"
 #include "ingest/fields.h"
 
 extern size_t ash_asa_pending_cap_override;
@@ -177,6 +179,61 @@ static void test_clock_skew(void **st) {
   assert_true(has(&c, 0, "\"ts\":\"2025-03-02T10:01:30") && has(&c, 0, "\"duration\":600"));
 }
 
+/* ---- mapped ---- */
+
+static const char *write_tmp(const char *text) {
+  static char path[64];
+  snprintf(path, sizeof path, "/tmp/ash_test_map_XXXXXX");
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  FILE *f = fdopen(fd, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+  return path;
+}
+
+static void test_map_file(void **st) {
+  (void)st;
+  char why[256];
+  const char *p = write_tmp("format csv # comment\nfield ts = #1\nfield src_ip = Source IP\n");
+  assert_int_equal(ash_map_check(p, why, sizeof why), ASH_OK);
+  unlink(p);
+  p = write_tmp("format csv\nfield ts = t\nbogus x\n");
+  assert_int_equal(ash_map_check(p, why, sizeof why), ASH_EUSAGE);
+  assert_non_null(strstr(why, "line 3"));
+  unlink(p);
+  p = write_tmp("kind vpn.nothing\nfield ts = t\n");
+  assert_int_equal(ash_map_check(p, why, sizeof why), ASH_EUSAGE);
+  unlink(p);
+  p = write_tmp("format csv\n"); /* no field at all */
+  assert_int_equal(ash_map_check(p, why, sizeof why), ASH_EUSAGE);
+  unlink(p);
+  p = write_tmp("header no\nfield ts = t\n"); /* names need a header */
+  assert_int_equal(ash_map_check(p, why, sizeof why), ASH_EUSAGE);
+  unlink(p);
+  assert_int_equal(ash_map_check("/nonexistent/map", why, sizeof why), ASH_EIO);
+
+  /* a pattern with %b, %f and %z, a tab-separated file without header */
+  p = write_tmp("header no\ndelimiter tab\ntime_format \"%d/%b/%Y:%H:%M:%S.%f %z\"\n"
+                "field ts = #1\nfield user = #2\nfield duration = #3\nduration_unit ms\n"
+                "kind vpn.logout\n");
+  ash_parse_opts o = {0};
+  o.threads = 1;
+  o.map_path = p;
+  collected c;
+  ash_mem_result r = run("mapped",
+                         "02/Mar/2025:10:00:00.25 +0900\tCORP\\t.sato\t1500\n"
+                         "02/Xyz/2025:10:00:00 +0900\tx\t1\n",
+                         &o, &c);
+  unlink(p);
+  assert_int_equal(r.parsed, 1);
+  assert_int_equal(r.rejected, 1);
+  assert_true(has(&c, 0, "\"ts\":\"2025-03-02T01:00:00.250000Z\"") &&
+              has(&c, 0, "\"kind\":\"vpn.logout\"") && has(&c, 0, "\"user\":\"t.sato\"") &&
+              has(&c, 0, "\"domain\":\"CORP\"") && has(&c, 0, "\"duration\":1.500000"));
+}
+
 /* ---- sniffers against every golden input ---- */
 
 static void test_sniff_golden(void **st) {
@@ -229,7 +286,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_csv),          cmocka_unit_test(test_durations),
       cmocka_unit_test(test_asa_pairing),  cmocka_unit_test(test_clock_skew),
-      cmocka_unit_test(test_sniff_golden),
+      cmocka_unit_test(test_sniff_golden), cmocka_unit_test(test_map_file),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
