@@ -873,6 +873,17 @@ const ash_format ash_format_evtx = {
 
 /* ---- XML of each record (tools and tests) ---- */
 
+/* System/EventRecordID of a decoded record, or dflt. */
+static uint64_t doc_record_id(const evtx_doc *doc, uint64_t dflt) {
+  for (size_t i = 0; i + 1 < doc->n; i++)
+    if (doc->nodes[i].type == EVTX_N_OPEN && doc->nodes[i].cls == EVTX_C_RECORDID &&
+        doc->nodes[i + 1].type == EVTX_N_TEXT) {
+      int64_t v = node_int(&doc->nodes[i + 1]);
+      return v != ASH_UNSET && v >= 0 ? (uint64_t)v : dflt;
+    }
+  return dflt;
+}
+
 int ash_evtx_each_xml(const uint8_t *buf, size_t n, int raw,
                       int (*cb)(void *u, uint64_t record_id, const char *xml, size_t xn,
                                 const char *why),
@@ -900,10 +911,13 @@ int ash_evtx_each_xml(const uint8_t *buf, size_t n, int raw,
       evtx_doc doc;
       const char *why = NULL;
       ash_buf_reset(&x);
+      uint64_t id = ash_le64(c + pos + 8);
       if (!evtx_dec_record(dec, (uint32_t)pos + EVTX_RECORD_HEADER, (uint32_t)(pos + size - 4),
-                           &doc, &why))
+                           &doc, &why)) {
         rc = evtx_render_xml(&doc, raw, &x);
-      if (!rc) rc = cb(u, ash_le64(c + pos + 8), x.p ? x.p : "", x.n, why);
+        id = doc_record_id(&doc, id);
+      }
+      if (!rc) rc = cb(u, id, x.p ? x.p : "", x.n, why);
       int was_last = pos == last;
       pos += size;
       if (was_last) break;
@@ -911,5 +925,28 @@ int ash_evtx_each_xml(const uint8_t *buf, size_t n, int raw,
   }
   ash_buf_free(&x);
   dec_put(dec);
+  return rc;
+}
+
+typedef struct one_xml {
+  uint64_t want;
+  ash_buf *out;
+  int found;
+} one_xml;
+
+static int pick_xml(void *u, uint64_t id, const char *xml, size_t xn, const char *why) {
+  (void)why;
+  one_xml *o = u;
+  if (id != o->want || !xn) return 0;
+  o->found = 1;
+  int rc = ash_buf_add(o->out, xml, xn);
+  return rc ? rc : ASH_ESTOP;
+}
+
+int ash_evtx_record_xml(const uint8_t *buf, size_t n, uint64_t record_id, ash_buf *out) {
+  one_xml o = {record_id, out, 0};
+  int rc = ash_evtx_each_xml(buf, n, 0, pick_xml, &o);
+  if (rc == ASH_ESTOP) rc = ASH_OK;
+  if (!rc && !o.found) rc = ASH_ENOTFOUND;
   return rc;
 }

@@ -93,12 +93,20 @@ int evtx_dec_record(evtx_dec *d, uint32_t start, uint32_t end, evtx_doc *doc, co
 int evtx_render_xml(const evtx_doc *doc, int raw, ash_buf *out);
 
 /* Decode every allocated record of an EVTX file (or bare chunk) and call
- * cb with its XML (NUL-terminated, borrowed for the call), or with xn == 0
- * and why set when the record could not be decoded. For tools and tests. */
+ * cb with its record number (as in the events' "record") and its XML
+ * (NUL-terminated, borrowed for the call), or with xn == 0 and why set when
+ * the record could not be decoded. A non-zero return from cb stops the
+ * walk and is returned. */
 int ash_evtx_each_xml(const uint8_t *buf, size_t n, int raw,
                       int (*cb)(void *u, uint64_t record_id, const char *xml, size_t xn,
                                 const char *why),
                       void *u);
+
+/* The XML of the record numbered record_id (System/EventRecordID, the
+ * "record" of the events; the header number when the XML has none),
+ * appended to out: what `events --raw` shows. ASH_ENOTFOUND when the file
+ * has no such decodable record. */
+int ash_evtx_record_xml(const uint8_t *buf, size_t n, uint64_t record_id, ash_buf *out);
 
 /* FILETIME (100 ns since 1601) to Unix microseconds. */
 static inline int64_t evtx_filetime_us(uint64_t ft) {

@@ -628,6 +628,26 @@ static void mangle(const char *path, const uint8_t *p, size_t n) {
   free(m);
 }
 
+static void test_record_xml(void **st) {
+  (void)st;
+  char path[8192];
+  size_t n;
+  snprintf(path, sizeof path, "%s/security_new_user.evtx", dir_of("golden/evtx"));
+  uint8_t *p = slurp(path, &n);
+  assert_non_null(p);
+  ash_buf x;
+  ash_buf_init(&x, 1 << 20);
+  /* the numbers Event Viewer shows (111..), not the header's (1..) */
+  assert_int_equal(ash_evtx_record_xml(p, n, 112, &x), ASH_OK);
+  assert_non_null(strstr(x.p, "<EventRecordID>112</EventRecordID>"));
+  assert_non_null(strstr(x.p, "<EventID>4720</EventID>"));
+  assert_null(strstr(x.p, "<EventRecordID>111</EventRecordID>"));
+  ash_buf_reset(&x);
+  assert_int_equal(ash_evtx_record_xml(p, n, 2, &x), ASH_ENOTFOUND);
+  ash_buf_free(&x);
+  free(p);
+}
+
 static void test_mangled(void **st) {
   (void)st;
   assert_true(each_file(dir_of("data/evtx"), mangle) >= 5);
@@ -641,7 +661,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_synthetic_chunk), cmocka_unit_test(test_synthetic_events),
       cmocka_unit_test(test_samples_threads), cmocka_unit_test(test_damage_reported),
-      cmocka_unit_test(test_mangled),
+      cmocka_unit_test(test_record_xml),      cmocka_unit_test(test_mangled),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
