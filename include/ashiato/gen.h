@@ -51,7 +51,11 @@ typedef struct ash_gen_opts {
   const char *domain;     /* AD DNS name; NetBIOS name = first label */
   ash_gen_fw firewall;
   ash_gen_win windows;
-  int sysmon;  /* also write Sysmon events on servers */
+  int sysmon; /* also write Sysmon events on servers */
+  /* Interim records of long firewall sessions (FortiOS "long-live session
+   * statistics", log id 20) every this many seconds; 0 = none. FortiOS
+   * writes them every 120 s; the default, 600, keeps cases smaller. */
+  uint32_t interim_s;
   int64_t end; /* UTC microseconds: the case ends here */
   /* Called about once per simulated hour; may be NULL. */
   void (*progress)(void *u, const ash_gen_stats *st);
@@ -59,8 +63,9 @@ typedef struct ash_gen_opts {
 } ash_gen_opts;
 
 /* Defaults: 200 users, 12 servers, 270 days, 20000 flows a day,
- * CORP.EXAMPLE.LOCAL, FortiGate, Winlogbeat JSON, no Sysmon, seed 1,
- * end 2025-06-30T00:00:00Z. out_dir stays NULL. */
+ * CORP.EXAMPLE.LOCAL, FortiGate, Winlogbeat JSON, no Sysmon, interim
+ * records every 600 s, seed 1, end 2025-07-01 00:00 +09:00. out_dir stays
+ * NULL. */
 void ash_gen_opts_default(ash_gen_opts *o);
 
 /* Check the options; on failure write a reason into why[whylen] and return

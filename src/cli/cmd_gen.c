@@ -34,6 +34,8 @@ static const char *HELP =
     "  --firewall F         fortigate (panos, asa, zeek: planned)\n"
     "  --windows W          winlogbeat: ECS JSON lines (evtx: planned)\n"
     "  --sysmon             also write Sysmon events on servers\n"
+    "  --interim S          interim records of long sessions every S seconds\n"
+    "                       (FortiOS: 120; default 600; 0: none)\n"
     "  --end DATE           last day ends at this date's midnight, +09:00\n"
     "                       (YYYY-MM-DD, default 2025-07-01)\n"
     "  -q, --quiet          no progress or summary on stderr\n"
@@ -62,13 +64,12 @@ static void on_progress(void *u, const ash_gen_stats *st) {
 /* Parse the options shared by gen and demo into o; returns 0, -1 after
  * printing the help, or an exit code after printing an error. */
 int cli_gen_opts(int argc, char **argv, ash_gen_opts *o, int *quiet, const char *help, int demo) {
-  static const struct option lo[] = {{"out", 1, 0, 'o'},     {"seed", 1, 0, 's'},
-                                     {"users", 1, 0, 'u'},   {"servers", 1, 0, 'S'},
-                                     {"days", 1, 0, 'd'},    {"flows-per-day", 1, 0, 'f'},
-                                     {"domain", 1, 0, 'D'},  {"firewall", 1, 0, 'F'},
-                                     {"windows", 1, 0, 'W'}, {"sysmon", 0, 0, 'y'},
-                                     {"end", 1, 0, 'e'},     {"quiet", 0, 0, 'q'},
-                                     {"help", 0, 0, 'h'},    {0, 0, 0, 0}};
+  static const struct option lo[] = {
+      {"out", 1, 0, 'o'},     {"seed", 1, 0, 's'},     {"users", 1, 0, 'u'},
+      {"servers", 1, 0, 'S'}, {"days", 1, 0, 'd'},     {"flows-per-day", 1, 0, 'f'},
+      {"domain", 1, 0, 'D'},  {"firewall", 1, 0, 'F'}, {"windows", 1, 0, 'W'},
+      {"sysmon", 0, 0, 'y'},  {"end", 1, 0, 'e'},      {"quiet", 0, 0, 'q'},
+      {"interim", 1, 0, 'i'}, {"help", 0, 0, 'h'},     {0, 0, 0, 0}};
   int c, li = 0;
   optind = 1;
   while ((c = getopt_long(argc, argv, "qh", lo, &li)) != -1) {
@@ -102,6 +103,10 @@ int cli_gen_opts(int argc, char **argv, ash_gen_opts *o, int *quiet, const char 
         goto bad;
       break;
     case 'y': o->sysmon = 1; break;
+    case 'i':
+      if (parse_u64(optarg, &v) || v > 86400) goto bad;
+      o->interim_s = (uint32_t)v;
+      break;
     case 'e': {
       int64_t t;
       if (strlen(optarg) != 10 || ash_time_parse_iso(ash_str_cstr(optarg), &t)) goto bad;

@@ -149,6 +149,7 @@ int g_answer_write(g_ctx *c) {
   str(&w, "firewall", ash_gen_fw_name(c->o->firewall));
   str(&w, "windows", c->o->windows == ASH_GEN_WIN_EVTX ? "evtx" : "winlogbeat");
   boolean(&w, "sysmon", c->o->sysmon);
+  num(&w, "interim_s", c->o->interim_s);
   tstamp(&w, "start", c->start);
   tstamp(&w, "end", c->end);
   end_obj(&w);

@@ -1,6 +1,6 @@
 /* Firewall sessions of the simulation: one final record when a session
  * ends, and for long TCP sessions interim records (FortiOS "traffic
- * statistics") every G_INTERIM with cumulative and delta bytes, shaped
+ * statistics") every --interim seconds with cumulative and delta bytes, shaped
  * either steadily (agents, uploads, downloads) or in bursts (a person
  * working through a tunnel). */
 #include <string.h>
@@ -18,7 +18,8 @@ void g_flow_push_shaped(g_ctx *c, const g_flow *f, int bursty) {
   g_flow base = *f;
   if (!base.sessionid) base.sessionid = c->fw_session++;
   if (base.dur < 0) base.dur = 0;
-  int64_t n = base.dur / G_INTERIM;
+  int64_t iv = (int64_t)c->o->interim_s * G_SEC;
+  int64_t n = iv > 0 ? base.dur / iv : 0;
   if (base.proto == 6 && n > 0) {
     if (n > MAX_SLICES) n = MAX_SLICES;
     static double w[MAX_SLICES + 1], v[MAX_SLICES + 1];
@@ -36,24 +37,30 @@ void g_flow_push_shaped(g_ctx *c, const g_flow *f, int bursty) {
       sv += v[i];
     }
     uint64_t cs = 0, cr = 0;
+    uint32_t ps = 0, pr = 0;
     for (int64_t i = 0; i < n; i++) {
       g_rec *r = g_rec_new(&c->sched);
       if (!r) return;
       r->type = GR_FLOW;
-      r->ts = base.start + (i + 1) * G_INTERIM;
+      r->ts = base.start + (i + 1) * iv;
       r->u.f = base;
       uint64_t ds = (uint64_t)((double)base.sent * w[i] / sw);
       uint64_t dr = (uint64_t)((double)base.rcvd * v[i] / sv);
       cs += ds;
       cr += dr;
       r->u.f.action = FA_ACCEPT;
-      r->u.f.dur = (i + 1) * G_INTERIM;
+      r->u.f.dur = (i + 1) * iv;
+      r->u.f.durd = (uint32_t)(iv / G_SEC);
       r->u.f.sent = cs;
       r->u.f.rcvd = cr;
       r->u.f.sentd = ds;
       r->u.f.rcvdd = dr;
       r->u.f.spkt = pkts(cs, 600);
       r->u.f.rpkt = pkts(cr, 900);
+      r->u.f.spktd = r->u.f.spkt - ps;
+      r->u.f.rpktd = r->u.f.rpkt - pr;
+      ps = r->u.f.spkt;
+      pr = r->u.f.rpkt;
       g_sched_push(&c->sched, r);
     }
   }

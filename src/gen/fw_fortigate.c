@@ -1,7 +1,7 @@
 /* FortiGate (FortiOS 7) disk/syslog lines: key=value traffic logs (logid
  * 0000000013 at session end, 0000000020 interim statistics of long
- * sessions) and SSL-VPN events (0101039947 tunnel up, 0101039948 tunnel
- * down, 0101039426 login failure), with the field order of Fortinet's
+ * sessions, with the 7.4 delta fields of long-live-session-stat) and SSL-VPN events (0101039947
+ * tunnel up, 0101039948 tunnel down, 0101039426 login failure), with the field order of Fortinet's
  * documented samples. Local date/time with tz, eventtime in nanoseconds. */
 #include <stdio.h>
 #include <string.h>
@@ -126,8 +126,11 @@ static int flow(g_ctx *c, const g_rec *r, ash_buf *b) {
                  (long long)(f->dur / G_SEC), (unsigned long long)f->sent,
                  (unsigned long long)f->rcvd, f->spkt, f->rpkt);
   if (interim)
-    ash_buf_printf(b, " sentdelta=%llu rcvddelta=%llu", (unsigned long long)f->sentd,
-                   (unsigned long long)f->rcvdd);
+    ash_buf_printf(b,
+                   " sentdelta=%llu rcvddelta=%llu durationdelta=%u sentpktdelta=%u "
+                   "rcvdpktdelta=%u",
+                   (unsigned long long)f->sentd, (unsigned long long)f->rcvdd, f->durd, f->spktd,
+                   f->rpktd);
   if (ep) ash_buf_adds(b, " utmaction=\"allow\" countapp=1");
   return ash_buf_adds(b, "\n");
 }

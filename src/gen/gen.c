@@ -33,6 +33,7 @@ void ash_gen_opts_default(ash_gen_opts *o) {
   o->servers = 12;
   o->days = 270;
   o->flows_per_day = 20000;
+  o->interim_s = 600;
   o->domain = "CORP.EXAMPLE.LOCAL";
   o->firewall = ASH_GEN_FW_FORTIGATE;
   o->windows = ASH_GEN_WIN_WINLOGBEAT;
@@ -50,6 +51,8 @@ int ash_gen_check(const ash_gen_opts *o, char *why, size_t whylen) {
     bad = "--servers must be between 5 and 200";
   else if (o->days < 20 || o->days > 3660)
     bad = "--days must be between 20 and 3660";
+  else if (o->interim_s != 0 && (o->interim_s < 60 || o->interim_s > 86400))
+    bad = "--interim must be 0 (none) or between 60 and 86400 seconds";
   else if (o->flows_per_day > 100000000ULL)
     bad = "--flows-per-day must be at most 100000000";
   else if (!o->domain || !strchr(o->domain, '.') || strcspn(o->domain, ".") > 15 ||

@@ -17,8 +17,6 @@
 #define G_DAY (86400 * G_SEC)
 /* The organisation's zone: Japan, fixed +09:00 (no daylight saving). */
 #define G_TZ_OFF (9 * G_HOUR)
-/* FortiGate-style interim records for long sessions, every this often. */
-#define G_INTERIM (600 * G_SEC)
 
 /* ---- random numbers (xoshiro256**, seeded through splitmix64) ---- */
 typedef struct g_rng {
@@ -189,7 +187,8 @@ typedef struct g_flow {
   int16_t ep;     /* endpoint index for WAN destinations, -1 */
   int32_t user;   /* VPN user, -1 */
   uint64_t sent, rcvd, sentd, rcvdd;
-  uint32_t spkt, rpkt;
+  uint32_t spkt, rpkt, spktd, rpktd;
+  uint32_t durd; /* seconds since the previous record of the session */
   uint32_t sessionid;
 } g_flow;
 
