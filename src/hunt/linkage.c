@@ -46,6 +46,8 @@
 #define OPEN_SESSION (12 * HOUR)
 /* Detections of one file on one host within this are one incident. */
 #define SAME_INCIDENT (6 * HOUR)
+/* ... and detections of anything on one host within this. */
+#define SAME_BURST (10 * MIN)
 #define MAX_CANDS 64
 #define MAX_IDS 8
 
@@ -195,6 +197,7 @@ typedef struct cand {
   int64_t type_id; /* the event of the strongest contact */
   ash_ip src;      /* source address of the contact */
   int det_user;
+  int habitual; /* the account logs on to the host on many other days */
   int habit_days;
   int64_t habit_first;
   double score;
@@ -203,6 +206,10 @@ typedef struct cand {
 typedef struct incident {
   uint32_t host;
   char threat[160], path[400], det_user[128], process[260], action[64], category[64];
+  char more[4][96]; /* other threats detected there in the same burst */
+  int nmore;
+  char mpath[4][260]; /* and their files */
+  int nmpath;
   int cat;
   int64_t first, last, t0; /* t0: the file's creation when known, else first */
   int64_t det_ids[MAX_IDS], act_ids[MAX_IDS], file_id;
@@ -429,7 +436,7 @@ static int load_vpn(link *L) {
   for (size_t i = 0; i < L->ns; i++)
     if (L->s[i].open && L->s[i].end > last_ts && last_ts > L->s[i].start) L->s[i].end = last_ts;
   /* in start order: was the source address (network) new for the account */
-  qsort(L->s, L->ns, sizeof *L->s, cmp_start);
+  if (L->ns) qsort(L->s, L->ns, sizeof *L->s, cmp_start);
   seen *sa = NULL, *sn = NULL;
   size_t ca = 0, na = 0, cn = 0, nn = 0;
   uint32_t *count = calloc(L->users.n ? L->users.n : 1, sizeof *count);
@@ -510,8 +517,10 @@ static incident *incident_for(link *L, uint32_t host, const char *threat, const 
     incident *x = &L->inc[i];
     if (ts - x->last > SAME_INCIDENT) break;
     if (x->host != host) continue;
+    /* the same file, or anything else detected there within minutes: one
+     * intrusion leaves several tools (mimikatz.exe and mimidrv.sys) */
     if ((threat && *threat && !strcasecmp(x->threat, threat)) ||
-        (path && *path && !strcasecmp(x->path, path)))
+        (path && *path && !strcasecmp(x->path, path)) || ts - x->last <= SAME_BURST)
       return x;
   }
   if (L->ninc >= ASH_MAX_HUNT_DETECTIONS) return NULL;
@@ -563,7 +572,21 @@ static int load_detections(link *L) {
     if (ts > x->last) x->last = ts;
     if (!x->threat[0] && threat) snprintf(x->threat, sizeof x->threat, "%s", threat);
     if (!x->path[0] && path) snprintf(x->path, sizeof x->path, "%s", path);
+    if (threat && strcasecmp(threat, x->threat)) {
+      int k = 0;
+      while (k < x->nmore && strcasecmp(x->more[k], threat)) k++;
+      if (k == x->nmore && x->nmore < 4)
+        snprintf(x->more[x->nmore++], sizeof x->more[0], "%s", threat);
+    }
+    if (path && strcasecmp(path, x->path)) {
+      int k = 0;
+      while (k < x->nmpath && strcasecmp(x->mpath[k], path)) k++;
+      if (k == x->nmpath && x->nmpath < 4)
+        snprintf(x->mpath[x->nmpath++], sizeof x->mpath[0], "%s", path);
+    }
     const char *cat = hunt_col_text(st, 9);
+    int cl = category(threat, cat);
+    if (cl > x->cat) x->cat = cl;
     if (cat && !x->category[0]) snprintf(x->category, sizeof x->category, "%s", cat);
     const char *du = hunt_col_text(st, 4);
     if (!du) du = hunt_col_text(st, 10);
@@ -584,8 +607,6 @@ static int load_detections(link *L) {
   }
   if (r != SQLITE_DONE && r != SQLITE_ROW) rc = ASH_ESTORE;
   sqlite3_finalize(st);
-  for (size_t i = 0; i < L->ninc; i++)
-    L->inc[i].cat = category(L->inc[i].threat, L->inc[i].category);
   return rc;
 }
 
@@ -720,9 +741,9 @@ static int scan_logons(link *L) {
     if (ts == ASH_TIME_UNSET || !kind) continue;
     int64_t lt = hunt_col_i64(st, 6, -1), eid = hunt_col_i64(st, 7, -1);
     int rdp_ev = !strcmp(kind, "win.rdp");
-    /* service, batch, unlock and network-cleartext logons say nothing of
-     * who uses a host */
-    if (!rdp_ev && lt != 2 && lt != 3 && lt != 10 && lt != 11 && lt != 12) continue;
+    /* service, batch and network-cleartext logons say nothing of who uses a
+     * host; an unlock (7) says the user was there, but is no new contact */
+    if (!rdp_ev && lt != 2 && lt != 3 && lt != 7 && lt != 10 && lt != 11 && lt != 12) continue;
     uint32_t user = account_of(L, hunt_col_text(st, 4));
     uint32_t host = host_of(L, hunt_col_text(st, 3));
     if (host == UINT32_MAX) continue;
@@ -734,6 +755,7 @@ static int scan_logons(link *L) {
         if (ts < e->first) e->first = ts;
       }
     }
+    if (lt == 7) continue;
     while (lo < L->ninc && L->inc[lo].t0 + AFTER < ts) lo++;
     for (size_t i = lo; i < L->ninc && L->inc[i].t0 - WINDOW <= ts; i++) {
       incident *x = &L->inc[i];
@@ -851,7 +873,9 @@ static void score_cands(link *L, incident *x) {
     k->habit_first = h ? h->first : 0;
     /* days on the host other than the detection's own */
     int other = k->habit_days - (k->type ? 1 : 0);
-    int habitual = other >= 3 && h && h->first < x->t0 - 7 * DAY;
+    /* on several other days, and already before the detection's day */
+    int habitual = other >= 3 && h && h->first / DAY < x->t0 / DAY;
+    k->habitual = habitual;
     double prox = 0;
     if (k->contact_ts != ASH_TIME_UNSET) {
       double gap_min = fabs((double)(x->t0 - k->contact_ts)) / MIN;
@@ -955,6 +979,9 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
   hunt_ctx *c = L->c;
   const cand *b = x->best >= 0 ? &x->c[x->best] : NULL;
   int strong = b && b->score >= 55 && b->type != CT_NONE;
+  /* below that, the host's own everyday user, logged on or named by the
+   * antivirus, is an answer of its own */
+  int everyday = !strong && b && b->habitual && (b->type != CT_NONE || b->det_user);
   /* adware, PUA and test files are only worth a line when someone came in
    * over the VPN from a new place and reached the host */
   if (x->cat == CAT_LOW && !(strong && b->sess >= 0 && b->score >= 80)) return ASH_OK;
@@ -974,6 +1001,8 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
   if (x->cat == CAT_HIGH) ash_finding_add_attack(&f, "T1588.002");
   rc = ash_finding_add_host(&f, ash_str_cstr(host));
   if (!rc && x->path[0]) rc = ash_finding_add_file(&f, ash_str_cstr(x->path));
+  for (int i = 0; !rc && i < x->nmpath; i++)
+    rc = ash_finding_add_file(&f, ash_str_cstr(x->mpath[i]));
   ash_finding_see(&f, x->first);
   ash_finding_see(&f, x->last);
   if (x->t0 < x->first) ash_finding_see(&f, x->t0);
@@ -986,6 +1015,10 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
   ash_buf_printf(&s, "%s was detected on %s at %s", threat, host, t);
   if (x->path[0]) ash_buf_printf(&s, " (%s)", x->path);
   if (x->action[0]) ash_buf_printf(&s, "; action: %s", x->action);
+  if (x->nmore) {
+    ash_buf_adds(&s, "; detected with it:");
+    for (int i = 0; i < x->nmore; i++) ash_buf_printf(&s, "%s %s", i ? "," : "", x->more[i]);
+  }
   ash_buf_adds(&s, ".");
   if (x->file_id) {
     hunt_fmt_dur(x->first - x->t0, g);
@@ -1034,10 +1067,11 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
       if (!rc && b->src.fam) rc = ash_finding_add_ip(&f, &b->src);
     }
     int other = b->habit_days - 1;
-    if (other < 3)
+    if (!b->habitual)
       ash_buf_printf(&s, " %s does not normally use %s (%s).", acc, host,
-                     other <= 0 ? "no logons there on any other day"
-                                : "logons there on only 1-2 other days");
+                     other <= 0  ? "no logons there on any other day"
+                     : other < 3 ? "logons there on only 1-2 other days"
+                                 : "no logons there before that day");
     else
       ash_buf_printf(&s, " %s logs on to %s regularly (%d days).", acc, host, b->habit_days);
     if (b->det_user) ash_buf_printf(&s, " The antivirus names %s as the detection user.", acc);
@@ -1092,7 +1126,7 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
     int listed = 0;
     for (size_t i = 0; i < c->prior.n; i++) {
       const ash_finding *p = &c->prior.v[i];
-      if (!p->hunt || !strcmp(p->hunt, ASH_HUNT_LINK) || p->score < 40) continue;
+      if (!p->hunt || !strcmp(p->hunt, ASH_HUNT_LINK) || p->score < 65) continue;
       int hit = finding_account_named(p, acc);
       const char *via = hit ? "names the same account" : NULL;
       for (size_t h = 0; !hit && fw && h < fw->nhosts; h++)
@@ -1123,23 +1157,53 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
                      " %d other VPN account%s reached %s in the same window, by weaker means or"
                      " further in time.",
                      others, others == 1 ? "" : "s", host);
-    if (x->cat == CAT_HIGH)
+    /* the host's everyday user, from where they always come, with nothing
+     * after: most likely their own download, not an intrusion */
+    const vsess *bv = b->sess >= 0 ? &L->s[b->sess] : NULL;
+    int intruder = !b->habitual || (bv && (bv->new_src && bv->nprev)) || returns_new || overlaps;
+    if (x->cat == CAT_HIGH && intruder)
       ash_buf_printf(&s,
                      " Treat %s as held by an intruder: reset it, review every session since,"
                      " and block the source addresses.",
                      acc);
+    else if (!intruder)
+      ash_buf_printf(&s,
+                     " %s is the everyday user of %s and came from where it always does: most"
+                     " likely the user's own download; confirm with them.",
+                     acc, host);
     score = (x->cat == CAT_HIGH  ? 70
              : x->cat == CAT_MID ? 50
                                  : 20) +
             (int)lround(0.2 * b->score) + (returns_new ? 5 : 0) + (overlaps ? 10 : 0);
     if (x->cat == CAT_LOW && score > 45) score = 45;
+    if (!intruder && score > 50) score = 50;
+  } else if (everyday) {
+    const char *acc = uname(L, b->account);
+    ash_buf_printf(&s, " %s, the everyday user of %s (logons there on %d days)", acc, host,
+                   b->habit_days);
+    if (b->type && b->contact_ts != ASH_TIME_UNSET) {
+      int64_t gap = x->t0 - b->contact_ts;
+      hunt_fmt_dur(gap < 0 ? -gap : gap, g);
+      ash_buf_printf(&s, ", had logged on %s %s %s", type_words(b->type), g,
+                     gap >= 0 ? "earlier" : "later");
+    }
+    ash_buf_printf(&s,
+                   "%s; no VPN session from elsewhere reached the host. Most likely the"
+                   " user's own download: confirm with them, and check how it got there.",
+                   b->det_user ? " and is the detection user" : "");
+    if (!rc) rc = ash_finding_add_account(&f, ash_str_cstr(acc));
+    score = x->cat == CAT_HIGH ? 45 : x->cat == CAT_MID ? 30 : 10;
   } else {
     ash_buf_printf(&s,
-                   " No account could be tied to it: no VPN session reached %s and no"
-                   " interactive or RDP logon on it came shortly before.",
+                   " No account could be tied to it from these logs: no VPN session reached %s"
+                   " and no interactive or RDP logon on it came shortly before.",
                    host);
     if (x->det_user[0])
-      ash_buf_printf(&s, " The antivirus names %s, with nothing else behind it.", x->det_user);
+      ash_buf_printf(&s,
+                     " The antivirus names %s as the detection user%s%s%s, with nothing"
+                     " else behind it.",
+                     x->det_user, x->process[0] ? " (process " : "", x->process,
+                     x->process[0] ? ")" : "");
     ash_buf_adds(&s, " A tool was saved there, so someone saved it: the case was closed without"
                      " knowing who. Look for the logs that are missing (the host's Security log,"
                      " the VPN logs of that day) before trusting that it is over.");
@@ -1152,6 +1216,9 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
   if (strong)
     ash_buf_printf(&title, "%s on %s: %s %s shortly before", threat, host, uname(L, b->account),
                    b->sess >= 0 ? "came in over VPN and reached it" : "logged on to it");
+  else if (everyday)
+    ash_buf_printf(&title, "%s on %s: its everyday user %s was logged on", threat, host,
+                   uname(L, b->account));
   else
     ash_buf_printf(&title, "%s on %s: no account identified", threat, host);
   if (!rc) rc = ash_finding_set_title(&f, title.p, title.n);

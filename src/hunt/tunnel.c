@@ -355,14 +355,13 @@ static int is_external(const ash_ip *ip) {
 static int scan_flows(tunnel *T) {
   hunt_ctx *c = T->c;
   sqlite3_stmt *st;
-  /* Interim records (FortiGate logid 0000000020) carry the bytes of the
-   * last interval in sentdelta/rcvddelta; only those rows pay for the JSON
-   * lookup, the others stop at the action test. */
+  /* Interim records of long sessions (FortiGate logid 0000000020, action
+   * "accept") carry the session's totals so far; the bytes of each interval
+   * are the difference between consecutive ones, so the attributes (600
+   * bytes a row) are never read: the scan stays at the narrow columns. */
   int rc = hunt_prepare(c,
                         "SELECT id,ts,src_ip,dst_ip,dst_port,bytes_out,bytes_in,duration,"
-                        " CASE WHEN action='accept' THEN json_extract(attrs,'$.sentdelta') END,"
-                        " CASE WHEN action='accept' THEN json_extract(attrs,'$.rcvddelta') END"
-                        " FROM events WHERE kind='net.flow' ORDER BY ts",
+                        " action='accept' FROM events WHERE kind='net.flow' ORDER BY ts",
                         &st);
   if (rc) return rc;
   int r;
@@ -396,7 +395,7 @@ static int scan_flows(tunnel *T) {
     int64_t out = hunt_col_i64(st, 5, 0), in = hunt_col_i64(st, 6, 0);
     int64_t dur = hunt_col_i64(st, 7, 0);
     if (dur < 0) dur = 0;
-    int interim = sqlite3_column_type(st, 8) != SQLITE_NULL;
+    int interim = sqlite3_column_int(st, 8) == 1;
 
     sstat *ss = src_get(T, &src);
     if (ss) {
@@ -447,20 +446,23 @@ static int scan_flows(tunnel *T) {
         rc = ASH_ENOMEM;
         break;
       }
-      int64_t sd = hunt_col_i64(st, 8, 0), rd = hunt_col_i64(st, 9, 0);
+      int same = h->pend_id && llabs(h->pend_start - start) <= SAME_START;
+      if (h->pend_id && !same && start > h->pend_start) {
+        /* a new session began before the last one was seen closing */
+        rc = close_pending(T, p);
+        if (rc) break;
+      }
+      if (same && ts <= h->pend_end) continue; /* out of order: already counted */
+      /* this interval's bytes: the growth of the totals since the last one */
+      int64_t sd = out - (same ? h->pend_out : 0), rd = in - (same ? h->pend_in : 0);
       double v = (double)(sd > 0 ? sd : 0) + (double)(rd > 0 ? rd : 0);
       h->nd++;
       h->dsum += v;
       h->dsq += v * v;
       if (v < 2000) h->didle++;
       if (sd > 500 && rd > 500) h->dboth++;
-      if (h->pend_id && llabs(h->pend_start - start) > SAME_START && start > h->pend_start) {
-        /* a new session began before the last one was seen closing */
-        rc = close_pending(T, p);
-        if (rc) break;
-      }
-      if (!h->pend_id || llabs(h->pend_start - start) <= SAME_START) {
-        h->pend_start = h->pend_id ? h->pend_start : start;
+      if (!h->pend_id || same) {
+        h->pend_start = same ? h->pend_start : start;
         h->pend_end = ts;
         h->pend_out = out;
         h->pend_in = in;
@@ -1141,7 +1143,7 @@ int ash_hunt_tunnel(hunt_ctx *c, hunt_list *out) {
   if (!rc && nc) rc = corroborate(&T, cs, nc);
   if (!rc && nc) rc = similar(cs, nc);
   for (size_t i = 0; !rc && i < nc; i++) score(&T, &cs[i]);
-  if (!rc) qsort(cs, nc, sizeof *cs, cmp_cand);
+  if (!rc && nc) qsort(cs, nc, sizeof *cs, cmp_cand);
   size_t made = 0;
   for (size_t i = 0; !rc && i < nc && made < ASH_MAX_HUNT_FINDINGS; i++) {
     if (cs[i].grouped) continue;

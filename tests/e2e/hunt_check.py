@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""Score `ashiato hunt --json` output against a generated case's answer.json.
+
+usage: hunt_check.py ANSWER.json FINDINGS.jsonl [--strict]
+
+Prints one JSON object: what was expected, what ranked first, true and false
+positives at high severity or above. With --strict, exits 1 unless the
+embedded account and the tunnel host/relay are ranked first in their hunts,
+found at high severity, and no benign long-lived cloud session is reported
+at high severity.
+"""
+import json
+import sys
+
+HIGH = ("high", "critical")
+
+
+def load(answer_path, findings_path):
+    with open(answer_path) as f:
+        answer = json.load(f)
+    findings = []
+    with open(findings_path) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                findings.append(json.loads(line))
+    return answer, findings
+
+
+def matches(f, answer):
+    """Which expected finding f proves (None when none)."""
+    hunt = f.get("hunt")
+    ent = f.get("entities", {})
+    accounts = ent.get("accounts", [])
+    hosts = ent.get("hosts", [])
+    ips = ent.get("ips", [])
+    tunnel = answer.get("tunnel", {})
+    past = answer.get("past_detection", {})
+    if hunt == "past-incident-link":
+        if accounts[:1] == [answer.get("linked_account")] and past.get("host") in hosts:
+            return "link"
+    elif hunt == "cloud-tunnel":
+        if tunnel.get("relay_ip") in ips and (
+            tunnel.get("host") in hosts or tunnel.get("host_ip") in ips
+        ):
+            return "tunnel"
+    elif hunt == "loopback-rdp":
+        if tunnel.get("host") in hosts:
+            return "loopback"
+    return None
+
+
+def benign_ips(answer):
+    out = set()
+    for k, v in answer.get("benign", {}).items():
+        if isinstance(v, dict):
+            out.update(v.get("dst_ips", []))
+    return out
+
+
+def score(answer, findings):
+    expected = ["link", "tunnel", "loopback"]
+    found = {}
+    first = {}
+    tp = fp = 0
+    fps = []
+    benign = benign_ips(answer)
+    benign_high = []
+    for rank, f in enumerate(findings):
+        m = matches(f, answer)
+        hunt = f.get("hunt")
+        if hunt not in first:
+            first[hunt] = {"rank": rank, "match": m, "severity": f.get("severity"),
+                           "title": f.get("title")}
+        high = f.get("severity") in HIGH
+        if m and high and m not in found:
+            found[m] = rank
+        if high:
+            if m:
+                tp += 1
+            else:
+                fp += 1
+                fps.append(f.get("title"))
+        if hunt == "cloud-tunnel" and high and benign & set(f.get("entities", {}).get("ips", [])):
+            benign_high.append(f.get("title"))
+    first_ok = {
+        "link": first.get("past-incident-link", {}).get("match") == "link",
+        "tunnel": first.get("cloud-tunnel", {}).get("match") == "tunnel",
+        "loopback": first.get("loopback-rdp", {}).get("match") == "loopback",
+    }
+    return {
+        "expected": expected,
+        "found_high": found,
+        "first_in_hunt_correct": first_ok,
+        "tp": tp,
+        "fp": fp,
+        "fn": len([e for e in expected if e not in found]),
+        "false_positives": fps[:10],
+        "benign_high": benign_high,
+        "findings": len(findings),
+    }
+
+
+def main():
+    if len(sys.argv) < 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    answer, findings = load(sys.argv[1], sys.argv[2])
+    r = score(answer, findings)
+    print(json.dumps(r))
+    if "--strict" in sys.argv:
+        ok = (
+            r["first_in_hunt_correct"]["link"]
+            and r["first_in_hunt_correct"]["tunnel"]
+            and "link" in r["found_high"]
+            and "tunnel" in r["found_high"]
+            and not r["benign_high"]
+        )
+        return 0 if ok else 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

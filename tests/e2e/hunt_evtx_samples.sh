@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# hunt on real EVTX samples (tests/data/hunt, see its README): Defender
+# hacktool detections become one past-incident-link finding that says no
+# account could be tied to them from these logs (naming the detection user),
+# with the 1116/1117 records as evidence; RDP 1149 logons from another host
+# and LogonType 2 logons from 127.0.0.1/::1 make no loopback-rdp finding.
+set -euo pipefail
+bin=$1
+work=$2
+data=${ASH_TEST_DATA:?}/hunt
+rm -rf "$work"
+mkdir -p "$work"
+cd "$work"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$bin" ingest case.db "$data" >/dev/null 2>&1
+"$bin" hunt case.db --json >f.jsonl
+python3 - f.jsonl <<'PY' || fail "findings"
+import json, sys
+fs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+assert not [f for f in fs if f["hunt"] == "loopback-rdp"], [f["title"] for f in fs]
+links = [f for f in fs if f["hunt"] == "past-incident-link"]
+assert len(links) == 1, [f["title"] for f in links]
+f = links[0]
+assert f["entities"]["hosts"] == ["win10-client01"], f["entities"]
+assert f["entities"]["accounts"] == ["admmig"], f["entities"]
+assert "C:\\Users\\admmig\\Documents\\mimikatz.exe" in f["entities"]["files"], f["entities"]
+assert "HackTool:Win32/Mimikatz.D" in f["summary"] and "HackTool:Win64/Mikatz!dha" in f["summary"]
+assert "No account could be tied" in f["summary"], f["summary"]
+assert f["severity"] == "medium", f["severity"]
+ids = set()
+for e in f["evidence"]:
+    assert e["source"]["path"].endswith("defender_1116_1117_hacktool.evtx"), e
+    assert "record" in e["source"], e
+    ids.add(e["kind"])
+assert ids == {"av.detect", "av.action"}, ids
+PY
+# the same from the text output
+"$bin" hunt case.db --dry-run >text.txt
+grep -q 'past-incident-link' text.txt || fail "text output"
+grep -q 'record [0-9]' text.txt || fail "no record numbers in text output"
+echo ok

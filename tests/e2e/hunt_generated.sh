@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# hunt on generated cases: for several seeds (with and without Sysmon), the
+# embedded account is the first past-incident-link finding, the tunnel
+# host and relay the first cloud-tunnel finding, both at high severity or
+# above; no benign long-lived cloud session (backups, updates, monitoring
+# websockets) is reported high; loopback-rdp names the tunnel host; the
+# text and JSON outputs agree; findings are stored and replaced.
+set -euo pipefail
+bin=$1
+work=$2
+here=$(cd "$(dirname "$0")" && pwd)
+rm -rf "$work"
+mkdir -p "$work"
+cd "$work"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+for seed in 3 8 21; do
+  sysmon=()
+  [ $((seed % 2)) -eq 1 ] && sysmon=(--sysmon)
+  "$bin" gen --out "g$seed" --seed "$seed" --users 30 --servers 7 --days 45 \
+    --flows-per-day 500 "${sysmon[@]}" -q
+  "$bin" ingest "c$seed.db" "g$seed/logs" >/dev/null
+  "$bin" hunt "c$seed.db" --json >"f$seed.jsonl" || fail "seed $seed: hunt failed"
+  python3 "$here/hunt_check.py" "g$seed/answer.json" "f$seed.jsonl" --strict >"r$seed.json" ||
+    fail "seed $seed: $(cat "r$seed.json")"
+  python3 - "g$seed/answer.json" "f$seed.jsonl" <<'PY' || fail "seed $seed: details"
+import json, sys
+ans = json.load(open(sys.argv[1]))
+fs = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+# best first overall
+scores = [f["score"] for f in fs]
+assert scores == sorted(scores, reverse=True), "not best first"
+link = next(f for f in fs if f["hunt"] == "past-incident-link")
+assert ans["past_vpn_session"]["src_ip"] in link["entities"]["ips"], link["entities"]
+assert ans["past_vpn_session"]["tunnel_ip"] in link["entities"]["ips"], link["entities"]
+assert "first time" in link["summary"] or "first VPN session" in link["summary"], link["summary"]
+# every evidence item leads back to a source line or record
+for f in fs[:3]:
+    assert f["evidence"], f["title"]
+    for e in f["evidence"]:
+        src = e.get("source", {})
+        assert src.get("path") and ("offset" in src or "record" in src), e
+tun = next(f for f in fs if f["hunt"] == "cloud-tunnel")
+assert "Why it ranks here" in tun["summary"]
+loop = [f for f in fs if f["hunt"] == "loopback-rdp"]
+assert any(ans["tunnel"]["host"] in f["entities"]["hosts"] for f in loop), [f["title"] for f in loop]
+# LogonType 2 from 127.0.0.1 (console logons) never makes a loopback finding
+# on a workstation
+for f in loop:
+    for h in f["entities"]["hosts"]:
+        assert not h.startswith("pc"), f["title"]
+PY
+done
+
+# text output: the same findings, best first, with their evidence lines
+"$bin" hunt c3.db --dry-run >text.txt
+head -1 text.txt | grep -q '^#1 ' || fail "text output does not start with #1"
+grep -q 'evidence' text.txt || fail "no evidence in text output"
+n_text=$(grep -c '^#[0-9]' text.txt)
+n_json=$(wc -l <f3.jsonl)
+[ "$n_text" -eq "$n_json" ] || fail "text shows $n_text findings, JSON $n_json"
+
+# re-running one hunt replaces its stored findings only
+"$bin" hunt c3.db --hunt loopback-rdp --json >loop.jsonl
+"$bin" hunt c3.db --json >again.jsonl
+[ "$(wc -l <again.jsonl)" -eq "$n_json" ] || fail "re-run changed the number of findings"
+
+# usage errors
+set +e
+"$bin" hunt c3.db --hunt no-such-hunt >/dev/null 2>&1
+[ $? -eq 2 ] || fail "unknown hunt: want exit 2"
+"$bin" hunt >/dev/null 2>&1
+[ $? -eq 2 ] || fail "no case: want exit 2"
+"$bin" hunt missing.db >/dev/null 2>&1
+[ $? -eq 1 ] || fail "missing case: want exit 1"
+set -e
+echo ok
