@@ -30,8 +30,11 @@ typedef struct ash_parse_opts {
 
 typedef struct ash_parse_ctx ash_parse_ctx;
 
-/* Return values of parse_line. */
-enum { ASH_REC_PARSED = 0, ASH_REC_REJECTED = 1, ASH_REC_SKIP = 2 };
+/* Return values of parse_line. PARSED is ASH_OK, and the other two lie
+ * outside the ash_err range, so that a parser may pass up an error from
+ * ash_ctx_emit as it is: any other value (an ash_err, or negative) stops
+ * the parse as a failure instead of being miscounted as a rejection. */
+enum { ASH_REC_PARSED = 0, ASH_REC_REJECTED = 100, ASH_REC_SKIP = 101 };
 
 typedef struct ash_format {
   const char *name;        /* "fortigate" (used by --format) */
