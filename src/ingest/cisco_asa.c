@@ -354,7 +354,7 @@ static void flow_from(asa_state *s, ash_event *ev, const pending *p) {
 
 static int emit(asa_state *s, ash_parse_ctx *ctx, ash_event *ev) {
   ash_attrs_attach(&s->attrs, ev);
-  return ash_ctx_emit(ctx, ev);
+  return ash_emit_line(ctx, ev);
 }
 
 /* Emit a held built connection that will never be paired. */
@@ -410,7 +410,7 @@ static int do_built(asa_state *s, ash_parse_ctx *ctx, const msg *m, uint64_t off
       if (s->oldest == NIL) {
         endpoint_free(&tmp.a);
         endpoint_free(&tmp.b);
-        return g;
+        return -1; /* out of memory: stop (ASH_ENOMEM reads as a verdict) */
       }
       rc = emit_unpaired(s, ctx, s->oldest,
                          "built only (pairing table full: evicted before its teardown)");

@@ -331,6 +331,11 @@ int ash_iso_zone_offset(ash_str s, int32_t *off_sec) {
   return ash_tz_parse_offset(z, off_sec) == ASH_OK;
 }
 
+int ash_emit_line(ash_parse_ctx *ctx, const ash_event *ev) {
+  int rc = ash_ctx_emit(ctx, ev);
+  return rc == ASH_REC_REJECTED || rc == ASH_REC_SKIP ? -1 : rc;
+}
+
 /* ---- syslog framing ---- */
 
 int ash_frame_parse(const char *line, size_t n, int (*is_body)(ash_str body), ash_frame *f) {

@@ -636,7 +636,7 @@ static int finish(mapped_state *s, ash_parse_ctx *ctx, ash_event *ev, int64_t en
     ev->duration_us = end - ev->ts;
   ash_frame_apply(fr, ev, &s->attrs, &s->pool);
   ash_attrs_attach(&s->attrs, ev);
-  return ash_ctx_emit(ctx, ev);
+  return ash_emit_line(ctx, ev);
 }
 
 static int csv_line(mapped_state *s, ash_parse_ctx *ctx, const char *line, size_t n,
@@ -666,7 +666,7 @@ static int csv_line(mapped_state *s, ash_parse_ctx *ctx, const char *line, size_
     size_t tot = 0;
     for (long i = 0; i < nf; i++) tot += s->f[i].n + 1;
     s->hdrbuf = malloc(tot ? tot : 1);
-    if (!s->hdrbuf) return ASH_ENOMEM;
+    if (!s->hdrbuf) return -1; /* out of memory: stop */
     size_t o = 0;
     for (long i = 0; i < nf; i++) {
       ash_str h = ash_str_trim(s->f[i]);

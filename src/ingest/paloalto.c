@@ -475,7 +475,7 @@ static int emit(pan_state *s, ash_parse_ctx *ctx, ash_event *ev, const ash_frame
   ash_frame_apply(fr, ev, &s->attrs, &s->pool);
   if (ev->ts == ASH_TIME_UNSET) ev->ts = ash_frame_utc(fr, ctx);
   ash_attrs_attach(&s->attrs, ev);
-  return ash_ctx_emit(ctx, ev);
+  return ash_emit_line(ctx, ev);
 }
 
 static int do_traffic(pan_state *s, ash_parse_ctx *ctx, long nf, ash_event *ev, const ash_frame *fr,
@@ -761,7 +761,7 @@ static int pan_line(void *state, ash_parse_ctx *ctx, const char *line, size_t n,
   if (s->scap < fr.body.n + 1) {
     size_t cap = fr.body.n + 1 < 4096 ? 4096 : fr.body.n + 1;
     char *p = realloc(s->scratch, cap);
-    if (!p) return ASH_ENOMEM;
+    if (!p) return -1; /* out of memory: stop (ASH_ENOMEM reads as a verdict) */
     s->scratch = p;
     s->scap = cap;
   }

@@ -267,7 +267,7 @@ static int finish_rec(zeek_state *s, ash_parse_ctx *ctx, zrec *r, const ash_fram
   }
   ash_frame_apply(fr, ev, &s->attrs, &s->pool);
   ash_attrs_attach(&s->attrs, ev);
-  return ash_ctx_emit(ctx, ev);
+  return ash_emit_line(ctx, ev);
 }
 
 /* ---- TSV ---- */
