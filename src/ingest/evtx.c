@@ -440,7 +440,7 @@ static uint32_t record_size(const uint8_t *c, size_t cn, size_t pos) {
 static int carve(evtx_dec *dec, const job *j, slotbuf *s, const uint8_t *c, size_t cn, size_t choff,
                  size_t from, uint32_t flags) {
   size_t p = from;
-  while (p + EVTX_RECORD_HEADER + 4 <= cn) {
+  while (ASH_FITS(p, EVTX_RECORD_HEADER + 4, cn)) {
     const uint8_t *q = memchr(c + p, 0x2a, cn - p);
     if (!q) break;
     p = (size_t)(q - c);

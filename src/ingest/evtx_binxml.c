@@ -1032,22 +1032,22 @@ static int array_item(const uint8_t *c, const subst *v, uint32_t *pos, subst *it
   item->type = t;
   if (t == 0x01) {
     uint32_t p = *pos;
-    while (p + 2 <= end && ash_le16(c + p)) p += 2;
+    while (ASH_FITS(p, 2, end) && ash_le16(c + p)) p += 2;
     item->size = (uint16_t)(p - *pos);
-    *pos = p + 2 <= end ? p + 2 : end;
+    *pos = ASH_FITS(p, 2, end) ? p + 2 : end;
     return 1;
   }
   if (t == 0x02) {
     uint32_t p = *pos;
-    while (p < end && c[p]) p++;
+    while (ASH_FITS(p, 1, end) && c[p]) p++;
     item->size = (uint16_t)(p - *pos);
-    *pos = p < end ? p + 1 : end;
+    *pos = ASH_FITS(p, 1, end) ? p + 1 : end;
     return 1;
   }
   uint32_t sz = fixed_size(t);
-  if (t == 0x13 && end - *pos >= 8) sz = 8 + 4u * c[*pos + 1];
+  if (t == 0x13 && ASH_FITS(*pos, 8, end)) sz = 8 + 4u * c[*pos + 1];
   if (t == 0x10) sz = v->size % 8 == 0 ? 8 : 4;
-  if (!sz || sz > end - *pos) sz = end - *pos; /* the rest, shown as it is */
+  if (!sz || !ASH_FITS(*pos, sz, end)) sz = end - *pos; /* the rest, shown as it is */
   item->size = (uint16_t)sz;
   *pos += sz;
   return 1;
