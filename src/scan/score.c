@@ -12,7 +12,8 @@
  *       3+ distinct names, +15 when an admin account, an address, a URL
  *       or a share is among them; a script x 0.8, at most 89 (high)
  *   the host the file was collected from (named by its path) adds 0.3 of
- *       its weight and is not a distinct name
+ *       its weight and is not a distinct name; a service account is not a
+ *       distinct name either
  *   other binary data: the same x 0.7, at most 70
  *   document / text / config: S x 0.5, at most 45
  *   a responder rule (--rules) that matches: at least 70, +5 per extra rule
@@ -268,7 +269,9 @@ int ash_scan_make_finding(const ash_scan_file *f, ash_profile *p, ash_finding *o
       continue;
     }
     S += w;
-    distinct++;
+    /* a service account is what programs are configured with: weight,
+     * but not one more name that says "built for this environment" */
+    if (nm->kind != ASH_NAME_SERVICE) distinct++;
     strong |= is_strong(nm->kind);
   }
   ash_ftype t = ash_scan_ftype(f);

@@ -49,8 +49,14 @@ int ash_store_entities(ash_store *s, int (*cb)(void *u, const ash_entity_count *
              "host", cb, u, 0);
   if (!rc)
     rc = group(s,
-               "SELECT user, count(*), max(coalesce(event_id,0)=4672 OR kind IN "
-               "('admin.login','win.privilege'))"
+               /* privileged: special privileges at logon (4672), a firewall
+                * admin login, or RDP into three or more machines (people
+                * log on to their own workstation; administrators go
+                * everywhere) */
+               "SELECT user, count(*),"
+               " max(coalesce(event_id,0)=4672 OR kind IN ('admin.login','win.privilege'))"
+               " OR count(DISTINCT CASE WHEN kind='win.logon' AND logon_type=10"
+               " THEN lower(host) END) >= 3"
                " FROM events WHERE user IS NOT NULL AND user<>'' AND" COMPLETE
                " GROUP BY user COLLATE NOCASE ORDER BY user COLLATE NOCASE",
                "user", cb, u, 0);

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# End to end: `ashiato scan` on the generator's case. The profile is what a
-# responder would write from the organisation (answer.json's "organisation":
-# domain, NetBIOS name, DCs, servers, admins, address ranges, plus the
-# backup service account); the case adds the names of its logs. Every
-# implant of answer.json must be found at high or critical severity, and
-# none of the generator's benign look-alikes (a logon script, a web.config,
-# line-of-business programs naming the domain and their own host) may be.
+# End to end: `ashiato scan` on the generator's case, twice: with the names
+# of the case alone (--case), and with a profile as a responder would write
+# it from the organisation (answer.json's "organisation": domain, NetBIOS
+# name, DCs, servers, admins, address ranges, plus the backup service
+# account) merged with the case. Every implant of answer.json must be found
+# at high or critical severity, and none of the generator's benign
+# look-alikes (a logon script, a web.config, line-of-business programs
+# naming the domain, their own host and a service account) may be.
 set -euo pipefail
 bin=$1
 work=$2
@@ -30,9 +31,12 @@ print('service: svc_backup')
 print('range:', o['server_net'] + ',', o['workstation_net'])
 PY
   "$bin" ingest case.db case/logs >/dev/null 2>&1 || fail "ingest seed $seed"
-  "$bin" scan --profile profile --case case.db --json case/files >out.jsonl 2>err.txt ||
-    fail "scan seed $seed: $(cat err.txt)"
-  python3 - $seed <<'PY' || fail "seed $seed: $(cat err.txt)"
+  for mode in case profile; do
+  opts=(--case case.db)
+  [ $mode = profile ] && opts+=(--profile profile)
+  "$bin" scan "${opts[@]}" --json case/files >out.jsonl 2>err.txt ||
+    fail "scan seed $seed ($mode): $(cat err.txt)"
+  python3 - "$seed $mode" <<'PY' || fail "seed $seed ($mode): $(cat err.txt)"
 import json, sys
 a = json.load(open('case/answer.json'))
 rows = [json.loads(l) for l in open('out.jsonl')]
@@ -49,5 +53,6 @@ for b in benign:
     assert sev.get(b['file']) not in ('high', 'critical'), (b['file'], sev.get(b['file']))
 print('seed %s: %d implants found high+, %d benign files below high' % (sys.argv[1], len(implants), len(benign)))
 PY
+  done
 done
 echo ok
