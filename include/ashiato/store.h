@@ -82,8 +82,9 @@ typedef struct ash_entity_count {
   const char *kind; /* "host", "user", "domain" or "ip" */
   const char *name; /* as logged (one spelling of a case-insensitive group) */
   uint64_t count;   /* events naming it */
-  int privileged;   /* user: seen with special privileges (4672) or as a
-                       firewall admin login */
+  int privileged;   /* user: seen with special privileges (4672), as a
+                       firewall admin login, or logging on by RDP to three
+                       or more hosts */
 } ash_entity_count;
 
 /* Every distinct host, user and domain of the events (case-insensitive,
