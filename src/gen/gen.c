@@ -107,6 +107,10 @@ static int write_rec(g_ctx *c, g_rec *r) {
   }
   int64_t ld = (r->ts + G_TZ_OFF) / G_DAY;
   if (!c->fw_file || ld != c->fw_file_day) {
+    if (c->fw_file) {
+      int rc = g_out_done(&c->out, c->fw_file);
+      if (rc) return rc;
+    }
     char rel[128], iso[32];
     g_fmt_iso(ld * G_DAY, iso);
     snprintf(rel, sizeof rel, "logs/firewall/%s-%.10s.%s", c->fw->name, iso, c->fw->ext);

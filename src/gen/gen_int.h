@@ -169,6 +169,8 @@ int g_mkdirs(const char *path);                /* mkdir -p */
 g_file *g_out_file(g_out *o, const char *rel); /* NULL on ENOMEM */
 int g_out_write(g_out *o, g_file *f, const char *p, size_t n);
 int g_out_flush_all(g_out *o);
+/* A file that will not be written again: flush it and free its buffer. */
+int g_out_done(g_out *o, g_file *f);
 void g_out_free(g_out *o);
 /* Write a whole binary file (implants); creates parent directories. */
 int g_out_blob(g_out *o, const char *rel, const void *p, size_t n);
@@ -375,6 +377,8 @@ typedef struct g_ctx {
   ash_buf line;
   ash_buf kv; /* event data builder */
   uint32_t fw_session;
+  int64_t fw_dt_sec; /* last second formatted by the firewall writer */
+  char fw_dt[24];    /* "date=YYYY-MM-DD time=HH:MM:SS" pieces for it */
   uint32_t vpn_tunnel_id;
   g_benign_stat ben;
   const g_endpoint *eps;

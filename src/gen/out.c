@@ -81,13 +81,11 @@ static int flush_file(g_out *o, g_file *f) {
   f->created = 1;
   o->buffered -= f->n;
   f->n = 0;
-  /* A file that filled once will fill again; the others give back their
-   * memory so that thousands of quiet files cost little. */
-  if (f->cap < f->flush_at) {
-    free(f->buf);
-    f->buf = NULL;
-    f->cap = 0;
-  }
+  /* Give the memory back: with tens of thousands of host files, buffers
+   * kept after a flush would add up; regrowing one costs a few reallocs. */
+  free(f->buf);
+  f->buf = NULL;
+  f->cap = 0;
   return ASH_OK;
 }
 
@@ -108,6 +106,8 @@ g_file *g_out_file(g_out *o, const char *rel) {
   o->files = f;
   return f;
 }
+
+int g_out_done(g_out *o, g_file *f) { return flush_file(o, f); }
 
 int g_out_flush_all(g_out *o) {
   int rc = ASH_OK;
