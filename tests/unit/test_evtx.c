@@ -551,6 +551,91 @@ static void test_samples_threads(void **st) {
   assert_true(each_file(dir_of("golden/evtx"), same_with_threads) >= 5);
 }
 
+/* All sample chunks behind one file header: a multi-chunk file, so that
+ * the parallel path (one slot per chunk, emitted in order) is exercised. */
+static ash_buf g_multi;
+
+static void add_chunks(const char *path, const uint8_t *p, size_t n) {
+  (void)path;
+  for (size_t off = EVTX_FILE_HEADER; off + EVTX_CHUNK_SIZE <= n; off += EVTX_CHUNK_SIZE)
+    if (!memcmp(p + off, "ElfChnk", 8))
+      assert_int_equal(ash_buf_add(&g_multi, p + off, EVTX_CHUNK_SIZE), ASH_OK);
+}
+
+static void build_multi(void) {
+  ash_buf_init(&g_multi, 64u << 20);
+  uint8_t hdr[EVTX_FILE_HEADER];
+  memset(hdr, 0, sizeof hdr);
+  memcpy(hdr, "ElfFile", 8);
+  assert_int_equal(ash_buf_add(&g_multi, hdr, sizeof hdr), ASH_OK);
+  each_file(dir_of("data/evtx"), add_chunks);
+  each_file(dir_of("golden/evtx"), add_chunks);
+  /* twice, with a damaged chunk between the copies */
+  size_t one = g_multi.n - EVTX_FILE_HEADER;
+  assert_true(one >= 8 * EVTX_CHUNK_SIZE);
+  uint8_t *junk = malloc(EVTX_CHUNK_SIZE);
+  assert_non_null(junk);
+  memset(junk, 0x5a, EVTX_CHUNK_SIZE);
+  assert_int_equal(ash_buf_add(&g_multi, junk, EVTX_CHUNK_SIZE), ASH_OK);
+  free(junk);
+  uint8_t *copy = malloc(one);
+  assert_non_null(copy);
+  memcpy(copy, g_multi.p + EVTX_FILE_HEADER, one);
+  assert_int_equal(ash_buf_add(&g_multi, copy, one), ASH_OK);
+  free(copy);
+  /* the header counts the chunks: the junk one is damage, not slack */
+  size_t nch = (g_multi.n - EVTX_FILE_HEADER) / EVTX_CHUNK_SIZE;
+  g_multi.p[42] = (char)(nch & 0xff);
+  g_multi.p[43] = (char)(nch >> 8);
+}
+
+static void test_parallel_order(void **st) {
+  (void)st;
+  build_multi();
+  const uint8_t *p = (const uint8_t *)g_multi.p;
+  size_t n = g_multi.n;
+  evs a, b;
+  ash_mem_result ra, rb;
+  assert_int_equal(parse(p, n, 1, 0, &a, &ra), ASH_OK);
+  assert_int_equal(ra.rejected % 2, 1); /* the junk chunk, plus damage counted twice */
+  for (int t = 2; t <= 5; t++) {
+    assert_int_equal(parse(p, n, t, t % 2, &b, &rb), ASH_OK);
+    if (t % 2 == 0) {
+      assert_int_equal(ra.read, rb.read);
+      if (a.out.n != b.out.n || memcmp(a.out.p, b.out.p, a.out.n))
+        fail_msg("output differs with %d threads", t);
+    } else {
+      assert_true(rb.parsed >= ra.parsed);
+    }
+    evs_free(&b);
+  }
+  evs_free(&a);
+  ash_buf_free(&g_multi);
+}
+
+static int stop_after_10(void *u, const ash_event *ev) {
+  (void)ev;
+  int *k = u;
+  return ++*k >= 10 ? ASH_ESTOP : ASH_OK;
+}
+
+static void test_stop(void **st) {
+  (void)st;
+  build_multi();
+  for (int t = 1; t <= 3; t++) {
+    int k = 0;
+    ash_parse_opts o;
+    memset(&o, 0, sizeof o);
+    o.threads = t;
+    ash_mem_result r;
+    assert_int_equal(ash_parse_memory(ash_format_find("evtx"), (const uint8_t *)g_multi.p,
+                                      g_multi.n, &o, stop_after_10, NULL, &k, &r),
+                     ASH_ESTOP);
+    assert_int_equal(k, 10);
+  }
+  ash_buf_free(&g_multi);
+}
+
 static void test_damage_reported(void **st) {
   (void)st;
   char path[8192];
@@ -659,9 +744,14 @@ static void test_mangled(void **st) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_synthetic_chunk), cmocka_unit_test(test_synthetic_events),
-      cmocka_unit_test(test_samples_threads), cmocka_unit_test(test_damage_reported),
-      cmocka_unit_test(test_record_xml),      cmocka_unit_test(test_mangled),
+      cmocka_unit_test(test_synthetic_chunk),
+      cmocka_unit_test(test_synthetic_events),
+      cmocka_unit_test(test_samples_threads),
+      cmocka_unit_test(test_parallel_order),
+      cmocka_unit_test(test_stop),
+      cmocka_unit_test(test_damage_reported),
+      cmocka_unit_test(test_record_xml),
+      cmocka_unit_test(test_mangled),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
