@@ -1296,6 +1296,7 @@ static int document(evtx_dec *d, uint32_t pos, uint32_t end, unsigned nest) {
       pos += 2;
       if (!ASH_FITS(pos, 2 * units, end)) return BAD("truncated text");
       evtx_op o;
+      memset(&o, 0, sizeof o); /* store_text sets it; gcc -O3 cannot see that */
       if (store_text(d, &o, 0x01, d->c + pos, 2 * units)) return d->err;
       pos += (uint32_t)(2 * units);
       evtx_node *n = d->nnodes ? &d->nodes[d->nnodes - 1] : NULL;
