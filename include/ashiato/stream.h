@@ -9,8 +9,8 @@
 #include <stdint.h>
 
 /* Call cb for every regular file under the given paths (files are passed
- * through; directories walked recursively, sorted, skipping dot-files,
- * symlink loops and anything deeper than ASH_MAX_DIR_DEPTH). An unreadable
+ * through; directories walked recursively, sorted, hidden files included,
+ * skipping symlinked directories (loops) and anything deeper than ASH_MAX_DIR_DEPTH). An unreadable
  * directory is reported through on_error and the walk goes on. */
 int ash_walk(const char *path, int (*cb)(void *u, const char *file),
              void (*on_error)(void *u, const char *path, int err), void *u);

@@ -75,6 +75,8 @@ static int setup(void **st) {
   unlink(g_db);
   size_t n = strlen(LINES);
   write_file("plain.log", LINES, n);
+  /* hidden files are evidence too */
+  write_file("sub/.hidden.log", "ts=2025-03-07T00:00:00Z user=h\n", 31);
   /* gzip */
   char gz[600];
   snprintf(gz, sizeof gz, "%s/sub/z.log.gz", g_dir);
@@ -152,17 +154,17 @@ static void test_ingest_dir(void **st) {
   const char *paths[] = {g_dir};
   assert_int_equal(ash_ingest(s, paths, 1, &o, &t), 0);
   /* plain (5 records: 3 ok, garbage, invalid UTF-8 -> 2 rejected... plus
-   * last line without newline), gz 1, zst 1, zip 1 + 2 */
-  assert_int_equal(sn.sources, 5);
-  assert_int_equal(t.sources, 5);
+   * last line without newline), gz 1, zst 1, zip 1 + 2, hidden 1 */
+  assert_int_equal(sn.sources, 6);
+  assert_int_equal(t.sources, 6);
   assert_int_equal(sn.skips, 0);
-  assert_int_equal(t.read, 5 + 1 + 1 + 1 + 2);
+  assert_int_equal(t.read, 5 + 1 + 1 + 1 + 2 + 1);
   assert_int_equal(t.rejected, 2 + 1);
   assert_int_equal(t.read, t.parsed + t.rejected);
   /* again: every source is a duplicate */
   memset(&sn, 0, sizeof sn);
   assert_int_equal(ash_ingest(s, paths, 1, &o, &t), 0);
-  assert_int_equal(sn.dups, 5);
+  assert_int_equal(sn.dups, 6);
   assert_int_equal(t.events, 0);
   ash_store_close(s);
 }
