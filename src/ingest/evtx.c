@@ -7,9 +7,10 @@
  * to ash_winevent_map.
  *
  * Chunks are independent (each has its own string and template caches), so
- * they are decoded in parallel by opts->threads workers into per-chunk
- * slots; the calling thread emits the slots strictly in file order, which
- * keeps the events in record order and keeps ash_ctx_emit single-threaded.
+ * they are decoded in parallel (opts->threads threads, the calling one
+ * included) into per-chunk slots; the calling thread emits the slots
+ * strictly in file order, which keeps the events in record order and keeps
+ * ash_ctx_emit single-threaded.
  * At most a few slots per worker are in flight, so memory stays bounded
  * however large the file. */
 #include <pthread.h>
@@ -723,14 +724,19 @@ static void *worker(void *arg) {
   return NULL;
 }
 
+/* threads - 1 workers decode ahead; the calling thread emits in order and
+ * decodes the next chunk itself whenever no worker has taken it yet, so
+ * that `threads` threads are busy, not threads + 1. */
 static int run_parallel(emitter *e, const job *j, int threads) {
   pool p;
   memset(&p, 0, sizeof p);
   p.j = j;
   p.nslots = (size_t)threads * 3;
   p.slots = calloc(p.nslots, sizeof *p.slots);
-  pthread_t *tid = calloc((size_t)threads, sizeof *tid);
-  if (!p.slots || !tid) {
+  int nworkers = threads - 1;
+  pthread_t *tid = calloc((size_t)nworkers, sizeof *tid);
+  evtx_dec *mine = NULL;
+  if (!p.slots || !tid || dec_get(&mine)) {
     free(p.slots);
     free(tid);
     return ASH_ENOMEM;
@@ -738,13 +744,25 @@ static int run_parallel(emitter *e, const job *j, int threads) {
   pthread_mutex_init(&p.mu, NULL);
   pthread_cond_init(&p.cv, NULL);
   int started = 0, rc = 0;
-  for (; started < threads; started++)
+  for (; started < nworkers; started++)
     if (pthread_create(&tid[started], NULL, worker, &p)) break;
-  if (!started) rc = ASH_ENOMEM;
   for (size_t ci = 0; ci < j->nchunks && !rc; ci++) {
     slotbuf *s = &p.slots[ci % p.nslots];
     pthread_mutex_lock(&p.mu);
-    while (!s->done && !p.abort) pthread_cond_wait(&p.cv, &p.mu);
+    while (!s->done && !p.abort) {
+      if (p.next < j->nchunks && p.next < p.emitted + p.nslots) {
+        /* rather than wait, decode the next chunk nobody has taken */
+        size_t k = p.next++;
+        slotbuf *sk = &p.slots[k % p.nslots];
+        pthread_mutex_unlock(&p.mu);
+        decode_chunk(mine, j, k, sk);
+        pthread_mutex_lock(&p.mu);
+        sk->done = 1;
+        pthread_cond_broadcast(&p.cv);
+        continue;
+      }
+      pthread_cond_wait(&p.cv, &p.mu);
+    }
     if (!s->done) rc = p.err ? p.err : ASH_ENOMEM;
     pthread_mutex_unlock(&p.mu);
     if (rc) break;
@@ -765,6 +783,7 @@ static int run_parallel(emitter *e, const job *j, int threads) {
   for (size_t i = 0; i < p.nslots; i++) slot_free(&p.slots[i]);
   free(p.slots);
   free(tid);
+  dec_put(mine);
   return rc;
 }
 
