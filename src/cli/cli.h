@@ -21,6 +21,10 @@ int cmd_scan(int argc, char **argv);
 int cmd_hunt(int argc, char **argv);
 int cmd_ranges(int argc, char **argv);
 
+/* Number of CPUs (1..64): the default parallelism. */
+int cli_default_threads(void);
+/* Parse a --threads value (1..256); prints and returns ASH_EXIT_USAGE. */
+int cli_threads(const char *arg, int *out);
 /* Print "ashiato: <what>: <error text>" on stderr. */
 void cli_error(const char *what, int err);
 /* Parse the parse options shared by ingest and parse (--tz, --clock-skew,

@@ -25,6 +25,8 @@ static const char *HELP =
     "  --format NAME      force the input format (see 'ashiato formats')\n"
     "  --tz ZONE          zone of timestamps that carry none: UTC (default),\n"
     "                     +09:00, or an IANA name such as Asia/Tokyo\n"
+    "  --carve            EVTX: also recover records from chunk slack space\n"
+    "  --threads N        EVTX chunks decoded at once (default: the CPUs)\n"
     "  --clock-skew D     add D to every timestamp of these files (+90s, -2m)\n"
     "  --map FILE         read CSV/JSONL through a column map (docs/formats.md)\n"
     "  --json             one JSON object per source on stdout (cli-contract)\n"
@@ -79,15 +81,14 @@ static void on_progress(void *u, const ash_ingest_progress *p) {
 
 int cmd_ingest(int argc, char **argv) {
   static const struct option lo[] = {
-      {"format", 1, 0, 'f'}, {"tz", 1, 0, 'z'},  {"clock-skew", 1, 0, 'k'},
-      {"json", 0, 0, 'j'},   {"map", 1, 0, 'm'}, {"help", 0, 0, 'h'},
-      {0, 0, 0, 0}};
+      {"format", 1, 0, 'f'}, {"tz", 1, 0, 'z'},      {"clock-skew", 1, 0, 'k'},
+      {"carve", 0, 0, 'C'},  {"threads", 1, 0, 'T'}, {"json", 0, 0, 'j'},
+      {"map", 1, 0, 'm'},    {"help", 0, 0, 'h'},    {0, 0, 0, 0}};
   ist s;
   memset(&s, 0, sizeof s);
   ash_ingest_opts o;
   memset(&o, 0, sizeof o);
-  o.parse.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
-  if (o.parse.threads < 1) o.parse.threads = 1;
+  o.parse.threads = cli_default_threads();
   const char *format = NULL, *tz = NULL, *skew = NULL, *map = NULL;
   int c;
   optind = 1;
@@ -96,6 +97,10 @@ int cmd_ingest(int argc, char **argv) {
     case 'f': format = optarg; break;
     case 'z': tz = optarg; break;
     case 'k': skew = optarg; break;
+    case 'C': o.parse.carve = 1; break;
+    case 'T':
+      if (cli_threads(optarg, &o.parse.threads)) return ASH_EXIT_USAGE;
+      break;
     case 'j': s.json = 1; break;
     case 'm': map = optarg; break;
     case 'h': fputs(HELP, stdout); return ASH_EXIT_OK;

@@ -20,6 +20,8 @@ static const char *HELP =
     "options:\n"
     "  --format NAME      force the input format (see 'ashiato formats')\n"
     "  --tz ZONE          zone of timestamps that carry none (default UTC)\n"
+    "  --carve            EVTX: also recover records from chunk slack space\n"
+    "  --threads N        EVTX chunks decoded at once (default: the CPUs)\n"
     "  --clock-skew D     add D to every timestamp (+90s, -2m, 1h)\n"
     "  --map FILE         read CSV/JSONL through a column map (format \"mapped\",\n"
     "                     see docs/formats.md)\n"
@@ -117,11 +119,12 @@ static void on_walk_error(void *u, const char *path, int err) {
 
 int cmd_parse(int argc, char **argv) {
   static const struct option lo[] = {
-      {"format", 1, 0, 'f'},  {"tz", 1, 0, 'z'},   {"clock-skew", 1, 0, 'k'}, {"map", 1, 0, 'm'},
-      {"rejects", 0, 0, 'r'}, {"json", 0, 0, 'j'}, {"help", 0, 0, 'h'},       {0, 0, 0, 0}};
+      {"format", 1, 0, 'f'},  {"tz", 1, 0, 'z'},  {"clock-skew", 1, 0, 'k'}, {"carve", 0, 0, 'C'},
+      {"threads", 1, 0, 'T'}, {"map", 1, 0, 'm'}, {"rejects", 0, 0, 'r'},    {"json", 0, 0, 'j'},
+      {"help", 0, 0, 'h'},    {0, 0, 0, 0}};
   pstate s;
   memset(&s, 0, sizeof s);
-  s.opts.threads = 1;
+  s.opts.threads = cli_default_threads();
   const char *format = NULL, *tz = NULL, *skew = NULL;
   int c;
   optind = 1;
@@ -130,6 +133,10 @@ int cmd_parse(int argc, char **argv) {
     case 'f': format = optarg; break;
     case 'z': tz = optarg; break;
     case 'k': skew = optarg; break;
+    case 'C': s.opts.carve = 1; break;
+    case 'T':
+      if (cli_threads(optarg, &s.opts.threads)) return ASH_EXIT_USAGE;
+      break;
     case 'm': s.opts.map_path = optarg; break;
     case 'r': s.rejects = 1; break;
     case 'j': break;

@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ashiato/error.h"
 #include "ashiato/map.h"
@@ -54,4 +55,19 @@ int cmd_formats(int argc, char **argv) {
   const ash_format *const *f = ash_formats();
   for (size_t i = 0; f[i]; i++) printf("%-12s %s\n", f[i]->name, f[i]->description);
   return ASH_EXIT_OK;
+}
+
+int cli_default_threads(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+int cli_threads(const char *arg, int *out) {
+  uint64_t v;
+  if (ash_str_to_u64(ash_str_cstr(arg), &v) || v < 1 || v > 256) {
+    fprintf(stderr, "ashiato: --threads: expected a number from 1 to 256, got '%s'\n", arg);
+    return ASH_EXIT_USAGE;
+  }
+  *out = (int)v;
+  return 0;
 }
