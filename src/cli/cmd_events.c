@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ashiato/error.h"
+#include "ashiato/raw.h"
 #include "ashiato/store.h"
 #include "ashiato/time.h"
 #include "cli.h"
@@ -21,21 +22,43 @@ static const char *HELP =
     "  --since T      from time T (ISO 8601, UTC unless it carries a zone)\n"
     "  --until T      before time T\n"
     "  --limit N      at most N events\n"
+    "  --raw          also print each event's raw text, read back from the\n"
+    "                 evidence: the log line, or the EVTX record as XML\n"
     "  --json         JSON lines (cli-contract.md); default is a table\n"
     "  -h, --help     this text\n";
 
 typedef struct est {
   int json;
   ash_buf line;
+  ash_raw *raw; /* with --raw */
+  ash_buf rawtext;
 } est;
+
+/* The raw text of ev, or a bracketed note saying why there is none. */
+static void raw_text(est *s, const ash_event *ev, const char *src, int is_rec) {
+  int rc = src ? ash_raw_get(s->raw, src, ev->ref, is_rec, &s->rawtext) : ASH_ENOTFOUND;
+  if (rc) {
+    ash_buf_reset(&s->rawtext);
+    ash_buf_printf(&s->rawtext, "[raw text not available: %s]",
+                   rc == ASH_ENOTFOUND ? "evidence file, member or record not found"
+                                       : ash_strerror(rc));
+  }
+}
 
 static int print_event(void *u, const ash_event *ev, const char *src, int is_rec,
                        const char *attrs) {
   est *s = u;
   ash_buf_reset(&s->line);
+  if (s->raw) raw_text(s, ev, src, is_rec);
   if (s->json) {
     int rc = ash_event_to_json(ev, src, is_rec, attrs, &s->line);
     if (rc) return rc;
+    if (s->raw && s->line.n && s->line.p[s->line.n - 1] == '}') {
+      s->line.n--; /* reopen the object for one more field */
+      ash_buf_adds(&s->line, ",\"raw\":\"");
+      ash_buf_add_json_str(&s->line, s->rawtext.p, s->rawtext.n);
+      ash_buf_adds(&s->line, "\"}");
+    }
     puts(s->line.p);
     return 0;
   }
@@ -76,6 +99,11 @@ static int print_event(void *u, const ash_event *ev, const char *src, int is_rec
     ash_buf_addc(&s->line, '"');
   }
   if (ev->event_id != ASH_UNSET) ash_buf_printf(&s->line, " event_id=%" PRId64, ev->event_id);
+  if (s->raw) {
+    /* escaped like every other log text: it cannot drive the terminal */
+    ash_buf_adds(&s->line, "\n    ");
+    ash_buf_add_json_str(&s->line, s->rawtext.p, s->rawtext.n);
+  }
   puts(s->line.p);
   return 0;
 }
@@ -90,9 +118,9 @@ static int parse_time(const char *opt, const char *v, int64_t *out) {
 
 int cmd_events(int argc, char **argv) {
   static const struct option lo[] = {
-      {"kind", 1, 0, 'k'},  {"host", 1, 0, 'H'},  {"user", 1, 0, 'u'},
-      {"since", 1, 0, 's'}, {"until", 1, 0, 'U'}, {"limit", 1, 0, 'l'},
-      {"json", 0, 0, 'j'},  {"help", 0, 0, 'h'},  {0, 0, 0, 0}};
+      {"kind", 1, 0, 'k'},  {"host", 1, 0, 'H'},  {"user", 1, 0, 'u'}, {"since", 1, 0, 's'},
+      {"until", 1, 0, 'U'}, {"limit", 1, 0, 'l'}, {"json", 0, 0, 'j'}, {"raw", 0, 0, 'r'},
+      {"help", 0, 0, 'h'},  {0, 0, 0, 0}};
   est s;
   memset(&s, 0, sizeof s);
   ash_event_query q = {NULL, NULL, NULL, ASH_TIME_UNSET, ASH_TIME_UNSET, 0};
@@ -116,6 +144,9 @@ int cmd_events(int argc, char **argv) {
       }
       break;
     case 'j': s.json = 1; break;
+    case 'r':
+      if (!s.raw && ash_raw_open(&s.raw)) return ASH_EXIT_FAIL;
+      break;
     case 'h': fputs(HELP, stdout); return ASH_EXIT_OK;
     default: fputs(HELP, stderr); return ASH_EXIT_USAGE;
     }
@@ -131,9 +162,12 @@ int cmd_events(int argc, char **argv) {
     return ASH_EXIT_FAIL;
   }
   ash_buf_init(&s.line, 16u << 20);
+  ash_buf_init(&s.rawtext, 4u << 20);
   rc = ash_store_events(st, &q, print_event, &s);
   if (rc) fprintf(stderr, "ashiato: %s: %s\n", argv[optind], ash_store_errmsg(st));
   ash_store_close(st);
   ash_buf_free(&s.line);
+  ash_buf_free(&s.rawtext);
+  ash_raw_close(s.raw);
   return rc ? ASH_EXIT_FAIL : ASH_EXIT_OK;
 }

@@ -59,6 +59,20 @@ assert e['ts']=='2025-03-02T10:22:01.000000Z', e
 assert e['source']['path'].endswith('fgt.log') and e['source']['offset']==0, e
 PY
 "$bin" events case.db --kind net. --json | grep -q '"dst_port":3389' || fail "flow missing"
+# --raw reads the exact line back, from a plain file and from inside a zip
+"$bin" events case.db --kind vpn.logout --raw --json >raw.json
+python3 - <<'PY' || fail "events --raw"
+import json, zipfile
+rows = [json.loads(l) for l in open('raw.json')]
+assert len(rows) == 4, rows
+lines = open('ev/fgt.log').read().splitlines()
+for r in rows:
+    if r['user'] == 't.sato':
+        assert r['raw'] == lines[3], r['raw']
+    if r['user'] == 'y.ono':
+        assert 'bundle.zip!logs/fw.log' in r['source']['path']
+        assert 'user="y.ono"' in r['raw'] and 'tunnel-down' in r['raw'], r['raw']
+PY
 "$bin" sources case.db --rejects | grep -q 'not a FortiGate record' || fail "reject raw text missing"
 "$bin" sources case.db --json | python3 -c "
 import json,sys
