@@ -37,7 +37,8 @@ static const char *HELP =
     "options:\n"
     "  --out DIR       keep the case in DIR (new or empty)\n"
     "  --seed N        another organisation and intrusion (default 1)\n"
-    "  --users, --servers, --days, --flows-per-day, --domain, --sysmon, --end:\n"
+    "  --users, --servers, --days, --flows-per-day, --domain, --firewall, --sysmon,\n"
+    "  --interim, --end:\n"
     "                  as for 'ashiato gen' (a bigger case takes longer)\n"
     "  -q, --quiet     no progress lines on stderr\n"
     "  -h, --help      this text\n";
@@ -303,8 +304,11 @@ int cmd_demo(int argc, char **argv) {
   printf("   %u people, %u servers, %u days; %s domain %s\n", o.users, o.servers, o.days, "Windows",
          o.domain);
   printf("   firewall   %4" PRIu64 " files  %8" PRIu64 " records (%" PRIu64 " flows, %" PRIu64
-         " VPN sessions), FortiGate\n",
-         gs.fw_files, gs.fw_records, gs.flows, gs.vpn_sessions);
+         " VPN sessions), %s\n",
+         gs.fw_files, gs.fw_records, gs.flows, gs.vpn_sessions,
+         o.firewall == ASH_GEN_FW_PANOS ? "PAN-OS"
+         : o.firewall == ASH_GEN_FW_ASA ? "Cisco ASA"
+                                        : "FortiGate");
   printf("   windows    %4" PRIu64 " files  %8" PRIu64
          " events (Security, System, Defender, RDP, Sysmon, PowerShell), Winlogbeat JSON\n",
          gs.win_files, gs.win_records);

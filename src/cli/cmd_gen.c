@@ -31,7 +31,7 @@ static const char *HELP =
     "  --days D             length of the case, at least 20 (default 270)\n"
     "  --flows-per-day N    firewall traffic records a day on average (default 20000)\n"
     "  --domain NAME        AD domain (default CORP.EXAMPLE.LOCAL)\n"
-    "  --firewall F         fortigate (panos, asa, zeek: planned)\n"
+    "  --firewall F         fortigate, panos (PAN-OS CSV) or asa (Cisco ASA)\n"
     "  --windows W          winlogbeat: ECS JSON lines (evtx: planned)\n"
     "  --sysmon             also write Sysmon events on servers\n"
     "  --interim S          interim records of long sessions every S seconds\n"

@@ -18,7 +18,16 @@ void g_flow_push_shaped(g_ctx *c, const g_flow *f, int bursty) {
   g_flow base = *f;
   if (!base.sessionid) base.sessionid = c->fw_session++;
   if (base.dur < 0) base.dur = 0;
-  int64_t iv = (int64_t)c->o->interim_s * G_SEC;
+  int64_t iv = c->fw->interim ? (int64_t)c->o->interim_s * G_SEC : 0;
+  if (c->fw->logs_start) {
+    g_rec *r = g_rec_new(&c->sched);
+    if (!r) return;
+    r->type = GR_FLOW;
+    r->ts = base.start;
+    r->u.f = base;
+    r->u.f.filler = 2;
+    g_sched_push(&c->sched, r);
+  }
   int64_t n = iv > 0 ? base.dur / iv : 0;
   if (base.proto == 6 && n > 0) {
     if (n > MAX_SLICES) n = MAX_SLICES;

@@ -58,8 +58,8 @@ int ash_gen_check(const ash_gen_opts *o, char *why, size_t whylen) {
   else if (!o->domain || !strchr(o->domain, '.') || strcspn(o->domain, ".") > 15 ||
            strlen(o->domain) > 100 || o->domain[0] == '.')
     bad = "--domain must be a DNS name whose first label has 1 to 15 characters";
-  else if (o->firewall != ASH_GEN_FW_FORTIGATE)
-    bad = "only --firewall fortigate is written so far (panos, asa and zeek are planned)";
+  else if (o->firewall == ASH_GEN_FW_ZEEK)
+    bad = "--firewall zeek is not written yet (fortigate, panos and asa are)";
   else if (o->windows != ASH_GEN_WIN_WINLOGBEAT)
     bad = "only --windows winlogbeat is written so far (EVTX output is planned)";
   if (o->domain)
@@ -128,6 +128,11 @@ static int write_rec(g_ctx *c, g_rec *r) {
   }
   if (r->type == GR_FLOW) {
     c->fw->flow(c, r, b);
+    if (!b->n) return ASH_OK; /* a record this firewall does not write */
+    if (r->u.f.filler == 2) { /* ASA "built": half of a flow */
+      c->st->fw_records++;
+      return g_out_write(&c->out, c->fw_file, b->p, b->n);
+    }
     c->st->flows++;
     c->filler_written += r->u.f.filler;
   } else {
@@ -197,7 +202,9 @@ int ash_gen_run(const ash_gen_opts *o, ash_gen_stats *st_out, char *why, size_t 
   c->st = st;
   c->end = o->end - o->end % G_SEC;
   c->start = c->end - (int64_t)o->days * G_DAY;
-  c->fw = g_fw_fortigate();
+  c->fw = o->firewall == ASH_GEN_FW_PANOS ? g_fw_panos()
+          : o->firewall == ASH_GEN_FW_ASA ? g_fw_asa()
+                                          : g_fw_fortigate();
   c->out.dir = strdup(o->out_dir);
   c->out.max_buffered = 64u << 20;
   c->sched.end = c->end;

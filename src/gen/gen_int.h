@@ -185,7 +185,8 @@ typedef struct g_flow {
   uint32_t src, dst;
   uint16_t sport, dport;
   uint8_t proto, szone, dzone, action;
-  uint8_t filler; /* part of the per-hour traffic budget */
+  uint8_t filler; /* 1: part of the per-hour traffic budget; 2: the record
+                   * of a connection being built (ASA) */
   int16_t ep;     /* endpoint index for WAN destinations, -1 */
   int32_t user;   /* VPN user, -1 */
   uint64_t sent, rcvd, sentd, rcvdd;
@@ -254,9 +255,13 @@ typedef struct g_fw_writer {
   int (*vpn)(struct g_ctx *c, const g_rec *r, ash_buf *b);
   /* text written at the top of each daily file (Zeek headers), may be NULL */
   int (*header)(struct g_ctx *c, int64_t day_local, ash_buf *b);
+  int logs_start; /* also a record when a connection is built (ASA) */
+  int interim;    /* writes interim records of long sessions (FortiGate) */
 } g_fw_writer;
 
 const g_fw_writer *g_fw_fortigate(void);
+const g_fw_writer *g_fw_panos(void);
+const g_fw_writer *g_fw_asa(void);
 
 /* ---- the intrusion plan (ground truth) ---- */
 #define G_MAX_ACTS 4096
