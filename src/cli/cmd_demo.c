@@ -306,9 +306,10 @@ int cmd_demo(int argc, char **argv) {
   printf("   firewall   %4" PRIu64 " files  %8" PRIu64 " records (%" PRIu64 " flows, %" PRIu64
          " VPN sessions), %s\n",
          gs.fw_files, gs.fw_records, gs.flows, gs.vpn_sessions,
-         o.firewall == ASH_GEN_FW_PANOS ? "PAN-OS"
-         : o.firewall == ASH_GEN_FW_ASA ? "Cisco ASA"
-                                        : "FortiGate");
+         o.firewall == ASH_GEN_FW_PANOS  ? "PAN-OS"
+         : o.firewall == ASH_GEN_FW_ASA  ? "Cisco ASA"
+         : o.firewall == ASH_GEN_FW_ZEEK ? "Zeek conn.log + FortiGate SSL-VPN"
+                                         : "FortiGate");
   printf("   windows    %4" PRIu64 " files  %8" PRIu64
          " events (Security, System, Defender, RDP, Sysmon, PowerShell), Winlogbeat JSON\n",
          gs.win_files, gs.win_records);

@@ -127,6 +127,6 @@ static int vpn(g_ctx *c, const g_rec *r, ash_buf *b) {
       v->reason && !strcmp(v->reason, "idle timeout") ? "Idle Timeout" : "User Requested");
 }
 
-static const g_fw_writer ASA = {"asa", "log", flow, vpn, NULL, 1, 0};
+static const g_fw_writer ASA = {"asa", "log", flow, vpn, NULL, 1, 0, NULL};
 
 const g_fw_writer *g_fw_asa(void) { return &ASA; }

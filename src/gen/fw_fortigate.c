@@ -295,6 +295,6 @@ static int vpn(g_ctx *c, const g_rec *r, ash_buf *b) {
                         (unsigned long long)v->sent, (unsigned long long)v->rcvd);
 }
 
-static const g_fw_writer FORTIGATE = {"fortigate", "log", flow, vpn, NULL, 0, 1};
+static const g_fw_writer FORTIGATE = {"fortigate", "log", flow, vpn, NULL, 0, 1, NULL};
 
 const g_fw_writer *g_fw_fortigate(void) { return &FORTIGATE; }

@@ -194,6 +194,6 @@ static int vpn(g_ctx *c, const g_rec *r, ash_buf *b) {
                         (long long)(v->dur / G_SEC), seq, hr);
 }
 
-static const g_fw_writer PANOS = {"panos", "log", flow, vpn, NULL, 0, 0};
+static const g_fw_writer PANOS = {"panos", "log", flow, vpn, NULL, 0, 0, NULL};
 
 const g_fw_writer *g_fw_panos(void) { return &PANOS; }

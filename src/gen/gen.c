@@ -58,8 +58,6 @@ int ash_gen_check(const ash_gen_opts *o, char *why, size_t whylen) {
   else if (!o->domain || !strchr(o->domain, '.') || strcspn(o->domain, ".") > 15 ||
            strlen(o->domain) > 100 || o->domain[0] == '.')
     bad = "--domain must be a DNS name whose first label has 1 to 15 characters";
-  else if (o->firewall == ASH_GEN_FW_ZEEK)
-    bad = "--firewall zeek is not written yet (fortigate, panos and asa are)";
   else if (o->windows != ASH_GEN_WIN_WINLOGBEAT)
     bad = "only --windows winlogbeat is written so far (EVTX output is planned)";
   if (o->domain)
@@ -106,22 +104,28 @@ static int write_rec(g_ctx *c, g_rec *r) {
     return g_out_write(&c->out, h->files[grp], b->p, b->n);
   }
   int64_t ld = (r->ts + G_TZ_OFF) / G_DAY;
-  if (!c->fw_file || ld != c->fw_file_day) {
-    if (c->fw_file) {
-      int rc = g_out_done(&c->out, c->fw_file);
+  int vpn_apart = r->type != GR_FLOW && c->fw->vpn_prefix;
+  g_file **fp = vpn_apart ? &c->vpn_file : &c->fw_file;
+  int64_t *fday = vpn_apart ? &c->vpn_file_day : &c->fw_file_day;
+  if (!*fp || ld != *fday) {
+    if (*fp) {
+      int rc = g_out_done(&c->out, *fp);
       if (rc) return rc;
     }
     char rel[128], iso[32];
     g_fmt_iso(ld * G_DAY, iso);
-    snprintf(rel, sizeof rel, "logs/firewall/%s-%.10s.%s", c->fw->name, iso, c->fw->ext);
-    c->fw_file = g_out_file(&c->out, rel);
-    if (!c->fw_file) return ASH_ENOMEM;
-    c->fw_file->flush_at = 1u << 20;
-    c->fw_file_day = ld;
+    if (vpn_apart)
+      snprintf(rel, sizeof rel, "%s-%.10s.log", c->fw->vpn_prefix, iso);
+    else
+      snprintf(rel, sizeof rel, "logs/firewall/%s-%.10s.%s", c->fw->name, iso, c->fw->ext);
+    *fp = g_out_file(&c->out, rel);
+    if (!*fp) return ASH_ENOMEM;
+    (*fp)->flush_at = 1u << 20;
+    *fday = ld;
     c->st->fw_files++;
-    if (c->fw->header) {
+    if (c->fw->header && !vpn_apart) {
       c->fw->header(c, ld, b);
-      int rc = g_out_write(&c->out, c->fw_file, b->p, b->n);
+      int rc = g_out_write(&c->out, *fp, b->p, b->n);
       if (rc) return rc;
       ash_buf_reset(b);
     }
@@ -139,7 +143,7 @@ static int write_rec(g_ctx *c, g_rec *r) {
     c->fw->vpn(c, r, b);
   }
   c->st->fw_records++;
-  return g_out_write(&c->out, c->fw_file, b->p, b->n);
+  return g_out_write(&c->out, *fp, b->p, b->n);
 }
 
 static int drain(g_ctx *c, int64_t until) {
@@ -202,9 +206,10 @@ int ash_gen_run(const ash_gen_opts *o, ash_gen_stats *st_out, char *why, size_t 
   c->st = st;
   c->end = o->end - o->end % G_SEC;
   c->start = c->end - (int64_t)o->days * G_DAY;
-  c->fw = o->firewall == ASH_GEN_FW_PANOS ? g_fw_panos()
-          : o->firewall == ASH_GEN_FW_ASA ? g_fw_asa()
-                                          : g_fw_fortigate();
+  c->fw = o->firewall == ASH_GEN_FW_PANOS  ? g_fw_panos()
+          : o->firewall == ASH_GEN_FW_ASA  ? g_fw_asa()
+          : o->firewall == ASH_GEN_FW_ZEEK ? g_fw_zeek()
+                                           : g_fw_fortigate();
   c->out.dir = strdup(o->out_dir);
   c->out.max_buffered = 64u << 20;
   c->sched.end = c->end;

@@ -257,11 +257,15 @@ typedef struct g_fw_writer {
   int (*header)(struct g_ctx *c, int64_t day_local, ash_buf *b);
   int logs_start; /* also a record when a connection is built (ASA) */
   int interim;    /* writes interim records of long sessions (FortiGate) */
+  /* VPN events go to their own daily files with this path prefix (Zeek
+   * sees no VPN logins); NULL: in the firewall's files */
+  const char *vpn_prefix;
 } g_fw_writer;
 
 const g_fw_writer *g_fw_fortigate(void);
 const g_fw_writer *g_fw_panos(void);
 const g_fw_writer *g_fw_asa(void);
+const g_fw_writer *g_fw_zeek(void);
 
 /* ---- the intrusion plan (ground truth) ---- */
 #define G_MAX_ACTS 4096
@@ -377,8 +381,8 @@ typedef struct g_ctx {
   g_rng rng_fw; /* firewall rendering details (session ids, ports) */
   int64_t start, end;
   const g_fw_writer *fw;
-  g_file *fw_file;
-  int64_t fw_file_day;
+  g_file *fw_file, *vpn_file;
+  int64_t fw_file_day, vpn_file_day;
   ash_buf line;
   ash_buf kv; /* event data builder */
   uint32_t fw_session;

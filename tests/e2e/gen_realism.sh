@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# gen realism, for each firewall format (FortiGate, PAN-OS, ASA): every
+# gen realism, for each firewall format (FortiGate, PAN-OS, ASA, Zeek): every
 # generated line parses with our own parsers with zero rejects (firewall and
 # Windows JSON lines, accounted file by file through `ashiato parse
 # --rejects`), the record counts agree with answer.json, and
@@ -15,7 +15,7 @@ mkdir -p "$work"
 cd "$work"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-for fw in fortigate panos asa; do
+for fw in fortigate panos asa zeek; do
 rm -rf case
 seed=21
 days=24
@@ -36,7 +36,7 @@ a = json.load(open('case/answer.json'))
 assert a['generator']['firewall'] == fwname
 ev = [json.loads(l) for l in open('events.jsonl')]
 st = a['stats']
-fw = [e for e in ev if e['source']['path'].startswith('case/logs/firewall/')]
+fw = [e for e in ev if e['source']['path'].startswith(('case/logs/firewall/', 'case/logs/vpn/'))]
 win = [e for e in ev if e['source']['path'].startswith('case/logs/windows/')]
 if fwname != 'asa':  # the ASA writes a flow in two lines, a login in three
     assert len(fw) == st['firewall_records'], (len(fw), st)
