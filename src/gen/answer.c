@@ -360,6 +360,7 @@ int g_answer_write(g_ctx *c) {
   num(&w, "rdp_to_workstation_over_vpn", (long long)c->ben.rdp_ws_from_vpn);
   num(&w, "console_logons_from_127_0_0_1", (long long)c->ben.loopback_console);
   num(&w, "vpn_sessions_while_travelling", (long long)c->ben.vpn_travel);
+  num(&w, "vpn_spray_failures", (long long)c->ben.vpn_spray);
   num(&w, "av_detections", (long long)c->ben.av_detections);
   num(&w, "benign_hacktool_detections", (long long)c->ben.hacktool_benign);
   arr(&w, "files");

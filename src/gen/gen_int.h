@@ -366,7 +366,7 @@ typedef struct g_benign_stat {
   uint64_t backup_sessions, update_sessions;
   uint64_t av_detections, hacktool_benign;
   uint64_t rdp_admin, rdp_ws_from_vpn, loopback_console;
-  uint64_t vpn_travel;
+  uint64_t vpn_travel, vpn_spray;
 } g_benign_stat;
 
 /* ---- the whole run ---- */

@@ -714,6 +714,83 @@ static void av_noise(g_ctx *c, int64_t t0) {
   }
 }
 
+/* The internet knocks: password sprays against the VPN portal with names
+ * that do not exist, a few times a day, from addresses nobody in the
+ * organisation uses. And people mistype their passwords. */
+static void knocks(g_ctx *c, int64_t t0) {
+  g_org *org = &c->org;
+  static const char *const NAMES[] = {"admin", "administrator", "test",   "vpn",     "user",
+                                      "guest", "support",       "backup", "scanner", "fortinet"};
+  if (g_chance(&c->rng, 0.12)) {
+    ash_ip src;
+    memset(&src, 0, sizeof src);
+    for (int k = 0; k < 32; k++) {
+      uint32_t i = g_below(&c->rng, (uint32_t)org->nhomes);
+      if (org->home_used[i]) continue;
+      uint32_t a = org->homes[i];
+      src.fam = 4;
+      src.b[10] = src.b[11] = 0xff;
+      src.b[12] = (uint8_t)(a >> 24);
+      src.b[13] = (uint8_t)(a >> 16);
+      src.b[14] = (uint8_t)(a >> 8);
+      src.b[15] = (uint8_t)a;
+      break;
+    }
+    if (src.fam) {
+      int n = (int)g_range(&c->rng, 1, 6);
+      int64_t t = t0 + g_range(&c->rng, 0, 3000) * G_SEC;
+      for (int i = 0; i < n; i++) {
+        g_rec *r = g_rec_new(&c->sched);
+        if (!r) return;
+        r->type = GR_VPN_FAIL;
+        r->ts = t + i * g_range(&c->rng, 2, 40) * G_SEC + g_range(&c->rng, 0, 999) * 1000;
+        r->u.v.user = -1;
+        r->u.v.uname = NAMES[g_below(&c->rng, sizeof NAMES / sizeof NAMES[0])];
+        r->u.v.remip = src;
+        r->u.v.country = "Reserved";
+        r->u.v.reason = "sslvpn_login_unknown_user";
+        g_sched_push(&c->sched, r);
+        c->ben.vpn_spray++;
+      }
+    }
+  }
+  /* a mistyped password at the office PC, now and then */
+  int lh = local_hour(t0);
+  if (lh >= 8 && lh <= 18 && g_chance(&c->rng, 0.15)) {
+    int u = (int)g_below(&c->rng, (uint32_t)org->nusers);
+    if (org->users[u].mode == 1) {
+      g_user *us = &org->users[u];
+      char sid[80];
+      g_user_sid(c, u, sid);
+      g_kv_begin(c);
+      g_kv(c, "SubjectUserSid", "S-1-5-18");
+      g_kvf(c, "SubjectUserName", "%s$", org->hosts[us->ws].upper);
+      g_kv(c, "SubjectDomainName", org->netbios);
+      g_kv(c, "SubjectLogonId", "0x3e7");
+      g_kv(c, "TargetUserSid", "S-1-0-0");
+      g_kv(c, "TargetUserName", us->name);
+      g_kv(c, "TargetDomainName", org->netbios);
+      g_kv(c, "Status", "0xc000006d");
+      g_kv(c, "FailureReason", "%%2313");
+      g_kv(c, "SubStatus", "0xc000006a");
+      g_kv(c, "LogonType", "2");
+      g_kv(c, "LogonProcessName", "User32 ");
+      g_kv(c, "AuthenticationPackageName", "Negotiate");
+      g_kv(c, "WorkstationName", org->hosts[us->ws].upper);
+      g_kv(c, "TransmittedServices", "-");
+      g_kv(c, "LmPackageName", "-");
+      g_kv(c, "KeyLength", "0");
+      g_kvf(c, "ProcessId", "0x%x", org->hosts[us->ws].pid_lsass + 120);
+      g_kv(c, "ProcessName", "C:\\Windows\\System32\\svchost.exe");
+      g_kv(c, "IpAddress", "127.0.0.1");
+      g_kv(c, "IpPort", "0");
+      int64_t t = t0 + g_range(&c->rng, 0, 3599) * G_SEC + g_range(&c->rng, 0, 999) * 1000;
+      if (t < us->arrive) t = us->arrive + 30 * G_SEC;
+      g_win_push(c, t, us->ws, CH_SECURITY, 4625);
+    }
+  }
+}
+
 static int *g_active;
 
 int g_life_init(g_ctx *c) {
@@ -754,6 +831,7 @@ void g_life_hour(g_ctx *c, int64_t t0) {
   }
   server_jobs(c, t0);
   av_noise(c, t0);
+  knocks(c, t0);
 
   /* The bulk of the traffic: the hour's share of flows per day, less what
    * sessions and jobs already produce (their rate in the last hour), so
