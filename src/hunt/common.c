@@ -13,6 +13,7 @@
 
 #include "ashiato/error.h"
 #include "ashiato/limits.h"
+#include "ashiato/raw.h"
 #include "ashiato/time.h"
 #include "hunt_internal.h"
 
@@ -37,6 +38,41 @@ void hunt_list_free(hunt_list *l) {
 
 int hunt_prepare(hunt_ctx *c, const char *sql, sqlite3_stmt **st) {
   return sqlite3_prepare_v2(c->db, sql, -1, st, NULL) == SQLITE_OK ? ASH_OK : ASH_ESTORE;
+}
+
+int hunt_source_flags(hunt_ctx *c) {
+  if (c->src_flags) return ASH_OK;
+  sqlite3_stmt *st;
+  int rc = hunt_prepare(c, "SELECT id,format FROM sources ORDER BY id", &st);
+  if (rc) return rc;
+  size_t cap = 64;
+  uint8_t *v = calloc(cap, 1);
+  int r;
+  while (v && (r = sqlite3_step(st)) == SQLITE_ROW) {
+    int64_t id = sqlite3_column_int64(st, 0);
+    const char *fmt = hunt_col_text(st, 1);
+    if (id < 0 || id > 100000000) continue;
+    if ((size_t)id >= cap) {
+      size_t nc = cap;
+      while ((size_t)id >= nc) nc *= 2;
+      uint8_t *nv = realloc(v, nc);
+      if (!nv) {
+        free(v);
+        v = NULL;
+        break;
+      }
+      memset(nv + cap, 0, nc - cap);
+      v = nv;
+      cap = nc;
+    }
+    if (fmt && !strcmp(fmt, "fortigate")) v[id] |= HUNT_SRC_TS_END;
+    if (fmt && !strncmp(fmt, "zeek", 4)) v[id] |= HUNT_SRC_ZEEK;
+  }
+  sqlite3_finalize(st);
+  if (!v) return ASH_ENOMEM;
+  c->src_flags = v;
+  c->nsrc_flags = cap;
+  return ASH_OK;
 }
 
 int hunt_col_ip(sqlite3_stmt *st, int i, ash_ip *ip) {
@@ -416,6 +452,10 @@ int hunt_loopback_rdp(hunt_ctx *c, const rdp_loop **out, size_t *n) {
 
 /* ---- evidence ---- */
 
+/* raw.h holds a whole compressed member in memory to find a line: only
+ * for sources up to this size (others are rendered from the event). */
+#define RAW_MAX_SOURCE ((int64_t)256 << 20)
+
 /* The exact line at offset of a plain-text source still in place (same
  * size as when it was ingested, not compressed). 1 when out holds it. */
 static int read_line(hunt_ctx *c, int64_t source_id, const char *path, int64_t size,
@@ -547,9 +587,18 @@ int hunt_evidence(hunt_ctx *c, ash_finding *f, int64_t event_id) {
   int is_rec = sqlite3_column_int(st, 22);
   uint64_t ref = (uint64_t)sqlite3_column_int64(st, 23);
   const char *path = hunt_col_text(st, 21);
-  if (is_rec ||
-      !read_line(c, sqlite3_column_int64(st, 25), path, sqlite3_column_int64(st, 24), ref, &text))
-    render(st, &text);
+  int have = 0;
+  if (!is_rec && path) {
+    have =
+        read_line(c, sqlite3_column_int64(st, 25), path, sqlite3_column_int64(st, 24), ref, &text);
+    /* compressed files and archive members: read back through raw.h */
+    if (!have && !c->ev_plain && sqlite3_column_int64(st, 24) <= RAW_MAX_SOURCE &&
+        (c->raw || ash_raw_open(&c->raw) == ASH_OK))
+      have = ash_raw_get(c->raw, path, ref, 0, &text) == ASH_OK && text.n &&
+             ash_utf8_valid((const uint8_t *)text.p, text.n);
+  }
+  /* an EVTX record reads best as the event, not as its XML */
+  if (!have) render(st, &text);
   ash_evidence e;
   e.ts = hunt_col_i64(st, 0, ASH_TIME_UNSET);
   e.kind = (char *)(hunt_col_text(st, 1) ? hunt_col_text(st, 1) : "log");

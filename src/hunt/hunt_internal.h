@@ -48,10 +48,17 @@ typedef struct hunt_ctx {
   rdp_loop *loops;
   size_t nloops;
   int loops_done;
+  /* the partial covering index over flows exists (hunt.c): scans of
+   * net.flow name it with INDEXED BY */
+  int flow_index;
+  /* per source id (sources.id): how its flows are timed (hunt_flow_times) */
+  uint8_t *src_flags;
+  size_t nsrc_flags;
   /* evidence: the last plain-text source opened, to read exact lines */
   int ev_fd;
   int64_t ev_source;
   int ev_plain;
+  struct ash_raw *raw; /* other sources (compressed, archived), lazily */
 } hunt_ctx;
 
 /* The hunts. Each appends its findings to out. */
@@ -125,6 +132,35 @@ static inline int64_t hunt_col_i64(sqlite3_stmt *st, int i, int64_t unset) {
 }
 /* Parse the address in column i; 0 when NULL or not an address. */
 int hunt_col_ip(sqlite3_stmt *st, int i, ash_ip *ip);
+
+/* The table expression of a scan over net.flow rows: the covering index
+ * when there is one ("events INDEXED BY events_flows_hunt"), else
+ * "events". */
+const char *hunt_flows_from(const hunt_ctx *c);
+
+/* Flow timing differs by format: FortiGate logs a session when it ends
+ * (ts is the end, ts - duration the start); PAN-OS, Cisco ASA (built),
+ * Zeek and the mapped examples give the start. Zeek's open_conn/conn_long
+ * records (attrs.still_open) are interim reports of open sessions. */
+enum { HUNT_SRC_TS_END = 1, HUNT_SRC_ZEEK = 2 };
+/* Load the flags of every source once per run. */
+int hunt_source_flags(hunt_ctx *c);
+static inline int hunt_src_flag(const hunt_ctx *c, int64_t source_id, int flag) {
+  return source_id >= 0 && (size_t)source_id < c->nsrc_flags &&
+         (c->src_flags[source_id] & flag) != 0;
+}
+/* Start and end of a flow record logged at ts with duration dur. */
+static inline void hunt_flow_times(const hunt_ctx *c, int64_t source_id, int64_t ts, int64_t dur,
+                                   int64_t *start, int64_t *end) {
+  if (dur < 0) dur = 0;
+  if (hunt_src_flag(c, source_id, HUNT_SRC_TS_END)) {
+    *start = ts - dur;
+    *end = ts;
+  } else {
+    *start = ts;
+    *end = ts + dur;
+  }
+}
 
 /* Prepare sql on c->db; ASH_ESTORE on failure. */
 int hunt_prepare(hunt_ctx *c, const char *sql, sqlite3_stmt **st);

@@ -795,11 +795,15 @@ static int scan_flows(link *L, incident *x) {
   size_t nm = hostmap_ips(hm, hname(L, x->host), mine, 8);
   if (!nm || !L->nbt) return ASH_OK;
   sqlite3_stmt *st;
-  rc = hunt_prepare(L->c,
-                    "SELECT id,ts,src_ip,dst_ip,dst_port,duration FROM events"
-                    " WHERE kind='net.flow' AND ts>=? AND ts<=?",
-                    &st);
+  char sql[512];
+  snprintf(sql, sizeof sql,
+           "SELECT id,ts,src_ip,dst_ip,dst_port,duration,source_id FROM %s"
+           " WHERE kind='net.flow' AND ts>=? AND ts<=?",
+           hunt_flows_from(L->c));
+  rc = hunt_prepare(L->c, sql, &st);
   if (rc) return rc;
+  /* ts is a start (most formats: within the window) or an end (FortiGate:
+   * up to FLOW_AFTER past the detection for sessions begun before it) */
   sqlite3_bind_int64(st, 1, x->t0 - WINDOW);
   sqlite3_bind_int64(st, 2, x->t0 + FLOW_AFTER);
   int r;
@@ -809,9 +813,10 @@ static int scan_flows(link *L, incident *x) {
     size_t j = 0;
     while (j < nm && !ash_ip_eq(&mine[j], &dst)) j++;
     if (j == nm || !hunt_col_ip(st, 2, &src) || !ash_ip_is_private(&src)) continue;
-    int64_t ts = hunt_col_i64(st, 1, 0), dur = hunt_col_i64(st, 5, 0);
-    int64_t start = ts - (dur > 0 ? dur : 0);
-    if (start > x->t0 + AFTER || ts < x->t0 - WINDOW) continue;
+    int64_t start, end;
+    hunt_flow_times(L->c, sqlite3_column_int64(st, 6), hunt_col_i64(st, 1, 0),
+                    sqlite3_column_int64(st, 5), &start, &end);
+    if (start > x->t0 + AFTER || end < x->t0 - WINDOW) continue;
     int32_t sess = session_at(L, &src, start);
     if (sess < 0) continue;
     int64_t port = hunt_col_i64(st, 4, -1);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Score `ashiato hunt --json` output against a generated case's answer.json.
 
-usage: hunt_check.py ANSWER.json FINDINGS.jsonl [--strict]
+usage: hunt_check.py ANSWER.json FINDINGS.jsonl [--strict] [--require link,tunnel]
 
 Prints one JSON object: what was expected, what ranked first, true and false
 positives at high severity or above. With --strict, exits 1 unless the
@@ -109,13 +109,12 @@ def main():
     r = score(answer, findings)
     print(json.dumps(r))
     if "--strict" in sys.argv:
-        ok = (
-            r["first_in_hunt_correct"]["link"]
-            and r["first_in_hunt_correct"]["tunnel"]
-            and "link" in r["found_high"]
-            and "tunnel" in r["found_high"]
-            and not r["benign_high"]
-        )
+        need = ["link", "tunnel"]
+        if "--require" in sys.argv:
+            need = sys.argv[sys.argv.index("--require") + 1].split(",")
+        ok = not r["benign_high"]
+        for k in need:
+            ok = ok and r["first_in_hunt_correct"][k] and k in r["found_high"]
         return 0 if ok else 1
     return 0
 
