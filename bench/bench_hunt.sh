@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Hunt quality and speed on generated cases.
 #
-#   bench/bench_hunt.sh [--build DIR] [--seeds N] [--big FLOWS] [--work DIR]
+#   bench/bench_hunt.sh [--build DIR] [--seeds N] [--firewall F] [--big FLOWS] [--work DIR]
 #
 # 1. Precision and recall over N generator seeds (default 20): each seed is
 #    generated (Sysmon on odd seeds), ingested and hunted; a finding at high
@@ -21,14 +21,16 @@ root=$(cd "$here/.." && pwd)
 build=$root/build
 seeds=20
 big=0
+fw=fortigate
 work=${TMPDIR:-/tmp}/ashiato-bench-hunt
 while [ $# -gt 0 ]; do
   case $1 in
   --build) build=$2; shift 2 ;;
   --seeds) seeds=$2; shift 2 ;;
   --big) big=$2; shift 2 ;;
+  --firewall) fw=$2; shift 2 ;;
   --work) work=$2; shift 2 ;;
-  *) echo "usage: $0 [--build DIR] [--seeds N] [--big FLOWS] [--work DIR]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--build DIR] [--seeds N] [--firewall F] [--big FLOWS] [--work DIR]" >&2; exit 2 ;;
   esac
 done
 bin=$build/ashiato
@@ -37,14 +39,14 @@ check=$root/tests/e2e/hunt_check.py
 mkdir -p "$work"
 
 if [ "$seeds" -gt 0 ]; then
-  echo "== precision/recall over $seeds seeds (users 50, servers 9, 60 days, 2000 flows/day)"
+  echo "== precision/recall over $seeds seeds ($fw, users 50, servers 9, 60 days, 2000 flows/day)"
   : >"$work/results.jsonl"
   for seed in $(seq 1 "$seeds"); do
     d=$work/s$seed
     rm -rf "$d" "$d.db" "$d.db-wal" "$d.db-shm"
     sysmon=()
     [ $((seed % 2)) -eq 1 ] && sysmon=(--sysmon)
-    "$bin" gen --out "$d" --seed "$seed" --users 50 --servers 9 --days 60 \
+    "$bin" gen --out "$d" --seed "$seed" --firewall "$fw" --users 50 --servers 9 --days 60 \
       --flows-per-day 2000 "${sysmon[@]}" -q
     "$bin" ingest "$d.db" "$d/logs" >/dev/null 2>&1
     start=$(date +%s%N)
@@ -85,7 +87,7 @@ if [ "$big" -gt 0 ]; then
   d=$work/big
   rm -rf "$d" "$d.db" "$d.db-wal" "$d.db-shm"
   echo "== one case of ~$big flows ($days days x $per_day flows/day, 400 users, 20 servers)"
-  /usr/bin/time -f "gen: %e s, %M KB peak" "$bin" gen --out "$d" --seed 7 --users 400 \
+  /usr/bin/time -f "gen: %e s, %M KB peak" "$bin" gen --out "$d" --seed 7 --firewall "$fw" --users 400 \
     --servers 20 --days $days --flows-per-day $per_day --sysmon -q
   /usr/bin/time -f "ingest: %e s, %M KB peak" "$bin" ingest "$d.db" "$d/logs" >/dev/null
   flows=$(sqlite3 "$d.db" "select count(*) from events where kind='net.flow'")
