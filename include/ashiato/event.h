@@ -58,7 +58,12 @@ typedef struct ash_kv {
 } ash_kv;
 
 typedef struct ash_event {
-  int64_t ts;       /* UTC microseconds */
+  /* UTC microseconds: when the device logged the record. For net.flow
+   * that is the session's END on FortiGate (traffic logs are written at
+   * close; ts - duration is the start) and its START on PAN-OS start logs,
+   * ASA built/teardown pairs and Zeek conn.log. The hunts account for this
+   * per source format; making it uniform is future work. */
+  int64_t ts;
   const char *kind; /* one of ASH_KIND_* (static storage) */
 
   ash_str host;   /* device or computer that logged the record */
