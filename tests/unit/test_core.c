@@ -136,6 +136,12 @@ static void test_ip(void **st) {
   assert_true(ash_ip_eq(&a, &b));
   ash_ip_format(&b, t);
   assert_string_equal(t, "10.212.134.11");
+  const char *v4[] = {"0.0.0.0", "9.10.99.100", "255.255.255.255", "10.0.100.7"};
+  for (size_t i = 0; i < sizeof v4 / sizeof v4[0]; i++) {
+    assert_int_equal(ash_ip_parse(ash_str_cstr(v4[i]), &a), 0);
+    ash_ip_format(&a, t);
+    assert_string_equal(t, v4[i]);
+  }
   assert_int_equal(ash_ip_parse(ash_str_cstr("fe80::1%10"), &a), 0);
   ash_ip_format(&a, t);
   assert_string_equal(t, "fe80::1");
