@@ -1,32 +1,7 @@
-/* Fuzz target: the PAN-OS parser over a whole buffer. Every event is
- * serialised (so every string it borrows is read) and the accounting
- * invariant read == parsed + rejected must hold. */
-#include <stdint.h>
-#include <stdlib.h>
-
-#include "ashiato/buf.h"
-#include "ashiato/format.h"
-#include "ashiato/limits.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static int on_event(void *u, const ash_event *ev) {
-  ash_buf *b = u;
-  ash_buf_reset(b);
-  return ash_event_to_json(ev, "fuzz", 0, NULL, b);
-}
+/* Fuzz target: the PAN-OS parser (panos) over a whole buffer (fuzz_format.h). */
+#include "fuzz_format.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  const ash_format *f = ash_format_find("panos");
-  if (!f) abort();
-  ash_buf b;
-  ash_buf_init(&b, ASH_MAX_LINE * 8);
-  ash_parse_opts o = {0};
-  o.threads = 1;
-  o.clock_skew_us = -90000000;
-  ash_mem_result r;
-  ash_parse_memory(f, data, size, &o, on_event, NULL, &b, &r);
-  if (r.read != r.parsed + r.rejected) abort();
-  ash_buf_free(&b);
+  fuzz_format("panos", data, size);
   return 0;
 }
