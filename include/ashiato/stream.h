@@ -52,6 +52,10 @@ int ash_input_read(ash_input *in, const uint8_t **p, size_t *n);
  * ingesting a file larger than RAM keeps a small resident set. */
 void ash_input_release(ash_input *in, uint64_t upto);
 
+/* Bytes of the file on disk consumed so far (for progress on compressed
+ * input, whose decompressed size is not known in advance). */
+uint64_t ash_input_file_pos(const ash_input *in);
+
 /* SHA-256 of a buffer as 64 hex digits + NUL. */
 void ash_sha256_hex(const void *p, size_t n, char hex[65]);
 

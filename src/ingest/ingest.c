@@ -108,8 +108,7 @@ static int parse_member(job *j, ash_input *in, const ash_format *f, const uint8_
       fed += n;
       if (fed - last >= FEED_PIECE) {
         last = fed;
-        /* compressed size is unknown per piece: estimate from ratio */
-        progress(j, 0, ctx->read);
+        progress(j, ash_input_file_pos(in), ctx->read);
       }
     }
   }

@@ -208,6 +208,12 @@ void ash_input_close(ash_input *in) {
 }
 
 ash_input_kind ash_input_kind_of(const ash_input *in) { return in->kind; }
+
+uint64_t ash_input_file_pos(const ash_input *in) {
+  if (!in->ar) return in->size;
+  la_int64_t n = archive_filter_bytes(in->ar, -1); /* raw bytes read from the fd */
+  return n > 0 ? (uint64_t)n : 0;
+}
 uint64_t ash_input_file_size(const ash_input *in) { return in->size; }
 
 /* Pages of the mapping below this offset may be dropped. */
