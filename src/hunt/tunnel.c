@@ -228,68 +228,46 @@ static int pairs_rehash(tunnel *T, size_t cap, int only_long) {
   return ptab_index(t, cap);
 }
 
-static dstat *dst_get(tunnel *T, const ash_ip *ip) {
-  table *t = &T->dsts;
+/* Open-addressing table of entries whose first member is their ash_ip
+ * key (dstat, sstat): the entry for ip, added zeroed when new; NULL when
+ * the table holds max entries or memory runs out. */
+static void *ip_table_get(table *t, size_t max, const ash_ip *ip) {
   if ((t->n + 1) * 2 > t->cap) {
-    if (t->n >= ASH_MAX_HUNT_PAIRS) return NULL;
+    if (t->n >= max) return NULL;
     table old = *t;
-    if (table_init(t, sizeof(dstat), old.cap * 2)) {
+    if (table_init(t, old.size, old.cap * 2)) {
       *t = old;
       return NULL;
     }
     for (size_t i = 0; i < old.cap; i++) {
-      dstat *e = AT(&old, i);
-      if (!e->ip.fam) continue;
-      size_t k = ip_hash1(&e->ip) & (t->cap - 1);
-      while (((dstat *)AT(t, k))->ip.fam) k = (k + 1) & (t->cap - 1);
-      *(dstat *)AT(t, k) = *e;
+      ash_ip *e = AT(&old, i);
+      if (!e->fam) continue;
+      size_t k = ip_hash1(e) & (t->cap - 1);
+      while (((ash_ip *)AT(t, k))->fam) k = (k + 1) & (t->cap - 1);
+      memcpy(AT(t, k), e, old.size);
       t->n++;
     }
     free(old.v);
   }
   size_t k = ip_hash1(ip) & (t->cap - 1);
   for (;;) {
-    dstat *e = AT(t, k);
-    if (!e->ip.fam) {
-      e->ip = *ip;
+    ash_ip *e = AT(t, k);
+    if (!e->fam) {
+      *e = *ip;
       t->n++;
       return e;
     }
-    if (ash_ip_eq(&e->ip, ip)) return e;
+    if (ash_ip_eq(e, ip)) return e;
     k = (k + 1) & (t->cap - 1);
   }
 }
 
+static dstat *dst_get(tunnel *T, const ash_ip *ip) {
+  return ip_table_get(&T->dsts, ASH_MAX_HUNT_PAIRS, ip);
+}
+
 static sstat *src_get(tunnel *T, const ash_ip *ip) {
-  table *t = &T->srcs;
-  if ((t->n + 1) * 2 > t->cap) {
-    if (t->n >= ASH_MAX_HUNT_HOSTS) return NULL;
-    table old = *t;
-    if (table_init(t, sizeof(sstat), old.cap * 2)) {
-      *t = old;
-      return NULL;
-    }
-    for (size_t i = 0; i < old.cap; i++) {
-      sstat *e = AT(&old, i);
-      if (!e->ip.fam) continue;
-      size_t k = ip_hash1(&e->ip) & (t->cap - 1);
-      while (((sstat *)AT(t, k))->ip.fam) k = (k + 1) & (t->cap - 1);
-      *(sstat *)AT(t, k) = *e;
-      t->n++;
-    }
-    free(old.v);
-  }
-  size_t k = ip_hash1(ip) & (t->cap - 1);
-  for (;;) {
-    sstat *e = AT(t, k);
-    if (!e->ip.fam) {
-      e->ip = *ip;
-      t->n++;
-      return e;
-    }
-    if (ash_ip_eq(&e->ip, ip)) return e;
-    k = (k + 1) & (t->cap - 1);
-  }
+  return ip_table_get(&T->srcs, ASH_MAX_HUNT_HOSTS, ip);
 }
 
 static heavy *heavy_of(tunnel *T, pair *p, int64_t when) {
