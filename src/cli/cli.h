@@ -27,11 +27,33 @@ int cli_default_threads(void);
 int cli_threads(const char *arg, int *out);
 /* Print "ashiato: <what>: <error text>" on stderr. */
 void cli_error(const char *what, int err);
-/* Parse the parse options shared by ingest and parse (--tz, --clock-skew,
- * --format, --map); returns 0, or prints and returns
- * ASH_EXIT_USAGE. The zone is opened into opts->tz (caller closes). */
-int cli_parse_common(ash_parse_opts *opts, const ash_format **forced, const char *tz,
-                     const char *skew, const char *format, const char *map);
+/* The parse options that ingest and parse share: their getopt_long
+ * entries, their help lines, and where their values go. */
+#define CLI_PARSE_OPTIONS                                                                          \
+  {"format", 1, 0, 'f'}, {"tz", 1, 0, 'z'}, {"clock-skew", 1, 0, 'k'}, {"carve", 0, 0, 'C'},       \
+      {"threads", 1, 0, 'T'}, {                                                                    \
+    "map", 1, 0, 'm'                                                                               \
+  }
+#define CLI_PARSE_HELP                                                                             \
+  "  --format NAME      force the input format (see 'ashiato formats')\n"                          \
+  "  --tz ZONE          zone of timestamps that carry none: UTC (default),\n"                      \
+  "                     +09:00, or an IANA name such as Asia/Tokyo\n"                              \
+  "  --clock-skew D     add D to every timestamp of these files (+90s, -2m, 1h)\n"                 \
+  "  --map FILE         read CSV/JSONL through a column map (format \"mapped\",\n"                 \
+  "                     see docs/formats.md)\n"                                                    \
+  "  --carve            EVTX: also recover records from chunk slack space\n"                       \
+  "  --threads N        EVTX chunks decoded at once (default: the CPUs)\n"
+typedef struct cli_parse_args {
+  const char *format, *tz, *skew, *map;
+} cli_parse_args;
+/* Take option c (one of CLI_PARSE_OPTIONS) with its argument: 1 when taken,
+ * 0 when c is not one of them, -1 for a bad value (the message is printed).
+ * opts->threads must hold its default before the first call. */
+int cli_parse_option(cli_parse_args *a, ash_parse_opts *opts, int c, const char *arg);
+/* Check the collected values and fill opts and *forced; returns 0, or
+ * prints and returns ASH_EXIT_USAGE. The zone is opened into opts->tz
+ * (caller closes). */
+int cli_parse_common(ash_parse_opts *opts, const ash_format **forced, const cli_parse_args *a);
 /* The cloud ranges data file (cmd_ranges.c): --ranges FILE when given,
  * else $ASHIATO_DATA/cloud-ranges.tsv, else data/ beside or above the
  * binary. cli_ranges_path returns 0 when a readable file was found.

@@ -21,14 +21,7 @@ static const char *HELP =
     "the same command again.\n\n"
     "Every record is accounted for: read = parsed + rejected, and each\n"
     "rejection is kept in the case with its reason and raw text.\n\n"
-    "options:\n"
-    "  --format NAME      force the input format (see 'ashiato formats')\n"
-    "  --tz ZONE          zone of timestamps that carry none: UTC (default),\n"
-    "                     +09:00, or an IANA name such as Asia/Tokyo\n"
-    "  --carve            EVTX: also recover records from chunk slack space\n"
-    "  --threads N        EVTX chunks decoded at once (default: the CPUs)\n"
-    "  --clock-skew D     add D to every timestamp of these files (+90s, -2m)\n"
-    "  --map FILE         read CSV/JSONL through a column map (docs/formats.md)\n"
+    "options:\n" CLI_PARSE_HELP
     "  --json             one JSON object per source on stdout (cli-contract)\n"
     "  -h, --help         this text\n\n"
     "exit status: 0 done (also when records were rejected), 1 failed, 2 usage\n";
@@ -81,28 +74,21 @@ static void on_progress(void *u, const ash_ingest_progress *p) {
 
 int cmd_ingest(int argc, char **argv) {
   static const struct option lo[] = {
-      {"format", 1, 0, 'f'}, {"tz", 1, 0, 'z'},      {"clock-skew", 1, 0, 'k'},
-      {"carve", 0, 0, 'C'},  {"threads", 1, 0, 'T'}, {"json", 0, 0, 'j'},
-      {"map", 1, 0, 'm'},    {"help", 0, 0, 'h'},    {0, 0, 0, 0}};
+      CLI_PARSE_OPTIONS, {"json", 0, 0, 'j'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   ist s;
   memset(&s, 0, sizeof s);
   ash_ingest_opts o;
   memset(&o, 0, sizeof o);
   o.parse.threads = cli_default_threads();
-  const char *format = NULL, *tz = NULL, *skew = NULL, *map = NULL;
+  cli_parse_args pa = {0};
   int c;
   optind = 1;
   while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    int took = cli_parse_option(&pa, &o.parse, c, optarg);
+    if (took < 0) return ASH_EXIT_USAGE;
+    if (took) continue;
     switch (c) {
-    case 'f': format = optarg; break;
-    case 'z': tz = optarg; break;
-    case 'k': skew = optarg; break;
-    case 'C': o.parse.carve = 1; break;
-    case 'T':
-      if (cli_threads(optarg, &o.parse.threads)) return ASH_EXIT_USAGE;
-      break;
     case 'j': s.json = 1; break;
-    case 'm': map = optarg; break;
     case 'h': fputs(HELP, stdout); return ASH_EXIT_OK;
     default: fputs(HELP, stderr); return ASH_EXIT_USAGE;
     }
@@ -111,7 +97,7 @@ int cmd_ingest(int argc, char **argv) {
     fputs(HELP, stderr);
     return ASH_EXIT_USAGE;
   }
-  int u = cli_parse_common(&o.parse, &o.format, tz, skew, format, map);
+  int u = cli_parse_common(&o.parse, &o.format, &pa);
   if (u) return u;
   const char *case_path = argv[optind];
   ash_store *st;

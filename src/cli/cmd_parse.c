@@ -17,14 +17,7 @@ static const char *HELP =
     "their events as JSON lines on stdout, without a case store. The record\n"
     "accounting of each file goes to stderr as its last line:\n"
     "  read N parsed N rejected N events N\n\n"
-    "options:\n"
-    "  --format NAME      force the input format (see 'ashiato formats')\n"
-    "  --tz ZONE          zone of timestamps that carry none (default UTC)\n"
-    "  --carve            EVTX: also recover records from chunk slack space\n"
-    "  --threads N        EVTX chunks decoded at once (default: the CPUs)\n"
-    "  --clock-skew D     add D to every timestamp (+90s, -2m, 1h)\n"
-    "  --map FILE         read CSV/JSONL through a column map (format \"mapped\",\n"
-    "                     see docs/formats.md)\n"
+    "options:\n" CLI_PARSE_HELP
     "  --rejects          also print rejected records (as {\"reject\":...})\n"
     "  --json             JSON lines (the default and only output form)\n"
     "  -h, --help         this text\n";
@@ -118,26 +111,22 @@ static void on_walk_error(void *u, const char *path, int err) {
 }
 
 int cmd_parse(int argc, char **argv) {
-  static const struct option lo[] = {
-      {"format", 1, 0, 'f'},  {"tz", 1, 0, 'z'},  {"clock-skew", 1, 0, 'k'}, {"carve", 0, 0, 'C'},
-      {"threads", 1, 0, 'T'}, {"map", 1, 0, 'm'}, {"rejects", 0, 0, 'r'},    {"json", 0, 0, 'j'},
-      {"help", 0, 0, 'h'},    {0, 0, 0, 0}};
+  static const struct option lo[] = {CLI_PARSE_OPTIONS,
+                                     {"rejects", 0, 0, 'r'},
+                                     {"json", 0, 0, 'j'},
+                                     {"help", 0, 0, 'h'},
+                                     {0, 0, 0, 0}};
   pstate s;
   memset(&s, 0, sizeof s);
   s.opts.threads = cli_default_threads();
-  const char *format = NULL, *tz = NULL, *skew = NULL;
+  cli_parse_args pa = {0};
   int c;
   optind = 1;
   while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    int took = cli_parse_option(&pa, &s.opts, c, optarg);
+    if (took < 0) return ASH_EXIT_USAGE;
+    if (took) continue;
     switch (c) {
-    case 'f': format = optarg; break;
-    case 'z': tz = optarg; break;
-    case 'k': skew = optarg; break;
-    case 'C': s.opts.carve = 1; break;
-    case 'T':
-      if (cli_threads(optarg, &s.opts.threads)) return ASH_EXIT_USAGE;
-      break;
-    case 'm': s.opts.map_path = optarg; break;
     case 'r': s.rejects = 1; break;
     case 'j': break;
     case 'h': fputs(HELP, stdout); return ASH_EXIT_OK;
@@ -148,7 +137,7 @@ int cmd_parse(int argc, char **argv) {
     fputs(HELP, stderr);
     return ASH_EXIT_USAGE;
   }
-  int u = cli_parse_common(&s.opts, &s.forced, tz, skew, format, s.opts.map_path);
+  int u = cli_parse_common(&s.opts, &s.forced, &pa);
   if (u) return u;
   ash_buf_init(&s.line, ASH_MAX_LINE * 8);
   for (int i = optind; i < argc; i++) ash_walk(argv[i], parse_file, on_walk_error, &s);

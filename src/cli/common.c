@@ -7,8 +7,20 @@
 #include "ashiato/time.h"
 #include "cli.h"
 
-int cli_parse_common(ash_parse_opts *opts, const ash_format **forced, const char *tz,
-                     const char *skew, const char *format, const char *map) {
+int cli_parse_option(cli_parse_args *a, ash_parse_opts *opts, int c, const char *arg) {
+  switch (c) {
+  case 'f': a->format = arg; return 1;
+  case 'z': a->tz = arg; return 1;
+  case 'k': a->skew = arg; return 1;
+  case 'm': a->map = arg; return 1;
+  case 'C': opts->carve = 1; return 1;
+  case 'T': return cli_threads(arg, &opts->threads) ? -1 : 1;
+  default: return 0;
+  }
+}
+
+int cli_parse_common(ash_parse_opts *opts, const ash_format **forced, const cli_parse_args *a) {
+  const char *format = a->format, *tz = a->tz, *skew = a->skew, *map = a->map;
   if (format && !strcmp(format, "mapped") && !map) {
     fprintf(stderr, "ashiato: the mapped format needs --map FILE (see docs/formats.md)\n");
     return ASH_EXIT_USAGE;
