@@ -31,5 +31,26 @@ int ash_buf_printf(ash_buf *b, const char *fmt, ...) __attribute__((format(print
  * control characters, quotes and backslashes; invalid UTF-8 bytes become
  * U+FFFD so the output is always valid JSON. */
 int ash_buf_add_json_str(ash_buf *b, const char *s, size_t n);
+/* Write src escaped as above to dst, which must have room for 6 * n bytes
+ * (the worst case); returns the bytes written. No NUL is added. */
+size_t ash_json_escape(char *dst, const void *src, size_t n);
+#define ASH_JSON_ESCAPE_MAX ((size_t)1 << 30)
+/* 1 for the bytes ash_json_escape changes (controls, '"', '\\', >= 0x80). */
+extern const uint8_t ash_json_special[256];
+/* ash_json_escape for the common short, clean string: copies byte by byte
+ * while nothing needs escaping (attribute keys and values are a few bytes
+ * long, too short for memcpy or word-at-a-time scans to pay). */
+static inline size_t ash_json_escape_short(char *dst, const void *src, size_t n) {
+  const uint8_t *p = (const uint8_t *)src;
+  size_t j = 0;
+  for (; j < n; j++) {
+    if (ash_json_special[p[j]]) return j + ash_json_escape(dst + j, p + j, n - j);
+    dst[j] = (char)p[j];
+  }
+  return n;
+}
+/* Make room for add more bytes (and the NUL) without changing the contents;
+ * ASH_ELIMIT when n + add would pass the cap. */
+int ash_buf_reserve(ash_buf *b, size_t add);
 
 #endif

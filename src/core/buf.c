@@ -66,46 +66,88 @@ int ash_buf_printf(ash_buf *b, const char *fmt, ...) {
   return ASH_OK;
 }
 
-int ash_buf_add_json_str(ash_buf *b, const char *s, size_t n) {
+/* Bytes that a JSON string cannot hold as they are: controls, '"', '\\'
+ * and everything from 0x80 (copied only as part of valid UTF-8). */
+const uint8_t ash_json_special[256] = {
+    [0 ... 0x1f] = 1,
+    ['"'] = 1,
+    ['\\'] = 1,
+    [0x80 ... 0xff] = 1,
+};
+
+size_t ash_json_escape(char *dst, const void *src, size_t n) {
   static const char hex[] = "0123456789abcdef";
-  const uint8_t *p = (const uint8_t *)s;
+  const uint8_t *p = src;
+  char *o = dst;
   size_t i = 0;
   while (i < n) {
     size_t run = i;
-    while (run < n && p[run] >= 0x20 && p[run] < 0x80 && p[run] != '"' && p[run] != '\\') run++;
+    /* eight bytes at a time while none is special: no byte >= 0x80, none
+     * below 0x20, none equal to '"' (0x22) or '\\' (0x5c) */
+    while (run + 8 <= n) {
+      uint64_t w;
+      memcpy(&w, p + run, 8);
+      const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+      uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+      uint64_t hit = ((w - ones * 0x20) | (q - ones) | (b - ones) | w) & high;
+      if (hit) break;
+      run += 8;
+    }
+    while (run < n && !ash_json_special[p[run]]) run++;
     if (run > i) {
-      int rc = ash_buf_add(b, p + i, run - i);
-      if (rc) return rc;
+      memcpy(o, p + i, run - i);
+      o += run - i;
       i = run;
       continue;
     }
     uint8_t c = p[i];
-    int rc;
-    if (c == '"')
-      rc = ash_buf_add(b, "\\\"", 2);
-    else if (c == '\\')
-      rc = ash_buf_add(b, "\\\\", 2);
-    else if (c == '\n')
-      rc = ash_buf_add(b, "\\n", 2);
-    else if (c == '\r')
-      rc = ash_buf_add(b, "\\r", 2);
-    else if (c == '\t')
-      rc = ash_buf_add(b, "\\t", 2);
-    else if (c < 0x20) {
-      char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-      rc = ash_buf_add(b, e, 6);
+    if (c == '"' || c == '\\') {
+      *o++ = '\\';
+      *o++ = (char)c;
+    } else if (c == '\n' || c == '\r' || c == '\t') {
+      *o++ = '\\';
+      *o++ = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+    } else if (c < 0x20) {
+      memcpy(o, "\\u00", 4);
+      o[4] = hex[c >> 4];
+      o[5] = hex[c & 15];
+      o += 6;
     } else {
       size_t l = ash_utf8_seq_len(p + i, n - i);
       if (l) {
-        rc = ash_buf_add(b, p + i, l);
+        memcpy(o, p + i, l);
+        o += l;
         i += l;
-        if (rc) return rc;
         continue;
       }
-      rc = ash_buf_add(b, "\xEF\xBF\xBD", 3); /* U+FFFD */
+      memcpy(o, "\xEF\xBF\xBD", 3); /* U+FFFD */
+      o += 3;
     }
-    if (rc) return rc;
     i++;
+  }
+  return (size_t)(o - dst);
+}
+
+int ash_buf_reserve(ash_buf *b, size_t add) { return grow(b, add); }
+
+int ash_buf_add_json_str(ash_buf *b, const char *s, size_t n) {
+  if (n <= ASH_JSON_ESCAPE_MAX / 6 && grow(b, n * 6) == ASH_OK) {
+    b->n += ash_json_escape(b->p + b->n, s, n);
+    b->p[b->n] = 0;
+    return ASH_OK;
+  }
+  /* near the cap: escape into a bounded scratch piece by piece, so that the
+   * buffer fails with ASH_ELIMIT only when the escaped text does not fit */
+  char tmp[6 * 256];
+  size_t i = 0;
+  while (i < n) {
+    size_t take = n - i < 256 ? n - i : 256;
+    /* never split a UTF-8 sequence between two pieces */
+    while (take < n - i && take > 0 && (((const uint8_t *)s)[i + take] & 0xc0) == 0x80) take--;
+    if (!take) take = n - i < 256 ? n - i : 256;
+    int rc = ash_buf_add(b, tmp, ash_json_escape(tmp, s + i, take));
+    if (rc) return rc;
+    i += take;
   }
   return ASH_OK;
 }

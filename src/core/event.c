@@ -51,8 +51,7 @@ static void jip(jw *w, const char *k, const ash_ip *ip) {
   jstr(w, k, ash_str_cstr(t));
 }
 
-int ash_event_attrs_json(const ash_event *ev, ash_buf *out) {
-  ash_buf_reset(out);
+static int attrs_json_slow(const ash_event *ev, ash_buf *out) {
   int rc = ash_buf_addc(out, '{');
   for (size_t i = 0; !rc && i < ev->nattrs; i++) {
     if (i) rc = ash_buf_addc(out, ',');
@@ -64,6 +63,32 @@ int ash_event_attrs_json(const ash_event *ev, ash_buf *out) {
   }
   if (!rc) rc = ash_buf_addc(out, '}');
   return rc;
+}
+
+int ash_event_attrs_json(const ash_event *ev, ash_buf *out) {
+  ash_buf_reset(out);
+  /* one reservation for the worst case (every byte escaped to 6), then
+   * plain stores: this runs once per event on the ingest hot path */
+  size_t bound = 2;
+  for (size_t i = 0; i < ev->nattrs && bound <= ASH_JSON_ESCAPE_MAX; i++)
+    bound += 6 * (ev->attrs[i].k.n + ev->attrs[i].v.n) + 6;
+  if (bound > ASH_JSON_ESCAPE_MAX || ash_buf_reserve(out, bound) != ASH_OK)
+    return attrs_json_slow(ev, out); /* near the cap: fails exactly there */
+  char *o = out->p;
+  *o++ = '{';
+  for (size_t i = 0; i < ev->nattrs; i++) {
+    if (i) *o++ = ',';
+    *o++ = '"';
+    o += ash_json_escape_short(o, ev->attrs[i].k.p, ev->attrs[i].k.n);
+    memcpy(o, "\":\"", 3);
+    o += 3;
+    o += ash_json_escape_short(o, ev->attrs[i].v.p, ev->attrs[i].v.n);
+    *o++ = '"';
+  }
+  *o++ = '}';
+  out->n = (size_t)(o - out->p);
+  *o = 0;
+  return ASH_OK;
 }
 
 int ash_event_to_json(const ash_event *ev, const char *source_path, int ref_is_record,

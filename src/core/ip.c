@@ -59,9 +59,19 @@ int ash_ip_parse(ash_str s, ash_ip *out) {
 
 void ash_ip_format(const ash_ip *ip, char out[ASH_IP_STRLEN]) {
   out[0] = 0;
-  if (ip->fam == 4)
-    inet_ntop(AF_INET, ip->b + 12, out, ASH_IP_STRLEN);
-  else if (ip->fam == 6)
+  if (ip->fam == 4) {
+    /* by hand: inet_ntop goes through stdio, and the store formats two
+     * addresses per flow */
+    char *o = out;
+    for (int i = 0; i < 4; i++) {
+      unsigned v = ip->b[12 + i];
+      if (i) *o++ = '.';
+      if (v >= 100) *o++ = (char)('0' + v / 100);
+      if (v >= 10) *o++ = (char)('0' + v / 10 % 10);
+      *o++ = (char)('0' + v % 10);
+    }
+    *o = 0;
+  } else if (ip->fam == 6)
     inet_ntop(AF_INET6, ip->b, out, ASH_IP_STRLEN);
 }
 

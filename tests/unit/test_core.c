@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ashiato/buf.h"
@@ -62,6 +64,119 @@ static void test_buf_cap(void **st) {
                    0);
   assert_string_equal(b.p, "x\xef\xbf\xbdy");
   ash_buf_free(&b);
+}
+
+/* Reference JSON escaping, one byte at a time, for the differential test
+ * of the word-at-a-time escaper. */
+size_t ash_utf8_seq_len(const uint8_t *p, size_t n);
+static size_t ref_escape(char *o, const uint8_t *p, size_t n) {
+  static const char hex[] = "0123456789abcdef";
+  size_t w = 0;
+  for (size_t i = 0; i < n;) {
+    uint8_t c = p[i];
+    if (c == '"' || c == '\\') {
+      o[w++] = '\\';
+      o[w++] = (char)c;
+    } else if (c == '\n' || c == '\r' || c == '\t') {
+      o[w++] = '\\';
+      o[w++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+    } else if (c < 0x20) {
+      w += (size_t)sprintf(o + w, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
+    } else if (c < 0x80) {
+      o[w++] = (char)c;
+    } else {
+      size_t l = ash_utf8_seq_len(p + i, n - i);
+      if (l) {
+        memcpy(o + w, p + i, l);
+        w += l;
+        i += l;
+        continue;
+      }
+      memcpy(o + w, "\xef\xbf\xbd", 3);
+      w += 3;
+    }
+    i++;
+  }
+  return w;
+}
+
+static void test_json_escape(void **st) {
+  (void)st;
+  uint64_t x = 88172645463325252ull;
+  uint8_t in[700];
+  char want[6 * 700], got[6 * 700];
+  static const uint8_t pool[] = {'a',  'Z',  '0',  ' ',  '=',  '"',  '\\', '\n', 1,    0x1f, 0x7f,
+                                 0xc3, 0xa9, 0xe8, 0xb6, 0xb3, 0xf0, 0x9f, 0x91, 0xa3, 0xff, 0x80};
+  for (int round = 0; round < 3000; round++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    size_t n = x % sizeof in;
+    /* mostly clean text (the 8-byte path), with specials at random places */
+    for (size_t i = 0; i < n; i++) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      in[i] = x % 5 ? (uint8_t)('a' + x % 26) : pool[(x >> 8) % sizeof pool];
+    }
+    size_t wn = ref_escape(want, in, n);
+    size_t gn = ash_json_escape(got, in, n);
+    assert_int_equal(gn, wn);
+    assert_memory_equal(got, want, wn);
+    gn = ash_json_escape_short(got, in, n);
+    assert_int_equal(gn, wn);
+    assert_memory_equal(got, want, wn);
+    /* through a buffer whose cap is exactly the escaped size, and one byte
+     * less: the piecewise path near the cap */
+    ash_buf b;
+    ash_buf_init(&b, wn);
+    assert_int_equal(ash_buf_add_json_str(&b, (const char *)in, n), 0);
+    assert_int_equal(b.n, wn);
+    assert_memory_equal(b.p, want, wn);
+    ash_buf_free(&b);
+    if (wn) {
+      ash_buf_init(&b, wn - 1);
+      assert_int_equal(ash_buf_add_json_str(&b, (const char *)in, n), ASH_ELIMIT);
+      ash_buf_free(&b);
+    }
+  }
+}
+
+static void test_attrs_json_cap(void **st) {
+  (void)st;
+  ash_event ev;
+  ash_event_init(&ev);
+  ash_kv kv[] = {{ash_str_cstr("a"), ash_str_cstr("x\"y")},
+                 {ash_str_cstr("b\xff"), ash_str_cstr("")}};
+  ev.attrs = kv;
+  ev.nattrs = 2;
+  const char *want = "{\"a\":\"x\\\"y\",\"b\xef\xbf\xbd\":\"\"}";
+  ash_buf b;
+  ash_buf_init(&b, strlen(want)); /* too small for the worst case: slow path */
+  assert_int_equal(ash_event_attrs_json(&ev, &b), 0);
+  assert_string_equal(b.p, want);
+  ash_buf_free(&b);
+  ash_buf_init(&b, 4096);
+  assert_int_equal(ash_event_attrs_json(&ev, &b), 0);
+  assert_string_equal(b.p, want);
+  ash_buf_free(&b);
+  ash_buf_init(&b, strlen(want) - 1);
+  assert_int_equal(ash_event_attrs_json(&ev, &b), ASH_ELIMIT);
+  ash_buf_free(&b);
+}
+
+static void test_ip_format_v4(void **st) {
+  (void)st;
+  /* the hand-written IPv4 formatter against inet_ntop */
+  uint32_t x = 2463534242u;
+  for (int i = 0; i < 20000; i++) {
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    uint8_t a[4] = {(uint8_t)x, (uint8_t)(x >> 8), (uint8_t)(x >> 16), (uint8_t)(x >> 24)};
+    if (i < 4) memset(a, i == 0 ? 0 : i == 1 ? 255 : i == 2 ? 9 : 100, 4);
+    char want[INET_ADDRSTRLEN], got[ASH_IP_STRLEN], txt[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, a, want, sizeof want);
+    snprintf(txt, sizeof txt, "%s", want);
+    ash_ip ip;
+    assert_int_equal(ash_ip_parse(ash_str_cstr(txt), &ip), 0);
+    ash_ip_format(&ip, got);
+    assert_string_equal(got, want);
+  }
 }
 
 static void test_time(void **st) {
@@ -206,11 +321,13 @@ static void test_event_json(void **st) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_fits), cmocka_unit_test(test_ints),
-      cmocka_unit_test(test_utf8), cmocka_unit_test(test_buf_cap),
-      cmocka_unit_test(test_time), cmocka_unit_test(test_duration),
-      cmocka_unit_test(test_tz),   cmocka_unit_test(test_ip),
-      cmocka_unit_test(test_cidr), cmocka_unit_test(test_event_json),
+      cmocka_unit_test(test_fits),         cmocka_unit_test(test_ints),
+      cmocka_unit_test(test_utf8),         cmocka_unit_test(test_buf_cap),
+      cmocka_unit_test(test_time),         cmocka_unit_test(test_duration),
+      cmocka_unit_test(test_tz),           cmocka_unit_test(test_ip),
+      cmocka_unit_test(test_cidr),         cmocka_unit_test(test_event_json),
+      cmocka_unit_test(test_json_escape),  cmocka_unit_test(test_attrs_json_cap),
+      cmocka_unit_test(test_ip_format_v4),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
