@@ -39,8 +39,11 @@ typedef struct ash_source_info {
 
 /* Start a source. When a complete source with the same sha256 exists,
  * *duplicate is set, *id is the existing source and nothing else happens.
- * An incomplete one with that hash is deleted (with its events) first.
- * path/format are copied. */
+ * An incomplete one with that hash (or with a hash never recorded and the
+ * same path and size) is deleted, with its events, first. path/format are
+ * copied. sha256 may be NULL when the caller hashes while it reads and
+ * ash_store_size_seen said no source has this size (so none can have this
+ * content): the hash is then recorded by ash_store_source_end. */
 int ash_store_source_begin(ash_store *s, const char *path, uint64_t size, const char *sha256,
                            const char *format, int64_t *id, int *duplicate);
 /* Add one event / one rejection of source id. Buffered: committed in large
@@ -48,7 +51,10 @@ int ash_store_source_begin(ash_store *s, const char *path, uint64_t size, const 
 int ash_store_add_event(ash_store *s, int64_t id, const ash_event *ev);
 int ash_store_add_reject(ash_store *s, int64_t id, uint64_t ref, const char *reason,
                          const void *raw, size_t n);
-/* Finish source id with its accounting; commits and marks it complete. */
+/* 1 when some source (complete or not) of this size is in the case. */
+int ash_store_size_seen(ash_store *s, uint64_t size);
+/* Finish source id with its accounting (and its sha256, when
+ * counts->sha256 is set); commits and marks it complete. */
 int ash_store_source_end(ash_store *s, int64_t id, const ash_source_info *counts);
 
 /* Every source, in ingest order. Strings in info are borrowed for the

@@ -29,8 +29,13 @@ void ash_input_close(ash_input *in);
 ash_input_kind ash_input_kind_of(const ash_input *in);
 /* Size of the file on disk. */
 uint64_t ash_input_file_size(const ash_input *in);
-/* SHA-256 (hex) of the file on disk, computed on first call. */
+/* SHA-256 (hex) of the file on disk, computed on first call (or waited
+ * for, after ash_input_file_sha256_start). */
 int ash_input_file_sha256(ash_input *in, char hex[65]);
+/* Start hashing a plain file on a thread of its own while the caller reads
+ * it (the hasher stays a few MiB ahead of ash_input_release, so the file is
+ * read from memory once); a no-op for other kinds. */
+int ash_input_file_sha256_start(ash_input *in);
 
 /* Advance to the next member. Sets *name to the member's display path
  * ("dir/x.log", or "dir/a.zip!inner/x.log" inside a container), borrowed

@@ -122,7 +122,8 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
   ash_input_kind kind = ash_input_kind_of(in);
   const uint8_t *whole = NULL, *head = NULL;
   size_t wn = 0, hn = 0;
-  char sha[65];
+  char sha[65] = "";
+  int hash_later = 0; /* the file is hashed on a thread while it is parsed */
   int rc;
   j->member = name;
   if (kind == ASH_INPUT_COMPRESSED) {
@@ -138,9 +139,13 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
       skip(j, name, rc == ASH_ELIMIT ? "member larger than 4 GiB" : ash_strerror(rc));
       return ASH_OK;
     }
-    if (kind == ASH_INPUT_PLAIN)
-      ash_input_file_sha256(in, sha);
-    else
+    if (kind == ASH_INPUT_PLAIN) {
+      /* a file of a size no source has cannot repeat one: hash it while it
+       * is parsed instead of in a pass of its own before */
+      hash_later = !ash_store_size_seen(j->s, j->file_size);
+      rc = hash_later ? ash_input_file_sha256_start(in) : ash_input_file_sha256(in, sha);
+      if (rc) return rc;
+    } else
       ash_sha256_hex(whole ? (const void *)whole : "", wn, sha);
     head = whole;
     hn = wn;
@@ -152,8 +157,8 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
     return ASH_OK;
   }
   int dup = 0;
-  rc = ash_store_source_begin(j->s, name, kind == ASH_INPUT_CONTAINER ? wn : j->file_size, sha,
-                              f->name, &j->source_id, &dup);
+  rc = ash_store_source_begin(j->s, name, kind == ASH_INPUT_CONTAINER ? wn : j->file_size,
+                              hash_later ? NULL : sha, f->name, &j->source_id, &dup);
   if (rc) return rc;
   ash_source_info info;
   memset(&info, 0, sizeof info);
@@ -190,6 +195,7 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
   ash_input_close(reopened);
   int wrc = ash_writer_drain(j->w);
   if (!rc) rc = wrc;
+  if (!rc && hash_later) rc = ash_input_file_sha256(in, sha);
   if (rc) return rc;
   info.read = ctx.read;
   info.parsed = ctx.parsed;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,16 @@ struct ash_input {
   const uint8_t *map; /* whole file mapped (plain members, and hashing) */
   int sha_done;
   char sha[65];
+  /* background hashing of a plain file (ash_input_file_sha256_start): the
+   * hasher keeps at most HASH_AHEAD bytes ahead of what the caller has
+   * released, so that the pages it maps are the ones the parser reads next */
+  pthread_t hasher;
+  int hasher_on;
+  pthread_mutex_t hmu;
+  pthread_cond_t hcv;
+  uint64_t hashed;   /* bytes hashed (under hmu) */
+  uint64_t consumed; /* bytes the caller released (under hmu) */
+  int unthrottled;   /* the caller waits for the hash: no more throttling */
   struct archive *ar;
   int member_no;     /* members returned so far */
   char *member_name; /* display name of the current member */
@@ -118,6 +129,8 @@ struct ash_input {
   int at_end;
   uint8_t *block;
 };
+
+static void hasher_join(ash_input *in);
 
 static int open_ro(const char *path) {
   int fd = open(path, O_RDONLY | O_NOATIME | O_CLOEXEC);
@@ -197,6 +210,7 @@ int ash_input_open(ash_input **out, const char *path) {
 
 void ash_input_close(ash_input *in) {
   if (!in) return;
+  hasher_join(in);
   if (in->ar) archive_read_free(in->ar);
   if (in->map) munmap((void *)in->map, in->size);
   if (in->fd >= 0) close(in->fd);
@@ -224,33 +238,106 @@ static void release(const uint8_t *map, uint64_t from, uint64_t to) {
   if (b > a) madvise((void *)(map + a), b - a, MADV_DONTNEED);
 }
 
+#define HASH_PIECE (8u << 20)
+#define HASH_AHEAD (64u << 20)
+
+/* Hash the mapping in pieces. Serially (no caller reading yet) each piece
+ * is let go after hashing: a multi-GB file must not become resident just
+ * to be hashed. In the background, a page is let go only once both the
+ * hasher and the caller are past it. */
+static void hash_map(ash_input *in, int background) {
+  EVP_MD_CTX *c = EVP_MD_CTX_new();
+  unsigned char md[32];
+  unsigned int len = 0;
+  if (c) EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+  uint64_t freed = 0;
+  for (uint64_t off = 0; c && off < in->size; off += HASH_PIECE) {
+    uint64_t n = in->size - off < HASH_PIECE ? in->size - off : HASH_PIECE;
+    uint64_t upto = off + n, consumed = upto;
+    if (background) {
+      pthread_mutex_lock(&in->hmu);
+      while (!in->unthrottled && off > in->consumed + HASH_AHEAD)
+        pthread_cond_wait(&in->hcv, &in->hmu);
+      pthread_mutex_unlock(&in->hmu);
+    }
+    EVP_DigestUpdate(c, in->map + off, (size_t)n);
+    if (background) {
+      pthread_mutex_lock(&in->hmu);
+      in->hashed = upto;
+      consumed = in->consumed;
+      pthread_mutex_unlock(&in->hmu);
+    }
+    uint64_t to = consumed < upto ? consumed : upto;
+    if (to > freed) {
+      release(in->map, freed, to);
+      freed = to;
+    }
+  }
+  if (c) {
+    EVP_DigestFinal_ex(c, md, &len);
+    EVP_MD_CTX_free(c);
+    for (int i = 0; i < 32; i++) snprintf(in->sha + 2 * i, 3, "%02x", md[i]);
+  } else {
+    in->sha[0] = 0; /* out of memory: reported by ash_input_file_sha256 */
+  }
+  in->sha[64] = 0;
+}
+
+static void *hasher_main(void *arg) {
+  hash_map(arg, 1);
+  return NULL;
+}
+
+int ash_input_file_sha256_start(ash_input *in) {
+  if (in->sha_done || in->hasher_on || in->kind != ASH_INPUT_PLAIN || !in->map) return ASH_OK;
+  pthread_mutex_init(&in->hmu, NULL);
+  pthread_cond_init(&in->hcv, NULL);
+  in->hashed = in->consumed = 0;
+  in->unthrottled = 0;
+  if (pthread_create(&in->hasher, NULL, hasher_main, in)) {
+    pthread_mutex_destroy(&in->hmu);
+    pthread_cond_destroy(&in->hcv);
+    return ASH_OK; /* hashed in the caller's thread when asked */
+  }
+  in->hasher_on = 1;
+  return ASH_OK;
+}
+
+static void hasher_join(ash_input *in) {
+  if (!in->hasher_on) return;
+  pthread_mutex_lock(&in->hmu);
+  in->unthrottled = 1;
+  pthread_cond_broadcast(&in->hcv);
+  pthread_mutex_unlock(&in->hmu);
+  pthread_join(in->hasher, NULL);
+  pthread_mutex_destroy(&in->hmu);
+  pthread_cond_destroy(&in->hcv);
+  in->hasher_on = 0;
+  in->sha_done = 1;
+}
+
 void ash_input_release(ash_input *in, uint64_t upto) {
   if (in->kind != ASH_INPUT_PLAIN || !in->map) return;
   if (upto > in->size) upto = in->size;
+  if (in->hasher_on) {
+    /* pages the hasher has not read yet stay until it has */
+    pthread_mutex_lock(&in->hmu);
+    in->consumed = upto;
+    uint64_t hashed = in->hashed;
+    pthread_cond_broadcast(&in->hcv);
+    pthread_mutex_unlock(&in->hmu);
+    if (hashed < upto) upto = hashed;
+  }
   release(in->map, 0, upto);
 }
 
 int ash_input_file_sha256(ash_input *in, char hex[65]) {
+  hasher_join(in);
   if (!in->sha_done) {
-    /* in pieces, letting each go after hashing: a multi-GB file must not
-     * become resident just to be hashed */
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
-    if (!c) return ASH_ENOMEM;
-    EVP_DigestInit_ex(c, EVP_sha256(), NULL);
-    const uint64_t piece = 64u << 20;
-    for (uint64_t off = 0; off < in->size; off += piece) {
-      uint64_t n = in->size - off < piece ? in->size - off : piece;
-      EVP_DigestUpdate(c, in->map + off, (size_t)n);
-      release(in->map, off, off + n);
-    }
-    unsigned char md[32];
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(c, md, &len);
-    EVP_MD_CTX_free(c);
-    for (int i = 0; i < 32; i++) snprintf(in->sha + 2 * i, 3, "%02x", md[i]);
-    in->sha[64] = 0;
+    hash_map(in, 0);
     in->sha_done = 1;
   }
+  if (!in->sha[0]) return ASH_ENOMEM;
   memcpy(hex, in->sha, 65);
   return ASH_OK;
 }

@@ -39,7 +39,8 @@ struct ash_writer {
   int cur;                  /* batch being filled by the producer */
   int stop;
   int err;
-  ash_buf json; /* producer's scratch for attributes */
+  ash_buf json;                    /* producer's scratch for attributes */
+  ash_store_row rows[BATCH_ITEMS]; /* the thread's view of a batch */
 };
 
 static void *run(void *arg) {
@@ -53,14 +54,21 @@ static void *run(void *arg) {
     pthread_mutex_unlock(&w->mu);
     batch *b = w->b[k];
     int rc = ASH_OK;
-    for (size_t i = 0; i < b->n && !rc; i++) {
+    for (size_t i = 0; i < b->n && !rc;) {
       item *it = &b->items[i];
-      if (it->reject)
+      if (it->reject) {
         rc = ash_store_add_reject(w->s, it->source, it->ev.ref, it->ev.path.p,
                                   it->ev.command_line.p, it->ev.command_line.n);
-      else
-        rc = ash_store_add_event_attrs(w->s, it->source, &it->ev, it->attrs_json.p,
-                                       it->attrs_json.n);
+        i++;
+        continue;
+      }
+      /* the run of events up to the next reject, in one call */
+      size_t n = 0;
+      for (; i < b->n && !b->items[i].reject; i++, n++) {
+        it = &b->items[i];
+        w->rows[n] = (ash_store_row){it->source, &it->ev, it->attrs_json.p, it->attrs_json.n};
+      }
+      rc = ash_store_add_rows(w->s, w->rows, n);
     }
     b->n = b->used = 0;
     pthread_mutex_lock(&w->mu);

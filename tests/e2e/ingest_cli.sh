@@ -41,6 +41,11 @@ PY
 # evidence untouched (mode, size, mtime, content)
 [ "$(stat -c '%a %s %Y' ev/fgt.log; sha256sum <ev/fgt.log)" = "$before" ] || fail "evidence changed"
 
+# the SHA-256 recorded for a plain file (hashed on a thread while it is
+# parsed) is the file's
+want=$(sha256sum <ev/fgt.log | cut -c1-64)
+"$bin" sources case.db --json | grep -q "\"sha256\":\"$want\"" || fail "sha256 of fgt.log"
+
 "$bin" ingest case.db ev --json >again.json
 python3 -c "
 import json
@@ -104,7 +109,9 @@ PY
 "$bin" ingest killed.db big.log >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do
-  [ -s killed.db-wal ] && break
+  # the case's rollback journal (or WAL) exists once the first write
+  # transaction is open
+  [ -s killed.db-journal ] || [ -s killed.db-wal ] && break
   sleep 0.05
 done
 sleep 0.3
@@ -118,4 +125,15 @@ assert r['read']==200000 and r['parsed']==200000 and not r['duplicate'], r
 " || fail "resumed ingest"
 n=$("$bin" events killed.db --kind net.flow --json | wc -l)
 [ "$n" = 200000 ] || fail "expected 200000 flows after resume, got $n"
+# what the killed run left is gone: one source, complete, with the file's hash
+"$bin" sources killed.db --json >killed-sources.json
+python3 - "$(sha256sum <big.log | cut -c1-64)" <<'PY' || fail "sources after resume"
+import json, sys
+rows=[json.loads(l) for l in open('killed-sources.json')]
+assert len(rows)==1 and rows[0]['complete'] and rows[0]['sha256']==sys.argv[1], rows
+PY
+# the same content under another name is a duplicate (same size: hashed
+# before parsing)
+cp big.log big-copy.log
+"$bin" ingest killed.db big-copy.log --json | grep -q '"duplicate":true' || fail "renamed copy"
 echo "e2e ingest_cli: ok"
