@@ -5,6 +5,10 @@
 # one run measures
 #   (a) parse only        (bench_fortigate: ash_parse_memory, no store)
 #   (b) parse + store     (ashiato ingest into a fresh case)
+#   (c) store only        (bench_store: the same number of FortiGate-shaped
+#                          events, already parsed and serialised, into the
+#                          store: the ceiling of (b), whose writer thread
+#                          does exactly this work)
 #   reference             grep -c . FILE
 # printing lines/s, MB/s and peak RSS of each, and ratios to grep.
 set -euo pipefail
@@ -13,7 +17,7 @@ file=${1:-/tmp/ashiato-bench/fortigate-1m.log}
 lines=${2:-1000000}
 mkdir -p "$(dirname "$file")"
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" >/dev/null
-cmake --build build-bench -j"$(nproc)" --target ashiato bench_fortigate >/dev/null
+cmake --build build-bench -j"$(nproc)" --target ashiato bench_fortigate bench_store >/dev/null
 echo "== (a) parse only"
 build-bench/bench/bench_fortigate "$file" --lines "$lines"
 echo "== (b) parse + store"
@@ -49,3 +53,10 @@ for label, db in targets:
     clean(db)
 print(i_out.stdout.decode().strip())
 PY
+echo "== (c) store only (the ceiling of (b): its writer thread's work, no parsing)"
+for db in "$file.store.db" /dev/shm/ashiato-bench-store.db; do
+  [ "$db" = /dev/shm/ashiato-bench-store.db ] && [ ! -d /dev/shm ] && continue
+  printf '%s: ' "$([ "$db" = "$file.store.db" ] && echo "case on disk " || echo "case on tmpfs")"
+  build-bench/bench/bench_store "$db" "$lines"
+  rm -f "$db" "$db-journal" "$db-wal" "$db-shm"
+done

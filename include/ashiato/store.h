@@ -3,8 +3,8 @@
  * Tables: sources (one row per ingested file or archive member, with its
  * record accounting), events (normalised), rejects (source, ref, reason,
  * raw text up to ASH_MAX_REJECT_RAW). Writes go through prepared
- * statements with bound parameters only, in large transactions; the
- * database runs in WAL mode so that a killed ingest leaves it consistent.
+ * statements with bound parameters only, in large transactions; a killed
+ * ingest leaves a rollback journal that SQLite replays on the next open.
  * A source row is marked complete only in the transaction that stores its
  * last events; an incomplete source found on the next ingest of the same
  * content is deleted and redone. */
