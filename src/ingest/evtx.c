@@ -947,25 +947,135 @@ int ash_evtx_each_xml(const uint8_t *buf, size_t n, int raw,
   return rc;
 }
 
-typedef struct one_xml {
-  uint64_t want;
-  ash_buf *out;
-  int found;
-} one_xml;
+/* ---- one record's XML, by number, without decoding the others ---- */
 
-static int pick_xml(void *u, uint64_t id, const char *xml, size_t xn, const char *why) {
-  (void)why;
-  one_xml *o = u;
-  if (id != o->want || !xn) return 0;
-  o->found = 1;
-  int rc = ash_buf_add(o->out, xml, xn);
-  return rc ? rc : ASH_ESTOP;
+typedef struct ix_ent {
+  uint64_t id;  /* System/EventRecordID, else the header number */
+  uint64_t off; /* of the record in the file */
+  uint64_t chunk;
+} ix_ent;
+
+struct ash_evtx_index {
+  ix_ent *v;
+  size_t n, cap;
+};
+
+typedef struct ix_build {
+  ash_evtx_index *ix;
+  const job *j;
+} ix_build;
+
+static int ix_cmp(const void *a, const void *b) {
+  const ix_ent *x = a, *y = b;
+  if (x->id != y->id) return x->id < y->id ? -1 : 1;
+  return x->off < y->off ? -1 : x->off > y->off; /* the first in the file first */
+}
+
+/* Walk the allocated records of every chunk as ash_evtx_each_xml does,
+ * without rendering: each record is decoded once for its EventRecordID. */
+int ash_evtx_index_build(const uint8_t *buf, size_t n, ash_evtx_index **out) {
+  job j;
+  int rc = job_init(&j, buf, n, 0);
+  if (rc) return rc;
+  ash_evtx_index *ix = calloc(1, sizeof *ix);
+  if (!ix) return ASH_ENOMEM;
+  evtx_dec *dec;
+  rc = dec_get(&dec);
+  if (rc) {
+    free(ix);
+    return rc;
+  }
+  for (size_t ci = 0; ci < j.nchunks && !rc; ci++) {
+    size_t off = j.first + ci * EVTX_CHUNK_SIZE;
+    size_t cn = n - off < EVTX_CHUNK_SIZE ? n - off : EVTX_CHUNK_SIZE;
+    const uint8_t *c = buf + off;
+    if (cn < EVTX_CHUNK_HEADER || memcmp(c, "ElfChnk", 8)) continue;
+    uint32_t last = ash_le32(c + 44), free_off = ash_le32(c + 48);
+    if (free_off < EVTX_CHUNK_HEADER || free_off > cn) free_off = (uint32_t)cn;
+    evtx_dec_chunk(dec, c, cn);
+    size_t pos = EVTX_CHUNK_HEADER;
+    while (!rc && ASH_FITS(pos, EVTX_RECORD_HEADER, free_off)) {
+      uint32_t size = record_size(c, cn, pos);
+      if (!size) break;
+      evtx_doc doc;
+      const char *why = NULL;
+      uint64_t id = ash_le64(c + pos + 8);
+      /* a record that does not decode has no XML to show: not indexed */
+      if (!evtx_dec_record(dec, (uint32_t)pos + EVTX_RECORD_HEADER, (uint32_t)(pos + size - 4),
+                           &doc, &why)) {
+        if (ix->n == ix->cap) {
+          size_t cap = ix->cap ? ix->cap * 2 : 1024;
+          ix_ent *v = realloc(ix->v, cap * sizeof *v);
+          if (!v) {
+            rc = ASH_ENOMEM;
+            break;
+          }
+          ix->v = v;
+          ix->cap = cap;
+        }
+        ix->v[ix->n++] = (ix_ent){doc_record_id(&doc, id), off + pos, off};
+      }
+      int was_last = pos == last;
+      pos += size;
+      if (was_last) break;
+    }
+  }
+  dec_put(dec);
+  if (rc) {
+    ash_evtx_index_free(ix);
+    return rc;
+  }
+  qsort(ix->v, ix->n, sizeof *ix->v, ix_cmp);
+  *out = ix;
+  return ASH_OK;
+}
+
+void ash_evtx_index_free(ash_evtx_index *ix) {
+  if (!ix) return;
+  free(ix->v);
+  free(ix);
+}
+
+int ash_evtx_index_xml(const ash_evtx_index *ix, const uint8_t *buf, size_t n, uint64_t record_id,
+                       ash_buf *out) {
+  size_t lo = 0, hi = ix->n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (ix->v[mid].id < record_id)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo == ix->n || ix->v[lo].id != record_id) return ASH_ENOTFOUND;
+  const ix_ent *e = &ix->v[lo];
+  if (e->chunk >= n) return ASH_ENOTFOUND;
+  size_t cn = n - e->chunk < EVTX_CHUNK_SIZE ? n - e->chunk : EVTX_CHUNK_SIZE;
+  const uint8_t *c = buf + e->chunk;
+  size_t pos = e->off - e->chunk;
+  uint32_t size = record_size(c, cn, pos);
+  if (!size) return ASH_ENOTFOUND; /* the buffer is not the one indexed */
+  evtx_dec *dec;
+  int rc = dec_get(&dec);
+  if (rc) return rc;
+  /* names and templates are found by their offset in the chunk, so one
+   * record decodes on its own */
+  evtx_dec_chunk(dec, c, cn);
+  evtx_doc doc;
+  const char *why = NULL;
+  if (evtx_dec_record(dec, (uint32_t)pos + EVTX_RECORD_HEADER, (uint32_t)(pos + size - 4), &doc,
+                      &why))
+    rc = ASH_ENOTFOUND;
+  else
+    rc = evtx_render_xml(&doc, 0, out);
+  dec_put(dec);
+  return rc;
 }
 
 int ash_evtx_record_xml(const uint8_t *buf, size_t n, uint64_t record_id, ash_buf *out) {
-  one_xml o = {record_id, out, 0};
-  int rc = ash_evtx_each_xml(buf, n, 0, pick_xml, &o);
-  if (rc == ASH_ESTOP) rc = ASH_OK;
-  if (!rc && !o.found) rc = ASH_ENOTFOUND;
+  ash_evtx_index *ix;
+  int rc = ash_evtx_index_build(buf, n, &ix);
+  if (rc) return rc;
+  rc = ash_evtx_index_xml(ix, buf, n, record_id, out);
+  ash_evtx_index_free(ix);
   return rc;
 }

@@ -107,6 +107,14 @@ int ash_evtx_each_xml(const uint8_t *buf, size_t n, int raw,
  * appended to out: what `events --raw` shows. ASH_ENOTFOUND when the file
  * has no such decodable record. */
 int ash_evtx_record_xml(const uint8_t *buf, size_t n, uint64_t record_id, ash_buf *out);
+/* The same for many records of one file: the index maps record numbers to
+ * records (one decoding pass), then each lookup decodes one record. buf
+ * must stay the buffer the index was built from. */
+typedef struct ash_evtx_index ash_evtx_index;
+int ash_evtx_index_build(const uint8_t *buf, size_t n, ash_evtx_index **out);
+int ash_evtx_index_xml(const ash_evtx_index *ix, const uint8_t *buf, size_t n, uint64_t record_id,
+                       ash_buf *out);
+void ash_evtx_index_free(ash_evtx_index *ix);
 
 /* FILETIME (100 ns since 1601) to Unix microseconds. */
 static inline int64_t evtx_filetime_us(uint64_t ft) {

@@ -14,6 +14,7 @@ struct ash_raw {
   ash_input *in;    /* open input positioned on that member */
   const uint8_t *p; /* the member's bytes */
   size_t n;
+  ash_evtx_index *ix; /* its EVTX records by number, built on first use */
 };
 
 int ash_raw_open(ash_raw **out) {
@@ -24,6 +25,8 @@ int ash_raw_open(ash_raw **out) {
 }
 
 static void drop(ash_raw *r) {
+  ash_evtx_index_free(r->ix);
+  r->ix = NULL;
   ash_input_close(r->in);
   free(r->path);
   r->in = NULL;
@@ -100,7 +103,10 @@ int ash_raw_get(ash_raw *r, const char *source_path, uint64_t ref, int ref_is_re
   ash_buf_reset(out);
   if (ref_is_record) {
     if (r->n < 8 || memcmp(r->p, "ElfFile", 8)) return ASH_ENOTFOUND;
-    return ash_evtx_record_xml(r->p, r->n, ref, out);
+    /* one decoding pass per file, then one record per event: `events
+     * --raw` over a whole Security.evtx must not decode it once per event */
+    if (!r->ix && (rc = ash_evtx_index_build(r->p, r->n, &r->ix))) return rc;
+    return ash_evtx_index_xml(r->ix, r->p, r->n, ref, out);
   }
   if (ref >= r->n) return ASH_ENOTFOUND;
   size_t avail = r->n - (size_t)ref;

@@ -733,6 +733,64 @@ static void test_record_xml(void **st) {
   free(p);
 }
 
+/* Every record's XML looked up through the record index equals what the
+ * full walk renders for the first record of that number. EVTX_INDEX_DIR
+ * adds a directory of further samples (the shared corpus, by hand). */
+typedef struct walk_xml {
+  uint64_t *ids;
+  char **xml;
+  size_t n, cap;
+} walk_xml;
+
+static int keep_xml(void *u, uint64_t id, const char *xml, size_t n, const char *why) {
+  (void)why;
+  walk_xml *w = u;
+  if (!n) return 0;
+  for (size_t i = 0; i < w->n; i++)
+    if (w->ids[i] == id) return 0; /* a repeated number: the first one counts */
+  if (w->n == w->cap) {
+    w->cap = w->cap ? w->cap * 2 : 256;
+    w->ids = realloc(w->ids, w->cap * sizeof *w->ids);
+    w->xml = realloc(w->xml, w->cap * sizeof *w->xml);
+    assert_non_null(w->ids);
+    assert_non_null(w->xml);
+  }
+  w->ids[w->n] = id;
+  w->xml[w->n] = strndup(xml, n);
+  w->n++;
+  return 0;
+}
+
+static void index_matches_walk(const char *path, const uint8_t *p, size_t n) {
+  walk_xml w = {0};
+  if (ash_evtx_each_xml(p, n, 0, keep_xml, &w)) return; /* not an EVTX file at all */
+  ash_evtx_index *ix;
+  assert_int_equal(ash_evtx_index_build(p, n, &ix), ASH_OK);
+  ash_buf x;
+  ash_buf_init(&x, 64u << 20);
+  for (size_t i = 0; i < w.n; i++) {
+    ash_buf_reset(&x);
+    int rc = ash_evtx_index_xml(ix, p, n, w.ids[i], &x);
+    if (rc || strcmp(x.p ? x.p : "", w.xml[i]))
+      fail_msg("%s: record %llu differs through the index", path, (unsigned long long)w.ids[i]);
+    free(w.xml[i]);
+  }
+  ash_buf_reset(&x);
+  assert_int_equal(ash_evtx_index_xml(ix, p, n, UINT64_MAX, &x), ASH_ENOTFOUND);
+  ash_buf_free(&x);
+  ash_evtx_index_free(ix);
+  free(w.ids);
+  free(w.xml);
+}
+
+static void test_record_index(void **st) {
+  (void)st;
+  assert_true(each_file(dir_of("data/evtx"), index_matches_walk) >= 5);
+  assert_true(each_file(dir_of("golden/evtx"), index_matches_walk) >= 5);
+  const char *more = getenv("EVTX_INDEX_DIR");
+  if (more) each_file(more, index_matches_walk);
+}
+
 static void test_mangled(void **st) {
   (void)st;
   assert_true(each_file(dir_of("data/evtx"), mangle) >= 5);
@@ -751,6 +809,7 @@ int main(void) {
       cmocka_unit_test(test_stop),
       cmocka_unit_test(test_damage_reported),
       cmocka_unit_test(test_record_xml),
+      cmocka_unit_test(test_record_index),
       cmocka_unit_test(test_mangled),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
