@@ -151,6 +151,54 @@ static void test_stale_source_redone(void **st) {
   ash_store_close(s);
 }
 
+/* A file hashed while it is parsed: begun without a hash, which the end
+ * records; a killed run of it is recognised by path and size. */
+static int sha_of(void *u, const ash_source_info *in) {
+  snprintf(u, 65, "%s", in->sha256 ? in->sha256 : "(null)");
+  return 0;
+}
+
+static void test_hash_at_end(void **st) {
+  (void)st;
+  ash_store *s;
+  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_CREATE), 0);
+  assert_false(ash_store_size_seen(s, 5));
+  int64_t id, id2;
+  int dup;
+  assert_int_equal(ash_store_source_begin(s, "c.log", 5, NULL, "fortigate", &id, &dup), 0);
+  assert_false(dup);
+  ash_event ev = mk(ASH_KIND_FLOW, "x", "2025-03-02T10:00:00Z");
+  assert_int_equal(ash_store_add_event(s, id, &ev), 0);
+  ash_store_close(s); /* killed after a commit, before the hash was known */
+  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_CREATE), 0);
+  assert_true(ash_store_size_seen(s, 5));
+  assert_false(ash_store_size_seen(s, 6));
+  /* the next run hashes first (the size is known) and redoes the source */
+  assert_int_equal(ash_store_source_begin(s, "c.log", 5, "cc", "fortigate", &id2, &dup), 0);
+  assert_false(dup);
+  assert_int_equal(ash_store_add_event(s, id2, &ev), 0);
+  ash_source_info c = {0};
+  c.first_ts = c.last_ts = ASH_TIME_UNSET;
+  c.events = 1;
+  assert_int_equal(ash_store_source_end(s, id2, &c), 0);
+  ash_event_query q = {NULL, NULL, NULL, ASH_TIME_UNSET, ASH_TIME_UNSET, 0};
+  cnt k = {0};
+  ash_store_events(s, &q, count_ev, &k);
+  assert_int_equal(k.n, 1); /* the killed run's event is gone, this run's stays */
+  char sha[65];
+  ash_store_sources(s, sha_of, sha);
+  assert_string_equal(sha, "cc");
+  /* begun without a hash, ended with one: recorded, and a duplicate next time */
+  int64_t id3;
+  assert_int_equal(ash_store_source_begin(s, "d.log", 7, NULL, "fortigate", &id3, &dup), 0);
+  c.sha256 = "dd";
+  assert_int_equal(ash_store_source_end(s, id3, &c), 0);
+  assert_int_equal(ash_store_source_begin(s, "copy-of-d.log", 7, "dd", "fortigate", &id, &dup), 0);
+  assert_true(dup);
+  assert_int_equal(id, id3);
+  ash_store_close(s);
+}
+
 static void test_not_a_case(void **st) {
   (void)st;
   FILE *f = fopen(g_path, "w");
@@ -169,6 +217,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
       cmocka_unit_test_setup_teardown(test_stale_source_redone, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_hash_at_end, setup, teardown),
       cmocka_unit_test_setup_teardown(test_not_a_case, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
