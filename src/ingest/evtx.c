@@ -903,18 +903,20 @@ static uint64_t doc_record_id(const evtx_doc *doc, uint64_t dflt) {
   return dflt;
 }
 
-int ash_evtx_each_xml(const uint8_t *buf, size_t n, int raw,
-                      int (*cb)(void *u, uint64_t record_id, const char *xml, size_t xn,
-                                const char *why),
-                      void *u) {
+/* Decode every allocated record of every chunk, in file order, and call cb
+ * with the chunk's and the record's offsets, the record's number
+ * (System/EventRecordID, else the header's) and its nodes, or with doc NULL
+ * and why when it does not decode. A non-zero return from cb stops. */
+typedef int (*record_fn)(void *u, size_t chunk, size_t pos, uint64_t id, const evtx_doc *doc,
+                         const char *why);
+
+static int walk_records(const uint8_t *buf, size_t n, record_fn cb, void *u) {
   job j;
   int rc = job_init(&j, buf, n, 0);
   if (rc) return rc;
   evtx_dec *dec;
   rc = dec_get(&dec);
   if (rc) return rc;
-  ash_buf x;
-  ash_buf_init(&x, 64u << 20);
   for (size_t ci = 0; ci < j.nchunks && !rc; ci++) {
     size_t off = j.first + ci * EVTX_CHUNK_SIZE;
     size_t cn = n - off < EVTX_CHUNK_SIZE ? n - off : EVTX_CHUNK_SIZE;
@@ -929,21 +931,45 @@ int ash_evtx_each_xml(const uint8_t *buf, size_t n, int raw,
       if (!size) break;
       evtx_doc doc;
       const char *why = NULL;
-      ash_buf_reset(&x);
       uint64_t id = ash_le64(c + pos + 8);
       if (!evtx_dec_record(dec, (uint32_t)pos + EVTX_RECORD_HEADER, (uint32_t)(pos + size - 4),
-                           &doc, &why)) {
-        rc = evtx_render_xml(&doc, raw, &x);
-        id = doc_record_id(&doc, id);
-      }
-      if (!rc) rc = cb(u, id, x.p ? x.p : "", x.n, why);
+                           &doc, &why))
+        rc = cb(u, off, pos, doc_record_id(&doc, id), &doc, NULL);
+      else
+        rc = cb(u, off, pos, id, NULL, why);
       int was_last = pos == last;
       pos += size;
       if (was_last) break;
     }
   }
-  ash_buf_free(&x);
   dec_put(dec);
+  return rc;
+}
+
+typedef struct each_xml {
+  int raw;
+  ash_buf x;
+  int (*cb)(void *u, uint64_t record_id, const char *xml, size_t xn, const char *why);
+  void *u;
+} each_xml;
+
+static int render_each(void *u, size_t chunk, size_t pos, uint64_t id, const evtx_doc *doc,
+                       const char *why) {
+  (void)chunk, (void)pos;
+  each_xml *e = u;
+  ash_buf_reset(&e->x);
+  int rc = doc ? evtx_render_xml(doc, e->raw, &e->x) : ASH_OK;
+  return rc ? rc : e->cb(e->u, id, e->x.p ? e->x.p : "", e->x.n, why);
+}
+
+int ash_evtx_each_xml(const uint8_t *buf, size_t n, int raw,
+                      int (*cb)(void *u, uint64_t record_id, const char *xml, size_t xn,
+                                const char *why),
+                      void *u) {
+  each_xml e = {raw, {0}, cb, u};
+  ash_buf_init(&e.x, 64u << 20);
+  int rc = walk_records(buf, n, render_each, &e);
+  ash_buf_free(&e.x);
   return rc;
 }
 
@@ -960,67 +986,34 @@ struct ash_evtx_index {
   size_t n, cap;
 };
 
-typedef struct ix_build {
-  ash_evtx_index *ix;
-  const job *j;
-} ix_build;
-
 static int ix_cmp(const void *a, const void *b) {
   const ix_ent *x = a, *y = b;
   if (x->id != y->id) return x->id < y->id ? -1 : 1;
   return x->off < y->off ? -1 : x->off > y->off; /* the first in the file first */
 }
 
-/* Walk the allocated records of every chunk as ash_evtx_each_xml does,
- * without rendering: each record is decoded once for its EventRecordID. */
+/* a record that does not decode has no XML to show: not indexed */
+static int index_one(void *u, size_t chunk, size_t pos, uint64_t id, const evtx_doc *doc,
+                     const char *why) {
+  (void)why;
+  ash_evtx_index *ix = u;
+  if (!doc) return ASH_OK;
+  if (ix->n == ix->cap) {
+    size_t cap = ix->cap ? ix->cap * 2 : 1024;
+    ix_ent *v = realloc(ix->v, cap * sizeof *v);
+    if (!v) return ASH_ENOMEM;
+    ix->v = v;
+    ix->cap = cap;
+  }
+  ix->v[ix->n++] = (ix_ent){id, chunk + pos, chunk};
+  return ASH_OK;
+}
+
+/* One decoding pass, as ash_evtx_each_xml makes, without rendering. */
 int ash_evtx_index_build(const uint8_t *buf, size_t n, ash_evtx_index **out) {
-  job j;
-  int rc = job_init(&j, buf, n, 0);
-  if (rc) return rc;
   ash_evtx_index *ix = calloc(1, sizeof *ix);
   if (!ix) return ASH_ENOMEM;
-  evtx_dec *dec;
-  rc = dec_get(&dec);
-  if (rc) {
-    free(ix);
-    return rc;
-  }
-  for (size_t ci = 0; ci < j.nchunks && !rc; ci++) {
-    size_t off = j.first + ci * EVTX_CHUNK_SIZE;
-    size_t cn = n - off < EVTX_CHUNK_SIZE ? n - off : EVTX_CHUNK_SIZE;
-    const uint8_t *c = buf + off;
-    if (cn < EVTX_CHUNK_HEADER || memcmp(c, "ElfChnk", 8)) continue;
-    uint32_t last = ash_le32(c + 44), free_off = ash_le32(c + 48);
-    if (free_off < EVTX_CHUNK_HEADER || free_off > cn) free_off = (uint32_t)cn;
-    evtx_dec_chunk(dec, c, cn);
-    size_t pos = EVTX_CHUNK_HEADER;
-    while (!rc && ASH_FITS(pos, EVTX_RECORD_HEADER, free_off)) {
-      uint32_t size = record_size(c, cn, pos);
-      if (!size) break;
-      evtx_doc doc;
-      const char *why = NULL;
-      uint64_t id = ash_le64(c + pos + 8);
-      /* a record that does not decode has no XML to show: not indexed */
-      if (!evtx_dec_record(dec, (uint32_t)pos + EVTX_RECORD_HEADER, (uint32_t)(pos + size - 4),
-                           &doc, &why)) {
-        if (ix->n == ix->cap) {
-          size_t cap = ix->cap ? ix->cap * 2 : 1024;
-          ix_ent *v = realloc(ix->v, cap * sizeof *v);
-          if (!v) {
-            rc = ASH_ENOMEM;
-            break;
-          }
-          ix->v = v;
-          ix->cap = cap;
-        }
-        ix->v[ix->n++] = (ix_ent){doc_record_id(&doc, id), off + pos, off};
-      }
-      int was_last = pos == last;
-      pos += size;
-      if (was_last) break;
-    }
-  }
-  dec_put(dec);
+  int rc = walk_records(buf, n, index_one, ix);
   if (rc) {
     ash_evtx_index_free(ix);
     return rc;
