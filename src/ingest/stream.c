@@ -120,6 +120,7 @@ struct ash_input {
   uint64_t hashed;   /* bytes hashed (under hmu) */
   uint64_t consumed; /* bytes the caller released (under hmu) */
   int unthrottled;   /* the caller waits for the hash: no more throttling */
+  int cancelled;     /* the input is being closed: the hash is not wanted */
   struct archive *ar;
   int member_no;     /* members returned so far */
   char *member_name; /* display name of the current member */
@@ -130,7 +131,7 @@ struct ash_input {
   uint8_t *block;
 };
 
-static void hasher_join(ash_input *in);
+static void hasher_join(ash_input *in, int cancel);
 
 static int open_ro(const char *path) {
   int fd = open(path, O_RDONLY | O_NOATIME | O_CLOEXEC);
@@ -210,7 +211,7 @@ int ash_input_open(ash_input **out, const char *path) {
 
 void ash_input_close(ash_input *in) {
   if (!in) return;
-  hasher_join(in);
+  hasher_join(in, 1);
   if (in->ar) archive_read_free(in->ar);
   if (in->map) munmap((void *)in->map, in->size);
   if (in->fd >= 0) close(in->fd);
@@ -258,7 +259,9 @@ static void hash_map(ash_input *in, int background) {
       pthread_mutex_lock(&in->hmu);
       while (!in->unthrottled && off > in->consumed + HASH_AHEAD)
         pthread_cond_wait(&in->hcv, &in->hmu);
+      int stop = in->cancelled;
       pthread_mutex_unlock(&in->hmu);
+      if (stop) break;
     }
     EVP_DigestUpdate(c, in->map + off, (size_t)n);
     if (background) {
@@ -293,7 +296,7 @@ int ash_input_file_sha256_start(ash_input *in) {
   pthread_mutex_init(&in->hmu, NULL);
   pthread_cond_init(&in->hcv, NULL);
   in->hashed = in->consumed = 0;
-  in->unthrottled = 0;
+  in->unthrottled = in->cancelled = 0;
   if (pthread_create(&in->hasher, NULL, hasher_main, in)) {
     pthread_mutex_destroy(&in->hmu);
     pthread_cond_destroy(&in->hcv);
@@ -303,17 +306,18 @@ int ash_input_file_sha256_start(ash_input *in) {
   return ASH_OK;
 }
 
-static void hasher_join(ash_input *in) {
+static void hasher_join(ash_input *in, int cancel) {
   if (!in->hasher_on) return;
   pthread_mutex_lock(&in->hmu);
   in->unthrottled = 1;
+  in->cancelled = cancel;
   pthread_cond_broadcast(&in->hcv);
   pthread_mutex_unlock(&in->hmu);
   pthread_join(in->hasher, NULL);
   pthread_mutex_destroy(&in->hmu);
   pthread_cond_destroy(&in->hcv);
   in->hasher_on = 0;
-  in->sha_done = 1;
+  in->sha_done = !cancel; /* a cancelled hash stopped part-way: not the file's */
 }
 
 void ash_input_release(ash_input *in, uint64_t upto) {
@@ -332,7 +336,7 @@ void ash_input_release(ash_input *in, uint64_t upto) {
 }
 
 int ash_input_file_sha256(ash_input *in, char hex[65]) {
-  hasher_join(in);
+  hasher_join(in, 0);
   if (!in->sha_done) {
     hash_map(in, 0);
     in->sha_done = 1;
