@@ -860,6 +860,12 @@ static void score(tunnel *T, cand *k) {
   /* one-way bulk transfers and keep-alives are not tunnels, however long */
   if (twoway < 0.2 && !k->nloop) s -= 10;
   if (volume < 0.25 && !k->nloop) s -= 8;
+  /* sessions that five or more internal hosts hold alike (to the address,
+   * or the same kind to its network) are a service the organisation uses,
+   * whatever their shape: at most low, so that a chat or meeting app on
+   * every workstation does not bury the rare host under mediums. Loopback
+   * RDP or the program on it still raise it. */
+  if (k->rarity == 0 && !k->nloop && !k->nlproc && s > 39) s = 39;
   k->score = (int)lround(s);
   if (k->score < 1) k->score = 1;
   if (k->score > 100) k->score = 100;

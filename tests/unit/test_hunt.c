@@ -206,6 +206,8 @@ static void test_tunnel_vs_benign(void **state) {
     if (has(&g.v[i].ips, MONITOR)) {
       seen_monitor = 1;
       assert_non_null(strstr(g.v[i].summary, "internal hosts talk to this address"));
+      /* eight servers hold it alike: a service, low however long */
+      assert_int_equal(g.v[i].severity, ASH_SEV_LOW);
     }
   }
   assert_true(seen_backup && seen_update && seen_monitor);
@@ -216,6 +218,36 @@ static void test_tunnel_vs_benign(void **state) {
   assert_true(has(&g.v[0].hosts, "app02"));
   assert_true(has(&g.v[0].ips, RELAY));
   assert_int_equal(g.v[0].severity, ASH_SEV_CRITICAL);
+  got_free(&g);
+  fx_remove(&f);
+}
+
+/* A chat app on every workstation: long, two-way, irregular sessions from
+ * twelve hosts to addresses of one rented cloud network. Each alone looks
+ * like a person's tunnel; together they are a service, and stay low. */
+static void test_tunnel_shared_app(void **state) {
+  (void)state;
+  fx f;
+  assert_int_equal(fx_open(&f, "tunnel-shared", 13), 0);
+  int64_t t0 = fx_time(T0);
+  fx_source(&f, "fw-chat.log");
+  for (int w = 0; w < 12; w++) {
+    char src[32], dst[32];
+    snprintf(src, sizeof src, "10.1.1.%d", 10 + w);
+    snprintf(dst, sizeof dst, "3.112.%d.%d", 7 + w, 40 + w); /* EC2 ap-northeast-1 */
+    for (int d = 0; d < 6; d++) {
+      int64_t at = t0 + (3 * w + d * 4) * FX_DAY + fx_range(&f, 8, 10) * FX_HOUR;
+      long_session(&f, at, fx_range(&f, 5 * 3600, 9 * 3600), src, dst, 300, 0, 0, 1);
+    }
+  }
+  assert_int_equal(fx_finish(&f), 0);
+  got g;
+  assert_int_equal(run(&f, ASH_HUNT_TUNNEL, &g), 0);
+  assert_true(g.n >= 1);
+  for (size_t i = 0; i < g.n; i++) {
+    assert_non_null(strstr(g.v[i].summary, "other hosts hold long sessions to the same network"));
+    assert_int_equal(g.v[i].severity, ASH_SEV_LOW);
+  }
   got_free(&g);
   fx_remove(&f);
 }
@@ -505,6 +537,7 @@ int main(void) {
       cmocka_unit_test(test_loopback),
       cmocka_unit_test(test_tunnel_vs_benign),
       cmocka_unit_test(test_tunnel_without_host_logs),
+      cmocka_unit_test(test_tunnel_shared_app),
       cmocka_unit_test(test_link_many_vpn_users),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
