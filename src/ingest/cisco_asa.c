@@ -19,6 +19,15 @@
  *       716002 -> vpn.logout; 722022/722023/722028/722037/734001 (tunnel
  *       channels, DAP) -> vpn.session; 113005/113015 (AAA rejected) ->
  *       vpn.fail; 113004/113012 (AAA accepted) -> auth.login
+ *   430003 (FTD/NGIPS connection event at the end of a connection:
+ *       "Key: Value, ..." with FirstPacketSecond, ConnectionDuration and
+ *       Initiator/Responder bytes and packets, so direction is known) ->
+ *       one net.flow (net.deny for a Block action); 430002 (the same event
+ *       at the start of a connection) is held like a built message and
+ *       dropped when its 430003 (same device, InstanceID, ConnectionID and
+ *       first packet) comes; alone, it becomes the flow, without duration
+ *       and with attrs.pairing saying so. Keys that are no event field are
+ *       kept in attrs under their own names.
  *   any other message -> log, with event_id and the message text.
  *
  * A built message held for pairing counts as parsed when it is read (the
@@ -59,6 +68,10 @@ typedef struct pending {
   endpoint a, b;         /* "for" side, "to" side as written */
   uint8_t udp, inbound, used;
   uint8_t ifs_cut; /* an interface name was truncated */
+  char *ftd;       /* an FTD 430002 held: its message text (malloc'd) */
+  uint32_t ftd_n;
+  uint8_t ftd_sev;
+  uint8_t ftd_first; /* its ts is the first packet's (else the log time) */
 } pending;
 
 typedef struct asa_state {
@@ -98,6 +111,7 @@ static void asa_close(void *state) {
   for (uint32_t i = 0; i < s->nslots; i++) {
     free(s->slots[i].a.user);
     free(s->slots[i].b.user);
+    free(s->slots[i].ftd);
   }
   free(s->slots);
   free(s->buckets);
@@ -151,6 +165,7 @@ static void drop(asa_state *s, uint32_t i) {
     s->newest = p->older;
   free(p->a.user);
   free(p->b.user);
+  free(p->ftd);
   memset(p, 0, sizeof *p);
   p->next = s->free_head;
   s->free_head = i;
@@ -304,16 +319,25 @@ typedef struct msg {
   int64_t ts;   /* UTC */
 } msg;
 
-static int asa_is_body(ash_str b) {
-  if (b.n < 15 || b.p[0] != '%') return 0;
-  if (!(ash_str_starts(b, "%ASA-") || ash_str_starts(b, "%FTD-") || ash_str_starts(b, "%PIX-")))
+/* Length of the facility prefix of a message body ("%ASA-", "%FTD-",
+ * "%PIX-", "%NGIPS-"), or 0 when b is not "%FAC-S-NNNNNN:". */
+static size_t asa_prefix(ash_str b) {
+  size_t f;
+  if (ash_str_starts(b, "%ASA-") || ash_str_starts(b, "%FTD-") || ash_str_starts(b, "%PIX-"))
+    f = 5;
+  else if (ash_str_starts(b, "%NGIPS-"))
+    f = 7;
+  else
     return 0;
-  const char *p = b.p + 5;
+  if (b.n < f + 10) return 0;
+  const char *p = b.p + f;
   if (p[0] < '0' || p[0] > '7' || p[1] != '-') return 0;
   for (int i = 2; i < 8; i++)
     if (p[i] < '0' || p[i] > '9') return 0;
-  return p[8] == ':';
+  return p[8] == ':' ? f : 0;
 }
+
+static int asa_is_body(ash_str b) { return asa_prefix(b) != 0; }
 
 static void set_ep(ash_ip *ip, int32_t *port, const endpoint *e) {
   *ip = e->ip;
@@ -357,24 +381,92 @@ static int emit(asa_state *s, ash_parse_ctx *ctx, ash_event *ev) {
   return ash_emit_line(ctx, ev);
 }
 
-/* Emit a held built connection that will never be paired. */
-static int emit_unpaired(asa_state *s, ash_parse_ctx *ctx, uint32_t i, const char *why) {
+/* Why a held connection is emitted alone. */
+enum unpaired { UNP_EOF, UNP_REUSED, UNP_FULL };
+
+static int ftd_event(asa_state *s, ash_parse_ctx *ctx, ash_str text, ash_event *ev, uint64_t *key,
+                     int64_t *first, const char **reason);
+
+/* Emit a held connection that will never be paired. */
+static int emit_unpaired(asa_state *s, ash_parse_ctx *ctx, uint32_t i, enum unpaired why) {
+  static const char *const BUILT[] = {
+      "built only (no teardown in this file)",
+      "built only (the connection id was reused before a teardown)",
+      "built only (pairing table full: evicted before its teardown)"};
+  static const char *const START[] = {
+      "start only (no end-of-connection record in this file)",
+      "start only (the connection id was reused before its end record)",
+      "start only (pairing table full: evicted before its end record)"};
   pending *p = &s->slots[i];
   ash_attrs_reset(&s->attrs);
   ash_strpool_reset(&s->pool);
   ash_event ev;
   ash_event_init(&ev);
-  ev.kind = ASH_KIND_FLOW;
   ev.ts = p->ts;
   ev.ref = p->ref;
-  ev.event_id = p->udp ? 302015 : 302013;
   ev.host = ash_str_cstr(host_name(s, p->host));
-  ev.action = ash_str_cstr("built");
-  flow_from(s, &ev, p);
-  ash_attrs_addcc(&s->attrs, "pairing", why);
+  if (p->ftd) {
+    /* the held text was accepted when it was read: it parses again */
+    uint64_t key;
+    int64_t first;
+    const char *reason = NULL;
+    if (ftd_event(s, ctx, ash_str_make(p->ftd, p->ftd_n), &ev, &key, &first, &reason)) {
+      drop(s, i);
+      return ASH_OK;
+    }
+    ev.event_id = 430002;
+    ev.ts = p->ts;
+    ash_attrs_addc(&s->attrs, "severity", ash_strpool_u64(&s->pool, p->ftd_sev));
+    ash_attrs_addcc(&s->attrs, "pairing", START[why]);
+  } else {
+    ev.kind = ASH_KIND_FLOW;
+    ev.event_id = p->udp ? 302015 : 302013;
+    ev.action = ash_str_cstr("built");
+    flow_from(s, &ev, p);
+    ash_attrs_addcc(&s->attrs, "pairing", BUILT[why]);
+  }
   int rc = emit(s, ctx, &ev);
   drop(s, i);
   return rc;
+}
+
+/* Put tmp into the pairing table (it then owns tmp's allocations): first
+ * the connection it replaces and, when the table is full, the oldest are
+ * emitted alone. ASH_REC_PARSED, or an error (tmp freed). */
+static int hold(asa_state *s, ash_parse_ctx *ctx, pending *tmp) {
+  int rc = ASH_OK;
+  uint32_t old = find(s, tmp->id, tmp->host);
+  if (old != NIL) rc = emit_unpaired(s, ctx, old, UNP_REUSED);
+  if (!rc && s->free_head == NIL) {
+    int g = grow(s);
+    if (g == ASH_ELIMIT || g == ASH_ENOMEM) {
+      if (s->oldest == NIL)
+        rc = -1; /* out of memory: stop (ASH_ENOMEM reads as a verdict) */
+      else
+        rc = emit_unpaired(s, ctx, s->oldest, UNP_FULL);
+    }
+  }
+  if (rc) {
+    endpoint_free(&tmp->a);
+    endpoint_free(&tmp->b);
+    free(tmp->ftd);
+    return rc;
+  }
+  uint32_t i = s->free_head;
+  s->free_head = s->slots[i].next;
+  s->slots[i] = *tmp;
+  uint32_t b = bucket_of(s, tmp->id, tmp->host);
+  s->slots[i].next = s->buckets[b];
+  s->buckets[b] = i;
+  s->slots[i].older = s->newest;
+  s->slots[i].newer = NIL;
+  if (s->newest != NIL)
+    s->slots[s->newest].newer = i;
+  else
+    s->oldest = i;
+  s->newest = i;
+  s->nused++;
+  return ASH_REC_PARSED;
 }
 
 static int do_built(asa_state *s, ash_parse_ctx *ctx, const msg *m, uint64_t off,
@@ -400,42 +492,7 @@ static int do_built(asa_state *s, ash_parse_ctx *ctx, const msg *m, uint64_t off
   tmp.host = host_index(s, m->fr.host);
   tmp.used = 1;
   /* the line is valid: now the table may emit older connections */
-  int rc = ASH_OK;
-  uint32_t old = find(s, tmp.id, tmp.host);
-  if (old != NIL)
-    rc = emit_unpaired(s, ctx, old, "built only (the connection id was reused before a teardown)");
-  if (!rc && s->free_head == NIL) {
-    int g = grow(s);
-    if (g == ASH_ELIMIT || g == ASH_ENOMEM) {
-      if (s->oldest == NIL) {
-        endpoint_free(&tmp.a);
-        endpoint_free(&tmp.b);
-        return -1; /* out of memory: stop (ASH_ENOMEM reads as a verdict) */
-      }
-      rc = emit_unpaired(s, ctx, s->oldest,
-                         "built only (pairing table full: evicted before its teardown)");
-    }
-  }
-  if (rc) {
-    endpoint_free(&tmp.a);
-    endpoint_free(&tmp.b);
-    return rc;
-  }
-  uint32_t i = s->free_head;
-  s->free_head = s->slots[i].next;
-  s->slots[i] = tmp;
-  uint32_t b = bucket_of(s, tmp.id, tmp.host);
-  s->slots[i].next = s->buckets[b];
-  s->buckets[b] = i;
-  s->slots[i].older = s->newest;
-  s->slots[i].newer = NIL;
-  if (s->newest != NIL)
-    s->slots[s->newest].newer = i;
-  else
-    s->oldest = i;
-  s->newest = i;
-  s->nused++;
-  return ASH_REC_PARSED;
+  return hold(s, ctx, &tmp);
 bad:
   endpoint_free(&tmp.a);
   endpoint_free(&tmp.b);
@@ -807,6 +864,161 @@ bad:
   return ASH_REC_REJECTED;
 }
 
+/* ---- FTD connection events (430002, 430003) ---- */
+
+#define FTD_KEY_MAX 48
+
+/* Length of a key at p ("SrcIP", "Prefilter Policy") when ": " follows
+ * it, else 0. */
+static size_t ftd_key(const char *p, size_t n) {
+  if (!n || !((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z'))) return 0;
+  for (size_t i = 1; i < n && i <= FTD_KEY_MAX; i++) {
+    char c = p[i];
+    if (c == ':') return (i + 1 == n || p[i + 1] == ' ') && p[i - 1] != ' ' ? i : 0;
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == ' ' ||
+          c == '_' || c == '-' || c == '.' || c == '/'))
+      return 0;
+  }
+  return 0;
+}
+
+/* Users FTD writes when there is none. */
+static int ftd_no_user(ash_str u) {
+  return !u.n || ash_str_eq(u, "No Authentication Required") || ash_str_eq(u, "Unknown") ||
+         ash_str_eq(u, "Not Found") || ash_str_eq(u, "Pending");
+}
+
+/* An FTD connection event "Key: Value, Key: Value, ..." into ev (kind,
+ * addresses, counters, attrs). A ", " ends a value only where a key and
+ * ": " follow, so values may hold commas. *key is the pairing key of the
+ * connection (InstanceID, ConnectionID), *first its first packet (UTC, or
+ * ASH_TIME_UNSET). */
+static int ftd_event(asa_state *s, ash_parse_ctx *ctx, ash_str t, ash_event *ev, uint64_t *key,
+                     int64_t *first, const char **reason) {
+  int have_src = 0, have_dst = 0;
+  uint64_t conn = 0, inst = 0;
+  int64_t dur = ASH_UNSET;
+  *first = ASH_TIME_UNSET;
+  ev->kind = ASH_KIND_FLOW;
+  size_t i = 0;
+  while (i < t.n) {
+    size_t kl = ftd_key(t.p + i, t.n - i);
+    if (!kl) goto bad;
+    ash_str k = ash_str_make(t.p + i, kl);
+    size_t vs = i + kl + 1, j = vs;
+    for (;;) {
+      const char *c = j < t.n ? memchr(t.p + j, ',', t.n - j) : NULL;
+      if (!c) {
+        j = t.n;
+        break;
+      }
+      size_t at = (size_t)(c - t.p);
+      if (at + 1 < t.n && t.p[at + 1] == ' ' && ftd_key(t.p + at + 2, t.n - at - 2)) {
+        j = at;
+        break;
+      }
+      j = at + 1;
+    }
+    ash_str v = ash_str_trim(ash_str_make(t.p + vs, j - vs));
+    i = j < t.n ? j + 2 : t.n;
+    int bad_value = 0;
+    if (ash_str_eq(k, "SrcIP"))
+      bad_value = !(have_src = ash_ip_parse(v, &ev->src_ip) == ASH_OK);
+    else if (ash_str_eq(k, "DstIP"))
+      bad_value = !(have_dst = ash_ip_parse(v, &ev->dst_ip) == ASH_OK);
+    else if (ash_str_eq(k, "SrcPort"))
+      bad_value = (ev->src_port = ash_port_parse(v)) < 0;
+    else if (ash_str_eq(k, "DstPort"))
+      bad_value = (ev->dst_port = ash_port_parse(v)) < 0;
+    else if (ash_str_eq(k, "Protocol"))
+      ev->proto = v;
+    else if (ash_str_eq(k, "FirstPacketSecond")) {
+      int64_t t0;
+      if (ash_time_parse_iso(v, &t0))
+        bad_value = 1;
+      else
+        *first = ash_ctx_skew(ctx, t0);
+    } else if (ash_str_eq(k, "ConnectionDuration"))
+      bad_value = ash_secs_parse(v, &dur) != 0;
+    else if (ash_str_eq(k, "InitiatorBytes") || ash_str_eq(k, "ResponderBytes") ||
+             ash_str_eq(k, "InitiatorPackets") || ash_str_eq(k, "ResponderPackets")) {
+      uint64_t u;
+      if (ash_str_to_u64(v, &u) || u > INT64_MAX) {
+        bad_value = 1;
+      } else {
+        int64_t *dst = k.p[0] == 'I' ? (k.p[9] == 'B' ? &ev->bytes_out : &ev->packets_out)
+                                     : (k.p[9] == 'B' ? &ev->bytes_in : &ev->packets_in);
+        *dst = (int64_t)u;
+      }
+    } else if (ash_str_eq(k, "AccessControlRuleAction")) {
+      ev->action = v;
+      if (ash_str_starts(v, "Block") || ash_str_starts(v, "Interactive Block"))
+        ev->kind = ASH_KIND_FLOW_DENY;
+    } else if (ash_str_eq(k, "ApplicationProtocol"))
+      ev->app = v;
+    else if (ash_str_eq(k, "User") && !ftd_no_user(v))
+      ash_user_split(v, &ev->user, &ev->domain);
+    else {
+      if (ash_str_eq(k, "ConnectionID")) bad_value = ash_str_to_u64(v, &conn) != 0;
+      if (ash_str_eq(k, "InstanceID")) bad_value = ash_str_to_u64(v, &inst) != 0;
+      ash_attrs_add(&s->attrs, k, v);
+    }
+    if (bad_value) goto bad;
+  }
+  if (!have_src || !have_dst) goto bad;
+  ev->duration_us = dur;
+  /* the key space of FTD connections is apart from the ASA ids */
+  *key = (1ull << 63) | ((inst & 0xffff) << 40) | (conn & ((1ull << 40) - 1));
+  return ASH_OK;
+bad:
+  *reason = "malformed FTD connection event";
+  return ASH_REC_REJECTED;
+}
+
+/* 430002 (start) is held; 430003 (end) is the flow, and drops the held
+ * start of the same connection. */
+static int do_ftd(asa_state *s, ash_parse_ctx *ctx, const msg *m, uint64_t off, ash_event *ev,
+                  const char **reason) {
+  uint64_t key;
+  int64_t first;
+  int rc = ftd_event(s, ctx, m->text, ev, &key, &first, reason);
+  if (rc) return rc;
+  uint32_t host = host_index(s, m->fr.host);
+  if (m->id == 430002) {
+    pending tmp;
+    memset(&tmp, 0, sizeof tmp);
+    tmp.id = key;
+    tmp.host = host;
+    tmp.ts = first != ASH_TIME_UNSET ? first : m->ts;
+    tmp.ftd_first = first != ASH_TIME_UNSET;
+    tmp.ref = off;
+    tmp.used = 1;
+    tmp.ftd_sev = (uint8_t)m->sev;
+    tmp.ftd_n = (uint32_t)m->text.n;
+    tmp.ftd = malloc(m->text.n + 1);
+    if (!tmp.ftd) return -1; /* out of memory: stop */
+    memcpy(tmp.ftd, m->text.p, m->text.n);
+    tmp.ftd[m->text.n] = 0;
+    return hold(s, ctx, &tmp);
+  }
+  /* the start: the first packet, else the log time minus the duration */
+  ev->ts = first;
+  if (ev->ts == ASH_TIME_UNSET && m->ts != ASH_TIME_UNSET)
+    ev->ts = m->ts - (ev->duration_us != ASH_UNSET ? ev->duration_us : 0);
+  ev->ref = off;
+  ev->event_id = m->id;
+  uint32_t i = find(s, key, host);
+  /* the same connection: same key and, where both say, same first packet
+   * (connection ids are reused) */
+  if (i != NIL && s->slots[i].ftd &&
+      (!s->slots[i].ftd_first || first == ASH_TIME_UNSET || s->slots[i].ts == first)) {
+    ash_attrs_addcc(&s->attrs, "pairing", "start+end");
+    ash_attrs_addc(&s->attrs, "start_offset", ash_strpool_u64(&s->pool, s->slots[i].ref));
+    drop(s, i);
+  }
+  return ASH_OK;
+}
+
 static int asa_line(void *state, ash_parse_ctx *ctx, const char *line, size_t n, uint64_t offset,
                     const char **reason) {
   asa_state *s = state;
@@ -816,10 +1028,11 @@ static int asa_line(void *state, ash_parse_ctx *ctx, const char *line, size_t n,
     return ASH_REC_REJECTED;
   }
   ash_str b = m.fr.body;
-  m.sev = b.p[5] - '0';
+  size_t f = asa_prefix(b);
+  m.sev = b.p[f] - '0';
   m.id = 0;
-  for (int i = 7; i < 13; i++) m.id = m.id * 10 + (uint32_t)(b.p[i] - '0');
-  m.text = ash_str_trim(ash_str_sub(b, 14, b.n));
+  for (size_t i = f + 2; i < f + 8; i++) m.id = m.id * 10 + (uint32_t)(b.p[i] - '0');
+  m.text = ash_str_trim(ash_str_sub(b, f + 9, b.n));
   m.ts = ash_frame_utc(&m.fr, ctx);
   ash_attrs_reset(&s->attrs);
   ash_strpool_reset(&s->pool);
@@ -827,6 +1040,16 @@ static int asa_line(void *state, ash_parse_ctx *ctx, const char *line, size_t n,
   case 302013:
   case 302015: return do_built(s, ctx, &m, offset, reason);
   default: break;
+  }
+  if (m.id == 430002 || m.id == 430003) {
+    ash_event ev;
+    ash_event_init(&ev);
+    int rc = do_ftd(s, ctx, &m, offset, &ev, reason);
+    if (rc || m.id == 430002) return rc;
+    ev.host = m.fr.host;
+    ash_attrs_addc(&s->attrs, "severity", ash_strpool_u64(&s->pool, (uint64_t)m.sev));
+    ash_frame_apply(&m.fr, &ev, &s->attrs, &s->pool);
+    return emit(s, ctx, &ev);
   }
   ash_event ev;
   ash_event_init(&ev);
@@ -868,7 +1091,7 @@ static int asa_line(void *state, ash_parse_ctx *ctx, const char *line, size_t n,
 static int asa_finish(void *state, ash_parse_ctx *ctx) {
   asa_state *s = state;
   while (s->oldest != NIL) {
-    int rc = emit_unpaired(s, ctx, s->oldest, "built only (no teardown in this file)");
+    int rc = emit_unpaired(s, ctx, s->oldest, UNP_EOF);
     if (rc) return rc;
   }
   return ASH_OK;

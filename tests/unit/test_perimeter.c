@@ -117,6 +117,68 @@ static void test_durations(void **st) {
   "Mar 02 2025 10:10:00 fw : %ASA-6-302014: Teardown TCP connection " #id                          \
   " for outside:192.0.2.1/443 to inside:10.0.0." #id "/5000 duration " dur " bytes 100 TCP FINs\n"
 
+/* ---- FTD connection events ---- */
+
+#define FS(inst, id, first)                                                                        \
+  "Mar 02 2025 10:00:00 ftd : %FTD-1-430002: DeviceUUID: u1, InstanceID: " #inst                   \
+  ", FirstPacketSecond: 2025-03-02T01:00:0" #first "Z, ConnectionID: " #id                         \
+  ", AccessControlRuleAction: Allow, SrcIP: 10.0.0.1, DstIP: 203.0.113.5, SrcPort: 5000, "         \
+  "DstPort: 443, Protocol: tcp, InitiatorBytes: 10, ResponderBytes: 20\n"
+#define FE(inst, id, first)                                                                        \
+  "Mar 02 2025 11:00:00 ftd : %FTD-1-430003: DeviceUUID: u1, InstanceID: " #inst                   \
+  ", FirstPacketSecond: 2025-03-02T01:00:0" #first "Z, ConnectionID: " #id                         \
+  ", AccessControlRuleAction: Allow, SrcIP: 10.0.0.1, DstIP: 203.0.113.5, SrcPort: 5000, "         \
+  "DstPort: 443, Protocol: tcp, ConnectionDuration: 3599, InitiatorPackets: 7, "                   \
+  "ResponderPackets: 9, InitiatorBytes: 1000, ResponderBytes: 5000\n"
+
+static void test_ftd_connections(void **st) {
+  (void)st;
+  collected c;
+  /* a start and its end: one flow, from the end record, direction known */
+  ash_mem_result r = run("asa", FS(1, 7, 1) FE(1, 7, 1), NULL, &c);
+  assert_int_equal(r.parsed, 2);
+  assert_int_equal(c.n, 1);
+  assert_true(has(&c, 0, "\"event_id\":430003") && has(&c, 0, "start+end"));
+  assert_true(has(&c, 0, "\"bytes_out\":1000") && has(&c, 0, "\"bytes_in\":5000"));
+  assert_true(has(&c, 0, "\"packets_out\":7") && has(&c, 0, "\"duration\":3599"));
+  assert_true(has(&c, 0, "\"ts\":\"2025-03-02T01:00:01.000000Z\""));
+  /* instances keep their ids apart; an end of another connection with the
+   * same id (first packet differs) leaves the start alone */
+  r = run("asa", FS(1, 7, 1) FS(2, 7, 1) FE(2, 7, 1) FE(1, 7, 3), NULL, &c);
+  assert_int_equal(c.n, 3);
+  assert_true(has(&c, 0, "\"InstanceID\":\"2\"") && has(&c, 0, "start+end"));
+  assert_true(has(&c, 1, "\"InstanceID\":\"1\"") && !has(&c, 1, "pairing"));
+  assert_true(has(&c, 2, "\"event_id\":430002") && has(&c, 2, "no end-of-connection record"));
+  /* a reused id, and a full table */
+  r = run("asa", FS(1, 7, 1) FS(1, 7, 2), NULL, &c);
+  assert_int_equal(c.n, 2);
+  assert_true(has(&c, 0, "reused before its end record"));
+  ash_asa_pending_cap_override = 1;
+  r = run("asa", FS(1, 7, 1) FS(1, 8, 1), NULL, &c);
+  ash_asa_pending_cap_override = 0;
+  assert_int_equal(c.n, 2);
+  assert_true(has(&c, 0, "\"ConnectionID\":\"7\"") && has(&c, 0, "pairing table full"));
+  /* a comma inside a value; Block is a deny; no user when FTD says so */
+  r = run("asa",
+          "Mar 02 2025 10:00:00 ftd : %NGIPS-1-430003: InstanceID: 1, ConnectionID: 9, "
+          "AccessControlRuleAction: Block with reset, SrcIP: 198.51.100.7, DstIP: 10.0.0.9, "
+          "SrcPort: 4000, DstPort: 3389, Protocol: tcp, AccessControlRuleName: Block, inbound, "
+          "User: No Authentication Required, ConnectionDuration: 0\n",
+          NULL, &c);
+  assert_int_equal(c.n, 1);
+  assert_true(has(&c, 0, "\"kind\":\"net.deny\"") && has(&c, 0, "\"Block, inbound\""));
+  assert_true(has(&c, 0, "\"ts\":\"2025-03-02T10:00:00.000000Z\"") && !has(&c, 0, "\"user\""));
+  /* malformed: no source address, a bad time, a key-less field */
+  r = run("asa",
+          "Mar 02 2025 10:00:00 ftd : %FTD-1-430003: InstanceID: 1, DstIP: 10.0.0.9\n"
+          "Mar 02 2025 10:00:00 ftd : %FTD-1-430003: SrcIP: 10.0.0.1, DstIP: 10.0.0.9, "
+          "FirstPacketSecond: yesterday\n"
+          "Mar 02 2025 10:00:00 ftd : %FTD-1-430003: SrcIP: 10.0.0.1, DstIP 10.0.0.9\n",
+          NULL, &c);
+  assert_int_equal(r.rejected, 3);
+  assert_int_equal(c.n, 0);
+}
+
 static void test_asa_pairing(void **st) {
   (void)st;
   collected c;
@@ -284,9 +346,10 @@ static void test_sniff_golden(void **st) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_csv),          cmocka_unit_test(test_durations),
-      cmocka_unit_test(test_asa_pairing),  cmocka_unit_test(test_clock_skew),
-      cmocka_unit_test(test_sniff_golden), cmocka_unit_test(test_map_file),
+      cmocka_unit_test(test_csv),         cmocka_unit_test(test_durations),
+      cmocka_unit_test(test_asa_pairing), cmocka_unit_test(test_ftd_connections),
+      cmocka_unit_test(test_clock_skew),  cmocka_unit_test(test_sniff_golden),
+      cmocka_unit_test(test_map_file),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
