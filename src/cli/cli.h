@@ -27,6 +27,10 @@ int cli_default_threads(void);
 int cli_threads(const char *arg, int *out);
 /* Print "ashiato: <what>: <error text>" on stderr. */
 void cli_error(const char *what, int err);
+/* ash_store_open, saying on stderr why a case cannot be opened (missing,
+ * not an ashiato case, not SQLite). */
+typedef struct ash_store ash_store;
+int cli_store_open(ash_store **st, const char *path, int flags);
 /* The parse options that ingest and parse share: their getopt_long
  * entries, their help lines, and where their values go. */
 #define CLI_PARSE_OPTIONS                                                                          \

@@ -156,11 +156,8 @@ int cmd_events(int argc, char **argv) {
     return ASH_EXIT_USAGE;
   }
   ash_store *st;
-  int rc = ash_store_open(&st, argv[optind], ASH_STORE_READONLY);
-  if (rc) {
-    cli_error(argv[optind], rc);
-    return ASH_EXIT_FAIL;
-  }
+  int rc = cli_store_open(&st, argv[optind], ASH_STORE_READONLY);
+  if (rc) return ASH_EXIT_FAIL;
   ash_buf_init(&s.line, 16u << 20);
   ash_buf_init(&s.rawtext, 4u << 20);
   rc = ash_store_events(st, &q, print_event, &s);

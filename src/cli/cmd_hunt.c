@@ -202,9 +202,8 @@ int cmd_hunt(int argc, char **argv) {
   o.ranges = r;
   if (isatty(STDERR_FILENO)) o.progress = progress;
   ash_store *st;
-  int rc = ash_store_open(&st, argv[optind], o.dry_run ? ASH_STORE_READONLY : 0);
+  int rc = cli_store_open(&st, argv[optind], o.dry_run ? ASH_STORE_READONLY : 0);
   if (rc) {
-    cli_error(argv[optind], rc);
     ash_ranges_free(r);
     return ASH_EXIT_FAIL;
   }

@@ -1,8 +1,10 @@
 /* ashiato ingest CASE PATH...: evidence into a case store. */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ashiato/error.h"
@@ -101,9 +103,18 @@ int cmd_ingest(int argc, char **argv) {
   if (u) return u;
   const char *case_path = argv[optind];
   ash_store *st;
-  int rc = ash_store_open(&st, case_path, ASH_STORE_CREATE);
+  /* a PATH that is not there is a mistake to report before anything is
+   * created, not a file to skip */
+  for (int i = optind + 1; i < argc; i++) {
+    struct stat sb;
+    if (stat(argv[i], &sb)) {
+      fprintf(stderr, "ashiato: %s: %s\n", argv[i], strerror(errno));
+      ash_tz_close(o.parse.tz);
+      return ASH_EXIT_FAIL;
+    }
+  }
+  int rc = cli_store_open(&st, case_path, ASH_STORE_CREATE);
   if (rc) {
-    cli_error(case_path, rc);
     ash_tz_close(o.parse.tz);
     return ASH_EXIT_FAIL;
   }

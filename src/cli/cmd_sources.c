@@ -98,11 +98,8 @@ int cmd_sources(int argc, char **argv) {
     return ASH_EXIT_USAGE;
   }
   ash_store *st;
-  int rc = ash_store_open(&st, argv[optind], ASH_STORE_READONLY);
-  if (rc) {
-    cli_error(argv[optind], rc);
-    return ASH_EXIT_FAIL;
-  }
+  int rc = cli_store_open(&st, argv[optind], ASH_STORE_READONLY);
+  if (rc) return ASH_EXIT_FAIL;
   ash_buf_init(&s.line, 1 << 20);
   rc = ash_store_sources(st, print_source, &s);
   if (!rc && rejects) rc = ash_store_rejects(st, 0, print_reject, &s);

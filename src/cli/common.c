@@ -4,6 +4,7 @@
 
 #include "ashiato/error.h"
 #include "ashiato/map.h"
+#include "ashiato/store.h"
 #include "ashiato/time.h"
 #include "cli.h"
 
@@ -82,4 +83,17 @@ int cli_threads(const char *arg, int *out) {
   }
   *out = (int)v;
   return 0;
+}
+
+int cli_store_open(ash_store **st, const char *path, int flags) {
+  int rc = ash_store_open(st, path, flags);
+  if (!rc) return ASH_OK;
+  *st = NULL;
+  const char *why = rc == ASH_ENOTFOUND ? "no such case (ingest creates one)"
+                    : rc == ASH_EFORMAT ? "not an ashiato case (refused: ashiato writes only into "
+                                          "cases it created)"
+                    : rc == ASH_ESTORE  ? "cannot be opened as an SQLite database"
+                                        : ash_strerror(rc);
+  fprintf(stderr, "ashiato: %s: %s\n", path, why);
+  return rc;
 }

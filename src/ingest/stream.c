@@ -35,7 +35,8 @@ static int walk(const char *path, unsigned depth, int (*cb)(void *, const char *
                 void (*on_error)(void *, const char *, int), void *u) {
   struct stat st;
   if (stat(path, &st)) {
-    if (on_error) on_error(u, path, ASH_EIO);
+    /* a dangling symlink is "not found", not an I/O error */
+    if (on_error) on_error(u, path, errno == ENOENT ? ASH_ENOTFOUND : ASH_EIO);
     return ASH_OK;
   }
   if (S_ISREG(st.st_mode)) return cb(u, path);

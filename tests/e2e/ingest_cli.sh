@@ -94,6 +94,16 @@ set +e
 "$bin" ingest ev/fgt.log ev >/dev/null 2>&1; [ $? = 1 ] || fail "evidence file as case must fail"
 set -e
 [ "$(stat -c '%a %s %Y' ev/fgt.log; sha256sum <ev/fgt.log)" = "$before" ] || fail "evidence changed"
+# a PATH that does not exist: exit 1, and no case is created
+set +e
+"$bin" ingest typo.db ev/no-such-file.log >/dev/null 2>typo.err; [ $? = 1 ] || fail "missing PATH must fail"
+set -e
+[ ! -e typo.db ] || fail "a failed ingest created a case"
+grep -q "No such file" typo.err || fail "missing PATH not explained: $(cat typo.err)"
+# a dangling symlink inside a folder is skipped and said to be missing
+mkdir -p dangling && ln -sf /no/such/target dangling/link.log
+"$bin" ingest dangling.db dangling 2>dangling.err >/dev/null || fail "dangling symlink"
+grep -q "link.log: not found" dangling.err || fail "dangling symlink not reported: $(cat dangling.err)"
 for v in ingest sources events parse formats; do "$bin" $v --help | grep -q usage || fail "$v --help"; done
 
 # killed ingest: SIGKILL part-way, then the same command completes it
