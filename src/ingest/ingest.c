@@ -27,7 +27,54 @@ typedef struct job {
   int64_t source_id;
   const char *member;
   uint64_t file_size;
+  /* sizes of the sources in the case and of those begun in this run: a
+   * file of another size cannot repeat one, so its source is begun and
+   * ended through the writer's queue, without waiting for it */
+  uint64_t *sizes; /* open addressing, size + 1 (0 = empty slot) */
+  size_t nsizes, capsizes;
 } job;
+
+static int size_add(job *j, uint64_t size) {
+  if (2 * (j->nsizes + 1) > j->capsizes) {
+    size_t cap = j->capsizes ? j->capsizes * 2 : 1024;
+    uint64_t *v = calloc(cap, sizeof *v);
+    if (!v) return ASH_ENOMEM;
+    for (size_t i = 0; i < j->capsizes; i++) {
+      if (!j->sizes[i]) continue;
+      size_t h = (size_t)(j->sizes[i] * 0x9E3779B97F4A7C15ull) & (cap - 1);
+      while (v[h]) h = (h + 1) & (cap - 1);
+      v[h] = j->sizes[i];
+    }
+    free(j->sizes);
+    j->sizes = v;
+    j->capsizes = cap;
+  }
+  uint64_t k = size + 1;
+  size_t h = (size_t)(k * 0x9E3779B97F4A7C15ull) & (j->capsizes - 1);
+  while (j->sizes[h] && j->sizes[h] != k) h = (h + 1) & (j->capsizes - 1);
+  if (!j->sizes[h]) {
+    j->sizes[h] = k;
+    j->nsizes++;
+  }
+  return ASH_OK;
+}
+
+static int size_seen(const job *j, uint64_t size) {
+  if (!j->capsizes) return 0;
+  uint64_t k = size + 1;
+  size_t h = (size_t)(k * 0x9E3779B97F4A7C15ull) & (j->capsizes - 1);
+  for (; j->sizes[h]; h = (h + 1) & (j->capsizes - 1))
+    if (j->sizes[h] == k) return 1;
+  return 0;
+}
+
+static int add_known_size(void *u, const ash_source_info *in) { return size_add(u, in->size); }
+
+/* Report the sources the writer thread has completed. */
+static void report_done(void *u, const ash_source_info *in) {
+  job *j = u;
+  if (j->o->on_source) j->o->on_source(j->o->u, in);
+}
 
 static int collect(void *u, const char *file) {
   job *j = u;
@@ -142,7 +189,7 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
     if (kind == ASH_INPUT_PLAIN) {
       /* a file of a size no source has cannot repeat one: hash it while it
        * is parsed instead of in a pass of its own before */
-      hash_later = !ash_store_size_seen(j->s, j->file_size);
+      hash_later = !size_seen(j, j->file_size);
       rc = hash_later ? ash_input_file_sha256_start(in) : ash_input_file_sha256(in, sha);
       if (rc) return rc;
     } else
@@ -156,16 +203,27 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
     skip(j, name, hn ? "format not recognised (use --format)" : "empty file");
     return ASH_OK;
   }
+  uint64_t size = kind == ASH_INPUT_CONTAINER ? wn : j->file_size;
+  /* queued: the writer thread starts and ends the source in order with its
+   * events, and this thread goes on with the next file; otherwise the
+   * duplicate check needs the store now, while the thread is idle */
+  int queued = !size_seen(j, size);
   int dup = 0;
-  rc = ash_store_source_begin(j->s, name, kind == ASH_INPUT_CONTAINER ? wn : j->file_size,
-                              hash_later ? NULL : sha, f->name, &j->source_id, &dup);
+  if (queued) {
+    rc = ash_writer_source_begin(j->w, name, size, hash_later ? NULL : sha, f->name, &j->source_id);
+  } else {
+    rc = ash_writer_drain(j->w);
+    ash_writer_collect(j->w, report_done, j);
+    if (!rc) rc = ash_store_source_begin(j->s, name, size, sha, f->name, &j->source_id, &dup);
+  }
+  if (!rc) rc = size_add(j, size);
   if (rc) return rc;
   ash_source_info info;
   memset(&info, 0, sizeof info);
   info.path = name;
   info.sha256 = sha;
   info.format = f->name;
-  info.size = kind == ASH_INPUT_CONTAINER ? wn : j->file_size;
+  info.size = size;
   info.id = j->source_id;
   if (dup) {
     j->t->duplicates++;
@@ -193,8 +251,7 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
   ash_ctx_init(&ctx, &o->parse, on_event, on_reject, j);
   rc = parse_member(j, reopened ? reopened : in, f, whole, wn, head, hn, &ctx);
   ash_input_close(reopened);
-  int wrc = ash_writer_drain(j->w);
-  if (!rc) rc = wrc;
+  if (!rc && !queued) rc = ash_writer_drain(j->w);
   if (!rc && hash_later) rc = ash_input_file_sha256(in, sha);
   if (rc) return rc;
   info.read = ctx.read;
@@ -204,14 +261,18 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
   info.first_ts = ctx.first_ts;
   info.last_ts = ctx.last_ts;
   info.complete = 1;
-  rc = ash_store_source_end(j->s, j->source_id, &info);
+  rc = queued ? ash_writer_source_end(j->w, j->source_id, &info)
+              : ash_store_source_end(j->s, j->source_id, &info);
   if (rc) return rc;
   j->t->sources++;
   j->t->read += ctx.read;
   j->t->parsed += ctx.parsed;
   j->t->rejected += ctx.rejected;
   j->t->events += ctx.events;
-  if (o->on_source) o->on_source(o->u, &info);
+  if (queued)
+    ash_writer_collect(j->w, report_done, j); /* what the thread finished so far */
+  else if (o->on_source)
+    o->on_source(o->u, &info);
   return ASH_OK;
 }
 
@@ -248,8 +309,12 @@ int ash_ingest(ash_store *s, const char *const *paths, size_t npaths, const ash_
   j.o = o;
   j.t = totals ? totals : &local;
   memset(j.t, 0, sizeof *j.t);
-  int rc = ash_writer_open(&j.w, s);
-  if (rc) return rc;
+  int rc = ash_store_sources(s, add_known_size, &j);
+  if (!rc) rc = ash_writer_open(&j.w, s);
+  if (rc) {
+    free(j.sizes);
+    return rc;
+  }
   for (size_t i = 0; i < npaths && !rc; i++) rc = ash_walk(paths[i], collect, walk_error, &j);
   for (size_t i = 0; i < j.nfiles && !rc; i++) {
     rc = ingest_file(&j, j.files[i]);
@@ -257,7 +322,11 @@ int ash_ingest(ash_store *s, const char *const *paths, size_t npaths, const ash_
     if (!stat(j.files[i], &st)) j.bytes_before += (uint64_t)st.st_size;
     progress(&j, 0, 0);
   }
-  int wrc = ash_writer_close(j.w);
+  int wrc = ash_writer_drain(j.w);
+  ash_writer_collect(j.w, report_done, &j);
+  int crc = ash_writer_close(j.w);
+  if (!wrc) wrc = crc;
+  free(j.sizes);
   for (size_t i = 0; i < j.nfiles; i++) free(j.files[i]);
   free(j.files);
   return rc ? rc : wrc;

@@ -12,12 +12,15 @@
 #define BATCH_ITEMS 8192
 #define BATCH_ARENA (8u << 20)
 
+enum { IT_EVENT, IT_REJECT, IT_BEGIN, IT_END };
+
 typedef struct item {
-  int64_t source;
-  int reject;
-  ash_event ev;       /* for a reject: ref, and path = reason, command_line = raw */
-  ash_str attrs_json; /* serialised by the producer, so that the writer
-                         thread only does SQLite work */
+  int64_t source;      /* a source id, or -handle of a source begun here */
+  int kind;            /* IT_* */
+  ash_event ev;        /* for a reject: ref, and path = reason, command_line = raw */
+  ash_str attrs_json;  /* serialised by the producer, so that the writer
+                          thread only does SQLite work */
+  ash_source_info src; /* IT_BEGIN, IT_END (strings in the arena) */
 } item;
 
 typedef struct batch {
@@ -41,7 +44,67 @@ struct ash_writer {
   int err;
   ash_buf json;                    /* producer's scratch for attributes */
   ash_store_row rows[BATCH_ITEMS]; /* the thread's view of a batch */
+  /* sources begun through the queue: handle h is ids[h - 1] (0 while the
+   * thread has not created the row, or for a source it refused) */
+  int64_t *ids;
+  size_t nids, capids;
+  /* sources the thread has completed, not yet collected (under mu) */
+  ash_source_info *done;
+  size_t ndone, capdone;
 };
+
+static char *dup_c(const char *p) {
+  if (!p) return NULL;
+  size_t n = strlen(p) + 1;
+  char *c = malloc(n);
+  if (c) memcpy(c, p, n);
+  return c;
+}
+
+static int64_t resolve(ash_writer *w, int64_t source) {
+  if (source >= 0) return source;
+  /* handles come from ash_writer_source_begin, whose item is ahead of the
+   * source's events in the queue (nids is the producer's: not read here) */
+  return w->ids[(size_t)-source - 1];
+}
+
+/* The queued start and end of a source (see ash_writer_source_begin). */
+static int run_begin(ash_writer *w, item *it) {
+  int64_t id = 0;
+  int dup = 0;
+  const ash_source_info *c = &it->src;
+  int rc = ash_store_source_begin(w->s, c->path, c->size, c->sha256, c->format, &id, &dup);
+  /* a duplicate cannot be (no source had this size when it was queued)
+   * unless another process ingested the same content meanwhile: its
+   * events are then not added twice */
+  if (!rc) w->ids[(size_t)-it->source - 1] = dup ? 0 : id;
+  return rc;
+}
+
+static int run_end(ash_writer *w, item *it) {
+  ash_source_info c = it->src;
+  c.id = resolve(w, it->source);
+  int rc = c.id ? ash_store_source_end(w->s, c.id, &c) : ASH_OK;
+  if (!c.id) c.duplicate = 1;
+  if (rc) return rc;
+  pthread_mutex_lock(&w->mu);
+  if (w->ndone == w->capdone) {
+    size_t cap = w->capdone ? w->capdone * 2 : 16;
+    ash_source_info *d = realloc(w->done, cap * sizeof *d);
+    if (!d) {
+      pthread_mutex_unlock(&w->mu);
+      return ASH_ENOMEM;
+    }
+    w->done = d;
+    w->capdone = cap;
+  }
+  c.path = dup_c(c.path);
+  c.sha256 = dup_c(c.sha256);
+  c.format = dup_c(c.format);
+  w->done[w->ndone++] = c;
+  pthread_mutex_unlock(&w->mu);
+  return ASH_OK;
+}
 
 static void *run(void *arg) {
   ash_writer *w = arg;
@@ -56,19 +119,27 @@ static void *run(void *arg) {
     int rc = ASH_OK;
     for (size_t i = 0; i < b->n && !rc;) {
       item *it = &b->items[i];
-      if (it->reject) {
-        rc = ash_store_add_reject(w->s, it->source, it->ev.ref, it->ev.path.p,
-                                  it->ev.command_line.p, it->ev.command_line.n);
+      if (it->kind != IT_EVENT) {
+        if (it->kind == IT_BEGIN)
+          rc = run_begin(w, it);
+        else if (it->kind == IT_END)
+          rc = run_end(w, it);
+        else if (resolve(w, it->source))
+          rc = ash_store_add_reject(w->s, resolve(w, it->source), it->ev.ref, it->ev.path.p,
+                                    it->ev.command_line.p, it->ev.command_line.n);
         i++;
         continue;
       }
-      /* the run of events up to the next reject, in one call */
+      /* the run of events of one source up to the next other item, in
+       * one call */
       size_t n = 0;
-      for (; i < b->n && !b->items[i].reject; i++, n++) {
-        it = &b->items[i];
-        w->rows[n] = (ash_store_row){it->source, &it->ev, it->attrs_json.p, it->attrs_json.n};
+      int64_t src = resolve(w, it->source);
+      for (; i < b->n && b->items[i].kind == IT_EVENT && b->items[i].source == it->source;
+           i++, n++) {
+        item *e = &b->items[i];
+        w->rows[n] = (ash_store_row){src, &e->ev, e->attrs_json.p, e->attrs_json.n};
       }
-      rc = ash_store_add_rows(w->s, w->rows, n);
+      if (src) rc = ash_store_add_rows(w->s, w->rows, n);
     }
     b->n = b->used = 0;
     pthread_mutex_lock(&w->mu);
@@ -173,12 +244,13 @@ int ash_writer_event(ash_writer *w, int64_t id, const ash_event *ev) {
     if (!fits(b, bytes)) {
       /* larger than a whole batch: write it directly once the queue is empty */
       rc = ash_writer_drain(w);
-      return rc ? rc : ash_store_add_event_attrs(w->s, id, ev, json.p, json.n);
+      int64_t src = resolve(w, id);
+      return rc || !src ? rc : ash_store_add_event_attrs(w->s, src, ev, json.p, json.n);
     }
   }
   item *it = &b->items[b->n++];
   it->source = id;
-  it->reject = 0;
+  it->kind = IT_EVENT;
   it->ev = *ev;
   ash_event *c = &it->ev;
   c->host = dup_str(b, ev->host);
@@ -213,7 +285,7 @@ int ash_writer_reject(ash_writer *w, int64_t id, uint64_t ref, const char *reaso
   }
   item *it = &b->items[b->n++];
   it->source = id;
-  it->reject = 1;
+  it->kind = IT_REJECT;
   ash_event_init(&it->ev);
   it->ev.ref = ref;
   it->ev.path = dup_str(b, ash_str_make(reason ? reason : "", rl));
@@ -222,6 +294,69 @@ int ash_writer_reject(ash_writer *w, int64_t id, uint64_t ref, const char *reaso
   if (!it->ev.command_line.p) it->ev.command_line = ASH_STR_LIT("");
   it->attrs_json = ASH_STR_NULL;
   return ASH_OK;
+}
+
+static int queue_source(ash_writer *w, int kind, int64_t handle, const ash_source_info *c) {
+  size_t need = (c->path ? strlen(c->path) : 0) + (c->sha256 ? strlen(c->sha256) : 0) +
+                (c->format ? strlen(c->format) : 0) + 3;
+  batch *b = w->b[w->cur];
+  if (!fits(b, need)) {
+    int rc = submit(w);
+    if (rc) return rc;
+    b = w->b[w->cur];
+  }
+  item *it = &b->items[b->n++];
+  memset(it, 0, sizeof *it);
+  it->source = handle;
+  it->kind = kind;
+  it->src = *c;
+  it->src.path = c->path ? dup_str(b, ash_str_cstr(c->path)).p : NULL;
+  it->src.sha256 = c->sha256 && *c->sha256 ? dup_str(b, ash_str_cstr(c->sha256)).p : NULL;
+  it->src.format = c->format ? dup_str(b, ash_str_cstr(c->format)).p : NULL;
+  return ASH_OK;
+}
+
+int ash_writer_source_begin(ash_writer *w, const char *path, uint64_t size, const char *sha256,
+                            const char *format, int64_t *handle) {
+  if (w->nids == w->capids) {
+    size_t cap = w->capids ? w->capids * 2 : 64;
+    /* the thread reads ids: grow it only while the thread is idle */
+    int rc = ash_writer_drain(w);
+    if (rc) return rc;
+    int64_t *v = realloc(w->ids, cap * sizeof *v);
+    if (!v) return ASH_ENOMEM;
+    w->ids = v;
+    w->capids = cap;
+  }
+  w->ids[w->nids++] = 0;
+  *handle = -(int64_t)w->nids;
+  ash_source_info c;
+  memset(&c, 0, sizeof c);
+  c.path = path;
+  c.size = size;
+  c.sha256 = sha256;
+  c.format = format;
+  return queue_source(w, IT_BEGIN, *handle, &c);
+}
+
+int ash_writer_source_end(ash_writer *w, int64_t handle, const ash_source_info *counts) {
+  return queue_source(w, IT_END, handle, counts);
+}
+
+void ash_writer_collect(ash_writer *w, void (*cb)(void *u, const ash_source_info *info), void *u) {
+  pthread_mutex_lock(&w->mu);
+  ash_source_info *d = w->done;
+  size_t n = w->ndone;
+  w->done = NULL;
+  w->ndone = w->capdone = 0;
+  pthread_mutex_unlock(&w->mu);
+  for (size_t i = 0; i < n; i++) {
+    if (cb) cb(u, &d[i]);
+    free((char *)d[i].path);
+    free((char *)d[i].sha256);
+    free((char *)d[i].format);
+  }
+  free(d);
 }
 
 int ash_writer_drain(ash_writer *w) {
@@ -241,6 +376,7 @@ int ash_writer_close(ash_writer *w) {
   pthread_cond_broadcast(&w->cv);
   pthread_mutex_unlock(&w->mu);
   pthread_join(w->th, NULL);
+  ash_writer_collect(w, NULL, NULL); /* completions nobody collected */
   pthread_mutex_destroy(&w->mu);
   pthread_cond_destroy(&w->cv);
   for (int i = 0; i < WRITER_BATCHES; i++) {
@@ -248,6 +384,7 @@ int ash_writer_close(ash_writer *w) {
     free(w->b[i]);
   }
   ash_buf_free(&w->json);
+  free(w->ids);
   free(w);
   return rc;
 }
