@@ -42,8 +42,8 @@ typedef struct ash_source_info {
  * An incomplete one with that hash (or with a hash never recorded and the
  * same path and size) is deleted, with its events, first. path/format are
  * copied. sha256 may be NULL when the caller hashes while it reads and
- * ash_store_size_seen said no source has this size (so none can have this
- * content): the hash is then recorded by ash_store_source_end. */
+ * it knows that no source has this size (so none can have this content):
+ * the hash is then recorded by ash_store_source_end. */
 int ash_store_source_begin(ash_store *s, const char *path, uint64_t size, const char *sha256,
                            const char *format, int64_t *id, int *duplicate);
 /* Add one event / one rejection of source id. Buffered: committed in large
@@ -51,8 +51,6 @@ int ash_store_source_begin(ash_store *s, const char *path, uint64_t size, const 
 int ash_store_add_event(ash_store *s, int64_t id, const ash_event *ev);
 int ash_store_add_reject(ash_store *s, int64_t id, uint64_t ref, const char *reason,
                          const void *raw, size_t n);
-/* 1 when some source (complete or not) of this size is in the case. */
-int ash_store_size_seen(ash_store *s, uint64_t size);
 /* Finish source id with its accounting (and its sha256, when
  * counts->sha256 is set); commits and marks it complete. */
 int ash_store_source_end(ash_store *s, int64_t id, const ash_source_info *counts);

@@ -403,17 +403,6 @@ int ash_store_add_reject(ash_store *s, int64_t id, uint64_t ref, const char *rea
   return rc2 ? rc2 : maybe_roll(s, 1);
 }
 
-int ash_store_size_seen(ash_store *s, uint64_t size) {
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sources WHERE size=? LIMIT 1", -1, &st, NULL) !=
-      SQLITE_OK)
-    return 1; /* when in doubt, the caller hashes first */
-  sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
-  int seen = sqlite3_step(st) != SQLITE_DONE;
-  sqlite3_finalize(st);
-  return seen;
-}
-
 int ash_store_source_end(ash_store *s, int64_t id, const ash_source_info *c) {
   int rc = begin(s);
   if (rc) return rc;
