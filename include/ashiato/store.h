@@ -52,7 +52,9 @@ int ash_store_add_event(ash_store *s, int64_t id, const ash_event *ev);
 int ash_store_add_reject(ash_store *s, int64_t id, uint64_t ref, const char *reason,
                          const void *raw, size_t n);
 /* Finish source id with its accounting (and its sha256, when
- * counts->sha256 is set); commits and marks it complete. */
+ * counts->sha256 is set): marks it complete in the transaction that holds
+ * its last events, which commits with the next large batch of events or
+ * at ash_store_close (ash_ingest commits before it returns). */
 int ash_store_source_end(ash_store *s, int64_t id, const ash_source_info *counts);
 
 /* Every source, in ingest order. Strings in info are borrowed for the

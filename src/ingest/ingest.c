@@ -10,6 +10,7 @@
 #include "ashiato/stream.h"
 #include "ashiato/time.h"
 #include "ctx.h"
+#include "store/store_internal.h"
 #include "writer.h"
 
 /* Input is fed to the line splitter in pieces of this size so that
@@ -326,6 +327,8 @@ int ash_ingest(ash_store *s, const char *const *paths, size_t npaths, const ash_
   ash_writer_collect(j.w, report_done, &j);
   int crc = ash_writer_close(j.w);
   if (!wrc) wrc = crc;
+  /* what this ingest stored is committed when it returns */
+  if (!rc && !wrc) wrc = ash_store_commit(s);
   free(j.sizes);
   for (size_t i = 0; i < j.nfiles; i++) free(j.files[i]);
   free(j.files);
