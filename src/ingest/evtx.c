@@ -23,6 +23,7 @@
 #include "ashiato/limits.h"
 #include "ashiato/time.h"
 #include "evtx.h"
+#include "fields.h"
 #include "winevent.h"
 
 /* record flags */
@@ -512,57 +513,13 @@ static void decode_chunk(evtx_dec *dec, const job *j, size_t ci, slotbuf *s) {
  * headers before anything is emitted) and of the carved records already
  * emitted: a carved record with one of those numbers is an older copy of
  * a record we have, and is left out. */
-typedef struct idset {
-  uint64_t *v;
-  size_t n, cap; /* open addressing, 0 = empty (ids are stored + 1) */
-} idset;
-
-static int idset_has(const idset *s, uint64_t id) {
-  id += 1;
-  if (!id || !s->cap) return 0;
-  size_t h = (size_t)(id * 0x9e3779b97f4a7c15ull) & (s->cap - 1);
-  while (s->v[h]) {
-    if (s->v[h] == id) return 1;
-    h = (h + 1) & (s->cap - 1);
-  }
-  return 0;
-}
-
-/* 1 when added, 0 when already there, -1 when out of memory. */
-static int idset_add(idset *s, uint64_t id) {
-  id += 1;
-  if (!id) return 0;
-  if ((s->n + 1) * 2 > s->cap) {
-    size_t cap = s->cap ? s->cap * 2 : 1024;
-    uint64_t *v = calloc(cap, sizeof *v);
-    if (!v) return -1;
-    for (size_t i = 0; i < s->cap; i++) {
-      if (!s->v[i]) continue;
-      size_t h = (size_t)(s->v[i] * 0x9e3779b97f4a7c15ull) & (cap - 1);
-      while (v[h]) h = (h + 1) & (cap - 1);
-      v[h] = s->v[i];
-    }
-    free(s->v);
-    s->v = v;
-    s->cap = cap;
-  }
-  size_t h = (size_t)(id * 0x9e3779b97f4a7c15ull) & (s->cap - 1);
-  while (s->v[h]) {
-    if (s->v[h] == id) return 0;
-    h = (h + 1) & (s->cap - 1);
-  }
-  s->v[h] = id;
-  s->n++;
-  return 1;
-}
-
 typedef struct emitter {
   ash_parse_ctx *ctx;
   const job *j;
   ash_kv kv[ASH_MAX_EVTX_DATA];
   ash_kv attrs[ASH_MAX_ATTRS + 4];
   ash_buf scratch;
-  idset allocated, carved;
+  ash_u64set allocated, carved;
 } emitter;
 
 static ash_str sstr(const slotbuf *s, uint32_t off, uint32_t n) {
@@ -594,8 +551,8 @@ static int emit_slot(emitter *e, const slotbuf *s) {
       continue;
     }
     if (r->flags & RF_CARVED) {
-      if (idset_has(&e->allocated, r->ref)) continue;
-      int a = idset_add(&e->carved, r->ref);
+      if (ash_u64set_has(&e->allocated, r->ref)) continue;
+      int a = ash_u64set_add(&e->carved, r->ref);
       if (a < 0) return ASH_ENOMEM;
       if (a == 0) continue;
     }
@@ -824,7 +781,7 @@ static int job_init(job *j, const uint8_t *buf, size_t n, int carve) {
 
 /* The record numbers of the records the chunk walk will read: the same
  * walk as decode_chunk, headers only. */
-static int allocated_ids(const job *j, idset *ids) {
+static int allocated_ids(const job *j, ash_u64set *ids) {
   for (size_t ci = 0; ci < j->nchunks; ci++) {
     size_t off = j->first + ci * EVTX_CHUNK_SIZE;
     size_t cn = j->n - off < EVTX_CHUNK_SIZE ? j->n - off : EVTX_CHUNK_SIZE;
@@ -836,7 +793,7 @@ static int allocated_ids(const job *j, idset *ids) {
     while (ASH_FITS(pos, EVTX_RECORD_HEADER, free_off)) {
       uint32_t size = record_size(c, cn, pos);
       if (!size) break;
-      if (idset_add(ids, ash_le64(c + pos + 8)) < 0) return ASH_ENOMEM;
+      if (ash_u64set_add(ids, ash_le64(c + pos + 8)) < 0) return ASH_ENOMEM;
       int was_last = pos == last;
       pos += size;
       if (was_last) break;
@@ -870,8 +827,8 @@ static int evtx_parse(ash_parse_ctx *ctx, const uint8_t *buf, size_t n) {
     rc = run_serial(e, &j);
   }
   ash_buf_free(&e->scratch);
-  free(e->carved.v);
-  free(e->allocated.v);
+  ash_u64set_free(&e->carved);
+  ash_u64set_free(&e->allocated);
   free(e);
   return rc;
 }

@@ -412,3 +412,43 @@ int ash_sniff_lines(const uint8_t *head, size_t n, size_t max_lines, int (*fn)(a
   *seen = (int)looked;
   return ok;
 }
+
+/* ---- a set of 64-bit numbers ---- */
+
+int ash_u64set_has(const ash_u64set *s, uint64_t x) {
+  x += 1;
+  if (!x || !s->cap) return 0;
+  size_t h = (size_t)(x * 0x9e3779b97f4a7c15ull) & (s->cap - 1);
+  while (s->v[h]) {
+    if (s->v[h] == x) return 1;
+    h = (h + 1) & (s->cap - 1);
+  }
+  return 0;
+}
+
+int ash_u64set_add(ash_u64set *s, uint64_t x) {
+  x += 1;
+  if (!x) return 0;
+  if ((s->n + 1) * 2 > s->cap) {
+    size_t cap = s->cap ? s->cap * 2 : 1024;
+    uint64_t *v = calloc(cap, sizeof *v);
+    if (!v) return -1;
+    for (size_t i = 0; i < s->cap; i++) {
+      if (!s->v[i]) continue;
+      size_t h = (size_t)(s->v[i] * 0x9e3779b97f4a7c15ull) & (cap - 1);
+      while (v[h]) h = (h + 1) & (cap - 1);
+      v[h] = s->v[i];
+    }
+    free(s->v);
+    s->v = v;
+    s->cap = cap;
+  }
+  size_t h = (size_t)(x * 0x9e3779b97f4a7c15ull) & (s->cap - 1);
+  while (s->v[h]) {
+    if (s->v[h] == x) return 0;
+    h = (h + 1) & (s->cap - 1);
+  }
+  s->v[h] = x;
+  s->n++;
+  return 1;
+}

@@ -7,6 +7,7 @@
 #define ASH_INGEST_FIELDS_H
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <stdint.h>
 
 #include "ashiato/bytes.h"
@@ -58,6 +59,22 @@ ash_str ash_strpool_printf(ash_strpool *p, const char *fmt, ...)
 ash_str ash_strpool_u64(ash_strpool *p, uint64_t v);
 /* Copy s into the pool (empty string when it does not fit). */
 ash_str ash_strpool_dup(ash_strpool *p, ash_str s);
+
+/* ---- a set of 64-bit numbers (EVTX record ids, file sizes) ---- */
+
+typedef struct ash_u64set {
+  uint64_t *v;
+  size_t n, cap; /* open addressing, 0 = empty (numbers are stored + 1) */
+} ash_u64set;
+
+int ash_u64set_has(const ash_u64set *s, uint64_t x);
+/* 1 when added, 0 when already there, -1 when out of memory. */
+int ash_u64set_add(ash_u64set *s, uint64_t x);
+static inline void ash_u64set_free(ash_u64set *s) {
+  free(s->v);
+  s->v = NULL;
+  s->n = s->cap = 0;
+}
 
 /* ---- CSV ---- */
 

@@ -10,6 +10,7 @@
 #include "ashiato/stream.h"
 #include "ashiato/time.h"
 #include "ctx.h"
+#include "fields.h"
 #include "store/store_internal.h"
 #include "writer.h"
 
@@ -31,45 +32,13 @@ typedef struct job {
   /* sizes of the sources in the case and of those begun in this run: a
    * file of another size cannot repeat one, so its source is begun and
    * ended through the writer's queue, without waiting for it */
-  uint64_t *sizes; /* open addressing, size + 1 (0 = empty slot) */
-  size_t nsizes, capsizes;
+  ash_u64set sizes;
 } job;
 
-static int size_add(job *j, uint64_t size) {
-  if (2 * (j->nsizes + 1) > j->capsizes) {
-    size_t cap = j->capsizes ? j->capsizes * 2 : 1024;
-    uint64_t *v = calloc(cap, sizeof *v);
-    if (!v) return ASH_ENOMEM;
-    for (size_t i = 0; i < j->capsizes; i++) {
-      if (!j->sizes[i]) continue;
-      size_t h = (size_t)(j->sizes[i] * 0x9E3779B97F4A7C15ull) & (cap - 1);
-      while (v[h]) h = (h + 1) & (cap - 1);
-      v[h] = j->sizes[i];
-    }
-    free(j->sizes);
-    j->sizes = v;
-    j->capsizes = cap;
-  }
-  uint64_t k = size + 1;
-  size_t h = (size_t)(k * 0x9E3779B97F4A7C15ull) & (j->capsizes - 1);
-  while (j->sizes[h] && j->sizes[h] != k) h = (h + 1) & (j->capsizes - 1);
-  if (!j->sizes[h]) {
-    j->sizes[h] = k;
-    j->nsizes++;
-  }
-  return ASH_OK;
+static int add_known_size(void *u, const ash_source_info *in) {
+  job *j = u;
+  return ash_u64set_add(&j->sizes, in->size) < 0 ? ASH_ENOMEM : ASH_OK;
 }
-
-static int size_seen(const job *j, uint64_t size) {
-  if (!j->capsizes) return 0;
-  uint64_t k = size + 1;
-  size_t h = (size_t)(k * 0x9E3779B97F4A7C15ull) & (j->capsizes - 1);
-  for (; j->sizes[h]; h = (h + 1) & (j->capsizes - 1))
-    if (j->sizes[h] == k) return 1;
-  return 0;
-}
-
-static int add_known_size(void *u, const ash_source_info *in) { return size_add(u, in->size); }
 
 /* Report the sources the writer thread has completed. */
 static void report_done(void *u, const ash_source_info *in) {
@@ -190,7 +159,7 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
     if (kind == ASH_INPUT_PLAIN) {
       /* a file of a size no source has cannot repeat one: hash it while it
        * is parsed instead of in a pass of its own before */
-      hash_later = !size_seen(j, j->file_size);
+      hash_later = !ash_u64set_has(&j->sizes, j->file_size);
       rc = hash_later ? ash_input_file_sha256_start(in) : ash_input_file_sha256(in, sha);
       if (rc) return rc;
     } else
@@ -208,7 +177,7 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
   /* queued: the writer thread starts and ends the source in order with its
    * events, and this thread goes on with the next file; otherwise the
    * duplicate check needs the store now, while the thread is idle */
-  int queued = !size_seen(j, size);
+  int queued = !ash_u64set_has(&j->sizes, size);
   int dup = 0;
   if (queued) {
     rc = ash_writer_source_begin(j->w, name, size, hash_later ? NULL : sha, f->name, &j->source_id);
@@ -217,7 +186,7 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
     ash_writer_collect(j->w, report_done, j);
     if (!rc) rc = ash_store_source_begin(j->s, name, size, sha, f->name, &j->source_id, &dup);
   }
-  if (!rc) rc = size_add(j, size);
+  if (!rc && ash_u64set_add(&j->sizes, size) < 0) rc = ASH_ENOMEM;
   if (rc) return rc;
   ash_source_info info;
   memset(&info, 0, sizeof info);
@@ -313,7 +282,7 @@ int ash_ingest(ash_store *s, const char *const *paths, size_t npaths, const ash_
   int rc = ash_store_sources(s, add_known_size, &j);
   if (!rc) rc = ash_writer_open(&j.w, s);
   if (rc) {
-    free(j.sizes);
+    ash_u64set_free(&j.sizes);
     return rc;
   }
   for (size_t i = 0; i < npaths && !rc; i++) rc = ash_walk(paths[i], collect, walk_error, &j);
@@ -329,7 +298,7 @@ int ash_ingest(ash_store *s, const char *const *paths, size_t npaths, const ash_
   if (!wrc) wrc = crc;
   /* what this ingest stored is committed when it returns */
   if (!rc && !wrc) wrc = ash_store_commit(s);
-  free(j.sizes);
+  ash_u64set_free(&j.sizes);
   for (size_t i = 0; i < j.nfiles; i++) free(j.files[i]);
   free(j.files);
   return rc ? rc : wrc;
