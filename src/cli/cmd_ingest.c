@@ -131,7 +131,12 @@ int cmd_ingest(int argc, char **argv) {
     fprintf(stderr, "ashiato: %s: %s: %s\n", case_path, ash_strerror(rc), ash_store_errmsg(st));
   int rc2 = ash_store_close(st);
   if (!rc && rc2) cli_error(case_path, rc2);
-  if (!s.json)
+  if (rc || rc2)
+    fprintf(stderr,
+            "ingest stopped: the case keeps what was committed before the error ('ashiato "
+            "sources %s'); the same command completes the rest once the cause is fixed\n",
+            case_path);
+  else if (!s.json)
     fprintf(stderr,
             "ingested %" PRIu64 " sources (%" PRIu64 " already present, %" PRIu64
             " skipped): read %" PRIu64 " parsed %" PRIu64 " rejected %" PRIu64 ", %" PRIu64

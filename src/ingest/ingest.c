@@ -40,9 +40,22 @@ static int add_known_size(void *u, const ash_source_info *in) {
   return ash_u64set_add(&j->sizes, in->size) < 0 ? ASH_ENOMEM : ASH_OK;
 }
 
-/* Report the sources the writer thread has completed. */
+static void count_source(job *j, const ash_source_info *in) {
+  j->t->sources++;
+  j->t->read += in->read;
+  j->t->parsed += in->parsed;
+  j->t->rejected += in->rejected;
+  j->t->events += in->events;
+}
+
+/* Report the sources the writer thread has completed (and count them only
+ * then: a source queued but never written is not ingested). */
 static void report_done(void *u, const ash_source_info *in) {
   job *j = u;
+  if (in->duplicate)
+    j->t->duplicates++;
+  else
+    count_source(j, in);
   if (j->o->on_source) j->o->on_source(j->o->u, in);
 }
 
@@ -234,15 +247,12 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
   rc = queued ? ash_writer_source_end(j->w, j->source_id, &info)
               : ash_store_source_end(j->s, j->source_id, &info);
   if (rc) return rc;
-  j->t->sources++;
-  j->t->read += ctx.read;
-  j->t->parsed += ctx.parsed;
-  j->t->rejected += ctx.rejected;
-  j->t->events += ctx.events;
-  if (queued)
+  if (queued) {
     ash_writer_collect(j->w, report_done, j); /* what the thread finished so far */
-  else if (o->on_source)
-    o->on_source(o->u, &info);
+  } else {
+    count_source(j, &info);
+    if (o->on_source) o->on_source(o->u, &info);
+  }
   return ASH_OK;
 }
 
