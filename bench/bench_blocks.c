@@ -27,19 +27,11 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "bench_clock.h"
+
 #include "ashiato/event.h"
 #include "ashiato/format.h"
 
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-static double cpu(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 static void die(const char *m) {
   fprintf(stderr, "bench_blocks: %s\n", m);
   exit(1);
@@ -501,7 +493,7 @@ int main(int argc, char **argv) {
                          &P.ins, NULL))
     die(sqlite3_errmsg(P.db));
 
-  double t0 = now(), c0 = cpu();
+  double t0 = now_s(), c0 = cpu_s();
   hash_job hj = {m, n, ""};
   pthread_t th_hash, th_write;
   pthread_create(&th_hash, NULL, hasher, &hj);
@@ -518,7 +510,7 @@ int main(int argc, char **argv) {
   if (sqlite3_exec(P.db, "COMMIT", NULL, NULL, NULL)) die(sqlite3_errmsg(P.db));
   sqlite3_finalize(P.ins);
   sqlite3_close(P.db);
-  double el = now() - t0, cp = cpu() - c0;
+  double el = now_s() - t0, cp = cpu_s() - c0;
   struct stat dbst;
   stat(dbpath, &dbst);
   struct rusage ru;

@@ -23,6 +23,8 @@
 #include <time.h>
 #include <zlib.h>
 
+#include "bench_clock.h"
+
 #include "ashiato/buf.h"
 #include "ashiato/error.h"
 #include "ashiato/format.h"
@@ -45,12 +47,6 @@ static uint8_t *slurp(const char *path, size_t *n) {
   fclose(f);
   *n = len;
   return b;
-}
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 typedef struct sink {
@@ -183,7 +179,7 @@ int main(int argc, char **argv) {
   ash_buf_init(&s.line, 64u << 20);
   s.print = json;
   uint64_t records = 0;
-  double t0 = now();
+  double t0 = now_s();
   for (int r = 0; r < repeat; r++)
     for (int k = 0; k < nf; k++) {
       ash_mem_result res;
@@ -195,7 +191,7 @@ int main(int argc, char **argv) {
         printf("read %" PRIu64 " parsed %" PRIu64 " rejected %" PRIu64 "\n", res.read, res.parsed,
                res.rejected);
     }
-  double dt = now() - t0;
+  double dt = now_s() - t0;
   if (!json && !count)
     printf("files %d bytes %" PRIu64 " records %" PRIu64 " seconds %.3f MB/s %.1f records/s %.0f\n",
            nf, bytes * (uint64_t)repeat, records, dt, (double)bytes * repeat / 1e6 / dt,

@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
+
 #include "ashiato/format.h"
 
 extern char **environ;
@@ -41,20 +43,6 @@ static uint64_t rnd(void) {
   return g_rng;
 }
 static unsigned rndn(unsigned n) { return (unsigned)(rnd() % n); }
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* CPU time of this process: on a shared machine the wall clock also
- * measures the neighbours. */
-static double cpu_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static const char *const APPS[][3] = {
     {"HTTPS.BROWSER", "Web.Client", "HTTPS"},

@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
+
 #include "ashiato/format.h"
 
 extern char **environ;
@@ -37,12 +39,6 @@ static uint64_t rnd(void) {
   return g_rng;
 }
 static unsigned rndn(unsigned n) { return (unsigned)(rnd() % n); }
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void wall(char *out, size_t n, int64_t t, char dsep) {
   time_t s = (time_t)t;
@@ -199,12 +195,6 @@ static void gen_zeek(FILE *f, long lines, int json) {
               STATES[k], op, ob + 40 * op, rp, rb + 40 * rp);
   }
   if (!json) fputs("#close\t2025-03-03-00-00-00\n", f);
-}
-
-static double cpu_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Wall time of `grep -c . path`; *cpu gets its user+system time (on a

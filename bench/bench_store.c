@@ -13,23 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
+
 #include "ashiato/event.h"
 #include "ashiato/store.h"
 #include "ashiato/time.h"
 #include "store/store_internal.h"
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static double cpu(void) {
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-         (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
 
 #define BATCH 8192
 
@@ -63,9 +52,9 @@ int main(int argc, char **argv) {
   ash_store_row *rows = calloc(BATCH, sizeof *rows);
   char(*attrs)[640] = calloc(BATCH, sizeof *attrs);
   if (!ev || !rows || !attrs) return 1;
-  double build = 0, t0 = now(), c0 = cpu();
+  double build = 0, t0 = now_s(), c0 = cpu_s();
   for (long done = 0; done < n;) {
-    double b0 = now();
+    double b0 = now_s();
     long k = n - done < BATCH ? n - done : BATCH;
     for (long j = 0; j < k; j++) {
       long i = done + j;
@@ -100,7 +89,7 @@ int main(int argc, char **argv) {
                         2402220190L + i, 50000 + i % 15000);
       rows[j] = (ash_store_row){id, e, attrs[j], (size_t)an};
     }
-    build += now() - b0;
+    build += now_s() - b0;
     if (ash_store_add_rows(s, rows, (size_t)k)) {
       fprintf(stderr, "insert failed: %s\n", ash_store_errmsg(s));
       return 1;
@@ -112,7 +101,7 @@ int main(int argc, char **argv) {
   c.sha256 = "00";
   if (ash_store_source_end(s, id, &c)) return 1;
   if (ash_store_close(s)) return 1;
-  double el = now() - t0 - build, cp = cpu() - c0 - build;
+  double el = now_s() - t0 - build, cp = cpu_s() - c0 - build;
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   printf("store only     %ld events  wall %.2f s  %.0f events/s  cpu %.2f s  %.0f events/s  "
