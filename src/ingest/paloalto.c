@@ -478,6 +478,41 @@ static int emit(pan_state *s, ash_parse_ctx *ctx, ash_event *ev, const ash_frame
   return ash_emit_line(ctx, ev);
 }
 
+/* The network fields TRAFFIC and THREAT share (their first 31 columns). */
+static void take_network(pan_state *s, ash_event *ev, unsigned char *taken) {
+  set_ip(&ev->src_ip, s->f[T_SRC]);
+  set_ip(&ev->dst_ip, s->f[T_DST]);
+  taken[T_SRC] = ash_ip_isset(&ev->src_ip);
+  taken[T_DST] = ash_ip_isset(&ev->dst_ip);
+  ev->src_port = ash_port_parse(s->f[T_SPORT]);
+  ev->dst_port = ash_port_parse(s->f[T_DPORT]);
+  taken[T_SPORT] = ev->src_port >= 0;
+  taken[T_DPORT] = ev->dst_port >= 0;
+  ash_user_split(s->f[T_SRCUSER], &ev->user, &ev->domain);
+  ev->app = s->f[T_APP];
+  ev->proto = s->f[T_PROTO];
+  ev->action = s->f[T_ACTION];
+  taken[T_SRCUSER] = taken[T_APP] = taken[T_PROTO] = taken[T_ACTION] = 1;
+}
+
+/* A record of a type whose generated time is its time: enough fields and
+ * a valid time, or a rejection with the type's reasons. */
+static int start_record(pan_state *s, ash_parse_ctx *ctx, long nf, long min, int gen,
+                        const char *too_few, const char *no_time, ash_event *ev,
+                        unsigned char *taken, const char **reason) {
+  if (nf < min) {
+    *reason = too_few;
+    return ASH_REC_REJECTED;
+  }
+  ev->ts = pan_time(s, ctx, s->f[gen]);
+  if (ev->ts == ASH_TIME_UNSET) {
+    *reason = no_time;
+    return ASH_REC_REJECTED;
+  }
+  taken[gen] = 1;
+  return ASH_OK;
+}
+
 static int do_traffic(pan_state *s, ash_parse_ctx *ctx, long nf, ash_event *ev, const ash_frame *fr,
                       const char **reason) {
   if (nf < T_MIN) {
@@ -499,20 +534,7 @@ static int do_traffic(pan_state *s, ash_parse_ctx *ctx, long nf, ash_event *ev, 
       return ASH_REC_REJECTED;
     }
   }
-  set_ip(&ev->src_ip, s->f[T_SRC]);
-  set_ip(&ev->dst_ip, s->f[T_DST]);
-  taken[T_SRC] = ash_ip_isset(&ev->src_ip);
-  taken[T_DST] = ash_ip_isset(&ev->dst_ip);
-  ev->src_port = ash_port_parse(s->f[T_SPORT]);
-  ev->dst_port = ash_port_parse(s->f[T_DPORT]);
-  taken[T_SPORT] = ev->src_port >= 0;
-  taken[T_DPORT] = ev->dst_port >= 0;
-  ash_user_split(s->f[T_SRCUSER], &ev->user, &ev->domain);
-  taken[T_SRCUSER] = 1;
-  ev->app = s->f[T_APP];
-  ev->proto = s->f[T_PROTO];
-  ev->action = s->f[T_ACTION];
-  taken[T_APP] = taken[T_PROTO] = taken[T_ACTION] = 1;
+  take_network(s, ev, taken);
   ev->bytes_out = num(s->f[T_BYTES_SENT]);
   ev->bytes_in = num(s->f[T_BYTES_RECV]);
   taken[T_BYTES_SENT] = ev->bytes_out != ASH_UNSET;
@@ -542,17 +564,10 @@ static int is_fail(ash_str status) {
 
 static int do_gp(pan_state *s, ash_parse_ctx *ctx, long nf, ash_event *ev, const ash_frame *fr,
                  const char **reason) {
-  if (nf < G_MIN) {
-    *reason = "PAN-OS GLOBALPROTECT record with too few fields";
-    return ASH_REC_REJECTED;
-  }
   unsigned char taken[ASH_MAX_FIELDS] = {0};
-  ev->ts = pan_time(s, ctx, s->f[G_GEN]);
-  if (ev->ts == ASH_TIME_UNSET) {
-    *reason = "PAN-OS GLOBALPROTECT record without a valid time";
-    return ASH_REC_REJECTED;
-  }
-  taken[G_GEN] = 1;
+  int rc = start_record(s, ctx, nf, G_MIN, G_GEN, "PAN-OS GLOBALPROTECT record with too few fields",
+                        "PAN-OS GLOBALPROTECT record without a valid time", ev, taken, reason);
+  if (rc) return rc;
   ash_str eid = s->f[G_EVENTID], status = s->f[G_STATUS];
   int logout = 0;
   if (is_fail(status))
@@ -660,17 +675,10 @@ static size_t find_labels(ash_str d, label_hit *hits, size_t max) {
 
 static int do_system(pan_state *s, ash_parse_ctx *ctx, long nf, ash_event *ev, const ash_frame *fr,
                      const char **reason) {
-  if (nf < S_MIN) {
-    *reason = "PAN-OS SYSTEM record with too few fields";
-    return ASH_REC_REJECTED;
-  }
   unsigned char taken[ASH_MAX_FIELDS] = {0};
-  ev->ts = pan_time(s, ctx, s->f[S_GEN]);
-  if (ev->ts == ASH_TIME_UNSET) {
-    *reason = "PAN-OS SYSTEM record without a valid time";
-    return ASH_REC_REJECTED;
-  }
-  taken[S_GEN] = 1;
+  int rc = start_record(s, ctx, nf, S_MIN, S_GEN, "PAN-OS SYSTEM record with too few fields",
+                        "PAN-OS SYSTEM record without a valid time", ev, taken, reason);
+  if (rc) return rc;
   ev->host = fld(s, nf, S_DEVICE);
   if (ev->host.n) taken[S_DEVICE] = 1;
   colset c = {g_sys, NCOLS(SYS_COLS), NULL, 0, 0};
@@ -729,20 +737,9 @@ static int do_other(pan_state *s, ash_parse_ctx *ctx, long nf, ash_event *ev, co
   colset c = {g_common, NCOLS(COMMON_COLS), NULL, 0, 0};
   if (ash_str_eq(s->f[T_TYPE], "THREAT") && nf > TH_THREATID) {
     c = (colset){g_traffic, TH_FIRST, g_threat, TH_FIRST, NCOLS(THREAT_COLS)};
-    set_ip(&ev->src_ip, s->f[T_SRC]);
-    set_ip(&ev->dst_ip, s->f[T_DST]);
-    taken[T_SRC] = ash_ip_isset(&ev->src_ip);
-    taken[T_DST] = ash_ip_isset(&ev->dst_ip);
-    ev->src_port = ash_port_parse(s->f[T_SPORT]);
-    ev->dst_port = ash_port_parse(s->f[T_DPORT]);
-    taken[T_SPORT] = ev->src_port >= 0;
-    taken[T_DPORT] = ev->dst_port >= 0;
-    ash_user_split(s->f[T_SRCUSER], &ev->user, &ev->domain);
-    ev->app = s->f[T_APP];
-    ev->proto = s->f[T_PROTO];
-    ev->action = s->f[T_ACTION];
+    take_network(s, ev, taken);
     ev->threat = s->f[TH_THREATID];
-    taken[T_SRCUSER] = taken[T_APP] = taken[T_PROTO] = taken[T_ACTION] = taken[TH_THREATID] = 1;
+    taken[TH_THREATID] = 1;
     ev->host = fld(s, nf, TH_DEVICE);
     if (ev->host.n) taken[TH_DEVICE] = 1;
   }
