@@ -478,6 +478,21 @@ static int emit(pan_state *s, ash_parse_ctx *ctx, ash_event *ev, const ash_frame
   return ash_emit_line(ctx, ev);
 }
 
+/* The device name at column col, when the record has it. */
+static void take_host(pan_state *s, long nf, int col, ash_event *ev, unsigned char *taken) {
+  ev->host = fld(s, nf, col);
+  if (ev->host.n) taken[col] = 1;
+}
+
+/* A whole number of seconds at column col as the event's duration. */
+static void take_secs(pan_state *s, long nf, int col, ash_event *ev, unsigned char *taken) {
+  int64_t v = num(fld(s, nf, col));
+  if (v != ASH_UNSET && v >= 0 && v < INT64_MAX / ASH_US_PER_SEC) {
+    ev->duration_us = v * ASH_US_PER_SEC;
+    taken[col] = 1;
+  }
+}
+
 /* The network fields TRAFFIC and THREAT share (their first 31 columns). */
 static void take_network(pan_state *s, ash_event *ev, unsigned char *taken) {
   set_ip(&ev->src_ip, s->f[T_SRC]);
@@ -545,13 +560,8 @@ static int do_traffic(pan_state *s, ash_parse_ctx *ctx, long nf, ash_event *ev, 
     taken[T_PKTS_SENT] = ev->packets_out != ASH_UNSET;
     taken[T_PKTS_RECV] = ev->packets_in != ASH_UNSET;
   }
-  int64_t el = num(fld(s, nf, T_ELAPSED));
-  if (el != ASH_UNSET && el >= 0 && el < INT64_MAX / ASH_US_PER_SEC) {
-    ev->duration_us = el * ASH_US_PER_SEC;
-    taken[T_ELAPSED] = 1;
-  }
-  ev->host = fld(s, nf, T_DEVICE);
-  if (ev->host.n) taken[T_DEVICE] = 1;
+  take_secs(s, nf, T_ELAPSED, ev, taken);
+  take_host(s, nf, T_DEVICE, ev, taken);
   colset c = {g_traffic, NCOLS(TRAFFIC_COLS), NULL, 0, 0};
   add_rest(s, nf, &c, taken);
   return emit(s, ctx, ev, fr);
@@ -599,15 +609,8 @@ static int do_gp(pan_state *s, ash_parse_ctx *ctx, long nf, ash_event *ev, const
   }
   ev->action = status;
   taken[G_STATUS] = 1;
-  if (logout) {
-    int64_t d = num(s->f[G_DURATION]);
-    if (d != ASH_UNSET && d >= 0 && d < INT64_MAX / ASH_US_PER_SEC) {
-      ev->duration_us = d * ASH_US_PER_SEC;
-      taken[G_DURATION] = 1;
-    }
-  }
-  ev->host = fld(s, nf, G_DEVICE);
-  if (ev->host.n) taken[G_DEVICE] = 1;
+  if (logout) take_secs(s, nf, G_DURATION, ev, taken);
+  take_host(s, nf, G_DEVICE, ev, taken);
   colset c = {g_gp, NCOLS(GP_COLS), NULL, 0, 0};
   add_rest(s, nf, &c, taken);
   return emit(s, ctx, ev, fr);
@@ -679,8 +682,7 @@ static int do_system(pan_state *s, ash_parse_ctx *ctx, long nf, ash_event *ev, c
   int rc = start_record(s, ctx, nf, S_MIN, S_GEN, "PAN-OS SYSTEM record with too few fields",
                         "PAN-OS SYSTEM record without a valid time", ev, taken, reason);
   if (rc) return rc;
-  ev->host = fld(s, nf, S_DEVICE);
-  if (ev->host.n) taken[S_DEVICE] = 1;
+  take_host(s, nf, S_DEVICE, ev, taken);
   colset c = {g_sys, NCOLS(SYS_COLS), NULL, 0, 0};
   add_rest(s, nf, &c, taken);
   ash_str eid = s->f[S_EVENTID];
@@ -740,8 +742,7 @@ static int do_other(pan_state *s, ash_parse_ctx *ctx, long nf, ash_event *ev, co
     take_network(s, ev, taken);
     ev->threat = s->f[TH_THREATID];
     taken[TH_THREATID] = 1;
-    ev->host = fld(s, nf, TH_DEVICE);
-    if (ev->host.n) taken[TH_DEVICE] = 1;
+    take_host(s, nf, TH_DEVICE, ev, taken);
   }
   add_rest(s, nf, &c, taken);
   return emit(s, ctx, ev, fr);
