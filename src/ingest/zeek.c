@@ -209,6 +209,15 @@ typedef struct zrec {
   int conn_like; /* has conn.log fields though no path says so */
 } zrec;
 
+/* A fresh record (and attributes) for the line at offset. */
+static void rec_begin(zeek_state *s, zrec *r, uint64_t offset) {
+  ash_attrs_reset(&s->attrs);
+  ash_strpool_reset(&s->pool);
+  memset(r, 0, sizeof *r);
+  ash_event_init(&r->ev);
+  r->ev.ref = offset;
+}
+
 static void set_ip(ash_ip *ip, ash_str v) {
   if (!v.n || ash_ip_parse(v, ip)) ip->fam = 0;
 }
@@ -316,12 +325,8 @@ static int tsv_line(void *state, ash_parse_ctx *ctx, const char *line, size_t n,
     *reason = "Zeek record whose column count differs from #fields";
     return ASH_REC_REJECTED;
   }
-  ash_attrs_reset(&s->attrs);
-  ash_strpool_reset(&s->pool);
   zrec r;
-  memset(&r, 0, sizeof r);
-  ash_event_init(&r.ev);
-  r.ev.ref = offset;
+  rec_begin(s, &r, offset);
   size_t ue = strlen(s->unset), ee = strlen(s->empty);
   for (long i = 0; i < nf; i++) {
     ash_str v = s->f[i];
@@ -595,12 +600,8 @@ static int fast_line(zeek_state *s, ash_parse_ctx *ctx, ash_str body, uint64_t o
   long long x[ASH_MAX_ATTRS];
   size_t nt;
   if (fast_scan(body, t, ASH_MAX_ATTRS, &nt) || fast_numbers(t, nt, d, x)) return -1;
-  ash_attrs_reset(&s->attrs);
-  ash_strpool_reset(&s->pool);
   zrec r;
-  memset(&r, 0, sizeof r);
-  ash_event_init(&r.ev);
-  r.ev.ref = offset;
+  rec_begin(s, &r, offset);
   for (size_t k = 0; k < nt; k++) {
     ash_str key = t[k].key;
     int role = role_of(key.p, key.n);
@@ -645,12 +646,8 @@ static int json_line(void *state, ash_parse_ctx *ctx, const char *line, size_t n
     *reason = "invalid JSON";
     return ASH_REC_REJECTED;
   }
-  ash_attrs_reset(&s->attrs);
-  ash_strpool_reset(&s->pool);
   zrec r;
-  memset(&r, 0, sizeof r);
-  ash_event_init(&r.ev);
-  r.ev.ref = offset;
+  rec_begin(s, &r, offset);
   jstate j = {s, {0}, 0};
   const char *key;
   json_t *v;
