@@ -23,6 +23,12 @@ void ash_time_format(int64_t t, char out[32]);
 int ash_time_parse_iso(ash_str s, int64_t *out);
 /* Parse a duration like "90", "90s", "+90s", "-2m", "1h30m", "2d". */
 int ash_duration_parse(ash_str s, int64_t *out_us);
+/* The pieces of the duration parsers (this one and the vendors' forms in
+ * the ingest): the decimal number at s.p[*i] (at least one digit, at most
+ * about 1e10), advancing *i; and the seconds of a unit letter d/h/m/s, 0 for
+ * any other character. */
+int ash_duration_number(ash_str s, size_t *i, int64_t *v);
+int64_t ash_duration_unit(char c);
 
 /* A time zone: "UTC", a fixed offset ("+09:00", "-0500") or an IANA name
  * ("Asia/Tokyo", resolved through the system zoneinfo with DST rules). */

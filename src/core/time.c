@@ -132,6 +132,22 @@ int ash_time_parse_iso(ash_str s, int64_t *out) {
   return ASH_OK;
 }
 
+int ash_duration_number(ash_str s, size_t *i, int64_t *v) {
+  size_t st = *i;
+  int64_t x = 0;
+  for (; *i < s.n && s.p[*i] >= '0' && s.p[*i] <= '9'; (*i)++) {
+    if (x > 1000000000LL) return ASH_EFORMAT;
+    x = x * 10 + (s.p[*i] - '0');
+  }
+  if (*i == st) return ASH_EFORMAT;
+  *v = x;
+  return ASH_OK;
+}
+
+int64_t ash_duration_unit(char c) {
+  return c == 's' ? 1 : c == 'm' ? 60 : c == 'h' ? 3600 : c == 'd' ? 86400 : 0;
+}
+
 int ash_duration_parse(ash_str s, int64_t *out_us) {
   int neg = 0;
   size_t i = 0;
@@ -143,23 +159,12 @@ int ash_duration_parse(ash_str s, int64_t *out_us) {
   const size_t first = i;
   int64_t total = 0;
   while (i < s.n) {
-    int64_t v = 0;
+    int64_t v;
     size_t st = i;
-    while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9') {
-      if (v > 1000000000LL) return ASH_EFORMAT;
-      v = v * 10 + (s.p[i] - '0');
-      i++;
-    }
-    if (i == st) return ASH_EFORMAT;
+    if (ash_duration_number(s, &i, &v)) return ASH_EFORMAT;
     int64_t unit = 1;
     if (i < s.n) {
-      switch (s.p[i]) {
-      case 's': unit = 1; break;
-      case 'm': unit = 60; break;
-      case 'h': unit = 3600; break;
-      case 'd': unit = 86400; break;
-      default: return ASH_EFORMAT;
-      }
+      if (!(unit = ash_duration_unit(s.p[i]))) return ASH_EFORMAT;
       i++;
     } else if (st != first) {
       return ASH_EFORMAT; /* a bare number (seconds) only on its own */

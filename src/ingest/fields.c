@@ -268,14 +268,8 @@ int ash_clock_duration_parse(ash_str s, int64_t *out) {
     int64_t part[4];
     int np = 0;
     for (;;) {
-      int64_t v = 0;
-      size_t st = i;
-      while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9') {
-        if (v > 1000000000LL) return ASH_EFORMAT;
-        v = v * 10 + (s.p[i] - '0');
-        i++;
-      }
-      if (i == st || np == 4) return ASH_EFORMAT;
+      int64_t v;
+      if (ash_duration_number(s, &i, &v) || np == 4) return ASH_EFORMAT;
       part[np++] = v;
       if (i == s.n) break;
       if (s.p[i] != ':') return ASH_EFORMAT;
@@ -294,22 +288,9 @@ int ash_clock_duration_parse(ash_str s, int64_t *out) {
       i++;
       continue;
     }
-    int64_t v = 0;
-    size_t st = i;
-    while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9') {
-      if (v > 1000000000LL) return ASH_EFORMAT;
-      v = v * 10 + (s.p[i] - '0');
-      i++;
-    }
-    if (i == st || i >= s.n) return ASH_EFORMAT;
-    int64_t unit;
-    switch (s.p[i]) {
-    case 'd': unit = 86400; break;
-    case 'h': unit = 3600; break;
-    case 'm': unit = 60; break;
-    case 's': unit = 1; break;
-    default: return ASH_EFORMAT;
-    }
+    int64_t v, unit;
+    if (ash_duration_number(s, &i, &v) || i >= s.n || !(unit = ash_duration_unit(s.p[i])))
+      return ASH_EFORMAT;
     i++;
     total += v * unit;
     any = 1;
