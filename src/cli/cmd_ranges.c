@@ -81,24 +81,32 @@ int cli_ranges_open(const char *override, ash_ranges **out, int quiet) {
   return 0;
 }
 
+/* The options of a subcommand that takes one ("NAME VALUE" or
+ * "NAME=VALUE") before at least one argument: the index of the first
+ * argument, or -1 (help printed) on a usage error. */
+static int one_option(int argc, char **argv, const char *name, const char **value) {
+  size_t nl = strlen(name);
+  int i = 1;
+  for (; i < argc && argv[i][0] == '-'; i++) {
+    if (!strcmp(argv[i], name) && i + 1 < argc)
+      *value = argv[++i];
+    else if (!strncmp(argv[i], name, nl) && argv[i][nl] == '=')
+      *value = argv[i] + nl + 1;
+    else
+      break;
+  }
+  if (i >= argc || argv[i][0] == '-') {
+    fputs(HELP, stderr);
+    return -1;
+  }
+  return i;
+}
+
 static int do_import(int argc, char **argv) {
   const char *out = NULL;
   char def[PATH_MAX + 64];
-  int i = 1;
-  for (; i < argc && argv[i][0] == '-'; i++) {
-    if (!strcmp(argv[i], "--out") && i + 1 < argc)
-      out = argv[++i];
-    else if (!strncmp(argv[i], "--out=", 6))
-      out = argv[i] + 6;
-    else {
-      fputs(HELP, stderr);
-      return ASH_EXIT_USAGE;
-    }
-  }
-  if (i >= argc) {
-    fputs(HELP, stderr);
-    return ASH_EXIT_USAGE;
-  }
+  int i = one_option(argc, argv, "--out", &out);
+  if (i < 0) return ASH_EXIT_USAGE;
   if (!out) {
     if (cli_ranges_path(NULL, def, sizeof def)) {
       fprintf(stderr, "ashiato: no data file to replace: say where with --out FILE\n");
@@ -145,21 +153,8 @@ static int do_import(int argc, char **argv) {
 
 static int do_lookup(int argc, char **argv) {
   const char *override = NULL;
-  int i = 1;
-  for (; i < argc && argv[i][0] == '-'; i++) {
-    if (!strcmp(argv[i], "--ranges") && i + 1 < argc)
-      override = argv[++i];
-    else if (!strncmp(argv[i], "--ranges=", 9))
-      override = argv[i] + 9;
-    else {
-      fputs(HELP, stderr);
-      return ASH_EXIT_USAGE;
-    }
-  }
-  if (i >= argc) {
-    fputs(HELP, stderr);
-    return ASH_EXIT_USAGE;
-  }
+  int i = one_option(argc, argv, "--ranges", &override);
+  if (i < 0) return ASH_EXIT_USAGE;
   ash_ranges *r;
   int rc = cli_ranges_open(override, &r, 0);
   if (rc) return rc;
