@@ -74,20 +74,6 @@ int ash_store_entities(ash_store *s, int (*cb)(void *u, const ash_entity_count *
   return rc;
 }
 
-static ash_str col_str(sqlite3_stmt *st, int i) {
-  const char *t = (const char *)sqlite3_column_text(st, i);
-  return t ? ash_str_make(t, (size_t)sqlite3_column_bytes(st, i)) : ASH_STR_NULL;
-}
-
-static int64_t col_i64(sqlite3_stmt *st, int i) {
-  return sqlite3_column_type(st, i) == SQLITE_NULL ? ASH_UNSET : sqlite3_column_int64(st, i);
-}
-
-static void col_ip(sqlite3_stmt *st, int i, ash_ip *ip) {
-  ash_str t = col_str(st, i);
-  if (t.n) ash_ip_parse(t, ip);
-}
-
 int ash_store_file_events(ash_store *s,
                           int (*cb)(void *u, const ash_event *ev, const char *source_path,
                                     int ref_is_record),
@@ -96,9 +82,7 @@ int ash_store_file_events(ash_store *s,
   if (rc) return rc;
   sqlite3_stmt *st = NULL;
   if (sqlite3_prepare_v2(ash_store_sqlite(s),
-                         "SELECT e.ref,e.ts,e.kind,e.host,e.user,e.domain,e.src_ip,e.dst_ip,"
-                         "e.action,e.process,e.command_line,e.threat,e.path,e.sha256,e.event_id,"
-                         "e.channel,s.path,s.ref_is_record"
+                         "SELECT " ASH_STORE_EVENT_COLS ",s.path,s.ref_is_record"
                          " FROM events e JOIN sources s ON s.id=e.source_id"
                          " WHERE s.complete=1 AND (e.sha256 IS NOT NULL OR e.path IS NOT NULL)"
                          " ORDER BY e.ts, e.id",
@@ -107,25 +91,9 @@ int ash_store_file_events(ash_store *s,
   int r;
   while ((r = sqlite3_step(st)) == SQLITE_ROW) {
     ash_event ev;
-    ash_event_init(&ev);
-    ev.ref = (uint64_t)sqlite3_column_int64(st, 0);
-    ev.ts = col_i64(st, 1);
-    const char *kind = (const char *)sqlite3_column_text(st, 2);
-    ev.kind = kind ? kind : ASH_KIND_LOG;
-    ev.host = col_str(st, 3);
-    ev.user = col_str(st, 4);
-    ev.domain = col_str(st, 5);
-    col_ip(st, 6, &ev.src_ip);
-    col_ip(st, 7, &ev.dst_ip);
-    ev.action = col_str(st, 8);
-    ev.process = col_str(st, 9);
-    ev.command_line = col_str(st, 10);
-    ev.threat = col_str(st, 11);
-    ev.path = col_str(st, 12);
-    ev.sha256 = col_str(st, 13);
-    ev.event_id = col_i64(st, 14);
-    ev.channel = col_str(st, 15);
-    if ((rc = cb(u, &ev, (const char *)sqlite3_column_text(st, 16), sqlite3_column_int(st, 17))))
+    ash_store_read_event(st, &ev);
+    if ((rc = cb(u, &ev, (const char *)sqlite3_column_text(st, ASH_STORE_EVENT_NCOLS),
+                 sqlite3_column_int(st, ASH_STORE_EVENT_NCOLS + 1))))
       break;
   }
   if (!rc && r != SQLITE_ROW && r != SQLITE_DONE) rc = ASH_ESTORE;

@@ -478,6 +478,42 @@ static ash_str col_str(sqlite3_stmt *st, int i) {
   return t ? ash_str_make(t, (size_t)sqlite3_column_bytes(st, i)) : ASH_STR_NULL;
 }
 
+void ash_store_read_event(sqlite3_stmt *st, ash_event *ev) {
+  ash_event_init(ev);
+  ev->ref = (uint64_t)sqlite3_column_int64(st, 0);
+  ev->ts = col_i64(st, 1);
+  const char *kind_text = col_text(st, 2);
+  ev->kind = kind_text ? kind_text : ASH_KIND_LOG;
+  ev->host = col_str(st, 3);
+  ev->user = col_str(st, 4);
+  ev->domain = col_str(st, 5);
+  col_ip(st, 6, &ev->src_ip);
+  int64_t v = col_i64(st, 7);
+  ev->src_port = v == ASH_UNSET ? -1 : (int32_t)v;
+  col_ip(st, 8, &ev->dst_ip);
+  v = col_i64(st, 9);
+  ev->dst_port = v == ASH_UNSET ? -1 : (int32_t)v;
+  col_ip(st, 10, &ev->tunnel_ip);
+  ev->proto = col_str(st, 11);
+  ev->action = col_str(st, 12);
+  ev->app = col_str(st, 13);
+  ev->service = col_str(st, 14);
+  ev->bytes_out = col_i64(st, 15);
+  ev->bytes_in = col_i64(st, 16);
+  ev->packets_out = col_i64(st, 17);
+  ev->packets_in = col_i64(st, 18);
+  ev->duration_us = col_i64(st, 19);
+  ev->logon_type = col_i64(st, 20);
+  ev->event_id = col_i64(st, 21);
+  ev->channel = col_str(st, 22);
+  ev->process = col_str(st, 23);
+  ev->parent_process = col_str(st, 24);
+  ev->command_line = col_str(st, 25);
+  ev->threat = col_str(st, 26);
+  ev->path = col_str(st, 27);
+  ev->sha256 = col_str(st, 28);
+}
+
 int ash_store_events(ash_store *s, const ash_event_query *q,
                      int (*cb)(void *u, const ash_event *ev, const char *source_path,
                                int ref_is_record, const char *attrs_json),
@@ -486,13 +522,8 @@ int ash_store_events(ash_store *s, const ash_event_query *q,
   if (rc) return rc;
   ash_buf sql;
   ash_buf_init(&sql, 8192);
-  rc = ash_buf_adds(&sql,
-                    "SELECT e.ref,e.ts,e.kind,e.host,e.user,e.domain,e.src_ip,e.src_port,e.dst_ip,"
-                    "e.dst_port,e.tunnel_ip,e.proto,e.action,e.app,e.service,e.bytes_out,"
-                    "e.bytes_in,e.packets_out,e.packets_in,e.duration,e.logon_type,e.event_id,"
-                    "e.channel,e.process,e.parent_process,e.command_line,e.threat,e.path,"
-                    "e.sha256,e.attrs,s.path,s.ref_is_record"
-                    " FROM events e JOIN sources s ON s.id=e.source_id WHERE s.complete=1");
+  rc = ash_buf_adds(&sql, "SELECT " ASH_STORE_EVENT_COLS ",e.attrs,s.path,s.ref_is_record"
+                          " FROM events e JOIN sources s ON s.id=e.source_id WHERE s.complete=1");
   /* every value is a bound parameter; only fixed fragments are appended */
   const char *kind = q ? q->kind : NULL;
   char kindbuf[128] = "";
@@ -552,40 +583,11 @@ int ash_store_events(ash_store *s, const ash_event_query *q,
   int r;
   while ((r = sqlite3_step(st)) == SQLITE_ROW) {
     ash_event ev;
-    ash_event_init(&ev);
-    ev.ref = (uint64_t)sqlite3_column_int64(st, 0);
-    ev.ts = col_i64(st, 1);
-    const char *kind_text = col_text(st, 2);
-    ev.kind = kind_text ? kind_text : ASH_KIND_LOG;
-    ev.host = col_str(st, 3);
-    ev.user = col_str(st, 4);
-    ev.domain = col_str(st, 5);
-    col_ip(st, 6, &ev.src_ip);
-    int64_t v = col_i64(st, 7);
-    ev.src_port = v == ASH_UNSET ? -1 : (int32_t)v;
-    col_ip(st, 8, &ev.dst_ip);
-    v = col_i64(st, 9);
-    ev.dst_port = v == ASH_UNSET ? -1 : (int32_t)v;
-    col_ip(st, 10, &ev.tunnel_ip);
-    ev.proto = col_str(st, 11);
-    ev.action = col_str(st, 12);
-    ev.app = col_str(st, 13);
-    ev.service = col_str(st, 14);
-    ev.bytes_out = col_i64(st, 15);
-    ev.bytes_in = col_i64(st, 16);
-    ev.packets_out = col_i64(st, 17);
-    ev.packets_in = col_i64(st, 18);
-    ev.duration_us = col_i64(st, 19);
-    ev.logon_type = col_i64(st, 20);
-    ev.event_id = col_i64(st, 21);
-    ev.channel = col_str(st, 22);
-    ev.process = col_str(st, 23);
-    ev.parent_process = col_str(st, 24);
-    ev.command_line = col_str(st, 25);
-    ev.threat = col_str(st, 26);
-    ev.path = col_str(st, 27);
-    ev.sha256 = col_str(st, 28);
-    if ((rc = cb(u, &ev, col_text(st, 30), sqlite3_column_int(st, 31), col_text(st, 29)))) break;
+    ash_store_read_event(st, &ev);
+    if ((rc = cb(u, &ev, col_text(st, ASH_STORE_EVENT_NCOLS + 1),
+                 sqlite3_column_int(st, ASH_STORE_EVENT_NCOLS + 2),
+                 col_text(st, ASH_STORE_EVENT_NCOLS))))
+      break;
   }
   if (!rc && r != SQLITE_DONE) rc = fail(s);
   sqlite3_finalize(st);

@@ -20,6 +20,17 @@ typedef struct ash_store_row {
   size_t attrs_n;
 } ash_store_row;
 int ash_store_add_rows(ash_store *s, const ash_store_row *rows, size_t n);
+/* The columns of an event row, in the order ash_store_read_event reads
+ * them from a statement that selects them first ("SELECT "
+ * ASH_STORE_EVENT_COLS ",..." with the events table as e). */
+#define ASH_STORE_EVENT_COLS                                                                       \
+  "e.ref,e.ts,e.kind,e.host,e.user,e.domain,e.src_ip,e.src_port,e.dst_ip,e.dst_port,e.tunnel_ip,"  \
+  "e.proto,e.action,e.app,e.service,e.bytes_out,e.bytes_in,e.packets_out,e.packets_in,"            \
+  "e.duration,e.logon_type,e.event_id,e.channel,e.process,e.parent_process,e.command_line,"        \
+  "e.threat,e.path,e.sha256"
+enum { ASH_STORE_EVENT_NCOLS = 29 };
+/* The event of the current row (strings borrowed until the next step). */
+void ash_store_read_event(sqlite3_stmt *st, ash_event *ev);
 /* Commit the open write transaction, if any. */
 int ash_store_commit(ash_store *s);
 
