@@ -53,4 +53,10 @@ static inline size_t ash_json_escape_short(char *dst, const void *src, size_t n)
  * ASH_ELIMIT when n + add would pass the cap. */
 int ash_buf_reserve(ash_buf *b, size_t add);
 
+/* Room for element n of an array p of elem-byte elements with *cap
+ * allocated: p itself while n < *cap; else p reallocated to twice *cap
+ * (first when empty) with *cap updated. NULL when out of memory or when the
+ * size would overflow: p is then unchanged and still owned by the caller. */
+void *ash_array_room(void *p, size_t *cap, size_t n, size_t elem, size_t first);
+
 #endif

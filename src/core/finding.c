@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ashiato/buf.h"
 #include "ashiato/error.h"
 #include "ashiato/limits.h"
 #include "ashiato/stream.h"
@@ -218,13 +219,9 @@ int ash_finding_add_evidence(ash_finding *f, const ash_evidence *e) {
     f->evidence_dropped++;
     return ASH_OK;
   }
-  if (f->nevidence == f->evidence_cap) {
-    size_t cap = f->evidence_cap ? f->evidence_cap * 2 : 8;
-    ash_evidence *v = realloc(f->evidence, cap * sizeof *v);
-    if (!v) return ASH_ENOMEM;
-    f->evidence = v;
-    f->evidence_cap = cap;
-  }
+  ash_evidence *v = ash_array_room(f->evidence, &f->evidence_cap, f->nevidence, sizeof *v, 8);
+  if (!v) return ASH_ENOMEM;
+  f->evidence = v;
   ash_evidence d = *e;
   d.kind = dup_cut(e->kind, e->kind ? strlen(e->kind) : 0);
   d.text = dup_cut(e->text, e->text ? strlen(e->text) : 0);

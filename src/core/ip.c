@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ashiato/buf.h"
 #include "ashiato/error.h"
 
 static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
@@ -150,13 +151,9 @@ int ash_cidrset_add_ip(ash_cidrset *s, const ash_ip *net, unsigned plen, uint32_
   } else if (plen > 128)
     return ASH_EFORMAT;
   bylen *b = &s->len[plen];
-  if (b->n == b->cap) {
-    size_t cap = b->cap ? b->cap * 2 : 16;
-    pfx *v = realloc(b->v, cap * sizeof *v);
-    if (!v) return ASH_ENOMEM;
-    b->v = v;
-    b->cap = cap;
-  }
+  pfx *v = ash_array_room(b->v, &b->cap, b->n, sizeof *v, 16);
+  if (!v) return ASH_ENOMEM;
+  b->v = v;
   pfx *e = &b->v[b->n++];
   memcpy(e->net, net->b, 16);
   mask(e->net, plen);

@@ -91,16 +91,12 @@ int ash_ranges_load_mem(ash_ranges **out, const char *buf, size_t n, uint64_t *b
         rc = ASH_EFORMAT;
         break;
       }
-      if (r->ncls == cap) {
-        size_t nc = cap ? cap * 2 : 64;
-        rclass *v = realloc(r->cls, nc * sizeof *v);
-        if (!v) {
-          rc = ASH_ENOMEM;
-          break;
-        }
-        r->cls = v;
-        cap = nc;
+      rclass *v = ash_array_room(r->cls, &cap, r->ncls, sizeof *v, 64);
+      if (!v) {
+        rc = ASH_ENOMEM;
+        break;
       }
+      r->cls = v;
       rclass *c = &r->cls[r->ncls];
       c->provider = dupn(f[1].p, f[1].n);
       c->region = dupn(f[2].p, f[2].n);
@@ -298,13 +294,9 @@ static int intern(ash_ranges_builder *b, const char *prov, const char *reg, cons
     k = (k + 1) & (b->hcap - 1);
   }
   if (b->ncls >= ASH_MAX_RANGES_CLASSES) return ASH_ELIMIT;
-  if (b->ncls == b->capcls) {
-    size_t nc = b->capcls ? b->capcls * 2 : 256;
-    rclass *v = realloc(b->cls, nc * sizeof *v);
-    if (!v) return ASH_ENOMEM;
-    b->cls = v;
-    b->capcls = nc;
-  }
+  rclass *v = ash_array_room(b->cls, &b->capcls, b->ncls, sizeof *v, 256);
+  if (!v) return ASH_ENOMEM;
+  b->cls = v;
   const char *src[3] = {prov, reg, svc};
   char *dst[3];
   for (int i = 0; i < 3; i++) {
@@ -352,13 +344,9 @@ static int add_prefix(ash_ranges_builder *b, const char *cidr, const char *prov,
   uint32_t cls;
   int rc = intern(b, prov, reg ? reg : "", svc ? svc : "", &cls);
   if (rc) return rc;
-  if (b->ne == b->cap) {
-    size_t nc = b->cap ? b->cap * 2 : 4096;
-    entry *v = realloc(b->e, nc * sizeof *v);
-    if (!v) return ASH_ENOMEM;
-    b->e = v;
-    b->cap = nc;
-  }
+  entry *v = ash_array_room(b->e, &b->cap, b->ne, sizeof *v, 4096);
+  if (!v) return ASH_ENOMEM;
+  b->e = v;
   entry *e = &b->e[b->ne];
   e->net = ip;
   e->plen = (uint8_t)plen;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ashiato/buf.h"
 #include "gen_int.h"
 
 g_rec *g_rec_new(g_sched *s) {
@@ -41,16 +42,12 @@ void g_sched_push(g_sched *s, g_rec *r) {
   /* The simulation never creates a record before what it has written;
    * clamp defensively so that files stay ordered. */
   if (r->ts < s->horizon) r->ts = s->horizon;
-  if (s->n == s->cap) {
-    size_t nc = s->cap ? s->cap * 2 : 4096;
-    g_heap_ent *nh = realloc(s->h, nc * sizeof *nh);
-    if (!nh) {
-      g_rec_release(s, r);
-      return;
-    }
-    s->h = nh;
-    s->cap = nc;
+  g_heap_ent *nh = ash_array_room(s->h, &s->cap, s->n, sizeof *nh, 4096);
+  if (!nh) {
+    g_rec_release(s, r);
+    return;
   }
+  s->h = nh;
   g_heap_ent e = {r->ts, s->seq++, r};
   size_t i = s->n++;
   while (i > 0) {

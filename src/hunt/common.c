@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ashiato/buf.h"
 #include "ashiato/error.h"
 #include "ashiato/limits.h"
 #include "ashiato/raw.h"
@@ -18,13 +19,9 @@
 #include "hunt_internal.h"
 
 int hunt_list_add(hunt_list *l, ash_finding *f) {
-  if (l->n == l->cap) {
-    size_t cap = l->cap ? l->cap * 2 : 16;
-    ash_finding *v = realloc(l->v, cap * sizeof *v);
-    if (!v) return ASH_ENOMEM;
-    l->v = v;
-    l->cap = cap;
-  }
+  ash_finding *v = ash_array_room(l->v, &l->cap, l->n, sizeof *v, 16);
+  if (!v) return ASH_ENOMEM;
+  l->v = v;
   l->v[l->n++] = *f;
   memset(f, 0, sizeof *f);
   return ASH_OK;
@@ -416,16 +413,12 @@ int hunt_loopback_rdp(hunt_ctx *c, const rdp_loop **out, size_t *n) {
     }
     if (!loop) continue;
     if (c->nloops >= ASH_MAX_HUNT_RDP) break;
-    if (c->nloops == cap) {
-      size_t nc = cap ? cap * 2 : 64;
-      rdp_loop *v = realloc(c->loops, nc * sizeof *v);
-      if (!v) {
-        rc = ASH_ENOMEM;
-        break;
-      }
-      c->loops = v;
-      cap = nc;
+    rdp_loop *v = ash_array_room(c->loops, &cap, c->nloops, sizeof *v, 64);
+    if (!v) {
+      rc = ASH_ENOMEM;
+      break;
     }
+    c->loops = v;
     rdp_loop *e = &c->loops[c->nloops++];
     memset(e, 0, sizeof *e);
     e->id = sqlite3_column_int64(st, 0);

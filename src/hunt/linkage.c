@@ -24,6 +24,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ashiato/buf.h"
 #include "ashiato/error.h"
 #include "ashiato/limits.h"
 #include "ashiato/ranges.h"
@@ -286,13 +287,9 @@ static const char *hname(const link *L, uint32_t h) { return h < L->hosts.n ? L-
 
 static vsess *new_session(link *L) {
   if (L->ns >= ASH_MAX_HUNT_VPN) return NULL;
-  if (L->ns == L->caps) {
-    size_t cap = L->caps ? L->caps * 2 : 1024;
-    vsess *v = realloc(L->s, cap * sizeof *v);
-    if (!v) return NULL;
-    L->s = v;
-    L->caps = cap;
-  }
+  vsess *v = ash_array_room(L->s, &L->caps, L->ns, sizeof *v, 1024);
+  if (!v) return NULL;
+  L->s = v;
   vsess *s = &L->s[L->ns++];
   memset(s, 0, sizeof *s);
   return s;
@@ -524,13 +521,9 @@ static incident *incident_for(link *L, uint32_t host, const char *threat, const 
       return x;
   }
   if (L->ninc >= ASH_MAX_HUNT_DETECTIONS) return NULL;
-  if (L->ninc == L->capinc) {
-    size_t cap = L->capinc ? L->capinc * 2 : 16;
-    incident *v = realloc(L->inc, cap * sizeof *v);
-    if (!v) return NULL;
-    L->inc = v;
-    L->capinc = cap;
-  }
+  incident *v = ash_array_room(L->inc, &L->capinc, L->ninc, sizeof *v, 16);
+  if (!v) return NULL;
+  L->inc = v;
   incident *x = &L->inc[L->ninc++];
   memset(x, 0, sizeof *x);
   x->host = host;

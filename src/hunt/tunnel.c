@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ashiato/buf.h"
 #include "ashiato/error.h"
 #include "ashiato/limits.h"
 #include "ashiato/ranges.h"
@@ -183,13 +184,9 @@ static pair *pair_find(ptab *t, const ash_ip *s, const ash_ip *d, int32_t port, 
     k = (k + 1) & (t->cap - 1);
   }
   if (!create || (t->n + 1) * 2 > t->cap) return NULL;
-  if (t->n == t->capv) {
-    size_t nc = t->capv ? t->capv * 2 : 4096;
-    pair *v = realloc(t->v, nc * sizeof *v);
-    if (!v) return NULL;
-    t->v = v;
-    t->capv = nc;
-  }
+  pair *v = ash_array_room(t->v, &t->capv, t->n, sizeof *v, 4096);
+  if (!v) return NULL;
+  t->v = v;
   pair *p = &t->v[t->n];
   memset(p, 0, sizeof *p);
   p->src = *s;
@@ -937,16 +934,12 @@ static int corroborate(tunnel *T, cand *cs, size_t nc) {
     int64_t sp = hunt_col_i64(st, 5, -1), dp = hunt_col_i64(st, 6, -1);
     int loop_rdp = ash_ip_is_loopback(&a) && ash_ip_is_loopback(&b) && (sp == 3389 || dp == 3389);
     if (loop_rdp && nlc < ASH_MAX_HUNT_RDP) {
-      if (nlc == caplc) {
-        size_t ncap = caplc ? caplc * 2 : 64;
-        lconn *nv = realloc(lc, ncap * sizeof *nv);
-        if (!nv) {
-          rc = ASH_ENOMEM;
-          break;
-        }
-        lc = nv;
-        caplc = ncap;
+      lconn *nv = ash_array_room(lc, &caplc, nlc, sizeof *nv, 64);
+      if (!nv) {
+        rc = ASH_ENOMEM;
+        break;
       }
+      lc = nv;
       lconn *e = &lc[nlc++];
       e->id = sqlite3_column_int64(st, 0);
       e->ts = hunt_col_i64(st, 7, 0);
@@ -1363,16 +1356,12 @@ int ash_hunt_tunnel(hunt_ctx *c, hunt_list *out) {
     pair *p = &T.pairs.v[i];
     if (p->longest < CAND_LONGEST && (!p->h || p->total < CAND_CONNECTED)) continue;
     finalize(p);
-    if (nc == capc) {
-      size_t ncap = capc ? capc * 2 : 64;
-      cand *v = realloc(cs, ncap * sizeof *v);
-      if (!v) {
-        rc = ASH_ENOMEM;
-        break;
-      }
-      cs = v;
-      capc = ncap;
+    cand *v = ash_array_room(cs, &capc, nc, sizeof *v, 64);
+    if (!v) {
+      rc = ASH_ENOMEM;
+      break;
     }
+    cs = v;
     cand *k = &cs[nc++];
     memset(k, 0, sizeof *k);
     k->p = p;

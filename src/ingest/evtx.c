@@ -18,6 +18,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "ashiato/buf.h"
 #include "ashiato/error.h"
 #include "ashiato/format.h"
 #include "ashiato/limits.h"
@@ -82,16 +83,12 @@ static void slot_free(slotbuf *s) {
 }
 
 static orec *slot_rec(slotbuf *s) {
-  if (s->nrecs == s->caprecs) {
-    size_t cap = s->caprecs ? s->caprecs * 2 : 256;
-    orec *r = realloc(s->recs, cap * sizeof *r);
-    if (!r) {
-      s->err = ASH_ENOMEM;
-      return NULL;
-    }
-    s->recs = r;
-    s->caprecs = cap;
+  orec *v = ash_array_room(s->recs, &s->caprecs, s->nrecs, sizeof *v, 256);
+  if (!v) {
+    s->err = ASH_ENOMEM;
+    return NULL;
   }
+  s->recs = v;
   orec *r = &s->recs[s->nrecs++];
   memset(r, 0, sizeof *r);
   r->ts = ASH_TIME_UNSET;
@@ -101,16 +98,12 @@ static orec *slot_rec(slotbuf *s) {
 }
 
 static okv *slot_kv(slotbuf *s) {
-  if (s->nkvs == s->capkvs) {
-    size_t cap = s->capkvs ? s->capkvs * 2 : 1024;
-    okv *k = realloc(s->kvs, cap * sizeof *k);
-    if (!k) {
-      s->err = ASH_ENOMEM;
-      return NULL;
-    }
-    s->kvs = k;
-    s->capkvs = cap;
+  okv *k = ash_array_room(s->kvs, &s->capkvs, s->nkvs, sizeof *k, 1024);
+  if (!k) {
+    s->err = ASH_ENOMEM;
+    return NULL;
   }
+  s->kvs = k;
   return &s->kvs[s->nkvs++];
 }
 
@@ -955,13 +948,9 @@ static int index_one(void *u, size_t chunk, size_t pos, uint64_t id, const evtx_
   (void)why;
   ash_evtx_index *ix = u;
   if (!doc) return ASH_OK;
-  if (ix->n == ix->cap) {
-    size_t cap = ix->cap ? ix->cap * 2 : 1024;
-    ix_ent *v = realloc(ix->v, cap * sizeof *v);
-    if (!v) return ASH_ENOMEM;
-    ix->v = v;
-    ix->cap = cap;
-  }
+  ix_ent *v = ash_array_room(ix->v, &ix->cap, ix->n, sizeof *v, 1024);
+  if (!v) return ASH_ENOMEM;
+  ix->v = v;
   ix->v[ix->n++] = (ix_ent){id, chunk + pos, chunk};
   return ASH_OK;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ashiato/buf.h"
 #include "ashiato/error.h"
 #include "ashiato/limits.h"
 #include "store/store_internal.h"
@@ -88,16 +89,12 @@ static int run_end(ash_writer *w, item *it) {
   if (!c.id) c.duplicate = 1;
   if (rc) return rc;
   pthread_mutex_lock(&w->mu);
-  if (w->ndone == w->capdone) {
-    size_t cap = w->capdone ? w->capdone * 2 : 16;
-    ash_source_info *d = realloc(w->done, cap * sizeof *d);
-    if (!d) {
-      pthread_mutex_unlock(&w->mu);
-      return ASH_ENOMEM;
-    }
-    w->done = d;
-    w->capdone = cap;
+  ash_source_info *d = ash_array_room(w->done, &w->capdone, w->ndone, sizeof *d, 16);
+  if (!d) {
+    pthread_mutex_unlock(&w->mu);
+    return ASH_ENOMEM;
   }
+  w->done = d;
   c.path = dup_c(c.path);
   c.sha256 = dup_c(c.sha256);
   c.format = dup_c(c.format);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ashiato/buf.h"
 #include "ashiato/error.h"
 #include "ashiato/ip.h"
 #include "ashiato/limits.h"
@@ -214,13 +215,9 @@ static int insert(ash_profile *p, ash_name_kind kind, const char *s, size_t n, u
     p->ignored++;
     return ASH_OK;
   }
-  if (p->n == p->cap) {
-    size_t cap = p->cap ? p->cap * 2 : 64;
-    ash_scan_ent *v = realloc(p->v, cap * sizeof *v);
-    if (!v) return ASH_ENOMEM;
-    p->v = v;
-    p->cap = cap;
-  }
+  ash_scan_ent *v = ash_array_room(p->v, &p->cap, p->n, sizeof *v, 64);
+  if (!v) return ASH_ENOMEM;
+  p->v = v;
   char *copy = malloc(n + 1);
   if (!copy) return ASH_ENOMEM;
   memcpy(copy, s, n);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <yara.h>
 
+#include "ashiato/buf.h"
 #include "ashiato/error.h"
 #include "ashiato/limits.h"
 #include "ashiato/stream.h"
@@ -476,16 +477,12 @@ static int push_finding(ash_scanner *sc, ash_finding *f) {
     }
     return ASH_OK;
   }
-  if (sc->fn == sc->fcap) {
-    size_t cap = sc->fcap ? sc->fcap * 2 : 16;
-    ash_finding *v = realloc(sc->fv, cap * sizeof *v);
-    if (!v) {
-      ash_finding_free(f);
-      return ASH_ENOMEM;
-    }
-    sc->fv = v;
-    sc->fcap = cap;
+  ash_finding *v = ash_array_room(sc->fv, &sc->fcap, sc->fn, sizeof *v, 16);
+  if (!v) {
+    ash_finding_free(f);
+    return ASH_ENOMEM;
   }
+  sc->fv = v;
   sc->fv[sc->fn++] = *f;
   return ASH_OK;
 }

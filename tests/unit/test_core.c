@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ashiato/buf.h"
@@ -179,6 +180,27 @@ static void test_ip_format_v4(void **st) {
   }
 }
 
+static void test_array_room(void **st) {
+  (void)st;
+  int *v = NULL;
+  size_t cap = 0;
+  for (size_t n = 0; n < 100; n++) {
+    int *w = ash_array_room(v, &cap, n, sizeof *v, 8);
+    assert_non_null(w);
+    v = w;
+    v[n] = (int)n;
+    assert_true(cap > n && cap >= 8);
+  }
+  assert_int_equal(cap, 128);
+  for (int i = 0; i < 100; i++) assert_int_equal(v[i], i);
+  assert_ptr_equal(ash_array_room(v, &cap, 50, sizeof *v, 8), v); /* room already */
+  /* a size that would overflow is refused and leaves the array alone */
+  size_t huge = SIZE_MAX / 4;
+  assert_null(ash_array_room(v, &huge, huge, 8, 8));
+  assert_int_equal(huge, SIZE_MAX / 4);
+  free(v);
+}
+
 static void test_time(void **st) {
   (void)st;
   int64_t t;
@@ -327,7 +349,7 @@ int main(void) {
       cmocka_unit_test(test_tz),           cmocka_unit_test(test_ip),
       cmocka_unit_test(test_cidr),         cmocka_unit_test(test_event_json),
       cmocka_unit_test(test_json_escape),  cmocka_unit_test(test_attrs_json_cap),
-      cmocka_unit_test(test_ip_format_v4),
+      cmocka_unit_test(test_ip_format_v4), cmocka_unit_test(test_array_room),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
