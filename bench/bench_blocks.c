@@ -27,7 +27,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#include "bench_clock.h"
+#include "bench_util.h"
 
 #include "ashiato/event.h"
 #include "ashiato/format.h"

@@ -23,7 +23,7 @@
 #include <time.h>
 #include <zlib.h>
 
-#include "bench_clock.h"
+#include "bench_util.h"
 
 #include "ashiato/buf.h"
 #include "ashiato/error.h"

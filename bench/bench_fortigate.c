@@ -29,20 +29,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench_clock.h"
+#include "bench_util.h"
 
 #include "ashiato/format.h"
 
 extern char **environ;
-
-static uint64_t g_rng = 0x9E3779B97F4A7C15ull;
-static uint64_t rnd(void) {
-  g_rng ^= g_rng << 13;
-  g_rng ^= g_rng >> 7;
-  g_rng ^= g_rng << 17;
-  return g_rng;
-}
-static unsigned rndn(unsigned n) { return (unsigned)(rnd() % n); }
 
 static const char *const APPS[][3] = {
     {"HTTPS.BROWSER", "Web.Client", "HTTPS"},

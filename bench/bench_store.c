@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench_clock.h"
+#include "bench_util.h"
 
 #include "ashiato/event.h"
 #include "ashiato/store.h"
