@@ -536,45 +536,40 @@ static void av_common(g_ctx *c, int64_t ts, const char *threat, const char *cate
   g_kv(c, "Pre Execution Status", "0");
 }
 
+/* The Defender 1116 (detected: action 9) or 1117 (action taken: 2,
+ * quarantine) record of one detection made at ts, logged at at. */
+static void av_event(g_ctx *c, int64_t ts, int64_t at, int host, const char *threat,
+                     const char *category, const char *severity, const char *path,
+                     const char *detuser, const char *process, const char *det, uint64_t tid,
+                     int quarantined) {
+  g_kv_begin(c);
+  av_common(c, ts, threat, category, severity, path, detuser, process, det, tid);
+  g_kv(c, "Action ID", quarantined ? "2" : "9");
+  g_kv(c, "Action Name", quarantined ? "Quarantine" : "Not Applicable");
+  g_kv(c, "Unused4", "");
+  g_kv(c, "Error Code", "0x00000000");
+  g_kv(c, "Error Description", "The operation completed successfully. ");
+  g_kv(c, "Unused5", "");
+  g_kv(c, "Post Clean Status", "0");
+  g_kv(c, "Additional Actions ID", "0");
+  g_kv(c, "Additional Actions String", "No additional actions required");
+  g_kv(c, "Remediation User", quarantined ? "NT AUTHORITY\\SYSTEM" : "");
+  g_kv(c, "Unused6", "");
+  g_kv(c, "Security intelligence Version", "AV: 1.421.1234.0, AS: 1.421.1234.0, NIS: 1.421.1234.0");
+  g_kv(c, "Engine Version", "AM: 1.1.24090.11, NIS: 1.1.24090.11");
+  g_win_push(c, at, host, CH_DEFENDER, quarantined ? 1117 : 1116);
+}
+
 void g_ev_av(g_ctx *c, int64_t ts, int host, const char *threat, const char *category,
              const char *severity, const char *path, const char *detuser, const char *process,
              int quarantine_delay_ms) {
   char det[40];
   guid(c, det);
   uint64_t tid = 2147480000ULL + (g_mix(strlen(threat) * 131 + (uint8_t)threat[0]) % 900000);
-  g_kv_begin(c);
-  av_common(c, ts, threat, category, severity, path, detuser, process, det, tid);
-  g_kv(c, "Action ID", "9");
-  g_kv(c, "Action Name", "Not Applicable");
-  g_kv(c, "Unused4", "");
-  g_kv(c, "Error Code", "0x00000000");
-  g_kv(c, "Error Description", "The operation completed successfully. ");
-  g_kv(c, "Unused5", "");
-  g_kv(c, "Post Clean Status", "0");
-  g_kv(c, "Additional Actions ID", "0");
-  g_kv(c, "Additional Actions String", "No additional actions required");
-  g_kv(c, "Remediation User", "");
-  g_kv(c, "Unused6", "");
-  g_kv(c, "Security intelligence Version", "AV: 1.421.1234.0, AS: 1.421.1234.0, NIS: 1.421.1234.0");
-  g_kv(c, "Engine Version", "AM: 1.1.24090.11, NIS: 1.1.24090.11");
-  g_win_push(c, ts, host, CH_DEFENDER, 1116);
+  av_event(c, ts, ts, host, threat, category, severity, path, detuser, process, det, tid, 0);
   if (quarantine_delay_ms < 0) return;
-  g_kv_begin(c);
-  av_common(c, ts, threat, category, severity, path, detuser, process, det, tid);
-  g_kv(c, "Action ID", "2");
-  g_kv(c, "Action Name", "Quarantine");
-  g_kv(c, "Unused4", "");
-  g_kv(c, "Error Code", "0x00000000");
-  g_kv(c, "Error Description", "The operation completed successfully. ");
-  g_kv(c, "Unused5", "");
-  g_kv(c, "Post Clean Status", "0");
-  g_kv(c, "Additional Actions ID", "0");
-  g_kv(c, "Additional Actions String", "No additional actions required");
-  g_kv(c, "Remediation User", "NT AUTHORITY\\SYSTEM");
-  g_kv(c, "Unused6", "");
-  g_kv(c, "Security intelligence Version", "AV: 1.421.1234.0, AS: 1.421.1234.0, NIS: 1.421.1234.0");
-  g_kv(c, "Engine Version", "AM: 1.1.24090.11, NIS: 1.1.24090.11");
-  g_win_push(c, ts + (int64_t)quarantine_delay_ms * 1000, host, CH_DEFENDER, 1117);
+  av_event(c, ts, ts + (int64_t)quarantine_delay_ms * 1000, host, threat, category, severity, path,
+           detuser, process, det, tid, 1);
 }
 
 void g_ev_ps(g_ctx *c, int64_t ts, int host, const char *script) {
