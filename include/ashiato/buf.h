@@ -57,6 +57,9 @@ int ash_buf_reserve(ash_buf *b, size_t add);
  * allocated: p itself while n < *cap; else p reallocated to twice *cap
  * (first when empty) with *cap updated. NULL when out of memory or when the
  * size would overflow: p is then unchanged and still owned by the caller. */
-void *ash_array_room(void *p, size_t *cap, size_t n, size_t elem, size_t first);
+void *ash_array_grow(void *p, size_t *cap, size_t elem, size_t first);
+static inline void *ash_array_room(void *p, size_t *cap, size_t n, size_t elem, size_t first) {
+  return n < *cap ? p : ash_array_grow(p, cap, elem, first); /* inline: hot paths append */
+}
 
 #endif

@@ -152,8 +152,7 @@ int ash_buf_add_json_str(ash_buf *b, const char *s, size_t n) {
   return ASH_OK;
 }
 
-void *ash_array_room(void *p, size_t *cap, size_t n, size_t elem, size_t first) {
-  if (n < *cap) return p;
+void *ash_array_grow(void *p, size_t *cap, size_t elem, size_t first) {
   size_t c = *cap ? *cap : first / 2;
   if (!c || !elem || c > SIZE_MAX / 2 / elem) return NULL;
   c *= 2;
