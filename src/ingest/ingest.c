@@ -244,15 +244,20 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
   info.first_ts = ctx.first_ts;
   info.last_ts = ctx.last_ts;
   info.complete = 1;
-  rc = queued ? ash_writer_source_end(j->w, j->source_id, &info)
-              : ash_store_source_end(j->s, j->source_id, &info);
-  if (rc) return rc;
   if (queued) {
-    ash_writer_collect(j->w, report_done, j); /* what the thread finished so far */
-  } else {
-    count_source(j, &info);
-    if (o->on_source) o->on_source(o->u, &info);
+    rc = ash_writer_source_end(j->w, j->source_id, &info);
+    if (!rc) ash_writer_collect(j->w, report_done, j); /* what the thread has stored so far */
+    return rc;
   }
+  /* a source begun here (its size matched a known one) is announced once
+   * it is committed, like the queued ones: one commit per such file, which
+   * is rare (the same size as another source, with other content) */
+  rc = ash_store_source_end(j->s, j->source_id, &info);
+  if (!rc) rc = ash_writer_sync(j->w); /* commits; earlier sources are announced first */
+  if (rc) return rc;
+  ash_writer_collect(j->w, report_done, j);
+  count_source(j, &info);
+  if (o->on_source) o->on_source(o->u, &info);
   return ASH_OK;
 }
 
@@ -302,12 +307,12 @@ int ash_ingest(ash_store *s, const char *const *paths, size_t npaths, const ash_
     if (!stat(j.files[i], &st)) j.bytes_before += (uint64_t)st.st_size;
     progress(&j, 0, 0);
   }
-  int wrc = ash_writer_drain(j.w);
+  /* what this ingest stored is committed when it returns, and announced
+   * only then; after an error, what the store rolled back is not */
+  int wrc = rc ? ash_writer_drain(j.w) : ash_writer_sync(j.w);
   ash_writer_collect(j.w, report_done, &j);
   int crc = ash_writer_close(j.w);
   if (!wrc) wrc = crc;
-  /* what this ingest stored is committed when it returns */
-  if (!rc && !wrc) wrc = ash_store_commit(s);
   ash_u64set_free(&j.sizes);
   for (size_t i = 0; i < j.nfiles; i++) free(j.files[i]);
   free(j.files);

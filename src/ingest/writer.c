@@ -52,7 +52,39 @@ struct ash_writer {
   /* sources the thread has completed, not yet collected (under mu) */
   ash_source_info *done;
   size_t ndone, capdone;
+  /* completed in a transaction that has not committed yet: pseq[i] is the
+   * store's commit count when the completion mark was written, so the
+   * source is stored once the count exceeds it (under mu) */
+  ash_source_info *pending;
+  uint64_t *pseq;
+  size_t npending, cappending, cappseq;
 };
+
+static void free_info(ash_source_info *c) {
+  free((char *)c->path);
+  free((char *)c->sha256);
+  free((char *)c->format);
+}
+
+/* Move the completions that the store has committed to the done list, in
+ * order. Under mu; seq is the store's commit count, read by whoever owns
+ * the store at the moment (the thread while busy, the caller while idle). */
+static int promote(ash_writer *w, uint64_t seq) {
+  size_t k = 0;
+  while (k < w->npending && w->pseq[k] < seq) k++;
+  if (!k) return ASH_OK;
+  while (w->capdone < w->ndone + k) {
+    ash_source_info *d = ash_array_grow(w->done, &w->capdone, sizeof *d, 16);
+    if (!d) return ASH_ENOMEM;
+    w->done = d;
+  }
+  memcpy(w->done + w->ndone, w->pending, k * sizeof *w->done);
+  w->ndone += k;
+  memmove(w->pending, w->pending + k, (w->npending - k) * sizeof *w->pending);
+  memmove(w->pseq, w->pseq + k, (w->npending - k) * sizeof *w->pseq);
+  w->npending -= k;
+  return ASH_OK;
+}
 
 static char *dup_c(const char *p) {
   if (!p) return NULL;
@@ -82,23 +114,39 @@ static int run_begin(ash_writer *w, item *it) {
   return rc;
 }
 
+/* The queued end of a source: its completion mark goes into the open
+ * transaction, and the source is announced (ash_writer_collect) only once
+ * that transaction has committed. An announcement before the commit is a
+ * claim the case may not keep: after kill -9 or a full disk, sources that
+ * had been printed were not in the case. */
 static int run_end(ash_writer *w, item *it) {
   ash_source_info c = it->src;
   c.id = resolve(w, it->source);
+  uint64_t seq = ash_store_commit_seq(w->s); /* before: the end may commit */
   int rc = c.id ? ash_store_source_end(w->s, c.id, &c) : ASH_OK;
+  /* a source another process stored meanwhile is announced as a duplicate;
+   * nothing of ours is pending for it, but it keeps its place in order */
   if (!c.id) c.duplicate = 1;
   if (rc) return rc;
   pthread_mutex_lock(&w->mu);
-  ash_source_info *d = ash_array_room(w->done, &w->capdone, w->ndone, sizeof *d, 16);
-  if (!d) {
+  ash_source_info *d = ash_array_room(w->pending, &w->cappending, w->npending, sizeof *d, 16);
+  if (d) w->pending = d;
+  uint64_t *q = d ? ash_array_room(w->pseq, &w->cappseq, w->npending, sizeof *q, 16) : NULL;
+  if (q) w->pseq = q;
+  if (!d || !q) {
     pthread_mutex_unlock(&w->mu);
     return ASH_ENOMEM;
   }
-  w->done = d;
   c.path = dup_c(c.path);
   c.sha256 = dup_c(c.sha256);
   c.format = dup_c(c.format);
-  w->done[w->ndone++] = c;
+  if ((it->src.path && !c.path) || (it->src.sha256 && !c.sha256) || (it->src.format && !c.format)) {
+    free_info(&c);
+    pthread_mutex_unlock(&w->mu);
+    return ASH_ENOMEM;
+  }
+  w->pseq[w->npending] = seq;
+  w->pending[w->npending++] = c;
   pthread_mutex_unlock(&w->mu);
   return ASH_OK;
 }
@@ -113,7 +161,10 @@ static void *run(void *arg) {
     w->busy = 1;
     pthread_mutex_unlock(&w->mu);
     batch *b = w->b[k];
-    int rc = ASH_OK;
+    /* after a store error nothing more is written: the store rolled its
+     * transaction back and refuses writes; the batches still queued are
+     * dropped, and the caller learns of the error at its next call */
+    int rc = w->err;
     for (size_t i = 0; i < b->n && !rc;) {
       item *it = &b->items[i];
       if (it->kind != IT_EVENT) {
@@ -139,7 +190,9 @@ static void *run(void *arg) {
       if (src) rc = ash_store_add_rows(w->s, w->rows, n);
     }
     b->n = b->used = 0;
+    uint64_t seq = ash_store_commit_seq(w->s);
     pthread_mutex_lock(&w->mu);
+    if (!rc) rc = promote(w, seq);
     if (rc && !w->err) w->err = rc;
     w->full[k] = 0;
     w->head = (w->head + 1) % WRITER_BATCHES;
@@ -340,6 +393,17 @@ int ash_writer_source_end(ash_writer *w, int64_t handle, const ash_source_info *
   return queue_source(w, IT_END, handle, counts);
 }
 
+int ash_writer_sync(ash_writer *w) {
+  int rc = ash_writer_drain(w);
+  /* the thread is idle: the store is the caller's until the next add */
+  if (!rc) rc = ash_store_commit(w->s);
+  pthread_mutex_lock(&w->mu);
+  if (!rc) rc = promote(w, ash_store_commit_seq(w->s));
+  if (rc && !w->err) w->err = rc;
+  pthread_mutex_unlock(&w->mu);
+  return rc;
+}
+
 void ash_writer_collect(ash_writer *w, void (*cb)(void *u, const ash_source_info *info), void *u) {
   pthread_mutex_lock(&w->mu);
   ash_source_info *d = w->done;
@@ -349,9 +413,7 @@ void ash_writer_collect(ash_writer *w, void (*cb)(void *u, const ash_source_info
   pthread_mutex_unlock(&w->mu);
   for (size_t i = 0; i < n; i++) {
     if (cb) cb(u, &d[i]);
-    free((char *)d[i].path);
-    free((char *)d[i].sha256);
-    free((char *)d[i].format);
+    free_info(&d[i]);
   }
   free(d);
 }
@@ -374,6 +436,10 @@ int ash_writer_close(ash_writer *w) {
   pthread_mutex_unlock(&w->mu);
   pthread_join(w->th, NULL);
   ash_writer_collect(w, NULL, NULL); /* completions nobody collected */
+  /* and those whose transaction never committed: they were not stored */
+  for (size_t i = 0; i < w->npending; i++) free_info(&w->pending[i]);
+  free(w->pending);
+  free(w->pseq);
   pthread_mutex_destroy(&w->mu);
   pthread_cond_destroy(&w->cv);
   for (int i = 0; i < WRITER_BATCHES; i++) {

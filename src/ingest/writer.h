@@ -27,11 +27,17 @@ int ash_writer_source_begin(ash_writer *w, const char *path, uint64_t size, cons
 /* Queue its end with its accounting (and hash): the thread commits it. */
 int ash_writer_source_end(ash_writer *w, int64_t handle, const ash_source_info *counts);
 /* Call cb (from the caller's thread) for each queued source the thread has
- * completed since the last call, in order (info->id is the store's id;
- * duplicate is set if another process stored the same content meanwhile). */
+ * completed and the store has committed since the last call, in order
+ * (info->id is the store's id; duplicate is set if another process stored
+ * the same content meanwhile). A source whose transaction has not
+ * committed yet waits for a later call: nothing is announced that the case
+ * might not keep. */
 void ash_writer_collect(ash_writer *w, void (*cb)(void *u, const ash_source_info *info), void *u);
 /* Wait until everything queued is in the store; returns the first error. */
 int ash_writer_drain(ash_writer *w);
+/* Drain, then commit the store's transaction, so that every completed
+ * source can be collected. Returns the first error. */
+int ash_writer_sync(ash_writer *w);
 /* Drain, stop the thread, free. NULL is a no-op. */
 int ash_writer_close(ash_writer *w);
 

@@ -53,7 +53,11 @@ struct ash_store {
   sqlite3 *db;
   int readonly;
   int in_txn;
-  uint64_t txn_rows;
+  /* the first write error: once a write failed, the open transaction was
+   * rolled back whole and every later write returns this (see abort_txn) */
+  int failed;
+  uint64_t commits; /* write transactions committed by this handle */
+  uint64_t txn_rows, txn_max;
   sqlite3_stmt *ins_short, *ins_long, *ins_reject;
   char ip[3][ASH_IP_STRLEN]; /* formatted addresses, bound static until the step */
   ash_buf attrs;
@@ -69,6 +73,34 @@ static int fail(ash_store *s) {
   return ASH_ESTORE;
 }
 
+/* A write inside the ingest's transaction failed (disk full, I/O error,
+ * out of memory). SQLite may have rolled back only the statement, or the
+ * whole transaction on its own (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM
+ * may do either: https://sqlite.org/lang_transaction.html, "Response To
+ * Errors Within A Transaction"). If this handle went on writing after an
+ * automatic rollback, each later INSERT would commit on its own in
+ * autocommit mode: events of a source whose row was rolled back, stored
+ * for good (that is how a full disk once left 11,011 orphan events and
+ * duplicated a day on the re-run). So: roll back whatever is left of the
+ * transaction, and refuse every later write on this handle. The case then
+ * holds exactly what earlier commits stored, and the same ingest completes
+ * it. */
+static int abort_txn(ash_store *s, int rc) {
+  if (!s->failed) {
+    if (!s->err[0] || rc != ASH_ESTORE) snprintf(s->err, sizeof s->err, "%s", ash_strerror(rc));
+    s->failed = rc ? rc : ASH_ESTORE;
+  }
+  if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+  s->in_txn = 0;
+  return s->failed;
+}
+
+/* Writes go through this: a failure aborts the transaction (abort_txn). */
+static int wfail(ash_store *s) {
+  fail(s);
+  return abort_txn(s, ASH_ESTORE);
+}
+
 static int exec(ash_store *s, const char *sql) {
   char *msg = NULL;
   if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -80,6 +112,7 @@ static int exec(ash_store *s, const char *sql) {
 }
 
 static int begin(ash_store *s) {
+  if (s->failed) return s->failed;
   if (s->in_txn) return ASH_OK;
   int rc = exec(s, "BEGIN IMMEDIATE");
   if (!rc) {
@@ -90,10 +123,20 @@ static int begin(ash_store *s) {
 }
 
 int ash_store_commit(ash_store *s) {
+  if (s->failed) return s->failed;
   if (!s->in_txn) return ASH_OK;
+  /* a COMMIT that fails (the journal cannot be written, the disk is full
+   * when the pages are) leaves the transaction open or rolled back: either
+   * way nothing of it may be taken as stored */
+  if (exec(s, "COMMIT")) return abort_txn(s, ASH_ESTORE);
   s->in_txn = 0;
-  return exec(s, "COMMIT");
+  s->commits++;
+  return ASH_OK;
 }
+
+uint64_t ash_store_commit_seq(const ash_store *s) { return s->commits; }
+
+int ash_store_failed(const ash_store *s) { return s->failed; }
 
 static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
 /* No global memory statistics: they take a process-wide mutex on every
@@ -109,6 +152,16 @@ int ash_store_open(ash_store **out, const char *path, int flags) {
   if (!s) return ASH_ENOMEM;
   ash_buf_init(&s->attrs, ASH_MAX_ATTRS_JSON);
   s->readonly = !!(flags & ASH_STORE_READONLY);
+  s->txn_max = TXN_ROWS;
+  /* ASHIATO_TXN_ROWS: rows per write transaction, for the fault tests
+   * (bench/bench_faults.sh), which need a small case to commit several
+   * times before the disk fills or the process is killed */
+  const char *tr = getenv("ASHIATO_TXN_ROWS");
+  if (tr && *tr) {
+    char *e;
+    unsigned long long v = strtoull(tr, &e, 10);
+    if (!*e && v > 0) s->txn_max = v;
+  }
   pthread_once(&sqlite_once, sqlite_setup);
   int of = s->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   if (sqlite3_open_v2(path, &s->db, of | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -181,11 +234,11 @@ static int delete_source(ash_store *s, int64_t id) {
                               "DELETE FROM sources WHERE id=?"};
   for (int i = 0; i < 3; i++) {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, sql[i], -1, &st, NULL) != SQLITE_OK) return fail(s);
+    if (sqlite3_prepare_v2(s->db, sql[i], -1, &st, NULL) != SQLITE_OK) return wfail(s);
     sqlite3_bind_int64(st, 1, id);
     int r = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (r != SQLITE_DONE) return fail(s);
+    if (r != SQLITE_DONE) return wfail(s);
   }
   return ASH_OK;
 }
@@ -201,7 +254,7 @@ int ash_store_source_begin(ash_store *s, const char *path, uint64_t size, const 
                          "SELECT id, complete FROM sources WHERE sha256=?1"
                          " OR (sha256='' AND complete=0 AND size=?2 AND path=?3)",
                          -1, &st, NULL) != SQLITE_OK)
-    return fail(s);
+    return wfail(s);
   sqlite3_bind_text(st, 1, sha256 ? sha256 : "", -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
   sqlite3_bind_text(st, 3, path, -1, SQLITE_TRANSIENT);
@@ -223,7 +276,7 @@ int ash_store_source_begin(ash_store *s, const char *path, uint64_t size, const 
                          "INSERT INTO sources(path,size,sha256,format,ref_is_record,ingested_at)"
                          " VALUES(?,?,?,?,?,?)",
                          -1, &st, NULL) != SQLITE_OK)
-    return fail(s);
+    return wfail(s);
   const ash_format *f = format ? ash_format_find(format) : NULL;
   sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
@@ -233,7 +286,7 @@ int ash_store_source_begin(ash_store *s, const char *path, uint64_t size, const 
   sqlite3_bind_int64(st, 6, (sqlite3_int64)time(NULL));
   int r = sqlite3_step(st);
   sqlite3_finalize(st);
-  if (r != SQLITE_DONE) return fail(s);
+  if (r != SQLITE_DONE) return wfail(s);
   *id = sqlite3_last_insert_rowid(s->db);
   /* the source row is visible (incomplete) from the first commit on */
   return ASH_OK;
@@ -262,7 +315,7 @@ static void bind_ip(sqlite3_stmt *st, int i, const ash_ip *ip, char *tmp) {
 
 static int maybe_roll(ash_store *s, size_t rows) {
   s->txn_rows += rows;
-  if (s->txn_rows < TXN_ROWS) return ASH_OK;
+  if (s->txn_rows < s->txn_max) return ASH_OK;
   int rc = ash_store_commit(s);
   return rc ? rc : begin(s);
 }
@@ -358,14 +411,14 @@ static int prepare_insert(ash_store *s, sqlite3_stmt **st, const char *cols, int
   if (n > 0 && (size_t)n < sizeof sql) n += snprintf(sql + n, sizeof sql - (size_t)n, ")");
   if (n < 0 || (size_t)n >= sizeof sql) return ASH_ELIMIT;
   if (sqlite3_prepare_v3(s->db, sql, n, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
-    return fail(s);
+    return wfail(s);
   return ASH_OK;
 }
 
 static int step(ash_store *s, sqlite3_stmt *st) {
   int r = sqlite3_step(st);
   sqlite3_reset(st);
-  return r == SQLITE_DONE ? ASH_OK : fail(s);
+  return r == SQLITE_DONE ? ASH_OK : wfail(s);
 }
 
 int ash_store_add_rows(ash_store *s, const ash_store_row *rows, size_t n) {
@@ -392,7 +445,7 @@ int ash_store_add_reject(ash_store *s, int64_t id, uint64_t ref, const char *rea
   if (!s->ins_reject &&
       sqlite3_prepare_v3(s->db, "INSERT INTO rejects(source_id,ref,reason,raw) VALUES(?,?,?,?)", -1,
                          SQLITE_PREPARE_PERSISTENT, &s->ins_reject, NULL) != SQLITE_OK)
-    return fail(s);
+    return wfail(s);
   if (n > ASH_MAX_REJECT_RAW) n = ASH_MAX_REJECT_RAW;
   sqlite3_stmt *st = s->ins_reject;
   sqlite3_bind_int64(st, 1, id);
@@ -411,7 +464,7 @@ int ash_store_source_end(ash_store *s, int64_t id, const ash_source_info *c) {
                          "UPDATE sources SET read=?,parsed=?,rejected=?,events=?,first_ts=?,"
                          "last_ts=?,complete=1,sha256=coalesce(?8,sha256) WHERE id=?7",
                          -1, &st, NULL) != SQLITE_OK)
-    return fail(s);
+    return wfail(s);
   if (c->sha256) sqlite3_bind_text(st, 8, c->sha256, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(st, 1, (sqlite3_int64)c->read);
   sqlite3_bind_int64(st, 2, (sqlite3_int64)c->parsed);
@@ -422,7 +475,7 @@ int ash_store_source_end(ash_store *s, int64_t id, const ash_source_info *c) {
   sqlite3_bind_int64(st, 7, id);
   int r = sqlite3_step(st);
   sqlite3_finalize(st);
-  if (r != SQLITE_DONE) return fail(s);
+  if (r != SQLITE_DONE) return wfail(s);
   /* not a commit of its own: the mark is in the transaction of the source's
    * last events, which is what makes it atomic; committing at every source
    * cost 17% of a 382-file ingest on disk (bench/run-ingest-folder.sh) */

@@ -31,7 +31,15 @@ int ash_store_add_rows(ash_store *s, const ash_store_row *rows, size_t n);
 enum { ASH_STORE_EVENT_NCOLS = 29 };
 /* The event of the current row (strings borrowed until the next step). */
 void ash_store_read_event(sqlite3_stmt *st, ash_event *ev);
-/* Commit the open write transaction, if any. */
+/* Commit the open write transaction, if any. After a failed write (or a
+ * failed commit) the transaction is rolled back whole and this, like every
+ * later write, returns the first error. */
 int ash_store_commit(ash_store *s);
+/* How many write transactions this handle has committed: what was written
+ * while the count was c is durable once it exceeds c. Lets the ingest
+ * announce a source only once it is stored. */
+uint64_t ash_store_commit_seq(const ash_store *s);
+/* The first write error of this handle (0 if none). */
+int ash_store_failed(const ash_store *s);
 
 #endif

@@ -12,6 +12,7 @@
 #include "ashiato/error.h"
 #include "ashiato/store.h"
 #include "ashiato/time.h"
+#include "store/store_internal.h"
 
 static char g_path[256];
 
@@ -210,12 +211,77 @@ static void test_not_a_case(void **st) {
   assert_string_equal(buf, "not");
 }
 
+typedef struct nsrc {
+  int n, complete;
+} nsrc;
+static int count_src(void *u, const ash_source_info *in) {
+  nsrc *c = u;
+  c->n++;
+  c->complete += in->complete;
+  return 0;
+}
+
+/* A write that fails inside the ingest's transaction (here SQLITE_FULL from
+ * a page cap, as a full disk gives) rolls the whole transaction back and
+ * poisons the handle: no later write may land in autocommit mode, where it
+ * would store events of a source whose row was rolled back. */
+static void test_full_disk_leaves_nothing_behind(void **st) {
+  (void)st;
+  ash_store *s;
+  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_CREATE), ASH_OK);
+  /* one committed source first: it must survive */
+  int64_t id;
+  int dup;
+  assert_int_equal(ash_store_source_begin(s, "a.log", 1, "aa", "fortigate", &id, &dup), ASH_OK);
+  ash_event ev = mk("vpn.login", "t.sato", "2025-03-01T10:00:00Z");
+  assert_int_equal(ash_store_add_event(s, id, &ev), ASH_OK);
+  ash_source_info c = {.read = 1, .parsed = 1, .events = 1, .first_ts = ev.ts, .last_ts = ev.ts};
+  assert_int_equal(ash_store_source_end(s, id, &c), ASH_OK);
+  assert_int_equal(ash_store_commit(s), ASH_OK);
+  uint64_t seq = ash_store_commit_seq(s);
+  char sql[96];
+  sqlite3_stmt *q;
+  assert_int_equal(sqlite3_prepare_v2(ash_store_sqlite(s), "PRAGMA page_count", -1, &q, NULL), 0);
+  assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+  snprintf(sql, sizeof sql, "PRAGMA max_page_count=%d", sqlite3_column_int(q, 0) + 2);
+  sqlite3_finalize(q);
+  assert_int_equal(sqlite3_exec(ash_store_sqlite(s), sql, NULL, NULL, NULL), SQLITE_OK);
+  assert_int_equal(ash_store_source_begin(s, "b.log", 2, "bb", "fortigate", &id, &dup), ASH_OK);
+  int rc = ASH_OK, n = 0;
+  char user[64];
+  for (; n < 100000 && !rc; n++) {
+    snprintf(user, sizeof user, "user-%d-with-a-longer-name-to-fill-pages", n);
+    ev.user = ash_str_cstr(user);
+    rc = ash_store_add_event(s, id, &ev);
+  }
+  assert_int_equal(rc, ASH_ESTORE);
+  assert_int_equal(ash_store_failed(s), ASH_ESTORE);
+  /* later writes are refused, not autocommitted */
+  assert_int_equal(ash_store_add_event(s, id, &ev), ASH_ESTORE);
+  assert_int_equal(ash_store_source_end(s, id, &c), ASH_ESTORE);
+  assert_int_equal(ash_store_commit(s), ASH_ESTORE);
+  assert_int_equal(ash_store_commit_seq(s), seq);
+  assert_int_equal(ash_store_close(s), ASH_ESTORE);
+  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_READONLY), ASH_OK);
+  nsrc ns = {0, 0};
+  assert_int_equal(ash_store_sources(s, count_src, &ns), ASH_OK);
+  assert_int_equal(ns.n, 1);
+  assert_int_equal(ns.complete, 1);
+  assert_int_equal(
+      sqlite3_prepare_v2(ash_store_sqlite(s), "SELECT count(*) FROM events", -1, &q, NULL), 0);
+  assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_int(q, 0), 1);
+  sqlite3_finalize(q);
+  ash_store_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
       cmocka_unit_test_setup_teardown(test_stale_source_redone, setup, teardown),
       cmocka_unit_test_setup_teardown(test_hash_at_end, setup, teardown),
       cmocka_unit_test_setup_teardown(test_not_a_case, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_full_disk_leaves_nothing_behind, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

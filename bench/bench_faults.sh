@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# bench/bench_faults.sh: ingest under faults, and whether the case ends up
+# equal to a clean ingest of the same evidence.
+#
+#   bench/bench_faults.sh [--bin BIN] [--work DIR] [--runs N] [--scenarios LIST]
+#
+# Scenarios (LIST is comma-separated; default all):
+#   disk-full  the case on a tmpfs too small for it (root only: mount): the
+#              ingest must fail cleanly, every source it announced must be in
+#              the case, no event may point to a missing source; after the
+#              filesystem is enlarged the same command must complete the case
+#   kill9      kill -9 at a random moment, then the same command again
+#   shrink     an evidence file truncated while it is ingested: no crash, the
+#              other files complete
+#   alloc      the Nth allocation fails (ASHIATO_FAIL_ALLOC=N, when the
+#              binary has the hook): a clean error, a consistent case, and
+#              the same command completes it
+# Each run is compared with a clean ingest of the same files: the complete
+# sources and a digest of every event (source path, offset or record, time,
+# kind, host, user). The table says per scenario how many runs ended equal.
+# Exit status 1 when any run did not. Small transactions
+# (ASHIATO_TXN_ROWS) make the faults land between and inside commits.
+set -uo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+bin="$here/build/ashiato"
+work=""
+runs=5
+scenarios="disk-full,kill9,shrink,alloc"
+while [ $# -gt 0 ]; do
+  case "$1" in
+  --bin) bin=$2; shift 2 ;;
+  --work) work=$2; shift 2 ;;
+  --runs) runs=$2; shift 2 ;;
+  --scenarios) scenarios=$2; shift 2 ;;
+  -h | --help) sed -n '2,25p' "$0"; exit 0 ;;
+  *) echo "bench_faults: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+[ -x "$bin" ] || { echo "bench_faults: no binary at $bin (scripts/setup builds it)" >&2; exit 2; }
+command -v sqlite3 >/dev/null || { echo "bench_faults: needs the sqlite3 CLI (scripts/setup)" >&2; exit 2; }
+if [ -z "$work" ]; then work=$(mktemp -d /tmp/ashiato-faults.XXXXXX); fi
+mkdir -p "$work"
+mnt="$work/mnt"
+cleanup() {
+  if mountpoint -q "$mnt" 2>/dev/null; then umount "$mnt"; fi
+}
+trap cleanup EXIT
+
+export ASHIATO_TXN_ROWS=${ASHIATO_TXN_ROWS:-3000}
+ev="$work/evidence"
+if [ ! -d "$ev/logs" ]; then
+  rm -rf "$ev"
+  "$bin" gen --out "$ev" --seed 11 --days 20 --users 20 --servers 5 --flows-per-day 1500 -q ||
+    { echo "bench_faults: gen failed" >&2; exit 1; }
+fi
+logs="$ev/logs"
+
+# The case's content, independent of ids and of the order sources went in.
+digest() {
+  sqlite3 "$1" "SELECT path, read, parsed, rejected, events FROM sources WHERE complete=1 ORDER BY path;
+    SELECT s.path, e.ref, e.ts, e.kind, coalesce(e.host,''), coalesce(e.user,'')
+      FROM events e JOIN sources s ON s.id = e.source_id WHERE s.complete = 1
+      ORDER BY s.path, e.ref, e.ts, e.kind;" | sha256sum | cut -c1-16
+}
+# Invariants that must hold after any failure: no event or reject without
+# its source, and every source the ingest announced (--json) is complete.
+consistent() { # case json
+  local orphans claimed missing
+  orphans=$(sqlite3 "$1" "SELECT (SELECT count(*) FROM events WHERE source_id NOT IN (SELECT id FROM sources))
+    + (SELECT count(*) FROM rejects WHERE source_id NOT IN (SELECT id FROM sources));" 2>/dev/null || echo x)
+  [ "$orphans" = 0 ] || { echo "orphan rows: $orphans"; return 1; }
+  claimed=$(python3 -c 'import json,sys; [print(json.loads(l)["path"]) for l in open(sys.argv[1]) if l.strip()]' "$2" | sort -u)
+  [ -z "$claimed" ] && return 0
+  missing=$(comm -23 <(printf '%s\n' "$claimed") <(sqlite3 "$1" "SELECT path FROM sources WHERE complete=1" | sort -u) | head -3)
+  [ -z "$missing" ] || { echo "announced but not stored: $missing"; return 1; }
+  return 0
+}
+
+rm -f "$work/clean.db"
+"$bin" ingest "$work/clean.db" "$logs" >/dev/null 2>&1 || { echo "bench_faults: clean ingest failed" >&2; exit 1; }
+ref=$(digest "$work/clean.db")
+case_bytes=$(stat -c %s "$work/clean.db")
+nfiles=$(find "$logs" -type f | wc -l)
+echo "evidence: $nfiles files, clean case $((case_bytes / 1048576)) MiB, digest $ref, ASHIATO_TXN_ROWS=$ASHIATO_TXN_ROWS"
+
+declare -A ok total
+fail_any=0
+note() { # scenario run equal detail
+  total[$1]=$((${total[$1]:-0} + 1))
+  if [ "$3" = yes ]; then ok[$1]=$((${ok[$1]:-0} + 1)); else fail_any=1; echo "  $1 run $2: $4" >&2; fi
+}
+
+has() { case ",$scenarios," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+
+if has disk-full; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "disk-full: skipped (needs root to mount a tmpfs)"
+  else
+    mkdir -p "$mnt"
+    for i in $(seq 1 "$runs"); do
+      # sizes spread over the case: full before the first commit, between
+      # commits, near the end
+      kb=$((case_bytes / 1024 * i / (runs + 1) + 256))
+      cleanup
+      mount -t tmpfs -o size=${kb}k tmpfs "$mnt" || { note disk-full "$i" no "mount failed"; continue; }
+      "$bin" ingest "$mnt/case.db" "$logs" --json >"$work/df.json" 2>"$work/df.err"
+      rc=$?
+      detail=""
+      if [ $rc -ne 1 ] && [ $rc -ne 0 ]; then detail="rc $rc"; fi
+      [ -z "$detail" ] && detail=$(consistent "$mnt/case.db" "$work/df.json")
+      if [ -z "$detail" ]; then
+        mount -o remount,size=$((case_bytes / 1024 * 3 + 4096))k "$mnt"
+        "$bin" ingest "$mnt/case.db" "$logs" >/dev/null 2>"$work/df2.err" || detail="re-run failed: $(tail -1 "$work/df2.err")"
+        [ -z "$detail" ] && [ "$(digest "$mnt/case.db")" != "$ref" ] && detail="re-run differs from a clean ingest"
+      fi
+      [ -z "$detail" ] && note disk-full "$i" yes || note disk-full "$i" no "$detail (tmpfs ${kb} KiB, first rc $rc)"
+    done
+    cleanup
+  fi
+fi
+
+if has kill9; then
+  for i in $(seq 1 "$runs"); do
+    db="$work/k9.db"
+    rm -f "$db" "$db-journal"
+    "$bin" ingest "$db" "$logs" --json >"$work/k9.json" 2>/dev/null &
+    pid=$!
+    # a moment anywhere in the ingest (a clean one takes about a second here)
+    sleep "0.$(printf '%02d' $((RANDOM % 90 + 5)))"
+    kill -9 $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    detail=$(consistent "$db" "$work/k9.json")
+    if [ -z "$detail" ]; then
+      "$bin" ingest "$db" "$logs" >/dev/null 2>"$work/k9.err" || detail="re-run failed: $(tail -1 "$work/k9.err")"
+      [ -z "$detail" ] && [ "$(digest "$db")" != "$ref" ] && detail="re-run differs from a clean ingest"
+    fi
+    [ -z "$detail" ] && note kill9 "$i" yes || note kill9 "$i" no "$detail"
+  done
+fi
+
+if has shrink; then
+  # one large text log next to the others, cut to a third of its size from
+  # another process while the ingest reads it (copytruncate rotation, a
+  # network share going away): the ingest must not die of SIGBUS, and the
+  # other files must come out as in a clean ingest
+  fw=$(find "$logs" -type f -path '*firewall*' | sort | head -20)
+  for i in $(seq 1 "$runs"); do
+    rm -rf "$work/shrink" && cp -r "$logs" "$work/shrink"
+    big="$work/shrink/zz-big.log"
+    for _ in $(seq 1 12); do cat $fw; done >"$big"
+    db="$work/sh.db"
+    rm -f "$db"
+    "$bin" ingest "$db" "$work/shrink" --threads 1 >/dev/null 2>"$work/sh.err" &
+    pid=$!
+    # wait until the ingest is inside the big file (the others come first)
+    for _ in $(seq 1 200); do
+      grep -q zz-big "/proc/$pid/maps" 2>/dev/null && break
+      sleep 0.01
+    done
+    sleep "0.0$((RANDOM % 9))"
+    truncate -s $(($(stat -c %s "$big") / 3)) "$big"
+    wait $pid
+    rc=$?
+    detail=""
+    [ $rc -eq 0 ] || [ $rc -eq 1 ] || detail="rc $rc ($(tail -1 "$work/sh.err"))"
+    if [ -z "$detail" ]; then
+      a=$(sqlite3 "$db" "SELECT path, events FROM sources WHERE complete=1 AND path NOT LIKE '%zz-big.log' ORDER BY path" | sed "s|$work/shrink|L|" | sha256sum)
+      b=$(sqlite3 "$work/clean.db" "SELECT path, events FROM sources WHERE complete=1 ORDER BY path" | sed "s|$logs|L|" | sha256sum)
+      [ "$a" = "$b" ] || detail="the other files differ from a clean ingest"
+    fi
+    [ -z "$detail" ] && note shrink "$i" yes || note shrink "$i" no "$detail"
+  done
+  rm -rf "$work/shrink"
+fi
+
+if has alloc; then
+  if ! ASHIATO_FAIL_ALLOC=1 "$bin" ingest "$work/probe.db" "$logs" >/dev/null 2>"$work/probe.err" &&
+    grep -q "out of memory" "$work/probe.err"; then
+    small="$work/alloc-evidence"
+    rm -rf "$small" && mkdir -p "$small"
+    find "$logs" -type f | sort | awk 'NR % 17 == 1' | head -4 | xargs -I{} cp {} "$small/"
+    rm -f "$work/alloc-clean.db"
+    "$bin" ingest "$work/alloc-clean.db" "$small" >/dev/null 2>&1
+    aref=$(digest "$work/alloc-clean.db")
+    for i in $(seq 1 "$runs"); do
+      n=$((RANDOM * 7 % 4000 + 1))
+      db="$work/al.db"
+      rm -f "$db" "$db-journal"
+      ASHIATO_FAIL_ALLOC=$n "$bin" ingest "$db" "$small" --json >"$work/al.json" 2>"$work/al.err"
+      rc=$?
+      detail=""
+      [ $rc -eq 0 ] || [ $rc -eq 1 ] || detail="rc $rc at allocation $n"
+      [ -z "$detail" ] && [ -f "$db" ] && detail=$(consistent "$db" "$work/al.json")
+      if [ -z "$detail" ]; then
+        "$bin" ingest "$db" "$small" >/dev/null 2>&1 || detail="re-run failed"
+        [ -z "$detail" ] && [ "$(digest "$db")" != "$aref" ] && detail="re-run differs (allocation $n)"
+      fi
+      [ -z "$detail" ] && note alloc "$i" yes || note alloc "$i" no "$detail"
+    done
+  else
+    echo "alloc: skipped (this binary has no ASHIATO_FAIL_ALLOC hook)"
+  fi
+fi
+
+printf '\n%-10s %5s  %s\n' scenario runs "final case equal to a clean ingest"
+for s in disk-full kill9 shrink alloc; do
+  [ -n "${total[$s]:-}" ] || continue
+  t=${total[$s]}
+  o=${ok[$s]:-0}
+  printf '%-10s %5d  %s (%d of %d)\n' "$s" "$t" "$([ "$o" = "$t" ] && echo yes || echo no)" "$o" "$t"
+done
+exit $fail_any

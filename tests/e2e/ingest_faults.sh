@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# End to end: faults during ingest leave a case that never claims or keeps
+# what was not committed, and that the same command completes to exactly a
+# clean ingest. Protects against the full-disk corruption (orphan events,
+# sources announced but rolled back, a day duplicated on the re-run) and
+# against claims printed before their commit (kill -9). Runs the scenarios
+# of bench/bench_faults.sh with a few runs each; disk-full needs root (a
+# tmpfs mount) and says so when it cannot run.
+set -euo pipefail
+bin=$1
+work=$2
+src=${ASH_SRC:?ASH_SRC not set}
+rm -rf "$work"
+mkdir -p "$work"
+out=$("$src/bench/bench_faults.sh" --bin "$bin" --work "$work" --runs 3 \
+  --scenarios "${ASH_FAULT_SCENARIOS:-disk-full,kill9}" 2>&1) || {
+  echo "$out"
+  echo "FAIL: a faulted ingest did not end equal to a clean one" >&2
+  exit 1
+}
+echo "$out"
+grep -Eq '^(disk-full|kill9) ' <<<"$out" || { echo "FAIL: no scenario ran" >&2; exit 1; }
