@@ -60,9 +60,11 @@ int cli_parse_option(cli_parse_args *a, ash_parse_opts *opts, int c, const char 
 int cli_parse_common(ash_parse_opts *opts, const ash_format **forced, const cli_parse_args *a);
 /* The cloud ranges data file (cmd_ranges.c): --ranges FILE when given,
  * else $ASHIATO_DATA/cloud-ranges.tsv, else data/ beside or above the
- * binary. cli_ranges_path returns 0 when a readable file was found.
- * cli_ranges_open loads it into *out (NULL, with a warning unless quiet,
- * when there is none) and returns 0 or an exit code. */
+ * binary, else the install prefix's share/ashiato. cli_ranges_path returns
+ * 0 when a readable file was found. cli_ranges_open loads it into *out and
+ * returns 0 or an exit code: a missing file is an error (ASH_EXIT_FAIL,
+ * saying where it looked), unless override is "none" (then *out is NULL).
+ * quiet is kept for callers; errors are always printed. */
 int cli_ranges_path(const char *override, char *out, size_t n);
 int cli_ranges_open(const char *override, ash_ranges **out, int quiet);
 

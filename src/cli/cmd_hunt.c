@@ -23,7 +23,8 @@ static const char *HELP =
     "  --json          one Finding JSON object a line (cli-contract.md)\n"
     "  --min-score N   print only findings scoring at least N (all are stored)\n"
     "  --ranges FILE   cloud ranges data file (default: data/cloud-ranges.tsv of\n"
-    "                  this ashiato, or $ASHIATO_DATA/cloud-ranges.tsv)\n"
+    "                  this ashiato, or $ASHIATO_DATA/cloud-ranges.tsv); a missing\n"
+    "                  file is an error; 'none' hunts without provider names\n"
     "  --dry-run       do not store the findings\n"
     "  -h, --help      this text\n";
 

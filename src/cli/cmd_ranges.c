@@ -22,23 +22,24 @@ static const char *HELP =
     "or PROVIDER=FILE says it.\n\n"
     "lookup prints provider, region and service of each address.\n\n"
     "The data file is found with --ranges FILE, else $ASHIATO_DATA/cloud-ranges.tsv,\n"
-    "else data/cloud-ranges.tsv beside or above the directory of the binary.\n";
+    "else data/cloud-ranges.tsv beside or above the directory of the binary, else\n"
+    "share/ashiato/ of the prefix ashiato was installed to. A missing file is an\n"
+    "error; --ranges none hunts without it.\n";
 
 #define RANGES_FILE "cloud-ranges.tsv"
 
 static int exists(const char *p) { return access(p, R_OK) == 0; }
 
-int cli_ranges_path(const char *override, char *out, size_t n) {
-  if (override) {
-    snprintf(out, n, "%s", override);
-    return exists(out) ? 0 : -1;
-  }
+/* Where the data file may be, in order. A missing file is an error for the
+ * verbs that use it (cli_ranges_open): without it cloud-tunnel cannot tell
+ * a cloud relay from any other address and scores drop without a word,
+ * which is worse than stopping. */
+static size_t ranges_candidates(char cand[][PATH_MAX + 64], size_t max) {
+  size_t k = 0;
   const char *env = getenv("ASHIATO_DATA");
-  if (env && *env) {
-    snprintf(out, n, "%s/%s", env, RANGES_FILE);
-    if (exists(out)) return 0;
-  }
-  /* a clone: build/ashiato reads build/../data; an install: bin/../share */
+  if (env && *env && k < max) snprintf(cand[k++], PATH_MAX + 64, "%s/%s", env, RANGES_FILE);
+  /* a clone: build/ashiato reads build/../data; a relocated install:
+   * bin/../share/ashiato */
   char exe[PATH_MAX];
   ssize_t l = readlink("/proc/self/exe", exe, sizeof exe - 1);
   if (l > 0) {
@@ -46,27 +47,52 @@ int cli_ranges_path(const char *override, char *out, size_t n) {
     char *slash = strrchr(exe, '/');
     if (slash) *slash = 0;
     static const char *const rel[] = {"/../data/", "/data/", "/../../data/", "/../share/ashiato/"};
-    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-      if (snprintf(out, n, "%s%s%s", exe, rel[i], RANGES_FILE) >= (int)n) continue;
-      if (exists(out)) return 0;
-    }
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0] && k < max; i++)
+      if (snprintf(cand[k], PATH_MAX + 64, "%s%s%s", exe, rel[i], RANGES_FILE) < PATH_MAX + 64) k++;
   }
-  snprintf(out, n, "/usr/share/ashiato/%s", RANGES_FILE);
-  return exists(out) ? 0 : -1;
+#ifdef ASH_DATADIR
+  /* the prefix this binary was installed to (cmake --install, the .deb) */
+  if (k < max) snprintf(cand[k++], PATH_MAX + 64, "%s/%s", ASH_DATADIR, RANGES_FILE);
+#endif
+  if (k < max) snprintf(cand[k++], PATH_MAX + 64, "/usr/share/ashiato/%s", RANGES_FILE);
+  return k;
+}
+
+int cli_ranges_path(const char *override, char *out, size_t n) {
+  if (override) {
+    snprintf(out, n, "%s", override);
+    return exists(out) ? 0 : -1;
+  }
+  char cand[8][PATH_MAX + 64];
+  size_t k = ranges_candidates(cand, 8);
+  for (size_t i = 0; i < k; i++)
+    if (exists(cand[i])) {
+      snprintf(out, n, "%s", cand[i]);
+      return 0;
+    }
+  return -1;
 }
 
 int cli_ranges_open(const char *override, ash_ranges **out, int quiet) {
   char path[PATH_MAX + 64];
   *out = NULL;
+  /* the one way to hunt without the data, and it has to be asked for */
+  if (override && !strcmp(override, "none")) return 0;
   if (cli_ranges_path(override, path, sizeof path)) {
     if (override) {
       fprintf(stderr, "ashiato: %s: no such ranges file\n", override);
       return ASH_EXIT_USAGE;
     }
-    if (!quiet)
-      fprintf(stderr, "ashiato: warning: no cloud ranges data file found (set ASHIATO_DATA or"
-                      " --ranges); providers will not be named\n");
-    return 0;
+    (void)quiet;
+    char cand[8][PATH_MAX + 64];
+    size_t k = ranges_candidates(cand, 8);
+    fprintf(stderr, "ashiato: no cloud ranges data file (%s) found; looked in:\n", RANGES_FILE);
+    for (size_t i = 0; i < k; i++) fprintf(stderr, "  %s\n", cand[i]);
+    fprintf(stderr, "Install ashiato with its data (cmake --install, the .deb), set ASHIATO_DATA"
+                    " to the folder holding it, give --ranges FILE, or --ranges none to hunt"
+                    " without them (cloud-tunnel then cannot name providers or tell a rented\n"
+                    "relay from a SaaS address, and scores it lower)\n");
+    return ASH_EXIT_FAIL;
   }
   uint64_t line = 0;
   int rc = ash_ranges_load(out, path, &line);
