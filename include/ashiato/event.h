@@ -51,6 +51,9 @@
 #define ASH_KIND_WIN_PRIVILEGE "win.privilege"
 #define ASH_KIND_WIN_NTLM "win.ntlm"
 #define ASH_KIND_WIN_EVENT "win.event" /* any other Windows event */
+#define ASH_KIND_WEB "web.request"     /* a web server's access log entry (IIS, W3C) */
+#define ASH_KIND_PROXY "proxy.request" /* a forward proxy's access log entry (Squid) */
+#define ASH_KIND_DNS_QUERY "dns.query" /* a DNS server's packet log entry */
 #define ASH_KIND_LOG "log"             /* a record with no better kind */
 
 typedef struct ash_kv {

@@ -11,11 +11,25 @@ extern const ash_format ash_format_zeek;
 extern const ash_format ash_format_zeek_json;
 extern const ash_format ash_format_mapped;
 extern const ash_format ash_format_winjson;
+extern const ash_format ash_format_w3c;
+extern const ash_format ash_format_winfw;
+extern const ash_format ash_format_squid;
+extern const ash_format ash_format_dnsdebug;
 
 static const ash_format *const g_formats[] = {
-    &ash_format_fortigate, &ash_format_panos,   &ash_format_asa,
-    &ash_format_evtx,      &ash_format_zeek,    &ash_format_zeek_json,
-    &ash_format_mapped,    &ash_format_winjson, NULL,
+    &ash_format_fortigate,
+    &ash_format_panos,
+    &ash_format_asa,
+    &ash_format_evtx,
+    &ash_format_zeek,
+    &ash_format_zeek_json,
+    &ash_format_mapped,
+    &ash_format_winjson,
+    &ash_format_w3c,
+    &ash_format_winfw,
+    &ash_format_squid,
+    &ash_format_dnsdebug,
+    NULL,
 };
 
 const ash_format *const *ash_formats(void) { return g_formats; }
