@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -89,7 +90,11 @@ int cli_store_open(ash_store **st, const char *path, int flags) {
   int rc = ash_store_open(st, path, flags);
   if (!rc) return ASH_OK;
   *st = NULL;
-  const char *why = rc == ASH_ENOTFOUND ? "no such case (ingest creates one)"
+  struct stat sb;
+  int empty = rc == ASH_ENOTFOUND && stat(path, &sb) == 0 && sb.st_size == 0;
+  const char *why = empty ? "the case is empty (an ingest into it stopped before its first "
+                            "commit; run the ingest again)"
+                    : rc == ASH_ENOTFOUND ? "no such case (ingest creates one)"
                     : rc == ASH_EFORMAT ? "not an ashiato case (refused: ashiato writes only into "
                                           "cases it created)"
                     : rc == ASH_ESTORE  ? "cannot be opened as an SQLite database"

@@ -163,6 +163,28 @@ int ash_store_open(ash_store **out, const char *path, int flags) {
     if (!*e && v > 0) s->txn_max = v;
   }
   pthread_once(&sqlite_once, sqlite_setup);
+  /* A reader cannot roll back a hot journal (a writer killed mid-commit)
+   * and would see SQLITE_READONLY_ROLLBACK; the journal is replayed here
+   * by a brief read-write open, as any writer would, so that readers see
+   * the last committed state. The case is ours; the evidence is not
+   * touched. */
+  if (s->readonly && exists) {
+    char jp[4096];
+    struct stat js;
+    if (snprintf(jp, sizeof jp, "%s-journal", path) < (int)sizeof jp && stat(jp, &js) == 0) {
+      sqlite3 *w = NULL;
+      if (sqlite3_open_v2(path, &w, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) ==
+          SQLITE_OK) {
+        sqlite3_busy_timeout(w, 10000);
+        sqlite3_exec(w, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+      }
+      sqlite3_close(w);
+      if (stat(path, &st) != 0) {
+        ash_store_close(s);
+        return ASH_ENOTFOUND;
+      }
+    }
+  }
   int of = s->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   if (sqlite3_open_v2(path, &s->db, of | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
     ash_store_close(s);
@@ -177,7 +199,13 @@ int ash_store_open(ash_store **out, const char *path, int flags) {
     if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key='ashiato'", -1, &st2, NULL) !=
             SQLITE_OK ||
         sqlite3_step(st2) != SQLITE_ROW) {
-      rc = st.st_size == 0 ? ASH_OK : ASH_EFORMAT;
+      /* size as of now: the probe may have rolled back a hot journal left
+       * by a process killed while it created this case, emptying it */
+      struct stat now;
+      rc = stat(path, &now) == 0 && now.st_size == 0 ? ASH_OK : ASH_EFORMAT;
+      /* an empty file is a case whose first ingest was killed before its
+       * first commit: a writer takes it over, a reader has nothing */
+      if (!rc && s->readonly) rc = ASH_ENOTFOUND;
     }
     sqlite3_finalize(st2);
     if (rc) {
@@ -199,11 +227,21 @@ int ash_store_open(ash_store **out, const char *path, int flags) {
     if (!rc)
       rc = exec(s, "PRAGMA synchronous=NORMAL;"
                    "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-262144; PRAGMA threads=2;");
+    /* the schema and the mark that makes the file a case, in one
+     * transaction: a process killed while creating the case leaves an empty
+     * file (its journal rolls the rest back), which the next open takes
+     * over, never tables without the mark, which it would refuse as "not
+     * an ashiato case" */
+    if (!rc) rc = exec(s, "BEGIN IMMEDIATE");
     if (!rc) rc = exec(s, SCHEMA);
     if (!rc) rc = exec(s, INDEXES);
     if (!rc)
       rc = exec(s, "INSERT OR IGNORE INTO meta VALUES('ashiato','case');"
                    "INSERT OR IGNORE INTO meta VALUES('schema_version'," SCHEMA_VERSION ");");
+    if (!rc)
+      rc = exec(s, "COMMIT");
+    else if (!sqlite3_get_autocommit(s->db))
+      sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     if (rc) {
       ash_store_close(s);
       return rc;
