@@ -368,7 +368,25 @@ static int sniff_common(const uint8_t *head, size_t n, int firewall) {
   return fw ? 0 : f != (size_t)-1 ? 85 : 50;
 }
 static int w3c_sniff(const uint8_t *head, size_t n) { return sniff_common(head, n, 0); }
-static int winfw_sniff(const uint8_t *head, size_t n) { return sniff_common(head, n, 1); }
+
+/* A pfirewall entry without its header: "YYYY-MM-DD HH:MM:SS ALLOW|DROP
+ * PROTO ..." with the default 17 or 18 values. */
+static int looks_winfw(ash_str l) {
+  ash_str v[ASH_MAX_FIELDS];
+  long k = ash_split_plain(l.p, l.n, ' ', v, ASH_MAX_FIELDS);
+  int64_t us;
+  if (k != 17 && k != 18) return 0;
+  ash_str when = ash_str_make(l.p, v[0].n + 1 + v[1].n);
+  return !ash_wall_parse(when, &us) && (ash_str_eq(v[2], "ALLOW") || ash_str_eq(v[2], "DROP") ||
+                                        ash_str_eq(v[2], "INFO-EVENTS-LOST"));
+}
+
+static int winfw_sniff(const uint8_t *head, size_t n) {
+  int s = sniff_common(head, n, 1);
+  if (s) return s;
+  int seen = 0, ok = ash_sniff_lines(head, n, 8, looks_winfw, &seen);
+  return ok && ok * 3 >= seen * 2 ? 70 : 0;
+}
 
 const ash_format ash_format_w3c = {
     .name = "w3c",
