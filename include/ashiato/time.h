@@ -45,5 +45,11 @@ int64_t ash_tz_to_utc(ash_tz *tz, int64_t local_us);
 int ash_tz_parse_offset(ash_str s, int32_t *out_sec);
 /* Name the zone was opened with. */
 const char *ash_tz_name(const ash_tz *tz);
+/* Offset east of UTC, in seconds, in force in tz at UTC time utc_us (0 for
+ * a NULL tz). Thread-safe. */
+int32_t ash_tz_offset_at(ash_tz *tz, int64_t utc_us);
+/* t as local time in tz, ISO 8601 with microseconds and the offset always
+ * written ("2025-03-02T19:22:01.123456+09:00"); "...Z" for UTC or NULL. */
+void ash_time_format_tz(int64_t t, ash_tz *tz, char out[40]);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "ashiato/format.h"
 #include "ashiato/ranges.h"
+#include "ashiato/store.h"
 
 /* Exit codes of cli-contract.md. */
 enum { ASH_EXIT_OK = 0, ASH_EXIT_FAIL = 1, ASH_EXIT_USAGE = 2 };
@@ -14,6 +15,7 @@ int cmd_parse(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_sources(int argc, char **argv);
 int cmd_events(int argc, char **argv);
+int cmd_timeline(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_formats(int argc, char **argv);
@@ -67,5 +69,24 @@ int cli_parse_common(ash_parse_opts *opts, const ash_format **forced, const cli_
  * quiet is kept for callers; errors are always printed. */
 int cli_ranges_path(const char *override, char *out, size_t n);
 int cli_ranges_open(const char *override, ash_ranges **out, int quiet);
+
+/* The event filters (filter.c): getopt entries, help lines, and the
+ * handler, which returns 1 when it took option c, 0 when c is not a filter,
+ * -1 after printing a usage error. */
+enum { CLI_F_KIND = 0x1000, CLI_F_HOST, CLI_F_USER, CLI_F_SINCE, CLI_F_UNTIL, CLI_F_LIMIT };
+#define CLI_FILTER_OPTIONS                                                                         \
+  {"kind", 1, 0, CLI_F_KIND}, {"host", 1, 0, CLI_F_HOST}, {"user", 1, 0, CLI_F_USER},              \
+      {"since", 1, 0, CLI_F_SINCE}, {"until", 1, 0, CLI_F_UNTIL}, {                                \
+    "limit", 1, 0, CLI_F_LIMIT                                                                     \
+  }
+#define CLI_FILTER_HELP                                                                            \
+  "  --kind K       event kind (vpn.login, net.flow, ...); 'vpn.' or 'vpn*'\n"                     \
+  "                 selects every kind with that prefix\n"                                         \
+  "  --host H       host (case-insensitive)\n"                                                     \
+  "  --user U       account: t.sato, CORP\\t.sato or t.sato@corp.example\n"                        \
+  "  --since T      from time T (ISO 8601, UTC unless it carries a zone)\n"                        \
+  "  --until T      before time T\n"                                                               \
+  "  --limit N      at most N events\n"
+int cli_filter_option(ash_event_query *q, int c, const char *arg);
 
 #endif

@@ -18,6 +18,7 @@ static const struct verb {
     {"parse", cmd_parse, "parse files and print events without a case store"},
     {"formats", cmd_formats, "list the input formats ashiato reads"},
     {"hunt", cmd_hunt, "run the hunts on a case and print the findings best first"},
+    {"timeline", cmd_timeline, "the case as a timeline: CSV, JSON lines or Timesketch"},
     {"ranges", cmd_ranges, "import or look up the cloud providers' address ranges"},
     {"scan", cmd_scan, "find files that carry the environment's own names (implants)"},
     {"gen", cmd_gen, "generate a realistic case with a known intrusion"},

@@ -186,6 +186,9 @@ struct ash_tz {
   pthread_mutex_t mu;
   int64_t key[TZ_CACHE]; /* local hour number + 1 (0 = empty) */
   int32_t val[TZ_CACHE];
+  int64_t ukey[TZ_CACHE]; /* UTC quarter hour (where uset), ash_tz_offset_at */
+  int32_t uval[TZ_CACHE];
+  uint8_t uset[TZ_CACHE];
 };
 
 static pthread_mutex_t g_tzenv = PTHREAD_MUTEX_INITIALIZER;
@@ -271,6 +274,68 @@ void ash_tz_close(ash_tz *tz) {
 }
 
 const char *ash_tz_name(const ash_tz *tz) { return tz ? tz->name : "UTC"; }
+
+/* Offset in force at UTC second utc_s, from the C library (localtime_r's
+ * tm_gmtoff) under the TZ lock. */
+static int32_t zone_offset_for_utc(const char *name, int64_t utc_s) {
+  pthread_mutex_lock(&g_tzenv);
+  char *old = getenv("TZ");
+  char saved[256] = {0};
+  int had = old != NULL;
+  if (had) snprintf(saved, sizeof saved, "%s", old);
+  setenv("TZ", name, 1);
+  tzset();
+  time_t t = (time_t)utc_s;
+  struct tm tm;
+  int32_t off = localtime_r(&t, &tm) ? (int32_t)tm.tm_gmtoff : 0;
+  if (had)
+    setenv("TZ", saved, 1);
+  else
+    unsetenv("TZ");
+  tzset();
+  pthread_mutex_unlock(&g_tzenv);
+  return off;
+}
+
+int32_t ash_tz_offset_at(ash_tz *tz, int64_t utc_us) {
+  if (!tz) return 0;
+  if (tz->fixed) return tz->offset;
+  /* cached per quarter hour of UTC: the zoneinfo database's transitions of
+   * the last century fall on whole quarter hours (offsets are whole
+   * quarter hours, and changes happen at a local hour), so one lookup
+   * holds for the whole block */
+  int64_t s = utc_us / ASH_US_PER_SEC - (utc_us % ASH_US_PER_SEC < 0);
+  int64_t q = s / 900 - (s % 900 < 0);
+  size_t slot = (size_t)((uint64_t)q % TZ_CACHE);
+  int32_t off;
+  pthread_mutex_lock(&tz->mu);
+  if (tz->uset[slot] && tz->ukey[slot] == q) {
+    off = tz->uval[slot];
+    pthread_mutex_unlock(&tz->mu);
+    return off;
+  }
+  pthread_mutex_unlock(&tz->mu);
+  off = zone_offset_for_utc(tz->name, q * 900);
+  pthread_mutex_lock(&tz->mu);
+  tz->ukey[slot] = q;
+  tz->uval[slot] = off;
+  tz->uset[slot] = 1;
+  pthread_mutex_unlock(&tz->mu);
+  return off;
+}
+
+void ash_time_format_tz(int64_t t, ash_tz *tz, char out[40]) {
+  int32_t off = ash_tz_offset_at(tz, t);
+  char b[32];
+  ash_time_format(t + (int64_t)off * ASH_US_PER_SEC, b);
+  if (!tz || (tz->fixed && !off && !strcmp(tz->name, "UTC"))) {
+    snprintf(out, 40, "%s", b);
+    return;
+  }
+  b[26] = 0; /* drop the Z: the offset is written instead */
+  int32_t a = off < 0 ? -off : off;
+  snprintf(out, 40, "%s%c%02d:%02d", b, off < 0 ? '-' : '+', (int)(a / 3600), (int)(a / 60 % 60));
+}
 
 int64_t ash_tz_to_utc(ash_tz *tz, int64_t local_us) {
   if (!tz) return local_us;
