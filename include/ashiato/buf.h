@@ -28,14 +28,17 @@ int ash_buf_addc(ash_buf *b, char c);
 int ash_buf_adds(ash_buf *b, const char *s);
 int ash_buf_printf(ash_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Append s as the contents of a JSON string (without quotes), escaping
- * control characters, quotes and backslashes; invalid UTF-8 bytes become
- * U+FFFD so the output is always valid JSON. */
+ * control characters, quotes and backslashes, and as \uXXXX DEL and the
+ * code points of ash_cp_unsafe (C1, bidi controls): the same string to a
+ * JSON reader, inert on a terminal. Invalid UTF-8 bytes become U+FFFD so
+ * the output is always valid JSON (callers that must keep such bytes give
+ * them in base64 beside it). */
 int ash_buf_add_json_str(ash_buf *b, const char *s, size_t n);
 /* Write src escaped as above to dst, which must have room for 6 * n bytes
  * (the worst case); returns the bytes written. No NUL is added. */
 size_t ash_json_escape(char *dst, const void *src, size_t n);
 #define ASH_JSON_ESCAPE_MAX ((size_t)1 << 30)
-/* 1 for the bytes ash_json_escape changes (controls, '"', '\\', >= 0x80). */
+/* 1 for the bytes ash_json_escape may change (controls, '"', '\\', DEL, >= 0x80). */
 extern const uint8_t ash_json_special[256];
 /* ash_json_escape for the common short, clean string: copies byte by byte
  * while nothing needs escaping (attribute keys and values are a few bytes

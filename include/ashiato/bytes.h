@@ -54,5 +54,18 @@ static inline uint64_t ash_le64(const uint8_t *p) {
 
 /* True when [p, p+n) is valid UTF-8 (no overlongs, no surrogates). */
 int ash_utf8_valid(const uint8_t *p, size_t n);
+/* Length (1..4) of the valid UTF-8 sequence at p, with its code point in
+ * *cp; 0 when the bytes at p are not valid UTF-8 (or n == 0). */
+size_t ash_utf8_next(const uint8_t *p, size_t n, uint32_t *cp);
+/* 1 for code points that must not reach a terminal as they are, even
+ * inside JSON: the C1 controls U+0080-U+009F (terminals act on them as on
+ * ESC sequences: U+009B is CSI), the bidirectional controls U+061C,
+ * U+200E-U+200F, U+202A-U+202E and U+2066-U+2069 (they reorder what is
+ * shown, so a line reads other than its bytes), and U+2028/U+2029 (line
+ * breaks to some viewers and to JavaScript). */
+static inline int ash_cp_unsafe(uint32_t cp) {
+  return (cp >= 0x80 && cp <= 0x9f) || cp == 0x61c || cp == 0x200e || cp == 0x200f ||
+         (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
 
 #endif

@@ -16,7 +16,9 @@ typedef enum ash_err {
   ASH_ESTORE,    /* the case store (SQLite) failed */
   ASH_ENOTFOUND, /* no such item */
   ASH_EARCHIVE,  /* container (zip/gzip/zstd) could not be decoded */
-  ASH_ESTOP      /* a callback asked to stop early (not a failure) */
+  ASH_ESTOP,     /* a callback asked to stop early (not a failure) */
+  ASH_ECHANGED   /* evidence is not the file that was ingested (size, mtime or
+                    SHA-256 differ): its text must not be shown as evidence */
 } ash_err;
 
 /* Static English text for an error code; never NULL. */

@@ -43,6 +43,9 @@ typedef struct ash_hunt_opts {
   const char *only;
   /* Do not write findings into the case (read-only inspection). */
   int dry_run;
+  /* Re-hash every evidence file before quoting its lines (raw.h
+   * ASH_RAW_VERIFY); otherwise size and mtime are checked. */
+  int verify_evidence;
   /* Called when each hunt starts and ends (may be NULL). */
   void (*progress)(void *u, const char *hunt, int done, size_t nfindings);
   void *progress_u;

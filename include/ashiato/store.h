@@ -31,7 +31,14 @@ const char *ash_store_errmsg(const ash_store *s);
 typedef struct ash_source_info {
   int64_t id;
   const char *path, *sha256, *format;
+  /* size: of the file on disk (a compressed file's compressed size), or of
+   * the member's bytes for an archive member. mtime_ns: modification time
+   * of the file on disk when it was ingested (the container's for a
+   * member), ASH_UNSET in cases ingested before it was recorded. Together
+   * with sha256 they are the identity raw.h checks evidence against. */
   uint64_t size, read, parsed, rejected, events;
+  int64_t mtime_ns;
+  int ref_is_record;         /* filled by the readers below, not by writers */
   int64_t first_ts, last_ts; /* ASH_TIME_UNSET when no event had a time */
   int complete;              /* 0 while an ingest is under way or was killed */
   int duplicate;             /* set by ash_store_source_begin only */
@@ -51,8 +58,8 @@ int ash_store_source_begin(ash_store *s, const char *path, uint64_t size, const 
 int ash_store_add_event(ash_store *s, int64_t id, const ash_event *ev);
 int ash_store_add_reject(ash_store *s, int64_t id, uint64_t ref, const char *reason,
                          const void *raw, size_t n);
-/* Finish source id with its accounting (and its sha256, when
- * counts->sha256 is set): marks it complete in the transaction that holds
+/* Finish source id with its accounting, its mtime_ns (and its sha256,
+ * when counts->sha256 is set): marks it complete in the transaction that holds
  * its last events, which commits with the next large batch of events or
  * at ash_store_close (ash_ingest commits before it returns). */
 int ash_store_source_end(ash_store *s, int64_t id, const ash_source_info *counts);
@@ -75,6 +82,16 @@ int ash_store_events(ash_store *s, const ash_event_query *q,
                      int (*cb)(void *u, const ash_event *ev, const char *source_path,
                                int ref_is_record, const char *attrs_json),
                      void *u);
+
+/* ash_store_events giving each event's source: src->id, path, sha256,
+ * format, size, mtime_ns and ref_is_record are set (the counts are not),
+ * borrowed for the callback. For reading evidence back (raw.h), which
+ * must know which ingested file an event came from, not only its path:
+ * the same path may have been ingested twice with different contents. */
+int ash_store_events_with_source(ash_store *s, const ash_event_query *q,
+                                 int (*cb)(void *u, const ash_event *ev, const ash_source_info *src,
+                                           const char *attrs_json),
+                                 void *u);
 
 /* Rejections of a source (or of all sources when id == 0). */
 int ash_store_rejects(ash_store *s, int64_t id,

@@ -29,6 +29,9 @@ void ash_input_close(ash_input *in);
 ash_input_kind ash_input_kind_of(const ash_input *in);
 /* Size of the file on disk. */
 uint64_t ash_input_file_size(const ash_input *in);
+/* Modification time of the file on disk (the container's, for a member) in
+ * nanoseconds since 1970, as it was when the file was opened. */
+int64_t ash_input_file_mtime_ns(const ash_input *in);
 /* SHA-256 (hex) of the file on disk, computed on first call (or waited
  * for, after ash_input_file_sha256_start). */
 int ash_input_file_sha256(ash_input *in, char hex[65]);

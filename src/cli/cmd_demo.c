@@ -22,6 +22,7 @@
 #include "ashiato/store.h"
 #include "ashiato/time.h"
 #include "cli.h"
+#include "term.h"
 #include "cmd_gen.h"
 
 static const char *HELP =
@@ -98,7 +99,7 @@ static void on_source(void *u, const ash_source_info *info) {
 static void on_skip(void *u, const char *path, const char *reason) {
   demo *d = u;
   d->skipped++;
-  fprintf(stderr, "demo: not ingested: %s: %s\n", path, reason);
+  fprintf(stderr, "demo: not ingested: %s: %s\n", cli_safe(path), cli_safe(reason));
 }
 
 static void add_set(ash_buf *b, const ash_strset *s) {
@@ -370,7 +371,7 @@ int cmd_demo(int argc, char **argv) {
          ranges ? "" : " (no cloud ranges file found: providers are not named)");
   for (int i = 0; i < d->nf && i < 8; i++)
     printf("   #%-2d %-8s %3d  %-18s %s\n", i + 1, d->f[i].sev, d->f[i].score, d->f[i].hunt,
-           d->f[i].title);
+           cli_safe(d->f[i].title));
   if (d->nf_total > 8) printf("   ... and %d more (ashiato hunt CASE)\n", d->nf_total - 8);
 
   int scanned = 0;

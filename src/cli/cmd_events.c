@@ -10,6 +10,7 @@
 #include "ashiato/store.h"
 #include "ashiato/time.h"
 #include "cli.h"
+#include "term.h"
 
 static const char *HELP =
     "usage: ashiato events CASE [options]\n\n"
@@ -23,7 +24,12 @@ static const char *HELP =
     "  --until T      before time T\n"
     "  --limit N      at most N events\n"
     "  --raw          also print each event's raw text, read back from the\n"
-    "                 evidence: the log line, or the EVTX record as XML\n"
+    "                 evidence: the log line, or the EVTX record as XML; a\n"
+    "                 file that is not the one ingested (size, mtime or\n"
+    "                 SHA-256 differ) is named on stderr, its text withheld\n"
+    "                 and the exit status is 1\n"
+    "  --verify       with --raw: re-hash every evidence file first, not only\n"
+    "                 those whose size or mtime changed\n"
     "  --json         JSON lines (cli-contract.md); default is a table\n"
     "  -h, --help     this text\n";
 
@@ -31,33 +37,90 @@ typedef struct est {
   int json;
   ash_buf line;
   ash_raw *raw; /* with --raw */
+  int verify;   /* --verify */
   ash_buf rawtext;
+  int64_t *warned; /* sources whose change was already reported */
+  size_t nwarned, capwarned;
+  int changed; /* some evidence was withheld: exit 1 */
 } est;
 
-/* The raw text of ev, or a bracketed note saying why there is none. */
-static void raw_text(est *s, const ash_event *ev, const char *src, int is_rec) {
-  int rc = src ? ash_raw_get(s->raw, src, ev->ref, is_rec, &s->rawtext) : ASH_ENOTFOUND;
-  if (rc) {
-    ash_buf_reset(&s->rawtext);
-    ash_buf_printf(&s->rawtext, "[raw text not available: %s]",
-                   rc == ASH_ENOTFOUND ? "evidence file, member or record not found"
-                                       : ash_strerror(rc));
+/* Say once per source, on stderr, that its evidence changed. */
+static void warn_changed(est *s, const ash_source_info *src, const char *why) {
+  for (size_t i = 0; i < s->nwarned; i++)
+    if (s->warned[i] == src->id) return;
+  int64_t *v = ash_array_room(s->warned, &s->capwarned, s->nwarned, sizeof *v, 16);
+  if (v) {
+    s->warned = v;
+    v[s->nwarned++] = src->id;
   }
+  fprintf(stderr,
+          "ashiato: WARNING: evidence changed since ingest: %s (%s differs); its raw text is "
+          "not shown ('ashiato sources CASE --verify' checks every file)\n",
+          cli_safe(src->path), why ? why : "content");
 }
 
-static int print_event(void *u, const ash_event *ev, const char *src, int is_rec,
+/* Read ev's raw text into s->rawtext; returns 0, or the error that says
+ * why there is none (*why for ASH_ECHANGED). */
+static int raw_text(est *s, const ash_event *ev, const ash_source_info *src, const char **why) {
+  *why = NULL;
+  int rc = src && src->path ? ash_raw_get(s->raw, src, ev->ref, src->ref_is_record, &s->rawtext)
+                            : ASH_ENOTFOUND;
+  if (rc == ASH_ECHANGED) {
+    ash_raw_check(s->raw, src, why);
+    s->changed = 1;
+    warn_changed(s, src, *why);
+  }
+  return rc;
+}
+
+static const char *raw_status(int rc) {
+  return rc == ASH_ECHANGED    ? "changed"
+         : rc == ASH_ENOTFOUND ? "not_found"
+         : rc == ASH_ELIMIT    ? "too_large"
+                               : "error";
+}
+
+/* The raw text under an event line: each of its lines indented (an EVTX
+ * record's XML may span several), filtered for the terminal. */
+static void add_raw_block(ash_buf *o, const char *p, size_t n) {
+  size_t i = 0;
+  do {
+    const char *nl = memchr(p + i, '\n', n - i);
+    size_t e = nl ? (size_t)(nl - p) : n;
+    ash_buf_adds(o, "\n    ");
+    cli_term_add(o, p + i, e - i);
+    i = e + 1;
+  } while (i < n);
+}
+
+static int print_event(void *u, const ash_event *ev, const ash_source_info *src,
                        const char *attrs) {
   est *s = u;
+  const char *path = src ? src->path : NULL;
+  int is_rec = src ? src->ref_is_record : 0;
   ash_buf_reset(&s->line);
-  if (s->raw) raw_text(s, ev, src, is_rec);
+  int rawrc = 0;
+  const char *why = NULL;
+  if (s->raw) rawrc = raw_text(s, ev, src, &why);
   if (s->json) {
-    int rc = ash_event_to_json(ev, src, is_rec, attrs, &s->line);
+    int rc = ash_event_to_json(ev, path, is_rec, attrs, &s->line);
     if (rc) return rc;
     if (s->raw && s->line.n && s->line.p[s->line.n - 1] == '}') {
-      s->line.n--; /* reopen the object for one more field */
-      ash_buf_adds(&s->line, ",\"raw\":\"");
-      ash_buf_add_json_str(&s->line, s->rawtext.p, s->rawtext.n);
-      ash_buf_adds(&s->line, "\"}");
+      s->line.n--; /* reopen the object for more fields */
+      if (!rawrc) {
+        rc = cli_json_bytes(&s->line, "raw", s->rawtext.p, s->rawtext.n);
+      } else {
+        /* no "raw": a note in its place would read as the record */
+        rc = ash_buf_printf(&s->line, ",\"raw_status\":\"%s\",\"raw_error\":\"", raw_status(rawrc));
+        if (!rc && rawrc == ASH_ECHANGED)
+          rc = ash_buf_printf(&s->line, "evidence changed since ingest (%s differs)",
+                              why ? why : "content");
+        else if (!rc)
+          rc = ash_buf_adds(&s->line, ash_strerror(rawrc));
+        if (!rc) rc = ash_buf_addc(&s->line, '"');
+      }
+      if (!rc) rc = ash_buf_adds(&s->line, "}");
+      if (rc) return rc;
     }
     puts(s->line.p);
     return 0;
@@ -67,12 +130,12 @@ static int print_event(void *u, const ash_event *ev, const char *src, int is_rec
   ash_ip_format(&ev->src_ip, a);
   ash_ip_format(&ev->dst_ip, b);
   ash_buf_printf(&s->line, "%s %-14s ", ts, ev->kind);
-  /* log text is hostile: escape it so that it cannot drive the terminal */
+  /* log text is hostile: it goes through the terminal filter */
   ash_buf_adds(&s->line, "host=");
-  ash_buf_add_json_str(&s->line, ev->host.p, ev->host.n);
+  cli_term_add(&s->line, ev->host.p, ev->host.n);
   if (ev->user.n) {
     ash_buf_adds(&s->line, " user=");
-    ash_buf_add_json_str(&s->line, ev->user.p, ev->user.n);
+    cli_term_add(&s->line, ev->user.p, ev->user.n);
   }
   if (a[0]) ash_buf_printf(&s->line, " src=%s", a);
   if (ev->src_port >= 0) ash_buf_printf(&s->line, ":%d", ev->src_port);
@@ -95,14 +158,22 @@ static int print_event(void *u, const ash_event *ev, const char *src, int is_rec
   for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) {
     if (!more[i].v.n) continue;
     ash_buf_printf(&s->line, " %s=\"", more[i].k);
-    ash_buf_add_json_str(&s->line, more[i].v.p, more[i].v.n);
+    cli_term_add(&s->line, more[i].v.p, more[i].v.n);
     ash_buf_addc(&s->line, '"');
   }
   if (ev->event_id != ASH_UNSET) ash_buf_printf(&s->line, " event_id=%" PRId64, ev->event_id);
   if (s->raw) {
-    /* escaped like every other log text: it cannot drive the terminal */
-    ash_buf_adds(&s->line, "\n    ");
-    ash_buf_add_json_str(&s->line, s->rawtext.p, s->rawtext.n);
+    if (!rawrc) {
+      add_raw_block(&s->line, s->rawtext.p, s->rawtext.n);
+    } else if (rawrc == ASH_ECHANGED) {
+      ash_buf_printf(&s->line,
+                     "\n    [EVIDENCE CHANGED SINCE INGEST (%s differs): raw text withheld]",
+                     why ? why : "content");
+    } else {
+      ash_buf_printf(&s->line, "\n    [raw text not available: %s]",
+                     rawrc == ASH_ENOTFOUND ? "evidence file, member or record not found"
+                                            : ash_strerror(rawrc));
+    }
   }
   puts(s->line.p);
   return 0;
@@ -118,13 +189,13 @@ static int parse_time(const char *opt, const char *v, int64_t *out) {
 
 int cmd_events(int argc, char **argv) {
   static const struct option lo[] = {
-      {"kind", 1, 0, 'k'},  {"host", 1, 0, 'H'},  {"user", 1, 0, 'u'}, {"since", 1, 0, 's'},
-      {"until", 1, 0, 'U'}, {"limit", 1, 0, 'l'}, {"json", 0, 0, 'j'}, {"raw", 0, 0, 'r'},
-      {"help", 0, 0, 'h'},  {0, 0, 0, 0}};
+      {"kind", 1, 0, 'k'},   {"host", 1, 0, 'H'},  {"user", 1, 0, 'u'}, {"since", 1, 0, 's'},
+      {"until", 1, 0, 'U'},  {"limit", 1, 0, 'l'}, {"json", 0, 0, 'j'}, {"raw", 0, 0, 'r'},
+      {"verify", 0, 0, 'V'}, {"help", 0, 0, 'h'},  {0, 0, 0, 0}};
   est s;
   memset(&s, 0, sizeof s);
   ash_event_query q = {NULL, NULL, NULL, ASH_TIME_UNSET, ASH_TIME_UNSET, 0};
-  int c;
+  int c, want_raw = 0;
   optind = 1;
   while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
     switch (c) {
@@ -144,9 +215,8 @@ int cmd_events(int argc, char **argv) {
       }
       break;
     case 'j': s.json = 1; break;
-    case 'r':
-      if (!s.raw && ash_raw_open(&s.raw)) return ASH_EXIT_FAIL;
-      break;
+    case 'r': want_raw = 1; break; /* opened below, once --verify is known */
+    case 'V': s.verify = 1; break;
     case 'h': fputs(HELP, stdout); return ASH_EXIT_OK;
     default: fputs(HELP, stderr); return ASH_EXIT_USAGE;
     }
@@ -155,16 +225,28 @@ int cmd_events(int argc, char **argv) {
     fputs(HELP, stderr);
     return ASH_EXIT_USAGE;
   }
+  if (s.verify && !want_raw) {
+    fprintf(stderr, "ashiato: --verify goes with --raw\n");
+    return ASH_EXIT_USAGE;
+  }
+  if (want_raw && ash_raw_open(&s.raw, s.verify ? ASH_RAW_VERIFY : 0)) {
+    cli_error("--raw", ASH_ENOMEM);
+    return ASH_EXIT_FAIL;
+  }
   ash_store *st;
   int rc = cli_store_open(&st, argv[optind], ASH_STORE_READONLY);
-  if (rc) return ASH_EXIT_FAIL;
+  if (rc) {
+    ash_raw_close(s.raw);
+    return ASH_EXIT_FAIL;
+  }
   ash_buf_init(&s.line, 16u << 20);
   ash_buf_init(&s.rawtext, 4u << 20);
-  rc = ash_store_events(st, &q, print_event, &s);
-  if (rc) fprintf(stderr, "ashiato: %s: %s\n", argv[optind], ash_store_errmsg(st));
+  rc = ash_store_events_with_source(st, &q, print_event, &s);
+  if (rc) fprintf(stderr, "ashiato: %s: %s\n", cli_safe(argv[optind]), ash_store_errmsg(st));
   ash_store_close(st);
   ash_buf_free(&s.line);
   ash_buf_free(&s.rawtext);
   ash_raw_close(s.raw);
-  return rc ? ASH_EXIT_FAIL : ASH_EXIT_OK;
+  free(s.warned);
+  return rc || s.changed ? ASH_EXIT_FAIL : ASH_EXIT_OK;
 }

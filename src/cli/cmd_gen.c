@@ -10,6 +10,7 @@
 #include "ashiato/gen.h"
 #include "ashiato/time.h"
 #include "cli.h"
+#include "term.h"
 #include "cmd_gen.h"
 
 static const char *HELP =
@@ -120,13 +121,14 @@ int cli_gen_opts(int argc, char **argv, ash_gen_opts *o, int *quiet, const char 
     }
   }
   if (optind < argc) {
-    fprintf(stderr, "ashiato %s: unexpected argument '%s'\n", demo ? "demo" : "gen", argv[optind]);
+    fprintf(stderr, "ashiato %s: unexpected argument '%s'\n", demo ? "demo" : "gen",
+            cli_safe(argv[optind]));
     return ASH_EXIT_USAGE;
   }
   return 0;
 bad:
   fprintf(stderr, "ashiato %s: bad value for --%s: '%s'\n", demo ? "demo" : "gen", lo[li].name,
-          optarg);
+          cli_safe(optarg));
   return ASH_EXIT_USAGE;
 }
 

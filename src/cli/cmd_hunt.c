@@ -9,9 +9,11 @@
 #include "ashiato/error.h"
 #include "ashiato/hunt.h"
 #include "ashiato/limits.h"
+#include "ashiato/raw.h"
 #include "ashiato/store.h"
 #include "ashiato/time.h"
 #include "cli.h"
+#include "term.h"
 
 static const char *HELP =
     "usage: ashiato hunt CASE [options]\n\n"
@@ -26,24 +28,20 @@ static const char *HELP =
     "                  this ashiato, or $ASHIATO_DATA/cloud-ranges.tsv); a missing\n"
     "                  file is an error; 'none' hunts without provider names\n"
     "  --dry-run       do not store the findings\n"
+    "  --verify        re-hash every evidence file before quoting its lines (by\n"
+    "                  default its size and mtime are checked); lines of a file\n"
+    "                  that changed since ingest are never quoted\n"
     "  -h, --help      this text\n";
 
 typedef struct hst {
   int json, rank, min_score;
+  size_t changed; /* evidence lines withheld: their files changed */
   size_t shown;
   ash_buf line;
 } hst;
 
-/* Text for a terminal: control characters (log text is hostile) become
- * visible escapes. */
-static void put_clean(const char *s) {
-  for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
-    if (*p < 0x20 || *p == 0x7f)
-      printf("\\x%02x", *p);
-    else
-      putchar(*p);
-  }
-}
+/* Text for a terminal: log text is hostile (term.h). */
+static void put_clean(const char *s) { cli_term_puts(stdout, s); }
 
 /* A paragraph wrapped at 78 columns with an indent. */
 static void wrap(const char *s, const char *indent) {
@@ -96,6 +94,10 @@ static int print_finding(void *u, const ash_finding *f) {
   h->rank++;
   if (f->score < h->min_score) return 0;
   h->shown++;
+  for (size_t i = 0; i < f->nevidence; i++) {
+    const char *t = f->evidence[i].text;
+    if (t && !strncmp(t, ASH_RAW_CHANGED_NOTE, strlen(ASH_RAW_CHANGED_NOTE))) h->changed++;
+  }
   if (h->json) {
     ash_buf_reset(&h->line);
     int rc = ash_finding_to_json(f, &h->line);
@@ -150,8 +152,9 @@ static void progress(void *u, const char *hunt, int done, size_t n) {
 
 int cmd_hunt(int argc, char **argv) {
   static const struct option lo[] = {
-      {"hunt", 1, 0, 'H'}, {"json", 0, 0, 'j'},      {"ranges", 1, 0, 'r'}, {"dry-run", 0, 0, 'n'},
-      {"list", 0, 0, 'l'}, {"min-score", 1, 0, 'm'}, {"help", 0, 0, 'h'},   {0, 0, 0, 0}};
+      {"hunt", 1, 0, 'H'},    {"json", 0, 0, 'j'},   {"ranges", 1, 0, 'r'},
+      {"dry-run", 0, 0, 'n'}, {"list", 0, 0, 'l'},   {"min-score", 1, 0, 'm'},
+      {"help", 0, 0, 'h'},    {"verify", 0, 0, 'V'}, {0, 0, 0, 0}};
   hst h;
   memset(&h, 0, sizeof h);
   ash_hunt_opts o;
@@ -165,6 +168,7 @@ int cmd_hunt(int argc, char **argv) {
     case 'j': h.json = 1; break;
     case 'r': ranges = optarg; break;
     case 'n': o.dry_run = 1; break;
+    case 'V': o.verify_evidence = 1; break;
     case 'm': {
       int64_t v;
       if (ash_str_to_i64(ash_str_cstr(optarg), &v) || v < 0 || v > 100) {
@@ -193,7 +197,7 @@ int cmd_hunt(int argc, char **argv) {
     const ash_hunt_info *l = ash_hunt_list(&n);
     while (i < n && strcmp(l[i].name, o.only)) i++;
     if (i == n) {
-      fprintf(stderr, "ashiato: unknown hunt '%s' (ashiato hunt --list)\n", o.only);
+      fprintf(stderr, "ashiato: unknown hunt '%s' (ashiato hunt --list)\n", cli_safe(o.only));
       return ASH_EXIT_USAGE;
     }
   }
@@ -212,11 +216,17 @@ int cmd_hunt(int argc, char **argv) {
   rc = ash_hunt_run_all(st, &o, print_finding, &h);
   if (rc) {
     fprintf(stderr, "ashiato: hunt: %s", ash_strerror(rc));
-    if (rc == ASH_ESTORE) fprintf(stderr, " (%s)", ash_store_errmsg(st));
+    if (rc == ASH_ESTORE) fprintf(stderr, " (%s)", cli_safe(ash_store_errmsg(st)));
     fputc('\n', stderr);
   } else if (!h.json && !h.shown) {
     printf("No findings.\n");
   }
+  if (h.changed)
+    fprintf(stderr,
+            "ashiato: WARNING: %zu evidence line%s not quoted: the file%s changed since ingest "
+            "(ashiato sources %s --verify)\n",
+            h.changed, h.changed == 1 ? " was" : "s were", h.changed == 1 ? "" : "s",
+            cli_safe(argv[optind]));
   ash_buf_free(&h.line);
   int crc = ash_store_close(st);
   ash_ranges_free(r);

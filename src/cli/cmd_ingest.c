@@ -12,6 +12,7 @@
 #include "ashiato/time.h"
 #include "cli.h"
 #include "progress.h"
+#include "term.h"
 
 static const char *HELP =
     "usage: ashiato ingest CASE PATH... [options]\n\n"
@@ -53,12 +54,12 @@ static void on_source(void *u, const ash_source_info *in) {
     ash_buf_adds(&s->line, "}");
     puts(s->line.p);
   } else if (in->duplicate) {
-    printf("%s: already in the case (same SHA-256), nothing added\n", in->path);
+    printf("%s: already in the case (same SHA-256), nothing added\n", cli_safe(in->path));
   } else {
     printf("%s: %s, read %" PRIu64 " parsed %" PRIu64 " rejected %" PRIu64 " (%" PRIu64
            " events)%s%s%s%s\n",
-           in->path, in->format, in->read, in->parsed, in->rejected, in->events, a[0] ? ", " : "",
-           a, a[0] ? " .. " : "", b);
+           cli_safe(in->path), cli_safe(in->format), in->read, in->parsed, in->rejected, in->events,
+           a[0] ? ", " : "", a, a[0] ? " .. " : "", b);
   }
   fflush(stdout);
 }
@@ -66,7 +67,7 @@ static void on_source(void *u, const ash_source_info *in) {
 static void on_skip(void *u, const char *path, const char *reason) {
   ist *s = u;
   cli_progress_done(&s->prog);
-  fprintf(stderr, "ashiato: skipped %s: %s\n", path, reason);
+  fprintf(stderr, "ashiato: skipped %s: %s\n", cli_safe(path), cli_safe(reason));
 }
 
 static void on_progress(void *u, const ash_ingest_progress *p) {
@@ -108,7 +109,7 @@ int cmd_ingest(int argc, char **argv) {
   for (int i = optind + 1; i < argc; i++) {
     struct stat sb;
     if (stat(argv[i], &sb)) {
-      fprintf(stderr, "ashiato: %s: %s\n", argv[i], strerror(errno));
+      fprintf(stderr, "ashiato: %s: %s\n", cli_safe(argv[i]), strerror(errno));
       ash_tz_close(o.parse.tz);
       return ASH_EXIT_FAIL;
     }
@@ -128,14 +129,15 @@ int cmd_ingest(int argc, char **argv) {
   rc = ash_ingest(st, (const char *const *)argv + optind + 1, (size_t)(argc - optind - 1), &o, &t);
   cli_progress_done(&s.prog);
   if (rc)
-    fprintf(stderr, "ashiato: %s: %s: %s\n", case_path, ash_strerror(rc), ash_store_errmsg(st));
+    fprintf(stderr, "ashiato: %s: %s: %s\n", cli_safe(case_path), ash_strerror(rc),
+            cli_safe(ash_store_errmsg(st)));
   int rc2 = ash_store_close(st);
   if (!rc && rc2) cli_error(case_path, rc2);
   if (rc || rc2)
     fprintf(stderr,
             "ingest stopped: the case keeps what was committed before the error ('ashiato "
             "sources %s'); the same command completes the rest once the cause is fixed\n",
-            case_path);
+            cli_safe(case_path));
   else if (!s.json)
     fprintf(stderr,
             "ingested %" PRIu64 " sources (%" PRIu64 " already present, %" PRIu64

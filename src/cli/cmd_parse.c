@@ -10,6 +10,7 @@
 #include "ashiato/limits.h"
 #include "ashiato/stream.h"
 #include "cli.h"
+#include "term.h"
 
 static const char *HELP =
     "usage: ashiato parse [options] PATH...\n\n"
@@ -48,9 +49,10 @@ static int on_reject(void *u, uint64_t ref, const char *reason, const void *raw,
   ash_buf_reset(&s->line);
   int rc = ash_buf_adds(&s->line, "{\"reject\":\"");
   if (!rc) rc = ash_buf_add_json_str(&s->line, reason, strlen(reason));
-  if (!rc) rc = ash_buf_printf(&s->line, "\",\"ref\":%" PRIu64 ",\"raw\":\"", ref);
-  if (!rc) rc = ash_buf_add_json_str(&s->line, raw, n);
-  if (!rc) rc = ash_buf_adds(&s->line, "\"}");
+  if (!rc) rc = ash_buf_printf(&s->line, "\",\"ref\":%" PRIu64, ref);
+  /* the exact bytes: raw_b64 beside raw when they are not UTF-8 */
+  if (!rc) rc = cli_json_bytes(&s->line, "raw", raw, n);
+  if (!rc) rc = ash_buf_adds(&s->line, "}");
   if (rc) return rc;
   fwrite(s->line.p, 1, s->line.n, stdout);
   fputc('\n', stdout);
@@ -62,14 +64,14 @@ static int parse_file(void *u, const char *path) {
   ash_input *in;
   int rc = ash_input_open(&in, path);
   if (rc) {
-    fprintf(stderr, "ashiato: %s: %s\n", path, ash_strerror(rc));
+    fprintf(stderr, "ashiato: %s: %s\n", cli_safe(path), ash_strerror(rc));
     s->failed = 1;
     return ASH_OK;
   }
   const char *name, *why;
   while ((rc = ash_input_next(in, &name, &why)) != ASH_ENOTFOUND) {
     if (rc) {
-      fprintf(stderr, "ashiato: %s: %s\n", name, why ? why : ash_strerror(rc));
+      fprintf(stderr, "ashiato: %s: %s\n", cli_safe(name), cli_safe(why ? why : ash_strerror(rc)));
       s->failed = 1;
       if (rc == ASH_ENOMEM) break;
       continue;
@@ -78,14 +80,14 @@ static int parse_file(void *u, const char *path) {
     size_t n;
     rc = ash_input_whole(in, &p, &n);
     if (rc) {
-      fprintf(stderr, "ashiato: %s: %s\n", name, ash_strerror(rc));
+      fprintf(stderr, "ashiato: %s: %s\n", cli_safe(name), ash_strerror(rc));
       s->failed = 1;
       continue;
     }
     const ash_format *f =
         s->forced ? s->forced : ash_format_sniff(p, n < ASH_SNIFF_BYTES ? n : ASH_SNIFF_BYTES);
     if (!f) {
-      fprintf(stderr, "ashiato: %s: format not recognised (use --format)\n", name);
+      fprintf(stderr, "ashiato: %s: format not recognised (use --format)\n", cli_safe(name));
       s->failed = 1;
       continue;
     }
@@ -94,7 +96,7 @@ static int parse_file(void *u, const char *path) {
     ash_mem_result res;
     rc = ash_parse_memory(f, p, n, &s->opts, on_event, on_reject, s, &res);
     if (rc) {
-      fprintf(stderr, "ashiato: %s: %s\n", name, ash_strerror(rc));
+      fprintf(stderr, "ashiato: %s: %s\n", cli_safe(name), ash_strerror(rc));
       s->failed = 1;
     }
     fprintf(stderr, "read %" PRIu64 " parsed %" PRIu64 " rejected %" PRIu64 " events %" PRIu64 "\n",
@@ -106,7 +108,7 @@ static int parse_file(void *u, const char *path) {
 
 static void on_walk_error(void *u, const char *path, int err) {
   pstate *s = u;
-  fprintf(stderr, "ashiato: %s: %s\n", path, ash_strerror(err));
+  fprintf(stderr, "ashiato: %s: %s\n", cli_safe(path), ash_strerror(err));
   s->failed = 1;
 }
 

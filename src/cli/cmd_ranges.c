@@ -10,6 +10,7 @@
 #include "ashiato/error.h"
 #include "ashiato/ranges.h"
 #include "cli.h"
+#include "term.h"
 
 static const char *HELP =
     "usage: ashiato ranges import [--out FILE] [PROVIDER=]FILE...\n"
@@ -80,7 +81,7 @@ int cli_ranges_open(const char *override, ash_ranges **out, int quiet) {
   if (override && !strcmp(override, "none")) return 0;
   if (cli_ranges_path(override, path, sizeof path)) {
     if (override) {
-      fprintf(stderr, "ashiato: %s: no such ranges file\n", override);
+      fprintf(stderr, "ashiato: %s: no such ranges file\n", cli_safe(override));
       return ASH_EXIT_USAGE;
     }
     (void)quiet;
@@ -98,7 +99,7 @@ int cli_ranges_open(const char *override, ash_ranges **out, int quiet) {
   int rc = ash_ranges_load(out, path, &line);
   if (rc) {
     if (rc == ASH_EFORMAT)
-      fprintf(stderr, "ashiato: %s: line %llu: not a cloud ranges file\n", path,
+      fprintf(stderr, "ashiato: %s: line %llu: not a cloud ranges file\n", cli_safe(path),
               (unsigned long long)line);
     else
       cli_error(path, rc);
@@ -160,11 +161,11 @@ static int do_import(int argc, char **argv) {
     char why[512] = "";
     rc = ash_ranges_builder_add_file(b, file, provider, &added, why, sizeof why);
     if (rc) {
-      fprintf(stderr, "ashiato: %s\n", why[0] ? why : ash_strerror(rc));
+      fprintf(stderr, "ashiato: %s\n", cli_safe(why[0] ? why : ash_strerror(rc)));
       ash_ranges_builder_free(b);
       return rc == ASH_EUSAGE ? ASH_EXIT_USAGE : ASH_EXIT_FAIL;
     }
-    fprintf(stderr, "%s: %llu prefixes\n", file, (unsigned long long)added);
+    fprintf(stderr, "%s: %llu prefixes\n", cli_safe(file), (unsigned long long)added);
   }
   uint64_t written = 0;
   rc = ash_ranges_builder_write(b, out, &written);
@@ -173,7 +174,7 @@ static int do_import(int argc, char **argv) {
     cli_error(out, rc);
     return ASH_EXIT_FAIL;
   }
-  printf("%s: %llu prefixes written\n", out, (unsigned long long)written);
+  printf("%s: %llu prefixes written\n", cli_safe(out), (unsigned long long)written);
   return ASH_EXIT_OK;
 }
 
@@ -189,15 +190,16 @@ static int do_lookup(int argc, char **argv) {
   for (; i < argc; i++) {
     ash_ip ip;
     if (ash_ip_parse(ash_str_cstr(argv[i]), &ip)) {
-      fprintf(stderr, "ashiato: '%s' is not an address\n", argv[i]);
+      fprintf(stderr, "ashiato: '%s' is not an address\n", cli_safe(argv[i]));
       ex = ASH_EXIT_USAGE;
       continue;
     }
     ash_cloud c;
     if (ash_ranges_lookup(r, &ip, &c))
-      printf("%s\t%s\t%s\t%s\n", argv[i], c.provider, c.region, c.service);
+      printf("%s\t%s\t%s\t%s\n", cli_safe(argv[i]), cli_safe(c.provider), cli_safe(c.region),
+             cli_safe(c.service));
     else
-      printf("%s\t-\n", argv[i]);
+      printf("%s\t-\n", cli_safe(argv[i]));
   }
   ash_ranges_free(r);
   return ex;

@@ -12,6 +12,7 @@
 #include "ashiato/scan.h"
 #include "ashiato/stream.h"
 #include "cli.h"
+#include "term.h"
 #include "progress.h"
 
 static const char *HELP =
@@ -52,26 +53,16 @@ typedef struct sstate {
 
 /* File names and log text are somebody else's: on a terminal, control
  * bytes are shown as \xHH so they cannot move the cursor or recolour. */
-static void put_safe(FILE *f, const char *s) {
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c < 0x20 || c == 0x7f)
-      fprintf(f, "\\x%02x", c);
-    else
-      fputc(c, f);
-  }
-}
-
 static void on_skip(void *u, const char *path, ash_skip_reason why, const char *detail) {
   sstate *s = u;
   if (s->quiet) return;
   cli_progress_done(&s->prog);
   fputs("ashiato: skipped ", stderr);
-  put_safe(stderr, path);
+  cli_term_puts(stderr, path);
   fprintf(stderr, ": %s", ash_skip_reason_str(why));
   if (detail && strcmp(detail, ash_skip_reason_str(why))) {
     fputs(" (", stderr);
-    put_safe(stderr, detail);
+    cli_term_puts(stderr, detail);
     fputc(')', stderr);
   }
   fputc('\n', stderr);
@@ -97,22 +88,22 @@ static double now_s(void) {
 
 static void print_text(const ash_finding *f) {
   printf("%-8s %3d  ", ash_severity_name(f->severity), f->score);
-  put_safe(stdout, f->title ? f->title : "");
+  cli_term_puts(stdout, f->title ? f->title : "");
   fputc('\n', stdout);
   for (size_t i = 0; i < f->files.n; i++) {
     fputs("              file: ", stdout);
-    put_safe(stdout, f->files.v[i]);
+    cli_term_puts(stdout, f->files.v[i]);
     fputc('\n', stdout);
   }
   fputs("              ", stdout);
-  put_safe(stdout, f->summary ? f->summary : "");
+  cli_term_puts(stdout, f->summary ? f->summary : "");
   fputc('\n', stdout);
   for (size_t i = 0; i < f->nevidence; i++) {
     const ash_evidence *e = &f->evidence[i];
     if (strncmp(e->kind, "av.", 3) && strcmp(e->kind, "win.file") && strcmp(e->kind, "win.process"))
       continue;
     fputs("              case: ", stdout);
-    put_safe(stdout, e->text);
+    cli_term_puts(stdout, e->text);
     fputc('\n', stdout);
   }
   fputc('\n', stdout);
@@ -143,7 +134,7 @@ int cmd_scan(int argc, char **argv) {
     case 'q': s.quiet = 1; break;
     case 't':
       if (ash_str_to_i64(ash_str_cstr(optarg), &threads) || threads < 1 || threads > 32) {
-        fprintf(stderr, "ashiato: bad --threads '%s' (1 to 32)\n", optarg);
+        fprintf(stderr, "ashiato: bad --threads '%s' (1 to 32)\n", cli_safe(optarg));
         return ASH_EXIT_USAGE;
       }
       break;
@@ -153,7 +144,8 @@ int cmd_scan(int argc, char **argv) {
   }
   ash_severity min = ASH_SEV_LOW;
   if (minsev && ash_severity_parse(minsev, &min)) {
-    fprintf(stderr, "ashiato: bad --min-severity '%s' (low, medium, high, critical)\n", minsev);
+    fprintf(stderr, "ashiato: bad --min-severity '%s' (low, medium, high, critical)\n",
+            cli_safe(minsev));
     return ASH_EXIT_USAGE;
   }
   if (!emit && optind >= argc) {
@@ -182,9 +174,9 @@ int cmd_scan(int argc, char **argv) {
     rc = ash_profile_load(prof, profile, &line, &msg);
     if (rc) {
       if (line)
-        fprintf(stderr, "ashiato: %s:%u: %s\n", profile, line, msg);
+        fprintf(stderr, "ashiato: %s:%u: %s\n", cli_safe(profile), line, cli_safe(msg));
       else if (msg)
-        fprintf(stderr, "ashiato: %s: %s\n", profile, msg);
+        fprintf(stderr, "ashiato: %s: %s\n", cli_safe(profile), cli_safe(msg));
       else
         cli_error(profile, rc);
       exit_code = rc == ASH_EFORMAT || rc == ASH_ENOTFOUND ? ASH_EXIT_USAGE : ASH_EXIT_FAIL;
@@ -196,8 +188,8 @@ int cmd_scan(int argc, char **argv) {
     rc = ash_store_open(&st, case_path, emit ? ASH_STORE_READONLY : 0);
     if (!rc) rc = ash_profile_add_case(prof, st);
     if (rc) {
-      fprintf(stderr, "ashiato: %s: %s%s%s\n", case_path, ash_strerror(rc), st ? ": " : "",
-              st ? ash_store_errmsg(st) : "");
+      fprintf(stderr, "ashiato: %s: %s%s%s\n", cli_safe(case_path), ash_strerror(rc),
+              st ? ": " : "", st ? cli_safe(ash_store_errmsg(st)) : "");
       exit_code = rc == ASH_ENOTFOUND ? ASH_EXIT_USAGE : ASH_EXIT_FAIL;
       goto done;
     }
@@ -227,7 +219,7 @@ int cmd_scan(int argc, char **argv) {
     if (rc == ASH_EUSAGE && !err[0])
       fprintf(stderr, "ashiato: no names to search for (the profile and case gave none)\n");
     else if (err[0])
-      fprintf(stderr, "ashiato: rules: %s\n", err);
+      fprintf(stderr, "ashiato: rules: %s\n", cli_safe(err));
     else
       cli_error("scan", rc);
     exit_code = rc == ASH_EUSAGE || rc == ASH_EFORMAT || rc == ASH_ENOTFOUND ? ASH_EXIT_USAGE
@@ -253,8 +245,8 @@ int cmd_scan(int argc, char **argv) {
   int rc2 = ash_scanner_finish(sc, &fv, &fn);
   cli_progress_done(&s.prog);
   if (rc2) {
-    fprintf(stderr, "ashiato: storing findings in %s: %s\n", case_path ? case_path : "case",
-            ash_strerror(rc2));
+    fprintf(stderr, "ashiato: storing findings in %s: %s\n",
+            case_path ? cli_safe(case_path) : "case", ash_strerror(rc2));
     exit_code = ASH_EXIT_FAIL;
   }
   size_t sev[4] = {0};

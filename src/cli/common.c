@@ -8,6 +8,7 @@
 #include "ashiato/store.h"
 #include "ashiato/time.h"
 #include "cli.h"
+#include "term.h"
 
 int cli_parse_option(cli_parse_args *a, ash_parse_opts *opts, int c, const char *arg) {
   switch (c) {
@@ -32,7 +33,7 @@ int cli_parse_common(ash_parse_opts *opts, const ash_format **forced, const cli_
     char why[256] = "";
     if (!format) format = "mapped";
     if (ash_map_check(map, why, sizeof why)) {
-      fprintf(stderr, "ashiato: --map %s: %s\n", map, why);
+      fprintf(stderr, "ashiato: --map %s: %s\n", cli_safe(map), cli_safe(why));
       return ASH_EXIT_USAGE;
     }
     opts->map_path = map;
@@ -40,12 +41,12 @@ int cli_parse_common(ash_parse_opts *opts, const ash_format **forced, const cli_
   if (format) {
     *forced = ash_format_find(format);
     if (!*forced) {
-      fprintf(stderr, "ashiato: unknown format '%s' (see 'ashiato formats')\n", format);
+      fprintf(stderr, "ashiato: unknown format '%s' (see 'ashiato formats')\n", cli_safe(format));
       return ASH_EXIT_USAGE;
     }
   }
   if (skew && ash_duration_parse(ash_str_cstr(skew), &opts->clock_skew_us)) {
-    fprintf(stderr, "ashiato: bad --clock-skew '%s' (examples: +90s, -2m, 1h)\n", skew);
+    fprintf(stderr, "ashiato: bad --clock-skew '%s' (examples: +90s, -2m, 1h)\n", cli_safe(skew));
     return ASH_EXIT_USAGE;
   }
   if (tz) {
@@ -54,7 +55,7 @@ int cli_parse_common(ash_parse_opts *opts, const ash_format **forced, const cli_
       fprintf(stderr,
               "ashiato: unknown time zone '%s' (use UTC, +09:00 or an IANA name "
               "such as Asia/Tokyo)\n",
-              tz);
+              cli_safe(tz));
       return ASH_EXIT_USAGE;
     }
   }
@@ -79,7 +80,8 @@ int cli_default_threads(void) {
 int cli_threads(const char *arg, int *out) {
   uint64_t v;
   if (ash_str_to_u64(ash_str_cstr(arg), &v) || v < 1 || v > 256) {
-    fprintf(stderr, "ashiato: --threads: expected a number from 1 to 256, got '%s'\n", arg);
+    fprintf(stderr, "ashiato: --threads: expected a number from 1 to 256, got '%s'\n",
+            cli_safe(arg));
     return ASH_EXIT_USAGE;
   }
   *out = (int)v;
@@ -99,6 +101,6 @@ int cli_store_open(ash_store **st, const char *path, int flags) {
                                           "cases it created)"
                     : rc == ASH_ESTORE  ? "cannot be opened as an SQLite database"
                                         : ash_strerror(rc);
-  fprintf(stderr, "ashiato: %s: %s\n", path, why);
+  fprintf(stderr, "ashiato: %s: %s\n", cli_safe(path), why);
   return rc;
 }

@@ -6,6 +6,7 @@
 
 #include "ashiato/error.h"
 #include "cli.h"
+#include "term.h"
 
 static const struct verb {
   const char *name;
@@ -36,7 +37,7 @@ static void usage(FILE *f) {
 }
 
 void cli_error(const char *what, int err) {
-  fprintf(stderr, "ashiato: %s: %s\n", what, ash_strerror(err));
+  fprintf(stderr, "ashiato: %s: %s\n", cli_safe(what), ash_strerror(err));
 }
 
 int main(int argc, char **argv) {
@@ -48,9 +49,14 @@ int main(int argc, char **argv) {
     usage(stdout);
     return ASH_EXIT_OK;
   }
-  for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-    if (!strcmp(argv[1], verbs[i].name)) return verbs[i].fn(argc - 1, argv + 1);
-  fprintf(stderr, "ashiato: unknown command '%s'\n\n", argv[1]);
+  for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+    if (strcmp(argv[1], verbs[i].name)) continue;
+    int rc = verbs[i].fn(argc - 1, argv + 1);
+    cli_term_free();
+    return rc;
+  }
+  fprintf(stderr, "ashiato: unknown command '%s'\n\n", cli_safe(argv[1]));
+  cli_term_free();
   usage(stderr);
   return ASH_EXIT_USAGE;
 }

@@ -67,12 +67,10 @@ int ash_buf_printf(ash_buf *b, const char *fmt, ...) {
 }
 
 /* Bytes that a JSON string cannot hold as they are: controls, '"', '\\'
- * and everything from 0x80 (copied only as part of valid UTF-8). */
+ * and everything from 0x80 (copied only as part of valid UTF-8), and DEL,
+ * which JSON allows but a terminal should not get raw. */
 const uint8_t ash_json_special[256] = {
-    [0 ... 0x1f] = 1,
-    ['"'] = 1,
-    ['\\'] = 1,
-    [0x80 ... 0xff] = 1,
+    [0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x7f] = 1, [0x80 ... 0xff] = 1,
 };
 
 size_t ash_json_escape(char *dst, const void *src, size_t n) {
@@ -88,8 +86,8 @@ size_t ash_json_escape(char *dst, const void *src, size_t n) {
       uint64_t w;
       memcpy(&w, p + run, 8);
       const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-      uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
-      uint64_t hit = ((w - ones * 0x20) | (q - ones) | (b - ones) | w) & high;
+      uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\'), d = w ^ (ones * 0x7f);
+      uint64_t hit = ((w - ones * 0x20) | (q - ones) | (b - ones) | (d - ones) | w) & high;
       if (hit) break;
       run += 8;
     }
@@ -107,13 +105,23 @@ size_t ash_json_escape(char *dst, const void *src, size_t n) {
     } else if (c == '\n' || c == '\r' || c == '\t') {
       *o++ = '\\';
       *o++ = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
-    } else if (c < 0x20) {
+    } else if (c < 0x20 || c == 0x7f) {
       memcpy(o, "\\u00", 4);
       o[4] = hex[c >> 4];
       o[5] = hex[c & 15];
       o += 6;
     } else {
-      size_t l = ash_utf8_seq_len(p + i, n - i);
+      uint32_t cp = 0;
+      size_t l = ash_utf8_next(p + i, n - i, &cp);
+      if (l && ash_cp_unsafe(cp)) {
+        /* the same string to a JSON reader, and inert on a terminal */
+        o[0] = '\\';
+        o[1] = 'u';
+        for (int k = 0; k < 4; k++) o[2 + k] = hex[(cp >> (12 - 4 * k)) & 15];
+        o += 6;
+        i += l;
+        continue;
+      }
       if (l) {
         memcpy(o, p + i, l);
         o += l;

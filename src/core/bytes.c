@@ -68,6 +68,17 @@ static size_t utf8_seq(const uint8_t *p, size_t n) {
 size_t ash_utf8_seq_len(const uint8_t *p, size_t n);
 size_t ash_utf8_seq_len(const uint8_t *p, size_t n) { return n ? utf8_seq(p, n) : 0; }
 
+size_t ash_utf8_next(const uint8_t *p, size_t n, uint32_t *cp) {
+  size_t l = n ? utf8_seq(p, n) : 0;
+  if (l == 1) *cp = p[0];
+  if (l == 2) *cp = (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
+  if (l == 3) *cp = (uint32_t)(p[0] & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+  if (l == 4)
+    *cp = (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3f) << 12 |
+          (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+  return l;
+}
+
 int ash_utf8_valid(const uint8_t *p, size_t n) {
   size_t i = 0;
   while (i < n) {

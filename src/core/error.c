@@ -12,6 +12,7 @@ const char *ash_strerror(int err) {
   case ASH_ENOTFOUND: return "not found";
   case ASH_EARCHIVE: return "compressed or archived input could not be read";
   case ASH_ESTOP: return "stopped";
+  case ASH_ECHANGED: return "evidence changed since ingest";
   default: return "unknown error";
   }
 }

@@ -447,44 +447,106 @@ int hunt_loopback_rdp(hunt_ctx *c, const rdp_loop **out, size_t *n) {
 
 /* raw.h holds a whole compressed member in memory to find a line: only
  * for sources up to this size (others are rendered from the event). */
-#define RAW_MAX_SOURCE ((int64_t)256 << 20)
+#define RAW_MAX_SOURCE ((uint64_t)256 << 20)
 
-/* The exact line at offset of a plain-text source still in place (same
- * size as when it was ingested, not compressed). 1 when out holds it. */
-static int read_line(hunt_ctx *c, int64_t source_id, const char *path, int64_t size,
-                     uint64_t offset, ash_buf *out) {
-  if (c->ev_source != source_id) {
-    if (c->ev_fd >= 0) close(c->ev_fd);
-    c->ev_fd = -1;
-    c->ev_source = source_id;
-    c->ev_plain = 0;
-    int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-    struct stat st;
-    if (fd < 0) return 0;
-    uint8_t magic[4] = {0};
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size != size ||
-        pread(fd, magic, 4, 0) != 4 || (magic[0] == 0x1f && magic[1] == 0x8b) ||
-        (magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd) ||
-        (magic[0] == 'P' && magic[1] == 'K')) {
-      close(fd);
-      return 0;
-    }
-    c->ev_fd = fd;
-    c->ev_plain = 1;
+/* A source's identity at ingest, what raw.h checks the evidence against. */
+struct hunt_evsrc {
+  int64_t id;
+  char *path, *sha256;
+  uint64_t size;
+  int64_t mtime_ns;
+};
+
+static int keep_evsrc(void *u, const ash_source_info *in) {
+  hunt_ctx *c = u;
+  if (!in->path || !in->complete) return ASH_OK;
+  struct hunt_evsrc *v = ash_array_room(c->evsrc, &c->capevsrc, c->nevsrc, sizeof *v, 64);
+  if (!v) return ASH_ENOMEM;
+  c->evsrc = v;
+  struct hunt_evsrc *e = &v[c->nevsrc];
+  e->id = in->id;
+  e->size = in->size;
+  e->mtime_ns = in->mtime_ns;
+  e->path = strdup(in->path);
+  e->sha256 = strdup(in->sha256 ? in->sha256 : "");
+  if (!e->path || !e->sha256) {
+    free(e->path);
+    free(e->sha256);
+    return ASH_ENOMEM;
   }
-  if (!c->ev_plain) return 0;
-  char buf[4096];
-  ssize_t got = pread(c->ev_fd, buf, sizeof buf, (off_t)offset);
-  if (got <= 0) return 0;
-  size_t n = 0;
-  while (n < (size_t)got && buf[n] != '\n') n++;
-  while (n && (buf[n - 1] == '\r')) n--;
-  if (!n || !ash_utf8_valid((const uint8_t *)buf, n)) return 0;
-  /* a line cut at the buffer's end is said to be cut */
-  ash_buf_reset(out);
-  int rc = ash_buf_add(out, buf, n);
-  if (!rc && n == (size_t)got) rc = ash_buf_adds(out, " [...]");
-  return rc == ASH_OK;
+  c->nevsrc++;
+  return ASH_OK;
+}
+
+/* The identity of source id (sources come in id order), or NULL. */
+static const struct hunt_evsrc *evsrc(hunt_ctx *c, int64_t id, int *rc) {
+  *rc = ASH_OK;
+  if (!c->evsrc_done) {
+    *rc = ash_store_sources(c->store, keep_evsrc, c);
+    if (*rc) return NULL;
+    c->evsrc_done = 1;
+  }
+  size_t lo = 0, hi = c->nevsrc;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (c->evsrc[mid].id < id)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < c->nevsrc && c->evsrc[lo].id == id ? &c->evsrc[lo] : NULL;
+}
+
+void hunt_evidence_close(hunt_ctx *c) {
+  for (size_t i = 0; i < c->nevsrc; i++) {
+    free(c->evsrc[i].path);
+    free(c->evsrc[i].sha256);
+  }
+  free(c->evsrc);
+  c->evsrc = NULL;
+  c->nevsrc = c->capevsrc = 0;
+  ash_raw_close(c->raw);
+  c->raw = NULL;
+}
+
+/* The exact line at offset of the source, through raw.h and its identity
+ * check. 1 when out holds it; *changed is set when the evidence is not the
+ * file that was ingested. A line longer than the finding's text cap is
+ * cut, and said to be cut. */
+static int read_line(hunt_ctx *c, int64_t source_id, uint64_t offset, ash_buf *out, int *changed,
+                     int *rc) {
+  const struct hunt_evsrc *e = evsrc(c, source_id, rc);
+  if (!e) return 0;
+  if (!c->raw) {
+    if ((*rc = ash_raw_open(&c->raw, c->opts->verify_evidence ? ASH_RAW_VERIFY : 0))) return 0;
+    ash_raw_limit(c->raw, RAW_MAX_SOURCE);
+  }
+  ash_source_info src;
+  memset(&src, 0, sizeof src);
+  src.id = e->id;
+  src.path = e->path;
+  src.sha256 = e->sha256;
+  src.size = e->size;
+  src.mtime_ns = e->mtime_ns;
+  ash_buf line;
+  ash_buf_init(&line, ASH_MAX_LINE);
+  int r = ash_raw_get(c->raw, &src, offset, 0, &line);
+  if (r == ASH_ECHANGED) *changed = 1;
+  if (r == ASH_ENOMEM) *rc = r;
+  int have = 0;
+  if (!r && line.n && ash_utf8_valid((const uint8_t *)line.p, line.n)) {
+    size_t n = line.n, cap = ASH_MAX_FINDING_TEXT - 16;
+    if (n > cap) {
+      n = cap;
+      while (n && ((uint8_t)line.p[n] & 0xc0) == 0x80) n--; /* whole characters */
+    }
+    ash_buf_reset(out);
+    int a = ash_buf_add(out, line.p, n);
+    if (!a && n < line.n) a = ash_buf_adds(out, " [...]");
+    have = a == ASH_OK;
+  }
+  ash_buf_free(&line);
+  return have;
 }
 
 static const char *EV_SQL =
@@ -580,18 +642,31 @@ int hunt_evidence(hunt_ctx *c, ash_finding *f, int64_t event_id) {
   int is_rec = sqlite3_column_int(st, 22);
   uint64_t ref = (uint64_t)sqlite3_column_int64(st, 23);
   const char *path = hunt_col_text(st, 21);
-  int have = 0;
-  if (!is_rec && path) {
-    have =
-        read_line(c, sqlite3_column_int64(st, 25), path, sqlite3_column_int64(st, 24), ref, &text);
-    /* compressed files and archive members: read back through raw.h */
-    if (!have && !c->ev_plain && sqlite3_column_int64(st, 24) <= RAW_MAX_SOURCE &&
-        (c->raw || ash_raw_open(&c->raw) == ASH_OK))
-      have = ash_raw_get(c->raw, path, ref, 0, &text) == ASH_OK && text.n &&
-             ash_utf8_valid((const uint8_t *)text.p, text.n);
+  int have = 0, changed = 0;
+  if (!is_rec && path) have = read_line(c, sqlite3_column_int64(st, 25), ref, &text, &changed, &rc);
+  if (rc) {
+    ash_buf_free(&text);
+    sqlite3_finalize(st);
+    return rc;
   }
   /* an EVTX record reads best as the event, not as its XML */
   if (!have) render(st, &text);
+  if (changed) {
+    /* the file at the path is not the one ingested: what it says now is
+     * not evidence, and the reader must not take the stored event for a
+     * quote of it */
+    ash_buf note;
+    ash_buf_init(&note, ASH_MAX_FINDING_TEXT + 128);
+    rc = ash_buf_adds(&note, ASH_RAW_CHANGED_NOTE);
+    if (!rc) rc = ash_buf_add(&note, text.p, text.n);
+    ash_buf_free(&text);
+    text = note;
+    if (rc) {
+      ash_buf_free(&text);
+      sqlite3_finalize(st);
+      return rc;
+    }
+  }
   ash_evidence e;
   e.ts = hunt_col_i64(st, 0, ASH_TIME_UNSET);
   e.kind = (char *)(hunt_col_text(st, 1) ? hunt_col_text(st, 1) : "log");

@@ -116,8 +116,6 @@ int ash_hunt_run_all(ash_store *s, const ash_hunt_opts *opts,
   c.db = ash_store_sqlite(s);
   c.opts = opts;
   c.ranges = opts->ranges;
-  c.ev_fd = -1;
-  c.ev_source = -1;
   flow_index(&c);
   rc = hunt_source_flags(&c);
   if (!rc && opts->only) rc = ash_store_findings(s, NULL, keep_prior, &c);
@@ -160,7 +158,6 @@ int ash_hunt_run_all(ash_store *s, const ash_hunt_opts *opts,
   hunt_hostmap_free(c.hosts);
   free(c.loops);
   free(c.src_flags);
-  if (c.ev_fd >= 0) close(c.ev_fd);
-  ash_raw_close(c.raw);
+  hunt_evidence_close(&c);
   return rc;
 }

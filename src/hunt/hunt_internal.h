@@ -54,11 +54,12 @@ typedef struct hunt_ctx {
   /* per source id (sources.id): how its flows are timed (hunt_flow_times) */
   uint8_t *src_flags;
   size_t nsrc_flags;
-  /* evidence: the last plain-text source opened, to read exact lines */
-  int ev_fd;
-  int64_t ev_source;
-  int ev_plain;
-  struct ash_raw *raw; /* other sources (compressed, archived), lazily */
+  /* evidence: read back through raw.h, which checks each source is the
+   * file that was ingested; the sources' identities, by id, lazily */
+  struct ash_raw *raw;
+  struct hunt_evsrc *evsrc;
+  size_t nevsrc, capevsrc;
+  int evsrc_done;
 } hunt_ctx;
 
 /* The hunts. Each appends its findings to out. */
@@ -95,9 +96,12 @@ int hunt_loopback_rdp(hunt_ctx *c, const rdp_loop **out, size_t *n);
 /* ---- evidence and text (common.c) ---- */
 
 /* Add the event row id to f as evidence: its time, kind, the exact source
- * line when the source is a plain text file still in place (else the
- * event rendered as text), and its source path with offset or record. */
+ * line read back through raw.h when the evidence is the file that was
+ * ingested (else the event rendered as text, marked when the evidence
+ * changed), and its source path with offset or record. */
 int hunt_evidence(hunt_ctx *c, ash_finding *f, int64_t event_id);
+/* Free what hunt_evidence keeps for the run. */
+void hunt_evidence_close(hunt_ctx *c);
 /* Render event row id as one line of text into out (replacing it). */
 int hunt_event_text(hunt_ctx *c, int64_t event_id, ash_buf *out);
 

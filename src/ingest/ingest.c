@@ -207,6 +207,7 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
   info.sha256 = sha;
   info.format = f->name;
   info.size = size;
+  info.mtime_ns = ash_input_file_mtime_ns(in); /* raw.h checks evidence against it */
   info.id = j->source_id;
   if (dup) {
     j->t->duplicates++;

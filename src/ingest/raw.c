@@ -1,15 +1,33 @@
 #include "ashiato/raw.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "ashiato/error.h"
+#include "ashiato/event.h"
 #include "ashiato/limits.h"
 #include "ashiato/stream.h"
 #include "evtx.h"
 
+/* The result of one source's identity check, kept for the run: a source
+ * is checked (and maybe hashed) once, however many of its events are read,
+ * and a refused one is not decoded again. */
+typedef struct checked {
+  char *path;
+  uint64_t size;
+  int64_t mtime_ns;
+  char sha[65];
+  int rc;          /* ASH_OK, ASH_ECHANGED, ASH_ENOTFOUND, ... */
+  const char *why; /* static */
+} checked;
+
 struct ash_raw {
+  int flags;            /* ASH_RAW_VERIFY */
+  uint64_t max_decoded; /* ash_raw_limit; 0 = none */
+  checked *seen;        /* open-addressing table, nseen < capseen / 2 */
+  size_t nseen, capseen;
   char *path;       /* source path of the member held */
   ash_input *in;    /* open input positioned on that member */
   const uint8_t *p; /* the member's bytes */
@@ -17,12 +35,15 @@ struct ash_raw {
   ash_evtx_index *ix; /* its EVTX records by number, built on first use */
 };
 
-int ash_raw_open(ash_raw **out) {
+int ash_raw_open(ash_raw **out, int flags) {
   ash_raw *r = calloc(1, sizeof *r);
   if (!r) return ASH_ENOMEM;
+  r->flags = flags;
   *out = r;
   return ASH_OK;
 }
+
+void ash_raw_limit(ash_raw *r, uint64_t max_decoded) { r->max_decoded = max_decoded; }
 
 static void drop(ash_raw *r) {
   ash_evtx_index_free(r->ix);
@@ -38,6 +59,8 @@ static void drop(ash_raw *r) {
 void ash_raw_close(ash_raw *r) {
   if (!r) return;
   drop(r);
+  for (size_t i = 0; i < r->capseen; i++) free(r->seen[i].path);
+  free(r->seen);
   free(r);
 }
 
@@ -96,11 +119,137 @@ static int load(ash_raw *r, const char *source) {
   return ASH_OK;
 }
 
-int ash_raw_get(ash_raw *r, const char *source_path, uint64_t ref, int ref_is_record,
+/* ---- identity check ---- */
+
+static const char *src_sha(const ash_source_info *src) { return src->sha256 ? src->sha256 : ""; }
+
+static uint64_t key_hash(const ash_source_info *src) {
+  uint64_t h = 1469598103934665603ULL;
+  for (const unsigned char *p = (const unsigned char *)src->path; *p; p++)
+    h = (h ^ *p) * 1099511628211ULL;
+  return (h ^ src->size ^ (uint64_t)src->mtime_ns) * 1099511628211ULL;
+}
+
+static int same_key(const checked *c, const ash_source_info *src) {
+  return c->size == src->size && c->mtime_ns == src->mtime_ns && !strcmp(c->path, src->path) &&
+         !strcmp(c->sha, src_sha(src));
+}
+
+/* The slot of src's entry, or of the empty slot where it goes. */
+static checked *slot(ash_raw *r, const ash_source_info *src) {
+  size_t m = r->capseen - 1, i = (size_t)key_hash(src) & m;
+  while (r->seen[i].path && !same_key(&r->seen[i], src)) i = (i + 1) & m;
+  return &r->seen[i];
+}
+
+static int remember(ash_raw *r, const ash_source_info *src, int rc, const char *why) {
+  if (r->nseen + 1 > r->capseen / 2) {
+    size_t cap = r->capseen ? r->capseen * 2 : 64;
+    checked *old = r->seen, *v = calloc(cap, sizeof *v);
+    if (!v) return ASH_ENOMEM;
+    size_t oldcap = r->capseen;
+    r->seen = v;
+    r->capseen = cap;
+    for (size_t i = 0; i < oldcap; i++) {
+      if (!old[i].path) continue;
+      ash_source_info k;
+      memset(&k, 0, sizeof k);
+      k.path = old[i].path;
+      k.size = old[i].size;
+      k.mtime_ns = old[i].mtime_ns;
+      k.sha256 = old[i].sha;
+      *slot(r, &k) = old[i];
+    }
+    free(old);
+  }
+  checked *c = slot(r, src);
+  c->path = strdup(src->path);
+  if (!c->path) return ASH_ENOMEM;
+  c->size = src->size;
+  c->mtime_ns = src->mtime_ns;
+  snprintf(c->sha, sizeof c->sha, "%s", src_sha(src));
+  c->rc = rc;
+  c->why = why;
+  r->nseen++;
+  return ASH_OK;
+}
+
+/* Compare the loaded member with src (see raw.h for why these checks). */
+static int check_loaded(ash_raw *r, const ash_source_info *src, const char **why) {
+  int member = ash_input_kind_of(r->in) == ASH_INPUT_CONTAINER;
+  uint64_t size = member ? (uint64_t)r->n : ash_input_file_size(r->in);
+  if (size != src->size) {
+    *why = "size";
+    return ASH_ECHANGED;
+  }
+  int64_t mt = ash_input_file_mtime_ns(r->in);
+  if (!(r->flags & ASH_RAW_VERIFY) && src->mtime_ns != ASH_UNSET && mt == src->mtime_ns) {
+    *why = NULL;
+    return ASH_OK;
+  }
+  const char *want = src_sha(src);
+  if (strlen(want) != 64) {
+    /* a complete source always has its hash; without one nothing proves
+     * the file is the one ingested */
+    *why = "no SHA-256 recorded";
+    return ASH_ECHANGED;
+  }
+  char hex[65];
+  if (member) {
+    ash_sha256_hex(r->p ? (const void *)r->p : "", r->n, hex);
+  } else {
+    int rc = ash_input_file_sha256(r->in, hex);
+    if (rc) return rc;
+  }
+  if (strcmp(hex, want)) {
+    *why = "SHA-256";
+    return ASH_ECHANGED;
+  }
+  *why = NULL;
+  return ASH_OK;
+}
+
+/* A compressed file or archive member above the decoding limit. */
+static int too_big(ash_raw *r, const ash_source_info *src) {
+  if (!r->max_decoded || src->size <= r->max_decoded) return 0;
+  if (r->path && !strcmp(r->path, src->path)) return 0; /* already decoded */
+  if (!is_file(src->path)) return 1;                    /* an archive member */
+  ash_input *in;
+  if (ash_input_open(&in, src->path)) return 0; /* load says why */
+  int big = ash_input_kind_of(in) != ASH_INPUT_PLAIN;
+  ash_input_close(in);
+  return big;
+}
+
+/* Load src's member and check it, once per source and run. */
+static int load_checked(ash_raw *r, const ash_source_info *src, const char **why) {
+  *why = NULL;
+  if (!src || !src->path) return ASH_ENOTFOUND;
+  if (r->capseen) {
+    checked *c = slot(r, src);
+    if (c->path) {
+      *why = c->why;
+      return c->rc ? c->rc : load(r, src->path);
+    }
+  }
+  if (too_big(r, src)) return ASH_ELIMIT;
+  int rc = load(r, src->path);
+  if (!rc) rc = check_loaded(r, src, why);
+  if (rc == ASH_ENOMEM || rc == ASH_EIO) return rc; /* may pass: not remembered */
+  int rc2 = remember(r, src, rc, *why);
+  return rc ? rc : rc2;
+}
+
+int ash_raw_check(ash_raw *r, const ash_source_info *src, const char **why) {
+  return load_checked(r, src, why);
+}
+
+int ash_raw_get(ash_raw *r, const ash_source_info *src, uint64_t ref, int ref_is_record,
                 ash_buf *out) {
-  int rc = load(r, source_path);
-  if (rc) return rc;
+  const char *why;
   ash_buf_reset(out);
+  int rc = load_checked(r, src, &why);
+  if (rc) return rc;
   if (ref_is_record) {
     if (r->n < 8 || memcmp(r->p, "ElfFile", 8)) return ASH_ENOTFOUND;
     /* one decoding pass per file, then one record per event: `events

@@ -107,6 +107,7 @@ struct ash_input {
   char *path;
   int fd;
   uint64_t size;
+  int64_t mtime_ns; /* of the file on disk, from the fstat of the open descriptor */
   ash_input_kind kind;
   const uint8_t *map; /* whole file mapped (plain members, and hashing) */
   int sha_done;
@@ -171,6 +172,7 @@ int ash_input_open(ash_input **out, const char *path) {
     return ASH_EIO;
   }
   in->size = (uint64_t)st.st_size;
+  in->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
   if (in->size) {
     void *m = mmap(NULL, in->size, PROT_READ, MAP_PRIVATE, in->fd, 0);
     if (m == MAP_FAILED) {
@@ -231,6 +233,7 @@ uint64_t ash_input_file_pos(const ash_input *in) {
   return n > 0 ? (uint64_t)n : 0;
 }
 uint64_t ash_input_file_size(const ash_input *in) { return in->size; }
+int64_t ash_input_file_mtime_ns(const ash_input *in) { return in->mtime_ns; }
 
 /* Pages of the mapping below this offset may be dropped. */
 static void release(const uint8_t *map, uint64_t from, uint64_t to) {

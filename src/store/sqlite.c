@@ -25,7 +25,7 @@ static const char *SCHEMA =
     " read INTEGER NOT NULL DEFAULT 0, parsed INTEGER NOT NULL DEFAULT 0,"
     " rejected INTEGER NOT NULL DEFAULT 0, events INTEGER NOT NULL DEFAULT 0,"
     " first_ts INTEGER, last_ts INTEGER, complete INTEGER NOT NULL DEFAULT 0,"
-    " ingested_at INTEGER);"
+    " ingested_at INTEGER, mtime_ns INTEGER);"
     "CREATE INDEX IF NOT EXISTS sources_sha256 ON sources(sha256);"
     "CREATE TABLE IF NOT EXISTS events("
     " id INTEGER PRIMARY KEY, source_id INTEGER NOT NULL, ref INTEGER, ts INTEGER,"
@@ -52,6 +52,7 @@ static const char *INDEXES = "CREATE INDEX IF NOT EXISTS events_kind_ts ON event
 struct ash_store {
   sqlite3 *db;
   int readonly;
+  int has_mtime; /* sources.mtime_ns exists (cases made before it lack it) */
   int in_txn;
   /* the first write error: once a write failed, the open transaction was
    * rolled back whole and every later write returns this (see abort_txn) */
@@ -137,6 +138,16 @@ int ash_store_commit(ash_store *s) {
 uint64_t ash_store_commit_seq(const ash_store *s) { return s->commits; }
 
 int ash_store_failed(const ash_store *s) { return s->failed; }
+
+/* 1 when table has the column (fixed names only: no user text here). */
+static int has_column(ash_store *s, const char *table, const char *col) {
+  char sql[128];
+  snprintf(sql, sizeof sql, "SELECT %s FROM %s LIMIT 0", col, table);
+  sqlite3_stmt *st = NULL;
+  int ok = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK;
+  sqlite3_finalize(st);
+  return ok;
+}
 
 static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
 /* No global memory statistics: they take a process-wide mutex on every
@@ -238,6 +249,10 @@ int ash_store_open(ash_store **out, const char *path, int flags) {
     if (!rc)
       rc = exec(s, "INSERT OR IGNORE INTO meta VALUES('ashiato','case');"
                    "INSERT OR IGNORE INTO meta VALUES('schema_version'," SCHEMA_VERSION ");");
+    /* sources.mtime_ns came later: a case made before it gets the column,
+     * empty for its old sources (raw.h then checks size and hash only) */
+    if (!rc && !has_column(s, "sources", "mtime_ns"))
+      rc = exec(s, "ALTER TABLE sources ADD COLUMN mtime_ns INTEGER");
     if (!rc)
       rc = exec(s, "COMMIT");
     else if (!sqlite3_get_autocommit(s->db))
@@ -247,6 +262,7 @@ int ash_store_open(ash_store **out, const char *path, int flags) {
       return rc;
     }
   }
+  s->has_mtime = has_column(s, "sources", "mtime_ns");
   *out = s;
   return ASH_OK;
 }
@@ -500,7 +516,7 @@ int ash_store_source_end(ash_store *s, int64_t id, const ash_source_info *c) {
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(s->db,
                          "UPDATE sources SET read=?,parsed=?,rejected=?,events=?,first_ts=?,"
-                         "last_ts=?,complete=1,sha256=coalesce(?8,sha256) WHERE id=?7",
+                         "last_ts=?,complete=1,sha256=coalesce(?8,sha256),mtime_ns=?9 WHERE id=?7",
                          -1, &st, NULL) != SQLITE_OK)
     return wfail(s);
   if (c->sha256) sqlite3_bind_text(st, 8, c->sha256, -1, SQLITE_TRANSIENT);
@@ -511,6 +527,7 @@ int ash_store_source_end(ash_store *s, int64_t id, const ash_source_info *c) {
   bind_i64(st, 5, c->first_ts);
   bind_i64(st, 6, c->last_ts);
   sqlite3_bind_int64(st, 7, id);
+  bind_i64(st, 9, c->mtime_ns);
   int r = sqlite3_step(st);
   sqlite3_finalize(st);
   if (r != SQLITE_DONE) return wfail(s);
@@ -533,8 +550,12 @@ int ash_store_sources(ash_store *s, int (*cb)(void *u, const ash_source_info *in
   if (rc) return rc;
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(s->db,
-                         "SELECT id,path,sha256,format,size,read,parsed,rejected,events,"
-                         "first_ts,last_ts,complete FROM sources ORDER BY id",
+                         s->has_mtime ? "SELECT id,path,sha256,format,size,read,parsed,rejected,"
+                                        "events,first_ts,last_ts,complete,ref_is_record,mtime_ns"
+                                        " FROM sources ORDER BY id"
+                                      : "SELECT id,path,sha256,format,size,read,parsed,rejected,"
+                                        "events,first_ts,last_ts,complete,ref_is_record,NULL"
+                                        " FROM sources ORDER BY id",
                          -1, &st, NULL) != SQLITE_OK)
     return fail(s);
   int r;
@@ -553,6 +574,8 @@ int ash_store_sources(ash_store *s, int (*cb)(void *u, const ash_source_info *in
     in.first_ts = col_i64(st, 9);
     in.last_ts = col_i64(st, 10);
     in.complete = sqlite3_column_int(st, 11);
+    in.ref_is_record = sqlite3_column_int(st, 12);
+    in.mtime_ns = col_i64(st, 13);
     if ((rc = cb(u, &in))) break;
   }
   if (!rc && r != SQLITE_DONE) rc = fail(s);
@@ -605,16 +628,24 @@ void ash_store_read_event(sqlite3_stmt *st, ash_event *ev) {
   ev->sha256 = col_str(st, 28);
 }
 
-int ash_store_events(ash_store *s, const ash_event_query *q,
-                     int (*cb)(void *u, const ash_event *ev, const char *source_path,
-                               int ref_is_record, const char *attrs_json),
-                     void *u) {
+typedef int (*events_path_cb)(void *u, const ash_event *ev, const char *source_path,
+                              int ref_is_record, const char *attrs_json);
+typedef int (*events_src_cb)(void *u, const ash_event *ev, const ash_source_info *src,
+                             const char *attrs_json);
+
+/* The events query behind ash_store_events (cb_path) and
+ * ash_store_events_with_source (cb_src); exactly one callback is set. */
+static int events_query(ash_store *s, const ash_event_query *q, events_path_cb cb_path,
+                        events_src_cb cb_src, void *u) {
   int rc = ash_store_commit(s);
   if (rc) return rc;
   ash_buf sql;
   ash_buf_init(&sql, 8192);
-  rc = ash_buf_adds(&sql, "SELECT " ASH_STORE_EVENT_COLS ",e.attrs,s.path,s.ref_is_record"
-                          " FROM events e JOIN sources s ON s.id=e.source_id WHERE s.complete=1");
+  rc = ash_buf_adds(&sql, "SELECT " ASH_STORE_EVENT_COLS ",e.attrs,s.path,s.ref_is_record,"
+                          "s.id,s.sha256,s.format,s.size,");
+  if (!rc) rc = ash_buf_adds(&sql, s->has_mtime ? "s.mtime_ns" : "NULL");
+  if (!rc)
+    rc = ash_buf_adds(&sql, " FROM events e JOIN sources s ON s.id=e.source_id WHERE s.complete=1");
   /* every value is a bound parameter; only fixed fragments are appended */
   const char *kind = q ? q->kind : NULL;
   char kindbuf[128] = "";
@@ -675,14 +706,36 @@ int ash_store_events(ash_store *s, const ash_event_query *q,
   while ((r = sqlite3_step(st)) == SQLITE_ROW) {
     ash_event ev;
     ash_store_read_event(st, &ev);
-    if ((rc = cb(u, &ev, col_text(st, ASH_STORE_EVENT_NCOLS + 1),
-                 sqlite3_column_int(st, ASH_STORE_EVENT_NCOLS + 2),
-                 col_text(st, ASH_STORE_EVENT_NCOLS))))
-      break;
+    const int c0 = ASH_STORE_EVENT_NCOLS;
+    if (cb_path) {
+      rc = cb_path(u, &ev, col_text(st, c0 + 1), sqlite3_column_int(st, c0 + 2), col_text(st, c0));
+    } else {
+      ash_source_info src;
+      memset(&src, 0, sizeof src);
+      src.path = col_text(st, c0 + 1);
+      src.ref_is_record = sqlite3_column_int(st, c0 + 2);
+      src.id = sqlite3_column_int64(st, c0 + 3);
+      src.sha256 = col_text(st, c0 + 4);
+      src.format = col_text(st, c0 + 5);
+      src.size = (uint64_t)sqlite3_column_int64(st, c0 + 6);
+      src.mtime_ns = col_i64(st, c0 + 7);
+      src.complete = 1;
+      rc = cb_src(u, &ev, &src, col_text(st, c0));
+    }
+    if (rc) break;
   }
   if (!rc && r != SQLITE_DONE) rc = fail(s);
   sqlite3_finalize(st);
   return rc;
+}
+
+int ash_store_events(ash_store *s, const ash_event_query *q, events_path_cb cb, void *u) {
+  return events_query(s, q, cb, NULL, u);
+}
+
+int ash_store_events_with_source(ash_store *s, const ash_event_query *q, events_src_cb cb,
+                                 void *u) {
+  return events_query(s, q, NULL, cb, u);
 }
 
 int ash_store_rejects(ash_store *s, int64_t id,

@@ -81,12 +81,18 @@ static size_t ref_escape(char *o, const uint8_t *p, size_t n) {
     } else if (c == '\n' || c == '\r' || c == '\t') {
       o[w++] = '\\';
       o[w++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
-    } else if (c < 0x20) {
+    } else if (c < 0x20 || c == 0x7f) {
       w += (size_t)sprintf(o + w, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
     } else if (c < 0x80) {
       o[w++] = (char)c;
     } else {
-      size_t l = ash_utf8_seq_len(p + i, n - i);
+      uint32_t cp;
+      size_t l = ash_utf8_next(p + i, n - i, &cp);
+      if (l && ash_cp_unsafe(cp)) { /* C1, bidi: \uXXXX, inert on a terminal */
+        w += (size_t)sprintf(o + w, "\\u%04x", (unsigned)cp);
+        i += l;
+        continue;
+      }
       if (l) {
         memcpy(o + w, p + i, l);
         w += l;
@@ -106,8 +112,9 @@ static void test_json_escape(void **st) {
   uint64_t x = 88172645463325252ull;
   uint8_t in[700];
   char want[6 * 700], got[6 * 700];
-  static const uint8_t pool[] = {'a',  'Z',  '0',  ' ',  '=',  '"',  '\\', '\n', 1,    0x1f, 0x7f,
-                                 0xc3, 0xa9, 0xe8, 0xb6, 0xb3, 0xf0, 0x9f, 0x91, 0xa3, 0xff, 0x80};
+  static const uint8_t pool[] = {'a',  'Z',  '0',  ' ',  '=',  '"',  '\\', '\n', 1,    0x1f,
+                                 0x7f, 0xc3, 0xa9, 0xe8, 0xb6, 0xb3, 0xf0, 0x9f, 0x91, 0xa3,
+                                 0xff, 0x80, 0xc2, 0x9b, 0xe2, 0x80, 0xae, 0x81, 0xa6};
   for (int round = 0; round < 3000; round++) {
     x ^= x << 13, x ^= x >> 7, x ^= x << 17;
     size_t n = x % sizeof in;
