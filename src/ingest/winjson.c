@@ -245,7 +245,8 @@ static void note_conflict(wj_state *s, uint64_t offset, const char *fmt, const w
   char ta[32], tb[32];
   ash_time_format(aus, ta);
   ash_time_format(bus, tb);
-  int64_t d = (aus - bus) / ASH_US_PER_SEC;
+  int64_t dus = aus - bus; /* to the nearest second */
+  int64_t d = (dus >= 0 ? dus + ASH_US_PER_SEC / 2 : dus - ASH_US_PER_SEC / 2) / ASH_US_PER_SEC;
   char sign = d < 0 ? '-' : '+';
   if (d < 0) d = -d;
   ash_str txt =
