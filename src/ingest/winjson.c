@@ -27,6 +27,7 @@
 #include "ashiato/time.h"
 #include "fields.h"
 #include "winevent.h"
+#include "winxml.h"
 
 #define MAX_META 64
 #define MAX_FREE 32
@@ -47,6 +48,11 @@ typedef struct wj_state {
    * warning per source at the end */
   uint64_t records, conflicts, first_conflict_off;
   char first_conflict[192];
+  /* event XML (Splunk XmlWinEventLog, WEF, wevtutil): an <Event> may
+   * span lines; they are gathered here until its end tag */
+  ash_buf xml, xtext;
+  int in_xml;
+  uint64_t xml_off;
 } wj_state;
 
 /* The compact JSON texts of text_of, freed with the record they belong
@@ -60,6 +66,8 @@ static int wj_open(void **state, const ash_parse_opts *opts) {
   wj_state *s = calloc(1, sizeof *s);
   if (!s) return ASH_ENOMEM;
   ash_buf_init(&s->scratch, ASH_MAX_ATTRS_JSON);
+  ash_buf_init(&s->xml, ASH_MAX_LINE);
+  ash_buf_init(&s->xtext, ASH_MAX_LINE);
   s->tz_given = opts && opts->tz;
   *state = s;
   return ASH_OK;
@@ -70,6 +78,8 @@ static void wj_close(void *state) {
   if (!s) return;
   free_texts(s);
   ash_buf_free(&s->scratch);
+  ash_buf_free(&s->xml);
+  ash_buf_free(&s->xtext);
   free(s);
 }
 
@@ -631,9 +641,203 @@ static int body_of(const char *line, size_t n, ash_str *body) {
   return 0;
 }
 
+/* Map a decoded record and emit it with the container's metadata.
+ * Returns ASH_REC_PARSED, ASH_REC_REJECTED (with *reason) or an error. */
+static int map_emit(wj_state *s, ash_parse_ctx *ctx, ash_winrec *wp, uint64_t offset,
+                    const char **reason) {
+  ash_winrec w = *wp;
+  int rc = ASH_REC_REJECTED;
+  {
+    w.data = s->data;
+    w.ndata = s->nd;
+    ash_event ev;
+    ash_buf_reset(&s->scratch);
+    int m = ash_winevent_map(&w, &ev, &s->scratch);
+    if (m == ASH_ENOMEM) {
+      rc = -1; /* ASH_ENOMEM reads as ASH_REC_REJECTED: stop instead */
+    } else if (m) {
+      *reason = "event could not be mapped";
+    } else {
+      /* the mapper's attributes (event data, System.Provider/UserID), then
+       * the record number and the container's metadata */
+      size_t k = ev.nattrs < ASH_MAX_ATTRS ? ev.nattrs : ASH_MAX_ATTRS;
+      if (k) memcpy(s->out, ev.attrs, k * sizeof *s->out);
+      ash_str ridtxt = w.record_id
+                           ? ash_strpool_printf(&s->pool, "%llu", (unsigned long long)w.record_id)
+                           : ASH_STR_NULL;
+      if (ridtxt.n && k < ASH_MAX_ATTRS - 1) {
+        s->out[k].k = ash_str_cstr("System.EventRecordID");
+        s->out[k++].v = ridtxt;
+      }
+      for (size_t i = 0; i < s->nm; i++) {
+        if (k >= ASH_MAX_ATTRS - 1) {
+          s->dropped++;
+          continue;
+        }
+        s->out[k++] = s->meta[i];
+      }
+      if (s->dropped) {
+        s->out[k].k = ash_str_cstr("attrs_dropped");
+        s->out[k++].v = ash_strpool_printf(&s->pool, "%zu", s->dropped);
+      }
+      ev.attrs = s->out;
+      ev.nattrs = k;
+      ev.ref = offset;
+      rc = ash_emit_line(ctx, &ev);
+    }
+  }
+  return rc;
+}
+
+/* ---- event XML ---- */
+
+typedef struct xml_rec {
+  wj_state *s;
+  ash_winrec *w;
+  wtimes *tm;
+  int have_id;
+} xml_rec;
+
+static void xml_system(void *u, ash_str elem, ash_str attr, ash_str v) {
+  xml_rec *x = u;
+  wj_state *s = x->s;
+  if (!attr.n) {
+    int64_t id;
+    if (ash_str_eq(elem, "EventID")) {
+      if (!ash_str_to_i64(ash_str_trim(v), &id)) {
+        x->w->event_id = id;
+        x->have_id = 1;
+      }
+    } else if (ash_str_eq(elem, "EventRecordID")) {
+      if (!ash_str_to_i64(ash_str_trim(v), &id) && id >= 0) x->w->record_id = (uint64_t)id;
+    } else if (ash_str_eq(elem, "Channel")) {
+      x->w->channel = v;
+    } else if (ash_str_eq(elem, "Computer")) {
+      x->w->computer = v;
+    } else {
+      add_meta(s, ash_strpool_printf(&s->pool, "System.%.*s", (int)elem.n, elem.p), v);
+    }
+    return;
+  }
+  if (ash_str_eq(elem, "TimeCreated") && ash_str_eq(attr, "SystemTime")) {
+    if (!ash_time_parse_iso(v, &x->tm->rec.us)) {
+      x->tm->rec.set = x->tm->rec.zoned = 1; /* SystemTime is UTC by the schema */
+      x->tm->rec.name = "TimeCreated";
+    }
+  } else if (ash_str_eq(elem, "Provider") && ash_str_eq(attr, "Name")) {
+    x->w->provider = v;
+  } else if (ash_str_eq(elem, "Security") && ash_str_eq(attr, "UserID")) {
+    x->w->user_sid = v;
+  } else {
+    add_meta(
+        s,
+        ash_strpool_printf(&s->pool, "System.%.*s.%.*s", (int)elem.n, elem.p, (int)attr.n, attr.p),
+        v);
+  }
+}
+
+static void xml_data(void *u, ash_str name, ash_str v) {
+  xml_rec *x = u;
+  wj_state *s = x->s;
+  if (!name.n) name = ash_strpool_printf(&s->pool, "Data%d", ++s->unnamed);
+  add_data(s, name, v);
+}
+
+/* The events of the gathered text s->xml (one, or several when a line
+ * holds more). Returns the outcome of the line that completed them. */
+static int xml_events(wj_state *s, ash_parse_ctx *ctx, const char **reason) {
+  const char *p = s->xml.p;
+  size_t n = s->xml.n, at = 0;
+  int rc = ASH_REC_SKIP, emitted = 0;
+  /* decoded text is never longer than its source: one reservation keeps
+   * every slice handed out stable */
+  ash_buf_reset(&s->xtext);
+  if (ash_buf_reserve(&s->xtext, n + 1)) return -1;
+  while (at < n) {
+    size_t start = at + ash_winxml_find(p + at, n - at);
+    if (start >= n) break;
+    if (ash_str_find(ash_str_make(p + start, n - start), "</Event>") == (size_t)-1)
+      break; /* the start of an event the next lines complete */
+    reset(s);
+    s->unnamed = 0;
+    s->records++;
+    ash_winrec w;
+    memset(&w, 0, sizeof w);
+    wtimes tm;
+    memset(&tm, 0, sizeof tm);
+    xml_rec x = {s, &w, &tm, 0};
+    ash_winxml_cb cb = {xml_system, xml_data, &x};
+    size_t end;
+    uint64_t off = s->xml_off + start;
+    if (ash_winxml_event(p + start, n - start, s->xtext.p + s->xtext.n, &cb, &end, reason)) {
+      rc = ASH_REC_REJECTED;
+      at = n;
+      break;
+    }
+    at = start + end; /* (its decoded text is reused: the event is emitted below) */
+    if (!x.have_id) {
+      *reason = "XML: no System/EventID";
+      rc = ASH_REC_REJECTED;
+      break;
+    }
+    sysmon_utc(s, &w, &tm);
+    if (pick_time(s, ctx, &tm, off, &w.ts)) {
+      *reason = "XML: no System/TimeCreated/@SystemTime";
+      rc = ASH_REC_REJECTED;
+      break;
+    }
+    rc = map_emit(s, ctx, &w, off, reason);
+    if (rc != ASH_REC_PARSED) break;
+    emitted++;
+  }
+  /* keep an event begun but not ended; drop what was read */
+  size_t keep = at < n ? at + ash_winxml_find(p + at, n - at) : n;
+  if (rc == ASH_REC_REJECTED || keep >= n) {
+    s->xml.n = 0;
+    s->in_xml = 0;
+  } else {
+    memmove(s->xml.p, s->xml.p + keep, n - keep);
+    s->xml.n = n - keep;
+    s->xml_off += keep;
+  }
+  if (rc == ASH_REC_SKIP && emitted) rc = ASH_REC_PARSED;
+  return rc;
+}
+
+static int is_xml_line(ash_str l) {
+  l = ash_str_trim(l);
+  return ash_str_starts(l, "<Event") || ash_str_starts(l, "<?xml") || ash_str_starts(l, "</Event");
+}
+
+/* One line of event XML: the start, middle or end of an <Event> (or a
+ * whole one, or several), or the <?xml?>/<Events> wrapper around them. */
+static int xml_line(wj_state *s, ash_parse_ctx *ctx, const char *line, size_t n, uint64_t offset,
+                    const char **reason) {
+  size_t from = 0;
+  if (!s->in_xml) {
+    from = ash_winxml_find(line, n);
+    if (from >= n) return ASH_REC_SKIP; /* <?xml ...?>, <Events>, </Events> */
+    s->in_xml = 1;
+    s->xml.n = 0;
+    s->xml_off = offset + from;
+  } else if (ash_buf_addc(&s->xml, '\n')) {
+    goto too_long;
+  }
+  if (ash_buf_add(&s->xml, line + from, n - from)) goto too_long;
+  if (ash_str_find(ash_str_make(line, n), "</Event>") == (size_t)-1) return ASH_REC_SKIP;
+  return xml_events(s, ctx, reason);
+too_long:
+  s->xml.n = 0;
+  s->in_xml = 0;
+  *reason = "XML: <Event> longer than the line limit";
+  return ASH_REC_REJECTED;
+}
+
 static int wj_line(void *state, ash_parse_ctx *ctx, const char *line, size_t n, uint64_t offset,
                    const char **reason) {
   wj_state *s = state;
+  if (s->in_xml || is_xml_line(ash_str_make(line, n)))
+    return xml_line(s, ctx, line, n, offset, reason);
   ash_str body;
   if (!body_of(line, n, &body)) {
     *reason = "not a JSON object";
@@ -673,46 +877,7 @@ static int wj_line(void *state, ash_parse_ctx *ctx, const char *line, size_t n, 
       bad = 1;
     }
   }
-  int rc = ASH_REC_REJECTED;
-  if (!bad) {
-    w.data = s->data;
-    w.ndata = s->nd;
-    ash_event ev;
-    ash_buf_reset(&s->scratch);
-    int m = ash_winevent_map(&w, &ev, &s->scratch);
-    if (m == ASH_ENOMEM) {
-      rc = m;
-    } else if (m) {
-      *reason = "event could not be mapped";
-    } else {
-      /* the mapper's attributes (event data, System.Provider/UserID), then
-       * the record number and the container's metadata */
-      size_t k = ev.nattrs < ASH_MAX_ATTRS ? ev.nattrs : ASH_MAX_ATTRS;
-      if (k) memcpy(s->out, ev.attrs, k * sizeof *s->out);
-      ash_str ridtxt = w.record_id
-                           ? ash_strpool_printf(&s->pool, "%llu", (unsigned long long)w.record_id)
-                           : ASH_STR_NULL;
-      if (ridtxt.n && k < ASH_MAX_ATTRS - 1) {
-        s->out[k].k = ash_str_cstr("System.EventRecordID");
-        s->out[k++].v = ridtxt;
-      }
-      for (size_t i = 0; i < s->nm; i++) {
-        if (k >= ASH_MAX_ATTRS - 1) {
-          s->dropped++;
-          continue;
-        }
-        s->out[k++] = s->meta[i];
-      }
-      if (s->dropped) {
-        s->out[k].k = ash_str_cstr("attrs_dropped");
-        s->out[k++].v = ash_strpool_printf(&s->pool, "%zu", s->dropped);
-      }
-      ev.attrs = s->out;
-      ev.nattrs = k;
-      ev.ref = offset;
-      rc = ash_ctx_emit(ctx, &ev);
-    }
-  }
+  int rc = bad ? ASH_REC_REJECTED : map_emit(s, ctx, &w, offset, reason);
   json_decref(root);
   return rc;
 }
@@ -733,7 +898,17 @@ static int sniff_line(ash_str l) {
   return 0;
 }
 
+/* Event XML: the event schema's namespace on an <Event> element. */
+static int sniff_xml(const uint8_t *head, size_t n) {
+  ash_str h = ash_str_make((const char *)head, n);
+  size_t at = ash_winxml_find(h.p, h.n);
+  return at < n &&
+         ash_str_find(ash_str_sub(h, at, 400),
+                      "http://schemas.microsoft.com/win/2004/08/events/event") != (size_t)-1;
+}
+
 static int wj_sniff(const uint8_t *head, size_t n) {
+  if (sniff_xml(head, n)) return 85;
   int seen;
   int ok = ash_sniff_lines(head, n, 20, sniff_line, &seen);
   if (!ok) return 0;
@@ -745,6 +920,12 @@ static int wj_sniff(const uint8_t *head, size_t n) {
 static int wj_finish(void *state, ash_parse_ctx *ctx) {
   wj_state *s = state;
   free_texts(s);
+  if (s->in_xml && s->xml.n) {
+    s->in_xml = 0;
+    int rc = ash_ctx_reject(ctx, s->xml_off, "XML: <Event> not closed at the end of the input",
+                            s->xml.p, s->xml.n);
+    if (rc) return rc;
+  }
   if (s->conflicts) {
     char msg[400];
     snprintf(msg, sizeof msg,
@@ -761,7 +942,8 @@ static int wj_finish(void *state, ash_parse_ctx *ctx) {
 const ash_format ash_format_winjson = {
     .name = "winjson",
     .description = "Windows events as JSON lines (Winlogbeat 7/8, Elastic Agent, NXLog, "
-                   "evtx_dump, Security-Datasets flat exports)",
+                   "evtx_dump, Security-Datasets flat exports) or as event XML (Splunk "
+                   "XmlWinEventLog, Windows Event Forwarding, wevtutil)",
     .sniff = wj_sniff,
     .open = wj_open,
     .parse_line = wj_line,
