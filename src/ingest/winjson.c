@@ -744,20 +744,25 @@ static void xml_data(void *u, ash_str name, ash_str v) {
 }
 
 /* The events of the gathered text s->xml (one, or several when a line
- * holds more). Returns the outcome of the line that completed them. */
+ * holds more). Each event is one record: the first one parsed is the
+ * line's outcome, further ones are counted with ash_ctx_parsed, and a bad
+ * one is rejected on its own (with its text) without losing the events
+ * after it. Returns ASH_REC_PARSED, ASH_REC_SKIP (nothing complete yet,
+ * or only rejections, already counted) or an error. */
 static int xml_events(wj_state *s, ash_parse_ctx *ctx, const char **reason) {
   const char *p = s->xml.p;
   size_t n = s->xml.n, at = 0;
-  int rc = ASH_REC_SKIP, emitted = 0;
+  int emitted = 0;
   /* decoded text is never longer than its source: one reservation keeps
    * every slice handed out stable */
   ash_buf_reset(&s->xtext);
-  if (ash_buf_reserve(&s->xtext, n + 1)) return -1;
-  while (at < n) {
+  if (n && ash_buf_reserve(&s->xtext, n)) return -1;
+  for (;;) {
     size_t start = at + ash_winxml_find(p + at, n - at);
-    if (start >= n) break;
-    if (ash_str_find(ash_str_make(p + start, n - start), "</Event>") == (size_t)-1)
-      break; /* the start of an event the next lines complete */
+    if (start >= n || ash_str_find(ash_str_make(p + start, n - start), "</Event>") == (size_t)-1) {
+      at = start; /* nothing, or the start of an event the next lines complete */
+      break;
+    }
     reset(s);
     s->unnamed = 0;
     s->records++;
@@ -767,41 +772,42 @@ static int xml_events(wj_state *s, ash_parse_ctx *ctx, const char **reason) {
     memset(&tm, 0, sizeof tm);
     xml_rec x = {s, &w, &tm, 0};
     ash_winxml_cb cb = {xml_system, xml_data, &x};
-    size_t end;
+    size_t end = 0;
     uint64_t off = s->xml_off + start;
-    if (ash_winxml_event(p + start, n - start, s->xtext.p + s->xtext.n, &cb, &end, reason)) {
-      rc = ASH_REC_REJECTED;
-      at = n;
-      break;
+    const char *why = NULL;
+    int rc = ASH_REC_REJECTED;
+    if (ash_winxml_event(p + start, n - start, s->xtext.p, &cb, &end, &why)) {
+      /* resume at the next <Event; the text up to it is the rejected one */
+      end = 6 + ash_winxml_find(p + start + 6, n - start - 6);
+    } else if (!x.have_id) {
+      why = "XML: no System/EventID";
+    } else {
+      sysmon_utc(s, &w, &tm);
+      if (pick_time(s, ctx, &tm, off, &w.ts))
+        why = "XML: no System/TimeCreated/@SystemTime";
+      else
+        rc = map_emit(s, ctx, &w, off, &why);
     }
-    at = start + end; /* (its decoded text is reused: the event is emitted below) */
-    if (!x.have_id) {
-      *reason = "XML: no System/EventID";
-      rc = ASH_REC_REJECTED;
-      break;
+    at = start + end;
+    if (rc == ASH_REC_PARSED) {
+      if (emitted++) ash_ctx_parsed(ctx);
+      continue;
     }
-    sysmon_utc(s, &w, &tm);
-    if (pick_time(s, ctx, &tm, off, &w.ts)) {
-      *reason = "XML: no System/TimeCreated/@SystemTime";
-      rc = ASH_REC_REJECTED;
-      break;
-    }
-    rc = map_emit(s, ctx, &w, off, reason);
-    if (rc != ASH_REC_PARSED) break;
-    emitted++;
+    if (rc != ASH_REC_REJECTED) return rc; /* the store failed */
+    int r = ash_ctx_reject(ctx, off, why ? why : "XML: malformed event", p + start, at - start);
+    if (r) return r;
   }
   /* keep an event begun but not ended; drop what was read */
-  size_t keep = at < n ? at + ash_winxml_find(p + at, n - at) : n;
-  if (rc == ASH_REC_REJECTED || keep >= n) {
+  if (at >= n) {
     s->xml.n = 0;
     s->in_xml = 0;
   } else {
-    memmove(s->xml.p, s->xml.p + keep, n - keep);
-    s->xml.n = n - keep;
-    s->xml_off += keep;
+    memmove(s->xml.p, s->xml.p + at, n - at);
+    s->xml.n = n - at;
+    s->xml_off += at;
   }
-  if (rc == ASH_REC_SKIP && emitted) rc = ASH_REC_PARSED;
-  return rc;
+  (void)reason;
+  return emitted ? ASH_REC_PARSED : ASH_REC_SKIP;
 }
 
 static int is_xml_line(ash_str l) {
