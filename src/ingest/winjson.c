@@ -1,22 +1,26 @@
-/* Windows events as JSON lines, in the three shapes collections come in:
+/* Windows events as exported, in the shapes collections come in:
  *
- *  - Winlogbeat / Elastic Agent (ECS): {"@timestamp":..., "winlog":
+ *  - Winlogbeat 7/8 and Elastic Agent (ECS): {"@timestamp":..., "winlog":
  *    {"channel", "event_id", "record_id", "computer_name", "provider_name",
  *    "event_data":{...} or "user_data":{...}, ...}}, nested or with dotted
  *    keys ("winlog.event_data.TargetUserName") as Kibana exports write them;
- *  - NXLog (im_msvistalog + to_json): flat {"EventTime", "Hostname",
- *    "EventID", "Channel", "SourceName", "RecordNumber", ... and the event
- *    data as top-level keys};
+ *  - NXLog (im_msvistalog + to_json) and the Security-Datasets exports:
+ *    flat {"EventTime" or "TimeCreated", "Hostname", "EventID", "Channel",
+ *    "SourceName", "RecordNumber", ... and the event data as top-level
+ *    keys}, possibly with what Logstash added on the way;
  *  - evtx_dump -o jsonl: {"Event":{"System":{...}, "EventData":{...} or
- *    "UserData":{...}}}.
+ *    "UserData":{...}}};
+ *  - event XML (<Event xmlns=...>, Splunk XmlWinEventLog, WEF, wevtutil),
+ *    read by winxml.c, one event a line or spread over several.
  *
- * Each line is decoded with jansson into an ash_winrec and mapped by
+ * Each record is decoded into an ash_winrec and mapped by
  * ash_winevent_map (winevent.c), the same mapper as EVTX, so that a logon
  * reads the same whatever container carried it. The container's own
  * metadata about the record (winlog.task, keywords, NXLog's Severity, ...)
- * is kept as attributes after the event data; transport metadata (agent,
- * ecs, event.ingested, NXLog's EventReceivedTime) and the rendered message
- * are not the record's and are left out. */
+ * is kept as attributes after the event data, transport metadata of the
+ * flat shapes as "Transport.*"; Winlogbeat's agent/ecs/event.* and the
+ * rendered message are not the record's and are left out. Which of a
+ * record's times is its time is pick_time's business. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
