@@ -23,13 +23,17 @@
  *      FILE_DELETE_CHILD (0x40) by the same rule.
  *  [S] SigmaHQ rule comments (win_security_disable_event_auditing.yml:
  *      %%8448 "Success removed", %%8450 "Failure removed").
- *  [D] Defender's MpEvMsg.dll.mui (en-US) as read by the iLEAPP/ALEAPP
- *      "defenderDetections" artifact notes: %%809 Quarantine, %%811 Allow,
- *      %%818 Real-Time Protection, %%822 Concrete, %%823 Generic, %%845
- *      Local machine, %%862 FastPath, %%887 Not Applicable; %%818, %%822
- *      and %%845 agree with the RenderingInfo of a 1116 record Windows
- *      rendered (Detection Source/Type/Origin), and %%887 sits next to
- *      Action ID 9, MP_THREAT_ACTION_NOACTION (Microsoft, MPTHREAT_ACTION).
+ *  [D] Defender's MpEvMsg.dll.mui (en-US), as read off three Windows
+ *      images and reported in the notes of a LEAPP-family
+ *      "defenderDetections" artifact (@AlexisBrignoni et al.): %%809
+ *      Quarantine, %%811 Allow, %%818 Real-Time Protection, %%822 Concrete,
+ *      %%823 Generic, %%845 Local machine, %%862 FastPath, %%887 Not
+ *      Applicable. %%818, %%822 and %%845 agree with a 1116 record and its
+ *      RenderingInfo as Windows rendered it ("Detection Source: Real-Time
+ *      Protection", "Detection Type: Concrete", "Detection Origin: Local
+ *      machine"; published in a PowerShell test script on GitHub), and
+ *      %%887 sits next to Action ID 9, MP_THREAT_ACTION_NOACTION
+ *      (Microsoft, MPTHREAT_ACTION enumeration, MpClient.h).
  *
  * A reference not listed is kept as it is: a guess would put words in
  * the evidence's mouth. %%827 (Defender's product name) is left out on
