@@ -26,6 +26,12 @@ typedef struct ash_parse_opts {
   int carve;             /* EVTX: also recover records from chunk slack */
   int threads;           /* parallelism a binary parser may use (>= 1) */
   const char *map_path;  /* "mapped" format: the --map file (map.h) */
+  /* A parser's remark about a source as a whole (time fields that
+   * disagree, say): one line of text, at most once per kind and source.
+   * member is the source's name when the caller set it (NULL otherwise);
+   * both borrowed for the call. NULL: not reported. */
+  void (*on_warn)(void *u, const char *member, const char *msg);
+  void *warn_u;
 } ash_parse_opts;
 
 typedef struct ash_parse_ctx ash_parse_ctx;
@@ -67,6 +73,8 @@ void ash_ctx_parsed(ash_parse_ctx *ctx);
 /* Binary formats only: count one record as rejected, keeping the reason
  * and up to ASH_MAX_REJECT_RAW bytes of its raw content. */
 int ash_ctx_reject(ash_parse_ctx *ctx, uint64_t ref, const char *reason, const void *raw, size_t n);
+/* Report msg (one line) through opts->on_warn, naming the member. */
+void ash_ctx_warn(ash_parse_ctx *ctx, const char *msg);
 /* The options of this parse. */
 const ash_parse_opts *ash_ctx_opts(const ash_parse_ctx *ctx);
 /* Convert a timestamp read from the log without a zone to UTC using the

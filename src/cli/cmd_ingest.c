@@ -70,6 +70,14 @@ static void on_skip(void *u, const char *path, const char *reason) {
   fprintf(stderr, "ashiato: skipped %s: %s\n", cli_safe(path), cli_safe(reason));
 }
 
+/* A parser's remark about a whole source: on stderr, so that --json
+ * output stays one object per line. */
+static void on_warn(void *u, const char *member, const char *msg) {
+  ist *s = u;
+  cli_progress_done(&s->prog);
+  fprintf(stderr, "ashiato: warning: %s: %s\n", member ? member : "(input)", msg);
+}
+
 static void on_progress(void *u, const ash_ingest_progress *p) {
   ist *s = u;
   cli_progress_update(&s->prog, p->bytes_done, p->bytes_total, p->records);
@@ -125,6 +133,8 @@ int cmd_ingest(int argc, char **argv) {
   o.on_skip = on_skip;
   o.on_progress = on_progress;
   o.u = &s;
+  o.parse.on_warn = on_warn;
+  o.parse.warn_u = &s;
   ash_ingest_totals t;
   rc = ash_ingest(st, (const char *const *)argv + optind + 1, (size_t)(argc - optind - 1), &o, &t);
   cli_progress_done(&s.prog);

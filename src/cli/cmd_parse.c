@@ -106,6 +106,11 @@ static int parse_file(void *u, const char *path) {
   return ASH_OK;
 }
 
+static void on_warn(void *u, const char *member, const char *msg) {
+  pstate *s = u;
+  fprintf(stderr, "ashiato: warning: %s: %s\n", member ? member : s->name, msg);
+}
+
 static void on_walk_error(void *u, const char *path, int err) {
   pstate *s = u;
   fprintf(stderr, "ashiato: %s: %s\n", cli_safe(path), ash_strerror(err));
@@ -141,6 +146,8 @@ int cmd_parse(int argc, char **argv) {
   }
   int u = cli_parse_common(&s.opts, &s.forced, &pa);
   if (u) return u;
+  s.opts.on_warn = on_warn;
+  s.opts.warn_u = &s;
   ash_buf_init(&s.line, ASH_MAX_LINE * 8);
   for (int i = optind; i < argc; i++) ash_walk(argv[i], parse_file, on_walk_error, &s);
   ash_buf_free(&s.line);

@@ -39,6 +39,10 @@ int ash_ctx_reject(ash_parse_ctx *ctx, uint64_t ref, const char *reason, const v
   return ctx->on_reject ? ctx->on_reject(ctx->u, ref, reason, raw, n) : ASH_OK;
 }
 
+void ash_ctx_warn(ash_parse_ctx *ctx, const char *msg) {
+  if (ctx->opts && ctx->opts->on_warn) ctx->opts->on_warn(ctx->opts->warn_u, ctx->member, msg);
+}
+
 const ash_parse_opts *ash_ctx_opts(const ash_parse_ctx *ctx) { return ctx->opts; }
 
 int64_t ash_ctx_skew(const ash_parse_ctx *ctx, int64_t utc_us) {

@@ -13,6 +13,7 @@ struct ash_parse_ctx {
   void *u;
   uint64_t read, parsed, rejected, events;
   int64_t first_ts, last_ts;
+  const char *member; /* name given to on_warn (NULL when unknown) */
 };
 
 void ash_ctx_init(ash_parse_ctx *ctx, const ash_parse_opts *opts,

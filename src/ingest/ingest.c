@@ -233,6 +233,7 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
   }
   ash_parse_ctx ctx;
   ash_ctx_init(&ctx, &o->parse, on_event, on_reject, j);
+  ctx.member = name;
   rc = parse_member(j, reopened ? reopened : in, f, whole, wn, head, hn, &ctx);
   ash_input_close(reopened);
   if (!rc && !queued) rc = ash_writer_drain(j->w);

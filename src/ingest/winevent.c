@@ -19,6 +19,7 @@
 
 #include "ashiato/error.h"
 #include "ashiato/limits.h"
+#include "msgtable.h"
 
 typedef struct fixup {
   ash_str *dst;
@@ -579,6 +580,36 @@ static void powershell(mctx *m) {
   }
 }
 
+/* MPTHREAT_ACTION (Microsoft, MpClient.h): the numbers Defender logs as
+ * "Action ID" next to the "Action Name" reference (Action ID 2 with
+ * %%809 Quarantine, 9 with %%887 Not Applicable in the records we have). */
+static const char *mp_action(int64_t id) {
+  switch (id) {
+  case 1: return "Clean";
+  case 2: return "Quarantine";
+  case 3: return "Remove";
+  case 6: return "Allow";
+  case 8: return "UserDefined";
+  case 9: return "Not Applicable"; /* MP_THREAT_ACTION_NOACTION, as %%887 renders */
+  case 10: return "Block";
+  default: return NULL;
+  }
+}
+
+/* Defender's "Action Name": its text when the record holds a reference
+ * (%%809), from the message table or else from the Action ID beside it;
+ * a reference neither explains stays as logged. */
+static ash_str action_name(const ash_winrec *r) {
+  ash_str a = getv(r, "Action Name");
+  int64_t code;
+  if (a.n < 3 || a.p[0] != '%' || a.p[1] != '%' ||
+      ash_str_to_i64(ash_str_make(a.p + 2, a.n - 2), &code) || code < 0 || code > 0xffffffffLL)
+    return a;
+  const char *t = ash_msgtable_text(ASH_MSG_DEFENDER, (uint32_t)code);
+  if (!t) t = mp_action(num(get(r, "Action ID")));
+  return t ? ash_str_cstr(t) : a;
+}
+
 static void defender(mctx *m) {
   const ash_winrec *r = m->r;
   ash_event *ev = m->ev;
@@ -610,7 +641,7 @@ static void defender(mctx *m) {
     if (semi) p.n = (size_t)(semi - p.p);
     ev->path = p;
   }
-  ash_str a = getv(r, "Action Name");
+  ash_str a = action_name(r);
   if (a.n && !ieq(a, "Not Applicable")) save(m, &ev->action, a.p, a.n, 1);
 }
 
@@ -668,19 +699,58 @@ int ash_winevent_map(const ash_winrec *rec, ash_event *ev, ash_buf *scratch) {
   }
   if (!strcmp(ev->kind, ASH_KIND_WIN_EVENT)) generic(&m);
 
-  /* attributes: every data item, then the provider and the user SID of
+  /* attributes: every data item as logged, each followed by its text when
+   * it holds a "%%NNNN" reference we can resolve ("<Name>.text": the
+   * reference itself stays where the record had it, which is what Sigma
+   * rules and the raw record show), then the provider and the user SID of
    * the System section (named so that no data item can be mistaken for
    * them) */
+  ash_msgtable tab = src == SRC_SECURITY   ? ASH_MSG_SECURITY
+                     : src == SRC_DEFENDER ? ASH_MSG_DEFENDER
+                                           : ASH_MSG_NONE;
   size_t nd = rec->ndata;
   size_t extra = (rec->provider.n ? 1 : 0) + (rec->user_sid.n ? 1 : 0);
   if (nd + extra > ASH_MAX_ATTRS) nd = ASH_MAX_ATTRS - extra;
+  struct {
+    size_t ko, kn, vo, vn;
+  } tx[ASH_MAX_ATTRS];
+  int txi[ASH_MAX_ATTRS];
+  size_t nt = 0;
+  for (size_t i = 0; i < nd && !m.rc; i++) {
+    txi[i] = -1;
+    if (tab == ASH_MSG_NONE || nd + extra + nt >= ASH_MAX_ATTRS ||
+        !ash_msgtable_has_ref(rec->data[i].v))
+      continue;
+    size_t ko = scratch->n;
+    if (ash_buf_add(scratch, rec->data[i].k.p, rec->data[i].k.n) ||
+        ash_buf_adds(scratch, ".text")) {
+      m.rc = ASH_ELIMIT;
+      break;
+    }
+    size_t vo = scratch->n;
+    int done = ash_msgtable_render(tab, rec->data[i].v, scratch);
+    if (done < 0) {
+      m.rc = ASH_ELIMIT;
+      break;
+    }
+    if (!done) { /* no reference we know: nothing to add */
+      scratch->n = ko;
+      continue;
+    }
+    tx[nt].ko = ko;
+    tx[nt].kn = vo - ko;
+    tx[nt].vo = vo;
+    tx[nt].vn = scratch->n - vo;
+    txi[i] = (int)nt++;
+  }
+  size_t total = nd + extra + nt;
   size_t pad = (8 - scratch->n % 8) % 8;
   size_t kvoff = 0;
-  if (!m.rc && nd + extra) {
+  if (!m.rc && total) {
     static const char zeros[8];
     m.rc = ash_buf_add(scratch, zeros, pad);
     kvoff = scratch->n;
-    for (size_t i = 0; i < nd + extra && !m.rc; i++) {
+    for (size_t i = 0; i < total && !m.rc; i++) {
       ash_kv kv;
       memset(&kv, 0, sizeof kv);
       m.rc = ash_buf_add(scratch, &kv, sizeof kv);
@@ -689,10 +759,17 @@ int ash_winevent_map(const ash_winrec *rec, ash_event *ev, ash_buf *scratch) {
   if (m.rc) return m.rc;
   /* scratch no longer moves: resolve the copies */
   for (int i = 0; i < m.nfx; i++) *m.fx[i].dst = ash_str_make(scratch->p + m.fx[i].off, m.fx[i].n);
-  if (nd + extra) {
+  if (total) {
     ash_kv *kv = (ash_kv *)(void *)(scratch->p + kvoff);
-    if (nd) memcpy(kv, rec->data, nd * sizeof *kv);
-    size_t k = nd;
+    size_t k = 0;
+    for (size_t i = 0; i < nd; i++) {
+      kv[k++] = rec->data[i];
+      if (txi[i] >= 0) {
+        size_t t = (size_t)txi[i];
+        kv[k].k = ash_str_make(scratch->p + tx[t].ko, tx[t].kn);
+        kv[k++].v = ash_str_make(scratch->p + tx[t].vo, tx[t].vn);
+      }
+    }
     if (rec->provider.n) {
       kv[k].k = ash_str_cstr("System.Provider");
       kv[k++].v = rec->provider;

@@ -11,6 +11,7 @@
 #include "ashiato/error.h"
 #include "ashiato/event.h"
 #include "ashiato/limits.h"
+#include "ingest/msgtable.h"
 #include "ingest/winevent.h"
 
 typedef struct rec {
@@ -312,12 +313,101 @@ static void test_other_events_kept(void **st) {
   done(&r);
 }
 
+#define DEF "Microsoft-Windows-Windows Defender/Operational", "Microsoft-Windows-Windows Defender"
+
+/* issue 17: "action: %%811" in findings. Defender's Action Name reference
+ * becomes the action, from the table or from the Action ID beside it; a
+ * reference neither explains stays as logged. */
+static void test_defender_action_reference_resolved(void **st) {
+  (void)st;
+  rec r;
+  build(&r, DEF, 1117, "Threat Name", "HackTool:Win64/Mimikatz", "Action ID", "2", "Action Name",
+        "%%809", NULL);
+  str_is(r.ev.action, "quarantine");
+  assert_string_equal(attr(&r.ev, "Action Name"), "%%809");
+  assert_string_equal(attr(&r.ev, "Action Name.text"), "Quarantine");
+  done(&r);
+  build(&r, DEF, 1117, "Action ID", "6", "Action Name", "%%811", NULL);
+  str_is(r.ev.action, "allow");
+  done(&r);
+  /* 1116 before any action: Not Applicable is no action */
+  build(&r, DEF, 1116, "Action ID", "9", "Action Name", "%%887", NULL);
+  str_is(r.ev.action, NULL);
+  done(&r);
+  /* a code the table lacks: the MPTHREAT_ACTION name of the Action ID */
+  build(&r, DEF, 1117, "Action ID", "3", "Action Name", "%%810", NULL);
+  str_is(r.ev.action, "remove");
+  assert_null(attr(&r.ev, "Action Name.text"));
+  done(&r);
+  build(&r, DEF, 1117, "Action ID", "77", "Action Name", "%%810", NULL);
+  str_is(r.ev.action, "%%810");
+  done(&r);
+}
+
+/* Security insertion strings get a "<Name>.text" beside the code, which
+ * stays where the record had it (Sigma rules match '%%4417'). */
+static void test_security_references_text_beside_code(void **st) {
+  (void)st;
+  rec r;
+  build(&r, SEC, 4688, "SubjectUserName", "wardog", "TokenElevationType", "%%1937",
+        "NewProcessName", "C:\\Windows\\System32\\cmd.exe", NULL);
+  assert_string_equal(attr(&r.ev, "TokenElevationType"), "%%1937");
+  assert_string_equal(attr(&r.ev, "TokenElevationType.text"), "TokenElevationTypeFull (2)");
+  /* the text follows its item */
+  assert_true(ash_str_eq(r.ev.attrs[2].k, "TokenElevationType.text"));
+  done(&r);
+  /* an AccessList: each known code replaced, the layout kept, an unknown
+   * one left as it is */
+  build(&r, SEC, 5145, "AccessList", "%%4416\r\n\t\t\t\t%%4423\r\n\t\t\t\t%%99999", NULL);
+  assert_string_equal(attr(&r.ev, "AccessList.text"),
+                      "ReadData (or ListDirectory)\r\n\t\t\t\tReadAttributes\r\n\t\t\t\t%%99999");
+  done(&r);
+  /* nothing known, nothing added; other providers get no table */
+  build(&r, SEC, 4625, "FailureReason", "%%2313", NULL);
+  assert_null(attr(&r.ev, "FailureReason.text"));
+  done(&r);
+  build(&r, "Application", "SomeApp", 1, "Direction", "%%14593", NULL);
+  assert_null(attr(&r.ev, "Direction.text"));
+  done(&r);
+}
+
+/* The table's reading of references: "%%" and digits, nothing else. */
+static void test_msgtable_reference_syntax(void **st) {
+  (void)st;
+  assert_true(ash_msgtable_has_ref(ash_str_cstr("%%1936")));
+  assert_true(ash_msgtable_has_ref(ash_str_cstr("x %%14593 y")));
+  assert_false(ash_msgtable_has_ref(ash_str_cstr("100%% sure")));
+  assert_false(ash_msgtable_has_ref(ash_str_cstr("%1936")));
+  assert_false(ash_msgtable_has_ref(ash_str_cstr("%%")));
+  assert_string_equal(ash_msgtable_text(ASH_MSG_SECURITY, 14593), "Outbound");
+  assert_string_equal(ash_msgtable_text(ASH_MSG_DEFENDER, 809), "Quarantine");
+  assert_null(ash_msgtable_text(ASH_MSG_DEFENDER, 1936));
+  assert_null(ash_msgtable_text(ASH_MSG_NONE, 1936));
+  ash_buf b;
+  ash_buf_init(&b, 64);
+  /* ten digits are no message id: copied as they are */
+  assert_int_equal(ash_msgtable_render(ASH_MSG_SECURITY, ash_str_cstr("%%14593123456"), &b), 0);
+  assert_int_equal(b.n, 13);
+  ash_buf_reset(&b);
+  assert_int_equal(ash_msgtable_render(ASH_MSG_SECURITY, ash_str_cstr("%%1842"), &b), 1);
+  assert_int_equal(b.n, 3);
+  assert_memory_equal(b.p, "Yes", 3);
+  ash_buf_free(&b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_logon_loopback_rdp),   cmocka_unit_test(test_logon_type2_stays),
-      cmocka_unit_test(test_address_forms),        cmocka_unit_test(test_accounts),
-      cmocka_unit_test(test_rdp_1149_lsm_131),     cmocka_unit_test(test_defender_hacktool),
-      cmocka_unit_test(test_services_tasks_clear), cmocka_unit_test(test_other_events_kept),
+      cmocka_unit_test(test_logon_loopback_rdp),
+      cmocka_unit_test(test_logon_type2_stays),
+      cmocka_unit_test(test_address_forms),
+      cmocka_unit_test(test_accounts),
+      cmocka_unit_test(test_rdp_1149_lsm_131),
+      cmocka_unit_test(test_defender_hacktool),
+      cmocka_unit_test(test_services_tasks_clear),
+      cmocka_unit_test(test_other_events_kept),
+      cmocka_unit_test(test_defender_action_reference_resolved),
+      cmocka_unit_test(test_security_references_text_beside_code),
+      cmocka_unit_test(test_msgtable_reference_syntax),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
