@@ -74,7 +74,13 @@ typedef struct ash_event_query {
   const char *user;     /* case-insensitive, bare or DOMAIN\user */
   int64_t since, until; /* ASH_TIME_UNSET for open ends; until exclusive */
   uint64_t limit;       /* 0 = no limit */
+  int has_event_id;     /* select Windows events of this event_id only */
+  int64_t event_id;
 } ash_event_query;
+
+/* The kinds of the case's events (complete sources), sorted, with counts.
+ * kind is borrowed for the callback; a non-zero return stops the walk. */
+int ash_store_kinds(ash_store *s, int (*cb)(void *u, const char *kind, uint64_t count), void *u);
 
 /* Events matching q in time order. ev's strings, source_path and
  * attrs_json are borrowed for the callback. */

@@ -33,6 +33,9 @@ void cli_error(const char *what, int err);
  * not an ashiato case, not SQLite). */
 typedef struct ash_store ash_store;
 int cli_store_open(ash_store **st, const char *path, int flags);
+/* Say on stderr what is wrong with the operands before the help text:
+ * "missing WHAT" when there are fewer than want, "too many" otherwise. */
+void cli_usage_args(const char *verb, int have, int want, const char *what);
 /* The parse options that ingest and parse share: their getopt_long
  * entries, their help lines, and where their values go. */
 #define CLI_PARSE_OPTIONS                                                                          \
@@ -73,12 +76,21 @@ int cli_ranges_open(const char *override, ash_ranges **out, int quiet);
 /* The event filters (filter.c): getopt entries, help lines, and the
  * handler, which returns 1 when it took option c, 0 when c is not a filter,
  * -1 after printing a usage error. */
-enum { CLI_F_KIND = 0x1000, CLI_F_HOST, CLI_F_USER, CLI_F_SINCE, CLI_F_UNTIL, CLI_F_LIMIT };
-#define CLI_FILTER_OPTIONS                                                                         \
-  {"kind", 1, 0, CLI_F_KIND}, {"host", 1, 0, CLI_F_HOST}, {"user", 1, 0, CLI_F_USER},              \
-      {"since", 1, 0, CLI_F_SINCE}, {"until", 1, 0, CLI_F_UNTIL}, {                                \
-    "limit", 1, 0, CLI_F_LIMIT                                                                     \
-  }
+enum {
+  CLI_F_KIND = 0x1000,
+  CLI_F_HOST,
+  CLI_F_USER,
+  CLI_F_SINCE,
+  CLI_F_UNTIL,
+  CLI_F_LIMIT,
+  CLI_F_EVENT_ID
+};
+/* clang-format off */
+#define CLI_FILTER_OPTIONS \
+  {"kind", 1, 0, CLI_F_KIND}, {"host", 1, 0, CLI_F_HOST}, {"user", 1, 0, CLI_F_USER}, \
+  {"since", 1, 0, CLI_F_SINCE}, {"until", 1, 0, CLI_F_UNTIL}, {"limit", 1, 0, CLI_F_LIMIT}, \
+  {"event-id", 1, 0, CLI_F_EVENT_ID}
+/* clang-format on */
 #define CLI_FILTER_HELP                                                                            \
   "  --kind K       event kind (vpn.login, net.flow, ...); 'vpn.' or 'vpn*'\n"                     \
   "                 selects every kind with that prefix\n"                                         \
@@ -86,7 +98,14 @@ enum { CLI_F_KIND = 0x1000, CLI_F_HOST, CLI_F_USER, CLI_F_SINCE, CLI_F_UNTIL, CL
   "  --user U       account: t.sato, CORP\\t.sato or t.sato@corp.example\n"                        \
   "  --since T      from time T (ISO 8601, UTC unless it carries a zone)\n"                        \
   "  --until T      before time T\n"                                                               \
-  "  --limit N      at most N events\n"
+  "  --limit N      at most N events\n"                                                            \
+  "  --event-id N   Windows events with this EventID only (4624, 1116, ...)\n"
 int cli_filter_option(ash_event_query *q, int c, const char *arg);
+/* After a query with --kind printed nothing: say on stderr whether the
+ * case has that kind at all, listing the kinds it has (a mistyped kind is
+ * otherwise an empty answer that looks like "nothing happened"). */
+void cli_filter_explain_empty(ash_store *st, const ash_event_query *q);
+/* ashiato kinds CASE: the kinds present, with counts (cmd_kinds in filter.c). */
+int cmd_kinds(int argc, char **argv);
 
 #endif

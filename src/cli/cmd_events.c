@@ -15,14 +15,7 @@
 static const char *HELP =
     "usage: ashiato events CASE [options]\n\n"
     "Prints the case's events in time order.\n\n"
-    "options:\n"
-    "  --kind K       event kind (vpn.login, net.flow, ...); 'vpn.' or 'vpn*'\n"
-    "                 selects every kind with that prefix\n"
-    "  --host H       host (case-insensitive)\n"
-    "  --user U       account: t.sato, CORP\\t.sato or t.sato@corp.example\n"
-    "  --since T      from time T (ISO 8601, UTC unless it carries a zone)\n"
-    "  --until T      before time T\n"
-    "  --limit N      at most N events\n"
+    "options:\n" CLI_FILTER_HELP
     "  --raw          also print each event's raw text, read back from the\n"
     "                 evidence: the log line, or the EVTX record as XML; a\n"
     "                 file that is not the one ingested (size, mtime or\n"
@@ -34,6 +27,7 @@ static const char *HELP =
     "  -h, --help     this text\n";
 
 typedef struct est {
+  uint64_t printed; /* events printed */
   int json;
   ash_buf line;
   ash_raw *raw; /* with --raw */
@@ -96,6 +90,7 @@ static void add_raw_block(ash_buf *o, const char *p, size_t n) {
 static int print_event(void *u, const ash_event *ev, const ash_source_info *src,
                        const char *attrs) {
   est *s = u;
+  s->printed++;
   const char *path = src ? src->path : NULL;
   int is_rec = src ? src->ref_is_record : 0;
   ash_buf_reset(&s->line);
@@ -179,41 +174,19 @@ static int print_event(void *u, const ash_event *ev, const ash_source_info *src,
   return 0;
 }
 
-static int parse_time(const char *opt, const char *v, int64_t *out) {
-  if (ash_time_parse_iso(ash_str_cstr(v), out)) {
-    fprintf(stderr, "ashiato: %s: bad time '%s' (ISO 8601, e.g. 2025-03-02T10:22:01Z)\n", opt, v);
-    return ASH_EXIT_USAGE;
-  }
-  return 0;
-}
-
 int cmd_events(int argc, char **argv) {
-  static const struct option lo[] = {
-      {"kind", 1, 0, 'k'},   {"host", 1, 0, 'H'},  {"user", 1, 0, 'u'}, {"since", 1, 0, 's'},
-      {"until", 1, 0, 'U'},  {"limit", 1, 0, 'l'}, {"json", 0, 0, 'j'}, {"raw", 0, 0, 'r'},
-      {"verify", 0, 0, 'V'}, {"help", 0, 0, 'h'},  {0, 0, 0, 0}};
+  static const struct option lo[] = {CLI_FILTER_OPTIONS,    {"json", 0, 0, 'j'}, {"raw", 0, 0, 'r'},
+                                     {"verify", 0, 0, 'V'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   est s;
   memset(&s, 0, sizeof s);
-  ash_event_query q = {NULL, NULL, NULL, ASH_TIME_UNSET, ASH_TIME_UNSET, 0};
+  ash_event_query q = {.since = ASH_TIME_UNSET, .until = ASH_TIME_UNSET};
   int c, want_raw = 0;
   optind = 1;
   while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    int took = cli_filter_option(&q, c, optarg);
+    if (took < 0) return ASH_EXIT_USAGE;
+    if (took) continue;
     switch (c) {
-    case 'k': q.kind = optarg; break;
-    case 'H': q.host = optarg; break;
-    case 'u': q.user = optarg; break;
-    case 's':
-      if (parse_time("--since", optarg, &q.since)) return ASH_EXIT_USAGE;
-      break;
-    case 'U':
-      if (parse_time("--until", optarg, &q.until)) return ASH_EXIT_USAGE;
-      break;
-    case 'l':
-      if (ash_str_to_u64(ash_str_cstr(optarg), &q.limit)) {
-        fprintf(stderr, "ashiato: --limit: not a number: '%s'\n", optarg);
-        return ASH_EXIT_USAGE;
-      }
-      break;
     case 'j': s.json = 1; break;
     case 'r': want_raw = 1; break; /* opened below, once --verify is known */
     case 'V': s.verify = 1; break;
@@ -222,6 +195,7 @@ int cmd_events(int argc, char **argv) {
     }
   }
   if (argc - optind != 1) {
+    cli_usage_args("events", argc - optind, 1, "CASE");
     fputs(HELP, stderr);
     return ASH_EXIT_USAGE;
   }
@@ -242,6 +216,7 @@ int cmd_events(int argc, char **argv) {
   ash_buf_init(&s.line, 16u << 20);
   ash_buf_init(&s.rawtext, 4u << 20);
   rc = ash_store_events_with_source(st, &q, print_event, &s);
+  if (!rc && !s.printed) cli_filter_explain_empty(st, &q);
   if (rc) fprintf(stderr, "ashiato: %s: %s\n", cli_safe(argv[optind]), ash_store_errmsg(st));
   ash_store_close(st);
   ash_buf_free(&s.line);

@@ -189,6 +189,7 @@ int cmd_hunt(int argc, char **argv) {
     }
   }
   if (argc - optind != 1) {
+    cli_usage_args("hunt", argc - optind, 1, "CASE");
     fputs(HELP, stderr);
     return ASH_EXIT_USAGE;
   }

@@ -105,6 +105,8 @@ int cmd_ingest(int argc, char **argv) {
     }
   }
   if (argc - optind < 2) {
+    cli_usage_args("ingest", argc - optind, 2,
+                   argc - optind ? "PATH (the evidence)" : "CASE and PATH");
     fputs(HELP, stderr);
     return ASH_EXIT_USAGE;
   }

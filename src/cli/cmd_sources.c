@@ -154,6 +154,7 @@ int cmd_sources(int argc, char **argv) {
     }
   }
   if (argc - optind != 1) {
+    cli_usage_args("sources", argc - optind, 1, "CASE");
     fputs(HELP, stderr);
     return ASH_EXIT_USAGE;
   }

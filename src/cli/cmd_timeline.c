@@ -138,7 +138,7 @@ int cmd_timeline(int argc, char **argv) {
   tst s;
   memset(&s, 0, sizeof s);
   s.fmt = ASH_TL_CSV;
-  ash_event_query q = {NULL, NULL, NULL, ASH_TIME_UNSET, ASH_TIME_UNSET, 0};
+  ash_event_query q = {.since = ASH_TIME_UNSET, .until = ASH_TIME_UNSET};
   const char *tzname = NULL, *outpath = NULL;
   int findings_only = 0, c;
   optind = 1;
@@ -161,8 +161,7 @@ int cmd_timeline(int argc, char **argv) {
     }
   }
   if (argc - optind != 1) {
-    fprintf(stderr, argc - optind < 1 ? "ashiato timeline: missing CASE\n"
-                                      : "ashiato timeline: one CASE only\n");
+    cli_usage_args("timeline", argc - optind, 1, "CASE");
     fputs(HELP, stderr);
     return ASH_EXIT_USAGE;
   }

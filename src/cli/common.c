@@ -88,10 +88,32 @@ int cli_threads(const char *arg, int *out) {
   return 0;
 }
 
+void cli_usage_args(const char *verb, int have, int want, const char *what) {
+  if (have < want)
+    fprintf(stderr, "ashiato %s: missing %s\n\n", verb, what);
+  else
+    fprintf(stderr, "ashiato %s: too many operands (%d; expected %d)\n\n", verb, have, want);
+}
+
 int cli_store_open(ash_store **st, const char *path, int flags) {
   int rc = ash_store_open(st, path, flags);
   if (!rc) return ASH_OK;
   *st = NULL;
+  /* a case to create in a folder that is not there: say which */
+  if ((flags & ASH_STORE_CREATE) && rc == ASH_ESTORE) {
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    struct stat ds;
+    if (slash && slash != dir) {
+      *slash = 0;
+      if (stat(dir, &ds) != 0 || !S_ISDIR(ds.st_mode)) {
+        fprintf(stderr, "ashiato: %s: the folder %s does not exist\n", cli_safe(path),
+                cli_safe(dir));
+        return rc;
+      }
+    }
+  }
   struct stat sb;
   int empty = rc == ASH_ENOTFOUND && stat(path, &sb) == 0 && sb.st_size == 0;
   const char *why = empty ? "the case is empty (an ingest into it stopped before its first "

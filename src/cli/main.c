@@ -16,6 +16,7 @@ static const struct verb {
     {"ingest", cmd_ingest, "read evidence files into a case store"},
     {"sources", cmd_sources, "list the ingested files with their record accounting"},
     {"events", cmd_events, "query the normalised events of a case"},
+    {"kinds", cmd_kinds, "the kinds of a case's events, with counts"},
     {"parse", cmd_parse, "parse files and print events without a case store"},
     {"formats", cmd_formats, "list the input formats ashiato reads"},
     {"hunt", cmd_hunt, "run the hunts on a case and print the findings best first"},

@@ -683,6 +683,7 @@ static int events_query(ash_store *s, const ash_event_query *q, events_path_cb c
   if (!rc && q && q->host && *q->host) rc = ash_buf_adds(&sql, " AND e.host=:host COLLATE NOCASE");
   if (!rc && q && q->since != ASH_TIME_UNSET) rc = ash_buf_adds(&sql, " AND e.ts>=:since");
   if (!rc && q && q->until != ASH_TIME_UNSET) rc = ash_buf_adds(&sql, " AND e.ts<:until");
+  if (!rc && q && q->has_event_id) rc = ash_buf_adds(&sql, " AND e.event_id=:eid");
   if (!rc) rc = ash_buf_adds(&sql, " ORDER BY e.ts, e.id");
   if (!rc && q && q->limit) rc = ash_buf_adds(&sql, " LIMIT :limit");
   sqlite3_stmt *st = NULL;
@@ -700,6 +701,7 @@ static int events_query(ash_store *s, const ash_event_query *q, events_path_cb c
     sqlite3_bind_text(st, i, q->host, -1, SQLITE_STATIC);
   if ((i = sqlite3_bind_parameter_index(st, ":since"))) sqlite3_bind_int64(st, i, q->since);
   if ((i = sqlite3_bind_parameter_index(st, ":until"))) sqlite3_bind_int64(st, i, q->until);
+  if ((i = sqlite3_bind_parameter_index(st, ":eid"))) sqlite3_bind_int64(st, i, q->event_id);
   if ((i = sqlite3_bind_parameter_index(st, ":limit")))
     sqlite3_bind_int64(st, i, (sqlite3_int64)q->limit);
   int r;
@@ -758,6 +760,25 @@ int ash_store_rejects(ash_store *s, int64_t id,
     if ((rc = cb(u, col_text(st, 0), (uint64_t)sqlite3_column_int64(st, 1), col_text(st, 2),
                  raw ? raw : "", n)))
       break;
+  }
+  if (!rc && r != SQLITE_DONE) rc = fail(s);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+int ash_store_kinds(ash_store *s, int (*cb)(void *u, const char *kind, uint64_t count), void *u) {
+  int rc = ash_store_commit(s);
+  if (rc) return rc;
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db,
+                         "SELECT e.kind, count(*) FROM events e JOIN sources s ON s.id=e.source_id"
+                         " WHERE s.complete=1 GROUP BY e.kind ORDER BY e.kind",
+                         -1, &st, NULL) != SQLITE_OK)
+    return fail(s);
+  int r;
+  while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *k = col_text(st, 0);
+    if ((rc = cb(u, k ? k : ASH_KIND_LOG, (uint64_t)sqlite3_column_int64(st, 1)))) break;
   }
   if (!rc && r != SQLITE_DONE) rc = fail(s);
   sqlite3_finalize(st);

@@ -92,7 +92,7 @@ static void test_roundtrip(void **st) {
   assert_int_equal(ash_store_close(s), 0);
 
   assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_READONLY), 0);
-  ash_event_query q = {NULL, NULL, NULL, ASH_TIME_UNSET, ASH_TIME_UNSET, 0};
+  ash_event_query q = {.since = ASH_TIME_UNSET, .until = ASH_TIME_UNSET};
   cnt k = {0};
   assert_int_equal(ash_store_events(s, &q, count_ev, &k), 0);
   assert_int_equal(k.n, 2);
@@ -136,7 +136,7 @@ static void test_stale_source_redone(void **st) {
    * commit. The events stay invisible and the next ingest redoes it. */
   ash_store_close(s);
   assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_CREATE), 0);
-  ash_event_query q = {NULL, NULL, NULL, ASH_TIME_UNSET, ASH_TIME_UNSET, 0};
+  ash_event_query q = {.since = ASH_TIME_UNSET, .until = ASH_TIME_UNSET};
   cnt k = {0};
   ash_store_events(s, &q, count_ev, &k);
   assert_int_equal(k.n, 0);
@@ -179,7 +179,7 @@ static void test_hash_at_end(void **st) {
   c.first_ts = c.last_ts = ASH_TIME_UNSET;
   c.events = 1;
   assert_int_equal(ash_store_source_end(s, id2, &c), 0);
-  ash_event_query q = {NULL, NULL, NULL, ASH_TIME_UNSET, ASH_TIME_UNSET, 0};
+  ash_event_query q = {.since = ASH_TIME_UNSET, .until = ASH_TIME_UNSET};
   cnt k = {0};
   ash_store_events(s, &q, count_ev, &k);
   assert_int_equal(k.n, 1); /* the killed run's event is gone, this run's stays */
