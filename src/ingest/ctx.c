@@ -176,6 +176,7 @@ int ash_linesplit_open(ash_linesplit *ls, const ash_format *f, ash_parse_ctx *ct
   ls->ctx = ctx;
   ash_buf_init(&ls->carry, ASH_MAX_LINE);
   ash_buf_init(&ls->hold, EOL_DECIDE);
+  ls->scan.cr = SIZE_MAX;
   if (f->open) return f->open(&ls->state, ctx->opts);
   return ASH_OK;
 }
@@ -224,22 +225,31 @@ static int overlong_reject(ash_linesplit *ls, const uint8_t *p, size_t n) {
 /* The line ends of a stream whose first m bytes are p (final: there are no
  * more); ASH_EOL_UNSET while more bytes could change the answer. A pure
  * function of the stream's first bytes, so that the splitter fed in pieces
- * of any size and a read-back of the whole member agree. */
-static int eol_decide(const uint8_t *p, size_t m, int final) {
+ * of any size and a read-back of the whole member agree. Incremental: st
+ * remembers the bytes already looked at (they gave ASH_EOL_UNSET), so that
+ * a start held over many small pieces is scanned once. */
+static int eol_step(ash_eol_scan *st, const uint8_t *p, size_t m, int final) {
   if (m >= EOL_DECIDE) {
     m = EOL_DECIDE;
     final = 1;
   }
-  const uint8_t *lf = memchr(p, '\n', m);
+  size_t from = st->m < m ? st->m : m;
+  st->m = m;
+  const uint8_t *lf = memchr(p + from, '\n', m - from);
   size_t e = lf ? (size_t)(lf - p) : m;
-  const uint8_t *cr = memchr(p, '\r', e);
-  if (!cr) return lf || final ? ASH_EOL_LF : ASH_EOL_UNSET;
-  size_t c = (size_t)(cr - p);
-  if (lf) return e - c <= EOL_WINDOW ? ASH_EOL_LF : ASH_EOL_CR; /* CRLF is e == c + 1 */
-  return final || m - c > EOL_WINDOW ? ASH_EOL_CR : ASH_EOL_UNSET;
+  if (st->cr == SIZE_MAX) {
+    const uint8_t *cr = memchr(p + from, '\r', e - from);
+    if (cr) st->cr = (size_t)(cr - p);
+  }
+  if (st->cr == SIZE_MAX) return lf || final ? ASH_EOL_LF : ASH_EOL_UNSET;
+  if (lf) return e - st->cr <= EOL_WINDOW ? ASH_EOL_LF : ASH_EOL_CR; /* CRLF: e == cr + 1 */
+  return final || m - st->cr > EOL_WINDOW ? ASH_EOL_CR : ASH_EOL_UNSET;
 }
 
-int ash_eol_detect(const uint8_t *p, size_t n) { return eol_decide(p, n, 1); }
+int ash_eol_detect(const uint8_t *p, size_t n) {
+  ash_eol_scan st = {0, SIZE_MAX};
+  return eol_step(&st, p, n, 1);
+}
 
 size_t ash_eol_line_len(const uint8_t *p, size_t n, int eol) {
   const uint8_t *lf = memchr(p, '\n', n);
@@ -340,15 +350,19 @@ static int release_hold(ash_linesplit *ls, int eol, const uint8_t *rest, size_t 
 
 int ash_linesplit_feed(ash_linesplit *ls, const uint8_t *p, size_t n) {
   if (ls->eol != ASH_EOL_UNSET) return feed_lines(ls, p, n);
-  /* the common case, decided by the piece alone: a LF first, no CR before */
   if (!ls->hold.n) {
-    int e = eol_decide(p, n, 0);
+    /* the common case, decided by the first piece alone: a LF first and
+     * no CR before it */
+    ash_eol_scan st = {0, SIZE_MAX};
+    int e = eol_step(&st, p, n, 0);
     if (e != ASH_EOL_UNSET) return release_hold(ls, e, p, n);
+    ls->scan = st; /* undecided: n < EOL_DECIDE, all of p is held */
+    return ash_buf_add(&ls->hold, p, n);
   }
   size_t take = EOL_DECIDE - ls->hold.n < n ? EOL_DECIDE - ls->hold.n : n;
   int rc = ash_buf_add(&ls->hold, p, take);
   if (rc) return rc;
-  int e = eol_decide((const uint8_t *)ls->hold.p, ls->hold.n, 0);
+  int e = eol_step(&ls->scan, (const uint8_t *)ls->hold.p, ls->hold.n, 0);
   if (e == ASH_EOL_UNSET) return ASH_OK;
   return release_hold(ls, e, p + take, n - take);
 }
@@ -356,7 +370,7 @@ int ash_linesplit_feed(ash_linesplit *ls, const uint8_t *p, size_t n) {
 int ash_linesplit_end(ash_linesplit *ls) {
   int rc = ASH_OK;
   if (ls->eol == ASH_EOL_UNSET && ls->hold.n)
-    rc = release_hold(ls, eol_decide((const uint8_t *)ls->hold.p, ls->hold.n, 1), NULL, 0);
+    rc = release_hold(ls, eol_step(&ls->scan, (const uint8_t *)ls->hold.p, ls->hold.n, 1), NULL, 0);
   if (!rc && !ls->overlong && ls->carry.n)
     rc = one_line(ls, (const uint8_t *)ls->carry.p, ls->carry.n, ls->carry_off);
   ash_buf_reset(&ls->carry);

@@ -44,6 +44,12 @@ int ash_ctl_bytes(const uint8_t *p, size_t n);
  * start is read by the convention of its start. */
 enum { ASH_EOL_UNSET = 0, ASH_EOL_LF, ASH_EOL_CR };
 
+/* What the splitter has seen of a stream's start while its line ends are
+ * undecided: bytes looked at, offset of the first CR (SIZE_MAX: none). */
+typedef struct ash_eol_scan {
+  size_t m, cr;
+} ash_eol_scan;
+
 /* The convention of a whole member as the splitter decides it (for reading
  * a line back at its offset). */
 int ash_eol_detect(const uint8_t *p, size_t n);
@@ -64,6 +70,7 @@ typedef struct ash_linesplit {
   int overlong;       /* inside a line already rejected as too long */
   int eol;            /* ASH_EOL_*: the stream's line ends, once known */
   ash_buf hold;       /* the stream's start, held until eol is known */
+  ash_eol_scan scan;  /* how much of hold decided nothing yet */
   int after_cr;       /* the last byte fed was a CR that ended a line: a LF
                          first in the next piece belongs to it */
 } ash_linesplit;
