@@ -277,25 +277,15 @@ static size_t next_end(const ash_linesplit *ls, const uint8_t *p, size_t n, size
   return *cr < *lf ? *cr : *lf;
 }
 
-/* Feed once the line ends are known (ls->eol set). */
+/* Feed once the line ends are known (ls->eol set). With CR line ends a
+ * CRLF is a CR ending the line and a LF ending an empty one, skipped like
+ * every blank line: nothing needs remembering when a piece ends between
+ * the two. */
 static int feed_lines(ash_linesplit *ls, const uint8_t *p, size_t n) {
   size_t i = 0, lf = SIZE_MAX, cr = SIZE_MAX;
-  if (n && ls->after_cr) {
-    /* the previous piece ended with a CR that ended a line: a LF now is the
-     * second half of a CRLF */
-    ls->after_cr = 0;
-    if (p[0] == '\n') i = 1;
-  }
   while (i < n) {
     size_t end = next_end(ls, p, n, i, &lf, &cr);
     int found = end < n;
-    size_t next = end + 1; /* past the line end */
-    if (found && p[end] == '\r') {
-      if (end + 1 == n)
-        ls->after_cr = 1;
-      else if (p[end + 1] == '\n')
-        next++;
-    }
     size_t seg = end - i;
     int rc = ASH_OK;
     if (ls->overlong) {
@@ -329,7 +319,7 @@ static int feed_lines(ash_linesplit *ls, const uint8_t *p, size_t n) {
     }
     if (found) {
       ls->overlong = 0;
-      i = next;
+      i = end + 1;
     } else {
       i = n;
     }
@@ -375,7 +365,6 @@ int ash_linesplit_end(ash_linesplit *ls) {
     rc = one_line(ls, (const uint8_t *)ls->carry.p, ls->carry.n, ls->carry_off);
   ash_buf_reset(&ls->carry);
   ls->overlong = 0;
-  ls->after_cr = 0;
   if (!rc && ls->f->finish) rc = ls->f->finish(ls->state, ls->ctx);
   return rc;
 }

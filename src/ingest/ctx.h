@@ -71,8 +71,6 @@ typedef struct ash_linesplit {
   int eol;            /* ASH_EOL_*: the stream's line ends, once known */
   ash_buf hold;       /* the stream's start, held until eol is known */
   ash_eol_scan scan;  /* how much of hold decided nothing yet */
-  int after_cr;       /* the last byte fed was a CR that ended a line: a LF
-                         first in the next piece belongs to it */
 } ash_linesplit;
 
 int ash_linesplit_open(ash_linesplit *ls, const ash_format *f, ash_parse_ctx *ctx);
