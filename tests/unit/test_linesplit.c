@@ -221,7 +221,7 @@ static void test_control_bytes_flag_the_record(void **st) {
 static void test_ctl_bytes_every_position(void **st) {
   (void)st;
   /* the word-at-a-time scan against the definition, at every offset */
-  uint8_t b[40];
+  uint8_t b[150]; /* two 64-byte blocks, words, then bytes */
   for (int c = 0; c < 256; c++) {
     int want = (c < 0x20 && c != '\t') || c == 0x7f;
     for (size_t pos = 0; pos < sizeof b; pos++) {
