@@ -102,6 +102,12 @@ typedef struct ash_event {
   size_t nattrs;
 } ash_event;
 
+/* The attribute a text parse adds to an event whose record held a raw
+ * control byte (C0 other than TAB, or DEL): the record is kept, the bytes
+ * stay as they were, and the value names the fields that hold them
+ * ("user,attrs.msg"; "record" when no field kept one). */
+#define ASH_ATTR_SUSPICIOUS "ash_suspicious_bytes"
+
 /* Reset every field to unset. */
 void ash_event_init(ash_event *ev);
 
@@ -111,6 +117,11 @@ void ash_event_init(ash_event *ev);
  * is a pre-serialised JSON object written as "attrs" instead of ev->attrs. */
 int ash_event_to_json(const ash_event *ev, const char *source_path, int ref_is_record,
                       const char *attrs_json, ash_buf *out);
+/* 1 when the event carries ASH_ATTR_SUSPICIOUS, looked up in attrs_json
+ * when non-NULL (as stored), else in ev->attrs. The JSON of such an event
+ * says "suspicious_bytes":true. A record that itself has a key of that name
+ * is flagged too: it imitates the marker, which is suspicious in itself. */
+int ash_event_suspicious(const ash_event *ev, const char *attrs_json);
 /* Serialise ev->attrs as a JSON object into out (replacing its contents).
  * Duplicate keys are kept in order. */
 int ash_event_attrs_json(const ash_event *ev, ash_buf *out);

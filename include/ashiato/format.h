@@ -6,7 +6,7 @@
  * records (blank lines, Zeek "#" headers) are skipped and not counted.
  *
  * Text formats implement parse_line: the driver splits the stream into
- * lines (LF or CRLF, capped at ASH_MAX_LINE) and does the accounting from
+ * lines (LF, CRLF or CR, capped at ASH_MAX_LINE; see ctx.h) and does the accounting from
  * the return value. Binary formats (EVTX) implement parse_buffer over the
  * whole member and account for each record themselves with
  * ash_ctx_parsed / ash_ctx_reject. */
@@ -75,6 +75,13 @@ void ash_ctx_parsed(ash_parse_ctx *ctx);
 int ash_ctx_reject(ash_parse_ctx *ctx, uint64_t ref, const char *reason, const void *raw, size_t n);
 /* Report msg (one line) through opts->on_warn, naming the member. */
 void ash_ctx_warn(ash_parse_ctx *ctx, const char *msg);
+/* 1 while the record being parsed held a raw control byte (C0 but TAB, or
+ * DEL; set by the line splitter): the events emitted for it get the
+ * attribute ASH_ATTR_SUSPICIOUS (event.h). A format that emits a record
+ * later, while parsing another line or at finish (paired records), saves
+ * this with the record and sets it around that emit. */
+int ash_ctx_line_ctl(const ash_parse_ctx *ctx);
+void ash_ctx_set_line_ctl(ash_parse_ctx *ctx, int ctl);
 /* The options of this parse. */
 const ash_parse_opts *ash_ctx_opts(const ash_parse_ctx *ctx);
 /* Convert a timestamp read from the log without a zone to UTC using the

@@ -91,6 +91,19 @@ int ash_event_attrs_json(const ash_event *ev, ash_buf *out) {
   return ASH_OK;
 }
 
+int ash_event_suspicious(const ash_event *ev, const char *attrs_json) {
+  static const char key[] = ASH_ATTR_SUSPICIOUS;
+  if (attrs_json) {
+    /* as a key only: inside a value every '"' is escaped, so the quote
+     * right after the name cannot be there */
+    return strstr(attrs_json, "\"" ASH_ATTR_SUSPICIOUS "\":") != NULL;
+  }
+  for (size_t i = 0; i < ev->nattrs; i++)
+    if (ev->attrs[i].k.n == sizeof key - 1 && !memcmp(ev->attrs[i].k.p, key, sizeof key - 1))
+      return 1;
+  return 0;
+}
+
 int ash_event_to_json(const ash_event *ev, const char *source_path, int ref_is_record,
                       const char *attrs_json, ash_buf *out) {
   jw w = {out, 0};
@@ -139,6 +152,10 @@ int ash_event_to_json(const ash_event *ev, const char *source_path, int ref_is_r
   jstr(&w, "sha256", ev->sha256);
   jint(&w, "event_id", ev->event_id);
   jstr(&w, "channel", ev->channel);
+  if (!w.rc && ash_event_suspicious(ev, attrs_json)) {
+    jkey(&w, "suspicious_bytes");
+    if (!w.rc) w.rc = ash_buf_adds(out, "true");
+  }
   if (!w.rc && (attrs_json || ev->nattrs)) {
     jkey(&w, "attrs");
     if (attrs_json) {

@@ -72,6 +72,7 @@ typedef struct pending {
   uint32_t ftd_n;
   uint8_t ftd_sev;
   uint8_t ftd_first; /* its ts is the first packet's (else the log time) */
+  uint8_t ctl;       /* its line held a control byte (ash_ctx_line_ctl) */
 } pending;
 
 typedef struct asa_state {
@@ -425,7 +426,12 @@ static int emit_unpaired(asa_state *s, ash_parse_ctx *ctx, uint32_t i, enum unpa
     flow_from(s, &ev, p);
     ash_attrs_addcc(&s->attrs, "pairing", BUILT[why]);
   }
+  /* emitted while another line is parsed, or at the end: the flag is the
+   * held line's */
+  int cur = ash_ctx_line_ctl(ctx);
+  ash_ctx_set_line_ctl(ctx, p->ctl);
   int rc = emit(s, ctx, &ev);
+  ash_ctx_set_line_ctl(ctx, cur);
   drop(s, i);
   return rc;
 }
@@ -455,6 +461,7 @@ static int hold(asa_state *s, ash_parse_ctx *ctx, pending *tmp) {
   uint32_t i = s->free_head;
   s->free_head = s->slots[i].next;
   s->slots[i] = *tmp;
+  s->slots[i].ctl = (uint8_t)ash_ctx_line_ctl(ctx);
   uint32_t b = bucket_of(s, tmp->id, tmp->host);
   s->slots[i].next = s->buckets[b];
   s->buckets[b] = i;
@@ -540,6 +547,8 @@ static int do_teardown(asa_state *s, ash_parse_ctx *ctx, const msg *m, uint64_t 
     ev->ref = p->ref;
     ev->event_id = udp ? 302015 : 302013;
     flow_from(s, ev, p);
+    /* the flow holds the built line's fields too */
+    if (p->ctl) ash_ctx_set_line_ctl(ctx, 1);
     ash_attrs_addcc(&s->attrs, "pairing", "built+teardown");
     ash_attrs_addc(&s->attrs, "teardown_offset", ash_strpool_u64(&s->pool, off));
   } else {

@@ -7,6 +7,8 @@
 #include <emmintrin.h>
 #endif
 
+#include <jansson.h>
+
 #include "ashiato/error.h"
 #include "ashiato/time.h"
 
@@ -432,4 +434,37 @@ int ash_u64set_add(ash_u64set *s, uint64_t x) {
   s->v[h] = x;
   s->n++;
   return 1;
+}
+
+/* ---- JSON ---- */
+
+json_t *ash_json_load(const char *p, size_t n) {
+  json_error_t err;
+  json_t *root = json_loadb(p, n, JSON_ALLOW_NUL, &err);
+  if (root) return root;
+  size_t i = 0;
+  while (i < n && (unsigned char)p[i] >= 0x20) i++;
+  if (i == n || n > SIZE_MAX / 6) return NULL;
+  static const char hex[] = "0123456789abcdef";
+  char *q = malloc(6 * n), *o = q;
+  if (!q) return NULL;
+  int in = 0; /* inside a string */
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)p[i];
+    if (in && c == '\\' && i + 1 < n) {
+      *o++ = (char)c;
+      *o++ = p[++i];
+    } else if (in && c < 0x20) {
+      memcpy(o, "\\u00", 4);
+      o[4] = hex[c >> 4];
+      o[5] = hex[c & 15];
+      o += 6;
+    } else {
+      if (c == '"') in = !in;
+      *o++ = (char)c;
+    }
+  }
+  root = json_loadb(q, (size_t)(o - q), JSON_ALLOW_NUL, &err);
+  free(q);
+  return root;
 }

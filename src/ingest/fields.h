@@ -16,6 +16,19 @@
 #include "ashiato/limits.h"
 #include "syslog.h"
 
+/* ---- JSON ---- */
+
+struct json_t;
+/* json_loadb as the JSON formats need it: \u0000 is taken (the NUL kept:
+ * read strings with json_string_length), and when the text does not parse
+ * as it is but holds raw control characters, they are taken inside strings
+ * as if escaped and the text parsed again. Loggers that do not escape a
+ * control character in a value write invalid JSON; rejecting the record
+ * for it would let whoever chose the value (a user name typed at a VPN
+ * login) hide the record. The line splitter flags such records. NULL when
+ * the text is not JSON either way. Caller frees with json_decref. */
+struct json_t *ash_json_load(const char *p, size_t n);
+
 /* ---- attributes ---- */
 
 /* The attributes of one event under construction. When more than

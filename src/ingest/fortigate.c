@@ -40,10 +40,15 @@
  * else date= time= with tz= when present; else date= time= as local time
  * of --tz; else the syslog header's time. None of them: rejected.
  *
- * Rejected, with a static reason: an unterminated quoted value, a control
- * character other than tab anywhere (binary junk), no key=value at all, no
- * usable timestamp. (Lines over 1 MiB and invalid UTF-8 are rejected by
- * the line splitter before they get here.)
+ * Control characters (other than tab, a separator) are part of the key or
+ * value they stand in, never a reason to reject: "user=ev<ESC>il" is a VPN
+ * login by that user, kept byte for byte, and the line splitter flags the
+ * event (ash_suspicious_bytes). A binary line has no key=value or no
+ * timestamp and is rejected for that.
+ *
+ * Rejected, with a static reason: an unterminated quoted value, no
+ * key=value at all, no usable timestamp. (Lines over 1 MiB and invalid
+ * UTF-8 are rejected by the line splitter before they get here.)
  *
  * Speed: one pass over the line and no allocation per line (the token
  * arrays live in the state; a scratch buffer for unescaped values grows to
@@ -147,7 +152,7 @@ static inline uint64_t bytes_eq(uint64_t x, unsigned b) { return bytes_below(x ^
 
 /* Index of the first byte at or after i that is <= ' ' (a separator or a
  * control character), or n. */
-static inline size_t scan_unquoted(const char *p, size_t n, size_t i) {
+static inline size_t scan_low(const char *p, size_t n, size_t i) {
 #if ASH_SWAR
   while (ASH_FITS(i, 8, n)) {
     uint64_t m = bytes_below(load64(p + i), 0x21);
@@ -157,6 +162,16 @@ static inline size_t scan_unquoted(const char *p, size_t n, size_t i) {
 #endif
   while (i < n && (unsigned char)p[i] > ' ') i++;
   return i;
+}
+
+/* Index of the first space or tab at or after i, or n: the end of an
+ * unquoted value or token (control characters belong to it). */
+static inline size_t scan_unquoted(const char *p, size_t n, size_t i) {
+  for (;;) {
+    i = scan_low(p, n, i);
+    if (i >= n || p[i] == ' ' || p[i] == '\t') return i;
+    i++;
+  }
 }
 
 /* Index of the first '"', '\\' or control character at or after i, or n. */
@@ -178,9 +193,8 @@ static inline size_t scan_quoted(const char *p, size_t n, size_t i) {
 }
 
 /* Index of the first '=', '"', separator or control character at or after
- * i, or n: the end of a key. Keys are taken as written (FortiOS uses
- * [a-z0-9_]); a token that does not end in '=' is not a key. */
-static inline size_t scan_key(const char *p, size_t n, size_t i) {
+ * i, or n. */
+static inline size_t scan_key_low(const char *p, size_t n, size_t i) {
 #if ASH_SWAR
   while (ASH_FITS(i, 8, n)) {
     uint64_t x = load64(p + i);
@@ -195,6 +209,18 @@ static inline size_t scan_key(const char *p, size_t n, size_t i) {
     i++;
   }
   return i;
+}
+
+/* Index of the first '=', '"', space or tab at or after i, or n: the end
+ * of a key. Keys are taken as written (FortiOS uses [a-z0-9_]; control
+ * characters are kept in the key); a token that does not end in '=' is not
+ * a key. */
+static inline size_t scan_key(const char *p, size_t n, size_t i) {
+  for (;;) {
+    i = scan_key_low(p, n, i);
+    if (i >= n || p[i] == '=' || p[i] == '"' || p[i] == ' ' || p[i] == '\t') return i;
+    i++;
+  }
 }
 
 static inline uint32_t ld32(const char *p) {
@@ -359,7 +385,6 @@ static int unescape(fgt_state *s, const char *p, size_t n, size_t line_n, ash_st
 static const char *const R_LONG = "line longer than 1 MiB";
 static const char *const R_NOKV = "no key=value pairs";
 static const char *const R_QUOTE = "unterminated quoted value";
-static const char *const R_CTRL = "control character in record";
 static const char *const R_NOMEM = "out of memory while unescaping a value";
 static const char *const R_NOTS = "no usable timestamp (eventtime, date/time or syslog header)";
 
@@ -399,7 +424,7 @@ static inline void add_junk(fgt_state *s, const char *p, size_t t0, size_t t1) {
 
 /* Split [i, n) into tokens: key=value, key="quoted value" (\" and \\
  * escapes), and anything else as an ash_unparsed token. Spaces and tabs
- * separate tokens. Any control character but tab rejects the record.
+ * separate tokens; other control characters are part of the token.
  * Returns NULL on success or a rejection reason. This is the reference
  * tokenizer; tokenize_fast below gives the same result on the lines it
  * accepts and hands everything unusual back to this one. */
@@ -422,10 +447,8 @@ static const char *tokenize_scalar(fgt_state *s, const char *p, size_t n, size_t
           if (c == '\\') {
             esc = 1;
             i += (i + 1 < n && (p[i + 1] == '"' || p[i + 1] == '\\')) ? 2 : 1;
-          } else if (c == '\t') {
-            i++;
           } else {
-            return R_CTRL;
+            i++; /* a control character, kept in the value */
           }
         }
         size_t v1 = i++; /* past the closing quote */
@@ -440,13 +463,12 @@ static const char *tokenize_scalar(fgt_state *s, const char *p, size_t n, size_t
       } else {
         size_t v0 = i;
         i = scan_unquoted(p, n, i);
-        if (i < n && p[i] != ' ' && p[i] != '\t') return R_CTRL;
         add_pair(s, p, k0, k1, v0, i);
       }
     } else {
-      /* a token that is not key=value ("hello", "=x", "%ASA-6"): kept whole */
+      /* a token that is not key=value ("hello", "=x", "%ASA-6"): kept whole
+       * (k0 is not a separator, so the token is not empty) */
       i = scan_unquoted(p, n, k0);
-      if (i == k0 || (i < n && p[i] != ' ' && p[i] != '\t')) return R_CTRL;
       add_junk(s, p, k0, i);
     }
   }
@@ -777,24 +799,46 @@ static int64_t timestamp(const fgt_state *s, ash_parse_ctx *ctx, const ash_syslo
   return ASH_TIME_UNSET;
 }
 
+/* Escaped length of s in JSON: exact for a valid UTF-8 string (the line
+ * splitter checked it). */
+static size_t json_len(ash_str s) {
+  size_t m = s.n;
+  for (size_t i = 0; i < s.n; i++) {
+    unsigned char c = (unsigned char)s.p[i];
+    if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t')
+      m += 1;
+    else if (c < 0x20)
+      m += 5;
+  }
+  return m;
+}
+
+/* Bytes an attribute takes in the attrs JSON ("k":"v",): at most twice its
+ * size when the line holds no control character, exact otherwise. */
+static size_t json_need(const ash_kv *a, int ctl) {
+  if (!ctl) return 2 * (a->k.n + a->v.n) + 6;
+  return json_len(a->k) + json_len(a->v) + 6;
+}
+
 /* Keep at most ASH_MAX_ATTRS attributes whose JSON fits ASH_MAX_ATTRS_JSON
- * (escaping at most doubles a value: control characters other than tab
- * are rejected earlier), dropping the largest overflow first in line
- * order; when anything was dropped, the last one says how many
- * ("ash_dropped_attrs"). Returns the new count. */
-static size_t cap_attrs(fgt_state *s, ash_kv *a, size_t w, size_t dropped, size_t line_n) {
-  const size_t budget = ASH_MAX_ATTRS_JSON - 64;
+ * (json_need; ctl says the line holds a control character), dropping the
+ * largest overflow first in line order; when anything was dropped, the
+ * last one says how many ("ash_dropped_attrs"). 512 bytes stay free for
+ * the attribute ash_ctx_emit may add (ash_suspicious_bytes). Returns the
+ * new count. */
+static size_t cap_attrs(fgt_state *s, ash_kv *a, size_t w, size_t dropped, size_t line_n, int ctl) {
+  const size_t budget = ASH_MAX_ATTRS_JSON - 512;
   size_t total = 2;
   /* keys and values come from the line, but for the 12-byte key of an
    * unparsed token (at least 2 line bytes each): short lines always fit */
-  if (line_n > budget / 16) {
-    for (size_t i = 0; i < w; i++) total += 2 * (a[i].k.n + a[i].v.n) + 6;
+  if (line_n > budget / (ctl ? 48 : 16)) {
+    for (size_t i = 0; i < w; i++) total += json_need(&a[i], ctl);
   }
   if (total > budget) {
     size_t keep = 0;
     total = 2;
     for (size_t i = 0; i < w; i++) {
-      size_t need = 2 * (a[i].k.n + a[i].v.n) + 6;
+      size_t need = json_need(&a[i], ctl);
       if (total + need > budget) {
         dropped++;
         continue;
@@ -914,7 +958,7 @@ static int fgt_parse_line(void *state, ash_parse_ctx *ctx, const char *line, siz
     w += s->nkv - from;
     attrs = s->merged;
   }
-  w = cap_attrs(s, attrs, w, over, n);
+  w = cap_attrs(s, attrs, w, over, n, ash_ctx_line_ctl(ctx));
   ev.attrs = attrs;
   ev.nattrs = w;
   int rc = ash_ctx_emit(ctx, &ev);

@@ -754,8 +754,7 @@ static int jsonl_line(mapped_state *s, ash_parse_ctx *ctx, const char *line, siz
     *reason = "not a JSON object";
     return ASH_REC_REJECTED;
   }
-  json_error_t err;
-  json_t *root = json_loadb(fr.body.p, fr.body.n, 0, &err);
+  json_t *root = ash_json_load(fr.body.p, fr.body.n);
   if (!root || !json_is_object(root)) {
     json_decref(root);
     *reason = "invalid JSON";

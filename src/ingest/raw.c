@@ -9,6 +9,7 @@
 #include "ashiato/event.h"
 #include "ashiato/limits.h"
 #include "ashiato/stream.h"
+#include "ctx.h"
 #include "evtx.h"
 
 /* The result of one source's identity check, kept for the run: a source
@@ -33,6 +34,7 @@ struct ash_raw {
   const uint8_t *p; /* the member's bytes */
   size_t n;
   ash_evtx_index *ix; /* its EVTX records by number, built on first use */
+  int eol;            /* its line ends as the splitter read them (ASH_EOL_*) */
 };
 
 int ash_raw_open(ash_raw **out, int flags) {
@@ -111,6 +113,7 @@ static int load(ash_raw *r, const char *source) {
     return rc;
   }
   r->in = in;
+  r->eol = ash_eol_detect(r->p, r->n);
   r->path = strdup(source);
   if (!r->path) {
     drop(r);
@@ -261,8 +264,5 @@ int ash_raw_get(ash_raw *r, const ash_source_info *src, uint64_t ref, int ref_is
   size_t avail = r->n - (size_t)ref;
   if (avail > ASH_MAX_LINE) avail = ASH_MAX_LINE;
   const uint8_t *s = r->p + ref;
-  const uint8_t *nl = memchr(s, '\n', avail);
-  size_t len = nl ? (size_t)(nl - s) : avail;
-  if (len && s[len - 1] == '\r') len--;
-  return ash_buf_add(out, s, len);
+  return ash_buf_add(out, s, ash_eol_line_len(s, avail, r->eol));
 }

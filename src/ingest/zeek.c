@@ -639,8 +639,7 @@ static int json_line(void *state, ash_parse_ctx *ctx, const char *line, size_t n
     int rc = fast_line(s, ctx, fr.body, offset, &fr, reason);
     if (rc != -1) return rc;
   }
-  json_error_t err;
-  json_t *root = json_loadb(fr.body.p, fr.body.n, 0, &err);
+  json_t *root = ash_json_load(fr.body.p, fr.body.n);
   if (!root || !json_is_object(root)) {
     json_decref(root);
     *reason = "invalid JSON";

@@ -1,6 +1,7 @@
 /* Shared body of the fuzz targets that run one text format over a whole
  * buffer: every event is serialised (so every string it borrows is read)
- * and the accounting invariant read == parsed + rejected must hold. */
+ * and the accounting invariant read == parsed + rejected must hold; fed in
+ * pieces, the stream gives the same records (fuzz_pieces.h). */
 #ifndef ASH_FUZZ_FORMAT_H
 #define ASH_FUZZ_FORMAT_H
 
@@ -10,6 +11,7 @@
 #include "ashiato/buf.h"
 #include "ashiato/format.h"
 #include "ashiato/limits.h"
+#include "fuzz_pieces.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -32,6 +34,7 @@ static void fuzz_format(const char *name, const uint8_t *data, size_t size) {
   ash_parse_memory(f, data, size, &o, fuzz_on_event, NULL, &b, &r);
   if (r.read != r.parsed + r.rejected) abort();
   ash_buf_free(&b);
+  fuzz_pieces(f, &o, data, size);
 }
 
 #endif

@@ -6,7 +6,9 @@
  *    most ASH_MAX_ATTRS attributes, and read == parsed + rejected.
  * 2. Each line through both tokenizers (the SSE2 structural one and the
  *    byte-loop reference): whenever the fast one does not hand the line
- *    back, both must give the same verdict and the same tokens. */
+ *    back, both must give the same verdict and the same tokens.
+ * 3. The input fed to the line splitter in pieces gives the same records
+ *    as fed whole (fuzz_pieces.h). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "ashiato/format.h"
 #include "ashiato/limits.h"
 #include "ashiato/time.h"
+#include "fuzz_pieces.h"
 
 /* the parser's source for its static tokenizers, renamed so that it does
  * not clash with the copy in the library */
@@ -78,6 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (r.read != r.parsed + r.rejected) abort();
   ash_tz_close(o.tz);
   ash_buf_free(&b);
+  fuzz_pieces(f, NULL, data, size);
 
   size_t i = 0;
   while (i < size) {

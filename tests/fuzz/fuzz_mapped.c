@@ -1,6 +1,7 @@
 /* Fuzz target: the mapped format, through one CSV map and one JSON-lines
- * map (written once to temporary files), over the whole input. Every event
- * is serialised and read == parsed + rejected must hold. */
+ * map (written once to temporary files), over the whole input and in
+ * pieces (fuzz_pieces.h). Every event is serialised and read == parsed +
+ * rejected must hold. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "ashiato/buf.h"
 #include "ashiato/format.h"
 #include "ashiato/limits.h"
+#include "fuzz_pieces.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -63,6 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ash_mem_result r;
     if (ash_parse_memory(f, data, size, &o, on_event, NULL, &b, &r)) abort();
     if (r.read != r.parsed + r.rejected) abort();
+    fuzz_pieces(f, &o, data, size);
   }
   ash_buf_free(&b);
   return 0;

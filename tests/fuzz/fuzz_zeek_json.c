@@ -8,6 +8,7 @@
 #include "ashiato/buf.h"
 #include "ashiato/format.h"
 #include "ashiato/limits.h"
+#include "fuzz_pieces.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 extern int ash_zeek_json_fast;
@@ -41,5 +42,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (a.n != b.n || (a.n && memcmp(a.p, b.p, a.n))) abort();
   ash_buf_free(&a);
   ash_buf_free(&b);
+  fuzz_pieces(ash_format_find("zeek-json"), NULL, data, size);
   return 0;
 }

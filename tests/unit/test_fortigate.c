@@ -362,8 +362,6 @@ static void test_rejects(void **st) {
                              "just some words\n"
                              "type=\"traffic\" srcip=10.0.0.1\n"
                              "date=2025-13-02 time=10:22:01 type=x\n"
-                             "date=2025-03-02 time=10:22:01 a=\x01\x02\x03\n"
-                             "date=2025-03-02 time=10:22:01 a=\"x\x7fy\x05\"\n"
                              "\x01\x02\x03\x04\n"
                              "date=2025-03-02 time=10:22:01 a=\xff\xfe\n"
                              "date=2025-03-02 time=10:2\n"
@@ -371,19 +369,50 @@ static void test_rejects(void **st) {
                              "\n"
                              "   \n"
                              "date=2025-03-02 time=10:22:01 ok=1\n");
-  assert_int_equal(r.read, 11); /* blank lines are not records */
+  assert_int_equal(r.read, 9); /* blank lines are not records */
   assert_int_equal(r.parsed, 1);
-  assert_int_equal(r.rejected, 10);
+  assert_int_equal(r.rejected, 8);
   rejected(&s, "unterminated quoted value|date=2025-03-02 time=10:22:01 msg=\"never closed");
   rejected(&s, "no key=value pairs|just some words");
   rejected(&s, "no usable timestamp (eventtime, date/time or syslog header)|type=\"traffic\"");
   rejected(&s, "no usable timestamp (eventtime, date/time or syslog header)|date=2025-13-02");
-  rejected(&s, "control character in record|date=2025-03-02 time=10:22:01 a=\x01");
-  rejected(&s, "control character in record|date=2025-03-02 time=10:22:01 a=\"x");
-  rejected(&s, "control character in record|\x01\x02");
+  rejected(&s, "no key=value pairs|\x01\x02");
   rejected(&s, "invalid UTF-8|date=2025-03-02 time=10:22:01 a=\xff");
   rejected(&s, "no usable timestamp (eventtime, date/time or syslog header)|date=2025-03-02 "
                "time=10:2\n");
+  done(&s);
+}
+
+/* Issue 18 item 6: a control character in a field (the user of a VPN login)
+ * must not turn the record into a reject, which would hide the login. It
+ * is kept in the value, in quoted and unquoted values and in keys, and the
+ * event says which fields hold one. */
+static void test_control_byte_in_field_keeps_the_login(void **st) {
+  (void)st;
+  sink s;
+  static const char T[] =
+      "date=2025-03-02 time=10:22:01 logid=\"0101039947\" type=\"event\" subtype=\"vpn\" "
+      "devname=\"FGT\x01HQ\" action=\"tunnel-up\" user=\"ev\x1b[8mil\" remip=198.51.100.7\n"
+      "date=2025-03-02 time=10:22:02 type=event subtype=vpn action=tunnel-up user=m\x00"
+      "al\n"
+      "date=2025-03-02 time=10:22:03 a=\x01\x02\x03 b=\"x\x7fy\x05\" k\x08"
+      "ey=v\n"
+      "date=2025-03-02 time=10:22:04 msg=\"tab\tonly\" ok=1\n";
+  ash_mem_result r = run_opts(&s, T, sizeof T - 1, NULL);
+  assert_int_equal(r.read, 4);
+  assert_int_equal(r.parsed, 4);
+  assert_int_equal(r.rejected, 0);
+  out_has(&s, "\"kind\":\"vpn.login\",\"host\":\"FGT\\u0001HQ\",\"user\":\"ev\\u001b[8mil\","
+              "\"src_ip\":\"198.51.100.7\",\"action\":\"tunnel-up\",\"suspicious_bytes\":true,");
+  out_has(&s, "\"ash_suspicious_bytes\":\"host,user\"}");
+  out_has(&s, "\"user\":\"m\\u0000al\"");
+  out_has(&s, "\"a\":\"\\u0001\\u0002\\u0003\",\"b\":\"x\x7fy\\u0005\",\"k\\u0008ey\":\"v\"");
+  out_has(&s, "\"ash_suspicious_bytes\":\"attrs.a,attrs.b,attrs[4]\"}");
+  /* TAB is a separator, not a suspicious byte */
+  out_has(&s, "\"msg\":\"tab\\tonly\",\"ok\":\"1\"}");
+  const char *last = strstr(s.out.p, "tab\\tonly");
+  assert_non_null(last);
+  assert_null(strstr(last, "suspicious"));
   done(&s);
 }
 
@@ -561,6 +590,7 @@ int main(void) {
       cmocka_unit_test(test_order_missing_unknown),
       cmocka_unit_test(test_attr_cap),
       cmocka_unit_test(test_rejects),
+      cmocka_unit_test(test_control_byte_in_field_keeps_the_login),
       cmocka_unit_test(test_long_line),
       cmocka_unit_test(test_sink_error),
       cmocka_unit_test(test_sniff),
