@@ -512,6 +512,7 @@ typedef struct ritem {
   size_t at, gap_end;
   uint32_t size;         /* a record of size bytes at at; 0: the gap [at, gap_end) */
   int foreign;           /* a record numbered outside its chunk's trusted first..last */
+  int slack;             /* BK_RAW: a record out of the run of numbers of the first */
   uint64_t lost0, nlost; /* gap: records it held (nlost >= 1), numbered from lost0 (0: unknown) */
 } ritem;
 
@@ -554,7 +555,7 @@ static void gap_count(rwalk *w, ritem *it, size_t g0, size_t g1, int next_known,
   it->at = g0;
   it->gap_end = g1;
   it->size = 0;
-  it->foreign = 0;
+  it->foreign = it->slack = 0;
   if (w->have_prev && next_known && next > w->prev + 1 &&
       next - w->prev - 1 <= room / EVTX_RECORD_MIN + 1) {
     it->lost0 = w->prev + 1;
@@ -595,7 +596,13 @@ static int rwalk_next(rwalk *w, ritem *it) {
        * copies mix chunks of different times) says nothing of this
        * chunk's numbering */
       it->foreign = w->trusted && (id < w->hdr_first || id > w->hdr_last);
-      if (!it->foreign) {
+      /* without a header, the chunk's records are the run of consecutive
+       * numbers from the first one found (the records of each of the 648
+       * chunks of the samples that no shadow copy mixed are numbered
+       * consecutively); one out of that run is slack, what an earlier
+       * use of the chunk left, and is treated as carved */
+      it->slack = w->raw && w->have_prev && id != w->prev + 1;
+      if (!it->foreign && !it->slack) {
         w->prev = id;
         w->have_prev = 1;
         w->own_end = w->pos + size;
@@ -618,7 +625,10 @@ static int rwalk_next(rwalk *w, ritem *it) {
      * and so is the whole block when no record is in it */
     if (w->raw) {
       int sig = ASH_FITS(g0, 4, w->cn) && c[g0] == 0x2a && c[g0 + 1] == 0x2a;
-      int between = w->nrecords && q < w->end;
+      /* between two records of the run: the next continues the numbers */
+      uint64_t nx = q < w->end ? ash_le64(c + q + 8) : 0;
+      int between = w->have_prev && q < w->end && nx > w->prev &&
+                    nx - w->prev - 1 <= (q - g0) / EVTX_RECORD_MIN + 1;
       int none = !w->nrecords && q == w->end;
       if (!sig && !between && !none) continue;
     }
@@ -753,7 +763,7 @@ static void decode_chunk(evtx_dec *dec, const job *j, size_t ci, slotbuf *s) {
   ritem it;
   while (rwalk_next(&w, &it)) {
     if (it.size) {
-      uint32_t f = flags | (it.foreign ? RF_FOREIGN : 0);
+      uint32_t f = flags | (it.foreign ? RF_FOREIGN : 0) | (it.slack ? RF_CARVED : 0);
       if (one_record(dec, j, s, c, off, (uint32_t)it.at, it.size, f) == ASH_ENOMEM) return;
     } else if (gap_reject(s, j, off, cn, &it)) {
       return;
@@ -1311,7 +1321,7 @@ static int walk_records(const uint8_t *buf, size_t n, record_fn cb, void *u) {
           if (a <= 0) continue;
         }
         rc = cb(u, off, cn, pos, doc_record_id(&doc, id), &doc, NULL);
-      } else {
+      } else if (!it.slack) { /* slack that does not decode is not shown, as carving */
         rc = cb(u, off, cn, pos, id, NULL, why);
       }
     }
