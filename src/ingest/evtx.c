@@ -421,9 +421,14 @@ static int reject(slotbuf *s, uint64_t ref, const char *why, uint64_t raw_off, s
   return 0;
 }
 
+/* one_record: a carved candidate that did not decode. Negative, so that
+ * it is no ash_err: it was 1, which is ASH_ENOMEM, and the first carved
+ * candidate that did not decode ended the carving of its chunk. */
+#define CARVE_MISS (-1)
+
 /* Decode the record of size bytes at chunk offset pos. Returns 0 when the
- * record was stored (parsed or, unless carving, rejected), 1 when a carved
- * candidate did not decode, or ASH_ENOMEM. */
+ * record was stored (parsed or, unless carving, rejected), CARVE_MISS when
+ * a carved candidate did not decode, or ASH_ENOMEM. */
 static int one_record(evtx_dec *dec, const job *j, slotbuf *s, const uint8_t *c, size_t choff,
                       uint32_t pos, uint32_t size, uint32_t flags) {
   uint64_t id = ash_le64(c + pos + 8);
@@ -432,7 +437,7 @@ static int one_record(evtx_dec *dec, const job *j, slotbuf *s, const uint8_t *c,
   const char *why = NULL;
   int rc = evtx_dec_record(dec, pos + EVTX_RECORD_HEADER, pos + size - 4, &doc, &why);
   if (rc) {
-    if (flags & RF_CARVED) return 1;
+    if (flags & RF_CARVED) return CARVE_MISS;
     if (reject(s, id, why, choff + pos, size)) return ASH_ENOMEM;
     s->recs[s->nrecs - 1].flags |= flags & RF_COPY;
     return 0;
@@ -448,7 +453,7 @@ static int one_record(evtx_dec *dec, const job *j, slotbuf *s, const uint8_t *c,
     s->nkvs = mkv;
     s->textn = mtext;
     if (rc == ASH_ENOMEM) return rc;
-    if (flags & RF_CARVED) return 1;
+    if (flags & RF_CARVED) return CARVE_MISS;
     if (reject(s, id, "decoded record too large", choff + pos, size)) return ASH_ENOMEM;
     s->recs[s->nrecs - 1].flags |= flags & RF_COPY;
     return 0;

@@ -921,6 +921,36 @@ static void test_file_cut_inside_a_chunk_counts_its_records(void **st) {
   free(f);
 }
 
+/* --carve: a candidate in slack that does not decode must not end the
+ * carving of its chunk (it did: its "not decoded" was 1, ASH_ENOMEM) */
+static void test_carving_goes_on_after_a_candidate_that_does_not_decode(void **st) {
+  (void)st;
+  size_t n;
+  uint8_t *f = three_chunks(&n, 3);
+  uint8_t *c = chunk_at(f, 2);
+  /* the second record: its template is defined by the first, so that a
+   * copy of it decodes anywhere in the chunk */
+  size_t second = EVTX_CHUNK_HEADER + ash_le32(c + EVTX_CHUNK_HEADER + 4);
+  uint32_t free_off = ash_le32(c + 48), size = ash_le32(c + second + 4);
+  assert_true(free_off + 2 * size <= EVTX_CHUNK_SIZE);
+  /* two copies of it in the chunk's slack, renumbered: the first with its
+   * binary XML broken, the second intact */
+  for (int k = 0; k < 2; k++) {
+    uint8_t *r = c + free_off + (size_t)k * size;
+    memcpy(r, c + second, size);
+    put64(r + 8, 900000u + (unsigned)k);
+    if (!k) memset(r + EVTX_RECORD_HEADER, 0xee, 8);
+  }
+  evs e;
+  ash_mem_result r;
+  parse_all_threads(f, n, 1, &e, &r);
+  assert_int_equal(r.parsed, THREE_RECORDS + 1);
+  assert_int_equal(r.rejected, 0);
+  assert_non_null(strstr(e.out.p, "\"EvtxIntegrity\":\"carved"));
+  evs_free(&e);
+  free(f);
+}
+
 /* chunks without their file header: found, read, and the bytes in front
  * of them are one reject unless they are zeros */
 static void test_headerless_chunks_are_read(void **st) {
@@ -1093,6 +1123,7 @@ int main(void) {
       cmocka_unit_test(test_truncated_file_header_is_rejected),
       cmocka_unit_test(test_file_cut_inside_a_chunk_counts_its_records),
       cmocka_unit_test(test_headerless_chunks_are_read),
+      cmocka_unit_test(test_carving_goes_on_after_a_candidate_that_does_not_decode),
       cmocka_unit_test(test_record_xml),
       cmocka_unit_test(test_record_index),
       cmocka_unit_test(test_mangled),
