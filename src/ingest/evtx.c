@@ -6,6 +6,13 @@
  * EventData/UserData name -> value list, no XML text built) and hands it
  * to ash_winevent_map.
  *
+ * Damage costs only what it destroyed, and each record lost is counted:
+ * chunks are found by their signature whatever the file header counts
+ * (find_blocks), a chunk without one is read by its header or by record
+ * signature, a bad record header does not end its chunk's walk (rwalk),
+ * and the records a damaged region held, by the numbers around it, are
+ * one reject each (docs/evtx.md).
+ *
  * Chunks are independent (each has its own string and template caches), so
  * they are decoded in parallel (opts->threads threads, the calling one
  * included) into per-chunk slots; the calling thread emits the slots
