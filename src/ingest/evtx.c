@@ -6,6 +6,13 @@
  * EventData/UserData name -> value list, no XML text built) and hands it
  * to ash_winevent_map.
  *
+ * Damage costs only what it destroyed, and each record lost is counted:
+ * chunks are found by their signature whatever the file header counts
+ * (find_blocks), a chunk without one is read by its header or by record
+ * signature, a bad record header does not end its chunk's walk (rwalk),
+ * and the records a damaged region held, by the numbers around it, are
+ * one reject each (docs/evtx.md).
+ *
  * Chunks are independent (each has its own string and template caches), so
  * they are decoded in parallel (opts->threads threads, the calling one
  * included) into per-chunk slots; the calling thread emits the slots
@@ -14,6 +21,7 @@
  * At most a few slots per worker are in flight, so memory stays bounded
  * however large the file. */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -33,6 +41,12 @@
 #define RF_CRC_HDR 4u  /* chunk header checksum mismatch */
 #define RF_CRC_DATA 8u /* chunk records checksum mismatch */
 #define RF_CRC_FILE 16u
+#define RF_BADSIG 32u    /* the chunk's signature is damaged, the rest of its header not */
+#define RF_RECOVERED 64u /* found by record signature in bytes that are no chunk */
+#define RF_WHYTEXT 128u  /* rejected: the reason is in the slot's text at why */
+#define RF_FOREIGN 256u  /* numbered outside its chunk's first..last (trusted header) */
+/* records that may be older copies of records we have */
+#define RF_COPY (RF_CARVED | RF_RECOVERED | RF_FOREIGN)
 
 /* A decoded record held in a slot: strings are offsets into the slot's
  * text, so that the text can grow while the chunk is being decoded. */
@@ -43,7 +57,8 @@ typedef struct orec {
   int64_t event_id;
   uint64_t raw_off; /* rejected: raw bytes in the file buffer */
   uint32_t raw_n;
-  const char *reason; /* rejected: static reason */
+  const char *reason; /* rejected: static reason (unless RF_WHYTEXT) */
+  uint32_t why;       /* rejected, RF_WHYTEXT: NUL-terminated reason in the slot's text */
   uint32_t channel, channel_n, provider, provider_n, computer, computer_n, sid, sid_n;
   uint32_t data0, ndata; /* in the slot's kv array */
   uint32_t flags;
@@ -359,14 +374,41 @@ static int extract(const evtx_doc *doc, slotbuf *s, orec *r) {
 
 /* ---- chunks ---- */
 
+/* What the file walk found at a place of the file (find_blocks). */
+enum {
+  BK_CHUNK,  /* a chunk signature */
+  BK_BADSIG, /* no signature, but the rest of a chunk header: a damaged chunk */
+  BK_RAW,    /* neither, and not zeros: its records are found by their signature */
+};
+
+typedef struct block {
+  size_t off;
+  uint32_t len;
+  uint8_t kind;
+  uint8_t counted; /* inside the chunks the file header counts (or no file header) */
+} block;
+
+/* Damage outside any chunk (the file header cut short or missing, chunks
+ * the file header counts missing): one reject each, emitted before or
+ * after the chunks' records. */
+typedef struct note {
+  size_t raw_off, raw_n;
+  char why[192];
+} note;
+
 typedef struct job {
   const uint8_t *buf;
   size_t n;
-  size_t first; /* offset of the first chunk: 4096, or 0 for a bare chunk */
-  size_t nchunks;
+  block *blk;
+  size_t nchunks; /* blocks, in file order (chunks, damaged chunks, raw regions) */
+  size_t capblk;
   size_t header_chunks; /* chunks the file header counts */
+  int has_header;
   int carve;
+  int raw_blocks; /* some block is BK_RAW: its records need the allocated numbers */
   uint32_t file_flags;
+  note pre, post;
+  int npre, npost;
 } job;
 
 static int all_zero(const uint8_t *p, size_t n) {
@@ -386,9 +428,14 @@ static int reject(slotbuf *s, uint64_t ref, const char *why, uint64_t raw_off, s
   return 0;
 }
 
+/* one_record: a carved candidate that did not decode. Negative, so that
+ * it is no ash_err: it was 1, which is ASH_ENOMEM, and the first carved
+ * candidate that did not decode ended the carving of its chunk. */
+#define CARVE_MISS (-1)
+
 /* Decode the record of size bytes at chunk offset pos. Returns 0 when the
- * record was stored (parsed or, unless carving, rejected), 1 when a carved
- * candidate did not decode, or ASH_ENOMEM. */
+ * record was stored (parsed or, unless carving, rejected), CARVE_MISS when
+ * a carved candidate did not decode, or ASH_ENOMEM. */
 static int one_record(evtx_dec *dec, const job *j, slotbuf *s, const uint8_t *c, size_t choff,
                       uint32_t pos, uint32_t size, uint32_t flags) {
   uint64_t id = ash_le64(c + pos + 8);
@@ -397,8 +444,10 @@ static int one_record(evtx_dec *dec, const job *j, slotbuf *s, const uint8_t *c,
   const char *why = NULL;
   int rc = evtx_dec_record(dec, pos + EVTX_RECORD_HEADER, pos + size - 4, &doc, &why);
   if (rc) {
-    if (flags & RF_CARVED) return 1;
-    return reject(s, id, why, choff + pos, size);
+    if (flags & RF_CARVED) return CARVE_MISS;
+    if (reject(s, id, why, choff + pos, size)) return ASH_ENOMEM;
+    s->recs[s->nrecs - 1].flags |= flags & RF_COPY;
+    return 0;
   }
   size_t mrec = s->nrecs, mkv = s->nkvs, mtext = s->textn;
   orec *r = slot_rec(s);
@@ -411,8 +460,10 @@ static int one_record(evtx_dec *dec, const job *j, slotbuf *s, const uint8_t *c,
     s->nkvs = mkv;
     s->textn = mtext;
     if (rc == ASH_ENOMEM) return rc;
-    if (flags & RF_CARVED) return 1;
-    return reject(s, id, "decoded record too large", choff + pos, size);
+    if (flags & RF_CARVED) return CARVE_MISS;
+    if (reject(s, id, "decoded record too large", choff + pos, size)) return ASH_ENOMEM;
+    s->recs[s->nrecs - 1].flags |= flags & RF_COPY;
+    return 0;
   }
   if (r->ts == ASH_TIME_UNSET && written) r->ts = evtx_filetime_us(written);
   return 0;
@@ -429,9 +480,226 @@ static uint32_t record_size(const uint8_t *c, size_t cn, size_t pos) {
   return size;
 }
 
-/* Records in the slack of a chunk (after the last allocated record, or in
- * a chunk whose header is damaged): anything that has a record header with
- * a matching copy of its size and decodes. */
+/* The first well-formed record header at or after from that starts before
+ * end (it may extend past end, not past cn), or end. */
+static size_t next_record(const uint8_t *c, size_t cn, size_t from, size_t end) {
+  size_t p = from;
+  while (ASH_FITS(p, EVTX_RECORD_HEADER, end)) {
+    const uint8_t *q = memchr(c + p, 0x2a, end - p);
+    if (!q) break;
+    p = (size_t)(q - c);
+    if (record_size(c, cn, p)) return p;
+    p++;
+  }
+  return end;
+}
+
+/* The smallest record: header, copy of the size, and no binary XML at
+ * all. A damaged region of g bytes held at most g / EVTX_RECORD_MIN
+ * records, which bounds what the record numbers around it may claim. */
+#define EVTX_RECORD_MIN (EVTX_RECORD_HEADER + 4u)
+
+/* The records of one block, in order, with the regions between them that
+ * are no well-formed record (gaps). In a chunk, records follow each other
+ * from offset 512 up to the free space offset; a record with a damaged
+ * header does not end the walk: the next well-formed record header is
+ * looked for (as carving does), so that one damaged record costs that
+ * record, not the rest of the chunk. Records of a chunk are numbered
+ * consecutively, so the numbers on either side of a gap say how many
+ * records it held; at the chunk's ends, a header whose checksum holds
+ * gives the first and last numbers. */
+typedef struct rwalk {
+  const uint8_t *c;
+  size_t cn, end, pos;
+  size_t last;                  /* offset of the last record by the chunk header; SIZE_MAX: none */
+  uint64_t prev;                /* number of the record before pos, when have_prev */
+  uint64_t hdr_first, hdr_last; /* record numbers by a trusted chunk header */
+  int have_prev, trusted, report_gaps, done;
+  int raw;         /* BK_RAW: no header says where records start and end */
+  size_t nrecords; /* records found so far */
+  size_t own_end;  /* end of the last record of this chunk's numbering */
+} rwalk;
+
+typedef struct ritem {
+  size_t at, gap_end;
+  uint32_t size;         /* a record of size bytes at at; 0: the gap [at, gap_end) */
+  int foreign;           /* a record numbered outside its chunk's trusted first..last */
+  int slack;             /* BK_RAW: a record out of the run of numbers of the first */
+  uint64_t lost0, nlost; /* gap: records it held (nlost >= 1), numbered from lost0 (0: unknown) */
+} ritem;
+
+static void rwalk_init(rwalk *w, const uint8_t *c, size_t cn, int kind, int trusted, int gaps) {
+  memset(w, 0, sizeof *w);
+  w->c = c;
+  w->cn = cn;
+  w->report_gaps = gaps;
+  if (kind == BK_RAW) {
+    w->raw = 1;
+    w->end = cn;
+    w->last = SIZE_MAX;
+    return;
+  }
+  uint32_t free_off = ash_le32(c + 48);
+  w->end = free_off < EVTX_CHUNK_HEADER || free_off > cn ? cn : free_off;
+  w->pos = w->own_end = EVTX_CHUNK_HEADER;
+  w->last = ash_le32(c + 44);
+  if (trusted) {
+    /* the first and last record identifiers, the numbers the records'
+     * headers carry (bytes 8 and 16 count the records of the log, which
+     * differ once a log was cleared or exported; the first record of
+     * each of the 650 intact chunks of the shared samples carries the
+     * number at byte 24) */
+    uint64_t first = ash_le64(c + 24);
+    w->trusted = 1;
+    w->hdr_first = first;
+    w->hdr_last = ash_le64(c + 32);
+    if (first >= 1 && first - 1 <= w->hdr_last) {
+      w->prev = first - 1;
+      w->have_prev = 1;
+    }
+  }
+}
+
+/* How many records the gap [g0, g1) held, from the numbers around it. */
+static void gap_count(rwalk *w, ritem *it, size_t g0, size_t g1, int next_known, uint64_t next,
+                      size_t room) {
+  const uint8_t *c = w->c;
+  it->at = g0;
+  it->gap_end = g1;
+  it->size = 0;
+  it->foreign = it->slack = 0;
+  if (w->have_prev && next_known && next > w->prev + 1 &&
+      next - w->prev - 1 <= room / EVTX_RECORD_MIN + 1) {
+    it->lost0 = w->prev + 1;
+    it->nlost = next - w->prev - 1;
+    w->prev = next - 1;
+    return;
+  }
+  it->nlost = 1;
+  it->lost0 =
+      ASH_FITS(g0, 16, w->cn) && c[g0] == 0x2a && c[g0 + 1] == 0x2a ? ash_le64(c + g0 + 8) : 0;
+  if (w->have_prev && it->lost0 == w->prev + 1) w->prev = it->lost0;
+}
+
+static int rwalk_next(rwalk *w, ritem *it) {
+  const uint8_t *c = w->c;
+  while (!w->done) {
+    if (!ASH_FITS(w->pos, EVTX_RECORD_HEADER, w->end)) {
+      w->done = 1;
+      size_t g0 = w->pos < w->end ? w->pos : w->end;
+      /* in bytes that are no chunk, what follows the last record is
+       * slack (old data) as often as damage: said only when no record at
+       * all was found there */
+      int junk = w->report_gaps && g0 < w->end && (!w->raw || !w->nrecords) &&
+                 !all_zero(c + g0, w->end - g0);
+      int lost = w->trusted && w->have_prev && w->hdr_last > w->prev;
+      if (!junk && !lost) return 0;
+      /* the records the header counts beyond the last of this chunk's
+       * were in the bytes after it (overwritten, or not in the file) */
+      gap_count(w, it, g0, w->end, w->trusted, w->hdr_last + 1, EVTX_CHUNK_SIZE - w->own_end);
+      return 1;
+    }
+    uint32_t size = record_size(c, w->cn, w->pos);
+    if (size) {
+      uint64_t id = ash_le64(c + w->pos + 8);
+      it->at = w->pos;
+      it->size = size;
+      /* a record of another chunk (overwritten in place: volume shadow
+       * copies mix chunks of different times) says nothing of this
+       * chunk's numbering */
+      it->foreign = w->trusted && (id < w->hdr_first || id > w->hdr_last);
+      /* without a header, the chunk's records are the run of consecutive
+       * numbers from the first one found (the records of each of the 648
+       * chunks of the samples that no shadow copy mixed are numbered
+       * consecutively); one out of that run is slack, what an earlier
+       * use of the chunk left, and is treated as carved */
+      it->slack = w->raw && w->have_prev && id != w->prev + 1;
+      if (!it->foreign && !it->slack) {
+        w->prev = id;
+        w->have_prev = 1;
+        w->own_end = w->pos + size;
+      }
+      w->nrecords++;
+      if (w->pos == w->last) w->done = 1;
+      w->pos += size;
+      return 1;
+    }
+    if (all_zero(c + w->pos, w->end - w->pos)) {
+      w->pos = w->end; /* free space; records the header counts beyond it are lost */
+      continue;
+    }
+    size_t g0 = w->pos, q = next_record(c, w->cn, g0 + 1, w->end);
+    w->pos = q;
+    if (!w->report_gaps || all_zero(c + g0, q - g0)) continue;
+    /* without a chunk header, bytes before the first record (a damaged
+     * header) or after the last (slack) are not a record's; a gap that
+     * starts with a record signature, or lies between two records, is,
+     * and so is the whole block when no record is in it */
+    if (w->raw) {
+      int sig = ASH_FITS(g0, 4, w->cn) && c[g0] == 0x2a && c[g0 + 1] == 0x2a;
+      /* between two records of the run: the next continues the numbers */
+      uint64_t nx = q < w->end ? ash_le64(c + q + 8) : 0;
+      int between = w->have_prev && q < w->end && nx > w->prev &&
+                    nx - w->prev - 1 <= (q - g0) / EVTX_RECORD_MIN + 1;
+      int none = !w->nrecords && q == w->end;
+      if (!sig && !between && !none) continue;
+    }
+    uint64_t nid = q < w->end ? ash_le64(c + q + 8) : 0;
+    if (q < w->end && !(w->trusted && (nid < w->hdr_first || nid > w->hdr_last)))
+      gap_count(w, it, g0, q, 1, nid, q - g0);
+    else if (q < w->end)
+      gap_count(w, it, g0, q, 0, 0, 0); /* the end of the walk counts what the header says */
+    else
+      /* records cut off by the end of a truncated chunk were in bytes we
+       * do not have: bounded by the whole chunk */
+      gap_count(w, it, g0, q, w->trusted, w->hdr_last + 1, (q >= w->cn ? EVTX_CHUNK_SIZE : q) - g0);
+    return 1;
+  }
+  return 0;
+}
+
+/* One reject per record a gap held, with a reason that says where the
+ * bytes are; its raw bytes go with the first. */
+static int gap_reject(slotbuf *s, const job *j, size_t off, size_t cn, const ritem *it) {
+  const uint8_t *c = j->buf + off;
+  char why[192];
+  size_t f0 = off + it->at, f1 = off + it->gap_end;
+  const char *what = "bytes that are no record";
+  if (f0 == f1) {
+    /* nothing left of them: only the header's numbers say they were */
+    if (it->nlost > 1)
+      snprintf(why, sizeof why, "records %llu-%llu of the chunk at byte %zu are not in it",
+               (unsigned long long)it->lost0, (unsigned long long)(it->lost0 + it->nlost - 1), off);
+    else if (it->lost0)
+      snprintf(why, sizeof why, "record %llu of the chunk at byte %zu is not in it",
+               (unsigned long long)it->lost0, off);
+    else
+      snprintf(why, sizeof why, "records the header of the chunk at byte %zu counts are not in it",
+               off);
+    what = NULL;
+  } else if (f1 >= j->n && cn < EVTX_CHUNK_SIZE)
+    what = "chunk cut short by the end of the file";
+  else if (ASH_FITS(it->at, 4, cn) && c[it->at] == 0x2a && c[it->at + 1] == 0x2a)
+    what = "bad record header";
+  int k = what ? snprintf(why, sizeof why, "%s at byte %zu (%zu bytes)", what, f0, f1 - f0) : 0;
+  if (what && it->nlost > 1 && k > 0 && (size_t)k < sizeof why)
+    snprintf(why + k, sizeof why - (size_t)k, "; records %llu-%llu by their numbers",
+             (unsigned long long)it->lost0, (unsigned long long)(it->lost0 + it->nlost - 1));
+  uint32_t at;
+  if (slot_text(s, why, strlen(why) + 1, &at)) return ASH_ENOMEM;
+  for (uint64_t k2 = 0; k2 < it->nlost; k2++) {
+    if (reject(s, it->nlost > 1 ? it->lost0 + k2 : it->lost0, NULL, f0, k2 ? 0 : f1 - f0))
+      return ASH_ENOMEM;
+    orec *r = &s->recs[s->nrecs - 1];
+    r->flags |= RF_WHYTEXT;
+    r->why = at;
+  }
+  return 0;
+}
+
+/* Records in the slack of a chunk (after the last allocated record):
+ * anything that has a record header with a matching copy of its size and
+ * decodes. */
 static int carve(evtx_dec *dec, const job *j, slotbuf *s, const uint8_t *c, size_t cn, size_t choff,
                  size_t from, uint32_t flags) {
   size_t p = from;
@@ -453,59 +721,75 @@ static int carve(evtx_dec *dec, const job *j, slotbuf *s, const uint8_t *c, size
   return 0;
 }
 
-static void decode_chunk(evtx_dec *dec, const job *j, size_t ci, slotbuf *s) {
-  size_t off = j->first + ci * EVTX_CHUNK_SIZE;
-  size_t cn = j->n - off < EVTX_CHUNK_SIZE ? j->n - off : EVTX_CHUNK_SIZE;
-  const uint8_t *c = j->buf + off;
-  slot_reset(s);
-  if (cn < EVTX_CHUNK_HEADER || memcmp(c, "ElfChnk", 8)) {
-    /* unused space: zeros, or whatever the disk held beyond the chunks
-     * the file header counts (a dirty file may have more chunks than it
-     * counts, which is why chunks with a signature are always read) */
-    if (all_zero(c, cn) || ci >= j->header_chunks) return;
-    if (reject(s, 0, cn < EVTX_CHUNK_HEADER ? "truncated chunk" : "bad chunk signature", off, cn))
-      return;
-    if (j->carve && cn >= EVTX_CHUNK_HEADER) {
-      evtx_dec_chunk(dec, c, cn);
-      carve(dec, j, s, c, cn, off, EVTX_CHUNK_HEADER, j->file_flags);
-    }
-    return;
-  }
-  uint32_t flags = j->file_flags;
-  uint32_t hcrc = (uint32_t)crc32(crc32(0L, c, 120), c + 128, EVTX_CHUNK_HEADER - 128);
-  if (hcrc != ash_le32(c + 124)) flags |= RF_CRC_HDR;
-  uint32_t last = ash_le32(c + 44), free_off = ash_le32(c + 48);
+/* CRC32 of a chunk header as if its signature were intact: a chunk whose
+ * signature alone was damaged keeps a header we can trust. */
+static uint32_t chunk_header_crc(const uint8_t *c) {
+  uint32_t h = (uint32_t)crc32(0L, (const uint8_t *)"ElfChnk", 8);
+  h = (uint32_t)crc32(h, c + 8, 112);
+  return (uint32_t)crc32(h, c + 128, EVTX_CHUNK_HEADER - 128);
+}
+
+/* Flags of a chunk's records from its header checksums; *trusted when the
+ * header checksum holds. */
+static uint32_t chunk_flags(const block *bk, const uint8_t *c, size_t cn, int *trusted) {
+  uint32_t flags = 0;
+  *trusted = chunk_header_crc(c) == ash_le32(c + 124);
+  if (!*trusted) flags |= RF_CRC_HDR;
+  if (bk->kind == BK_BADSIG) flags |= RF_BADSIG;
+  uint32_t free_off = ash_le32(c + 48);
   if (free_off < EVTX_CHUNK_HEADER || free_off > cn) {
     flags |= RF_CRC_DATA;
-    free_off = (uint32_t)cn;
   } else {
     uint32_t dcrc = (uint32_t)crc32(0L, c + EVTX_CHUNK_HEADER, free_off - EVTX_CHUNK_HEADER);
     if (dcrc != ash_le32(c + 52)) flags |= RF_CRC_DATA;
   }
-  evtx_dec_chunk(dec, c, cn);
-  size_t pos = EVTX_CHUNK_HEADER;
-  while (ASH_FITS(pos, EVTX_RECORD_HEADER, free_off)) {
-    uint32_t size = record_size(c, cn, pos);
-    if (!size) {
-      if (all_zero(c + pos, free_off - pos)) break;
-      uint64_t ref = ASH_FITS(pos, 16, cn) && c[pos] == 0x2a ? ash_le64(c + pos + 8) : 0;
-      reject(s, ref, "bad record header", off + pos, free_off - pos);
-      break;
-    }
-    if (one_record(dec, j, s, c, off, (uint32_t)pos, size, flags) == ASH_ENOMEM) return;
-    int was_last = pos == last;
-    pos += size;
-    if (was_last) break;
+  return flags;
+}
+
+static void decode_chunk(evtx_dec *dec, const job *j, size_t ci, slotbuf *s) {
+  const block *bk = &j->blk[ci];
+  size_t off = bk->off, cn = bk->len;
+  const uint8_t *c = j->buf + off;
+  slot_reset(s);
+  uint32_t flags = j->file_flags;
+  int trusted = 0;
+  if (bk->kind == BK_RAW) {
+    flags |= RF_RECOVERED;
+  } else if (cn < EVTX_CHUNK_HEADER) {
+    /* find_blocks gives a damaged chunk a whole header, so this is a
+     * chunk signature the end of the file cut short */
+    char why[128];
+    snprintf(why, sizeof why, "chunk at byte %zu cut short by the end of the file at byte %zu", off,
+             off + cn);
+    uint32_t at;
+    if (slot_text(s, why, strlen(why) + 1, &at) || reject(s, 0, NULL, off, cn)) return;
+    s->recs[s->nrecs - 1].flags |= RF_WHYTEXT;
+    s->recs[s->nrecs - 1].why = at;
+    return;
+  } else {
+    flags |= chunk_flags(bk, c, cn, &trusted);
   }
-  if (j->carve) carve(dec, j, s, c, cn, off, pos, flags);
+  evtx_dec_chunk(dec, c, cn);
+  rwalk w;
+  rwalk_init(&w, c, cn, bk->kind, trusted, bk->counted);
+  ritem it;
+  while (rwalk_next(&w, &it)) {
+    if (it.size) {
+      uint32_t f = flags | (it.foreign ? RF_FOREIGN : 0) | (it.slack ? RF_CARVED : 0);
+      if (one_record(dec, j, s, c, off, (uint32_t)it.at, it.size, f) == ASH_ENOMEM) return;
+    } else if (gap_reject(s, j, off, cn, &it)) {
+      return;
+    }
+  }
+  if (j->carve && bk->kind != BK_RAW) carve(dec, j, s, c, cn, off, w.pos, flags);
 }
 
 /* ---- emitting ---- */
 
 /* Record numbers of the allocated records of the file (read from their
- * headers before anything is emitted) and of the carved records already
- * emitted: a carved record with one of those numbers is an older copy of
- * a record we have, and is left out. */
+ * headers before anything is emitted) and of the carved or recovered
+ * records already emitted: a carved or recovered record with one of those
+ * numbers is an older copy of a record we have, and is left out. */
 typedef struct emitter {
   ash_parse_ctx *ctx;
   const job *j;
@@ -513,24 +797,37 @@ typedef struct emitter {
   ash_kv attrs[ASH_MAX_ATTRS + 4];
   ash_buf scratch;
   ash_u64set allocated, carved;
+  char integ[256];
 } emitter;
 
 static ash_str sstr(const slotbuf *s, uint32_t off, uint32_t n) {
   return n ? ash_str_make(s->text + off, n) : ASH_STR_NULL;
 }
 
-static const char *integrity(uint32_t f) {
-  static const char *const T[] = {
-      "",
-      "carved",
-      "chunk header checksum mismatch",
-      "carved; chunk header checksum mismatch",
-      "chunk records checksum mismatch",
-      "carved; chunk records checksum mismatch",
-      "chunk header and records checksum mismatch",
-      "carved; chunk header and records checksum mismatch",
-  };
-  return T[(f >> 1) & 7];
+/* The EvtxIntegrity attribute: what is wrong with where the record came
+ * from, in words, "; "-separated (the checksum texts as they have always
+ * been written, so that earlier cases read the same). */
+static const char *integrity(char *b, size_t cap, uint32_t f) {
+  const char *part[5];
+  int n = 0;
+  if (f & RF_CARVED) part[n++] = "carved";
+  if (f & RF_RECOVERED) part[n++] = "recovered by record signature from bytes that are no chunk";
+  if (f & RF_FOREIGN) part[n++] = "numbered outside its chunk's records";
+  if (f & RF_BADSIG) part[n++] = "chunk signature damaged";
+  if ((f & RF_CRC_HDR) && (f & RF_CRC_DATA))
+    part[n++] = "chunk header and records checksum mismatch";
+  else if (f & RF_CRC_HDR)
+    part[n++] = "chunk header checksum mismatch";
+  else if (f & RF_CRC_DATA)
+    part[n++] = "chunk records checksum mismatch";
+  size_t k = 0;
+  b[0] = 0;
+  for (int i = 0; i < n; i++) {
+    int w = snprintf(b + k, cap - k, "%s%s", i ? "; " : "", part[i]);
+    if (w < 0 || (size_t)w >= cap - k) break;
+    k += (size_t)w;
+  }
+  return b;
 }
 
 static int emit_slot(emitter *e, const slotbuf *s) {
@@ -539,11 +836,16 @@ static int emit_slot(emitter *e, const slotbuf *s) {
     const orec *r = &s->recs[i];
     int rc;
     if (r->flags & RF_REJECT) {
-      rc = ash_ctx_reject(ctx, r->ref, r->reason, e->j->buf + r->raw_off, r->raw_n);
+      /* a recovered record that does not decode, whose number a chunk
+       * has: an older copy, not a record lost */
+      if ((r->flags & (RF_RECOVERED | RF_FOREIGN)) && ash_u64set_has(&e->allocated, r->ref))
+        continue;
+      const char *why = r->flags & RF_WHYTEXT ? s->text + r->why : r->reason;
+      rc = ash_ctx_reject(ctx, r->ref, why, e->j->buf + r->raw_off, r->raw_n);
       if (rc) return rc;
       continue;
     }
-    if (r->flags & RF_CARVED) {
+    if (r->flags & RF_COPY) {
       if (ash_u64set_has(&e->allocated, r->ref)) continue;
       int a = ash_u64set_add(&e->carved, r->ref);
       if (a < 0) return ASH_ENOMEM;
@@ -576,13 +878,13 @@ static int emit_slot(emitter *e, const slotbuf *s) {
       continue;
     }
     ev.ref = w.record_id;
-    uint32_t warn = r->flags & (RF_CARVED | RF_CRC_HDR | RF_CRC_DATA | RF_CRC_FILE);
+    uint32_t warn = r->flags & (RF_COPY | RF_BADSIG | RF_CRC_HDR | RF_CRC_DATA | RF_CRC_FILE);
     if (warn) {
       size_t na = ev.nattrs > ASH_MAX_ATTRS ? ASH_MAX_ATTRS : ev.nattrs;
       if (na) memcpy(e->attrs, ev.attrs, na * sizeof *ev.attrs);
-      if (warn & (RF_CARVED | RF_CRC_HDR | RF_CRC_DATA)) {
+      if (warn & ~RF_CRC_FILE) {
         e->attrs[na].k = ash_str_cstr("EvtxIntegrity");
-        e->attrs[na++].v = ash_str_cstr(integrity(warn));
+        e->attrs[na++].v = ash_str_cstr(integrity(e->integ, sizeof e->integ, warn));
       }
       if (warn & RF_CRC_FILE) {
         e->attrs[na].k = ash_str_cstr("EvtxFileHeader");
@@ -752,47 +1054,174 @@ static int run_serial(emitter *e, const job *j) {
   return rc;
 }
 
+/* A chunk header at c (cn bytes of the file from there), judged without
+ * its signature: a header size of 128 (every one of the 650 chunks of the
+ * shared samples has it, and the format documentation gives no other)
+ * and last-record and free-space offsets in order inside a chunk. A
+ * damaged signature leaves these; zeros or unrelated data rarely have all
+ * three. */
+static int header_plausible(const uint8_t *c, size_t cn) {
+  if (cn < EVTX_CHUNK_HEADER) return 0;
+  uint32_t hs = ash_le32(c + 40), last = ash_le32(c + 44), fo = ash_le32(c + 48);
+  return hs == 128 && last >= EVTX_CHUNK_HEADER && last < fo && fo <= EVTX_CHUNK_SIZE;
+}
+
+/* The first chunk signature in [from, to) followed by a plausible header,
+ * or to. The header check keeps "ElfChnk" inside a record's data from
+ * being taken for a chunk. */
+static size_t find_chunk(const uint8_t *b, size_t n, size_t from, size_t to) {
+  size_t p = from;
+  while (p < to && ASH_FITS(p, 8, n)) {
+    const uint8_t *q = memchr(b + p, 'E', to - p);
+    if (!q) break;
+    p = (size_t)(q - b);
+    if (ASH_FITS(p, 8, n) && !memcmp(b + p, "ElfChnk", 8) &&
+        header_plausible(b + p, n - p < EVTX_CHUNK_SIZE ? n - p : EVTX_CHUNK_SIZE))
+      return p;
+    p++;
+  }
+  return to;
+}
+
+static int add_block(job *j, size_t off, size_t len, int kind) {
+  block *v = ash_array_room(j->blk, &j->capblk, j->nchunks, sizeof *v, 64);
+  if (!v) return ASH_ENOMEM;
+  j->blk = v;
+  block *bk = &j->blk[j->nchunks++];
+  bk->off = off;
+  bk->len = (uint32_t)len;
+  bk->kind = (uint8_t)kind;
+  /* chunks lie at 4096 + k * 65536; beyond the count, the file holds
+   * space Windows allocated ahead (zeros, or what the disk held before:
+   * sysmon.evtx of the samples has 8 such blocks), where only records,
+   * not their absence, mean something */
+  bk->counted = !j->has_header || (off - EVTX_FILE_HEADER) / EVTX_CHUNK_SIZE < j->header_chunks;
+  if (kind == BK_RAW) j->raw_blocks = 1;
+  return 0;
+}
+
+static void job_free(job *j) {
+  free(j->blk);
+  j->blk = NULL;
+}
+
+/* Find the chunks. They are 64 KiB each, from byte 4096 of a file (or
+ * from the first chunk signature of bytes without a file header, as cut
+ * out of a disk image or memory). Chunks are found by their signature
+ * wherever they are, whatever the file header counts: a dirty file has
+ * more chunks than its header counts. 64 KiB without a signature are a
+ * damaged chunk (BK_BADSIG when the rest of its header holds, else
+ * BK_RAW), unless they are zeros; when a chunk signature with a plausible
+ * header appears inside them, the damaged block ends there and the walk
+ * follows the chunks from there (pieces of files put together). */
+static int find_blocks(job *j) {
+  const uint8_t *b = j->buf;
+  size_t n = j->n, p;
+  if (n >= 8 && !memcmp(b, "ElfFile", 8)) {
+    j->has_header = 1;
+    j->header_chunks = n >= 44 ? ash_le16(b + 42) : 0;
+    if (n < EVTX_FILE_HEADER) {
+      snprintf(j->pre.why, sizeof j->pre.why,
+               "file header truncated at byte %zu (it counts %zu chunks, none present)", n,
+               j->header_chunks);
+      j->pre.raw_off = 0;
+      j->pre.raw_n = n;
+      j->npre = 1;
+      return 0;
+    }
+    if ((uint32_t)crc32(0L, b, 120) != ash_le32(b + 124)) j->file_flags = RF_CRC_FILE;
+    p = EVTX_FILE_HEADER;
+  } else if (n >= 8 && !memcmp(b, "ElfChnk", 8)) {
+    p = 0; /* a bare chunk, as carved out of memory or a disk image */
+  } else {
+    p = find_chunk(b, n, 0, n);
+    if (p == n) return ASH_EFORMAT;
+    if (!all_zero(b, p)) {
+      snprintf(j->pre.why, sizeof j->pre.why,
+               "no file header: the %zu bytes before the first chunk are no EVTX header", p);
+      j->pre.raw_off = 0;
+      j->pre.raw_n = p;
+      j->npre = 1;
+    }
+  }
+  while (p < n) {
+    size_t cn = n - p < EVTX_CHUNK_SIZE ? n - p : EVTX_CHUNK_SIZE;
+    if (cn >= 8 && !memcmp(b + p, "ElfChnk", 8)) {
+      if (add_block(j, p, cn, BK_CHUNK)) return ASH_ENOMEM;
+      p += cn;
+      continue;
+    }
+    size_t q = find_chunk(b, n, p + 1, p + cn);
+    if (!all_zero(b + p, q - p) &&
+        add_block(j, p, q - p, header_plausible(b + p, q - p) ? BK_BADSIG : BK_RAW))
+      return ASH_ENOMEM;
+    p = q;
+  }
+  if (j->has_header) {
+    size_t present = (n - EVTX_FILE_HEADER + EVTX_CHUNK_SIZE - 1) / EVTX_CHUNK_SIZE;
+    if (j->header_chunks > present) {
+      snprintf(j->post.why, sizeof j->post.why,
+               "file truncated at byte %zu: the file header counts %zu chunks, %zu present", n,
+               j->header_chunks, present);
+      j->post.raw_off = n;
+      j->post.raw_n = 0;
+      j->npost = 1;
+    }
+  }
+  return 0;
+}
+
 static int job_init(job *j, const uint8_t *buf, size_t n, int carve) {
   memset(j, 0, sizeof *j);
   j->buf = buf;
   j->n = n;
   j->carve = carve;
-  if (n >= 8 && !memcmp(buf, "ElfFile", 8)) {
-    j->first = EVTX_FILE_HEADER;
-    j->header_chunks = n >= 44 ? ash_le16(buf + 42) : 0;
-    if (n >= 128 && (uint32_t)crc32(0L, buf, 120) != ash_le32(buf + 124))
-      j->file_flags = RF_CRC_FILE;
-  } else if (n >= 8 && !memcmp(buf, "ElfChnk", 8)) {
-    j->first = 0; /* a bare chunk, as carved out of memory or a disk image */
-  } else {
-    return ASH_EFORMAT;
-  }
-  j->nchunks = n > j->first ? (n - j->first + EVTX_CHUNK_SIZE - 1) / EVTX_CHUNK_SIZE : 0;
-  if (!j->first) j->header_chunks = j->nchunks;
-  return 0;
+  int rc = find_blocks(j);
+  if (rc) job_free(j);
+  return rc;
 }
 
 /* The record numbers of the records the chunk walk will read: the same
- * walk as decode_chunk, headers only. */
+ * walk as decode_chunk, headers only, over chunks (damaged ones too) but
+ * not over BK_RAW blocks, whose records are the ones checked against
+ * these. */
 static int allocated_ids(const job *j, ash_u64set *ids) {
   for (size_t ci = 0; ci < j->nchunks; ci++) {
-    size_t off = j->first + ci * EVTX_CHUNK_SIZE;
-    size_t cn = j->n - off < EVTX_CHUNK_SIZE ? j->n - off : EVTX_CHUNK_SIZE;
-    const uint8_t *c = j->buf + off;
-    if (cn < EVTX_CHUNK_HEADER || memcmp(c, "ElfChnk", 8)) continue;
-    uint32_t last = ash_le32(c + 44), free_off = ash_le32(c + 48);
-    if (free_off < EVTX_CHUNK_HEADER || free_off > cn) free_off = (uint32_t)cn;
-    size_t pos = EVTX_CHUNK_HEADER;
-    while (ASH_FITS(pos, EVTX_RECORD_HEADER, free_off)) {
-      uint32_t size = record_size(c, cn, pos);
-      if (!size) break;
-      if (ash_u64set_add(ids, ash_le64(c + pos + 8)) < 0) return ASH_ENOMEM;
-      int was_last = pos == last;
-      pos += size;
-      if (was_last) break;
-    }
+    const block *bk = &j->blk[ci];
+    if (bk->kind == BK_RAW || bk->len < EVTX_CHUNK_HEADER) continue;
+    const uint8_t *c = j->buf + bk->off;
+    rwalk w;
+    ritem it;
+    rwalk_init(&w, c, bk->len, bk->kind, chunk_header_crc(c) == ash_le32(c + 124), 0);
+    while (rwalk_next(&w, &it))
+      if (it.size && !it.foreign && ash_u64set_add(ids, ash_le64(c + it.at + 8)) < 0)
+        return ASH_ENOMEM;
   }
   return 0;
+}
+
+/* Whether some record may be an older copy of another (carving, bytes
+ * that are no chunk, records numbered outside their chunk), so that the
+ * allocated numbers are needed: a walk of the record headers, much
+ * cheaper than collecting every number of a healthy file. */
+static int copies_possible(const job *j) {
+  if (j->carve || j->raw_blocks) return 1;
+  for (size_t ci = 0; ci < j->nchunks; ci++) {
+    const block *bk = &j->blk[ci];
+    if (bk->len < EVTX_CHUNK_HEADER) continue;
+    const uint8_t *c = j->buf + bk->off;
+    if (chunk_header_crc(c) != ash_le32(c + 124)) continue; /* no foreign records without */
+    rwalk w;
+    ritem it;
+    rwalk_init(&w, c, bk->len, bk->kind, 1, 0);
+    while (rwalk_next(&w, &it))
+      if (it.foreign) return 1;
+  }
+  return 0;
+}
+
+static int emit_note(ash_parse_ctx *ctx, const job *j, const note *nt) {
+  return ash_ctx_reject(ctx, 0, nt->why, j->buf + nt->raw_off, nt->raw_n);
 }
 
 static int evtx_parse(ash_parse_ctx *ctx, const uint8_t *buf, size_t n) {
@@ -800,35 +1229,41 @@ static int evtx_parse(ash_parse_ctx *ctx, const uint8_t *buf, size_t n) {
   int rc = job_init(&j, buf, n, ash_ctx_opts(ctx)->carve);
   if (rc) return rc;
   emitter *e = calloc(1, sizeof *e);
-  if (!e) return ASH_ENOMEM;
+  if (!e) {
+    job_free(&j);
+    return ASH_ENOMEM;
+  }
   e->ctx = ctx;
   e->j = &j;
   ash_buf_init(&e->scratch, ASH_MAX_LINE);
-  if (j.carve) {
-    rc = allocated_ids(&j, &e->allocated);
-    if (rc) {
-      free(e);
-      return rc;
+  if (copies_possible(&j)) rc = allocated_ids(&j, &e->allocated);
+  if (!rc && j.npre) rc = emit_note(ctx, &j, &j.pre);
+  if (!rc) {
+    int threads = ash_ctx_opts(ctx)->threads;
+    if (threads > 64) threads = 64;
+    if (threads > 1 && j.nchunks > 1) {
+      if ((size_t)threads > j.nchunks) threads = (int)j.nchunks;
+      rc = run_parallel(e, &j, threads);
+    } else {
+      rc = run_serial(e, &j);
     }
   }
-  int threads = ash_ctx_opts(ctx)->threads;
-  if (threads > 64) threads = 64;
-  if (threads > 1 && j.nchunks > 1) {
-    if ((size_t)threads > j.nchunks) threads = (int)j.nchunks;
-    rc = run_parallel(e, &j, threads);
-  } else {
-    rc = run_serial(e, &j);
-  }
+  if (!rc && j.npost) rc = emit_note(ctx, &j, &j.post);
   ash_buf_free(&e->scratch);
   ash_u64set_free(&e->carved);
   ash_u64set_free(&e->allocated);
   free(e);
+  job_free(&j);
   return rc;
 }
 
+/* A file that starts with a file header or a chunk; or bytes without a
+ * file header (damaged, or cut out of a disk image) in which a chunk
+ * signature with a plausible header follows. */
 static int evtx_sniff(const uint8_t *head, size_t n) {
   if (n >= 8 && !memcmp(head, "ElfFile", 8)) return 100;
   if (n >= 8 && !memcmp(head, "ElfChnk", 8)) return 90;
+  if (find_chunk(head, n, 0, n) < n) return 60;
   return 0;
 }
 
@@ -853,46 +1288,60 @@ static uint64_t doc_record_id(const evtx_doc *doc, uint64_t dflt) {
   return dflt;
 }
 
-/* Decode every allocated record of every chunk, in file order, and call cb
- * with the chunk's and the record's offsets, the record's number
- * (System/EventRecordID, else the header's) and its nodes, or with doc NULL
- * and why when it does not decode. A non-zero return from cb stops. */
-typedef int (*record_fn)(void *u, size_t chunk, size_t pos, uint64_t id, const evtx_doc *doc,
-                         const char *why);
+/* Decode every record the parse reads (allocated records of chunks, and
+ * the records of bytes that are no chunk, older copies left out as the
+ * parse leaves them out), in file order, and call cb with the chunk's and
+ * the record's offsets, the record's number (System/EventRecordID, else
+ * the header's) and its nodes, or with doc NULL and why when it does not
+ * decode. A non-zero return from cb stops. */
+typedef int (*record_fn)(void *u, size_t chunk, size_t chunk_n, size_t pos, uint64_t id,
+                         const evtx_doc *doc, const char *why);
 
 static int walk_records(const uint8_t *buf, size_t n, record_fn cb, void *u) {
   job j;
   int rc = job_init(&j, buf, n, 0);
   if (rc) return rc;
-  evtx_dec *dec;
-  rc = dec_get(&dec);
-  if (rc) return rc;
+  ash_u64set allocated, seen;
+  memset(&allocated, 0, sizeof allocated);
+  memset(&seen, 0, sizeof seen);
+  if (copies_possible(&j)) rc = allocated_ids(&j, &allocated);
+  evtx_dec *dec = NULL;
+  if (!rc) rc = dec_get(&dec);
   for (size_t ci = 0; ci < j.nchunks && !rc; ci++) {
-    size_t off = j.first + ci * EVTX_CHUNK_SIZE;
-    size_t cn = n - off < EVTX_CHUNK_SIZE ? n - off : EVTX_CHUNK_SIZE;
+    const block *bk = &j.blk[ci];
+    size_t off = bk->off, cn = bk->len;
     const uint8_t *c = buf + off;
-    if (cn < EVTX_CHUNK_HEADER || memcmp(c, "ElfChnk", 8)) continue;
-    uint32_t last = ash_le32(c + 44), free_off = ash_le32(c + 48);
-    if (free_off < EVTX_CHUNK_HEADER || free_off > cn) free_off = (uint32_t)cn;
+    if (bk->kind != BK_RAW && cn < EVTX_CHUNK_HEADER) continue;
     evtx_dec_chunk(dec, c, cn);
-    size_t pos = EVTX_CHUNK_HEADER;
-    while (!rc && ASH_FITS(pos, EVTX_RECORD_HEADER, free_off)) {
-      uint32_t size = record_size(c, cn, pos);
-      if (!size) break;
+    rwalk w;
+    ritem it;
+    int trusted = bk->kind != BK_RAW && chunk_header_crc(c) == ash_le32(c + 124);
+    rwalk_init(&w, c, cn, bk->kind, trusted, 0);
+    while (!rc && rwalk_next(&w, &it)) {
+      if (!it.size) continue;
+      size_t pos = it.at;
+      uint64_t id = ash_le64(c + pos + 8);
+      int copy = bk->kind == BK_RAW || it.foreign;
+      if (copy && ash_u64set_has(&allocated, id)) continue;
       evtx_doc doc;
       const char *why = NULL;
-      uint64_t id = ash_le64(c + pos + 8);
-      if (!evtx_dec_record(dec, (uint32_t)pos + EVTX_RECORD_HEADER, (uint32_t)(pos + size - 4),
-                           &doc, &why))
-        rc = cb(u, off, pos, doc_record_id(&doc, id), &doc, NULL);
-      else
-        rc = cb(u, off, pos, id, NULL, why);
-      int was_last = pos == last;
-      pos += size;
-      if (was_last) break;
+      if (!evtx_dec_record(dec, (uint32_t)pos + EVTX_RECORD_HEADER, (uint32_t)(pos + it.size - 4),
+                           &doc, &why)) {
+        if (copy) {
+          int a = ash_u64set_add(&seen, id);
+          if (a < 0) rc = ASH_ENOMEM;
+          if (a <= 0) continue;
+        }
+        rc = cb(u, off, cn, pos, doc_record_id(&doc, id), &doc, NULL);
+      } else if (!it.slack) { /* slack that does not decode is not shown, as carving */
+        rc = cb(u, off, cn, pos, id, NULL, why);
+      }
     }
   }
   dec_put(dec);
+  ash_u64set_free(&allocated);
+  ash_u64set_free(&seen);
+  job_free(&j);
   return rc;
 }
 
@@ -903,9 +1352,9 @@ typedef struct each_xml {
   void *u;
 } each_xml;
 
-static int render_each(void *u, size_t chunk, size_t pos, uint64_t id, const evtx_doc *doc,
-                       const char *why) {
-  (void)chunk, (void)pos;
+static int render_each(void *u, size_t chunk, size_t chunk_n, size_t pos, uint64_t id,
+                       const evtx_doc *doc, const char *why) {
+  (void)chunk, (void)chunk_n, (void)pos;
   each_xml *e = u;
   ash_buf_reset(&e->x);
   int rc = doc ? evtx_render_xml(doc, e->raw, &e->x) : ASH_OK;
@@ -929,6 +1378,7 @@ typedef struct ix_ent {
   uint64_t id;  /* System/EventRecordID, else the header number */
   uint64_t off; /* of the record in the file */
   uint64_t chunk;
+  uint32_t chunk_n; /* bytes of the block the record was found in */
 } ix_ent;
 
 struct ash_evtx_index {
@@ -943,15 +1393,15 @@ static int ix_cmp(const void *a, const void *b) {
 }
 
 /* a record that does not decode has no XML to show: not indexed */
-static int index_one(void *u, size_t chunk, size_t pos, uint64_t id, const evtx_doc *doc,
-                     const char *why) {
+static int index_one(void *u, size_t chunk, size_t chunk_n, size_t pos, uint64_t id,
+                     const evtx_doc *doc, const char *why) {
   (void)why;
   ash_evtx_index *ix = u;
   if (!doc) return ASH_OK;
   ix_ent *v = ash_array_room(ix->v, &ix->cap, ix->n, sizeof *v, 1024);
   if (!v) return ASH_ENOMEM;
   ix->v = v;
-  ix->v[ix->n++] = (ix_ent){id, chunk + pos, chunk};
+  ix->v[ix->n++] = (ix_ent){id, chunk + pos, chunk, (uint32_t)chunk_n};
   return ASH_OK;
 }
 
@@ -987,8 +1437,8 @@ int ash_evtx_index_xml(const ash_evtx_index *ix, const uint8_t *buf, size_t n, u
   }
   if (lo == ix->n || ix->v[lo].id != record_id) return ASH_ENOTFOUND;
   const ix_ent *e = &ix->v[lo];
-  if (e->chunk >= n) return ASH_ENOTFOUND;
-  size_t cn = n - e->chunk < EVTX_CHUNK_SIZE ? n - e->chunk : EVTX_CHUNK_SIZE;
+  if (e->chunk >= n || n - e->chunk < e->chunk_n) return ASH_ENOTFOUND;
+  size_t cn = e->chunk_n;
   const uint8_t *c = buf + e->chunk;
   size_t pos = e->off - e->chunk;
   uint32_t size = record_size(c, cn, pos);

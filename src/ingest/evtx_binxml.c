@@ -1216,6 +1216,14 @@ static int template_instance(evtx_dec *d, uint32_t *ppos, uint32_t end, unsigned
   const uint8_t *c = d->c;
   if (!ASH_FITS(pos, 10, end)) return BAD("truncated template instance");
   uint32_t def = ash_le32(c + pos + 6);
+  /* the instance names its template by the first 4 bytes of the
+   * definition's GUID as well (so in all 4974 instances of the first 120
+   * shared samples): a definition at that offset with another GUID is not
+   * this record's, as when the record was copied in from another chunk
+   * (volume shadow copies mix chunks), and decoding with it would put
+   * values under another event's names */
+  if (ASH_FITS(def, 8, d->cn) && memcmp(c + pos + 2, c + def + 4, 4))
+    return BAD("template instance names another template");
   pos += 10;
   if (def == pos) {
     if (!ASH_FITS(pos, 24, end)) return BAD("truncated template definition");

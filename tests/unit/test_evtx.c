@@ -278,8 +278,9 @@ static void record(bb *c, uint64_t id, uint32_t *def, int variant) {
   if (!*def) {
     *def = (uint32_t)c->n + 4;
     u32(c, *def);
-    u32(c, 0);                             /* next */
-    for (int k = 0; k < 16; k++) u8(c, k); /* GUID */
+    u32(c, 0); /* next */
+    /* GUID; Windows names the template by its first 4 bytes (the id above) */
+    for (int k = 0; k < 16; k++) u8(c, k < 4 ? (0x1234u >> (8 * k)) & 0xff : (unsigned)k);
     size_t szat = c->n;
     u32(c, 0);
     size_t body = c->n;
@@ -416,7 +417,9 @@ typedef struct evs {
   ash_buf out;
   ash_buf line;
   uint64_t rejects;
-  char reason[128];
+  char reason[256];       /* the last reject's */
+  char first_reason[256]; /* the first reject's */
+  uint64_t first_ref;
 } evs;
 
 static int on_event(void *u, const ash_event *ev) {
@@ -429,11 +432,13 @@ static int on_event(void *u, const ash_event *ev) {
 }
 
 static int on_reject(void *u, uint64_t ref, const char *reason, const void *raw, size_t n) {
-  (void)ref;
   (void)raw;
   (void)n;
   evs *e = u;
-  e->rejects++;
+  if (!e->rejects++) {
+    snprintf(e->first_reason, sizeof e->first_reason, "%s", reason);
+    e->first_ref = ref;
+  }
   snprintf(e->reason, sizeof e->reason, "%s", reason);
   return ASH_OK;
 }
@@ -651,30 +656,331 @@ static void test_damage_reported(void **st) {
   assert_non_null(strstr(e.out.p, "\"EvtxIntegrity\":\"chunk header and records checksum"));
   evs_free(&e);
   free(p);
-  /* a record whose size and copy of size disagree: one reject */
+  /* records 6-20 zeroed after a record whose size and copy of size
+   * disagree: the chunk header (its checksum holds) says 20 records were
+   * there, so each of the 15 lost is a reject with its number */
   snprintf(path, sizeof path, "%s/helloforbusiness_bad_record.evtx", dir_of("data/evtx"));
   p = slurp(path, &n);
   assert_non_null(p);
   assert_int_equal(parse(p, n, 1, 0, &e, &r), ASH_OK);
   assert_int_equal(r.parsed, 5);
-  assert_int_equal(r.rejected, 1);
-  assert_string_equal(e.reason, "bad record header");
+  assert_int_equal(r.rejected, 15);
+  assert_int_equal(e.first_ref, 6);
+  assert_string_equal(e.first_reason,
+                      "bad record header at byte 8080 (6088 bytes); records 6-20 by their numbers");
   evs_free(&e);
   free(p);
-  /* records after a zero-size record: lost without --carve, recovered
-   * (and labelled) with it */
+  /* a record of size 0: that record is rejected, the 116 after it are
+   * found by their signature (they were lost before, and needed --carve) */
   snprintf(path, sizeof path, "%s/zero_data_size_chunk.evtx", dir_of("data/evtx"));
   p = slurp(path, &n);
   assert_non_null(p);
   assert_int_equal(parse(p, n, 1, 0, &e, &r), ASH_OK);
-  assert_int_equal(r.parsed, 2);
+  assert_int_equal(r.parsed, 116);
   assert_int_equal(r.rejected, 1);
+  assert_int_equal(e.first_ref, 3);
+  assert_null(strstr(e.out.p, "\"EvtxIntegrity\":\"carved"));
   evs_free(&e);
   assert_int_equal(parse(p, n, 2, 1, &e, &r), ASH_OK);
-  assert_true(r.parsed > 100);
-  assert_non_null(strstr(e.out.p, "\"EvtxIntegrity\":\"carved"));
+  assert_int_equal(r.parsed, 116);
   evs_free(&e);
   free(p);
+}
+
+/* A record decoded with a template definition whose GUID is not the one
+ * its instance names would put its values under another event's names:
+ * rejected instead (records of another chunk, as volume shadow copies
+ * mix them, meet such definitions). */
+static void test_template_of_another_event_is_not_used(void **st) {
+  (void)st;
+  size_t n;
+  uint8_t *f = build_file(&n, 0);
+  static const uint8_t guid[8] = {0x34, 0x12, 0, 0, 4, 5, 6, 7};
+  uint8_t *g = memmem(f, n, guid, sizeof guid);
+  assert_non_null(g);
+  g[0] ^= 0xff;
+  evs e;
+  ash_mem_result r;
+  assert_int_equal(parse(f, n, 1, 0, &e, &r), ASH_OK);
+  assert_int_equal(r.parsed, 0);
+  assert_true(r.rejected >= 2);
+  assert_string_equal(e.first_reason, "template instance names another template");
+  evs_free(&e);
+  free(f);
+}
+
+/* ---- damaged files built from good ones ----
+ * Three real chunks (91, 56 and 24 records) behind one file header that
+ * counts `counted` of them, with its checksum right. */
+static const char *const THREE[] = {"data/evtx/logclear_104_1102.evtx", "golden/evtx/rdp_131.evtx",
+                                    "golden/evtx/security_loopback_type2.evtx"};
+enum { THREE_RECORDS = 91 + 56 + 24 };
+
+static uint8_t *chunk_at(uint8_t *f, int i) {
+  return f + EVTX_FILE_HEADER + (size_t)i * EVTX_CHUNK_SIZE;
+}
+
+static void put64(uint8_t *p, uint64_t v) {
+  for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put32le(uint8_t *p, uint32_t v) {
+  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* add `add` to the number of every record of an intact chunk and to the
+ * header's first and last numbers, and recompute both checksums */
+static void renumber(uint8_t *c, uint64_t add) {
+  uint32_t free_off = ash_le32(c + 48);
+  for (size_t pos = EVTX_CHUNK_HEADER; pos + EVTX_RECORD_HEADER <= free_off;) {
+    uint32_t size = ash_le32(c + pos + 4);
+    assert_true(c[pos] == 0x2a && size >= 28);
+    put64(c + pos + 8, ash_le64(c + pos + 8) + add);
+    pos += size;
+  }
+  for (int k = 24; k <= 32; k += 8) put64(c + k, ash_le64(c + k) + add);
+  put32le(c + 52, (uint32_t)crc32(0L, c + EVTX_CHUNK_HEADER, free_off - EVTX_CHUNK_HEADER));
+  uint32_t h = (uint32_t)crc32(crc32(0L, c, 120), c + 128, EVTX_CHUNK_HEADER - 128);
+  put32le(c + 124, h);
+}
+
+static uint8_t *three_chunks(size_t *n, unsigned counted) {
+  *n = EVTX_FILE_HEADER + 3 * EVTX_CHUNK_SIZE;
+  uint8_t *f = calloc(1, *n);
+  assert_non_null(f);
+  for (int i = 0; i < 3; i++) {
+    char path[8192];
+    size_t m;
+    snprintf(path, sizeof path, "%s/tests/%s", getenv("ASH_SRC") ? getenv("ASH_SRC") : ".",
+             THREE[i]);
+    uint8_t *p = slurp(path, &m);
+    assert_non_null(p);
+    assert_int_equal(m, EVTX_FILE_HEADER + EVTX_CHUNK_SIZE);
+    if (!i) memcpy(f, p, EVTX_FILE_HEADER);
+    memcpy(f + EVTX_FILE_HEADER + (size_t)i * EVTX_CHUNK_SIZE, p + EVTX_FILE_HEADER,
+           EVTX_CHUNK_SIZE);
+    free(p);
+  }
+  /* the three come from different logs: number their records apart, as
+   * records of one log are, with the checksums made right again */
+  for (int i = 1; i < 3; i++) renumber(chunk_at(f, i), 1000u * (unsigned)i);
+  f[42] = (uint8_t)counted;
+  f[43] = 0;
+  uint32_t crc = (uint32_t)crc32(0L, f, 120);
+  for (int i = 0; i < 4; i++) f[124 + i] = (uint8_t)(crc >> (8 * i));
+  return f;
+}
+
+/* parse with 1, 2 and 3 threads: the same output and accounting */
+static void parse_all_threads(const uint8_t *p, size_t n, int carve, evs *e, ash_mem_result *r) {
+  assert_int_equal(parse(p, n, 1, carve, e, r), ASH_OK);
+  for (int t = 2; t <= 3; t++) {
+    evs b;
+    ash_mem_result rb;
+    assert_int_equal(parse(p, n, t, carve, &b, &rb), ASH_OK);
+    assert_int_equal(rb.read, r->read);
+    assert_int_equal(rb.parsed, r->parsed);
+    assert_int_equal(b.out.n, e->out.n);
+    if (e->out.n) assert_memory_equal(b.out.p, e->out.p, e->out.n);
+    assert_string_equal(b.first_reason, e->first_reason);
+    evs_free(&b);
+  }
+}
+
+static void test_three_chunks_intact(void **st) {
+  (void)st;
+  size_t n;
+  uint8_t *f = three_chunks(&n, 3);
+  evs e;
+  ash_mem_result r;
+  parse_all_threads(f, n, 0, &e, &r);
+  assert_int_equal(r.parsed, THREE_RECORDS);
+  assert_int_equal(r.rejected, 0);
+  assert_null(strstr(e.out.p, "EvtxIntegrity"));
+  evs_free(&e);
+  free(f);
+}
+
+static void test_bad_chunk_magic_beyond_header_count_loses_no_record(void **st) {
+  (void)st;
+  size_t n;
+  uint8_t *f = three_chunks(&n, 1);
+  chunk_at(f, 2)[0] = 'X';
+  for (int carve = 0; carve <= 1; carve++) {
+    evs e;
+    ash_mem_result r;
+    parse_all_threads(f, n, carve, &e, &r);
+    assert_int_equal(r.parsed, THREE_RECORDS);
+    assert_int_equal(r.rejected, 0);
+    assert_non_null(strstr(e.out.p, "\"EvtxIntegrity\":\"chunk signature damaged\""));
+    evs_free(&e);
+  }
+  free(f);
+}
+
+static void test_bad_chunk_magic_inside_header_count_loses_no_record(void **st) {
+  (void)st;
+  size_t n;
+  uint8_t *f = three_chunks(&n, 3);
+  chunk_at(f, 1)[3] ^= 0x20;
+  evs e;
+  ash_mem_result r;
+  parse_all_threads(f, n, 0, &e, &r);
+  assert_int_equal(r.parsed, THREE_RECORDS);
+  assert_int_equal(r.rejected, 0);
+  evs_free(&e);
+  free(f);
+}
+
+/* the whole chunk header zeroed (as in omerbenamram's
+ * sample_with_a_bad_chunk_magic.evtx): records found by their signature */
+static void test_zeroed_chunk_header_records_recovered(void **st) {
+  (void)st;
+  size_t n;
+  uint8_t *f = three_chunks(&n, 3);
+  memset(chunk_at(f, 1), 0, EVTX_CHUNK_HEADER);
+  evs e;
+  ash_mem_result r;
+  parse_all_threads(f, n, 0, &e, &r);
+  assert_int_equal(r.parsed, THREE_RECORDS);
+  assert_int_equal(r.rejected, 0);
+  assert_non_null(strstr(e.out.p, "recovered by record signature"));
+  evs_free(&e);
+  /* a chunk of junk inside the count: one reject that says where */
+  memset(chunk_at(f, 1), 0x5a, EVTX_CHUNK_SIZE);
+  parse_all_threads(f, n, 0, &e, &r);
+  assert_int_equal(r.parsed, 91 + 24);
+  assert_int_equal(r.rejected, 1);
+  assert_string_equal(e.first_reason, "bytes that are no record at byte 69632 (65536 bytes)");
+  evs_free(&e);
+  free(f);
+}
+
+static void test_bad_first_record_size_costs_one_record(void **st) {
+  (void)st;
+  size_t n;
+  uint8_t *f = three_chunks(&n, 3);
+  chunk_at(f, 1)[EVTX_CHUNK_HEADER + 4] ^= 0x01;
+  evs e;
+  ash_mem_result r;
+  parse_all_threads(f, n, 0, &e, &r);
+  assert_int_equal(r.parsed, THREE_RECORDS - 1);
+  assert_int_equal(r.rejected, 1);
+  assert_int_equal(e.first_ref, ash_le64(chunk_at(f, 1) + EVTX_CHUNK_HEADER + 8));
+  assert_true(!strncmp(e.first_reason, "bad record header at byte 70144 (", 33));
+  evs_free(&e);
+  free(f);
+}
+
+static void test_truncated_file_header_is_rejected(void **st) {
+  (void)st;
+  size_t n;
+  uint8_t *f = three_chunks(&n, 3);
+  evs e;
+  ash_mem_result r;
+  assert_int_equal(parse(f, 3000, 1, 0, &e, &r), ASH_OK);
+  assert_int_equal(r.read, 1);
+  assert_int_equal(r.rejected, 1);
+  assert_string_equal(e.first_reason,
+                      "file header truncated at byte 3000 (it counts 3 chunks, none present)");
+  evs_free(&e);
+  free(f);
+}
+
+/* cut inside chunk 1: its records after the cut are counted by the
+ * numbers of its header; chunk 2 is one reject */
+static void test_file_cut_inside_a_chunk_counts_its_records(void **st) {
+  (void)st;
+  size_t n;
+  uint8_t *f = three_chunks(&n, 3);
+  size_t cut = EVTX_FILE_HEADER + EVTX_CHUNK_SIZE + 20000;
+  evs e;
+  ash_mem_result r;
+  parse_all_threads(f, cut, 0, &e, &r);
+  assert_int_equal(r.read, 91 + 56 + 1);
+  assert_true(r.parsed > 91 && r.parsed < 91 + 56);
+  assert_true(!strncmp(e.first_reason, "chunk cut short by the end of the file at byte ", 47));
+  assert_string_equal(e.reason,
+                      "file truncated at byte 89632: the file header counts 3 chunks, 2 present");
+  evs_free(&e);
+  /* inside the header of chunk 1 */
+  cut = EVTX_FILE_HEADER + EVTX_CHUNK_SIZE + 300;
+  parse_all_threads(f, cut, 0, &e, &r);
+  assert_int_equal(r.parsed, 91);
+  assert_int_equal(r.rejected, 2);
+  assert_string_equal(e.first_reason,
+                      "chunk at byte 69632 cut short by the end of the file at byte 69932");
+  evs_free(&e);
+  /* at a chunk boundary */
+  parse_all_threads(f, EVTX_FILE_HEADER + EVTX_CHUNK_SIZE, 0, &e, &r);
+  assert_int_equal(r.parsed, 91);
+  assert_int_equal(r.rejected, 1);
+  assert_string_equal(e.first_reason,
+                      "file truncated at byte 69632: the file header counts 3 chunks, 1 present");
+  evs_free(&e);
+  free(f);
+}
+
+/* --carve: a candidate in slack that does not decode must not end the
+ * carving of its chunk (it did: its "not decoded" was 1, ASH_ENOMEM) */
+static void test_carving_goes_on_after_a_candidate_that_does_not_decode(void **st) {
+  (void)st;
+  size_t n;
+  uint8_t *f = three_chunks(&n, 3);
+  uint8_t *c = chunk_at(f, 2);
+  /* the second record: its template is defined by the first, so that a
+   * copy of it decodes anywhere in the chunk */
+  size_t second = EVTX_CHUNK_HEADER + ash_le32(c + EVTX_CHUNK_HEADER + 4);
+  uint32_t free_off = ash_le32(c + 48), size = ash_le32(c + second + 4);
+  assert_true(free_off + 2 * size <= EVTX_CHUNK_SIZE);
+  /* two copies of it in the chunk's slack, renumbered: the first with its
+   * binary XML broken, the second intact */
+  for (int k = 0; k < 2; k++) {
+    uint8_t *r = c + free_off + (size_t)k * size;
+    memcpy(r, c + second, size);
+    put64(r + 8, 900000u + (unsigned)k);
+    if (!k) memset(r + EVTX_RECORD_HEADER, 0xee, 8);
+  }
+  evs e;
+  ash_mem_result r;
+  parse_all_threads(f, n, 1, &e, &r);
+  assert_int_equal(r.parsed, THREE_RECORDS + 1);
+  assert_int_equal(r.rejected, 0);
+  assert_non_null(strstr(e.out.p, "\"EvtxIntegrity\":\"carved"));
+  evs_free(&e);
+  free(f);
+}
+
+/* chunks without their file header: found, read, and the bytes in front
+ * of them are one reject unless they are zeros */
+static void test_headerless_chunks_are_read(void **st) {
+  (void)st;
+  size_t n;
+  uint8_t *f = three_chunks(&n, 3);
+  evs e;
+  ash_mem_result r;
+  /* the header zeroed: not even a reject (nothing is lost) */
+  memset(f, 0, EVTX_FILE_HEADER);
+  assert_ptr_equal(ash_format_sniff(f, ASH_SNIFF_BYTES), ash_format_find("evtx"));
+  parse_all_threads(f, n, 0, &e, &r);
+  assert_int_equal(r.parsed, THREE_RECORDS);
+  assert_int_equal(r.rejected, 0);
+  evs_free(&e);
+  /* garbage in its place */
+  memset(f, 0x33, EVTX_FILE_HEADER);
+  assert_ptr_equal(ash_format_sniff(f, ASH_SNIFF_BYTES), ash_format_find("evtx"));
+  parse_all_threads(f, n, 0, &e, &r);
+  assert_int_equal(r.parsed, THREE_RECORDS);
+  assert_int_equal(r.rejected, 1);
+  assert_string_equal(e.first_reason,
+                      "no file header: the 4096 bytes before the first chunk are no EVTX header");
+  evs_free(&e);
+  /* the chunks alone, from byte 0 */
+  parse_all_threads(f + EVTX_FILE_HEADER, n - EVTX_FILE_HEADER, 0, &e, &r);
+  assert_int_equal(r.parsed, THREE_RECORDS);
+  assert_int_equal(r.rejected, 0);
+  evs_free(&e);
+  free(f);
 }
 
 /* Truncations and byte flips of every sample: no crash (under ASan/UBSan),
@@ -808,6 +1114,16 @@ int main(void) {
       cmocka_unit_test(test_parallel_order),
       cmocka_unit_test(test_stop),
       cmocka_unit_test(test_damage_reported),
+      cmocka_unit_test(test_template_of_another_event_is_not_used),
+      cmocka_unit_test(test_three_chunks_intact),
+      cmocka_unit_test(test_bad_chunk_magic_beyond_header_count_loses_no_record),
+      cmocka_unit_test(test_bad_chunk_magic_inside_header_count_loses_no_record),
+      cmocka_unit_test(test_zeroed_chunk_header_records_recovered),
+      cmocka_unit_test(test_bad_first_record_size_costs_one_record),
+      cmocka_unit_test(test_truncated_file_header_is_rejected),
+      cmocka_unit_test(test_file_cut_inside_a_chunk_counts_its_records),
+      cmocka_unit_test(test_headerless_chunks_are_read),
+      cmocka_unit_test(test_carving_goes_on_after_a_candidate_that_does_not_decode),
       cmocka_unit_test(test_record_xml),
       cmocka_unit_test(test_record_index),
       cmocka_unit_test(test_mangled),
