@@ -26,20 +26,15 @@
 #include "ashiato/time.h"
 #include "hunt_internal.h"
 
-#define SEC ((int64_t)ASH_US_PER_SEC)
-#define MIN (60 * SEC)
-#define HOUR (3600 * SEC)
-#define DAY (86400 * SEC)
-
 /* A session this long makes a pair worth remembering in detail. */
-#define LONG_SESSION (10 * MIN)
+#define LONG_SESSION (10 * ASH_MIN)
 /* A pair is a candidate with one session this long, or this much time
  * connected in all. */
-#define CAND_LONGEST (30 * MIN)
-#define CAND_CONNECTED (2 * HOUR)
+#define CAND_LONGEST (30 * ASH_MIN)
+#define CAND_CONNECTED (2 * ASH_HOUR)
 /* An interim record belongs to the open session that started within this
  * of its own start (start times are derived from whole-second durations). */
-#define SAME_START (5 * SEC)
+#define SAME_START (5 * ASH_SEC)
 #define NTOP 5
 /* Days a heavy pair remembers one by one (centred on its first long
  * session): 2048 days either way. */
@@ -82,110 +77,77 @@ typedef struct pair {
 } pair;
 
 typedef struct dstat { /* per external address: how many internal hosts */
-  ash_ip ip;
   uint32_t nsrc;
   uint64_t src[4];
 } dstat;
 
 typedef struct sstat { /* per internal host: how much it talks out */
-  ash_ip ip;
   uint64_t flows;
   uint32_t dsts; /* distinct (address, port) it reached */
   int64_t bytes;
 } sstat;
 
-/* A generic open-addressing table of fixed-size records keyed by their
- * leading bytes; a record whose first byte of fam is 0 is empty. */
-typedef struct table {
-  void *v;
-  size_t cap, n, size;
-} table;
-
-/* The pairs: a dense array (creation order) and an open-addressing index
- * of 64-bit slots, each the pair's hash in the high half and its position
- * + 1 in the low half, so that a probe compares hashes in one cache line
- * before touching a pair. */
+/* The pairs: a dense array (creation order) and the core index over it. */
 typedef struct ptab {
   pair *v;
   size_t n, capv;
-  uint64_t *slot;
-  size_t cap; /* power of two, at least twice n */
+  ash_index ix;
 } ptab;
 
 typedef struct tunnel {
   hunt_ctx *c;
   ptab pairs;
-  table dsts, srcs;
+  ash_keymap dsts, srcs; /* ash_ip -> dstat, sstat */
   int64_t heavy_bytes;
   uint64_t dropped_pairs, flows, used;
   int64_t first_ts, last_ts; /* of the flows */
   int full;
 } tunnel;
 
-static uint64_t mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
 static uint32_t pair_hash(const ash_ip *s, const ash_ip *d, int32_t port) {
   if (s->fam == 4 && d->fam == 4) {
     uint64_t k = ((uint64_t)ash_le32(s->b + 12) << 32) | ash_le32(d->b + 12);
-    return (uint32_t)(mix64(k ^ ((uint64_t)(uint32_t)port * 0x9E3779B97F4A7C15ULL)) >> 16);
+    return (uint32_t)(ash_hash_u64(k ^ ((uint64_t)(uint32_t)port * 0x9E3779B97F4A7C15ULL)) >> 16);
   }
-  uint64_t h = hunt_hash(s->b, 16, HUNT_HASH_SEED);
-  h = hunt_hash(d->b, 16, h);
-  return (uint32_t)(mix64(hunt_hash(&port, sizeof port, h)) >> 16);
+  uint64_t h = ash_hash_bytes(s->b, 16, ASH_HASH_SEED);
+  h = ash_hash_bytes(d->b, 16, h);
+  return (uint32_t)(ash_hash_u64(ash_hash_bytes(&port, sizeof port, h)) >> 16);
 }
 static uint64_t ip_hash1(const ash_ip *ip) {
-  return hunt_hash(ip->b + (ip->fam == 4 ? 12 : 0), ip->fam == 4 ? 4 : 16, HUNT_HASH_SEED);
+  return ash_hash_bytes(ip->b + (ip->fam == 4 ? 12 : 0), ip->fam == 4 ? 4 : 16, ASH_HASH_SEED);
 }
 
-static int table_init(table *t, size_t size, size_t cap) {
-  t->v = calloc(cap, size);
-  if (!t->v) return ASH_ENOMEM;
-  t->cap = cap;
-  t->size = size;
-  t->n = 0;
-  return ASH_OK;
+typedef struct pkey {
+  const ash_ip *s, *d;
+  int32_t port;
+} pkey;
+
+static int pair_eq(const void *ctx, size_t pos, const void *key) {
+  const pair *p = &((const ptab *)ctx)->v[pos];
+  const pkey *k = key;
+  return p->port == k->port && ash_ip_eq(&p->src, k->s) && ash_ip_eq(&p->dst, k->d);
 }
 
-#define AT(t, i) ((void *)((char *)(t)->v + (i) * (t)->size))
-
-static int ptab_index(ptab *t, size_t cap) {
-  uint64_t *sl = calloc(cap, sizeof *sl);
-  if (!sl) return ASH_ENOMEM;
-  for (size_t i = 0; i < t->n; i++) {
-    size_t k = t->v[i].hash & (cap - 1);
-    while (sl[k]) k = (k + 1) & (cap - 1);
-    sl[k] = ((uint64_t)t->v[i].hash << 32) | (uint64_t)(i + 1);
-  }
-  free(t->slot);
-  t->slot = sl;
-  t->cap = cap;
-  return ASH_OK;
-}
-
-/* The pair (s, d, port), or a new zeroed one (*fresh = 1) when create is
- * set and there is room; NULL otherwise. Pointers stay valid only until
- * the next call. */
-static pair *pair_find(ptab *t, const ash_ip *s, const ash_ip *d, int32_t port, int create,
-                       int *fresh) {
-  uint32_t h = pair_hash(s, d, port);
-  size_t k = h & (t->cap - 1);
+/* The pair (s, d, port) of hash h, or a new zeroed one (*fresh = 1) when
+ * there is room; NULL at the index's cap (*rc ASH_OK) or out of memory
+ * (*rc ASH_ENOMEM). Pointers stay valid only until the next call. */
+static pair *pair_find(ptab *t, uint32_t h, const ash_ip *s, const ash_ip *d, int32_t port,
+                       int *fresh, int *rc) {
+  pkey key = {s, d, port};
   *fresh = 0;
-  for (;;) {
-    uint64_t sl = t->slot[k];
-    if (!sl) break;
-    if ((uint32_t)(sl >> 32) == h) {
-      pair *p = &t->v[(uint32_t)sl - 1];
-      if (p->port == port && ash_ip_eq(&p->src, s) && ash_ip_eq(&p->dst, d)) return p;
-    }
-    k = (k + 1) & (t->cap - 1);
+  *rc = ASH_OK;
+  size_t i = ash_index_find(&t->ix, h, pair_eq, t, &key);
+  if (i != ASH_INDEX_NONE) return &t->v[i];
+  int r = ash_index_reserve(&t->ix);
+  if (r) {
+    *rc = r == ASH_ELIMIT ? ASH_OK : r;
+    return NULL;
   }
-  if (!create || (t->n + 1) * 2 > t->cap) return NULL;
   pair *v = ash_array_room(t->v, &t->capv, t->n, sizeof *v, 4096);
-  if (!v) return NULL;
+  if (!v) {
+    *rc = ASH_ENOMEM;
+    return NULL;
+  }
   t->v = v;
   pair *p = &t->v[t->n];
   memset(p, 0, sizeof *p);
@@ -193,7 +155,7 @@ static pair *pair_find(ptab *t, const ash_ip *s, const ash_ip *d, int32_t port, 
   p->dst = *d;
   p->port = port;
   p->hash = h;
-  t->slot[k] = ((uint64_t)h << 32) | (uint64_t)(t->n + 1);
+  ash_index_add(&t->ix, h, t->n); /* cannot fail: reserved */
   t->n++;
   *fresh = 1;
   return p;
@@ -207,72 +169,41 @@ static void heavy_free(heavy *h) {
   free(h);
 }
 
-/* Index the pairs again at cap; with only_long, first forget the pairs
- * that never held a long session. */
-static int pairs_rehash(tunnel *T, size_t cap, int only_long) {
+/* At the cap, make room by forgetting the pairs that never held a long
+ * session (their past cannot make them candidates) and index the rest. */
+static int pairs_compact(tunnel *T) {
   ptab *t = &T->pairs;
-  if (only_long) {
-    size_t w = 0;
-    for (size_t i = 0; i < t->n; i++) {
-      if (t->v[i].longest < LONG_SESSION && !t->v[i].h) {
-        T->dropped_pairs++;
-        continue;
-      }
-      t->v[w++] = t->v[i];
+  size_t w = 0;
+  for (size_t i = 0; i < t->n; i++) {
+    if (t->v[i].longest < LONG_SESSION && !t->v[i].h) {
+      T->dropped_pairs++;
+      continue;
     }
-    t->n = w;
+    t->v[w++] = t->v[i];
   }
-  return ptab_index(t, cap);
+  t->n = w;
+  ash_index_clear(&t->ix);
+  for (size_t i = 0; i < t->n; i++) ASH_TRY(ash_index_add(&t->ix, t->v[i].hash, i));
+  return ASH_OK;
 }
 
-/* Open-addressing table of entries whose first member is their ash_ip
- * key (dstat, sstat): the entry for ip, added zeroed when new; NULL when
- * the table holds max entries or memory runs out. */
-static void *ip_table_get(table *t, size_t max, const ash_ip *ip) {
-  if ((t->n + 1) * 2 > t->cap) {
-    if (t->n >= max) return NULL;
-    table old = *t;
-    if (table_init(t, old.size, old.cap * 2)) {
-      *t = old;
-      return NULL;
-    }
-    for (size_t i = 0; i < old.cap; i++) {
-      ash_ip *e = AT(&old, i);
-      if (!e->fam) continue;
-      size_t k = ip_hash1(e) & (t->cap - 1);
-      while (((ash_ip *)AT(t, k))->fam) k = (k + 1) & (t->cap - 1);
-      memcpy(AT(t, k), e, old.size);
-      t->n++;
-    }
-    free(old.v);
-  }
-  size_t k = ip_hash1(ip) & (t->cap - 1);
-  for (;;) {
-    ash_ip *e = AT(t, k);
-    if (!e->fam) {
-      *e = *ip;
-      t->n++;
-      return e;
-    }
-    if (ash_ip_eq(e, ip)) return e;
-    k = (k + 1) & (t->cap - 1);
-  }
+/* The entry of ip in a keymap of addresses; NULL at the map's cap (the
+ * address is then not counted) and on allocation failure (*rc). */
+static void *ip_get(ash_keymap *m, const ash_ip *ip, int *fresh, int *rc) {
+  void *v = NULL;
+  int r = ash_keymap_put(m, ip, &v, fresh);
+  *rc = r == ASH_ELIMIT ? ASH_OK : r;
+  return r ? NULL : v;
 }
 
-static dstat *dst_get(tunnel *T, const ash_ip *ip) {
-  return ip_table_get(&T->dsts, ASH_MAX_HUNT_PAIRS, ip);
-}
-
-static sstat *src_get(tunnel *T, const ash_ip *ip) {
-  return ip_table_get(&T->srcs, ASH_MAX_HUNT_HOSTS, ip);
-}
+static uint32_t ip_key_hash(const void *key) { return (uint32_t)ip_hash1(key); }
 
 static heavy *heavy_of(tunnel *T, pair *p, int64_t when) {
   if (p->h) return p->h;
   p->h = calloc(1, sizeof *p->h);
   if (p->h) {
     p->h->stride = 1;
-    p->h->base_day = (int32_t)(when / DAY) - DAYWORDS * 32;
+    p->h->base_day = (int32_t)(when / ASH_DAY) - DAYWORDS * 32;
     /* what came before was short sessions, counted the simple way */
     p->h->days_before = p->days;
     p->h->short_total = p->total;
@@ -282,7 +213,7 @@ static heavy *heavy_of(tunnel *T, pair *p, int64_t when) {
 }
 
 static void mark_days(heavy *h, int64_t start, int64_t end) {
-  int32_t d0 = (int32_t)(start / DAY), d1 = (int32_t)(end / DAY);
+  int32_t d0 = (int32_t)(start / ASH_DAY), d1 = (int32_t)(end / ASH_DAY);
   if (d1 - d0 > DAYWORDS * 64) d0 = d1 - DAYWORDS * 64;
   for (int32_t d = d0; d <= d1; d++) {
     int32_t b = d - h->base_day;
@@ -353,7 +284,7 @@ static int session(tunnel *T, pair *p, int64_t start, int64_t end, int64_t out, 
     p->last_id = id;
   }
   p->total += dur;
-  int32_t d0 = (int32_t)(start / DAY), d1 = (int32_t)(end / DAY);
+  int32_t d0 = (int32_t)(start / ASH_DAY), d1 = (int32_t)(end / ASH_DAY);
   if (d0 <= p->last_day) d0 = p->last_day + 1;
   if (d1 >= d0) {
     p->days += d1 - d0 + 1;
@@ -368,7 +299,7 @@ static int session(tunnel *T, pair *p, int64_t start, int64_t end, int64_t out, 
     h->short_total += dur;
   else if (h->niv >= ASH_MAX_HUNT_LONG)
     h->long_extra += dur;
-  int rc = start_add(h, (start - p->first) / SEC,
+  int rc = start_add(h, (start - p->first) / ASH_SEC,
                      (out > 0 ? out : 0) + (in > 0 ? in : 0) + (unk > 0 ? unk : 0));
   if (rc) return rc;
   if (dur >= LONG_SESSION && h->niv < ASH_MAX_HUNT_LONG) {
@@ -456,25 +387,19 @@ static int flow_row(tunnel *T, const frow *f) {
   const int64_t id = f->id, ts = f->ts, out = f->out, in = f->in, dur = f->dur;
   const int32_t port = f->port;
   const int interim = f->interim;
-  sstat *ss = src_get(T, &src);
+  int rc, fresh;
+  sstat *ss = ip_get(&T->srcs, &src, &fresh, &rc);
+  if (rc) return rc;
   if (ss) {
     ss->flows += !interim;
     if (!interim) ss->bytes += (out > 0 ? out : 0) + (in > 0 ? in : 0);
   }
-  if ((T->pairs.n + 1) * 2 > T->pairs.cap && !T->full) {
-    int rc;
-    if (T->pairs.n < ASH_MAX_HUNT_PAIRS) {
-      rc = pairs_rehash(T, T->pairs.cap * 2, 0);
-    } else {
-      /* at the cap, make room by forgetting the pairs that never held a
-       * long session: their past cannot make them candidates */
-      rc = pairs_rehash(T, T->pairs.cap, 1);
-      if (!rc && T->pairs.n > ASH_MAX_HUNT_PAIRS / 4 * 3) T->full = 1;
-    }
-    if (rc) return rc;
+  if (T->pairs.n >= ASH_MAX_HUNT_PAIRS && !T->full) {
+    ASH_TRY(pairs_compact(T));
+    if (T->pairs.n > ASH_MAX_HUNT_PAIRS / 4 * 3) T->full = 1;
   }
-  int fresh;
-  pair *p = pair_find(&T->pairs, &src, &dst, port, 1, &fresh);
+  pair *p = pair_find(&T->pairs, f->hash, &src, &dst, port, &fresh, &rc);
+  if (rc) return rc;
   if (!p) {
     T->dropped_pairs++; /* full of long-lived pairs: new ones are not followed */
     return ASH_OK;
@@ -482,7 +407,9 @@ static int flow_row(tunnel *T, const frow *f) {
   if (fresh) {
     p->last_day = INT32_MIN;
     if (ss) ss->dsts++;
-    dstat *ds = dst_get(T, &dst);
+    int dfresh;
+    dstat *ds = ip_get(&T->dsts, &dst, &dfresh, &rc);
+    if (rc) return rc;
     if (ds) {
       uint64_t sh = ip_hash1(&src) | 1;
       int seen = 0;
@@ -503,8 +430,7 @@ static int flow_row(tunnel *T, const frow *f) {
     int same = h->pend_id && llabs(h->pend_start - start) <= SAME_START;
     if (h->pend_id && !same && start > h->pend_start) {
       /* a new session began before the last one was seen closing */
-      int rc = close_pending(T, p);
-      if (rc) return rc;
+      ASH_TRY(close_pending(T, p));
     }
     if (same && ts <= h->pend_end) return ASH_OK; /* out of order: already counted */
     /* this interval's bytes: the growth of the totals since the last one */
@@ -594,12 +520,11 @@ static int scan_pass(tunnel *T, const char *sql, int undirected) {
       f->interim = sqlite3_column_int(st, 8) == 1;
       f->unk = undirected ? sqlite3_column_int64(st, 10) : 0;
       f->hash = pair_hash(&f->src, &f->dst, f->port);
-      __builtin_prefetch(&T->pairs.slot[f->hash & (T->pairs.cap - 1)]);
+      ash_index_prefetch(&T->pairs.ix, f->hash);
     }
     for (size_t i = 0; i < nb; i++) {
-      uint64_t sl = T->pairs.slot[batch[i].hash & (T->pairs.cap - 1)];
-      if (sl && (uint32_t)(sl >> 32) == batch[i].hash)
-        __builtin_prefetch(&T->pairs.v[(uint32_t)sl - 1]);
+      size_t at = ash_index_peek(&T->pairs.ix, batch[i].hash);
+      if (at != ASH_INDEX_NONE) __builtin_prefetch(&T->pairs.v[at]);
     }
     for (size_t i = 0; !rc && i < nb; i++) rc = flow_row(T, &batch[i]);
   }
@@ -807,7 +732,7 @@ static void regularity(cand *k) {
 
 static void score(tunnel *T, cand *k) {
   pair *p = k->p;
-  double longest_h = (double)p->longest / HOUR, conn_h = (double)p->covered / HOUR;
+  double longest_h = (double)p->longest / ASH_HOUR, conn_h = (double)p->covered / ASH_HOUR;
   k->persist = clamp01(0.4 * clamp01(longest_h / 4) + 0.3 * clamp01(p->days / 5.0) +
                        0.3 * clamp01(conn_h / 24));
   /* hosts that reach the address, or hold the same kind of long sessions
@@ -818,7 +743,7 @@ static void score(tunnel *T, cand *k) {
   double out = (double)p->out, in = (double)p->in;
   double mx = out > in ? out : in, mn = out > in ? in : out;
   double ratio = mx > 0 ? mn / mx : 0;
-  double secs = p->covered > 0 ? (double)p->covered / SEC : 1;
+  double secs = p->covered > 0 ? (double)p->covered / ASH_SEC : 1;
   double rate = (out + in + (double)p->unk) / secs;
   double twoway = ratio >= 0.05 ? 1 : ratio / 0.05;
   /* a firewall that logs no direction cannot tell uploads from dialogue */
@@ -965,7 +890,7 @@ static int corroborate(tunnel *T, cand *cs, size_t nc) {
   }
   if (!rc && r != SQLITE_DONE) rc = ASH_ESTORE;
   sqlite3_finalize(st);
-  double span = T->last_ts > T->first_ts ? (double)(T->last_ts - T->first_ts) : (double)DAY;
+  double span = T->last_ts > T->first_ts ? (double)(T->last_ts - T->first_ts) : (double)ASH_DAY;
   /* a program connecting to the host's own RDP port over loopback while
    * the sessions were up (more often than their share of time explains) */
   for (size_t i = 0; !rc && i < nc; i++) {
@@ -976,7 +901,7 @@ static int corroborate(tunnel *T, cand *cs, size_t nc) {
     for (size_t j = 0; j < nlc; j++) {
       if (strcmp(lc[j].host, k->host)) continue;
       total++;
-      if (overlaps(k->p, lc[j].ts, 2 * MIN)) {
+      if (overlaps(k->p, lc[j].ts, 2 * ASH_MIN)) {
         obs++;
         if (!first) first = &lc[j];
       }
@@ -1014,7 +939,7 @@ static int corroborate(tunnel *T, cand *cs, size_t nc) {
         nh++;
       }
       hits[h].total++;
-      if (overlaps(k->p, lp[j].ts, 2 * MIN)) hits[h].obs++;
+      if (overlaps(k->p, lp[j].ts, 2 * ASH_MIN)) hits[h].obs++;
     }
     double share = (double)k->p->covered / span;
     if (share < 0.005) share = 0.005;
@@ -1048,7 +973,8 @@ static int corroborate(tunnel *T, cand *cs, size_t nc) {
       hostmap_learn(hm, &k->p->src, best, 1);
     }
     for (size_t j = 0; j < nl; j++)
-      if (!strcmp(lp[j].host, k->host) && overlaps(k->p, lp[j].ts, 2 * MIN)) credit_loop(k, &lp[j]);
+      if (!strcmp(lp[j].host, k->host) && overlaps(k->p, lp[j].ts, 2 * ASH_MIN))
+        credit_loop(k, &lp[j]);
   }
   free(hits);
   return ASH_OK;
@@ -1078,7 +1004,7 @@ static const char *base_name(const char *p) {
 
 /* Bytes a second while connected. */
 static double rate_of(const pair *p) {
-  double secs = p->covered > 0 ? (double)p->covered / SEC : 1;
+  double secs = p->covered > 0 ? (double)p->covered / ASH_SEC : 1;
   return ((double)p->out + (double)p->in) / secs + 1e-9;
 }
 
@@ -1184,14 +1110,14 @@ static void add_reasons(ash_buf *b, const cand *k) {
     REASON("traffic flows both ways (%.0f%% out)", 100 * out / (out + in));
   else if (p->unk > 0)
     REASON("the firewall logs the bytes of both directions together");
-  double rate = p->covered > 0 ? (out + in + (double)p->unk) / ((double)p->covered / SEC) : 0;
+  double rate = p->covered > 0 ? (out + in + (double)p->unk) / ((double)p->covered / ASH_SEC) : 0;
   if (rate < 50) REASON("little more than keep-alives (%.0f B/s)", rate);
   if (k->cv >= 0)
     REASON(k->cv >= 1 ? "bursty (interval volume varies %.1fx its mean, %.0f%% idle)"
                       : "steady (interval volume varies %.1fx its mean, %.0f%% idle)",
            k->cv, 100 * k->idle_frac);
   if (k->regular_known) {
-    hunt_fmt_dur((int64_t)(k->interval_s * SEC), t);
+    hunt_fmt_dur((int64_t)(k->interval_s * ASH_SEC), t);
     if (k->beacon)
       REASON("it reconnects on a fixed schedule (every %s, regularity %.2f), as a beacon does", t,
              k->ts_score);
@@ -1325,7 +1251,7 @@ static int make_finding(tunnel *T, cand *k, ash_finding *f) {
       "\"host_internet_destinations\":%u,\"regularity\":%.3f,\"size_regularity\":%.3f,"
       "\"burst_cv\":%.3f,\"loopback_rdp\":%zu,\"interim_records\":%u,"
       "\"provider\":\"%s\",\"region\":\"%s\",\"service\":\"%s\"}",
-      p->sessions, p->days, p->longest / SEC, p->covered / SEC, frac, p->out, p->in, p->unk,
+      p->sessions, p->days, p->longest / ASH_SEC, p->covered / ASH_SEC, frac, p->out, p->in, p->unk,
       k->nsrc, k->host_dsts, k->regular_known ? k->ts_score : -1, k->ds_score, k->cv, k->nloop,
       p->interim, k->has_cloud ? k->cloud.provider : "", k->has_cloud ? k->cloud.region : "",
       k->has_cloud ? k->cloud.service : "");
@@ -1346,10 +1272,13 @@ int ash_hunt_tunnel(hunt_ctx *c, hunt_list *out) {
   tunnel T;
   memset(&T, 0, sizeof T);
   T.c = c;
-  int rc = ptab_index(&T.pairs, 1 << 14);
-  if (!rc) rc = table_init(&T.dsts, sizeof(dstat), 1 << 12);
-  if (!rc) rc = table_init(&T.srcs, sizeof(sstat), 1 << 10);
-  if (!rc) rc = scan_flows(&T);
+  /* at the cap the pairs are compacted once (flow_row); then new ones are
+   * not followed */
+  ash_index_init(&T.pairs.ix, ASH_MAX_HUNT_PAIRS);
+  ash_keymap_init(&T.dsts, sizeof(ash_ip), sizeof(dstat), ASH_MAX_HUNT_PAIRS);
+  ash_keymap_init(&T.srcs, sizeof(ash_ip), sizeof(sstat), ASH_MAX_HUNT_HOSTS);
+  T.dsts.hash = T.srcs.hash = ip_key_hash;
+  int rc = scan_flows(&T);
   cand *cs = NULL;
   size_t nc = 0, capc = 0;
   for (size_t i = 0; !rc && i < T.pairs.n; i++) {
@@ -1365,17 +1294,9 @@ int ash_hunt_tunnel(hunt_ctx *c, hunt_list *out) {
     cand *k = &cs[nc++];
     memset(k, 0, sizeof *k);
     k->p = p;
-    size_t kk = ip_hash1(&p->dst) & (T.dsts.cap - 1);
-    for (;;) {
-      dstat *d = AT(&T.dsts, kk);
-      if (!d->ip.fam) break;
-      if (ash_ip_eq(&d->ip, &p->dst)) {
-        k->nsrc = d->nsrc;
-        break;
-      }
-      kk = (kk + 1) & (T.dsts.cap - 1);
-    }
-    sstat *s = src_get(&T, &p->src);
+    const dstat *d = ash_keymap_get(&T.dsts, &p->dst);
+    if (d) k->nsrc = d->nsrc;
+    const sstat *s = ash_keymap_get(&T.srcs, &p->src);
     if (s) {
       k->host_dsts = s->dsts;
       k->host_flows = s->flows;
@@ -1434,8 +1355,8 @@ int ash_hunt_tunnel(hunt_ctx *c, hunt_list *out) {
   free(cs);
   for (size_t i = 0; i < T.pairs.n; i++) heavy_free(T.pairs.v[i].h);
   free(T.pairs.v);
-  free(T.pairs.slot);
-  free(T.dsts.v);
-  free(T.srcs.v);
+  ash_index_free(&T.pairs.ix);
+  ash_keymap_free(&T.dsts);
+  ash_keymap_free(&T.srcs);
   return rc;
 }

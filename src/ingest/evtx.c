@@ -545,9 +545,10 @@ static int emit_slot(emitter *e, const slotbuf *s) {
     }
     if (r->flags & RF_CARVED) {
       if (ash_u64set_has(&e->allocated, r->ref)) continue;
-      int a = ash_u64set_add(&e->carved, r->ref);
-      if (a < 0) return ASH_ENOMEM;
-      if (a == 0) continue;
+      int added;
+      rc = ash_u64set_add(&e->carved, r->ref, &added);
+      if (rc) return rc;
+      if (!added) continue;
     }
     ash_winrec w;
     memset(&w, 0, sizeof w);
@@ -786,7 +787,8 @@ static int allocated_ids(const job *j, ash_u64set *ids) {
     while (ASH_FITS(pos, EVTX_RECORD_HEADER, free_off)) {
       uint32_t size = record_size(c, cn, pos);
       if (!size) break;
-      if (ash_u64set_add(ids, ash_le64(c + pos + 8)) < 0) return ASH_ENOMEM;
+      int rc = ash_u64set_add(ids, ash_le64(c + pos + 8), NULL);
+      if (rc) return rc;
       int was_last = pos == last;
       pos += size;
       if (was_last) break;
