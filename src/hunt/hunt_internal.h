@@ -61,6 +61,20 @@ typedef struct hunt_vpn {
   size_t nbt;
 } hunt_vpn;
 
+/* Per-account history (model_accounts.c). */
+typedef struct hunt_account_host {
+  int32_t days, last_day; /* days with a logon there; the last one */
+  int64_t first;          /* the first logon there */
+  uint32_t kinds;         /* bit n: logon type n; HUNT_KIND_RDP_EVENT: 1149/LSM 21/25 */
+} hunt_account_host;
+#define HUNT_KIND_RDP_EVENT (1 << 16)
+
+typedef struct hunt_accounts {
+  ash_keymap hosts;   /* (account, short host) -> hunt_account_host */
+  ash_keymap hours;   /* account -> bit h: a logon in hour h (UTC) */
+  ash_keymap sources; /* (account, source address): seen */
+} hunt_accounts;
+
 /* What a run left out at a cap (hunt_ctx.capped). */
 enum { HUNT_CAP_ACCOUNTS = 1, HUNT_CAP_VPN = 2, HUNT_CAP_HOSTS = 4, HUNT_CAP_DETECTIONS = 8 };
 
@@ -81,6 +95,7 @@ typedef struct hunt_ctx {
   ash_strtab accounts;
   int accounts_init;
   hunt_vpn *vpn;
+  hunt_accounts *accts;
   unsigned capped;
   /* the partial covering index over flows exists (hunt.c): scans of
    * net.flow name it with INDEXED BY */
@@ -133,6 +148,21 @@ int hunt_account_id(hunt_ctx *c, const char *raw, uint32_t *id);
 const char *hunt_account_name(const hunt_ctx *c, uint32_t id);
 /* 1 for the bare names of system, service and computer accounts. */
 int hunt_is_service_account(const char *bare);
+
+/* ---- per-account history (model_accounts.c) ---- */
+
+/* Built once per run from the interactive, network, unlock and RDP logons
+ * (4624 types 2, 3, 7, 10, 11, 12; 1149, LSM 21 and 25) of named
+ * accounts. */
+int hunt_accounts_history(hunt_ctx *c, const hunt_accounts **out);
+void hunt_accounts_free(hunt_accounts *a);
+/* The account's history on host (short, lower case), or NULL. */
+const hunt_account_host *hunt_account_on(const hunt_accounts *a, uint32_t account,
+                                         const char *host);
+/* Hours of the day (bits 0-23, UTC) the account logged on at. */
+uint32_t hunt_account_hours(const hunt_accounts *a, uint32_t account);
+/* Has the account logged on from ip before? */
+int hunt_account_knows_source(const hunt_accounts *a, uint32_t account, const ash_ip *ip);
 
 /* ---- loopback RDP (model_hosts.c) ---- */
 

@@ -47,13 +47,6 @@
 #define MAX_CANDS 64
 #define MAX_IDS 8
 
-/* ---- per account and host: on how many days it logged on ---- */
-
-typedef struct uh {
-  int32_t days, last_day;
-  int64_t first;
-} uh;
-
 /* ---- detections and their candidates ---- */
 
 enum { CAT_LOW = 0, CAT_MID = 1, CAT_HIGH = 2 };
@@ -109,8 +102,8 @@ typedef struct link {
   hunt_ctx *c;
   ash_strtab hosts;
   const hunt_vpn *v;
-  ash_keymap uh; /* (account << 32 | host) -> uh */
-  int err;       /* the first failure of a lookup (allocation) */
+  const hunt_accounts *acc;
+  int err; /* the first failure of a lookup (allocation) */
   incident *inc;
   size_t ninc, capinc;
   follow *fw;
@@ -331,13 +324,6 @@ static void contact(cand *k, ctype t, int64_t ts, int64_t id, const ash_ip *src,
   }
 }
 
-static uint64_t uh_key(uint32_t user, uint32_t host) { return ((uint64_t)user << 32) | host; }
-
-static const uh *uh_find(const link *L, uint32_t user, uint32_t host) {
-  uint64_t k = uh_key(user, host);
-  return L->uh.ksize ? ash_keymap_get(&L->uh, &k) : NULL;
-}
-
 static int cmp_inc_t0(const void *a, const void *b) {
   const incident *x = a, *y = b;
   if (x->t0 != y->t0) return x->t0 < y->t0 ? -1 : 1;
@@ -368,25 +354,6 @@ static int scan_logons(link *L) {
     uint32_t user = account_of(L, hunt_col_text(st, 4));
     uint32_t host = host_of(L, hunt_col_text(st, 3));
     if (host == UINT32_MAX) continue;
-    if (user != UINT32_MAX) {
-      uint64_t key = uh_key(user, host);
-      uh *e;
-      int fresh;
-      int urc = ash_keymap_put(&L->uh, &key, (void **)&e, &fresh);
-      if (urc && urc != ASH_ELIMIT) { /* past the cap a pair is not counted */
-        rc = urc;
-        break;
-      }
-      if (!urc && fresh) {
-        e->last_day = INT32_MIN;
-        e->first = INT64_MAX;
-      }
-      if (!urc) {
-        int32_t day = (int32_t)(ts / ASH_DAY);
-        if (day != e->last_day) e->days++, e->last_day = day;
-        if (ts < e->first) e->first = ts;
-      }
-    }
     if (lt == 7) continue;
     while (lo < L->ninc && L->inc[lo].t0 + AFTER < ts) lo++;
     for (size_t i = lo; i < L->ninc && L->inc[i].t0 - WINDOW <= ts; i++) {
@@ -505,7 +472,7 @@ static void score_cands(link *L, incident *x) {
   for (int i = 0; i < x->nc; i++) {
     cand *k = &x->c[i];
     uint32_t who = k->logon_user != UINT32_MAX ? k->logon_user : k->account;
-    const uh *h = uh_find(L, who, x->host);
+    const hunt_account_host *h = hunt_account_on(L->acc, who, hname(L, x->host));
     k->habit_days = h ? h->days : 0;
     k->habit_first = h ? h->first : 0;
     /* days on the host other than the detection's own */
@@ -912,12 +879,12 @@ int ash_hunt_link(hunt_ctx *c, hunt_list *out) {
   memset(&L, 0, sizeof L);
   L.c = c;
   ash_strtab_init(&L.hosts, ASH_MAX_HUNT_VPN);
-  ash_keymap_init(&L.uh, sizeof(uint64_t), sizeof(uh), ASH_MAX_HUNT_USERHOST);
   int rc = load_detections(&L);
   if (!rc && !L.ninc) goto done;
   if (!rc) rc = hunt_vpn_sessions(c, &L.v);
   for (size_t i = 0; !rc && i < L.ninc; i++) rc = file_creation(&L, &L.inc[i]);
   if (!rc) qsort(L.inc, L.ninc, sizeof *L.inc, cmp_inc_t0);
+  if (!rc) rc = hunt_accounts_history(c, &L.acc);
   if (!rc) rc = scan_logons(&L);
   for (size_t i = 0; !rc && i < L.ninc; i++) rc = scan_flows(&L, &L.inc[i]);
   for (size_t i = 0; !rc && i < L.ninc; i++) score_cands(&L, &L.inc[i]);
@@ -945,7 +912,6 @@ int ash_hunt_link(hunt_ctx *c, hunt_list *out) {
 done:
   if (!rc) rc = L.err;
   ash_strtab_free(&L.hosts);
-  ash_keymap_free(&L.uh);
   free(L.inc);
   free(L.fw);
   return rc;
