@@ -158,6 +158,7 @@ int ash_hunt_run_all(ash_store *s, const ash_hunt_opts *opts,
   hunt_hostmap_free(c.hosts);
   hunt_vpn_free(c.vpn);
   hunt_accounts_free(c.accts);
+  hunt_detections_free(c.dets);
   ash_strtab_free(&c.accounts);
   free(c.loops);
   free(c.src_flags);

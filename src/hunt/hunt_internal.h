@@ -75,6 +75,28 @@ typedef struct hunt_accounts {
   ash_keymap sources; /* (account, source address): seen */
 } hunt_accounts;
 
+/* One antivirus incident (model_detections.c). */
+enum { HUNT_CAT_LOW = 0, HUNT_CAT_MID = 1, HUNT_CAT_HIGH = 2 };
+#define HUNT_DET_IDS 8
+typedef struct hunt_detection {
+  char host[64]; /* short, lower case */
+  char threat[160], path[400], det_user[128], process[260], action[64], category[64];
+  char more[4][96]; /* other threats detected there in the same burst */
+  int nmore;
+  char mpath[4][260]; /* and their files */
+  int nmpath;
+  int cat;                 /* HUNT_CAT_*: hacktools high, adware and tests low */
+  int64_t first, last, t0; /* t0: the file's creation when known, else first */
+  int64_t det_ids[HUNT_DET_IDS], act_ids[HUNT_DET_IDS], file_id;
+  int ndet, nact;
+  char file_proc[260], file_user[128]; /* who wrote the file (Sysmon 11) */
+} hunt_detection;
+
+typedef struct hunt_detections {
+  hunt_detection *v; /* in the order of their first record */
+  size_t n, cap;
+} hunt_detections;
+
 /* What a run left out at a cap (hunt_ctx.capped). */
 enum { HUNT_CAP_ACCOUNTS = 1, HUNT_CAP_VPN = 2, HUNT_CAP_HOSTS = 4, HUNT_CAP_DETECTIONS = 8 };
 
@@ -96,6 +118,7 @@ typedef struct hunt_ctx {
   int accounts_init;
   hunt_vpn *vpn;
   hunt_accounts *accts;
+  hunt_detections *dets;
   unsigned capped;
   /* the partial covering index over flows exists (hunt.c): scans of
    * net.flow name it with INDEXED BY */
@@ -148,6 +171,11 @@ int hunt_account_id(hunt_ctx *c, const char *raw, uint32_t *id);
 const char *hunt_account_name(const hunt_ctx *c, uint32_t id);
 /* 1 for the bare names of system, service and computer accounts. */
 int hunt_is_service_account(const char *bare);
+
+/* ---- antivirus incidents (model_detections.c) ---- */
+
+int hunt_detections_load(hunt_ctx *c, const hunt_detections **out);
+void hunt_detections_free(hunt_detections *D);
 
 /* ---- per-account history (model_accounts.c) ---- */
 

@@ -38,18 +38,9 @@
 /* Flows are logged when they end: look this far past the detection for
  * sessions that started before it. */
 #define FLOW_AFTER (12 * ASH_HOUR)
-/* A VPN session with no logout ends this long after its start. */
-#define OPEN_SESSION (12 * ASH_HOUR)
-/* Detections of one file on one host within this are one incident. */
-#define SAME_INCIDENT (6 * ASH_HOUR)
-/* ... and detections of anything on one host within this. */
-#define SAME_BURST (10 * ASH_MIN)
 #define MAX_CANDS 64
-#define MAX_IDS 8
 
 /* ---- detections and their candidates ---- */
-
-enum { CAT_LOW = 0, CAT_MID = 1, CAT_HIGH = 2 };
 
 /* Contact kinds, weakest first. */
 typedef enum ctype { CT_NONE = 0, CT_FLOW, CT_SMBFLOW, CT_NET, CT_INTER, CT_RDPFLOW, CT_RDP } ctype;
@@ -70,18 +61,10 @@ typedef struct cand {
   double score;
 } cand;
 
+/* A detection (shared model) and who may have put the file there. */
 typedef struct incident {
+  const hunt_detection *d;
   uint32_t host;
-  char threat[160], path[400], det_user[128], process[260], action[64], category[64];
-  char more[4][96]; /* other threats detected there in the same burst */
-  int nmore;
-  char mpath[4][260]; /* and their files */
-  int nmpath;
-  int cat;
-  int64_t first, last, t0; /* t0: the file's creation when known, else first */
-  int64_t det_ids[MAX_IDS], act_ids[MAX_IDS], file_id;
-  int ndet, nact;
-  char file_proc[260], file_user[128];
   cand c[MAX_CANDS];
   int nc;
   int best, second; /* indices in c, -1 none */
@@ -105,7 +88,7 @@ typedef struct link {
   const hunt_accounts *acc;
   int err; /* the first failure of a lookup (allocation) */
   incident *inc;
-  size_t ninc, capinc;
+  size_t ninc;
   follow *fw;
   size_t nfw;
 } link;
@@ -137,160 +120,6 @@ static const char *uname(const link *L, uint32_t u) { return hunt_account_name(L
 static const char *hname(const link *L, uint32_t h) {
   const char *s = ash_strtab_str(&L->hosts, h);
   return s ? s : "?";
-}
-
-/* ---- detections ---- */
-
-static int has_word(const char *s, const char *w) { return s && strcasestr(s, w) != NULL; }
-
-/* hacktool / credential theft / exploit first, adware and tests last */
-static int category(const char *threat, const char *cat) {
-  static const char *const low[] = {"adware",          "pua:",     "pup",       "softwarebundler",
-                                    "browsermodifier", "eicar",    "test file", "unwanted",
-                                    "monitoringtool",  "program:", "joke"};
-  static const char *const high[] = {
-      "hacktool",   "exploit",    "backdoor",    "pws:",   "password", "credential",
-      "ransom",     "virtool",    "mimikatz",    "cobalt", "lazagne",  "rubeus",
-      "sharphound", "bloodhound", "meterpreter", "tool"};
-  for (size_t i = 0; i < sizeof low / sizeof low[0]; i++)
-    if (has_word(threat, low[i]) || has_word(cat, low[i])) return CAT_LOW;
-  for (size_t i = 0; i < sizeof high / sizeof high[0]; i++)
-    if (has_word(threat, high[i]) || has_word(cat, high[i])) return CAT_HIGH;
-  return CAT_MID;
-}
-
-static incident *incident_for(link *L, uint32_t host, const char *threat, const char *path,
-                              int64_t ts) {
-  for (size_t i = L->ninc; i-- > 0;) {
-    incident *x = &L->inc[i];
-    if (ts - x->last > SAME_INCIDENT) break;
-    if (x->host != host) continue;
-    /* the same file, or anything else detected there within minutes: one
-     * intrusion leaves several tools (mimikatz.exe and mimidrv.sys) */
-    if ((threat && *threat && !strcasecmp(x->threat, threat)) ||
-        (path && *path && !strcasecmp(x->path, path)) || ts - x->last <= SAME_BURST)
-      return x;
-  }
-  if (L->ninc >= ASH_MAX_HUNT_DETECTIONS) {
-    L->c->capped |= HUNT_CAP_DETECTIONS; /* later detections are not linked */
-    return NULL;
-  }
-  incident *v = ash_array_room(L->inc, &L->capinc, L->ninc, sizeof *v, 16);
-  if (!v) {
-    if (!L->err) L->err = ASH_ENOMEM;
-    return NULL;
-  }
-  L->inc = v;
-  incident *x = &L->inc[L->ninc++];
-  memset(x, 0, sizeof *x);
-  x->host = host;
-  x->first = x->last = x->t0 = ts;
-  x->best = x->second = -1;
-  snprintf(x->threat, sizeof x->threat, "%s", threat ? threat : "");
-  snprintf(x->path, sizeof x->path, "%s", path ? path : "");
-  return x;
-}
-
-/* Values of the record's own fields, whatever the container called them
- * (EVTX "Detection User", ECS "detection_user", ...). */
-static const char *DET_SQL =
-    "SELECT id,ts,kind,host,user,threat,path,action,process,"
-    " CASE WHEN json_valid(attrs) THEN coalesce(json_extract(attrs,'$.\"Category Name\"'),"
-    "  json_extract(attrs,'$.category'),json_extract(attrs,'$.Category')) END,"
-    " CASE WHEN json_valid(attrs) THEN coalesce(json_extract(attrs,'$.\"Detection User\"'),"
-    "  json_extract(attrs,'$.detection_user'),json_extract(attrs,'$.DetectionUser')) END,"
-    " CASE WHEN json_valid(attrs) THEN coalesce(json_extract(attrs,'$.\"Action Name\"'),"
-    "  json_extract(attrs,'$.action_name'),json_extract(attrs,'$.ActionName')) END,"
-    " CASE WHEN json_valid(attrs) THEN coalesce(json_extract(attrs,'$.\"Process Name\"'),"
-    "  json_extract(attrs,'$.process_name'),json_extract(attrs,'$.ProcessName')) END"
-    " FROM events WHERE kind IN ('av.detect','av.action') ORDER BY ts,id";
-
-static int load_detections(link *L) {
-  sqlite3_stmt *st;
-  int rc = hunt_prepare(L->c, DET_SQL, &st);
-  if (rc) return rc;
-  int r;
-  while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-    int64_t id = sqlite3_column_int64(st, 0), ts = hunt_col_i64(st, 1, ASH_TIME_UNSET);
-    const char *kind = hunt_col_text(st, 2);
-    uint32_t host = host_of(L, hunt_col_text(st, 3));
-    if (ts == ASH_TIME_UNSET || !kind || host == UINT32_MAX) continue;
-    const char *threat = hunt_col_text(st, 5), *path = hunt_col_text(st, 6);
-    int detect = !strcmp(kind, "av.detect");
-    incident *x = incident_for(L, host, threat, path, ts);
-    if (!x) break; /* at the cap, or out of memory (L->err) */
-    if (ts > x->last) x->last = ts;
-    if (!x->threat[0] && threat) snprintf(x->threat, sizeof x->threat, "%s", threat);
-    if (!x->path[0] && path) snprintf(x->path, sizeof x->path, "%s", path);
-    if (threat && strcasecmp(threat, x->threat)) {
-      int k = 0;
-      while (k < x->nmore && strcasecmp(x->more[k], threat)) k++;
-      if (k == x->nmore && x->nmore < 4)
-        snprintf(x->more[x->nmore++], sizeof x->more[0], "%s", threat);
-    }
-    if (path && strcasecmp(path, x->path)) {
-      int k = 0;
-      while (k < x->nmpath && strcasecmp(x->mpath[k], path)) k++;
-      if (k == x->nmpath && x->nmpath < 4)
-        snprintf(x->mpath[x->nmpath++], sizeof x->mpath[0], "%s", path);
-    }
-    const char *cat = hunt_col_text(st, 9);
-    int cl = category(threat, cat);
-    if (cl > x->cat) x->cat = cl;
-    if (cat && !x->category[0]) snprintf(x->category, sizeof x->category, "%s", cat);
-    const char *du = hunt_col_text(st, 4);
-    if (!du) du = hunt_col_text(st, 10);
-    if (du && !x->det_user[0]) {
-      char a[128];
-      hunt_bare_account(du, strlen(du), a, sizeof a);
-      if (!hunt_is_service_account(a)) snprintf(x->det_user, sizeof x->det_user, "%s", a);
-    }
-    const char *proc = hunt_col_text(st, 12);
-    if (!proc) proc = hunt_col_text(st, 8);
-    if (proc && !x->process[0] && strcasecmp(proc, "unknown"))
-      snprintf(x->process, sizeof x->process, "%s", proc);
-    const char *act = hunt_col_text(st, 11);
-    if (!act) act = hunt_col_text(st, 7);
-    if (act && (!detect || !x->action[0])) snprintf(x->action, sizeof x->action, "%s", act);
-    if (detect && x->ndet < MAX_IDS) x->det_ids[x->ndet++] = id;
-    if (!detect && x->nact < MAX_IDS) x->act_ids[x->nact++] = id;
-  }
-  if (r != SQLITE_DONE && r != SQLITE_ROW) rc = ASH_ESTORE;
-  sqlite3_finalize(st);
-  return rc ? rc : L->err;
-}
-
-/* Sysmon 11: when the detected file was written, and by what. */
-static int file_creation(link *L, incident *x) {
-  if (!x->path[0]) return ASH_OK;
-  sqlite3_stmt *st;
-  int rc = hunt_prepare(L->c,
-                        "SELECT id,ts,host,process,user FROM events WHERE kind='win.file' AND"
-                        " ts>=? AND ts<=? AND path=? COLLATE NOCASE ORDER BY ts",
-                        &st);
-  if (rc) return rc;
-  sqlite3_bind_int64(st, 1, x->first - 7 * ASH_DAY);
-  sqlite3_bind_int64(st, 2, x->first + ASH_MIN);
-  sqlite3_bind_text(st, 3, x->path, -1, SQLITE_STATIC);
-  int r;
-  while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *h = hunt_col_text(st, 2);
-    if (host_of(L, h) != x->host) continue;
-    /* the latest write before the detection is the one that was caught */
-    x->file_id = sqlite3_column_int64(st, 0);
-    x->t0 = hunt_col_i64(st, 1, x->first);
-    const char *p = hunt_col_text(st, 3), *u = hunt_col_text(st, 4);
-    snprintf(x->file_proc, sizeof x->file_proc, "%s", p ? p : "");
-    x->file_user[0] = 0;
-    if (u) {
-      char a[128];
-      hunt_bare_account(u, strlen(u), a, sizeof a);
-      if (!hunt_is_service_account(a)) snprintf(x->file_user, sizeof x->file_user, "%s", a);
-    }
-  }
-  if (r != SQLITE_DONE) rc = ASH_ESTORE;
-  sqlite3_finalize(st);
-  return rc;
 }
 
 /* ---- candidates ---- */
@@ -326,7 +155,7 @@ static void contact(cand *k, ctype t, int64_t ts, int64_t id, const ash_ip *src,
 
 static int cmp_inc_t0(const void *a, const void *b) {
   const incident *x = a, *y = b;
-  if (x->t0 != y->t0) return x->t0 < y->t0 ? -1 : 1;
+  if (x->d->t0 != y->d->t0) return x->d->t0 < y->d->t0 ? -1 : 1;
   return x->host < y->host ? -1 : x->host > y->host;
 }
 
@@ -355,10 +184,10 @@ static int scan_logons(link *L) {
     uint32_t host = host_of(L, hunt_col_text(st, 3));
     if (host == UINT32_MAX) continue;
     if (lt == 7) continue;
-    while (lo < L->ninc && L->inc[lo].t0 + AFTER < ts) lo++;
-    for (size_t i = lo; i < L->ninc && L->inc[i].t0 - WINDOW <= ts; i++) {
+    while (lo < L->ninc && L->inc[lo].d->t0 + AFTER < ts) lo++;
+    for (size_t i = lo; i < L->ninc && L->inc[i].d->t0 - WINDOW <= ts; i++) {
       incident *x = &L->inc[i];
-      if (x->host != host || ts > x->t0 + AFTER) continue;
+      if (x->host != host || ts > x->d->t0 + AFTER) continue;
       ash_ip src;
       int have = hunt_col_ip(st, 5, &src);
       ctype t = rdp_ev || lt == 10 || lt == 12 ? CT_RDP : lt == 3 ? CT_NET : CT_INTER;
@@ -376,7 +205,7 @@ static int scan_logons(link *L) {
       }
       if (!k) continue;
       if (user != UINT32_MAX && (k->logon_user == UINT32_MAX || t >= k->type)) k->logon_user = user;
-      contact(k, t, ts, id, have ? &src : NULL, x->t0);
+      contact(k, t, ts, id, have ? &src : NULL, x->d->t0);
     }
   }
   if (r != SQLITE_DONE) rc = ASH_ESTORE;
@@ -403,8 +232,8 @@ static int scan_flows(link *L, incident *x) {
   if (rc) return rc;
   /* ts is a start (most formats: within the window) or an end (FortiGate:
    * up to FLOW_AFTER past the detection for sessions begun before it) */
-  sqlite3_bind_int64(st, 1, x->t0 - WINDOW);
-  sqlite3_bind_int64(st, 2, x->t0 + FLOW_AFTER);
+  sqlite3_bind_int64(st, 1, x->d->t0 - WINDOW);
+  sqlite3_bind_int64(st, 2, x->d->t0 + FLOW_AFTER);
   int r;
   while ((r = sqlite3_step(st)) == SQLITE_ROW) {
     ash_ip dst, src;
@@ -415,15 +244,15 @@ static int scan_flows(link *L, incident *x) {
     int64_t start, end;
     hunt_flow_times(L->c, sqlite3_column_int64(st, 6), hunt_col_i64(st, 1, 0),
                     sqlite3_column_int64(st, 5), &start, &end);
-    if (start > x->t0 + AFTER || end < x->t0 - WINDOW) continue;
+    if (start > x->d->t0 + AFTER || end < x->d->t0 - WINDOW) continue;
     int32_t sess = hunt_vpn_at(L->v, &src, start);
     if (sess < 0) continue;
     int64_t port = hunt_col_i64(st, 4, -1);
     ctype t = port == 3389 ? CT_RDPFLOW : port == 445 || port == 139 ? CT_SMBFLOW : CT_FLOW;
     cand *k = cand_get(x, L->v->s[sess].user, sess);
     if (k)
-      contact(k, t, start < x->t0 - WINDOW ? x->t0 - WINDOW : start, sqlite3_column_int64(st, 0),
-              &src, x->t0);
+      contact(k, t, start < x->d->t0 - WINDOW ? x->d->t0 - WINDOW : start,
+              sqlite3_column_int64(st, 0), &src, x->d->t0);
   }
   if (r != SQLITE_DONE) rc = ASH_ESTORE;
   sqlite3_finalize(st);
@@ -456,7 +285,7 @@ static const char *type_words(ctype t) {
 
 static void score_cands(link *L, incident *x) {
   /* the detection user and the file's writer are candidates of their own */
-  const char *named[2] = {x->det_user, x->file_user};
+  const char *named[2] = {x->d->det_user, x->d->file_user};
   for (int i = 0; i < 2; i++) {
     if (!named[i][0]) continue;
     uint32_t a = account_of(L, named[i]);
@@ -478,11 +307,11 @@ static void score_cands(link *L, incident *x) {
     /* days on the host other than the detection's own */
     int other = k->habit_days - (k->type ? 1 : 0);
     /* on several other days, and already before the detection's day */
-    int habitual = other >= 3 && h && h->first / ASH_DAY < x->t0 / ASH_DAY;
+    int habitual = other >= 3 && h && h->first / ASH_DAY < x->d->t0 / ASH_DAY;
     k->habitual = habitual;
     double prox = 0;
     if (k->contact_ts != ASH_TIME_UNSET) {
-      double gap_min = fabs((double)(x->t0 - k->contact_ts)) / ASH_MIN;
+      double gap_min = fabs((double)(x->d->t0 - k->contact_ts)) / ASH_MIN;
       prox = 1 / (1 + gap_min / 20);
     }
     double s = 35 * type_weight(k->type) + 25 * prox + (k->type && !habitual ? 15 : 0) +
@@ -589,54 +418,54 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
   int everyday = !strong && b && b->habitual && (b->type != CT_NONE || b->det_user);
   /* adware, PUA and test files are only worth a line when someone came in
    * over the VPN from a new place and reached the host */
-  if (x->cat == CAT_LOW && !(strong && b->sess >= 0 && b->score >= 80)) return ASH_OK;
+  if (x->d->cat == HUNT_CAT_LOW && !(strong && b->sess >= 0 && b->score >= 80)) return ASH_OK;
   ash_finding f;
   int rc = ash_finding_init(&f, ASH_HUNT_LINK);
   if (rc) return rc;
   const char *host = hname(L, x->host);
   char key[700];
   char tf[32];
-  ash_time_format(x->first, tf);
-  int kl = snprintf(key, sizeof key, "%s|%s|%s|%s", host, x->threat, x->path, tf);
+  ash_time_format(x->d->first, tf);
+  int kl = snprintf(key, sizeof key, "%s|%s|%s|%s", host, x->d->threat, x->d->path, tf);
   ash_finding_set_id(&f, key, (size_t)(kl < (int)sizeof key ? kl : (int)sizeof key - 1));
   ash_finding_add_attack(&f, "T1078");
   if (b && b->sess >= 0) ash_finding_add_attack(&f, "T1133");
   if (b && (b->type == CT_RDP || b->type == CT_RDPFLOW)) ash_finding_add_attack(&f, "T1021.001");
   if (b && (b->type == CT_NET || b->type == CT_SMBFLOW)) ash_finding_add_attack(&f, "T1021.002");
-  if (x->cat == CAT_HIGH) ash_finding_add_attack(&f, "T1588.002");
+  if (x->d->cat == HUNT_CAT_HIGH) ash_finding_add_attack(&f, "T1588.002");
   rc = ash_finding_add_host(&f, ash_str_cstr(host));
-  if (!rc && x->path[0]) rc = ash_finding_add_file(&f, ash_str_cstr(x->path));
-  for (int i = 0; !rc && i < x->nmpath; i++)
-    rc = ash_finding_add_file(&f, ash_str_cstr(x->mpath[i]));
-  ash_finding_see(&f, x->first);
-  ash_finding_see(&f, x->last);
-  if (x->t0 < x->first) ash_finding_see(&f, x->t0);
+  if (!rc && x->d->path[0]) rc = ash_finding_add_file(&f, ash_str_cstr(x->d->path));
+  for (int i = 0; !rc && i < x->d->nmpath; i++)
+    rc = ash_finding_add_file(&f, ash_str_cstr(x->d->mpath[i]));
+  ash_finding_see(&f, x->d->first);
+  ash_finding_see(&f, x->d->last);
+  if (x->d->t0 < x->d->first) ash_finding_see(&f, x->d->t0);
 
   ash_buf s;
   ash_buf_init(&s, ASH_MAX_FINDING_TEXT);
   char t[32], g[32];
-  hunt_fmt_time(x->first, t);
-  const char *threat = x->threat[0] ? x->threat : "A threat";
+  hunt_fmt_time(x->d->first, t);
+  const char *threat = x->d->threat[0] ? x->d->threat : "A threat";
   ash_buf_printf(&s, "%s was detected on %s at %s", threat, host, t);
-  if (x->path[0]) ash_buf_printf(&s, " (%s)", x->path);
-  if (x->action[0]) ash_buf_printf(&s, "; action: %s", x->action);
-  if (x->nmore) {
+  if (x->d->path[0]) ash_buf_printf(&s, " (%s)", x->d->path);
+  if (x->d->action[0]) ash_buf_printf(&s, "; action: %s", x->d->action);
+  if (x->d->nmore) {
     ash_buf_adds(&s, "; detected with it:");
-    for (int i = 0; i < x->nmore; i++) ash_buf_printf(&s, "%s %s", i ? "," : "", x->more[i]);
+    for (int i = 0; i < x->d->nmore; i++) ash_buf_printf(&s, "%s %s", i ? "," : "", x->d->more[i]);
   }
   ash_buf_adds(&s, ".");
-  if (x->file_id) {
-    hunt_fmt_dur(x->first - x->t0, g);
+  if (x->d->file_id) {
+    hunt_fmt_dur(x->d->first - x->d->t0, g);
     ash_buf_printf(&s, " Sysmon saw the file written %s earlier", g);
-    if (x->file_proc[0]) ash_buf_printf(&s, " by %s", x->file_proc);
-    if (x->file_user[0]) ash_buf_printf(&s, " as %s", x->file_user);
+    if (x->d->file_proc[0]) ash_buf_printf(&s, " by %s", x->d->file_proc);
+    if (x->d->file_user[0]) ash_buf_printf(&s, " as %s", x->d->file_user);
     ash_buf_adds(&s, ".");
   }
   int score;
   int overlaps = 0, returns_new = 0;
   if (strong) {
     const char *acc = uname(L, b->account);
-    int64_t gap = x->t0 - b->contact_ts;
+    int64_t gap = x->d->t0 - b->contact_ts;
     hunt_fmt_dur(gap < 0 ? -gap : gap, g);
     char src[ASH_IP_STRLEN];
     ash_ip_format(&b->src, src);
@@ -689,7 +518,7 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
     const hunt_vpn_session *first_new = NULL;
     for (size_t i = 0; i < L->v->ns; i++) {
       const hunt_vpn_session *v = &L->v->s[i];
-      if (v->user != b->account || v->start <= x->t0 + ASH_HOUR) continue;
+      if (v->user != b->account || v->start <= x->d->t0 + ASH_HOUR) continue;
       nlater++;
       if (v->new_src && !first_new) first_new = v;
     }
@@ -697,7 +526,7 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
       char rem[ASH_IP_STRLEN], ts[32], w[48];
       ash_ip_format(&first_new->remote, rem);
       hunt_fmt_time(first_new->start, ts);
-      months_words(first_new->start - x->t0, w);
+      months_words(first_new->start - x->d->t0, w);
       ash_buf_printf(&s,
                      " %s returned over VPN %s later (%s) from %s, an address it had never"
                      " used before",
@@ -766,7 +595,7 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
      * after: most likely their own download, not an intrusion */
     const hunt_vpn_session *bv = b->sess >= 0 ? &L->v->s[b->sess] : NULL;
     int intruder = !b->habitual || (bv && (bv->new_src && bv->nprev)) || returns_new || overlaps;
-    if (x->cat == CAT_HIGH && intruder)
+    if (x->d->cat == HUNT_CAT_HIGH && intruder)
       ash_buf_printf(&s,
                      " Treat %s as held by an intruder: reset it, review every session since,"
                      " and block the source addresses.",
@@ -776,18 +605,18 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
                      " %s is the everyday user of %s and came from where it always does: most"
                      " likely the user's own download; confirm with them.",
                      acc, host);
-    score = (x->cat == CAT_HIGH  ? 70
-             : x->cat == CAT_MID ? 50
-                                 : 20) +
+    score = (x->d->cat == HUNT_CAT_HIGH  ? 70
+             : x->d->cat == HUNT_CAT_MID ? 50
+                                         : 20) +
             (int)lround(0.2 * b->score) + (returns_new ? 5 : 0) + (overlaps ? 10 : 0);
-    if (x->cat == CAT_LOW && score > 45) score = 45;
+    if (x->d->cat == HUNT_CAT_LOW && score > 45) score = 45;
     if (!intruder && score > 50) score = 50;
   } else if (everyday) {
     const char *acc = uname(L, b->account);
     ash_buf_printf(&s, " %s, the everyday user of %s (logons there on %d days)", acc, host,
                    b->habit_days);
     if (b->type && b->contact_ts != ASH_TIME_UNSET) {
-      int64_t gap = x->t0 - b->contact_ts;
+      int64_t gap = x->d->t0 - b->contact_ts;
       hunt_fmt_dur(gap < 0 ? -gap : gap, g);
       ash_buf_printf(&s, ", had logged on %s %s %s", type_words(b->type), g,
                      gap >= 0 ? "earlier" : "later");
@@ -797,23 +626,23 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
                    " user's own download: confirm with them, and check how it got there.",
                    b->det_user ? " and is the detection user" : "");
     if (!rc) rc = ash_finding_add_account(&f, ash_str_cstr(acc));
-    score = x->cat == CAT_HIGH ? 45 : x->cat == CAT_MID ? 30 : 10;
+    score = x->d->cat == HUNT_CAT_HIGH ? 45 : x->d->cat == HUNT_CAT_MID ? 30 : 10;
   } else {
     ash_buf_printf(&s,
                    " No account could be tied to it from these logs: no VPN session reached %s"
                    " and no interactive or RDP logon on it came shortly before.",
                    host);
-    if (x->det_user[0])
+    if (x->d->det_user[0])
       ash_buf_printf(&s,
                      " The antivirus names %s as the detection user%s%s%s, with nothing"
                      " else behind it.",
-                     x->det_user, x->process[0] ? " (process " : "", x->process,
-                     x->process[0] ? ")" : "");
+                     x->d->det_user, x->d->process[0] ? " (process " : "", x->d->process,
+                     x->d->process[0] ? ")" : "");
     ash_buf_adds(&s, " A tool was saved there, so someone saved it: the case was closed without"
                      " knowing who. Look for the logs that are missing (the host's Security log,"
                      " the VPN logs of that day) before trusting that it is over.");
-    if (!rc && x->det_user[0]) rc = ash_finding_add_account(&f, ash_str_cstr(x->det_user));
-    score = x->cat == CAT_HIGH ? 55 : x->cat == CAT_MID ? 35 : 10;
+    if (!rc && x->d->det_user[0]) rc = ash_finding_add_account(&f, ash_str_cstr(x->d->det_user));
+    score = x->d->cat == HUNT_CAT_HIGH ? 55 : x->d->cat == HUNT_CAT_MID ? 35 : 10;
   }
   ash_finding_set_score(&f, score);
   ash_buf title;
@@ -831,9 +660,9 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
   if (!rc) rc = ash_finding_set_summary(&f, s.p, s.n);
   ash_buf_free(&s);
   /* evidence, in the order a responder reads the story */
-  for (int i = 0; !rc && i < x->ndet; i++) rc = hunt_evidence(c, &f, x->det_ids[i]);
-  for (int i = 0; !rc && i < x->nact; i++) rc = hunt_evidence(c, &f, x->act_ids[i]);
-  if (!rc && x->file_id) rc = hunt_evidence(c, &f, x->file_id);
+  for (int i = 0; !rc && i < x->d->ndet; i++) rc = hunt_evidence(c, &f, x->d->det_ids[i]);
+  for (int i = 0; !rc && i < x->d->nact; i++) rc = hunt_evidence(c, &f, x->d->act_ids[i]);
+  if (!rc && x->d->file_id) rc = hunt_evidence(c, &f, x->d->file_id);
   if (!rc && strong) {
     if (b->sess >= 0 && L->v->s[b->sess].login_id)
       rc = hunt_evidence(c, &f, L->v->s[b->sess].login_id);
@@ -845,7 +674,7 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
     int n = 0;
     for (size_t i = 0; !rc && i < L->v->ns && n < 10; i++) {
       const hunt_vpn_session *v = &L->v->s[i];
-      if (v->user != b->account || v->start <= x->t0 + ASH_HOUR || !v->login_id) continue;
+      if (v->user != b->account || v->start <= x->d->t0 + ASH_HOUR || !v->login_id) continue;
       if (v->new_src || n < 3) {
         rc = hunt_evidence(c, &f, v->login_id);
         n++;
@@ -863,9 +692,9 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
         snprintf(det, sizeof det,
                  "{\"category\":\"%s\",\"candidates\":%d,\"best_score\":%.0f,"
                  "\"second_score\":%.0f,\"overlaps\":%d}",
-                 x->cat == CAT_HIGH  ? "high"
-                 : x->cat == CAT_MID ? "medium"
-                                     : "low",
+                 x->d->cat == HUNT_CAT_HIGH  ? "high"
+                 : x->d->cat == HUNT_CAT_MID ? "medium"
+                                             : "low",
                  x->nc, b ? b->score : 0, x->second >= 0 ? x->c[x->second].score : 0, overlaps);
     if (dl > 0 && (size_t)dl < sizeof det) ash_finding_set_details(&f, det, (size_t)dl);
     rc = hunt_list_add(out, &f);
@@ -879,10 +708,20 @@ int ash_hunt_link(hunt_ctx *c, hunt_list *out) {
   memset(&L, 0, sizeof L);
   L.c = c;
   ash_strtab_init(&L.hosts, ASH_MAX_HUNT_VPN);
-  int rc = load_detections(&L);
-  if (!rc && !L.ninc) goto done;
+  const hunt_detections *D;
+  int rc = hunt_detections_load(c, &D);
+  if (!rc && !D->n) goto done;
+  if (!rc) {
+    L.inc = calloc(D->n, sizeof *L.inc);
+    if (!L.inc) rc = ASH_ENOMEM;
+  }
+  for (size_t i = 0; !rc && i < D->n; i++) {
+    incident *x = &L.inc[L.ninc++];
+    x->d = &D->v[i];
+    x->host = host_of(&L, x->d->host);
+    x->best = x->second = -1;
+  }
   if (!rc) rc = hunt_vpn_sessions(c, &L.v);
-  for (size_t i = 0; !rc && i < L.ninc; i++) rc = file_creation(&L, &L.inc[i]);
   if (!rc) qsort(L.inc, L.ninc, sizeof *L.inc, cmp_inc_t0);
   if (!rc) rc = hunt_accounts_history(c, &L.acc);
   if (!rc) rc = scan_logons(&L);
@@ -896,14 +735,14 @@ int ash_hunt_link(hunt_ctx *c, hunt_list *out) {
   }
   for (size_t i = 0; !rc && i < L.ninc; i++) {
     incident *x = &L.inc[i];
-    if (x->best < 0 || x->c[x->best].score < 55 || x->cat == CAT_LOW) continue;
+    if (x->best < 0 || x->c[x->best].score < 55 || x->d->cat == HUNT_CAT_LOW) continue;
     follow *f = follow_of(&L, x->c[x->best].account);
     if (!f) {
       f = &L.fw[L.nfw++];
       f->account = x->c[x->best].account;
-      f->after = x->t0 + ASH_HOUR;
-    } else if (x->t0 + ASH_HOUR < f->after) {
-      f->after = x->t0 + ASH_HOUR;
+      f->after = x->d->t0 + ASH_HOUR;
+    } else if (x->d->t0 + ASH_HOUR < f->after) {
+      f->after = x->d->t0 + ASH_HOUR;
     }
   }
   if (!rc) rc = scan_forward(&L);
