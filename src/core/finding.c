@@ -411,3 +411,69 @@ int ash_finding_cmp(const void *a, const void *b) {
   if (x->first_seen != y->first_seen) return x->first_seen < y->first_seen ? -1 : 1;
   return strcmp(x->id, y->id);
 }
+
+static char *dup_or_null(const char *s, int *bad) {
+  if (!s) return NULL;
+  size_t n = strlen(s);
+  char *d = malloc(n + 1);
+  if (!d) {
+    *bad = 1;
+    return NULL;
+  }
+  memcpy(d, s, n + 1);
+  return d;
+}
+
+static void strset_copy(ash_strset *d, const ash_strset *s, int *bad) {
+  memset(d, 0, sizeof *d);
+  d->dropped = s->dropped;
+  if (!s->n) return;
+  d->v = calloc(s->n, sizeof *d->v);
+  if (!d->v) {
+    *bad = 1;
+    return;
+  }
+  d->cap = s->n;
+  for (size_t i = 0; i < s->n && !*bad; i++) {
+    d->v[i] = dup_or_null(s->v[i], bad);
+    if (d->v[i]) d->n++;
+  }
+}
+
+int ash_finding_copy(ash_finding *dst, const ash_finding *src) {
+  int bad = 0;
+  *dst = *src;
+  /* nothing of src is shared: every owned pointer is replaced */
+  dst->hunt = dup_or_null(src->hunt, &bad);
+  dst->title = dup_or_null(src->title, &bad);
+  dst->summary = dup_or_null(src->summary, &bad);
+  dst->details_json = dup_or_null(src->details_json, &bad);
+  strset_copy(&dst->attack, &src->attack, &bad);
+  strset_copy(&dst->accounts, &src->accounts, &bad);
+  strset_copy(&dst->hosts, &src->hosts, &bad);
+  strset_copy(&dst->ips, &src->ips, &bad);
+  strset_copy(&dst->files, &src->files, &bad);
+  dst->evidence = NULL;
+  dst->nevidence = dst->evidence_cap = 0;
+  if (src->nevidence && !bad) {
+    dst->evidence = calloc(src->nevidence, sizeof *dst->evidence);
+    if (!dst->evidence)
+      bad = 1;
+    else
+      dst->evidence_cap = src->nevidence;
+  }
+  for (size_t i = 0; dst->evidence && i < src->nevidence && !bad; i++) {
+    ash_evidence *d = &dst->evidence[i];
+    const ash_evidence *e = &src->evidence[i];
+    *d = *e;
+    d->kind = dup_or_null(e->kind, &bad);
+    d->text = dup_or_null(e->text, &bad);
+    d->source_path = dup_or_null(e->source_path, &bad);
+    dst->nevidence++;
+  }
+  if (bad) {
+    ash_finding_free(dst);
+    return ASH_ENOMEM;
+  }
+  return ASH_OK;
+}

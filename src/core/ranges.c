@@ -38,9 +38,9 @@ static void classes_free(rclass *c, size_t n) {
   free(c);
 }
 
-void ash_ranges_free(ash_ranges *r) {
+void ash_ranges_close(ash_ranges *r) {
   if (!r) return;
-  ash_cidrset_free(r->set);
+  ash_cidrset_close(r->set);
   classes_free(r->cls, r->ncls);
   free(r);
 }
@@ -120,7 +120,7 @@ int ash_ranges_load_mem(ash_ranges **out, const char *buf, size_t n, uint64_t *b
   if (!rc) rc = ash_cidrset_build(r->set);
   if (rc) {
     if (bad_line && rc == ASH_EFORMAT) *bad_line = line;
-    ash_ranges_free(r);
+    ash_ranges_close(r);
     return rc;
   }
   *out = r;
@@ -240,7 +240,7 @@ int ash_ranges_builder_new(ash_ranges_builder **out) {
   return ASH_OK;
 }
 
-void ash_ranges_builder_free(ash_ranges_builder *b) {
+void ash_ranges_builder_close(ash_ranges_builder *b) {
   if (!b) return;
   classes_free(b->cls, b->ncls);
   ash_index_free(&b->ix);

@@ -247,36 +247,6 @@ static int is_external(const ash_ip *ip) {
 
 /* ---- the pass over the flows ---- */
 
-/* Dotted IPv4 text, the flows' common case, without the generality of
- * ash_ip_parse (which anything else falls back to). Same result. */
-static int parse_ip(const char *s, size_t n, ash_ip *ip) {
-  uint32_t part[4], v = 0;
-  int k = 0, digits = 0;
-  for (size_t i = 0; i < n; i++) {
-    char ch = s[i];
-    if (ch >= '0' && ch <= '9') {
-      if (digits && v == 0) goto slow; /* a leading zero */
-      v = v * 10 + (uint32_t)(ch - '0');
-      if (++digits > 3 || v > 255) goto slow;
-    } else if (ch == '.' && digits && k < 3) {
-      part[k++] = v;
-      v = 0;
-      digits = 0;
-    } else {
-      goto slow;
-    }
-  }
-  if (k != 3 || !digits) goto slow;
-  part[3] = v;
-  memset(ip, 0, sizeof *ip);
-  ip->b[10] = ip->b[11] = 0xff;
-  for (int i = 0; i < 4; i++) ip->b[12 + i] = (uint8_t)part[i];
-  ip->fam = 4;
-  return 1;
-slow:
-  return ash_ip_parse(ash_str_make(s, n), ip) == ASH_OK;
-}
-
 /* One flow row, already parsed and filtered (internal source, external
  * destination). */
 typedef struct frow {
@@ -395,12 +365,12 @@ static int scan_pass(hunt_flows *T, const char *sql, int undirected) {
       if (sl >= ASH_IP_STRLEN || dl >= ASH_IP_STRLEN) continue;
       if (strcmp(s, last_src)) {
         memcpy(last_src, s, sl + 1);
-        src_ok = parse_ip(s, sl, &src) && ash_ip_is_private(&src);
+        src_ok = ash_ip_parse(ash_str_make(s, sl), &src) == ASH_OK && ash_ip_is_private(&src);
       }
       if (!src_ok) continue;
       if (strcmp(d, last_dst)) {
         memcpy(last_dst, d, dl + 1);
-        dst_ok = parse_ip(d, dl, &dst) && is_external(&dst);
+        dst_ok = ash_ip_parse(ash_str_make(d, dl), &dst) == ASH_OK && is_external(&dst);
       }
       if (!dst_ok) continue;
       int64_t ts = hunt_col_i64(st, 1, ASH_TIME_UNSET);

@@ -61,7 +61,7 @@ int ash_profile_new(ash_profile **out) {
   return ASH_OK;
 }
 
-void ash_profile_free(ash_profile *p) {
+void ash_profile_close(ash_profile *p) {
   if (!p) return;
   for (size_t i = 0; i < p->n; i++) free((char *)p->v[i].pub.name);
   free(p->v);

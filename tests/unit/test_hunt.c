@@ -443,7 +443,7 @@ static void test_ranges(void **state) {
   assert_int_equal(ash_ranges_lookup(r, &ip, &c), 1);
   ash_ip_parse(ash_str_cstr("8.8.8.8"), &ip);
   assert_int_equal(ash_ranges_lookup(r, &ip, &c), 0);
-  ash_ranges_free(r);
+  ash_ranges_close(r);
   /* a class used before it is defined, or a bad prefix, is refused */
   static const char bad1[] = "3.0.0.0/8\t0\n";
   assert_int_equal(ash_ranges_load_mem(&r, bad1, sizeof bad1 - 1, &line), ASH_EFORMAT);
@@ -496,7 +496,7 @@ static void test_ranges_import(void **state) {
   assert_int_equal(ash_ranges_builder_write(b, out, &n), 0);
   /* 3.0.5.0/24 says what 3.0.0.0/16 says; the two S3 /24s join */
   assert_int_equal(n, 4);
-  ash_ranges_builder_free(b);
+  ash_ranges_builder_close(b);
   ash_ranges *r;
   assert_int_equal(ash_ranges_load(&r, out, NULL), 0);
   ash_ip ip;
@@ -509,7 +509,7 @@ static void test_ranges_import(void **state) {
   assert_string_equal(c.provider, "vultr");
   assert_string_equal(c.region, "Tokyo, JP");
   assert_int_equal(ash_cloud_rentable(&c), 2);
-  ash_ranges_free(r);
+  ash_ranges_close(r);
   unlink(aws);
   unlink(geo);
   unlink(out);
@@ -526,7 +526,7 @@ static int group_setup(void **state) {
 }
 static int group_teardown(void **state) {
   (void)state;
-  ash_ranges_free(g_ranges);
+  ash_ranges_close(g_ranges);
   return 0;
 }
 
