@@ -431,10 +431,11 @@ static int hold(asa_state *s, ash_parse_ctx *ctx, pending *tmp) {
     if (g == ASH_ELIMIT && s->oldest != NIL)
       rc = emit_unpaired(s, ctx, s->oldest, UNP_FULL);
     else if (g)
-      rc = -1; /* out of memory: stop (ASH_ENOMEM reads as a verdict) */
+      rc = ASH_ENOMEM; /* stops the parse (ASH_REC_* lie outside ash_err) */
   }
   /* room in the index before the slot is taken */
-  if (!rc && (s->oom || ash_index_reserve(&s->ix))) rc = -1;
+  if (!rc && s->oom) rc = ASH_ENOMEM;
+  if (!rc) rc = ash_index_reserve(&s->ix);
   if (rc) {
     endpoint_free(&tmp->a);
     endpoint_free(&tmp->b);
@@ -518,7 +519,7 @@ static int do_teardown(asa_state *s, ash_parse_ctx *ctx, const msg *m, uint64_t 
     if (op) why = ash_str_trim(ash_str_make(why.p, (size_t)(op - why.p)));
   }
   uint32_t host = host_index(s, m->fr.host);
-  if (s->oom) return -1; /* out of memory: stop (ASH_ENOMEM reads as a verdict) */
+  if (s->oom) return ASH_ENOMEM; /* stops the parse */
   uint32_t i = find(s, id, host);
   ev->kind = ASH_KIND_FLOW;
   ev->duration_us = dur;
@@ -973,7 +974,7 @@ static int do_ftd(asa_state *s, ash_parse_ctx *ctx, const msg *m, uint64_t off, 
   int rc = ftd_event(s, ctx, m->text, ev, &key, &first, reason);
   if (rc) return rc;
   uint32_t host = host_index(s, m->fr.host);
-  if (s->oom) return -1;
+  if (s->oom) return ASH_ENOMEM;
   if (m->id == 430002) {
     pending tmp;
     memset(&tmp, 0, sizeof tmp);

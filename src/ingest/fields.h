@@ -104,9 +104,9 @@ int ash_clock_duration_parse(ash_str s, int64_t *out);
  * ("2023-10-04T18:54:25.443+08:00"); 0 when s is not such a timestamp. */
 int ash_iso_zone_offset(ash_str s, int32_t *off_sec);
 
-/* ash_ctx_emit for a parse_line: an error of the sink that would read as
- * a verdict (ASH_ENOMEM == ASH_REC_REJECTED, ASH_EIO == ASH_REC_SKIP)
- * becomes -1, which stops the parse instead of being miscounted. */
+/* ash_ctx_emit for a parse_line: a sink result that would read as a
+ * verdict (ASH_REC_REJECTED, ASH_REC_SKIP) becomes -1, which stops the
+ * parse instead of being miscounted; ash_err values pass as they are. */
 int ash_emit_line(ash_parse_ctx *ctx, const ash_event *ev);
 
 /* ---- syslog framing ---- */
