@@ -83,4 +83,16 @@ ash_str ash_strpool_u64(ash_strpool *p, uint64_t v);
 /* Copy s into the pool (empty string when it does not fit). */
 ash_str ash_strpool_dup(ash_strpool *p, ash_str s);
 
+/* ---- allocation-failure injection (tests) ----
+ * A test build routes malloc/calloc/realloc/strdup/strndup through
+ * wrappers (tests/alloc/alloc_wrap.c, linked with -Wl,--wrap) that ask
+ * ash_alloc_fail_now() first: after ash_alloc_fail_at(n), the n-th
+ * allocation from then on fails (one only; 0 turns it off). Production
+ * builds never call these. Thread-safe. */
+void ash_alloc_fail_at(long n);
+/* Allocations counted since the last ash_alloc_fail_at. */
+long ash_alloc_count(void);
+/* 1 when the calling allocation must fail. */
+int ash_alloc_fail_now(void);
+
 #endif

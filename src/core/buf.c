@@ -201,3 +201,20 @@ ash_str ash_strpool_dup(ash_strpool *p, ash_str s) {
   p->n += s.n + 1;
   return r;
 }
+
+/* ---- allocation-failure injection ---- */
+
+static long alloc_fail_at, alloc_seen;
+
+void ash_alloc_fail_at(long n) {
+  __atomic_store_n(&alloc_seen, 0, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&alloc_fail_at, n, __ATOMIC_SEQ_CST);
+}
+
+long ash_alloc_count(void) { return __atomic_load_n(&alloc_seen, __ATOMIC_SEQ_CST); }
+
+int ash_alloc_fail_now(void) {
+  long at = __atomic_load_n(&alloc_fail_at, __ATOMIC_RELAXED);
+  long k = __atomic_add_fetch(&alloc_seen, 1, __ATOMIC_RELAXED);
+  return at > 0 && k == at;
+}

@@ -118,13 +118,17 @@ void ash_finding_set_id(ash_finding *f, const void *key, size_t n) {
   /* hash hunt NUL key: the same key in two hunts gives two ids */
   size_t hl = f->hunt ? strlen(f->hunt) : 0;
   char hex[65];
-  uint8_t *tmp = malloc(hl + 1 + n);
+  /* hunts' keys are short: on the stack, so that the id never depends on
+   * whether an allocation succeeded (a longer key falls back to hashing
+   * the key alone only when memory is out) */
+  uint8_t small[1024];
+  uint8_t *tmp = hl + 1 + n <= sizeof small ? small : malloc(hl + 1 + n);
   if (tmp) {
     if (hl) memcpy(tmp, f->hunt, hl);
     tmp[hl] = 0;
     if (n) memcpy(tmp + hl + 1, key, n);
     ash_sha256_hex(tmp, hl + 1 + n, hex);
-    free(tmp);
+    if (tmp != small) free(tmp);
   } else {
     ash_sha256_hex(key, n, hex);
   }

@@ -20,7 +20,10 @@
 
 int hunt_list_add(hunt_list *l, ash_finding *f) {
   ash_finding *v = ash_array_room(l->v, &l->cap, l->n, sizeof *v, 16);
-  if (!v) return ASH_ENOMEM;
+  if (!v) {
+    ash_finding_free(f); /* taken either way: no caller can leak it */
+    return ASH_ENOMEM;
+  }
   l->v = v;
   l->v[l->n++] = *f;
   memset(f, 0, sizeof *f);

@@ -20,7 +20,7 @@ typedef struct hunt_list {
   size_t n, cap;
 } hunt_list;
 
-/* Append *f, taking what it owns (f is left zeroed). */
+/* Append *f, taking what it owns (f is left zeroed, also on failure). */
 int hunt_list_add(hunt_list *l, ash_finding *f);
 void hunt_list_free(hunt_list *l);
 

@@ -98,6 +98,7 @@ static int asa_open(void **state, const ash_parse_opts *opts) {
   /* the empty host (lines without a syslog host) is host 0 */
   uint32_t h0;
   if (ash_strtab_intern(&s->hosts, "", 0, &h0)) {
+    ash_strtab_free(&s->hosts);
     free(s);
     return ASH_ENOMEM;
   }

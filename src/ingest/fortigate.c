@@ -814,6 +814,8 @@ static int fgt_parse_line(void *state, ash_parse_ctx *ctx, const char *line, siz
   }
 
   const char *why = tokenize(s, line, n, start);
+  /* out of memory is no verdict on the record: the parse stops */
+  if (why == R_NOMEM) return ASH_ENOMEM;
   if (why) {
     *reason = why;
     return ASH_REC_REJECTED;

@@ -265,6 +265,7 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
 static int ingest_file(job *j, const char *path) {
   ash_input *in;
   int rc = ash_input_open(&in, path);
+  if (rc == ASH_ENOMEM) return rc; /* no verdict on the file: the run fails */
   if (rc) {
     skip(j, path, rc == ASH_EARCHIVE ? "archive could not be opened" : "cannot open for reading");
     return ASH_OK;
