@@ -133,6 +133,15 @@ static hunt_vpn_session *latest_of(hunt_vpn *v, uint32_t user, int64_t ts, int e
   return NULL;
 }
 
+/* May a login at ts from remote (tunnel: NULL when none) join open
+ * session j of the same account? Within JOIN of its start, from the same
+ * public address (or one side does not say), naming no other tunnel. */
+static int joins(const hunt_vpn_session *j, int64_t ts, const ash_ip *remote, const ash_ip *tun) {
+  if (!j->open || ts - j->start > JOIN) return 0;
+  if (j->remote.fam && remote->fam && !ash_ip_eq(&j->remote, remote)) return 0;
+  return !j->tunnel.fam || !tun || ash_ip_eq(&j->tunnel, tun);
+}
+
 /* Is the set of the account's earlier sources new? (account, address)
  * pairs as 4 + 17 byte keys. */
 typedef struct seen_key {
@@ -180,16 +189,18 @@ static int build(hunt_ctx *c, hunt_vpn *v) {
     hunt_vpn_session *o = slot && *slot ? &v->s[*slot - 1] : NULL;
     if (!strcmp(kind, "vpn.login")) {
       if (user == UINT32_MAX) continue;
-      /* a second login of the same connection */
-      hunt_vpn_session *j = o && o->open && o->user == user ? o : latest_of(v, user, ts, 0);
-      if (j && ts - j->start <= JOIN &&
-          (!j->remote.fam || !remote.fam || ash_ip_eq(&j->remote, &remote)) &&
-          (!j->tunnel.fam || !have_tun || ash_ip_eq(&j->tunnel, &tun))) {
+      /* a second login of the same connection: the session holding the
+       * tunnel address, else the account's latest open one */
+      hunt_vpn_session *j = o && o->user == user && joins(o, ts, &remote, have_tun ? &tun : NULL)
+                                ? o
+                                : latest_of(v, user, ts, 0);
+      if (j && joins(j, ts, &remote, have_tun ? &tun : NULL)) {
         if (!j->remote.fam) j->remote = remote;
         if (!j->tunnel.fam && have_tun) {
           j->tunnel = tun;
           if (o && o != j && o->open) {
-            if (o->open) o->end = ts;
+            /* the address was handed out again: its previous holder left */
+            o->end = ts;
             o->open = 0;
           }
           *slot = (int64_t)(j - v->s) + 1;

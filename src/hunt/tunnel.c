@@ -374,7 +374,7 @@ static int corroborate(hunt_flows *T, cand *cs, size_t nc) {
        * loopback RDP logons is that host */
       snprintf(k->host, sizeof k->host, "%s", best);
       k->host_inferred = 1;
-      hostmap_learn(hm, &k->p->src, best, 1);
+      ASH_TRY(hostmap_learn(hm, &k->p->src, best, 1));
     }
     for (size_t j = 0; j < nl; j++)
       if (!strcmp(lp[j].host, k->host) && overlaps(k->p, lp[j].ts, 2 * ASH_MIN))
