@@ -687,15 +687,23 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
       rc = hunt_evidence(c, &f, x->c[x->second].type_id);
   }
   if (!rc) {
-    char det[512];
-    int dl =
-        snprintf(det, sizeof det,
-                 "{\"category\":\"%s\",\"candidates\":%d,\"best_score\":%.0f,"
-                 "\"second_score\":%.0f,\"overlaps\":%d}",
-                 x->d->cat == HUNT_CAT_HIGH  ? "high"
-                 : x->d->cat == HUNT_CAT_MID ? "medium"
-                                             : "low",
-                 x->nc, b ? b->score : 0, x->second >= 0 ? x->c[x->second].score : 0, overlaps);
+    /* the facts the verdict rests on, for tests and tools (the summary
+     * says the same in words) */
+    static const char *const contact[] = {"none",        "flow",     "smb_flow", "smb",
+                                          "interactive", "rdp_flow", "rdp"};
+    const hunt_vpn_session *bv = b && b->sess >= 0 ? &L->v->s[b->sess] : NULL;
+    const follow *fwb = strong ? follow_of(L, b->account) : NULL;
+    char det[640];
+    int dl = snprintf(det, sizeof det,
+                      "{\"category\":\"%s\",\"candidates\":%d,\"best_score\":%.0f,"
+                      "\"second_score\":%.0f,\"overlaps\":%d,\"contact\":\"%s\",\"via_vpn\":%d,"
+                      "\"new_source\":%d,\"habitual\":%d,\"returned_new\":%d,\"later_hosts\":%zu}",
+                      x->d->cat == HUNT_CAT_HIGH  ? "high"
+                      : x->d->cat == HUNT_CAT_MID ? "medium"
+                                                  : "low",
+                      x->nc, b ? b->score : 0, x->second >= 0 ? x->c[x->second].score : 0, overlaps,
+                      contact[b ? b->type : CT_NONE], bv != NULL, bv && bv->new_src && bv->nprev,
+                      b && b->habitual, returns_new, fwb ? fwb->nhosts : 0);
     if (dl > 0 && (size_t)dl < sizeof det) ash_finding_set_details(&f, det, (size_t)dl);
     rc = hunt_list_add(out, &f);
   }

@@ -7,7 +7,7 @@ format, "line": the raw line}. They are written back to files, ingested
 (each file with its format forced, so that format-specific branches such
 as FortiGate's "ts is the session's end" run), and hunted. Each finding is
 reduced to what a hunt claims (hunt, severity, hosts, addresses, evidence
-count, the keys of its details) and compared, in order, with
+count, the keys of its details and its textual facts) and compared, in order, with
 CASE.expected.jsonl. Wording is not compared: summaries may be reworded
 without touching these files. --update rewrites the expected file."""
 import json, os, shutil, subprocess, sys
@@ -50,7 +50,11 @@ def main():
         got.append({"hunt": d["hunt"], "severity": d["severity"],
                     "hosts": sorted(ent.get("hosts", [])), "ips": sorted(ent.get("ips", [])),
                     "evidence": len(d.get("evidence", [])),
-                    "reasons": sorted((d.get("details") or {}).keys())})
+                    "reasons": sorted((d.get("details") or {}).keys()),
+                    # the verdicts a hunt states as words (category, kind of
+                    # contact, provider): compared; counts and scores are not
+                    "facts": {k: v for k, v in (d.get("details") or {}).items()
+                              if isinstance(v, str)}})
     exp_path = case + ".expected.jsonl"
     if update:
         with open(exp_path, "w", encoding="utf-8") as o:
