@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bytes.h"
+
 typedef struct ash_buf {
   char *p;    /* contents; always NUL-terminated after a successful append */
   size_t n;   /* bytes used, not counting the terminating NUL */
@@ -64,5 +66,33 @@ void *ash_array_grow(void *p, size_t *cap, size_t elem, size_t first);
 static inline void *ash_array_room(void *p, size_t *cap, size_t n, size_t elem, size_t first) {
   return n < *cap ? p : ash_array_grow(p, cap, elem, first); /* inline: hot paths append */
 }
+
+/* A fixed arena for short strings made while parsing one record (numbers
+ * turned into attribute text, joined keys). Reset per record. */
+typedef struct ash_strpool {
+  char buf[8192];
+  size_t n;
+} ash_strpool;
+
+static inline void ash_strpool_reset(ash_strpool *p) { p->n = 0; }
+/* printf into the pool; returns an empty string when the pool is full. */
+ash_str ash_strpool_printf(ash_strpool *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Decimal text of v, without printf's cost. */
+ash_str ash_strpool_u64(ash_strpool *p, uint64_t v);
+/* Copy s into the pool (empty string when it does not fit). */
+ash_str ash_strpool_dup(ash_strpool *p, ash_str s);
+
+/* ---- allocation-failure injection (tests) ----
+ * A test build routes malloc/calloc/realloc/strdup/strndup through
+ * wrappers (tests/alloc/alloc_wrap.c, linked with -Wl,--wrap) that ask
+ * ash_alloc_fail_now() first: after ash_alloc_fail_at(n), the n-th
+ * allocation from then on fails (one only; 0 turns it off). Production
+ * builds never call these. Thread-safe. */
+void ash_alloc_fail_at(long n);
+/* Allocations counted since the last ash_alloc_fail_at. */
+long ash_alloc_count(void);
+/* 1 when the calling allocation must fail. */
+int ash_alloc_fail_now(void);
 
 #endif

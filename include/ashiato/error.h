@@ -21,6 +21,24 @@ typedef enum ash_err {
                     SHA-256 differ): its text must not be shown as evidence */
 } ash_err;
 
+/* Return the error of x from the calling function, so that no failure is
+ * dropped on the way up: ASH_TRY(ash_buf_add(b, p, n));
+ * ASH_TRY_OR(x, cleanup) runs the statement cleanup first (free what the
+ * function holds). x is evaluated once. */
+#define ASH_TRY(x)                                                                                 \
+  do {                                                                                             \
+    int ash_try_rc_ = (x);                                                                         \
+    if (ash_try_rc_) return ash_try_rc_;                                                           \
+  } while (0)
+#define ASH_TRY_OR(x, cleanup)                                                                     \
+  do {                                                                                             \
+    int ash_try_rc_ = (x);                                                                         \
+    if (ash_try_rc_) {                                                                             \
+      cleanup;                                                                                     \
+      return ash_try_rc_;                                                                          \
+    }                                                                                              \
+  } while (0)
+
 /* Static English text for an error code; never NULL. */
 const char *ash_strerror(int err);
 

@@ -118,6 +118,10 @@ int ash_finding_from_json(ash_finding *f, const char *json, size_t n);
 
 /* qsort comparator for an array of ash_finding: best first (score down,
  * then first_seen up, then id), a total order so output is stable. */
+/* A deep copy of src into dst (which owns nothing yet): the same finding,
+ * field for field. ASH_OK or ASH_ENOMEM (dst then owns nothing). */
+int ash_finding_copy(ash_finding *dst, const ash_finding *src);
+
 int ash_finding_cmp(const void *a, const void *b);
 
 #endif

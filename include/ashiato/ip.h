@@ -20,7 +20,13 @@ typedef struct ash_ip {
 
 /* Parse an address. Accepts dotted IPv4, IPv6 text (with an optional
  * "%zone" suffix, dropped), bracketed "[v6]", and IPv4-mapped IPv6, which
- * is normalised to fam 4. Returns ASH_EFORMAT on anything else. */
+ * is normalised to fam 4. Returns ASH_EFORMAT on anything else.
+ * This is the one parser (the flows' hot path included): dotted IPv4 is
+ * read first, without copies. Each part is 1-3 decimal digits up to 255,
+ * and a leading zero is read as decimal ("010.001.002.003" is 10.1.2.3),
+ * never as octal as inet_aton would: devices that pad write fixed-width
+ * decimal, and no log format we read writes octal, so the octal reading
+ * could only turn a padded address into another host. */
 int ash_ip_parse(ash_str s, ash_ip *out);
 /* Text form (inet_ntop style) into out[ASH_IP_STRLEN]; "" when unset. */
 void ash_ip_format(const ash_ip *ip, char out[ASH_IP_STRLEN]);
@@ -36,7 +42,7 @@ int ash_ip_is_private(const ash_ip *ip);
  * ash_cidrset_build once, then look up (read-only, thread-safe). */
 typedef struct ash_cidrset ash_cidrset;
 int ash_cidrset_new(ash_cidrset **out);
-void ash_cidrset_free(ash_cidrset *s);
+void ash_cidrset_close(ash_cidrset *s);
 /* Add "a.b.c.d/n" or "v6/n" (a bare address is a /32 or /128). */
 int ash_cidrset_add(ash_cidrset *s, ash_str cidr, uint32_t value);
 int ash_cidrset_add_ip(ash_cidrset *s, const ash_ip *net, unsigned prefix_len, uint32_t value);

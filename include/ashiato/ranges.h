@@ -31,7 +31,7 @@ typedef struct ash_cloud {
   const char *service;  /* "EC2", "S3", "AzureCloud", "Google Cloud", ... */
 } ash_cloud;
 
-/* Load a data file (format above). Caller frees with ash_ranges_free.
+/* Load a data file (format above). Caller frees with ash_ranges_close.
  * ASH_EIO when it cannot be read, ASH_EFORMAT (with the line number in
  * *bad_line when not NULL) when a line is malformed. The file is capped at
  * ASH_MAX_RANGES_BYTES and ASH_MAX_RANGES_PREFIXES prefixes. */
@@ -39,7 +39,7 @@ int ash_ranges_load(ash_ranges **out, const char *path, uint64_t *bad_line);
 /* The same from memory. */
 int ash_ranges_load_mem(ash_ranges **out, const char *buf, size_t n, uint64_t *bad_line);
 /* NULL is a no-op. */
-void ash_ranges_free(ash_ranges *r);
+void ash_ranges_close(ash_ranges *r);
 /* 1 and *out filled when a prefix contains ip, 0 otherwise (also for a NULL
  * r, so that hunts run without the data file). Thread-safe. */
 int ash_ranges_lookup(const ash_ranges *r, const ash_ip *ip, ash_cloud *out);
@@ -57,7 +57,7 @@ int ash_cloud_rentable(const ash_cloud *c);
 typedef struct ash_ranges_builder ash_ranges_builder;
 
 int ash_ranges_builder_new(ash_ranges_builder **out);
-void ash_ranges_builder_free(ash_ranges_builder *b);
+void ash_ranges_builder_close(ash_ranges_builder *b);
 /* Read one provider file. Its kind is recognised from the content (the
  * JSON layouts above); a geofeed (CSV "prefix,country,region,city,...")
  * names no provider, so provider (or, when NULL, the file name: a name

@@ -59,9 +59,9 @@ typedef struct ash_name {
 
 typedef struct ash_profile ash_profile;
 
-/* Caller frees with ash_profile_free (NULL is a no-op). */
+/* Caller frees with ash_profile_close (NULL is a no-op). */
 int ash_profile_new(ash_profile **out);
-void ash_profile_free(ash_profile *p);
+void ash_profile_close(ash_profile *p);
 
 /* Read profile text (docs/scan.md): "key: value[, value...]" lines, '#'
  * comments. On ASH_EFORMAT, *err_line (1-based) and *err_msg (static) say

@@ -9,6 +9,11 @@
 
 #define ASH_TIME_UNSET INT64_MIN
 #define ASH_US_PER_SEC 1000000LL
+/* Spans in microseconds, for the windows and caps of the hunts. */
+#define ASH_SEC ((int64_t)ASH_US_PER_SEC)
+#define ASH_MIN (60 * ASH_SEC)
+#define ASH_HOUR (3600 * ASH_SEC)
+#define ASH_DAY (86400 * ASH_SEC)
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (no validation). */
 int64_t ash_days_from_civil(int64_t y, unsigned m, unsigned d);

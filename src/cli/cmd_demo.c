@@ -416,8 +416,8 @@ int cmd_demo(int argc, char **argv) {
 
 out:
   ash_scanner_close(sc);
-  ash_profile_free(prof);
-  ash_ranges_free(ranges);
+  ash_profile_close(prof);
+  ash_ranges_close(ranges);
   if (st && ash_store_close(st)) ex = ASH_EXIT_FAIL;
   json_decref(ans);
   if (d)

@@ -210,7 +210,7 @@ int cmd_hunt(int argc, char **argv) {
   ash_store *st;
   int rc = cli_store_open(&st, argv[optind], o.dry_run ? ASH_STORE_READONLY : 0);
   if (rc) {
-    ash_ranges_free(r);
+    ash_ranges_close(r);
     return ASH_EXIT_FAIL;
   }
   ash_buf_init(&h.line, (size_t)ASH_MAX_FINDING_EVIDENCE * ASH_MAX_FINDING_TEXT);
@@ -230,7 +230,7 @@ int cmd_hunt(int argc, char **argv) {
             cli_safe(argv[optind]));
   ash_buf_free(&h.line);
   int crc = ash_store_close(st);
-  ash_ranges_free(r);
+  ash_ranges_close(r);
   if (rc || crc) return ASH_EXIT_FAIL;
   return ASH_EXIT_OK;
 }

@@ -162,14 +162,14 @@ static int do_import(int argc, char **argv) {
     rc = ash_ranges_builder_add_file(b, file, provider, &added, why, sizeof why);
     if (rc) {
       fprintf(stderr, "ashiato: %s\n", cli_safe(why[0] ? why : ash_strerror(rc)));
-      ash_ranges_builder_free(b);
+      ash_ranges_builder_close(b);
       return rc == ASH_EUSAGE ? ASH_EXIT_USAGE : ASH_EXIT_FAIL;
     }
     fprintf(stderr, "%s: %llu prefixes\n", cli_safe(file), (unsigned long long)added);
   }
   uint64_t written = 0;
   rc = ash_ranges_builder_write(b, out, &written);
-  ash_ranges_builder_free(b);
+  ash_ranges_builder_close(b);
   if (rc) {
     cli_error(out, rc);
     return ASH_EXIT_FAIL;
@@ -201,7 +201,7 @@ static int do_lookup(int argc, char **argv) {
     else
       printf("%s\t-\n", cli_safe(argv[i]));
   }
-  ash_ranges_free(r);
+  ash_ranges_close(r);
   return ex;
 }
 

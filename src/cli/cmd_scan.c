@@ -294,7 +294,7 @@ done:
       exit_code = ASH_EXIT_FAIL;
     }
   }
-  ash_profile_free(prof);
+  ash_profile_close(prof);
   ash_buf_free(&out);
   return exit_code;
 }

@@ -168,3 +168,53 @@ void *ash_array_grow(void *p, size_t *cap, size_t elem, size_t first) {
   if (q) *cap = c;
   return q;
 }
+
+/* ---- the per-record string arena ---- */
+
+ash_str ash_strpool_printf(ash_strpool *p, const char *fmt, ...) {
+  size_t room = sizeof p->buf - p->n;
+  if (room < 2) return ASH_STR_NULL;
+  va_list ap;
+  va_start(ap, fmt);
+  int w = vsnprintf(p->buf + p->n, room, fmt, ap);
+  va_end(ap);
+  if (w < 0 || (size_t)w >= room) return ASH_STR_NULL;
+  ash_str s = ash_str_make(p->buf + p->n, (size_t)w);
+  p->n += (size_t)w + 1;
+  return s;
+}
+
+ash_str ash_strpool_u64(ash_strpool *p, uint64_t v) {
+  char t[20];
+  size_t k = sizeof t;
+  do {
+    t[--k] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  return ash_strpool_dup(p, ash_str_make(t + k, sizeof t - k));
+}
+
+ash_str ash_strpool_dup(ash_strpool *p, ash_str s) {
+  if (!ASH_FITS(p->n, s.n + 1, sizeof p->buf)) return ASH_STR_NULL;
+  if (s.n) memcpy(p->buf + p->n, s.p, s.n);
+  ash_str r = ash_str_make(p->buf + p->n, s.n);
+  p->n += s.n + 1;
+  return r;
+}
+
+/* ---- allocation-failure injection ---- */
+
+static long alloc_fail_at, alloc_seen;
+
+void ash_alloc_fail_at(long n) {
+  __atomic_store_n(&alloc_seen, 0, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&alloc_fail_at, n, __ATOMIC_SEQ_CST);
+}
+
+long ash_alloc_count(void) { return __atomic_load_n(&alloc_seen, __ATOMIC_SEQ_CST); }
+
+int ash_alloc_fail_now(void) {
+  long at = __atomic_load_n(&alloc_fail_at, __ATOMIC_RELAXED);
+  long k = __atomic_add_fetch(&alloc_seen, 1, __ATOMIC_RELAXED);
+  return at > 0 && k == at;
+}

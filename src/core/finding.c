@@ -118,13 +118,17 @@ void ash_finding_set_id(ash_finding *f, const void *key, size_t n) {
   /* hash hunt NUL key: the same key in two hunts gives two ids */
   size_t hl = f->hunt ? strlen(f->hunt) : 0;
   char hex[65];
-  uint8_t *tmp = malloc(hl + 1 + n);
+  /* hunts' keys are short: on the stack, so that the id never depends on
+   * whether an allocation succeeded (a longer key falls back to hashing
+   * the key alone only when memory is out) */
+  uint8_t small[1024];
+  uint8_t *tmp = hl + 1 + n <= sizeof small ? small : malloc(hl + 1 + n);
   if (tmp) {
     if (hl) memcpy(tmp, f->hunt, hl);
     tmp[hl] = 0;
     if (n) memcpy(tmp + hl + 1, key, n);
     ash_sha256_hex(tmp, hl + 1 + n, hex);
-    free(tmp);
+    if (tmp != small) free(tmp);
   } else {
     ash_sha256_hex(key, n, hex);
   }
@@ -410,4 +414,70 @@ int ash_finding_cmp(const void *a, const void *b) {
   if (x->score != y->score) return x->score > y->score ? -1 : 1;
   if (x->first_seen != y->first_seen) return x->first_seen < y->first_seen ? -1 : 1;
   return strcmp(x->id, y->id);
+}
+
+static char *dup_or_null(const char *s, int *bad) {
+  if (!s) return NULL;
+  size_t n = strlen(s);
+  char *d = malloc(n + 1);
+  if (!d) {
+    *bad = 1;
+    return NULL;
+  }
+  memcpy(d, s, n + 1);
+  return d;
+}
+
+static void strset_copy(ash_strset *d, const ash_strset *s, int *bad) {
+  memset(d, 0, sizeof *d);
+  d->dropped = s->dropped;
+  if (!s->n) return;
+  d->v = calloc(s->n, sizeof *d->v);
+  if (!d->v) {
+    *bad = 1;
+    return;
+  }
+  d->cap = s->n;
+  for (size_t i = 0; i < s->n && !*bad; i++) {
+    d->v[i] = dup_or_null(s->v[i], bad);
+    if (d->v[i]) d->n++;
+  }
+}
+
+int ash_finding_copy(ash_finding *dst, const ash_finding *src) {
+  int bad = 0;
+  *dst = *src;
+  /* nothing of src is shared: every owned pointer is replaced */
+  dst->hunt = dup_or_null(src->hunt, &bad);
+  dst->title = dup_or_null(src->title, &bad);
+  dst->summary = dup_or_null(src->summary, &bad);
+  dst->details_json = dup_or_null(src->details_json, &bad);
+  strset_copy(&dst->attack, &src->attack, &bad);
+  strset_copy(&dst->accounts, &src->accounts, &bad);
+  strset_copy(&dst->hosts, &src->hosts, &bad);
+  strset_copy(&dst->ips, &src->ips, &bad);
+  strset_copy(&dst->files, &src->files, &bad);
+  dst->evidence = NULL;
+  dst->nevidence = dst->evidence_cap = 0;
+  if (src->nevidence && !bad) {
+    dst->evidence = calloc(src->nevidence, sizeof *dst->evidence);
+    if (!dst->evidence)
+      bad = 1;
+    else
+      dst->evidence_cap = src->nevidence;
+  }
+  for (size_t i = 0; dst->evidence && i < src->nevidence && !bad; i++) {
+    ash_evidence *d = &dst->evidence[i];
+    const ash_evidence *e = &src->evidence[i];
+    *d = *e;
+    d->kind = dup_or_null(e->kind, &bad);
+    d->text = dup_or_null(e->text, &bad);
+    d->source_path = dup_or_null(e->source_path, &bad);
+    dst->nevidence++;
+  }
+  if (bad) {
+    ash_finding_free(dst);
+    return ASH_ENOMEM;
+  }
+  return ASH_OK;
 }

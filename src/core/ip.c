@@ -129,7 +129,7 @@ int ash_cidrset_new(ash_cidrset **out) {
   return ASH_OK;
 }
 
-void ash_cidrset_free(ash_cidrset *s) {
+void ash_cidrset_close(ash_cidrset *s) {
   if (!s) return;
   for (int i = 0; i <= 128; i++) free(s->len[i].v);
   free(s);

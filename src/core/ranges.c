@@ -15,6 +15,7 @@
 #include "ashiato/buf.h"
 #include "ashiato/error.h"
 #include "ashiato/limits.h"
+#include "ashiato/table.h"
 
 typedef struct rclass {
   char *provider, *region, *service;
@@ -37,9 +38,9 @@ static void classes_free(rclass *c, size_t n) {
   free(c);
 }
 
-void ash_ranges_free(ash_ranges *r) {
+void ash_ranges_close(ash_ranges *r) {
   if (!r) return;
-  ash_cidrset_free(r->set);
+  ash_cidrset_close(r->set);
   classes_free(r->cls, r->ncls);
   free(r);
 }
@@ -119,7 +120,7 @@ int ash_ranges_load_mem(ash_ranges **out, const char *buf, size_t n, uint64_t *b
   if (!rc) rc = ash_cidrset_build(r->set);
   if (rc) {
     if (bad_line && rc == ASH_EFORMAT) *bad_line = line;
-    ash_ranges_free(r);
+    ash_ranges_close(r);
     return rc;
   }
   *out = r;
@@ -225,8 +226,7 @@ typedef struct entry {
 struct ash_ranges_builder {
   rclass *cls;
   size_t ncls, capcls;
-  uint32_t *htab; /* class index + 1, open addressing */
-  size_t hcap;
+  ash_index ix; /* (provider, region, service) -> class index */
   entry *e;
   size_t ne, cap;
   ash_buf notes; /* "# source: ..." lines */
@@ -240,70 +240,63 @@ int ash_ranges_builder_new(ash_ranges_builder **out) {
   return ASH_OK;
 }
 
-void ash_ranges_builder_free(ash_ranges_builder *b) {
+void ash_ranges_builder_close(ash_ranges_builder *b) {
   if (!b) return;
   classes_free(b->cls, b->ncls);
-  free(b->htab);
+  ash_index_free(&b->ix);
   free(b->e);
   ash_buf_free(&b->notes);
   free(b);
 }
 
-static uint64_t hash3(const char *a, const char *b, const char *c) {
-  uint64_t h = 1469598103934665603ULL;
-  const char *parts[3] = {a, b, c};
+/* Text from provider files is cut at tabs and newlines (so that it cannot
+ * break the data file's lines) and at 200 bytes: a class is known by its
+ * cut names, which are what is hashed and compared. */
+static size_t cut_len(const char *s) {
+  size_t l = strcspn(s, "\t\r\n");
+  return l > 200 ? 200 : l;
+}
+
+typedef struct ckey {
+  const char *p[3];
+  size_t n[3];
+} ckey;
+
+static uint32_t class_hash(const ckey *k) {
+  uint64_t h = ASH_HASH_SEED;
   for (int i = 0; i < 3; i++) {
-    for (const unsigned char *p = (const unsigned char *)parts[i]; *p; p++)
-      h = (h ^ *p) * 1099511628211ULL;
+    h = ash_hash_bytes(k->p[i], k->n[i], h);
     h = (h ^ 0xff) * 1099511628211ULL;
   }
-  return h;
+  return (uint32_t)(ash_hash_u64(h) >> 32);
 }
 
-static int rehash(ash_ranges_builder *b, size_t cap) {
-  uint32_t *t = calloc(cap, sizeof *t);
-  if (!t) return ASH_ENOMEM;
-  for (size_t i = 0; i < b->ncls; i++) {
-    size_t k = hash3(b->cls[i].provider, b->cls[i].region, b->cls[i].service) & (cap - 1);
-    while (t[k]) k = (k + 1) & (cap - 1);
-    t[k] = (uint32_t)i + 1;
-  }
-  free(b->htab);
-  b->htab = t;
-  b->hcap = cap;
-  return ASH_OK;
+static int class_eq(const void *ctx, size_t pos, const void *key) {
+  const rclass *c = &((const ash_ranges_builder *)ctx)->cls[pos];
+  const ckey *k = key;
+  const char *have[3] = {c->provider, c->region, c->service};
+  for (int i = 0; i < 3; i++)
+    if (strlen(have[i]) != k->n[i] || memcmp(have[i], k->p[i], k->n[i])) return 0;
+  return 1;
 }
 
-/* The index of class (provider, region, service), added when new. Text
- * from provider files is cut at tabs and newlines so that it cannot break
- * the data file's lines. */
+/* The index of class (provider, region, service), added when new. */
 static int intern(ash_ranges_builder *b, const char *prov, const char *reg, const char *svc,
                   uint32_t *out) {
-  if (b->hcap == 0 || (b->ncls + 1) * 2 > b->hcap) {
-    int rc = rehash(b, b->hcap ? b->hcap * 2 : 1024);
-    if (rc) return rc;
-  }
-  uint64_t h = hash3(prov, reg, svc);
-  size_t k = h & (b->hcap - 1);
-  while (b->htab[k]) {
-    rclass *c = &b->cls[b->htab[k] - 1];
-    if (!strcmp(c->provider, prov) && !strcmp(c->region, reg) && !strcmp(c->service, svc)) {
-      *out = b->htab[k] - 1;
-      return ASH_OK;
-    }
-    k = (k + 1) & (b->hcap - 1);
+  ckey k = {{prov, reg, svc}, {cut_len(prov), cut_len(reg), cut_len(svc)}};
+  uint32_t h = class_hash(&k);
+  size_t at = ash_index_find(&b->ix, h, class_eq, b, &k);
+  if (at != ASH_INDEX_NONE) {
+    *out = (uint32_t)at;
+    return ASH_OK;
   }
   if (b->ncls >= ASH_MAX_RANGES_CLASSES) return ASH_ELIMIT;
+  ASH_TRY(ash_index_reserve(&b->ix));
   rclass *v = ash_array_room(b->cls, &b->capcls, b->ncls, sizeof *v, 256);
   if (!v) return ASH_ENOMEM;
   b->cls = v;
-  const char *src[3] = {prov, reg, svc};
   char *dst[3];
-  for (int i = 0; i < 3; i++) {
-    size_t l = strcspn(src[i], "\t\r\n");
-    if (l > 200) l = 200;
-    dst[i] = dupn(src[i], l);
-  }
+  for (int i = 0; i < 3; i++) dst[i] = dupn(k.p[i], k.n[i]);
   if (!dst[0] || !dst[1] || !dst[2]) {
     free(dst[0]);
     free(dst[1]);
@@ -314,7 +307,7 @@ static int intern(ash_ranges_builder *b, const char *prov, const char *reg, cons
   c->provider = dst[0];
   c->region = dst[1];
   c->service = dst[2];
-  b->htab[k] = (uint32_t)b->ncls + 1;
+  ash_index_add(&b->ix, h, b->ncls); /* reserved: cannot fail */
   *out = (uint32_t)b->ncls++;
   return ASH_OK;
 }

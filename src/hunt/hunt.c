@@ -43,12 +43,9 @@ static int keep_prior(void *u, const ash_finding *f) {
   /* stored findings of the hunt about to run are replaced, not joined */
   if (c->opts->only && f->hunt && !strcmp(f->hunt, c->opts->only)) return 0;
   ash_finding copy;
-  ash_buf js;
-  ash_buf_init(&js, (size_t)ASH_MAX_FINDING_EVIDENCE * ASH_MAX_FINDING_TEXT);
-  int rc = ash_finding_to_json(f, &js);
-  if (!rc) rc = ash_finding_from_json(&copy, js.p, js.n);
-  ash_buf_free(&js);
-  if (!rc) rc = hunt_list_add(&c->prior, &copy);
+  ASH_TRY(ash_finding_copy(&copy, f));
+  int rc = hunt_list_add(&c->prior, &copy);
+  if (rc) ash_finding_free(&copy);
   return rc;
 }
 
@@ -138,12 +135,8 @@ int ash_hunt_run_all(ash_store *s, const ash_hunt_opts *opts,
     /* later hunts join against these; the caller gets copies */
     for (size_t k = 0; !rc && k < out.n; k++) {
       ash_finding copy;
-      ash_buf js;
-      ash_buf_init(&js, (size_t)ASH_MAX_FINDING_EVIDENCE * ASH_MAX_FINDING_TEXT);
-      rc = ash_finding_to_json(&out.v[k], &js);
-      if (!rc) rc = ash_finding_from_json(&copy, js.p, js.n);
-      ash_buf_free(&js);
-      if (!rc) rc = hunt_list_add(&all, &copy);
+      rc = ash_finding_copy(&copy, &out.v[k]);
+      if (!rc && (rc = hunt_list_add(&all, &copy))) ash_finding_free(&copy);
       if (!rc) rc = hunt_list_add(&c.prior, &out.v[k]);
     }
     hunt_list_free(&out);
@@ -156,6 +149,10 @@ int ash_hunt_run_all(ash_store *s, const ash_hunt_opts *opts,
   hunt_list_free(&all);
   hunt_list_free(&c.prior);
   hunt_hostmap_free(c.hosts);
+  hunt_vpn_free(c.vpn);
+  hunt_accounts_free(c.accts);
+  hunt_detections_free(c.dets);
+  ash_strtab_free(&c.accounts);
   free(c.loops);
   free(c.src_flags);
   hunt_evidence_close(&c);

@@ -11,6 +11,8 @@
 #include "ashiato/finding.h"
 #include "ashiato/hunt.h"
 #include "ashiato/ip.h"
+#include "ashiato/table.h"
+#include "ashiato/time.h"
 
 /* A growable list of findings that owns them. */
 typedef struct hunt_list {
@@ -18,7 +20,7 @@ typedef struct hunt_list {
   size_t n, cap;
 } hunt_list;
 
-/* Append *f, taking what it owns (f is left zeroed). */
+/* Append *f, taking what it owns (f is left zeroed, also on failure). */
 int hunt_list_add(hunt_list *l, ash_finding *f);
 void hunt_list_free(hunt_list *l);
 
@@ -35,6 +37,69 @@ typedef struct rdp_loop {
   const char *what; /* "4624 LogonType 10", "1149", "LSM 21", ... (static) */
 } rdp_loop;
 
+/* One VPN session of the shared model (model_vpn.c). */
+#define HUNT_VPN_RECS 8
+typedef struct hunt_vpn_session {
+  uint32_t user; /* account id (hunt_account_id) */
+  ash_ip remote, tunnel;
+  int64_t start, end;
+  int64_t seen;                /* the last record in progress, 0 none */
+  int64_t bytes_out, bytes_in; /* -1 unknown */
+  int64_t login_id, logout_id; /* event rows, 0 none */
+  int64_t rec[HUNT_VPN_RECS];  /* the records it came from (the first ones) */
+  uint8_t nrec;
+  uint32_t nprev;  /* sessions of the account before this one */
+  uint8_t new_src; /* first session of the account from this address */
+  uint8_t new_net; /* ... from this /24 (IPv6 /48) */
+  uint8_t open;    /* no end was logged */
+} hunt_vpn_session;
+
+typedef struct hunt_vpn {
+  hunt_vpn_session *s; /* in start order */
+  size_t ns, caps;
+  uint32_t *by_tunnel; /* indices of sessions with a tunnel, by (tunnel, start) */
+  size_t nbt;
+} hunt_vpn;
+
+/* Per-account history (model_accounts.c). */
+typedef struct hunt_account_host {
+  int32_t days, last_day; /* days with a logon there; the last one */
+  int64_t first;          /* the first logon there */
+  uint32_t kinds;         /* bit n: logon type n; HUNT_KIND_RDP_EVENT: 1149/LSM 21/25 */
+} hunt_account_host;
+#define HUNT_KIND_RDP_EVENT (1 << 16)
+
+typedef struct hunt_accounts {
+  ash_keymap hosts;   /* (account, short host) -> hunt_account_host */
+  ash_keymap hours;   /* account -> bit h: a logon in hour h (UTC) */
+  ash_keymap sources; /* (account, source address): seen */
+} hunt_accounts;
+
+/* One antivirus incident (model_detections.c). */
+enum { HUNT_CAT_LOW = 0, HUNT_CAT_MID = 1, HUNT_CAT_HIGH = 2 };
+#define HUNT_DET_IDS 8
+typedef struct hunt_detection {
+  char host[64]; /* short, lower case */
+  char threat[160], path[400], det_user[128], process[260], action[64], category[64];
+  char more[4][96]; /* other threats detected there in the same burst */
+  int nmore;
+  char mpath[4][260]; /* and their files */
+  int nmpath;
+  int cat;                 /* HUNT_CAT_*: hacktools high, adware and tests low */
+  int64_t first, last, t0; /* t0: the file's creation when known, else first */
+  int64_t det_ids[HUNT_DET_IDS], act_ids[HUNT_DET_IDS], file_id;
+  int ndet, nact;
+  char file_proc[260], file_user[128]; /* who wrote the file (Sysmon 11) */
+} hunt_detection;
+
+typedef struct hunt_detections {
+  hunt_detection *v; /* in the order of their first record */
+  size_t n, cap;
+} hunt_detections;
+
+/* What a run left out at a cap (hunt_ctx.capped). */
+enum { HUNT_CAP_ACCOUNTS = 1, HUNT_CAP_VPN = 2, HUNT_CAP_HOSTS = 4, HUNT_CAP_DETECTIONS = 8 };
+
 typedef struct hunt_ctx {
   ash_store *store;
   sqlite3 *db;
@@ -48,6 +113,13 @@ typedef struct hunt_ctx {
   rdp_loop *loops;
   size_t nloops;
   int loops_done;
+  /* the accounts of the case, interned (model_vpn.c) */
+  ash_strtab accounts;
+  int accounts_init;
+  hunt_vpn *vpn;
+  hunt_accounts *accts;
+  hunt_detections *dets;
+  unsigned capped;
   /* the partial covering index over flows exists (hunt.c): scans of
    * net.flow name it with INDEXED BY */
   int flow_index;
@@ -67,7 +139,7 @@ int ash_hunt_tunnel(hunt_ctx *c, hunt_list *out);
 int ash_hunt_loopback(hunt_ctx *c, hunt_list *out);
 int ash_hunt_link(hunt_ctx *c, hunt_list *out);
 
-/* ---- host names (common.c) ---- */
+/* ---- host names (model_hosts.c) ---- */
 
 /* Build the host map once per run from what the case says about which
  * host holds which address: Sysmon network events (the address a host's
@@ -83,7 +155,44 @@ void hunt_hostmap_free(hostmap *m);
 /* Record that host holds ip (learnt by a hunt, e.g. from time overlap). */
 int hostmap_learn(hostmap *m, const ash_ip *ip, const char *host, uint32_t weight);
 
-/* ---- loopback RDP (common.c) ---- */
+/* ---- VPN sessions and accounts (model_vpn.c) ---- */
+
+/* The VPN sessions of the case, built once per run from every vendor's
+ * vpn.login / vpn.logout / vpn.session records. */
+int hunt_vpn_sessions(hunt_ctx *c, const hunt_vpn **out);
+void hunt_vpn_free(hunt_vpn *v);
+/* The session holding tunnel address ip at time t (with two minutes of
+ * slack for clocks and logging lag), or -1. */
+int32_t hunt_vpn_at(const hunt_vpn *v, const ash_ip *ip, int64_t t);
+/* The id of the bare account of a logged name ("CORP\T.Sato" -> t.sato);
+ * UINT32_MAX for service, system and computer accounts (and past the
+ * cap). ASH_OK or ASH_ENOMEM. */
+int hunt_account_id(hunt_ctx *c, const char *raw, uint32_t *id);
+const char *hunt_account_name(const hunt_ctx *c, uint32_t id);
+/* 1 for the bare names of system, service and computer accounts. */
+int hunt_is_service_account(const char *bare);
+
+/* ---- antivirus incidents (model_detections.c) ---- */
+
+int hunt_detections_load(hunt_ctx *c, const hunt_detections **out);
+void hunt_detections_free(hunt_detections *D);
+
+/* ---- per-account history (model_accounts.c) ---- */
+
+/* Built once per run from the interactive, network, unlock and RDP logons
+ * (4624 types 2, 3, 7, 10, 11, 12; 1149, LSM 21 and 25) of named
+ * accounts. */
+int hunt_accounts_history(hunt_ctx *c, const hunt_accounts **out);
+void hunt_accounts_free(hunt_accounts *a);
+/* The account's history on host (short, lower case), or NULL. */
+const hunt_account_host *hunt_account_on(const hunt_accounts *a, uint32_t account,
+                                         const char *host);
+/* Hours of the day (bits 0-23, UTC) the account logged on at. */
+uint32_t hunt_account_hours(const hunt_accounts *a, uint32_t account);
+/* Has the account logged on from ip before? */
+int hunt_account_knows_source(const hunt_accounts *a, uint32_t account, const ash_ip *ip);
+
+/* ---- loopback RDP (model_hosts.c) ---- */
 
 /* Every RDP logon or session event in the case whose source is loopback
  * (127.0.0.0/8, ::1, the "::%16777216" form), unspecified, or one of the
@@ -117,14 +226,6 @@ void hunt_fmt_dur(int64_t us, char out[32]);
 void hunt_fmt_bytes(int64_t b, char out[32]);
 /* "2025-03-02 10:22 UTC" */
 void hunt_fmt_time(int64_t t, char out[32]);
-
-/* FNV-1a over bytes, for the hash tables of the hunts. */
-static inline uint64_t hunt_hash(const void *p, size_t n, uint64_t h) {
-  const unsigned char *b = p;
-  for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ULL;
-  return h;
-}
-#define HUNT_HASH_SEED 1469598103934665603ULL
 
 /* Column helpers */
 static inline const char *hunt_col_text(sqlite3_stmt *st, int i) {

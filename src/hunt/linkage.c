@@ -31,159 +31,16 @@
 #include "ashiato/time.h"
 #include "hunt_internal.h"
 
-#define SEC ((int64_t)ASH_US_PER_SEC)
-#define MIN (60 * SEC)
-#define HOUR (3600 * SEC)
-#define DAY (86400 * SEC)
-
 /* How far before a detection a contact with the host is looked for, and
  * how long after (a logon is logged when it starts; logging lags). */
-#define WINDOW (8 * HOUR)
-#define AFTER (5 * MIN)
+#define WINDOW (8 * ASH_HOUR)
+#define AFTER (5 * ASH_MIN)
 /* Flows are logged when they end: look this far past the detection for
  * sessions that started before it. */
-#define FLOW_AFTER (12 * HOUR)
-/* A VPN session with no logout ends this long after its start. */
-#define OPEN_SESSION (12 * HOUR)
-/* Detections of one file on one host within this are one incident. */
-#define SAME_INCIDENT (6 * HOUR)
-/* ... and detections of anything on one host within this. */
-#define SAME_BURST (10 * MIN)
+#define FLOW_AFTER (12 * ASH_HOUR)
 #define MAX_CANDS 64
-#define MAX_IDS 8
-
-/* ---- interned strings ---- */
-
-typedef struct strtab {
-  char **s;
-  size_t n, cap;
-  uint32_t *h; /* index + 1 */
-  size_t hcap;
-} strtab;
-
-static uint32_t intern(strtab *t, const char *s) {
-  if ((t->n + 1) * 2 > t->hcap) {
-    size_t cap = t->hcap ? t->hcap * 2 : 1024;
-    uint32_t *h = calloc(cap, sizeof *h);
-    if (!h) return UINT32_MAX;
-    for (size_t i = 0; i < t->n; i++) {
-      size_t k = hunt_hash(t->s[i], strlen(t->s[i]), HUNT_HASH_SEED) & (cap - 1);
-      while (h[k]) k = (k + 1) & (cap - 1);
-      h[k] = (uint32_t)i + 1;
-    }
-    free(t->h);
-    t->h = h;
-    t->hcap = cap;
-  }
-  size_t k = hunt_hash(s, strlen(s), HUNT_HASH_SEED) & (t->hcap - 1);
-  while (t->h[k]) {
-    if (!strcmp(t->s[t->h[k] - 1], s)) return t->h[k] - 1;
-    k = (k + 1) & (t->hcap - 1);
-  }
-  if (t->n >= ASH_MAX_HUNT_VPN) return UINT32_MAX;
-  if (t->n == t->cap) {
-    size_t cap = t->cap ? t->cap * 2 : 256;
-    char **v = realloc(t->s, cap * sizeof *v);
-    if (!v) return UINT32_MAX;
-    t->s = v;
-    t->cap = cap;
-  }
-  char *d = strdup(s);
-  if (!d) return UINT32_MAX;
-  t->s[t->n] = d;
-  t->h[k] = (uint32_t)t->n + 1;
-  return (uint32_t)t->n++;
-}
-
-static uint32_t lookup(const strtab *t, const char *s) {
-  if (!t->hcap) return UINT32_MAX;
-  size_t k = hunt_hash(s, strlen(s), HUNT_HASH_SEED) & (t->hcap - 1);
-  while (t->h[k]) {
-    if (!strcmp(t->s[t->h[k] - 1], s)) return t->h[k] - 1;
-    k = (k + 1) & (t->hcap - 1);
-  }
-  return UINT32_MAX;
-}
-
-static void strtab_free(strtab *t) {
-  for (size_t i = 0; i < t->n; i++) free(t->s[i]);
-  free(t->s);
-  free(t->h);
-  memset(t, 0, sizeof *t);
-}
-
-/* ---- addresses to small values (keys stay once added) ---- */
-
-typedef struct ipmap {
-  ash_ip *k;
-  int64_t *v;
-  size_t cap, n;
-} ipmap;
-
-static int64_t *ipmap_slot(ipmap *m, const ash_ip *ip) {
-  if ((m->n + 1) * 2 > m->cap) {
-    size_t cap = m->cap ? m->cap * 2 : 1024;
-    ash_ip *k = calloc(cap, sizeof *k);
-    int64_t *v = calloc(cap, sizeof *v);
-    if (!k || !v) {
-      free(k);
-      free(v);
-      return NULL;
-    }
-    for (size_t i = 0; i < m->cap; i++) {
-      if (!m->k[i].fam) continue;
-      size_t j = hunt_hash(m->k[i].b, 16, HUNT_HASH_SEED) & (cap - 1);
-      while (k[j].fam) j = (j + 1) & (cap - 1);
-      k[j] = m->k[i];
-      v[j] = m->v[i];
-    }
-    free(m->k);
-    free(m->v);
-    m->k = k;
-    m->v = v;
-    m->cap = cap;
-  }
-  size_t j = hunt_hash(ip->b, 16, HUNT_HASH_SEED) & (m->cap - 1);
-  while (m->k[j].fam && !ash_ip_eq(&m->k[j], ip)) j = (j + 1) & (m->cap - 1);
-  if (!m->k[j].fam) {
-    m->k[j] = *ip;
-    m->v[j] = 0;
-    m->n++;
-  }
-  return &m->v[j];
-}
-
-static void ipmap_free(ipmap *m) {
-  free(m->k);
-  free(m->v);
-  memset(m, 0, sizeof *m);
-}
-
-/* ---- VPN sessions ---- */
-
-typedef struct vsess {
-  uint32_t user;
-  ash_ip remote, tunnel;
-  int64_t start, end;
-  int64_t login_id, logout_id;
-  uint32_t nprev;  /* sessions of the account before this one */
-  uint8_t new_src; /* first session of the account from this address */
-  uint8_t new_net; /* ... from this /24 (IPv6 /48) */
-  uint8_t open;
-} vsess;
-
-/* ---- per account and host: on how many days it logged on ---- */
-
-typedef struct uh {
-  uint32_t user, host;
-  int32_t days, last_day;
-  int64_t first;
-  uint8_t used;
-} uh;
 
 /* ---- detections and their candidates ---- */
-
-enum { CAT_LOW = 0, CAT_MID = 1, CAT_HIGH = 2 };
 
 /* Contact kinds, weakest first. */
 typedef enum ctype { CT_NONE = 0, CT_FLOW, CT_SMBFLOW, CT_NET, CT_INTER, CT_RDPFLOW, CT_RDP } ctype;
@@ -204,18 +61,10 @@ typedef struct cand {
   double score;
 } cand;
 
+/* A detection (shared model) and who may have put the file there. */
 typedef struct incident {
+  const hunt_detection *d;
   uint32_t host;
-  char threat[160], path[400], det_user[128], process[260], action[64], category[64];
-  char more[4][96]; /* other threats detected there in the same burst */
-  int nmore;
-  char mpath[4][260]; /* and their files */
-  int nmpath;
-  int cat;
-  int64_t first, last, t0; /* t0: the file's creation when known, else first */
-  int64_t det_ids[MAX_IDS], act_ids[MAX_IDS], file_id;
-  int ndet, nact;
-  char file_proc[260], file_user[128];
   cand c[MAX_CANDS];
   int nc;
   int best, second; /* indices in c, -1 none */
@@ -234,44 +83,23 @@ typedef struct follow {
 
 typedef struct link {
   hunt_ctx *c;
-  strtab users, hosts;
-  vsess *s;
-  size_t ns, caps;
-  uint32_t *by_tunnel; /* indices of sessions with a tunnel, by (tunnel, start) */
-  size_t nbt;
-  uh *uhv;
-  size_t uhcap, uhn;
+  ash_strtab hosts;
+  const hunt_vpn *v;
+  const hunt_accounts *acc;
+  int err; /* the first failure of a lookup (allocation) */
   incident *inc;
-  size_t ninc, capinc;
+  size_t ninc;
   follow *fw;
   size_t nfw;
 } link;
 
-static int skip_account(const char *a) {
-  static const char *const sys[] = {"",
-                                    "-",
-                                    "system",
-                                    "local service",
-                                    "network service",
-                                    "anonymous logon",
-                                    "localsystem",
-                                    "n/a",
-                                    "unknown",
-                                    "nt authority"};
-  for (size_t i = 0; i < sizeof sys / sizeof sys[0]; i++)
-    if (!strcasecmp(a, sys[i])) return 1;
-  size_t l = strlen(a);
-  if (l && a[l - 1] == '$') return 1; /* computer accounts */
-  if (!strncasecmp(a, "dwm-", 4) || !strncasecmp(a, "umfd-", 5)) return 1;
-  return 0;
-}
-
+/* The id of an account or host; UINT32_MAX for none (or past the cap).
+ * An allocation failure is kept in L->err, which every pass returns. */
 static uint32_t account_of(link *L, const char *raw) {
-  if (!raw) return UINT32_MAX;
-  char a[128];
-  hunt_bare_account(raw, strlen(raw), a, sizeof a);
-  if (skip_account(a)) return UINT32_MAX;
-  return intern(&L->users, a);
+  uint32_t id;
+  int rc = hunt_account_id(L->c, raw, &id);
+  if (rc && !L->err) L->err = rc;
+  return rc ? UINT32_MAX : id;
 }
 
 static uint32_t host_of(link *L, const char *raw) {
@@ -279,361 +107,19 @@ static uint32_t host_of(link *L, const char *raw) {
   char h[64];
   hunt_short_host(raw, strlen(raw), h, sizeof h);
   if (!h[0]) return UINT32_MAX;
-  return intern(&L->hosts, h);
+  uint32_t id;
+  int rc = ash_strtab_intern(&L->hosts, h, strlen(h), &id);
+  if (rc == ASH_ELIMIT)
+    L->c->capped |= HUNT_CAP_HOSTS;
+  else if (rc && !L->err)
+    L->err = rc;
+  return rc ? UINT32_MAX : id;
 }
 
-static const char *uname(const link *L, uint32_t u) { return u < L->users.n ? L->users.s[u] : "?"; }
-static const char *hname(const link *L, uint32_t h) { return h < L->hosts.n ? L->hosts.s[h] : "?"; }
-
-static vsess *new_session(link *L) {
-  if (L->ns >= ASH_MAX_HUNT_VPN) return NULL;
-  vsess *v = ash_array_room(L->s, &L->caps, L->ns, sizeof *v, 1024);
-  if (!v) return NULL;
-  L->s = v;
-  vsess *s = &L->s[L->ns++];
-  memset(s, 0, sizeof *s);
-  return s;
-}
-
-/* First-seen set of (account, address): 1 when added now, 0 when there,
- * -1 on allocation failure. */
-typedef struct seen {
-  uint32_t user;
-  ash_ip ip;
-  uint8_t used;
-} seen;
-
-static int seen_add(seen **v, size_t *cap, size_t *n, uint32_t user, const ash_ip *ip) {
-  if ((*n + 1) * 2 > *cap) {
-    size_t nc = *cap ? *cap * 2 : 4096;
-    seen *t = calloc(nc, sizeof *t);
-    if (!t) return -1;
-    for (size_t i = 0; i < *cap; i++) {
-      if (!(*v)[i].used) continue;
-      size_t k = hunt_hash((*v)[i].ip.b, 16, HUNT_HASH_SEED ^ (*v)[i].user) & (nc - 1);
-      while (t[k].used) k = (k + 1) & (nc - 1);
-      t[k] = (*v)[i];
-    }
-    free(*v);
-    *v = t;
-    *cap = nc;
-  }
-  size_t k = hunt_hash(ip->b, 16, HUNT_HASH_SEED ^ user) & (*cap - 1);
-  while ((*v)[k].used) {
-    if ((*v)[k].user == user && ash_ip_eq(&(*v)[k].ip, ip)) return 0;
-    k = (k + 1) & (*cap - 1);
-  }
-  (*v)[k].used = 1;
-  (*v)[k].user = user;
-  (*v)[k].ip = *ip;
-  (*n)++;
-  return 1;
-}
-
-static int cmp_start(const void *a, const void *b) {
-  const vsess *x = a, *y = b;
-  if (x->start != y->start) return x->start < y->start ? -1 : 1;
-  int64_t ix = x->login_id ? x->login_id : x->logout_id,
-          iy = y->login_id ? y->login_id : y->logout_id;
-  return ix < iy ? -1 : ix > iy;
-}
-
-static int cmp_tunnel(const void *a, const void *b, void *u) {
-  const link *L = u;
-  const vsess *x = &L->s[*(const uint32_t *)a], *y = &L->s[*(const uint32_t *)b];
-  int c = memcmp(x->tunnel.b, y->tunnel.b, 16);
-  if (c) return c;
-  return x->start < y->start ? -1 : x->start > y->start;
-}
-
-static int load_vpn(link *L) {
-  sqlite3_stmt *st;
-  int rc = hunt_prepare(L->c,
-                        "SELECT id,ts,kind,user,src_ip,tunnel_ip,duration FROM events"
-                        " WHERE kind IN ('vpn.login','vpn.logout') ORDER BY ts,id",
-                        &st);
-  if (rc) return rc;
-  ipmap open; /* tunnel address -> its open session index + 1 (0: none) */
-  memset(&open, 0, sizeof open);
-  int r;
-  int64_t last_ts = 0;
-  while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-    int64_t id = sqlite3_column_int64(st, 0), ts = hunt_col_i64(st, 1, ASH_TIME_UNSET);
-    const char *kind = hunt_col_text(st, 2);
-    if (ts == ASH_TIME_UNSET || !kind) continue;
-    last_ts = ts;
-    uint32_t user = account_of(L, hunt_col_text(st, 3));
-    ash_ip remote, tun;
-    hunt_col_ip(st, 4, &remote);
-    int have_tun = hunt_col_ip(st, 5, &tun);
-    int64_t *slot = NULL;
-    if (have_tun && !(slot = ipmap_slot(&open, &tun))) {
-      rc = ASH_ENOMEM;
-      break;
-    }
-    if (!strcmp(kind, "vpn.login")) {
-      if (user == UINT32_MAX) continue;
-      if (slot && *slot) {
-        /* the address was handed out again: its previous holder left */
-        vsess *o = &L->s[*slot - 1];
-        if (o->open) o->end = ts;
-        o->open = 0;
-        *slot = 0;
-      }
-      vsess *s = new_session(L);
-      if (!s) break; /* at the cap: later sessions are not followed */
-      s->user = user;
-      s->remote = remote;
-      s->tunnel = tun;
-      s->start = ts;
-      s->end = ts + OPEN_SESSION;
-      s->login_id = id;
-      s->open = 1;
-      if (slot) *slot = (int64_t)(s - L->s) + 1;
-      continue;
-    }
-    /* logout */
-    int64_t dur = hunt_col_i64(st, 6, -1);
-    vsess *o = NULL;
-    if (slot && *slot) {
-      o = &L->s[*slot - 1];
-      if (user != UINT32_MAX && o->user != user) o = NULL;
-    }
-    if (!o && user != UINT32_MAX)
-      /* no tunnel address on the logout: the account's latest open one */
-      for (size_t i = L->ns; i-- > 0 && i + 256 >= L->ns;)
-        if (L->s[i].open && L->s[i].user == user) {
-          o = &L->s[i];
-          break;
-        }
-    if (o) {
-      o->end = ts;
-      o->logout_id = id;
-      o->open = 0;
-      if (o->tunnel.fam) {
-        int64_t *os = ipmap_slot(&open, &o->tunnel);
-        if (os && *os == (int64_t)(o - L->s) + 1) *os = 0;
-      }
-    } else if (user != UINT32_MAX && dur > 0) {
-      /* its login fell before the logs: the logout says when it began */
-      vsess *s = new_session(L);
-      if (!s) break;
-      s->user = user;
-      s->remote = remote;
-      s->tunnel = tun;
-      s->start = ts - dur;
-      s->end = ts;
-      s->logout_id = id;
-    }
-  }
-  if (!rc && r != SQLITE_DONE && r != SQLITE_ROW) rc = ASH_ESTORE;
-  sqlite3_finalize(st);
-  ipmap_free(&open);
-  if (rc) return rc;
-  for (size_t i = 0; i < L->ns; i++)
-    if (L->s[i].open && L->s[i].end > last_ts && last_ts > L->s[i].start) L->s[i].end = last_ts;
-  /* in start order: was the source address (network) new for the account */
-  if (L->ns) qsort(L->s, L->ns, sizeof *L->s, cmp_start);
-  seen *sa = NULL, *sn = NULL;
-  size_t ca = 0, na = 0, cn = 0, nn = 0;
-  uint32_t *count = calloc(L->users.n ? L->users.n : 1, sizeof *count);
-  if (!count) return ASH_ENOMEM;
-  for (size_t i = 0; i < L->ns && !rc; i++) {
-    vsess *s = &L->s[i];
-    s->nprev = s->user < L->users.n ? count[s->user]++ : 0;
-    if (!s->remote.fam) continue;
-    ash_ip net = s->remote;
-    if (net.fam == 4)
-      net.b[15] = 0;
-    else
-      memset(net.b + 6, 0, 10);
-    int a = seen_add(&sa, &ca, &na, s->user, &s->remote);
-    int b = seen_add(&sn, &cn, &nn, s->user, &net);
-    if (a < 0 || b < 0) rc = ASH_ENOMEM;
-    s->new_src = a == 1;
-    s->new_net = b == 1;
-  }
-  free(count);
-  free(sa);
-  free(sn);
-  if (rc) return rc;
-  L->by_tunnel = malloc((L->ns ? L->ns : 1) * sizeof *L->by_tunnel);
-  if (!L->by_tunnel) return ASH_ENOMEM;
-  L->nbt = 0;
-  for (size_t i = 0; i < L->ns; i++)
-    if (L->s[i].tunnel.fam) L->by_tunnel[L->nbt++] = (uint32_t)i;
-  qsort_r(L->by_tunnel, L->nbt, sizeof *L->by_tunnel, cmp_tunnel, L);
-  return ASH_OK;
-}
-
-/* The VPN session holding tunnel address ip at time t (with slack for
- * clocks and logging lag), or -1. */
-static int32_t session_at(const link *L, const ash_ip *ip, int64_t t) {
-  size_t lo = 0, hi = L->nbt;
-  /* first entry with tunnel >= ip */
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    if (memcmp(L->s[L->by_tunnel[mid]].tunnel.b, ip->b, 16) < 0)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  int32_t best = -1;
-  for (size_t i = lo; i < L->nbt; i++) {
-    const vsess *s = &L->s[L->by_tunnel[i]];
-    if (memcmp(s->tunnel.b, ip->b, 16)) break;
-    if (s->start > t + 2 * MIN) break;
-    if (t <= s->end + 2 * MIN) best = (int32_t)L->by_tunnel[i];
-  }
-  return best;
-}
-
-/* ---- detections ---- */
-
-static int has_word(const char *s, const char *w) { return s && strcasestr(s, w) != NULL; }
-
-/* hacktool / credential theft / exploit first, adware and tests last */
-static int category(const char *threat, const char *cat) {
-  static const char *const low[] = {"adware",          "pua:",     "pup",       "softwarebundler",
-                                    "browsermodifier", "eicar",    "test file", "unwanted",
-                                    "monitoringtool",  "program:", "joke"};
-  static const char *const high[] = {
-      "hacktool",   "exploit",    "backdoor",    "pws:",   "password", "credential",
-      "ransom",     "virtool",    "mimikatz",    "cobalt", "lazagne",  "rubeus",
-      "sharphound", "bloodhound", "meterpreter", "tool"};
-  for (size_t i = 0; i < sizeof low / sizeof low[0]; i++)
-    if (has_word(threat, low[i]) || has_word(cat, low[i])) return CAT_LOW;
-  for (size_t i = 0; i < sizeof high / sizeof high[0]; i++)
-    if (has_word(threat, high[i]) || has_word(cat, high[i])) return CAT_HIGH;
-  return CAT_MID;
-}
-
-static incident *incident_for(link *L, uint32_t host, const char *threat, const char *path,
-                              int64_t ts) {
-  for (size_t i = L->ninc; i-- > 0;) {
-    incident *x = &L->inc[i];
-    if (ts - x->last > SAME_INCIDENT) break;
-    if (x->host != host) continue;
-    /* the same file, or anything else detected there within minutes: one
-     * intrusion leaves several tools (mimikatz.exe and mimidrv.sys) */
-    if ((threat && *threat && !strcasecmp(x->threat, threat)) ||
-        (path && *path && !strcasecmp(x->path, path)) || ts - x->last <= SAME_BURST)
-      return x;
-  }
-  if (L->ninc >= ASH_MAX_HUNT_DETECTIONS) return NULL;
-  incident *v = ash_array_room(L->inc, &L->capinc, L->ninc, sizeof *v, 16);
-  if (!v) return NULL;
-  L->inc = v;
-  incident *x = &L->inc[L->ninc++];
-  memset(x, 0, sizeof *x);
-  x->host = host;
-  x->first = x->last = x->t0 = ts;
-  x->best = x->second = -1;
-  snprintf(x->threat, sizeof x->threat, "%s", threat ? threat : "");
-  snprintf(x->path, sizeof x->path, "%s", path ? path : "");
-  return x;
-}
-
-/* Values of the record's own fields, whatever the container called them
- * (EVTX "Detection User", ECS "detection_user", ...). */
-static const char *DET_SQL =
-    "SELECT id,ts,kind,host,user,threat,path,action,process,"
-    " CASE WHEN json_valid(attrs) THEN coalesce(json_extract(attrs,'$.\"Category Name\"'),"
-    "  json_extract(attrs,'$.category'),json_extract(attrs,'$.Category')) END,"
-    " CASE WHEN json_valid(attrs) THEN coalesce(json_extract(attrs,'$.\"Detection User\"'),"
-    "  json_extract(attrs,'$.detection_user'),json_extract(attrs,'$.DetectionUser')) END,"
-    " CASE WHEN json_valid(attrs) THEN coalesce(json_extract(attrs,'$.\"Action Name\"'),"
-    "  json_extract(attrs,'$.action_name'),json_extract(attrs,'$.ActionName')) END,"
-    " CASE WHEN json_valid(attrs) THEN coalesce(json_extract(attrs,'$.\"Process Name\"'),"
-    "  json_extract(attrs,'$.process_name'),json_extract(attrs,'$.ProcessName')) END"
-    " FROM events WHERE kind IN ('av.detect','av.action') ORDER BY ts,id";
-
-static int load_detections(link *L) {
-  sqlite3_stmt *st;
-  int rc = hunt_prepare(L->c, DET_SQL, &st);
-  if (rc) return rc;
-  int r;
-  while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-    int64_t id = sqlite3_column_int64(st, 0), ts = hunt_col_i64(st, 1, ASH_TIME_UNSET);
-    const char *kind = hunt_col_text(st, 2);
-    uint32_t host = host_of(L, hunt_col_text(st, 3));
-    if (ts == ASH_TIME_UNSET || !kind || host == UINT32_MAX) continue;
-    const char *threat = hunt_col_text(st, 5), *path = hunt_col_text(st, 6);
-    int detect = !strcmp(kind, "av.detect");
-    incident *x = incident_for(L, host, threat, path, ts);
-    if (!x) break;
-    if (ts > x->last) x->last = ts;
-    if (!x->threat[0] && threat) snprintf(x->threat, sizeof x->threat, "%s", threat);
-    if (!x->path[0] && path) snprintf(x->path, sizeof x->path, "%s", path);
-    if (threat && strcasecmp(threat, x->threat)) {
-      int k = 0;
-      while (k < x->nmore && strcasecmp(x->more[k], threat)) k++;
-      if (k == x->nmore && x->nmore < 4)
-        snprintf(x->more[x->nmore++], sizeof x->more[0], "%s", threat);
-    }
-    if (path && strcasecmp(path, x->path)) {
-      int k = 0;
-      while (k < x->nmpath && strcasecmp(x->mpath[k], path)) k++;
-      if (k == x->nmpath && x->nmpath < 4)
-        snprintf(x->mpath[x->nmpath++], sizeof x->mpath[0], "%s", path);
-    }
-    const char *cat = hunt_col_text(st, 9);
-    int cl = category(threat, cat);
-    if (cl > x->cat) x->cat = cl;
-    if (cat && !x->category[0]) snprintf(x->category, sizeof x->category, "%s", cat);
-    const char *du = hunt_col_text(st, 4);
-    if (!du) du = hunt_col_text(st, 10);
-    if (du && !x->det_user[0]) {
-      char a[128];
-      hunt_bare_account(du, strlen(du), a, sizeof a);
-      if (!skip_account(a)) snprintf(x->det_user, sizeof x->det_user, "%s", a);
-    }
-    const char *proc = hunt_col_text(st, 12);
-    if (!proc) proc = hunt_col_text(st, 8);
-    if (proc && !x->process[0] && strcasecmp(proc, "unknown"))
-      snprintf(x->process, sizeof x->process, "%s", proc);
-    const char *act = hunt_col_text(st, 11);
-    if (!act) act = hunt_col_text(st, 7);
-    if (act && (!detect || !x->action[0])) snprintf(x->action, sizeof x->action, "%s", act);
-    if (detect && x->ndet < MAX_IDS) x->det_ids[x->ndet++] = id;
-    if (!detect && x->nact < MAX_IDS) x->act_ids[x->nact++] = id;
-  }
-  if (r != SQLITE_DONE && r != SQLITE_ROW) rc = ASH_ESTORE;
-  sqlite3_finalize(st);
-  return rc;
-}
-
-/* Sysmon 11: when the detected file was written, and by what. */
-static int file_creation(link *L, incident *x) {
-  if (!x->path[0]) return ASH_OK;
-  sqlite3_stmt *st;
-  int rc = hunt_prepare(L->c,
-                        "SELECT id,ts,host,process,user FROM events WHERE kind='win.file' AND"
-                        " ts>=? AND ts<=? AND path=? COLLATE NOCASE ORDER BY ts",
-                        &st);
-  if (rc) return rc;
-  sqlite3_bind_int64(st, 1, x->first - 7 * DAY);
-  sqlite3_bind_int64(st, 2, x->first + MIN);
-  sqlite3_bind_text(st, 3, x->path, -1, SQLITE_STATIC);
-  int r;
-  while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *h = hunt_col_text(st, 2);
-    if (host_of(L, h) != x->host) continue;
-    /* the latest write before the detection is the one that was caught */
-    x->file_id = sqlite3_column_int64(st, 0);
-    x->t0 = hunt_col_i64(st, 1, x->first);
-    const char *p = hunt_col_text(st, 3), *u = hunt_col_text(st, 4);
-    snprintf(x->file_proc, sizeof x->file_proc, "%s", p ? p : "");
-    x->file_user[0] = 0;
-    if (u) {
-      char a[128];
-      hunt_bare_account(u, strlen(u), a, sizeof a);
-      if (!skip_account(a)) snprintf(x->file_user, sizeof x->file_user, "%s", a);
-    }
-  }
-  if (r != SQLITE_DONE) rc = ASH_ESTORE;
-  sqlite3_finalize(st);
-  return rc;
+static const char *uname(const link *L, uint32_t u) { return hunt_account_name(L->c, u); }
+static const char *hname(const link *L, uint32_t h) {
+  const char *s = ash_strtab_str(&L->hosts, h);
+  return s ? s : "?";
 }
 
 /* ---- candidates ---- */
@@ -667,52 +153,9 @@ static void contact(cand *k, ctype t, int64_t ts, int64_t id, const ash_ip *src,
   }
 }
 
-static uh *uh_get(link *L, uint32_t user, uint32_t host) {
-  if ((L->uhn + 1) * 2 > L->uhcap) {
-    if (L->uhn >= ASH_MAX_HUNT_USERHOST) return NULL;
-    size_t cap = L->uhcap ? L->uhcap * 2 : 4096;
-    uh *v = calloc(cap, sizeof *v);
-    if (!v) return NULL;
-    for (size_t i = 0; i < L->uhcap; i++) {
-      if (!L->uhv[i].used) continue;
-      uint64_t key = ((uint64_t)L->uhv[i].user << 32) | L->uhv[i].host;
-      size_t k = hunt_hash(&key, sizeof key, HUNT_HASH_SEED) & (cap - 1);
-      while (v[k].used) k = (k + 1) & (cap - 1);
-      v[k] = L->uhv[i];
-    }
-    free(L->uhv);
-    L->uhv = v;
-    L->uhcap = cap;
-  }
-  uint64_t key = ((uint64_t)user << 32) | host;
-  size_t k = hunt_hash(&key, sizeof key, HUNT_HASH_SEED) & (L->uhcap - 1);
-  while (L->uhv[k].used && (L->uhv[k].user != user || L->uhv[k].host != host))
-    k = (k + 1) & (L->uhcap - 1);
-  if (!L->uhv[k].used) {
-    L->uhv[k].used = 1;
-    L->uhv[k].user = user;
-    L->uhv[k].host = host;
-    L->uhv[k].last_day = INT32_MIN;
-    L->uhv[k].first = INT64_MAX;
-    L->uhn++;
-  }
-  return &L->uhv[k];
-}
-
-static const uh *uh_find(const link *L, uint32_t user, uint32_t host) {
-  if (!L->uhcap) return NULL;
-  uint64_t key = ((uint64_t)user << 32) | host;
-  size_t k = hunt_hash(&key, sizeof key, HUNT_HASH_SEED) & (L->uhcap - 1);
-  while (L->uhv[k].used) {
-    if (L->uhv[k].user == user && L->uhv[k].host == host) return &L->uhv[k];
-    k = (k + 1) & (L->uhcap - 1);
-  }
-  return NULL;
-}
-
 static int cmp_inc_t0(const void *a, const void *b) {
   const incident *x = a, *y = b;
-  if (x->t0 != y->t0) return x->t0 < y->t0 ? -1 : 1;
+  if (x->d->t0 != y->d->t0) return x->d->t0 < y->d->t0 ? -1 : 1;
   return x->host < y->host ? -1 : x->host > y->host;
 }
 
@@ -740,28 +183,20 @@ static int scan_logons(link *L) {
     uint32_t user = account_of(L, hunt_col_text(st, 4));
     uint32_t host = host_of(L, hunt_col_text(st, 3));
     if (host == UINT32_MAX) continue;
-    if (user != UINT32_MAX) {
-      uh *e = uh_get(L, user, host);
-      if (e) {
-        int32_t day = (int32_t)(ts / DAY);
-        if (day != e->last_day) e->days++, e->last_day = day;
-        if (ts < e->first) e->first = ts;
-      }
-    }
     if (lt == 7) continue;
-    while (lo < L->ninc && L->inc[lo].t0 + AFTER < ts) lo++;
-    for (size_t i = lo; i < L->ninc && L->inc[i].t0 - WINDOW <= ts; i++) {
+    while (lo < L->ninc && L->inc[lo].d->t0 + AFTER < ts) lo++;
+    for (size_t i = lo; i < L->ninc && L->inc[i].d->t0 - WINDOW <= ts; i++) {
       incident *x = &L->inc[i];
-      if (x->host != host || ts > x->t0 + AFTER) continue;
+      if (x->host != host || ts > x->d->t0 + AFTER) continue;
       ash_ip src;
       int have = hunt_col_ip(st, 5, &src);
       ctype t = rdp_ev || lt == 10 || lt == 12 ? CT_RDP : lt == 3 ? CT_NET : CT_INTER;
       if (rdp_ev && eid != 1149 && eid != 21 && eid != 25) continue;
       int64_t id = sqlite3_column_int64(st, 0);
-      int32_t sess = have ? session_at(L, &src, ts) : -1;
+      int32_t sess = have ? hunt_vpn_at(L->v, &src, ts) : -1;
       cand *k;
       if (sess >= 0) {
-        k = cand_get(x, L->s[sess].user, sess);
+        k = cand_get(x, L->v->s[sess].user, sess);
       } else {
         /* not through the VPN: network logons from inside are the noise of
          * every file server; interactive and RDP ones are candidates */
@@ -770,7 +205,7 @@ static int scan_logons(link *L) {
       }
       if (!k) continue;
       if (user != UINT32_MAX && (k->logon_user == UINT32_MAX || t >= k->type)) k->logon_user = user;
-      contact(k, t, ts, id, have ? &src : NULL, x->t0);
+      contact(k, t, ts, id, have ? &src : NULL, x->d->t0);
     }
   }
   if (r != SQLITE_DONE) rc = ASH_ESTORE;
@@ -786,7 +221,7 @@ static int scan_flows(link *L, incident *x) {
   if (rc) return rc;
   ash_ip mine[8];
   size_t nm = hostmap_ips(hm, hname(L, x->host), mine, 8);
-  if (!nm || !L->nbt) return ASH_OK;
+  if (!nm || !L->v->nbt) return ASH_OK;
   sqlite3_stmt *st;
   char sql[512];
   snprintf(sql, sizeof sql,
@@ -797,8 +232,8 @@ static int scan_flows(link *L, incident *x) {
   if (rc) return rc;
   /* ts is a start (most formats: within the window) or an end (FortiGate:
    * up to FLOW_AFTER past the detection for sessions begun before it) */
-  sqlite3_bind_int64(st, 1, x->t0 - WINDOW);
-  sqlite3_bind_int64(st, 2, x->t0 + FLOW_AFTER);
+  sqlite3_bind_int64(st, 1, x->d->t0 - WINDOW);
+  sqlite3_bind_int64(st, 2, x->d->t0 + FLOW_AFTER);
   int r;
   while ((r = sqlite3_step(st)) == SQLITE_ROW) {
     ash_ip dst, src;
@@ -809,15 +244,15 @@ static int scan_flows(link *L, incident *x) {
     int64_t start, end;
     hunt_flow_times(L->c, sqlite3_column_int64(st, 6), hunt_col_i64(st, 1, 0),
                     sqlite3_column_int64(st, 5), &start, &end);
-    if (start > x->t0 + AFTER || end < x->t0 - WINDOW) continue;
-    int32_t sess = session_at(L, &src, start);
+    if (start > x->d->t0 + AFTER || end < x->d->t0 - WINDOW) continue;
+    int32_t sess = hunt_vpn_at(L->v, &src, start);
     if (sess < 0) continue;
     int64_t port = hunt_col_i64(st, 4, -1);
     ctype t = port == 3389 ? CT_RDPFLOW : port == 445 || port == 139 ? CT_SMBFLOW : CT_FLOW;
-    cand *k = cand_get(x, L->s[sess].user, sess);
+    cand *k = cand_get(x, L->v->s[sess].user, sess);
     if (k)
-      contact(k, t, start < x->t0 - WINDOW ? x->t0 - WINDOW : start, sqlite3_column_int64(st, 0),
-              &src, x->t0);
+      contact(k, t, start < x->d->t0 - WINDOW ? x->d->t0 - WINDOW : start,
+              sqlite3_column_int64(st, 0), &src, x->d->t0);
   }
   if (r != SQLITE_DONE) rc = ASH_ESTORE;
   sqlite3_finalize(st);
@@ -850,10 +285,10 @@ static const char *type_words(ctype t) {
 
 static void score_cands(link *L, incident *x) {
   /* the detection user and the file's writer are candidates of their own */
-  const char *named[2] = {x->det_user, x->file_user};
+  const char *named[2] = {x->d->det_user, x->d->file_user};
   for (int i = 0; i < 2; i++) {
     if (!named[i][0]) continue;
-    uint32_t a = intern(&L->users, named[i]);
+    uint32_t a = account_of(L, named[i]);
     if (a == UINT32_MAX) continue;
     int found = 0;
     for (int j = 0; j < x->nc; j++)
@@ -866,23 +301,23 @@ static void score_cands(link *L, incident *x) {
   for (int i = 0; i < x->nc; i++) {
     cand *k = &x->c[i];
     uint32_t who = k->logon_user != UINT32_MAX ? k->logon_user : k->account;
-    const uh *h = uh_find(L, who, x->host);
+    const hunt_account_host *h = hunt_account_on(L->acc, who, hname(L, x->host));
     k->habit_days = h ? h->days : 0;
     k->habit_first = h ? h->first : 0;
     /* days on the host other than the detection's own */
     int other = k->habit_days - (k->type ? 1 : 0);
     /* on several other days, and already before the detection's day */
-    int habitual = other >= 3 && h && h->first / DAY < x->t0 / DAY;
+    int habitual = other >= 3 && h && h->first / ASH_DAY < x->d->t0 / ASH_DAY;
     k->habitual = habitual;
     double prox = 0;
     if (k->contact_ts != ASH_TIME_UNSET) {
-      double gap_min = fabs((double)(x->t0 - k->contact_ts)) / MIN;
+      double gap_min = fabs((double)(x->d->t0 - k->contact_ts)) / ASH_MIN;
       prox = 1 / (1 + gap_min / 20);
     }
     double s = 35 * type_weight(k->type) + 25 * prox + (k->type && !habitual ? 15 : 0) +
                (k->det_user ? 12 : 0);
     if (k->sess >= 0) {
-      const vsess *v = &L->s[k->sess];
+      const hunt_vpn_session *v = &L->v->s[k->sess];
       if (v->new_src) s += v->nprev ? 10 : 5;
       if (v->new_net && v->nprev) s += 4;
       ash_cloud cl;
@@ -927,7 +362,8 @@ static int scan_forward(link *L) {
     if (!u) continue;
     char a[128];
     hunt_bare_account(u, strlen(u), a, sizeof a);
-    uint32_t acc = lookup(&L->users, a);
+    uint32_t acc =
+        L->c->accounts_init ? ash_strtab_find(&L->c->accounts, a, strlen(a)) : UINT32_MAX;
     if (acc == UINT32_MAX) continue;
     follow *f = follow_of(L, acc);
     int64_t ts = hunt_col_i64(st, 1, 0);
@@ -964,7 +400,7 @@ static int finding_account_named(const ash_finding *f, const char *a) {
 }
 
 static void months_words(int64_t d, char out[48]) {
-  double days = (double)d / DAY;
+  double days = (double)d / ASH_DAY;
   if (days < 2)
     snprintf(out, 48, "%.0f hours", days * 24);
   else if (days < 60)
@@ -982,59 +418,59 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
   int everyday = !strong && b && b->habitual && (b->type != CT_NONE || b->det_user);
   /* adware, PUA and test files are only worth a line when someone came in
    * over the VPN from a new place and reached the host */
-  if (x->cat == CAT_LOW && !(strong && b->sess >= 0 && b->score >= 80)) return ASH_OK;
+  if (x->d->cat == HUNT_CAT_LOW && !(strong && b->sess >= 0 && b->score >= 80)) return ASH_OK;
   ash_finding f;
   int rc = ash_finding_init(&f, ASH_HUNT_LINK);
   if (rc) return rc;
   const char *host = hname(L, x->host);
   char key[700];
   char tf[32];
-  ash_time_format(x->first, tf);
-  int kl = snprintf(key, sizeof key, "%s|%s|%s|%s", host, x->threat, x->path, tf);
+  ash_time_format(x->d->first, tf);
+  int kl = snprintf(key, sizeof key, "%s|%s|%s|%s", host, x->d->threat, x->d->path, tf);
   ash_finding_set_id(&f, key, (size_t)(kl < (int)sizeof key ? kl : (int)sizeof key - 1));
   ash_finding_add_attack(&f, "T1078");
   if (b && b->sess >= 0) ash_finding_add_attack(&f, "T1133");
   if (b && (b->type == CT_RDP || b->type == CT_RDPFLOW)) ash_finding_add_attack(&f, "T1021.001");
   if (b && (b->type == CT_NET || b->type == CT_SMBFLOW)) ash_finding_add_attack(&f, "T1021.002");
-  if (x->cat == CAT_HIGH) ash_finding_add_attack(&f, "T1588.002");
+  if (x->d->cat == HUNT_CAT_HIGH) ash_finding_add_attack(&f, "T1588.002");
   rc = ash_finding_add_host(&f, ash_str_cstr(host));
-  if (!rc && x->path[0]) rc = ash_finding_add_file(&f, ash_str_cstr(x->path));
-  for (int i = 0; !rc && i < x->nmpath; i++)
-    rc = ash_finding_add_file(&f, ash_str_cstr(x->mpath[i]));
-  ash_finding_see(&f, x->first);
-  ash_finding_see(&f, x->last);
-  if (x->t0 < x->first) ash_finding_see(&f, x->t0);
+  if (!rc && x->d->path[0]) rc = ash_finding_add_file(&f, ash_str_cstr(x->d->path));
+  for (int i = 0; !rc && i < x->d->nmpath; i++)
+    rc = ash_finding_add_file(&f, ash_str_cstr(x->d->mpath[i]));
+  ash_finding_see(&f, x->d->first);
+  ash_finding_see(&f, x->d->last);
+  if (x->d->t0 < x->d->first) ash_finding_see(&f, x->d->t0);
 
   ash_buf s;
   ash_buf_init(&s, ASH_MAX_FINDING_TEXT);
   char t[32], g[32];
-  hunt_fmt_time(x->first, t);
-  const char *threat = x->threat[0] ? x->threat : "A threat";
+  hunt_fmt_time(x->d->first, t);
+  const char *threat = x->d->threat[0] ? x->d->threat : "A threat";
   ash_buf_printf(&s, "%s was detected on %s at %s", threat, host, t);
-  if (x->path[0]) ash_buf_printf(&s, " (%s)", x->path);
-  if (x->action[0]) ash_buf_printf(&s, "; action: %s", x->action);
-  if (x->nmore) {
+  if (x->d->path[0]) ash_buf_printf(&s, " (%s)", x->d->path);
+  if (x->d->action[0]) ash_buf_printf(&s, "; action: %s", x->d->action);
+  if (x->d->nmore) {
     ash_buf_adds(&s, "; detected with it:");
-    for (int i = 0; i < x->nmore; i++) ash_buf_printf(&s, "%s %s", i ? "," : "", x->more[i]);
+    for (int i = 0; i < x->d->nmore; i++) ash_buf_printf(&s, "%s %s", i ? "," : "", x->d->more[i]);
   }
   ash_buf_adds(&s, ".");
-  if (x->file_id) {
-    hunt_fmt_dur(x->first - x->t0, g);
+  if (x->d->file_id) {
+    hunt_fmt_dur(x->d->first - x->d->t0, g);
     ash_buf_printf(&s, " Sysmon saw the file written %s earlier", g);
-    if (x->file_proc[0]) ash_buf_printf(&s, " by %s", x->file_proc);
-    if (x->file_user[0]) ash_buf_printf(&s, " as %s", x->file_user);
+    if (x->d->file_proc[0]) ash_buf_printf(&s, " by %s", x->d->file_proc);
+    if (x->d->file_user[0]) ash_buf_printf(&s, " as %s", x->d->file_user);
     ash_buf_adds(&s, ".");
   }
   int score;
   int overlaps = 0, returns_new = 0;
   if (strong) {
     const char *acc = uname(L, b->account);
-    int64_t gap = x->t0 - b->contact_ts;
+    int64_t gap = x->d->t0 - b->contact_ts;
     hunt_fmt_dur(gap < 0 ? -gap : gap, g);
     char src[ASH_IP_STRLEN];
     ash_ip_format(&b->src, src);
     if (b->sess >= 0) {
-      const vsess *v = &L->s[b->sess];
+      const hunt_vpn_session *v = &L->v->s[b->sess];
       char rem[ASH_IP_STRLEN], tun[ASH_IP_STRLEN], ts[32];
       ash_ip_format(&v->remote, rem);
       ash_ip_format(&v->tunnel, tun);
@@ -1042,8 +478,8 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
       ash_buf_printf(&s, " %s %s, %s had connected over VPN at %s from %s", g,
                      gap >= 0 ? "earlier" : "later", acc, ts, rem[0] ? rem : "an unknown address");
       if (v->new_src && v->nprev)
-        ash_buf_printf(&s, " (the first time from that address in %u VPN sessions of the account)",
-                       v->nprev);
+        ash_buf_printf(&s, " (the first time from that address in %u VPN session%s of the account)",
+                       v->nprev, v->nprev == 1 ? "" : "s");
       else if (!v->nprev)
         ash_buf_adds(&s, " (the account's first VPN session in these logs)");
       ash_cloud cl;
@@ -1079,10 +515,10 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
 
     /* forward: later VPN sessions, returns from new sources, logons */
     int nlater = 0;
-    const vsess *first_new = NULL;
-    for (size_t i = 0; i < L->ns; i++) {
-      const vsess *v = &L->s[i];
-      if (v->user != b->account || v->start <= x->t0 + HOUR) continue;
+    const hunt_vpn_session *first_new = NULL;
+    for (size_t i = 0; i < L->v->ns; i++) {
+      const hunt_vpn_session *v = &L->v->s[i];
+      if (v->user != b->account || v->start <= x->d->t0 + ASH_HOUR) continue;
       nlater++;
       if (v->new_src && !first_new) first_new = v;
     }
@@ -1090,15 +526,15 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
       char rem[ASH_IP_STRLEN], ts[32], w[48];
       ash_ip_format(&first_new->remote, rem);
       hunt_fmt_time(first_new->start, ts);
-      months_words(first_new->start - x->t0, w);
+      months_words(first_new->start - x->d->t0, w);
       ash_buf_printf(&s,
                      " %s returned over VPN %s later (%s) from %s, an address it had never"
                      " used before",
                      acc, w, ts, rem);
       returns_new = 1;
       int more = 0;
-      for (size_t i = 0; i < L->ns; i++) {
-        const vsess *v = &L->s[i];
+      for (size_t i = 0; i < L->v->ns; i++) {
+        const hunt_vpn_session *v = &L->v->s[i];
         if (v->user == b->account && v->start > first_new->start && v->new_src) more++;
       }
       if (more) ash_buf_printf(&s, ", and from %d more new address%s", more, more == 1 ? "" : "es");
@@ -1157,9 +593,9 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
                      others, others == 1 ? "" : "s", host);
     /* the host's everyday user, from where they always come, with nothing
      * after: most likely their own download, not an intrusion */
-    const vsess *bv = b->sess >= 0 ? &L->s[b->sess] : NULL;
+    const hunt_vpn_session *bv = b->sess >= 0 ? &L->v->s[b->sess] : NULL;
     int intruder = !b->habitual || (bv && (bv->new_src && bv->nprev)) || returns_new || overlaps;
-    if (x->cat == CAT_HIGH && intruder)
+    if (x->d->cat == HUNT_CAT_HIGH && intruder)
       ash_buf_printf(&s,
                      " Treat %s as held by an intruder: reset it, review every session since,"
                      " and block the source addresses.",
@@ -1169,18 +605,18 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
                      " %s is the everyday user of %s and came from where it always does: most"
                      " likely the user's own download; confirm with them.",
                      acc, host);
-    score = (x->cat == CAT_HIGH  ? 70
-             : x->cat == CAT_MID ? 50
-                                 : 20) +
+    score = (x->d->cat == HUNT_CAT_HIGH  ? 70
+             : x->d->cat == HUNT_CAT_MID ? 50
+                                         : 20) +
             (int)lround(0.2 * b->score) + (returns_new ? 5 : 0) + (overlaps ? 10 : 0);
-    if (x->cat == CAT_LOW && score > 45) score = 45;
+    if (x->d->cat == HUNT_CAT_LOW && score > 45) score = 45;
     if (!intruder && score > 50) score = 50;
   } else if (everyday) {
     const char *acc = uname(L, b->account);
     ash_buf_printf(&s, " %s, the everyday user of %s (logons there on %d days)", acc, host,
                    b->habit_days);
     if (b->type && b->contact_ts != ASH_TIME_UNSET) {
-      int64_t gap = x->t0 - b->contact_ts;
+      int64_t gap = x->d->t0 - b->contact_ts;
       hunt_fmt_dur(gap < 0 ? -gap : gap, g);
       ash_buf_printf(&s, ", had logged on %s %s %s", type_words(b->type), g,
                      gap >= 0 ? "earlier" : "later");
@@ -1190,23 +626,23 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
                    " user's own download: confirm with them, and check how it got there.",
                    b->det_user ? " and is the detection user" : "");
     if (!rc) rc = ash_finding_add_account(&f, ash_str_cstr(acc));
-    score = x->cat == CAT_HIGH ? 45 : x->cat == CAT_MID ? 30 : 10;
+    score = x->d->cat == HUNT_CAT_HIGH ? 45 : x->d->cat == HUNT_CAT_MID ? 30 : 10;
   } else {
     ash_buf_printf(&s,
                    " No account could be tied to it from these logs: no VPN session reached %s"
                    " and no interactive or RDP logon on it came shortly before.",
                    host);
-    if (x->det_user[0])
+    if (x->d->det_user[0])
       ash_buf_printf(&s,
                      " The antivirus names %s as the detection user%s%s%s, with nothing"
                      " else behind it.",
-                     x->det_user, x->process[0] ? " (process " : "", x->process,
-                     x->process[0] ? ")" : "");
+                     x->d->det_user, x->d->process[0] ? " (process " : "", x->d->process,
+                     x->d->process[0] ? ")" : "");
     ash_buf_adds(&s, " A tool was saved there, so someone saved it: the case was closed without"
                      " knowing who. Look for the logs that are missing (the host's Security log,"
                      " the VPN logs of that day) before trusting that it is over.");
-    if (!rc && x->det_user[0]) rc = ash_finding_add_account(&f, ash_str_cstr(x->det_user));
-    score = x->cat == CAT_HIGH ? 55 : x->cat == CAT_MID ? 35 : 10;
+    if (!rc && x->d->det_user[0]) rc = ash_finding_add_account(&f, ash_str_cstr(x->d->det_user));
+    score = x->d->cat == HUNT_CAT_HIGH ? 55 : x->d->cat == HUNT_CAT_MID ? 35 : 10;
   }
   ash_finding_set_score(&f, score);
   ash_buf title;
@@ -1224,20 +660,21 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
   if (!rc) rc = ash_finding_set_summary(&f, s.p, s.n);
   ash_buf_free(&s);
   /* evidence, in the order a responder reads the story */
-  for (int i = 0; !rc && i < x->ndet; i++) rc = hunt_evidence(c, &f, x->det_ids[i]);
-  for (int i = 0; !rc && i < x->nact; i++) rc = hunt_evidence(c, &f, x->act_ids[i]);
-  if (!rc && x->file_id) rc = hunt_evidence(c, &f, x->file_id);
+  for (int i = 0; !rc && i < x->d->ndet; i++) rc = hunt_evidence(c, &f, x->d->det_ids[i]);
+  for (int i = 0; !rc && i < x->d->nact; i++) rc = hunt_evidence(c, &f, x->d->act_ids[i]);
+  if (!rc && x->d->file_id) rc = hunt_evidence(c, &f, x->d->file_id);
   if (!rc && strong) {
-    if (b->sess >= 0 && L->s[b->sess].login_id) rc = hunt_evidence(c, &f, L->s[b->sess].login_id);
+    if (b->sess >= 0 && L->v->s[b->sess].login_id)
+      rc = hunt_evidence(c, &f, L->v->s[b->sess].login_id);
     if (!rc && b->type_id) rc = hunt_evidence(c, &f, b->type_id);
     if (!rc && b->contact_id && b->contact_id != b->type_id)
       rc = hunt_evidence(c, &f, b->contact_id);
-    if (!rc && b->sess >= 0 && L->s[b->sess].logout_id)
-      rc = hunt_evidence(c, &f, L->s[b->sess].logout_id);
+    if (!rc && b->sess >= 0 && L->v->s[b->sess].logout_id)
+      rc = hunt_evidence(c, &f, L->v->s[b->sess].logout_id);
     int n = 0;
-    for (size_t i = 0; !rc && i < L->ns && n < 10; i++) {
-      const vsess *v = &L->s[i];
-      if (v->user != b->account || v->start <= x->t0 + HOUR || !v->login_id) continue;
+    for (size_t i = 0; !rc && i < L->v->ns && n < 10; i++) {
+      const hunt_vpn_session *v = &L->v->s[i];
+      if (v->user != b->account || v->start <= x->d->t0 + ASH_HOUR || !v->login_id) continue;
       if (v->new_src || n < 3) {
         rc = hunt_evidence(c, &f, v->login_id);
         n++;
@@ -1250,15 +687,23 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
       rc = hunt_evidence(c, &f, x->c[x->second].type_id);
   }
   if (!rc) {
-    char det[512];
-    int dl =
-        snprintf(det, sizeof det,
-                 "{\"category\":\"%s\",\"candidates\":%d,\"best_score\":%.0f,"
-                 "\"second_score\":%.0f,\"overlaps\":%d}",
-                 x->cat == CAT_HIGH  ? "high"
-                 : x->cat == CAT_MID ? "medium"
-                                     : "low",
-                 x->nc, b ? b->score : 0, x->second >= 0 ? x->c[x->second].score : 0, overlaps);
+    /* the facts the verdict rests on, for tests and tools (the summary
+     * says the same in words) */
+    static const char *const contact[] = {"none",        "flow",     "smb_flow", "smb",
+                                          "interactive", "rdp_flow", "rdp"};
+    const hunt_vpn_session *bv = b && b->sess >= 0 ? &L->v->s[b->sess] : NULL;
+    const follow *fwb = strong ? follow_of(L, b->account) : NULL;
+    char det[640];
+    int dl = snprintf(det, sizeof det,
+                      "{\"category\":\"%s\",\"candidates\":%d,\"best_score\":%.0f,"
+                      "\"second_score\":%.0f,\"overlaps\":%d,\"contact\":\"%s\",\"via_vpn\":%d,"
+                      "\"new_source\":%d,\"habitual\":%d,\"returned_new\":%d,\"later_hosts\":%zu}",
+                      x->d->cat == HUNT_CAT_HIGH  ? "high"
+                      : x->d->cat == HUNT_CAT_MID ? "medium"
+                                                  : "low",
+                      x->nc, b ? b->score : 0, x->second >= 0 ? x->c[x->second].score : 0, overlaps,
+                      contact[b ? b->type : CT_NONE], bv != NULL, bv && bv->new_src && bv->nprev,
+                      b && b->habitual, returns_new, fwb ? fwb->nhosts : 0);
     if (dl > 0 && (size_t)dl < sizeof det) ash_finding_set_details(&f, det, (size_t)dl);
     rc = hunt_list_add(out, &f);
   }
@@ -1270,14 +715,27 @@ int ash_hunt_link(hunt_ctx *c, hunt_list *out) {
   link L;
   memset(&L, 0, sizeof L);
   L.c = c;
-  int rc = load_detections(&L);
-  if (!rc && !L.ninc) goto done;
-  if (!rc) rc = load_vpn(&L);
-  for (size_t i = 0; !rc && i < L.ninc; i++) rc = file_creation(&L, &L.inc[i]);
+  ash_strtab_init(&L.hosts, ASH_MAX_HUNT_VPN);
+  const hunt_detections *D;
+  int rc = hunt_detections_load(c, &D);
+  if (!rc && !D->n) goto done;
+  if (!rc) {
+    L.inc = calloc(D->n, sizeof *L.inc);
+    if (!L.inc) rc = ASH_ENOMEM;
+  }
+  for (size_t i = 0; !rc && i < D->n; i++) {
+    incident *x = &L.inc[L.ninc++];
+    x->d = &D->v[i];
+    x->host = host_of(&L, x->d->host);
+    x->best = x->second = -1;
+  }
+  if (!rc) rc = hunt_vpn_sessions(c, &L.v);
   if (!rc) qsort(L.inc, L.ninc, sizeof *L.inc, cmp_inc_t0);
+  if (!rc) rc = hunt_accounts_history(c, &L.acc);
   if (!rc) rc = scan_logons(&L);
   for (size_t i = 0; !rc && i < L.ninc; i++) rc = scan_flows(&L, &L.inc[i]);
   for (size_t i = 0; !rc && i < L.ninc; i++) score_cands(&L, &L.inc[i]);
+  if (!rc) rc = L.err;
   /* follow the best account of each detection that has one */
   if (!rc) {
     L.fw = calloc(L.ninc, sizeof *L.fw);
@@ -1285,24 +743,22 @@ int ash_hunt_link(hunt_ctx *c, hunt_list *out) {
   }
   for (size_t i = 0; !rc && i < L.ninc; i++) {
     incident *x = &L.inc[i];
-    if (x->best < 0 || x->c[x->best].score < 55 || x->cat == CAT_LOW) continue;
+    if (x->best < 0 || x->c[x->best].score < 55 || x->d->cat == HUNT_CAT_LOW) continue;
     follow *f = follow_of(&L, x->c[x->best].account);
     if (!f) {
       f = &L.fw[L.nfw++];
       f->account = x->c[x->best].account;
-      f->after = x->t0 + HOUR;
-    } else if (x->t0 + HOUR < f->after) {
-      f->after = x->t0 + HOUR;
+      f->after = x->d->t0 + ASH_HOUR;
+    } else if (x->d->t0 + ASH_HOUR < f->after) {
+      f->after = x->d->t0 + ASH_HOUR;
     }
   }
   if (!rc) rc = scan_forward(&L);
+  if (!rc) rc = L.err;
   for (size_t i = 0; !rc && i < L.ninc; i++) rc = make_finding(&L, &L.inc[i], out);
 done:
-  strtab_free(&L.users);
-  strtab_free(&L.hosts);
-  free(L.s);
-  free(L.by_tunnel);
-  free(L.uhv);
+  if (!rc) rc = L.err;
+  ash_strtab_free(&L.hosts);
   free(L.inc);
   free(L.fw);
   return rc;

@@ -24,678 +24,7 @@
 #include "ashiato/limits.h"
 #include "ashiato/ranges.h"
 #include "ashiato/time.h"
-#include "hunt_internal.h"
-
-#define SEC ((int64_t)ASH_US_PER_SEC)
-#define MIN (60 * SEC)
-#define HOUR (3600 * SEC)
-#define DAY (86400 * SEC)
-
-/* A session this long makes a pair worth remembering in detail. */
-#define LONG_SESSION (10 * MIN)
-/* A pair is a candidate with one session this long, or this much time
- * connected in all. */
-#define CAND_LONGEST (30 * MIN)
-#define CAND_CONNECTED (2 * HOUR)
-/* An interim record belongs to the open session that started within this
- * of its own start (start times are derived from whole-second durations). */
-#define SAME_START (5 * SEC)
-#define NTOP 5
-/* Days a heavy pair remembers one by one (centred on its first long
- * session): 2048 days either way. */
-#define DAYWORDS 64
-
-typedef struct heavy {
-  /* session starts (seconds since the pair's first) and sizes, every
-   * stride-th session once more than ASH_MAX_HUNT_STARTS were seen */
-  uint32_t *starts, *sizes;
-  uint32_t nst, stride, skip;
-  /* long sessions [start, end] */
-  int64_t (*iv)[2];
-  uint32_t niv, capiv;
-  /* interim records: bytes per interval */
-  uint32_t nd, didle, dboth;
-  double dsum, dsq;
-  /* the open session seen through interim records only, so far */
-  int64_t pend_start, pend_end, pend_out, pend_in, pend_id;
-  int64_t top_id[NTOP], top_dur[NTOP];
-  /* days with a session, as bits from base_day; what falls outside */
-  uint64_t dayset[DAYWORDS];
-  int32_t base_day;
-  int32_t days_before; /* days of the sessions before the pair turned heavy */
-  int32_t days_outside;
-  int64_t short_total; /* time in sessions shorter than LONG_SESSION */
-  int64_t long_extra;  /* time in long sessions beyond ASH_MAX_HUNT_LONG */
-} heavy;
-
-typedef struct pair {
-  ash_ip src, dst;
-  int32_t port;
-  uint32_t hash; /* of (src, dst, port), for the slot index */
-  uint32_t sessions, interim;
-  int64_t first, last, longest, total, covered; /* covered: set by finalize */
-  int32_t days, last_day;
-  int64_t out, in;
-  int64_t unk; /* bytes the firewall logs without a direction (Cisco ASA) */
-  int64_t first_id, last_id;
-  heavy *h;
-} pair;
-
-typedef struct dstat { /* per external address: how many internal hosts */
-  ash_ip ip;
-  uint32_t nsrc;
-  uint64_t src[4];
-} dstat;
-
-typedef struct sstat { /* per internal host: how much it talks out */
-  ash_ip ip;
-  uint64_t flows;
-  uint32_t dsts; /* distinct (address, port) it reached */
-  int64_t bytes;
-} sstat;
-
-/* A generic open-addressing table of fixed-size records keyed by their
- * leading bytes; a record whose first byte of fam is 0 is empty. */
-typedef struct table {
-  void *v;
-  size_t cap, n, size;
-} table;
-
-/* The pairs: a dense array (creation order) and an open-addressing index
- * of 64-bit slots, each the pair's hash in the high half and its position
- * + 1 in the low half, so that a probe compares hashes in one cache line
- * before touching a pair. */
-typedef struct ptab {
-  pair *v;
-  size_t n, capv;
-  uint64_t *slot;
-  size_t cap; /* power of two, at least twice n */
-} ptab;
-
-typedef struct tunnel {
-  hunt_ctx *c;
-  ptab pairs;
-  table dsts, srcs;
-  int64_t heavy_bytes;
-  uint64_t dropped_pairs, flows, used;
-  int64_t first_ts, last_ts; /* of the flows */
-  int full;
-} tunnel;
-
-static uint64_t mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-static uint32_t pair_hash(const ash_ip *s, const ash_ip *d, int32_t port) {
-  if (s->fam == 4 && d->fam == 4) {
-    uint64_t k = ((uint64_t)ash_le32(s->b + 12) << 32) | ash_le32(d->b + 12);
-    return (uint32_t)(mix64(k ^ ((uint64_t)(uint32_t)port * 0x9E3779B97F4A7C15ULL)) >> 16);
-  }
-  uint64_t h = hunt_hash(s->b, 16, HUNT_HASH_SEED);
-  h = hunt_hash(d->b, 16, h);
-  return (uint32_t)(mix64(hunt_hash(&port, sizeof port, h)) >> 16);
-}
-static uint64_t ip_hash1(const ash_ip *ip) {
-  return hunt_hash(ip->b + (ip->fam == 4 ? 12 : 0), ip->fam == 4 ? 4 : 16, HUNT_HASH_SEED);
-}
-
-static int table_init(table *t, size_t size, size_t cap) {
-  t->v = calloc(cap, size);
-  if (!t->v) return ASH_ENOMEM;
-  t->cap = cap;
-  t->size = size;
-  t->n = 0;
-  return ASH_OK;
-}
-
-#define AT(t, i) ((void *)((char *)(t)->v + (i) * (t)->size))
-
-static int ptab_index(ptab *t, size_t cap) {
-  uint64_t *sl = calloc(cap, sizeof *sl);
-  if (!sl) return ASH_ENOMEM;
-  for (size_t i = 0; i < t->n; i++) {
-    size_t k = t->v[i].hash & (cap - 1);
-    while (sl[k]) k = (k + 1) & (cap - 1);
-    sl[k] = ((uint64_t)t->v[i].hash << 32) | (uint64_t)(i + 1);
-  }
-  free(t->slot);
-  t->slot = sl;
-  t->cap = cap;
-  return ASH_OK;
-}
-
-/* The pair (s, d, port), or a new zeroed one (*fresh = 1) when create is
- * set and there is room; NULL otherwise. Pointers stay valid only until
- * the next call. */
-static pair *pair_find(ptab *t, const ash_ip *s, const ash_ip *d, int32_t port, int create,
-                       int *fresh) {
-  uint32_t h = pair_hash(s, d, port);
-  size_t k = h & (t->cap - 1);
-  *fresh = 0;
-  for (;;) {
-    uint64_t sl = t->slot[k];
-    if (!sl) break;
-    if ((uint32_t)(sl >> 32) == h) {
-      pair *p = &t->v[(uint32_t)sl - 1];
-      if (p->port == port && ash_ip_eq(&p->src, s) && ash_ip_eq(&p->dst, d)) return p;
-    }
-    k = (k + 1) & (t->cap - 1);
-  }
-  if (!create || (t->n + 1) * 2 > t->cap) return NULL;
-  pair *v = ash_array_room(t->v, &t->capv, t->n, sizeof *v, 4096);
-  if (!v) return NULL;
-  t->v = v;
-  pair *p = &t->v[t->n];
-  memset(p, 0, sizeof *p);
-  p->src = *s;
-  p->dst = *d;
-  p->port = port;
-  p->hash = h;
-  t->slot[k] = ((uint64_t)h << 32) | (uint64_t)(t->n + 1);
-  t->n++;
-  *fresh = 1;
-  return p;
-}
-
-static void heavy_free(heavy *h) {
-  if (!h) return;
-  free(h->starts);
-  free(h->sizes);
-  free(h->iv);
-  free(h);
-}
-
-/* Index the pairs again at cap; with only_long, first forget the pairs
- * that never held a long session. */
-static int pairs_rehash(tunnel *T, size_t cap, int only_long) {
-  ptab *t = &T->pairs;
-  if (only_long) {
-    size_t w = 0;
-    for (size_t i = 0; i < t->n; i++) {
-      if (t->v[i].longest < LONG_SESSION && !t->v[i].h) {
-        T->dropped_pairs++;
-        continue;
-      }
-      t->v[w++] = t->v[i];
-    }
-    t->n = w;
-  }
-  return ptab_index(t, cap);
-}
-
-/* Open-addressing table of entries whose first member is their ash_ip
- * key (dstat, sstat): the entry for ip, added zeroed when new; NULL when
- * the table holds max entries or memory runs out. */
-static void *ip_table_get(table *t, size_t max, const ash_ip *ip) {
-  if ((t->n + 1) * 2 > t->cap) {
-    if (t->n >= max) return NULL;
-    table old = *t;
-    if (table_init(t, old.size, old.cap * 2)) {
-      *t = old;
-      return NULL;
-    }
-    for (size_t i = 0; i < old.cap; i++) {
-      ash_ip *e = AT(&old, i);
-      if (!e->fam) continue;
-      size_t k = ip_hash1(e) & (t->cap - 1);
-      while (((ash_ip *)AT(t, k))->fam) k = (k + 1) & (t->cap - 1);
-      memcpy(AT(t, k), e, old.size);
-      t->n++;
-    }
-    free(old.v);
-  }
-  size_t k = ip_hash1(ip) & (t->cap - 1);
-  for (;;) {
-    ash_ip *e = AT(t, k);
-    if (!e->fam) {
-      *e = *ip;
-      t->n++;
-      return e;
-    }
-    if (ash_ip_eq(e, ip)) return e;
-    k = (k + 1) & (t->cap - 1);
-  }
-}
-
-static dstat *dst_get(tunnel *T, const ash_ip *ip) {
-  return ip_table_get(&T->dsts, ASH_MAX_HUNT_PAIRS, ip);
-}
-
-static sstat *src_get(tunnel *T, const ash_ip *ip) {
-  return ip_table_get(&T->srcs, ASH_MAX_HUNT_HOSTS, ip);
-}
-
-static heavy *heavy_of(tunnel *T, pair *p, int64_t when) {
-  if (p->h) return p->h;
-  p->h = calloc(1, sizeof *p->h);
-  if (p->h) {
-    p->h->stride = 1;
-    p->h->base_day = (int32_t)(when / DAY) - DAYWORDS * 32;
-    /* what came before was short sessions, counted the simple way */
-    p->h->days_before = p->days;
-    p->h->short_total = p->total;
-    T->heavy_bytes += (int64_t)sizeof *p->h;
-  }
-  return p->h;
-}
-
-static void mark_days(heavy *h, int64_t start, int64_t end) {
-  int32_t d0 = (int32_t)(start / DAY), d1 = (int32_t)(end / DAY);
-  if (d1 - d0 > DAYWORDS * 64) d0 = d1 - DAYWORDS * 64;
-  for (int32_t d = d0; d <= d1; d++) {
-    int32_t b = d - h->base_day;
-    if (b < 0 || b >= DAYWORDS * 64)
-      h->days_outside++;
-    else
-      h->dayset[b / 64] |= 1ULL << (b % 64);
-  }
-}
-
-static void top_add(heavy *h, int64_t id, int64_t dur) {
-  int k = NTOP;
-  while (k > 0 && (h->top_id[k - 1] == 0 || h->top_dur[k - 1] < dur)) k--;
-  if (k >= NTOP) return;
-  memmove(h->top_id + k + 1, h->top_id + k, (size_t)(NTOP - 1 - k) * sizeof *h->top_id);
-  memmove(h->top_dur + k + 1, h->top_dur + k, (size_t)(NTOP - 1 - k) * sizeof *h->top_dur);
-  h->top_id[k] = id;
-  h->top_dur[k] = dur;
-}
-
-static int start_add(heavy *h, int64_t since_first_s, int64_t bytes) {
-  if (h->skip) {
-    h->skip--;
-    return ASH_OK;
-  }
-  if (!h->starts) {
-    h->starts = malloc(ASH_MAX_HUNT_STARTS * sizeof *h->starts);
-    h->sizes = malloc(ASH_MAX_HUNT_STARTS * sizeof *h->sizes);
-    if (!h->starts || !h->sizes) return ASH_ENOMEM;
-  }
-  if (h->nst == ASH_MAX_HUNT_STARTS) {
-    /* keep every other one and sample half as often from now on: a
-     * regular series stays regular, only coarser */
-    for (uint32_t i = 0; i < h->nst / 2; i++) {
-      h->starts[i] = h->starts[2 * i];
-      h->sizes[i] = h->sizes[2 * i];
-    }
-    h->nst /= 2;
-    h->stride *= 2;
-  }
-  h->starts[h->nst] = (uint32_t)(since_first_s < 0            ? 0
-                                 : since_first_s > UINT32_MAX ? UINT32_MAX
-                                                              : since_first_s);
-  h->sizes[h->nst] = (uint32_t)(bytes < 0 ? 0 : bytes > UINT32_MAX ? UINT32_MAX : bytes);
-  h->nst++;
-  h->skip = h->stride - 1;
-  return ASH_OK;
-}
-
-/* One finished session of pair p. */
-static int session(tunnel *T, pair *p, int64_t start, int64_t end, int64_t out, int64_t in,
-                   int64_t unk, int64_t id) {
-  if (end < start) end = start;
-  int64_t dur = end - start;
-  /* turn heavy before counting this session: the heavy part starts with
-   * the totals of the sessions before it */
-  if (dur >= LONG_SESSION && !p->h && !heavy_of(T, p, start)) return ASH_ENOMEM;
-  p->sessions++;
-  if (out > 0) p->out += out;
-  if (in > 0) p->in += in;
-  if (unk > 0) p->unk += unk;
-  if (!p->first_id || start < p->first) {
-    p->first = start;
-    p->first_id = id;
-  }
-  if (end >= p->last) {
-    p->last = end;
-    p->last_id = id;
-  }
-  p->total += dur;
-  int32_t d0 = (int32_t)(start / DAY), d1 = (int32_t)(end / DAY);
-  if (d0 <= p->last_day) d0 = p->last_day + 1;
-  if (d1 >= d0) {
-    p->days += d1 - d0 + 1;
-    p->last_day = d1;
-  }
-  if (dur > p->longest) p->longest = dur;
-  heavy *h = p->h;
-  if (!h) return ASH_OK;
-  top_add(h, id, dur);
-  mark_days(h, dur >= LONG_SESSION ? start : end, end);
-  if (dur < LONG_SESSION)
-    h->short_total += dur;
-  else if (h->niv >= ASH_MAX_HUNT_LONG)
-    h->long_extra += dur;
-  int rc = start_add(h, (start - p->first) / SEC,
-                     (out > 0 ? out : 0) + (in > 0 ? in : 0) + (unk > 0 ? unk : 0));
-  if (rc) return rc;
-  if (dur >= LONG_SESSION && h->niv < ASH_MAX_HUNT_LONG) {
-    if (h->niv == h->capiv) {
-      uint32_t nc = h->capiv ? h->capiv * 2 : 8;
-      void *v = realloc(h->iv, nc * sizeof *h->iv);
-      if (!v) return ASH_ENOMEM;
-      T->heavy_bytes += (int64_t)((nc - h->capiv) * sizeof *h->iv);
-      h->iv = v;
-      h->capiv = nc;
-    }
-    h->iv[h->niv][0] = start;
-    h->iv[h->niv][1] = end;
-    h->niv++;
-  }
-  return ASH_OK;
-}
-
-static int close_pending(tunnel *T, pair *p) {
-  heavy *h = p->h;
-  if (!h || !h->pend_id) return ASH_OK;
-  int64_t id = h->pend_id;
-  h->pend_id = 0;
-  return session(T, p, h->pend_start, h->pend_end, h->pend_out, h->pend_in, 0, id);
-}
-
-static int is_external(const ash_ip *ip) {
-  if (!ip->fam || ash_ip_is_private(ip) || ash_ip_is_loopback(ip)) return 0;
-  if (ip->fam == 4) {
-    const uint8_t *a = ip->b + 12;
-    if (a[0] == 0 || a[0] >= 224) return 0; /* this-network, multicast, broadcast */
-  } else if (ip->b[0] == 0xff) {
-    return 0;
-  } else {
-    static const uint8_t zero[16];
-    if (!memcmp(ip->b, zero, 16)) return 0;
-  }
-  return 1;
-}
-
-/* ---- the pass over the flows ---- */
-
-/* Dotted IPv4 text, the flows' common case, without the generality of
- * ash_ip_parse (which anything else falls back to). Same result. */
-static int parse_ip(const char *s, size_t n, ash_ip *ip) {
-  uint32_t part[4], v = 0;
-  int k = 0, digits = 0;
-  for (size_t i = 0; i < n; i++) {
-    char ch = s[i];
-    if (ch >= '0' && ch <= '9') {
-      if (digits && v == 0) goto slow; /* a leading zero */
-      v = v * 10 + (uint32_t)(ch - '0');
-      if (++digits > 3 || v > 255) goto slow;
-    } else if (ch == '.' && digits && k < 3) {
-      part[k++] = v;
-      v = 0;
-      digits = 0;
-    } else {
-      goto slow;
-    }
-  }
-  if (k != 3 || !digits) goto slow;
-  part[3] = v;
-  memset(ip, 0, sizeof *ip);
-  ip->b[10] = ip->b[11] = 0xff;
-  for (int i = 0; i < 4; i++) ip->b[12 + i] = (uint8_t)part[i];
-  ip->fam = 4;
-  return 1;
-slow:
-  return ash_ip_parse(ash_str_make(s, n), ip) == ASH_OK;
-}
-
-/* One flow row, already parsed and filtered (internal source, external
- * destination). */
-typedef struct frow {
-  int64_t id, ts, out, in, unk, dur;
-  ash_ip src, dst;
-  int32_t port;
-  int interim;
-  uint32_t hash;
-} frow;
-
-static int flow_row(tunnel *T, const frow *f) {
-  const ash_ip src = f->src, dst = f->dst;
-  const int64_t id = f->id, ts = f->ts, out = f->out, in = f->in, dur = f->dur;
-  const int32_t port = f->port;
-  const int interim = f->interim;
-  sstat *ss = src_get(T, &src);
-  if (ss) {
-    ss->flows += !interim;
-    if (!interim) ss->bytes += (out > 0 ? out : 0) + (in > 0 ? in : 0);
-  }
-  if ((T->pairs.n + 1) * 2 > T->pairs.cap && !T->full) {
-    int rc;
-    if (T->pairs.n < ASH_MAX_HUNT_PAIRS) {
-      rc = pairs_rehash(T, T->pairs.cap * 2, 0);
-    } else {
-      /* at the cap, make room by forgetting the pairs that never held a
-       * long session: their past cannot make them candidates */
-      rc = pairs_rehash(T, T->pairs.cap, 1);
-      if (!rc && T->pairs.n > ASH_MAX_HUNT_PAIRS / 4 * 3) T->full = 1;
-    }
-    if (rc) return rc;
-  }
-  int fresh;
-  pair *p = pair_find(&T->pairs, &src, &dst, port, 1, &fresh);
-  if (!p) {
-    T->dropped_pairs++; /* full of long-lived pairs: new ones are not followed */
-    return ASH_OK;
-  }
-  if (fresh) {
-    p->last_day = INT32_MIN;
-    if (ss) ss->dsts++;
-    dstat *ds = dst_get(T, &dst);
-    if (ds) {
-      uint64_t sh = ip_hash1(&src) | 1;
-      int seen = 0;
-      for (int i = 0; i < 4 && i < (int)ds->nsrc; i++) seen |= ds->src[i] == sh;
-      if (!seen) {
-        if (ds->nsrc < 4) ds->src[ds->nsrc] = sh;
-        ds->nsrc++;
-      }
-    }
-  }
-  int64_t start = ts - dur;
-  if (interim) {
-    p->interim++;
-    heavy *h = heavy_of(T, p, ts - dur);
-    if (!h) {
-      return ASH_ENOMEM;
-    }
-    int same = h->pend_id && llabs(h->pend_start - start) <= SAME_START;
-    if (h->pend_id && !same && start > h->pend_start) {
-      /* a new session began before the last one was seen closing */
-      int rc = close_pending(T, p);
-      if (rc) return rc;
-    }
-    if (same && ts <= h->pend_end) return ASH_OK; /* out of order: already counted */
-    /* this interval's bytes: the growth of the totals since the last one */
-    int64_t sd = out - (same ? h->pend_out : 0), rd = in - (same ? h->pend_in : 0);
-    double v = (double)(sd > 0 ? sd : 0) + (double)(rd > 0 ? rd : 0);
-    h->nd++;
-    h->dsum += v;
-    h->dsq += v * v;
-    if (v < 2000) h->didle++;
-    if (sd > 500 && rd > 500) h->dboth++;
-    if (!h->pend_id || same) {
-      h->pend_start = same ? h->pend_start : start;
-      h->pend_end = ts;
-      h->pend_out = out;
-      h->pend_in = in;
-      h->pend_id = id;
-    }
-    if (dur > p->longest) p->longest = dur;
-    return ASH_OK;
-  }
-  if (p->h && p->h->pend_id && llabs(p->h->pend_start - start) <= SAME_START) p->h->pend_id = 0;
-  return session(T, p, start, ts, out, in, f->unk, id);
-}
-
-/* Rows are read in batches: the pair each row belongs to sits somewhere in
- * a table of up to a million pairs, and waiting for memory twice a row
- * (index slot, pair) was half of the hunt's time. A batch hashes every row
- * and prefetches its slot, then prefetches the pairs the slots point to,
- * then processes the rows in order: the waits overlap. */
-#define BATCH 256
-
-/* One pass over the flows that sql selects (columns: id, ts, src_ip,
- * dst_ip, dst_port, bytes_out, bytes_in, duration, interim flag,
- * source_id, and with undirected the bytes without a direction). */
-static int scan_pass(tunnel *T, const char *sql, int undirected) {
-  hunt_ctx *c = T->c;
-  sqlite3_stmt *st;
-  int rc = hunt_prepare(c, sql, &st);
-  if (rc) return rc;
-  frow *batch = malloc(BATCH * sizeof *batch);
-  if (!batch) {
-    sqlite3_finalize(st);
-    return ASH_ENOMEM;
-  }
-  int r = SQLITE_ROW;
-  char last_src[ASH_IP_STRLEN] = "", last_dst[ASH_IP_STRLEN] = "";
-  ash_ip src = {{0}, 0}, dst = {{0}, 0};
-  int src_ok = 0, dst_ok = 0;
-  while (!rc && r == SQLITE_ROW) {
-    size_t nb = 0;
-    while (nb < BATCH && (r = sqlite3_step(st)) == SQLITE_ROW) {
-      T->flows++;
-      /* consecutive rows often repeat an address: parse each text once */
-      const char *s = hunt_col_text(st, 2), *d = hunt_col_text(st, 3);
-      if (!s || !d) continue;
-      size_t sl = (size_t)sqlite3_column_bytes(st, 2), dl = (size_t)sqlite3_column_bytes(st, 3);
-      if (sl >= ASH_IP_STRLEN || dl >= ASH_IP_STRLEN) continue;
-      if (strcmp(s, last_src)) {
-        memcpy(last_src, s, sl + 1);
-        src_ok = parse_ip(s, sl, &src) && ash_ip_is_private(&src);
-      }
-      if (!src_ok) continue;
-      if (strcmp(d, last_dst)) {
-        memcpy(last_dst, d, dl + 1);
-        dst_ok = parse_ip(d, dl, &dst) && is_external(&dst);
-      }
-      if (!dst_ok) continue;
-      int64_t ts = hunt_col_i64(st, 1, ASH_TIME_UNSET);
-      if (ts == ASH_TIME_UNSET) continue;
-      T->used++;
-      int64_t start, end;
-      /* NULL reads as 0 here, which is what an unlogged count means */
-      hunt_flow_times(c, sqlite3_column_int64(st, 9), ts, sqlite3_column_int64(st, 7), &start,
-                      &end);
-      if (!T->first_ts || start < T->first_ts) T->first_ts = start;
-      if (end > T->last_ts) T->last_ts = end;
-      frow *f = &batch[nb++];
-      f->id = sqlite3_column_int64(st, 0);
-      /* the rows speak of a session's end so far and its length */
-      f->ts = end;
-      f->dur = end - start;
-      f->src = src;
-      f->dst = dst;
-      f->port = (int32_t)sqlite3_column_int64(st, 4);
-      f->out = sqlite3_column_int64(st, 5);
-      f->in = sqlite3_column_int64(st, 6);
-      f->interim = sqlite3_column_int(st, 8) == 1;
-      f->unk = undirected ? sqlite3_column_int64(st, 10) : 0;
-      f->hash = pair_hash(&f->src, &f->dst, f->port);
-      __builtin_prefetch(&T->pairs.slot[f->hash & (T->pairs.cap - 1)]);
-    }
-    for (size_t i = 0; i < nb; i++) {
-      uint64_t sl = T->pairs.slot[batch[i].hash & (T->pairs.cap - 1)];
-      if (sl && (uint32_t)(sl >> 32) == batch[i].hash)
-        __builtin_prefetch(&T->pairs.v[(uint32_t)sl - 1]);
-    }
-    for (size_t i = 0; !rc && i < nb; i++) rc = flow_row(T, &batch[i]);
-  }
-  if (!rc && r != SQLITE_DONE) rc = ASH_ESTORE;
-  free(batch);
-  sqlite3_finalize(st);
-  return rc;
-}
-
-#define ZEEK_IDS "(SELECT id FROM sources WHERE format IN ('zeek','zeek-json'))"
-
-static int scan_flows(tunnel *T) {
-  hunt_ctx *c = T->c;
-  sqlite3_stmt *st;
-  int zeek = 0;
-  for (size_t i = 0; i < c->nsrc_flags; i++) zeek |= (c->src_flags[i] & HUNT_SRC_ZEEK) != 0;
-  /* Cisco ASA logs the bytes of both directions together (kept as the
-   * attribute bytes_total): when the first flows carry no direction, the
-   * scan reads that attribute too (and the rows, not the index alone). */
-  int undirected = 0;
-  char sql[1024];
-  snprintf(sql, sizeof sql,
-           "SELECT count(*),sum(bytes_out IS NULL AND bytes_in IS NULL) FROM (SELECT bytes_out,"
-           "bytes_in FROM %s WHERE kind='net.flow' LIMIT 2000)",
-           hunt_flows_from(c));
-  int rc = hunt_prepare(c, sql, &st);
-  if (rc) return rc;
-  if (sqlite3_step(st) == SQLITE_ROW)
-    undirected = sqlite3_column_int64(st, 1) * 2 > sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  static const char *UNDIR = ",CASE WHEN bytes_out IS NULL AND bytes_in IS NULL AND"
-                             " json_valid(attrs) THEN json_extract(attrs,'$.bytes_total') END";
-  /* Interim records of long sessions (FortiGate logid 0000000020, action
-   * "accept") carry the session's totals so far; the bytes of each interval
-   * are the difference between consecutive ones, so the attributes (600
-   * bytes a row) are never read: the scan stays at the narrow columns.
-   * Pairs only need their own rows in time order, so the formats can be
-   * read one after the other. */
-  snprintf(sql, sizeof sql,
-           "SELECT id,ts,src_ip,dst_ip,dst_port,bytes_out,bytes_in,duration,action='accept',"
-           "source_id%s FROM %s WHERE kind='net.flow'%s ORDER BY ts",
-           undirected ? UNDIR : "", hunt_flows_from(c),
-           zeek ? " AND source_id NOT IN " ZEEK_IDS : "");
-  rc = scan_pass(T, sql, undirected);
-  /* Zeek's open_conn.log / conn_long.log report open sessions with the
-   * totals so far (attrs.still_open): the rows are read with the attribute */
-  if (!rc && zeek) {
-    snprintf(sql, sizeof sql,
-             "SELECT id,ts,src_ip,dst_ip,dst_port,bytes_out,bytes_in,duration,"
-             "instr(attrs,'\"still_open\":\"true\"')>0,source_id%s FROM events"
-             " WHERE kind='net.flow' AND source_id IN " ZEEK_IDS " ORDER BY ts",
-             undirected ? UNDIR : "");
-    rc = scan_pass(T, sql, undirected);
-  }
-  /* sessions still open when the logs end count with what was seen */
-  for (size_t i = 0; !rc && i < T->pairs.n; i++) rc = close_pending(T, &T->pairs.v[i]);
-  return rc;
-}
-
-/* ---- the time a pair was connected ---- */
-
-static int cmp_iv(const void *a, const void *b) {
-  const int64_t *x = a, *y = b;
-  return x[0] < y[0] ? -1 : x[0] > y[0];
-}
-
-/* Time connected and days active, exact for the long sessions: sessions
- * arrive in the order they end, and a long session holds the short ones
- * (beacons) that ended inside it, so a running union would count only its
- * tail. The long sessions are merged by start; the short ones add their
- * durations. */
-static void finalize(pair *p) {
-  heavy *h = p->h;
-  if (!h) {
-    p->covered = p->total;
-    return;
-  }
-  if (h->niv) qsort(h->iv, h->niv, sizeof *h->iv, cmp_iv);
-  int64_t cov = 0, cs = 0, ce = INT64_MIN;
-  for (uint32_t i = 0; i < h->niv; i++) {
-    if (h->iv[i][0] > ce) {
-      if (ce != INT64_MIN) cov += ce - cs;
-      cs = h->iv[i][0];
-      ce = h->iv[i][1];
-    } else if (h->iv[i][1] > ce) {
-      ce = h->iv[i][1];
-    }
-  }
-  if (ce != INT64_MIN) cov += ce - cs;
-  cov += h->short_total + h->long_extra;
-  int64_t span = p->last - p->first;
-  p->covered = span > 0 && cov > span ? span : cov;
-  int days = h->days_before + h->days_outside;
-  for (int i = 0; i < DAYWORDS; i++) days += __builtin_popcountll(h->dayset[i]);
-  p->days = days;
-}
+#include "model_flows.h"
 
 /* ---- RITA v5 style regularity (Bowley skewness and MAD scores) ---- */
 
@@ -805,9 +134,9 @@ static void regularity(cand *k) {
   free(v);
 }
 
-static void score(tunnel *T, cand *k) {
+static void score(hunt_flows *T, cand *k) {
   pair *p = k->p;
-  double longest_h = (double)p->longest / HOUR, conn_h = (double)p->covered / HOUR;
+  double longest_h = (double)p->longest / ASH_HOUR, conn_h = (double)p->covered / ASH_HOUR;
   k->persist = clamp01(0.4 * clamp01(longest_h / 4) + 0.3 * clamp01(p->days / 5.0) +
                        0.3 * clamp01(conn_h / 24));
   /* hosts that reach the address, or hold the same kind of long sessions
@@ -818,7 +147,7 @@ static void score(tunnel *T, cand *k) {
   double out = (double)p->out, in = (double)p->in;
   double mx = out > in ? out : in, mn = out > in ? in : out;
   double ratio = mx > 0 ? mn / mx : 0;
-  double secs = p->covered > 0 ? (double)p->covered / SEC : 1;
+  double secs = p->covered > 0 ? (double)p->covered / ASH_SEC : 1;
   double rate = (out + in + (double)p->unk) / secs;
   double twoway = ratio >= 0.05 ? 1 : ratio / 0.05;
   /* a firewall that logs no direction cannot tell uploads from dialogue */
@@ -904,7 +233,7 @@ static void credit_loop(cand *k, const rdp_loop *e) {
   }
 }
 
-static int corroborate(tunnel *T, cand *cs, size_t nc) {
+static int corroborate(hunt_flows *T, cand *cs, size_t nc) {
   hunt_ctx *c = T->c;
   hostmap *hm;
   int rc = hunt_hosts(c, &hm);
@@ -965,7 +294,7 @@ static int corroborate(tunnel *T, cand *cs, size_t nc) {
   }
   if (!rc && r != SQLITE_DONE) rc = ASH_ESTORE;
   sqlite3_finalize(st);
-  double span = T->last_ts > T->first_ts ? (double)(T->last_ts - T->first_ts) : (double)DAY;
+  double span = T->last_ts > T->first_ts ? (double)(T->last_ts - T->first_ts) : (double)ASH_DAY;
   /* a program connecting to the host's own RDP port over loopback while
    * the sessions were up (more often than their share of time explains) */
   for (size_t i = 0; !rc && i < nc; i++) {
@@ -976,7 +305,7 @@ static int corroborate(tunnel *T, cand *cs, size_t nc) {
     for (size_t j = 0; j < nlc; j++) {
       if (strcmp(lc[j].host, k->host)) continue;
       total++;
-      if (overlaps(k->p, lc[j].ts, 2 * MIN)) {
+      if (overlaps(k->p, lc[j].ts, 2 * ASH_MIN)) {
         obs++;
         if (!first) first = &lc[j];
       }
@@ -1014,7 +343,7 @@ static int corroborate(tunnel *T, cand *cs, size_t nc) {
         nh++;
       }
       hits[h].total++;
-      if (overlaps(k->p, lp[j].ts, 2 * MIN)) hits[h].obs++;
+      if (overlaps(k->p, lp[j].ts, 2 * ASH_MIN)) hits[h].obs++;
     }
     double share = (double)k->p->covered / span;
     if (share < 0.005) share = 0.005;
@@ -1045,10 +374,11 @@ static int corroborate(tunnel *T, cand *cs, size_t nc) {
        * loopback RDP logons is that host */
       snprintf(k->host, sizeof k->host, "%s", best);
       k->host_inferred = 1;
-      hostmap_learn(hm, &k->p->src, best, 1);
+      ASH_TRY(hostmap_learn(hm, &k->p->src, best, 1));
     }
     for (size_t j = 0; j < nl; j++)
-      if (!strcmp(lp[j].host, k->host) && overlaps(k->p, lp[j].ts, 2 * MIN)) credit_loop(k, &lp[j]);
+      if (!strcmp(lp[j].host, k->host) && overlaps(k->p, lp[j].ts, 2 * ASH_MIN))
+        credit_loop(k, &lp[j]);
   }
   free(hits);
   return ASH_OK;
@@ -1078,7 +408,7 @@ static const char *base_name(const char *p) {
 
 /* Bytes a second while connected. */
 static double rate_of(const pair *p) {
-  double secs = p->covered > 0 ? (double)p->covered / SEC : 1;
+  double secs = p->covered > 0 ? (double)p->covered / ASH_SEC : 1;
   return ((double)p->out + (double)p->in) / secs + 1e-9;
 }
 
@@ -1184,14 +514,14 @@ static void add_reasons(ash_buf *b, const cand *k) {
     REASON("traffic flows both ways (%.0f%% out)", 100 * out / (out + in));
   else if (p->unk > 0)
     REASON("the firewall logs the bytes of both directions together");
-  double rate = p->covered > 0 ? (out + in + (double)p->unk) / ((double)p->covered / SEC) : 0;
+  double rate = p->covered > 0 ? (out + in + (double)p->unk) / ((double)p->covered / ASH_SEC) : 0;
   if (rate < 50) REASON("little more than keep-alives (%.0f B/s)", rate);
   if (k->cv >= 0)
     REASON(k->cv >= 1 ? "bursty (interval volume varies %.1fx its mean, %.0f%% idle)"
                       : "steady (interval volume varies %.1fx its mean, %.0f%% idle)",
            k->cv, 100 * k->idle_frac);
   if (k->regular_known) {
-    hunt_fmt_dur((int64_t)(k->interval_s * SEC), t);
+    hunt_fmt_dur((int64_t)(k->interval_s * ASH_SEC), t);
     if (k->beacon)
       REASON("it reconnects on a fixed schedule (every %s, regularity %.2f), as a beacon does", t,
              k->ts_score);
@@ -1216,7 +546,7 @@ static void add_reasons(ash_buf *b, const cand *k) {
   ash_buf_adds(b, ".");
 }
 
-static int make_finding(tunnel *T, cand *k, ash_finding *f) {
+static int make_finding(hunt_flows *T, cand *k, ash_finding *f) {
   hunt_ctx *c = T->c;
   pair *p = k->p;
   int rc = ash_finding_init(f, ASH_HUNT_TUNNEL);
@@ -1324,11 +654,11 @@ static int make_finding(tunnel *T, cand *k, ash_finding *f) {
       ",\"bytes_undirected\":%" PRId64 ",\"internal_hosts_to_address\":%u,"
       "\"host_internet_destinations\":%u,\"regularity\":%.3f,\"size_regularity\":%.3f,"
       "\"burst_cv\":%.3f,\"loopback_rdp\":%zu,\"interim_records\":%u,"
-      "\"provider\":\"%s\",\"region\":\"%s\",\"service\":\"%s\"}",
-      p->sessions, p->days, p->longest / SEC, p->covered / SEC, frac, p->out, p->in, p->unk,
+      "\"provider\":\"%s\",\"region\":\"%s\",\"service\":\"%s\",\"similar_hosts\":%u}",
+      p->sessions, p->days, p->longest / ASH_SEC, p->covered / ASH_SEC, frac, p->out, p->in, p->unk,
       k->nsrc, k->host_dsts, k->regular_known ? k->ts_score : -1, k->ds_score, k->cv, k->nloop,
       p->interim, k->has_cloud ? k->cloud.provider : "", k->has_cloud ? k->cloud.region : "",
-      k->has_cloud ? k->cloud.service : "");
+      k->has_cloud ? k->cloud.service : "", k->nsim_net);
   /* provider strings come from our own data file (tabs and quotes cannot
    * occur in its classes), so the object stays valid JSON */
   if (!rc && dl > 0 && (size_t)dl < sizeof det && !strchr(det, '\\'))
@@ -1343,19 +673,14 @@ static int cmp_cand(const void *a, const void *b) {
 }
 
 int ash_hunt_tunnel(hunt_ctx *c, hunt_list *out) {
-  tunnel T;
-  memset(&T, 0, sizeof T);
-  T.c = c;
-  int rc = ptab_index(&T.pairs, 1 << 14);
-  if (!rc) rc = table_init(&T.dsts, sizeof(dstat), 1 << 12);
-  if (!rc) rc = table_init(&T.srcs, sizeof(sstat), 1 << 10);
-  if (!rc) rc = scan_flows(&T);
+  hunt_flows T;
+  int rc = hunt_flows_build(c, &T);
   cand *cs = NULL;
   size_t nc = 0, capc = 0;
   for (size_t i = 0; !rc && i < T.pairs.n; i++) {
     pair *p = &T.pairs.v[i];
     if (p->longest < CAND_LONGEST && (!p->h || p->total < CAND_CONNECTED)) continue;
-    finalize(p);
+    hunt_pair_finalize(p);
     cand *v = ash_array_room(cs, &capc, nc, sizeof *v, 64);
     if (!v) {
       rc = ASH_ENOMEM;
@@ -1365,17 +690,9 @@ int ash_hunt_tunnel(hunt_ctx *c, hunt_list *out) {
     cand *k = &cs[nc++];
     memset(k, 0, sizeof *k);
     k->p = p;
-    size_t kk = ip_hash1(&p->dst) & (T.dsts.cap - 1);
-    for (;;) {
-      dstat *d = AT(&T.dsts, kk);
-      if (!d->ip.fam) break;
-      if (ash_ip_eq(&d->ip, &p->dst)) {
-        k->nsrc = d->nsrc;
-        break;
-      }
-      kk = (kk + 1) & (T.dsts.cap - 1);
-    }
-    sstat *s = src_get(&T, &p->src);
+    const dstat *d = ash_keymap_get(&T.dsts, &p->dst);
+    if (d) k->nsrc = d->nsrc;
+    const sstat *s = ash_keymap_get(&T.srcs, &p->src);
     if (s) {
       k->host_dsts = s->dsts;
       k->host_flows = s->flows;
@@ -1432,10 +749,6 @@ int ash_hunt_tunnel(hunt_ctx *c, hunt_list *out) {
     }
   }
   free(cs);
-  for (size_t i = 0; i < T.pairs.n; i++) heavy_free(T.pairs.v[i].h);
-  free(T.pairs.v);
-  free(T.pairs.slot);
-  free(T.dsts.v);
-  free(T.srcs.v);
+  hunt_flows_free(&T);
   return rc;
 }

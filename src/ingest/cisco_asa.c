@@ -61,7 +61,7 @@ typedef struct endpoint {
 typedef struct pending {
   uint64_t id;
   uint32_t host;
-  uint32_t next;         /* hash chain */
+  uint32_t next;         /* free list */
   uint32_t older, newer; /* insertion order (oldest is evicted first) */
   int64_t ts;            /* UTC */
   uint64_t ref;          /* offset of the built line */
@@ -78,12 +78,11 @@ typedef struct pending {
 typedef struct asa_state {
   pending *slots;
   uint32_t nslots, cap; /* allocated, maximum */
-  uint32_t *buckets;    /* nbuckets heads */
-  uint32_t nbuckets;
+  ash_index ix;         /* (id, host) -> slot of a held connection */
   uint32_t free_head, nused;
   uint32_t oldest, newest; /* insertion list */
-  char *hosts[MAX_HOSTS];
-  uint32_t nhosts;
+  ash_strtab hosts;        /* device names; past MAX_HOSTS, one shared key */
+  int oom;                 /* a device name could not be kept: the parse stops */
   ash_attrs attrs;
   ash_strpool pool;
 } asa_state;
@@ -95,13 +94,15 @@ static int asa_open(void **state, const ash_parse_opts *opts) {
   s->cap =
       ash_asa_pending_cap_override ? (uint32_t)ash_asa_pending_cap_override : ASH_MAX_PENDING_FLOWS;
   s->free_head = s->oldest = s->newest = NIL;
+  ash_index_init(&s->ix, 0);
+  ash_strtab_init(&s->hosts, MAX_HOSTS);
   /* the empty host (lines without a syslog host) is host 0 */
-  s->hosts[0] = calloc(1, 1);
-  if (!s->hosts[0]) {
+  uint32_t h0;
+  if (ash_strtab_intern(&s->hosts, "", 0, &h0)) {
+    ash_strtab_free(&s->hosts);
     free(s);
     return ASH_ENOMEM;
   }
-  s->nhosts = 1;
   *state = s;
   return ASH_OK;
 }
@@ -115,47 +116,53 @@ static void asa_close(void *state) {
     free(s->slots[i].ftd);
   }
   free(s->slots);
-  free(s->buckets);
-  for (uint32_t i = 0; i < s->nhosts; i++) free(s->hosts[i]);
+  ash_index_free(&s->ix);
+  ash_strtab_free(&s->hosts);
   free(s);
 }
 
 /* ---- the pairing table ---- */
 
+/* The key of a device name; past MAX_HOSTS names, one shared key (the
+ * connection ids of those devices may then meet). Out of memory, s->oom
+ * is set and the line's parse stops. */
 static uint32_t host_index(asa_state *s, ash_str h) {
-  for (uint32_t i = 0; i < s->nhosts; i++)
-    if (strlen(s->hosts[i]) == h.n && (h.n == 0 || !memcmp(s->hosts[i], h.p, h.n))) return i;
-  if (s->nhosts == MAX_HOSTS) return MAX_HOSTS; /* shared overflow key */
-  char *c = malloc(h.n + 1);
-  if (!c) return MAX_HOSTS;
-  memcpy(c, h.p, h.n);
-  c[h.n] = 0;
-  s->hosts[s->nhosts] = c;
-  return s->nhosts++;
+  uint32_t id;
+  int rc = ash_strtab_intern(&s->hosts, h.p ? h.p : "", h.n, &id);
+  if (rc == ASH_ENOMEM) s->oom = 1;
+  return rc ? MAX_HOSTS : id;
 }
 
 static const char *host_name(const asa_state *s, uint32_t i) {
-  return i < s->nhosts ? s->hosts[i] : "";
+  const char *n = ash_strtab_str(&s->hosts, i);
+  return n ? n : "";
 }
 
-static uint32_t bucket_of(const asa_state *s, uint64_t id, uint32_t host) {
-  uint64_t h = (id ^ ((uint64_t)host << 40)) * 0x9E3779B97F4A7C15ull;
-  return (uint32_t)(h >> 32) & (s->nbuckets - 1);
+static uint32_t hash_of(uint64_t id, uint32_t host) {
+  return (uint32_t)(((id ^ ((uint64_t)host << 40)) * 0x9E3779B97F4A7C15ull) >> 32);
+}
+
+typedef struct conn_key {
+  uint64_t id;
+  uint32_t host;
+} conn_key;
+
+static int conn_eq(const void *ctx, size_t pos, const void *key) {
+  const pending *p = &((const asa_state *)ctx)->slots[pos];
+  const conn_key *k = key;
+  return p->id == k->id && p->host == k->host;
 }
 
 static uint32_t find(const asa_state *s, uint64_t id, uint32_t host) {
-  if (!s->nbuckets) return NIL;
-  for (uint32_t i = s->buckets[bucket_of(s, id, host)]; i != NIL; i = s->slots[i].next)
-    if (s->slots[i].id == id && s->slots[i].host == host) return i;
-  return NIL;
+  conn_key k = {id, host};
+  size_t i = ash_index_find(&s->ix, hash_of(id, host), conn_eq, s, &k);
+  return i == ASH_INDEX_NONE ? NIL : (uint32_t)i;
 }
 
-/* Unlink slot i from its chain and the insertion list and free it. */
+/* Unlink slot i from the index and the insertion list and free it. */
 static void drop(asa_state *s, uint32_t i) {
   pending *p = &s->slots[i];
-  uint32_t *link = &s->buckets[bucket_of(s, p->id, p->host)];
-  while (*link != NIL && *link != i) link = &s->slots[*link].next;
-  if (*link == i) *link = p->next;
+  ash_index_remove(&s->ix, hash_of(p->id, p->host), i);
   if (p->older != NIL)
     s->slots[p->older].newer = p->newer;
   else
@@ -174,21 +181,14 @@ static void drop(asa_state *s, uint32_t i) {
 }
 
 /* Grow storage (doubling up to cap, starting small: most files hold few
- * open connections at a time) and rebuild the hash chains over a bucket
- * array twice the slot count. */
+ * open connections at a time). Slots keep their positions, so the index
+ * stays valid. */
 static int grow(asa_state *s) {
   uint32_t n = s->nslots ? s->nslots * 2 : 256;
   if (n > s->cap) n = s->cap;
   if (n <= s->nslots) return ASH_ELIMIT;
-  uint32_t nb = 512;
-  while (nb < 2 * n && nb < (1u << 30)) nb <<= 1;
-  uint32_t *b = malloc((size_t)nb * sizeof *b);
-  if (!b) return ASH_ENOMEM;
   pending *p = realloc(s->slots, (size_t)n * sizeof *p);
-  if (!p) {
-    free(b);
-    return ASH_ENOMEM;
-  }
+  if (!p) return ASH_ENOMEM;
   memset(p + s->nslots, 0, (size_t)(n - s->nslots) * sizeof *p);
   for (uint32_t i = n; i-- > s->nslots;) {
     p[i].next = s->free_head;
@@ -196,16 +196,6 @@ static int grow(asa_state *s) {
   }
   s->slots = p;
   s->nslots = n;
-  free(s->buckets);
-  memset(b, 0xff, (size_t)nb * sizeof *b);
-  s->buckets = b;
-  s->nbuckets = nb;
-  /* re-chain the connections held (the free list is untouched) */
-  for (uint32_t i = s->oldest; i != NIL; i = s->slots[i].newer) {
-    uint32_t h = bucket_of(s, s->slots[i].id, s->slots[i].host);
-    s->slots[i].next = s->buckets[h];
-    s->buckets[h] = i;
-  }
   return ASH_OK;
 }
 
@@ -445,13 +435,14 @@ static int hold(asa_state *s, ash_parse_ctx *ctx, pending *tmp) {
   if (old != NIL) rc = emit_unpaired(s, ctx, old, UNP_REUSED);
   if (!rc && s->free_head == NIL) {
     int g = grow(s);
-    if (g == ASH_ELIMIT || g == ASH_ENOMEM) {
-      if (s->oldest == NIL)
-        rc = -1; /* out of memory: stop (ASH_ENOMEM reads as a verdict) */
-      else
-        rc = emit_unpaired(s, ctx, s->oldest, UNP_FULL);
-    }
+    if (g == ASH_ELIMIT && s->oldest != NIL)
+      rc = emit_unpaired(s, ctx, s->oldest, UNP_FULL);
+    else if (g)
+      rc = ASH_ENOMEM; /* stops the parse (ASH_REC_* lie outside ash_err) */
   }
+  /* room in the index before the slot is taken */
+  if (!rc && s->oom) rc = ASH_ENOMEM;
+  if (!rc) rc = ash_index_reserve(&s->ix);
   if (rc) {
     endpoint_free(&tmp->a);
     endpoint_free(&tmp->b);
@@ -462,9 +453,8 @@ static int hold(asa_state *s, ash_parse_ctx *ctx, pending *tmp) {
   s->free_head = s->slots[i].next;
   s->slots[i] = *tmp;
   s->slots[i].ctl = (uint8_t)ash_ctx_line_ctl(ctx);
-  uint32_t b = bucket_of(s, tmp->id, tmp->host);
-  s->slots[i].next = s->buckets[b];
-  s->buckets[b] = i;
+  s->slots[i].next = NIL;
+  ash_index_add(&s->ix, hash_of(tmp->id, tmp->host), i); /* reserved: cannot fail */
   s->slots[i].older = s->newest;
   s->slots[i].newer = NIL;
   if (s->newest != NIL)
@@ -537,6 +527,7 @@ static int do_teardown(asa_state *s, ash_parse_ctx *ctx, const msg *m, uint64_t 
     if (op) why = ash_str_trim(ash_str_make(why.p, (size_t)(op - why.p)));
   }
   uint32_t host = host_index(s, m->fr.host);
+  if (s->oom) return ASH_ENOMEM; /* stops the parse */
   uint32_t i = find(s, id, host);
   ev->kind = ASH_KIND_FLOW;
   ev->duration_us = dur;
@@ -993,6 +984,7 @@ static int do_ftd(asa_state *s, ash_parse_ctx *ctx, const msg *m, uint64_t off, 
   int rc = ftd_event(s, ctx, m->text, ev, &key, &first, reason);
   if (rc) return rc;
   uint32_t host = host_index(s, m->fr.host);
+  if (s->oom) return ASH_ENOMEM;
   if (m->id == 430002) {
     pending tmp;
     memset(&tmp, 0, sizeof tmp);

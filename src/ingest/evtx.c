@@ -847,9 +847,10 @@ static int emit_slot(emitter *e, const slotbuf *s) {
     }
     if (r->flags & RF_COPY) {
       if (ash_u64set_has(&e->allocated, r->ref)) continue;
-      int a = ash_u64set_add(&e->carved, r->ref);
-      if (a < 0) return ASH_ENOMEM;
-      if (a == 0) continue;
+      int added;
+      rc = ash_u64set_add(&e->carved, r->ref, &added);
+      if (rc) return rc;
+      if (!added) continue;
     }
     ash_winrec w;
     memset(&w, 0, sizeof w);
@@ -1193,9 +1194,11 @@ static int allocated_ids(const job *j, ash_u64set *ids) {
     rwalk w;
     ritem it;
     rwalk_init(&w, c, bk->len, bk->kind, chunk_header_crc(c) == ash_le32(c + 124), 0);
-    while (rwalk_next(&w, &it))
-      if (it.size && !it.foreign && ash_u64set_add(ids, ash_le64(c + it.at + 8)) < 0)
-        return ASH_ENOMEM;
+    while (rwalk_next(&w, &it)) {
+      if (!it.size || it.foreign) continue;
+      int rc = ash_u64set_add(ids, ash_le64(c + it.at + 8), NULL);
+      if (rc) return rc;
+    }
   }
   return 0;
 }
@@ -1328,9 +1331,9 @@ static int walk_records(const uint8_t *buf, size_t n, record_fn cb, void *u) {
       if (!evtx_dec_record(dec, (uint32_t)pos + EVTX_RECORD_HEADER, (uint32_t)(pos + it.size - 4),
                            &doc, &why)) {
         if (copy) {
-          int a = ash_u64set_add(&seen, id);
-          if (a < 0) rc = ASH_ENOMEM;
-          if (a <= 0) continue;
+          int added;
+          rc = ash_u64set_add(&seen, id, &added);
+          if (rc || !added) continue;
         }
         rc = cb(u, off, cn, pos, doc_record_id(&doc, id), &doc, NULL);
       } else if (!it.slack) { /* slack that does not decode is not shown, as carving */

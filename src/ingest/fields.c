@@ -37,37 +37,6 @@ void ash_attrs_attach(ash_attrs *a, ash_event *ev) {
   ev->nattrs = a->n;
 }
 
-ash_str ash_strpool_printf(ash_strpool *p, const char *fmt, ...) {
-  size_t room = sizeof p->buf - p->n;
-  if (room < 2) return ASH_STR_NULL;
-  va_list ap;
-  va_start(ap, fmt);
-  int w = vsnprintf(p->buf + p->n, room, fmt, ap);
-  va_end(ap);
-  if (w < 0 || (size_t)w >= room) return ASH_STR_NULL;
-  ash_str s = ash_str_make(p->buf + p->n, (size_t)w);
-  p->n += (size_t)w + 1;
-  return s;
-}
-
-ash_str ash_strpool_u64(ash_strpool *p, uint64_t v) {
-  char t[20];
-  size_t k = sizeof t;
-  do {
-    t[--k] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  return ash_strpool_dup(p, ash_str_make(t + k, sizeof t - k));
-}
-
-ash_str ash_strpool_dup(ash_strpool *p, ash_str s) {
-  if (!ASH_FITS(p->n, s.n + 1, sizeof p->buf)) return ASH_STR_NULL;
-  if (s.n) memcpy(p->buf + p->n, s.p, s.n);
-  ash_str r = ash_str_make(p->buf + p->n, s.n);
-  p->n += s.n + 1;
-  return r;
-}
-
 /* ---- CSV ---- */
 
 long ash_split_plain(const char *p, size_t n, char sep, ash_str *out, size_t max) {
@@ -394,46 +363,6 @@ int ash_sniff_lines(const uint8_t *head, size_t n, size_t max_lines, int (*fn)(a
   }
   *seen = (int)looked;
   return ok;
-}
-
-/* ---- a set of 64-bit numbers ---- */
-
-int ash_u64set_has(const ash_u64set *s, uint64_t x) {
-  x += 1;
-  if (!x || !s->cap) return 0;
-  size_t h = (size_t)(x * 0x9e3779b97f4a7c15ull) & (s->cap - 1);
-  while (s->v[h]) {
-    if (s->v[h] == x) return 1;
-    h = (h + 1) & (s->cap - 1);
-  }
-  return 0;
-}
-
-int ash_u64set_add(ash_u64set *s, uint64_t x) {
-  x += 1;
-  if (!x) return 0;
-  if ((s->n + 1) * 2 > s->cap) {
-    size_t cap = s->cap ? s->cap * 2 : 1024;
-    uint64_t *v = calloc(cap, sizeof *v);
-    if (!v) return -1;
-    for (size_t i = 0; i < s->cap; i++) {
-      if (!s->v[i]) continue;
-      size_t h = (size_t)(s->v[i] * 0x9e3779b97f4a7c15ull) & (cap - 1);
-      while (v[h]) h = (h + 1) & (cap - 1);
-      v[h] = s->v[i];
-    }
-    free(s->v);
-    s->v = v;
-    s->cap = cap;
-  }
-  size_t h = (size_t)(x * 0x9e3779b97f4a7c15ull) & (s->cap - 1);
-  while (s->v[h]) {
-    if (s->v[h] == x) return 0;
-    h = (h + 1) & (s->cap - 1);
-  }
-  s->v[h] = x;
-  s->n++;
-  return 1;
 }
 
 /* ---- JSON ---- */

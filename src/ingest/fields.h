@@ -14,6 +14,7 @@
 #include "ashiato/event.h"
 #include "ashiato/format.h"
 #include "ashiato/limits.h"
+#include "ashiato/table.h"
 #include "syslog.h"
 
 /* ---- JSON ---- */
@@ -57,37 +58,11 @@ static inline void ash_attrs_addcc(ash_attrs *a, const char *k, const char *v) {
 /* Point ev->attrs at the list (adding "attrs_dropped" when needed). */
 void ash_attrs_attach(ash_attrs *a, ash_event *ev);
 
-/* A fixed arena for short strings made while parsing one record (numbers
- * turned into attribute text, joined keys). Reset per record. */
-typedef struct ash_strpool {
-  char buf[8192];
-  size_t n;
-} ash_strpool;
+/* ash_strpool (a fixed arena for the short strings of one record) is in
+ * ashiato/buf.h. */
 
-static inline void ash_strpool_reset(ash_strpool *p) { p->n = 0; }
-/* printf into the pool; returns an empty string when the pool is full. */
-ash_str ash_strpool_printf(ash_strpool *p, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/* Decimal text of v, without printf's cost. */
-ash_str ash_strpool_u64(ash_strpool *p, uint64_t v);
-/* Copy s into the pool (empty string when it does not fit). */
-ash_str ash_strpool_dup(ash_strpool *p, ash_str s);
-
-/* ---- a set of 64-bit numbers (EVTX record ids, file sizes) ---- */
-
-typedef struct ash_u64set {
-  uint64_t *v;
-  size_t n, cap; /* open addressing, 0 = empty (numbers are stored + 1) */
-} ash_u64set;
-
-int ash_u64set_has(const ash_u64set *s, uint64_t x);
-/* 1 when added, 0 when already there, -1 when out of memory. */
-int ash_u64set_add(ash_u64set *s, uint64_t x);
-static inline void ash_u64set_free(ash_u64set *s) {
-  free(s->v);
-  s->v = NULL;
-  s->n = s->cap = 0;
-}
+/* ash_u64set (a set of 64-bit numbers) lives with the one hash table in
+ * ashiato/table.h. */
 
 /* ---- CSV ---- */
 
@@ -142,9 +117,9 @@ int ash_clock_duration_parse(ash_str s, int64_t *out);
  * ("2023-10-04T18:54:25.443+08:00"); 0 when s is not such a timestamp. */
 int ash_iso_zone_offset(ash_str s, int32_t *off_sec);
 
-/* ash_ctx_emit for a parse_line: an error of the sink that would read as
- * a verdict (ASH_ENOMEM == ASH_REC_REJECTED, ASH_EIO == ASH_REC_SKIP)
- * becomes -1, which stops the parse instead of being miscounted. */
+/* ash_ctx_emit for a parse_line: a sink result that would read as a
+ * verdict (ASH_REC_REJECTED, ASH_REC_SKIP) becomes -1, which stops the
+ * parse instead of being miscounted; ash_err values pass as they are. */
 int ash_emit_line(ash_parse_ctx *ctx, const ash_event *ev);
 
 /* ---- syslog framing ---- */

@@ -638,37 +638,9 @@ static ash_str val(const fgt_state *s, int f) {
 }
 static void consume(fgt_state *s, int f) { s->consumed |= 1ULL << f; }
 
-/* Dotted IPv4 without the general parser's copies; anything else goes to
- * ash_ip_parse. */
-static int parse_ip(ash_str v, ash_ip *out) {
-  const char *p = v.p, *e = v.p + v.n;
-  uint8_t q[4];
-  if (v.n < 7 || v.n > 15) return ash_ip_parse(v, out) == ASH_OK;
-  for (int k = 0; k < 4; k++) {
-    if (k) {
-      if (p >= e || *p != '.') return ash_ip_parse(v, out) == ASH_OK;
-      p++;
-    }
-    unsigned x = 0, nd = 0;
-    while (p < e && nd < 3 && (unsigned)(*p - '0') <= 9) {
-      x = x * 10 + (unsigned)(*p - '0');
-      p++;
-      nd++;
-    }
-    if (!nd || x > 255) return ash_ip_parse(v, out) == ASH_OK;
-    q[k] = (uint8_t)x;
-  }
-  if (p != e) return ash_ip_parse(v, out) == ASH_OK;
-  memset(out->b, 0, 10);
-  out->b[10] = out->b[11] = 0xff;
-  memcpy(out->b + 12, q, 4);
-  out->fam = 4;
-  return 1;
-}
-
 static void map_ip(fgt_state *s, int f, ash_ip *dst) {
   if (!has(s, f) || dst->fam) return;
-  if (parse_ip(val(s, f), dst)) consume(s, f);
+  if (ash_ip_parse(val(s, f), dst) == ASH_OK) consume(s, f);
 }
 
 static void map_port(fgt_state *s, int f, int32_t *dst) {
@@ -886,6 +858,8 @@ static int fgt_parse_line(void *state, ash_parse_ctx *ctx, const char *line, siz
   }
 
   const char *why = tokenize(s, line, n, start);
+  /* out of memory is no verdict on the record: the parse stops */
+  if (why == R_NOMEM) return ASH_ENOMEM;
   if (why) {
     *reason = why;
     return ASH_REC_REJECTED;

@@ -37,7 +37,7 @@ typedef struct job {
 
 static int add_known_size(void *u, const ash_source_info *in) {
   job *j = u;
-  return ash_u64set_add(&j->sizes, in->size) < 0 ? ASH_ENOMEM : ASH_OK;
+  return ash_u64set_add(&j->sizes, in->size, NULL);
 }
 
 static void count_source(job *j, const ash_source_info *in) {
@@ -199,7 +199,7 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
     ash_writer_collect(j->w, report_done, j);
     if (!rc) rc = ash_store_source_begin(j->s, name, size, sha, f->name, &j->source_id, &dup);
   }
-  if (!rc && ash_u64set_add(&j->sizes, size) < 0) rc = ASH_ENOMEM;
+  if (!rc) rc = ash_u64set_add(&j->sizes, size, NULL);
   if (rc) return rc;
   ash_source_info info;
   memset(&info, 0, sizeof info);
@@ -266,6 +266,7 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
 static int ingest_file(job *j, const char *path) {
   ash_input *in;
   int rc = ash_input_open(&in, path);
+  if (rc == ASH_ENOMEM) return rc; /* no verdict on the file: the run fails */
   if (rc) {
     skip(j, path, rc == ASH_EARCHIVE ? "archive could not be opened" : "cannot open for reading");
     return ASH_OK;

@@ -759,7 +759,7 @@ static int pan_line(void *state, ash_parse_ctx *ctx, const char *line, size_t n,
   if (s->scap < fr.body.n + 1) {
     size_t cap = fr.body.n + 1 < 4096 ? 4096 : fr.body.n + 1;
     char *p = realloc(s->scratch, cap);
-    if (!p) return -1; /* out of memory: stop (ASH_ENOMEM reads as a verdict) */
+    if (!p) return ASH_ENOMEM; /* stops the parse (ASH_REC_* lie outside ash_err) */
     s->scratch = p;
     s->scap = cap;
   }

@@ -658,7 +658,7 @@ static int map_emit(wj_state *s, ash_parse_ctx *ctx, ash_winrec *wp, uint64_t of
     ash_buf_reset(&s->scratch);
     int m = ash_winevent_map(&w, &ev, &s->scratch);
     if (m == ASH_ENOMEM) {
-      rc = -1; /* ASH_ENOMEM reads as ASH_REC_REJECTED: stop instead */
+      rc = ASH_ENOMEM; /* no verdict on the record: the parse stops with it */
     } else if (m) {
       *reason = "event could not be mapped";
     } else {
@@ -760,7 +760,8 @@ static int xml_events(wj_state *s, ash_parse_ctx *ctx, const char **reason) {
   /* decoded text is never longer than its source: one reservation keeps
    * every slice handed out stable */
   ash_buf_reset(&s->xtext);
-  if (n && ash_buf_reserve(&s->xtext, n)) return -1;
+  int rr = n ? ash_buf_reserve(&s->xtext, n) : ASH_OK;
+  if (rr) return rr; /* out of memory (or past the cap): no verdict on a record */
   for (;;) {
     size_t start = at + ash_winxml_find(p + at, n - at);
     if (start >= n || ash_str_find(ash_str_make(p + start, n - start), "</Event>") == (size_t)-1) {

@@ -15,6 +15,7 @@
 #include "ashiato/ip.h"
 #include "ashiato/limits.h"
 #include "ashiato/scan.h"
+#include "ashiato/table.h"
 #include "scan_internal.h"
 
 static const char *const KIND[ASH_NAME_NKINDS] = {"domain", "netbios", "dc",      "server",
@@ -49,8 +50,7 @@ int ash_scan_kind_is_name(ash_name_kind k) { return group_of(k) == 0; }
 struct ash_profile {
   ash_scan_ent *v;
   size_t n, cap;
-  uint32_t *slot; /* open addressing: index + 1, 0 = empty */
-  size_t nslot;
+  ash_index ix; /* (group, name without case) -> index in v */
   uint64_t ignored;
 };
 
@@ -61,11 +61,11 @@ int ash_profile_new(ash_profile **out) {
   return ASH_OK;
 }
 
-void ash_profile_free(ash_profile *p) {
+void ash_profile_close(ash_profile *p) {
   if (!p) return;
   for (size_t i = 0; i < p->n; i++) free((char *)p->v[i].pub.name);
   free(p->v);
-  free(p->slot);
+  ash_index_free(&p->ix);
   free(p);
 }
 
@@ -92,20 +92,15 @@ static int same_name(const ash_scan_ent *e, int g, const char *s, size_t n) {
   return group_of(e->pub.kind) == g && e->pub.len == n && !strncasecmp(e->pub.name, s, n);
 }
 
-static int rehash(ash_profile *p) {
-  size_t ns = p->nslot ? p->nslot * 2 : 256;
-  uint32_t *sl = calloc(ns, sizeof *sl);
-  if (!sl) return ASH_ENOMEM;
-  for (size_t i = 0; i < p->n; i++) {
-    const ash_scan_ent *e = &p->v[i];
-    size_t j = hash_name(group_of(e->pub.kind), e->pub.name, e->pub.len) & (ns - 1);
-    while (sl[j]) j = (j + 1) & (ns - 1);
-    sl[j] = (uint32_t)i + 1;
-  }
-  free(p->slot);
-  p->slot = sl;
-  p->nslot = ns;
-  return ASH_OK;
+typedef struct nkey {
+  int g;
+  const char *s;
+  size_t n;
+} nkey;
+
+static int name_eq(const void *ctx, size_t pos, const void *key) {
+  const nkey *k = key;
+  return same_name(&((const ash_profile *)ctx)->v[pos], k->g, k->s, k->n);
 }
 
 /* Names that every Windows or Unix system has: they identify no one, and
@@ -195,26 +190,22 @@ static ash_str trim(ash_str s) {
 static int insert(ash_profile *p, ash_name_kind kind, const char *s, size_t n, uint64_t count,
                   int from, const ash_ip *net, unsigned prefix) {
   int g = group_of(kind);
-  if (p->nslot == 0 || (p->n + 1) * 2 > p->nslot) {
-    int rc = rehash(p);
-    if (rc) return rc;
-  }
-  size_t j = hash_name(g, s, n) & (p->nslot - 1);
-  while (p->slot[j]) {
-    ash_scan_ent *e = &p->v[p->slot[j] - 1];
-    if (same_name(e, g, s, n)) {
-      /* the same name twice: keep what says most about it */
-      if (BASE[kind] > BASE[e->pub.kind]) e->pub.kind = kind;
-      if (count > e->pub.count) e->pub.count = count;
-      e->pub.from |= from;
-      return ASH_OK;
-    }
-    j = (j + 1) & (p->nslot - 1);
+  uint32_t h = hash_name(g, s, n);
+  nkey key = {g, s, n};
+  size_t at = ash_index_find(&p->ix, h, name_eq, p, &key);
+  if (at != ASH_INDEX_NONE) {
+    ash_scan_ent *e = &p->v[at];
+    /* the same name twice: keep what says most about it */
+    if (BASE[kind] > BASE[e->pub.kind]) e->pub.kind = kind;
+    if (count > e->pub.count) e->pub.count = count;
+    e->pub.from |= from;
+    return ASH_OK;
   }
   if (p->n >= ASH_MAX_SCAN_NAMES) {
     p->ignored++;
     return ASH_OK;
   }
+  ASH_TRY(ash_index_reserve(&p->ix));
   ash_scan_ent *v = ash_array_room(p->v, &p->cap, p->n, sizeof *v, 64);
   if (!v) return ASH_ENOMEM;
   p->v = v;
@@ -234,7 +225,8 @@ static int insert(ash_profile *p, ash_name_kind kind, const char *s, size_t n, u
   e->pub.searched = kind != ASH_NAME_RANGE || (net && net->fam == 4 && prefix >= 16);
   if (net) e->net = *net;
   e->prefix = prefix;
-  p->slot[j] = (uint32_t)++p->n;
+  ash_index_add(&p->ix, h, p->n); /* reserved: cannot fail */
+  p->n++;
   return ASH_OK;
 }
 

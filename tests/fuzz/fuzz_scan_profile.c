@@ -44,6 +44,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ash_buf_free(&b);
     ash_scanner_close(sc);
   }
-  ash_profile_free(p);
+  ash_profile_close(p);
   return 0;
 }

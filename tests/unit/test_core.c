@@ -323,7 +323,7 @@ static void test_cidr(void **st) {
   ash_ip_parse(ash_str_cstr("2600:1f14::5"), &ip);
   assert_true(ash_cidrset_lookup(s, &ip, &v));
   assert_int_equal(v, 3);
-  ash_cidrset_free(s);
+  ash_cidrset_close(s);
 }
 
 static void test_event_json(void **st) {

@@ -123,6 +123,32 @@ static void test_json_roundtrip(void **st) {
   ash_buf_free(&b);
 }
 
+/* ash_finding_copy replaced a JSON round trip in the hunt run: the copy
+ * must be the same finding and own all of its memory. */
+static void test_copy_is_deep_and_equal(void **st) {
+  (void)st;
+  ash_finding f, g;
+  make(&f, "k1", 77, "2025-03-02T10:22:01Z");
+  assert_int_equal(ash_finding_set_details(&f, "{\"a\":1}", 7), 0);
+  assert_int_equal(ash_finding_copy(&g, &f), 0);
+  ash_buf a, b;
+  ash_buf_init(&a, 1 << 20);
+  ash_buf_init(&b, 1 << 20);
+  assert_int_equal(ash_finding_to_json(&f, &a), 0);
+  assert_int_equal(ash_finding_to_json(&g, &b), 0);
+  assert_string_equal(a.p, b.p);
+  assert_ptr_not_equal(f.summary, g.summary);
+  assert_ptr_not_equal(f.evidence, g.evidence);
+  assert_ptr_not_equal(f.files.v, g.files.v);
+  ash_finding_free(&f); /* g must outlive f (ASan would see a use after free) */
+  ash_buf_reset(&a);
+  assert_int_equal(ash_finding_to_json(&g, &a), 0);
+  assert_string_equal(a.p, b.p);
+  ash_finding_free(&g);
+  ash_buf_free(&a);
+  ash_buf_free(&b);
+}
+
 static void test_order(void **st) {
   (void)st;
   ash_finding v[3];
@@ -198,7 +224,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_severity), cmocka_unit_test(test_entities),
       cmocka_unit_test(test_caps),     cmocka_unit_test(test_json_roundtrip),
-      cmocka_unit_test(test_order),    cmocka_unit_test(test_store),
+      cmocka_unit_test(test_order),    cmocka_unit_test(test_copy_is_deep_and_equal),
+      cmocka_unit_test(test_store),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

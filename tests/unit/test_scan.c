@@ -98,7 +98,7 @@ static void test_hostile_names(void **st) {
   /* shown in prose with control bytes escaped */
   assert_non_null(strstr(fv[0].summary, "new\\x0aline"));
   ash_scanner_close(sc);
-  ash_profile_free(p);
+  ash_profile_close(p);
 }
 
 static void test_profile_parse(void **st) {
@@ -119,7 +119,7 @@ static void test_profile_parse(void **st) {
   assert_int_equal(ash_profile_ignored(p), 1);
   assert_int_equal(find(p, "10.20.0.0/16")->searched, 1);
   assert_int_equal(find(p, "10.0.0.0/8")->searched, 0);
-  ash_profile_free(p);
+  ash_profile_close(p);
 
   ash_profile_new(&p);
   unsigned line;
@@ -133,7 +133,7 @@ static void test_profile_parse(void **st) {
   assert_int_equal(line, 1);
   const char *noval = "just words\n";
   assert_int_equal(ash_profile_parse(p, noval, strlen(noval), &line, &msg), ASH_EFORMAT);
-  ash_profile_free(p);
+  ash_profile_close(p);
 }
 
 static void test_profile_split(void **st) {
@@ -160,7 +160,7 @@ static void test_profile_split(void **st) {
       ash_profile_add(p, ASH_NAME_DC, ash_str_cstr("WS0123"), 0, ASH_NAME_FROM_PROFILE), 0);
   assert_int_equal(find(p, "ws0123")->kind, ASH_NAME_DC);
   assert_int_equal(find(p, "ws0123")->from, ASH_NAME_FROM_CASE | ASH_NAME_FROM_PROFILE);
-  ash_profile_free(p);
+  ash_profile_close(p);
 }
 
 static void test_rules_text(void **st) {
@@ -176,7 +176,7 @@ static void test_rules_text(void **st) {
   assert_non_null(strstr(b.p, "/10\\.20\\.[0-9]{1,3}\\.[0-9]{1,3}/ ascii wide fullword"));
   assert_non_null(strstr(b.p, "Not searched (too wide to be a pattern): range 10.0.0.0/8"));
   ash_buf_free(&b);
-  ash_profile_free(p);
+  ash_profile_close(p);
 }
 
 /* A buffer that starts like an ELF executable, with names at the given
@@ -264,7 +264,7 @@ static void test_scoring(void **st) {
   assert_int_equal(s->matched, 3);
   free(b);
   ash_scanner_close(sc);
-  ash_profile_free(p);
+  ash_profile_close(p);
 }
 
 /* A minimal PE32 (one section) with a compile timestamp and a name. */
@@ -355,7 +355,7 @@ static void test_pe(void **st) {
   assert_true(other->score > own->score);
   assert_non_null(strstr(own->summary, "the host it was collected from"));
   ash_scanner_close(sc);
-  ash_profile_free(p);
+  ash_profile_close(p);
 }
 
 /* A name that straddles the cut between two windows is found once. */
@@ -388,7 +388,7 @@ static void test_window_seam(void **st) {
   assert_int_equal(ash_scanner_stats(sc)->bytes, n);
   free(b);
   ash_scanner_close(sc);
-  ash_profile_free(p);
+  ash_profile_close(p);
 }
 
 static void add_ev(ash_store *s, int64_t id, const char *kind, const char *host, const char *user,
@@ -488,7 +488,7 @@ static void test_case(void **st) {
   assert_non_null(strstr(fv[0].summary, "1 antivirus event for the same SHA-256"));
   int stored = fv[0].score;
   ash_scanner_close(sc);
-  ash_profile_free(p);
+  ash_profile_close(p);
   assert_int_equal(ash_store_close(s), 0);
   /* stored in the case */
   assert_int_equal(ash_store_open(&s, path, ASH_STORE_READONLY), 0);

@@ -1,0 +1,142 @@
+/* The shared model of per-account history: for each account and host,
+ * on how many days it logged on there, since when, and by which kinds of
+ * logon; for each account, the hours of the day it logs on at and the
+ * source addresses it logs on from. Built once per run in one pass over
+ * the logons. What a "normal" use of a host is for an account is judged
+ * against this (issue 11 item 2). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ashiato/error.h"
+#include "ashiato/limits.h"
+#include "ashiato/table.h"
+#include "ashiato/time.h"
+#include "hunt_internal.h"
+
+typedef struct ah_key {
+  uint32_t account;
+  char host[64];
+} ah_key;
+
+typedef struct src_key {
+  uint32_t account;
+  ash_ip ip;
+  uint8_t pad[3];
+} src_key;
+
+static int kind_bit(int rdp_ev, int64_t lt) {
+  if (rdp_ev) return HUNT_KIND_RDP_EVENT;
+  return lt >= 0 && lt < 16 ? 1 << lt : 0;
+}
+
+static int build(hunt_ctx *c, hunt_accounts *a) {
+  sqlite3_stmt *st;
+  ASH_TRY(hunt_prepare(c,
+                       "SELECT id,ts,kind,host,user,src_ip,logon_type,event_id FROM events"
+                       " WHERE kind='win.logon' OR (kind='win.rdp' AND event_id IN (1149,21,25))"
+                       " ORDER BY ts",
+                       &st));
+  int rc = ASH_OK, r;
+  while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+    int64_t ts = hunt_col_i64(st, 1, ASH_TIME_UNSET);
+    const char *kind = hunt_col_text(st, 2), *host = hunt_col_text(st, 3);
+    if (ts == ASH_TIME_UNSET || !kind || !host) continue;
+    int64_t lt = hunt_col_i64(st, 6, -1);
+    int rdp_ev = !strcmp(kind, "win.rdp");
+    /* service, batch and network-cleartext logons say nothing of who uses a
+     * host; an unlock (7) says the user was there */
+    if (!rdp_ev && lt != 2 && lt != 3 && lt != 7 && lt != 10 && lt != 11 && lt != 12) continue;
+    uint32_t user;
+    if ((rc = hunt_account_id(c, hunt_col_text(st, 4), &user))) break;
+    if (user == UINT32_MAX) continue;
+    ah_key k;
+    memset(&k, 0, sizeof k);
+    k.account = user;
+    hunt_short_host(host, strlen(host), k.host, sizeof k.host);
+    if (!k.host[0]) continue;
+    hunt_account_host *e;
+    int fresh;
+    int urc = ash_keymap_put(&a->hosts, &k, (void **)&e, &fresh);
+    if (urc == ASH_ELIMIT) { /* past the cap a pair is not counted */
+      c->capped |= HUNT_CAP_ACCOUNTS;
+      continue;
+    }
+    if ((rc = urc)) break;
+    if (fresh) {
+      e->last_day = INT32_MIN;
+      e->first = INT64_MAX;
+    }
+    int32_t day = (int32_t)(ts / ASH_DAY);
+    if (day != e->last_day) e->days++, e->last_day = day;
+    if (ts < e->first) e->first = ts;
+    e->kinds |= (uint32_t)kind_bit(rdp_ev, lt);
+    uint32_t *hours;
+    if ((rc = ash_keymap_put(&a->hours, &user, (void **)&hours, NULL)) == ASH_ELIMIT)
+      rc = ASH_OK;
+    else if (!rc)
+      *hours |= 1u << (int)((ts % ASH_DAY + ASH_DAY) % ASH_DAY / ASH_HOUR);
+    if (rc) break;
+    src_key sk;
+    memset(&sk, 0, sizeof sk);
+    sk.account = user;
+    if (hunt_col_ip(st, 5, &sk.ip)) {
+      rc = ash_keymap_put(&a->sources, &sk, NULL, NULL);
+      if (rc == ASH_ELIMIT) rc = ASH_OK;
+    }
+  }
+  if (!rc && r != SQLITE_DONE && r != SQLITE_ROW) rc = ASH_ESTORE;
+  sqlite3_finalize(st);
+  return rc;
+}
+
+static void accounts_free(hunt_accounts *a) {
+  if (!a) return;
+  ash_keymap_free(&a->hosts);
+  ash_keymap_free(&a->hours);
+  ash_keymap_free(&a->sources);
+  free(a);
+}
+
+void hunt_accounts_free(hunt_accounts *a) { accounts_free(a); }
+
+int hunt_accounts_history(hunt_ctx *c, const hunt_accounts **out) {
+  if (!c->accts) {
+    hunt_accounts *a = calloc(1, sizeof *a);
+    if (!a) return ASH_ENOMEM;
+    ash_keymap_init(&a->hosts, sizeof(ah_key), sizeof(hunt_account_host), ASH_MAX_HUNT_USERHOST);
+    ash_keymap_init(&a->hours, sizeof(uint32_t), sizeof(uint32_t), ASH_MAX_HUNT_VPN);
+    ash_keymap_init(&a->sources, sizeof(src_key), 0, ASH_MAX_HUNT_USERHOST);
+    int rc = build(c, a);
+    if (rc) {
+      accounts_free(a);
+      return rc;
+    }
+    c->accts = a;
+  }
+  *out = c->accts;
+  return ASH_OK;
+}
+
+const hunt_account_host *hunt_account_on(const hunt_accounts *a, uint32_t account,
+                                         const char *host) {
+  ah_key k;
+  memset(&k, 0, sizeof k);
+  k.account = account;
+  size_t n = strlen(host);
+  if (n >= sizeof k.host) n = sizeof k.host - 1;
+  memcpy(k.host, host, n);
+  return ash_keymap_get(&a->hosts, &k);
+}
+
+uint32_t hunt_account_hours(const hunt_accounts *a, uint32_t account) {
+  const uint32_t *h = ash_keymap_get(&a->hours, &account);
+  return h ? *h : 0;
+}
+
+int hunt_account_knows_source(const hunt_accounts *a, uint32_t account, const ash_ip *ip) {
+  src_key sk;
+  memset(&sk, 0, sizeof sk);
+  sk.account = account;
+  sk.ip = *ip;
+  return ash_keymap_get(&a->sources, &sk) != NULL;
+}

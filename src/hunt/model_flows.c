@@ -1,0 +1,520 @@
+/* The shared model of per-pair flow statistics: see model_flows.h. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ashiato/error.h"
+#include "ashiato/limits.h"
+#include "ashiato/table.h"
+#include "model_flows.h"
+
+static uint32_t pair_hash(const ash_ip *s, const ash_ip *d, int32_t port) {
+  if (s->fam == 4 && d->fam == 4) {
+    uint64_t k = ((uint64_t)ash_le32(s->b + 12) << 32) | ash_le32(d->b + 12);
+    return (uint32_t)(ash_hash_u64(k ^ ((uint64_t)(uint32_t)port * 0x9E3779B97F4A7C15ULL)) >> 16);
+  }
+  uint64_t h = ash_hash_bytes(s->b, 16, ASH_HASH_SEED);
+  h = ash_hash_bytes(d->b, 16, h);
+  return (uint32_t)(ash_hash_u64(ash_hash_bytes(&port, sizeof port, h)) >> 16);
+}
+static uint64_t ip_hash1(const ash_ip *ip) {
+  return ash_hash_bytes(ip->b + (ip->fam == 4 ? 12 : 0), ip->fam == 4 ? 4 : 16, ASH_HASH_SEED);
+}
+
+typedef struct pkey {
+  const ash_ip *s, *d;
+  int32_t port;
+} pkey;
+
+static int pair_eq(const void *ctx, size_t pos, const void *key) {
+  const pair *p = &((const ptab *)ctx)->v[pos];
+  const pkey *k = key;
+  return p->port == k->port && ash_ip_eq(&p->src, k->s) && ash_ip_eq(&p->dst, k->d);
+}
+
+/* The pair (s, d, port) of hash h, or a new zeroed one (*fresh = 1) when
+ * there is room; NULL at the index's cap (*rc ASH_OK) or out of memory
+ * (*rc ASH_ENOMEM). Pointers stay valid only until the next call. */
+static pair *pair_find(ptab *t, uint32_t h, const ash_ip *s, const ash_ip *d, int32_t port,
+                       int *fresh, int *rc) {
+  pkey key = {s, d, port};
+  *fresh = 0;
+  *rc = ASH_OK;
+  size_t i = ash_index_find(&t->ix, h, pair_eq, t, &key);
+  if (i != ASH_INDEX_NONE) return &t->v[i];
+  int r = ash_index_reserve(&t->ix);
+  if (r) {
+    *rc = r == ASH_ELIMIT ? ASH_OK : r;
+    return NULL;
+  }
+  pair *v = ash_array_room(t->v, &t->capv, t->n, sizeof *v, 4096);
+  if (!v) {
+    *rc = ASH_ENOMEM;
+    return NULL;
+  }
+  t->v = v;
+  pair *p = &t->v[t->n];
+  memset(p, 0, sizeof *p);
+  p->src = *s;
+  p->dst = *d;
+  p->port = port;
+  p->hash = h;
+  ash_index_add(&t->ix, h, t->n); /* cannot fail: reserved */
+  t->n++;
+  *fresh = 1;
+  return p;
+}
+
+void hunt_heavy_free(heavy *h) {
+  if (!h) return;
+  free(h->starts);
+  free(h->sizes);
+  free(h->iv);
+  free(h);
+}
+
+/* At the cap, make room by forgetting the pairs that never held a long
+ * session (their past cannot make them candidates) and index the rest. */
+static int pairs_compact(hunt_flows *T) {
+  ptab *t = &T->pairs;
+  size_t w = 0;
+  for (size_t i = 0; i < t->n; i++) {
+    if (t->v[i].longest < LONG_SESSION && !t->v[i].h) {
+      T->dropped_pairs++;
+      continue;
+    }
+    t->v[w++] = t->v[i];
+  }
+  t->n = w;
+  ash_index_clear(&t->ix);
+  for (size_t i = 0; i < t->n; i++) ASH_TRY(ash_index_add(&t->ix, t->v[i].hash, i));
+  return ASH_OK;
+}
+
+/* The entry of ip in a keymap of addresses; NULL at the map's cap (the
+ * address is then not counted) and on allocation failure (*rc). */
+static void *ip_get(ash_keymap *m, const ash_ip *ip, int *fresh, int *rc) {
+  void *v = NULL;
+  int r = ash_keymap_put(m, ip, &v, fresh);
+  *rc = r == ASH_ELIMIT ? ASH_OK : r;
+  return r ? NULL : v;
+}
+
+static uint32_t ip_key_hash(const void *key) { return (uint32_t)ip_hash1(key); }
+
+static heavy *heavy_of(hunt_flows *T, pair *p, int64_t when) {
+  if (p->h) return p->h;
+  p->h = calloc(1, sizeof *p->h);
+  if (p->h) {
+    p->h->stride = 1;
+    p->h->base_day = (int32_t)(when / ASH_DAY) - DAYWORDS * 32;
+    /* what came before was short sessions, counted the simple way */
+    p->h->days_before = p->days;
+    p->h->short_total = p->total;
+    T->heavy_bytes += (int64_t)sizeof *p->h;
+  }
+  return p->h;
+}
+
+static void mark_days(heavy *h, int64_t start, int64_t end) {
+  int32_t d0 = (int32_t)(start / ASH_DAY), d1 = (int32_t)(end / ASH_DAY);
+  if (d1 - d0 > DAYWORDS * 64) d0 = d1 - DAYWORDS * 64;
+  for (int32_t d = d0; d <= d1; d++) {
+    int32_t b = d - h->base_day;
+    if (b < 0 || b >= DAYWORDS * 64)
+      h->days_outside++;
+    else
+      h->dayset[b / 64] |= 1ULL << (b % 64);
+  }
+}
+
+static void top_add(heavy *h, int64_t id, int64_t dur) {
+  int k = NTOP;
+  while (k > 0 && (h->top_id[k - 1] == 0 || h->top_dur[k - 1] < dur)) k--;
+  if (k >= NTOP) return;
+  memmove(h->top_id + k + 1, h->top_id + k, (size_t)(NTOP - 1 - k) * sizeof *h->top_id);
+  memmove(h->top_dur + k + 1, h->top_dur + k, (size_t)(NTOP - 1 - k) * sizeof *h->top_dur);
+  h->top_id[k] = id;
+  h->top_dur[k] = dur;
+}
+
+static int start_add(heavy *h, int64_t since_first_s, int64_t bytes) {
+  if (h->skip) {
+    h->skip--;
+    return ASH_OK;
+  }
+  if (!h->starts) {
+    h->starts = malloc(ASH_MAX_HUNT_STARTS * sizeof *h->starts);
+    h->sizes = malloc(ASH_MAX_HUNT_STARTS * sizeof *h->sizes);
+    if (!h->starts || !h->sizes) return ASH_ENOMEM;
+  }
+  if (h->nst == ASH_MAX_HUNT_STARTS) {
+    /* keep every other one and sample half as often from now on: a
+     * regular series stays regular, only coarser */
+    for (uint32_t i = 0; i < h->nst / 2; i++) {
+      h->starts[i] = h->starts[2 * i];
+      h->sizes[i] = h->sizes[2 * i];
+    }
+    h->nst /= 2;
+    h->stride *= 2;
+  }
+  h->starts[h->nst] = (uint32_t)(since_first_s < 0            ? 0
+                                 : since_first_s > UINT32_MAX ? UINT32_MAX
+                                                              : since_first_s);
+  h->sizes[h->nst] = (uint32_t)(bytes < 0 ? 0 : bytes > UINT32_MAX ? UINT32_MAX : bytes);
+  h->nst++;
+  h->skip = h->stride - 1;
+  return ASH_OK;
+}
+
+/* One finished session of pair p. */
+static int session(hunt_flows *T, pair *p, int64_t start, int64_t end, int64_t out, int64_t in,
+                   int64_t unk, int64_t id) {
+  if (end < start) end = start;
+  int64_t dur = end - start;
+  /* turn heavy before counting this session: the heavy part starts with
+   * the totals of the sessions before it */
+  if (dur >= LONG_SESSION && !p->h && !heavy_of(T, p, start)) return ASH_ENOMEM;
+  p->sessions++;
+  if (out > 0) p->out += out;
+  if (in > 0) p->in += in;
+  if (unk > 0) p->unk += unk;
+  if (!p->first_id || start < p->first) {
+    p->first = start;
+    p->first_id = id;
+  }
+  if (end >= p->last) {
+    p->last = end;
+    p->last_id = id;
+  }
+  p->total += dur;
+  int32_t d0 = (int32_t)(start / ASH_DAY), d1 = (int32_t)(end / ASH_DAY);
+  if (d0 <= p->last_day) d0 = p->last_day + 1;
+  if (d1 >= d0) {
+    p->days += d1 - d0 + 1;
+    p->last_day = d1;
+  }
+  if (dur > p->longest) p->longest = dur;
+  heavy *h = p->h;
+  if (!h) return ASH_OK;
+  top_add(h, id, dur);
+  mark_days(h, dur >= LONG_SESSION ? start : end, end);
+  if (dur < LONG_SESSION)
+    h->short_total += dur;
+  else if (h->niv >= ASH_MAX_HUNT_LONG)
+    h->long_extra += dur;
+  int rc = start_add(h, (start - p->first) / ASH_SEC,
+                     (out > 0 ? out : 0) + (in > 0 ? in : 0) + (unk > 0 ? unk : 0));
+  if (rc) return rc;
+  if (dur >= LONG_SESSION && h->niv < ASH_MAX_HUNT_LONG) {
+    if (h->niv == h->capiv) {
+      uint32_t nc = h->capiv ? h->capiv * 2 : 8;
+      void *v = realloc(h->iv, nc * sizeof *h->iv);
+      if (!v) return ASH_ENOMEM;
+      T->heavy_bytes += (int64_t)((nc - h->capiv) * sizeof *h->iv);
+      h->iv = v;
+      h->capiv = nc;
+    }
+    h->iv[h->niv][0] = start;
+    h->iv[h->niv][1] = end;
+    h->niv++;
+  }
+  return ASH_OK;
+}
+
+static int close_pending(hunt_flows *T, pair *p) {
+  heavy *h = p->h;
+  if (!h || !h->pend_id) return ASH_OK;
+  int64_t id = h->pend_id;
+  h->pend_id = 0;
+  return session(T, p, h->pend_start, h->pend_end, h->pend_out, h->pend_in, 0, id);
+}
+
+static int is_external(const ash_ip *ip) {
+  if (!ip->fam || ash_ip_is_private(ip) || ash_ip_is_loopback(ip)) return 0;
+  if (ip->fam == 4) {
+    const uint8_t *a = ip->b + 12;
+    if (a[0] == 0 || a[0] >= 224) return 0; /* this-network, multicast, broadcast */
+  } else if (ip->b[0] == 0xff) {
+    return 0;
+  } else {
+    static const uint8_t zero[16];
+    if (!memcmp(ip->b, zero, 16)) return 0;
+  }
+  return 1;
+}
+
+/* ---- the pass over the flows ---- */
+
+/* One flow row, already parsed and filtered (internal source, external
+ * destination). */
+typedef struct frow {
+  int64_t id, ts, out, in, unk, dur;
+  ash_ip src, dst;
+  int32_t port;
+  int interim;
+  uint32_t hash;
+} frow;
+
+static int flow_row(hunt_flows *T, const frow *f) {
+  const ash_ip src = f->src, dst = f->dst;
+  const int64_t id = f->id, ts = f->ts, out = f->out, in = f->in, dur = f->dur;
+  const int32_t port = f->port;
+  const int interim = f->interim;
+  int rc, fresh;
+  sstat *ss = ip_get(&T->srcs, &src, &fresh, &rc);
+  if (rc) return rc;
+  if (ss) {
+    ss->flows += !interim;
+    if (!interim) ss->bytes += (out > 0 ? out : 0) + (in > 0 ? in : 0);
+  }
+  if (T->pairs.n >= ASH_MAX_HUNT_PAIRS && !T->full) {
+    ASH_TRY(pairs_compact(T));
+    if (T->pairs.n > ASH_MAX_HUNT_PAIRS / 4 * 3) T->full = 1;
+  }
+  pair *p = pair_find(&T->pairs, f->hash, &src, &dst, port, &fresh, &rc);
+  if (rc) return rc;
+  if (!p) {
+    T->dropped_pairs++; /* full of long-lived pairs: new ones are not followed */
+    return ASH_OK;
+  }
+  if (fresh) {
+    p->last_day = INT32_MIN;
+    if (ss) ss->dsts++;
+    int dfresh;
+    dstat *ds = ip_get(&T->dsts, &dst, &dfresh, &rc);
+    if (rc) return rc;
+    if (ds) {
+      uint64_t sh = ip_hash1(&src) | 1;
+      int seen = 0;
+      for (int i = 0; i < 4 && i < (int)ds->nsrc; i++) seen |= ds->src[i] == sh;
+      if (!seen) {
+        if (ds->nsrc < 4) ds->src[ds->nsrc] = sh;
+        ds->nsrc++;
+      }
+    }
+  }
+  int64_t start = ts - dur;
+  if (interim) {
+    p->interim++;
+    heavy *h = heavy_of(T, p, ts - dur);
+    if (!h) {
+      return ASH_ENOMEM;
+    }
+    int same = h->pend_id && llabs(h->pend_start - start) <= SAME_START;
+    if (h->pend_id && !same && start > h->pend_start) {
+      /* a new session began before the last one was seen closing */
+      ASH_TRY(close_pending(T, p));
+    }
+    if (same && ts <= h->pend_end) return ASH_OK; /* out of order: already counted */
+    /* this interval's bytes: the growth of the totals since the last one */
+    int64_t sd = out - (same ? h->pend_out : 0), rd = in - (same ? h->pend_in : 0);
+    double v = (double)(sd > 0 ? sd : 0) + (double)(rd > 0 ? rd : 0);
+    h->nd++;
+    h->dsum += v;
+    h->dsq += v * v;
+    if (v < 2000) h->didle++;
+    if (sd > 500 && rd > 500) h->dboth++;
+    if (!h->pend_id || same) {
+      h->pend_start = same ? h->pend_start : start;
+      h->pend_end = ts;
+      h->pend_out = out;
+      h->pend_in = in;
+      h->pend_id = id;
+    }
+    if (dur > p->longest) p->longest = dur;
+    return ASH_OK;
+  }
+  if (p->h && p->h->pend_id && llabs(p->h->pend_start - start) <= SAME_START) p->h->pend_id = 0;
+  return session(T, p, start, ts, out, in, f->unk, id);
+}
+
+/* Rows are read in batches: the pair each row belongs to sits somewhere in
+ * a table of up to a million pairs, and waiting for memory twice a row
+ * (index slot, pair) was half of the hunt's time. A batch hashes every row
+ * and prefetches its slot, then prefetches the pairs the slots point to,
+ * then processes the rows in order: the waits overlap. */
+#define BATCH 256
+
+/* One pass over the flows that sql selects (columns: id, ts, src_ip,
+ * dst_ip, dst_port, bytes_out, bytes_in, duration, interim flag,
+ * source_id, and with undirected the bytes without a direction). */
+static int scan_pass(hunt_flows *T, const char *sql, int undirected) {
+  hunt_ctx *c = T->c;
+  sqlite3_stmt *st;
+  int rc = hunt_prepare(c, sql, &st);
+  if (rc) return rc;
+  frow *batch = malloc(BATCH * sizeof *batch);
+  if (!batch) {
+    sqlite3_finalize(st);
+    return ASH_ENOMEM;
+  }
+  int r = SQLITE_ROW;
+  char last_src[ASH_IP_STRLEN] = "", last_dst[ASH_IP_STRLEN] = "";
+  ash_ip src = {{0}, 0}, dst = {{0}, 0};
+  int src_ok = 0, dst_ok = 0;
+  while (!rc && r == SQLITE_ROW) {
+    size_t nb = 0;
+    while (nb < BATCH && (r = sqlite3_step(st)) == SQLITE_ROW) {
+      T->flows++;
+      /* consecutive rows often repeat an address: parse each text once */
+      const char *s = hunt_col_text(st, 2), *d = hunt_col_text(st, 3);
+      if (!s || !d) continue;
+      size_t sl = (size_t)sqlite3_column_bytes(st, 2), dl = (size_t)sqlite3_column_bytes(st, 3);
+      if (sl >= ASH_IP_STRLEN || dl >= ASH_IP_STRLEN) continue;
+      if (strcmp(s, last_src)) {
+        memcpy(last_src, s, sl + 1);
+        src_ok = ash_ip_parse(ash_str_make(s, sl), &src) == ASH_OK && ash_ip_is_private(&src);
+      }
+      if (!src_ok) continue;
+      if (strcmp(d, last_dst)) {
+        memcpy(last_dst, d, dl + 1);
+        dst_ok = ash_ip_parse(ash_str_make(d, dl), &dst) == ASH_OK && is_external(&dst);
+      }
+      if (!dst_ok) continue;
+      int64_t ts = hunt_col_i64(st, 1, ASH_TIME_UNSET);
+      if (ts == ASH_TIME_UNSET) continue;
+      T->used++;
+      int64_t start, end;
+      /* NULL reads as 0 here, which is what an unlogged count means */
+      hunt_flow_times(c, sqlite3_column_int64(st, 9), ts, sqlite3_column_int64(st, 7), &start,
+                      &end);
+      if (!T->first_ts || start < T->first_ts) T->first_ts = start;
+      if (end > T->last_ts) T->last_ts = end;
+      frow *f = &batch[nb++];
+      f->id = sqlite3_column_int64(st, 0);
+      /* the rows speak of a session's end so far and its length */
+      f->ts = end;
+      f->dur = end - start;
+      f->src = src;
+      f->dst = dst;
+      f->port = (int32_t)sqlite3_column_int64(st, 4);
+      f->out = sqlite3_column_int64(st, 5);
+      f->in = sqlite3_column_int64(st, 6);
+      f->interim = sqlite3_column_int(st, 8) == 1;
+      f->unk = undirected ? sqlite3_column_int64(st, 10) : 0;
+      f->hash = pair_hash(&f->src, &f->dst, f->port);
+      ash_index_prefetch(&T->pairs.ix, f->hash);
+    }
+    for (size_t i = 0; i < nb; i++) {
+      size_t at = ash_index_peek(&T->pairs.ix, batch[i].hash);
+      if (at != ASH_INDEX_NONE) __builtin_prefetch(&T->pairs.v[at]);
+    }
+    for (size_t i = 0; !rc && i < nb; i++) rc = flow_row(T, &batch[i]);
+  }
+  if (!rc && r != SQLITE_DONE) rc = ASH_ESTORE;
+  free(batch);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+#define ZEEK_IDS "(SELECT id FROM sources WHERE format IN ('zeek','zeek-json'))"
+
+static int scan_flows(hunt_flows *T) {
+  hunt_ctx *c = T->c;
+  sqlite3_stmt *st;
+  int zeek = 0;
+  for (size_t i = 0; i < c->nsrc_flags; i++) zeek |= (c->src_flags[i] & HUNT_SRC_ZEEK) != 0;
+  /* Cisco ASA logs the bytes of both directions together (kept as the
+   * attribute bytes_total): when the first flows carry no direction, the
+   * scan reads that attribute too (and the rows, not the index alone). */
+  int undirected = 0;
+  char sql[1024];
+  snprintf(sql, sizeof sql,
+           "SELECT count(*),sum(bytes_out IS NULL AND bytes_in IS NULL) FROM (SELECT bytes_out,"
+           "bytes_in FROM %s WHERE kind='net.flow' LIMIT 2000)",
+           hunt_flows_from(c));
+  int rc = hunt_prepare(c, sql, &st);
+  if (rc) return rc;
+  if (sqlite3_step(st) == SQLITE_ROW)
+    undirected = sqlite3_column_int64(st, 1) * 2 > sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  static const char *UNDIR = ",CASE WHEN bytes_out IS NULL AND bytes_in IS NULL AND"
+                             " json_valid(attrs) THEN json_extract(attrs,'$.bytes_total') END";
+  /* Interim records of long sessions (FortiGate logid 0000000020, action
+   * "accept") carry the session's totals so far; the bytes of each interval
+   * are the difference between consecutive ones, so the attributes (600
+   * bytes a row) are never read: the scan stays at the narrow columns.
+   * Pairs only need their own rows in time order, so the formats can be
+   * read one after the other. */
+  snprintf(sql, sizeof sql,
+           "SELECT id,ts,src_ip,dst_ip,dst_port,bytes_out,bytes_in,duration,action='accept',"
+           "source_id%s FROM %s WHERE kind='net.flow'%s ORDER BY ts",
+           undirected ? UNDIR : "", hunt_flows_from(c),
+           zeek ? " AND source_id NOT IN " ZEEK_IDS : "");
+  rc = scan_pass(T, sql, undirected);
+  /* Zeek's open_conn.log / conn_long.log report open sessions with the
+   * totals so far (attrs.still_open): the rows are read with the attribute */
+  if (!rc && zeek) {
+    snprintf(sql, sizeof sql,
+             "SELECT id,ts,src_ip,dst_ip,dst_port,bytes_out,bytes_in,duration,"
+             "instr(attrs,'\"still_open\":\"true\"')>0,source_id%s FROM events"
+             " WHERE kind='net.flow' AND source_id IN " ZEEK_IDS " ORDER BY ts",
+             undirected ? UNDIR : "");
+    rc = scan_pass(T, sql, undirected);
+  }
+  /* sessions still open when the logs end count with what was seen */
+  for (size_t i = 0; !rc && i < T->pairs.n; i++) rc = close_pending(T, &T->pairs.v[i]);
+  return rc;
+}
+
+/* ---- the time a pair was connected ---- */
+
+static int cmp_iv(const void *a, const void *b) {
+  const int64_t *x = a, *y = b;
+  return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* Time connected and days active, exact for the long sessions: sessions
+ * arrive in the order they end, and a long session holds the short ones
+ * (beacons) that ended inside it, so a running union would count only its
+ * tail. The long sessions are merged by start; the short ones add their
+ * durations. */
+void hunt_pair_finalize(pair *p) {
+  heavy *h = p->h;
+  if (!h) {
+    p->covered = p->total;
+    return;
+  }
+  if (h->niv) qsort(h->iv, h->niv, sizeof *h->iv, cmp_iv);
+  int64_t cov = 0, cs = 0, ce = INT64_MIN;
+  for (uint32_t i = 0; i < h->niv; i++) {
+    if (h->iv[i][0] > ce) {
+      if (ce != INT64_MIN) cov += ce - cs;
+      cs = h->iv[i][0];
+      ce = h->iv[i][1];
+    } else if (h->iv[i][1] > ce) {
+      ce = h->iv[i][1];
+    }
+  }
+  if (ce != INT64_MIN) cov += ce - cs;
+  cov += h->short_total + h->long_extra;
+  int64_t span = p->last - p->first;
+  p->covered = span > 0 && cov > span ? span : cov;
+  int days = h->days_before + h->days_outside;
+  for (int i = 0; i < DAYWORDS; i++) days += __builtin_popcountll(h->dayset[i]);
+  p->days = days;
+}
+
+/* ---- the model ---- */
+
+int hunt_flows_build(hunt_ctx *c, hunt_flows *T) {
+  memset(T, 0, sizeof *T);
+  T->c = c;
+  /* at the cap the pairs are compacted once (flow_row); then new ones are
+   * not followed */
+  ash_index_init(&T->pairs.ix, ASH_MAX_HUNT_PAIRS);
+  ash_keymap_init(&T->dsts, sizeof(ash_ip), sizeof(dstat), ASH_MAX_HUNT_PAIRS);
+  ash_keymap_init(&T->srcs, sizeof(ash_ip), sizeof(sstat), ASH_MAX_HUNT_HOSTS);
+  T->dsts.hash = T->srcs.hash = ip_key_hash;
+  return scan_flows(T);
+}
+
+void hunt_flows_free(hunt_flows *T) {
+  for (size_t i = 0; i < T->pairs.n; i++) hunt_heavy_free(T->pairs.v[i].h);
+  free(T->pairs.v);
+  ash_index_free(&T->pairs.ix);
+  ash_keymap_free(&T->dsts);
+  ash_keymap_free(&T->srcs);
+}

@@ -1,0 +1,101 @@
+/* Internal to the hunts: the shared model of per-pair flow statistics
+ * (model_flows.c). One streaming pass over the flows (in time order,
+ * through the (kind, ts) index) aggregates per (internal host, external
+ * address, port) in a capped table; pairs that held long sessions keep
+ * decimated start times and their long sessions. Per external address:
+ * how many internal hosts reach it; per internal host: how much it talks
+ * out. Memory: ASH_MAX_HUNT_PAIRS pairs, plus, for pairs with long
+ * sessions only, ASH_MAX_HUNT_STARTS starts and ASH_MAX_HUNT_LONG
+ * sessions. Not public API. */
+#ifndef ASH_HUNT_MODEL_FLOWS_H
+#define ASH_HUNT_MODEL_FLOWS_H
+
+#include "hunt_internal.h"
+
+/* A session this long makes a pair worth remembering in detail. */
+#define LONG_SESSION (10 * ASH_MIN)
+/* A pair is a candidate with one session this long, or this much time
+ * connected in all. */
+#define CAND_LONGEST (30 * ASH_MIN)
+#define CAND_CONNECTED (2 * ASH_HOUR)
+/* An interim record belongs to the open session that started within this
+ * of its own start (start times are derived from whole-second durations). */
+#define SAME_START (5 * ASH_SEC)
+#define NTOP 5
+/* Days a heavy pair remembers one by one (centred on its first long
+ * session): 2048 days either way. */
+#define DAYWORDS 64
+
+typedef struct heavy {
+  /* session starts (seconds since the pair's first) and sizes, every
+   * stride-th session once more than ASH_MAX_HUNT_STARTS were seen */
+  uint32_t *starts, *sizes;
+  uint32_t nst, stride, skip;
+  /* long sessions [start, end] */
+  int64_t (*iv)[2];
+  uint32_t niv, capiv;
+  /* interim records: bytes per interval */
+  uint32_t nd, didle, dboth;
+  double dsum, dsq;
+  /* the open session seen through interim records only, so far */
+  int64_t pend_start, pend_end, pend_out, pend_in, pend_id;
+  int64_t top_id[NTOP], top_dur[NTOP];
+  /* days with a session, as bits from base_day; what falls outside */
+  uint64_t dayset[DAYWORDS];
+  int32_t base_day;
+  int32_t days_before; /* days of the sessions before the pair turned heavy */
+  int32_t days_outside;
+  int64_t short_total; /* time in sessions shorter than LONG_SESSION */
+  int64_t long_extra;  /* time in long sessions beyond ASH_MAX_HUNT_LONG */
+} heavy;
+
+typedef struct pair {
+  ash_ip src, dst;
+  int32_t port;
+  uint32_t hash; /* of (src, dst, port), for the slot index */
+  uint32_t sessions, interim;
+  int64_t first, last, longest, total, covered; /* covered: set by finalize */
+  int32_t days, last_day;
+  int64_t out, in;
+  int64_t unk; /* bytes the firewall logs without a direction (Cisco ASA) */
+  int64_t first_id, last_id;
+  heavy *h;
+} pair;
+
+typedef struct dstat { /* per external address: how many internal hosts */
+  uint32_t nsrc;
+  uint64_t src[4];
+} dstat;
+
+typedef struct sstat { /* per internal host: how much it talks out */
+  uint64_t flows;
+  uint32_t dsts; /* distinct (address, port) it reached */
+  int64_t bytes;
+} sstat;
+
+/* The pairs: a dense array (creation order) and the core index over it. */
+typedef struct ptab {
+  pair *v;
+  size_t n, capv;
+  ash_index ix;
+} ptab;
+
+typedef struct hunt_flows {
+  hunt_ctx *c;
+  ptab pairs;
+  ash_keymap dsts, srcs; /* ash_ip -> dstat, sstat */
+  int64_t heavy_bytes;
+  uint64_t dropped_pairs, flows, used;
+  int64_t first_ts, last_ts; /* of the flows */
+  int full;
+} hunt_flows;
+
+/* Build the model of the case's flows into T; free it with
+ * hunt_flows_free (also after a failure). */
+int hunt_flows_build(hunt_ctx *c, hunt_flows *T);
+void hunt_flows_free(hunt_flows *T);
+void hunt_heavy_free(heavy *h);
+/* Time connected and days active of p, exact for its long sessions. */
+void hunt_pair_finalize(pair *p);
+
+#endif
