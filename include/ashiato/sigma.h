@@ -101,4 +101,46 @@ int ash_sigma_doc_from_event(ash_sigma_doc *d, const ash_event *ev, const char *
  * return from cb stops and is returned. */
 int ash_sigma_match(const ash_sigma *s, ash_sigma_doc *d, int (*cb)(void *u, size_t rule), void *u);
 
+/* ---- running a rule set over a case (src/sigma/run.c) ---- */
+
+typedef struct ash_store ash_store;
+typedef struct ash_finding ash_finding;
+
+/* One match: rule index, and the event with where it came from (all
+ * borrowed for the callback). */
+typedef struct ash_sigma_hit {
+  size_t rule;
+  const ash_event *ev;
+  const char *source_path;
+  int ref_is_record;
+  const char *attrs_json;
+} ash_sigma_hit;
+
+typedef struct ash_sigma_run_stats {
+  uint64_t events;  /* Windows events evaluated (those with a channel) */
+  uint64_t matches; /* hits at or above the level */
+  uint64_t bad;     /* events whose attributes could not be read */
+} ash_sigma_run_stats;
+
+/* Evaluate every Windows event of the case (time order) against s and call
+ * cb for each hit of a rule whose level is at least min. A non-zero return
+ * from cb stops the run and is returned. */
+int ash_sigma_run(ash_store *st, const ash_sigma *s, ash_sigma_level min,
+                  int (*cb)(void *u, const ash_sigma_hit *h), void *u, ash_sigma_run_stats *stats);
+
+/* Findings from hits, one per (rule, host): the count of matches, first
+ * and last seen, the rule's ATT&CK techniques, the accounts and images
+ * involved and up to ASH_SIGMA_SAMPLES evidence records. hunt names the
+ * findings ("sigma", "lolbin"). */
+#define ASH_SIGMA_SAMPLES 5
+typedef struct ash_sigma_group ash_sigma_group;
+int ash_sigma_group_open(ash_sigma_group **out, const ash_sigma *s, const char *hunt);
+void ash_sigma_group_close(ash_sigma_group *g);
+int ash_sigma_group_add(ash_sigma_group *g, const ash_sigma_hit *h);
+/* Each finding, in first-seen order; f is borrowed for the callback. */
+int ash_sigma_group_findings(ash_sigma_group *g, int (*cb)(void *u, const ash_finding *f), void *u);
+/* The score of a finding of a rule of level l (informational 10, low 30,
+ * medium 50, high 75, critical 92): severities follow Sigma's levels. */
+int ash_sigma_level_score(ash_sigma_level l);
+
 #endif

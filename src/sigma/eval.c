@@ -174,6 +174,17 @@ int ash_sigma_doc_add(ash_sigma_doc *d, ash_str name, ash_str value) {
   d->all[d->nall++] = v;
   uint32_t id = ash_sigma_field_lookup(d->s, name.p, name.n);
   if (id != ASH_SIGMA_FIELD_NONE && id < d->nv && d->v[id].gen != d->gen) d->v[id] = v;
+  /* Defender names its data items with spaces ("Threat Name"); the rules
+   * write them without ("ThreatName"), as the event's rendering in the
+   * Sigma converters and Hayabusa does */
+  if (name.n < 128 && memchr(name.p, ' ', name.n)) {
+    char c[128];
+    size_t k = 0;
+    for (size_t i = 0; i < name.n; i++)
+      if (name.p[i] != ' ') c[k++] = name.p[i];
+    id = ash_sigma_field_lookup(d->s, c, k);
+    if (id != ASH_SIGMA_FIELD_NONE && id < d->nv && d->v[id].gen != d->gen) d->v[id] = v;
+  }
   return ASH_OK;
 }
 

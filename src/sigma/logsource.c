@@ -195,6 +195,8 @@ static const lsalt SV_wmi[] = {{"Microsoft-Windows-WMI-Activity/Operational", NU
 /* not in the appendix, used by SigmaHQ rules */
 static const lsalt SV_smbserver_connectivity[] = {
     {"Microsoft-Windows-SMBServer/Connectivity", NULL}};
+static const lsalt SV_smbclient_connectivity[] = {
+    {"Microsoft-Windows-SmbClient/Connectivity", NULL}};
 
 static const lsent SERVICES[] = {
     {"application", SV_application, sizeof SV_application / sizeof SV_application[0], 0},
@@ -270,6 +272,7 @@ static const lsent SERVICES[] = {
     {"windefend", SV_windefend, sizeof SV_windefend / sizeof SV_windefend[0], 0},
     {"wmi", SV_wmi, sizeof SV_wmi / sizeof SV_wmi[0], 0},
     {"smbserver-connectivity", A(SV_smbserver_connectivity), 0},
+    {"smbclient-connectivity", A(SV_smbclient_connectivity), 0},
     {"microsoft-servicebus-client", A(SV_servicebus_client), 0},
 };
 
