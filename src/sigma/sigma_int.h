@@ -209,4 +209,13 @@ int ash_sigma_doc_add_overlay(ash_sigma_doc *d, const char *name, ash_str value)
 int ash_sigma_matcher_test(const ash_sigma_doc *d, const matcher *m, int ov, ash_str raw,
                            ash_str low);
 
+/* The built-in pack (data/rules, compiled in by CMakeLists.txt), ended by
+ * an entry with a NULL name. */
+struct ash_sigma_packfile {
+  const char *name;
+  const unsigned char *p;
+  size_t n;
+};
+extern const struct ash_sigma_packfile ash_sigma_pack[];
+
 #endif

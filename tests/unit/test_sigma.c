@@ -15,6 +15,7 @@
 
 #include "ashiato/error.h"
 #include "ashiato/sigma.h"
+#include "sigma/sigma_int.h"
 
 /* A rule of logsource windows/process_creation around a detection. */
 static char *rule_text(const char *detection) {
@@ -443,6 +444,25 @@ static void test_rule_info_and_tags(void **st) {
   ash_sigma_close(s);
 }
 
+/* The built-in pack (the lolbin hunt) loads whole: the hunt refuses to run
+ * a pack with a rule missing. */
+static void test_builtin_pack_loads_every_rule(void **st) {
+  (void)st;
+  ash_sigma *s;
+  assert_int_equal(ash_sigma_open(&s), ASH_OK);
+  size_t n = 0;
+  for (; ash_sigma_pack[n].name; n++)
+    assert_int_equal(
+        ash_sigma_load(s, ash_sigma_pack[n].p, ash_sigma_pack[n].n, ash_sigma_pack[n].name),
+        ASH_OK);
+  for (size_t i = 0; i < ash_sigma_reject_count(s); i++)
+    fprintf(stderr, "%s: %s\n", ash_sigma_reject_at(s, i)->path, ash_sigma_reject_at(s, i)->reason);
+  assert_int_equal(ash_sigma_reject_count(s), 0);
+  assert_true(n >= 12);
+  assert_int_equal(ash_sigma_count(s), n);
+  ash_sigma_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_map_is_and_list_is_or),
@@ -466,6 +486,7 @@ int main(void) {
       cmocka_unit_test(test_4688_seen_as_process_creation),
       cmocka_unit_test(test_hex_values_compare_unpadded),
       cmocka_unit_test(test_rule_info_and_tags),
+      cmocka_unit_test(test_builtin_pack_loads_every_rule),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
