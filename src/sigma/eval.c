@@ -22,18 +22,77 @@
 
 static size_t bucket_of(int64_t eid) { return (size_t)((uint64_t)eid % ASH_SIGMA_BUCKETS); }
 
+static void add_bucket(size_t *out, size_t *n, size_t max, size_t b) {
+  size_t k;
+  for (k = 0; k < *n && out[k] != b; k++) {
+  }
+  if (k == *n && *n < max) out[(*n)++] = b;
+}
+
+/* The event ids a condition requires, as buckets: a selection whose every
+ * group has a plain `EventID: N` (or list) item can only match those ids;
+ * an AND needs what any one of its parts needs; an OR the union of what
+ * all its parts need. 0 when the condition does not restrict the id (or
+ * the set would not fit). A rule of service "security" then waits only
+ * for its 4624s instead of being tried on every Security event. */
+static int cond_buckets(const rule *r, const cnode *c, uint32_t eid_field, size_t *out, size_t *n,
+                        size_t max) {
+  switch (c->t) {
+  case N_SEL: {
+    const selection *sel = &r->sel[c->sel];
+    if (!sel->ng) return 0;
+    for (size_t g = 0; g < sel->ng; g++) {
+      const fitem *it = NULL;
+      for (size_t k = 0; k < sel->g[g].nit && !it; k++) {
+        const fitem *x = &sel->g[g].it[k];
+        if (x->field != eid_field || x->neg || x->all || !x->nm) continue;
+        size_t m;
+        for (m = 0; m < x->nm; m++) {
+          const matcher *mt = &x->m[m];
+          if (mt->kind != M_GLOB || mt->shape != S_EXACT || !mt->textn || mt->textn > 9) break;
+          size_t d;
+          for (d = 0; d < mt->textn && mt->text[d] >= '0' && mt->text[d] <= '9'; d++) {
+          }
+          if (d != mt->textn) break;
+        }
+        if (m == x->nm) it = x;
+      }
+      if (!it) return 0;
+      for (size_t m = 0; m < it->nm; m++) {
+        if (*n >= max) return 0;
+        add_bucket(out, n, max, bucket_of(strtoll(it->m[m].text, NULL, 10)));
+      }
+    }
+    return 1;
+  }
+  case N_AND:
+    for (size_t i = 0; i < c->nk; i++) {
+      size_t save = *n;
+      if (cond_buckets(r, c->kids[i], eid_field, out, n, max)) return 1;
+      *n = save;
+    }
+    return 0;
+  case N_OR:
+    for (size_t i = 0; i < c->nk; i++)
+      if (!cond_buckets(r, c->kids[i], eid_field, out, n, max)) return 0;
+    return c->nk > 0;
+  default: return 0;
+  }
+}
+
 /* The buckets a rule goes to; ASH_SIGMA_BUCKETS for "any event id". */
-static size_t rule_buckets(const rule *r, size_t *out, size_t max) {
+static size_t rule_buckets(const ash_sigma *s, const rule *r, size_t *out, size_t max) {
   size_t n = 0;
-  if (r->ls.any) {
+  int any = r->ls.any;
+  for (size_t a = 0; a < r->ls.nalt; a++)
+    if (!r->ls.alt[a].eids) any = 1;
+  if (any) {
+    uint32_t eid = ash_sigma_field_lookup(s, "EventID", 7);
+    if (eid != ASH_SIGMA_FIELD_NONE && cond_buckets(r, r->cond, eid, out, &n, max) && n) return n;
     out[0] = ASH_SIGMA_BUCKETS;
     return 1;
   }
   for (size_t a = 0; a < r->ls.nalt; a++) {
-    if (!r->ls.alt[a].eids) {
-      out[0] = ASH_SIGMA_BUCKETS;
-      return 1;
-    }
     for (const int *e = r->ls.alt[a].eids; *e; e++) {
       size_t b = bucket_of(*e), k;
       for (k = 0; k < n && out[k] != b; k++) {
@@ -44,7 +103,99 @@ static size_t rule_buckets(const rule *r, size_t *out, size_t max) {
   return n;
 }
 
+/* The bigrams an event must hold for a condition to be true (a necessary
+ * condition only): an item needs what all its values share (every value,
+ * with all), a group what any of its items needs, a selection what all its
+ * groups share; and needs the union, or the intersection; not nothing.
+ * Negated items, regular expressions, numbers and the like need nothing. */
+typedef struct bgset {
+  uint64_t w[ASH_SIGMA_BGW];
+} bgset;
+
+static bgset bg_none(void) {
+  bgset b;
+  memset(&b, 0, sizeof b);
+  return b;
+}
+static bgset bg_all(void) {
+  bgset b;
+  memset(&b, 0xFF, sizeof b);
+  return b;
+}
+static void bg_and(bgset *a, const uint64_t *b) {
+  for (int i = 0; i < ASH_SIGMA_BGW; i++) a->w[i] &= b[i];
+}
+static void bg_or(bgset *a, const uint64_t *b) {
+  for (int i = 0; i < ASH_SIGMA_BGW; i++) a->w[i] |= b[i];
+}
+
+static bgset item_need(const fitem *it) {
+  if (it->neg || !it->nm) return bg_none();
+  bgset r = it->all ? bg_none() : bg_all();
+  for (size_t i = 0; i < it->nm; i++) {
+    const matcher *m = &it->m[i];
+    if (m->kind != M_GLOB || !m->hasbg) {
+      if (!it->all) return bg_none();
+      continue;
+    }
+    if (it->all) {
+      /* alternatives of one value (base64offset) share a group: only a
+       * value with a single alternative is certain */
+      int alone =
+          (i == 0 || it->m[i - 1].grp != m->grp) && (i + 1 == it->nm || it->m[i + 1].grp != m->grp);
+      if (alone) bg_or(&r, m->bg);
+    } else {
+      bg_and(&r, m->bg);
+    }
+  }
+  return r;
+}
+
+static bgset cond_need(const rule *r, const cnode *c) {
+  switch (c->t) {
+  case N_SEL: {
+    const selection *sel = &r->sel[c->sel];
+    if (!sel->ng) return bg_none();
+    bgset acc = bg_all();
+    for (size_t g = 0; g < sel->ng; g++) {
+      bgset gr = bg_none();
+      for (size_t k = 0; k < sel->g[g].nit; k++) {
+        bgset x = item_need(&sel->g[g].it[k]);
+        bg_or(&gr, x.w);
+      }
+      bg_and(&acc, gr.w);
+    }
+    return acc;
+  }
+  case N_AND: {
+    bgset acc = bg_none();
+    for (size_t i = 0; i < c->nk; i++) {
+      bgset x = cond_need(r, c->kids[i]);
+      bg_or(&acc, x.w);
+    }
+    return acc;
+  }
+  case N_OR: {
+    if (!c->nk) return bg_none();
+    bgset acc = bg_all();
+    for (size_t i = 0; i < c->nk; i++) {
+      bgset x = cond_need(r, c->kids[i]);
+      bg_and(&acc, x.w);
+    }
+    return acc;
+  }
+  default: return bg_none();
+  }
+}
+
 static int build_index(ash_sigma *s) {
+  free(s->need);
+  s->need = malloc((s->nr ? s->nr : 1) * sizeof *s->need);
+  if (!s->need) return ASH_ENOMEM;
+  for (size_t i = 0; i < s->nr; i++) {
+    bgset b = cond_need(&s->r[i], s->r[i].cond);
+    memcpy(s->need[i], b.w, sizeof b.w);
+  }
   free(s->bidx);
   free(s->bstart);
   s->bidx = NULL;
@@ -52,7 +203,7 @@ static int build_index(ash_sigma *s) {
   if (!s->bstart) return ASH_ENOMEM;
   size_t tmp[64], total = 0;
   for (size_t i = 0; i < s->nr; i++) {
-    size_t n = rule_buckets(&s->r[i], tmp, 64);
+    size_t n = rule_buckets(s, &s->r[i], tmp, 64);
     for (size_t k = 0; k < n; k++) s->bstart[tmp[k] + 1]++;
     total += n;
   }
@@ -64,7 +215,7 @@ static int build_index(ash_sigma *s) {
     return ASH_ENOMEM;
   }
   for (size_t i = 0; i < s->nr; i++) {
-    size_t n = rule_buckets(&s->r[i], tmp, 64);
+    size_t n = rule_buckets(s, &s->r[i], tmp, 64);
     for (size_t k = 0; k < n; k++) s->bidx[s->bstart[tmp[k]] + fill[tmp[k]]++] = (uint32_t)i;
   }
   free(fill);
@@ -118,6 +269,7 @@ void ash_sigma_doc_reset(ash_sigma_doc *d, int64_t event_id, ash_str channel, as
     d->gen = 1;
   }
   ash_buf_reset(&d->text);
+  memset(d->bg, 0, sizeof d->bg);
   d->nall = 0;
   d->eid = event_id;
   d->ts = ts;
@@ -142,6 +294,13 @@ static ash_str unpad_hex(ash_str v) {
   return ash_str_make(v.p + z, v.n - z);
 }
 
+void ash_sigma_bigrams(const char *p, size_t n, uint64_t bg[ASH_SIGMA_BGW]) {
+  for (size_t i = 0; i + 1 < n; i++) {
+    unsigned h = ((unsigned char)p[i] * 31u + (unsigned char)p[i + 1] * 7u) & 1023u;
+    bg[h >> 6] |= 1ull << (h & 63);
+  }
+}
+
 static int put_value(ash_sigma_doc *d, ash_str value, dval *out) {
   ash_str digits = unpad_hex(value);
   int hex = digits.p != value.p;
@@ -161,6 +320,9 @@ static int put_value(ash_sigma_doc *d, ash_str value, dval *out) {
   out->n = (uint32_t)n;
   out->loff = (uint32_t)loff;
   out->gen = d->gen;
+  memset(out->bg, 0, sizeof out->bg);
+  ash_sigma_bigrams(d->text.p + loff, n, out->bg);
+  for (int i = 0; i < ASH_SIGMA_BGW; i++) d->bg[i] |= out->bg[i];
   return ASH_OK;
 }
 
@@ -194,7 +356,8 @@ int ash_sigma_doc_add_overlay(ash_sigma_doc *d, const char *name, ash_str value)
   return put_value(d, value, &d->ov[id]);
 }
 
-int ash_sigma_doc_get(const ash_sigma_doc *d, uint32_t id, int ov, ash_str *raw, ash_str *low) {
+int ash_sigma_doc_get(const ash_sigma_doc *d, uint32_t id, int ov, ash_str *raw, ash_str *low,
+                      const uint64_t **bg) {
   if (id >= d->nv) return 0;
   const dval *v = NULL;
   if (ov && d->ov[id].gen == d->gen)
@@ -204,6 +367,7 @@ int ash_sigma_doc_get(const ash_sigma_doc *d, uint32_t id, int ov, ash_str *raw,
   if (!v) return 0;
   *raw = ash_str_make(d->text.p + v->off, v->n);
   *low = ash_str_make(d->text.p + v->loff, v->n);
+  if (bg) *bg = v->bg;
   return 1;
 }
 
@@ -471,9 +635,14 @@ static int cidr_has(const matcher *m, ash_str v) {
 }
 
 int ash_sigma_matcher_test(const ash_sigma_doc *d, const matcher *m, int ov, ash_str raw,
-                           ash_str low) {
+                           ash_str low, const uint64_t *bg) {
   switch (m->kind) {
   case M_GLOB: {
+    if (m->usebg && bg) {
+      uint64_t miss = 0;
+      for (int i = 0; i < ASH_SIGMA_BGW; i++) miss |= m->bg[i] & ~bg[i];
+      if (miss) return 0;
+    }
     ash_str v = m->cased ? raw : low;
     switch (m->shape) {
     case S_ANY: return 1;
@@ -499,7 +668,7 @@ int ash_sigma_matcher_test(const ash_sigma_doc *d, const matcher *m, int ov, ash
   case M_NULL: return raw.n == 0;
   case M_FREF: {
     ash_str r2, l2;
-    if (!ash_sigma_doc_get(d, m->fref, ov, &r2, &l2)) return 0;
+    if (!ash_sigma_doc_get(d, m->fref, ov, &r2, &l2, NULL)) return 0;
     ash_str a = m->cased ? raw : low, b = m->cased ? r2 : l2;
     return a.n == b.n && !memcmp(a.p, b.p, a.n);
   }
@@ -509,16 +678,17 @@ int ash_sigma_matcher_test(const ash_sigma_doc *d, const matcher *m, int ov, ash
 
 /* The values of an item against one field value: any (or, with all,
  * every group of alternatives) matches. */
-static int values_match(const ash_sigma_doc *d, const fitem *it, int ov, ash_str raw, ash_str low) {
+static int values_match(const ash_sigma_doc *d, const fitem *it, int ov, ash_str raw, ash_str low,
+                        const uint64_t *bg) {
   if (!it->all) {
     for (size_t i = 0; i < it->nm; i++)
-      if (ash_sigma_matcher_test(d, &it->m[i], ov, raw, low)) return 1;
+      if (ash_sigma_matcher_test(d, &it->m[i], ov, raw, low, bg)) return 1;
     return 0;
   }
   for (size_t i = 0; i < it->nm;) {
     int g = it->m[i].grp, ok = 0;
     for (; i < it->nm && it->m[i].grp == g; i++)
-      if (!ok && ash_sigma_matcher_test(d, &it->m[i], ov, raw, low)) ok = 1;
+      if (!ok && ash_sigma_matcher_test(d, &it->m[i], ov, raw, low, bg)) ok = 1;
     if (!ok) return 0;
   }
   return 1;
@@ -532,7 +702,7 @@ static int item_match(const ash_sigma_doc *d, const fitem *it, int ov) {
       for (size_t k = 0; k < d->nall; k++) {
         ash_str raw = ash_str_make(d->text.p + d->all[k].off, d->all[k].n);
         ash_str low = ash_str_make(d->text.p + d->all[k].loff, d->all[k].n);
-        if (values_match(d, it, ov, raw, low)) return !it->neg;
+        if (values_match(d, it, ov, raw, low, d->all[k].bg)) return !it->neg;
       }
       return it->neg;
     }
@@ -542,14 +712,15 @@ static int item_match(const ash_sigma_doc *d, const fitem *it, int ov) {
         for (size_t k = 0; k < d->nall && !ok; k++) {
           ash_str raw = ash_str_make(d->text.p + d->all[k].off, d->all[k].n);
           ash_str low = ash_str_make(d->text.p + d->all[k].loff, d->all[k].n);
-          ok = ash_sigma_matcher_test(d, &it->m[i], ov, raw, low);
+          ok = ash_sigma_matcher_test(d, &it->m[i], ov, raw, low, d->all[k].bg);
         }
       if (!ok) return it->neg;
     }
     return !it->neg;
   }
   ash_str raw, low;
-  int present = ash_sigma_doc_get(d, it->field, ov, &raw, &low);
+  const uint64_t *bg = NULL;
+  int present = ash_sigma_doc_get(d, it->field, ov, &raw, &low, &bg);
   if (it->m[0].kind == M_EXISTS) return present == it->m[0].exists;
   if (!present) {
     /* an absent field is null, and differs from every value */
@@ -557,7 +728,7 @@ static int item_match(const ash_sigma_doc *d, const fitem *it, int ov) {
       if (it->m[i].kind == M_NULL) return !it->neg;
     return it->neg;
   }
-  return values_match(d, it, ov, raw, low) ? !it->neg : it->neg;
+  return values_match(d, it, ov, raw, low, bg) ? !it->neg : it->neg;
 }
 
 static int sel_match(const ash_sigma_doc *d, const selection *s, int ov) {
@@ -599,6 +770,9 @@ int ash_sigma_match(const ash_sigma *s, ash_sigma_doc *d, int (*cb)(void *u, siz
   while (x < xe || y < ye) {
     uint32_t i = (y >= ye || (x < xe && *x < *y)) ? *x++ : *y++;
     const rule *r = &s->r[i];
+    uint64_t miss = 0;
+    for (int k = 0; k < ASH_SIGMA_BGW; k++) miss |= s->need[i][k] & ~d->bg[k];
+    if (miss) continue;
     if (!ash_sigma_logsource_takes(&r->ls, d->eid, d->channel)) continue;
     if (!cond_eval(d, r, r->cond)) continue;
     int rc = cb(u, i);

@@ -249,6 +249,20 @@ static int emit_glob(cstate *c, const sval *v, int flags) {
   m->text[tn] = 0;
   m->textn = tn;
   m->ntok = nt;
+  /* the bigram prefilter, for the shapes that cost a search */
+  memset(m->bg, 0, sizeof m->bg);
+  for (size_t i = 0; i < nt; i++)
+    if (m->tok[i].t == T_LIT && m->tok[i].n >= 2) {
+      char low[256];
+      size_t ln = m->tok[i].n < sizeof low ? m->tok[i].n : sizeof low;
+      for (size_t k = 0; k < ln; k++) {
+        char ch = m->text[m->tok[i].off + k];
+        low[k] = ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
+      }
+      ash_sigma_bigrams(low, ln, m->bg);
+      m->usebg = 1;
+      m->hasbg = 1;
+    }
   /* fast paths for the common shapes */
   m->shape = S_GENERAL;
   if (nt == 0)
@@ -263,6 +277,9 @@ static int emit_glob(cstate *c, const sval *v, int flags) {
     m->shape = S_SUFFIX;
   else if (nt == 3 && m->tok[0].t == T_STAR && m->tok[1].t == T_LIT && m->tok[2].t == T_STAR)
     m->shape = S_CONTAINS;
+  /* bg stays for the rule-level prefilter; the per-value test is only
+   * worth it before a search */
+  if (m->shape != S_CONTAINS && m->shape != S_GENERAL) m->usebg = 0;
   return ASH_OK;
 }
 

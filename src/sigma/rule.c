@@ -142,6 +142,7 @@ void ash_sigma_close(ash_sigma *s) {
   ash_yaml_free(s->ph);
   free(s->bidx);
   free(s->bstart);
+  free(s->need);
   free(s);
 }
 

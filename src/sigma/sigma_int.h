@@ -34,6 +34,9 @@ int ash_yaml_is_null(const ynode *n);
 
 /* ---- compiled detection ---- */
 
+/* Bigram sets: 1024 bits, hashed byte pairs (see ash_sigma_bigrams). */
+#define ASH_SIGMA_BGW 16
+
 /* One glob token. */
 enum { T_LIT = 1, T_STAR, T_ONE, T_DASH };
 typedef struct gtok {
@@ -65,6 +68,10 @@ typedef struct matcher {
   gtok *tok;
   size_t ntok;
   int shape; /* S_* fast path */
+  /* bigrams of the literal text (lower case) that any matching value must
+   * hold: a cheap test before memmem/glob, see ash_sigma_bigrams */
+  uint64_t bg[ASH_SIGMA_BGW];
+  int usebg, hasbg;
   /* M_RE */
   void *re; /* pcre2_code_8 * */
   /* M_CIDR */
@@ -152,6 +159,8 @@ struct ash_sigma {
   uint32_t *bidx; /* rule indexes, grouped */
   size_t *bstart; /* per bucket: start in bidx; ASH_SIGMA_BUCKETS + 1 */
   int indexed;
+  /* per rule: bigrams every matching event holds somewhere (eval.c) */
+  uint64_t (*need)[ASH_SIGMA_BGW];
 };
 
 #define ASH_SIGMA_BUCKETS 1024u
@@ -182,8 +191,9 @@ void ash_sigma_item_free(fitem *it);
 
 /* ---- documents (doc.c) ---- */
 typedef struct dval {
-  uint32_t off, n, loff; /* raw and lower-cased copies in the doc text */
-  uint32_t gen;          /* set in the current document when == doc gen */
+  uint32_t off, n, loff;      /* raw and lower-cased copies in the doc text */
+  uint32_t gen;               /* set in the current document when == doc gen */
+  uint64_t bg[ASH_SIGMA_BGW]; /* bigrams of the lower-cased value */
 } dval;
 
 struct ash_sigma_doc {
@@ -199,15 +209,19 @@ struct ash_sigma_doc {
   dval *all;
   size_t nall, allcap;
   int overlay_set;
-  void *md; /* pcre2 match data */
+  uint64_t bg[ASH_SIGMA_BGW]; /* union of the values' bigrams */
+  void *md;                   /* pcre2 match data */
 };
 
 /* Value of field id for a rule (overlay when ov and set); 0 when absent. */
-int ash_sigma_doc_get(const ash_sigma_doc *d, uint32_t id, int ov, ash_str *raw, ash_str *low);
+int ash_sigma_doc_get(const ash_sigma_doc *d, uint32_t id, int ov, ash_str *raw, ash_str *low,
+                      const uint64_t **bg);
+/* Add the bigrams of p (lower-cased ASCII) to a 256-bit set. */
+void ash_sigma_bigrams(const char *p, size_t n, uint64_t bg[ASH_SIGMA_BGW]);
 int ash_sigma_doc_add_overlay(ash_sigma_doc *d, const char *name, ash_str value);
 
 int ash_sigma_matcher_test(const ash_sigma_doc *d, const matcher *m, int ov, ash_str raw,
-                           ash_str low);
+                           ash_str low, const uint64_t *bg);
 
 /* The built-in pack (data/rules, compiled in by CMakeLists.txt), ended by
  * an entry with a NULL name. */
