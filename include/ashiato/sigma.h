@@ -76,6 +76,12 @@ int ash_sigma_load(ash_sigma *s, const uint8_t *buf, size_t len, const char *pat
  * (recursively, in name order). An unreadable file is a rejection. */
 int ash_sigma_load_path(ash_sigma *s, const char *path);
 
+/* Finish loading: resolve the rules correlations name (a correlation
+ * naming a rule that is not loaded becomes a rejection) and index the set.
+ * Called by the first ash_sigma_doc_open; call it before counting when no
+ * document will be opened (--check). */
+int ash_sigma_prepare(ash_sigma *s);
+
 size_t ash_sigma_count(const ash_sigma *s);
 /* Rule i (0 <= i < count); borrowed. */
 const ash_sigma_rule_info *ash_sigma_rule(const ash_sigma *s, size_t i);

@@ -267,6 +267,12 @@ int cmd_sigma(int argc, char **argv) {
     ash_sigma_close(s);
     return ASH_EXIT_FAIL;
   }
+  if (!rc) rc = ash_sigma_prepare(s);
+  if (rc) {
+    cli_error("sigma: loading rules", rc);
+    ash_sigma_close(s);
+    return ASH_EXIT_FAIL;
+  }
   if (check) {
     print_check(s, json);
     ash_sigma_close(s);

@@ -83,6 +83,7 @@ static int cond_buckets(const rule *r, const cnode *c, uint32_t eid_field, size_
 /* The buckets a rule goes to; ASH_SIGMA_BUCKETS for "any event id". */
 static size_t rule_buckets(const ash_sigma *s, const rule *r, size_t *out, size_t max) {
   size_t n = 0;
+  if (!r->cond) return 0; /* a correlation: fed by its rules' hits */
   int any = r->ls.any;
   for (size_t a = 0; a < r->ls.nalt; a++)
     if (!r->ls.alt[a].eids) any = 1;
@@ -193,7 +194,7 @@ static int build_index(ash_sigma *s) {
   s->need = malloc((s->nr ? s->nr : 1) * sizeof *s->need);
   if (!s->need) return ASH_ENOMEM;
   for (size_t i = 0; i < s->nr; i++) {
-    bgset b = cond_need(&s->r[i], s->r[i].cond);
+    bgset b = s->r[i].cond ? cond_need(&s->r[i], s->r[i].cond) : bg_none();
     memcpy(s->need[i], b.w, sizeof b.w);
   }
   free(s->bidx);
@@ -225,12 +226,19 @@ static int build_index(ash_sigma *s) {
 
 /* ---- documents ---- */
 
+int ash_sigma_prepare(ash_sigma *s) {
+  if (s->indexed) return ASH_OK;
+  int rc = ash_sigma_corr_resolve(s);
+  if (!rc) rc = build_index(s);
+  return rc;
+}
+
 int ash_sigma_doc_open(ash_sigma_doc **out, const ash_sigma *s) {
   /* the index is a cache of the set, built when the first document of a
    * loaded set is opened */
   ash_sigma *ms = (ash_sigma *)s;
   int rc;
-  if (!s->indexed && (rc = build_index(ms))) return rc;
+  if (!s->indexed && (rc = ash_sigma_prepare(ms))) return rc;
   ash_sigma_doc *d = calloc(1, sizeof *d);
   if (!d) return ASH_ENOMEM;
   d->s = s;

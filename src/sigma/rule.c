@@ -106,7 +106,7 @@ int ash_sigma_open(ash_sigma **out) {
   return ASH_OK;
 }
 
-static void rule_free(rule *r) {
+void ash_sigma_rule_free(rule *r) {
   free((char *)r->info.id);
   free((char *)r->info.title);
   free((char *)r->info.path);
@@ -123,11 +123,14 @@ static void rule_free(rule *r) {
   }
   free(r->sel);
   ash_sigma_cond_free(r->cond);
+  ash_sigma_corr_free(r->corr);
+  free(r->name);
+  free(r->feeds);
 }
 
 void ash_sigma_close(ash_sigma *s) {
   if (!s) return;
-  for (size_t i = 0; i < s->nr; i++) rule_free(&s->r[i]);
+  for (size_t i = 0; i < s->nr; i++) ash_sigma_rule_free(&s->r[i]);
   free(s->r);
   for (size_t i = 0; i < s->nrej; i++) {
     free((char *)s->rej[i].path);
@@ -261,14 +264,78 @@ static int compile_selection(ash_sigma *s, const char *name, const ynode *v, sel
   return ASH_OK;
 }
 
+static int add_rule(ash_sigma *s, rule *r) {
+  rule *rr = ash_array_room(s->r, &s->rcap, s->nr, sizeof *s->r, 64);
+  if (!rr) {
+    ash_sigma_rule_free(r);
+    return ASH_ENOMEM;
+  }
+  s->r = rr;
+  s->r[s->nr++] = *r;
+  s->indexed = 0;
+  return ASH_OK;
+}
+
+static int rule_meta(rule *r, const ynode *d, const char *id, const char *title, const char *path,
+                     const char *lsname) {
+  r->info.id = dup(id);
+  r->info.title = dup(title);
+  r->info.path = dup(path);
+  r->info.logsource = dup(lsname);
+  const char *nm = sc(ash_yaml_get(d, "name"));
+  if (nm && !(r->name = dup(nm))) return ASH_ENOMEM;
+  if (!r->info.id || !r->info.title || !r->info.path || !r->info.logsource) return ASH_ENOMEM;
+  const ynode *tags = ash_yaml_get(d, "tags");
+  if (tags && tags->type == Y_SEQ && tags->n) {
+    r->tagv = calloc(tags->n, sizeof *r->tagv);
+    if (!r->tagv) return ASH_ENOMEM;
+    for (size_t i = 0; i < tags->n; i++)
+      if (sc(tags->kids[i])) {
+        if (!(r->tagv[r->info.ntags] = dup(tags->kids[i]->s))) return ASH_ENOMEM;
+        r->info.ntags++;
+      }
+    r->info.tags = (const char *const *)r->tagv;
+  }
+  return ASH_OK;
+}
+
+/* A correlation rule: its references are resolved once the whole set is
+ * loaded (ash_sigma_prepare), since the rules it names may come later. */
+static int load_correlation(ash_sigma *s, const ynode *d, const char *path, const char *id,
+                            const char *title) {
+  char err[256] = "";
+  if (s->nr >= ASH_MAX_SIGMA_RULES) return ASH_ELIMIT;
+  rule r;
+  memset(&r, 0, sizeof r);
+  r.info.level = ASH_SIGMA_MEDIUM;
+  const char *lv = sc(ash_yaml_get(d, "level"));
+  int rc = ASH_OK;
+  if (lv && ash_sigma_level_parse(lv, &r.info.level)) {
+    snprintf(err, sizeof err, "unknown level '%.40s'", lv);
+    rc = ASH_EFORMAT;
+  }
+  if (!rc) rc = ash_sigma_corr_load(s, d, &r, err, sizeof err);
+  if (!rc) {
+    char ls[64];
+    const char *type = sc(ash_yaml_get(ash_yaml_get(d, "correlation"), "type"));
+    snprintf(ls, sizeof ls, "correlation/%s", type ? type : "");
+    rc = rule_meta(&r, d, id, title, path, ls);
+  }
+  if (rc) {
+    ash_sigma_rule_free(&r);
+    if (rc == ASH_ENOMEM) return rc;
+    return reject(s, path, id, title, err[0] ? err : ash_strerror(rc));
+  }
+  return add_rule(s, &r);
+}
+
 /* One YAML document -> a rule in s, or a rejection. */
 static int load_doc(ash_sigma *s, const ynode *d, const char *path) {
   char err[256] = "";
   const char *id = sc(ash_yaml_get(d, "id"));
   const char *title = sc(ash_yaml_get(d, "title"));
   if (d->type != Y_MAP) return reject(s, path, id, title, "document is not a map");
-  if (ash_yaml_get(d, "correlation"))
-    return reject(s, path, id, title, "correlation rules are not supported yet");
+  if (ash_yaml_get(d, "correlation")) return load_correlation(s, d, path, id, title);
   if (ash_yaml_get(d, "filter"))
     return reject(s, path, id, title, "filter rules are not supported yet");
   const ynode *det = ash_yaml_get(d, "detection");
@@ -303,40 +370,13 @@ static int load_doc(ash_sigma *s, const ynode *d, const char *path) {
   if (!rc)
     rc = ash_sigma_cond_compile(ash_yaml_get(det, "condition"), r.sel, r.nsel, &r.cond, err,
                                 sizeof err);
-  if (!rc) {
-    r.info.id = dup(id);
-    r.info.title = dup(title);
-    r.info.path = dup(path);
-    r.info.logsource = dup(lsname);
-    if (!r.info.id || !r.info.title || !r.info.path || !r.info.logsource) rc = ASH_ENOMEM;
-  }
-  const ynode *tags = ash_yaml_get(d, "tags");
-  if (!rc && tags && tags->type == Y_SEQ && tags->n) {
-    r.tagv = calloc(tags->n, sizeof *r.tagv);
-    if (!r.tagv) rc = ASH_ENOMEM;
-    for (size_t i = 0; !rc && i < tags->n; i++)
-      if (sc(tags->kids[i])) {
-        if (!(r.tagv[r.info.ntags] = dup(tags->kids[i]->s)))
-          rc = ASH_ENOMEM;
-        else
-          r.info.ntags++;
-      }
-    r.info.tags = (const char *const *)r.tagv;
-  }
+  if (!rc) rc = rule_meta(&r, d, id, title, path, lsname);
   if (rc) {
-    rule_free(&r);
+    ash_sigma_rule_free(&r);
     if (rc == ASH_ENOMEM) return rc;
     return reject(s, path, id, title, err[0] ? err : ash_strerror(rc));
   }
-  rule *rr = ash_array_room(s->r, &s->rcap, s->nr, sizeof *s->r, 64);
-  if (!rr) {
-    rule_free(&r);
-    return ASH_ENOMEM;
-  }
-  s->r = rr;
-  s->r[s->nr++] = r;
-  s->indexed = 0;
-  return ASH_OK;
+  return add_rule(s, &r);
 }
 
 int ash_sigma_load(ash_sigma *s, const uint8_t *buf, size_t len, const char *path) {

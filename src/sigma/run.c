@@ -22,14 +22,24 @@ typedef struct rstate {
   void *u;
   ash_sigma_run_stats *st;
   ash_sigma_hit hit;
+  ash_sigma_corr_state *corr;
 } rstate;
 
-static int on_hit(void *u, size_t i) {
-  rstate *r = u;
+static int emit(rstate *r, size_t i) {
   if (r->s->r[i].info.level < r->min) return 0;
   r->st->matches++;
   r->hit.rule = i;
   return r->cb(r->u, &r->hit);
+}
+
+static int on_fire(void *u, size_t j) { return emit(u, j); }
+
+static int on_hit(void *u, size_t i) {
+  rstate *r = u;
+  const rule *x = &r->s->r[i];
+  int rc = x->suppressed ? 0 : emit(r, i);
+  if (!rc && x->nfeeds) rc = ash_sigma_corr_feed(r->corr, r->d, i, r->hit.ev->ts, on_fire, r);
+  return rc;
 }
 
 static int on_event(void *u, const ash_event *ev, const char *source_path, int ref_is_record,
@@ -66,10 +76,15 @@ int ash_sigma_run(ash_store *st, const ash_sigma *s, ash_sigma_level min,
   r.st = stats;
   int rc = ash_sigma_doc_open(&r.d, s);
   if (rc) return rc;
+  if ((rc = ash_sigma_corr_open(&r.corr, s))) {
+    ash_sigma_doc_close(r.d);
+    return rc;
+  }
   ash_event_query q;
   memset(&q, 0, sizeof q);
   q.since = q.until = ASH_TIME_UNSET;
   rc = ash_store_events(st, &q, on_event, &r);
+  ash_sigma_corr_close(r.corr);
   ash_sigma_doc_close(r.d);
   return rc;
 }

@@ -129,13 +129,42 @@ typedef struct lsrc {
   int any;     /* product windows without category or service */
 } lsrc;
 
+/* A correlation rule (corr.c). */
+enum {
+  CT_EVENT_COUNT = 1,
+  CT_VALUE_COUNT,
+  CT_TEMPORAL,
+  CT_TEMPORAL_ORDERED,
+  CT_VALUE_SUM,
+  CT_VALUE_AVG
+};
+typedef struct corr {
+  int type;
+  char **refs; /* rule names or ids, as written */
+  size_t nrefs;
+  size_t *refidx; /* resolved rule indexes (ash_sigma_prepare) */
+  uint32_t *gb;   /* group-by fields: [ngb][nrefs] field ids (aliases resolved per rule) */
+  size_t ngb;
+  uint32_t *field; /* value_* field per referenced rule */
+  int64_t span_us;
+  int cmp[4];
+  double cv[4];
+  size_t ncmp;
+  int generate;
+} corr;
+
 typedef struct rule {
   ash_sigma_rule_info info;
   char **tagv;
+  char *name; /* the rule's `name`, for correlations; NULL when none */
   lsrc ls;
   selection *sel;
   size_t nsel;
-  cnode *cond;
+  cnode *cond; /* NULL for a correlation */
+  corr *corr;
+  int suppressed;  /* referenced by a correlation without generate */
+  uint32_t *feeds; /* correlations that take this rule's hits */
+  size_t nfeeds;
 } rule;
 
 /* Field names interned case-insensitively into ids. */
@@ -188,6 +217,21 @@ int ash_sigma_logsource_takes(const lsrc *ls, int64_t eid, ash_str channel);
 int ash_sigma_item_compile(ash_sigma *s, const char *key, const ynode *val, fitem *out, char *err,
                            size_t errn);
 void ash_sigma_item_free(fitem *it);
+
+/* Correlations (corr.c). */
+int ash_sigma_corr_load(ash_sigma *s, const ynode *d, rule *r, char *err, size_t errn);
+void ash_sigma_corr_free(corr *c);
+/* Resolve every correlation's references; a correlation whose rules are
+ * not all in the set becomes a rejection. */
+int ash_sigma_corr_resolve(ash_sigma *s);
+typedef struct ash_sigma_corr_state ash_sigma_corr_state;
+int ash_sigma_corr_open(ash_sigma_corr_state **out, const ash_sigma *s);
+void ash_sigma_corr_close(ash_sigma_corr_state *st);
+/* Rule i hit the document (event at ts): feed the correlations that take
+ * it; fire(u, j) for each correlation j whose condition became true. */
+int ash_sigma_corr_feed(ash_sigma_corr_state *st, const ash_sigma_doc *d, size_t i, int64_t ts,
+                        int (*fire)(void *u, size_t j), void *u);
+void ash_sigma_rule_free(rule *r);
 
 /* ---- documents (doc.c) ---- */
 typedef struct dval {

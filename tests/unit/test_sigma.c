@@ -459,7 +459,185 @@ static void test_builtin_pack_loads_every_rule(void **st) {
     fprintf(stderr, "%s: %s\n", ash_sigma_reject_at(s, i)->path, ash_sigma_reject_at(s, i)->reason);
   assert_int_equal(ash_sigma_reject_count(s), 0);
   assert_true(n >= 12);
-  assert_int_equal(ash_sigma_count(s), n);
+  assert_int_equal(ash_sigma_prepare(s), ASH_OK);
+  assert_int_equal(ash_sigma_reject_count(s), 0); /* correlations resolved */
+  assert_true(ash_sigma_count(s) >= n);
+  ash_sigma_close(s);
+}
+
+/* ---- correlations: a stream of events through the internal feed ---- */
+
+typedef struct cst {
+  ash_sigma *s;
+  ash_sigma_doc *d;
+  ash_sigma_corr_state *c;
+  int64_t ts;
+  int fired[64];
+} cst;
+
+static int c_fire(void *u, size_t j) {
+  cst *c = u;
+  if (j < 64) c->fired[j]++;
+  return 0;
+}
+
+static int c_hit(void *u, size_t i) {
+  cst *c = u;
+  if (!c->s->r[i].nfeeds) return 0;
+  return ash_sigma_corr_feed(c->c, c->d, i, c->ts, c_fire, c);
+}
+
+static ash_sigma *load_all(const char *text) {
+  ash_sigma *s;
+  assert_int_equal(ash_sigma_open(&s), ASH_OK);
+  assert_int_equal(ash_sigma_load(s, (const uint8_t *)text, strlen(text), "c.yml"), ASH_OK);
+  assert_int_equal(ash_sigma_prepare(s), ASH_OK);
+  for (size_t i = 0; i < ash_sigma_reject_count(s); i++)
+    fprintf(stderr, "rejected: %s\n", ash_sigma_reject_at(s, i)->reason);
+  return s;
+}
+
+/* Events "ts_seconds name=value name=value" through the rules; returns
+ * how often correlation rule index j fired. */
+static int stream(ash_sigma *s, size_t j, const char *const *events) {
+  cst c;
+  memset(&c, 0, sizeof c);
+  c.s = s;
+  assert_int_equal(ash_sigma_doc_open(&c.d, s), ASH_OK);
+  assert_int_equal(ash_sigma_corr_open(&c.c, s), ASH_OK);
+  for (const char *const *e = events; *e; e++) {
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", *e);
+    char *save = NULL, *tok = strtok_r(buf, " ", &save);
+    c.ts = strtoll(tok, NULL, 10) * 1000000;
+    ash_sigma_doc_reset(c.d, 4625, ash_str_cstr("Security"), ASH_STR_NULL, c.ts);
+    assert_int_equal(ash_sigma_doc_add(c.d, ash_str_cstr("EventID"), ash_str_cstr("4625")), ASH_OK);
+    while ((tok = strtok_r(NULL, " ", &save))) {
+      char *eq = strchr(tok, '=');
+      *eq = 0;
+      assert_int_equal(ash_sigma_doc_add(c.d, ash_str_cstr(tok), ash_str_cstr(eq + 1)), ASH_OK);
+    }
+    assert_int_equal(ash_sigma_match(s, c.d, c_hit, &c), ASH_OK);
+  }
+  ash_sigma_corr_close(c.c);
+  ash_sigma_doc_close(c.d);
+  return j < 64 ? c.fired[j] : 0;
+}
+
+#define BASE(name, cond)                                                                           \
+  "title: " name "\nname: " name "\nlogsource:\n  product: windows\n  service: security\n"         \
+  "detection:\n  sel:\n    EventID: 4625\n    " cond "\n  condition: sel\n---\n"
+
+static void test_correlation_event_count(void **st) {
+  (void)st;
+  ash_sigma *s = load_all(BASE(
+      "failed",
+      "Kind: fail") "title: many\ncorrelation:\n  type: event_count\n  rules: [failed]\n"
+                    "  group-by: [TargetUserName]\n  timespan: 10s\n  condition:\n    gte: 3\n");
+  assert_int_equal(ash_sigma_count(s), 2);
+  const char *three_in_window[] = {
+      "1 Kind=fail TargetUserName=bob", "2 Kind=fail TargetUserName=bob",
+      "3 Kind=fail TargetUserName=alice", "4 Kind=fail TargetUserName=bob", NULL};
+  assert_int_equal(stream(s, 1, three_in_window), 1);
+  const char *spread_out[] = {"1 Kind=fail TargetUserName=bob", "12 Kind=fail TargetUserName=bob",
+                              "23 Kind=fail TargetUserName=bob", NULL};
+  assert_int_equal(stream(s, 1, spread_out), 0);
+  const char *by_user[] = {"1 Kind=fail TargetUserName=bob", "2 Kind=fail TargetUserName=alice",
+                           "3 Kind=fail TargetUserName=carol", NULL};
+  assert_int_equal(stream(s, 1, by_user), 0);
+  ash_sigma_close(s);
+}
+
+static void test_correlation_value_count(void **st) {
+  (void)st;
+  ash_sigma *s = load_all(BASE(
+      "failed", "Kind: fail") "title: spray\ncorrelation:\n  type: value_count\n  rules: [failed]\n"
+                              "  group-by: [IpAddress]\n  timespan: 1m\n  condition:\n    field: "
+                              "TargetUserName\n"
+                              "    gte: 3\n");
+  const char *same_user[] = {"1 Kind=fail IpAddress=1.2.3.4 TargetUserName=bob",
+                             "2 Kind=fail IpAddress=1.2.3.4 TargetUserName=bob",
+                             "3 Kind=fail IpAddress=1.2.3.4 TargetUserName=bob", NULL};
+  assert_int_equal(stream(s, 1, same_user), 0);
+  const char *three_users[] = {"1 Kind=fail IpAddress=1.2.3.4 TargetUserName=bob",
+                               "2 Kind=fail IpAddress=1.2.3.4 TargetUserName=BOB",
+                               "3 Kind=fail IpAddress=1.2.3.4 TargetUserName=alice",
+                               "4 Kind=fail IpAddress=1.2.3.4 TargetUserName=carol", NULL};
+  assert_int_equal(stream(s, 1, three_users), 1);
+  ash_sigma_close(s);
+}
+
+static void test_correlation_temporal_and_ordered(void **st) {
+  (void)st;
+  const char *rules = BASE("a", "Kind: a") BASE("b", "Kind: b");
+  char text[2048];
+  snprintf(text, sizeof text,
+           "%stitle: both\ncorrelation:\n  type: temporal\n  rules: [a, b]\n  group-by: [Host]\n"
+           "  timespan: 5m\n---\ntitle: a then b\ncorrelation:\n  type: temporal_ordered\n"
+           "  rules: [a, b]\n  group-by: [Host]\n  timespan: 5m\n",
+           rules);
+  ash_sigma *s = load_all(text);
+  assert_int_equal(ash_sigma_count(s), 4);
+  const char *b_then_a[] = {"1 Kind=b Host=h1", "2 Kind=a Host=h1", NULL};
+  assert_int_equal(stream(s, 2, b_then_a), 1); /* temporal: any order */
+  assert_int_equal(stream(s, 3, b_then_a), 0); /* ordered: a must come first */
+  const char *a_then_b[] = {"1 Kind=a Host=h1", "2 Kind=b Host=h1", NULL};
+  assert_int_equal(stream(s, 3, a_then_b), 1);
+  const char *other_host[] = {"1 Kind=a Host=h1", "2 Kind=b Host=h2", NULL};
+  assert_int_equal(stream(s, 2, other_host), 0);
+  ash_sigma_close(s);
+}
+
+static void test_correlation_aliases_sum_avg_and_chains(void **st) {
+  (void)st;
+  /* aliases: the same address as the source of one rule and the target of
+   * another */
+  ash_sigma *s = load_all(BASE("out", "Kind: out") BASE(
+      "in", "Kind: in") "title: pair\ncorrelation:\n  type: temporal\n  rules: [out, in]\n"
+                        "  group-by: [ip]\n  timespan: 10s\n  aliases:\n    ip:\n      out: SrcIp\n"
+                        "      in: DstIp\n");
+  const char *paired[] = {"1 Kind=out SrcIp=10.0.0.1", "2 Kind=in DstIp=10.0.0.1", NULL};
+  assert_int_equal(stream(s, 2, paired), 1);
+  const char *unpaired[] = {"1 Kind=out SrcIp=10.0.0.1", "2 Kind=in DstIp=10.0.0.2", NULL};
+  assert_int_equal(stream(s, 2, unpaired), 0);
+  ash_sigma_close(s);
+  s = load_all(
+      BASE("xfer", "Kind: x") "title: big\ncorrelation:\n  type: value_sum\n  rules: [xfer]\n  "
+                              "group-by: [User]\n"
+                              "  timespan: 1h\n  condition:\n    field: Bytes\n    gt: 1000\n---\n"
+                              "title: avg\ncorrelation:\n  type: value_avg\n  rules: [xfer]\n  "
+                              "group-by: [User]\n"
+                              "  timespan: 1h\n  condition:\n    field: Bytes\n    gte: 600\n");
+  const char *sum[] = {"1 Kind=x User=u Bytes=400", "2 Kind=x User=u Bytes=700", NULL};
+  assert_int_equal(stream(s, 1, sum), 1);
+  assert_int_equal(stream(s, 2, sum), 0); /* avg 400 after the first, 550 after both */
+  ash_sigma_close(s);
+  /* a correlation of a correlation, and generate: the base rule stays
+   * silent unless asked */
+  s = load_all(BASE(
+      "f", "Kind: f") "title: burst\nname: burst\ncorrelation:\n  type: event_count\n  rules: [f]\n"
+                      "  group-by: [U]\n  timespan: 10s\n  condition:\n    gte: 2\n---\n"
+                      "title: bursts\ncorrelation:\n  type: event_count\n  rules: [burst]\n  "
+                      "group-by: [U]\n"
+                      "  timespan: 1m\n  condition:\n    gte: 2\n");
+  assert_int_equal(s->r[0].suppressed, 1);
+  const char *four[] = {"1 Kind=f U=a", "2 Kind=f U=a", "3 Kind=f U=a", "4 Kind=f U=a", NULL};
+  assert_int_equal(stream(s, 2, four), 1);
+  ash_sigma_close(s);
+}
+
+static void test_correlation_rejections(void **st) {
+  (void)st;
+  ash_sigma *s = load_all("title: c\ncorrelation:\n  type: event_count\n  rules: [nowhere]\n"
+                          "  group-by: [U]\n  timespan: 1m\n  condition:\n    gte: 2\n");
+  assert_int_equal(ash_sigma_count(s), 0);
+  assert_string_equal(ash_sigma_reject_at(s, 0)->reason,
+                      "correlation names rule 'nowhere', which is not loaded");
+  ash_sigma_close(s);
+  s = load_all(BASE("f", "Kind: f") "title: c\ncorrelation:\n  type: event_count\n  rules: [f]\n"
+                                    "  group-by: [U]\n  timespan: 1m\n  condition:\n    lt: 2\n");
+  assert_int_equal(ash_sigma_count(s), 1);
+  assert_non_null(strstr(ash_sigma_reject_at(s, 0)->reason, "lower bound"));
   ash_sigma_close(s);
 }
 
@@ -487,6 +665,11 @@ int main(void) {
       cmocka_unit_test(test_hex_values_compare_unpadded),
       cmocka_unit_test(test_rule_info_and_tags),
       cmocka_unit_test(test_builtin_pack_loads_every_rule),
+      cmocka_unit_test(test_correlation_event_count),
+      cmocka_unit_test(test_correlation_value_count),
+      cmocka_unit_test(test_correlation_temporal_and_ordered),
+      cmocka_unit_test(test_correlation_aliases_sum_avg_and_chains),
+      cmocka_unit_test(test_correlation_rejections),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
