@@ -35,6 +35,9 @@ int ash_hunt_lolbin(hunt_ctx *c, hunt_list *out) {
   /* the pack is ours: a rule of it that does not load is a build error
    * that tests/unit/test_sigma.c catches, never silently a smaller hunt */
   if (!rc && ash_sigma_reject_count(s)) rc = ASH_EFORMAT;
+  /* then the user's rules (--rules), whose rejections the CLI reports */
+  for (size_t i = 0; !rc && i < c->opts->nsigma_rules; i++)
+    rc = ash_sigma_load_path(s, c->opts->sigma_rules[i]);
   ash_sigma_group *g = NULL;
   if (!rc) rc = ash_sigma_group_open(&g, s, "lolbin");
   if (!rc) rc = ash_sigma_run(c->store, s, ASH_SIGMA_INFORMATIONAL, on_hit, g, NULL);

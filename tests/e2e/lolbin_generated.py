@@ -24,8 +24,13 @@ def run(args, ok=(0,)):
 
 run(["gen", "--out", out, "--seed", seed, "--days", "20", "--quiet"])
 run(["ingest", case, os.path.join(out, "logs")], ok=(0, 1))
+# a user's own rule given with --rules runs with the pack
+user_rule = os.path.join(work, "whoami.yml")
+with open(user_rule, "w") as f:
+    f.write("title: Whoami All\nlogsource:\n  product: windows\n  category: process_creation\n"
+            "detection:\n  sel:\n    CommandLine|contains: 'whoami /all'\n  condition: sel\nlevel: low\n")
 found = set()
-for line in run(["hunt", case, "--hunt", "lolbin", "--json"]).splitlines():
+for line in run(["hunt", case, "--hunt", "lolbin", "--json", "--rules", user_rule]).splitlines():
     f = json.loads(line)
     title = f["title"]
     # "Sigma: <rule title> on <host>"
@@ -54,6 +59,11 @@ for c in answer["abused_commands"]:
     checked += 1
     if (rule, c["host"]) not in found:
         missed.append("%s on %s (%s)" % (rule, c["host"], c["command_line"]))
+for c in answer["abused_commands"]:
+    if c["command_line"].startswith("whoami /all"):
+        checked += 1
+        if ("Whoami All", c["host"]) not in found:
+            missed.append("the --rules rule on %s" % c["host"])
 for h in answer["ransomware"]["hosts"]:
     checked += 1
     if ("Shadow Copies Deleted", h) not in found:
