@@ -13,6 +13,7 @@
 #include "ashiato/store.h"
 #include "ashiato/time.h"
 #include "cli.h"
+#include "term.h"
 
 static const char *HELP =
     "usage: ashiato sigma CASE --rules DIR... [options]\n"
@@ -33,17 +34,11 @@ static const char *HELP =
     "  --dry-run            do not store the findings\n"
     "  -h, --help           this text\n";
 
-static void put_clean(FILE *o, const char *s, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c < 0x20 || c == 0x7f)
-      fprintf(o, "\\x%02x", c);
-    else
-      fputc(c, o);
-  }
-}
+/* Text output goes through the CLI's one terminal filter (term.h): rule
+ * titles and paths come from files anyone may have written. */
+static void put_clean(FILE *o, const char *s, size_t n) { cli_term_write(o, s, n); }
 
-static void puts_clean(FILE *o, const char *s) { put_clean(o, s, strlen(s)); }
+static void puts_clean(FILE *o, const char *s) { cli_term_puts(o, s); }
 
 static int load_placeholders(ash_sigma *s, const char *path) {
   FILE *f = fopen(path, "rb");
