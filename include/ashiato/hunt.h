@@ -46,6 +46,11 @@ typedef struct ash_hunt_opts {
   /* Re-hash every evidence file before quoting its lines (raw.h
    * ASH_RAW_VERIFY); otherwise size and mtime are checked. */
   int verify_evidence;
+  /* Sigma rule files or directories of the user, run by the hunt lolbin
+   * with the built-in pack (rules that do not load are left out: the CLI
+   * reports them, as `sigma --check` does). Borrowed for the run. */
+  const char *const *sigma_rules;
+  size_t nsigma_rules;
   /* Called when each hunt starts and ends (may be NULL). */
   void (*progress)(void *u, const char *hunt, int done, size_t nfindings);
   void *progress_u;

@@ -97,4 +97,13 @@
 #define ASH_MAX_HUNT_DETECTIONS 20000u
 #define ASH_MAX_HUNT_FINDINGS 1000u
 
+/* Sigma (sigma.h): one rule file, YAML nodes and nesting in it, rules in
+ * one set, and the values of one event document. Rules larger than these
+ * do not exist in SigmaHQ (the largest file is ~100 KB). */
+#define ASH_MAX_SIGMA_FILE (4u << 20)
+#define ASH_MAX_SIGMA_NODES 200000u
+#define ASH_MAX_SIGMA_DEPTH 64u
+#define ASH_MAX_SIGMA_RULES 100000u
+#define ASH_MAX_SIGMA_DOC (4u << 20)
+
 #endif

@@ -79,6 +79,8 @@ typedef struct demo {
   int nf, nf_total;
   int quiet;
   int missed; /* embedded footprints a hunt exists for but did not find */
+  /* "\nhost\n..." of every lolbin finding (kept whole: they are many) */
+  ash_buf lolbin_hosts;
 } demo;
 
 static void on_source(void *u, const ash_source_info *info) {
@@ -111,6 +113,12 @@ static void add_set(ash_buf *b, const ash_strset *s) {
 
 static int keep_finding(demo *d, const ash_finding *f) {
   d->nf_total++;
+  if (f->hunt && !strcmp(f->hunt, "lolbin"))
+    for (size_t i = 0; i < f->hosts.n; i++) {
+      if (!d->lolbin_hosts.n) ash_buf_addc(&d->lolbin_hosts, '\n');
+      ash_buf_adds(&d->lolbin_hosts, f->hosts.v[i]);
+      ash_buf_addc(&d->lolbin_hosts, '\n');
+    }
   if (d->nf >= 64) return 0;
   struct dfind *x = &d->f[d->nf++];
   snprintf(x->hunt, sizeof x->hunt, "%s", f->hunt);
@@ -240,10 +248,21 @@ static void report_truth(demo *d, json_t *a, int scanned, const ash_finding *sf,
   json_t *rw = json_object_get(a, "ransomware");
   printf("   f) %zu abused built-in commands (vssadmin, wmic, bcdedit, wevtutil, netsh,\n"
          "      schtasks, ...), logs cleared on %zu hosts, then the ransomware on %zu servers\n"
-         "      at %s.\n"
-         "      -> no hunt for these yet: 'ashiato events CASE --kind win.process'\n",
+         "      at %s.\n",
          json_array_size(cm), json_array_size(json_object_get(a, "log_clears")),
          json_array_size(json_object_get(rw, "hosts")), when(rw, "ts", t1));
+  /* the impact phase (shadow copies, recovery, logs) ran on every
+   * ransomware host: the hunt lolbin must name each of them */
+  json_t *rh = json_object_get(rw, "hosts");
+  size_t hit = 0;
+  for (size_t i = 0; i < json_array_size(rh); i++) {
+    char pat[300];
+    snprintf(pat, sizeof pat, "\n%s\n", json_string_value(json_array_get(rh, i)));
+    if (d->lolbin_hosts.p && strstr(d->lolbin_hosts.p, pat)) hit++;
+  }
+  printf("      -> lolbin found the impact phase on %zu of the %zu ransomware hosts\n", hit,
+         json_array_size(rh));
+  if (hit < json_array_size(rh)) d->missed++;
 }
 
 int cmd_demo(int argc, char **argv) {
@@ -279,6 +298,7 @@ int cmd_demo(int argc, char **argv) {
   }
   int ex = ASH_EXIT_FAIL;
   demo *d = calloc(1, sizeof *d);
+  if (d) ash_buf_init(&d->lolbin_hosts, 1u << 20);
   char path[4200];
   ash_store *st = NULL;
   ash_ranges *ranges = NULL;
@@ -422,6 +442,7 @@ out:
   json_decref(ans);
   if (d)
     for (int i = 0; i < d->nf; i++) free(d->f[i].ents);
+  if (d) ash_buf_free(&d->lolbin_hosts);
   free(d);
   if (temporary && nftw(tmpl, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
     fprintf(stderr, "ashiato demo: could not remove %s\n", tmpl);

@@ -10,6 +10,7 @@
 #include "ashiato/hunt.h"
 #include "ashiato/limits.h"
 #include "ashiato/raw.h"
+#include "ashiato/sigma.h"
 #include "ashiato/store.h"
 #include "ashiato/time.h"
 #include "cli.h"
@@ -27,6 +28,8 @@ static const char *HELP =
     "  --ranges FILE   cloud ranges data file (default: data/cloud-ranges.tsv of\n"
     "                  this ashiato, or $ASHIATO_DATA/cloud-ranges.tsv); a missing\n"
     "                  file is an error; 'none' hunts without provider names\n"
+    "  --rules PATH    Sigma rules (file or directory, repeatable) the hunt\n"
+    "                  lolbin runs with its built-in pack\n"
     "  --dry-run       do not store the findings\n"
     "  --verify        re-hash every evidence file before quoting its lines (by\n"
     "                  default its size and mtime are checked); lines of a file\n"
@@ -151,10 +154,13 @@ static void progress(void *u, const char *hunt, int done, size_t n) {
 }
 
 int cmd_hunt(int argc, char **argv) {
-  static const struct option lo[] = {
-      {"hunt", 1, 0, 'H'},    {"json", 0, 0, 'j'},   {"ranges", 1, 0, 'r'},
-      {"dry-run", 0, 0, 'n'}, {"list", 0, 0, 'l'},   {"min-score", 1, 0, 'm'},
-      {"help", 0, 0, 'h'},    {"verify", 0, 0, 'V'}, {0, 0, 0, 0}};
+  static const struct option lo[] = {{"hunt", 1, 0, 'H'},   {"json", 0, 0, 'j'},
+                                     {"ranges", 1, 0, 'r'}, {"dry-run", 0, 0, 'n'},
+                                     {"list", 0, 0, 'l'},   {"min-score", 1, 0, 'm'},
+                                     {"help", 0, 0, 'h'},   {"verify", 0, 0, 'V'},
+                                     {"rules", 1, 0, 'R'},  {0, 0, 0, 0}};
+  const char *rules[256];
+  size_t nrules = 0;
   hst h;
   memset(&h, 0, sizeof h);
   ash_hunt_opts o;
@@ -165,6 +171,13 @@ int cmd_hunt(int argc, char **argv) {
   while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
     switch (c) {
     case 'H': o.only = optarg; break;
+    case 'R':
+      if (nrules == sizeof rules / sizeof rules[0]) {
+        fprintf(stderr, "ashiato: too many --rules\n");
+        return ASH_EXIT_USAGE;
+      }
+      rules[nrules++] = optarg;
+      break;
     case 'j': h.json = 1; break;
     case 'r': ranges = optarg; break;
     case 'n': o.dry_run = 1; break;
@@ -203,6 +216,24 @@ int cmd_hunt(int argc, char **argv) {
     }
   }
   ash_ranges *r = NULL;
+  if (nrules) {
+    /* rules that do not load are said here, never silently left out */
+    ash_sigma *sg;
+    int src = ash_sigma_open(&sg);
+    for (size_t i = 0; !src && i < nrules; i++) src = ash_sigma_load_path(sg, rules[i]);
+    if (!src) src = ash_sigma_prepare(sg);
+    if (src) {
+      cli_error("hunt: --rules", src);
+      ash_sigma_close(sg);
+      return ASH_EXIT_FAIL;
+    }
+    fprintf(stderr, "hunt: --rules: %zu Sigma rules loaded, %zu not loaded%s\n",
+            ash_sigma_count(sg), ash_sigma_reject_count(sg),
+            ash_sigma_reject_count(sg) ? " (see ashiato sigma --check)" : "");
+    ash_sigma_close(sg);
+    o.sigma_rules = rules;
+    o.nsigma_rules = nrules;
+  }
   int ex = cli_ranges_open(ranges, &r, 0);
   if (ex) return ex;
   o.ranges = r;

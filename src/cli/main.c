@@ -23,6 +23,7 @@ static const struct verb {
     {"timeline", cmd_timeline, "the case as a timeline: CSV, JSON lines or Timesketch"},
     {"ranges", cmd_ranges, "import or look up the cloud providers' address ranges"},
     {"scan", cmd_scan, "find files that carry the environment's own names (implants)"},
+    {"sigma", cmd_sigma, "run Sigma rules over the Windows events of a case"},
     {"gen", cmd_gen, "generate a realistic case with a known intrusion"},
     {"demo", cmd_demo, "generate, ingest and hunt a small built-in case"},
 };

@@ -12,6 +12,9 @@
 #include "hunt_internal.h"
 #include "store/store_internal.h"
 
+/* src/sigma/hunt_lolbin.c: the built-in Sigma pack */
+int ash_hunt_lolbin(hunt_ctx *c, hunt_list *out);
+
 static const struct hunt_def {
   ash_hunt_info info;
   int (*fn)(hunt_ctx *c, hunt_list *out);
@@ -26,6 +29,8 @@ static const struct hunt_def {
     {{ASH_HUNT_LINK, "who put each antivirus-detected tool on its host, and what that account"
                      " did later"},
      ash_hunt_link},
+    {{"lolbin", "Windows' own tools turned against it (the built-in Sigma pack, data/rules)"},
+     ash_hunt_lolbin},
 };
 #define NHUNTS (sizeof HUNTS / sizeof HUNTS[0])
 

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# bench_sigma.sh BINARY [EVTX_DIR] [RULES_DIR]: the rule set over a corpus.
+# Times, in CPU seconds (user+sys, so that a busy machine does not skew
+# the ratio): parsing the corpus alone (ashiato parse), ingesting it into a
+# fresh case, and running every rule over the case. Prints events/s of the
+# rule run, rules loaded, and the ratio to the parse-only time.
+set -euo pipefail
+bin=${1:?usage: bench_sigma.sh BINARY [EVTX_DIR] [RULES_DIR]}
+src=$(cd "$(dirname "$0")/.." && pwd)
+shared=$src/../shared
+[ -d "$shared" ] || shared=$src/../../shared # a worktree under wt/
+evtx=${2:-$shared/data/evtx}
+rules=${3:-$shared/data/sigma/rules/windows}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cpu() { awk '/^cpu /{print $2+$3}' "$1"; }
+# some files of a corpus are not logs (READMEs): the tools say so and exit 1
+/usr/bin/time -f 'cpu %U %S' -o "$work/t.parse" "$bin" parse "$evtx" >/dev/null 2>&1 || true
+/usr/bin/time -f 'cpu %U %S' -o "$work/t.ingest" "$bin" ingest "$work/case" "$evtx" >/dev/null 2>&1 || true
+/usr/bin/time -f 'cpu %U %S %M' -o "$work/t.sigma" "$bin" sigma "$work/case" --rules "$rules" --dry-run \
+  >/dev/null 2>"$work/err"
+line=$(grep 'Windows events' "$work/err" | tail -1)
+nrules=$(echo "$line" | awk '{print $2}')
+nev=$(echo "$line" | awk '{print $5}')
+awk -v p="$(cpu "$work/t.parse")" -v i="$(cpu "$work/t.ingest")" -v s="$(cpu "$work/t.sigma")" \
+  -v m="$(awk '/^cpu /{print $4}' "$work/t.sigma")" -v r="$nrules" -v n="$nev" 'BEGIN {
+  printf "rules loaded: %s\nWindows events: %s\nparse only: %.2f s CPU\ningest: %.2f s CPU\n", r, n, p, i
+  printf "sigma: %.2f s CPU (%.0f events/s, %.2fx the parse-only time), max RSS %d MB\n", s, n / s, s / p, m / 1024 }'

@@ -1,0 +1,279 @@
+/* Internal to src/sigma: the YAML tree, compiled rules and documents. */
+#ifndef ASH_SIGMA_INT_H
+#define ASH_SIGMA_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ashiato/buf.h"
+#include "ashiato/ip.h"
+#include "ashiato/sigma.h"
+
+/* ---- YAML tree (yaml.c) ---- */
+
+enum { Y_SCALAR = 1, Y_SEQ, Y_MAP };
+
+typedef struct ynode {
+  int type;
+  int line;            /* 1-based */
+  int plain;           /* scalar written without quotes (so "null", "~", "" mean null) */
+  char *s;             /* scalar text, NUL-terminated */
+  size_t n;            /* scalar length; sequence/map item count */
+  struct ynode **kids; /* seq items; map: keys at 2i, values at 2i+1 */
+} ynode;
+
+/* Parse every document of buf into *docs (count *ndocs). On a YAML error,
+ * ASH_EFORMAT with a one-line message in err ("YAML error at line N: ..."). */
+int ash_yaml_parse(const uint8_t *buf, size_t len, ynode ***docs, size_t *ndocs, char *err,
+                   size_t errn);
+void ash_yaml_free(ynode *n);
+/* Map lookup by key; NULL when absent or n is not a map. */
+const ynode *ash_yaml_get(const ynode *n, const char *key);
+/* Scalar that is null (plain null/~/empty). */
+int ash_yaml_is_null(const ynode *n);
+
+/* ---- compiled detection ---- */
+
+/* Bigram sets: 1024 bits, hashed byte pairs (see ash_sigma_bigrams). */
+#define ASH_SIGMA_BGW 16
+
+/* One glob token. */
+enum { T_LIT = 1, T_STAR, T_ONE, T_DASH };
+typedef struct gtok {
+  int t;
+  uint32_t off, n; /* T_LIT: bytes in the matcher's text */
+} gtok;
+
+enum {
+  M_GLOB = 1, /* wildcard/literal string */
+  M_RE,       /* pcre2 */
+  M_CIDR,
+  M_NUM,    /* lt/lte/gt/gte, numeric */
+  M_EXISTS, /* exists: true/false */
+  M_NULL,   /* field absent or empty */
+  M_FREF,   /* fieldref */
+  M_TIME    /* minute/hour/day/week/month/year of a date field */
+};
+enum { C_LT = 1, C_LTE, C_GT, C_GTE, C_EQ };
+enum { TP_MINUTE = 1, TP_HOUR, TP_DAY, TP_WEEK, TP_MONTH, TP_YEAR };
+
+typedef struct matcher {
+  int kind;
+  int grp;   /* alternatives of one written value share a group (all: AND of groups) */
+  int neg;   /* neq */
+  int cased; /* case-sensitive */
+  /* M_GLOB */
+  char *text; /* literal bytes (lower-cased unless cased) */
+  size_t textn;
+  gtok *tok;
+  size_t ntok;
+  int shape; /* S_* fast path */
+  /* bigrams of the literal text (lower case) that any matching value must
+   * hold: a cheap test before memmem/glob, see ash_sigma_bigrams */
+  uint64_t bg[ASH_SIGMA_BGW];
+  int usebg, hasbg;
+  /* M_RE */
+  void *re; /* pcre2_code_8 * */
+  /* M_CIDR */
+  ash_ip net;
+  unsigned plen;
+  /* M_NUM / M_TIME */
+  int cmp;
+  double num;
+  int tpart;
+  /* M_EXISTS */
+  int exists;
+  /* M_FREF */
+  uint32_t fref;
+} matcher;
+enum { S_GENERAL = 0, S_EXACT, S_PREFIX, S_SUFFIX, S_CONTAINS, S_ANY };
+
+/* One "field|mods: values" item: the values OR'ed (AND with all). */
+typedef struct fitem {
+  uint32_t field; /* interned field id; UINT32_MAX for keywords */
+  int all;
+  int neg; /* neq: the item is true when the values do not match */
+  matcher *m;
+  size_t nm;
+} fitem;
+
+/* A selection: OR of groups, each group an AND of items. */
+typedef struct fgroup {
+  fitem *it;
+  size_t nit;
+} fgroup;
+typedef struct selection {
+  char *name;
+  fgroup *g;
+  size_t ng;
+} selection;
+
+enum { N_SEL = 1, N_AND, N_OR, N_NOT, N_TRUE, N_FALSE };
+typedef struct cnode {
+  int t;
+  size_t sel;          /* N_SEL */
+  struct cnode **kids; /* N_AND/N_OR/N_NOT */
+  size_t nk;
+} cnode;
+
+/* Which events a rule's logsource takes: any of the alternatives, each a
+ * channel (case-insensitive) and optionally a list of event ids. */
+typedef struct lsalt {
+  const char *channel;
+  const int *eids; /* 0-terminated; NULL = any event id */
+} lsalt;
+typedef struct lsrc {
+  const lsalt *alt;
+  size_t nalt;
+  int overlay; /* process_creation: see Security 4688 as Sysmon 1 */
+  int any;     /* product windows without category or service */
+} lsrc;
+
+/* A correlation rule (corr.c). */
+enum {
+  CT_EVENT_COUNT = 1,
+  CT_VALUE_COUNT,
+  CT_TEMPORAL,
+  CT_TEMPORAL_ORDERED,
+  CT_VALUE_SUM,
+  CT_VALUE_AVG
+};
+typedef struct corr {
+  int type;
+  char **refs; /* rule names or ids, as written */
+  size_t nrefs;
+  size_t *refidx; /* resolved rule indexes (ash_sigma_prepare) */
+  uint32_t *gb;   /* group-by fields: [ngb][nrefs] field ids (aliases resolved per rule) */
+  size_t ngb;
+  uint32_t *field; /* value_* field per referenced rule */
+  int64_t span_us;
+  int cmp[4];
+  double cv[4];
+  size_t ncmp;
+  int generate;
+} corr;
+
+typedef struct rule {
+  ash_sigma_rule_info info;
+  char **tagv;
+  char *name; /* the rule's `name`, for correlations; NULL when none */
+  lsrc ls;
+  selection *sel;
+  size_t nsel;
+  cnode *cond; /* NULL for a correlation */
+  corr *corr;
+  int suppressed;  /* referenced by a correlation without generate */
+  uint32_t *feeds; /* correlations that take this rule's hits */
+  size_t nfeeds;
+} rule;
+
+/* Field names interned case-insensitively into ids. */
+typedef struct fname {
+  char *name; /* lower case */
+  size_t n;
+  uint64_t h;
+} fname;
+
+struct ash_sigma {
+  rule *r;
+  size_t nr, rcap;
+  ash_sigma_reject *rej;
+  size_t nrej, rejcap;
+  fname *f;
+  size_t nf, fcap;
+  uint32_t *fh; /* open-addressing hash of field ids + 1 */
+  size_t fhcap;
+  ynode *ph; /* placeholders map */
+  /* fast dispatch: rules per event id bucket (see eval.c) */
+  uint32_t *bidx; /* rule indexes, grouped */
+  size_t *bstart; /* per bucket: start in bidx; ASH_SIGMA_BUCKETS + 1 */
+  int indexed;
+  /* per rule: bigrams every matching event holds somewhere (eval.c) */
+  uint64_t (*need)[ASH_SIGMA_BGW];
+};
+
+#define ASH_SIGMA_BUCKETS 1024u
+#define ASH_SIGMA_FIELD_NONE UINT32_MAX
+
+uint64_t ash_sigma_hash_lower(const char *p, size_t n);
+/* Intern name (case-insensitive). */
+int ash_sigma_intern(ash_sigma *s, const char *p, size_t n, uint32_t *id);
+/* Look up without interning; ASH_SIGMA_FIELD_NONE when unknown. */
+uint32_t ash_sigma_field_lookup(const ash_sigma *s, const char *p, size_t n);
+
+/* Compile the condition expression(s) of a rule (cond.c). err gets the
+ * reason on failure. */
+int ash_sigma_cond_compile(const ynode *cond, const selection *sel, size_t nsel, cnode **out,
+                           char *err, size_t errn);
+void ash_sigma_cond_free(cnode *c);
+
+/* Logsource table (logsource.c): fill ls, or return the reason. */
+int ash_sigma_logsource(const ynode *ls, lsrc *out, char *name, size_t namen, char *err,
+                        size_t errn);
+/* Does the event (channel, event id) belong to ls? */
+int ash_sigma_logsource_takes(const lsrc *ls, int64_t eid, ash_str channel);
+
+/* Compile one matcher list for "field|mods: value(s)" (modifier.c). */
+int ash_sigma_item_compile(ash_sigma *s, const char *key, const ynode *val, fitem *out, char *err,
+                           size_t errn);
+void ash_sigma_item_free(fitem *it);
+
+/* Correlations (corr.c). */
+int ash_sigma_corr_load(ash_sigma *s, const ynode *d, rule *r, char *err, size_t errn);
+void ash_sigma_corr_free(corr *c);
+/* Resolve every correlation's references; a correlation whose rules are
+ * not all in the set becomes a rejection. */
+int ash_sigma_corr_resolve(ash_sigma *s);
+typedef struct ash_sigma_corr_state ash_sigma_corr_state;
+int ash_sigma_corr_open(ash_sigma_corr_state **out, const ash_sigma *s);
+void ash_sigma_corr_close(ash_sigma_corr_state *st);
+/* Rule i hit the document (event at ts): feed the correlations that take
+ * it; fire(u, j) for each correlation j whose condition became true. */
+int ash_sigma_corr_feed(ash_sigma_corr_state *st, const ash_sigma_doc *d, size_t i, int64_t ts,
+                        int (*fire)(void *u, size_t j), void *u);
+void ash_sigma_rule_free(rule *r);
+
+/* ---- documents (doc.c) ---- */
+typedef struct dval {
+  uint32_t off, n, loff;      /* raw and lower-cased copies in the doc text */
+  uint32_t gen;               /* set in the current document when == doc gen */
+  uint64_t bg[ASH_SIGMA_BGW]; /* bigrams of the lower-cased value */
+} dval;
+
+struct ash_sigma_doc {
+  const ash_sigma *s;
+  ash_buf text;
+  dval *v, *ov; /* per field id: raw layer, process_creation overlay */
+  size_t nv;
+  uint32_t gen;
+  int64_t eid, ts;
+  ash_str channel; /* copy in chanbuf */
+  char chanbuf[256];
+  /* every value (for keywords) */
+  dval *all;
+  size_t nall, allcap;
+  int overlay_set;
+  uint64_t bg[ASH_SIGMA_BGW]; /* union of the values' bigrams */
+  void *md;                   /* pcre2 match data */
+};
+
+/* Value of field id for a rule (overlay when ov and set); 0 when absent. */
+int ash_sigma_doc_get(const ash_sigma_doc *d, uint32_t id, int ov, ash_str *raw, ash_str *low,
+                      const uint64_t **bg);
+/* Add the bigrams of p (lower-cased ASCII) to a 256-bit set. */
+void ash_sigma_bigrams(const char *p, size_t n, uint64_t bg[ASH_SIGMA_BGW]);
+int ash_sigma_doc_add_overlay(ash_sigma_doc *d, const char *name, ash_str value);
+
+int ash_sigma_matcher_test(const ash_sigma_doc *d, const matcher *m, int ov, ash_str raw,
+                           ash_str low, const uint64_t *bg);
+
+/* The built-in pack (data/rules, compiled in by CMakeLists.txt), ended by
+ * an entry with a NULL name. */
+struct ash_sigma_packfile {
+  const char *name;
+  const unsigned char *p;
+  size_t n;
+};
+extern const struct ash_sigma_packfile ash_sigma_pack[];
+
+#endif
