@@ -532,6 +532,17 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
     return skip(j, name, hn ? "format not recognised (use --format)" : "empty file", size,
                 sha[0] ? sha : NULL);
   }
+  if (o->format && f->parse_buffer && f->sniff &&
+      !f->sniff(head, hn < ASH_SNIFF_BYTES ? hn : ASH_SNIFF_BYTES)) {
+    /* a binary format forced on a folder meets a file that is not one
+     * (--format evtx, a text log beside the .evtx files): that file is
+     * skipped, with a row that does not stand for its content, so that an
+     * ingest without --format reads it later; the others go on */
+    char why[160];
+    snprintf(why, sizeof why, "not %s content (no %s signature at byte 0): --format %s ignored",
+             f->name, f->name, f->name);
+    return skip(j, name, why, size, sha[0] ? sha : NULL);
+  }
   ash_source_info info;
   memset(&info, 0, sizeof info);
   tail t;

@@ -246,11 +246,41 @@ static void test_unknown_format_skipped(void **st) {
   ash_store_close(s);
 }
 
+/* A binary parser that finds the content is not its format (as EVTX does
+ * without its signature), with no sniffer to catch it before. */
+static int t_refuse(ash_parse_ctx *ctx, const uint8_t *buf, size_t n) {
+  (void)ctx, (void)buf, (void)n;
+  return ASH_EFORMAT;
+}
+static const ash_format t_bin = {"bintest", "test", 1, NULL, NULL, NULL, NULL, NULL, t_refuse};
+
+/* Protects: a binary parser refusing a file rejects that file (one
+ * rejection, with why) instead of stopping the whole ingest. */
+static void test_binary_parser_refusal_is_a_reject(void **st) {
+  (void)st;
+  ash_store *s;
+  assert_int_equal(ash_store_open(&s, g_db, ASH_STORE_CREATE), 0);
+  ash_ingest_opts o;
+  memset(&o, 0, sizeof o);
+  o.parse.threads = 1;
+  o.format = &t_bin;
+  char p[600];
+  snprintf(p, sizeof p, "%s/plain.log", g_dir);
+  const char *paths[] = {p, g_dir};
+  ash_ingest_totals t;
+  assert_int_equal(ash_ingest(s, paths, 2, &o, &t), 0);
+  assert_true(t.sources >= 2);
+  assert_int_equal(t.rejected, t.sources);
+  assert_int_equal(t.read, t.rejected);
+  ash_store_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_ingest_dir, setup, teardown),
       cmocka_unit_test(test_long_line),
       cmocka_unit_test_setup_teardown(test_unknown_format_skipped, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_binary_parser_refusal_is_a_reject, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
