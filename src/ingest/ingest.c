@@ -115,7 +115,8 @@ static void report_done(void *u, const ash_source_info *in) {
   /* the row of a source queued earlier now has its id (none when another
    * process had stored the same content meanwhile) */
   for (size_t i = j->nknown; i-- > 0;)
-    if (!j->known[i].id && j->known[i].size == in->size && !strcmp(j->known[i].path, in->path)) {
+    if (!j->known[i].id && j->known[i].size == in->size && in->path &&
+        !strcmp(j->known[i].path, in->path)) {
       j->known[i].id = in->duplicate ? -1 : in->id;
       break;
     }
