@@ -556,9 +556,12 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
     if (kind == ASH_INPUT_PLAIN)
       rc = find_continuation(j, f, whole, wn, name, info.head_sha256, &base);
     if (!rc && base && !base->id) {
-      /* the base is still queued: its row's id comes with its completion */
-      rc = ash_writer_drain(j->w);
+      /* the base is still queued: its row's id comes with its announcement,
+       * once committed (a commit of its own; rare: the old and the grown
+       * copy of one log in one run) */
+      rc = ash_writer_sync(j->w);
       ash_writer_collect(j->w, report_done, j);
+      if (!rc) announce_skips(j, 1);
       if (base->id <= 0) base = NULL;
     }
     if (rc) return rc;
