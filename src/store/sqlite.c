@@ -177,9 +177,11 @@ static int source_cols_present(ash_store *s, unsigned *have) {
   return ASH_OK;
 }
 
-/* Add the SOURCE_COLS a case lacks (see above). Two ingests opening an old
- * case at once both try: the loser's ALTER fails with "duplicate column",
- * which the second look at the table tells from a real failure. */
+/* Add the SOURCE_COLS a case lacks (see above). Called inside the open's
+ * write transaction, with the schema and the case's mark: all of it or
+ * none, in one commit, and a second ingest opening an old case at once
+ * waits for the lock (BEGIN IMMEDIATE, busy timeout), then finds the
+ * columns there. */
 static int upgrade_sources(ash_store *s) {
   unsigned have;
   int rc = source_cols_present(s, &have);
@@ -188,11 +190,7 @@ static int upgrade_sources(ash_store *s) {
     char sql[128];
     snprintf(sql, sizeof sql, "ALTER TABLE sources ADD COLUMN %s %s", SOURCE_COLS[i][0],
              SOURCE_COLS[i][1]);
-    if (exec(s, sql)) {
-      unsigned again;
-      rc = source_cols_present(s, &again);
-      if (!rc && !(again & (1u << i))) rc = ASH_ESTORE;
-    }
+    rc = exec(s, sql);
   }
   /* skipped rows are looked up by path at every source begin */
   if (!rc)
@@ -299,7 +297,6 @@ int ash_store_open(ash_store **out, const char *path, int flags) {
     if (!rc) rc = exec(s, "BEGIN IMMEDIATE");
     if (!rc) rc = exec(s, SCHEMA);
     if (!rc) rc = exec(s, INDEXES);
-    if (!rc) rc = upgrade_sources(s);
     if (!rc)
       rc = exec(s, "INSERT OR IGNORE INTO meta VALUES('ashiato','case');"
                    "INSERT OR IGNORE INTO meta VALUES('schema_version'," SCHEMA_VERSION ");");
@@ -307,6 +304,8 @@ int ash_store_open(ash_store **out, const char *path, int flags) {
      * empty for its old sources (raw.h then checks size and hash only) */
     if (!rc && !has_column(s, "sources", "mtime_ns"))
       rc = exec(s, "ALTER TABLE sources ADD COLUMN mtime_ns INTEGER");
+    /* in the same transaction: a case is never left with half its columns */
+    if (!rc) rc = upgrade_sources(s);
     if (!rc)
       rc = exec(s, "COMMIT");
     else if (!sqlite3_get_autocommit(s->db))
