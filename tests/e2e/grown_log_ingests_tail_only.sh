@@ -59,6 +59,11 @@ assert sorted(map(key, got)) == sorted(map(key, ref)), 'events differ from one i
 PY
 # raw read-back finds the tail's lines in the file
 grep -c 'sessionid=102999' case.raw | grep -q 1 || fail "raw line of the last event not read back"
+# ... and the base's lines too: the file grew, but the part the base was
+# read from is unchanged, so its evidence still stands
+grep -c 'sessionid=100000 ' case.raw | grep -q 1 || fail "raw line of the base's first event not read back"
+"$bin" sources case.db --verify >verify.txt || fail "sources --verify on a grown log: $(cat verify.txt)"
+[ "$(grep -c '^ok ' verify.txt)" = 2 ] || fail "verify: $(cat verify.txt)"
 "$bin" sources case.db >sources.txt
 grep -q "continues #1 from byte" sources.txt || fail "sources: no continuation: $(cat sources.txt)"
 
