@@ -189,7 +189,7 @@ static int check_loaded(ash_raw *r, const ash_source_info *src, const char **why
      * every line it quotes is the line ingested, whatever came after */
     char hex[65];
     ash_sha256_hex(r->p, (size_t)src->size, hex);
-    *why = strcmp(hex, src_sha(src)) ? "size" : NULL;
+    *why = strcmp(hex, src_sha(src)) ? "SHA-256 of the part ingested" : NULL;
     return *why ? ASH_ECHANGED : ASH_OK;
   }
   if (size != src->size) {

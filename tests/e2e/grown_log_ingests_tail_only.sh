@@ -151,4 +151,17 @@ head -n 20 all.log >forced/x.log
 "$bin" ingest forced.db forced --format panos --json >forced.json
 grep -q '"read":20' forced.json || fail "forced format: $(cat forced.json)"
 grep -q '"continues"' forced.json && fail "forced to another format, yet a continuation"
+# a log edited inside the part ingested, then grown: no continuation (read
+# whole), and the first source is no longer the file ingested
+mkdir edit
+head -n 10 all.log >edit/x.log
+"$bin" ingest edit.db edit >/dev/null 2>&1
+head -n 20 all.log | sed '1s/sessionid=100000/sessionid=999999/' >edit/x.log
+"$bin" ingest edit.db edit --json >edit.json
+grep -q '"continues"' edit.json && fail "an edited log taken for a grown one"
+set +e
+"$bin" sources edit.db --verify >edit.verify
+vrc=$?
+set -e
+[ $vrc = 1 ] && grep -q '^CHANGED' edit.verify || fail "edited then grown: verify rc $vrc: $(cat edit.verify)"
 echo ok
