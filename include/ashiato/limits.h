@@ -25,6 +25,14 @@
 #define ASH_MAX_ARCHIVE_MEMBERS 1000000u
 /* Directory recursion depth. */
 #define ASH_MAX_DIR_DEPTH 64u
+/* Head of a text source hashed into head_sha256: only a filter before the
+ * exact prefix hash of a grown file (the first lines of a log carry times
+ * and session ids, so two different logs rarely share 4 KiB), and short
+ * enough to cost nothing per file. */
+#define ASH_HEAD_BYTES 4096u
+/* Distinct sizes of earlier sources a grown file's prefix is hashed at, in
+ * one pass (the largest ones, the longest prefixes, are kept). */
+#define ASH_MAX_CONTINUATION_SIZES 64u
 
 /* EVTX binary XML: nesting of documents inside substitution values
  * (BinXml values holding template instances holding BinXml values...). */

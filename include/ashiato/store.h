@@ -7,7 +7,15 @@
  * ingest leaves a rollback journal that SQLite replays on the next open.
  * A source row is marked complete only in the transaction that stores its
  * last events; an incomplete source found on the next ingest of the same
- * content is deleted and redone. */
+ * content is deleted and redone.
+ *
+ * Every input a walk meets has a row: one that was not read (a FIFO, a
+ * device, a dangling link, an unreadable or unrecognised file) is a
+ * skipped row, with its reason, no records and complete 0. A skipped row
+ * is not content: it never counts as a duplicate, and the next begin or
+ * skip of the same path replaces it (so ingesting it again with --format
+ * leaves one row). A source that continues another (the same file, grown)
+ * records which one and where its own bytes begin. */
 #ifndef ASHIATO_STORE_H
 #define ASHIATO_STORE_H
 
@@ -42,6 +50,21 @@ typedef struct ash_source_info {
   int64_t first_ts, last_ts; /* ASH_TIME_UNSET when no event had a time */
   int complete;              /* 0 while an ingest is under way or was killed */
   int duplicate;             /* set by ash_store_source_begin only */
+  /* A skipped input: why it was not read (static or borrowed text; never
+   * queued through the ingest writer). NULL for a source that was read. */
+  const char *skip_reason;
+  /* A continuation (a file that grew since source `continues` was
+   * ingested): bytes [0, base_size) of the file are that source's, this
+   * source's records begin at base_size and its refs stay offsets into the
+   * whole file; size and sha256 are the whole file's. 0 and 0 otherwise. */
+  int64_t continues;
+  uint64_t base_size;
+  /* SHA-256 (hex) of the first min(size, ASH_HEAD_BYTES) bytes of a text
+   * source's content, "" when not known (a compressed file, or a case from
+   * before this column): lets a grown file find its earlier source without
+   * hashing a prefix for every smaller source. Arrays, not pointers, so
+   * that the struct is copied whole through the ingest writer's queue. */
+  char head_sha256[65];
 } ash_source_info;
 
 /* Start a source. When a complete source with the same sha256 exists,
@@ -53,13 +76,19 @@ typedef struct ash_source_info {
  * the hash is then recorded by ash_store_source_end. */
 int ash_store_source_begin(ash_store *s, const char *path, uint64_t size, const char *sha256,
                            const char *format, int64_t *id, int *duplicate);
+/* Record an input that was not read: a skipped row (see above) for path,
+ * replacing an earlier skipped row of that path. size and sha256 may be 0
+ * and NULL (not known: nothing could be read). *id is the row's. */
+int ash_store_source_skip(ash_store *s, const char *path, uint64_t size, const char *sha256,
+                          const char *reason, int64_t *id);
 /* Add one event / one rejection of source id. Buffered: committed in large
  * transactions. */
 int ash_store_add_event(ash_store *s, int64_t id, const ash_event *ev);
 int ash_store_add_reject(ash_store *s, int64_t id, uint64_t ref, const char *reason,
                          const void *raw, size_t n);
 /* Finish source id with its accounting, its mtime_ns (and its sha256,
- * when counts->sha256 is set): marks it complete in the transaction that holds
+ * when counts->sha256 is set; its head_sha256, continues and base_size
+ * when set): marks it complete in the transaction that holds
  * its last events, which commits with the next large batch of events or
  * at ash_store_close (ash_ingest commits before it returns). */
 int ash_store_source_end(ash_store *s, int64_t id, const ash_source_info *counts);

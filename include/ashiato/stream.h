@@ -9,11 +9,17 @@
 #include <stdint.h>
 
 /* Call cb for every regular file under the given paths (files are passed
- * through; directories walked recursively, sorted, hidden files included,
- * skipping symlinked directories (loops) and anything deeper than ASH_MAX_DIR_DEPTH). An unreadable
- * directory is reported through on_error and the walk goes on. */
+ * through; directories walked recursively, sorted, hidden files included).
+ * Everything else found is reported through on_error (which may be NULL)
+ * with an error code and why, a static English text, and the walk goes on:
+ * a path that cannot be examined (dangling link, link loop, permission:
+ * ASH_ENOTFOUND or ASH_EIO), a directory that cannot be listed (ASH_EIO)
+ * or is deeper than ASH_MAX_DIR_DEPTH (ASH_ELIMIT), and what is not read
+ * because it is not a regular file: FIFOs, devices, sockets, and symlinks
+ * to directories, which are not followed (loops) (ASH_EFORMAT). A non-zero
+ * return from cb stops the walk and is returned. */
 int ash_walk(const char *path, int (*cb)(void *u, const char *file),
-             void (*on_error)(void *u, const char *path, int err), void *u);
+             void (*on_error)(void *u, const char *path, int err, const char *why), void *u);
 
 typedef struct ash_input ash_input;
 

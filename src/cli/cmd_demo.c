@@ -98,10 +98,11 @@ static void on_source(void *u, const ash_source_info *info) {
   d->fmts[i].rejected += info->rejected;
 }
 
-static void on_skip(void *u, const char *path, const char *reason) {
+static void on_skip(void *u, const ash_source_info *info) {
   demo *d = u;
   d->skipped++;
-  fprintf(stderr, "demo: not ingested: %s: %s\n", cli_safe(path), cli_safe(reason));
+  fprintf(stderr, "demo: not ingested: %s: %s\n", cli_safe(info->path),
+          cli_safe(info->skip_reason));
 }
 
 static void add_set(ash_buf *b, const ash_strset *s) {

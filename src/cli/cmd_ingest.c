@@ -21,19 +21,56 @@ static const char *HELP =
     ".bz2, .xz, .zip and .tar(.gz) are opened transparently. Each file's format\n"
     "is detected from its content. Evidence is opened read-only. Re-ingesting\n"
     "the same content is a no-op; an interrupted ingest is completed by running\n"
-    "the same command again.\n\n"
+    "the same command again. A log that grew since it was ingested (its start is\n"
+    "the content of a source in the case, under any name) is read from where\n"
+    "that source ended, as a source that continues it. The case file and its\n"
+    "journals are left out of the walk.\n\n"
+    "An input that is not read (FIFO, device, dangling link, link loop,\n"
+    "unreadable or unrecognised file) is listed as skipped, with why, in\n"
+    "'ashiato sources'; the exit status is 1 when nothing named could be read.\n\n"
     "Every record is accounted for: read = parsed + rejected, and each\n"
     "rejection is kept in the case with its reason and raw text.\n\n"
     "options:\n" CLI_PARSE_HELP
     "  --json             one JSON object per source on stdout (cli-contract)\n"
     "  -h, --help         this text\n\n"
-    "exit status: 0 done (also when records were rejected), 1 failed, 2 usage\n";
+    "exit status: 0 done (also when records were rejected), 1 failed (also when\n"
+    "every input was skipped), 2 usage\n";
 
 typedef struct ist {
   int json;
   cli_progress prog;
   ash_buf line;
 } ist;
+
+/* One source as a JSON line (cli-contract.md), extended with "state"
+ * (complete or skipped), "reason" for a skipped input, and "continues" and
+ * "base_size" for a continuation. */
+static void json_line(ist *s, const ash_source_info *in) {
+  char a[32] = "", b[32] = "";
+  if (in->first_ts != ASH_TIME_UNSET) ash_time_format(in->first_ts, a);
+  if (in->last_ts != ASH_TIME_UNSET) ash_time_format(in->last_ts, b);
+  ash_buf_reset(&s->line);
+  ash_buf_adds(&s->line, "{\"path\":\"");
+  ash_buf_add_json_str(&s->line, in->path, strlen(in->path));
+  ash_buf_printf(&s->line,
+                 "\",\"sha256\":\"%s\",\"format\":\"%s\",\"read\":%" PRIu64 ",\"parsed\":%" PRIu64
+                 ",\"rejected\":%" PRIu64 ",\"events\":%" PRIu64
+                 ",\"duplicate\":%s,\"state\":\"%s\"",
+                 in->sha256 ? in->sha256 : "", in->format ? in->format : "", in->read, in->parsed,
+                 in->rejected, in->events, in->duplicate ? "true" : "false",
+                 in->skip_reason ? "skipped" : "complete");
+  if (in->skip_reason) {
+    ash_buf_adds(&s->line, ",\"reason\":\"");
+    ash_buf_add_json_str(&s->line, in->skip_reason, strlen(in->skip_reason));
+    ash_buf_adds(&s->line, "\"");
+  }
+  if (in->continues)
+    ash_buf_printf(&s->line, ",\"continues\":%" PRId64 ",\"base_size\":%" PRIu64, in->continues,
+                   in->base_size);
+  if (a[0]) ash_buf_printf(&s->line, ",\"first_ts\":\"%s\",\"last_ts\":\"%s\"", a, b);
+  ash_buf_adds(&s->line, "}");
+  puts(s->line.p);
+}
 
 static void on_source(void *u, const ash_source_info *in) {
   ist *s = u;
@@ -42,32 +79,30 @@ static void on_source(void *u, const ash_source_info *in) {
   if (in->first_ts != ASH_TIME_UNSET) ash_time_format(in->first_ts, a);
   if (in->last_ts != ASH_TIME_UNSET) ash_time_format(in->last_ts, b);
   if (s->json) {
-    ash_buf_reset(&s->line);
-    ash_buf_adds(&s->line, "{\"path\":\"");
-    ash_buf_add_json_str(&s->line, in->path, strlen(in->path));
-    ash_buf_printf(&s->line,
-                   "\",\"sha256\":\"%s\",\"format\":\"%s\",\"read\":%" PRIu64 ",\"parsed\":%" PRIu64
-                   ",\"rejected\":%" PRIu64 ",\"events\":%" PRIu64 ",\"duplicate\":%s",
-                   in->sha256, in->format, in->read, in->parsed, in->rejected, in->events,
-                   in->duplicate ? "true" : "false");
-    if (a[0]) ash_buf_printf(&s->line, ",\"first_ts\":\"%s\",\"last_ts\":\"%s\"", a, b);
-    ash_buf_adds(&s->line, "}");
-    puts(s->line.p);
+    json_line(s, in);
   } else if (in->duplicate) {
     printf("%s: already in the case (same SHA-256), nothing added\n", cli_safe(in->path));
   } else {
-    printf("%s: %s, read %" PRIu64 " parsed %" PRIu64 " rejected %" PRIu64 " (%" PRIu64
+    char cont[96] = "";
+    if (in->continues)
+      snprintf(cont, sizeof cont, " (grown: continues source %" PRId64 ", from byte %" PRIu64 ")",
+               in->continues, in->base_size);
+    printf("%s: %s%s, read %" PRIu64 " parsed %" PRIu64 " rejected %" PRIu64 " (%" PRIu64
            " events)%s%s%s%s\n",
-           cli_safe(in->path), cli_safe(in->format), in->read, in->parsed, in->rejected, in->events,
-           a[0] ? ", " : "", a, a[0] ? " .. " : "", b);
+           cli_safe(in->path), cli_safe(in->format), cont, in->read, in->parsed, in->rejected,
+           in->events, a[0] ? ", " : "", a, a[0] ? " .. " : "", b);
   }
   fflush(stdout);
 }
 
-static void on_skip(void *u, const char *path, const char *reason) {
+static void on_skip(void *u, const ash_source_info *in) {
   ist *s = u;
   cli_progress_done(&s->prog);
-  fprintf(stderr, "ashiato: skipped %s: %s\n", cli_safe(path), cli_safe(reason));
+  fprintf(stderr, "ashiato: skipped %s: %s\n", cli_safe(in->path), cli_safe(in->skip_reason));
+  if (s->json) {
+    json_line(s, in);
+    fflush(stdout);
+  }
 }
 
 /* A parser's remark about a whole source: on stderr, so that --json
@@ -153,10 +188,22 @@ int cmd_ingest(int argc, char **argv) {
   else if (!s.json)
     fprintf(stderr,
             "ingested %" PRIu64 " sources (%" PRIu64 " already present, %" PRIu64
-            " skipped): read %" PRIu64 " parsed %" PRIu64 " rejected %" PRIu64 ", %" PRIu64
-            " events\n",
-            t.sources, t.duplicates, t.skipped, t.read, t.parsed, t.rejected, t.events);
+            " continuing a source, %" PRIu64 " skipped): read %" PRIu64 " parsed %" PRIu64
+            " rejected %" PRIu64 ", %" PRIu64 " events\n",
+            t.sources, t.duplicates, t.continued, t.skipped, t.read, t.parsed, t.rejected,
+            t.events);
+  if (t.excluded)
+    fprintf(stderr, "left out %" PRIu64 " file%s of the case itself (%s and its journals)\n",
+            t.excluded, t.excluded == 1 ? "" : "s", case_path);
+  /* the job failed when nothing named could be read: every input found was
+   * skipped (an empty file was read, and had nothing) */
+  int none = !rc && !rc2 && !t.sources && !t.duplicates && t.skipped > t.empty;
+  if (none)
+    fprintf(stderr,
+            "ashiato: nothing could be read: every input was skipped (see 'ashiato sources "
+            "%s')\n",
+            case_path);
   ash_buf_free(&s.line);
   ash_tz_close(o.parse.tz);
-  return rc || rc2 ? ASH_EXIT_FAIL : ASH_EXIT_OK;
+  return rc || rc2 || none ? ASH_EXIT_FAIL : ASH_EXIT_OK;
 }

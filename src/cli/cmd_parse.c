@@ -111,10 +111,11 @@ static void on_warn(void *u, const char *member, const char *msg) {
   fprintf(stderr, "ashiato: warning: %s: %s\n", member ? member : s->name, msg);
 }
 
-static void on_walk_error(void *u, const char *path, int err) {
+static void on_walk_error(void *u, const char *path, int err, const char *why) {
   pstate *s = u;
-  fprintf(stderr, "ashiato: %s: %s\n", cli_safe(path), ash_strerror(err));
-  s->failed = 1;
+  fprintf(stderr, "ashiato: %s: %s\n", cli_safe(path), why);
+  /* a FIFO or device found in a folder is said, not a failure to read */
+  if (err != ASH_EFORMAT) s->failed = 1;
 }
 
 int cmd_parse(int argc, char **argv) {

@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ashiato/error.h"
@@ -14,7 +15,10 @@
 static const char *HELP =
     "usage: ashiato sources CASE [--json] [--rejects] [--verify]\n\n"
     "Lists every source (file or archive member) in the case with its format,\n"
-    "SHA-256 and record accounting: read = parsed + rejected.\n\n"
+    "SHA-256 and record accounting: read = parsed + rejected. An input that was\n"
+    "not read (FIFO, device, dangling link, unreadable or unrecognised file) is\n"
+    "listed as SKIPPED with why; a log ingested again after it grew is listed as\n"
+    "a source that continues the earlier one from the byte where it ended.\n\n"
     "options:\n"
     "  --json       one JSON object per source (cli-contract.md)\n"
     "  --rejects    also list every rejected record with its reason\n"
@@ -29,12 +33,18 @@ typedef struct sst {
   uint64_t n;
   ash_raw *verify;                    /* --verify */
   uint64_t ok, changed, missing, bad; /* its results */
+  /* id -> path of the sources listed so far, to name what a continuation
+   * continues (an earlier row: ids grow) */
+  int64_t *ids;
+  char **paths;
+  size_t nids, capids;
 } sst;
 
 /* Check one source against the evidence now (--verify): its status word
  * and, for a change or an error, what. */
 static const char *verify_one(sst *s, const ash_source_info *in, const char **detail) {
   *detail = NULL;
+  if (in->skip_reason) return "skipped";  /* not read: nothing to check */
   if (!in->complete) return "incomplete"; /* never shown as evidence */
   int rc = ash_raw_check(s->verify, in, detail);
   if (!rc) {
@@ -55,6 +65,30 @@ static const char *verify_one(sst *s, const ash_source_info *in, const char **de
   return "unreadable";
 }
 
+static const char *path_of(const sst *s, int64_t id) {
+  for (size_t i = 0; i < s->nids; i++)
+    if (s->ids[i] == id) return s->paths[i];
+  return NULL;
+}
+
+static void remember(sst *s, const ash_source_info *in) {
+  if (s->json || !in->path || in->skip_reason) return;
+  if (s->nids == s->capids) {
+    size_t cap = s->capids ? s->capids * 2 : 64;
+    int64_t *ni = realloc(s->ids, cap * sizeof *ni);
+    if (!ni) return;
+    s->ids = ni;
+    char **np = realloc(s->paths, cap * sizeof *np);
+    if (!np) return;
+    s->paths = np;
+    s->capids = cap;
+  }
+  char *p = strdup(in->path);
+  if (!p) return;
+  s->ids[s->nids] = in->id;
+  s->paths[s->nids++] = p;
+}
+
 static int print_source(void *u, const ash_source_info *in) {
   sst *s = u;
   char a[32] = "", b[32] = "";
@@ -73,8 +107,19 @@ static int print_source(void *u, const ash_source_info *in) {
     ash_buf_printf(
         &s->line,
         "\",\"size\":%" PRIu64 ",\"read\":%" PRIu64 ",\"parsed\":%" PRIu64 ",\"rejected\":%" PRIu64
-        ",\"events\":%" PRIu64 ",\"duplicate\":false,\"complete\":%s",
-        in->size, in->read, in->parsed, in->rejected, in->events, in->complete ? "true" : "false");
+        ",\"events\":%" PRIu64 ",\"duplicate\":false,\"complete\":%s,\"state\":\"%s\"",
+        in->size, in->read, in->parsed, in->rejected, in->events, in->complete ? "true" : "false",
+        in->skip_reason ? "skipped"
+        : in->complete  ? "complete"
+                        : "incomplete");
+    if (in->skip_reason) {
+      ash_buf_adds(&s->line, ",\"reason\":\"");
+      ash_buf_add_json_str(&s->line, in->skip_reason, strlen(in->skip_reason));
+      ash_buf_adds(&s->line, "\"");
+    }
+    if (in->continues)
+      ash_buf_printf(&s->line, ",\"continues\":%" PRId64 ",\"base_size\":%" PRIu64, in->continues,
+                     in->base_size);
     if (a[0]) ash_buf_printf(&s->line, ",\"first_ts\":\"%s\",\"last_ts\":\"%s\"", a, b);
     if (status) {
       ash_buf_printf(&s->line, ",\"verify\":\"%s\"", status);
@@ -92,14 +137,24 @@ static int print_source(void *u, const ash_source_info *in) {
     printf("MISSING    %s\n", cli_safe(in->path));
   } else if (status && !strcmp(status, "unreadable")) {
     printf("UNREADABLE %s  (%s)\n", cli_safe(in->path), detail);
+  } else if (in->skip_reason) {
+    printf("%-10s %s: %s\n", "SKIPPED", cli_safe(in->path), cli_safe(in->skip_reason));
   } else if (status) {
     printf("%-10s %s\n", status, cli_safe(in->path));
   } else {
-    printf("%-10s %10" PRIu64 " read %10" PRIu64 " parsed %8" PRIu64 " rejected  %s .. %s  %s%s\n",
+    const char *base = in->continues ? path_of(s, in->continues) : NULL;
+    char cont[64] = "";
+    if (in->continues)
+      snprintf(cont, sizeof cont, "  (grown: continues #%" PRId64 " from byte %" PRIu64 "%s",
+               in->continues, in->base_size, base ? ", " : ")");
+    printf("%-10s %10" PRIu64 " read %10" PRIu64 " parsed %8" PRIu64
+           " rejected  %s .. %s  %s%s%s%s%s\n",
            cli_safe(in->format ? in->format : "?"), in->read, in->parsed, in->rejected,
            a[0] ? a : "-", b[0] ? b : "-", cli_safe(in->path),
-           in->complete ? "" : "  (INCOMPLETE: ingest interrupted; run ingest again)");
+           in->complete ? "" : "  (INCOMPLETE: ingest interrupted; run ingest again)", cont,
+           cli_safe(base), base ? ")" : "");
   }
+  remember(s, in);
   return 0;
 }
 
@@ -183,5 +238,8 @@ int cmd_sources(int argc, char **argv) {
   ash_store_close(st);
   ash_buf_free(&s.line);
   ash_raw_close(s.verify);
+  for (size_t i = 0; i < s.nids; i++) free(s.paths[i]);
+  free(s.paths);
+  free(s.ids);
   return rc || bad ? ASH_EXIT_FAIL : ASH_EXIT_OK;
 }

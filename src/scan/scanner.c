@@ -162,10 +162,10 @@ static int add_rule_file(void *u, const char *path) {
   return ASH_OK;
 }
 
-static void on_rule_dir_error(void *u, const char *path, int err) {
+static void on_rule_dir_error(void *u, const char *path, int err, const char *why) {
   rdir *r = u;
-  if (r->ce->buf && !r->ce->set)
-    snprintf(r->ce->buf, r->ce->len, "%s: %s", path, ash_strerror(err));
+  if (err == ASH_EFORMAT) return; /* not a regular file, so not a rule file */
+  if (r->ce->buf && !r->ce->set) snprintf(r->ce->buf, r->ce->len, "%s: %s", path, why);
   r->ce->set = 1;
   r->errors++;
 }
@@ -811,10 +811,10 @@ static int on_walk_file(void *u, const char *path) {
   return fatal;
 }
 
-static void on_walk_error(void *u, const char *path, int err) {
+static void on_walk_error(void *u, const char *path, int err, const char *why) {
   ash_scanner *sc = u;
-  skip(sc, path, ASH_SKIP_UNREADABLE,
-       err == ASH_ELIMIT ? "directory nested too deep" : "cannot be read (permission or gone)");
+  (void)err;
+  skip(sc, path, ASH_SKIP_UNREADABLE, why);
 }
 
 int ash_scanner_scan(ash_scanner *sc, const char *path) {

@@ -49,10 +49,23 @@ static const char *SCHEMA =
 static const char *INDEXES = "CREATE INDEX IF NOT EXISTS events_kind_ts ON events(kind, ts);"
                              "CREATE INDEX IF NOT EXISTS rejects_source ON rejects(source_id);";
 
+/* Columns of sources added after its first version. A case from before
+ * has them added (ALTER TABLE) when opened for writing, and is read
+ * without them (as NULL) when opened read-only; a new case gets them the
+ * same way, so that the upgrade path runs on every case. */
+static const char *const SOURCE_COLS[][2] = {
+    {"skip_reason", "TEXT"},  /* a skipped input: why (store.h) */
+    {"continues", "INTEGER"}, /* a continuation: the source it continues */
+    {"base_size", "INTEGER"}, /* ... and where its own bytes begin */
+    {"head_sha256", "TEXT"},  /* SHA-256 of the first ASH_HEAD_BYTES */
+};
+enum { NSOURCE_COLS = sizeof SOURCE_COLS / sizeof SOURCE_COLS[0] };
+
 struct ash_store {
   sqlite3 *db;
   int readonly;
-  int has_mtime; /* sources.mtime_ns exists (cases made before it lack it) */
+  int has_mtime;   /* sources.mtime_ns exists (cases made before it lack it) */
+  int source_cols; /* the SOURCE_COLS are there */
   int in_txn;
   /* the first write error: once a write failed, the open transaction was
    * rolled back whole and every later write returns this (see abort_txn) */
@@ -147,6 +160,44 @@ static int has_column(ash_store *s, const char *table, const char *col) {
   int ok = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK;
   sqlite3_finalize(st);
   return ok;
+}
+
+/* Which SOURCE_COLS the sources table has (bit i for column i). */
+static int source_cols_present(ash_store *s, unsigned *have) {
+  *have = 0;
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db, "PRAGMA table_info(sources)", -1, &st, NULL) != SQLITE_OK)
+    return fail(s);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    const char *name = (const char *)sqlite3_column_text(st, 1);
+    for (int i = 0; name && i < NSOURCE_COLS; i++)
+      if (!strcmp(name, SOURCE_COLS[i][0])) *have |= 1u << i;
+  }
+  sqlite3_finalize(st);
+  return ASH_OK;
+}
+
+/* Add the SOURCE_COLS a case lacks (see above). Called inside the open's
+ * write transaction, with the schema and the case's mark: all of it or
+ * none, in one commit, and a second ingest opening an old case at once
+ * waits for the lock (BEGIN IMMEDIATE, busy timeout), then finds the
+ * columns there. */
+static int upgrade_sources(ash_store *s) {
+  unsigned have;
+  int rc = source_cols_present(s, &have);
+  for (int i = 0; !rc && i < NSOURCE_COLS; i++) {
+    if (have & (1u << i)) continue;
+    char sql[128];
+    snprintf(sql, sizeof sql, "ALTER TABLE sources ADD COLUMN %s %s", SOURCE_COLS[i][0],
+             SOURCE_COLS[i][1]);
+    rc = exec(s, sql);
+  }
+  /* skipped rows are looked up by path at every source begin */
+  if (!rc)
+    rc = exec(s, "CREATE INDEX IF NOT EXISTS sources_skipped ON sources(path)"
+                 " WHERE skip_reason IS NOT NULL");
+  if (!rc) s->source_cols = 1;
+  return rc;
 }
 
 static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
@@ -253,6 +304,8 @@ int ash_store_open(ash_store **out, const char *path, int flags) {
      * empty for its old sources (raw.h then checks size and hash only) */
     if (!rc && !has_column(s, "sources", "mtime_ns"))
       rc = exec(s, "ALTER TABLE sources ADD COLUMN mtime_ns INTEGER");
+    /* in the same transaction: a case is never left with half its columns */
+    if (!rc) rc = upgrade_sources(s);
     if (!rc)
       rc = exec(s, "COMMIT");
     else if (!sqlite3_get_autocommit(s->db))
@@ -261,6 +314,10 @@ int ash_store_open(ash_store **out, const char *path, int flags) {
       ash_store_close(s);
       return rc;
     }
+  } else {
+    unsigned have = 0;
+    if (exists && source_cols_present(s, &have) == ASH_OK)
+      s->source_cols = have == (1u << NSOURCE_COLS) - 1;
   }
   s->has_mtime = has_column(s, "sources", "mtime_ns");
   *out = s;
@@ -297,6 +354,45 @@ static int delete_source(ash_store *s, int64_t id) {
   return ASH_OK;
 }
 
+static int maybe_roll(ash_store *s, size_t rows);
+
+/* The skipped row of path, if any, is replaced by what happens to path
+ * now: a source, a duplicate, or another skipped row. */
+static int delete_skipped(ash_store *s, const char *path) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db, "DELETE FROM sources WHERE path=? AND skip_reason IS NOT NULL", -1,
+                         &st, NULL) != SQLITE_OK)
+    return wfail(s);
+  sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
+  int r = sqlite3_step(st);
+  sqlite3_finalize(st);
+  return r == SQLITE_DONE ? ASH_OK : wfail(s);
+}
+
+int ash_store_source_skip(ash_store *s, const char *path, uint64_t size, const char *sha256,
+                          const char *reason, int64_t *id) {
+  if (s->readonly) return ASH_EUSAGE;
+  int rc = begin(s);
+  if (!rc) rc = delete_skipped(s, path);
+  if (rc) return rc;
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db,
+                         "INSERT INTO sources(path,size,sha256,skip_reason,ingested_at)"
+                         " VALUES(?,?,?,?,?)",
+                         -1, &st, NULL) != SQLITE_OK)
+    return wfail(s);
+  sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
+  sqlite3_bind_text(st, 3, sha256 ? sha256 : "", -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 4, reason && *reason ? reason : "not read", -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 5, (sqlite3_int64)time(NULL));
+  int r = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (r != SQLITE_DONE) return wfail(s);
+  *id = sqlite3_last_insert_rowid(s->db);
+  return maybe_roll(s, 0);
+}
+
 int ash_store_source_begin(ash_store *s, const char *path, uint64_t size, const char *sha256,
                            const char *format, int64_t *id, int *duplicate) {
   if (s->readonly) return ASH_EUSAGE;
@@ -305,8 +401,8 @@ int ash_store_source_begin(ash_store *s, const char *path, uint64_t size, const 
   *duplicate = 0;
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(s->db,
-                         "SELECT id, complete FROM sources WHERE sha256=?1"
-                         " OR (sha256='' AND complete=0 AND size=?2 AND path=?3)",
+                         "SELECT id, complete FROM sources WHERE skip_reason IS NULL AND"
+                         " (sha256=?1 OR (sha256='' AND complete=0 AND size=?2 AND path=?3))",
                          -1, &st, NULL) != SQLITE_OK)
     return wfail(s);
   sqlite3_bind_text(st, 1, sha256 ? sha256 : "", -1, SQLITE_TRANSIENT);
@@ -325,6 +421,7 @@ int ash_store_source_begin(ash_store *s, const char *path, uint64_t size, const 
   sqlite3_finalize(st);
   /* an ingest of this content that was killed: remove what it left */
   for (int i = 0; i < nstale && !rc; i++) rc = delete_source(s, stale[i]);
+  if (!rc) rc = delete_skipped(s, path);
   if (rc || *duplicate) return rc;
   if (sqlite3_prepare_v2(s->db,
                          "INSERT INTO sources(path,size,sha256,format,ref_is_record,ingested_at)"
@@ -516,10 +613,17 @@ int ash_store_source_end(ash_store *s, int64_t id, const ash_source_info *c) {
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(s->db,
                          "UPDATE sources SET read=?,parsed=?,rejected=?,events=?,first_ts=?,"
-                         "last_ts=?,complete=1,sha256=coalesce(?8,sha256),mtime_ns=?9 WHERE id=?7",
+                         "last_ts=?,complete=1,sha256=coalesce(?8,sha256),mtime_ns=?9,"
+                         "head_sha256=coalesce(?10,head_sha256),continues=coalesce(?11,continues),"
+                         "base_size=coalesce(?12,base_size) WHERE id=?7",
                          -1, &st, NULL) != SQLITE_OK)
     return wfail(s);
   if (c->sha256) sqlite3_bind_text(st, 8, c->sha256, -1, SQLITE_TRANSIENT);
+  if (c->head_sha256[0]) sqlite3_bind_text(st, 10, c->head_sha256, -1, SQLITE_TRANSIENT);
+  if (c->continues) {
+    sqlite3_bind_int64(st, 11, c->continues);
+    sqlite3_bind_int64(st, 12, (sqlite3_int64)c->base_size);
+  }
   sqlite3_bind_int64(st, 1, (sqlite3_int64)c->read);
   sqlite3_bind_int64(st, 2, (sqlite3_int64)c->parsed);
   sqlite3_bind_int64(st, 3, (sqlite3_int64)c->rejected);
@@ -549,15 +653,14 @@ int ash_store_sources(ash_store *s, int (*cb)(void *u, const ash_source_info *in
   int rc = ash_store_commit(s);
   if (rc) return rc;
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(s->db,
-                         s->has_mtime ? "SELECT id,path,sha256,format,size,read,parsed,rejected,"
-                                        "events,first_ts,last_ts,complete,ref_is_record,mtime_ns"
-                                        " FROM sources ORDER BY id"
-                                      : "SELECT id,path,sha256,format,size,read,parsed,rejected,"
-                                        "events,first_ts,last_ts,complete,ref_is_record,NULL"
-                                        " FROM sources ORDER BY id",
-                         -1, &st, NULL) != SQLITE_OK)
-    return fail(s);
+  /* columns a case made before them lacks are read as NULL (read-only) */
+  char sql[512];
+  snprintf(sql, sizeof sql,
+           "SELECT id,path,sha256,format,size,read,parsed,rejected,events,first_ts,last_ts,"
+           "complete,ref_is_record,%s,%s FROM sources ORDER BY id",
+           s->has_mtime ? "mtime_ns" : "NULL",
+           s->source_cols ? "skip_reason,continues,base_size,head_sha256" : "NULL,NULL,NULL,NULL");
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return fail(s);
   int r;
   while ((r = sqlite3_step(st)) == SQLITE_ROW) {
     ash_source_info in;
@@ -576,6 +679,12 @@ int ash_store_sources(ash_store *s, int (*cb)(void *u, const ash_source_info *in
     in.complete = sqlite3_column_int(st, 11);
     in.ref_is_record = sqlite3_column_int(st, 12);
     in.mtime_ns = col_i64(st, 13);
+    in.skip_reason = col_text(st, 14);
+    in.continues = sqlite3_column_int64(st, 15);
+    in.base_size = (uint64_t)sqlite3_column_int64(st, 16);
+    const char *head = col_text(st, 17);
+    if (head && strlen(head) < sizeof in.head_sha256)
+      memcpy(in.head_sha256, head, strlen(head) + 1);
     if ((rc = cb(u, &in))) break;
   }
   if (!rc && r != SQLITE_DONE) rc = fail(s);

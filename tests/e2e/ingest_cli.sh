@@ -100,10 +100,16 @@ set +e
 set -e
 [ ! -e typo.db ] || fail "a failed ingest created a case"
 grep -q "No such file" typo.err || fail "missing PATH not explained: $(cat typo.err)"
-# a dangling symlink inside a folder is skipped and said to be missing
+# a dangling symlink inside a folder is skipped and said to be dangling; a
+# folder that held nothing else could not be read: exit 1
 mkdir -p dangling && ln -sf /no/such/target dangling/link.log
-"$bin" ingest dangling.db dangling 2>dangling.err >/dev/null || fail "dangling symlink"
-grep -q "link.log: not found" dangling.err || fail "dangling symlink not reported: $(cat dangling.err)"
+set +e
+"$bin" ingest dangling.db dangling 2>dangling.err >/dev/null; drc=$?
+set -e
+[ $drc = 1 ] || fail "a folder with nothing readable must exit 1, got $drc"
+grep -q "link.log: dangling symbolic link" dangling.err || fail "dangling symlink not reported: $(cat dangling.err)"
+cp ev/fgt.log dangling/
+"$bin" ingest dangling.db dangling 2>dangling.err >/dev/null || fail "dangling symlink next to a log"
 for v in ingest sources events parse formats; do "$bin" $v --help | grep -q usage || fail "$v --help"; done
 
 # killed ingest: SIGKILL part-way, then the same command completes it

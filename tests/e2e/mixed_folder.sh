@@ -89,3 +89,25 @@ for name in ('ingest.json', 'sources.json'):
             assert r[k] == want[k], (r['path'], k, r[k], want[k])
 PY
 echo "mixed folder: $(wc -l <plan.txt) files, each detected as its own format"
+
+# 3. --format evtx on the mixed folder plus two EVTX files (issue 18 item
+# 10): each file that is not EVTX is skipped with why, the EVTX files are
+# ingested, and an ingest without --format reads the others later
+cp "$src/tests/data/evtx/logclear_104_1102.evtx" "$src/tests/data/evtx/powershell_4103_4104.evtx" ev/
+"$bin" ingest evtx.db ev --format evtx --json >evtx.json 2>evtx.err ||
+  fail "--format evtx on a mixed folder exited $?: $(cat evtx.err)"
+"$bin" ingest evtx.db ev --json >evtx2.json 2>evtx2.err || fail "then without --format: $(cat evtx2.err)"
+"$bin" sources evtx.db --json >evtx.sources
+python3 - <<'PY' || fail "--format evtx on a mixed folder"
+import json
+rows = [json.loads(l) for l in open('evtx.json')]
+ev = {r['path']: r for r in rows if r['path'].endswith('.evtx')}
+assert len(ev) == 2 and all(r['state'] == 'complete' and r['parsed'] > 0 for r in ev.values()), ev
+others = [r for r in rows if not r['path'].endswith('.evtx')]
+assert len(others) == len(open('plan.txt').readlines()), others  # zip members too
+assert all(r['state'] == 'skipped' and 'not evtx content' in r['reason'] for r in others), others
+# afterwards: every file read once in its own format, no skipped row left
+src = [json.loads(l) for l in open('evtx.sources')]
+assert not [r for r in src if r['state'] != 'complete'], src
+assert len(src) == len(open('plan.txt').readlines()) + 2, len(src)
+PY

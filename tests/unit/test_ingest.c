@@ -132,10 +132,26 @@ static void on_source(void *u, const ash_source_info *i) {
   s->rejected += i->rejected;
   assert_int_equal(i->read, i->parsed + i->rejected);
 }
-static void on_skip(void *u, const char *p, const char *r) {
-  (void)p;
-  (void)r;
+static void on_skip(void *u, const ash_source_info *i) {
+  assert_non_null(i->skip_reason);
+  assert_true(i->id > 0);
   ((seen *)u)->skips++;
+}
+
+typedef struct rows {
+  int n, skipped;
+  char reason[128];
+} rows;
+static int count_row(void *u, const ash_source_info *i) {
+  rows *r = u;
+  r->n++;
+  if (i->skip_reason) {
+    r->skipped++;
+    snprintf(r->reason, sizeof r->reason, "%s", i->skip_reason);
+    assert_int_equal(i->read, 0);
+    assert_false(i->complete);
+  }
+  return 0;
 }
 
 static void test_ingest_dir(void **st) {
@@ -207,6 +223,55 @@ static void test_unknown_format_skipped(void **st) {
   assert_int_equal(ash_ingest(s, paths, 1, &o, &t), 0);
   assert_int_equal(sn.skips, 1);
   assert_int_equal(t.skipped, 1);
+  /* the skipped file has a row that says why */
+  rows r = {0};
+  assert_int_equal(ash_store_sources(s, count_row, &r), 0);
+  assert_int_equal(r.n, 1);
+  assert_int_equal(r.skipped, 1);
+  assert_non_null(strstr(r.reason, "not recognised"));
+  /* skipped again: the row is replaced, not repeated */
+  assert_int_equal(ash_ingest(s, paths, 1, &o, &t), 0);
+  memset(&r, 0, sizeof r);
+  assert_int_equal(ash_store_sources(s, count_row, &r), 0);
+  assert_int_equal(r.n, 1);
+  /* read with a forced format: one source, no skipped row left */
+  o.format = &t_fmt;
+  assert_int_equal(ash_ingest(s, paths, 1, &o, &t), 0);
+  assert_int_equal(t.sources, 1);
+  assert_int_equal(t.duplicates, 0);
+  memset(&r, 0, sizeof r);
+  assert_int_equal(ash_store_sources(s, count_row, &r), 0);
+  assert_int_equal(r.n, 1);
+  assert_int_equal(r.skipped, 0);
+  ash_store_close(s);
+}
+
+/* A binary parser that finds the content is not its format (as EVTX does
+ * without its signature), with no sniffer to catch it before. */
+static int t_refuse(ash_parse_ctx *ctx, const uint8_t *buf, size_t n) {
+  (void)ctx, (void)buf, (void)n;
+  return ASH_EFORMAT;
+}
+static const ash_format t_bin = {"bintest", "test", 1, NULL, NULL, NULL, NULL, NULL, t_refuse};
+
+/* Protects: a binary parser refusing a file rejects that file (one
+ * rejection, with why) instead of stopping the whole ingest. */
+static void test_binary_parser_refusal_is_a_reject(void **st) {
+  (void)st;
+  ash_store *s;
+  assert_int_equal(ash_store_open(&s, g_db, ASH_STORE_CREATE), 0);
+  ash_ingest_opts o;
+  memset(&o, 0, sizeof o);
+  o.parse.threads = 1;
+  o.format = &t_bin;
+  char p[600];
+  snprintf(p, sizeof p, "%s/plain.log", g_dir);
+  const char *paths[] = {p, g_dir};
+  ash_ingest_totals t;
+  assert_int_equal(ash_ingest(s, paths, 2, &o, &t), 0);
+  assert_true(t.sources >= 2);
+  assert_int_equal(t.rejected, t.sources);
+  assert_int_equal(t.read, t.rejected);
   ash_store_close(s);
 }
 
@@ -215,6 +280,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_ingest_dir, setup, teardown),
       cmocka_unit_test(test_long_line),
       cmocka_unit_test_setup_teardown(test_unknown_format_skipped, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_binary_parser_refusal_is_a_reject, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

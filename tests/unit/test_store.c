@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,6 +276,82 @@ static void test_full_disk_leaves_nothing_behind(void **st) {
   ash_store_close(s);
 }
 
+typedef struct srcs {
+  int n, skipped;
+  char reason[64];
+} srcs;
+static int count_skipped(void *u, const ash_source_info *i) {
+  srcs *c = u;
+  c->n++;
+  if (i->skip_reason) {
+    c->skipped++;
+    snprintf(c->reason, sizeof c->reason, "%s", i->skip_reason);
+  }
+  return 0;
+}
+
+/* Protects: a case made before the sources table had skip_reason,
+ * continues, base_size and head_sha256 still opens: read-only as it is,
+ * and for writing with the columns added. */
+static void test_case_before_new_source_columns_opens(void **st) {
+  (void)st;
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(g_path, &db), SQLITE_OK);
+  assert_int_equal(
+      sqlite3_exec(db,
+                   "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
+                   "INSERT INTO meta VALUES('ashiato','case'),('schema_version','1');"
+                   "CREATE TABLE sources(id INTEGER PRIMARY KEY, path TEXT NOT NULL, size INTEGER,"
+                   " sha256 TEXT NOT NULL, format TEXT, ref_is_record INTEGER NOT NULL DEFAULT 0,"
+                   " read INTEGER NOT NULL DEFAULT 0, parsed INTEGER NOT NULL DEFAULT 0,"
+                   " rejected INTEGER NOT NULL DEFAULT 0, events INTEGER NOT NULL DEFAULT 0,"
+                   " first_ts INTEGER, last_ts INTEGER, complete INTEGER NOT NULL DEFAULT 0,"
+                   " ingested_at INTEGER);"
+                   "INSERT INTO sources(path,size,sha256,format,read,parsed,complete)"
+                   " VALUES('old.log',10,'ab','fortigate',1,1,1);",
+                   NULL, NULL, NULL),
+      SQLITE_OK);
+  sqlite3_close(db);
+  ash_store *s;
+  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_READONLY), 0);
+  srcs c = {0};
+  assert_int_equal(ash_store_sources(s, count_skipped, &c), 0);
+  assert_int_equal(c.n, 1);
+  assert_int_equal(c.skipped, 0);
+  ash_store_close(s);
+  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_CREATE), 0);
+  int64_t id;
+  assert_int_equal(ash_store_source_skip(s, "pipe", 0, NULL, "a FIFO", &id), 0);
+  assert_int_equal(ash_store_close(s), 0);
+  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_READONLY), 0);
+  memset(&c, 0, sizeof c);
+  assert_int_equal(ash_store_sources(s, count_skipped, &c), 0);
+  assert_int_equal(c.n, 2);
+  assert_int_equal(c.skipped, 1);
+  assert_string_equal(c.reason, "a FIFO");
+  ash_store_close(s);
+}
+
+/* Protects: a skipped row is not content. The same content ingested
+ * later is no duplicate of it, and the path's next begin replaces it. */
+static void test_skipped_row_is_not_content(void **st) {
+  (void)st;
+  ash_store *s;
+  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_CREATE), 0);
+  int64_t id, sid;
+  int dup = 1;
+  const char *sha = "1111111111111111111111111111111111111111111111111111111111111111";
+  assert_int_equal(ash_store_source_skip(s, "x.log", 5, sha, "format not recognised", &id), 0);
+  assert_int_equal(ash_store_source_begin(s, "x.log", 5, sha, "fortigate", &sid, &dup), 0);
+  (void)id;
+  assert_int_equal(dup, 0);
+  srcs c = {0};
+  assert_int_equal(ash_store_sources(s, count_skipped, &c), 0);
+  assert_int_equal(c.n, 1);
+  assert_int_equal(c.skipped, 0);
+  ash_store_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
@@ -282,6 +359,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_hash_at_end, setup, teardown),
       cmocka_unit_test_setup_teardown(test_not_a_case, setup, teardown),
       cmocka_unit_test_setup_teardown(test_full_disk_leaves_nothing_behind, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_case_before_new_source_columns_opens, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_skipped_row_is_not_content, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
