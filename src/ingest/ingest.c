@@ -1,6 +1,7 @@
 /* Ingest: walk, open, hash, detect, parse, store. */
 #include "ashiato/ingest.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -104,10 +105,16 @@ static void progress(job *j, uint64_t done_in_file, uint64_t records) {
   j->o->on_progress(j->o->u, &p);
 }
 
-/* Parse one member whose format is known and whose source row is open. */
+/* Parse one member whose format is known and whose source row is open:
+ * from the buffer whole (a binary format, or a member spilled to a
+ * temporary file), or as a stream of pieces. A stream that breaks off
+ * (truncated or corrupt compression, a file that shrank, the ratio cap)
+ * keeps every record read before the break, and the break is one
+ * rejection at the offset where reading stopped (*broke is set). */
 static int parse_member(job *j, ash_input *in, const ash_format *f, const uint8_t *whole, size_t wn,
-                        const uint8_t *head, size_t hn, ash_parse_ctx *ctx) {
+                        ash_parse_ctx *ctx, int *broke) {
   int rc;
+  *broke = 0;
   if (f->parse_buffer) return f->parse_buffer(ctx, whole, wn);
   ash_linesplit ls;
   rc = ash_linesplit_open(&ls, f, ctx);
@@ -120,21 +127,22 @@ static int parse_member(job *j, ash_input *in, const ash_format *f, const uint8_
       progress(j, ash_input_kind_of(in) == ASH_INPUT_PLAIN ? off + piece : 0, ctx->read);
     }
   } else if (!rc) {
-    rc = ash_linesplit_feed(&ls, head, hn);
-    uint64_t fed = hn, last = 0;
+    uint64_t fed = 0, last = 0;
     for (;;) {
       const uint8_t *p;
       size_t n;
-      if (rc) break;
       rc = ash_input_read(in, &p, &n);
+      if (rc == ASH_ENOMEM) break;
       if (rc) {
-        /* a stream that breaks mid-way (truncated .gz): keep what was read,
-         * and account the break as a rejection so it is not silent */
-        rc = ash_ctx_reject(ctx, ls.offset, "compressed stream is truncated or corrupt", "", 0);
-        break;
+        const char *why = ash_input_why(in);
+        *broke = 1;
+        rc = ash_linesplit_abort(&ls, why ? why : "stream broke off");
+        ash_linesplit_close(&ls);
+        return rc;
       }
       if (!n) break;
       rc = ash_linesplit_feed(&ls, p, n);
+      if (rc) break;
       fed += n;
       if (fed - last >= FEED_PIECE) {
         last = fed;
@@ -147,38 +155,35 @@ static int parse_member(job *j, ash_input *in, const ash_format *f, const uint8_
   return rc;
 }
 
+static void skip_why(job *j, ash_input *in, const char *name, int rc, const char *what) {
+  const char *why = ash_input_why(in);
+  char msg[320];
+  snprintf(msg, sizeof msg, "%s%s%s", what, why ? ": " : "", why ? why : "");
+  skip(j, name, why || what[0] ? msg : ash_strerror(rc));
+}
+
+/* How a member is read (issue 18, items 2, 7, 11, 15): the file itself and
+ * a compressed file are streamed in pieces (text formats) or mapped (a
+ * binary format); a member of an archive is streamed when its size is
+ * recorded and no source has that size, and otherwise decompressed into a
+ * temporary file first (its hash is needed before it is parsed, for the
+ * duplicate check, or a binary format needs it whole). Memory never holds
+ * a member whole. */
 static int ingest_member(job *j, ash_input *in, const char *name) {
   const ash_ingest_opts *o = j->o;
   ash_input_kind kind = ash_input_kind_of(in);
   const uint8_t *whole = NULL, *head = NULL;
   size_t wn = 0, hn = 0;
   char sha[65] = "";
-  int hash_later = 0; /* the file is hashed on a thread while it is parsed */
+  int hash_later = 0;  /* the file is hashed on a thread while it is parsed */
+  int member_hash = 0; /* the member is hashed as it is streamed */
   int rc;
   j->member = name;
-  if (kind == ASH_INPUT_COMPRESSED) {
-    rc = ash_input_read(in, &head, &hn);
-    if (rc) {
-      skip(j, name, "compressed stream could not be decoded");
-      return ASH_OK;
-    }
-    ash_input_file_sha256(in, sha);
-  } else {
-    rc = ash_input_whole(in, &whole, &wn);
-    if (rc) {
-      skip(j, name, rc == ASH_ELIMIT ? "member larger than 4 GiB" : ash_strerror(rc));
-      return ASH_OK;
-    }
-    if (kind == ASH_INPUT_PLAIN) {
-      /* a file of a size no source has cannot repeat one: hash it while it
-       * is parsed instead of in a pass of its own before */
-      hash_later = !ash_u64set_has(&j->sizes, j->file_size);
-      rc = hash_later ? ash_input_file_sha256_start(in) : ash_input_file_sha256(in, sha);
-      if (rc) return rc;
-    } else
-      ash_sha256_hex(whole ? (const void *)whole : "", wn, sha);
-    head = whole;
-    hn = wn;
+  rc = ash_input_head(in, &head, &hn);
+  if (rc == ASH_ENOMEM) return rc;
+  if (rc || (!hn && ash_input_why(in))) {
+    skip_why(j, in, name, rc, "could not be read");
+    return ASH_OK;
   }
   const ash_format *f =
       o->format ? o->format : ash_format_sniff(head, hn < ASH_SNIFF_BYTES ? hn : ASH_SNIFF_BYTES);
@@ -186,14 +191,48 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
     skip(j, name, hn ? "format not recognised (use --format)" : "empty file");
     return ASH_OK;
   }
-  uint64_t size = kind == ASH_INPUT_CONTAINER ? wn : j->file_size;
+  uint64_t size;
+  if (kind != ASH_INPUT_CONTAINER) {
+    /* the member is the file: its size and hash are the file's */
+    size = j->file_size;
+    if (kind == ASH_INPUT_PLAIN) {
+      /* a file of a size no source has cannot repeat one: hash it while it
+       * is parsed instead of in a pass of its own before */
+      hash_later = !ash_u64set_has(&j->sizes, j->file_size);
+      rc = hash_later ? ash_input_file_sha256_start(in) : ash_input_file_sha256(in, sha);
+    } else {
+      rc = ash_input_file_sha256(in, sha);
+    }
+    if (rc) return rc;
+    if (f->parse_buffer && (rc = ash_input_whole(in, &whole, &wn))) {
+      if (rc == ASH_ENOMEM) return rc;
+      skip_why(j, in, name, rc, "could not be read whole");
+      return ASH_OK;
+    }
+  } else {
+    uint64_t msz = ash_input_member_size(in);
+    if (f->parse_buffer || msz == UINT64_MAX || ash_u64set_has(&j->sizes, msz)) {
+      rc = ash_input_whole(in, &whole, &wn);
+      if (rc == ASH_ENOMEM) return rc;
+      if (rc) {
+        skip_why(j, in, name, rc, "could not be decompressed");
+        return ASH_OK;
+      }
+      ash_sha256_hex(wn ? (const void *)whole : "", wn, sha);
+      size = wn;
+    } else {
+      size = msz;
+      member_hash = 1;
+    }
+  }
   /* queued: the writer thread starts and ends the source in order with its
    * events, and this thread goes on with the next file; otherwise the
    * duplicate check needs the store now, while the thread is idle */
   int queued = !ash_u64set_has(&j->sizes, size);
   int dup = 0;
+  int later = hash_later || member_hash;
   if (queued) {
-    rc = ash_writer_source_begin(j->w, name, size, hash_later ? NULL : sha, f->name, &j->source_id);
+    rc = ash_writer_source_begin(j->w, name, size, later ? NULL : sha, f->name, &j->source_id);
   } else {
     rc = ash_writer_drain(j->w);
     ash_writer_collect(j->w, report_done, j);
@@ -217,27 +256,21 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
     if (o->on_source) o->on_source(o->u, &info);
     return ASH_OK;
   }
-  ash_input *reopened = NULL;
-  if (f->parse_buffer && kind == ASH_INPUT_COMPRESSED) {
-    /* a binary format inside a compressed file: it needs the whole member,
-     * and its first piece was consumed by the sniffer */
-    const char *nm, *why;
-    rc = ash_input_open(&reopened, name);
-    if (!rc) rc = ash_input_next(reopened, &nm, &why);
-    if (!rc) rc = ash_input_whole(reopened, &whole, &wn);
-    if (rc) {
-      ash_input_close(reopened);
-      skip(j, name, rc == ASH_ELIMIT ? "member larger than 4 GiB" : "could not decompress");
-      return ASH_OK; /* the empty source row is removed as stale next time */
-    }
-  }
   ash_parse_ctx ctx;
   ash_ctx_init(&ctx, &o->parse, on_event, on_reject, j);
   ctx.member = name;
-  rc = parse_member(j, reopened ? reopened : in, f, whole, wn, head, hn, &ctx);
-  ash_input_close(reopened);
+  int broke = 0;
+  rc = parse_member(j, in, f, whole, wn, &ctx, &broke);
   if (!rc && !queued) rc = ash_writer_drain(j->w);
   if (!rc && hash_later) rc = ash_input_file_sha256(in, sha);
+  if (!rc && member_hash) rc = ash_input_member_sha256(in, sha);
+  const char *why;
+  if (!rc && !broke && kind != ASH_INPUT_CONTAINER && ash_input_changed(in, &why)) {
+    /* a mapped file that shrank was read as zeros past its end (EVTX), or
+     * shrank after it was read: what was parsed is not what the file holds */
+    rc = ash_ctx_reject(&ctx, whole ? 0 : ash_input_member_pos(in), why, "", 0);
+    if (!rc && !queued) rc = ash_writer_drain(j->w);
+  }
   if (rc) return rc;
   info.read = ctx.read;
   info.parsed = ctx.parsed;
