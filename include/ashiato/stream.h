@@ -79,6 +79,10 @@ int ash_input_read(ash_input *in, const uint8_t **p, size_t *n);
  * (SIGBUS), and ash_input_changed reports it. */
 int ash_input_whole(ash_input *in, const uint8_t **p, size_t *n);
 
+/* Up to cap bytes of a plain file from offset off (pread: nothing else is
+ * read); *n == 0 past its end. ASH_EUSAGE for other kinds. */
+int ash_input_read_at(ash_input *in, uint64_t off, uint8_t *buf, size_t cap, size_t *n);
+
 /* Why the last call that failed failed (static or owned by in, until the
  * next call); NULL if none did. */
 const char *ash_input_why(const ash_input *in);

@@ -1185,3 +1185,16 @@ void ash_input_release(ash_input *in, uint64_t upto) {
   if (b) madvise((void *)in->map, b, MADV_DONTNEED);
   if (in->depth == 0) hasher_tell(in, upto);
 }
+
+int ash_input_read_at(ash_input *in, uint64_t off, uint8_t *buf, size_t cap, size_t *n) {
+  *n = 0;
+  if (in->depth) return ASH_EUSAGE;
+  if (off >= in->size) return ASH_OK;
+  if (cap > in->size - off) cap = (size_t)(in->size - off);
+  ssize_t r;
+  do r = pread(in->fd, buf, cap, (off_t)off);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) return fail(in, ASH_EIO, "read error: %s", strerror(errno));
+  *n = (size_t)r;
+  return ASH_OK;
+}
