@@ -485,6 +485,9 @@ static int dec_step(ash_input *in, level *l, size_t *made) {
     break;
   }
   case C_ZSTD: {
+    /* at a frame's end with nothing left to read there is nothing to call
+     * for (a call would only ask for the next frame's header) */
+    if (!l->in_n && l->zs_ret == 0) break;
     ZSTD_inBuffer ib = {l->in_p, l->in_n, 0};
     ZSTD_outBuffer ob = {l->obuf, READ_BLOCK, 0};
     size_t r = ZSTD_decompressStream(l->zs, &ob, &ib);
@@ -547,7 +550,9 @@ static la_ssize_t ar_cb_read(struct archive *a, void *u, const void **buf) {
   arsrc *s = u;
   const uint8_t *p = NULL;
   size_t n = 0;
-  int rc = lv_read(s->in, s->below, &p, &n);
+  /* the file itself is read at the position the archive seeked to (so
+   * without lv_read's end-of-member state) */
+  int rc = s->below ? lv_read(s->in, s->below, &p, &n) : file_read(s->in, &p, &n);
   if (rc) {
     archive_set_error(a, EIO, "%s", s->in->why_p ? s->in->why_p : ash_strerror(rc));
     return -1;
@@ -675,7 +680,8 @@ static int lv_read(ash_input *in, int i, const uint8_t **p, size_t *n) {
   return ASH_OK;
 }
 
-/* Read level i's current member's first bytes into its peek buffer. */
+/* Read level i's current member's first bytes into its peek buffer.
+ * While it fills, peek_off == peek_n, so that lv_read reads on below it. */
 static int peek_fill(ash_input *in, int i) {
   level *l = &in->lv[i];
   if (!l->peek) {
@@ -683,24 +689,23 @@ static int peek_fill(ash_input *in, int i) {
     if (!l->peek) return ASH_ENOMEM;
   }
   l->peek_n = l->peek_off = 0;
+  size_t cap = PEEK_BYTES;
   while (l->peek_n < PEEK_BYTES) {
     const uint8_t *p;
     size_t n;
     if (lv_read(in, i, &p, &n) || !n) break; /* an error stays for the reader */
-    size_t take = PEEK_BYTES - l->peek_n < n ? PEEK_BYTES - l->peek_n : n;
-    memcpy(l->peek + l->peek_n, p, take);
-    l->peek_n += take;
-    if (take < n) {
-      /* a read gave more than fits: the rest is lost to the reader unless
-       * kept; the sources of lv_read give at most READ_BLOCK, so keep it */
-      uint8_t *np = realloc(l->peek, l->peek_n + (n - take));
+    if (l->peek_n + n > cap) {
+      /* keep the whole piece: what is not kept would be lost to the reader */
+      uint8_t *np = realloc(l->peek, l->peek_n + n);
       if (!np) return ASH_ENOMEM;
       l->peek = np;
-      memcpy(l->peek + l->peek_n, p + take, n - take);
-      l->peek_n += n - take;
-      break;
+      cap = l->peek_n + n;
     }
+    memcpy(l->peek + l->peek_n, p, n);
+    l->peek_n += n;
+    l->peek_off = l->peek_n;
   }
+  l->peek_off = 0;
   return ASH_OK;
 }
 
