@@ -91,8 +91,9 @@ uint64_t ash_input_member_pos(const ash_input *in);
 /* Decompressed size of the current member as its archive records it, or
  * UINT64_MAX when not known (plain and compressed files: use the file's). */
 uint64_t ash_input_member_size(const ash_input *in);
-/* SHA-256 (hex) of the bytes of the current member given by ash_input_read
- * so far (the whole member once it was read to its end). */
+/* SHA-256 (hex) of the bytes of the current archive member given by
+ * ash_input_read so far (the whole member once it was read to its end);
+ * for a plain or compressed file, use ash_input_file_sha256. */
 int ash_input_member_sha256(ash_input *in, char hex[65]);
 /* 1 when the file on disk changed while it was read: it is shorter than
  * when opened (a read stopped early, a mapped page was gone, or fstat says

@@ -839,20 +839,32 @@ int ash_input_changed(ash_input *in, const char **why) {
   return in->changed;
 }
 
-/* ---- hashing the file, with pread: a file that shrinks is hashed as
- * far as it goes and marked changed ---- */
+/* ---- hashing the file: through a guarded mapping (no copy; a file that
+ * shrinks reads as zeros past its end, and is marked changed) ---- */
 
-#define HASH_PIECE (4u << 20)
+#define HASH_PIECE (8u << 20)
 #define HASH_AHEAD (64u << 20)
 
 static void hash_file(ash_input *in, int background) {
   EVP_MD_CTX *c = EVP_MD_CTX_new();
-  uint8_t *buf = malloc(HASH_PIECE);
   unsigned char md[32];
   unsigned int len = 0;
   in->sha[0] = 0;
-  if (!c || !buf) goto out; /* out of memory: reported by ash_input_file_sha256 */
+  if (!c) return; /* out of memory: reported by ash_input_file_sha256 */
   EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+  const uint8_t *map = NULL;
+  int slot = -1;
+  if (in->size) {
+    void *m = mmap(NULL, in->size, PROT_READ, MAP_PRIVATE, in->fd, 0);
+    if (m == MAP_FAILED) {
+      EVP_MD_CTX_free(c);
+      return;
+    }
+    madvise(m, in->size, MADV_SEQUENTIAL);
+    map = m;
+    slot = guard_add(map, in->size);
+  }
+  long pg = sysconf(_SC_PAGESIZE);
   uint64_t off = 0;
   while (off < in->size) {
     if (background) {
@@ -861,22 +873,24 @@ static void hash_file(ash_input *in, int background) {
         pthread_cond_wait(&in->hcv, &in->hmu);
       int stop = in->cancelled;
       pthread_mutex_unlock(&in->hmu);
-      if (stop) goto out;
+      if (stop) break;
     }
-    uint64_t want = in->size - off < HASH_PIECE ? in->size - off : HASH_PIECE;
-    ssize_t r = pread(in->fd, buf, (size_t)want, (off_t)off);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break; /* shrank (or unreadable): ash_input_changed tells */
-    EVP_DigestUpdate(c, buf, (size_t)r);
-    off += (uint64_t)r;
+    uint64_t n = in->size - off < HASH_PIECE ? in->size - off : HASH_PIECE;
+    EVP_DigestUpdate(c, map + off, (size_t)n);
+    /* hashed pages leave memory: the parser reads with pread */
+    uint64_t a = off / (uint64_t)pg * (uint64_t)pg, b = (off + n) / (uint64_t)pg * (uint64_t)pg;
+    if (b > a) madvise((void *)(map + a), b - a, MADV_DONTNEED);
+    off += n;
   }
+  int hit = guard_drop(slot);
+  if (map) munmap((void *)map, in->size);
+  struct stat st;
   in->hashed_to = off;
+  if (hit) in->hashed_to = fstat(in->fd, &st) == 0 ? (uint64_t)st.st_size : 0; /* zeros past it */
   EVP_DigestFinal_ex(c, md, &len);
+  EVP_MD_CTX_free(c);
   for (int i = 0; i < 32; i++) snprintf(in->sha + 2 * i, 3, "%02x", md[i]);
   in->sha[64] = 0;
-out:
-  EVP_MD_CTX_free(c);
-  free(buf);
 }
 
 static void *hasher_main(void *arg) {
@@ -1066,7 +1080,9 @@ int ash_input_head(ash_input *in, const uint8_t **p, size_t *n) {
 }
 
 int ash_input_read(ash_input *in, const uint8_t **p, size_t *n) {
-  if (!in->md) {
+  /* a member of an archive is hashed as it passes (the file and a
+   * compressed file have the file's hash, computed apart) */
+  if (!in->md && in->kind == ASH_INPUT_CONTAINER) {
     in->md = EVP_MD_CTX_new();
     if (!in->md || !EVP_DigestInit_ex(in->md, EVP_sha256(), NULL)) return ASH_ENOMEM;
   }
@@ -1075,7 +1091,7 @@ int ash_input_read(ash_input *in, const uint8_t **p, size_t *n) {
     if (!in->why_p) fail(in, rc, "%s", ash_strerror(rc));
     return rc;
   }
-  if (*n) EVP_DigestUpdate(in->md, *p, *n);
+  if (*n && in->md) EVP_DigestUpdate(in->md, *p, *n);
   in->mpos += *n;
   if (in->depth == 0) hasher_tell(in, in->pos);
   return ASH_OK;
