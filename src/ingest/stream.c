@@ -667,11 +667,14 @@ static int lv_read(ash_input *in, int i, const uint8_t **p, size_t *n) {
   }
   l->out += *n;
   if (i > 0 && l->out > ASH_RATIO_FLOOR) {
-    uint64_t used = in->file_bytes - l->file0;
-    if (l->out / (used ? used : 1) >= ASH_MAX_RATIO) {
+    /* the file bytes read since the member began, plus one read of the
+     * file: the member's first compressed bytes may have been read ahead
+     * with what came before it (a small zip is read whole at once) */
+    uint64_t used = in->file_bytes - l->file0 + READ_BLOCK;
+    if (l->out / used >= ASH_MAX_RATIO) {
       *n = 0;
       l->err = fail(in, ASH_ELIMIT,
-                    "compression ratio above %u:1 (%" PRIu64 " bytes from %" PRIu64
+                    "compression ratio above %u:1 (%" PRIu64 " bytes from at most %" PRIu64
                     " of the file: a decompression bomb?); not read further",
                     ASH_MAX_RATIO, l->out, used);
       return l->err;

@@ -206,7 +206,7 @@ static void test_truncated_gzip_gives_every_decodable_byte(void **st) {
  * after the floor, instead of filling memory or the case. */
 static void test_ratio_cap_stops_decompression_bomb(void **st) {
   (void)st;
-  size_t n = (size_t)ASH_RATIO_FLOOR * 2;
+  size_t n = (size_t)ASH_RATIO_FLOOR * 4;
   ZSTD_CCtx *c = ZSTD_createCCtx();
   uint8_t *zeros = calloc(1, 1 << 20);
   size_t cap = ZSTD_compressBound(n) / 64 + (1 << 16), zn = 0;
@@ -226,14 +226,15 @@ static void test_ratio_cap_stops_decompression_bomb(void **st) {
   const char *name, *why;
   assert_int_equal(ash_input_open(&in, g_path), ASH_OK);
   assert_int_equal(ash_input_next(in, &name, &why), ASH_OK);
-  size_t got;
+  uint64_t got = 0;
   int rc;
-  uint8_t *out = read_member(in, &got, &rc);
+  const uint8_t *p;
+  size_t k;
+  while (!(rc = ash_input_read(in, &p, &k)) && k) got += k;
   assert_int_equal(rc, ASH_ELIMIT);
   assert_non_null(strstr(ash_input_why(in), "compression ratio"));
   assert_true(got >= ASH_RATIO_FLOOR && got < n);
   ash_input_close(in);
-  free(out);
   free(z);
   free(zeros);
 }
