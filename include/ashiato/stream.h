@@ -43,8 +43,8 @@ uint64_t ash_input_file_size(const ash_input *in);
  * nanoseconds since 1970, as it was when the file was opened. */
 int64_t ash_input_file_mtime_ns(const ash_input *in);
 /* SHA-256 (hex) of the file on disk, computed on first call (or waited
- * for, after ash_input_file_sha256_start). The file is read with pread: a
- * file that shrinks meanwhile is hashed as far as it could be read, and
+ * for, after ash_input_file_sha256_start), through a guarded mapping: a
+ * file that shrinks meanwhile reads as zeros past its new end, and
  * ash_input_changed says so. */
 int ash_input_file_sha256(ash_input *in, char hex[65]);
 /* Start hashing a plain file on a thread of its own while the caller reads
