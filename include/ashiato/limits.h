@@ -18,9 +18,26 @@
 #define ASH_MAX_ATTRS_JSON (256u << 10)
 /* Bytes sniffed from the start of a stream to detect its format. */
 #define ASH_SNIFF_BYTES (64u << 10)
-/* A compressed or archived member that must be held whole in memory
- * (binary formats such as EVTX). */
+/* A compressed or archived member that must be had whole (binary formats
+ * such as EVTX): it is decompressed into a temporary file, not memory. */
 #define ASH_MAX_MEMBER_BYTES (4ull << 30)
+/* Layers of decompression and archives opened inside one file:
+ * outer.zip!inner.tgz!app.log is three (zip, gzip, tar). A member nested
+ * deeper is reported, not opened. */
+#define ASH_MAX_ARCHIVE_DEPTH 4u
+/* Compression-ratio cap (decompression bombs): a member whose decompressed
+ * bytes pass ASH_RATIO_FLOOR and exceed ASH_MAX_RATIO times the bytes of
+ * the file read meanwhile is cut there, with a rejection. Logs compress 8
+ * to 12 times (50 MB of FortiGate: gzip -9 8.4, xz -9 10.8, zstd -19 11.2,
+ * bzip2 -9 12.3), repetitive ones a few tens; a bomb reaches 1000 per
+ * deflate layer and far more with xz, zstd or nesting. The floor lets small
+ * files of one repeated line through. */
+#define ASH_MAX_RATIO 200u
+#define ASH_RATIO_FLOOR (64ull << 20)
+/* Memory all decompressors of one input may take (zstd windows, xz
+ * dictionaries): 128 MiB for the first (zstd --long=27, xz -9 need 64-128)
+ * and what is left for those nested in it. */
+#define ASH_MAX_DECODER_MEM (192ull << 20)
 /* Zip members opened from one archive. */
 #define ASH_MAX_ARCHIVE_MEMBERS 1000000u
 /* Directory recursion depth. */

@@ -390,6 +390,18 @@ int ash_linesplit_end(ash_linesplit *ls) {
   return rc;
 }
 
+int ash_linesplit_abort(ash_linesplit *ls, const char *reason) {
+  int rc;
+  if (!ls->overlong && ls->carry.n)
+    rc = ash_ctx_reject(ls->ctx, ls->carry_off, reason, ls->carry.p, ls->carry.n);
+  else
+    rc = ash_ctx_reject(ls->ctx, ls->offset, reason, "", 0);
+  ash_buf_reset(&ls->carry);
+  ls->overlong = 0;
+  if (!rc && ls->f->finish) rc = ls->f->finish(ls->state, ls->ctx);
+  return rc;
+}
+
 void ash_linesplit_close(ash_linesplit *ls) {
   if (ls->f && ls->f->close && ls->state) ls->f->close(ls->state);
   ls->state = NULL;

@@ -80,6 +80,12 @@ int ash_linesplit_open(ash_linesplit *ls, const ash_format *f, ash_parse_ctx *ct
 int ash_linesplit_feed(ash_linesplit *ls, const uint8_t *p, size_t n);
 /* End of stream: last unterminated line, then the format's finish. */
 int ash_linesplit_end(ash_linesplit *ls);
+/* The stream broke off (truncated, corrupt, changed, over a cap): the
+ * record it cut (the unterminated line held) is the one rejection, at its
+ * offset, with the reason; when no line was cut, the rejection is at the
+ * offset of the break, with no raw text. Then the format's finish, so that
+ * records held back are still given. */
+int ash_linesplit_abort(ash_linesplit *ls, const char *reason);
 void ash_linesplit_close(ash_linesplit *ls);
 
 #endif

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -339,12 +340,19 @@ static int header_lines(const ash_format *f, void *state, const ash_parse_opts *
   return ASH_OK;
 }
 
-/* Parse one member whose format is known and whose source row is open. A
- * continuation (t->base) is parsed from t->from, after its parser has seen
- * the file's header lines; its refs stay offsets into the whole file. */
+/* Parse one member whose format is known and whose source row is open:
+ * from the buffer whole (a plain file mapped, a binary format, or a member
+ * spilled to a temporary file), or as a stream of pieces. A continuation
+ * (t->base, a plain file: always whole) is parsed from t->from, after its
+ * parser has seen the file's header lines; its refs stay offsets into the
+ * whole file. A stream that breaks off (truncated or corrupt compression,
+ * a file that shrank, the ratio cap) keeps every record read before the
+ * break, and the break is one rejection at the offset where reading
+ * stopped (*broke is set). */
 static int parse_member(job *j, ash_input *in, const ash_format *f, const uint8_t *whole, size_t wn,
-                        const uint8_t *head, size_t hn, ash_parse_ctx *ctx, const tail *t) {
+                        ash_parse_ctx *ctx, const tail *t, int *broke) {
   int rc;
+  *broke = 0;
   if (f->parse_buffer) {
     rc = f->parse_buffer(ctx, whole, wn);
     if (rc == ASH_EFORMAT || rc == ASH_ELIMIT) {
@@ -387,21 +395,22 @@ static int parse_member(job *j, ash_input *in, const ash_format *f, const uint8_
       progress(j, ash_input_kind_of(in) == ASH_INPUT_PLAIN ? off + piece : 0, ctx->read);
     }
   } else if (!rc) {
-    rc = ash_linesplit_feed(&ls, head, hn);
-    uint64_t fed = hn, last = 0;
+    uint64_t fed = 0, last = 0;
     for (;;) {
       const uint8_t *p;
       size_t n;
-      if (rc) break;
       rc = ash_input_read(in, &p, &n);
+      if (rc == ASH_ENOMEM) break;
       if (rc) {
-        /* a stream that breaks mid-way (truncated .gz): keep what was read,
-         * and account the break as a rejection so it is not silent */
-        rc = ash_ctx_reject(ctx, ls.offset, "compressed stream is truncated or corrupt", "", 0);
-        break;
+        const char *why = ash_input_why(in);
+        *broke = 1;
+        rc = ash_linesplit_abort(&ls, why ? why : "stream broke off");
+        ash_linesplit_close(&ls);
+        return rc;
       }
       if (!n) break;
       rc = ash_linesplit_feed(&ls, p, n);
+      if (rc) break;
       fed += n;
       if (fed - last >= FEED_PIECE) {
         last = fed;
@@ -432,6 +441,14 @@ static int cmp_u64(const void *a, const void *b) {
  * ASH_MAX_CONTINUATION_SIZES of them, the largest), so the cost is at most
  * one more read of the prefix, and nothing for a file no source's head
  * matches. The longest matching prefix wins. Sets *out to NULL when none. */
+/* Whether source k could be the start of a file of n bytes at path whose
+ * first ASH_HEAD_BYTES hash to head (see find_continuation). */
+static int is_candidate(const known *k, const ash_format *f, uint64_t n, const char *path,
+                        const char head[65]) {
+  if (k->size >= n || k->f != f || k->id < 0) return 0;
+  return k->size < ASH_HEAD_BYTES || (k->head[0] ? !strcmp(k->head, head) : !strcmp(k->path, path));
+}
+
 static int find_continuation(job *j, const ash_format *f, const uint8_t *p, size_t n,
                              const char *path, const char head[65], const known **out) {
   *out = NULL;
@@ -439,10 +456,7 @@ static int find_continuation(job *j, const ash_format *f, const uint8_t *p, size
   size_t ns = 0;
   for (size_t i = 0; i < j->nknown; i++) {
     const known *k = &j->known[i];
-    if (k->size >= n || k->f != f || k->id < 0) continue;
-    int cand =
-        k->size < ASH_HEAD_BYTES || (k->head[0] ? !strcmp(k->head, head) : !strcmp(k->path, path));
-    if (!cand) continue;
+    if (!is_candidate(k, f, n, path, head)) continue;
     int seen = 0;
     for (size_t s = 0; s < ns && !seen; s++) seen = sizes[s] == k->size;
     if (seen) continue;
@@ -504,6 +518,24 @@ static void tail_of(const known *base, const uint8_t *p, size_t n, tail *t) {
   if (e < n && p[e] == '\r' && e + 1 < n && p[e + 1] == '\n') t->from++;
 }
 
+/* Skip a member the input layer could not give, with its reason. */
+static int skip_why(job *j, ash_input *in, const char *name, int rc, const char *what,
+                    uint64_t size) {
+  const char *why = ash_input_why(in);
+  char msg[320];
+  snprintf(msg, sizeof msg, "%s%s%s", what, why ? ": " : "", why ? why : "");
+  return skip(j, name, why || what[0] ? msg : ash_strerror(rc), size, NULL);
+}
+
+/* How a member is read (issue 18, items 2, 7, 11, 15): a plain file is
+ * mapped (reads of the mapping are guarded: a file that shrinks gives
+ * zeros and is flagged, never SIGBUS), because a grown log is continued
+ * from its prefix; a compressed file is streamed in pieces (text formats)
+ * or decompressed whole into a temporary file (a binary format); a member
+ * of an archive is streamed when its size is recorded and no source has
+ * that size, and otherwise decompressed into a temporary file first (its
+ * hash is needed before it is parsed, for the duplicate check, or a binary
+ * format needs it whole). Memory never holds a member whole. */
 static int ingest_member(job *j, ash_input *in, const char *name) {
   const ash_ingest_opts *o = j->o;
   ash_input_kind kind = ash_input_kind_of(in);
@@ -512,20 +544,14 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
   char sha[65] = "";
   int hash_later = 0; /* the file is hashed on a thread while it is parsed */
   int rc;
+  int member_hash = 0; /* an archive member hashed as it is streamed */
   j->member = name;
-  if (kind == ASH_INPUT_COMPRESSED) {
-    rc = ash_input_read(in, &head, &hn);
-    if (rc) return skip(j, name, "compressed stream could not be decoded", j->file_size, NULL);
-    ash_input_file_sha256(in, sha);
-  } else {
-    rc = ash_input_whole(in, &whole, &wn);
-    if (rc)
-      return skip(j, name, rc == ASH_ELIMIT ? "member larger than 4 GiB" : ash_strerror(rc),
-                  kind == ASH_INPUT_PLAIN ? j->file_size : 0, NULL);
-    head = whole;
-    hn = wn;
-  }
-  uint64_t size = kind == ASH_INPUT_CONTAINER ? wn : j->file_size;
+  rc = ash_input_head(in, &head, &hn);
+  if (rc == ASH_ENOMEM) return rc;
+  if (rc || (!hn && ash_input_why(in)))
+    return skip_why(j, in, name, rc, "could not be read",
+                    kind == ASH_INPUT_PLAIN ? j->file_size : 0);
+  uint64_t size = j->file_size;
   const ash_format *f =
       o->format ? o->format : ash_format_sniff(head, hn < ASH_SNIFF_BYTES ? hn : ASH_SNIFF_BYTES);
   if (!f) {
@@ -545,16 +571,53 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
              f->name, f->name, f->name);
     return skip(j, name, why, size, sha[0] ? sha : NULL);
   }
+  if (kind == ASH_INPUT_PLAIN) {
+    /* mapped only when it must be whole: a binary format, or a text file
+     * that may continue a source (its prefix is hashed, its tail parsed
+     * from an offset); any other text file is read in pieces (pread), so
+     * that one that shrinks mid-read just ends early */
+    char hh[65];
+    ash_sha256_hex(head ? (const void *)head : "", hn < ASH_HEAD_BYTES ? hn : ASH_HEAD_BYTES, hh);
+    int need = f->parse_buffer != NULL;
+    for (size_t i = 0; i < j->nknown && !need; i++)
+      need = is_candidate(&j->known[i], f, j->file_size, name, hh);
+    if (need && (rc = ash_input_whole(in, &whole, &wn))) {
+      if (rc == ASH_ENOMEM) return rc;
+      return skip_why(j, in, name, rc, "could not be read whole", j->file_size);
+    }
+  } else if (kind == ASH_INPUT_COMPRESSED) {
+    rc = ash_input_file_sha256(in, sha);
+    if (rc) return rc;
+    if (f->parse_buffer && (rc = ash_input_whole(in, &whole, &wn))) {
+      if (rc == ASH_ENOMEM) return rc;
+      return skip_why(j, in, name, rc, "could not be decompressed", size);
+    }
+  } else if (kind == ASH_INPUT_CONTAINER) {
+    uint64_t msz = ash_input_member_size(in);
+    if (f->parse_buffer || msz == UINT64_MAX || ash_u64set_has(&j->sizes, msz)) {
+      rc = ash_input_whole(in, &whole, &wn);
+      if (rc == ASH_ENOMEM) return rc;
+      if (rc) return skip_why(j, in, name, rc, "could not be decompressed", 0);
+      ash_sha256_hex(wn ? (const void *)whole : "", wn, sha);
+      size = wn;
+    } else {
+      size = msz;
+      member_hash = 1;
+    }
+  }
   ash_source_info info;
   memset(&info, 0, sizeof info);
   tail t;
   memset(&t, 0, sizeof t);
-  if (whole && !f->parse_buffer) {
-    ash_sha256_hex(whole, wn < ASH_HEAD_BYTES ? wn : ASH_HEAD_BYTES, info.head_sha256);
+  if (!f->parse_buffer) {
+    /* the first ASH_HEAD_BYTES of a text source, for later continuations
+     * (the peek holds at least that much of any member that long) */
+    ash_sha256_hex(head ? (const void *)head : "", hn < ASH_HEAD_BYTES ? hn : ASH_HEAD_BYTES,
+                   info.head_sha256);
     const known *base = NULL;
     /* a continuation is read from the file it maps: container members are
      * read whole */
-    if (kind == ASH_INPUT_PLAIN)
+    if (kind == ASH_INPUT_PLAIN && whole)
       rc = find_continuation(j, f, whole, wn, name, info.head_sha256, &base);
     if (!rc && base && !base->id) {
       /* the base is still queued: its row's id comes with its announcement,
@@ -580,8 +643,6 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
     hash_later = !ash_u64set_has(&j->sizes, j->file_size);
     rc = hash_later ? ash_input_file_sha256_start(in) : ash_input_file_sha256(in, sha);
     if (rc) return rc;
-  } else if (kind == ASH_INPUT_CONTAINER) {
-    ash_sha256_hex(whole ? (const void *)whole : "", wn, sha);
   }
   /* queued: the writer thread starts and ends the source in order with its
    * events, and this thread goes on with the next file; otherwise the
@@ -589,7 +650,8 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
   int queued = !ash_u64set_has(&j->sizes, size);
   int dup = 0;
   if (queued) {
-    rc = ash_writer_source_begin(j->w, name, size, hash_later ? NULL : sha, f->name, &j->source_id);
+    rc = ash_writer_source_begin(j->w, name, size, hash_later || member_hash ? NULL : sha, f->name,
+                                 &j->source_id);
   } else {
     rc = ash_writer_drain(j->w);
     ash_writer_collect(j->w, report_done, j);
@@ -613,28 +675,21 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
     if (o->on_source) o->on_source(o->u, &info);
     return ASH_OK;
   }
-  ash_input *reopened = NULL;
-  if (f->parse_buffer && kind == ASH_INPUT_COMPRESSED) {
-    /* a binary format inside a compressed file: it needs the whole member,
-     * and its first piece was consumed by the sniffer */
-    const char *nm, *why;
-    rc = ash_input_open(&reopened, name);
-    if (!rc) rc = ash_input_next(reopened, &nm, &why);
-    if (!rc) rc = ash_input_whole(reopened, &whole, &wn);
-    if (rc) {
-      ash_input_close(reopened);
-      /* the empty source row is removed as stale next time */
-      return skip(j, name, rc == ASH_ELIMIT ? "member larger than 4 GiB" : "could not decompress",
-                  size, sha);
-    }
-  }
   ash_parse_ctx ctx;
   ash_ctx_init(&ctx, &o->parse, on_event, on_reject, j);
   ctx.member = name;
-  rc = parse_member(j, reopened ? reopened : in, f, whole, wn, head, hn, &ctx, &t);
-  ash_input_close(reopened);
+  int broke = 0;
+  rc = parse_member(j, in, f, whole, wn, &ctx, &t, &broke);
   if (!rc && !queued) rc = ash_writer_drain(j->w);
   if (!rc && hash_later) rc = ash_input_file_sha256(in, sha);
+  if (!rc && member_hash) rc = ash_input_member_sha256(in, sha);
+  const char *why;
+  if (!rc && !broke && kind != ASH_INPUT_CONTAINER && ash_input_changed(in, &why)) {
+    /* a mapped file that shrank was read as zeros past its end, or shrank
+     * after it was read: what was parsed is not what the file holds */
+    rc = ash_ctx_reject(&ctx, whole ? 0 : ash_input_member_pos(in), why, "", 0);
+    if (!rc && !queued) rc = ash_writer_drain(j->w);
+  }
   if (rc) return rc;
   info.read = ctx.read;
   info.parsed = ctx.parsed;
