@@ -3,7 +3,8 @@
 # what was not committed, and that the same command completes to exactly a
 # clean ingest. Protects against the full-disk corruption (orphan events,
 # sources announced but rolled back, a day duplicated on the re-run) and
-# against claims printed before their commit (kill -9). Runs the scenarios
+# against claims printed before their commit (kill -9), and against a
+# SIGBUS when evidence shrinks while it is read. Runs the scenarios
 # of bench/bench_faults.sh with a few runs each; disk-full needs root (a
 # tmpfs mount) and says so when it cannot run.
 set -euo pipefail
@@ -13,10 +14,10 @@ src=${ASH_SRC:?ASH_SRC not set}
 rm -rf "$work"
 mkdir -p "$work"
 out=$("$src/bench/bench_faults.sh" --bin "$bin" --work "$work" --runs 3 \
-  --scenarios "${ASH_FAULT_SCENARIOS:-disk-full,kill9}" 2>&1) || {
+  --scenarios "${ASH_FAULT_SCENARIOS:-disk-full,kill9,shrink}" 2>&1) || {
   echo "$out"
   echo "FAIL: a faulted ingest did not end equal to a clean one" >&2
   exit 1
 }
 echo "$out"
-grep -Eq '^(disk-full|kill9) ' <<<"$out" || { echo "FAIL: no scenario ran" >&2; exit 1; }
+grep -Eq '^(disk-full|kill9|shrink) ' <<<"$out" || { echo "FAIL: no scenario ran" >&2; exit 1; }
