@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -36,11 +38,101 @@ static const char *HELP =
     "exit status: 0 done (also when records were rejected), 1 failed (also when\n"
     "every input was skipped), 2 usage\n";
 
+/* Sources that lost more than half of their records: named again at the
+ * end, with their top reasons (a "rejected N" in a summary line is easy to
+ * miss; half a collection was once dropped that way with exit 0). */
+#define MOSTLY_MAX 200
+typedef struct mostly {
+  int64_t id;
+  char *path;
+  uint64_t read, rejected;
+} mostly;
+
 typedef struct ist {
   int json;
   cli_progress prog;
   ash_buf line;
+  mostly bad[MOSTLY_MAX];
+  size_t nbad, more_bad;
 } ist;
+
+static void note_mostly_rejected(ist *s, const ash_source_info *in) {
+  if (in->duplicate || in->skip_reason || !in->read || in->rejected * 2 <= in->read) return;
+  if (s->nbad == MOSTLY_MAX) {
+    s->more_bad++;
+    return;
+  }
+  mostly *m = &s->bad[s->nbad];
+  m->path = strdup(in->path ? in->path : "");
+  if (!m->path) return;
+  m->id = in->id;
+  m->read = in->read;
+  m->rejected = in->rejected;
+  s->nbad++;
+}
+
+/* The reasons of one source's rejections, counted (at most REASONS
+ * distinct; the rest counted together). */
+#define REASONS 32
+typedef struct reasons {
+  char *why[REASONS];
+  uint64_t n[REASONS], other;
+  size_t k;
+} reasons;
+
+static int count_reason(void *u, const char *path, uint64_t ref, const char *reason,
+                        const char *raw, size_t n) {
+  (void)path, (void)ref, (void)raw, (void)n;
+  reasons *r = u;
+  const char *why = reason ? reason : "";
+  for (size_t i = 0; i < r->k; i++)
+    if (!strcmp(r->why[i], why)) {
+      r->n[i]++;
+      return 0;
+    }
+  if (r->k < REASONS && (r->why[r->k] = strdup(why))) {
+    r->n[r->k++] = 1;
+  } else {
+    r->other++;
+  }
+  return 0;
+}
+
+/* The warning block at the end of an ingest. */
+static void warn_mostly_rejected(ist *s, ash_store *st) {
+  if (!s->nbad) return;
+  fprintf(stderr,
+          "\nashiato: warning: %zu source%s lost more than half of %s records to rejection:\n",
+          s->nbad + s->more_bad, s->nbad + s->more_bad == 1 ? "" : "s",
+          s->nbad + s->more_bad == 1 ? "its" : "their");
+  for (size_t i = 0; i < s->nbad; i++) {
+    mostly *m = &s->bad[i];
+    fprintf(stderr, "  %s: %" PRIu64 " of %" PRIu64 " rejected\n", cli_safe(m->path), m->rejected,
+            m->read);
+    reasons r;
+    memset(&r, 0, sizeof r);
+    if (!ash_store_rejects(st, m->id, count_reason, &r)) {
+      uint64_t shown = 0;
+      for (int top = 0; top < 3; top++) { /* the three most frequent */
+        size_t best = SIZE_MAX;
+        for (size_t k = 0; k < r.k; k++)
+          if (r.n[k] && (best == SIZE_MAX || r.n[k] > r.n[best])) best = k;
+        if (best == SIZE_MAX) break;
+        fprintf(stderr, "      %8" PRIu64 "  %s\n", r.n[best], cli_safe(r.why[best]));
+        shown += r.n[best];
+        r.n[best] = 0;
+      }
+      if (m->rejected > shown)
+        fprintf(stderr, "      %8" PRIu64 "  (other reasons)\n", m->rejected - shown);
+    }
+    for (size_t k = 0; k < r.k; k++) free(r.why[k]);
+  }
+  if (s->more_bad) fprintf(stderr, "  ... and %zu more\n", s->more_bad);
+  fprintf(stderr, "  Is each file what it seems? Force the format with --format NAME ('ashiato\n"
+                  "  formats'), give a column map with --map FILE, or the zone of zoneless\n"
+                  "  times with --tz; 'ashiato sources CASE --rejects' shows every rejected\n"
+                  "  record with its reason and raw text.\n");
+}
 
 /* One source as a JSON line (cli-contract.md), extended with "state"
  * (complete or skipped), "reason" for a skipped input, and "continues" and
@@ -75,6 +167,7 @@ static void json_line(ist *s, const ash_source_info *in) {
 static void on_source(void *u, const ash_source_info *in) {
   ist *s = u;
   cli_progress_done(&s->prog);
+  note_mostly_rejected(s, in);
   char a[32] = "", b[32] = "";
   if (in->first_ts != ASH_TIME_UNSET) ash_time_format(in->first_ts, a);
   if (in->last_ts != ASH_TIME_UNSET) ash_time_format(in->last_ts, b);
@@ -178,6 +271,9 @@ int cmd_ingest(int argc, char **argv) {
   if (rc)
     fprintf(stderr, "ashiato: %s: %s: %s\n", cli_safe(case_path), ash_strerror(rc),
             cli_safe(ash_store_errmsg(st)));
+  else
+    warn_mostly_rejected(&s, st);
+  for (size_t i = 0; i < s.nbad; i++) free(s.bad[i].path);
   int rc2 = ash_store_close(st);
   if (!rc && rc2) cli_error(case_path, rc2);
   if (rc || rc2)

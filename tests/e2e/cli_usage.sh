@@ -3,7 +3,8 @@
 # the whole help. Protects: `kinds` (the kinds present, with counts), a
 # mistyped --kind (named, with the kinds the case has, instead of an empty
 # answer), --event-id, a missing operand named, a case in a folder that does
-# not exist.
+# not exist, the warning block for sources that lost more than half of
+# their records.
 set -euo pipefail
 bin=$1
 work=$2
@@ -36,4 +37,10 @@ set +e
 "$bin" events case.db --event-id x 2>/dev/null
 [ $? -eq 2 ] || fail "--event-id x is not a usage error"
 set -e
+# a source that lost most of its records is named again at the end
+"$bin" ingest bad.db "$g/fortigate/malformed.log" >/dev/null 2>err.txt || fail "ingest malformed"
+grep -q "lost more than half" err.txt || fail "no warning block for a mostly rejected source"
+grep -q "malformed.log: 7 of 10 rejected" err.txt || fail "the warning does not name the file"
+"$bin" ingest good.db "$g/fortigate/vpn.log" >/dev/null 2>err.txt || fail "ingest vpn"
+! grep -q "lost more than half" err.txt || fail "a warning block for a good source"
 echo "cli usage: ok"
