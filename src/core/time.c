@@ -193,10 +193,10 @@ struct ash_tz {
 
 static pthread_mutex_t g_tzenv = PTHREAD_MUTEX_INITIALIZER;
 
-/* Offset (seconds east of UTC) in force at local wall time local_s in the
- * zone, computed with the C library under a global lock (TZ is process
- * state). */
-static int32_t zone_offset_for_local(const char *name, int64_t local_s) {
+/* The C library computes zone offsets for the zone named by TZ, which is
+ * process state: fn runs with TZ set to name under a global lock, and TZ is
+ * put back after. */
+static int32_t with_zone(const char *name, int32_t (*fn)(int64_t), int64_t arg) {
   pthread_mutex_lock(&g_tzenv);
   char *old = getenv("TZ");
   char saved[256] = {0};
@@ -204,6 +204,19 @@ static int32_t zone_offset_for_local(const char *name, int64_t local_s) {
   if (had) snprintf(saved, sizeof saved, "%s", old);
   setenv("TZ", name, 1);
   tzset();
+  int32_t off = fn(arg);
+  if (had)
+    setenv("TZ", saved, 1);
+  else
+    unsetenv("TZ");
+  tzset();
+  pthread_mutex_unlock(&g_tzenv);
+  return off;
+}
+
+/* Offset (seconds east of UTC) in force at local wall time local_s in the
+ * current TZ (with_zone). */
+static int32_t offset_for_local(int64_t local_s) {
   int64_t days = local_s / 86400, rem = local_s % 86400;
   if (rem < 0) {
     rem += 86400;
@@ -221,15 +234,19 @@ static int32_t zone_offset_for_local(const char *name, int64_t local_s) {
   tm.tm_sec = (int)(rem % 60);
   tm.tm_isdst = -1;
   time_t t = mktime(&tm);
-  int32_t off = 0;
-  if (t != (time_t)-1) off = (int32_t)(local_s - (int64_t)t);
-  if (had)
-    setenv("TZ", saved, 1);
-  else
-    unsetenv("TZ");
-  tzset();
-  pthread_mutex_unlock(&g_tzenv);
-  return off;
+  return t != (time_t)-1 ? (int32_t)(local_s - (int64_t)t) : 0;
+}
+
+/* Offset in force at UTC second utc_s in the current TZ (localtime_r's
+ * tm_gmtoff). */
+static int32_t offset_for_utc(int64_t utc_s) {
+  time_t t = (time_t)utc_s;
+  struct tm tm;
+  return localtime_r(&t, &tm) ? (int32_t)tm.tm_gmtoff : 0;
+}
+
+static int32_t zone_offset_for_local(const char *name, int64_t local_s) {
+  return with_zone(name, offset_for_local, local_s);
 }
 
 int ash_tz_open(ash_tz **out, const char *name) {
@@ -275,26 +292,8 @@ void ash_tz_close(ash_tz *tz) {
 
 const char *ash_tz_name(const ash_tz *tz) { return tz ? tz->name : "UTC"; }
 
-/* Offset in force at UTC second utc_s, from the C library (localtime_r's
- * tm_gmtoff) under the TZ lock. */
 static int32_t zone_offset_for_utc(const char *name, int64_t utc_s) {
-  pthread_mutex_lock(&g_tzenv);
-  char *old = getenv("TZ");
-  char saved[256] = {0};
-  int had = old != NULL;
-  if (had) snprintf(saved, sizeof saved, "%s", old);
-  setenv("TZ", name, 1);
-  tzset();
-  time_t t = (time_t)utc_s;
-  struct tm tm;
-  int32_t off = localtime_r(&t, &tm) ? (int32_t)tm.tm_gmtoff : 0;
-  if (had)
-    setenv("TZ", saved, 1);
-  else
-    unsetenv("TZ");
-  tzset();
-  pthread_mutex_unlock(&g_tzenv);
-  return off;
+  return with_zone(name, offset_for_utc, utc_s);
 }
 
 int32_t ash_tz_offset_at(ash_tz *tz, int64_t utc_us) {
