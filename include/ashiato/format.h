@@ -82,6 +82,11 @@ void ash_ctx_warn(ash_parse_ctx *ctx, const char *msg);
  * this with the record and sets it around that emit. */
 int ash_ctx_line_ctl(const ash_parse_ctx *ctx);
 void ash_ctx_set_line_ctl(ash_parse_ctx *ctx, int ctl);
+/* Binary formats: bytes [0, upto) of the buffer are no longer needed (the
+ * records in them were emitted); their pages may be dropped from memory.
+ * They may still be read again (they come back from the file), so this is
+ * only a hint. */
+void ash_ctx_release(ash_parse_ctx *ctx, uint64_t upto);
 /* The options of this parse. */
 const ash_parse_opts *ash_ctx_opts(const ash_parse_ctx *ctx);
 /* Convert a timestamp read from the log without a zone to UTC using the

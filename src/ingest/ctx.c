@@ -173,6 +173,10 @@ void ash_ctx_set_line_ctl(ash_parse_ctx *ctx, int ctl) { ctx->line_ctl = ctl != 
 
 const ash_parse_opts *ash_ctx_opts(const ash_parse_ctx *ctx) { return ctx->opts; }
 
+void ash_ctx_release(ash_parse_ctx *ctx, uint64_t upto) {
+  if (ctx->on_release) ctx->on_release(ctx->release_u, upto);
+}
+
 int64_t ash_ctx_skew(const ash_parse_ctx *ctx, int64_t utc_us) {
   if (utc_us == ASH_TIME_UNSET || !ctx->opts) return utc_us;
   return utc_us + ctx->opts->clock_skew_us;

@@ -19,6 +19,12 @@ struct ash_parse_ctx {
    * splitter for each line; a format that emits a record later (ASA pairs)
    * saves it with the record and restores it around that emit. */
   int line_ctl;
+  /* Binary formats: the parser is done with bytes [0, upto) of the buffer
+   * it was given (ash_ctx_release), so their pages may leave memory: a
+   * 2 GB EVTX member spilled to a temporary file is then not resident
+   * whole. Set by the ingest; NULL elsewhere. */
+  void (*on_release)(void *u, uint64_t upto);
+  void *release_u;
 };
 
 void ash_ctx_init(ash_parse_ctx *ctx, const ash_parse_opts *opts,

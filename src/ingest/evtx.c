@@ -1020,6 +1020,9 @@ static int run_parallel(emitter *e, const job *j, int threads) {
     pthread_mutex_unlock(&p.mu);
     if (rc) break;
     rc = emit_slot(e, s);
+    /* chunks are in file order and the workers only decode those after the
+     * ones emitted: the pages up to here may go (ash_ctx_release) */
+    if (!rc) ash_ctx_release(e->ctx, j->blk[ci].off + j->blk[ci].len);
     pthread_mutex_lock(&p.mu);
     s->done = 0;
     p.emitted = ci + 1;
@@ -1049,6 +1052,7 @@ static int run_serial(emitter *e, const job *j) {
   for (size_t ci = 0; ci < j->nchunks && !rc; ci++) {
     decode_chunk(dec, j, ci, &s);
     rc = emit_slot(e, &s);
+    if (!rc) ash_ctx_release(e->ctx, j->blk[ci].off + j->blk[ci].len);
   }
   slot_free(&s);
   dec_put(dec);
@@ -1240,6 +1244,9 @@ static int evtx_parse(ash_parse_ctx *ctx, const uint8_t *buf, size_t n) {
   e->j = &j;
   ash_buf_init(&e->scratch, ASH_MAX_LINE);
   if (copies_possible(&j)) rc = allocated_ids(&j, &e->allocated);
+  /* the chunk scan (and the record-number pass) touched every page; the
+   * decode reads them again chunk by chunk and lets each go after it */
+  ash_ctx_release(ctx, n);
   if (!rc && j.npre) rc = emit_note(ctx, &j, &j.pre);
   if (!rc) {
     int threads = ash_ctx_opts(ctx)->threads;

@@ -43,6 +43,7 @@ typedef struct job {
   uint64_t bytes_total, bytes_before; /* of the files, and of files done */
   int64_t source_id;
   const char *member;
+  ash_input *in; /* the input being parsed (on_release) */
   uint64_t file_size;
   /* sizes of the sources in the case and of those begun in this run: a
    * file of another size cannot repeat one, so its source is begun and
@@ -259,6 +260,12 @@ static void walk_error(void *u, const char *path, int err, const char *why) {
 static int on_event(void *u, const ash_event *ev) {
   job *j = u;
   return ash_writer_event(j->w, j->source_id, ev);
+}
+
+/* A binary parser is done with the first upto bytes of the member. */
+static void on_release(void *u, uint64_t upto) {
+  job *j = u;
+  if (j->in) ash_input_release(j->in, upto);
 }
 
 static int on_reject(void *u, uint64_t ref, const char *reason, const void *raw, size_t n) {
@@ -518,6 +525,27 @@ static void tail_of(const known *base, const uint8_t *p, size_t n, tail *t) {
   if (e < n && p[e] == '\r' && e + 1 < n && p[e + 1] == '\n') t->from++;
 }
 
+/* SHA-256 of a member held whole (spilled to a temporary file and
+ * mapped), 64 MiB at a time, each piece's pages let go once hashed: the
+ * member is parsed after, chunk by chunk, and need not be resident whole
+ * in between (a 300 MB EVTX in a zip: 560 -> under 100 MB peak RSS). */
+static int hash_released(ash_input *in, const uint8_t *p, size_t n, char hex[65]) {
+  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+  for (size_t off = 0; ok && off < n; off += (size_t)64 << 20) {
+    size_t k = n - off < ((size_t)64 << 20) ? n - off : (size_t)64 << 20;
+    ok = EVP_DigestUpdate(md, p + off, k);
+    ash_input_release(in, off + k);
+  }
+  unsigned char dig[32];
+  unsigned int dl = 0;
+  if (ok) ok = EVP_DigestFinal_ex(md, dig, &dl);
+  EVP_MD_CTX_free(md);
+  if (!ok) return ASH_ENOMEM;
+  hex_of(dig, hex);
+  return ASH_OK;
+}
+
 /* Skip a member the input layer could not give, with its reason. */
 static int skip_why(job *j, ash_input *in, const char *name, int rc, const char *what,
                     uint64_t size) {
@@ -598,7 +626,8 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
       rc = ash_input_whole(in, &whole, &wn);
       if (rc == ASH_ENOMEM) return rc;
       if (rc) return skip_why(j, in, name, rc, "could not be decompressed", 0);
-      ash_sha256_hex(wn ? (const void *)whole : "", wn, sha);
+      rc = hash_released(in, whole, wn, sha);
+      if (rc) return rc;
       size = wn;
     } else {
       size = msz;
@@ -678,8 +707,12 @@ static int ingest_member(job *j, ash_input *in, const char *name) {
   ash_parse_ctx ctx;
   ash_ctx_init(&ctx, &o->parse, on_event, on_reject, j);
   ctx.member = name;
+  ctx.on_release = on_release;
+  ctx.release_u = j;
+  j->in = in;
   int broke = 0;
   rc = parse_member(j, in, f, whole, wn, &ctx, &t, &broke);
+  j->in = NULL;
   if (!rc && !queued) rc = ash_writer_drain(j->w);
   if (!rc && hash_later) rc = ash_input_file_sha256(in, sha);
   if (!rc && member_hash) rc = ash_input_member_sha256(in, sha);
