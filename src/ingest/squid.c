@@ -19,6 +19,7 @@
  *            hierarchy and type as attributes.
  * A proxy hides the client behind its own address in the firewall's log;
  * this is what lets the hunts put the client back (dest_host and dst). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,7 +159,9 @@ static int squid_line(void *state, ash_parse_ctx *ctx, const char *line, size_t 
   ash_attrs_reset(&s->attrs);
   ash_strpool_reset(&s->pool);
   int64_t ms;
-  if (ash_str_to_i64(v[1], &ms) == ASH_OK && ms >= 0) ev.duration_us = ms * 1000;
+  /* a hostile line may hold any number: past ~292,000 years it is no duration */
+  if (ash_str_to_i64(v[1], &ms) == ASH_OK && ms >= 0 && ms <= INT64_MAX / 1000)
+    ev.duration_us = ms * 1000;
   if (ash_ip_parse(v[2], &ev.src_ip)) ash_attrs_addc(&s->attrs, "client", v[2]);
   size_t slash = ash_str_find(v[3], "/");
   if (slash == (size_t)-1) {

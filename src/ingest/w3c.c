@@ -38,6 +38,7 @@
  * entry with exactly the columns of the products' defaults is read with
  * those (IIS 8.5+ default set; pfirewall with and without pid); any other
  * entry before a header is rejected. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -291,7 +292,7 @@ static int w3c_line(void *state, ash_parse_ctx *ctx, const char *line, size_t n,
       break;
     case C_TAKEN: {
       int64_t ms = num(v);
-      if (ms != ASH_UNSET) ev.duration_us = ms * 1000;
+      if (ms != ASH_UNSET && ms <= INT64_MAX / 1000) ev.duration_us = ms * 1000;
       break;
     }
     case C_CSB: ev.bytes_out = num(v); break;

@@ -178,6 +178,7 @@ static int header_line(zeek_state *s, const char *line, size_t n) {
   const char *e = memchr(line, s->sep, n);
   ash_str key = ash_str_make(line, e ? (size_t)(e - line) : n);
   ash_str val = e ? ash_str_make(e + 1, n - key.n - 1) : ASH_STR_NULL;
+  if (!val.p) val = ash_str_make("", 0); /* "#fields" alone: no names, and no NULL + 0 below */
   if (ash_str_eq(key, "#fields")) {
     ash_str *names = s->f; /* the per-record scratch is free here */
     size_t nn = 0, i = 0;
