@@ -108,7 +108,7 @@ static int one_host(hunt_ctx *c, const rdp_loop *v, size_t n, hunt_list *out) {
   int w_many = n >= 3 ? 5 : 0, w_accts = f.accounts.n >= 2 ? 3 : 0;
   /* a named relaying program is the other half of the claim: the logon
    * came through it */
-  int w_relay = np ? 8 : 0;
+  int w_relay = nconn ? 8 : np ? 3 : 0;
   int score = 72 + w_many + w_accts + w_relay;
   if (tun) score = tun->score >= 65 ? 95 : 85;
   ash_finding_set_score(&f, score);
@@ -116,7 +116,13 @@ static int one_host(hunt_ctx *c, const rdp_loop *v, size_t n, hunt_list *out) {
   ash_buf_init(&b, ASH_MAX_FINDING_TEXT);
   ash_buf_printf(&b, "RDP logons from the host itself on %s", host);
   if (f.accounts.n) ash_buf_printf(&b, " (%s%s)", f.accounts.v[0], f.accounts.n > 1 ? ", ..." : "");
-  if (np) ash_buf_printf(&b, " relayed by %s", file_name(progs[0]));
+  /* only a connection to the RDP port shows which program carried the
+   * logons; a port proxy or forward set up the same day may be another
+   * way in, so it is named as such */
+  if (nconn)
+    ash_buf_printf(&b, " relayed by %s", file_name(progs[0]));
+  else if (np)
+    ash_buf_printf(&b, " with a relay set up by %s (%s)", file_name(progs[0]), att[0]->what);
   if (tun) ash_buf_adds(&b, " during a cloud tunnel");
   if (!rc) rc = ash_finding_set_title(&f, b.p, b.n);
   ash_buf_reset(&b);
@@ -152,7 +158,8 @@ static int one_host(hunt_ctx *c, const rdp_loop *v, size_t n, hunt_list *out) {
                      " connecting to port 3389 locally (Sysmon 3, 5156, netsh portproxy).");
   }
   if (np) {
-    ash_buf_adds(&b, " The relaying program: ");
+    ash_buf_adds(&b, nconn ? " The relaying program: "
+                           : " A relay was set up on the host within a day of these logons: ");
     for (size_t p = 0; p < np; p++) ash_buf_printf(&b, "%s%s", p ? ", " : "", progs[p]);
     ash_buf_adds(&b, " (");
     for (size_t i = 0; i < na && i < 4; i++)
@@ -172,7 +179,7 @@ static int one_host(hunt_ctx *c, const rdp_loop *v, size_t n, hunt_list *out) {
     int jr = ash_buf_printf(&b, "{\"events\":%zu,\"tunnel_finding\":\"%s\"", n, tun ? tun->id : "");
     if (np) {
       const char *pn = file_name(progs[0]);
-      jr |= ash_buf_adds(&b, ",\"relay_program\":");
+      jr |= ash_buf_adds(&b, nconn ? ",\"relay_program\":" : ",\"relay_setup\":");
       jr |= jstr(&b, pn);
       jr |= ash_buf_adds(&b, ",\"relay_programs\":[");
       for (size_t p = 0; p < np; p++) {
@@ -188,7 +195,9 @@ static int one_host(hunt_ctx *c, const rdp_loop *v, size_t n, hunt_list *out) {
     if (w_accts)
       jr |= ash_buf_printf(&b, ",{\"reason\":\"2 or more accounts\",\"weight\":%d}", w_accts);
     if (w_relay)
-      jr |= ash_buf_printf(&b, ",{\"reason\":\"the relaying program is named\",\"weight\":%d}",
+      jr |= ash_buf_printf(&b, ",{\"reason\":\"%s\",\"weight\":%d}",
+                           nconn ? "the relaying program connected to the RDP port"
+                                 : "a relay was set up on the host",
                            w_relay);
     if (tun)
       jr |= ash_buf_printf(&b, ",{\"reason\":\"during a cloud tunnel of the host\",\"weight\":%d}",

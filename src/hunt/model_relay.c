@@ -69,11 +69,11 @@ static const char *relay_command(const char *image, const char *cmd, int *weight
   char bi[96] = "";
   if (image) base_name(image, strlen(image), bi, sizeof bi);
   if (!strcmp(b0, "netsh") || !strcmp(bi, "netsh")) {
-    for (size_t i = 1; i + 2 < n + 1 && i + 1 < n; i++) {
+    for (size_t i = 1; i + 1 < n; i++) {
       if (!is_prefix(tok[i], "interface") || !is_prefix(tok[i + 1], "portproxy")) continue;
       const char *a = i + 2 < n ? tok[i + 2] : "";
       /* "add"/"set" make a relay; "delete"/"reset" remove one (cleaning
-       * up after it); "show" only lists */
+       * up after it, and proof one was there) */
       if (is_prefix(a, "add") || (strlen(a) >= 2 && is_prefix(a, "set"))) {
         *weight = 40;
         return "netsh portproxy add";
@@ -82,8 +82,7 @@ static const char *relay_command(const char *image, const char *cmd, int *weight
         *weight = 15;
         return "netsh portproxy delete/reset";
       }
-      *weight = 5;
-      return "netsh portproxy show";
+      return NULL; /* "show": an administrator listing them relays nothing */
     }
     return NULL;
   }
