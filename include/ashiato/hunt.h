@@ -25,6 +25,7 @@
 #define ASH_HUNT_TUNNEL "cloud-tunnel"
 #define ASH_HUNT_LOOPBACK "loopback-rdp"
 #define ASH_HUNT_LINK "past-incident-link"
+#define ASH_HUNT_RELAY "rdp-relay"
 
 typedef struct ash_hunt_info {
   const char *name;  /* "cloud-tunnel" */

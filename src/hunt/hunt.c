@@ -26,6 +26,9 @@ static const struct hunt_def {
     {{ASH_HUNT_LOOPBACK, "RDP logons whose source is the host itself (RDP arriving through a"
                          " local tunnel)"},
      ash_hunt_loopback},
+    {{ASH_HUNT_RELAY, "programs relaying RDP on a host with no loopback logon to show for it"
+                      " (a loopback :3389 connection, netsh portproxy, ssh/plink -R)"},
+     ash_hunt_relay},
     {{ASH_HUNT_LINK, "who put each antivirus-detected tool on its host, and what that account"
                      " did later"},
      ash_hunt_link},
@@ -159,6 +162,7 @@ int ash_hunt_run_all(ash_store *s, const ash_hunt_opts *opts,
   hunt_detections_free(c.dets);
   ash_strtab_free(&c.accounts);
   free(c.loops);
+  free(c.relays);
   free(c.src_flags);
   hunt_evidence_close(&c);
   return rc;

@@ -37,6 +37,29 @@ typedef struct rdp_loop {
   const char *what; /* "4624 LogonType 10", "1149", "LSM 21", ... (static) */
 } rdp_loop;
 
+/* One record of a program relaying RDP on a host (model_relay.c). */
+enum { HUNT_RELAY_CONN = 1, HUNT_RELAY_CMD = 2, HUNT_RELAY_REG = 3 };
+typedef struct hunt_relay {
+  int64_t id, ts;
+  int64_t start_id; /* CONN: the process start of program (Sysmon 1/4688), 0 none */
+  int kind;         /* HUNT_RELAY_* */
+  int weight;       /* what it adds to a finding's score */
+  const char *what; /* "netsh portproxy add", "ssh -R", ... (static) */
+  char host[64];    /* short, lower case */
+  char program[260];
+  char user[128];   /* bare, "" unknown */
+  char detail[200]; /* "127.0.0.1:50123 -> 127.0.0.2:3389", the command line, the key */
+} hunt_relay;
+/* A relay connection belongs to a loopback logon that follows it within
+ * HUNT_RELAY_BEFORE (the relay connects, then the logon is logged: seconds
+ * apart, 13 s in the case of issue 17) or precedes it by at most
+ * HUNT_RELAY_AFTER (clock skew between Sysmon and Security); a relay set up
+ * by command or registry within HUNT_RELAY_CONFIG of a logon is the one it
+ * came through. */
+#define HUNT_RELAY_BEFORE (120 * ASH_US_PER_SEC)
+#define HUNT_RELAY_AFTER (5 * ASH_US_PER_SEC)
+#define HUNT_RELAY_CONFIG (86400LL * ASH_US_PER_SEC)
+
 /* One VPN session of the shared model (model_vpn.c). */
 #define HUNT_VPN_RECS 8
 typedef struct hunt_vpn_session {
@@ -113,6 +136,9 @@ typedef struct hunt_ctx {
   rdp_loop *loops;
   size_t nloops;
   int loops_done;
+  hunt_relay *relays;
+  size_t nrelays;
+  int relays_done;
   /* the accounts of the case, interned (model_vpn.c) */
   ash_strtab accounts;
   int accounts_init;
@@ -138,6 +164,7 @@ typedef struct hunt_ctx {
 int ash_hunt_tunnel(hunt_ctx *c, hunt_list *out);
 int ash_hunt_loopback(hunt_ctx *c, hunt_list *out);
 int ash_hunt_link(hunt_ctx *c, hunt_list *out);
+int ash_hunt_relay(hunt_ctx *c, hunt_list *out);
 
 /* ---- host names (model_hosts.c) ---- */
 
@@ -201,6 +228,22 @@ int hunt_account_knows_source(const hunt_accounts *a, uint32_t account, const as
  * LogonType 2, 9 and others are not RDP and never count. Cached in c, time
  * order, capped at ASH_MAX_HUNT_RDP. */
 int hunt_loopback_rdp(hunt_ctx *c, const rdp_loop **out, size_t *n);
+
+/* ---- RDP relays (model_relay.c) ---- */
+
+/* Every record of a program relaying RDP: Sysmon 3 / 5156 connections to
+ * a loopback address's port 3389 from a program that is not the RDP
+ * service or client, netsh portproxy and ssh/plink -R / chisel R: command
+ * lines, PortProxy registry values. Cached in c, by (host, time). */
+int hunt_relays(hunt_ctx *c, const hunt_relay **out, size_t *n);
+/* 1 when r belongs to one of the loopback logons (same host, in the
+ * windows above): loopback-rdp names it, rdp-relay leaves it. */
+int hunt_relay_attached(const hunt_relay *r, const rdp_loop *loops, size_t n);
+/* Add the records of v[0..n) to f as evidence, each connection preceded
+ * by its program's process start, none twice, at most max; *added says
+ * how many. */
+int hunt_relay_evidence(hunt_ctx *c, ash_finding *f, const hunt_relay *const *v, size_t n,
+                        size_t max, size_t *added);
 
 /* ---- evidence and text (common.c) ---- */
 

@@ -36,6 +36,24 @@ static const ash_finding *tunnel_of(const hunt_ctx *c, const char *host, int64_t
   return best;
 }
 
+/* The file name of a program path ("C:\\Tools\\plink.exe" -> "plink.exe"). */
+static const char *file_name(const char *p) {
+  const char *s = p;
+  for (; *p; p++)
+    if (*p == '\\' || *p == '/') s = p + 1;
+  return s;
+}
+
+#define MAX_RELAYS 16
+#define MAX_PROGS 4
+
+/* s as a JSON string, quoted. */
+static int jstr(ash_buf *b, const char *s) {
+  int r = ash_buf_addc(b, '"');
+  r |= ash_buf_add_json_str(b, s, strlen(s));
+  return r | ash_buf_addc(b, '"');
+}
+
 static int one_host(hunt_ctx *c, const rdp_loop *v, size_t n, hunt_list *out) {
   ash_finding f;
   int rc = ash_finding_init(&f, ASH_HUNT_LOOPBACK);
@@ -63,14 +81,48 @@ static int one_host(hunt_ctx *c, const rdp_loop *v, size_t n, hunt_list *out) {
     while (a < naddr && strcmp(addrs[a], v[i].addr)) a++;
     if (a == naddr && naddr < 4) snprintf(addrs[naddr++], sizeof addrs[0], "%s", v[i].addr);
   }
+  /* the program that relayed these logons: the relay records of the host
+   * the model ties to them (hunt_relay_attached), connections first */
+  const hunt_relay *rl;
+  size_t nrl;
+  const hunt_relay *att[MAX_RELAYS];
+  size_t na = 0, nconn = 0;
+  const char *progs[MAX_PROGS];
+  size_t np = 0;
+  if (!rc) rc = hunt_relays(c, &rl, &nrl);
+  for (int pass = 0; !rc && pass < 2; pass++)
+    for (size_t i = 0; i < nrl && na < MAX_RELAYS; i++) {
+      if ((rl[i].kind == HUNT_RELAY_CONN) != (pass == 0) || strcmp(rl[i].host, host) ||
+          !hunt_relay_attached(&rl[i], v, n))
+        continue;
+      att[na++] = &rl[i];
+      nconn += pass == 0;
+      size_t p = 0;
+      while (p < np && strcmp(progs[p], rl[i].program)) p++;
+      if (rl[i].program[0] && p == np && np < MAX_PROGS) {
+        progs[np++] = rl[i].program;
+        rc = ash_finding_add_file(&f, ash_str_cstr(rl[i].program));
+      }
+    }
   const ash_finding *tun = tunnel_of(c, host, f.first_seen, f.last_seen);
-  int score = 72 + (n >= 3 ? 5 : 0) + (f.accounts.n >= 2 ? 3 : 0);
+  int w_many = n >= 3 ? 5 : 0, w_accts = f.accounts.n >= 2 ? 3 : 0;
+  /* a named relaying program is the other half of the claim: the logon
+   * came through it */
+  int w_relay = nconn ? 8 : np ? 3 : 0;
+  int score = 72 + w_many + w_accts + w_relay;
   if (tun) score = tun->score >= 65 ? 95 : 85;
   ash_finding_set_score(&f, score);
   ash_buf b;
   ash_buf_init(&b, ASH_MAX_FINDING_TEXT);
   ash_buf_printf(&b, "RDP logons from the host itself on %s", host);
   if (f.accounts.n) ash_buf_printf(&b, " (%s%s)", f.accounts.v[0], f.accounts.n > 1 ? ", ..." : "");
+  /* only a connection to the RDP port shows which program carried the
+   * logons; a port proxy or forward set up the same day may be another
+   * way in, so it is named as such */
+  if (nconn)
+    ash_buf_printf(&b, " relayed by %s", file_name(progs[0]));
+  else if (np)
+    ash_buf_printf(&b, " with a relay set up by %s (%s)", file_name(progs[0]), att[0]->what);
   if (tun) ash_buf_adds(&b, " during a cloud tunnel");
   if (!rc) rc = ash_finding_set_title(&f, b.p, b.n);
   ash_buf_reset(&b);
@@ -101,21 +153,63 @@ static int one_host(hunt_ctx *c, const rdp_loop *v, size_t n, hunt_list *out) {
       if (ash_ip_parse(ash_str_cstr(tun->ips.v[i]), &ip) == ASH_OK)
         rc = ash_finding_add_ip(&f, &ip);
     }
-  } else {
+  } else if (!np) {
     ash_buf_adds(&b, " No tunnel finding overlaps them: look for the program listening on or"
                      " connecting to port 3389 locally (Sysmon 3, 5156, netsh portproxy).");
   }
+  if (np) {
+    ash_buf_adds(&b, nconn ? " The relaying program: "
+                           : " A relay was set up on the host within a day of these logons: ");
+    for (size_t p = 0; p < np; p++) ash_buf_printf(&b, "%s%s", p ? ", " : "", progs[p]);
+    ash_buf_adds(&b, " (");
+    for (size_t i = 0; i < na && i < 4; i++)
+      ash_buf_printf(&b, "%s%s: %s", i ? "; " : "", att[i]->what, att[i]->detail);
+    ash_buf_adds(&b, "); stop it and find how it was put there.");
+  }
   ash_buf_adds(&b, " Reset the accounts' passwords and isolate the host.");
   if (!rc) rc = ash_finding_set_summary(&f, b.p, b.n);
-  ash_buf_free(&b);
-  for (size_t i = 0; !rc && i < n && i < MAX_EVIDENCE; i++) rc = hunt_evidence(c, &f, v[i].id);
+  /* evidence: the relay's process start and connection, its set-up,
+   * then the logons */
+  size_t ne = 0;
+  if (!rc) rc = hunt_relay_evidence(c, &f, att, na, MAX_EVIDENCE, &ne);
+  for (size_t i = 0; !rc && i < n && ne < MAX_EVIDENCE; i++, ne++)
+    rc = hunt_evidence(c, &f, v[i].id);
   if (!rc) {
-    char det[256];
-    int dl = snprintf(det, sizeof det, "{\"events\":%zu,\"tunnel_finding\":\"%s\"}", n,
-                      tun ? tun->id : "");
-    if (dl > 0 && (size_t)dl < sizeof det) ash_finding_set_details(&f, det, (size_t)dl);
-    rc = hunt_list_add(out, &f);
+    ash_buf_reset(&b);
+    int jr = ash_buf_printf(&b, "{\"events\":%zu,\"tunnel_finding\":\"%s\"", n, tun ? tun->id : "");
+    if (np) {
+      const char *pn = file_name(progs[0]);
+      jr |= ash_buf_adds(&b, nconn ? ",\"relay_program\":" : ",\"relay_setup\":");
+      jr |= jstr(&b, pn);
+      jr |= ash_buf_adds(&b, ",\"relay_programs\":[");
+      for (size_t p = 0; p < np; p++) {
+        if (p) jr |= ash_buf_adds(&b, ",");
+        jr |= jstr(&b, progs[p]);
+      }
+      jr |= ash_buf_printf(&b, "],\"relay_connections\":%zu", nconn);
+    }
+    jr |= ash_buf_printf(
+        &b, ",\"reasons\":[{\"reason\":\"RDP logon from the host itself\",\"weight\":72}");
+    if (w_many)
+      jr |= ash_buf_printf(&b, ",{\"reason\":\"3 or more such logons\",\"weight\":%d}", w_many);
+    if (w_accts)
+      jr |= ash_buf_printf(&b, ",{\"reason\":\"2 or more accounts\",\"weight\":%d}", w_accts);
+    if (w_relay)
+      jr |= ash_buf_printf(&b, ",{\"reason\":\"%s\",\"weight\":%d}",
+                           nconn ? "the relaying program connected to the RDP port"
+                                 : "a relay was set up on the host",
+                           w_relay);
+    if (tun)
+      jr |= ash_buf_printf(&b, ",{\"reason\":\"during a cloud tunnel of the host\",\"weight\":%d}",
+                           score - 72 - w_many - w_accts - w_relay);
+    jr |= ash_buf_adds(&b, "]}");
+    if (jr)
+      rc = ASH_ENOMEM;
+    else
+      rc = ash_finding_set_details(&f, b.p, b.n);
   }
+  ash_buf_free(&b);
+  if (!rc) rc = hunt_list_add(out, &f);
   if (rc) ash_finding_free(&f);
   return rc;
 }

@@ -3,7 +3,9 @@
 # hacktool detections become one past-incident-link finding that says no
 # account could be tied to them from these logs (naming the detection user),
 # with the 1116/1117 records as evidence; RDP 1149 logons from another host
-# and LogonType 2 logons from 127.0.0.1/::1 make no loopback-rdp finding.
+# and LogonType 2 logons from 127.0.0.1/::1 make no loopback-rdp finding;
+# the netsh portproxy commands on fs01 (one in netsh's abbreviations) make
+# one rdp-relay finding naming netsh.exe, its three 4688 records as evidence.
 set -euo pipefail
 bin=$1
 work=$2
@@ -34,6 +36,20 @@ for e in f["evidence"]:
     assert "record" in e["source"], e
     ids.add(e["kind"])
 assert ids == {"av.detect", "av.action"}, ids
+relays = [f for f in fs if f["hunt"] in ("rdp-relay", "loopback-rdp") and "fs01" in f["entities"]["hosts"]]
+assert len(relays) == 1, [f["title"] for f in relays]
+r = relays[0]
+assert r["hunt"] == "rdp-relay" and "netsh.exe" in r["title"], r["title"]
+assert r["details"]["program"] == "netsh.exe", r["details"]
+assert r["entities"]["files"] == ["C:\\Windows\\System32\\netsh.exe"], r["entities"]
+assert r["entities"]["accounts"] == ["admmig"], r["entities"]
+ev = r["evidence"]
+assert [e["kind"] for e in ev] == ["win.process"] * 3, ev
+assert all(e["source"]["path"].endswith("netsh_portproxy_4688.evtx") for e in ev), ev
+assert "connectp=3389" in ev[0]["text"], ev[0]
+reasons = r["details"]["reasons"]
+assert all(set(x) == {"reason", "weight"} and isinstance(x["weight"], int) for x in reasons), reasons
+assert any(x["weight"] < 0 for x in reasons) and any(x["weight"] > 0 for x in reasons), reasons
 PY
 # the same from the text output
 "$bin" hunt case.db --dry-run >text.txt
