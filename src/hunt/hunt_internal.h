@@ -98,6 +98,9 @@ typedef struct hunt_detection {
   int64_t det_ids[HUNT_DET_IDS], act_ids[HUNT_DET_IDS], file_id;
   int ndet, nact;
   char file_proc[260], file_user[128]; /* who wrote the file (Sysmon 11) */
+  /* the detection user as logged when it was a system, service or computer
+   * account (det_user is then empty: no person to follow) */
+  char det_system[128];
 } hunt_detection;
 
 typedef struct hunt_detections {

@@ -536,9 +536,12 @@ static void detection_reasons(reasons *R, const hunt_detection *d, const char *h
   /* a person's own download is detected under their account; SYSTEM or a
    * service means a service, a scheduled task or a remote-execution tool
    * (PsExec, Impacket's smbexec/wmiexec run as SYSTEM) wrote or ran it */
-  if (system_user(d->det_user))
+  const char *sysu = d->det_system[0]           ? d->det_system
+                     : system_user(d->det_user) ? d->det_user
+                                                : NULL;
+  if (sysu)
     why(R, "system_detection_user", 8,
-        "the detection user is %s, a system or service account, not a person", d->det_user);
+        "the detection user is %s, a system or service account, not a person", sysu);
   char prof[128];
   profile_of(d->path, prof);
   char du[128] = "";
