@@ -89,12 +89,20 @@ typedef struct hunt_account_host {
   int32_t days, last_day; /* days with a logon there; the last one */
   int64_t first;          /* the first logon there */
   uint32_t kinds;         /* bit n: logon type n; HUNT_KIND_RDP_EVENT: 1149/LSM 21/25 */
+  int64_t first_rdp;      /* the first RDP logon there (type 10/12, 1149, LSM 21/25);
+                           * INT64_MAX none: "a first-time RDP" is judged by it */
 } hunt_account_host;
+
+/* The hours of the day (UTC) an account logs on at: logons per hour. */
+typedef struct hunt_account_hourly {
+  uint32_t n[24];
+  uint32_t total;
+} hunt_account_hourly;
 #define HUNT_KIND_RDP_EVENT (1 << 16)
 
 typedef struct hunt_accounts {
   ash_keymap hosts;   /* (account, short host) -> hunt_account_host */
-  ash_keymap hours;   /* account -> bit h: a logon in hour h (UTC) */
+  ash_keymap hours;   /* account -> hunt_account_hourly (UTC) */
   ash_keymap sources; /* (account, source address): seen */
 } hunt_accounts;
 
@@ -113,6 +121,9 @@ typedef struct hunt_detection {
   int64_t det_ids[HUNT_DET_IDS], act_ids[HUNT_DET_IDS], file_id;
   int ndet, nact;
   char file_proc[260], file_user[128]; /* who wrote the file (Sysmon 11) */
+  /* the detection user as logged when it was a system, service or computer
+   * account (det_user is then empty: no person to follow) */
+  char det_system[128];
 } hunt_detection;
 
 typedef struct hunt_detections {
@@ -216,6 +227,8 @@ const hunt_account_host *hunt_account_on(const hunt_accounts *a, uint32_t accoun
                                          const char *host);
 /* Hours of the day (bits 0-23, UTC) the account logged on at. */
 uint32_t hunt_account_hours(const hunt_accounts *a, uint32_t account);
+/* Logons of the account per hour of the day (UTC), or NULL. */
+const hunt_account_hourly *hunt_account_hourly_of(const hunt_accounts *a, uint32_t account);
 /* Has the account logged on from ip before? */
 int hunt_account_knows_source(const hunt_accounts *a, uint32_t account, const ash_ip *ip);
 

@@ -17,7 +17,9 @@
  * logons (per account and host: days seen; per detection window: the
  * contacts), flows in each detection's window, then later logons of the
  * few best accounts. */
+#include <ctype.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +60,8 @@ typedef struct cand {
   int habitual; /* the account logs on to the host on many other days */
   int habit_days;
   int64_t habit_first;
+  uint32_t habit_kinds; /* the kinds of logon it used there (hunt_account_host) */
+  int first_rdp;        /* an RDP contact, and no RDP there on an earlier day */
   double score;
 } cand;
 
@@ -304,10 +308,17 @@ static void score_cands(link *L, incident *x) {
     const hunt_account_host *h = hunt_account_on(L->acc, who, hname(L, x->host));
     k->habit_days = h ? h->days : 0;
     k->habit_first = h ? h->first : 0;
+    k->habit_kinds = h ? h->kinds : 0;
     /* days on the host other than the detection's own */
     int other = k->habit_days - (k->type ? 1 : 0);
-    /* on several other days, and already before the detection's day */
-    int habitual = other >= 3 && h && h->first / ASH_DAY < x->d->t0 / ASH_DAY;
+    /* RDP by an account that had only ever used the host over SMB is not
+     * its everyday use: a file-share user has no desktop session there,
+     * whoever holds the password and an RDP client does (issue 11) */
+    int rdp = k->type == CT_RDP || k->type == CT_RDPFLOW;
+    k->first_rdp = rdp && (!h || h->first_rdp / ASH_DAY >= x->d->t0 / ASH_DAY);
+    /* on several other days, already before the detection's day, and by
+     * the same kind of access */
+    int habitual = other >= 3 && h && h->first / ASH_DAY < x->d->t0 / ASH_DAY && !k->first_rdp;
     k->habitual = habitual;
     double prox = 0;
     if (k->contact_ts != ASH_TIME_UNSET) {
@@ -409,6 +420,191 @@ static void months_words(int64_t d, char out[48]) {
     snprintf(out, 48, "%.0f months", days / 30.4);
 }
 
+/* ---- reasons: what raises and what lowers suspicion ---- */
+
+/* One reason for or against a finding: a stable key (for tools and tests),
+ * its signed weight on the finding's 0-100 score, and the sentence a
+ * responder reads. The score is the sum of the weights (clamped), so the
+ * list says why a finding ranks where it does and what would change it. */
+typedef struct reason {
+  const char *key;
+  int weight;
+  char text[240];
+} reason;
+
+#define MAX_REASONS 20
+typedef struct reasons {
+  reason r[MAX_REASONS];
+  int n;
+} reasons;
+
+static void why(reasons *R, const char *key, int weight, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void why(reasons *R, const char *key, int weight, const char *fmt, ...) {
+  if (R->n >= MAX_REASONS) return;
+  reason *r = &R->r[R->n++];
+  r->key = key;
+  r->weight = weight;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(r->text, sizeof r->text, fmt, ap);
+  va_end(ap);
+}
+
+static int reasons_sum(const reasons *R) {
+  int s = 0;
+  for (int i = 0; i < R->n; i++) s += R->r[i].weight;
+  return s < 0 ? 0 : s > 100 ? 100 : s;
+}
+
+/* Tool families whose only use is stealing credentials or commanding a
+ * foothold. A "HackTool" verdict alone also covers licence cracks
+ * (AutoKMS, KMSpico) and admin utilities that admins keep in their own
+ * folders; these names have no such everyday use. */
+static const char *cred_c2_family(const char *threat) {
+  static const char *const fam[] = {"mimikatz",     "safetykatz", "rubeus",     "kekeo",
+                                    "cobaltstrike", "cobalt",     "beacon",     "impacket",
+                                    "secretsdump",  "lazagne",    "sharphound", "bloodhound",
+                                    "meterpreter",  "sliver",     "bruteratel", "havoc",
+                                    "nanodump",     "pws:",       "credential", "lsassdump",
+                                    "quarks"};
+  for (size_t i = 0; i < sizeof fam / sizeof fam[0]; i++)
+    if (strcasestr(threat, fam[i])) return fam[i];
+  return NULL;
+}
+
+/* Folders that no one's downloads or programs land in but that anyone can
+ * write to: an intruder without a profile of their own (or one hiding
+ * from the user) drops tools there. Returns a label, or NULL. */
+static const char *staging_folder(const char *path) {
+  static const struct {
+    const char *needle, *label;
+  } st[] = {{"\\users\\public\\", "Users\\Public"}, {":\\programdata\\", "ProgramData"},
+            {":\\perflogs\\", "PerfLogs"},          {"\\windows\\temp\\", "Windows\\Temp"},
+            {":\\temp\\", "a Temp folder"},         {"\\appdata\\local\\temp\\", "a Temp folder"},
+            {"$recycle.bin", "the recycle bin"},    {"\\recycler\\", "the recycle bin"}};
+  for (size_t i = 0; i < sizeof st / sizeof st[0]; i++)
+    if (strcasestr(path, st[i].needle)) return st[i].label;
+  /* the root of a drive or of a share: "C:\x.exe", "\\fs01\share\x.exe" */
+  const char *p = path;
+  if (!strncasecmp(p, "file:_", 6)) p += 6;
+  if (p[0] && p[1] == ':' && p[2] == '\\' && !strchr(p + 3, '\\') && p[3]) return "a drive root";
+  if (p[0] == '\\' && p[1] == '\\') {
+    const char *a = strchr(p + 2, '\\'), *b = a ? strchr(a + 1, '\\') : NULL;
+    if (b && b[1] && !strchr(b + 1, '\\')) return "a share root";
+  }
+  return NULL;
+}
+
+/* The profile a path is under ("C:\Users\k.mori\Tools\x" -> "k.mori"),
+ * lower case, or "" (also for Public, Default and All Users). */
+static void profile_of(const char *path, char out[128]) {
+  out[0] = 0;
+  const char *p = strcasestr(path, ":\\users\\");
+  if (!p) return;
+  p += 8;
+  size_t n = strcspn(p, "\\");
+  if (!n || !p[n] || n >= 128) return;
+  for (size_t i = 0; i < n; i++) out[i] = (char)tolower((unsigned char)p[i]);
+  out[n] = 0;
+  if (!strcmp(out, "public") || !strcmp(out, "default") || !strcmp(out, "all users")) out[0] = 0;
+}
+
+/* SYSTEM, LOCAL/NETWORK SERVICE, a computer account or a service account
+ * by the usual "svc" naming. */
+static int system_user(const char *raw) {
+  if (!raw[0]) return 0;
+  char a[128];
+  hunt_bare_account(raw, strlen(raw), a, sizeof a);
+  return (a[0] && hunt_is_service_account(a)) || !strncasecmp(a, "svc", 3);
+}
+
+/* The reasons every finding on a detection shares, whoever did it: what
+ * the tool is, where it sat, and as whom the antivirus saw it. */
+static void detection_reasons(reasons *R, const hunt_detection *d, const char *habitual_user) {
+  const char *fam = d->threat[0] ? cred_c2_family(d->threat) : NULL;
+  /* a credential-theft or C2 family: its presence on a server means
+   * someone meant to take accounts or hold the host (no admin use) */
+  if (fam && d->cat == HUNT_CAT_HIGH)
+    why(R, "credential_theft_or_c2_tool", 10,
+        "%s is a credential-theft or command-and-control tool (%s), not an admin utility",
+        d->threat, fam);
+  const char *stage = d->path[0] ? staging_folder(d->path) : NULL;
+  if (stage)
+    why(R, "staging_path", 10,
+        "the file sat in %s (%s), which anyone can write and no one downloads to", stage, d->path);
+  /* a person's own download is detected under their account; SYSTEM or a
+   * service means a service, a scheduled task or a remote-execution tool
+   * (PsExec, Impacket's smbexec/wmiexec run as SYSTEM) wrote or ran it */
+  const char *sysu = d->det_system[0]           ? d->det_system
+                     : system_user(d->det_user) ? d->det_user
+                                                : NULL;
+  if (sysu)
+    why(R, "system_detection_user", 8,
+        "the detection user is %s, a system or service account, not a person", sysu);
+  char prof[128];
+  profile_of(d->path, prof);
+  char du[128] = "";
+  if (d->det_user[0]) hunt_bare_account(d->det_user, strlen(d->det_user), du, sizeof du);
+  /* a tool in one's own profile, detected as oneself, was saved by that
+   * person logged on as themselves: the usual shape of an admin's kit */
+  if (prof[0] && !stage && habitual_user && !strcasecmp(prof, habitual_user) &&
+      (!du[0] || !strcasecmp(du, prof)))
+    why(R, "own_profile_path", -10,
+        "the file is in %s's own profile (%s) and the antivirus saw it as that user", prof,
+        d->path);
+}
+
+/* The kinds of logon an account used on a host, in words. */
+static const char *kinds_words(uint32_t k) {
+  static const char *const w[] = {"no logons",
+                                  "by SMB",
+                                  "by RDP",
+                                  "by SMB and RDP",
+                                  "at the console",
+                                  "by SMB and at the console",
+                                  "by RDP and at the console",
+                                  "by SMB, RDP and at the console"};
+  int smb = (k & (1u << 3)) != 0;
+  int rdp = (k & (1u << 10 | 1u << 12 | HUNT_KIND_RDP_EVENT)) != 0;
+  int con = (k & (1u << 2 | 1u << 11)) != 0;
+  return w[smb | rdp << 1 | con << 2];
+}
+
+/* People work at regular times: an hour of the day (UTC, with the hours
+ * either side) in which an account with at least 20 logons made under 5%
+ * of them, counting the contact's own few records (4624, 1149, LSM 21),
+ * is off its pattern. Returns the account's logon count when off hours,
+ * else 0. */
+static unsigned off_hours(const link *L, const cand *b, const incident *x) {
+  if (b->contact_ts == ASH_TIME_UNSET) return 0;
+  uint32_t who = b->logon_user != UINT32_MAX ? b->logon_user : b->account;
+  const hunt_account_hourly *h = hunt_account_hourly_of(L->acc, who);
+  (void)x;
+  if (!h || h->total < 20) return 0;
+  int hr = (int)((b->contact_ts % ASH_DAY + ASH_DAY) % ASH_DAY / ASH_HOUR);
+  uint32_t near = h->n[hr] + h->n[(hr + 23) % 24] + h->n[(hr + 1) % 24];
+  return near * 20 <= h->total ? h->total : 0;
+}
+
+static void reasons_json(ash_buf *o, const reasons *R) {
+  ash_buf_adds(o, ",\"reasons\":[");
+  for (int i = 0; i < R->n; i++) {
+    ash_buf_printf(o, "%s{\"reason\":\"%s\",\"weight\":%d,\"text\":\"", i ? "," : "", R->r[i].key,
+                   R->r[i].weight);
+    ash_buf_add_json_str(o, R->r[i].text, strlen(R->r[i].text));
+    ash_buf_adds(o, "\"}");
+  }
+  ash_buf_adds(o, "]");
+}
+
+static void reasons_text(ash_buf *s, const reasons *R, int score) {
+  ash_buf_printf(s, " Why it scores %d:", score);
+  for (int i = 0; i < R->n; i++)
+    ash_buf_printf(s, "%s %+d %s", i ? ";" : "", R->r[i].weight, R->r[i].text);
+  ash_buf_adds(s, ".");
+}
+
 static int make_finding(link *L, incident *x, hunt_list *out) {
   hunt_ctx *c = L->c;
   const cand *b = x->best >= 0 ? &x->c[x->best] : NULL;
@@ -454,6 +650,18 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
     for (int i = 0; i < x->d->nmore; i++) ash_buf_printf(&s, "%s %s", i ? "," : "", x->d->more[i]);
   }
   ash_buf_adds(&s, ".");
+  /* the prior of the verdict: what the antivirus says the file is */
+  reasons R;
+  R.n = 0;
+  why(&R, "detection_class",
+      x->d->cat == HUNT_CAT_HIGH  ? 70
+      : x->d->cat == HUNT_CAT_MID ? 50
+                                  : 20,
+      "%s",
+      x->d->cat == HUNT_CAT_HIGH
+          ? "a hacktool, exploit or credential-theft verdict: on a server, someone put it there"
+      : x->d->cat == HUNT_CAT_MID ? "a malware verdict"
+                                  : "an adware, PUA or test-file verdict");
   if (x->d->file_id) {
     hunt_fmt_dur(x->d->first - x->d->t0, g);
     ash_buf_printf(&s, " Sysmon saw the file written %s earlier", g);
@@ -465,6 +673,7 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
   int overlaps = 0, returns_new = 0;
   if (strong) {
     const char *acc = uname(L, b->account);
+    const hunt_vpn_session *bv0 = b->sess >= 0 ? &L->v->s[b->sess] : NULL;
     int64_t gap = x->d->t0 - b->contact_ts;
     hunt_fmt_dur(gap < 0 ? -gap : gap, g);
     char src[ASH_IP_STRLEN];
@@ -501,11 +710,57 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
       if (!rc && b->src.fam) rc = ash_finding_add_ip(&f, &b->src);
     }
     int other = b->habit_days - 1;
+    /* the tie to the account: the closer and more hands-on the contact,
+     * the more the account's other sessions are worth acting on */
+    why(&R, "account_tied", (int)lround(0.2 * b->score),
+        "%s reached %s %s %s %s the detection (tie score %.0f of 100)", acc, host,
+        type_words(b->type), g, gap >= 0 ? "before" : "after", b->score);
+    if (b->sess >= 0) {
+      const hunt_vpn_session *v = &L->v->s[b->sess];
+      char rem[ASH_IP_STRLEN];
+      ash_ip_format(&v->remote, rem);
+      /* remote workers connect from a handful of home and office
+       * addresses; stolen credentials are used from somewhere else */
+      if (v->new_src && v->nprev)
+        why(&R, "new_vpn_source", 15,
+            "the VPN session came from %s, never seen in the account's %u earlier sessions", rem,
+            v->nprev);
+      if (v->new_src && v->nprev && v->new_net)
+        why(&R, "new_vpn_network", 3, "not even the /24 (or /48) of %s had been seen for it", rem);
+      if (!v->nprev)
+        why(&R, "first_vpn_session", 3, "the account's first VPN session in these logs");
+      ash_cloud cl;
+      /* employees do not work from rented cloud servers; relays do */
+      if (ash_ranges_lookup(c->ranges, &v->remote, &cl) && ash_cloud_rentable(&cl) == 2)
+        why(&R, "rentable_cloud_source", 8, "%s is a rentable %s %s%s%s address", rem, cl.provider,
+            cl.service, cl.region[0] ? " " : "", cl.region);
+    }
+    int offh = off_hours(L, b, x);
+    if (!b->habitual && b->first_rdp && other >= 3)
+      why(&R, "first_rdp_to_host", 15,
+          "the first RDP logon of %s to %s: %d days of logons there before, %s only",
+          uname(L, b->logon_user != UINT32_MAX ? b->logon_user : b->account), host,
+          b->habit_days - 1,
+          kinds_words(b->habit_kinds & ~(1u << 10 | 1u << 12 | HUNT_KIND_RDP_EVENT)));
+    else if (!b->habitual)
+      why(&R, "not_a_user_of_host", 10, "%s does not normally use %s (%s)", acc, host,
+          other <= 0  ? "no logons there on any other day"
+          : other < 3 ? "logons there on only 1-2 other days"
+                      : "no logons there before that day");
+    if (offh)
+      why(&R, "off_hours", 5,
+          "%s logs on at that hour of the day (UTC) in under 5%% of its %u logons", acc, offh);
+    if (b->habitual && !(bv0 && bv0->new_src && bv0->nprev) && !offh)
+      why(&R, "habitual_access", -25,
+          "%s is the everyday user of %s (%d days, %s) and came the same way, from a known source",
+          acc, host, b->habit_days, kinds_words(b->habit_kinds));
     if (!b->habitual)
-      ash_buf_printf(&s, " %s does not normally use %s (%s).", acc, host,
-                     other <= 0  ? "no logons there on any other day"
-                     : other < 3 ? "logons there on only 1-2 other days"
-                                 : "no logons there before that day");
+      ash_buf_printf(&s, " %s does not normally use %s %s.", acc, host,
+                     b->first_rdp && other >= 3
+                         ? "by RDP (its logons there were all SMB or console)"
+                     : other <= 0 ? "(no logons there on any other day)"
+                     : other < 3  ? "(logons there on only 1-2 other days)"
+                                  : "(no logons there before that day)");
     else
       ash_buf_printf(&s, " %s logs on to %s regularly (%d days).", acc, host, b->habit_days);
     if (b->det_user) ash_buf_printf(&s, " The antivirus names %s as the detection user.", acc);
@@ -605,12 +860,13 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
                      " %s is the everyday user of %s and came from where it always does: most"
                      " likely the user's own download; confirm with them.",
                      acc, host);
-    score = (x->d->cat == HUNT_CAT_HIGH  ? 70
-             : x->d->cat == HUNT_CAT_MID ? 50
-                                         : 20) +
-            (int)lround(0.2 * b->score) + (returns_new ? 5 : 0) + (overlaps ? 10 : 0);
-    if (x->d->cat == HUNT_CAT_LOW && score > 45) score = 45;
-    if (!intruder && score > 50) score = 50;
+    /* coming back from new places after the tool was found is the
+     * intrusion continuing; meeting other findings ties it to them */
+    if (returns_new)
+      why(&R, "returned_from_new_source", 5, "%s came back over VPN later from new addresses", acc);
+    if (overlaps)
+      why(&R, "meets_other_findings", 10, "%d other high finding%s meet the account", overlaps,
+          overlaps == 1 ? "" : "s");
   } else if (everyday) {
     const char *acc = uname(L, b->account);
     ash_buf_printf(&s, " %s, the everyday user of %s (logons there on %d days)", acc, host,
@@ -626,7 +882,15 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
                    " user's own download: confirm with them, and check how it got there.",
                    b->det_user ? " and is the detection user" : "");
     if (!rc) rc = ash_finding_add_account(&f, ash_str_cstr(acc));
-    score = x->d->cat == HUNT_CAT_HIGH ? 45 : x->d->cat == HUNT_CAT_MID ? 30 : 10;
+    /* the everyday user, the usual way, no one from elsewhere: the likely
+     * story is their own download */
+    why(&R, "everyday_user",
+        x->d->cat == HUNT_CAT_HIGH  ? -25
+        : x->d->cat == HUNT_CAT_MID ? -20
+                                    : -10,
+        "%s, the everyday user of %s (%d days), was there the usual way and no VPN session from"
+        " elsewhere reached it",
+        acc, host, b->habit_days);
   } else {
     ash_buf_printf(&s,
                    " No account could be tied to it from these logs: no VPN session reached %s"
@@ -642,8 +906,23 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
                      " knowing who. Look for the logs that are missing (the host's Security log,"
                      " the VPN logs of that day) before trusting that it is over.");
     if (!rc && x->d->det_user[0]) rc = ash_finding_add_account(&f, ash_str_cstr(x->d->det_user));
-    score = x->d->cat == HUNT_CAT_HIGH ? 55 : x->d->cat == HUNT_CAT_MID ? 35 : 10;
+    /* nobody to follow: still a tool someone saved, but nothing to act on
+     * beyond the host */
+    why(&R, "no_account", x->d->cat == HUNT_CAT_LOW ? -10 : -15,
+        "no account could be tied to it from these logs");
   }
+  {
+    const char *hu = NULL;
+    if (b && b->habitual) hu = uname(L, b->logon_user != UINT32_MAX ? b->logon_user : b->account);
+    detection_reasons(&R, x->d, hu);
+  }
+  score = reasons_sum(&R);
+  /* adware, PUA and test files: a medium at most, whoever came */
+  if (x->d->cat == HUNT_CAT_LOW && score > 45) {
+    why(&R, "low_class_cap", 45 - score, "adware, PUA and test files rank medium at most");
+    score = 45;
+  }
+  reasons_text(&s, &R, score);
   ash_finding_set_score(&f, score);
   ash_buf title;
   ash_buf_init(&title, 1024);
@@ -693,19 +972,23 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
                                           "interactive", "rdp_flow", "rdp"};
     const hunt_vpn_session *bv = b && b->sess >= 0 ? &L->v->s[b->sess] : NULL;
     const follow *fwb = strong ? follow_of(L, b->account) : NULL;
-    char det[640];
-    int dl = snprintf(det, sizeof det,
-                      "{\"category\":\"%s\",\"candidates\":%d,\"best_score\":%.0f,"
-                      "\"second_score\":%.0f,\"overlaps\":%d,\"contact\":\"%s\",\"via_vpn\":%d,"
-                      "\"new_source\":%d,\"habitual\":%d,\"returned_new\":%d,\"later_hosts\":%zu}",
-                      x->d->cat == HUNT_CAT_HIGH  ? "high"
-                      : x->d->cat == HUNT_CAT_MID ? "medium"
-                                                  : "low",
-                      x->nc, b ? b->score : 0, x->second >= 0 ? x->c[x->second].score : 0, overlaps,
-                      contact[b ? b->type : CT_NONE], bv != NULL, bv && bv->new_src && bv->nprev,
-                      b && b->habitual, returns_new, fwb ? fwb->nhosts : 0);
-    if (dl > 0 && (size_t)dl < sizeof det) ash_finding_set_details(&f, det, (size_t)dl);
-    rc = hunt_list_add(out, &f);
+    ash_buf det;
+    ash_buf_init(&det, 16u << 10);
+    ash_buf_printf(&det,
+                   "{\"category\":\"%s\",\"candidates\":%d,\"best_score\":%.0f,"
+                   "\"second_score\":%.0f,\"overlaps\":%d,\"contact\":\"%s\",\"via_vpn\":%d,"
+                   "\"new_source\":%d,\"habitual\":%d,\"returned_new\":%d,\"later_hosts\":%zu",
+                   x->d->cat == HUNT_CAT_HIGH  ? "high"
+                   : x->d->cat == HUNT_CAT_MID ? "medium"
+                                               : "low",
+                   x->nc, b ? b->score : 0, x->second >= 0 ? x->c[x->second].score : 0, overlaps,
+                   contact[b ? b->type : CT_NONE], bv != NULL, bv && bv->new_src && bv->nprev,
+                   b && b->habitual, returns_new, fwb ? fwb->nhosts : 0);
+    reasons_json(&det, &R);
+    ash_buf_adds(&det, "}");
+    rc = ash_finding_set_details(&f, det.p, det.n);
+    ash_buf_free(&det);
+    if (!rc) rc = hunt_list_add(out, &f);
   }
   if (rc) ash_finding_free(&f);
   return rc;

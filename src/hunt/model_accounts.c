@@ -65,16 +65,20 @@ static int build(hunt_ctx *c, hunt_accounts *a) {
     if (fresh) {
       e->last_day = INT32_MIN;
       e->first = INT64_MAX;
+      e->first_rdp = INT64_MAX;
     }
     int32_t day = (int32_t)(ts / ASH_DAY);
     if (day != e->last_day) e->days++, e->last_day = day;
     if (ts < e->first) e->first = ts;
     e->kinds |= (uint32_t)kind_bit(rdp_ev, lt);
-    uint32_t *hours;
+    if ((rdp_ev || lt == 10 || lt == 12) && ts < e->first_rdp) e->first_rdp = ts;
+    hunt_account_hourly *hours;
     if ((rc = ash_keymap_put(&a->hours, &user, (void **)&hours, NULL)) == ASH_ELIMIT)
       rc = ASH_OK;
-    else if (!rc)
-      *hours |= 1u << (int)((ts % ASH_DAY + ASH_DAY) % ASH_DAY / ASH_HOUR);
+    else if (!rc) {
+      hours->n[(ts % ASH_DAY + ASH_DAY) % ASH_DAY / ASH_HOUR]++;
+      hours->total++;
+    }
     if (rc) break;
     src_key sk;
     memset(&sk, 0, sizeof sk);
@@ -104,7 +108,7 @@ int hunt_accounts_history(hunt_ctx *c, const hunt_accounts **out) {
     hunt_accounts *a = calloc(1, sizeof *a);
     if (!a) return ASH_ENOMEM;
     ash_keymap_init(&a->hosts, sizeof(ah_key), sizeof(hunt_account_host), ASH_MAX_HUNT_USERHOST);
-    ash_keymap_init(&a->hours, sizeof(uint32_t), sizeof(uint32_t), ASH_MAX_HUNT_VPN);
+    ash_keymap_init(&a->hours, sizeof(uint32_t), sizeof(hunt_account_hourly), ASH_MAX_HUNT_VPN);
     ash_keymap_init(&a->sources, sizeof(src_key), 0, ASH_MAX_HUNT_USERHOST);
     int rc = build(c, a);
     if (rc) {
@@ -129,8 +133,15 @@ const hunt_account_host *hunt_account_on(const hunt_accounts *a, uint32_t accoun
 }
 
 uint32_t hunt_account_hours(const hunt_accounts *a, uint32_t account) {
-  const uint32_t *h = ash_keymap_get(&a->hours, &account);
-  return h ? *h : 0;
+  const hunt_account_hourly *h = ash_keymap_get(&a->hours, &account);
+  uint32_t bits = 0;
+  for (int i = 0; h && i < 24; i++)
+    if (h->n[i]) bits |= 1u << i;
+  return bits;
+}
+
+const hunt_account_hourly *hunt_account_hourly_of(const hunt_accounts *a, uint32_t account) {
+  return ash_keymap_get(&a->hours, &account);
 }
 
 int hunt_account_knows_source(const hunt_accounts *a, uint32_t account, const ash_ip *ip) {

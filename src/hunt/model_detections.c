@@ -122,7 +122,10 @@ static int load_detections(hunt_ctx *c, hunt_detections *D) {
     if (du && !x->det_user[0]) {
       char a[128];
       hunt_bare_account(du, strlen(du), a, sizeof a);
-      if (!hunt_is_service_account(a)) snprintf(x->det_user, sizeof x->det_user, "%s", a);
+      if (!hunt_is_service_account(a))
+        snprintf(x->det_user, sizeof x->det_user, "%s", a);
+      else if (a[0] && !x->det_system[0])
+        snprintf(x->det_system, sizeof x->det_system, "%s", du);
     }
     const char *proc = hunt_col_text(st, 12);
     if (!proc) proc = hunt_col_text(st, 8);

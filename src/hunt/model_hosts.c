@@ -163,6 +163,22 @@ int hunt_hosts(hunt_ctx *c, hostmap **out) {
                     " WHERE kind='win.logon' AND logon_type=3 AND src_ip IS NOT NULL"
                     " AND instr(attrs,'WorkstationName')>0 AND json_valid(attrs) GROUP BY 1,2",
                     0);
+  /* the firewall's own name fields: FortiGate's srcname/dstname (device
+   * identification from DHCP and NetBIOS) and PAN-OS's src_host/dst_host
+   * (Device-ID). A guess of the firewall's, so below the Windows sources;
+   * FortiGate puts the address itself there when it knows no name, which
+   * hostmap_learn ignores. One scan of the flows that carry such a key. */
+  if (!rc)
+    rc = learn_rows(c, m,
+                    "WITH f AS MATERIALIZED (SELECT src_ip,dst_ip,attrs FROM events WHERE"
+                    " kind='net.flow' AND attrs IS NOT NULL AND (instr(attrs,'\"srcname\"')>0 OR"
+                    " instr(attrs,'\"dstname\"')>0 OR instr(attrs,'\"src_host\"')>0 OR"
+                    " instr(attrs,'\"dst_host\"')>0) AND json_valid(attrs))"
+                    " SELECT n,a,count(*) FROM (SELECT coalesce(json_extract(attrs,'$.srcname'),"
+                    "json_extract(attrs,'$.src_host')) n,src_ip a FROM f UNION ALL SELECT"
+                    " coalesce(json_extract(attrs,'$.dstname'),json_extract(attrs,'$.dst_host')),"
+                    "dst_ip FROM f) WHERE n IS NOT NULL AND a IS NOT NULL GROUP BY 1,2",
+                    0);
   if (rc) {
     hunt_hostmap_free(m);
     return rc;

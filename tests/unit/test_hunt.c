@@ -69,6 +69,19 @@ static int dstr_is(const ash_finding *f, const char *key, const char *want) {
   json_decref(j);
   return r;
 }
+/* The weight of reason key in details.reasons; 0 when absent. */
+static int dreason(const ash_finding *f, const char *key) {
+  json_t *j = f->details_json ? json_loads(f->details_json, 0, NULL) : NULL;
+  json_t *rs = j ? json_object_get(j, "reasons") : NULL;
+  int w = 0;
+  for (size_t i = 0; rs && i < json_array_size(rs); i++) {
+    json_t *r = json_array_get(rs, i);
+    const char *k = json_string_value(json_object_get(r, "reason"));
+    if (k && !strcmp(k, key)) w = (int)json_integer_value(json_object_get(r, "weight"));
+  }
+  json_decref(j);
+  return w;
+}
 static int has_suffix(const ash_strset *s, const char *suffix) {
   size_t n = strlen(suffix);
   for (size_t i = 0; i < s->n; i++) {
@@ -308,6 +321,40 @@ static void test_tunnel_without_host_logs(void **state) {
   fx_remove(&f);
 }
 
+/* Issue 11 item 3: with no Windows logs at all, the firewall's own name
+ * field (FortiGate srcname) names the tunnel host; a srcname that is only
+ * the address again names nothing. */
+static void test_tunnel_host_named_by_firewall(void **state) {
+  (void)state;
+  fx f;
+  assert_int_equal(fx_open(&f, "tunnel-fwname", 11), 0);
+  build_cloud(&f, 0, 0, NEXT_TO_MONITOR);
+  ash_kv named[] = {{ASH_STR_LIT("srcname"), ASH_STR_LIT("APP02")}};
+  ash_kv bare[] = {{ASH_STR_LIT("srcname"), ASH_STR_LIT("10.1.2.31")}};
+  for (int i = 0; i < 3; i++) {
+    ash_event ev = fx_ev(ASH_KIND_FLOW, fx_time("2025-03-01T09:00:00Z") + i * FX_HOUR);
+    fx_ip(&ev.src_ip, APP02);
+    fx_ip(&ev.dst_ip, "10.1.0.53");
+    ev.dst_port = 53;
+    ev.host = ash_str_cstr("fw01");
+    ev.attrs = named;
+    ev.nattrs = 1;
+    assert_int_equal(fx_add(&f, &ev), 0);
+    ev.attrs = bare;
+    fx_ip(&ev.src_ip, "10.1.2.31");
+    assert_int_equal(fx_add(&f, &ev), 0);
+  }
+  assert_int_equal(fx_finish(&f), 0);
+  got g;
+  assert_int_equal(run(&f, ASH_HUNT_TUNNEL, &g), 0);
+  assert_true(g.n >= 1);
+  assert_true(has(&g.v[0].ips, APP02));
+  assert_true(has(&g.v[0].hosts, "app02"));
+  for (size_t i = 0; i < g.n; i++) assert_false(has(&g.v[i].hosts, "10.1.2.31"));
+  got_free(&g);
+  fx_remove(&f);
+}
+
 /* ---- past-incident link ---- */
 
 static void test_link_many_vpn_users(void **state) {
@@ -390,15 +437,21 @@ static void test_link_many_vpn_users(void **state) {
   assert_true(dnum(l, "via_vpn") == 1);
   assert_true(dnum(l, "new_source") == 1); /* the first time from that address */
   assert_true(dstr_is(l, "contact", "rdp"));
-  assert_true(dnum(l, "habitual") == 0);     /* t.sato does not normally use fs01 */
-  assert_true(dnum(l, "returned_new") == 1); /* back eight months later, from a new address */
+  assert_true(dnum(l, "habitual") == 0); /* t.sato does not normally use fs01 */
+  assert_true(dreason(l, "new_vpn_source") > 0);
+  assert_true(dreason(l, "not_a_user_of_host") > 0);
+  assert_true(dreason(l, "system_detection_user") > 0);
+  assert_true(dreason(l, "habitual_access") == 0); /* absent */
+  assert_true(dnum(l, "returned_new") == 1);       /* back eight months later, from a new address */
   assert_true(has(&l->ips, "192.0.2.44"));
   assert_true(dnum(l, "later_hosts") >= 1); /* later logons reached app02: */
   int app02 = 0;
   for (size_t i = 0; i < l->nevidence; i++) app02 |= strstr(l->evidence[i].text, "app02") != NULL;
   assert_true(app02); /* its logon is evidence (an event, not wording) */
   assert_true(l->nevidence >= 5);
-  /* the unexplained hacktool is reported, the adware is not */
+  /* the unexplained hacktool is reported, the adware is not; a
+   * credential-theft tool in Windows\Temp ranks high for what and where it
+   * is even with no account tied to it (issue 11 item 2) */
   int unexplained = 0;
   for (size_t i = 0; i < g.n; i++) {
     assert_false(has(&g.v[i].hosts, "ws03")); /* the adware's host */
@@ -406,7 +459,10 @@ static void test_link_many_vpn_users(void **state) {
       unexplained = 1;
       assert_int_equal(g.v[i].accounts.n, 0); /* no account identified */
       assert_true(dnum(&g.v[i], "candidates") == 0);
-      assert_int_equal(g.v[i].severity, ASH_SEV_MEDIUM);
+      assert_int_equal(g.v[i].severity, ASH_SEV_HIGH);
+      assert_true(dreason(&g.v[i], "no_account") < 0);
+      assert_true(dreason(&g.v[i], "staging_path") > 0);
+      assert_true(dreason(&g.v[i], "credential_theft_or_c2_tool") > 0);
     }
   }
   assert_true(unexplained);
@@ -572,6 +628,7 @@ int main(void) {
       cmocka_unit_test(test_loopback),
       cmocka_unit_test(test_tunnel_vs_benign),
       cmocka_unit_test(test_tunnel_without_host_logs),
+      cmocka_unit_test(test_tunnel_host_named_by_firewall),
       cmocka_unit_test(test_tunnel_shared_app),
       cmocka_unit_test(test_link_many_vpn_users),
   };

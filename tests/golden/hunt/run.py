@@ -54,7 +54,11 @@ def main():
                     # the verdicts a hunt states as words (category, kind of
                     # contact, provider): compared; counts and scores are not
                     "facts": {k: v for k, v in (d.get("details") or {}).items()
-                              if isinstance(v, str)}})
+                              if isinstance(v, str)},
+                    # the reasons for and against (details.reasons): their
+                    # keys are compared, their weights are not
+                    "why": sorted(r["reason"] for r in
+                                  (d.get("details") or {}).get("reasons", []))})
     exp_path = case + ".expected.jsonl"
     if update:
         with open(exp_path, "w", encoding="utf-8") as o:
