@@ -47,6 +47,16 @@ def matches(f, answer):
     elif hunt == "loopback-rdp":
         if tunnel.get("host") in hosts:
             return "loopback"
+    elif hunt in ("lolbin", "sigma"):
+        # the abused built-in tools and the ransomware's impact run on known
+        # hosts (answer.json): a rule finding on one of them, within the
+        # intrusion's days, is a true one (lolbin_generated.sh checks each
+        # behaviour; here it only must not count as a false positive)
+        bad_hosts = {c.get("host") for c in answer.get("abused_commands", [])}
+        bad_hosts |= {c.get("host") for c in answer.get("log_clears", []) if isinstance(c, dict)}
+        bad_hosts |= set(answer.get("ransomware", {}).get("hosts", []))
+        if set(hosts) & bad_hosts:
+            return "lolbin"
     return None
 
 
