@@ -69,9 +69,12 @@ n = len(rows)
 first = {k: sum(1 for r in rows if r["r"]["first_in_hunt_correct"][k]) for k in ("link", "tunnel", "loopback")}
 benign = sum(len(r["r"]["benign_high"]) for r in rows)
 prec = tp / (tp + fp) if tp + fp else 0
-rec = tp / (tp + fn) if tp + fn else 0
+# recall over the embedded facts (link, tunnel, loopback per seed), not
+# over true findings: a case can hold many true findings (lolbin's per host)
+exp = sum(len(r["r"]["expected"]) for r in rows)
+rec = (exp - fn) / exp if exp else 0
 print(f"seeds {n}: precision {prec:.3f} ({tp} true / {tp + fp} high-or-critical findings), "
-      f"recall {rec:.3f} ({tp} of {tp + fn} embedded facts)")
+      f"recall {rec:.3f} ({exp - fn} of {exp} embedded facts)")
 print(f"first finding of its hunt correct: past-incident-link {first['link']}/{n}, "
       f"cloud-tunnel {first['tunnel']}/{n}, loopback-rdp {first['loopback']}/{n}")
 print(f"benign long-lived cloud sessions reported high: {benign}")
