@@ -32,6 +32,9 @@ static const struct hunt_def {
     {{ASH_HUNT_LINK, "who put each antivirus-detected tool on its host, and what that account"
                      " did later"},
      ash_hunt_link},
+    {{ASH_HUNT_BEACON, "connections on a schedule and long connections from a host to one address"
+                       " outside the organisation's networks (RITA's beacon scoring)"},
+     ash_hunt_beacon},
     {{"lolbin", "Windows' own tools turned against it (the built-in Sigma pack, data/rules)"},
      ash_hunt_lolbin},
 };
