@@ -427,19 +427,19 @@ static int cmp_bcand(const void *a, const void *b) {
 }
 
 int ash_hunt_beacon(hunt_ctx *c, hunt_list *out) {
-  hunt_flows T;
-  int rc = hunt_flows_build(c, &T);
+  hunt_flows *T = NULL;
+  int rc = hunt_flows_shared(c, &T);
   bcand *cs = NULL;
   size_t nc = 0, capc = 0;
-  for (size_t i = 0; !rc && i < T.pairs.n; i++) {
-    pair *p = &T.pairs.v[i];
+  for (size_t i = 0; !rc && i < T->pairs.n; i++) {
+    pair *p = &T->pairs.v[i];
     if (!p->sr && !p->h) continue;
     hunt_pair_finalize(p);
     bcand k;
     memset(&k, 0, sizeof k);
     k.p = p;
     k.nconn = p->sessions;
-    k.beacon = beacon_scores(&T, &k) && k.ts >= MIN_TS && k.total >= MIN_TOTAL;
+    k.beacon = beacon_scores(T, &k) && k.ts >= MIN_TS && k.total >= MIN_TOTAL;
     /* a long connection is one held open past the first threshold; many
      * short visits that add up to an hour are a person browsing */
     k.longc = p->longest >= (int64_t)LONG_H[0] * ASH_HOUR;
@@ -449,7 +449,7 @@ int ash_hunt_beacon(hunt_ctx *c, hunt_list *out) {
     /* long sessions to cloud ranges are cloud-tunnel's to judge, with its
      * corroboration; a beacon is reported wherever it goes */
     if (!k.beacon && k.cloud) continue;
-    const dstat *d = ash_keymap_get(&T.dsts, &p->dst);
+    const dstat *d = ash_keymap_get(&T->dsts, &p->dst);
     k.nsrc = d ? d->nsrc : 1;
     score(&k);
     bcand *v = ash_array_room(cs, &capc, nc, sizeof *v, 64);
@@ -472,6 +472,5 @@ int ash_hunt_beacon(hunt_ctx *c, hunt_list *out) {
       ash_finding_free(&f);
   }
   free(cs);
-  hunt_flows_free(&T);
   return rc;
 }

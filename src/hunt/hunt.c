@@ -10,6 +10,7 @@
 #include "ashiato/limits.h"
 #include "ashiato/raw.h"
 #include "hunt_internal.h"
+#include "model_flows.h"
 #include "store/store_internal.h"
 
 /* src/sigma/hunt_lolbin.c: the built-in Sigma pack */
@@ -168,5 +169,6 @@ int ash_hunt_run_all(ash_store *s, const ash_hunt_opts *opts,
   free(c.relays);
   free(c.src_flags);
   hunt_evidence_close(&c);
+  hunt_flows_release(&c);
   return rc;
 }

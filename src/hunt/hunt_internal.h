@@ -158,6 +158,9 @@ typedef struct hunt_ctx {
   struct hunt_evsrc *evsrc;
   size_t nevsrc, capevsrc;
   int evsrc_done;
+  /* the per-pair flow model (model_flows.h), built by the first hunt that
+   * asks and shared by the others: one pass over the flows a run */
+  struct hunt_flows *flows;
 } hunt_ctx;
 
 /* The hunts. Each appends its findings to out. */

@@ -588,3 +588,26 @@ void hunt_flows_free(hunt_flows *T) {
   ash_keymap_free(&T->dsts);
   ash_keymap_free(&T->srcs);
 }
+
+int hunt_flows_shared(hunt_ctx *c, hunt_flows **out) {
+  if (!c->flows) {
+    hunt_flows *T = malloc(sizeof *T);
+    if (!T) return ASH_ENOMEM;
+    int rc = hunt_flows_build(c, T);
+    if (rc) {
+      hunt_flows_free(T);
+      free(T);
+      return rc;
+    }
+    c->flows = T;
+  }
+  *out = c->flows;
+  return ASH_OK;
+}
+
+void hunt_flows_release(hunt_ctx *c) {
+  if (!c->flows) return;
+  hunt_flows_free(c->flows);
+  free(c->flows);
+  c->flows = NULL;
+}

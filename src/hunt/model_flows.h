@@ -108,6 +108,11 @@ typedef struct hunt_flows {
  * hunt_flows_free (also after a failure). */
 int hunt_flows_build(hunt_ctx *c, hunt_flows *T);
 void hunt_flows_free(hunt_flows *T);
+/* The run's model (c->flows), built on the first call; hunt.c frees it at
+ * the end of the run (hunt_flows_release). Hunts may finalize its pairs
+ * (idempotent) but change nothing else. */
+int hunt_flows_shared(hunt_ctx *c, hunt_flows **out);
+void hunt_flows_release(hunt_ctx *c);
 void hunt_heavy_free(heavy *h);
 /* Time connected and days active of p, exact for its long sessions. */
 void hunt_pair_finalize(pair *p);
