@@ -239,6 +239,25 @@ static int beacon_scores(const hunt_flows *T, bcand *k) {
   return ok;
 }
 
+/* Ports whose protocol itself polls on a timer (NTP, DNS, DHCP, SNMP,
+ * syslog, NetBIOS, Kerberos, LDAP, NTP's Windows time), with a name. */
+static const char *infra_port(int32_t port) {
+  switch (port) {
+  case 123: return "NTP";
+  case 53: return "DNS";
+  case 67:
+  case 68: return "DHCP";
+  case 137:
+  case 138: return "NetBIOS";
+  case 161:
+  case 162: return "SNMP";
+  case 514: return "syslog";
+  case 88: return "Kerberos";
+  case 389: return "LDAP";
+  default: return NULL;
+  }
+}
+
 static void score(bcand *k) {
   pair *p = k->p;
   char t[32];
@@ -282,11 +301,25 @@ static void score(bcand *k) {
   if (k->nsrc <= 1) {
     add_reason(k, 8, "no other internal host talks to this address");
     s += 8;
+  } else if (k->nsrc == 2) {
+    /* two hosts on the same schedule are more often a pair (two domain
+     * controllers asking one time server) than two implants: medium at
+     * most, still listed */
+    int w = s > 60 ? 60 - s : 0;
+    add_reason(k, w, "another internal host talks to this address");
+    s += w;
   } else if (k->nsrc >= 3) {
     int w = s > 30 ? 30 - s : 0;
     w -= 5;
     add_reason(k, w, "%u internal hosts talk to this address, as to a service", k->nsrc);
     s += w;
+  }
+  /* time, name and management protocols poll on a schedule by design:
+   * their regularity is the protocol's, not a program's choice */
+  if (k->beacon && infra_port(p->port)) {
+    add_reason(k, -25, "port %d is a protocol that polls on a schedule by design (%s)", p->port,
+               infra_port(p->port));
+    s -= 25;
   }
   /* a provider's own endpoint (storage, APIs) is where agents call home;
    * anyone-can-rent compute is where relays live */
