@@ -99,7 +99,7 @@ if [ "$big" -gt 0 ]; then
   # the first hunt of a case also builds the flows' covering index
   /usr/bin/time -f "first hunt (all, builds the flow index): %e s wall, %U s user, %S s sys, %M KB peak" \
     "$bin" hunt "$d.db" --json >"$d.first.jsonl"
-  for h in cloud-tunnel loopback-rdp past-incident-link; do
+  for h in cloud-tunnel beacon loopback-rdp past-incident-link; do
     /usr/bin/time -f "hunt $h: %e s wall, %U s user, %S s sys, %M KB peak" \
       "$bin" hunt "$d.db" --hunt "$h" --json >"$d.$h.jsonl"
   done

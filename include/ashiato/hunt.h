@@ -26,6 +26,7 @@
 #define ASH_HUNT_LOOPBACK "loopback-rdp"
 #define ASH_HUNT_LINK "past-incident-link"
 #define ASH_HUNT_RELAY "rdp-relay"
+#define ASH_HUNT_BEACON "beacon"
 
 typedef struct ash_hunt_info {
   const char *name;  /* "cloud-tunnel" */
@@ -40,6 +41,11 @@ typedef struct ash_hunt_opts {
   /* Published cloud ranges used to name providers (may be NULL: addresses
    * are then not attributed). Borrowed for the run. */
   const ash_ranges *ranges;
+  /* The organisation's own networks beyond the private ranges (RFC 1918,
+   * ULA), e.g. public space it owns (NULL: none). Flows from them count as
+   * internal hosts' and flows to them are not "outside" (cloud-tunnel,
+   * beacon). Borrowed for the run. */
+  const ash_cidrset *internal;
   /* Run only this hunt (NULL: all). An unknown name is ASH_ENOTFOUND. */
   const char *only;
   /* Do not write findings into the case (read-only inspection). */

@@ -115,6 +115,9 @@
 #define ASH_MAX_HUNT_PAIRS 1000000u
 #define ASH_MAX_HUNT_STARTS 256u
 #define ASH_MAX_HUNT_LONG 1024u
+/* pairs whose short sessions keep their start times (the beacon hunt):
+ * at most 2 KB each (ASH_MAX_HUNT_STARTS starts and sizes) */
+#define ASH_MAX_HUNT_SERIES 32768u
 #define ASH_MAX_HUNT_HOSTS 200000u
 #define ASH_MAX_HUNT_RDP 100000u
 #define ASH_MAX_HUNT_VPN 2000000u

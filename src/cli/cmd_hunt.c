@@ -28,6 +28,9 @@ static const char *HELP =
     "  --ranges FILE   cloud ranges data file (default: data/cloud-ranges.tsv of\n"
     "                  this ashiato, or $ASHIATO_DATA/cloud-ranges.tsv); a missing\n"
     "                  file is an error; 'none' hunts without provider names\n"
+    "  --internal CIDR,...  the organisation's own networks beyond the private\n"
+    "                  ranges (RFC 1918, ULA), e.g. public space it owns: flows\n"
+    "                  to them are not outside (beacon, cloud-tunnel)\n"
     "  --rules PATH    Sigma rules (file or directory, repeatable) the hunt\n"
     "                  lolbin runs with its built-in pack\n"
     "  --dry-run       do not store the findings\n"
@@ -154,11 +157,10 @@ static void progress(void *u, const char *hunt, int done, size_t n) {
 }
 
 int cmd_hunt(int argc, char **argv) {
-  static const struct option lo[] = {{"hunt", 1, 0, 'H'},   {"json", 0, 0, 'j'},
-                                     {"ranges", 1, 0, 'r'}, {"dry-run", 0, 0, 'n'},
-                                     {"list", 0, 0, 'l'},   {"min-score", 1, 0, 'm'},
-                                     {"help", 0, 0, 'h'},   {"verify", 0, 0, 'V'},
-                                     {"rules", 1, 0, 'R'},  {0, 0, 0, 0}};
+  static const struct option lo[] = {
+      {"hunt", 1, 0, 'H'},  {"json", 0, 0, 'j'},      {"ranges", 1, 0, 'r'}, {"dry-run", 0, 0, 'n'},
+      {"list", 0, 0, 'l'},  {"min-score", 1, 0, 'm'}, {"help", 0, 0, 'h'},   {"verify", 0, 0, 'V'},
+      {"rules", 1, 0, 'R'}, {"internal", 1, 0, 'I'},  {0, 0, 0, 0}};
   const char *rules[256];
   size_t nrules = 0;
   hst h;
@@ -166,6 +168,7 @@ int cmd_hunt(int argc, char **argv) {
   ash_hunt_opts o;
   ash_hunt_opts_default(&o);
   const char *ranges = NULL;
+  const char *internal = NULL;
   int c;
   optind = 1;
   while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -180,6 +183,7 @@ int cmd_hunt(int argc, char **argv) {
       break;
     case 'j': h.json = 1; break;
     case 'r': ranges = optarg; break;
+    case 'I': internal = optarg; break;
     case 'n': o.dry_run = 1; break;
     case 'V': o.verify_evidence = 1; break;
     case 'm': {
@@ -215,6 +219,30 @@ int cmd_hunt(int argc, char **argv) {
       return ASH_EXIT_USAGE;
     }
   }
+  ash_cidrset *inet = NULL;
+  if (internal) {
+    /* "10.0.0.0/8,198.51.100.0/24": every piece must be a network */
+    int irc = ash_cidrset_new(&inet);
+    const char *p = internal;
+    while (!irc && *p) {
+      const char *e = strchr(p, ',');
+      size_t n = e ? (size_t)(e - p) : strlen(p);
+      if (n && ash_cidrset_add(inet, ash_str_make(p, n), 1)) {
+        fprintf(stderr, "ashiato: --internal: '%.*s' is not a network (CIDR,...)\n", (int)n,
+                cli_safe(p));
+        ash_cidrset_close(inet);
+        return ASH_EXIT_USAGE;
+      }
+      p += n + (e != NULL);
+    }
+    if (!irc) irc = ash_cidrset_build(inet);
+    if (irc) {
+      cli_error("hunt: --internal", irc);
+      ash_cidrset_close(inet);
+      return ASH_EXIT_FAIL;
+    }
+    o.internal = inet;
+  }
   ash_ranges *r = NULL;
   if (nrules) {
     /* rules that do not load are said here, never silently left out */
@@ -225,6 +253,7 @@ int cmd_hunt(int argc, char **argv) {
     if (src) {
       cli_error("hunt: --rules", src);
       ash_sigma_close(sg);
+      ash_cidrset_close(inet);
       return ASH_EXIT_FAIL;
     }
     fprintf(stderr, "hunt: --rules: %zu Sigma rules loaded, %zu not loaded%s\n",
@@ -235,13 +264,17 @@ int cmd_hunt(int argc, char **argv) {
     o.nsigma_rules = nrules;
   }
   int ex = cli_ranges_open(ranges, &r, 0);
-  if (ex) return ex;
+  if (ex) {
+    ash_cidrset_close(inet);
+    return ex;
+  }
   o.ranges = r;
   if (isatty(STDERR_FILENO)) o.progress = progress;
   ash_store *st;
   int rc = cli_store_open(&st, argv[optind], o.dry_run ? ASH_STORE_READONLY : 0);
   if (rc) {
     ash_ranges_close(r);
+    ash_cidrset_close(inet);
     return ASH_EXIT_FAIL;
   }
   ash_buf_init(&h.line, (size_t)ASH_MAX_FINDING_EVIDENCE * ASH_MAX_FINDING_TEXT);
@@ -262,6 +295,7 @@ int cmd_hunt(int argc, char **argv) {
   ash_buf_free(&h.line);
   int crc = ash_store_close(st);
   ash_ranges_close(r);
+  ash_cidrset_close(inet);
   if (rc || crc) return ASH_EXIT_FAIL;
   return ASH_EXIT_OK;
 }

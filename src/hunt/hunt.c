@@ -10,6 +10,7 @@
 #include "ashiato/limits.h"
 #include "ashiato/raw.h"
 #include "hunt_internal.h"
+#include "model_flows.h"
 #include "store/store_internal.h"
 
 /* src/sigma/hunt_lolbin.c: the built-in Sigma pack */
@@ -32,6 +33,9 @@ static const struct hunt_def {
     {{ASH_HUNT_LINK, "who put each antivirus-detected tool on its host, and what that account"
                      " did later"},
      ash_hunt_link},
+    {{ASH_HUNT_BEACON, "connections on a schedule and long connections from a host to one address"
+                       " outside the organisation's networks (RITA's beacon scoring)"},
+     ash_hunt_beacon},
     {{"lolbin", "Windows' own tools turned against it (the built-in Sigma pack, data/rules)"},
      ash_hunt_lolbin},
 };
@@ -165,5 +169,6 @@ int ash_hunt_run_all(ash_store *s, const ash_hunt_opts *opts,
   free(c.relays);
   free(c.src_flags);
   hunt_evidence_close(&c);
+  hunt_flows_release(&c);
   return rc;
 }

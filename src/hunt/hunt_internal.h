@@ -169,6 +169,9 @@ typedef struct hunt_ctx {
   struct hunt_evsrc *evsrc;
   size_t nevsrc, capevsrc;
   int evsrc_done;
+  /* the per-pair flow model (model_flows.h), built by the first hunt that
+   * asks and shared by the others: one pass over the flows a run */
+  struct hunt_flows *flows;
 } hunt_ctx;
 
 /* The hunts. Each appends its findings to out. */
@@ -176,6 +179,7 @@ int ash_hunt_tunnel(hunt_ctx *c, hunt_list *out);
 int ash_hunt_loopback(hunt_ctx *c, hunt_list *out);
 int ash_hunt_link(hunt_ctx *c, hunt_list *out);
 int ash_hunt_relay(hunt_ctx *c, hunt_list *out);
+int ash_hunt_beacon(hunt_ctx *c, hunt_list *out);
 
 /* ---- host names (model_hosts.c) ---- */
 
@@ -321,6 +325,16 @@ static inline void hunt_flow_times(const hunt_ctx *c, int64_t source_id, int64_t
     *start = ts;
     *end = ts + dur;
   }
+}
+
+/* Is ip one of the organisation's own addresses: private (RFC 1918, ULA,
+ * CGNAT: ash_ip_is_private) or in the networks given with --internal
+ * (ash_hunt_opts.internal), which may be public space the organisation
+ * owns. */
+static inline int hunt_is_internal(const hunt_ctx *c, const ash_ip *ip) {
+  uint32_t v;
+  if (ash_ip_is_private(ip)) return 1;
+  return c->opts && c->opts->internal && ash_cidrset_lookup(c->opts->internal, ip, &v);
 }
 
 /* Prepare sql on c->db; ASH_ESTORE on failure. */

@@ -587,15 +587,17 @@ static unsigned off_hours(const link *L, const cand *b, const incident *x) {
   return near * 20 <= h->total ? h->total : 0;
 }
 
-static void reasons_json(ash_buf *o, const reasons *R) {
-  ash_buf_adds(o, ",\"reasons\":[");
-  for (int i = 0; i < R->n; i++) {
-    ash_buf_printf(o, "%s{\"reason\":\"%s\",\"weight\":%d,\"text\":\"", i ? "," : "", R->r[i].key,
-                   R->r[i].weight);
-    ash_buf_add_json_str(o, R->r[i].text, strlen(R->r[i].text));
-    ash_buf_adds(o, "\"}");
+/* The reasons as JSON; ASH_ENOMEM/ASH_ELIMIT when the buffer could not take
+ * them (the caller must not store half an object). */
+static int reasons_json(ash_buf *o, const reasons *R) {
+  int rc = ash_buf_adds(o, ",\"reasons\":[");
+  for (int i = 0; !rc && i < R->n; i++) {
+    rc = ash_buf_printf(o, "%s{\"reason\":\"%s\",\"weight\":%d,\"text\":\"", i ? "," : "",
+                        R->r[i].key, R->r[i].weight);
+    if (!rc) rc = ash_buf_add_json_str(o, R->r[i].text, strlen(R->r[i].text));
+    if (!rc) rc = ash_buf_adds(o, "\"}");
   }
-  ash_buf_adds(o, "]");
+  return rc ? rc : ash_buf_adds(o, "]");
 }
 
 static void reasons_text(ash_buf *s, const reasons *R, int score) {
@@ -974,19 +976,21 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
     const follow *fwb = strong ? follow_of(L, b->account) : NULL;
     ash_buf det;
     ash_buf_init(&det, 16u << 10);
-    ash_buf_printf(&det,
-                   "{\"category\":\"%s\",\"candidates\":%d,\"best_score\":%.0f,"
-                   "\"second_score\":%.0f,\"overlaps\":%d,\"contact\":\"%s\",\"via_vpn\":%d,"
-                   "\"new_source\":%d,\"habitual\":%d,\"returned_new\":%d,\"later_hosts\":%zu",
-                   x->d->cat == HUNT_CAT_HIGH  ? "high"
-                   : x->d->cat == HUNT_CAT_MID ? "medium"
-                                               : "low",
-                   x->nc, b ? b->score : 0, x->second >= 0 ? x->c[x->second].score : 0, overlaps,
-                   contact[b ? b->type : CT_NONE], bv != NULL, bv && bv->new_src && bv->nprev,
-                   b && b->habitual, returns_new, fwb ? fwb->nhosts : 0);
-    reasons_json(&det, &R);
-    ash_buf_adds(&det, "}");
-    rc = ash_finding_set_details(&f, det.p, det.n);
+    rc = ash_buf_printf(&det,
+                        "{\"category\":\"%s\",\"candidates\":%d,\"best_score\":%.0f,"
+                        "\"second_score\":%.0f,\"overlaps\":%d,\"contact\":\"%s\",\"via_vpn\":%d,"
+                        "\"new_source\":%d,\"habitual\":%d,\"returned_new\":%d,\"later_hosts\":%zu",
+                        x->d->cat == HUNT_CAT_HIGH  ? "high"
+                        : x->d->cat == HUNT_CAT_MID ? "medium"
+                                                    : "low",
+                        x->nc, b ? b->score : 0, x->second >= 0 ? x->c[x->second].score : 0,
+                        overlaps, contact[b ? b->type : CT_NONE], bv != NULL,
+                        bv && bv->new_src && bv->nprev, b && b->habitual, returns_new,
+                        fwb ? fwb->nhosts : 0);
+    if (!rc) rc = reasons_json(&det, &R);
+    if (!rc) rc = ash_buf_adds(&det, "}");
+    /* out of memory while writing them: no finding without its details */
+    if (!rc) rc = ash_finding_set_details(&f, det.p, det.n);
     ash_buf_free(&det);
     if (!rc) rc = hunt_list_add(out, &f);
   }

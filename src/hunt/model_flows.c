@@ -74,13 +74,22 @@ void hunt_heavy_free(heavy *h) {
   free(h);
 }
 
+static void series_free(series *sr) {
+  if (!sr) return;
+  free(sr->starts);
+  free(sr->sizes);
+  free(sr);
+}
+
 /* At the cap, make room by forgetting the pairs that never held a long
- * session (their past cannot make them candidates) and index the rest. */
+ * session (their past cannot make them candidates) and index the rest;
+ * pairs with a series of starts (at most ASH_MAX_HUNT_SERIES) are kept for
+ * the beacon hunt. */
 static int pairs_compact(hunt_flows *T) {
   ptab *t = &T->pairs;
   size_t w = 0;
   for (size_t i = 0; i < t->n; i++) {
-    if (t->v[i].longest < LONG_SESSION && !t->v[i].h) {
+    if (t->v[i].longest < LONG_SESSION && !t->v[i].h && !t->v[i].sr) {
       T->dropped_pairs++;
       continue;
     }
@@ -168,6 +177,61 @@ static int start_add(heavy *h, int64_t since_first_s, int64_t bytes) {
   return ASH_OK;
 }
 
+/* Record a short session's start and size in p's series, creating it at
+ * the SERIES_FROM-th session while there is room: a pair seen only a few
+ * times cannot be scored as a beacon, and the first few starts lost leave
+ * a long series regular. Growth doubles up to ASH_MAX_HUNT_STARTS, then the
+ * series keeps every other start and samples half as often, as heavy pairs
+ * do: allocations are per pair, never per flow. */
+static int series_add(hunt_flows *T, pair *p, int64_t start, int64_t bytes, int64_t id) {
+  series *sr = p->sr;
+  if (!sr) {
+    if (p->sessions < SERIES_FROM || T->nseries >= ASH_MAX_HUNT_SERIES) return ASH_OK;
+    sr = p->sr = calloc(1, sizeof *sr);
+    if (!sr) return ASH_ENOMEM;
+    T->nseries++;
+    sr->stride = 1;
+    /* sessions arrive in end order: leave a day's room for earlier starts */
+    sr->base = start / ASH_SEC - 86400;
+  }
+  if (sr->skip) {
+    sr->skip--;
+    return ASH_OK;
+  }
+  if (sr->n == sr->cap) {
+    if (sr->cap < ASH_MAX_HUNT_STARTS) {
+      uint32_t nc = sr->cap ? sr->cap * 2 : 32;
+      if (nc > ASH_MAX_HUNT_STARTS) nc = ASH_MAX_HUNT_STARTS;
+      uint32_t *a = realloc(sr->starts, nc * sizeof *a);
+      if (!a) return ASH_ENOMEM;
+      sr->starts = a;
+      uint32_t *b = realloc(sr->sizes, nc * sizeof *b);
+      if (!b) return ASH_ENOMEM;
+      sr->sizes = b;
+      T->heavy_bytes += (int64_t)((nc - sr->cap) * 2 * sizeof *a);
+      sr->cap = nc;
+    } else {
+      for (uint32_t i = 0; i < sr->n / 2; i++) {
+        sr->starts[i] = sr->starts[2 * i];
+        sr->sizes[i] = sr->sizes[2 * i];
+      }
+      sr->n /= 2;
+      sr->stride *= 2;
+    }
+  }
+  int64_t off = start / ASH_SEC - sr->base;
+  sr->starts[sr->n] = (uint32_t)(off < 0 ? 0 : off > UINT32_MAX ? UINT32_MAX : off);
+  sr->sizes[sr->n] = (uint32_t)(bytes < 0 ? 0 : bytes > UINT32_MAX ? UINT32_MAX : bytes);
+  for (int i = 0; i < SERIES_IDS; i++)
+    if (!sr->ids[i]) {
+      sr->ids[i] = id;
+      break;
+    }
+  sr->n++;
+  sr->skip = sr->stride - 1;
+  return ASH_OK;
+}
+
 /* One finished session of pair p. */
 static int session(hunt_flows *T, pair *p, int64_t start, int64_t end, int64_t out, int64_t in,
                    int64_t unk, int64_t id) {
@@ -197,7 +261,9 @@ static int session(hunt_flows *T, pair *p, int64_t start, int64_t end, int64_t o
   }
   if (dur > p->longest) p->longest = dur;
   heavy *h = p->h;
-  if (!h) return ASH_OK;
+  if (!h)
+    return series_add(T, p, start, (out > 0 ? out : 0) + (in > 0 ? in : 0) + (unk > 0 ? unk : 0),
+                      id);
   top_add(h, id, dur);
   mark_days(h, dur >= LONG_SESSION ? start : end, end);
   if (dur < LONG_SESSION)
@@ -365,12 +431,13 @@ static int scan_pass(hunt_flows *T, const char *sql, int undirected) {
       if (sl >= ASH_IP_STRLEN || dl >= ASH_IP_STRLEN) continue;
       if (strcmp(s, last_src)) {
         memcpy(last_src, s, sl + 1);
-        src_ok = ash_ip_parse(ash_str_make(s, sl), &src) == ASH_OK && ash_ip_is_private(&src);
+        src_ok = ash_ip_parse(ash_str_make(s, sl), &src) == ASH_OK && hunt_is_internal(c, &src);
       }
       if (!src_ok) continue;
       if (strcmp(d, last_dst)) {
         memcpy(last_dst, d, dl + 1);
-        dst_ok = ash_ip_parse(ash_str_make(d, dl), &dst) == ASH_OK && is_external(&dst);
+        dst_ok = ash_ip_parse(ash_str_make(d, dl), &dst) == ASH_OK && is_external(&dst) &&
+                 !hunt_is_internal(c, &dst);
       }
       if (!dst_ok) continue;
       int64_t ts = hunt_col_i64(st, 1, ASH_TIME_UNSET);
@@ -512,9 +579,35 @@ int hunt_flows_build(hunt_ctx *c, hunt_flows *T) {
 }
 
 void hunt_flows_free(hunt_flows *T) {
-  for (size_t i = 0; i < T->pairs.n; i++) hunt_heavy_free(T->pairs.v[i].h);
+  for (size_t i = 0; i < T->pairs.n; i++) {
+    hunt_heavy_free(T->pairs.v[i].h);
+    series_free(T->pairs.v[i].sr);
+  }
   free(T->pairs.v);
   ash_index_free(&T->pairs.ix);
   ash_keymap_free(&T->dsts);
   ash_keymap_free(&T->srcs);
+}
+
+int hunt_flows_shared(hunt_ctx *c, hunt_flows **out) {
+  if (!c->flows) {
+    hunt_flows *T = malloc(sizeof *T);
+    if (!T) return ASH_ENOMEM;
+    int rc = hunt_flows_build(c, T);
+    if (rc) {
+      hunt_flows_free(T);
+      free(T);
+      return rc;
+    }
+    c->flows = T;
+  }
+  *out = c->flows;
+  return ASH_OK;
+}
+
+void hunt_flows_release(hunt_ctx *c) {
+  if (!c->flows) return;
+  hunt_flows_free(c->flows);
+  free(c->flows);
+  c->flows = NULL;
 }

@@ -49,6 +49,18 @@ typedef struct heavy {
   int64_t long_extra;  /* time in long sessions beyond ASH_MAX_HUNT_LONG */
 } heavy;
 
+/* Pairs of short sessions only (no long one), from their SERIES_FROM-th
+ * session on: the start times and sizes the beacon hunt scores, decimated
+ * as a heavy pair's are. Starts are seconds since base. */
+#define SERIES_FROM 4
+#define SERIES_IDS 4
+typedef struct series {
+  int64_t base;
+  uint32_t *starts, *sizes;
+  uint32_t n, cap, stride, skip;
+  int64_t ids[SERIES_IDS]; /* the first sessions recorded: evidence */
+} series;
+
 typedef struct pair {
   ash_ip src, dst;
   int32_t port;
@@ -60,6 +72,7 @@ typedef struct pair {
   int64_t unk; /* bytes the firewall logs without a direction (Cisco ASA) */
   int64_t first_id, last_id;
   heavy *h;
+  series *sr;
 } pair;
 
 typedef struct dstat { /* per external address: how many internal hosts */
@@ -86,6 +99,7 @@ typedef struct hunt_flows {
   ash_keymap dsts, srcs; /* ash_ip -> dstat, sstat */
   int64_t heavy_bytes;
   uint64_t dropped_pairs, flows, used;
+  uint32_t nseries;
   int64_t first_ts, last_ts; /* of the flows */
   int full;
 } hunt_flows;
@@ -94,6 +108,11 @@ typedef struct hunt_flows {
  * hunt_flows_free (also after a failure). */
 int hunt_flows_build(hunt_ctx *c, hunt_flows *T);
 void hunt_flows_free(hunt_flows *T);
+/* The run's model (c->flows), built on the first call; hunt.c frees it at
+ * the end of the run (hunt_flows_release). Hunts may finalize its pairs
+ * (idempotent) but change nothing else. */
+int hunt_flows_shared(hunt_ctx *c, hunt_flows **out);
+void hunt_flows_release(hunt_ctx *c);
 void hunt_heavy_free(heavy *h);
 /* Time connected and days active of p, exact for its long sessions. */
 void hunt_pair_finalize(pair *p);

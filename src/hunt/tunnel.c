@@ -673,12 +673,12 @@ static int cmp_cand(const void *a, const void *b) {
 }
 
 int ash_hunt_tunnel(hunt_ctx *c, hunt_list *out) {
-  hunt_flows T;
-  int rc = hunt_flows_build(c, &T);
+  hunt_flows *T = NULL;
+  int rc = hunt_flows_shared(c, &T);
   cand *cs = NULL;
   size_t nc = 0, capc = 0;
-  for (size_t i = 0; !rc && i < T.pairs.n; i++) {
-    pair *p = &T.pairs.v[i];
+  for (size_t i = 0; !rc && i < T->pairs.n; i++) {
+    pair *p = &T->pairs.v[i];
     if (p->longest < CAND_LONGEST && (!p->h || p->total < CAND_CONNECTED)) continue;
     hunt_pair_finalize(p);
     cand *v = ash_array_room(cs, &capc, nc, sizeof *v, 64);
@@ -690,9 +690,9 @@ int ash_hunt_tunnel(hunt_ctx *c, hunt_list *out) {
     cand *k = &cs[nc++];
     memset(k, 0, sizeof *k);
     k->p = p;
-    const dstat *d = ash_keymap_get(&T.dsts, &p->dst);
+    const dstat *d = ash_keymap_get(&T->dsts, &p->dst);
     if (d) k->nsrc = d->nsrc;
-    const sstat *s = ash_keymap_get(&T.srcs, &p->src);
+    const sstat *s = ash_keymap_get(&T->srcs, &p->src);
     if (s) {
       k->host_dsts = s->dsts;
       k->host_flows = s->flows;
@@ -701,9 +701,9 @@ int ash_hunt_tunnel(hunt_ctx *c, hunt_list *out) {
     k->rentable = k->has_cloud ? ash_cloud_rentable(&k->cloud) : 1;
     regularity(k);
   }
-  if (!rc && nc) rc = corroborate(&T, cs, nc);
+  if (!rc && nc) rc = corroborate(T, cs, nc);
   if (!rc && nc) rc = similar(cs, nc);
-  for (size_t i = 0; !rc && i < nc; i++) score(&T, &cs[i]);
+  for (size_t i = 0; !rc && i < nc; i++) score(T, &cs[i]);
   if (!rc && nc) qsort(cs, nc, sizeof *cs, cmp_cand);
   size_t made = 0;
   for (size_t i = 0; !rc && i < nc && made < ASH_MAX_HUNT_FINDINGS; i++) {
@@ -719,7 +719,7 @@ int ash_hunt_tunnel(hunt_ctx *c, hunt_list *out) {
           nalso++;
         }
     ash_finding f;
-    rc = make_finding(&T, &cs[i], &f);
+    rc = make_finding(T, &cs[i], &f);
     for (size_t j = i + 1; !rc && nalso && j < nc; j++) {
       if (cs[j].grouped != 1 || !ash_ip_eq(&cs[j].p->dst, &cs[i].p->dst) ||
           cs[j].p->port != cs[i].p->port)
@@ -749,6 +749,5 @@ int ash_hunt_tunnel(hunt_ctx *c, hunt_list *out) {
     }
   }
   free(cs);
-  hunt_flows_free(&T);
   return rc;
 }

@@ -44,6 +44,14 @@ def matches(f, answer):
             tunnel.get("host") in hosts or tunnel.get("host_ip") in ips
         ):
             return "tunnel"
+    elif hunt == "beacon":
+        # the intrusion's relay also takes the implant's half-hourly beacons
+        # (src/gen/intrusion.c act_beacons): a true finding, not one of the
+        # three expected ones
+        if tunnel.get("relay_ip") in ips and (
+            tunnel.get("host") in hosts or tunnel.get("host_ip") in ips
+        ):
+            return "relay-beacon"
     elif hunt == "loopback-rdp":
         if tunnel.get("host") in hosts:
             return "loopback"

@@ -1,0 +1,509 @@
+/* beacon: a program calling home on a schedule, and sessions held open for
+ * hours, to any address outside the organisation's own networks, cloud or
+ * not (issue 17 item 6). cloud-tunnel looks only at long sessions and
+ * rents cloud ranges; a beacon to a hosting provider's address on 8443
+ * was invisible to it. This hunt scores every pair of the shared model
+ * (model_flows.c) the way RITA v5 does: the timestamps' regularity
+ * (Bowley skewness and MAD of the intervals), the data sizes' (the same
+ * on the bytes a connection), how evenly the connections fill the hours
+ * (histogram), and how much of the case they span (duration); and its
+ * long-connection thresholds (1, 4, 8, 12 hours connected). The scoring is
+ * our own; the subscores are in beacon.h for the unit tests.
+ *
+ * "Internal" is private space (RFC 1918, ULA, CGNAT, which holds VPN
+ * pools and servers in practice) plus what --internal names; the model
+ * takes flows from internal sources to destinations that are neither. */
+#include "beacon.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ashiato/buf.h"
+#include "ashiato/error.h"
+#include "ashiato/limits.h"
+#include "ashiato/ranges.h"
+#include "model_flows.h"
+
+/* ---- the subscores ---- */
+
+static double median_of(const double *v, size_t n) {
+  if (!n) return 0;
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static double clamp01(double x) { return x < 0 ? 0 : x > 1 ? 1 : x; }
+
+double beacon_skew_score(const double *v, size_t n) {
+  if (n < 3) return 0;
+  size_t h1 = n / 2, h2 = n % 2 ? n / 2 + 1 : n / 2;
+  double q1 = median_of(v, h1), q2 = median_of(v, n), q3 = median_of(v + h2, n - h2);
+  /* intervals of whole seconds that differ by less than 10 s are a clock,
+   * whatever way they lean: the skew of noise that small says nothing */
+  if (q3 - q1 < 10 || q2 == q1 || q2 == q3) return 1;
+  return clamp01(1 - fabs((q1 + q3 - 2 * q2) / (q3 - q1)));
+}
+
+static int cmp_d(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+double beacon_mad_score(const double *v, size_t n, double *median) {
+  double q2 = median_of(v, n);
+  if (median) *median = q2;
+  if (n < 3 || q2 < 1) return 0;
+  /* the deviations of a sorted series, sorted: merge the two runs either
+   * side of the median (no allocation needed beyond a small copy) */
+  double *dev = malloc(n * sizeof *dev);
+  if (!dev) return 0;
+  for (size_t i = 0; i < n; i++) dev[i] = fabs(v[i] - q2);
+  qsort(dev, n, sizeof *dev, cmp_d);
+  double mad = median_of(dev, n);
+  free(dev);
+  return clamp01((q2 - mad) / q2);
+}
+
+#define HIST_MAXBINS 2048
+double beacon_hist_score(const uint32_t *starts, size_t n, int64_t base, int64_t first,
+                         int64_t last, double interval) {
+  if (n < 3 || last <= first) return 0;
+  double w = interval * 2 > 3600 ? interval * 2 : 3600;
+  double span = (double)(last - first);
+  if (span / w > HIST_MAXBINS) w = span / HIST_MAXBINS;
+  size_t nb = (size_t)(span / w) + 1;
+  uint32_t bins[HIST_MAXBINS + 1];
+  memset(bins, 0, nb * sizeof *bins);
+  for (size_t i = 0; i < n; i++) {
+    double t = (double)(base + (int64_t)starts[i] - first);
+    if (t < 0) t = 0;
+    size_t b = (size_t)(t / w);
+    bins[b < nb ? b : nb - 1]++;
+  }
+  /* the last bin is partial: judged on the full ones when there are any */
+  size_t m = nb > 1 ? nb - 1 : nb;
+  double sum = 0, sq = 0;
+  for (size_t i = 0; i < m; i++) {
+    sum += bins[i];
+    sq += (double)bins[i] * bins[i];
+  }
+  double mean = sum / (double)m, var = sq / (double)m - mean * mean;
+  if (mean <= 0) return 0;
+  return clamp01(1 - sqrt(var > 0 ? var : 0) / mean);
+}
+
+double beacon_dur_score(int64_t first, int64_t last, int64_t case_first, int64_t case_last,
+                        uint32_t hours_of_day) {
+  double cover =
+      case_last > case_first ? (double)(last - first) / (double)(case_last - case_first) : 1;
+  double hours = __builtin_popcount(hours_of_day & 0xffffffu) / 12.0;
+  return clamp01(cover > hours ? cover : hours);
+}
+
+/* ---- scoring a pair ---- */
+
+/* A series needs this many connections before its regularity means
+ * anything: with fewer, three or four browsing visits can line up by
+ * chance (RITA scores from 4; its own authors call short series noise). */
+#define MIN_CONN 12
+/* A beacon is reported when its timestamps alone are this regular (a
+ * person's visits are not: their intervals skew and spread, ts < 0.6) and
+ * the four subscores together pass RITA's own base threshold of 0.5 with
+ * room: 0.6. */
+#define MIN_TS 0.75
+#define MIN_TOTAL 0.6
+/* RITA v5's long-connection thresholds, hours connected in all. */
+static const int LONG_H[4] = {1, 4, 8, 12};
+/* the score each threshold gives: at most medium (under 65), since long
+ * sessions alone are also backups, VPNs and streams; cloud-tunnel is the
+ * corroborated form that can go higher */
+static const int LONG_SCORE[4] = {22, 35, 48, 58};
+
+typedef struct reason {
+  char text[200];
+  int weight;
+} reason;
+#define MAXR 10
+
+typedef struct bcand {
+  pair *p;
+  int beacon, longc;
+  double ts, ts_skew, ts_mad, ds, ds_skew, ds_mad, hist, dur, total, interval;
+  uint32_t nconn, nsrc;
+  int cloud, rentable;
+  ash_cloud cl;
+  int score;
+  reason r[MAXR];
+  int nr;
+} bcand;
+
+static void add_reason(bcand *k, int weight, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void add_reason(bcand *k, int weight, const char *fmt, ...) {
+  if (k->nr >= MAXR) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(k->r[k->nr].text, sizeof k->r[k->nr].text, fmt, ap);
+  va_end(ap);
+  k->r[k->nr++].weight = weight;
+}
+
+/* The start times (seconds since *base, sorted) and sizes of p: its heavy
+ * part's when it turned heavy with more of them, else its series'. Returns
+ * the count (0: none kept); *stride: one kept for every stride sessions. */
+static size_t series_of(const pair *p, uint32_t **st, uint32_t **sz, int64_t *base,
+                        uint32_t *stride) {
+  const heavy *h = p->h;
+  const series *sr = p->sr;
+  size_t n = 0;
+  const uint32_t *s0 = NULL, *z0 = NULL;
+  if (h && (!sr || h->nst >= sr->n)) {
+    n = h->nst;
+    s0 = h->starts;
+    z0 = h->sizes;
+    *base = p->first / ASH_SEC;
+    *stride = h->stride;
+  } else if (sr) {
+    n = sr->n;
+    s0 = sr->starts;
+    z0 = sr->sizes;
+    *base = sr->base;
+    *stride = sr->stride;
+  }
+  if (n < 3 || !s0) return 0;
+  *st = malloc(n * sizeof **st);
+  *sz = malloc(n * sizeof **sz);
+  if (!*st || !*sz) {
+    free(*st);
+    free(*sz);
+    return 0;
+  }
+  memcpy(*st, s0, n * sizeof **st);
+  memcpy(*sz, z0, n * sizeof **sz);
+  /* sessions arrive in the order they end: nearly sorted, insertion sort */
+  for (size_t i = 1; i < n; i++)
+    for (size_t j = i; j > 0 && (*st)[j - 1] > (*st)[j]; j--) {
+      uint32_t t = (*st)[j];
+      (*st)[j] = (*st)[j - 1];
+      (*st)[j - 1] = t;
+    }
+  return n;
+}
+
+/* The beacon subscores of k; 0 when the series is too short. */
+static int beacon_scores(const hunt_flows *T, bcand *k) {
+  uint32_t *st = NULL, *sz = NULL, stride = 1;
+  int64_t base = 0;
+  size_t n = series_of(k->p, &st, &sz, &base, &stride);
+  if (n < MIN_CONN) {
+    free(st);
+    free(sz);
+    return 0;
+  }
+  double *v = malloc(n * sizeof *v);
+  if (!v) {
+    free(st);
+    free(sz);
+    return 0;
+  }
+  size_t m = 0;
+  uint32_t hours = 0;
+  for (size_t i = 0; i < n; i++) {
+    hours |= 1u << (((base + st[i]) / 3600) % 24);
+    if (i && st[i] > st[i - 1]) v[m++] = (double)(st[i] - st[i - 1]);
+  }
+  int ok = m >= MIN_CONN - 1;
+  if (ok) {
+    qsort(v, m, sizeof *v, cmp_d);
+    k->ts_skew = beacon_skew_score(v, m);
+    k->ts_mad = beacon_mad_score(v, m, &k->interval);
+    k->ts = (k->ts_skew + k->ts_mad) / 2;
+    for (size_t i = 0; i < n; i++) v[i] = (double)sz[i];
+    qsort(v, n, sizeof *v, cmp_d);
+    k->ds_skew = beacon_skew_score(v, n);
+    k->ds_mad = beacon_mad_score(v, n, NULL);
+    k->ds = (k->ds_skew + k->ds_mad) / 2;
+    int64_t first = base + st[0], last = base + st[n - 1];
+    k->hist = beacon_hist_score(st, n, base, first, last, k->interval);
+    k->dur = beacon_dur_score(first, last, T->first_ts / ASH_SEC, T->last_ts / ASH_SEC, hours);
+    k->total = (k->ts + k->ds + k->hist + k->dur) / 4;
+    /* kept starts are every stride-th session's */
+    k->interval /= stride;
+  }
+  free(v);
+  free(st);
+  free(sz);
+  return ok;
+}
+
+/* Ports whose protocol itself polls on a timer (NTP, DNS, DHCP, SNMP,
+ * syslog, NetBIOS, Kerberos, LDAP, NTP's Windows time), with a name. */
+static const char *infra_port(int32_t port) {
+  switch (port) {
+  case 123: return "NTP";
+  case 53: return "DNS";
+  case 67:
+  case 68: return "DHCP";
+  case 137:
+  case 138: return "NetBIOS";
+  case 161:
+  case 162: return "SNMP";
+  case 514: return "syslog";
+  case 88: return "Kerberos";
+  case 389: return "LDAP";
+  default: return NULL;
+  }
+}
+
+static void score(bcand *k) {
+  pair *p = k->p;
+  char t[32];
+  int s = 0;
+  k->nr = 0;
+  if (k->beacon) {
+    /* the four subscores, weighted as RITA weighs them (equally) but with
+     * the timestamps counted twice: they are what a schedule is, where
+     * sizes vary with the commands a beacon carries */
+    int wts = (int)lround(30 * k->ts), wds = (int)lround(12 * k->ds);
+    int wh = (int)lround(14 * k->hist), wd = (int)lround(10 * k->dur);
+    hunt_fmt_dur((int64_t)(k->interval * ASH_SEC), t);
+    add_reason(k, wts, "connections start on a schedule: every %s (interval skew %.2f, MAD %.2f)",
+               t, k->ts_skew, k->ts_mad);
+    add_reason(k, wds, "connection sizes %s (size skew %.2f, MAD %.2f)",
+               k->ds >= 0.8 ? "alike" : "vary", k->ds_skew, k->ds_mad);
+    add_reason(k, wh, "connections %s the hours they span (histogram %.2f)",
+               k->hist >= 0.7 ? "evenly fill" : "unevenly fill", k->hist);
+    add_reason(k, wd, "seen across %.0f%% of the case or its hours (duration %.2f)", 100 * k->dur,
+               k->dur);
+    s = wts + wds + wh + wd;
+    /* a long series is a program's: people do not visit a site 200 times
+     * at the same interval */
+    if (k->nconn >= 100) {
+      add_reason(k, 6, "%u connections", k->nconn);
+      s += 6;
+    }
+  }
+  if (k->longc) {
+    int lvl = 0;
+    while (lvl < 3 && p->covered >= (int64_t)LONG_H[lvl + 1] * ASH_HOUR) lvl++;
+    hunt_fmt_dur(p->covered, t);
+    int w = LONG_SCORE[lvl] > s ? LONG_SCORE[lvl] - s : 0;
+    add_reason(k, w, "connected %s in all (over RITA's %d-hour long-connection threshold)", t,
+               LONG_H[lvl]);
+    s += w;
+  }
+  /* one host only: a beacon's relay serves one implant; an address many
+   * hosts reach alike is a service the organisation uses (update servers,
+   * telemetry, chat): at most low, whatever its schedule */
+  if (k->nsrc <= 1) {
+    add_reason(k, 8, "no other internal host talks to this address");
+    s += 8;
+  } else if (k->nsrc == 2) {
+    /* two hosts on the same schedule are more often a pair (two domain
+     * controllers asking one time server) than two implants: medium at
+     * most, still listed */
+    int w = s > 60 ? 60 - s : 0;
+    add_reason(k, w, "another internal host talks to this address");
+    s += w;
+  } else if (k->nsrc >= 3) {
+    int w = s > 30 ? 30 - s : 0;
+    w -= 5;
+    add_reason(k, w, "%u internal hosts talk to this address, as to a service", k->nsrc);
+    s += w;
+  }
+  /* time, name and management protocols poll on a schedule by design:
+   * their regularity is the protocol's, not a program's choice */
+  if (k->beacon && infra_port(p->port)) {
+    add_reason(k, -25, "port %d is a protocol that polls on a schedule by design (%s)", p->port,
+               infra_port(p->port));
+    s -= 25;
+  }
+  /* a provider's own endpoint (storage, APIs) is where agents call home;
+   * anyone-can-rent compute is where relays live */
+  if (k->cloud && k->rentable == 0) {
+    add_reason(k, -15, "the address is a %s %s endpoint, run by the provider", k->cl.provider,
+               k->cl.service);
+    s -= 15;
+  } else if (k->cloud && k->rentable == 2) {
+    add_reason(k, 0, "the address is in %s %s, where anyone can rent a machine", k->cl.provider,
+               k->cl.service[0] ? k->cl.service : "compute");
+  }
+  if (s < 1) s = 1;
+  if (s > 100) s = 100;
+  k->score = s;
+}
+
+/* ---- the finding ---- */
+
+static int tls_port(int32_t port) {
+  static const int32_t P[] = {443, 8443, 4443, 993, 995, 465, 636, 853, 989, 990, 5061, 10443};
+  for (size_t i = 0; i < sizeof P / sizeof P[0]; i++)
+    if (P[i] == port) return 1;
+  return 0;
+}
+
+static void json_str(ash_buf *b, const char *s) {
+  ash_buf_addc(b, '"');
+  for (; *s; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if (ch == '"' || ch == '\\')
+      ash_buf_printf(b, "\\%c", ch);
+    else if (ch < 0x20)
+      ash_buf_printf(b, "\\u%04x", ch);
+    else
+      ash_buf_addc(b, (char)ch);
+  }
+  ash_buf_addc(b, '"');
+}
+
+static int make_finding(hunt_ctx *c, hostmap *hm, bcand *k, ash_finding *f) {
+  pair *p = k->p;
+  int rc = ash_finding_init(f, ASH_HUNT_BEACON);
+  if (rc) return rc;
+  char sip[ASH_IP_STRLEN], dip[ASH_IP_STRLEN], t1[32], t2[32], iv[32], cn[32], bo[32], bi[32];
+  ash_ip_format(&p->src, sip);
+  ash_ip_format(&p->dst, dip);
+  char key[128];
+  int kl = snprintf(key, sizeof key, "%s|%s|%d", sip, dip, p->port);
+  ash_finding_set_id(f, key, (size_t)kl);
+  ash_finding_set_score(f, k->score);
+  ash_finding_add_attack(f, "T1071");
+  if (tls_port(p->port)) ash_finding_add_attack(f, "T1573");
+  const char *host = hm ? hostmap_name(hm, &p->src) : NULL;
+  const char *who = host ? host : sip;
+  hunt_fmt_time(p->first, t1);
+  hunt_fmt_time(p->last, t2);
+  hunt_fmt_dur((int64_t)(k->interval * ASH_SEC), iv);
+  hunt_fmt_dur(p->covered, cn);
+  hunt_fmt_bytes(p->out, bo);
+  hunt_fmt_bytes(p->in, bi);
+  ash_buf b;
+  ash_buf_init(&b, ASH_MAX_FINDING_TEXT);
+  if (k->beacon)
+    ash_buf_printf(&b, "%s beacons to %s:%d every %s", who, dip, p->port, iv);
+  else
+    ash_buf_printf(&b, "Long connections from %s to %s:%d (%s)", who, dip, p->port, cn);
+  rc = ash_finding_set_title(f, b.p, b.n);
+  ash_buf_reset(&b);
+  ash_buf_printf(&b, "%s", who);
+  if (host) ash_buf_printf(&b, " (%s)", sip);
+  ash_buf_printf(&b,
+                 " made %u connection%s to %s:%d between %s and %s, %s connected in all, %s out"
+                 " and %s in.",
+                 p->sessions, p->sessions == 1 ? "" : "s", dip, p->port, t1, t2, cn, bo, bi);
+  if (k->beacon)
+    ash_buf_printf(&b,
+                   " They start every %s with beacon score %.2f (RITA's four subscores:"
+                   " timestamps %.2f, sizes %.2f, histogram %.2f, duration %.2f).",
+                   iv, k->total, k->ts, k->ds, k->hist, k->dur);
+  ash_buf_adds(&b, " Why it ranks here:");
+  for (int i = 0; i < k->nr; i++)
+    ash_buf_printf(&b, "%s%s (%+d)", i ? "; " : " ", k->r[i].text, k->r[i].weight);
+  ash_buf_adds(&b, ".");
+  if (k->score >= 65)
+    ash_buf_adds(&b, " Find the program making these connections on the host and block the"
+                     " address at the perimeter.");
+  if (!rc) rc = ash_finding_set_summary(f, b.p, b.n);
+  if (!rc && host) rc = ash_finding_add_host(f, ash_str_cstr(host));
+  if (!rc) rc = ash_finding_add_ip(f, &p->src);
+  if (!rc) rc = ash_finding_add_ip(f, &p->dst);
+  ash_finding_see(f, p->first);
+  ash_finding_see(f, p->last);
+  /* evidence: a sample of the connections, the first ones recorded, the
+   * longest, and the last */
+  int64_t ids[2 + SERIES_IDS + NTOP];
+  size_t ni = 0;
+  ids[ni++] = p->first_id;
+  if (p->sr)
+    for (int i = 0; i < SERIES_IDS; i++) ids[ni++] = p->sr->ids[i];
+  if (p->h)
+    for (int i = 0; i < NTOP; i++) ids[ni++] = p->h->top_id[i];
+  ids[ni++] = p->last_id;
+  for (size_t i = 0; !rc && i < ni; i++) {
+    int dup = !ids[i];
+    for (size_t j = 0; j < i; j++) dup |= ids[j] == ids[i];
+    if (!dup) rc = hunt_evidence(c, f, ids[i]);
+  }
+  ash_buf_reset(&b);
+  ash_buf_printf(&b,
+                 "{\"kind\":\"%s\",\"connections\":%u,\"port\":%d,\"connected_s\":%" PRId64
+                 ",\"bytes_out\":%" PRId64 ",\"bytes_in\":%" PRId64
+                 ",\"internal_hosts_to_address\":%u",
+                 k->beacon ? "beacon" : "long-connection", p->sessions, p->port,
+                 p->covered / ASH_SEC, p->out, p->in, k->nsrc);
+  if (k->beacon)
+    ash_buf_printf(&b,
+                   ",\"interval_s\":%.0f,\"beacon_score\":%.3f,\"ts_score\":%.3f,\"ts_skew\":%.3f,"
+                   "\"ts_mad\":%.3f,\"ds_score\":%.3f,\"ds_skew\":%.3f,\"ds_mad\":%.3f,"
+                   "\"hist_score\":%.3f,\"dur_score\":%.3f",
+                   k->interval, k->total, k->ts, k->ts_skew, k->ts_mad, k->ds, k->ds_skew,
+                   k->ds_mad, k->hist, k->dur);
+  ash_buf_adds(&b, ",\"reasons\":[");
+  for (int i = 0; i < k->nr; i++) {
+    ash_buf_adds(&b, i ? ",{\"reason\":" : "{\"reason\":");
+    json_str(&b, k->r[i].text);
+    ash_buf_printf(&b, ",\"weight\":%d}", k->r[i].weight);
+  }
+  ash_buf_adds(&b, "]}");
+  if (!rc) rc = ash_finding_set_details(f, b.p, b.n);
+  ash_buf_free(&b);
+  return rc;
+}
+
+static int cmp_bcand(const void *a, const void *b) {
+  const bcand *x = a, *y = b;
+  if (x->score != y->score) return x->score > y->score ? -1 : 1;
+  return x->p->sessions > y->p->sessions ? -1 : x->p->sessions < y->p->sessions;
+}
+
+int ash_hunt_beacon(hunt_ctx *c, hunt_list *out) {
+  hunt_flows *T = NULL;
+  int rc = hunt_flows_shared(c, &T);
+  bcand *cs = NULL;
+  size_t nc = 0, capc = 0;
+  for (size_t i = 0; !rc && i < T->pairs.n; i++) {
+    pair *p = &T->pairs.v[i];
+    if (!p->sr && !p->h) continue;
+    hunt_pair_finalize(p);
+    bcand k;
+    memset(&k, 0, sizeof k);
+    k.p = p;
+    k.nconn = p->sessions;
+    k.beacon = beacon_scores(T, &k) && k.ts >= MIN_TS && k.total >= MIN_TOTAL;
+    /* a long connection is one held open past the first threshold; many
+     * short visits that add up to an hour are a person browsing */
+    k.longc = p->longest >= (int64_t)LONG_H[0] * ASH_HOUR;
+    if (!k.beacon && !k.longc) continue;
+    k.cloud = ash_ranges_lookup(c->ranges, &p->dst, &k.cl);
+    k.rentable = k.cloud ? ash_cloud_rentable(&k.cl) : 1;
+    /* long sessions to cloud ranges are cloud-tunnel's to judge, with its
+     * corroboration; a beacon is reported wherever it goes */
+    if (!k.beacon && k.cloud) continue;
+    const dstat *d = ash_keymap_get(&T->dsts, &p->dst);
+    k.nsrc = d ? d->nsrc : 1;
+    score(&k);
+    bcand *v = ash_array_room(cs, &capc, nc, sizeof *v, 64);
+    if (!v) {
+      rc = ASH_ENOMEM;
+      break;
+    }
+    cs = v;
+    cs[nc++] = k;
+  }
+  if (!rc && nc) qsort(cs, nc, sizeof *cs, cmp_bcand);
+  hostmap *hm = NULL;
+  if (!rc && nc) rc = hunt_hosts(c, &hm);
+  for (size_t i = 0; !rc && i < nc && i < ASH_MAX_HUNT_FINDINGS; i++) {
+    ash_finding f;
+    rc = make_finding(c, hm, &cs[i], &f);
+    if (!rc)
+      rc = hunt_list_add(out, &f);
+    else
+      ash_finding_free(&f);
+  }
+  free(cs);
+  return rc;
+}
