@@ -106,6 +106,9 @@ typedef struct ash_ch_batch ash_ch_batch;
  * Caller frees with ash_ch_batch_close (unsent rows are dropped). */
 int ash_ch_batch_open(ash_ch_batch **out, ash_ch *c, const char *db, const char *table);
 void ash_ch_batch_close(ash_ch_batch *b);
+/* Send every rows rows instead (1..ASH_CH_BATCH_ROWS): smaller requests,
+ * for tests that kill an insert between batches. */
+int ash_ch_batch_limit(ash_ch_batch *b, uint64_t rows);
 /* The row being built: append fields with the helpers below. */
 ash_buf *ash_ch_batch_row(ash_ch_batch *b);
 /* End the current row; sends the batch when it holds ASH_CH_BATCH_ROWS. */

@@ -18,9 +18,12 @@ struct ash_ch {
   ash_ch_opts o;
   long status;
   uint64_t requests, retries;
-  struct curl_slist *gz_hdr; /* Content-Encoding: gzip */
-  ash_buf answer;            /* the body of the current request's answer */
-  int answer_over;           /* the answer passed ASH_CH_MAX_ANSWER */
+  /* "Expect:" turns off curl's Expect: 100-continue, which would hold
+   * every body over 1 KB for a round trip (or a second, when a server
+   * does not answer 100); gz adds Content-Encoding: gzip */
+  struct curl_slist *hdr, *gz_hdr;
+  ash_buf answer;  /* the body of the current request's answer */
+  int answer_over; /* the answer passed ASH_CH_MAX_ANSWER */
   char curl_err[CURL_ERROR_SIZE];
   char err[ASH_CH_MAX_ERRTEXT];
 };
@@ -66,8 +69,11 @@ int ash_ch_open(ash_ch **out, const char *host, int port, const ash_ch_opts *o) 
   snprintf(c->base, sizeof c->base, "http://%s:%d/", host, port);
   ash_buf_init(&c->answer, ASH_CH_MAX_ANSWER);
   c->h = curl_easy_init();
-  c->gz_hdr = curl_slist_append(NULL, "Content-Encoding: gzip");
-  if (!c->h || !c->gz_hdr) {
+  c->hdr = curl_slist_append(NULL, "Expect:");
+  c->gz_hdr = curl_slist_append(NULL, "Expect:");
+  struct curl_slist *t = c->gz_hdr ? curl_slist_append(c->gz_hdr, "Content-Encoding: gzip") : NULL;
+  if (t) c->gz_hdr = t;
+  if (!c->h || !c->hdr || !t) {
     ash_ch_close(c);
     return ASH_ENOMEM;
   }
@@ -78,6 +84,7 @@ int ash_ch_open(ash_ch **out, const char *host, int port, const ash_ch_opts *o) 
 void ash_ch_close(ash_ch *c) {
   if (!c) return;
   if (c->h) curl_easy_cleanup(c->h);
+  curl_slist_free_all(c->hdr);
   curl_slist_free_all(c->gz_hdr);
   ash_buf_free(&c->answer);
   free(c);
@@ -144,7 +151,7 @@ static int post(ash_ch *c, const char *params, const void *body, size_t n, int g
     curl_easy_setopt(h, CURLOPT_POST, 1L);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
-    if (gz) curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->gz_hdr);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, gz ? c->gz_hdr : c->hdr);
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip");
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
@@ -159,7 +166,10 @@ static int post(ash_ch *c, const char *params, const void *body, size_t n, int g
     CURLcode rc = curl_easy_perform(h);
     if (rc == CURLE_OK) {
       curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &c->status);
-      if (c->status == 200) return ASH_OK;
+      if (c->status == 200) {
+        c->err[0] = 0; /* an earlier attempt's text is no longer the news */
+        return ASH_OK;
+      }
       /* ClickHouse answers an exception with its text as the body */
       char pre[64];
       int pn = snprintf(pre, sizeof pre, "HTTP %ld: ", c->status);
@@ -284,7 +294,7 @@ struct ash_ch_batch {
   z_stream z;
   int zinit;
   int sealed; /* body is final (a flush failed): only a flush may follow */
-  uint64_t pending, sent;
+  uint64_t pending, sent, limit;
 };
 
 int ash_ch_batch_open(ash_ch_batch **out, ash_ch *c, const char *db, const char *table) {
@@ -294,6 +304,7 @@ int ash_ch_batch_open(ash_ch_batch **out, ash_ch *c, const char *db, const char 
   ash_ch_batch *b = calloc(1, sizeof *b);
   if (!b) return ASH_ENOMEM;
   b->c = c;
+  b->limit = ASH_CH_BATCH_ROWS;
   /* the query string: identifiers only, so nothing needs URL-escaping
    * beyond the spaces */
   snprintf(b->params, sizeof b->params, "query=INSERT%%20INTO%%20%s.%s%%20FORMAT%%20TabSeparated",
@@ -323,6 +334,12 @@ void ash_ch_batch_close(ash_ch_batch *b) {
   ash_buf_free(&b->raw);
   ash_buf_free(&b->body);
   free(b);
+}
+
+int ash_ch_batch_limit(ash_ch_batch *b, uint64_t rows) {
+  if (!b || rows < 1 || rows > ASH_CH_BATCH_ROWS) return ASH_EUSAGE;
+  b->limit = rows;
+  return ASH_OK;
 }
 
 ash_buf *ash_ch_batch_row(ash_ch_batch *b) { return &b->row; }
@@ -362,7 +379,7 @@ int ash_ch_batch_row_end(ash_ch_batch *b) {
   ash_buf_reset(&b->row);
   b->pending++;
   if (b->raw.n >= RAW_WINDOW) ASH_TRY(drain(b, 0));
-  if (b->pending >= ASH_CH_BATCH_ROWS) return ash_ch_batch_flush(b);
+  if (b->pending >= b->limit) return ash_ch_batch_flush(b);
   return ASH_OK;
 }
 

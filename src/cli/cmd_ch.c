@@ -40,7 +40,7 @@ typedef struct ch_args {
   ash_ch_url shard[ASH_CH_MAX_SHARDS];
   size_t nshards;
   const char *cluster;
-  uint64_t rows, source;
+  uint64_t rows, source, batch;
 } ch_args;
 
 static int parse_shards(const char *arg, ch_args *a) {
@@ -311,6 +311,7 @@ static int do_gen_flows(ch_args *a) {
   double t1 = now_s();
   for (size_t s = 0; !rc && s < k.nshards; s++)
     rc = ash_ch_batch_open(&b[s], k.shards[s], k.db, k.cluster ? "flows_local" : "flows");
+  for (size_t s = 0; !rc && a->batch && s < k.nshards; s++) rc = ash_ch_batch_limit(b[s], a->batch);
   what = "inserting flows";
   for (uint64_t i = 0; !rc && i < a->rows; i++) {
     uint32_t s32 = (10u << 24) | (uint32_t)((i >> 16) & 0xff) << 16 |
@@ -362,9 +363,9 @@ done:
 }
 
 int cmd_ch(int argc, char **argv) {
-  static const struct option opts[] = {{"shards", 1, 0, 's'}, {"cluster", 1, 0, 'c'},
-                                       {"rows", 1, 0, 'n'},   {"source", 1, 0, 'i'},
-                                       {"help", 0, 0, 'h'},   {0, 0, 0, 0}};
+  static const struct option opts[] = {
+      {"shards", 1, 0, 's'},     {"cluster", 1, 0, 'c'}, {"rows", 1, 0, 'n'}, {"source", 1, 0, 'i'},
+      {"batch-rows", 1, 0, 'b'}, {"help", 0, 0, 'h'},    {0, 0, 0, 0}};
   if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
     fputs(HELP, stdout);
     return ASH_EXIT_OK;
@@ -402,16 +403,23 @@ int cmd_ch(int argc, char **argv) {
       a.cluster = optarg;
       break;
     case 'n':
+    case 'b':
     case 'i': {
       if (!gen) goto bad;
       unsigned long long v = strtoull(optarg, &end, 10);
-      if (!*optarg || *end || optarg[0] == '-' || (c == 'i' && v == 0)) {
-        fprintf(stderr, "ashiato ch: --%s: '%s' is not a %snumber\n", c == 'n' ? "rows" : "source",
-                cli_safe(optarg), c == 'i' ? "positive " : "");
+      if (!*optarg || *end || optarg[0] == '-' || (c != 'n' && v == 0) ||
+          (c == 'b' && v > ASH_CH_BATCH_ROWS)) {
+        fprintf(stderr, "ashiato ch: --%s: '%s' is not a %snumber\n",
+                c == 'n'   ? "rows"
+                : c == 'b' ? "batch-rows"
+                           : "source",
+                cli_safe(optarg), c != 'n' ? "positive " : "");
         return ASH_EXIT_USAGE;
       }
       if (c == 'n')
         a.rows = v;
+      else if (c == 'b')
+        a.batch = v;
       else
         a.source = v;
       break;

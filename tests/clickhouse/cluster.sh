@@ -108,13 +108,23 @@ start)
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
   for n in 1 2; do
-    if up "$n"; then continue; fi
+    if up "$n"; then
+      # ours from an earlier start: keep it; anyone else's: never touch it
+      if [ -f "$dir/s$n/pid" ] && kill -0 "$(cat "$dir/s$n/pid")" 2>/dev/null; then continue; fi
+      echo "cluster.sh: port $(http "$n") is taken by a server not started in $dir:" \
+        "give another BASEPORT" >&2
+      exit 1
+    fi
     write_config "$n"
     # --daemon would detach from our process group: keep it a child of
     # nohup instead, with its pid recorded for stop
-    (cd "$dir/s$n" && nohup "$server" --config-file="$dir/s$n/config.xml" \
-      >"$dir/s$n/log/stdout.log" 2>&1 &
-      echo $! >"$dir/s$n/pid")
+    # (the cd on its own: "cd && cmd &" would background a subshell, and
+    # $! would be its pid, not the server's)
+    (
+      cd "$dir/s$n" || exit 1
+      nohup "$server" --config-file="$dir/s$n/config.xml" >"$dir/s$n/log/stdout.log" 2>&1 &
+      echo $! >"$dir/s$n/pid"
+    )
   done
   for n in 1 2; do
     for _ in $(seq 1 150); do
