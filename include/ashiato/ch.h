@@ -66,7 +66,9 @@ typedef struct ash_ch_opts {
    * so the default is none, with a stall limit instead: */
   long timeout_ms;
   long stall_s; /* abort when nothing moved for this long (default 120) */
-  int gzip;     /* compress insert bodies (default 1) */
+  /* compress insert bodies: 1 yes, 0 no, -1 (the default) unless the
+   * host is loopback (127.x, localhost), where it only costs CPU */
+  int gzip;
 } ash_ch_opts;
 
 /* Defaults as documented above. */
@@ -111,7 +113,8 @@ void ash_ch_batch_close(ash_ch_batch *b);
 int ash_ch_batch_limit(ash_ch_batch *b, uint64_t rows);
 /* The row being built: append fields with the helpers below. */
 ash_buf *ash_ch_batch_row(ash_ch_batch *b);
-/* End the current row; sends the batch when it holds ASH_CH_BATCH_ROWS. */
+/* End the current row; sends the batch when it holds ASH_CH_BATCH_ROWS
+ * rows or ASH_CH_FLUSH_BYTES bytes. */
 int ash_ch_batch_row_end(ash_ch_batch *b);
 /* Send the rows not yet sent (none: no request). A failure leaves them in
  * the batch: ash_ch_batch_flush again re-sends exactly them, once the
@@ -122,8 +125,8 @@ int ash_ch_batch_flush(ash_ch_batch *b);
 uint64_t ash_ch_batch_sent(const ash_ch_batch *b);
 uint64_t ash_ch_batch_pending(const ash_ch_batch *b);
 
-/* Field helpers: each appends one field and the tab before it when it is
- * not the row's first. Strings are escaped by ClickHouse's TabSeparated
+/* Field helpers: each appends a tab and one field (ash_ch_batch_row_end
+ * drops the first field's tab). Strings are escaped by ClickHouse's TabSeparated
  * rules: backslash, tab, newline become \\ \t \n, and also \b \f \r \0
  * and \' so that no byte of a hostile string can end a field or a row;
  * other bytes (invalid UTF-8 included) pass as they are, and a String
@@ -131,7 +134,8 @@ uint64_t ash_ch_batch_pending(const ash_ch_batch *b);
 int ash_ch_tsv_str(ash_buf *row, const char *s, size_t n);
 int ash_ch_tsv_u64(ash_buf *row, uint64_t v);
 int ash_ch_tsv_i64(ash_buf *row, int64_t v);
-/* A FixedString(16): 16 raw bytes, escaped as a string. */
+/* A FixedString(16): 16 raw bytes, escaped as a string, trailing zero
+ * bytes left out (the server pads them back). */
 int ash_ch_tsv_fixed16(ash_buf *row, const uint8_t b[16]);
 /* Escape s into row without a separator (used by ash_ch_tsv_str). */
 int ash_ch_tsv_escape(ash_buf *row, const char *s, size_t n);

@@ -141,6 +141,9 @@
  * strings); the bytes of a query's answer kept in memory; the server's
  * error text kept. */
 #define ASH_CH_BATCH_ROWS 1000000u
+/* ... or fewer rows, when the body reaches this many bytes: a batch of
+ * long rows (command lines) must not hold a gigabyte per table and shard */
+#define ASH_CH_FLUSH_BYTES (64u << 20)
 #define ASH_CH_MAX_BODY (1ull << 30)
 #define ASH_CH_MAX_ANSWER (64u << 20)
 #define ASH_CH_MAX_ERRTEXT 1024u

@@ -41,6 +41,7 @@ typedef struct ch_args {
   size_t nshards;
   const char *cluster;
   uint64_t rows, source, batch;
+  int plain; /* gen-flows --plain / --gzip: bodies (not) compressed, else by host */
 } ch_args;
 
 static int parse_shards(const char *arg, ch_args *a) {
@@ -85,7 +86,10 @@ static void ch_error(const char *what, int rc, ash_ch *c) {
 static int open_case(ch_args *a, ash_ch_case *k) {
   memset(k, 0, sizeof *k);
   k->db = a->url.db;
-  if (ash_ch_open(&k->main, a->url.host, a->url.port, NULL)) return ASH_ENOMEM;
+  ash_ch_opts o;
+  ash_ch_opts_default(&o);
+  if (a->plain) o.gzip = a->plain > 0 ? 0 : 1;
+  if (ash_ch_open(&k->main, a->url.host, a->url.port, &o)) return ASH_ENOMEM;
   if (!a->nshards) {
     k->shards[0] = k->main;
     k->nshards = 1;
@@ -93,7 +97,7 @@ static int open_case(ch_args *a, ash_ch_case *k) {
   }
   k->cluster = a->cluster ? a->cluster : "ashiato";
   for (size_t i = 0; i < a->nshards; i++) {
-    if (ash_ch_open(&k->shards[i], a->shard[i].host, a->shard[i].port, NULL)) return ASH_ENOMEM;
+    if (ash_ch_open(&k->shards[i], a->shard[i].host, a->shard[i].port, &o)) return ASH_ENOMEM;
     k->nshards++;
   }
   return 0;
@@ -364,8 +368,9 @@ done:
 
 int cmd_ch(int argc, char **argv) {
   static const struct option opts[] = {
-      {"shards", 1, 0, 's'},     {"cluster", 1, 0, 'c'}, {"rows", 1, 0, 'n'}, {"source", 1, 0, 'i'},
-      {"batch-rows", 1, 0, 'b'}, {"help", 0, 0, 'h'},    {0, 0, 0, 0}};
+      {"shards", 1, 0, 's'}, {"cluster", 1, 0, 'c'},    {"rows", 1, 0, 'n'},
+      {"source", 1, 0, 'i'}, {"batch-rows", 1, 0, 'b'}, {"plain", 0, 0, 'p'},
+      {"gzip", 0, 0, 'g'},   {"help", 0, 0, 'h'},       {0, 0, 0, 0}};
   if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
     fputs(HELP, stdout);
     return ASH_EXIT_OK;
@@ -424,6 +429,11 @@ int cmd_ch(int argc, char **argv) {
         a.source = v;
       break;
     }
+    case 'p':
+    case 'g':
+      if (!gen) goto bad;
+      a.plain = c == 'p' ? 1 : -1;
+      break;
     case 'h': fputs(HELP, stdout); return ASH_EXIT_OK;
     default:
     bad:

@@ -91,6 +91,9 @@ eq "$(q "$H1" "SELECT source_id, count() FROM e2e_single.flows GROUP BY source_i
 grep -q "^server 18\.\|^server [0-9]" "$WORK/status1" || fail "status prints no version"
 grep -Eq "^flows +MergeTree +2500$" "$WORK/status1" || fail "status flows count: $(cat "$WORK/status1")"
 grep -q "sources: 2 complete, 0 incomplete" "$WORK/status1" || fail "status sources: $(cat "$WORK/status1")"
+# an IPv4 flow's IPv6 sides: sent empty, padded to 16 zero bytes
+eq "$(q "$H1" "SELECT countIf(src6 != toFixedString('', 16) OR dst6 != toFixedString('', 16)) FROM e2e_single.flows")" 0 "IPv6 side columns of IPv4 flows"
+eq "$(q "$H1" "SELECT hex(any(src6)) FROM e2e_single.flows")" 00000000000000000000000000000000 "src6 of an IPv4 flow"
 # the hostile dictionary value came back byte for byte
 want=$(printf 'ev\til\n"user'"'"'\\x\0y\r\b\f' | od -An -tx1 | tr -d ' \n' | tr a-f A-F)
 eq "$(q "$H1" "SELECT hex(value) FROM e2e_single.dict FINAL WHERE name = 'user'")" "$want" "hostile string round trip"
