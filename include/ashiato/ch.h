@@ -165,7 +165,8 @@ extern const size_t ash_ch_nevent_tables;
  * database and the event tables (suffix _local) and main gets, for each, a
  * Distributed table of the plain name over cluster. Checks the schema
  * version recorded in the database's meta table: a database made by a
- * different schema version is ASH_EFORMAT. */
+ * different schema version, or one that holds tables but no meta table
+ * (not an ashiato case), is ASH_EFORMAT and is left as it is. */
 int ash_ch_schema_init(ash_ch_case *k);
 
 /* Make the case ready for the rows of source id: delete the event rows a

@@ -198,6 +198,28 @@ static int check_version(ash_ch *main, const char *db, ash_buf *sql) {
   return rc;
 }
 
+/* ASH_EFORMAT when db exists with tables but without our meta table: a
+ * database someone else uses, which init must not fill with ours. */
+static int foreign(ash_ch *main, const char *db, ash_buf *sql) {
+  ash_buf out;
+  ash_buf_init(&out, 4096);
+  ash_buf_reset(sql);
+  int rc = ash_buf_printf(sql,
+                          "SELECT countIf(name = 'meta'), count() FROM system.tables"
+                          " WHERE database = '%s'",
+                          db);
+  if (!rc) rc = ash_ch_query(main, NULL, sql->p, ASH_CH_IDEMPOTENT, &out);
+  if (!rc) {
+    unsigned long long meta = strtoull(out.p ? out.p : "0", NULL, 10);
+    const char *t = out.p ? strchr(out.p, '\t') : NULL;
+    unsigned long long all = t ? strtoull(t + 1, NULL, 10) : 0;
+    if (all && !meta) rc = ASH_EFORMAT;
+  }
+  ash_buf_free(&out);
+  ash_buf_reset(sql);
+  return rc;
+}
+
 int ash_ch_schema_init(ash_ch_case *k) {
   if (!k || !k->main || !k->db || !ash_ch_ident_ok(k->db, strlen(k->db))) return ASH_EUSAGE;
   if (k->cluster && (!ash_ch_ident_ok(k->cluster, strlen(k->cluster)) || k->nshards == 0))
@@ -213,6 +235,7 @@ int ash_ch_schema_init(ash_ch_case *k) {
      * we write to would read some rows twice or never */
     if (!rc && have != k->nshards) rc = ASH_EUSAGE;
   }
+  if (!rc) rc = foreign(k->main, k->db, &sql);
   if (!rc) rc = ash_buf_printf(&sql, "CREATE DATABASE IF NOT EXISTS %s", k->db);
   if (!rc) rc = run(k->main, &sql);
   for (size_t i = 0; !rc && i < NMAIN; i++) {

@@ -126,8 +126,8 @@ static int do_init(ch_args *a) {
     ex = ASH_EXIT_USAGE;
   } else if (rc == ASH_EFORMAT) {
     fprintf(stderr,
-            "ashiato ch: database %s was made by another version of ashiato's schema:"
-            " use a new database\n",
+            "ashiato ch: database %s holds tables that are not an ashiato case of this"
+            " schema version: left as it is; use a new database\n",
             a->url.db);
     ex = ASH_EXIT_FAIL;
   } else if (rc) {

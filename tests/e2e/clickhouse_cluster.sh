@@ -15,6 +15,26 @@ WORK=$2
 rm -rf "$WORK"
 mkdir -p "$WORK"
 
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+# q HOST:PORT SQL: one query, its TSV answer on stdout
+q() { curl -sS --fail-with-body "http://$1/" --data-binary "$2"; }
+eq() { [ "$1" = "$2" ] || fail "$3: got '$1', want '$2'"; }
+
+# ---- usage (no server needed): strict URLs
+set +e
+"$BIN" ch init "clickhouse://127.0.0.1:8123/bad-name" 2>"$WORK/err"
+eq $? 2 "a database that is not an identifier"
+"$BIN" ch init "clickhouse://127.0.0.1:8123/db/x" 2>>"$WORK/err"
+eq $? 2 "a URL with a path after the database"
+"$BIN" ch 2>>"$WORK/err"
+eq $? 2 "ch without a subcommand"
+"$BIN" ch --help | grep -q "ashiato ch init URL" || fail "ch --help"
+"$BIN" --help | grep -q "^  ch " || fail "ch missing from ashiato --help"
+set -e
+
 if [ -z "${ASH_CH_ENV:-}" ] || [ ! -f "$ASH_CH_ENV" ]; then
   if [ "${ASH_CH_REQUIRE:-0}" = 1 ]; then
     echo "FAIL: ASH_CH_REQUIRE=1 but no ClickHouse servers (ASH_CH_ENV='${ASH_CH_ENV:-}')" >&2
@@ -38,20 +58,8 @@ for h in "$H1" "$H2"; do
   fi
 done
 
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-# q HOST:PORT SQL: one query, its TSV answer on stdout
-q() { curl -sS --fail-with-body "http://$1/" --data-binary "$2"; }
-eq() { [ "$1" = "$2" ] || fail "$3: got '$1', want '$2'"; }
 
-# ---- usage: strict URLs, unknown names
 set +e
-"$BIN" ch init "clickhouse://127.0.0.1:8123/bad-name" 2>"$WORK/err"
-eq $? 2 "a database that is not an identifier"
-"$BIN" ch init "clickhouse://127.0.0.1:8123/db/x" 2>>"$WORK/err"
-eq $? 2 "a URL with a path after the database"
 "$BIN" ch init "$ASH_CH_URL1/e2e_x" --cluster ash2 2>>"$WORK/err"
 eq $? 2 "--cluster without --shards"
 "$BIN" ch init "$ASH_CH_URL1/e2e_x" --shards "$ASH_CH_SHARDS" --cluster nosuch 2>"$WORK/err.cluster"
@@ -65,6 +73,18 @@ eq $? 1 "a server that is down"
 grep -q "connect" "$WORK/err.down" || fail "no connection error text: $(cat "$WORK/err.down")"
 set -e
 eq "$(q "$H1" "SELECT count() FROM system.databases WHERE name = 'e2e_x'")" 0 "the refused inits created nothing"
+
+# a database that holds someone else's tables is left alone
+q "$H1" "DROP DATABASE IF EXISTS e2e_foreign" >/dev/null
+q "$H1" "CREATE DATABASE e2e_foreign" >/dev/null
+q "$H1" "CREATE TABLE e2e_foreign.theirs (x UInt8) ENGINE = Memory" >/dev/null
+set +e
+"$BIN" ch init "$ASH_CH_URL1/e2e_foreign" 2>"$WORK/err.foreign"
+eq $? 1 "init on a database that is not a case"
+set -e
+grep -q "not an ashiato case" "$WORK/err.foreign" || fail "foreign db: $(cat "$WORK/err.foreign")"
+eq "$(q "$H1" "SELECT count() FROM system.tables WHERE database = 'e2e_foreign'")" 1 "foreign db untouched"
+q "$H1" "DROP DATABASE e2e_foreign" >/dev/null
 
 # ---- one server: init creates the database; a second init changes nothing
 q "$H1" "DROP DATABASE IF EXISTS e2e_single" >/dev/null
