@@ -172,9 +172,10 @@ int ash_ch_schema_init(ash_ch_case *k);
 /* Make the case ready for the rows of source id: delete the event rows a
  * killed or earlier run stored for it, on every shard (ALTER TABLE ...
  * DELETE WHERE source_id = id, a mutation, waited for), and its
- * rejects. The caller writes the source's row with complete = 0 before its
- * first batch (ash_ch_source_put), so that readers, which take only
- * complete sources, never see part of a source. See docs/design.md, "ClickHouse back
+ * rejects. The caller must write the source's row with complete = 0
+ * before its first batch (ash_ch_source_put): readers take only complete
+ * sources, so they never see part of one, and clear knows that an id
+ * without a row has no rows to delete. See docs/design.md, "ClickHouse back
  * end", for why deletion by source and not ReplacingMergeTree. */
 int ash_ch_source_clear(ash_ch_case *k, uint64_t id);
 /* Write source id's row (path, accounting) with complete = 1: the

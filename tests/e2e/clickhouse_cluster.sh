@@ -146,24 +146,24 @@ eq "$(q "$H2" "SELECT countIf($key != 1) FROM e2e_shards.flows_local")" 0 "shard
 eq "$(q "$H1" "SELECT count() FROM e2e_shards.flows")" 3000 "source 7 again on two shards: replaced"
 eq "$(q "$H1" "SELECT count() FROM e2e_shards.flows_local")" "$n1" "shard 1 after the re-insert"
 
-# kill -9 mid-insert (batches of 5000 rows, killed once some are
+# kill -9 mid-insert (batches of 2500 rows, killed once some are
 # stored), then the same command: the source ends whole, once
-G8=(ch gen-flows "$U2" "${S[@]}" --rows 200000 --source 8 --batch-rows 5000)
+G8=(ch gen-flows "$U2" "${S[@]}" --rows 100000 --source 8 --batch-rows 2500)
 "$BIN" "${G8[@]}" 2>/dev/null &
 pid=$!
 for _ in $(seq 1 100); do
-  [ "$(q "$H1" "SELECT count() FROM e2e_shards.flows WHERE source_id = 8")" -ge 20000 ] && break
+  [ "$(q "$H1" "SELECT count() FROM e2e_shards.flows WHERE source_id = 8")" -ge 10000 ] && break
   sleep 0.1
 done
 kill -9 "$pid" 2>/dev/null || true
 wait "$pid" 2>/dev/null || true
 part=$(q "$H1" "SELECT count() FROM e2e_shards.flows WHERE source_id = 8")
-echo "killed with $part of 200000 rows of source 8 stored"
-"$BIN" ch status "$U2" | grep -q "sources: 1 complete, 1 incomplete" || [ "$part" = 200000 ] ||
+echo "killed with $part of 100000 rows of source 8 stored"
+"$BIN" ch status "$U2" | grep -q "sources: 1 complete, 1 incomplete" || [ "$part" = 100000 ] ||
   fail "the killed source is not marked incomplete"
 "$BIN" "${G8[@]}" 2>"$WORK/gen8"
-eq "$(q "$H1" "SELECT count() FROM e2e_shards.flows WHERE source_id = 8")" 200000 "source 8 after kill -9 and re-run"
-eq "$(q "$H1" "SELECT count() FROM e2e_shards.flows")" 203000 "all rows after kill -9 and re-run"
+eq "$(q "$H1" "SELECT count() FROM e2e_shards.flows WHERE source_id = 8")" 100000 "source 8 after kill -9 and re-run"
+eq "$(q "$H1" "SELECT count() FROM e2e_shards.flows")" 103000 "all rows after kill -9 and re-run"
 "$BIN" ch status "$U2" >"$WORK/status2"
 grep -q "sources: 2 complete, 0 incomplete" "$WORK/status2" || fail "status2: $(cat "$WORK/status2")"
 
