@@ -1,7 +1,8 @@
 /* ashiato: a ClickHouse client over the HTTP interface (libcurl), and the
  * case schema for ClickHouse 18.16 (Debian 12's clickhouse-server) and later.
  *
- * One ash_ch talks to one server. Queries are sent as the POST body
+ * One ash_ch talks to one server, from one thread at a time (it owns one
+ * curl handle and its connection). Queries are sent as the POST body
  * (never in the URL, so that their text has no length limit and is never
  * logged by proxies); inserts send "INSERT ... FORMAT TabSeparated" in
  * the query string and the rows, gzip-compressed, as the body.
