@@ -5,7 +5,8 @@
  * curl handle and its connection). Queries are sent as the POST body
  * (never in the URL, so that their text has no length limit and is never
  * logged by proxies); inserts send "INSERT ... FORMAT TabSeparated" in
- * the query string and the rows, gzip-compressed, as the body.
+ * the query string and the rows as the body (gzip-compressed unless the
+ * server is on loopback: ash_ch_opts.gzip).
  *
  * What is retried, and why only that: an HTTP request whose connection
  * could not be made (refused, unreachable, connect timeout) never reached
