@@ -134,4 +134,19 @@
 #define ASH_MAX_SIGMA_RULES 100000u
 #define ASH_MAX_SIGMA_DOC (4u << 20)
 
+/* ClickHouse (ch.h): rows per insert request, kept under the server's
+ * max_insert_block_size (1,048,576) so that one request is one block,
+ * which MergeTree writes whole or not at all; the bytes of one request's
+ * body (the TSV of 1M flow rows is ~150 MB; the cap leaves room for long
+ * strings); the bytes of a query's answer kept in memory; the server's
+ * error text kept. */
+#define ASH_CH_BATCH_ROWS 1000000u
+/* ... or fewer rows, when the body reaches this many bytes: a batch of
+ * long rows (command lines) must not hold a gigabyte per table and shard */
+#define ASH_CH_FLUSH_BYTES (64u << 20)
+#define ASH_CH_MAX_BODY (1ull << 30)
+#define ASH_CH_MAX_ANSWER (64u << 20)
+#define ASH_CH_MAX_ERRTEXT 1024u
+#define ASH_CH_MAX_SHARDS 64u
+
 #endif

@@ -23,6 +23,7 @@ int cmd_scan(int argc, char **argv);
 int cmd_hunt(int argc, char **argv);
 int cmd_ranges(int argc, char **argv);
 int cmd_sigma(int argc, char **argv);
+int cmd_ch(int argc, char **argv);
 
 /* Number of CPUs (1..64): the default parallelism. */
 int cli_default_threads(void);

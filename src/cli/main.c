@@ -24,6 +24,7 @@ static const struct verb {
     {"ranges", cmd_ranges, "import or look up the cloud providers' address ranges"},
     {"scan", cmd_scan, "find files that carry the environment's own names (implants)"},
     {"sigma", cmd_sigma, "run Sigma rules over the Windows events of a case"},
+    {"ch", cmd_ch, "create a case in ClickHouse, or show one (init, status)"},
     {"gen", cmd_gen, "generate a realistic case with a known intrusion"},
     {"demo", cmd_demo, "generate, ingest and hunt a small built-in case"},
 };

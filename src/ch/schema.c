@@ -1,0 +1,400 @@
+/* The case schema in ClickHouse, its URLs, and a source's life (clear
+ * before its rows, mark complete after). See include/ashiato/ch.h and
+ * docs/design.md, "ClickHouse back end". */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ashiato/ch.h"
+#include "ashiato/error.h"
+
+#define SCHEMA_VERSION "1"
+
+/* ---- URLs */
+
+int ash_ch_ident_ok(const char *s, size_t n) {
+  if (!s || n == 0 || n > ASH_CH_MAX_IDENT) return 0;
+  for (size_t i = 0; i < n; i++) {
+    char ch = s[i];
+    int alpha = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_';
+    if (!alpha && (i == 0 || ch < '0' || ch > '9')) return 0;
+  }
+  return 1;
+}
+
+int ash_ch_is_url(const char *url) { return url && !strncmp(url, "clickhouse://", 13); }
+
+/* host: letters, digits, '-', '.' (a DNS name or a dotted IPv4), 1..255
+ * bytes; port: 1..5 decimal digits, 1..65535. */
+int ash_ch_hostport_parse(const char *s, size_t n, ash_ch_url *u) {
+  size_t h = 0;
+  while (h < n && s[h] != ':') {
+    char ch = s[h];
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+          ch == '-' || ch == '.'))
+      return ASH_EUSAGE;
+    h++;
+  }
+  if (h == 0 || h > ASH_CH_MAX_HOST) return ASH_EUSAGE;
+  memcpy(u->host, s, h);
+  u->host[h] = 0;
+  u->port = 8123; /* ClickHouse's HTTP port */
+  if (h == n) return ASH_OK;
+  size_t p = h + 1;
+  if (p == n || n - p > 5) return ASH_EUSAGE;
+  long port = 0;
+  for (; p < n; p++) {
+    if (s[p] < '0' || s[p] > '9') return ASH_EUSAGE;
+    port = port * 10 + (s[p] - '0');
+  }
+  if (port < 1 || port > 65535) return ASH_EUSAGE;
+  u->port = (int)port;
+  return ASH_OK;
+}
+
+int ash_ch_url_parse(const char *url, ash_ch_url *out) {
+  if (!ash_ch_is_url(url) || !out) return ASH_EUSAGE;
+  const char *s = url + 13;
+  const char *slash = strchr(s, '/');
+  if (!slash) return ASH_EUSAGE;
+  ash_ch_url u;
+  ASH_TRY(ash_ch_hostport_parse(s, (size_t)(slash - s), &u));
+  const char *db = slash + 1;
+  size_t n = strlen(db);
+  if (!ash_ch_ident_ok(db, n)) return ASH_EUSAGE;
+  memcpy(u.db, db, n + 1);
+  *out = u;
+  return ASH_OK;
+}
+
+/* ---- the tables */
+
+/* One table of the logical schema: its columns, its order, and how its
+ * rows are spread over shards. Times are UInt64 µs since the epoch (18.16
+ * has no DateTime64; 0 when the record had none), partitions are months
+ * of ts. IPv4 addresses are UInt32 and an IPv6 side is a FixedString(16)
+ * beside it (zero bytes for IPv4), so the common case stays 4 bytes.
+ * Strings that repeat are UInt32 ids of the dict table (0 = none).
+ * Counters are Int64 with ash's ASH_UNSET (INT64_MIN) for "not logged":
+ * "0 bytes" and "bytes not logged" are different facts. Ports are UInt16,
+ * 0 when not logged: port 0 is reserved (IANA) and carries no TCP/UDP
+ * service, and the records without a port (ICMP) log none. Every row has
+ * (source_id, ref): the evidence stays in the file, at that byte offset or
+ * record number. */
+typedef struct table_def {
+  const char *name, *cols, *order, *shard_key;
+} table_def;
+
+#define EVIDENCE_COLS ", source_id UInt64, ref UInt64"
+static const table_def EVENT_TABLES[] = {
+    /* ordered for the pair hunts (per (src, dst) statistics, beacon
+     * start-time arrays); sharded by pair so those aggregations are
+     * shard-local (ash_ch_flow_shard) */
+    {"flows",
+     "ts UInt64, ts_end UInt64, src UInt32, dst UInt32, src6 FixedString(16),"
+     " dst6 FixedString(16), sport UInt16, dport UInt16, proto UInt8, action UInt32,"
+     " flags UInt8, bytes_out Int64, bytes_in Int64, bytes_total Int64, packets_out Int64,"
+     " packets_in Int64, duration Int64, device UInt32, user UInt32, app UInt32,"
+     " service UInt32" EVIDENCE_COLS,
+     "src, dst, ts", "intHash64(bitOr(bitShiftLeft(toUInt64(src), 32), toUInt64(dst)))"},
+    /* sessions (kind 1) and session events (login, logout, ...) */
+    {"vpn_sessions",
+     "ts UInt64, ts_end UInt64, kind UInt8, user UInt32, device UInt32, src UInt32,"
+     " src6 FixedString(16), tunnel UInt32, tunnel6 FixedString(16), bytes_out Int64,"
+     " bytes_in Int64" EVIDENCE_COLS,
+     "user, ts", "intHash64(user)"},
+    {"logons",
+     "ts UInt64, event_id UInt16, logon_type Int8, host UInt32, user UInt32, domain UInt32,"
+     " src UInt32, src6 FixedString(16), sport UInt16" EVIDENCE_COLS,
+     "host, user, ts", "intHash64(host)"},
+    {"processes",
+     "ts UInt64, event_id UInt16, host UInt32, user UInt32, process UInt32,"
+     " parent_process UInt32, command_line String, sha256 String" EVIDENCE_COLS,
+     "host, ts", "intHash64(host)"},
+    {"av",
+     "ts UInt64, kind UInt8, host UInt32, user UInt32, threat UInt32, action UInt32,"
+     " path String, sha256 String" EVIDENCE_COLS,
+     "host, ts", "intHash64(host)"},
+    /* everything else: its kind (a dict id) and the fields no column
+     * holds, compact (attrs) */
+    {"other",
+     "ts UInt64, kind UInt32, event_id UInt16, host UInt32, user UInt32,"
+     " attrs String" EVIDENCE_COLS,
+     "kind, ts", "intHash64(host)"},
+};
+enum { NEVENT = sizeof EVENT_TABLES / sizeof EVENT_TABLES[0] };
+
+const char *const ash_ch_event_tables[] = {"flows",     "vpn_sessions", "logons",
+                                           "processes", "av",           "other"};
+const size_t ash_ch_nevent_tables = NEVENT;
+
+/* Tables of the server of the URL only: small, read whole by ingest and
+ * the hunts. sources and dict are ReplacingMergeTree: a source's row is
+ * written again with a higher version when it completes, and a dict entry
+ * written twice by two runs is one entry; readers use FINAL, cheap on
+ * tables of thousands of rows. */
+static const char *const MAIN_TABLES[] = {
+    "meta (key String, value String) ENGINE = ReplacingMergeTree ORDER BY key",
+    "sources (id UInt64, path String, size UInt64, sha256 String, format String,"
+    " read UInt64, parsed UInt64, rejected UInt64, events UInt64, first_ts Int64,"
+    " last_ts Int64, complete UInt8, version UInt64)"
+    " ENGINE = ReplacingMergeTree(version) ORDER BY id",
+    /* name: host, user, domain, device, app, service, action, process,
+     * threat, kind */
+    "dict (name String, id UInt32, value String) ENGINE = ReplacingMergeTree ORDER BY (name, id)",
+    "rejects (source_id UInt64, ref UInt64, reason String, raw String)"
+    " ENGINE = MergeTree ORDER BY (source_id, ref)",
+};
+enum { NMAIN = sizeof MAIN_TABLES / sizeof MAIN_TABLES[0] };
+
+static int run(ash_ch *c, ash_buf *sql) {
+  return ash_ch_query(c, NULL, sql->p, ASH_CH_IDEMPOTENT, NULL);
+}
+
+static int create_event_table(ash_ch *c, const char *db, const table_def *t, const char *suffix,
+                              ash_buf *sql) {
+  ash_buf_reset(sql);
+  ASH_TRY(ash_buf_printf(sql,
+                         "CREATE TABLE IF NOT EXISTS %s.%s%s (%s) ENGINE = MergeTree"
+                         " PARTITION BY toYYYYMM(toDateTime(intDiv(ts, 1000000)))"
+                         " ORDER BY (%s)",
+                         db, t->name, suffix, t->cols, t->order));
+  return run(c, sql);
+}
+
+/* The number of shards of cluster as main's remote_servers defines it. */
+static int cluster_shards(ash_ch *main, const char *cluster, size_t *n) {
+  ash_buf sql, out;
+  ash_buf_init(&sql, 4096);
+  ash_buf_init(&out, 4096);
+  int rc = ash_buf_adds(&sql, "SELECT uniqExact(shard_num) FROM system.clusters WHERE cluster = ");
+  if (!rc) rc = ash_ch_sql_quote(&sql, cluster, strlen(cluster));
+  if (!rc) rc = ash_ch_query(main, NULL, sql.p, ASH_CH_IDEMPOTENT, &out);
+  if (!rc) *n = (size_t)strtoull(out.p ? out.p : "0", NULL, 10);
+  ash_buf_free(&sql);
+  ash_buf_free(&out);
+  return rc;
+}
+
+/* The schema version recorded in db.meta: ASH_OK after writing it into a
+ * new database, ASH_EFORMAT when another version made the database. */
+static int check_version(ash_ch *main, const char *db, ash_buf *sql) {
+  ash_buf out;
+  ash_buf_init(&out, 4096);
+  ash_buf_reset(sql);
+  int rc = ash_buf_printf(sql, "SELECT value FROM %s.meta FINAL WHERE key = 'schema'", db);
+  if (!rc) rc = ash_ch_query(main, NULL, sql->p, ASH_CH_IDEMPOTENT, &out);
+  if (!rc && out.n == 0) {
+    ash_buf_reset(sql);
+    rc = ash_buf_printf(sql, "INSERT INTO %s.meta VALUES ('schema', '" SCHEMA_VERSION "')", db);
+    /* ReplacingMergeTree on key: a second writer racing this one adds
+     * the same row, which merges away */
+    if (!rc) rc = ash_ch_query(main, NULL, sql->p, ASH_CH_IDEMPOTENT, NULL);
+  } else if (!rc && strcmp(out.p, SCHEMA_VERSION "\n") != 0) {
+    rc = ASH_EFORMAT;
+  }
+  ash_buf_free(&out);
+  return rc;
+}
+
+/* ASH_EFORMAT when db exists with tables but without our meta table: a
+ * database someone else uses, which init must not fill with ours. */
+static int foreign(ash_ch *main, const char *db, ash_buf *sql) {
+  ash_buf out;
+  ash_buf_init(&out, 4096);
+  ash_buf_reset(sql);
+  int rc = ash_buf_printf(sql,
+                          "SELECT countIf(name = 'meta'), count() FROM system.tables"
+                          " WHERE database = '%s'",
+                          db);
+  if (!rc) rc = ash_ch_query(main, NULL, sql->p, ASH_CH_IDEMPOTENT, &out);
+  if (!rc) {
+    unsigned long long meta = strtoull(out.p ? out.p : "0", NULL, 10);
+    const char *t = out.p ? strchr(out.p, '\t') : NULL;
+    unsigned long long all = t ? strtoull(t + 1, NULL, 10) : 0;
+    if (all && !meta) rc = ASH_EFORMAT;
+  }
+  ash_buf_free(&out);
+  ash_buf_reset(sql);
+  return rc;
+}
+
+int ash_ch_schema_init(ash_ch_case *k) {
+  if (!k || !k->main || !k->db || !ash_ch_ident_ok(k->db, strlen(k->db))) return ASH_EUSAGE;
+  if (k->cluster && (!ash_ch_ident_ok(k->cluster, strlen(k->cluster)) || k->nshards == 0))
+    return ASH_EUSAGE;
+  if (k->nshards > ASH_CH_MAX_SHARDS) return ASH_ELIMIT;
+  ash_buf sql;
+  ash_buf_init(&sql, 1u << 16);
+  int rc = 0;
+  if (k->cluster) {
+    size_t have = 0;
+    rc = cluster_shards(k->main, k->cluster, &have);
+    /* a Distributed table over a cluster of another size than the shards
+     * we write to would read some rows twice or never */
+    if (!rc && have != k->nshards) rc = ASH_EUSAGE;
+  }
+  if (!rc) rc = foreign(k->main, k->db, &sql);
+  if (!rc) rc = ash_buf_printf(&sql, "CREATE DATABASE IF NOT EXISTS %s", k->db);
+  if (!rc) rc = run(k->main, &sql);
+  for (size_t i = 0; !rc && i < NMAIN; i++) {
+    ash_buf_reset(&sql);
+    rc = ash_buf_printf(&sql, "CREATE TABLE IF NOT EXISTS %s.%s", k->db, MAIN_TABLES[i]);
+    if (!rc) rc = run(k->main, &sql);
+  }
+  if (!rc) rc = check_version(k->main, k->db, &sql);
+  if (!k->cluster) {
+    for (size_t t = 0; !rc && t < NEVENT; t++)
+      rc = create_event_table(k->main, k->db, &EVENT_TABLES[t], "", &sql);
+    ash_buf_free(&sql);
+    return rc;
+  }
+  for (size_t s = 0; !rc && s < k->nshards; s++) {
+    ash_buf_reset(&sql);
+    rc = ash_buf_printf(&sql, "CREATE DATABASE IF NOT EXISTS %s", k->db);
+    if (!rc) rc = run(k->shards[s], &sql);
+    for (size_t t = 0; !rc && t < NEVENT; t++)
+      rc = create_event_table(k->shards[s], k->db, &EVENT_TABLES[t], "_local", &sql);
+  }
+  for (size_t t = 0; !rc && t < NEVENT; t++) {
+    const table_def *d = &EVENT_TABLES[t];
+    ash_buf_reset(&sql);
+    rc = ash_buf_printf(&sql,
+                        "CREATE TABLE IF NOT EXISTS %s.%s (%s)"
+                        " ENGINE = Distributed(%s, %s, %s_local, %s)",
+                        k->db, d->name, d->cols, k->cluster, k->db, d->name, d->shard_key);
+    if (!rc) rc = run(k->main, &sql);
+  }
+  ash_buf_free(&sql);
+  return rc;
+}
+
+/* ---- sources */
+
+static uint64_t now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* The event tables that hold rows for k: the shards' _local tables in a
+ * cluster, the plain ones on a single server. */
+static ash_ch *shard_of(ash_ch_case *k, size_t s) { return k->cluster ? k->shards[s] : k->main; }
+
+/* ALTER TABLE ... DELETE is a mutation: 18.16 runs it in the background
+ * and has no setting to wait for it (mutations_sync came in 19.x), so we
+ * poll system.mutations until no mutation of the table is left to do. */
+static int wait_mutations(ash_ch *c, const char *db, const char *table, ash_buf *sql) {
+  ash_buf out;
+  ash_buf_init(&out, 4096);
+  int rc = 0;
+  for (int i = 0; !rc; i++) {
+    ash_buf_reset(sql);
+    ash_buf_reset(&out);
+    rc = ash_buf_printf(sql,
+                        "SELECT count() FROM system.mutations WHERE database = '%s'"
+                        " AND table = '%s' AND is_done = 0",
+                        db, table);
+    if (!rc) rc = ash_ch_query(c, NULL, sql->p, ASH_CH_IDEMPOTENT, &out);
+    if (rc || (out.p && !strcmp(out.p, "0\n"))) break;
+    if (i >= 6000) rc = ASH_ESTORE; /* 10 min: a mutation that never ends */
+    struct timespec ts = {0, 100000000L};
+    nanosleep(&ts, NULL);
+  }
+  ash_buf_free(&out);
+  return rc;
+}
+
+int ash_ch_source_clear(ash_ch_case *k, uint64_t id) {
+  if (!k || !k->main || !k->db) return ASH_EUSAGE;
+  size_t nsh = k->cluster ? k->nshards : 1;
+  const char *suffix = k->cluster ? "_local" : "";
+  ash_buf sql, out;
+  ash_buf_init(&sql, 4096);
+  ash_buf_init(&out, 4096);
+  /* Rows of a source are only written after its incomplete mark was
+   * stored (the caller's ash_ch_source_put, acknowledged before the first
+   * batch leaves): an id with no row in sources has no rows anywhere, and
+   * a new source costs this one lookup, not a scan of source_id per
+   * table and shard. */
+  int rc = ash_buf_printf(&sql, "SELECT count() FROM %s.sources WHERE id = %llu", k->db,
+                          (unsigned long long)id);
+  if (!rc) rc = ash_ch_query(k->main, NULL, sql.p, ASH_CH_IDEMPOTENT, &out);
+  if (!rc && out.p && !strcmp(out.p, "0\n")) nsh = 0;
+  for (size_t s = 0; !rc && s < nsh; s++) {
+    for (size_t t = 0; !rc && t < NEVENT; t++) {
+      ash_ch *c = shard_of(k, s);
+      char table[ASH_CH_MAX_IDENT + 8];
+      snprintf(table, sizeof table, "%s%s", EVENT_TABLES[t].name, suffix);
+      /* a mutation rewrites every part it may touch: look first, so that
+       * a new source (the common case) costs one count and no rewrite */
+      ash_buf_reset(&sql);
+      ash_buf_reset(&out);
+      rc = ash_buf_printf(&sql, "SELECT count() FROM %s.%s WHERE source_id = %llu", k->db, table,
+                          (unsigned long long)id);
+      if (!rc) rc = ash_ch_query(c, NULL, sql.p, ASH_CH_IDEMPOTENT, &out);
+      if (rc || (out.p && !strcmp(out.p, "0\n"))) continue;
+      ash_buf_reset(&sql);
+      rc = ash_buf_printf(&sql, "ALTER TABLE %s.%s DELETE WHERE source_id = %llu", k->db, table,
+                          (unsigned long long)id);
+      if (!rc) rc = ash_ch_query(c, NULL, sql.p, 0, NULL);
+      if (!rc) rc = wait_mutations(c, k->db, table, &sql);
+    }
+  }
+  if (!rc && nsh) {
+    ash_buf_reset(&sql);
+    ash_buf_reset(&out);
+    rc = ash_buf_printf(&sql, "SELECT count() FROM %s.rejects WHERE source_id = %llu", k->db,
+                        (unsigned long long)id);
+    if (!rc) rc = ash_ch_query(k->main, NULL, sql.p, ASH_CH_IDEMPOTENT, &out);
+    if (!rc && !(out.p && !strcmp(out.p, "0\n"))) {
+      ash_buf_reset(&sql);
+      rc = ash_buf_printf(&sql, "ALTER TABLE %s.rejects DELETE WHERE source_id = %llu", k->db,
+                          (unsigned long long)id);
+      if (!rc) rc = ash_ch_query(k->main, NULL, sql.p, 0, NULL);
+      if (!rc) rc = wait_mutations(k->main, k->db, "rejects", &sql);
+    }
+  }
+  ash_buf_free(&sql);
+  ash_buf_free(&out);
+  return rc;
+}
+
+int ash_ch_source_put(ash_ch_case *k, const ash_ch_source *s) {
+  if (!k || !k->main || !k->db || !s) return ASH_EUSAGE;
+  ash_ch_batch *b;
+  ASH_TRY(ash_ch_batch_open(&b, k->main, k->db, "sources"));
+  ash_buf *r = ash_ch_batch_row(b);
+  int rc = ash_ch_tsv_u64(r, s->id);
+  const char *str[3] = {s->path, s->sha256, s->format};
+  if (!rc) rc = ash_ch_tsv_str(r, str[0] ? str[0] : "", str[0] ? strlen(str[0]) : 0);
+  if (!rc) rc = ash_ch_tsv_u64(r, s->size);
+  for (int i = 1; !rc && i < 3; i++)
+    rc = ash_ch_tsv_str(r, str[i] ? str[i] : "", str[i] ? strlen(str[i]) : 0);
+  const uint64_t counts[4] = {s->read, s->parsed, s->rejected, s->events};
+  for (int i = 0; !rc && i < 4; i++) rc = ash_ch_tsv_u64(r, counts[i]);
+  if (!rc) rc = ash_ch_tsv_i64(r, s->first_ts);
+  if (!rc) rc = ash_ch_tsv_i64(r, s->last_ts);
+  if (!rc) rc = ash_ch_tsv_u64(r, s->complete ? 1 : 0);
+  /* the newest write of a source wins (ReplacingMergeTree(version)) */
+  if (!rc) rc = ash_ch_tsv_u64(r, now_us());
+  if (!rc) rc = ash_ch_batch_row_end(b);
+  if (!rc) rc = ash_ch_batch_flush(b);
+  ash_ch_batch_close(b);
+  return rc;
+}
+
+size_t ash_ch_flow_shard(uint32_t src, uint32_t dst, size_t nshards) {
+  if (nshards <= 1) return 0;
+  /* ClickHouse's intHash64 (IntHash64Impl: intHash64(x ^ 0x4CF2D2BAAE6DA887)
+   * of Common/HashTable/Hash.h, the murmur3 finaliser); the Distributed
+   * engine with equal shard weights sends a row to shard key % nshards */
+  uint64_t x = ((uint64_t)src << 32 | dst) ^ 0x4CF2D2BAAE6DA887ull;
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdull;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ull;
+  x ^= x >> 33;
+  return (size_t)(x % nshards);
+}
