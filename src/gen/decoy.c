@@ -74,6 +74,7 @@ static int pick_admin(g_ctx *c, g_rng *r, int avoid1, int avoid2) {
   /* "His usual VPN logon": the admin works from home on some days, so
    * that his home address is his usual source in the VPN history. */
   if (org->users[u].remote_p < 0.4) org->users[u].remote_p = 0.4;
+  org->users[u].fixed_home = 1;
   return u;
 }
 

@@ -110,7 +110,8 @@ typedef struct g_user {
   double remote_p;
   double evening_p;
   ash_ip home;
-  int home_k; /* index into the home address pool, -1 for IPv6 */
+  int home_k;     /* index into the home address pool, -1 for IPv6 */
+  int fixed_home; /* the ISP never renumbers it (decoy admins) */
   /* today */
   int mode; /* 0 off, 1 office, 2 remote */
   int64_t arrive, leave;
