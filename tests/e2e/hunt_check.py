@@ -125,9 +125,11 @@ def decoy_of(f, answer):
             dips.update(x for x in (s.get("src_ip"), s.get("tunnel_ip")) if x)
         if d.get("account") in accounts and (hosts & dh or ips & dips or not hosts):
             return key
-    v = b.get("vendor_support")
-    if isinstance(v, dict) and ips & set(v.get("dst_ips", [])):
-        return "vendor_support"
+    # the benign cloud sessions: the vendor's support agent of a family,
+    # and the monitoring websockets, backups and updates of every case
+    for key, v in b.items():
+        if isinstance(v, dict) and ips & set(v.get("dst_ips", [])):
+            return key
     return None
 
 
