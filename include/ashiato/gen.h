@@ -57,6 +57,19 @@ typedef struct ash_gen_opts {
    * writes them every 120 s; the default, 600, keeps cases smaller. */
   uint32_t interim_s;
   int64_t end; /* UTC microseconds: the case ends here */
+  /* Scenario family (issue 11): NULL or "classic" for the case of
+   * scenario.md as it has always been generated (same bytes as before
+   * families existed); otherwise a comma-separated list of axis values,
+   * "key=value" or a bare value that names one axis only, e.g.
+   * "vpn=asa,cloud=azure,loopback=self" or "seed". Axes left out are drawn
+   * from the seed. Keys: intruder (everyday|stranger), detuser
+   * (victim|system|other), vpn (fortigate|asa|panos|zeek), cloud
+   * (aws|azure|gcp|oracle|digitalocean|linode), port (443|other|N),
+   * loopback (127.0.0.1|127/8|::1|self), past (months, 2-12), decoys
+   * (all|none|travel+tools+otheradmin+vendor). */
+  const char *family;
+  int firewall_set; /* firewall was chosen by the caller: the vpn axis is fixed */
+  int benign_only;  /* no intrusion at all; the family's decoys only */
   /* Called about once per simulated hour; may be NULL. */
   void (*progress)(void *u, const ash_gen_stats *st);
   void *progress_u;
@@ -75,6 +88,11 @@ int ash_gen_check(const ash_gen_opts *o, char *why, size_t whylen);
 /* Generate the case. Returns ASH_OK, ASH_EUSAGE (bad options, why says
  * which), ASH_EIO (why names the path), ASH_ENOMEM. st may be NULL. */
 int ash_gen_run(const ash_gen_opts *o, ash_gen_stats *st, char *why, size_t whylen);
+
+/* Check a family specification (see ash_gen_opts.family) without running
+ * anything; on failure write a reason into why[whylen] and return
+ * ASH_EUSAGE. */
+int ash_gen_family_check(const char *spec, char *why, size_t whylen);
 
 /* Names used on the command line. */
 const char *ash_gen_fw_name(ash_gen_fw f);

@@ -39,7 +39,7 @@ static const char *HELP =
     "  --out DIR       keep the case in DIR (new or empty)\n"
     "  --seed N        another organisation and intrusion (default 1)\n"
     "  --users, --servers, --days, --flows-per-day, --domain, --firewall, --sysmon,\n"
-    "  --interim, --end:\n"
+    "  --interim, --end, --family:\n"
     "                  as for 'ashiato gen' (a bigger case takes longer)\n"
     "  -q, --quiet     no progress lines on stderr\n"
     "  -h, --help      this text\n";
@@ -215,8 +215,25 @@ static void report_truth(demo *d, json_t *a, int scanned, const ash_finding *sf,
   const char *w2[] = {js(tu, "host"), js(tu, "relay_ip")};
   verdict(d, ASH_HUNT_TUNNEL, found(d, ASH_HUNT_TUNNEL, w2, 2));
   json_t *lb = json_object_get(a, "loopback_rdp");
-  printf("   d) %zu RDP logons on %s from 127.0.0.1 / ::1 while the tunnel was up.\n",
-         json_array_size(lb), js(tu, "host"));
+  /* the sources the family used (127.0.0.1 and ::1 in the classic case,
+   * another 127/8 address or the host's own with --family loopback=) */
+  const char *srcs[4] = {0};
+  size_t nsrc = 0;
+  for (size_t i = 0; i < json_array_size(lb); i++) {
+    const char *s = js(json_array_get(lb, i), "src_ip");
+    size_t k = 0;
+    while (k < nsrc && strcmp(srcs[k], s)) k++;
+    if (k == nsrc && nsrc < 4) srcs[nsrc++] = s;
+  }
+  for (size_t i = 1; i < nsrc; i++)
+    for (size_t k = i; k > 0 && strcmp(srcs[k - 1], srcs[k]) > 0; k--) {
+      const char *t = srcs[k];
+      srcs[k] = srcs[k - 1];
+      srcs[k - 1] = t;
+    }
+  printf("   d) %zu RDP logons on %s from %s%s%s%s%s while the tunnel was up.\n",
+         json_array_size(lb), js(tu, "host"), nsrc ? srcs[0] : "?", nsrc > 1 ? " / " : "",
+         nsrc > 1 ? srcs[1] : "", nsrc > 2 ? " / " : "", nsrc > 2 ? srcs[2] : "");
   const char *w3[] = {js(tu, "host")};
   verdict(d, ASH_HUNT_LOOPBACK, found(d, ASH_HUNT_LOOPBACK, w3, 1));
 

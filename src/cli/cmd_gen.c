@@ -40,8 +40,32 @@ static const char *HELP =
     "                       (FortiOS: 120; default 600; 0: none)\n"
     "  --end DATE           last day ends at this date's midnight, +09:00\n"
     "                       (YYYY-MM-DD, default 2025-07-01)\n"
+    "  --family F[,F...]    a scenario family instead of the classic case: axes as\n"
+    "                       key=value (or the bare value), the others drawn from\n"
+    "                       the seed ('seed': all of them); see below\n"
+    "  --benign-only        no intrusion at all: ordinary life and the family's\n"
+    "                       decoys (all four unless decoys= says otherwise)\n"
     "  -q, --quiet          no progress or summary on stderr\n"
-    "  -h, --help           this text\n";
+    "  -h, --help           this text\n\n"
+    "families (recorded in answer.json \"family\"; without --family the classic case:\n"
+    "FortiGate or --firewall, AWS relay, RDP from 127.0.0.1 and ::1, no decoys):\n"
+    "  intruder=everyday|stranger   the linked account does / does not log on to the\n"
+    "                               detecting server every day (its file server)\n"
+    "  detuser=victim|system|other  Defender's Detection User: the account, SYSTEM,\n"
+    "                               or another admin logged on by RDP at the time\n"
+    "  vpn=fortigate|asa|panos|zeek the VPN/firewall (zeek: conn.log + FortiGate VPN)\n"
+    "  cloud=aws|azure|gcp|oracle|digitalocean|linode   the relay's provider\n"
+    "  port=443|other|N             the relay's port (other: 8443, 4443, 10443, ...)\n"
+    "  loopback=127.0.0.1|127/8|::1|self   source of the RDP logons through the\n"
+    "                               tunnel (self: the host's own address, portproxy)\n"
+    "  past=2..12                   months from the past incident to the ransomware\n"
+    "                               (needs --days of about 30.44 x months + 13)\n"
+    "  decoys=all|none|travel+tools+otheradmin+vendor   benign look-alikes: an admin\n"
+    "                               abroad the same day, HackTools in an admin's own\n"
+    "                               folder after his usual VPN logon, an admin as\n"
+    "                               Detection User, a vendor's long support sessions\n"
+    "                               to the relay's provider\n"
+    "  e.g. --family vpn=asa,cloud=azure,loopback=self,past=4   or   --family seed\n";
 
 static int parse_u64(const char *s, uint64_t *out) {
   return ash_str_to_u64(ash_str_cstr(s), out) ? -1 : 0;
@@ -66,12 +90,23 @@ static void on_progress(void *u, const ash_gen_stats *st) {
 /* Parse the options shared by gen and demo into o; returns 0, -1 after
  * printing the help, or an exit code after printing an error. */
 int cli_gen_opts(int argc, char **argv, ash_gen_opts *o, int *quiet, const char *help, int demo) {
-  static const struct option lo[] = {
-      {"out", 1, 0, 'o'},     {"seed", 1, 0, 's'},     {"users", 1, 0, 'u'},
-      {"servers", 1, 0, 'S'}, {"days", 1, 0, 'd'},     {"flows-per-day", 1, 0, 'f'},
-      {"domain", 1, 0, 'D'},  {"firewall", 1, 0, 'F'}, {"windows", 1, 0, 'W'},
-      {"sysmon", 0, 0, 'y'},  {"end", 1, 0, 'e'},      {"quiet", 0, 0, 'q'},
-      {"interim", 1, 0, 'i'}, {"help", 0, 0, 'h'},     {0, 0, 0, 0}};
+  static const struct option lo[] = {{"out", 1, 0, 'o'},
+                                     {"seed", 1, 0, 's'},
+                                     {"users", 1, 0, 'u'},
+                                     {"servers", 1, 0, 'S'},
+                                     {"days", 1, 0, 'd'},
+                                     {"flows-per-day", 1, 0, 'f'},
+                                     {"domain", 1, 0, 'D'},
+                                     {"firewall", 1, 0, 'F'},
+                                     {"windows", 1, 0, 'W'},
+                                     {"sysmon", 0, 0, 'y'},
+                                     {"end", 1, 0, 'e'},
+                                     {"quiet", 0, 0, 'q'},
+                                     {"interim", 1, 0, 'i'},
+                                     {"help", 0, 0, 'h'},
+                                     {"family", 1, 0, 'm'},
+                                     {"benign-only", 0, 0, 'b'},
+                                     {0, 0, 0, 0}};
   int c, li = 0;
   optind = 1;
   while ((c = getopt_long(argc, argv, "qh", lo, &li)) != -1) {
@@ -95,6 +130,24 @@ int cli_gen_opts(int argc, char **argv, ash_gen_opts *o, int *quiet, const char 
     case 'D': o->domain = optarg; break;
     case 'F':
       if (ash_gen_fw_parse(optarg, &o->firewall)) goto bad;
+      o->firewall_set = 1;
+      break;
+    case 'm': {
+      char why[300];
+      if (ash_gen_family_check(optarg, why, sizeof why)) {
+        fprintf(stderr, "ashiato %s: %s\n", demo ? "demo" : "gen", cli_safe(why));
+        return ASH_EXIT_USAGE;
+      }
+      o->family = optarg;
+      break;
+    }
+    case 'b':
+      if (demo) {
+        fprintf(stderr, "ashiato demo: --benign-only has no intrusion to show; use 'ashiato gen "
+                        "--benign-only'\n");
+        return ASH_EXIT_USAGE;
+      }
+      o->benign_only = 1;
       break;
     case 'W':
       if (!strcmp(optarg, "winlogbeat"))

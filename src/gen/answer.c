@@ -129,6 +129,141 @@ static void ep_addrs(jw *w, g_ctx *c, const g_endpoint *ep) {
   str(w, "cidr", ep->cidr);
 }
 
+/* The family of the case: its value on every axis (family.c). The classic
+ * case is described by what its seed gave. */
+static void family(jw *w, g_ctx *c) {
+  g_plan *p = &c->plan;
+  const g_family *F = &c->fam;
+  char b[96];
+  obj(w, "family");
+  str(w, "name", F->on ? (c->o->family ? c->o->family : "seed") : "classic");
+  if (p->intrusion) {
+    str(w, "intruder", p->everyday ? "everyday" : "stranger");
+    str(w, "detuser",
+        p->other_user >= 0                            ? "other"
+        : !strcmp(p->past_du, "NT AUTHORITY\\SYSTEM") ? "system"
+                                                      : "victim");
+  }
+  str(w, "vpn", ash_gen_fw_name(F->on ? (ash_gen_fw)F->vpn : c->o->firewall));
+  str(w, "cloud", F->on ? G_CLOUDS[F->cloud] : "aws");
+  if (p->intrusion) {
+    num(w, "port", p->relay_port);
+    if (F->on) {
+      str(w, "loopback", g_family_value(F, GA_LOOPBACK, b, sizeof b));
+    } else {
+      int v4 = 0, v6 = 0;
+      for (int i = 0; i < p->nts; i++)
+        for (int k = 0; k < p->ts[i].nrdp; k++) {
+          if (!strcmp(p->ts[i].rdp_src[k], "::1"))
+            v6 = 1;
+          else
+            v4 = 1;
+        }
+      str(w, "loopback", v4 && v6 ? "127.0.0.1+::1" : v6 ? "::1" : "127.0.0.1");
+    }
+    int back = p->ransom_day - p->past_day;
+    num(w, "past_months", (long long)((double)back / G_MONTH_DAYS + 0.5));
+    num(w, "past_days", back);
+  }
+  str(w, "decoys", F->on ? g_family_value(F, GA_DECOYS, b, sizeof b) : "none");
+  end_obj(w);
+}
+
+static void vsess_user(jw *w, g_ctx *c, const g_vsess *v, int user) {
+  str(w, "user", c->org.users[user].name);
+  ipx(w, "src_ip", &v->remip);
+  str(w, "src_country", v->country ? v->country : "Japan");
+  ip4(w, "tunnel_ip", v->tunnel);
+  tstamp(w, "login", v->start);
+  tstamp(w, "logout", v->end);
+}
+
+/* The decoys of the family, under "benign": each with the accounts, hosts
+ * and addresses a hunt would name if it mistook it for the intrusion. */
+static void decoys(jw *w, g_ctx *c) {
+  const struct g_decoys *d = &c->plan.dec;
+  g_org *org = &c->org;
+  if (!c->fam.on) return;
+  if (d->travel_admin >= 0) {
+    obj(w, "admin_travel");
+    str(w, "what",
+        "an admin connects from home, then from abroad the same day, and RDPs to "
+        "the same server both times");
+    str(w, "account", org->users[d->travel_admin].name);
+    str(w, "host", org->hosts[d->travel_host].name);
+    obj(w, "home_session");
+    vsess_user(w, c, &d->travel_home, d->travel_admin);
+    end_obj(w);
+    obj(w, "away_session");
+    vsess_user(w, c, &d->travel_away, d->travel_admin);
+    end_obj(w);
+    end_obj(w);
+  }
+  if (d->tools_admin >= 0) {
+    obj(w, "admin_tools");
+    str(w, "what",
+        "HackTool detections in an admin's own tools folder on a server, minutes "
+        "after his usual VPN logon and RDP to it");
+    str(w, "account", org->users[d->tools_admin].name);
+    arr(w, "detections");
+    for (int i = 0; i < d->ntools; i++) {
+      const struct g_tooldet *t = &d->tools[i];
+      obj(w, NULL);
+      tstamp(w, "ts", t->det - t->det % 1000);
+      str(w, "host", org->hosts[t->host].name);
+      str(w, "threat", t->threat);
+      str(w, "path", t->path);
+      str(w, "detection_user", org->users[d->tools_admin].name);
+      obj(w, "vpn_session");
+      vsess_user(w, c, &t->v, d->tools_admin);
+      end_obj(w);
+      end_obj(w);
+    }
+    end_arr(w);
+    end_obj(w);
+  }
+  if (d->oa_admin >= 0) {
+    obj(w, "admin_detection_user");
+    str(w, "what",
+        "a detection whose Detection User is an admin logged on by RDP from his "
+        "own workstation, nobody else on the host");
+    tstamp(w, "ts", d->oa_det - d->oa_det % 1000);
+    str(w, "host", org->hosts[d->oa_host].name);
+    str(w, "threat", d->oa_threat);
+    str(w, "path", d->oa_path);
+    str(w, "account", org->users[d->oa_admin].name);
+    ip4(w, "src_ip", org->hosts[org->users[d->oa_admin].ws].ip);
+    end_obj(w);
+  }
+  if (d->vendor_host >= 0) {
+    obj(w, "vendor_support");
+    str(w, "what",
+        "a vendor's support agent holds long interactive HTTPS sessions to the "
+        "same cloud provider as the relay");
+    arr(w, "hosts");
+    str(w, NULL, org->hosts[d->vendor_host].name);
+    end_arr(w);
+    arr(w, "dst_ips");
+    ip4(w, NULL, d->vendor_ip);
+    end_arr(w);
+    num(w, "dst_port", d->vendor_port);
+    str(w, "provider", d->vendor_ep->provider);
+    str(w, "region", d->vendor_ep->region);
+    str(w, "service", d->vendor_ep->service);
+    str(w, "cidr", d->vendor_ep->cidr);
+    arr(w, "sessions_list");
+    for (int i = 0; i < d->nvendor; i++) {
+      obj(w, NULL);
+      tstamp(w, "start", d->vendor_s[i]);
+      tstamp(w, "end", d->vendor_e[i]);
+      end_obj(w);
+    }
+    end_arr(w);
+    num(w, "sessions", d->nvendor);
+    end_obj(w);
+  }
+}
+
 int g_answer_write(g_ctx *c) {
   g_plan *p = &c->plan;
   g_org *org = &c->org;
@@ -146,13 +281,16 @@ int g_answer_write(g_ctx *c) {
   num(&w, "servers", c->o->servers);
   num(&w, "days", c->o->days);
   num(&w, "flows_per_day", (long long)c->o->flows_per_day);
-  str(&w, "firewall", ash_gen_fw_name(c->o->firewall));
+  str(&w, "firewall", ash_gen_fw_name(c->fam.on ? (ash_gen_fw)c->fam.vpn : c->o->firewall));
   str(&w, "windows", c->o->windows == ASH_GEN_WIN_EVTX ? "evtx" : "winlogbeat");
   boolean(&w, "sysmon", c->o->sysmon);
   num(&w, "interim_s", c->o->interim_s);
   tstamp(&w, "start", c->start);
   tstamp(&w, "end", c->end);
   end_obj(&w);
+
+  boolean(&w, "intrusion", p->intrusion);
+  family(&w, c);
 
   obj(&w, "organisation");
   str(&w, "domain", org->domain);
@@ -183,14 +321,13 @@ int g_answer_write(g_ctx *c) {
   end_arr(&w);
   end_obj(&w);
 
+  if (!p->intrusion) goto benign;
   str(&w, "linked_account", org->users[p->user_a].name);
   arr(&w, "compromised_accounts");
   str(&w, NULL, org->users[p->user_a].name);
   str(&w, NULL, org->users[p->user_b].name);
   end_arr(&w);
 
-  char du[96];
-  snprintf(du, sizeof du, "%s\\%s", org->netbios, org->users[p->user_a].name);
   obj(&w, "past_detection");
   tstamp(&w, "ts", p->past_detect_ts - p->past_detect_ts % 1000);
   str(&w, "host", org->hosts[p->s1].name);
@@ -198,7 +335,21 @@ int g_answer_write(g_ctx *c) {
   str(&w, "category", p->past_category);
   str(&w, "path", p->past_path);
   str(&w, "sha256_note", "the file was quarantined; no copy in files/");
-  str(&w, "detection_user", du);
+  str(&w, "detection_user", p->past_du);
+  str(&w, "detection_user_kind",
+      p->other_user >= 0                            ? "other logged-on user"
+      : !strcmp(p->past_du, "NT AUTHORITY\\SYSTEM") ? "SYSTEM"
+                                                    : "victim");
+  str(&w, "process", p->past_proc);
+  boolean(&w, "everyday_user_of_host", p->everyday);
+  if (p->other_user >= 0) {
+    obj(&w, "other_user_rdp");
+    str(&w, "user", org->users[p->other_user].name);
+    tstamp(&w, "ts", p->other_rdp - p->other_rdp % 1000);
+    tstamp(&w, "end", p->other_rdp_end - p->other_rdp_end % 1000);
+    ip4(&w, "src_ip", org->hosts[org->users[p->other_user].ws].ip);
+    end_obj(&w);
+  }
   tstamp(&w, "written_ts", p->past_write_ts - p->past_write_ts % 1000);
   tstamp(&w, "quarantined_ts", p->past_quarantine_ts - p->past_quarantine_ts % 1000);
   arr(&w, "event_ids");
@@ -243,9 +394,9 @@ int g_answer_write(g_ctx *c) {
   ip4(&w, "host_ip", org->hosts[p->t].ip);
   ip4(&w, "relay_ip", p->relay);
   num(&w, "relay_port", p->relay_port);
-  str(&w, "provider", "aws");
+  str(&w, "provider", p->relay_ep->provider);
   str(&w, "region", p->relay_region);
-  str(&w, "service", "EC2");
+  str(&w, "service", p->relay_ep->service);
   str(&w, "relay_cidr", p->relay_cidr);
   str(&w, "process", p->backdoor_path);
   str(&w, "service_name", p->backdoor_service);
@@ -330,6 +481,7 @@ int g_answer_write(g_ctx *c) {
   end_obj(&w);
 
   /* What looks like the intrusion but is not. */
+benign:
   obj(&w, "benign");
   obj(&w, "monitoring_websockets");
   str(&w, "what", "every server holds a websocket to the monitoring SaaS, reconnecting for ever");
@@ -363,6 +515,7 @@ int g_answer_write(g_ctx *c) {
   num(&w, "vpn_spray_failures", (long long)c->ben.vpn_spray);
   num(&w, "av_detections", (long long)c->ben.av_detections);
   num(&w, "benign_hacktool_detections", (long long)c->ben.hacktool_benign);
+  decoys(&w, c);
   arr(&w, "files");
   for (int i = 0; i < p->nbenign; i++) {
     const g_benign_file *f = &p->benign[i];
@@ -379,7 +532,7 @@ int g_answer_write(g_ctx *c) {
   end_obj(&w);
 
   arr(&w, "expected_findings");
-  {
+  if (p->intrusion) {
     char src[ASH_IP_STRLEN], tun[16], rel[16];
     ash_ip_format(&p->past_vpn.remip, src);
     g_ip4_str(p->past_vpn.tunnel, tun);

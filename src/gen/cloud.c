@@ -8,6 +8,7 @@
  * addresses inside a prefix are chosen by the seed. Home ISPs and attacker
  * VPSs never appear here: they use the documentation ranges (org.c). */
 #include <stdio.h>
+#include <string.h>
 
 #include "gen_int.h"
 
@@ -66,7 +67,41 @@ static const g_endpoint EPS[] = {
      "18.192.0.0/15", "Germany", 443, 6, 0, 0, "HTTPS", "Web.Client"},
     {"relay-singapore", "EC2 instance", EP_RELAY_POOL, "aws", "ap-southeast-1", "EC2",
      "13.250.0.0/15", "Singapore", 443, 6, 0, 0, "HTTPS", "Web.Client"},
+    /* The other providers of the families (family.c), two regions each,
+     * from the same publications (Oracle public_ip_ranges.json
+     * 2025-07-21, the DigitalOcean and Linode geofeeds of 2025-07; see
+     * data/README.md). Each prefix lies whole inside one entry of the
+     * provider's list, so that every address drawn from it is attributed
+     * to the provider by data/cloud-ranges.tsv. Only families use them: the
+     * classic case draws its relay from the AWS entries above. */
+    {"relay-azure-japaneast", "Azure virtual machine", EP_RELAY_POOL, "azure", "japaneast",
+     "AzureCloud", "13.78.0.0/17", "Japan", 443, 6, 0, 0, "HTTPS", "Web.Client"},
+    {"relay-azure-eastus", "Azure virtual machine", EP_RELAY_POOL, "azure", "eastus", "AzureCloud",
+     "13.68.128.0/17", "United States", 443, 6, 0, 0, "HTTPS", "Web.Client"},
+    {"relay-gcp-tokyo", "Compute Engine instance", EP_RELAY_POOL, "gcp", "asia-northeast1",
+     "Google Cloud", "34.146.0.0/16", "Japan", 443, 6, 0, 0, "HTTPS", "Web.Client"},
+    {"relay-gcp-taiwan", "Compute Engine instance", EP_RELAY_POOL, "gcp", "asia-east1",
+     "Google Cloud", "34.80.0.0/15", "Taiwan", 443, 6, 0, 0, "HTTPS", "Web.Client"},
+    {"relay-oci-tokyo", "OCI compute instance", EP_RELAY_POOL, "oracle", "ap-tokyo-1", "OCI",
+     "138.2.0.0/19", "Japan", 443, 6, 0, 0, "HTTPS", "Web.Client"},
+    {"relay-oci-ashburn", "OCI compute instance", EP_RELAY_POOL, "oracle", "us-ashburn-1", "OCI",
+     "129.80.0.0/16", "United States", 443, 6, 0, 0, "HTTPS", "Web.Client"},
+    {"relay-do-singapore", "DigitalOcean droplet", EP_RELAY_POOL, "digitalocean", "Singapore, SG",
+     "", "68.183.176.0/20", "Singapore", 443, 6, 0, 0, "HTTPS", "Web.Client"},
+    {"relay-do-frankfurt", "DigitalOcean droplet", EP_RELAY_POOL, "digitalocean", "Frankfurt, DE",
+     "", "46.101.128.0/17", "Germany", 443, 6, 0, 0, "HTTPS", "Web.Client"},
+    {"relay-linode-tokyo", "Linode instance", EP_RELAY_POOL, "linode", "Tokyo, JP", "",
+     "172.105.192.0/19", "Japan", 443, 6, 0, 0, "HTTPS", "Web.Client"},
+    {"relay-linode-fremont", "Linode instance", EP_RELAY_POOL, "linode", "Fremont, US", "",
+     "45.79.96.0/20", "United States", 443, 6, 0, 0, "HTTPS", "Web.Client"},
 };
+
+int g_relay_pool(const char *provider, const g_endpoint **out, int cap) {
+  int n = 0;
+  for (size_t i = 0; i < sizeof EPS / sizeof EPS[0] && n < cap; i++)
+    if (EPS[i].role == EP_RELAY_POOL && !strcmp(EPS[i].provider, provider)) out[n++] = &EPS[i];
+  return n;
+}
 
 const g_endpoint *g_endpoints(size_t *n) {
   *n = sizeof EPS / sizeof EPS[0];

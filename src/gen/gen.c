@@ -65,7 +65,10 @@ int ash_gen_check(const ash_gen_opts *o, char *why, size_t whylen) {
       if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
             *p == '-' || *p == '.'))
         bad = "--domain may hold letters, digits, '-' and '.' only";
-  if (!bad) return ASH_OK;
+  if (!bad) {
+    g_family f;
+    return g_family_resolve(o, &f, why, whylen);
+  }
   if (why && whylen) snprintf(why, whylen, "%s", bad);
   return ASH_EUSAGE;
 }
@@ -206,10 +209,17 @@ int ash_gen_run(const ash_gen_opts *o, ash_gen_stats *st_out, char *why, size_t 
   c->st = st;
   c->end = o->end - o->end % G_SEC;
   c->start = c->end - (int64_t)o->days * G_DAY;
-  c->fw = o->firewall == ASH_GEN_FW_PANOS  ? g_fw_panos()
-          : o->firewall == ASH_GEN_FW_ASA  ? g_fw_asa()
-          : o->firewall == ASH_GEN_FW_ZEEK ? g_fw_zeek()
-                                           : g_fw_fortigate();
+  rc = g_family_resolve(o, &c->fam, why, whylen);
+  if (rc) {
+    free(c);
+    return rc;
+  }
+  /* A family names its VPN/firewall; the classic case takes --firewall. */
+  int fw = c->fam.on ? c->fam.vpn : (int)o->firewall;
+  c->fw = fw == ASH_GEN_FW_PANOS  ? g_fw_panos()
+          : fw == ASH_GEN_FW_ASA  ? g_fw_asa()
+          : fw == ASH_GEN_FW_ZEEK ? g_fw_zeek()
+                                  : g_fw_fortigate();
   c->out.dir = strdup(o->out_dir);
   c->out.max_buffered = 64u << 20;
   c->sched.end = c->end;

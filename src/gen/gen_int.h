@@ -110,7 +110,8 @@ typedef struct g_user {
   double remote_p;
   double evening_p;
   ash_ip home;
-  int home_k; /* index into the home address pool, -1 for IPv6 */
+  int home_k;     /* index into the home address pool, -1 for IPv6 */
+  int fixed_home; /* the ISP never renumbers it (decoy admins) */
   /* today */
   int mode; /* 0 off, 1 office, 2 remote */
   int64_t arrive, leave;
@@ -267,6 +268,44 @@ const g_fw_writer *g_fw_panos(void);
 const g_fw_writer *g_fw_asa(void);
 const g_fw_writer *g_fw_zeek(void);
 
+/* ---- scenario families (family.c) ---- */
+enum g_axis {
+  GA_INTRUDER,
+  GA_DETUSER,
+  GA_VPN,
+  GA_CLOUD,
+  GA_PORT,
+  GA_LOOPBACK,
+  GA_PAST,
+  GA_DECOYS,
+  GA_COUNT
+};
+enum { GI_EVERYDAY, GI_STRANGER };
+enum { GD_VICTIM, GD_SYSTEM, GD_OTHER };
+enum { GL_127_0_0_1, GL_127_8, GL_V6, GL_SELF };
+enum { GDC_TRAVEL = 1, GDC_TOOLS = 2, GDC_OTHERADMIN = 4, GDC_VENDOR = 8, G_DECOY_ALL = 15 };
+#define G_NCLOUD 6
+#define G_MONTH_DAYS 30.44
+extern const char *const G_CLOUDS[G_NCLOUD];
+
+typedef struct g_family {
+  int on;       /* 0: the classic case, nothing below applies */
+  unsigned set; /* axes named by the caller (bit per enum g_axis) */
+  int intruder, detuser, vpn, cloud, loopback, past_months;
+  uint16_t port;
+  unsigned decoys;  /* GDC_* bits */
+  char loop127[16]; /* the 127/8 address of loopback=127/8 */
+} g_family;
+
+/* Parse a --family value (NULL or "classic": f->on = 0). */
+int g_family_parse(const char *spec, g_family *f, char *why, size_t whylen);
+/* Parse and complete: axes not named are drawn from the seed; checks that
+ * the case is long enough for the past interval. */
+int g_family_resolve(const ash_gen_opts *o, g_family *f, char *why, size_t whylen);
+/* The value of an axis as written in answer.json and accepted by --family. */
+const char *g_family_value(const g_family *f, int axis, char *buf, size_t n);
+const char *g_family_axis(int axis);
+
 /* ---- the intrusion plan (ground truth) ---- */
 #define G_MAX_ACTS 4096
 #define G_MAX_TSESS 64
@@ -352,6 +391,39 @@ typedef struct g_plan {
   int nbenign;
   /* days (0-based) of the phases */
   int past_day, ret_day, ransom_day;
+  /* family details of the plan (family.c axes made concrete) */
+  int intrusion;       /* 0 with --benign-only */
+  int everyday;        /* A logs on to s1 in ordinary life (its file server) */
+  char past_du[96];    /* Defender's Detection User of the past detection */
+  char past_proc[128]; /* and its Process Name */
+  int other_user;      /* detuser=other: the admin logged on to s1, else -1 */
+  int64_t other_rdp, other_rdp_end;
+  const g_endpoint *relay_ep;
+  char loop_src[48]; /* RDP source of the loopback logons (families) */
+  /* decoys (decoy.c) */
+  struct g_decoys {
+    int travel_admin, travel_host;
+    g_vsess travel_home, travel_away;
+    int64_t travel_rdp[2], travel_rdp_end[2];
+    int tools_admin, ntools;
+    struct g_tooldet {
+      int host;
+      g_vsess v;
+      int64_t rdp, rdp_end, det;
+      const char *threat;
+      char path[256];
+    } tools[3];
+    int oa_admin, oa_host;
+    int64_t oa_rdp, oa_rdp_end, oa_det;
+    const char *oa_threat;
+    char oa_path[256];
+    int vendor_host;
+    uint32_t vendor_ip;
+    uint16_t vendor_port;
+    const g_endpoint *vendor_ep;
+    int nvendor;
+    int64_t vendor_s[8], vendor_e[8];
+  } dec;
   /* the intrusion's acts, in time order */
   struct g_act {
     int64_t ts;
@@ -381,6 +453,7 @@ typedef struct g_ctx {
   g_rng rng_fw; /* firewall rendering details (session ids, ports) */
   int64_t start, end;
   const g_fw_writer *fw;
+  g_family fam;
   g_file *fw_file, *vpn_file;
   int64_t fw_file_day, vpn_file_day;
   ash_buf line;
@@ -464,6 +537,21 @@ void g_life_hour(g_ctx *c, int64_t t0);
 
 /* intrusion.c */
 int g_plan_make(g_ctx *c);
+void g_add_act(g_plan *p, int64_t ts, int kind, int arg);
+int64_t g_local_midnight_of_day(g_ctx *c, int day);
+/* The VPN login, logout and first LDAP flow of a planned session. */
+void g_vpn_records(g_ctx *c, g_vsess *v, int user);
+void g_rdp_flow(g_ctx *c, uint32_t src, int sz, int user, int host, int64_t s, int64_t e);
+/* An address of the documentation ranges nobody else uses (marked taken). */
+ash_ip g_fresh_ip(g_ctx *c, g_rng *r);
+/* The relay pool entries of a provider (cloud.c); n <= cap. */
+int g_relay_pool(const char *provider, const g_endpoint **out, int cap);
+
+/* decoy.c: benign look-alikes of a family, planned with the intrusion and
+ * run as acts of the same plan. */
+enum { ACT_DECOY_BASE = 100 };
+void g_decoy_plan(g_ctx *c);
+void g_decoy_act(g_ctx *c, int kind, int arg);
 int g_implant_build(g_ctx *c, g_implant *im);
 void g_plan_hour(g_ctx *c, int64_t t0);
 

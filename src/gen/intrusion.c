@@ -22,7 +22,7 @@
 #include "ashiato/stream.h"
 #include "gen_int.h"
 
-enum { ACT_PAST, ACT_RET, ACT_TUNNEL, ACT_BEACONS, ACT_RANSOM };
+enum { ACT_PAST, ACT_RET, ACT_TUNNEL, ACT_BEACONS, ACT_RANSOM, ACT_OTHER_RDP };
 
 static const char *const TOOLS[][2] = {
     {"HackTool:Win64/Mimikatz!pz", "m64.exe"}, {"HackTool:Win32/Mimikatz.D", "mm.exe"},
@@ -44,7 +44,7 @@ static const char *const RANSOM_NAMES[] = {"C:\\Windows\\Temp\\svcupd.exe",
                                            "C:\\PerfLogs\\msupd64.exe",
                                            "C:\\Users\\Public\\Music\\wininit64.exe"};
 
-static void add_act(g_plan *p, int64_t ts, int kind, int arg) {
+void g_add_act(g_plan *p, int64_t ts, int kind, int arg) {
   if (p->nacts >= G_MAX_ACTS) return;
   int i = p->nacts++;
   /* insertion sort: few acts */
@@ -57,14 +57,18 @@ static void add_act(g_plan *p, int64_t ts, int kind, int arg) {
   p->acts[i].arg = arg;
 }
 
-static int64_t local_midnight_of_day(g_ctx *c, int day) {
+static void add_act(g_plan *p, int64_t ts, int kind, int arg) { g_add_act(p, ts, kind, arg); }
+
+int64_t g_local_midnight_of_day(g_ctx *c, int day) {
   int64_t t = c->start + (int64_t)day * G_DAY + G_HOUR;
   int64_t l = t + G_TZ_OFF;
   return (l / G_DAY) * G_DAY - G_TZ_OFF;
 }
 
+static int64_t local_midnight_of_day(g_ctx *c, int day) { return g_local_midnight_of_day(c, day); }
+
 /* An address of the documentation ranges that no one else uses. */
-static ash_ip attacker_ip(g_ctx *c, g_rng *r) {
+ash_ip g_fresh_ip(g_ctx *c, g_rng *r) {
   g_org *org = &c->org;
   ash_ip ip;
   memset(&ip, 0, sizeof ip);
@@ -93,6 +97,8 @@ static ash_ip attacker_ip(g_ctx *c, g_rng *r) {
   return ip;
 }
 
+static ash_ip attacker_ip(g_ctx *c, g_rng *r) { return g_fresh_ip(c, r); }
+
 static int pick_server(g_ctx *c, g_rng *r, int avoid1, int avoid2) {
   g_org *org = &c->org;
   int cand[32], n = 0;
@@ -113,6 +119,19 @@ int g_plan_make(g_ctx *c) {
   g_rng_seed(&r, c->o->seed, 3);
   memset(p, 0, sizeof *p);
   int D = (int)c->o->days;
+  const g_family *F = &c->fam;
+  /* Family changes come from a stream of their own: the classic draws
+   * below stay exactly as they were. */
+  g_rng fr;
+  g_rng_seed(&fr, c->o->seed, 8);
+  p->other_user = -1;
+  p->user_a = p->user_b = -1;
+  if (c->o->benign_only) {
+    p->ransom_day = D - 1;
+    g_decoy_plan(c);
+    return ASH_OK;
+  }
+  p->intrusion = 1;
 
   /* The accounts: A is an ordinary employee who uses the VPN; B an admin. */
   for (int k = 0; k < 10000; k++) {
@@ -132,24 +151,60 @@ int g_plan_make(g_ctx *c) {
   int span = D / 8 < 4 ? 4 : D / 8 > 14 ? 14 : D / 8;
   p->ret_day = D - span;
   p->ransom_day = D - 1;
+  if (F->on) {
+    /* The past incident the family's number of months before the
+     * ransomware, on a workday. */
+    p->past_day = p->ransom_day - (int)(F->past_months * G_MONTH_DAYS + 0.5);
+    if (p->past_day < 5) p->past_day = 5;
+    while (p->past_day < D - 10 &&
+           !g_is_workday((local_midnight_of_day(c, p->past_day) + G_TZ_OFF) / G_DAY))
+      p->past_day++;
+  }
 
   /* Hosts. */
   p->s1 = pick_server(c, &r, -1, -1);
   p->s2 = org->app[g_below(&r, (uint32_t)org->napp)];
   p->t = pick_server(c, &r, p->s1, p->s2);
   if (p->t == p->s2) p->t = org->db[0];
+  /* In ordinary life everyone logs on to one file server every working
+   * day (life.c: fs[u % nfs], SMB, LogonType 3): that host's everyday
+   * user is the account that will be linked. */
+  int own_fs = org->fs[p->user_a % org->nfs];
+  if (F->on) {
+    if (F->intruder == GI_EVERYDAY) {
+      p->s1 = own_fs;
+    } else {
+      int cand[32], n = 0;
+      for (int i = 0; i < org->napp && n < 32; i++) cand[n++] = org->app[i];
+      for (int i = 0; i < org->ndb && n < 32; i++) cand[n++] = org->db[i];
+      for (int i = 0; i < org->nfs && n < 32; i++)
+        if (org->fs[i] != own_fs) cand[n++] = org->fs[i];
+      p->s1 = cand[g_below(&fr, (uint32_t)n)];
+    }
+    for (int k = 0; k < 64 && (p->t == p->s1 || p->t == p->s2); k++)
+      p->t = pick_server(c, &fr, p->s1, p->s2);
+  }
+  p->everyday = p->s1 == own_fs;
 
   /* The relay: an EC2 address in one of a few regions. */
   size_t nep;
   const g_endpoint *eps = g_endpoints(&nep);
   int relays[8], nr = 0;
   for (size_t i = 0; i < nep && nr < 8; i++)
-    if (eps[i].role == EP_RELAY_POOL) relays[nr++] = (int)i;
+    if (eps[i].role == EP_RELAY_POOL && !strcmp(eps[i].provider, "aws")) relays[nr++] = (int)i;
   const g_endpoint *rel = &eps[relays[g_below(&r, (uint32_t)nr)]];
   p->relay = g_ep_addr(rel, g_next(&r), 0);
+  p->relay_port = g_chance(&r, 0.85) ? 443 : 8443;
+  if (F->on) {
+    const g_endpoint *pool[4];
+    int np = g_relay_pool(G_CLOUDS[F->cloud], pool, 4);
+    rel = pool[g_below(&fr, (uint32_t)np)];
+    p->relay = g_ep_addr(rel, g_next(&fr), 0);
+    p->relay_port = F->port;
+  }
+  p->relay_ep = rel;
   p->relay_region = rel->region;
   p->relay_cidr = rel->cidr;
-  p->relay_port = g_chance(&r, 0.85) ? 443 : 8443;
 
   /* Phase 1. */
   int64_t m = local_midnight_of_day(c, p->past_day);
@@ -175,6 +230,33 @@ int g_plan_make(g_ctx *c) {
   char seedbuf[64];
   snprintf(seedbuf, sizeof seedbuf, "tool-%llu-%d", (unsigned long long)c->o->seed, tk);
   ash_sha256_hex(seedbuf, strlen(seedbuf), p->past_sha256);
+  snprintf(p->past_du, sizeof p->past_du, "%s\\%s", org->netbios, org->users[p->user_a].name);
+  snprintf(p->past_proc, sizeof p->past_proc, "C:\\Windows\\explorer.exe");
+  if (F->on && F->detuser != GD_VICTIM) {
+    /* When the one Defender names is not the tool's owner, the tool sits
+     * where anyone may write: a staging folder, not A's profile. */
+    if (dk == 0 || dk == 3)
+      snprintf(p->past_path, sizeof p->past_path, TOOL_DIRS[1 + g_below(&fr, 2)], TOOLS[tk][1]);
+    if (F->detuser == GD_SYSTEM) {
+      /* Real-time protection met the file as it was written: Defender
+       * names SYSTEM and, often, no process ("Unknown"). */
+      snprintf(p->past_du, sizeof p->past_du, "NT AUTHORITY\\SYSTEM");
+      snprintf(p->past_proc, sizeof p->past_proc, "Unknown");
+    } else {
+      /* Another admin, logged on to the host by RDP from his own
+       * workstation, opened the folder: Defender names him. */
+      int cand[64], n = 0;
+      for (size_t i = 0; i < org->nadmins && n < 64; i++)
+        if (org->admins[i] != p->user_b) cand[n++] = org->admins[i];
+      p->other_user = n ? cand[g_below(&fr, (uint32_t)n)] : p->user_b;
+      snprintf(p->past_du, sizeof p->past_du, "%s\\%s", org->netbios,
+               org->users[p->other_user].name);
+      p->other_rdp =
+          p->past_detect_ts - g_range(&fr, 20, 80) * G_MIN - g_range(&fr, 0, 59999) * 1000;
+      p->other_rdp_end = p->past_detect_ts + g_range(&fr, 15, 70) * G_MIN;
+      add_act(p, p->other_rdp, ACT_OTHER_RDP, 0);
+    }
+  }
   add_act(p, p->past_vpn.start, ACT_PAST, 0);
 
   /* Phase 2: return sessions. */
@@ -223,6 +305,18 @@ int g_plan_make(g_ctx *c) {
     }
     add_act(p, s->start, ACT_TUNNEL, i);
   }
+  if (F->on) {
+    /* One source for every loopback logon of the case, as one relay
+     * set-up gives. */
+    switch (F->loopback) {
+    case GL_127_0_0_1: snprintf(p->loop_src, sizeof p->loop_src, "127.0.0.1"); break;
+    case GL_127_8: snprintf(p->loop_src, sizeof p->loop_src, "%s", F->loop127); break;
+    case GL_V6: snprintf(p->loop_src, sizeof p->loop_src, "::1"); break;
+    default: g_ip4_str(org->hosts[p->t].ip, p->loop_src); break;
+    }
+    for (int i = 0; i < p->nts; i++)
+      for (int k = 0; k < p->ts[i].nrdp; k++) p->ts[i].rdp_src[k] = p->loop_src;
+  }
   p->tunnel_first = p->ts[0].start;
   p->tunnel_last = p->ts[p->nts - 1].end;
   for (int d = 0; d < D; d++) {
@@ -236,6 +330,7 @@ int g_plan_make(g_ctx *c) {
     if ((int)h != p->t) p->ransom_hosts[p->nransom++] = (int)h;
   p->ransom_hosts[p->nransom++] = p->t;
   add_act(p, p->ransom_ts - 25 * G_MIN, ACT_RANSOM, 0);
+  if (F->on) g_decoy_plan(c);
   return ASH_OK;
 }
 
@@ -256,7 +351,7 @@ static void cmd(g_ctx *c, int64_t ts, int host, int user, const char *image, con
 
 static void ip4s(uint32_t a, char out[16]) { g_ip4_str(a, out); }
 
-static void vpn_records(g_ctx *c, g_vsess *v, int user) {
+void g_vpn_records(g_ctx *c, g_vsess *v, int user) {
   v->tunnel = g_tunnel_alloc(c, v->start, v->end);
   g_rec *r = g_rec_new(&c->sched), *d = g_rec_new(&c->sched);
   if (!r || !d) return;
@@ -298,7 +393,7 @@ static void vpn_records(g_ctx *c, g_vsess *v, int user) {
   g_flow_push(c, &f);
 }
 
-static void rdp_flow(g_ctx *c, uint32_t src, int sz, int user, int host, int64_t s, int64_t e) {
+void g_rdp_flow(g_ctx *c, uint32_t src, int sz, int user, int host, int64_t s, int64_t e) {
   g_flow f;
   memset(&f, 0, sizeof f);
   f.start = s - 2 * G_SEC;
@@ -322,16 +417,29 @@ static void act_past(g_ctx *c) {
   g_plan *p = &c->plan;
   g_org *org = &c->org;
   int a = p->user_a;
-  vpn_records(c, &p->past_vpn, a);
+  g_vpn_records(c, &p->past_vpn, a);
   char tip[16], du[96];
   ip4s(p->past_vpn.tunnel, tip);
   g_ev_kerberos(c, p->past_rdp_ts - 3 * G_SEC, a, tip, org->hosts[p->s1].upper);
-  rdp_flow(c, p->past_vpn.tunnel, Z_VPN, a, p->s1, p->past_rdp_ts, p->past_rdp_end);
+  g_rdp_flow(c, p->past_vpn.tunnel, Z_VPN, a, p->s1, p->past_rdp_ts, p->past_rdp_end);
   g_ev_rdp(c, p->past_rdp_ts, p->past_rdp_end, p->s1, a, tip, NULL, 0);
   snprintf(du, sizeof du, "%s\\%s", org->netbios, org->users[a].name);
   g_ev_sysmon_file(c, p->past_write_ts, p->s1, "C:\\Windows\\explorer.exe", p->past_path, du);
-  g_ev_av(c, p->past_detect_ts, p->s1, p->past_threat, "Tool", "High", p->past_path, du,
-          "C:\\Windows\\explorer.exe", (int)((p->past_quarantine_ts - p->past_detect_ts) / 1000));
+  g_ev_av(c, p->past_detect_ts, p->s1, p->past_threat, "Tool", "High", p->past_path, p->past_du,
+          p->past_proc, (int)((p->past_quarantine_ts - p->past_detect_ts) / 1000));
+}
+
+/* detuser=other: the admin Defender will name, at work on the host by RDP
+ * from his workstation while the intruder is there. */
+static void act_other_rdp(g_ctx *c) {
+  g_plan *p = &c->plan;
+  g_org *org = &c->org;
+  int u = p->other_user;
+  uint32_t src = org->hosts[org->users[u].ws].ip;
+  char sip[16];
+  ip4s(src, sip);
+  g_rdp_flow(c, src, Z_USERS, -1, p->s1, p->other_rdp, p->other_rdp_end);
+  g_ev_rdp(c, p->other_rdp, p->other_rdp_end, p->s1, u, sip, NULL, 0);
 }
 
 static void implant_add(g_ctx *c, int host, const char *winpath, const char *role, int64_t ts);
@@ -341,14 +449,14 @@ static void act_ret(g_ctx *c, int i) {
   g_org *org = &c->org;
   g_vsess *v = &p->ret[i];
   int a = p->user_a, b = p->user_b;
-  vpn_records(c, v, a);
+  g_vpn_records(c, v, a);
   char tip[16], s2ip[16];
   ip4s(v->tunnel, tip);
   ip4s(org->hosts[p->s2].ip, s2ip);
   int64_t rs = v->start + g_range(&c->rng, 2, 8) * G_MIN;
   int64_t re = v->end - g_range(&c->rng, 1, 4) * G_MIN;
   g_ev_kerberos(c, rs - 3 * G_SEC, a, tip, org->hosts[p->s2].upper);
-  rdp_flow(c, v->tunnel, Z_VPN, a, p->s2, rs, re);
+  g_rdp_flow(c, v->tunnel, Z_VPN, a, p->s2, rs, re);
   g_ev_rdp(c, rs, re, p->s2, a, tip, NULL, i == 0 ? 0 : g_chance(&c->rng, 0.5));
   const char *CMD = "C:\\Windows\\System32\\cmd.exe";
   const char *EXPL = "C:\\Windows\\explorer.exe";
@@ -414,6 +522,16 @@ static void act_ret(g_ctx *c, int i) {
   cmd(c, t + 4 * G_MIN, p->t, -1, "C:\\Windows\\System32\\netsh.exe",
       "netsh advfirewall firewall set rule group=\"remote desktop\" new enable=Yes",
       "C:\\Windows\\System32\\wbem\\WmiPrvSE.exe", "enable RDP");
+  if (c->fam.on && c->fam.loopback == GL_SELF) {
+    /* loopback=self: the relay reaches RDP through a port proxy on the
+     * host's own address, so the logons come from that address. */
+    snprintf(buf, sizeof buf,
+             "netsh interface portproxy add v4tov4 listenport=3390 listenaddress=%s "
+             "connectport=3389 connectaddress=%s",
+             p->loop_src, p->loop_src);
+    cmd(c, t + 5 * G_MIN, p->t, -1, "C:\\Windows\\System32\\netsh.exe", buf,
+        "C:\\Windows\\System32\\wbem\\WmiPrvSE.exe", "port proxy");
+  }
   /* The backdoor: copied over SMB, installed as a service. */
   implant_add(c, p->t, p->backdoor_path, "tunnel backdoor", p->backdoor_ts - 40 * G_SEC);
   g_ev_sysmon_file(c, p->backdoor_ts - 40 * G_SEC, p->t, "System", p->backdoor_path,
@@ -466,8 +584,22 @@ static void act_tunnel(g_ctx *c, int i) {
     if (re <= rs) re = rs + 5 * G_MIN;
     const char *lsm = LSM[g_below(&c->rng, 4)];
     if (!strcmp(s->rdp_src[k], "127.0.0.1") && lsm[strlen(lsm) - 1] == '6') lsm = "127.0.0.1";
-    g_ev_sysmon_net(c, rs - 2 * G_SEC, p->t, p->backdoor_path, "NT AUTHORITY\\SYSTEM",
-                    s->rdp_src[k], (int)g_range(&c->rng, 49152, 65535), s->rdp_src[k], 3389);
+    char lsm_buf[64];
+    const char *img = p->backdoor_path;
+    if (c->fam.on && strcmp(s->rdp_src[k], "127.0.0.1")) {
+      /* LocalSessionManager writes the session's address as TermService
+       * saw it: ::1 as "::%16777216", any other address as is; '!' marks a
+       * reconnection (event 25). */
+      int again = lsm[0] == '!';
+      snprintf(lsm_buf, sizeof lsm_buf, "%s%s", again ? "!" : "",
+               !strcmp(s->rdp_src[k], "::1") ? "::%16777216" : s->rdp_src[k]);
+      lsm = lsm_buf;
+      /* Through the port proxy the connection to 3389 is made by the IP
+       * Helper service (svchost), not by the backdoor. */
+      if (c->fam.loopback == GL_SELF) img = "C:\\Windows\\System32\\svchost.exe";
+    }
+    g_ev_sysmon_net(c, rs - 2 * G_SEC, p->t, img, "NT AUTHORITY\\SYSTEM", s->rdp_src[k],
+                    (int)g_range(&c->rng, 49152, 65535), s->rdp_src[k], 3389);
     g_ev_rdp(c, rs, re, p->t, s->rdp_user, s->rdp_src[k], lsm, g_chance(&c->rng, 0.6));
   }
   /* Persistence and a port proxy on the first session. */
@@ -483,10 +615,11 @@ static void act_tunnel(g_ctx *c, int i) {
     snprintf(buf, sizeof buf, "\"%s\" -k netsvc", p->backdoor_path);
     g_ev_task(c, s->rdp_ts[0] + 4 * G_MIN + 1 * G_SEC, p->t, u,
               "\\Microsoft\\Windows\\DeviceSync\\Refresh", buf);
-    cmd(c, s->rdp_ts[0] + 9 * G_MIN, p->t, u, "C:\\Windows\\System32\\netsh.exe",
-        "netsh interface portproxy add v4tov4 listenport=3390 listenaddress=127.0.0.1 "
-        "connectport=3389 connectaddress=127.0.0.1",
-        "C:\\Windows\\System32\\cmd.exe", "port proxy");
+    if (!(c->fam.on && c->fam.loopback == GL_SELF))
+      cmd(c, s->rdp_ts[0] + 9 * G_MIN, p->t, u, "C:\\Windows\\System32\\netsh.exe",
+          "netsh interface portproxy add v4tov4 listenport=3390 listenaddress=127.0.0.1 "
+          "connectport=3389 connectaddress=127.0.0.1",
+          "C:\\Windows\\System32\\cmd.exe", "port proxy");
     cmd(c, s->rdp_ts[0] + 12 * G_MIN, p->t, u,
         "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
         "powershell.exe -nop -w hidden -enc "
@@ -609,6 +742,10 @@ void g_plan_hour(g_ctx *c, int64_t t0) {
     case ACT_TUNNEL: act_tunnel(c, a->arg); break;
     case ACT_BEACONS: act_beacons(c, a->arg); break;
     case ACT_RANSOM: act_ransom(c); break;
+    case ACT_OTHER_RDP: act_other_rdp(c); break;
+    default:
+      if (a->kind >= ACT_DECOY_BASE) g_decoy_act(c, a->kind, a->arg);
+      break;
     }
   }
 }

@@ -200,7 +200,9 @@ static void plan_user_day(g_ctx *c, int u, int64_t mid, int workday) {
   us->mode = 0;
   us->nvpn = 0;
   if (us->home_k < 0 && us->home.fam == 0) g_home_assign(c, u);
-  if (g_chance(&c->rng, 1.0 / 120)) g_home_assign(c, u); /* the ISP renumbers */
+  /* the ISP renumbers (not for a decoy admin: his decoy is "his usual
+   * address", decoy.c) */
+  if (g_chance(&c->rng, 1.0 / 120) && !us->fixed_home) g_home_assign(c, u);
   if (workday) {
     if (g_chance(&c->rng, 0.04)) return; /* leave, illness */
     if (g_chance(&c->rng, us->remote_p)) {

@@ -4,10 +4,13 @@
 usage: hunt_check.py ANSWER.json FINDINGS.jsonl [--strict] [--require link,tunnel]
 
 Prints one JSON object: what was expected, what ranked first, true and false
-positives at high severity or above. With --strict, exits 1 unless the
-embedded account and the tunnel host/relay are ranked first in their hunts,
-found at high severity, and no benign long-lived cloud session is reported
-at high severity.
+positives at high severity or above, the same per hunt ("per_hunt"), and for
+each false one the decoy of the family it was mistaken for ("decoy", from
+answer.json "benign"). A case made with `gen --benign-only` embeds nothing
+(answer.json "intrusion": false): every high or critical finding is false.
+With --strict, exits 1 unless the embedded account and the tunnel
+host/relay are ranked first in their hunts, found at high severity, and no
+benign long-lived cloud session is reported at high severity.
 """
 import json
 import sys
@@ -27,8 +30,19 @@ def load(answer_path, findings_path):
     return answer, findings
 
 
+def intrusion_ips(answer):
+    out = set()
+    for v in [answer.get("past_vpn_session", {})] + answer.get("return_vpn_sessions", []):
+        out.update(x for x in (v.get("src_ip"), v.get("tunnel_ip")) if x)
+    if answer.get("tunnel", {}).get("relay_ip"):
+        out.add(answer["tunnel"]["relay_ip"])
+    return out
+
+
 def matches(f, answer):
     """Which expected finding f proves (None when none)."""
+    if answer.get("intrusion") is False:
+        return None
     hunt = f.get("hunt")
     ent = f.get("entities", {})
     accounts = ent.get("accounts", [])
@@ -65,6 +79,57 @@ def matches(f, answer):
         bad_hosts |= set(answer.get("ransomware", {}).get("hosts", []))
         if set(hosts) & bad_hosts:
             return "lolbin"
+    elif hunt == "implant":
+        files = set(ent.get("files", []))
+        imp = answer.get("implants", [])
+        if files & {i.get("file") for i in imp} or files & {i.get("path") for i in imp}:
+            return "implant"
+    else:
+        # hunts that arrived after this checker (account use, credential
+        # hop, ...): true when they name a compromised account or one of the
+        # intrusion's own addresses
+        if set(accounts) & set(answer.get("compromised_accounts", [])) or (
+            set(ips) & intrusion_ips(answer)
+        ):
+            return "intrusion"
+    return None
+
+
+def decoy_of(f, answer):
+    """The family decoy (answer.json benign.*) a false finding names, if any."""
+    ent = f.get("entities", {})
+    accounts = set(ent.get("accounts", []))
+    hosts = set(ent.get("hosts", []))
+    ips = set(ent.get("ips", []))
+    b = answer.get("benign", {})
+    # by file first: one admin may carry several decoys on one host
+    files = set(ent.get("files", []))
+    title = f.get("title") or ""
+    for key in ("admin_detection_user", "admin_tools"):
+        d = b.get(key)
+        if not isinstance(d, dict):
+            continue
+        for x in [d] + d.get("detections", []):
+            if x.get("path") and (x["path"] in files or (x.get("threat") and x["threat"] in title)):
+                if x.get("host") in hosts:
+                    return key
+    for key in ("admin_detection_user", "admin_tools", "admin_travel"):
+        d = b.get(key)
+        if not isinstance(d, dict):
+            continue
+        dh = {d.get("host")} | {x.get("host") for x in d.get("detections", [])}
+        dips = set()
+        for s in [d.get("home_session", {}), d.get("away_session", {})] + [
+            x.get("vpn_session", {}) for x in d.get("detections", [])
+        ]:
+            dips.update(x for x in (s.get("src_ip"), s.get("tunnel_ip")) if x)
+        if d.get("account") in accounts and (hosts & dh or ips & dips or not hosts):
+            return key
+    # the benign cloud sessions: the vendor's support agent of a family,
+    # and the monitoring websockets, backups and updates of every case
+    for key, v in b.items():
+        if isinstance(v, dict) and ips & set(v.get("dst_ips", [])):
+            return key
     return None
 
 
@@ -78,12 +143,16 @@ def benign_ips(answer):
 
 def score(answer, findings):
     expected = ["link", "tunnel", "loopback"]
+    if answer.get("intrusion") is False:
+        expected = []
     found = {}
     first = {}
     tp = fp = 0
     fps = []
     benign = benign_ips(answer)
     benign_high = []
+    per_hunt = {}
+    decoys = {}
     for rank, f in enumerate(findings):
         m = matches(f, answer)
         hunt = f.get("hunt")
@@ -93,12 +162,18 @@ def score(answer, findings):
         high = f.get("severity") in HIGH
         if m and high and m not in found:
             found[m] = rank
+        ph = per_hunt.setdefault(hunt, {"high": 0, "true_high": 0, "first_true": bool(m)})
         if high:
+            ph["high"] += 1
             if m:
                 tp += 1
+                ph["true_high"] += 1
             else:
                 fp += 1
-                fps.append(f.get("title"))
+                d = decoy_of(f, answer)
+                if d:
+                    decoys[d] = decoys.get(d, 0) + 1
+                fps.append(f"{hunt}: {f.get('title')}" + (f" [decoy {d}]" if d else ""))
         if hunt == "cloud-tunnel" and high and benign & set(f.get("entities", {}).get("ips", [])):
             benign_high.append(f.get("title"))
     first_ok = {
@@ -114,6 +189,10 @@ def score(answer, findings):
         "fp": fp,
         "fn": len([e for e in expected if e not in found]),
         "false_positives": fps[:10],
+        "per_hunt": per_hunt,
+        "false_high_by_decoy": decoys,
+        "family": answer.get("family", {}),
+        "intrusion": answer.get("intrusion", True),
         "benign_high": benign_high,
         "findings": len(findings),
     }
