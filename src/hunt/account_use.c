@@ -33,7 +33,7 @@
 #define MIN_HISTORY 5
 /* A session scoring this is suspicious (followed, listed); an account
  * with one scoring ACCOUNT_MIN makes a finding. */
-#define SESS_MIN 35
+#define SESS_MIN 40
 #define ACCOUNT_MIN 40
 /* Two sessions from different countries closer than this (or at once) are
  * not one traveller: an hour is less than any international flight with
@@ -123,7 +123,8 @@ static int tainted_has(const tainted *T, const char *host) {
   return 0;
 }
 
-static void judge_hosts(au *A, uint32_t i, sess_eval *e, const tainted *T) {
+static void judge_hosts(au *A, uint32_t i, sess_eval *e, const tainted *T,
+                        const ash_finding *past) {
   const hunt_vpn_session *s = &A->v->s[i];
   const char *user = hunt_account_name(A->c, s->user);
   size_t k = hunt_reach_first(A->reach, i);
@@ -143,7 +144,15 @@ static void judge_hosts(au *A, uint32_t i, sess_eval *e, const tainted *T) {
     /* a person works on the same few servers; a host an account reaches
      * for the first time from a session already odd is where an intruder
      * looks around */
-    if (tainted_has(T, l->host)) {
+    /* the host a tool tied to the account was found on is the intruder's
+     * foothold: a session from a new place reaching it again is a return */
+    if (past && past->hosts.n && !strcmp(past->hosts.v[0], l->host) && s->new_src &&
+        s->start > past->first_seen) {
+      if (!e->returned)
+        hunt_why(&e->R, "returned_to_detection_host", 10,
+                 "back on %s, where %s found the tool tied to the account", l->host, past->id);
+      e->returned = 1;
+    } else if (tainted_has(T, l->host)) {
       if (!e->returned)
         hunt_why(&e->R, "returned_to_host", 8,
                  "back on %s, which an earlier suspicious session of the account reached first",
@@ -271,14 +280,18 @@ static void judge_account(au *A, size_t lo, size_t hi) {
     }
     /* once a session of the account has been tied to a tool dropped on a
      * server, its sessions from new places after that are the same hands
-     * coming back; the tied session itself is the intrusion's first */
+     * coming back (a new country, a rentable cloud address, or where the
+     * log names no country a new network: the owner's own provider
+     * changing its address keeps the country and mostly the network); the
+     * tied session itself is the intrusion's first */
     if (past && s->new_src) {
       int tied = 0;
       for (size_t k = 0; k < past->ips.n && !tied; k++) tied = !strcmp(past->ips.v[k], rem);
       if (tied)
         hunt_why(&e->R, "session_in_past_incident", 15, "%s finding %s ties this session to %s",
                  ASH_HUNT_LINK, past->id, past->title ? past->title : "a past detection");
-      else if (past->first_seen != ASH_TIME_UNSET && s->start > past->first_seen)
+      else if (past->first_seen != ASH_TIME_UNSET && s->start > past->first_seen &&
+               ((s->country[0] && !known_country) || (!s->country[0] && s->new_net) || cloud))
         hunt_why(&e->R, "return_after_past_incident", 15,
                  "it came after %s finding %s tied the account to %s", ASH_HUNT_LINK, past->id,
                  past->title ? past->title : "a past detection");
@@ -300,7 +313,7 @@ static void judge_account(au *A, size_t lo, size_t hi) {
                s->start < p->end ? "was still up" : "had just ended");
       break;
     }
-    judge_hosts(A, i, e, &T);
+    judge_hosts(A, i, e, &T, past);
     e->score = hunt_reasons_sum(&e->R);
     /* history grows with each session the owner may have made: the
      * suspicious ones teach where the intruder goes instead */
