@@ -11,13 +11,13 @@
  * (an account is one person's credentials: two findings naming it are
  * the same hands), or the same host within a month of each other (the
  * session that reached a host and the backdoor found on it), or the same
- * outside address (the relay the tunnel and the beacons reach). Groups of
- * two or more are incidents. Then every other finding of medium or above
- * joins the incident whose accounts or outside addresses it names, or,
- * for the rule hunts, whose hosts it is on, within the incident's time
- * (a day before its first finding to a week after its last). Ids are
- * given in the order of the incidents' first findings: the same case
- * gives the same ids. */
+ * outside address (the relay the tunnel and the beacons reach). Then
+ * every other finding of medium or above joins the incident whose accounts or outside addresses it
+ * names (other than story findings: within the incident's time, a day before its first finding to a
+ * week after its last), or, for the rule hunts, whose hosts it is on within that time; and a rule
+ * finding joins when the same rule fired on one of the incident's hosts within the hour. Groups of
+ * two findings or more are incidents. Ids are given in the order of the incidents' first seeds: the
+ * same case gives the same ids. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,9 +203,13 @@ int hunt_incidents_link(ash_finding *v, size_t n) {
     for (size_t j = 0; j < n && gi[i] < 0; j++) {
       if (!seed[j]) continue;
       const grp *x = &g[gi[j]];
-      if (f1 < x->first - BEFORE || f0 > x->last + AFTER) continue;
-      if (share_account(f, &v[j]) || share_outside_ip(f, &v[j]) ||
-          (rule_hunt(f->hunt) && share_host(f, &v[j])))
+      int during = f1 >= x->first - BEFORE && f0 <= x->last + AFTER;
+      /* a story finding naming the account or the relay is the same
+       * intrusion whenever it happened (the account returns months after
+       * the tool it dropped); the others must fall in its time */
+      int ties = share_account(f, &v[j]) || share_outside_ip(f, &v[j]);
+      if ((ties && (during || story_hunt(f->hunt))) ||
+          (during && rule_hunt(f->hunt) && share_host(f, &v[j])))
         gi[i] = gi[j];
     }
   }
