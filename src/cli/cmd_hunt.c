@@ -19,7 +19,12 @@
 static const char *HELP =
     "usage: ashiato hunt CASE [options]\n\n"
     "Runs the hunts on the case, stores their findings in it (replacing the\n"
-    "previous run's findings of the same hunts) and prints them best first.\n\n"
+    "previous run's findings of the same hunts) and prints them best first.\n"
+    "The findings of one intrusion are linked into an incident (INC-1, ...):\n"
+    "the text prints each incident first, its story then its findings, then\n"
+    "the findings linked to none; --json gives each finding its \"incident\".\n"
+    "Hunts (--list): past-incident-link, cloud-tunnel, loopback-rdp, rdp-relay,\n"
+    "account-use, credential-hop, beacon, lolbin.\n\n"
     "options:\n"
     "  --hunt NAME     run only this hunt (see --list)\n"
     "  --list          list the hunts\n"
