@@ -46,11 +46,14 @@
 
 /* ---- per-session evaluation ---- */
 
+/* What the judging of one session keeps: a few bytes, there may be
+ * millions; the reasons themselves are written again for the sessions a
+ * finding shows (judge_account's want). */
 typedef struct sess_eval {
-  int score;
-  hunt_reasons R;
-  int new_hosts, first_rdp, other_acct, admin_acct, returned;
-  int travel; /* index of the session it cannot be travelled from, or -1 */
+  hunt_reasons *R; /* the reasons while it is judged, NULL after */
+  int32_t travel;  /* index of the session it cannot be travelled from, or -1 */
+  int16_t score;
+  uint8_t new_hosts, first_rdp, other_acct, admin_acct, returned;
 } sess_eval;
 
 /* Per country and per address: how many accounts connected from it
@@ -134,8 +137,8 @@ static void judge_hosts(au *A, uint32_t i, sess_eval *e, const tainted *T,
     const hunt_logon *l = &A->reach->v[k].l;
     int dup = 0;
     for (int j = 0; j < nseen && !dup; j++) dup = !strcmp(seen[j], l->host);
-    if (dup) continue;
-    if (nseen < 8) snprintf(seen[nseen++], 64, "%s", l->host);
+    if (dup || nseen == 8) continue; /* the first eight hosts say enough */
+    snprintf(seen[nseen++], 64, "%s", l->host);
     total++;
     uint32_t who = l->account != UINT32_MAX ? l->account : s->user;
     const hunt_account_host *h = hunt_account_on(A->acc, who, l->host);
@@ -149,25 +152,25 @@ static void judge_hosts(au *A, uint32_t i, sess_eval *e, const tainted *T,
     if (past && past->hosts.n && !strcmp(past->hosts.v[0], l->host) && s->new_src &&
         s->start > past->first_seen) {
       if (!e->returned)
-        hunt_why(&e->R, "returned_to_detection_host", 10,
+        hunt_why(e->R, "returned_to_detection_host", 10,
                  "back on %s, where %s found the tool tied to the account", l->host, past->id);
       e->returned = 1;
     } else if (tainted_has(T, l->host)) {
       if (!e->returned)
-        hunt_why(&e->R, "returned_to_host", 8,
+        hunt_why(e->R, "returned_to_host", 8,
                  "back on %s, which an earlier suspicious session of the account reached first",
                  l->host);
       e->returned = 1;
     } else if (!h || h->first / ASH_DAY >= day) {
       e->new_hosts++;
-      hunt_why(&e->R, "new_host_reached", e->new_hosts == 1 ? 12 : 4,
+      hunt_why(e->R, "new_host_reached", e->new_hosts == 1 ? 12 : 4,
                "the session reached %s, where %s had never logged on before", l->host,
                hunt_account_name(A->c, who));
     } else if (rdp && h->first_rdp / ASH_DAY >= day) {
       /* a file-share user has no desktop on the server: an RDP session
        * there is a new way of using it (issue 11) */
       e->first_rdp++;
-      hunt_why(&e->R, "first_rdp_to_host", 10,
+      hunt_why(e->R, "first_rdp_to_host", 10,
                "the first RDP logon of %s to %s, which it had only used by SMB or at the console",
                hunt_account_name(A->c, who), l->host);
     } else if (h->days >= 3 && h->first < l->ts - 7 * ASH_DAY) {
@@ -182,7 +185,7 @@ static void judge_hosts(au *A, uint32_t i, sess_eval *e, const tainted *T,
       e->other_acct++;
       uint32_t p = hunt_account_privileged(A->acc, l->account);
       if (p) e->admin_acct++;
-      hunt_why(&e->R, p ? "admin_credentials_in_session" : "other_account_in_session", p ? 20 : 10,
+      hunt_why(e->R, p ? "admin_credentials_in_session" : "other_account_in_session", p ? 20 : 10,
                "%s's session logged on to %s as %s%s%s", user, l->host,
                hunt_account_name(A->c, l->account), p ? ", an administrator: " : "",
                p ? priv_words(p) : "");
@@ -191,7 +194,7 @@ static void judge_hosts(au *A, uint32_t i, sess_eval *e, const tainted *T,
   /* reaching only its everyday hosts the everyday way is what its owner
    * does */
   if (total && habitual == total && !e->other_acct)
-    hunt_why(&e->R, "usual_hosts", -10, "it reached only hosts %s uses regularly", user);
+    hunt_why(e->R, "usual_hosts", -10, "it reached only hosts %s uses regularly", user);
 }
 
 /* The past-incident-link finding (high or above) that ties a detection to
@@ -207,8 +210,9 @@ static const ash_finding *past_link(const hunt_ctx *c, const char *acct) {
 }
 
 /* Judge every session of one account (order[lo..hi)) against the ones
- * before it. */
-static void judge_account(au *A, size_t lo, size_t hi) {
+ * before it; the reasons of session want (UINT32_MAX none) into *out. */
+static void judge_account(au *A, size_t lo, size_t hi, uint32_t want, hunt_reasons *out) {
+  hunt_reasons R;
   uint32_t hours[24] = {0}, nh = 0;
   char countries[16][32];
   int nc = 0;
@@ -224,11 +228,13 @@ static void judge_account(au *A, size_t lo, size_t hi) {
     sess_eval *e = &A->ev[i];
     memset(e, 0, sizeof *e);
     e->travel = -1;
+    R.n = 0;
+    e->R = &R;
     char rem[ASH_IP_STRLEN];
     ash_ip_format(&s->remote, rem);
     /* the prior: a session opened with the account's password */
-    hunt_why(&e->R, "vpn_login", 10, "a VPN session of %s from %s",
-             hunt_account_name(A->c, s->user), rem[0] ? rem : "an unknown address");
+    hunt_why(e->R, "vpn_login", 10, "a VPN session of %s from %s", hunt_account_name(A->c, s->user),
+             rem[0] ? rem : "an unknown address");
     int hist = s->nprev >= MIN_HISTORY;
     char ck[32];
     country_key(s->country, ck);
@@ -241,26 +247,26 @@ static void judge_account(au *A, size_t lo, size_t hi) {
       /* remote workers connect from a handful of home and office
        * addresses; stolen credentials are used from somewhere else */
       if (s->new_src) {
-        hunt_why(&e->R, "new_vpn_source", 15, "%s was never the source of its %u earlier sessions",
+        hunt_why(e->R, "new_vpn_source", 15, "%s was never the source of its %u earlier sessions",
                  rem, s->nprev);
         if (s->new_net)
-          hunt_why(&e->R, "new_vpn_network", 5, "nor was any address of its /24 (IPv6 /48)");
+          hunt_why(e->R, "new_vpn_network", 5, "nor was any address of its /24 (IPv6 /48)");
         uint32_t others = peers_of(&A->addrs, &s->remote);
         /* an address several colleagues come from is an office, a hotel
          * or a partner's network, not one intruder's */
         if (others >= 4 && !cloud)
-          hunt_why(&e->R, "source_shared_with_peers", -10,
+          hunt_why(e->R, "source_shared_with_peers", -10,
                    "%u other accounts connect from %s too (an office or shared network)",
                    others - 1, rem);
       } else {
-        hunt_why(&e->R, "known_vpn_source", -10, "%s is an address it connects from", rem);
+        hunt_why(e->R, "known_vpn_source", -10, "%s is an address it connects from", rem);
       }
       if (!known_country && nc) {
-        hunt_why(&e->R, "new_country", 12,
+        hunt_why(e->R, "new_country", 12,
                  "from %s, a country none of its %u earlier sessions came from", s->country,
                  s->nprev);
         if (peers_of(&A->countries, ck) <= 1)
-          hunt_why(&e->R, "country_rare_among_peers", 5,
+          hunt_why(e->R, "country_rare_among_peers", 5,
                    "and no other account of the organisation connects from %s", s->country);
       }
       /* people keep regular hours: an hour of the day (UTC, with the hours
@@ -269,12 +275,12 @@ static void judge_account(au *A, size_t lo, size_t hi) {
       int hr = (int)((s->start % ASH_DAY + ASH_DAY) % ASH_DAY / ASH_HOUR);
       uint32_t near = hours[hr] + hours[(hr + 23) % 24] + hours[(hr + 1) % 24];
       if (nh >= 20 && near * 20 < nh)
-        hunt_why(&e->R, "off_hours", 8,
+        hunt_why(e->R, "off_hours", 8,
                  "it started at %02d:00 UTC, when the account starts under 5%% of its %u sessions",
                  hr, nh);
     } else if (s->new_src && s->nprev) {
       /* a few sessions are still a few addresses: new, with less weight */
-      hunt_why(&e->R, "new_vpn_source", 8,
+      hunt_why(e->R, "new_vpn_source", 8,
                "%s was never the source of its %u earlier sessions (few to judge by)", rem,
                s->nprev);
     }
@@ -288,17 +294,17 @@ static void judge_account(au *A, size_t lo, size_t hi) {
       int tied = 0;
       for (size_t k = 0; k < past->ips.n && !tied; k++) tied = !strcmp(past->ips.v[k], rem);
       if (tied)
-        hunt_why(&e->R, "session_in_past_incident", 15, "%s finding %s ties this session to %s",
+        hunt_why(e->R, "session_in_past_incident", 15, "%s finding %s ties this session to %s",
                  ASH_HUNT_LINK, past->id, past->title ? past->title : "a past detection");
       else if (past->first_seen != ASH_TIME_UNSET && s->start > past->first_seen &&
                ((s->country[0] && !known_country) || (!s->country[0] && s->new_net) || cloud))
-        hunt_why(&e->R, "return_after_past_incident", 15,
+        hunt_why(e->R, "return_after_past_incident", 15,
                  "it came after %s finding %s tied the account to %s", ASH_HUNT_LINK, past->id,
                  past->title ? past->title : "a past detection");
     }
     /* employees do not work from rented cloud servers; relays do */
     if (cloud)
-      hunt_why(&e->R, "rentable_cloud_source", 15, "%s is a rentable %s %s%s%s address", rem,
+      hunt_why(e->R, "rentable_cloud_source", 15, "%s is a rentable %s %s%s%s address", rem,
                cl.provider, cl.service, cl.region[0] ? " " : "", cl.region);
     /* one person is not in two countries at once, nor an hour apart */
     for (int j = 0; j < nring && s->country[0]; j++) {
@@ -308,13 +314,15 @@ static void judge_account(au *A, size_t lo, size_t hi) {
       char pr[ASH_IP_STRLEN];
       ash_ip_format(&p->remote, pr);
       e->travel = (int)ring[j];
-      hunt_why(&e->R, "impossible_travel", 20, "%s from %s (%s) while its session from %s (%s) %s",
+      hunt_why(e->R, "impossible_travel", 20, "%s from %s (%s) while its session from %s (%s) %s",
                s->start < p->end ? "at once" : "within the hour", rem, s->country, pr, p->country,
                s->start < p->end ? "was still up" : "had just ended");
       break;
     }
     judge_hosts(A, i, e, &T, past);
-    e->score = hunt_reasons_sum(&e->R);
+    e->score = (int16_t)hunt_reasons_sum(e->R);
+    e->R = NULL;
+    if (i == want && out) *out = R;
     /* history grows with each session the owner may have made: the
      * suspicious ones teach where the intruder goes instead */
     if (e->score < SESS_MIN) {
@@ -369,7 +377,7 @@ static int au_build(hunt_ctx *c, au *A) {
   for (size_t lo = 0; !rc && lo < n;) {
     size_t hi = lo;
     while (hi < n && A->v->s[A->order[hi]].user == A->v->s[A->order[lo]].user) hi++;
-    judge_account(A, lo, hi);
+    judge_account(A, lo, hi, UINT32_MAX, NULL);
     lo = hi;
   }
   return rc;
@@ -386,7 +394,7 @@ typedef struct verdict {
   const ash_finding *past;
 } verdict;
 
-static void account_verdict(const au *A, size_t lo, size_t hi, verdict *V) {
+static void account_verdict(au *A, size_t lo, size_t hi, verdict *V) {
   memset(V, 0, sizeof *V);
   V->best = -1;
   for (size_t x = lo; x < hi; x++) {
@@ -397,7 +405,7 @@ static void account_verdict(const au *A, size_t lo, size_t hi, verdict *V) {
     if (V->best < 0 || A->ev[i].score > A->ev[V->best].score) V->best = (int)i;
   }
   if (V->best < 0) return;
-  V->R = A->ev[V->best].R;
+  judge_account(A, lo, hi, (uint32_t)V->best, &V->R);
   const char *acct = hunt_account_name(A->c, A->v->s[V->best].user);
   /* coming back again and again from new places is not a trip: a person
    * travelling uses one hotel, an intruder whatever relay is at hand */
