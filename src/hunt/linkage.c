@@ -769,7 +769,11 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
     int listed = 0;
     for (size_t i = 0; i < c->prior.n; i++) {
       const ash_finding *p = &c->prior.v[i];
-      if (!p->hunt || !strcmp(p->hunt, ASH_HUNT_LINK) || p->score < 65) continue;
+      /* account-use and credential-hop weigh this hunt's own tie: met
+       * again, they would count it twice (stored ones, run with --hunt) */
+      if (!p->hunt || !strcmp(p->hunt, ASH_HUNT_LINK) || !strcmp(p->hunt, ASH_HUNT_ACCOUNT) ||
+          !strcmp(p->hunt, ASH_HUNT_HOP) || p->score < 65)
+        continue;
       int hit = finding_account_named(p, acc);
       const char *via = hit ? "names the same account" : NULL;
       for (size_t h = 0; !hit && fw && h < fw->nhosts; h++)
