@@ -144,9 +144,6 @@ static void judge_hosts(au *A, uint32_t i, sess_eval *e, const tainted *T,
     const hunt_account_host *h = hunt_account_on(A->acc, who, l->host);
     int32_t day = (int32_t)(l->ts / ASH_DAY);
     int rdp = l->logon_type < 0 || l->logon_type == 10 || l->logon_type == 12;
-    /* a person works on the same few servers; a host an account reaches
-     * for the first time from a session already odd is where an intruder
-     * looks around */
     /* the host a tool tied to the account was found on is the intruder's
      * foothold: a session from a new place reaching it again is a return */
     if (past && past->hosts.n && !strcmp(past->hosts.v[0], l->host) && s->new_src &&
@@ -162,6 +159,8 @@ static void judge_hosts(au *A, uint32_t i, sess_eval *e, const tainted *T,
                  l->host);
       e->returned = 1;
     } else if (!h || h->first / ASH_DAY >= day) {
+      /* a person works on the same few servers; a host an account reaches
+       * for the first time is where an intruder looks around */
       e->new_hosts++;
       hunt_why(e->R, "new_host_reached", e->new_hosts == 1 ? 12 : 4,
                "the session reached %s, where %s had never logged on before", l->host,
