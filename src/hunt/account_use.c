@@ -412,8 +412,22 @@ static void account_verdict(au *A, size_t lo, size_t hi, verdict *V) {
     hunt_why(&V->R, "repeated_new_sources", V->nnew >= 4 ? 15 : 10,
              "after its first such session %s came back %d times over VPN from new addresses", acct,
              V->nnew - 1);
-  /* the account is already tied to a tool found on a server */
+  /* the account is already tied to a tool found on a server, and kept
+   * coming back from new places afterwards: "what did that account do
+   * later" (scenario.md, finding 2) */
   V->past = past_link(A->c, acct);
+  int later = 0;
+  for (size_t x = lo; V->past && x < hi; x++) {
+    uint32_t i = A->order[x];
+    const hunt_vpn_session *s = &A->v->s[i];
+    if (A->ev[i].score >= SESS_MIN && s->new_src && V->past->last_seen != ASH_TIME_UNSET &&
+        s->start > V->past->last_seen + ASH_HOUR)
+      later++;
+  }
+  if (later)
+    hunt_why(&V->R, "returns_after_past_incident", 10,
+             "%d of those sessions came after %s finding %s tied %s to %s", later, ASH_HUNT_LINK,
+             V->past->id, acct, V->past->title ? V->past->title : "a past detection");
   V->score = hunt_reasons_sum(&V->R);
 }
 
