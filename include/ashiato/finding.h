@@ -75,6 +75,10 @@ typedef struct ash_finding {
   /* Optional hunt-specific facts: a JSON object written as "details"
    * (for scan: sha256, size, file type, PE facts, matched names). */
   char *details_json;
+  /* The incident this finding belongs to ("INC-1"), shared by the findings
+   * of one intrusion (set by the hunt run after every hunt, hunt.h); ""
+   * when it is linked to none. Written as "incident" when set. */
+  char incident[16];
 } ash_finding;
 
 /* Initialise an empty finding of hunt (copied); score 0, times unset. */

@@ -27,6 +27,8 @@
 #define ASH_HUNT_LINK "past-incident-link"
 #define ASH_HUNT_RELAY "rdp-relay"
 #define ASH_HUNT_BEACON "beacon"
+#define ASH_HUNT_ACCOUNT "account-use"
+#define ASH_HUNT_HOP "credential-hop"
 
 typedef struct ash_hunt_info {
   const char *name;  /* "cloud-tunnel" */
@@ -36,6 +38,19 @@ typedef struct ash_hunt_info {
 /* The registered hunts in the order they run (a hunt runs after the hunts
  * whose findings it uses). *n receives the count. */
 const ash_hunt_info *ash_hunt_list(size_t *n);
+
+/* An incident: the findings of one intrusion, linked (src/hunt/incident.c
+ * says how). Each of its findings carries its id in ash_finding.incident.
+ * Borrowed for the on_incident call. */
+typedef struct ash_incident {
+  char id[16]; /* "INC-1": in the order of the incidents' first findings */
+  int score;   /* of its best finding */
+  ash_severity severity;
+  int64_t first_seen, last_seen; /* ASH_TIME_UNSET when unknown */
+  size_t nfindings;              /* its findings (stored ones included) */
+  const char *title;             /* one line: accounts and hosts */
+  const char *story;             /* lines "YYYY-MM-DD hunt: title" in time order */
+} ash_incident;
 
 typedef struct ash_hunt_opts {
   /* Published cloud ranges used to name providers (may be NULL: addresses
@@ -61,6 +76,10 @@ typedef struct ash_hunt_opts {
   /* Called when each hunt starts and ends (may be NULL). */
   void (*progress)(void *u, const char *hunt, int done, size_t nfindings);
   void *progress_u;
+  /* Called once per incident that holds a finding of this run, best
+   * first, before the findings are handed to on_finding (may be NULL);
+   * u is on_finding's. A non-zero return stops the run and is returned. */
+  int (*on_incident)(void *u, const ash_incident *x);
 } ash_hunt_opts;
 
 /* Initialise opts with the defaults (all hunts, no ranges). */
@@ -70,7 +89,10 @@ void ash_hunt_opts_default(ash_hunt_opts *o);
  * previous findings in the case (unless dry_run); then on_finding is
  * called once per finding of this run, best first across all hunts
  * (ash_finding_cmp). f is borrowed for the call; a non-zero return stops
- * the calls and is returned. on_finding may be NULL. */
+ * the calls and is returned. on_finding may be NULL. Before that, the
+ * findings of one intrusion are linked into incidents (this run's and the
+ * stored ones of hunts not run), each finding's incident set before it is
+ * stored, and opts->on_incident is called for each. */
 int ash_hunt_run_all(ash_store *s, const ash_hunt_opts *opts,
                      int (*on_finding)(void *u, const ash_finding *f), void *u);
 

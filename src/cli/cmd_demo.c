@@ -74,8 +74,9 @@ typedef struct demo {
     char sev[12];
     int score;
     char title[200];
+    char incident[16];
     char *ents; /* "\n"-separated accounts, hosts, ips, files */
-  } f[64];
+  } f[256];
   int nf, nf_total;
   int quiet;
   int missed; /* embedded footprints a hunt exists for but did not find */
@@ -120,12 +121,13 @@ static int keep_finding(demo *d, const ash_finding *f) {
       ash_buf_adds(&d->lolbin_hosts, f->hosts.v[i]);
       ash_buf_addc(&d->lolbin_hosts, '\n');
     }
-  if (d->nf >= 64) return 0;
+  if (d->nf >= 256) return 0;
   struct dfind *x = &d->f[d->nf++];
   snprintf(x->hunt, sizeof x->hunt, "%s", f->hunt);
   snprintf(x->sev, sizeof x->sev, "%s", ash_severity_name(f->severity));
   x->score = f->score;
   snprintf(x->title, sizeof x->title, "%s", f->title ? f->title : "");
+  snprintf(x->incident, sizeof x->incident, "%s", f->incident);
   ash_buf b;
   ash_buf_init(&b, 1u << 20);
   ash_buf_addc(&b, '\n');
@@ -201,9 +203,17 @@ static void report_truth(demo *d, json_t *a, int scanned, const ash_finding *sf,
          json_array_size(ret));
   json_t *r0 = json_array_get(ret, 0);
   if (r0) printf("\n      (first: %s from %s)", when(r0, "login", t1), js(r0, "src_ip"));
-  printf(",\n      and moved on to %s with admin %s's credentials.\n",
-         js(json_object_get(a, "lateral_movement"), "jump_host"),
-         js(json_object_get(a, "lateral_movement"), "admin_account"));
+  json_t *lm = json_object_get(a, "lateral_movement");
+  printf(",\n      and moved on to %s with admin %s's credentials.\n", js(lm, "jump_host"),
+         js(lm, "admin_account"));
+  /* the returns: the account, from the first new address */
+  const char *w4[] = {acct, r0 ? js(r0, "src_ip") : "?"};
+  int r_use = found(d, ASH_HUNT_ACCOUNT, w4, r0 ? 2 : 1);
+  verdict(d, ASH_HUNT_ACCOUNT, r_use);
+  /* the hop: the admin's credentials out of the jump host */
+  const char *w5[] = {js(lm, "admin_account"), js(lm, "jump_host")};
+  int r_hop = found(d, ASH_HUNT_HOP, w5, 2);
+  verdict(d, ASH_HUNT_HOP, r_hop);
 
   json_t *ss = json_object_get(tu, "sessions");
   printf("   c) A backdoor on %s (%s)\n"
@@ -281,6 +291,24 @@ static void report_truth(demo *d, json_t *a, int scanned, const ash_finding *sf,
   printf("      -> lolbin found the impact phase on %zu of the %zu ransomware hosts\n", hit,
          json_array_size(rh));
   if (hit < json_array_size(rh)) d->missed++;
+
+  /* one intrusion, one incident: a) to d) are the same intruder's */
+  printf("   g) All of it is one intrusion: past detection -> account -> returns -> lateral\n"
+         "      movement -> tunnel host.\n");
+  int ranks[] = {found(d, ASH_HUNT_LINK, w1, 2), r_use, r_hop, found(d, ASH_HUNT_TUNNEL, w2, 2),
+                 found(d, ASH_HUNT_LOOPBACK, w3, 1)};
+  const char *inc = ranks[0] ? d->f[ranks[0] - 1].incident : "";
+  int same = inc[0] != 0, members = 0;
+  for (size_t i = 0; i < sizeof ranks / sizeof ranks[0]; i++)
+    if (!ranks[i] || strcmp(d->f[ranks[i] - 1].incident, inc)) same = 0;
+  for (int i = 0; i < d->nf; i++)
+    if (inc[0] && !strcmp(d->f[i].incident, inc)) members++;
+  if (same)
+    printf("      -> linked: incident %s holds them all and %d findings in all\n", inc, members);
+  else {
+    printf("      -> NOT linked into one incident\n");
+    d->missed++;
+  }
 }
 
 int cmd_demo(int argc, char **argv) {

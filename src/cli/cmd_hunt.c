@@ -19,7 +19,12 @@
 static const char *HELP =
     "usage: ashiato hunt CASE [options]\n\n"
     "Runs the hunts on the case, stores their findings in it (replacing the\n"
-    "previous run's findings of the same hunts) and prints them best first.\n\n"
+    "previous run's findings of the same hunts) and prints them best first.\n"
+    "The findings of one intrusion are linked into an incident (INC-1, ...):\n"
+    "the text prints each incident first, its story then its findings, then\n"
+    "the findings linked to none; --json gives each finding its \"incident\".\n"
+    "Hunts (--list): past-incident-link, cloud-tunnel, loopback-rdp, rdp-relay,\n"
+    "account-use, credential-hop, beacon, lolbin.\n\n"
     "options:\n"
     "  --hunt NAME     run only this hunt (see --list)\n"
     "  --list          list the hunts\n"
@@ -39,11 +44,23 @@ static const char *HELP =
     "                  that changed since ingest are never quoted\n"
     "  -h, --help      this text\n";
 
+/* An incident as the text output keeps it until the findings are in. */
+typedef struct kept_inc {
+  ash_incident x;
+  char *title, *story;
+} kept_inc;
+
 typedef struct hst {
   int json, rank, min_score;
   size_t changed; /* evidence lines withheld: their files changed */
   size_t shown;
   ash_buf line;
+  /* text: the findings (best first) and incidents, printed at the end */
+  ash_finding *fv;
+  size_t fn, fcap;
+  kept_inc *iv;
+  size_t in, icap;
+  int err;
 } hst;
 
 /* Text for a terminal: log text is hostile (term.h). */
@@ -95,9 +112,8 @@ static void list(const char *label, const ash_strset *s) {
   putchar('\n');
 }
 
-static int print_finding(void *u, const ash_finding *f) {
-  hst *h = u;
-  h->rank++;
+static int print_finding(hst *h, const ash_finding *f, int rank) {
+  h->rank = rank;
   if (f->score < h->min_score) return 0;
   h->shown++;
   for (size_t i = 0; i < f->nevidence; i++) {
@@ -115,6 +131,10 @@ static int print_finding(void *u, const ash_finding *f) {
   upper(ash_severity_name(f->severity), sev, sizeof sev);
   printf("%s#%d  %-8s %3d  %s  ", h->shown > 1 ? "\n" : "", h->rank, sev, f->score, f->hunt);
   put_clean(f->id);
+  if (f->incident[0]) {
+    fputs("  ", stdout);
+    put_clean(f->incident);
+  }
   putchar('\n');
   printf("    ");
   put_clean(f->title ? f->title : "");
@@ -146,6 +166,88 @@ static int print_finding(void *u, const ash_finding *f) {
     putchar('\n');
   }
   return 0;
+}
+
+static int on_finding(void *u, const ash_finding *f) {
+  hst *h = u;
+  if (h->json) return print_finding(h, f, ++h->rank);
+  ash_finding *v = ash_array_room(h->fv, &h->fcap, h->fn, sizeof *v, 64);
+  if (!v) return ASH_ENOMEM;
+  h->fv = v;
+  int rc = ash_finding_copy(&h->fv[h->fn], f);
+  if (!rc) h->fn++;
+  return rc;
+}
+
+static int on_incident(void *u, const ash_incident *x) {
+  hst *h = u;
+  if (h->json) return 0; /* the JSON lines are findings: each says its incident */
+  kept_inc *v = ash_array_room(h->iv, &h->icap, h->in, sizeof *v, 8);
+  if (!v) return ASH_ENOMEM;
+  h->iv = v;
+  kept_inc *k = &h->iv[h->in];
+  k->x = *x;
+  k->title = strdup(x->title ? x->title : "");
+  k->story = strdup(x->story ? x->story : "");
+  if (!k->title || !k->story) {
+    free(k->title);
+    free(k->story);
+    return ASH_ENOMEM;
+  }
+  k->x.title = k->title;
+  k->x.story = k->story;
+  h->in++;
+  return 0;
+}
+
+/* Text: each incident (its story, then its findings), then the findings
+ * linked to none; ranks are over all findings, best first. */
+static int print_text(hst *h) {
+  int rc = 0;
+  for (size_t k = 0; !rc && k < h->in; k++) {
+    const ash_incident *x = &h->iv[k].x;
+    size_t shown = 0;
+    for (size_t i = 0; i < h->fn; i++)
+      if (!strcmp(h->fv[i].incident, x->id) && h->fv[i].score >= h->min_score) shown++;
+    if (!shown) continue;
+    char sev[16], t1[32] = "", t2[32] = "";
+    upper(ash_severity_name(x->severity), sev, sizeof sev);
+    printf("%sINCIDENT %s  %-8s %3d  %zu findings\n", h->shown ? "\n" : "", x->id, sev, x->score,
+           x->nfindings);
+    printf("    ");
+    put_clean(x->title);
+    putchar('\n');
+    if (x->first_seen != ASH_TIME_UNSET) ash_time_format(x->first_seen, t1);
+    if (x->last_seen != ASH_TIME_UNSET) ash_time_format(x->last_seen, t2);
+    if (t1[0]) printf("    seen %s .. %s\n", t1, t2);
+    for (const char *p = x->story; p && *p;) {
+      size_t n = strcspn(p, "\n");
+      char line[1200];
+      snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line - 1 ? n : sizeof line - 1), p);
+      fputs("    | ", stdout);
+      put_clean(line);
+      putchar('\n');
+      p += n + (p[n] == '\n');
+    }
+    printf("    its findings:\n");
+    h->shown++;
+    for (size_t i = 0; !rc && i < h->fn; i++)
+      if (!strcmp(h->fv[i].incident, x->id)) rc = print_finding(h, &h->fv[i], (int)i + 1);
+  }
+  int header = 0;
+  for (size_t i = 0; !rc && i < h->fn; i++) {
+    const ash_finding *f = &h->fv[i];
+    int linked = 0;
+    for (size_t k = 0; f->incident[0] && k < h->in && !linked; k++)
+      linked = !strcmp(h->iv[k].x.id, f->incident);
+    if (linked) continue;
+    if (h->in && !header && f->score >= h->min_score) {
+      printf("\nFINDINGS LINKED TO NO INCIDENT\n");
+      header = 1;
+    }
+    rc = print_finding(h, f, (int)i + 1);
+  }
+  return rc;
 }
 
 static void progress(void *u, const char *hunt, int done, size_t n) {
@@ -270,6 +372,7 @@ int cmd_hunt(int argc, char **argv) {
   }
   o.ranges = r;
   if (isatty(STDERR_FILENO)) o.progress = progress;
+  o.on_incident = on_incident;
   ash_store *st;
   int rc = cli_store_open(&st, argv[optind], o.dry_run ? ASH_STORE_READONLY : 0);
   if (rc) {
@@ -278,7 +381,15 @@ int cmd_hunt(int argc, char **argv) {
     return ASH_EXIT_FAIL;
   }
   ash_buf_init(&h.line, (size_t)ASH_MAX_FINDING_EVIDENCE * ASH_MAX_FINDING_TEXT);
-  rc = ash_hunt_run_all(st, &o, print_finding, &h);
+  rc = ash_hunt_run_all(st, &o, on_finding, &h);
+  if (!rc && !h.json) rc = print_text(&h);
+  for (size_t i = 0; i < h.fn; i++) ash_finding_free(&h.fv[i]);
+  free(h.fv);
+  for (size_t i = 0; i < h.in; i++) {
+    free(h.iv[i].title);
+    free(h.iv[i].story);
+  }
+  free(h.iv);
   if (rc) {
     fprintf(stderr, "ashiato: hunt: %s", ash_strerror(rc));
     if (rc == ASH_ESTORE) fprintf(stderr, " (%s)", cli_safe(ash_store_errmsg(st)));

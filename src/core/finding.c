@@ -281,6 +281,7 @@ int ash_finding_to_json(const ash_finding *f, ash_buf *o) {
   if (!rc)
     rc = ash_buf_printf(o, ",\"score\":%d,\"severity\":\"%s\"", f->score,
                         ash_severity_name(f->severity));
+  if (!rc && f->incident[0]) rc = json_kstr(o, "incident", f->incident, 1);
   if (!rc) rc = json_kstr(o, "title", f->title, 1);
   if (!rc) rc = json_kstr(o, "summary", f->summary, 1);
   if (!rc) rc = json_list(o, "attack", &f->attack, 1);
@@ -362,6 +363,8 @@ int ash_finding_from_json(ash_finding *f, const char *js, size_t n) {
   int rc = ash_finding_init(f, jstr(o, "hunt"));
   const char *id = jstr(o, "id");
   if (!rc && id) snprintf(f->id, sizeof f->id, "%s", id);
+  const char *inc = jstr(o, "incident");
+  if (!rc && inc) snprintf(f->incident, sizeof f->incident, "%s", inc);
   json_t *sc = json_object_get(o, "score");
   if (!rc) ash_finding_set_score(f, json_is_integer(sc) ? (int)json_integer_value(sc) : 0);
   const char *t = jstr(o, "title"), *s = jstr(o, "summary");

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -391,4 +392,39 @@ int hunt_evidence(hunt_ctx *c, ash_finding *f, int64_t event_id) {
   ash_buf_free(&text);
   sqlite3_finalize(st);
   return rc;
+}
+
+void hunt_why(hunt_reasons *R, const char *key, int weight, const char *fmt, ...) {
+  if (R->n >= HUNT_MAX_REASONS) return;
+  hunt_reason *r = &R->r[R->n++];
+  r->key = key;
+  r->weight = weight;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(r->text, sizeof r->text, fmt, ap);
+  va_end(ap);
+}
+
+int hunt_reasons_sum(const hunt_reasons *R) {
+  int s = 0;
+  for (int i = 0; i < R->n; i++) s += R->r[i].weight;
+  return s < 0 ? 0 : s > 100 ? 100 : s;
+}
+
+int hunt_reasons_json(ash_buf *o, const hunt_reasons *R) {
+  int rc = ash_buf_adds(o, ",\"reasons\":[");
+  for (int i = 0; !rc && i < R->n; i++) {
+    rc = ash_buf_printf(o, "%s{\"reason\":\"%s\",\"weight\":%d,\"text\":\"", i ? "," : "",
+                        R->r[i].key, R->r[i].weight);
+    if (!rc) rc = ash_buf_add_json_str(o, R->r[i].text, strlen(R->r[i].text));
+    if (!rc) rc = ash_buf_adds(o, "\"}");
+  }
+  return rc ? rc : ash_buf_adds(o, "]");
+}
+
+void hunt_reasons_text(ash_buf *s, const hunt_reasons *R, int score) {
+  ash_buf_printf(s, " Why it scores %d:", score);
+  for (int i = 0; i < R->n; i++)
+    ash_buf_printf(s, "%s %+d %s", i ? ";" : "", R->r[i].weight, R->r[i].text);
+  ash_buf_adds(s, ".");
 }

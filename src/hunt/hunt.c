@@ -1,6 +1,7 @@
 /* The hunt registry and the run: each hunt in order, its findings stored
  * in the case in place of its previous ones, then all of them handed out
  * best first. See include/ashiato/hunt.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,6 +34,14 @@ static const struct hunt_def {
     {{ASH_HUNT_LINK, "who put each antivirus-detected tool on its host, and what that account"
                      " did later"},
      ash_hunt_link},
+    /* after the link: an account tied to a past detection weighs more */
+    {{ASH_HUNT_ACCOUNT, "VPN sessions an account's own history and its peers do not explain (new"
+                        " sources, countries, cloud addresses, impossible travel, odd hours, new"
+                        " hosts reached)"},
+     ash_hunt_account_use},
+    {{ASH_HUNT_HOP, "another account's (an admin's) logons out of a host a suspicious VPN session"
+                    " reached: credentials moving on"},
+     ash_hunt_credential_hop},
     {{ASH_HUNT_BEACON, "connections on a schedule and long connections from a host to one address"
                        " outside the organisation's networks (RITA's beacon scoring)"},
      ash_hunt_beacon},
@@ -91,17 +100,65 @@ const char *hunt_flows_from(const hunt_ctx *c) {
   return c->flow_index ? "events INDEXED BY events_flows_hunt" : "events";
 }
 
-static int store_findings(hunt_ctx *c, const char *hunt, hunt_list *l) {
+/* Replace the stored findings of hunt by those of v[0..n) whose hunt it is. */
+static int store_findings(hunt_ctx *c, const char *hunt, const ash_finding *v, size_t n) {
   char *err = NULL;
   if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK) {
     sqlite3_free(err);
     return ASH_ESTORE;
   }
   int rc = ash_store_delete_findings(c->store, hunt);
-  for (size_t i = 0; !rc && i < l->n; i++) rc = ash_store_add_finding(c->store, &l->v[i]);
+  for (size_t i = 0; !rc && i < n; i++)
+    if (v[i].hunt && !strcmp(v[i].hunt, hunt)) rc = ash_store_add_finding(c->store, &v[i]);
   if (sqlite3_exec(c->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, &err) != SQLITE_OK && !rc)
     rc = ASH_ESTORE;
   sqlite3_free(err);
+  return rc;
+}
+
+typedef struct inc_order {
+  char id[16];
+  int score;
+} inc_order;
+
+static int cmp_inc(const void *a, const void *b) {
+  const inc_order *x = a, *y = b;
+  if (x->score != y->score) return x->score > y->score ? -1 : 1;
+  return strcmp(x->id, y->id);
+}
+
+/* Hand each incident that holds a finding of this run (all) to
+ * on_incident, best first, described from every finding (prior). */
+static int report_incidents(const hunt_list *prior, const hunt_list *all,
+                            int (*on_incident)(void *u, const ash_incident *x), void *u) {
+  inc_order *o = calloc(all->n ? all->n : 1, sizeof *o);
+  if (!o) return ASH_ENOMEM;
+  size_t no = 0;
+  for (size_t i = 0; i < all->n; i++) {
+    const ash_finding *f = &all->v[i];
+    if (!f->incident[0]) continue;
+    size_t k = 0;
+    while (k < no && strcmp(o[k].id, f->incident)) k++;
+    if (k == no) snprintf(o[no++].id, sizeof o->id, "%s", f->incident);
+  }
+  int rc = ASH_OK;
+  ash_buf title, story;
+  ash_buf_init(&title, 4096);
+  ash_buf_init(&story, 64u << 10);
+  for (size_t k = 0; k < no; k++) {
+    ash_incident x;
+    hunt_incident_story(prior->v, prior->n, o[k].id, &x, &title, &story);
+    o[k].score = x.score;
+  }
+  if (no) qsort(o, no, sizeof *o, cmp_inc);
+  for (size_t k = 0; !rc && k < no; k++) {
+    ash_incident x;
+    rc = hunt_incident_story(prior->v, prior->n, o[k].id, &x, &title, &story);
+    if (!rc) rc = on_incident(u, &x);
+  }
+  ash_buf_free(&title);
+  ash_buf_free(&story);
+  free(o);
   return rc;
 }
 
@@ -141,7 +198,6 @@ int ash_hunt_run_all(ash_store *s, const ash_hunt_opts *opts,
       if (out.n) qsort(out.v, out.n, sizeof *out.v, ash_finding_cmp);
       /* a hunt that found too much keeps its best */
       while (out.n > ASH_MAX_HUNT_FINDINGS) ash_finding_free(&out.v[--out.n]);
-      if (!opts->dry_run) rc = store_findings(&c, name, &out);
     }
     if (opts->progress) opts->progress(opts->progress_u, name, 1, out.n);
     /* later hunts join against these; the caller gets copies */
@@ -153,9 +209,19 @@ int ash_hunt_run_all(ash_store *s, const ash_hunt_opts *opts,
     }
     hunt_list_free(&out);
   }
+  /* one intrusion, one incident: linked over every finding, this run's
+   * last in c.prior in the order of all */
+  if (!rc) rc = hunt_incidents_link(c.prior.v, c.prior.n);
+  for (size_t k = 0; !rc && k < all.n; k++)
+    memcpy(all.v[k].incident, c.prior.v[c.prior.n - all.n + k].incident, sizeof all.v[k].incident);
+  for (size_t i = 0; !rc && !opts->dry_run && i < NHUNTS; i++) {
+    const char *name = HUNTS[i].info.name;
+    if (!opts->only || !strcmp(opts->only, name)) rc = store_findings(&c, name, all.v, all.n);
+  }
   if (!rc) {
     if (all.n) qsort(all.v, all.n, sizeof *all.v, ash_finding_cmp);
-    for (size_t i = 0; on_finding && i < all.n; i++)
+    if (opts->on_incident) rc = report_incidents(&c.prior, &all, opts->on_incident, u);
+    for (size_t i = 0; !rc && on_finding && i < all.n; i++)
       if ((rc = on_finding(u, &all.v[i]))) break;
   }
   hunt_list_free(&all);
@@ -164,6 +230,7 @@ int ash_hunt_run_all(ash_store *s, const ash_hunt_opts *opts,
   hunt_vpn_free(c.vpn);
   hunt_accounts_free(c.accts);
   hunt_detections_free(c.dets);
+  hunt_reach_free(c.reach);
   ash_strtab_free(&c.accounts);
   free(c.loops);
   free(c.relays);

@@ -71,10 +71,12 @@ typedef struct hunt_vpn_session {
   int64_t login_id, logout_id; /* event rows, 0 none */
   int64_t rec[HUNT_VPN_RECS];  /* the records it came from (the first ones) */
   uint8_t nrec;
-  uint32_t nprev;  /* sessions of the account before this one */
-  uint8_t new_src; /* first session of the account from this address */
-  uint8_t new_net; /* ... from this /24 (IPv6 /48) */
-  uint8_t open;    /* no end was logged */
+  uint32_t nprev;   /* sessions of the account before this one */
+  uint8_t new_src;  /* first session of the account from this address */
+  uint8_t new_net;  /* ... from this /24 (IPv6 /48) */
+  uint8_t open;     /* no end was logged */
+  char country[32]; /* of the public address, where the log gives it (FortiGate
+                     * srccountry, PAN-OS srcregion), "" unknown */
 } hunt_vpn_session;
 
 typedef struct hunt_vpn {
@@ -100,8 +102,17 @@ typedef struct hunt_account_hourly {
 } hunt_account_hourly;
 #define HUNT_KIND_RDP_EVENT (1 << 16)
 
+/* Why an account is taken for an administrator (hunt_account_privileged). */
+enum {
+  HUNT_PRIV_4672 = 1, /* Security 4672: special privileges at its logon */
+  HUNT_PRIV_DC = 2,   /* an interactive or RDP logon on a domain controller */
+  HUNT_PRIV_NAME = 4  /* named as admin accounts are ("adm-x", "x_admin") */
+};
+
 typedef struct hunt_accounts {
   ash_keymap hosts;   /* (account, short host) -> hunt_account_host */
+  ash_keymap priv;    /* account -> uint32_t HUNT_PRIV_* */
+  ash_keymap dcs;     /* short host (char[64]) of each domain controller */
   ash_keymap hours;   /* account -> hunt_account_hourly (UTC) */
   ash_keymap sources; /* (account, source address): seen */
 } hunt_accounts;
@@ -156,6 +167,7 @@ typedef struct hunt_ctx {
   hunt_vpn *vpn;
   hunt_accounts *accts;
   hunt_detections *dets;
+  struct hunt_reaches *reach;
   unsigned capped;
   /* the partial covering index over flows exists (hunt.c): scans of
    * net.flow name it with INDEXED BY */
@@ -180,6 +192,8 @@ int ash_hunt_loopback(hunt_ctx *c, hunt_list *out);
 int ash_hunt_link(hunt_ctx *c, hunt_list *out);
 int ash_hunt_relay(hunt_ctx *c, hunt_list *out);
 int ash_hunt_beacon(hunt_ctx *c, hunt_list *out);
+int ash_hunt_account_use(hunt_ctx *c, hunt_list *out);
+int ash_hunt_credential_hop(hunt_ctx *c, hunt_list *out);
 
 /* ---- host names (model_hosts.c) ---- */
 
@@ -235,6 +249,46 @@ uint32_t hunt_account_hours(const hunt_accounts *a, uint32_t account);
 const hunt_account_hourly *hunt_account_hourly_of(const hunt_accounts *a, uint32_t account);
 /* Has the account logged on from ip before? */
 int hunt_account_knows_source(const hunt_accounts *a, uint32_t account, const ash_ip *ip);
+/* HUNT_PRIV_* bits of the account, 0 when nothing says it is an admin. */
+uint32_t hunt_account_privileged(const hunt_accounts *a, uint32_t account);
+/* Is host (short, lower case) a domain controller: does it log Kerberos
+ * ticket requests (4768/4769/4771), which only domain controllers do? */
+int hunt_host_is_dc(const hunt_accounts *a, const char *host);
+
+/* One logon (4624 of types 2, 3, 10, 11, 12) or RDP session event (1149,
+ * LSM 21/25), as hunt_logons_window hands them out. */
+typedef struct hunt_logon {
+  int64_t id, ts;
+  uint32_t account;   /* hunt_account_id: UINT32_MAX service/system/unknown */
+  char host[64];      /* short, lower case */
+  ash_ip src;         /* fam 0 when none */
+  int16_t logon_type; /* -1 for the RDP session events */
+  int16_t event_id;
+} hunt_logon;
+/* Call cb for each logon with from <= ts <= to, in time order; a non-zero
+ * return of cb stops and is returned. */
+int hunt_logons_window(hunt_ctx *c, int64_t from, int64_t to,
+                       int (*cb)(void *u, const hunt_logon *l), void *u);
+
+/* ---- what VPN sessions reached (model_reach.c) ---- */
+
+/* A logon or RDP session event on a host whose source is the tunnel
+ * address a VPN session held at that time: the hosts a session reached. */
+typedef struct hunt_reach {
+  uint32_t sess; /* index in hunt_vpn.s */
+  hunt_logon l;
+} hunt_reach;
+
+typedef struct hunt_reaches {
+  hunt_reach *v; /* by (session, time) */
+  size_t n, cap;
+} hunt_reaches;
+
+/* Built once per run (needs the VPN model), capped at ASH_MAX_HUNT_RDP. */
+int hunt_vpn_reach(hunt_ctx *c, const hunt_reaches **out);
+void hunt_reach_free(hunt_reaches *r);
+/* The first entry of session sess in r (r->n when none). */
+size_t hunt_reach_first(const hunt_reaches *r, uint32_t sess);
 
 /* ---- loopback RDP (model_hosts.c) ---- */
 
@@ -261,6 +315,46 @@ int hunt_relay_attached(const hunt_relay *r, const rdp_loop *loops, size_t n);
  * how many. */
 int hunt_relay_evidence(hunt_ctx *c, ash_finding *f, const hunt_relay *const *v, size_t n,
                         size_t max, size_t *added);
+
+/* ---- incidents (incident.c) ---- */
+
+/* Set v[i].incident for the findings of v[0..n) that belong to one
+ * intrusion ("" for the others). ASH_OK or ASH_ENOMEM. */
+int hunt_incidents_link(ash_finding *v, size_t n);
+/* Describe incident id of v[0..n) into *out, its title and story written
+ * into the buffers (which *out borrows). */
+int hunt_incident_story(const ash_finding *v, size_t n, const char *id, ash_incident *out,
+                        ash_buf *title, ash_buf *story);
+
+/* ---- reasons for and against a finding (common.c) ---- */
+
+/* One reason for or against a finding: a stable key (for tools and tests),
+ * its signed weight on the finding's 0-100 score, and the sentence a
+ * responder reads. The score is the sum of the weights (clamped), so the
+ * list says why a finding ranks where it does and what would change it. */
+typedef struct hunt_reason {
+  const char *key; /* static */
+  int weight;
+  char text[240];
+} hunt_reason;
+
+#define HUNT_MAX_REASONS 20
+typedef struct hunt_reasons {
+  hunt_reason r[HUNT_MAX_REASONS];
+  int n;
+} hunt_reasons;
+
+/* Add a reason (past HUNT_MAX_REASONS it is left out). */
+void hunt_why(hunt_reasons *R, const char *key, int weight, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The sum of the weights, clamped to 0..100. */
+int hunt_reasons_sum(const hunt_reasons *R);
+/* Append ,"reasons":[{"reason","weight","text"},...] to o; ASH_ENOMEM or
+ * ASH_ELIMIT when the buffer could not take them (the caller must not
+ * store half an object). */
+int hunt_reasons_json(ash_buf *o, const hunt_reasons *R);
+/* Append " Why it scores N: +w text; -w text." to s. */
+void hunt_reasons_text(ash_buf *s, const hunt_reasons *R, int score);
 
 /* ---- evidence and text (common.c) ---- */
 

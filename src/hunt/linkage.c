@@ -420,42 +420,11 @@ static void months_words(int64_t d, char out[48]) {
     snprintf(out, 48, "%.0f months", days / 30.4);
 }
 
-/* ---- reasons: what raises and what lowers suspicion ---- */
+/* ---- reasons (hunt_reasons, common.c) ---- */
 
-/* One reason for or against a finding: a stable key (for tools and tests),
- * its signed weight on the finding's 0-100 score, and the sentence a
- * responder reads. The score is the sum of the weights (clamped), so the
- * list says why a finding ranks where it does and what would change it. */
-typedef struct reason {
-  const char *key;
-  int weight;
-  char text[240];
-} reason;
-
-#define MAX_REASONS 20
-typedef struct reasons {
-  reason r[MAX_REASONS];
-  int n;
-} reasons;
-
-static void why(reasons *R, const char *key, int weight, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void why(reasons *R, const char *key, int weight, const char *fmt, ...) {
-  if (R->n >= MAX_REASONS) return;
-  reason *r = &R->r[R->n++];
-  r->key = key;
-  r->weight = weight;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(r->text, sizeof r->text, fmt, ap);
-  va_end(ap);
-}
-
-static int reasons_sum(const reasons *R) {
-  int s = 0;
-  for (int i = 0; i < R->n; i++) s += R->r[i].weight;
-  return s < 0 ? 0 : s > 100 ? 100 : s;
-}
+typedef hunt_reasons reasons;
+#define why hunt_why
+#define reasons_sum hunt_reasons_sum
 
 /* Tool families whose only use is stealing credentials or commanding a
  * foothold. A "HackTool" verdict alone also covers licence cracks
@@ -587,25 +556,8 @@ static unsigned off_hours(const link *L, const cand *b, const incident *x) {
   return near * 20 <= h->total ? h->total : 0;
 }
 
-/* The reasons as JSON; ASH_ENOMEM/ASH_ELIMIT when the buffer could not take
- * them (the caller must not store half an object). */
-static int reasons_json(ash_buf *o, const reasons *R) {
-  int rc = ash_buf_adds(o, ",\"reasons\":[");
-  for (int i = 0; !rc && i < R->n; i++) {
-    rc = ash_buf_printf(o, "%s{\"reason\":\"%s\",\"weight\":%d,\"text\":\"", i ? "," : "",
-                        R->r[i].key, R->r[i].weight);
-    if (!rc) rc = ash_buf_add_json_str(o, R->r[i].text, strlen(R->r[i].text));
-    if (!rc) rc = ash_buf_adds(o, "\"}");
-  }
-  return rc ? rc : ash_buf_adds(o, "]");
-}
-
-static void reasons_text(ash_buf *s, const reasons *R, int score) {
-  ash_buf_printf(s, " Why it scores %d:", score);
-  for (int i = 0; i < R->n; i++)
-    ash_buf_printf(s, "%s %+d %s", i ? ";" : "", R->r[i].weight, R->r[i].text);
-  ash_buf_adds(s, ".");
-}
+#define reasons_json hunt_reasons_json
+#define reasons_text hunt_reasons_text
 
 static int make_finding(link *L, incident *x, hunt_list *out) {
   hunt_ctx *c = L->c;
@@ -817,7 +769,11 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
     int listed = 0;
     for (size_t i = 0; i < c->prior.n; i++) {
       const ash_finding *p = &c->prior.v[i];
-      if (!p->hunt || !strcmp(p->hunt, ASH_HUNT_LINK) || p->score < 65) continue;
+      /* account-use and credential-hop weigh this hunt's own tie: met
+       * again, they would count it twice (stored ones, run with --hunt) */
+      if (!p->hunt || !strcmp(p->hunt, ASH_HUNT_LINK) || !strcmp(p->hunt, ASH_HUNT_ACCOUNT) ||
+          !strcmp(p->hunt, ASH_HUNT_HOP) || p->score < 65)
+        continue;
       int hit = finding_account_named(p, acc);
       const char *via = hit ? "names the same account" : NULL;
       for (size_t h = 0; !hit && fw && h < fw->nhosts; h++)

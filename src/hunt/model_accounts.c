@@ -29,7 +29,61 @@ static int kind_bit(int rdp_ev, int64_t lt) {
   return lt >= 0 && lt < 16 ? 1 << lt : 0;
 }
 
+/* Accounts named the way organisations name their separate admin accounts
+ * (the tiered model: "adm-t.sato", "t.sato_adm", "admin.sato",
+ * "Administrator"): nobody else gets such a name. */
+static int admin_name(const char *a) {
+  size_t n = strlen(a);
+  if (strstr(a, "admin")) return 1;
+  if (n > 4 && !strncmp(a, "adm", 3) && strchr("-_.", a[3])) return 1;
+  if (n > 4 && !strcmp(a + n - 3, "adm") && strchr("-_.", a[n - 4])) return 1;
+  return 0;
+}
+
+static int priv_add(hunt_accounts *a, uint32_t user, uint32_t bit) {
+  uint32_t *v;
+  int rc = ash_keymap_put(&a->priv, &user, (void **)&v, NULL);
+  if (rc == ASH_ELIMIT) return ASH_OK;
+  if (!rc) *v |= bit;
+  return rc;
+}
+
+/* Domain controllers and the accounts given special privileges at logon:
+ * Kerberos ticket requests (4768 TGT, 4769 service ticket, 4771 failed
+ * pre-authentication) are logged by the domain controllers alone; 4672 is
+ * logged for each logon of an account holding sensitive privileges
+ * (SeDebug, SeBackup, SeTcb, ...), which only administrators and the
+ * system have. */
+static int build_roles(hunt_ctx *c, hunt_accounts *a) {
+  sqlite3_stmt *st;
+  ASH_TRY(hunt_prepare(c,
+                       "SELECT DISTINCT lower(host) FROM events WHERE kind='win.kerberos' AND"
+                       " event_id IN (4768,4769,4771)",
+                       &st));
+  int rc = ASH_OK, r;
+  while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *h = hunt_col_text(st, 0);
+    if (!h) continue;
+    char k[64] = {0};
+    hunt_short_host(h, strlen(h), k, sizeof k);
+    if (k[0] && (rc = ash_keymap_put(&a->dcs, k, NULL, NULL)) == ASH_ELIMIT) rc = ASH_OK;
+  }
+  if (!rc && r != SQLITE_DONE && r != SQLITE_ROW) rc = ASH_ESTORE;
+  sqlite3_finalize(st);
+  if (rc) return rc;
+  ASH_TRY(hunt_prepare(c, "SELECT DISTINCT user FROM events WHERE kind='win.privilege'", &st));
+  while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+    uint32_t user;
+    if ((rc = hunt_account_id(c, hunt_col_text(st, 0), &user))) break;
+    if (user != UINT32_MAX) rc = priv_add(a, user, HUNT_PRIV_4672);
+  }
+  if (!rc && r != SQLITE_DONE && r != SQLITE_ROW) rc = ASH_ESTORE;
+  sqlite3_finalize(st);
+  return rc;
+}
+
 static int build(hunt_ctx *c, hunt_accounts *a) {
+  ASH_TRY(build_roles(c, a));
   sqlite3_stmt *st;
   ASH_TRY(hunt_prepare(c,
                        "SELECT id,ts,kind,host,user,src_ip,logon_type,event_id FROM events"
@@ -54,6 +108,13 @@ static int build(hunt_ctx *c, hunt_accounts *a) {
     k.account = user;
     hunt_short_host(host, strlen(host), k.host, sizeof k.host);
     if (!k.host[0]) continue;
+    /* the Default Domain Controllers Policy lets only Administrators and the
+     * operator groups log on to a domain controller at its console or by
+     * RDP: whoever does is an admin */
+    if (admin_name(hunt_account_name(c, user)) && (rc = priv_add(a, user, HUNT_PRIV_NAME))) break;
+    if ((rdp_ev || lt == 2 || lt == 10 || lt == 11 || lt == 12) &&
+        ash_keymap_get(&a->dcs, k.host) && (rc = priv_add(a, user, HUNT_PRIV_DC)))
+      break;
     hunt_account_host *e;
     int fresh;
     int urc = ash_keymap_put(&a->hosts, &k, (void **)&e, &fresh);
@@ -98,6 +159,8 @@ static void accounts_free(hunt_accounts *a) {
   ash_keymap_free(&a->hosts);
   ash_keymap_free(&a->hours);
   ash_keymap_free(&a->sources);
+  ash_keymap_free(&a->priv);
+  ash_keymap_free(&a->dcs);
   free(a);
 }
 
@@ -110,6 +173,8 @@ int hunt_accounts_history(hunt_ctx *c, const hunt_accounts **out) {
     ash_keymap_init(&a->hosts, sizeof(ah_key), sizeof(hunt_account_host), ASH_MAX_HUNT_USERHOST);
     ash_keymap_init(&a->hours, sizeof(uint32_t), sizeof(hunt_account_hourly), ASH_MAX_HUNT_VPN);
     ash_keymap_init(&a->sources, sizeof(src_key), 0, ASH_MAX_HUNT_USERHOST);
+    ash_keymap_init(&a->priv, sizeof(uint32_t), sizeof(uint32_t), ASH_MAX_HUNT_VPN);
+    ash_keymap_init(&a->dcs, 64, 0, ASH_MAX_HUNT_HOSTS);
     int rc = build(c, a);
     if (rc) {
       accounts_free(a);
@@ -150,4 +215,52 @@ int hunt_account_knows_source(const hunt_accounts *a, uint32_t account, const as
   sk.account = account;
   sk.ip = *ip;
   return ash_keymap_get(&a->sources, &sk) != NULL;
+}
+
+uint32_t hunt_account_privileged(const hunt_accounts *a, uint32_t account) {
+  const uint32_t *v = ash_keymap_get(&a->priv, &account);
+  return v ? *v : 0;
+}
+
+int hunt_host_is_dc(const hunt_accounts *a, const char *host) {
+  char k[64] = {0};
+  size_t n = strlen(host);
+  if (n >= sizeof k) n = sizeof k - 1;
+  memcpy(k, host, n);
+  return ash_keymap_get(&a->dcs, k) != NULL;
+}
+
+int hunt_logons_window(hunt_ctx *c, int64_t from, int64_t to,
+                       int (*cb)(void *u, const hunt_logon *l), void *u) {
+  sqlite3_stmt *st;
+  ASH_TRY(hunt_prepare(c,
+                       "SELECT id,ts,kind,host,user,src_ip,logon_type,event_id FROM events"
+                       " WHERE (kind='win.logon' OR (kind='win.rdp' AND event_id IN (1149,21,25)))"
+                       " AND ts>=? AND ts<=? ORDER BY ts,id",
+                       &st));
+  sqlite3_bind_int64(st, 1, from);
+  sqlite3_bind_int64(st, 2, to);
+  int rc = ASH_OK, r;
+  while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *kind = hunt_col_text(st, 2), *host = hunt_col_text(st, 3);
+    int64_t ts = hunt_col_i64(st, 1, ASH_TIME_UNSET);
+    if (!kind || !host || ts == ASH_TIME_UNSET) continue;
+    int rdp_ev = !strcmp(kind, "win.rdp");
+    int64_t lt = hunt_col_i64(st, 6, -1);
+    if (!rdp_ev && lt != 2 && lt != 3 && lt != 10 && lt != 11 && lt != 12) continue;
+    hunt_logon l;
+    memset(&l, 0, sizeof l);
+    l.id = sqlite3_column_int64(st, 0);
+    l.ts = ts;
+    if ((rc = hunt_account_id(c, hunt_col_text(st, 4), &l.account))) break;
+    hunt_short_host(host, strlen(host), l.host, sizeof l.host);
+    if (!l.host[0]) continue;
+    hunt_col_ip(st, 5, &l.src);
+    l.logon_type = rdp_ev ? -1 : (int16_t)lt;
+    l.event_id = (int16_t)hunt_col_i64(st, 7, 0);
+    rc = cb(u, &l);
+  }
+  if (!rc && r != SQLITE_DONE && r != SQLITE_ROW) rc = ASH_ESTORE;
+  sqlite3_finalize(st);
+  return rc;
 }

@@ -107,6 +107,18 @@ static void take_bytes(hunt_vpn_session *s, int64_t out, int64_t in) {
   if (in > s->bytes_in) s->bytes_in = in;
 }
 
+/* Keep a country name the log gave; "Reserved" (FortiGate's word for
+ * private and documentation space), "N/A" and empty say nothing. */
+static void set_country(hunt_vpn_session *s, const char *c) {
+  if (!c || !c[0] || !strcasecmp(c, "reserved") || !strcasecmp(c, "n/a") || !strcmp(c, "-") ||
+      !strcasecmp(c, "unknown"))
+    return;
+  size_t n = strlen(c);
+  if (n >= sizeof s->country) n = sizeof s->country - 1;
+  memcpy(s->country, c, n);
+  s->country[n] = 0;
+}
+
 static int cmp_start(const void *a, const void *b) {
   const hunt_vpn_session *x = a, *y = b;
   if (x->start != y->start) return x->start < y->start ? -1 : 1;
@@ -164,7 +176,14 @@ static int first_seen(ash_keymap *m, uint32_t user, const ash_ip *ip, uint8_t *i
 static int build(hunt_ctx *c, hunt_vpn *v) {
   sqlite3_stmt *st;
   ASH_TRY(hunt_prepare(c,
-                       "SELECT id,ts,kind,user,src_ip,tunnel_ip,duration,bytes_out,bytes_in"
+                       "SELECT id,ts,kind,user,src_ip,tunnel_ip,duration,bytes_out,bytes_in,"
+                       /* the country of the public address, where the log
+                        * gives it: FortiGate srccountry, PAN-OS GlobalProtect
+                        * source_region (srcregion in traffic logs) */
+                       " CASE WHEN kind='vpn.login' AND json_valid(attrs) THEN"
+                       " coalesce(json_extract(attrs,'$.srccountry'),"
+                       "json_extract(attrs,'$.source_region'),json_extract(attrs,'$.srcregion'))"
+                       " END"
                        " FROM events WHERE kind IN ('vpn.login','vpn.logout','vpn.session')"
                        " ORDER BY ts,id",
                        &st));
@@ -196,6 +215,7 @@ static int build(hunt_ctx *c, hunt_vpn *v) {
                                 : latest_of(v, user, ts, 0);
       if (j && joins(j, ts, &remote, have_tun ? &tun : NULL)) {
         if (!j->remote.fam) j->remote = remote;
+        if (!j->country[0]) set_country(j, hunt_col_text(st, 9));
         if (!j->tunnel.fam && have_tun) {
           j->tunnel = tun;
           if (o && o != j && o->open) {
@@ -229,6 +249,7 @@ static int build(hunt_ctx *c, hunt_vpn *v) {
       s->end = ts + OPEN_SESSION;
       s->login_id = id;
       s->open = 1;
+      set_country(s, hunt_col_text(st, 9));
       add_record(s, id);
       if (slot) *slot = (int64_t)(s - v->s) + 1;
       continue;

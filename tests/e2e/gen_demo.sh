@@ -20,6 +20,11 @@ done
 grep -E '^   (fortigate|winjson) ' out.txt | awk '$NF != 0 {bad=1} END {exit bad}' || fail "rejects"
 [ "$(grep -c -- '-> found: #' out.txt)" -ge 3 ] || fail "the hunts did not find the intrusion"
 grep -q -- '-> NOT found' out.txt && fail "something was not found"
+# the returns and the admin's hop (issue 11 item 4), and one incident of it all
+grep -q -- '-> found: .*(account-use,' out.txt || fail "the returns were not found"
+grep -q -- '-> found: .*(credential-hop,' out.txt || fail "the admin credential hop was not found"
+grep -q -- '-> linked: incident INC-' out.txt || fail "the findings are not one incident"
+grep -q -- '-> NOT linked' out.txt && fail "not one incident"
 grep -q "the scan flagged" out.txt || fail "no scan"
 
 "$bin" demo --out kept --seed 3 --days 20 --users 10 --servers 5 --flows-per-day 200 -q >kept.txt

@@ -69,6 +69,19 @@ def matches(f, answer):
     elif hunt == "loopback-rdp":
         if tunnel.get("host") in hosts:
             return "loopback"
+    elif hunt == "account-use":
+        # the linked account's returns over VPN from new addresses
+        returns = {r.get("src_ip") for r in answer.get("return_vpn_sessions", [])}
+        past_src = answer.get("past_vpn_session", {}).get("src_ip")
+        if accounts[:1] == [answer.get("linked_account")] and (
+            returns & set(ips) or past_src in ips
+        ):
+            return "account-use"
+    elif hunt == "credential-hop":
+        # the admin's credentials out of the jump host the returns reached
+        lm = answer.get("lateral_movement", {})
+        if lm.get("admin_account") in accounts and lm.get("jump_host") in hosts:
+            return "credential-hop"
     elif hunt in ("lolbin", "sigma"):
         # the abused built-in tools and the ransomware's impact run on known
         # hosts (answer.json): a rule finding on one of them, within the
@@ -153,6 +166,7 @@ def score(answer, findings):
     benign_high = []
     per_hunt = {}
     decoys = {}
+    by_hunt = {}
     for rank, f in enumerate(findings):
         m = matches(f, answer)
         hunt = f.get("hunt")
@@ -165,11 +179,14 @@ def score(answer, findings):
         ph = per_hunt.setdefault(hunt, {"high": 0, "true_high": 0, "first_true": bool(m)})
         if high:
             ph["high"] += 1
+            bh = by_hunt.setdefault(hunt, {"tp": 0, "fp": 0})
             if m:
                 tp += 1
                 ph["true_high"] += 1
+                bh["tp"] += 1
             else:
                 fp += 1
+                bh["fp"] += 1
                 d = decoy_of(f, answer)
                 if d:
                     decoys[d] = decoys.get(d, 0) + 1
@@ -181,8 +198,18 @@ def score(answer, findings):
         "tunnel": first.get("cloud-tunnel", {}).get("match") == "tunnel",
         "loopback": first.get("loopback-rdp", {}).get("match") == "loopback",
     }
+    # the story hunts (issue 11 item 4): found at high or above, and are the
+    # findings of the embedded intrusion in one incident
+    story = {}
+    for k in ("account-use", "credential-hop"):
+        story[k] = k in found
+    ids = {f.get("incident") for f in findings
+           if matches(f, answer) in ("link", "tunnel", "loopback", "account-use", "credential-hop")}
+    story["one_incident"] = len(ids) == 1 and None not in ids
     return {
         "expected": expected,
+        "story": story,
+        "by_hunt": by_hunt,
         "found_high": found,
         "first_in_hunt_correct": first_ok,
         "tp": tp,

@@ -23,6 +23,10 @@ for seed in 3 8 21; do
   "$bin" hunt "c$seed.db" --json >"f$seed.jsonl" || fail "seed $seed: hunt failed"
   python3 "$here/hunt_check.py" "g$seed/answer.json" "f$seed.jsonl" --strict >"r$seed.json" ||
     fail "seed $seed: $(cat "r$seed.json")"
+  # the intrusion as one story: the returns (account-use), the admin's
+  # credentials out of the jump host (credential-hop), all in one incident
+  python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["story"]; sys.exit(0 if all(s.values()) else 1)' \
+    "r$seed.json" || fail "seed $seed: story: $(cat "r$seed.json")"
   python3 - "g$seed/answer.json" "f$seed.jsonl" <<'PY' || fail "seed $seed: details"
 import json, sys
 ans = json.load(open(sys.argv[1]))
@@ -73,7 +77,13 @@ done
 
 # text output: the same findings, best first, with their evidence lines
 "$bin" hunt c3.db --dry-run >text.txt
-head -1 text.txt | grep -q '^#1 ' || fail "text output does not start with #1"
+# incidents come first (their story, then their findings), then the rest
+grep -q '^#1 ' text.txt || fail "text output has no #1"
+if grep -q '"incident"' f3.jsonl; then
+  head -1 text.txt | grep -q '^INCIDENT INC-' || fail "text output does not start with its incident"
+else
+  head -1 text.txt | grep -q '^#1 ' || fail "text output does not start with #1"
+fi
 grep -q 'evidence' text.txt || fail "no evidence in text output"
 n_text=$(grep -c '^#[0-9]' text.txt)
 n_json=$(wc -l <f3.jsonl)

@@ -16,7 +16,18 @@ okada_first_rdp: s.okada works from 198.51.100.40 over AnyConnect and uses
 admin_own_tool: k.mori, an admin, connects from his usual 198.51.100.80 and
   RDPs to fs01 every weekday; HackTool:Win32/AutoKMS is detected in
   C:\\Users\\k.mori\\Tools with detection user CORP\\k.mori right after his
-  usual logon. Expected: below high."""
+  usual logon. Expected: below high.
+account_returns_hop: issue 11 item 4 in FortiGate SSL-VPN event lines
+  (tunnel-up/tunnel-down with srccountry, as FortiOS documents log ids
+  0101039947/0101039948) and Winlogbeat 4624/4672/1149. k.ueda works from
+  198.51.100.50 (Japan) and uses fs01 by SMB; the admin t.kondo works from
+  198.51.100.60 and RDPs to dc01 (4672 at each logon). The decoy: t.kondo
+  abroad for a day (203.0.113.90, Singapore), at his hour, RDP to dc01 as
+  always: not high. The intrusion: k.ueda comes back three times from
+  203.0.113.0/24 addresses abroad, each time RDP to app01 (never used);
+  during the first, t.kondo's account logs on from app01 (10.10.1.12) to
+  fs01 and dc01. Expected: account-use k.ueda and credential-hop t.kondo,
+  high or above, one incident."""
 import datetime as dt, json, os, random
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -43,6 +54,29 @@ def vpn(user, pub, tun, start, end):
             asa(end, 4, 113019, "Group = %s, Username = %s, IP = %s, Session disconnected. Session Type: SSL, Duration: %dh:%02dm:%02ds, Bytes xmt: %d, Bytes rcv: %d, Reason: User Requested" % (g, user, pub, h, m, s, 40000000 + d.seconds * 1000, 9000000 + d.seconds * 200))]
 
 
+def fgt(t, up, user, pub, country, tun, dur=0, tid=[4000]):
+    # FortiGate SSL-VPN tunnel-up / tunnel-down (FortiOS log ids 0101039947/8)
+    lt = t.astimezone(JST)
+    tid[0] += up
+    desc, act = ("SSL VPN tunnel up", "tunnel-up") if up else ("SSL VPN tunnel down", "tunnel-down")
+    line = ('date=%s time=%s devname="FGT-HQ" devid="FG100FTK20000001" eventtime=%d tz="+0900" '
+            'logid="%s" type="event" subtype="vpn" level="information" vd="root" logdesc="%s" '
+            'action="%s" tunneltype="ssl-tunnel" tunnelid=%d remip=%s srccountry="%s" tunnelip=%s '
+            'user="%s" group="VPN-Users" dst_host="N/A" reason="%s"' % (
+                lt.strftime("%Y-%m-%d"), lt.strftime("%H:%M:%S"), int(t.timestamp()) * 10**9,
+                "0101039947" if up else "0101039948", desc, act, tid[0], pub, country, tun, user,
+                "tunnel established" if up else "connection closed"))
+    if not up:
+        line += ' duration=%d sentbyte=%d rcvdbyte=%d' % (dur, 9000000 + dur * 100, 40000000 + dur * 900)
+    line += ' msg="%s"' % ("SSL tunnel established" if up else "SSL tunnel shutdown")
+    return {"file": "firewall/fortigate.log", "format": "fortigate", "line": line}
+
+
+def fvpn(user, pub, country, tun, start, end):
+    return [fgt(start, 1, user, pub, country, tun), fgt(end, 0, user, pub, country, tun,
+                                                         int((end - start).total_seconds()))]
+
+
 def win(host, t, eid, provider, channel, data, user_data=False):
     rec[0] += 1
     wl = {"api": "wineventlog", "channel": channel, "computer_name": host.upper() + ".corp.example.local",
@@ -54,7 +88,7 @@ def win(host, t, eid, provider, channel, data, user_data=False):
     d = {"@timestamp": iso(t), "agent": {"name": host.upper(), "type": "winlogbeat", "version": "8.13.4"},
          "ecs": {"version": "8.0.0"}, "event": {"code": str(eid), "kind": "event", "provider": provider},
          "host": {"name": host + ".corp.example.local"}, "winlog": wl}
-    kind = "security" if eid == 4624 else "terminalservices" if eid == 1149 else "defender"
+    kind = "security" if eid in (4624, 4672) else "terminalservices" if eid == 1149 else "defender"
     return {"file": "windows/%s/%s.jsonl" % (host, kind), "format": "winjson",
             "line": json.dumps(d, separators=(",", ":"))}
 
@@ -146,7 +180,54 @@ def admin():
     return out
 
 
-for name, fn in (("okada_first_rdp", okada), ("admin_own_tool", admin)):
+def priv(host, t, user):
+    return win(host, t, 4672, "Microsoft-Windows-Security-Auditing", "Security", {
+        "SubjectUserSid": "S-1-5-21-1243976550-2348644573-3496910651-1150", "SubjectUserName": user,
+        "SubjectDomainName": "CORP", "SubjectLogonId": "0x%x" % (0x900000 + rec[0]),
+        "PrivilegeList": "SeSecurityPrivilege\n\t\t\tSeBackupPrivilege\n\t\t\tSeDebugPrivilege"})
+
+
+def returns():
+    out, rnd = [], random.Random(13)
+    own_host(out)
+    out.append(logon("dc01", dt.datetime(2025, 3, 3, 7, 1, tzinfo=JST), "APP01$", 3, "10.10.1.12", "-"))
+    days = list(weekdays(dt.datetime(2025, 3, 3, tzinfo=JST), 20))
+    for i, d in enumerate(days):
+        s = d.replace(hour=9, minute=rnd.randrange(0, 20))
+        tun = "10.212.134.%d" % (10 + i % 5)
+        out += fvpn("k.ueda", "198.51.100.50", "Japan", tun, s, d.replace(hour=18, minute=rnd.randrange(0, 30)))
+        out.append(logon("fs01", s + dt.timedelta(minutes=4), "k.ueda", 3, tun, "PC-UEDA"))
+        s = d.replace(hour=8, minute=rnd.randrange(30, 50))
+        tun = "10.212.134.%d" % (40 + i % 5)
+        out += fvpn("t.kondo", "198.51.100.60", "Japan", tun, s, d.replace(hour=19, minute=rnd.randrange(0, 30)))
+        r = s + dt.timedelta(minutes=6)
+        out.append(rdp1149("dc01", r - dt.timedelta(seconds=2), "t.kondo", tun))
+        out.append(logon("dc01", r, "t.kondo", 10, tun, "DC01"))
+        out.append(priv("dc01", r, "t.kondo"))
+    # the decoy: the admin abroad for a day, his hour, his host, his way
+    d = dt.datetime(2025, 3, 31, tzinfo=JST)
+    s = d.replace(hour=8, minute=41)
+    out += fvpn("t.kondo", "203.0.113.90", "Singapore", "10.212.134.48", s, d.replace(hour=17))
+    out.append(rdp1149("dc01", s + dt.timedelta(minutes=5), "t.kondo", "10.212.134.48"))
+    out.append(logon("dc01", s + dt.timedelta(minutes=5, seconds=2), "t.kondo", 10, "10.212.134.48", "DC01"))
+    out.append(priv("dc01", s + dt.timedelta(minutes=5, seconds=2), "t.kondo"))
+    # the intrusion: three returns abroad, RDP to app01, the admin's hop
+    for i, (pub, c, day) in enumerate((("203.0.113.211", "Netherlands", 2), ("203.0.113.140", "Hong Kong", 4),
+                                        ("203.0.113.68", "Romania", 7))):
+        s = dt.datetime(2025, 4, day, 2, 15 + i, tzinfo=JST)
+        tun = "10.212.134.%d" % (60 + i)
+        out += fvpn("k.ueda", pub, c, tun, s, s + dt.timedelta(hours=2, minutes=10))
+        r = s + dt.timedelta(minutes=3)
+        out.append(rdp1149("app01", r - dt.timedelta(seconds=2), "k.ueda", tun))
+        out.append(logon("app01", r, "k.ueda", 10, tun, "APP01"))
+        if not i:
+            out.append(logon("fs01", r + dt.timedelta(minutes=41), "t.kondo", 3, "10.10.1.12", "APP01"))
+            out.append(logon("dc01", r + dt.timedelta(minutes=42), "t.kondo", 3, "10.10.1.12", "APP01"))
+            out.append(priv("dc01", r + dt.timedelta(minutes=42), "t.kondo"))
+    return out
+
+
+for name, fn in (("okada_first_rdp", okada), ("admin_own_tool", admin), ("account_returns_hop", returns)):
     with open(os.path.join(HERE, name + ".events.jsonl"), "w", encoding="utf-8") as o:
         for e in fn():
             o.write(json.dumps(e) + "\n")

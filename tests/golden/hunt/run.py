@@ -7,7 +7,7 @@ format, "line": the raw line}. They are written back to files, ingested
 (each file with its format forced, so that format-specific branches such
 as FortiGate's "ts is the session's end" run), and hunted. Each finding is
 reduced to what a hunt claims (hunt, severity, hosts, addresses, evidence
-count, the keys of its details and its textual facts) and compared, in order, with
+count, the keys of its details and its textual facts, its incident) and compared, in order, with
 CASE.expected.jsonl. Wording is not compared: summaries may be reworded
 without touching these files. --update rewrites the expected file."""
 import json, os, shutil, subprocess, sys
@@ -48,6 +48,8 @@ def main():
         d = json.loads(l)
         ent = d.get("entities", {})
         got.append({"hunt": d["hunt"], "severity": d["severity"],
+                    # the incident it is linked into ("INC-1"), or None
+                    "incident": d.get("incident"),
                     "hosts": sorted(ent.get("hosts", [])), "ips": sorted(ent.get("ips", [])),
                     "evidence": len(d.get("evidence", [])),
                     "reasons": sorted((d.get("details") or {}).keys()),
