@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -210,7 +211,10 @@ static int add_item(ash_watchlist *w, ash_watch_kind kind, const char *value, si
 
 static int add_cstr(ash_watchlist *w, ash_watch_kind kind, const char *value, const char *note,
                     const ash_finding *f, uint64_t count) {
-  return add_item(w, kind, value, strlen(value), note, f->id, f->first_seen, f->last_seen, count);
+  /* a scan finding's times are the file's, not a sighting (see below) */
+  int scan = !strcmp(f->hunt, "implant");
+  return add_item(w, kind, value, strlen(value), note, f->id, scan ? ASH_TIME_UNSET : f->first_seen,
+                  scan ? ASH_TIME_UNSET : f->last_seen, count);
 }
 
 static int note_time(ash_watchlist *w, int64_t t) {
@@ -347,6 +351,7 @@ int ash_watchlist_add_finding(ash_watchlist *w, const ash_finding *f) {
   }
   int rc = ASH_OK;
   const char *h = f->hunt;
+  int scan = !strcmp(h, "implant");
   w->findings_used++;
   if (!strcmp(h, "past-incident-link")) {
     rc = add_accounts(w, f, ASH_WATCH_ACCOUNT);
@@ -385,9 +390,12 @@ int ash_watchlist_add_finding(ash_watchlist *w, const ash_finding *f) {
     rc = add_accounts(w, f, ASH_WATCH_ADMIN);
     if (!rc) rc = add_files(w, f);
   }
-  if (!rc) rc = note_time(w, f->first_seen);
-  if (!rc) rc = note_time(w, f->last_seen);
-  for (size_t i = 0; !rc && i < f->nevidence; i++) rc = note_time(w, f->evidence[i].ts);
+  /* A scan finding is dated by the file (its mtime, the PE's compile
+   * time), which says when the copy was collected or built, not when the
+   * intruder was here: copying a file resets its mtime and a compile time
+   * is the author's to set. Only log records date the footprints. */
+  for (int k = 0; !rc && !scan && k < 2; k++) rc = note_time(w, k ? f->last_seen : f->first_seen);
+  for (size_t i = 0; !rc && !scan && i < f->nevidence; i++) rc = note_time(w, f->evidence[i].ts);
   json_decref(det);
   return rc;
 }
