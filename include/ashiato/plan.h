@@ -144,6 +144,9 @@ int ash_plan_to_json(const ash_plan *p, ash_buf *out);
  * is ASH_ENOTFOUND (nothing appended). */
 int ash_plan_msg(ash_lang lang, const char *id, const char *const *args, size_t nargs,
                  ash_buf *out);
+/* The i-th message id of the catalogue, NULL past the last (for tests
+ * that every message has both languages). */
+const char *ash_plan_msg_id(size_t i);
 /* The phase's heading in lang. */
 const char *ash_plan_phase_title(ash_lang lang, ash_plan_phase ph);
 

@@ -3,7 +3,9 @@
  *
  * It is built from a case's findings (their entities and details JSON) at
  * high severity or above, plus the VPN logins of the linked accounts:
- *   - relay addresses: the outside end of a cloud tunnel or beacon;
+ *   - relay addresses: the outside end of a cloud tunnel, or of a beacon
+ *     when another finding names the same address (other beacons are
+ *     listed apart as unconfirmed);
  *   - VPN sources: the addresses the intruder came in from (the past
  *     incident's session, and every later login of a linked account from
  *     an address the account had not used before the first footprint);
@@ -46,11 +48,14 @@ typedef enum ash_watch_kind {
   ASH_WATCH_SHA256,        /* SHA-256 (hex, lower case) of an implant */
   ASH_WATCH_FILE_NAME,     /* file name of an implant or tool ("wpsvc.exe") */
   ASH_WATCH_LOOPBACK_HOST, /* host that logged RDP from itself */
+  /* the outside end of a beacon that no other finding ties to the
+   * intrusion: for a person to judge, never blocked or watched */
+  ASH_WATCH_UNCONFIRMED,
   ASH_WATCH_NKINDS
 } ash_watch_kind;
 
 /* "relay", "vpn_source", "account", "admin", "sha256", "file_name",
- * "loopback_host". */
+ * "loopback_host", "unconfirmed_relay". */
 const char *ash_watch_kind_name(ash_watch_kind k);
 
 typedef struct ash_watch_item {
@@ -125,6 +130,7 @@ int ash_watchlist_has(const ash_watchlist *w, ash_watch_kind kind, const char *v
  * {"watch_days":N,"earliest":T,"latest":T,"longest_gap_days":N,
  *  "relays":[item...],"vpn_sources":[...],"accounts":[...],"admins":[...],
  *  "sha256":[...],"file_names":[...],"loopback_hosts":[...],
+ *  "unconfirmed_relays":[...],
  *  "tunnels":[{"host","server_ip","relay_ip","port","provider","region",
  *              "service","longest_s","min_session_s","sessions",
  *              "days_active","first_seen","last_seen","finding"}]}

@@ -176,6 +176,10 @@ static const char *const PHASES[2][6] = {
     {"", "1. 封じ込め", "2. 根絶", "3. 認証情報のリセット", "4. 復旧", "5. 検証と監視"},
 };
 
+const char *ash_plan_msg_id(size_t i) {
+  return i < sizeof MSGS / sizeof MSGS[0] ? MSGS[i].id : NULL;
+}
+
 const char *ash_plan_phase_title(ash_lang lang, ash_plan_phase ph) {
   if ((unsigned)ph > ASH_PHASE_VERIFY) return "";
   return PHASES[lang == ASH_LANG_JA][ph];

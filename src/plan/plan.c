@@ -811,6 +811,8 @@ static int credentials(ctx *c) {
     const char *args[] = {a.p};
     if (!rc) rc = step_text(p, st, "reset_services", args, 1);
     if (!rc) rc = step_values(st, &services);
+    /* they are reset because the hosts they were seen on were held */
+    for (size_t i = 0; !rc && i < c->reached.n; i++) rc = step_cite_host(c, st, c->reached.v[i]);
   }
   if (!rc) {
     st = step_new(p, ASH_PHASE_CREDENTIALS,
@@ -854,6 +856,7 @@ static int credentials(ctx *c) {
     const char *args[] = {a.p};
     if (!rc) rc = step_text(p, st, "laps", args, 1);
     if (!rc) rc = step_values(st, &laps);
+    for (size_t i = 0; !rc && i < laps.n; i++) rc = step_cite_host(c, st, laps.v[i]);
   }
   names_free(&laps);
   names_free(&linked);
@@ -884,6 +887,7 @@ static int restore(ctx *c) {
     if (!rc) rc = step_values(st, &c->dcs);
     if (!rc) rc = step_values(st, &c->files);
     if (!rc) rc = step_values(st, &c->apps);
+    for (size_t i = 0; !rc && i < c->reached.n; i++) rc = step_cite_host(c, st, c->reached.v[i]);
   }
   char cut[32], from[32];
   fmt_day(p->cutoff, cut);
@@ -1113,17 +1117,18 @@ static int ref_text(const ash_plan_ref *r, ash_buf *o) {
 #define TEXT_REFS 3
 
 int ash_plan_to_text(const ash_plan *p, ash_buf *o) {
-  ash_buf h;
+  ash_buf h, t;
   ash_buf_init(&h, 4096);
+  ash_buf_init(&t, 4096);
   const char *vn[] = {ash_fw_vendor_name(p->firewall)};
-  int rc = ash_plan_msg(p->lang, "title", NULL, 0, &h);
-  if (!rc) rc = ash_buf_adds(&h, " (");
-  if (!rc)
-    rc = ash_plan_msg(p->lang, p->firewall_detected ? "firewall_detected" : "firewall_given", vn, 1,
-                      &h);
-  if (!rc) rc = ash_buf_adds(&h, ")\n");
-  if (!rc) rc = ash_buf_add(o, h.p, h.n);
+  int rc = ash_plan_msg(p->lang, p->firewall_detected ? "firewall_detected" : "firewall_given", vn,
+                        1, &h);
+  const char *hv[] = {h.p};
+  if (!rc) rc = ash_plan_msg(p->lang, "title", hv, 1, &t);
+  if (!rc) rc = ash_buf_addc(&t, '\n');
+  if (!rc) rc = ash_buf_add(o, t.p, t.n);
   ash_buf_free(&h);
+  ash_buf_free(&t);
   ASH_TRY(rc);
   int phase = 0, k = 0;
   for (size_t i = 0; i < p->nsteps; i++) {

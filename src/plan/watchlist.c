@@ -25,16 +25,20 @@ typedef struct vpn_src {
 struct ash_watch_priv {
   vpn_src *v;
   size_t n, cap;
+  ash_finding *beacons; /* beacon findings, until finish */
+  size_t nb, capb;
   int64_t *ts; /* footprint times, for the longest quiet gap */
   size_t nts, tscap;
   int finished;
 };
 
 static const char *const KIND_NAMES[ASH_WATCH_NKINDS] = {
-    "relay", "vpn_source", "account", "admin", "sha256", "file_name", "loopback_host"};
+    "relay",  "vpn_source", "account",       "admin",
+    "sha256", "file_name",  "loopback_host", "unconfirmed_relay"};
 /* the JSON array of each kind */
 static const char *const KIND_LISTS[ASH_WATCH_NKINDS] = {
-    "relays", "vpn_sources", "accounts", "admins", "sha256", "file_names", "loopback_hosts"};
+    "relays", "vpn_sources", "accounts",       "admins",
+    "sha256", "file_names",  "loopback_hosts", "unconfirmed_relays"};
 
 const char *ash_watch_kind_name(ash_watch_kind k) {
   return (unsigned)k < ASH_WATCH_NKINDS ? KIND_NAMES[k] : "?";
@@ -64,6 +68,8 @@ void ash_watchlist_close(ash_watchlist *w) {
   if (w->priv) {
     free(w->priv->v);
     free(w->priv->ts);
+    for (size_t i = 0; i < w->priv->nb; i++) ash_finding_free(&w->priv->beacons[i]);
+    free(w->priv->beacons);
     free(w->priv);
   }
   free(w);
@@ -339,10 +345,8 @@ static int add_tunnel(ash_watchlist *w, const ash_finding *f, json_t *det) {
   return ASH_OK;
 }
 
-int ash_watchlist_add_finding(ash_watchlist *w, const ash_finding *f) {
-  if (!w || !f || !f->hunt) return ASH_EUSAGE;
-  if (w->priv->finished) return ASH_EUSAGE;
-  if (f->score < ASH_WATCH_MIN_SCORE) return ASH_OK;
+/* Take what f says (its score already checked). */
+static int take(ash_watchlist *w, const ash_finding *f) {
   json_t *det = NULL;
   if (f->details_json) det = json_loads(f->details_json, JSON_REJECT_DUPLICATES, NULL);
   if (det && !json_is_object(det)) {
@@ -372,7 +376,12 @@ int ash_watchlist_add_finding(ash_watchlist *w, const ash_finding *f) {
     const char *inside;
     const char *relay = outside_ip(f, &inside);
     uint64_t nc = det ? (uint64_t)jint(det, "connections") : 1;
-    if (relay) rc = add_cstr(w, ASH_WATCH_RELAY, relay, "", f, nc ? nc : 1);
+    /* the tunnel's sessions are these same connections: counted once */
+    if (relay && ash_watchlist_has(w, ASH_WATCH_RELAY, relay, strlen(relay)))
+      nc = 0;
+    else if (!nc)
+      nc = 1;
+    if (relay) rc = add_cstr(w, ASH_WATCH_RELAY, relay, "", f, nc);
     if (!rc) rc = add_files(w, f);
   } else if (!strcmp(h, "loopback-rdp") || !strcmp(h, "rdp-relay")) {
     for (size_t i = 0; !rc && i < f->hosts.n; i++)
@@ -395,9 +404,71 @@ int ash_watchlist_add_finding(ash_watchlist *w, const ash_finding *f) {
    * intruder was here: copying a file resets its mtime and a compile time
    * is the author's to set. Only log records date the footprints. */
   for (int k = 0; !rc && !scan && k < 2; k++) rc = note_time(w, k ? f->last_seen : f->first_seen);
-  for (size_t i = 0; !rc && !scan && i < f->nevidence; i++) rc = note_time(w, f->evidence[i].ts);
+  /* Evidence is not all footprints: a past-incident-link cites the next
+   * most likely account's contact and the linked account's everyday
+   * logons beside the linked session. What it dates is its own span, and
+   * the linked session's VPN login before it (the intruder was connected
+   * before the tool was written). Other hunts date footprints by their
+   * span, and their evidence inside it. */
+  int link = !strcmp(h, "past-incident-link");
+  for (size_t i = 0; !rc && !scan && i < f->nevidence; i++) {
+    const ash_evidence *e = &f->evidence[i];
+    if (e->ts == ASH_TIME_UNSET) continue;
+    if (link ? e->kind && !strcmp(e->kind, "vpn.login") && f->first_seen != ASH_TIME_UNSET &&
+                   e->ts <= f->first_seen && f->first_seen - e->ts <= ASH_DAY
+             : f->first_seen != ASH_TIME_UNSET && f->last_seen != ASH_TIME_UNSET &&
+                   e->ts >= f->first_seen && e->ts <= f->last_seen)
+      rc = note_time(w, e->ts);
+  }
   json_decref(det);
   return rc;
+}
+
+int ash_watchlist_add_finding(ash_watchlist *w, const ash_finding *f) {
+  if (!w || !f || !f->hunt) return ASH_EUSAGE;
+  if (w->priv->finished) return ASH_EUSAGE;
+  if (f->score < ASH_WATCH_MIN_SCORE) return ASH_OK;
+  if (strcmp(f->hunt, "beacon")) return take(w, f);
+  /* a beacon waits for finish: see corroborate() */
+  struct ash_watch_priv *p = w->priv;
+  if (p->nb >= ASH_MAX_WATCH_ITEMS) {
+    w->dropped++;
+    return ASH_OK;
+  }
+  ash_finding *v = ash_array_room(p->beacons, &p->capb, p->nb, sizeof *v, 8);
+  if (!v) return ASH_ENOMEM;
+  p->beacons = v;
+  ASH_TRY(ash_finding_copy(&p->beacons[p->nb], f));
+  p->nb++;
+  return ASH_OK;
+}
+
+/* A beacon's address is the intruder's when another hunt ties that same
+ * address to the intrusion (the tunnel's relay, a VPN source): connections
+ * on a schedule alone are what monitoring agents, updaters and backup
+ * jobs keep too, and blocking one at the perimeter on that alone cuts a
+ * service. The others are listed as unconfirmed, for a person to judge,
+ * and neither blocked nor used to date the intrusion. */
+static int corroborate(ash_watchlist *w) {
+  struct ash_watch_priv *p = w->priv;
+  for (size_t i = 0; i < p->nb; i++) {
+    const ash_finding *f = &p->beacons[i];
+    const char *inside;
+    const char *relay = outside_ip(f, &inside);
+    if (!relay) continue;
+    size_t n = strlen(relay);
+    if (ash_watchlist_has(w, ASH_WATCH_RELAY, relay, n) ||
+        ash_watchlist_has(w, ASH_WATCH_VPN_SOURCE, relay, n)) {
+      ASH_TRY(take(w, f));
+    } else {
+      char note[128];
+      snprintf(note, sizeof note, "%s: %s", f->hosts.n ? f->hosts.v[0] : inside,
+               "scheduled connections only; no other finding names this address");
+      ASH_TRY(add_item(w, ASH_WATCH_UNCONFIRMED, relay, n, note, f->id, f->first_seen, f->last_seen,
+                       1));
+    }
+  }
+  return ASH_OK;
 }
 
 int ash_watchlist_add_vpn_login(ash_watchlist *w, ash_str user, ash_str src, int64_t ts) {
@@ -448,6 +519,7 @@ static int cmp_item(const void *a, const void *b) {
 int ash_watchlist_finish(ash_watchlist *w) {
   if (!w || w->priv->finished) return ASH_EUSAGE;
   struct ash_watch_priv *p = w->priv;
+  ASH_TRY(corroborate(w));
   p->finished = 1;
   /* A linked account's VPN login from an address the account had not
    * used before the intrusion's first footprint: the account's owner
@@ -467,6 +539,13 @@ int ash_watchlist_finish(ash_watchlist *w) {
     ASH_TRY(add_item(w, ASH_WATCH_VPN_SOURCE, v->ip, strlen(v->ip), note, "", v->first, v->last,
                      v->count));
   }
+  /* the intruder's later sessions date footprints too (the return after a
+   * silence is what the watch length is measured on) */
+  for (size_t i = 0; i < p->n; i++)
+    if (w->earliest != ASH_TIME_UNSET && p->v[i].first >= w->earliest && history) {
+      ASH_TRY(note_time(w, p->v[i].first));
+      ASH_TRY(note_time(w, p->v[i].last));
+    }
   /* sources named by the finding: give them the login counts */
   for (size_t i = 0; i < w->n; i++) {
     ash_watch_item *it = &w->items[i];

@@ -266,6 +266,45 @@ static void test_watchlist_json_is_valid_with_hostile_names(void **st) {
   ash_watchlist_close(w);
 }
 
+static void test_beacon_alone_is_unconfirmed_never_a_relay(void **st) {
+  (void)st;
+  static const char *const MON =
+      "{\"id\":\"beacon-0000000000000007\",\"hunt\":\"beacon\",\"score\":66,"
+      "\"severity\":\"high\",\"title\":\"t\",\"summary\":\"s\",\"attack\":[],"
+      "\"entities\":{\"accounts\":[],\"hosts\":[],\"ips\":[\"10.10.1.10\",\"3.113.180.46\"],"
+      "\"files\":[]},\"first_seen\":\"2025-01-01T00:00:00Z\","
+      "\"last_seen\":\"2025-06-30T00:00:00Z\",\"details\":{\"connections\":500}}";
+  static const char *const TUN_BEACON =
+      "{\"id\":\"beacon-0000000000000008\",\"hunt\":\"beacon\",\"score\":67,"
+      "\"severity\":\"high\",\"title\":\"t\",\"summary\":\"s\",\"attack\":[],"
+      "\"entities\":{\"accounts\":[],\"hosts\":[\"fs01\"],"
+      "\"ips\":[\"10.10.1.11\",\"13.250.177.251\"],\"files\":[]},"
+      "\"first_seen\":\"2025-06-26T13:20:22Z\",\"last_seen\":\"2025-06-29T19:29:47Z\","
+      "\"details\":{\"connections\":122}}";
+  ash_watchlist *w;
+  assert_int_equal(ash_watchlist_open(&w), 0);
+  /* the beacons come first, as best-first order may give them */
+  add_json(w, MON);
+  add_json(w, TUN_BEACON);
+  add_json(w, LINK);
+  add_json(w, TUNNEL);
+  assert_int_equal(ash_watchlist_finish(w), 0);
+  /* a monitoring agent's schedule: not blocked, not dating the intrusion */
+  assert_false(ash_watchlist_has(w, ASH_WATCH_RELAY, "3.113.180.46", 12));
+  assert_true(ash_watchlist_has(w, ASH_WATCH_UNCONFIRMED, "3.113.180.46", 12));
+  assert_int_equal(w->earliest, T("2025-05-26T01:56:39Z"));
+  /* the tunnel's own beacon cites the relay; its connections are the
+   * tunnel's sessions, counted once */
+  for (size_t i = 0; i < w->n; i++)
+    if (w->items[i].kind == ASH_WATCH_RELAY) {
+      assert_string_equal(w->items[i].value, "13.250.177.251");
+      assert_int_equal(w->items[i].count, 122);
+      assert_int_equal(w->items[i].ncites, 2);
+    }
+  assert_int_equal(w->findings_used, 3);
+  ash_watchlist_close(w);
+}
+
 static void test_watchlist_build_from_a_case(void **st) {
   (void)st;
   char path[] = "/tmp/ash-watchlist-XXXXXX";
@@ -300,6 +339,7 @@ int main(void) {
       cmocka_unit_test(test_watchlist_without_history_lists_only_the_linked_sessions),
       cmocka_unit_test(test_watch_days_twice_the_longest_quiet_gap),
       cmocka_unit_test(test_watchlist_json_is_valid_with_hostile_names),
+      cmocka_unit_test(test_beacon_alone_is_unconfirmed_never_a_relay),
       cmocka_unit_test(test_watchlist_build_from_a_case),
   };
   return cmocka_run_group_tests(t, NULL, NULL);
