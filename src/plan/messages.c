@@ -98,7 +98,7 @@ static const msg MSGS[] = {
      "Reset the krbtgt password twice, because {1}. Between the two resets wait until the first "
      "has replicated to every domain controller and at least the maximum ticket lifetime (10 hours "
      "by default) has passed: one reset leaves tickets signed with the previous key valid.",
-     "{1} ため、krbtgt アカウントのパスワードを 2 回リセットする。1 回目の変更がすべての"
+     "{1}ため、krbtgt アカウントのパスワードを 2 回リセットする。1 回目の変更がすべての"
      "ドメインコントローラーに複製され、かつチケットの最大有効期間（既定 10 時間）が過ぎるまで"
      "待ってから 2 回目を行う。1 回だけでは、以前の鍵で署名されたチケットが有効なまま残る。"},
     {"krbtgt_dc", "the intruder reached the domain controller(s) {1}",

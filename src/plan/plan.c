@@ -733,6 +733,26 @@ static int eradicate(ctx *c) {
     if (it->kind == ASH_WATCH_FILE_NAME) rc = names_add(&files, it->note[0] ? it->note : it->value);
     if (it->kind == ASH_WATCH_SHA256) rc = names_add(&hashes, it->value);
   }
+  /* and the programs the persistence starts (a service's image path, a
+   * task's command): the intruder's, since the persistence is */
+  for (size_t i = 0; !rc && i < c->npe; i++) {
+    const char *q = c->pe[i].what;
+    char exe[512];
+    size_t n = 0;
+    if (*q == '"') {
+      q++;
+      while (q[n] && q[n] != '"' && n < sizeof exe - 1) n++;
+    } else {
+      while (q[n] && q[n] != ' ' && n < sizeof exe - 1) n++;
+    }
+    memcpy(exe, q, n);
+    exe[n] = 0;
+    if (n > 4 && !strcasecmp(exe + n - 4, ".exe") && !strchr(exe, '\n')) {
+      /* the OS's own programs run the persistence of others (powershell) */
+      int os = strstr(exe, "\\System32\\") || strstr(exe, "\\system32\\");
+      if (!os) rc = names_add(&files, exe);
+    }
+  }
   if (!rc && files.n) {
     ash_plan_step *st = step_new(p, ASH_PHASE_ERADICATE, "remove_files");
     if (!st) rc = ASH_ENOMEM;
@@ -948,7 +968,7 @@ static int restore(ctx *c) {
       char t[32];
       fmt_day(it->first_seen, t);
       const char *ia[] = {t, it->value};
-      rc = ash_buf_addc(&extra, ' ');
+      rc = p->lang == ASH_LANG_JA ? ASH_OK : ash_buf_addc(&extra, ' ');
       if (!rc) rc = ash_plan_msg(p->lang, "backup_implant", ia, 2, &extra);
       if (!rc) rc = step_cite_item(c, st, it);
     }
@@ -957,7 +977,7 @@ static int restore(ctx *c) {
       fmt_day(c->tamper_ts, t);
       rc = join(c, &c->tamper_hosts, &a);
       const char *ta[] = {t, a.p};
-      if (!rc) rc = ash_buf_addc(&extra, ' ');
+      if (!rc) rc = p->lang == ASH_LANG_JA ? ASH_OK : ash_buf_addc(&extra, ' ');
       if (!rc) rc = ash_plan_msg(p->lang, "backup_tampered", ta, 2, &extra);
       for (size_t i = 0; !rc && i < c->nf; i++)
         if (has_attack(&c->f[i], "T1490")) rc = step_cite(st, &c->f[i]);
