@@ -115,6 +115,9 @@ typedef struct ash_plan {
   uint64_t backups_seen;    /* backup runs found in the events */
   uint64_t backups_suspect; /* runs at or after cutoff */
   int dc_reached, domain_admin_used;
+  /* names (hosts, accounts) past ASH_PLAN_MAX_VALUES in one list, left
+   * out of the steps and counted here (JSON "values_dropped") */
+  size_t values_dropped;
   ash_plan_step *steps;
   size_t nsteps, cap;
 } ash_plan;

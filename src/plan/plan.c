@@ -28,6 +28,7 @@ int ash_lang_parse(const char *name, ash_lang *out) {
 typedef struct names {
   char **v;
   size_t n, cap;
+  size_t dropped; /* refused by ASH_PLAN_MAX_VALUES, said in the plan */
 } names;
 
 static int names_has(const names *s, const char *x) {
@@ -37,7 +38,11 @@ static int names_has(const names *s, const char *x) {
 }
 
 static int names_add(names *s, const char *x) {
-  if (!x || !x[0] || names_has(s, x) || s->n >= ASH_PLAN_MAX_VALUES) return ASH_OK;
+  if (!x || !x[0] || names_has(s, x)) return ASH_OK;
+  if (s->n >= ASH_PLAN_MAX_VALUES) {
+    s->dropped++;
+    return ASH_OK;
+  }
   char **v = ash_array_room(s->v, &s->cap, s->n, sizeof *v, 8);
   if (!v) return ASH_ENOMEM;
   s->v = v;
@@ -60,6 +65,9 @@ static int bare_is_builtin(const char *a) {
 
 /* ---- what the plan is built from */
 
+typedef struct ctx ctx;
+static void names_done(ctx *c, names *s);
+
 /* A persistence item (service, task, registry value) of the intruder. */
 typedef struct persist {
   const char *action;        /* remove_service, remove_task, remove_registry */
@@ -75,7 +83,7 @@ typedef struct backup_run {
   ash_plan_ref ref;
 } backup_run;
 
-typedef struct ctx {
+struct ctx {
   ash_store *s;
   ash_plan *p;
   ash_finding *f; /* copies of the findings at ASH_WATCH_MIN_SCORE or above */
@@ -93,7 +101,13 @@ typedef struct ctx {
   size_t cur_net_users;
   names cur_users;
   int rc;
-} ctx;
+};
+
+/* free a list, counting what its cap refused */
+static void names_done(ctx *c, names *s) {
+  c->p->values_dropped += s->dropped;
+  names_free(s);
+}
 
 static int on_finding(void *u, const ash_finding *f) {
   ctx *c = u;
@@ -153,7 +167,7 @@ static int step_values(ash_plan_step *st, const names *s) {
 }
 
 static int step_value(ash_plan_step *st, const char *x) {
-  names one = {(char **)&x, 1, 1};
+  names one = {(char **)&x, 1, 1, 0};
   return step_values(st, &one);
 }
 
@@ -534,7 +548,7 @@ static int build_facts(ctx *c) {
     int rc = ash_store_entities(c->s, on_host_entity, &ha);
     if (!rc) rc = c->rc;
     if (!rc && !alias.n) rc = names_add(&alias, h);
-    names_free(&c->cur_users);
+    names_done(c, &c->cur_users);
     c->cur_is_dc = is_dc;
     for (size_t k = 0; !rc && k < alias.n; k++) {
       rc = query_host(c, alias.v[k], "win.logon", since, on_logon);
@@ -547,7 +561,7 @@ static int build_facts(ctx *c) {
         if (!strcasecmp(c->pe[e].host, alias.v[k]))
           snprintf(c->pe[e].host, sizeof c->pe[e].host, "%s", h);
     }
-    names_free(&alias);
+    names_done(c, &alias);
     ASH_TRY(rc);
     /* A file server is where many people's network logons land (mapped
      * drives, redirected folders); an application or database server sees
@@ -560,13 +574,13 @@ static int build_facts(ctx *c) {
     else
       ASH_TRY(names_add(&c->apps, h));
   }
-  names_free(&c->cur_users);
+  names_done(c, &c->cur_users);
   /* accounts the intruder held that are privileged on a DC are domain
    * admins in effect: whoever administers a DC administers the domain */
   names da = {0};
   for (size_t i = 0; i < c->da_used.n; i++)
     if (names_has(&c->privileged, c->da_used.v[i])) ASH_TRY(names_add(&da, c->da_used.v[i]));
-  names_free(&c->da_used);
+  names_done(c, &c->da_used);
   c->da_used = da;
   p->dc_reached = c->dcs.n > 0;
   p->domain_admin_used = c->da_used.n > 0;
@@ -679,10 +693,10 @@ static int contain(ctx *c) {
     if (!rc) rc = step_values(st, &others);
     for (size_t i = 0; !rc && i < others.n; i++) rc = step_cite_host(c, st, others.v[i]);
   }
-  names_free(&others);
-  names_free(&relays);
-  names_free(&vpn);
-  names_free(&accts);
+  names_done(c, &others);
+  names_done(c, &relays);
+  names_done(c, &vpn);
+  names_done(c, &accts);
   ash_buf_free(&a);
   ash_buf_free(&b);
   ash_buf_free(&cfg);
@@ -723,7 +737,7 @@ static int eradicate(ctx *c) {
     if (!rc) rc = step_text(p, st, x->action, args, 4);
     if (!rc) rc = step_value(st, x->name);
     if (!rc) rc = step_values(st, &hosts);
-    names_free(&hosts);
+    names_done(c, &hosts);
   }
   free(done);
   names files = {0}, hashes = {0};
@@ -782,8 +796,8 @@ static int eradicate(ctx *c) {
     if (!rc) rc = step_values(st, &c->rebuild);
     for (size_t i = 0; !rc && i < c->rebuild.n; i++) rc = step_cite_host(c, st, c->rebuild.v[i]);
   }
-  names_free(&files);
-  names_free(&hashes);
+  names_done(c, &files);
+  names_done(c, &hashes);
   ash_buf_free(&a);
   return rc;
 }
@@ -878,10 +892,10 @@ static int credentials(ctx *c) {
     if (!rc) rc = step_values(st, &laps);
     for (size_t i = 0; !rc && i < laps.n; i++) rc = step_cite_host(c, st, laps.v[i]);
   }
-  names_free(&laps);
-  names_free(&linked);
-  names_free(&admins);
-  names_free(&services);
+  names_done(c, &laps);
+  names_done(c, &linked);
+  names_done(c, &admins);
+  names_done(c, &services);
   ash_buf_free(&a);
   ash_buf_free(&b);
   return rc;
@@ -943,7 +957,7 @@ static int restore(ctx *c) {
     names progs = {0};
     if (!rc) rc = kind_names(w, ASH_WATCH_FILE_NAME, &progs);
     if (!rc) rc = join(c, &progs, &b);
-    names_free(&progs);
+    names_done(c, &progs);
     if (!rc && p->backups_suspect) {
       const backup_run *last = NULL;
       for (size_t i = 0; i < c->nbk; i++)
@@ -1039,7 +1053,7 @@ static int verify(ctx *c) {
   if (!rc) rc = step_value(st, days);
   for (size_t i = 0; !rc && i < w->n; i++) rc = step_cite_item(c, st, &w->items[i]);
   for (int i = 0; i < 6; i++) {
-    names_free(&l[i]);
+    names_done(c, &l[i]);
     ash_buf_free(&v[i]);
   }
   return rc;
@@ -1051,7 +1065,10 @@ static void ctx_free(ctx *c) {
   names *all[] = {&c->reached, &c->tunnel_hosts, &c->rebuild,  &c->dcs,        &c->files,
                   &c->apps,    &c->admins,       &c->services, &c->privileged, &c->da_used,
                   &c->all_dcs, &c->tamper_hosts, &c->cur_users};
-  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) names_free(all[i]);
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+    c->p->values_dropped += all[i]->dropped;
+    names_free(all[i]);
+  }
   for (size_t i = 0; i < c->npe; i++) free(c->pe[i].ref.path);
   free(c->pe);
   for (size_t i = 0; i < c->nbk; i++) free(c->bk[i].ref.path);
@@ -1220,6 +1237,7 @@ int ash_plan_to_json(const ash_plan *p, ash_buf *o) {
   ASH_TRY(jtime(o, p->restore_from));
   ASH_TRY(ash_buf_adds(o, ",\"restore_host\":"));
   ASH_TRY(jstr(o, p->restore_host));
+  if (p->values_dropped) ASH_TRY(ash_buf_printf(o, ",\"values_dropped\":%zu", p->values_dropped));
   ASH_TRY(ash_buf_printf(o,
                          ",\"backups_seen\":%llu,\"backups_suspect\":%llu,\"dc_reached\":%s,"
                          "\"domain_admin_used\":%s,\"steps\":[",

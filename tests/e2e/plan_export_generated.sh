@@ -37,8 +37,8 @@ run_case() {
   local seed=$1 fw=$2
   shift 2
   local d="s$seed-$fw"
-  "$bin" gen --out "$d" --seed "$seed" --firewall "$fw" --users 30 --servers 7 --days 45 \
-    --flows-per-day 500 -q "$@" || fail "$d: gen"
+  "$bin" gen --out "$d" --seed "$seed" --firewall "$fw" --users 20 --servers 6 --days 40 \
+    --flows-per-day 300 -q "$@" || fail "$d: gen"
   "$bin" ingest "$d.db" "$d/logs" >/dev/null 2>&1 || fail "$d: ingest"
   "$bin" hunt "$d.db" --json >"$d.hunt.jsonl" || fail "$d: hunt"
   "$bin" scan --case "$d.db" "$d/files" >/dev/null 2>&1 || fail "$d: scan"
@@ -149,8 +149,8 @@ PY
 }
 
 run_case 3 fortigate --sysmon
-run_case 5 panos
-run_case 8 asa
+run_case 21 panos
+run_case 13 asa
 
 # --firewall overrides the detected vendor; usage errors
 "$bin" plan s3-fortigate.db --firewall iptables --json | python3 -c '
