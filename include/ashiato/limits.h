@@ -149,4 +149,10 @@
 #define ASH_CH_MAX_ERRTEXT 1024u
 #define ASH_CH_MAX_SHARDS 64u
 
+/* The watchlist (watchlist.h): items of each kind together, and the
+ * footprint times kept to find the intruder's longest quiet gap. A real
+ * intrusion names tens of addresses and accounts, not thousands. */
+#define ASH_MAX_WATCH_ITEMS 10000u
+#define ASH_MAX_WATCH_TIMES 200000u
+
 #endif

@@ -24,6 +24,8 @@ int cmd_hunt(int argc, char **argv);
 int cmd_ranges(int argc, char **argv);
 int cmd_sigma(int argc, char **argv);
 int cmd_ch(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 /* Number of CPUs (1..64): the default parallelism. */
 int cli_default_threads(void);

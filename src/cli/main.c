@@ -25,6 +25,8 @@ static const struct verb {
     {"scan", cmd_scan, "find files that carry the environment's own names (implants)"},
     {"sigma", cmd_sigma, "run Sigma rules over the Windows events of a case"},
     {"ch", cmd_ch, "create a case in ClickHouse, or show one (init, status)"},
+    {"plan", cmd_plan, "the recovery plan of a hunted case, with firewall configuration"},
+    {"export", cmd_export, "the case's indicators as STIX 2.1, a MISP event or an IOC CSV"},
     {"gen", cmd_gen, "generate a realistic case with a known intrusion"},
     {"demo", cmd_demo, "generate, ingest and hunt a small built-in case"},
 };

@@ -654,11 +654,12 @@ static int make_finding(hunt_flows *T, cand *k, ash_finding *f) {
       ",\"bytes_undirected\":%" PRId64 ",\"internal_hosts_to_address\":%u,"
       "\"host_internet_destinations\":%u,\"regularity\":%.3f,\"size_regularity\":%.3f,"
       "\"burst_cv\":%.3f,\"loopback_rdp\":%zu,\"interim_records\":%u,"
-      "\"provider\":\"%s\",\"region\":\"%s\",\"service\":\"%s\",\"similar_hosts\":%u}",
+      "\"provider\":\"%s\",\"region\":\"%s\",\"service\":\"%s\",\"similar_hosts\":%u,"
+      "\"port\":%d}",
       p->sessions, p->days, p->longest / ASH_SEC, p->covered / ASH_SEC, frac, p->out, p->in, p->unk,
       k->nsrc, k->host_dsts, k->regular_known ? k->ts_score : -1, k->ds_score, k->cv, k->nloop,
       p->interim, k->has_cloud ? k->cloud.provider : "", k->has_cloud ? k->cloud.region : "",
-      k->has_cloud ? k->cloud.service : "", k->nsim_net);
+      k->has_cloud ? k->cloud.service : "", k->nsim_net, p->port);
   /* provider strings come from our own data file (tabs and quotes cannot
    * occur in its classes), so the object stays valid JSON */
   if (!rc && dl > 0 && (size_t)dl < sizeof det && !strchr(det, '\\'))
