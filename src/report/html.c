@@ -1064,8 +1064,13 @@ static void finding_article(rep *r, size_t i, ash_buf *line) {
   const ash_finding *f = &r->f[i];
   json_t *d = r->det[i];
   const char *sev = ash_severity_name(f->severity);
-  addf(r, "<article class=\"finding sev-%s\" id=\"f%zu\"><h3><span class=\"num\">#%zu</span>", sev,
-       i + 1, i + 1);
+  /* the finding's id and hunt as attributes too, for a script or a test
+   * that reads the page (values from the case: escaped for an attribute) */
+  addf(r, "<article class=\"finding sev-%s\" id=\"f%zu\" data-finding=\"", sev, i + 1);
+  attr(r, f->id);
+  add(r, "\" data-hunt=\"");
+  attr(r, f->hunt);
+  addf(r, "\"><h3><span class=\"num\">#%zu</span>", i + 1);
   add(r, "<span class=\"sev\">");
   txt(r, sev_name(r, f->severity));
   add(r, "</span><span class=\"score\">");
