@@ -392,7 +392,7 @@ static const char CSS[] =
     "svg .lowf{fill:#5b6f82}svg .edge{stroke:#9aa5b1;fill:none}svg .edge.hot{stroke:#b3261e}"
     "svg .node{fill:#fff;stroke:#5b6570}svg .node.hot{stroke:#b3261e;stroke-width:2}"
     "svg .sto{fill:#1d232a}svg .sto-t{fill:#fff;font-size:11px;font-weight:700}"
-    "td.sha{font-family:monospace;font-size:11px;overflow-wrap:anywhere;max-width:15em}"
+    "td.sha{font-family:monospace;font-size:11px;word-break:break-all;min-width:34ch}"
     "td.path{overflow-wrap:anywhere}footer{margin-top:40px;color:var(--mute);font-size:12.5px}"
     "details>summary{cursor:pointer;color:var(--mute)}"
     "@media print{.finding{break-inside:avoid}pre{max-height:none}}";
@@ -631,10 +631,12 @@ static void build_story(rep *r) {
       story *s = story_new(r, f->first_seen, i);
       if (!s) break;
       ash_strset fs = {0}, hs = {0};
+      size_t nfiles = 0;
       for (size_t k = i; k < r->nf; k++) {
         if (done[k] || !r->f[k].hunt || strcmp(r->f[k].hunt, h)) continue;
         if (fallback ? k >= 5 : r->f[k].severity < ASH_SEV_HIGH) continue;
         done[k] = 1;
+        nfiles++;
         if (r->f[k].first_seen < s->ts) s->ts = r->f[k].first_seen;
         for (int w2 = 0; w2 < 2; w2++) {
           const ash_strset *from = w2 ? &r->f[k].hosts : &r->f[k].files;
@@ -654,7 +656,7 @@ static void build_story(rep *r) {
         }
       }
       join(&fs, 0, 8, a[0], sizeof a[0]);
-      snprintf(a[1], sizeof a[1], "%zu", fs.n);
+      snprintf(a[1], sizeof a[1], "%zu", nfiles);
       join(&hs, 0, 8, a[2], sizeof a[2]);
       if (!a[2][0]) snprintf(a[2], sizeof a[2], "?");
       free(fs.v);

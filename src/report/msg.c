@@ -60,9 +60,9 @@ static const char *const CAT[M_COUNT][2] = {
                        "Sigma ルール「{1}」が {2} 台のホストで一致しました：{3}。"},
     [M_STORY_SIGMA1] = {"{1} (Sigma rule) on {3}.", "{3} で Sigma ルール「{1}」が一致しました。"},
     [M_STORY_IMPLANT] = {"{2} files carrying the environment's own names (built for this "
-                         "network) were found: {1}, on {3}.",
+                         "network) were found on {3}; their names: {1}.",
                          "この環境の名前を埋め込んだ（この組織を狙って作られた）ファイルが {2} "
-                         "件見つかりました：{1}（{3}）。"},
+                         "件見つかりました（ホスト：{3}、ファイル名：{1}）。"},
     [M_STORY_OTHER] = {"{1}: {2}", "{1}：{2}"},
     [M_STORY_REST] = {"{1} findings of medium or low severity are listed in section 3.",
                       "重要度「中」「低」の検出結果 {1} 件は第 3 章に載せています。"},

@@ -37,7 +37,7 @@ typedef enum ash_msg {
   M_STORY_BEACON,  /* {1} host {2} address {3} interval */
   M_STORY_SIGMA,   /* {1} rule {2} hosts {3} host list */
   M_STORY_SIGMA1,  /* {1} rule {2} unused {3} host */
-  M_STORY_IMPLANT, /* {1} file names {2} count {3} hosts */
+  M_STORY_IMPLANT, /* {1} file names {2} files {3} hosts */
   M_STORY_OTHER,   /* {1} hunt {2} title */
   M_STORY_REST,    /* {1} lower findings */
   M_SEE,           /* {1} finding number */
