@@ -394,7 +394,7 @@ static const char CSS[] =
     "svg .sto{fill:#1d232a}svg .sto-t{fill:#fff;font-size:11px;font-weight:700}"
     "td.sha{font-family:monospace;font-size:11px;word-break:break-all;min-width:34ch}"
     "td.path{overflow-wrap:anywhere}footer{margin-top:40px;color:var(--mute);font-size:12.5px}"
-    "details>summary{cursor:pointer;color:var(--mute)}"
+    "details>summary{cursor:pointer;color:var(--mute)}p.head{margin:2px 0 6px;font-weight:600}"
     "@media print{.finding{break-inside:avoid}pre{max-height:none}}";
 
 /* The policy allows the one style block by its hash, and nothing else:
@@ -1062,6 +1062,68 @@ static void evidence_item(rep *r, const ash_evidence *e, ash_buf *line) {
   r->ev_bytes += show;
 }
 
+/* One sentence for finding i in the report's language, from the same
+ * catalogue as section 1 (the title is the hunt's, in English). 1 when
+ * one was written: hunts without a template have none. A cloud-tunnel
+ * finding below high gets the neutral sentence: the hunt itself does not
+ * call it a tunnel. */
+static int finding_sentence(rep *r, size_t i, ash_buf *b) {
+  const ash_finding *f = &r->f[i];
+  json_t *d = r->det[i];
+  const char *h = f->hunt ? f->hunt : "";
+  const char *host = f->hosts.n ? f->hosts.v[0] : "?";
+  char a[4][1024];
+  const char *args[4] = {a[0], a[1], a[2], a[3]};
+  const char *pub = "?";
+  for (size_t k = 0; k < f->ips.n; k++)
+    if (!is_private_text(f->ips.v[k])) pub = f->ips.v[k];
+  snprintf(a[0], sizeof a[0], "%s", host);
+  snprintf(a[1], sizeof a[1], "%s", pub);
+  ash_msg m;
+  int n = 3;
+  if (!strcmp(h, "cloud-tunnel")) {
+    snprintf(a[2], sizeof a[2], "%s %s %s", jstr(d, "provider"), jstr(d, "service"),
+             jstr(d, "region"));
+    snprintf(a[3], sizeof a[3], "%" PRId64,
+             (int64_t)json_integer_value(json_object_get(d, "days_active")));
+    m = f->severity >= ASH_SEV_HIGH ? M_STORY_TUNNEL : M_HEAD_SESSIONS;
+    n = 4;
+  } else if (!strcmp(h, "beacon")) {
+    dur_text((int64_t)json_integer_value(json_object_get(d, "interval_s")), a[2]);
+    m = M_STORY_BEACON;
+  } else if (!strcmp(h, "loopback-rdp")) {
+    join(&f->accounts, 0, 6, a[1], sizeof a[1]);
+    const char *prog = jstr(d, "relay_program");
+    snprintf(a[2], sizeof a[2], "%s", *prog ? prog : f->files.n ? f->files.v[0] : "?");
+    m = M_STORY_LOOP;
+  } else if ((!strcmp(h, "lolbin") || !strcmp(h, "sigma")) && *jstr(d, "rule_title")) {
+    snprintf(a[0], sizeof a[0], "%s", jstr(d, "rule_title"));
+    snprintf(a[2], sizeof a[2], "%s", host);
+    m = M_STORY_SIGMA1;
+  } else if (!strcmp(h, "implant") && f->files.n) {
+    snprintf(a[0], sizeof a[0], "%s", f->files.v[0]);
+    snprintf(a[1], sizeof a[1], "%s", host);
+    m = M_HEAD_IMPLANT;
+    n = 2;
+  } else if (!strcmp(h, "past-incident-link")) {
+    const char *vpn = "?";
+    for (size_t k = 0; k < f->ips.n; k++)
+      if (!is_private_text(f->ips.v[k])) {
+        vpn = f->ips.v[k];
+        break;
+      }
+    snprintf(a[1], sizeof a[1], "%s", f->files.n ? f->files.v[0] : "?");
+    snprintf(a[2], sizeof a[2], "%s", f->accounts.n ? f->accounts.v[0] : "?");
+    snprintf(a[3], sizeof a[3], "%s", vpn);
+    m = M_STORY_LINK;
+    n = 4;
+  } else {
+    return 0;
+  }
+  r->rc = say_to(r->L, b, m, n, args);
+  return r->rc == ASH_OK;
+}
+
 static void finding_article(rep *r, size_t i, ash_buf *line) {
   const ash_finding *f = &r->f[i];
   json_t *d = r->det[i];
@@ -1079,7 +1141,19 @@ static void finding_article(rep *r, size_t i, ash_buf *line) {
   txt(r, M(r, M_SCORE));
   addf(r, " %d</span>", f->score);
   txt(r, f->title);
-  add(r, "</h3>\n<dl class=\"meta\"><dt>");
+  add(r, "</h3>\n");
+  /* the hunt's title is English: a Japanese reader gets the sentence */
+  if (r->L != ASH_LANG_EN) {
+    ash_buf b;
+    ash_buf_init(&b, 1u << 16);
+    if (finding_sentence(r, i, &b)) {
+      add(r, "<p class=\"head\">");
+      if (!r->rc) r->rc = ash_buf_add(r->out, b.p, b.n);
+      add(r, "</p>\n");
+    }
+    ash_buf_free(&b);
+  }
+  add(r, "<dl class=\"meta\"><dt>");
   txt(r, M(r, M_HUNT));
   add(r, "</dt><dd class=\"mono\">");
   txt(r, f->hunt);

@@ -63,6 +63,10 @@ static const char *const CAT[M_COUNT][2] = {
                          "network) were found on {3}; their names: {1}.",
                          "この環境の名前を埋め込んだ（この組織を狙って作られた）ファイルが {2} "
                          "件見つかりました（ホスト：{3}、ファイル名：{1}）。"},
+    [M_HEAD_SESSIONS] = {"Long-lived sessions from {1} to {2} ({3}).",
+                         "{1} から {2}（{3}）への長時間のセッションです。"},
+    [M_HEAD_IMPLANT] = {"{1} carries the environment's own names ({2}).",
+                        "{1} にこの環境の名前が埋め込まれています（{2}）。"},
     [M_STORY_OTHER] = {"{1}: {2}", "{1}：{2}"},
     [M_STORY_REST] = {"{1} findings of medium or low severity are listed in section 3.",
                       "重要度「中」「低」の検出結果 {1} 件は第 3 章に載せています。"},

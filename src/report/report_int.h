@@ -39,6 +39,8 @@ typedef enum ash_msg {
   M_STORY_SIGMA1,  /* {1} rule {2} unused {3} host */
   M_STORY_IMPLANT, /* {1} file names {2} files {3} hosts */
   M_STORY_OTHER,   /* {1} hunt {2} title */
+  M_HEAD_SESSIONS, /* {1} host {2} address {3} provider */
+  M_HEAD_IMPLANT,  /* {1} file {2} host */
   M_STORY_REST,    /* {1} lower findings */
   M_SEE,           /* {1} finding number */
   M_LANE_VPN,
