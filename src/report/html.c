@@ -715,7 +715,7 @@ static void section_story(rep *r) {
   add(r, "</p>\n<p>");
   say0(r, M_STORY_INTRO);
   add(r, "</p>\n<ol class=\"story\">\n");
-  qsort(r->sto, r->nsto, sizeof *r->sto, cmp_story);
+  if (r->nsto) qsort(r->sto, r->nsto, sizeof *r->sto, cmp_story);
   for (size_t i = 0; i < r->nsto && !r->rc; i++) {
     story *s = &r->sto[i];
     s->num = (int)i + 1;
@@ -968,6 +968,8 @@ static void set_dd(rep *r, ash_msg label, const ash_strset *s) {
  * and shown exactly (escaped, never altered); when the check fails, the
  * failure is shown and no text. */
 #define EV_SHOW_MAX 4096
+/* findings shown whole; the rest are one row each (section_findings) */
+#define MAX_ARTICLES 400
 static void evidence_item(rep *r, const ash_evidence *e, ash_buf *line) {
   char w[48];
   when(r, e->ts, w);
@@ -1270,7 +1272,8 @@ static void section_findings(rep *r) {
   }
   ash_buf line;
   ash_buf_init(&line, ASH_MAX_LINE + 16);
-  for (size_t i = 0; i < r->nf && !r->rc; i++) {
+  size_t full = r->nf < MAX_ARTICLES ? r->nf : MAX_ARTICLES;
+  for (size_t i = 0; i < full && !r->rc; i++) {
     if (r->ev_bytes >= ASH_REPORT_EVIDENCE_BUDGET && !r->budget_said) {
       add(r, "<p class=\"bad\">");
       say0(r, M_BUDGET);
@@ -1280,6 +1283,34 @@ static void section_findings(rep *r) {
     finding_article(r, i, &line);
   }
   ash_buf_free(&line);
+  /* past MAX_ARTICLES (a scan of a large collection makes thousands of
+   * findings) each finding is one row, so that every finding is still in
+   * the report and the page stays within its size */
+  if (r->nf > full) {
+    char s1[24], s2[24];
+    u64s(full, s1);
+    u64s(r->nf, s2);
+    const char *a[] = {s1, s2};
+    add(r, "<p class=\"note\">");
+    say(r, M_FINDINGS_CAP, 2, a);
+    add(r, "</p>\n<table>");
+  }
+  for (size_t i = full; i < r->nf && !r->rc; i++) {
+    const ash_finding *f = &r->f[i];
+    addf(r, "<tr id=\"f%zu\" data-finding=\"", i + 1);
+    attr(r, f->id);
+    add(r, "\" data-hunt=\"");
+    attr(r, f->hunt);
+    addf(r, "\"><td class=\"n\">#%zu</td><td><span class=\"sev %s\">", i + 1,
+         ash_severity_name(f->severity));
+    txt(r, sev_name(r, f->severity));
+    addf(r, "</span></td><td class=\"n\">%d</td><td class=\"mono\">", f->score);
+    txt(r, f->hunt);
+    add(r, "</td><td>");
+    txt(r, f->title);
+    add(r, "</td></tr>\n");
+  }
+  if (r->nf > full) add(r, "</table>\n");
   add(r, "</section>\n");
 }
 
@@ -1431,7 +1462,7 @@ static void collect_entities(rep *r) {
   if (rc) r->rc = rc;
   for (size_t i = 0; i < r->nacc; i++) {
     acct *a = &r->acc[i];
-    qsort(a->e, a->ne, sizeof *a->e, cmp_edge);
+    if (a->ne) qsort(a->e, a->ne, sizeof *a->e, cmp_edge);
     for (size_t k = 0; k < a->ne; k++) a->e[k].hot = hot_pair(r, a->name, a->e[k].host);
   }
 }
@@ -1790,7 +1821,7 @@ int ash_report_html(ash_store *st, const ash_report_opts *o, ash_buf *out,
   if (!r.rc && r.ns && !(r.by_path = malloc(r.ns * sizeof *r.by_path))) r.rc = ASH_ENOMEM;
   if (!r.rc) {
     for (size_t i = 0; i < r.ns; i++) r.by_path[i] = &r.s[i];
-    qsort(r.by_path, r.ns, sizeof *r.by_path, cmp_src_path);
+    if (r.ns) qsort(r.by_path, r.ns, sizeof *r.by_path, cmp_src_path);
     r.rc = ash_raw_open(&r.raw, o->raw_flags);
   }
   /* as the hunts do: a compressed member is decoded whole to find a line,

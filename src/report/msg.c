@@ -128,6 +128,10 @@ static const char *const CAT[M_COUNT][2] = {
                   "ashiato hunt CASE --json.",
                   "報告書に載せる証拠の上限に達したため、残りは ashiato hunt CASE --json で確認"
                   "してください。"},
+    [M_FINDINGS_CAP] = {"The first {1} of {2} findings are shown whole above; the rest, one line "
+                        "each, below (ashiato hunt CASE --json gives them whole).",
+                        "全 {2} 件のうち上位 {1} 件を上に詳しく載せ、残りは 1 件 1 行で下に載せて"
+                        "います（全件の詳細は ashiato hunt CASE --json）。"},
     [M_ACCOUNT] = {"Account", "アカウント"},
     [M_VPN_SESSIONS] = {"VPN logins", "VPN ログイン"},
     [M_VPN_SOURCES] = {"VPN sources (country, provider)", "VPN 接続元（国、事業者）"},

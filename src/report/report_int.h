@@ -76,6 +76,7 @@ typedef enum ash_msg {
   M_MORE_EVIDENCE, /* {1} items */
   M_CUT,           /* {1} bytes shown, {2} bytes in all */
   M_BUDGET,
+  M_FINDINGS_CAP, /* {1} shown whole {2} in all */
   M_ACCOUNT,
   M_VPN_SESSIONS,
   M_VPN_SOURCES,

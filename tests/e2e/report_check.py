@@ -113,7 +113,8 @@ if "\u202e" in text or "\x00" in text:
 
 if opt("--findings"):
     fs = [json.loads(l) for l in open(opt("--findings"))]
-    arts = [a for t, a in dom.tags if t == "article"]
+    # an <article> each, or past the report's cap a table row each
+    arts = [a for t, a in dom.tags if "data-finding" in a]
     # the case also holds the scan's implant findings, which `hunt --json`
     # does not print
     shown = [(a.get("data-hunt"), a.get("data-finding")) for a in arts]

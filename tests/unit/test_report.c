@@ -76,7 +76,7 @@ static void test_hostile_text_is_escaped_for_the_page(void **st) {
   /* a byte that is not UTF-8 */
   assert_string_equal(esc("\xff", 1, 1), "\\xFF");
   /* ordinary text, Japanese included, and tabs and line ends stay */
-  assert_string_equal(esc("足跡\tC:\\Temp\n", 14, 0), "足跡\tC:\\Temp\n");
+  assert_string_equal(esc("足跡\tC:\\Temp\n", strlen("足跡\tC:\\Temp\n"), 0), "足跡\tC:\\Temp\n");
 }
 
 static void test_report_of_a_case_shows_hostile_finding_text_as_text(void **st) {
@@ -137,11 +137,48 @@ static void test_report_of_a_case_shows_hostile_finding_text_as_text(void **st) 
   unlink(path);
 }
 
+/* A scan of a large collection makes thousands of findings: past the
+ * report's cap each is one row, but every one is still in the page. */
+static void test_every_finding_is_in_the_report_past_the_cap(void **st) {
+  (void)st;
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/ash-test-report-cap-%d.db", (int)getpid());
+  unlink(path);
+  ash_store *s;
+  assert_int_equal(ash_store_open(&s, path, ASH_STORE_CREATE), 0);
+  const int n = 450;
+  for (int i = 0; i < n; i++) {
+    ash_finding f;
+    assert_int_equal(ash_finding_init(&f, "implant"), 0);
+    char key[32];
+    snprintf(key, sizeof key, "file-%d", i);
+    ash_finding_set_id(&f, key, strlen(key));
+    ash_finding_set_score(&f, 10 + i % 90);
+    ash_finding_set_title(&f, key, strlen(key));
+    assert_int_equal(ash_store_add_finding(s, &f), 0);
+    ash_finding_free(&f);
+  }
+  ash_report_opts o;
+  memset(&o, 0, sizeof o);
+  o.generated = ASH_TIME_UNSET;
+  ash_buf b;
+  ash_buf_init(&b, ASH_REPORT_MAX_BYTES);
+  assert_int_equal(ash_report_html(s, &o, &b, NULL), 0);
+  int seen = 0;
+  for (const char *p = b.p; (p = strstr(p, "data-finding=\"")); p++) seen++;
+  assert_int_equal(seen, n);
+  assert_non_null(strstr(b.p, "one line each"));
+  ash_buf_free(&b);
+  ash_store_close(s);
+  unlink(path);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_catalogue_has_every_string_in_both_languages),
       cmocka_unit_test(test_hostile_text_is_escaped_for_the_page),
       cmocka_unit_test(test_report_of_a_case_shows_hostile_finding_text_as_text),
+      cmocka_unit_test(test_every_finding_is_in_the_report_past_the_cap),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
