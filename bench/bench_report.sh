@@ -10,8 +10,14 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${ASHIATO:-$here/build/ashiato}
-tmp=$(mktemp -d /tmp/ashiato-report.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+# KEEP=DIR keeps the generated case in DIR (a big one takes a while to make)
+if [ -n "${KEEP:-}" ]; then
+  tmp=$KEEP
+  mkdir -p "$tmp"
+else
+  tmp=$(mktemp -d /tmp/ashiato-report.XXXXXX)
+  trap 'rm -rf "$tmp"' EXIT
+fi
 if [ -n "${1:-}" ] && [ -f "$1" ]; then
   case=$1
 else
@@ -27,11 +33,11 @@ else
   case=$tmp/case.db
 fi
 n=$("$bin" kinds "$case" --json | python3 -c "import json,sys; print(sum(json.loads(l)['count'] for l in sys.stdin))")
-echo "case: $case, $n events"
+echo "case: $case, $n events; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 for lang in en ja; do
   t0=$(date +%s.%N)
-  /usr/bin/time -f %M -o "$tmp/rss" "$bin" report "$case" -o "$tmp/r.html" --lang $lang --tz Asia/Tokyo 2>"$tmp/err"
+  /usr/bin/time -f "%U %S %M" -o "$tmp/rss" "$bin" report "$case" -o "$tmp/r.html" --lang $lang --tz Asia/Tokyo 2>"$tmp/err"
   t1=$(date +%s.%N)
-  python3 -c "import sys,os; a,b=float(sys.argv[1]),float(sys.argv[2]); print('report --lang %s  %6.2f s  %6.2f MB  %6.1f MiB peak RSS' % (sys.argv[3], b-a, os.path.getsize(sys.argv[4])/1e6, int(open(sys.argv[5]).read().split()[-1])/1024))" "$t0" "$t1" "$lang" "$tmp/r.html" "$tmp/rss"
+  python3 -c "import sys,os; a,b=float(sys.argv[1]),float(sys.argv[2]); u,s_,m=open(sys.argv[5]).read().split()[-3:]; print('report --lang %s  %6.2f s wall  %6.2f s CPU  %6.2f MB  %6.1f MiB peak RSS' % (sys.argv[3], b-a, float(u)+float(s_), os.path.getsize(sys.argv[4])/1e6, int(m)/1024))" "$t0" "$t1" "$lang" "$tmp/r.html" "$tmp/rss"
   cat "$tmp/err"
 done

@@ -44,6 +44,10 @@ typedef struct ash_report_stats {
   uint64_t evidence_withheld; /* items whose check failed: failure shown */
   uint64_t evidence_omitted;  /* items left to `hunt --json` by the size budget */
   uint64_t queries;           /* store queries made */
+  /* seconds spent reading the case (findings, sources, kinds), on the
+   * timeline's cells, on the logon and VPN passes, and on quoting the
+   * evidence: what bench/bench_report.sh reports */
+  double s_load, s_timeline, s_entities, s_evidence;
 } ash_report_stats;
 
 /* The report of case s as one HTML document, appended to out (whose cap

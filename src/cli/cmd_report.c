@@ -117,9 +117,10 @@ int cmd_report(int argc, char **argv) {
     } else if (!quiet) {
       fprintf(stderr,
               "ashiato: report: %s: %zu bytes, %" PRIu64 " findings, %" PRIu64 " sources, %" PRIu64
-              " evidence lines quoted, %" PRIu64 " withheld (check failed)\n",
+              " evidence lines quoted, %" PRIu64 " withheld (check failed); %.2f s reading,"
+              " %.2f s timeline, %.2f s accounts, %.2f s evidence\n",
               cli_safe(outpath), html.n, rs.findings, rs.sources, rs.evidence_quoted,
-              rs.evidence_withheld);
+              rs.evidence_withheld, rs.s_load, rs.s_timeline, rs.s_entities, rs.s_evidence);
     }
   }
   ash_buf_free(&html);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "ashiato/error.h"
 #include "ashiato/finding.h"
@@ -116,7 +117,7 @@ static const lane_def LANES[] = {
  * shade needs presence and rough density, not an exact count, and the cap
  * bounds the work at NBUCKETS * kinds * TL_CAP rows whatever the case. */
 #define NBUCKETS 120
-#define TL_CAP 64
+#define TL_CAP 24
 
 typedef struct story {
   int64_t ts;
@@ -169,6 +170,9 @@ typedef struct rep {
   size_t nhosts;
   uint64_t nhosts_all;
   uint64_t counting;
+  size_t tl_lane; /* the timeline's cells, for bucket_cb */
+  int64_t tl_bw;
+  uint32_t (*tl_cnt)[NBUCKETS];
 } rep;
 
 #define OUT(r) ((r)->out)
@@ -757,6 +761,22 @@ static int count_cb(void *u, const ash_event *ev, const char *sp, int rec, const
   return ASH_OK;
 }
 
+/* a kind read whole for the timeline: a few thousand rows cost less than
+ * NBUCKETS queries */
+#define TL_SMALL_KIND 5000
+
+static int bucket_cb(void *u, const ash_event *ev, const char *sp, int rec, const char *attrs) {
+  (void)sp;
+  (void)rec;
+  (void)attrs;
+  rep *r = u;
+  if (ev->ts == ASH_TIME_UNSET || ev->ts < r->t0 || ev->ts > r->t1) return ASH_OK;
+  int64_t b = (ev->ts - r->t0) / r->tl_bw;
+  if (b >= NBUCKETS) b = NBUCKETS - 1;
+  r->tl_cnt[r->tl_lane][b]++;
+  return ASH_OK;
+}
+
 #define TL_W 1000
 #define TL_X0 132
 #define TL_X1 988
@@ -784,11 +804,23 @@ static void section_timeline(rep *r) {
   uint32_t cnt[NLANES][NBUCKETS];
   memset(cnt, 0, sizeof cnt);
   int used[NLANES] = {0};
-  /* an exact kind uses the store's (kind, ts) index: each cell is one
-   * bounded range read, whatever the size of the case */
+  /* a kind with few events is read once, whole, and each event counted
+   * in its cell; a big kind (the flows) is asked cell by cell for at most
+   * TL_CAP events, an exact kind using the store's (kind, ts) index: the
+   * work is bounded by cells * TL_CAP rows, whatever the size of the case */
   for (size_t k = 0; k < r->nkinds && !r->rc; k++) {
     size_t l = lane_of(r->kinds[k]);
     used[l] = 1;
+    r->tl_lane = l;
+    r->tl_bw = bw;
+    r->tl_cnt = cnt;
+    if (r->kind_n[k] <= TL_SMALL_KIND) {
+      ash_event_query q = {.kind = r->kinds[k], .since = ASH_TIME_UNSET, .until = ASH_TIME_UNSET};
+      int rc = ash_store_events(r->st, &q, bucket_cb, r);
+      r->stats.queries++;
+      if (rc) r->rc = rc;
+      continue;
+    }
     for (int b = 0; b < NBUCKETS && !r->rc; b++) {
       ash_event_query q = {.kind = r->kinds[k],
                            .since = r->t0 + b * bw,
@@ -1805,6 +1837,12 @@ static void free_rep(rep *r) {
   ash_raw_close(r->raw);
 }
 
+static double now_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 int ash_report_html(ash_store *st, const ash_report_opts *o, ash_buf *out,
                     ash_report_stats *stats) {
   rep r;
@@ -1814,6 +1852,7 @@ int ash_report_html(ash_store *st, const ash_report_opts *o, ash_buf *out,
   r.L = o->lang;
   r.out = out;
   r.t0 = r.t1 = ASH_TIME_UNSET;
+  double t0 = now_s();
   r.rc = ash_store_findings(st, NULL, on_finding, &r);
   if (!r.rc) r.rc = ash_store_sources(st, on_source, &r);
   if (!r.rc) r.rc = ash_store_kinds(st, on_kind, &r);
@@ -1828,11 +1867,19 @@ int ash_report_html(ash_store *st, const ash_report_opts *o, ash_buf *out,
    * so only up to this size */
   if (!r.rc) ash_raw_limit(r.raw, (uint64_t)256 << 20);
   if (!r.rc) build_story(&r);
+  double t1 = now_s();
   if (!r.rc) collect_entities(&r);
+  double t2 = now_s();
   if (!r.rc) head(&r);
   if (!r.rc) section_story(&r);
   if (!r.rc) section_timeline(&r);
+  double t3 = now_s();
   if (!r.rc) section_findings(&r);
+  double t4 = now_s();
+  r.stats.s_load = t1 - t0;
+  r.stats.s_entities = t2 - t1;
+  r.stats.s_timeline = t3 - t2;
+  r.stats.s_evidence = t4 - t3;
   if (!r.rc) section_entities(&r);
   if (!r.rc) section_sources(&r);
   if (!r.rc) section_plan(&r);
