@@ -496,6 +496,15 @@ static int is_private_text(const char *ip) {
   return ash_ip_is_private(&a) || ash_ip_is_loopback(&a);
 }
 
+/* The host a finding is about: its first host name, else its first
+ * internal address (a flow hunt on a firewall log knows only addresses). */
+static const char *host_of(const ash_finding *f) {
+  if (f->hosts.n) return f->hosts.v[0];
+  for (size_t k = 0; k < f->ips.n; k++)
+    if (is_private_text(f->ips.v[k])) return f->ips.v[k];
+  return "?";
+}
+
 static void dur_text(int64_t s, char out[32]) {
   if (s >= 86400)
     snprintf(out, 32, "%" PRId64 "d%02" PRId64 "h", s / 86400, s % 86400 / 3600);
@@ -531,7 +540,7 @@ static void build_story(rep *r) {
     if (done[i]) continue;
     if (fallback ? i >= 5 : f->severity < ASH_SEV_HIGH) continue;
     const char *h = f->hunt ? f->hunt : "";
-    const char *host = f->hosts.n ? f->hosts.v[0] : "?";
+    const char *host = host_of(f);
     const char *who = f->accounts.n ? f->accounts.v[0] : "?";
     const char *args[4] = {a[0], a[1], a[2], a[3]};
     if (!strcmp(h, "past-incident-link")) {
@@ -1105,7 +1114,7 @@ static int finding_sentence(rep *r, size_t i, ash_buf *b) {
   const ash_finding *f = &r->f[i];
   json_t *d = r->det[i];
   const char *h = f->hunt ? f->hunt : "";
-  const char *host = f->hosts.n ? f->hosts.v[0] : "?";
+  const char *host = host_of(f);
   char a[4][1024];
   const char *args[4] = {a[0], a[1], a[2], a[3]};
   const char *pub = "?";
