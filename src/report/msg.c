@@ -25,10 +25,9 @@ static const char *const CAT[M_COUNT][2] = {
     [M_SEV_MEDIUM] = {"medium", "中"},
     [M_SEV_HIGH] = {"high", "高"},
     [M_SEV_CRITICAL] = {"critical", "緊急"},
-    [M_OVERVIEW] = {"The hunts made {1} findings: {2} critical, {3} high, {4} medium "
-                    "and {5} low.",
-                    "ハンティングの検出結果は {1} 件です（緊急 {2} 件、高 {3} 件、中 "
-                    "{4} 件、低 {5} 件）。"},
+    [M_OVERVIEW] = {"Findings of the hunts: {1} ({2} critical, {3} high, {4} medium, {5} low).",
+                    "ハンティングの検出結果は {1} 件です（緊急 {2} 件、高 {3} 件、中 {4} 件、低 "
+                    "{5} 件）。"},
     [M_SPAN] = {"The logs cover {1} to {2}.", "ログの期間は {1} から {2} までです。"},
     [M_NOFINDINGS] = {"No findings: the hunts found nothing in this case, or have not been run "
                       "(ashiato hunt CASE).",
