@@ -16,6 +16,7 @@ int cmd_ingest(int argc, char **argv);
 int cmd_sources(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_timeline(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_formats(int argc, char **argv);

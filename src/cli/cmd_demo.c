@@ -18,6 +18,7 @@
 #include "ashiato/hunt.h"
 #include "ashiato/ingest.h"
 #include "ashiato/ranges.h"
+#include "ashiato/report.h"
 #include "ashiato/scan.h"
 #include "ashiato/store.h"
 #include "ashiato/time.h"
@@ -32,7 +33,8 @@ static const char *HELP =
     "runs the hunts and the implant scan, and prints what was found next to what\n"
     "was embedded (DIR/answer.json). Without --out the case lives in a temporary\n"
     "folder that is removed at the end; with --out DIR it is kept, with the case\n"
-    "store in DIR/case.db, so that you can go on with\n"
+    "store in DIR/case.db and its HTML report in DIR/report.html, so that you\n"
+    "can go on with\n"
     "  ashiato hunt DIR/case.db\n"
     "  ashiato events DIR/case.db --kind win.rdp --host <host>\n\n"
     "options:\n"
@@ -141,6 +143,31 @@ static int keep_finding(demo *d, const ash_finding *f) {
 }
 
 static int on_finding(void *u, const ash_finding *f) { return keep_finding(u, f); }
+
+/* DIR/report.html, the report a responder would hand over (report.h),
+ * made from the kept case like `ashiato report` does. 0 or an error. */
+static int write_report(ash_store *st, const ash_ranges *ranges, const char *dir, char *path,
+                        size_t n) {
+  ash_report_opts o;
+  memset(&o, 0, sizeof o);
+  o.ranges = ranges;
+  snprintf(path, n, "%s/case.db", dir);
+  o.case_name = path;
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  o.generated = (int64_t)now.tv_sec * ASH_US_PER_SEC + now.tv_nsec / 1000;
+  ash_buf html;
+  ash_buf_init(&html, ASH_REPORT_MAX_BYTES);
+  int rc = ash_report_html(st, &o, &html, NULL);
+  snprintf(path, n, "%s/report.html", dir);
+  if (!rc) {
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(html.p, 1, html.n, f) != html.n) rc = ASH_EIO;
+    if (f && fclose(f) && !rc) rc = ASH_EIO;
+  }
+  ash_buf_free(&html);
+  return rc;
+}
 
 /* Rank (1-based, over all findings of the hunt name given, best first) of
  * the first finding of hunt that names every one of want[]; 0 if none. */
@@ -467,6 +494,15 @@ int cmd_demo(int argc, char **argv) {
     goto out;
   }
   report_truth(d, ans, scanned, sf, nsf);
+  if (!temporary) {
+    char rp[4200];
+    rc = write_report(st, ranges, o.out_dir, rp, sizeof rp);
+    if (rc) {
+      fprintf(stderr, "ashiato demo: report: %s\n", ash_strerror(rc));
+      goto out;
+    }
+    printf("\nReport: %s\n", rp);
+  }
   printf("\nDone in %.1f s.", now_s() - t0);
   if (temporary)
     printf(" The case was temporary; 'ashiato demo --out DIR' keeps it.\n");

@@ -21,6 +21,7 @@ static const struct verb {
     {"formats", cmd_formats, "list the input formats ashiato reads"},
     {"hunt", cmd_hunt, "run the hunts on a case and print the findings best first"},
     {"timeline", cmd_timeline, "the case as a timeline: CSV, JSON lines or Timesketch"},
+    {"report", cmd_report, "the HTML report of a case (offline, English or Japanese)"},
     {"ranges", cmd_ranges, "import or look up the cloud providers' address ranges"},
     {"scan", cmd_scan, "find files that carry the environment's own names (implants)"},
     {"sigma", cmd_sigma, "run Sigma rules over the Windows events of a case"},

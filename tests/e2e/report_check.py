@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Checks a report's DOM as headless Chromium built it (--dump-dom), the
+console lines of its stderr and the requests of its net log.
+
+usage: report_check.py OUT LANG [--findings F.jsonl] [--answer answer.json]
+       [--hostile] [--canary]
+OUT.dom, OUT.err and OUT.netlog are chromium_load's files. --canary
+inverts the request and console checks: the page is one that must trip
+them, so that a checker gone blind fails instead of passing."""
+import json, sys
+from html.parser import HTMLParser
+
+out, lang = sys.argv[1], sys.argv[2]
+args = sys.argv[3:]
+def opt(name):
+    return args[args.index(name) + 1] if name in args else None
+
+def fail(msg):
+    print("FAIL:", msg, file=sys.stderr)
+    sys.exit(1)
+
+# ---- requests: anything the page asked for that is not itself or data:
+log = json.load(open(out + ".netlog"))
+types = {v: k for k, v in log["constants"]["logEventTypes"].items()}
+page_requests = []
+for e in log["events"]:
+    p = e.get("params") or {}
+    if types.get(e["type"]) != "URL_REQUEST_START_JOB" or "url" not in p:
+        continue  # (the job's end event carries only its error)
+    # the browser's own jobs (its updater, its clock) say they have no
+    # origin; a request from the page carries the page's origin ("null"
+    # for a file: page)
+    if p.get("initiator") == "not an origin":
+        continue
+    url = p.get("url", "")
+    if not (url.startswith("file:") or url.startswith("data:")):
+        page_requests.append(url)
+# console lines of the browser's own pages (chrome://...) are not the page's
+console = [l for l in open(out + ".err", errors="replace")
+           if ":CONSOLE" in l and "source: chrome://" not in l and "source: devtools://" not in l]
+if "--canary" in args:
+    if not page_requests:
+        fail("canary: the net-log check saw no request from a page that makes one")
+    if not console:
+        fail("canary: the console check saw nothing from a page that logs errors")
+    print("canary ok")
+    sys.exit(0)
+if page_requests:
+    fail("the page made requests: %s" % page_requests[:5])
+if console:
+    fail("console messages: %s" % console[:3])
+
+# ---- the DOM
+class Dom(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack, self.tags, self.ids, self.text = [], [], {}, []
+        self.section, self.sections = None, {}
+        self.ctl = []
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append((tag, a))
+        if "id" in a:
+            self.ids[a["id"]] = tag
+        if tag == "section":
+            self.section = a.get("id")
+            self.sections[self.section] = []
+        if tag not in ("br", "meta", "img", "input", "link", "rect", "line", "circle", "path"):
+            self.stack.append((tag, a))
+    def handle_endtag(self, tag):
+        while self.stack:
+            t, _ = self.stack.pop()
+            if t == tag:
+                break
+    def handle_data(self, d):
+        self.text.append(d)
+        if self.section:
+            self.sections[self.section].append(d)
+        if self.stack and self.stack[-1][1].get("class") == "ctl":
+            self.ctl.append(d)
+
+dom = Dom()
+dom.feed(open(out + ".dom", encoding="utf-8").read())
+text = "".join(dom.text)
+for tag, a in dom.tags:
+    if tag in ("script", "iframe", "object", "embed", "img", "link", "form", "base"):
+        fail("element <%s> in the report" % tag)
+    for k, v in a.items():
+        if k.startswith("on"):
+            fail("event handler attribute %s=%r" % (k, v))
+        if k in ("src", "srcset", "action", "formaction", "xlink:href"):
+            fail("attribute %s=%r loads or goes somewhere" % (k, v))
+        if k == "href" and not (v or "").startswith("#"):
+            fail("link to %r (only same-page links are allowed)" % v)
+html = [a for t, a in dom.tags if t == "html"][0]
+if html.get("lang") != lang:
+    fail("lang=%r, want %r" % (html.get("lang"), lang))
+styles = [t for t, a in dom.tags if t == "style"]
+if len(styles) != 1:
+    fail("%d style elements (one, allowed by its hash)" % len(styles))
+for s in ("s1", "s2", "s3", "s4", "s5", "s6"):
+    if s not in dom.sections:
+        fail("section %s missing" % s)
+heads = {"en": ["What happened", "Timeline", "Findings", "Accounts and hosts",
+                "Evidence accounting", "Recovery plan"],
+         "ja": ["何が起きたか", "タイムライン", "検出結果", "アカウントとホスト",
+                "証拠の記録と照合", "復旧計画"]}[lang]
+for h in heads:
+    if h not in text:
+        fail("heading %r missing" % h)
+if "\u202e" in text or "\x00" in text:
+    fail("a raw RTL override or NUL reached the page's text")
+
+if opt("--findings"):
+    fs = [json.loads(l) for l in open(opt("--findings"))]
+    # an <article> each, or past the report's cap a table row each
+    arts = [a for t, a in dom.tags if "data-finding" in a]
+    # the case also holds the scan's implant findings, which `hunt --json`
+    # does not print
+    shown = [(a.get("data-hunt"), a.get("data-finding")) for a in arts]
+    if not all(i for _, i in shown):
+        fail("articles without their finding id")
+    want = {f["id"] for f in fs}
+    got = {i for h, i in shown if h != "implant"}
+    if want != got:
+        fail("findings missing from the page: %s; not in the case: %s"
+             % (sorted(want - got)[:5], sorted(got - want)[:5]))
+    if len({i for _, i in shown}) != len(shown):
+        fail("a finding is shown twice")
+    print("%d findings present" % len(fs))
+
+if opt("--answer"):
+    a = json.load(open(opt("--answer")))
+    s1 = "".join(dom.sections["s1"])
+    relay, acct = a["tunnel"]["relay_ip"], a["linked_account"]
+    host = a["tunnel"]["host"]
+    for want, what in ((relay, "tunnel relay"), (acct, "linked account"), (host, "tunnel host")):
+        if want not in s1:
+            fail("section 1 does not name the %s %s" % (what, want))
+    s2 = "".join(dom.sections["s2"])
+    if not any(t == "svg" for t, _ in dom.tags):
+        fail("no SVG")
+    print("section 1 names relay %s, account %s, host %s" % (relay, acct, host))
+
+if "--hostile" in args:
+    s3 = "".join(dom.sections["s3"])
+    for want in ("<script>alert(1)</script>", '"><img src=x onerror=alert(2)>',
+                 "javascript:alert(3)", "</style>"):
+        if want not in s3:
+            fail("hostile text %r is not shown as text" % want)
+    if "\\u{202E}" not in dom.ctl or "\\x00" not in dom.ctl:
+        fail("U+202E / NUL not shown as marked escapes: %r" % sorted(set(dom.ctl)))
+    s5 = "".join(dom.sections["s5"])
+    if '<b>"x\'' not in s5:
+        fail("hostile file name not shown as text in section 5")
+    print("hostile text shown as text")
+print("ok", out)

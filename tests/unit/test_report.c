@@ -1,0 +1,184 @@
+/* The HTML report's pieces: the message catalogue is complete in both
+ * languages with the same arguments, hostile text is escaped for the page,
+ * and a case with a finding whose text is hostile gives a page in which
+ * that text is only text. (The page in a real browser: e2e/report_*.sh.) */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ashiato/error.h"
+#include "ashiato/finding.h"
+#include "ashiato/report.h"
+#include "ashiato/store.h"
+#include "report/report_int.h"
+
+/* the placeholders {1}..{9} a text uses, as a bit set */
+static unsigned placeholders(const char *s) {
+  unsigned m = 0;
+  for (; *s; s++)
+    if (s[0] == '{' && s[1] >= '1' && s[1] <= '9' && s[2] == '}') m |= 1u << (s[1] - '0');
+  return m;
+}
+
+static void test_catalogue_has_every_string_in_both_languages(void **st) {
+  (void)st;
+  for (int m = 0; m < M_COUNT; m++) {
+    const char *en = ash_msg_get(ASH_LANG_EN, (ash_msg)m),
+               *ja = ash_msg_get(ASH_LANG_JA, (ash_msg)m);
+    /* the one string English leaves empty: "(the hunt's English original)" */
+    if (m != M_SUMMARY_LANG) assert_true(en[0]);
+    assert_true(ja[0]);
+    if (placeholders(en) != placeholders(ja)) {
+      fprintf(stderr, "message %d: en and ja take different arguments\n", m);
+      fail();
+    }
+    /* Japanese text is Japanese: some character outside ASCII, except for
+     * names that are the same in both (VPN, Windows, the language code) */
+    int ascii = 1;
+    for (const char *p = ja; *p; p++) ascii &= (unsigned char)*p < 0x80;
+    if (m != M_LANG_CODE && m != M_LANE_VPN && m != M_LANE_WIN && m != M_STORY_OTHER && ascii) {
+      fprintf(stderr, "message %d has no Japanese: %s\n", m, ja);
+      fail();
+    }
+  }
+  assert_string_equal(ash_msg_get(ASH_LANG_JA, M_LANG_CODE), "ja");
+  ash_lang l;
+  assert_int_equal(ash_lang_parse("ja", &l), ASH_OK);
+  assert_int_equal(l, ASH_LANG_JA);
+  assert_int_equal(ash_lang_parse("fr", &l), ASH_EFORMAT);
+}
+
+static char *esc(const char *s, size_t n, int attr) {
+  static ash_buf b;
+  ash_buf_free(&b);
+  ash_buf_init(&b, 1u << 16);
+  assert_int_equal(ash_html_text(&b, s, n, attr), ASH_OK);
+  return b.p ? b.p : (char *)"";
+}
+
+static void test_hostile_text_is_escaped_for_the_page(void **st) {
+  (void)st;
+  assert_string_equal(esc("<script>&\"'", 11, 0), "&lt;script&gt;&amp;&quot;&#39;");
+  assert_string_equal(esc("\"><img onerror=x>", 17, 1), "&quot;&gt;&lt;img onerror=x&gt;");
+  /* NUL, ESC and DEL are seen, not acted on */
+  assert_string_equal(esc("a\0b\x1b\x7f", 5, 1), "a\\x00b\\x1B\\x7F");
+  assert_string_equal(esc("a\0b", 3, 0), "a<span class=\"ctl\">\\x00</span>b");
+  /* an RTL override and a C1 control as escapes, never as themselves */
+  assert_string_equal(esc("x\xe2\x80\xaey", 5, 1), "x\\u{202E}y");
+  assert_string_equal(esc("\xc2\x9b", 2, 1), "\\u{009B}");
+  /* a byte that is not UTF-8 */
+  assert_string_equal(esc("\xff", 1, 1), "\\xFF");
+  /* ordinary text, Japanese included, and tabs and line ends stay */
+  assert_string_equal(esc("足跡\tC:\\Temp\n", strlen("足跡\tC:\\Temp\n"), 0), "足跡\tC:\\Temp\n");
+}
+
+static void test_report_of_a_case_shows_hostile_finding_text_as_text(void **st) {
+  (void)st;
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/ash-test-report-%d.db", (int)getpid());
+  unlink(path);
+  ash_store *s;
+  assert_int_equal(ash_store_open(&s, path, ASH_STORE_CREATE), 0);
+  ash_finding f;
+  assert_int_equal(ash_finding_init(&f, "lolbin"), 0);
+  ash_finding_set_id(&f, "k", 1);
+  ash_finding_set_score(&f, 92);
+  const char *t = "<script>alert(1)</script> on \xe2\x80\xae"
+                  "fs01";
+  ash_finding_set_title(&f, t, strlen(t));
+  ash_finding_add_account(&f, ash_str_cstr("\"><img src=x onerror=alert(2)>"));
+  ash_finding_add_host(&f, ash_str_cstr("fs01"));
+  ash_finding_add_attack(&f, "T1021.001");
+  ash_finding_add_attack(&f, "javascript:alert(3)");
+  ash_evidence e = {0, "win.process", "</style><b>x</b>", NULL, 0, ASH_REF_NONE};
+  ash_finding_add_evidence(&f, &e);
+  ash_finding_see(&f, 1740878521000000);
+  assert_int_equal(ash_store_add_finding(s, &f), 0);
+  ash_finding_free(&f);
+  for (int lang = 0; lang < 2; lang++) {
+    ash_report_opts o;
+    memset(&o, 0, sizeof o);
+    o.lang = (ash_lang)lang;
+    o.generated = ASH_TIME_UNSET;
+    ash_buf b;
+    ash_buf_init(&b, ASH_REPORT_MAX_BYTES);
+    ash_report_stats rs;
+    assert_int_equal(ash_report_html(s, &o, &b, &rs), 0);
+    assert_int_equal(rs.findings, 1);
+    assert_non_null(strstr(b.p, "default-src 'none'"));
+    for (int k = 1; k <= 6; k++) {
+      char id[32];
+      snprintf(id, sizeof id, "<section id=\"s%d\">", k);
+      assert_non_null(strstr(b.p, id));
+    }
+    assert_non_null(strstr(b.p, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert_non_null(strstr(b.p, "&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"));
+    assert_non_null(strstr(b.p, "&lt;/style&gt;&lt;b&gt;x&lt;/b&gt;"));
+    assert_non_null(strstr(b.p, "\\u{202E}"));
+    assert_non_null(strstr(b.p, "https://attack.mitre.org/techniques/T1021/001/"));
+    /* nothing hostile as markup, and the non-technique gets no URL */
+    assert_null(strstr(b.p, "<script"));
+    assert_null(strstr(b.p, "<img"));
+    assert_null(strstr(b.p, "\xe2\x80\xae"));
+    assert_null(strstr(b.p, "techniques/javascript"));
+    assert_int_equal(strstr(b.p, "</style>") - strstr(b.p, "<style>") > 0, 1);
+    assert_null(strstr(strstr(b.p, "</style>") + 1, "</style>"));
+    assert_non_null(strstr(b.p, lang ? "lang=\"ja\"" : "lang=\"en\""));
+    ash_buf_free(&b);
+  }
+  ash_store_close(s);
+  unlink(path);
+}
+
+/* A scan of a large collection makes thousands of findings: past the
+ * report's cap each is one row, but every one is still in the page. */
+static void test_every_finding_is_in_the_report_past_the_cap(void **st) {
+  (void)st;
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/ash-test-report-cap-%d.db", (int)getpid());
+  unlink(path);
+  ash_store *s;
+  assert_int_equal(ash_store_open(&s, path, ASH_STORE_CREATE), 0);
+  const int n = 450;
+  for (int i = 0; i < n; i++) {
+    ash_finding f;
+    assert_int_equal(ash_finding_init(&f, "implant"), 0);
+    char key[32];
+    snprintf(key, sizeof key, "file-%d", i);
+    ash_finding_set_id(&f, key, strlen(key));
+    ash_finding_set_score(&f, 10 + i % 90);
+    ash_finding_set_title(&f, key, strlen(key));
+    assert_int_equal(ash_store_add_finding(s, &f), 0);
+    ash_finding_free(&f);
+  }
+  ash_report_opts o;
+  memset(&o, 0, sizeof o);
+  o.generated = ASH_TIME_UNSET;
+  ash_buf b;
+  ash_buf_init(&b, ASH_REPORT_MAX_BYTES);
+  assert_int_equal(ash_report_html(s, &o, &b, NULL), 0);
+  int seen = 0;
+  for (const char *p = b.p; (p = strstr(p, "data-finding=\"")); p++) seen++;
+  assert_int_equal(seen, n);
+  assert_non_null(strstr(b.p, "one line each"));
+  ash_buf_free(&b);
+  ash_store_close(s);
+  unlink(path);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_catalogue_has_every_string_in_both_languages),
+      cmocka_unit_test(test_hostile_text_is_escaped_for_the_page),
+      cmocka_unit_test(test_report_of_a_case_shows_hostile_finding_text_as_text),
+      cmocka_unit_test(test_every_finding_is_in_the_report_past_the_cap),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
