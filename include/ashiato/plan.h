@@ -27,12 +27,9 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "lang.h"
 #include "store.h"
 #include "watchlist.h"
-
-typedef enum ash_lang { ASH_LANG_EN = 0, ASH_LANG_JA } ash_lang;
-/* "en", "ja" -> *out; ASH_EFORMAT otherwise. */
-int ash_lang_parse(const char *name, ash_lang *out);
 
 typedef enum ash_fw_vendor {
   ASH_FW_AUTO = 0, /* the case's own vendor, from its sources' formats */

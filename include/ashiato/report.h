@@ -20,14 +20,10 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "lang.h"
 #include "ranges.h"
 #include "store.h"
 #include "time.h"
-
-typedef enum ash_lang { ASH_LANG_EN = 0, ASH_LANG_JA = 1 } ash_lang;
-
-/* "en" or "ja" -> *out; ASH_EFORMAT otherwise. */
-int ash_lang_parse(const char *name, ash_lang *out);
 
 typedef struct ash_report_opts {
   ash_lang lang;

@@ -24,16 +24,6 @@
 #include "ashiato/raw.h"
 #include "report_int.h"
 
-int ash_lang_parse(const char *name, ash_lang *out) {
-  if (name && !strcasecmp(name, "en"))
-    *out = ASH_LANG_EN;
-  else if (name && !strcasecmp(name, "ja"))
-    *out = ASH_LANG_JA;
-  else
-    return ASH_EFORMAT;
-  return ASH_OK;
-}
-
 /* ---- escaping ---- */
 
 int ash_html_text(ash_buf *out, const char *s, size_t n, int attr) {
