@@ -128,6 +128,37 @@ int ash_store_events_with_source(ash_store *s, const ash_event_query *q,
                                            const char *attrs_json),
                                  void *u);
 
+/* ---- typed flows (the hunts' reading interface; no SQL) */
+
+/* One flow record, with its format's meaning settled at ingest: start and
+ * end are the session's (ts is the time the device logged the record:
+ * the end on FortiGate, the start elsewhere; end = start + duration, with
+ * an unlogged duration as 0). Unset numbers are ASH_UNSET, unset ports -1.
+ * flags: ASH_FLOW_TS_END, ASH_FLOW_INTERIM (event.h). */
+typedef struct ash_flow {
+  int64_t id, source; /* the event's id (evidence), its source's id */
+  int64_t ts, start, end, duration;
+  ash_ip src, dst;
+  int32_t src_port, dst_port;
+  int64_t bytes_out, bytes_in;
+  int64_t bytes_total; /* both directions together (devices that log no direction) */
+  int flags;
+  int deny; /* a net.deny record */
+} ash_flow;
+
+typedef struct ash_flow_query {
+  int64_t since, until; /* on ts, ASH_TIME_UNSET for open ends; until exclusive */
+  int with_deny;        /* net.deny records too (default: net.flow only) */
+} ash_flow_query;
+
+/* The flows of complete sources matching q (NULL: all net.flow), in
+ * (ts, id) order: the order the hunts' streaming models need. f is
+ * borrowed for the callback; a non-zero return stops the walk and is
+ * returned. Addresses come as numbers from the store, never parsed from
+ * text (except IPv6 ones, kept as text in a side column). */
+int ash_store_flows(ash_store *s, const ash_flow_query *q, int (*cb)(void *u, const ash_flow *f),
+                    void *u);
+
 /* Rejections of a source (or of all sources when id == 0). */
 int ash_store_rejects(ash_store *s, int64_t id,
                       int (*cb)(void *u, const char *source_path, uint64_t ref, const char *reason,
