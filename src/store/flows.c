@@ -24,12 +24,50 @@ typedef struct idcache {
   size_t cap;
 } idcache;
 
+/* The dictionary columns of a flow row, each remembering its last value:
+ * consecutive flows of one device mostly repeat them. */
+enum { DC_PROTO, DC_ACTION, DC_APP, DC_SERVICE, DC_HOST, DC_USER, DC_DOMAIN, NDC };
+#define LAST_MAX 64
+
+/* Attribute values that repeat (type, level, interface, country, the
+ * device id, ...) are stored as a reference to the dictionary; values
+ * seen once (session ids, times to the nanosecond, NAT ports) stay
+ * literal, so the dictionary holds only what repeats. A value is taken to
+ * repeat from its second sighting under the same key: the table below
+ * remembers a 64-bit hash of (key, value) per slot (a collision only
+ * makes a value a reference or a literal one time more: either form reads
+ * back the same). */
+/* 4096 slots (32 KiB, in cache: 2^16 slots made the probes a cache miss
+ * each and doubled the writer's time on 10^5 FortiGate lines) */
+#define SEEN_BITS 12
+/* the last reference written at each attribute position (most positions
+ * repeat the previous row's value: type, level, vd, tz, the device id) */
+#define POS_MAX 64
+#define POS_LEN 40
+#define REF_MARK                                                                                   \
+  '\x01' /* starts a reference: a raw control byte never                                           \
+              occurs inside escaped JSON content */
+
 struct ash_flowdb {
   sqlite3 *db;
-  sqlite3_stmt *ins, *dict_get, *dict_put, *shape_get, *shape_put;
+  sqlite3_stmt *ins, *dict_get, *dict_put, *shape_get, *shape_put, *dict_read;
   idcache dict, shapes;
   ash_buf keys, vals;
   char ip6[2][ASH_IP_STRLEN];
+  struct {
+    char s[LAST_MAX];
+    size_t n;
+    int64_t id;
+  } last[NDC];
+  ash_buf last_keys; /* the keys of the last shape, and its id */
+  int64_t last_shape;
+  uint64_t seen[1u << SEEN_BITS];
+  struct {
+    uint8_t n;
+    char s[POS_LEN];
+    char ref[12];
+    uint8_t nref;
+  } pos[POS_MAX];
 };
 
 static void cache_init(idcache *c, size_t max) {
@@ -57,6 +95,7 @@ int ash_flowdb_open(ash_flowdb **out, sqlite3 *db) {
   cache_init(&f->shapes, SHAPE_CACHE_MAX);
   ash_buf_init(&f->keys, ASH_MAX_ATTRS_JSON);
   ash_buf_init(&f->vals, ASH_MAX_ATTRS_JSON);
+  ash_buf_init(&f->last_keys, ASH_MAX_ATTRS_JSON);
   *out = f;
   return ASH_OK;
 }
@@ -68,6 +107,8 @@ void ash_flowdb_close(ash_flowdb *f) {
   sqlite3_finalize(f->dict_put);
   sqlite3_finalize(f->shape_get);
   sqlite3_finalize(f->shape_put);
+  sqlite3_finalize(f->dict_read);
+  ash_buf_free(&f->last_keys);
   cache_free(&f->dict);
   cache_free(&f->shapes);
   ash_buf_free(&f->keys);
@@ -84,10 +125,17 @@ void ash_flowdb_forget(ash_flowdb *f) {
   cache_free(&f->shapes);
   cache_init(&f->dict, DICT_CACHE_MAX);
   cache_init(&f->shapes, SHAPE_CACHE_MAX);
+  for (int i = 0; i < NDC; i++) f->last[i].n = 0;
+  for (int i = 0; i < POS_MAX; i++) f->pos[i].n = 0;
+  ash_buf_reset(&f->last_keys);
+  f->last_shape = 0;
 }
 
 int ash_flowdb_eligible(const ash_event *ev) {
-  if (strcmp(ev->kind, ASH_KIND_FLOW) && strcmp(ev->kind, ASH_KIND_FLOW_DENY)) return 0;
+  /* most events that are not flows fail on the first byte */
+  if (ev->kind[0] != 'n' ||
+      (strcmp(ev->kind, ASH_KIND_FLOW) && strcmp(ev->kind, ASH_KIND_FLOW_DENY)))
+    return 0;
   /* the columns a flow row does not have: such an event stays wide */
   return !ev->tunnel_ip.fam && ev->logon_type == ASH_UNSET && !ev->channel.n && !ev->process.n &&
          !ev->parent_process.n && !ev->command_line.n && !ev->threat.n && !ev->path.n &&
@@ -139,14 +187,27 @@ static int lookup(ash_flowdb *f, idcache *c, sqlite3_stmt **get, sqlite3_stmt **
   return ASH_OK;
 }
 
-static int bind_dict(ash_flowdb *f, sqlite3_stmt *st, int col, ash_str v) {
+static int dict_id(ash_flowdb *f, const char *s, size_t n, int64_t *id) {
+  return lookup(f, &f->dict, &f->dict_get, &f->dict_put, "SELECT id FROM dict WHERE s=?",
+                "INSERT INTO dict(s) VALUES(?)", s, n, id);
+}
+
+static int bind_dict(ash_flowdb *f, sqlite3_stmt *st, int col, int dc, ash_str v) {
   if (!v.n) {
     sqlite3_bind_null(st, col);
     return ASH_OK;
   }
   int64_t id;
-  ASH_TRY(lookup(f, &f->dict, &f->dict_get, &f->dict_put, "SELECT id FROM dict WHERE s=?",
-                 "INSERT INTO dict(s) VALUES(?)", v.p, v.n, &id));
+  if (v.n == f->last[dc].n && !memcmp(v.p, f->last[dc].s, v.n)) {
+    id = f->last[dc].id;
+  } else {
+    ASH_TRY(dict_id(f, v.p, v.n, &id));
+    if (v.n <= LAST_MAX) {
+      memcpy(f->last[dc].s, v.p, v.n);
+      f->last[dc].n = v.n;
+      f->last[dc].id = id;
+    }
+  }
   sqlite3_bind_int64(st, col, id);
   return ASH_OK;
 }
@@ -176,7 +237,9 @@ static void bind_addr(sqlite3_stmt *st, int col, int col6, const ash_ip *ip, cha
 }
 
 /* The end of the JSON string content that starts at p (the unescaped '"'
- * that closes it), or NULL when there is none before e. */
+ * that closes it), or NULL when there is none before e or the content
+ * holds a raw control byte (never so in what ash_event_attrs_json wrote,
+ * and REF_MARK must stay unambiguous). */
 static const char *str_end(const char *p, const char *e) {
   while (p < e) {
     if (*p == '\\') {
@@ -184,36 +247,91 @@ static const char *str_end(const char *p, const char *e) {
       continue;
     }
     if (*p == '"') return p;
+    if ((unsigned char)*p < 0x20) return NULL;
     p++;
   }
   return NULL;
 }
 
+static const char B64[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+/";
+
+/* Write value v (escaped content, vn bytes), the attribute at position
+ * ix, to o: a reference (REF_MARK and the dictionary id in base 64, most
+ * significant digit first) when it repeats and the reference is shorter,
+ * else the value itself. */
+static int put_value(ash_flowdb *f, size_t ix, const char *v, size_t vn, char **o) {
+  if (vn > 3) {
+    if (ix < POS_MAX && f->pos[ix].n == vn && !memcmp(f->pos[ix].s, v, vn)) {
+      memcpy(*o, f->pos[ix].ref, f->pos[ix].nref);
+      *o += f->pos[ix].nref;
+      return ASH_OK;
+    }
+    uint64_t h = ash_hash_u64(ash_hash_bytes(v, vn, 1469598103934665603ull) ^ (ix + 1)) | 1;
+    uint64_t *slot = &f->seen[h & ((1u << SEEN_BITS) - 1)];
+    if (*slot == h) {
+      int64_t id;
+      ASH_TRY(dict_id(f, v, vn, &id));
+      char d[12];
+      size_t nd = 0;
+      for (uint64_t x = (uint64_t)id; x && nd < sizeof d - 1; x >>= 6) d[nd++] = B64[x & 63];
+      if (nd + 1 < vn) {
+        char *r = *o;
+        *(*o)++ = REF_MARK;
+        while (nd) *(*o)++ = d[--nd];
+        if (ix < POS_MAX && vn <= POS_LEN) {
+          memcpy(f->pos[ix].s, v, vn);
+          f->pos[ix].n = (uint8_t)vn;
+          f->pos[ix].nref = (uint8_t)(*o - r);
+          memcpy(f->pos[ix].ref, r, f->pos[ix].nref);
+        }
+        return ASH_OK;
+      }
+    } else {
+      *slot = h;
+    }
+  }
+  memcpy(*o, v, vn);
+  *o += vn;
+  return ASH_OK;
+}
+
 /* Split the attributes JSON ash_event_attrs_json writes ({"k":"v",...},
- * string values only) into its keys and its values, each list joined by
- * '"': a raw '"' never occurs inside escaped string content, so the lists
- * split back exactly. 0 when json is not of that form (then it is kept
- * whole). */
-static int split_attrs(ash_flowdb *f, const char *json, size_t n) {
+ * string values only) into its keys and its values (put_value), each list
+ * joined by '"': a raw '"' never occurs inside escaped string content, so
+ * the lists split back exactly. *ok = 0 when json is not of that form
+ * (then it is kept whole). */
+static int split_attrs(ash_flowdb *f, const char *json, size_t n, int *ok) {
+  *ok = 0;
   ash_buf_reset(&f->keys);
   ash_buf_reset(&f->vals);
+  if (ash_buf_reserve(&f->keys, n) || ash_buf_reserve(&f->vals, n)) return ASH_OK;
+  char *ko = f->keys.p, *vo = f->vals.p;
   const char *p = json, *e = json + n;
-  if (p >= e || *p++ != '{') return 0;
-  if (p < e && *p == '}') return p + 1 == e ? 0 : 0; /* {}: nothing to split */
-  for (int first = 1;; first = 0) {
-    if (p >= e || *p++ != '"') return 0;
+  if (p >= e || *p++ != '{') return ASH_OK;
+  for (size_t ix = 0;; ix++) {
+    int first = ix == 0;
+    if (p >= e || *p++ != '"') return ASH_OK;
     const char *ke = str_end(p, e);
-    if (!ke || ke + 2 >= e || ke[1] != ':' || ke[2] != '"') return 0;
+    if (!ke || ke + 2 >= e || ke[1] != ':' || ke[2] != '"') return ASH_OK;
     const char *vs = ke + 3, *ve = str_end(vs, e);
-    if (!ve) return 0;
-    if (!first && (ash_buf_add(&f->keys, "\"", 1) || ash_buf_add(&f->vals, "\"", 1))) return 0;
-    if (ash_buf_add(&f->keys, p, (size_t)(ke - p)) || ash_buf_add(&f->vals, vs, (size_t)(ve - vs)))
-      return 0;
+    if (!ve) return ASH_OK;
+    if (!first) *ko++ = *vo++ = '"';
+    memcpy(ko, p, (size_t)(ke - p));
+    ko += ke - p;
+    ASH_TRY(put_value(f, ix, vs, (size_t)(ve - vs), &vo));
     p = ve + 1;
-    if (p >= e) return 0;
-    if (*p == '}') return p + 1 == e;
-    if (*p++ != ',') return 0;
+    if (p >= e) return ASH_OK;
+    if (*p == '}') {
+      if (p + 1 != e) return ASH_OK;
+      break;
+    }
+    if (*p++ != ',') return ASH_OK;
   }
+  f->keys.n = (size_t)(ko - f->keys.p);
+  f->vals.n = (size_t)(vo - f->vals.p);
+  *ko = *vo = 0;
+  *ok = 1;
+  return ASH_OK;
 }
 
 int ash_flowdb_insert(ash_flowdb *f, int64_t id, int64_t source, const ash_event *ev,
@@ -238,13 +356,13 @@ int ash_flowdb_insert(ash_flowdb *f, int64_t id, int64_t source, const ash_event
   bind_addr(st, 8, 25, &ev->dst_ip, f->ip6[1]);
   bind_i64(st, 9, ev->src_port >= 0 ? ev->src_port : ASH_UNSET);
   bind_i64(st, 10, ev->dst_port >= 0 ? ev->dst_port : ASH_UNSET);
-  int rc = bind_dict(f, st, 11, ev->proto);
-  if (!rc) rc = bind_dict(f, st, 12, ev->action);
-  if (!rc) rc = bind_dict(f, st, 13, ev->app);
-  if (!rc) rc = bind_dict(f, st, 14, ev->service);
-  if (!rc) rc = bind_dict(f, st, 15, ev->host);
-  if (!rc) rc = bind_dict(f, st, 16, ev->user);
-  if (!rc) rc = bind_dict(f, st, 17, ev->domain);
+  int rc = bind_dict(f, st, 11, DC_PROTO, ev->proto);
+  if (!rc) rc = bind_dict(f, st, 12, DC_ACTION, ev->action);
+  if (!rc) rc = bind_dict(f, st, 13, DC_APP, ev->app);
+  if (!rc) rc = bind_dict(f, st, 14, DC_SERVICE, ev->service);
+  if (!rc) rc = bind_dict(f, st, 15, DC_HOST, ev->host);
+  if (!rc) rc = bind_dict(f, st, 16, DC_USER, ev->user);
+  if (!rc) rc = bind_dict(f, st, 17, DC_DOMAIN, ev->domain);
   if (rc) return rc;
   bind_i64(st, 18, ev->bytes_out);
   bind_i64(st, 19, ev->bytes_in);
@@ -256,12 +374,18 @@ int ash_flowdb_insert(ash_flowdb *f, int64_t id, int64_t source, const ash_event
   sqlite3_bind_null(st, 27);
   sqlite3_bind_null(st, 28);
   if (attrs && attrs_n) {
-    if (split_attrs(f, attrs, attrs_n)) {
-      int64_t shape;
-      rc = lookup(f, &f->shapes, &f->shape_get, &f->shape_put,
-                  "SELECT id FROM attr_shapes WHERE keys=?",
-                  "INSERT INTO attr_shapes(keys) VALUES(?)", f->keys.p, f->keys.n, &shape);
-      if (rc) return rc;
+    int ok;
+    ASH_TRY(split_attrs(f, attrs, attrs_n, &ok));
+    if (ok) {
+      int64_t shape = f->last_shape;
+      if (!shape || f->keys.n != f->last_keys.n || memcmp(f->keys.p, f->last_keys.p, f->keys.n)) {
+        rc = lookup(f, &f->shapes, &f->shape_get, &f->shape_put,
+                    "SELECT id FROM attr_shapes WHERE keys=?",
+                    "INSERT INTO attr_shapes(keys) VALUES(?)", f->keys.p, f->keys.n, &shape);
+        if (rc) return rc;
+        ash_buf_reset(&f->last_keys);
+        f->last_shape = ash_buf_add(&f->last_keys, f->keys.p, f->keys.n) ? 0 : shape;
+      }
       sqlite3_bind_int64(st, 26, shape);
       sqlite3_bind_text(st, 27, f->vals.p, (int)f->vals.n, SQLITE_STATIC);
     } else {
@@ -273,57 +397,85 @@ int ash_flowdb_insert(ash_flowdb *f, int64_t id, int64_t source, const ash_event
   return r == SQLITE_DONE ? ASH_OK : ASH_ESTORE;
 }
 
+/* The text of dictionary entry id (borrowed until the next call), or
+ * NULL. Runs inside a statement of the same connection (ash_attrs), which
+ * SQLite allows: the lookup is stepped and reset before it returns. */
+static const char *dict_text(ash_flowdb *f, int64_t id, size_t *n) {
+  if (!f->dict_read &&
+      sqlite3_prepare_v3(f->db, "SELECT s FROM dict WHERE id=?", -1, SQLITE_PREPARE_PERSISTENT,
+                         &f->dict_read, NULL) != SQLITE_OK)
+    return NULL;
+  sqlite3_reset(f->dict_read);
+  sqlite3_bind_int64(f->dict_read, 1, id);
+  if (sqlite3_step(f->dict_read) != SQLITE_ROW) return NULL;
+  *n = (size_t)sqlite3_column_bytes(f->dict_read, 0);
+  return (const char *)sqlite3_column_text(f->dict_read, 0);
+}
+
 /* SQL function ash_attrs(keys, vals): the attributes JSON object back
  * from a shape's keys and a row's values (split_attrs), byte for byte what
- * was split. NULL when the lists do not pair up (a damaged case). */
+ * was split, references resolved through the dictionary. NULL when the
+ * lists do not pair up or a reference is dangling (a damaged case). */
 static void attrs_fn(sqlite3_context *cx, int argc, sqlite3_value **argv) {
   (void)argc;
+  ash_flowdb *f = sqlite3_user_data(cx);
   const char *k = (const char *)sqlite3_value_text(argv[0]);
-  int kn = sqlite3_value_bytes(argv[0]);
+  size_t kn = (size_t)sqlite3_value_bytes(argv[0]);
   const char *v = (const char *)sqlite3_value_text(argv[1]);
-  int vn = sqlite3_value_bytes(argv[1]);
+  size_t vn = (size_t)sqlite3_value_bytes(argv[1]);
   if (!k || !v) {
     sqlite3_result_null(cx);
     return;
   }
-  size_t cap = (size_t)kn + (size_t)vn + 16;
+  ash_buf o;
+  ash_buf_init(&o, ASH_MAX_ATTRS_JSON + 1024);
   const char *ke = k + kn, *ve = v + vn;
-  for (const char *p = k; p < ke; p++) cap += *p == '"' ? 6 : 0;
-  char *o = sqlite3_malloc64(cap), *w = o;
-  if (!o) {
-    sqlite3_result_error_nomem(cx);
-    return;
-  }
-  *w++ = '{';
-  for (int first = 1;; first = 0) {
+  int rc = ash_buf_add(&o, "{", 1);
+  for (int first = 1; !rc; first = 0) {
     const char *kq = memchr(k, '"', (size_t)(ke - k));
     const char *vq = memchr(v, '"', (size_t)(ve - v));
     if (!kq) kq = ke;
     if (!vq) vq = ve;
-    if (!first) *w++ = ',';
-    *w++ = '"';
-    memcpy(w, k, (size_t)(kq - k));
-    w += kq - k;
-    memcpy(w, "\":\"", 3);
-    w += 3;
-    memcpy(w, v, (size_t)(vq - v));
-    w += vq - v;
-    *w++ = '"';
     if ((kq == ke) != (vq == ve)) {
-      sqlite3_free(o);
-      sqlite3_result_null(cx);
-      return;
+      rc = ASH_EFORMAT;
+      break;
     }
+    if (!first) rc = ash_buf_add(&o, ",", 1);
+    if (!rc) rc = ash_buf_add(&o, "\"", 1);
+    if (!rc) rc = ash_buf_add(&o, k, (size_t)(kq - k));
+    if (!rc) rc = ash_buf_add(&o, "\":\"", 3);
+    if (!rc && vq > v && *v == REF_MARK) {
+      int64_t id = 0;
+      for (const char *d = v + 1; d < vq && !rc; d++) {
+        const char *c = memchr(B64, *d, 64);
+        if (!c || id > (INT64_MAX >> 6)) rc = ASH_EFORMAT;
+        id = id << 6 | (int64_t)(c - B64);
+      }
+      size_t tn = 0;
+      const char *t = rc ? NULL : dict_text(f, id, &tn);
+      if (!t) rc = ASH_EFORMAT;
+      if (!rc) rc = ash_buf_add(&o, t, tn);
+      if (f->dict_read) sqlite3_reset(f->dict_read);
+    } else if (!rc) {
+      rc = ash_buf_add(&o, v, (size_t)(vq - v));
+    }
+    if (!rc) rc = ash_buf_add(&o, "\"", 1);
     if (kq == ke) break;
     k = kq + 1;
     v = vq + 1;
   }
-  *w++ = '}';
-  sqlite3_result_text64(cx, o, (sqlite3_uint64)(w - o), sqlite3_free, SQLITE_UTF8);
+  if (!rc) rc = ash_buf_add(&o, "}", 1);
+  if (rc == ASH_ENOMEM)
+    sqlite3_result_error_nomem(cx);
+  else if (rc)
+    sqlite3_result_null(cx);
+  else
+    sqlite3_result_text64(cx, o.p, (sqlite3_uint64)o.n, SQLITE_TRANSIENT, SQLITE_UTF8);
+  ash_buf_free(&o);
 }
 
-int ash_flowdb_register(sqlite3 *db) {
-  return sqlite3_create_function(db, "ash_attrs", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+int ash_flowdb_register(ash_flowdb *f) {
+  return sqlite3_create_function(f->db, "ash_attrs", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, f,
                                  attrs_fn, NULL, NULL) == SQLITE_OK
              ? ASH_OK
              : ASH_ESTORE;

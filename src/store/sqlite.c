@@ -484,7 +484,7 @@ int ash_store_open(ash_store **out, const char *path, int flags) {
       return rc;
     }
   }
-  if (ash_flowdb_register(s->db) || ash_flowdb_open(&s->flows, s->db)) {
+  if (ash_flowdb_open(&s->flows, s->db) || ash_flowdb_register(s->flows)) {
     ash_store_close(s);
     return ASH_ESTORE;
   }

@@ -48,7 +48,7 @@ int ash_flowdb_eligible(const ash_event *ev);
 int ash_flowdb_insert(ash_flowdb *f, int64_t id, int64_t source, const ash_event *ev,
                       const char *attrs, size_t attrs_n);
 /* Register the SQL function ash_attrs the events view needs. */
-int ash_flowdb_register(sqlite3 *db);
+int ash_flowdb_register(ash_flowdb *f);
 /* ash_store_flows on db (flows.c). */
 int ash_flowdb_iterate(sqlite3 *db, const ash_flow_query *q, int (*cb)(void *u, const ash_flow *f),
                        void *u);
