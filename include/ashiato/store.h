@@ -1,8 +1,32 @@
 /* ashiato: the case store, an SQLite file.
  *
- * Tables: sources (one row per ingested file or archive member, with its
- * record accounting), events (normalised), rejects (source, ref, reason,
- * raw text up to ASH_MAX_REJECT_RAW). Writes go through prepared
+ * Tables (schema version 2, meta.schema_version):
+ * - sources: one row per ingested file or archive member, with its record
+ *   accounting (read = parsed + rejected);
+ * - flows: one narrow row per net.flow / net.deny event whose fields all
+ *   have a column: id, source_id, ref (byte offset), ts (us, as logged),
+ *   dur (us), flags (ASH_FLOW_TS_END: ts is the session's end;
+ *   ASH_FLOW_INTERIM: a report of a session still open; 4: net.deny), src
+ *   and dst (IPv4 as 32-bit integers; src6/dst6 hold any other address as
+ *   text), sport, dport, proto/action/app/service/host/user/domain (ids
+ *   into dict), bytes_out, bytes_in, packets_out, packets_in, bytes_total
+ *   (both directions, devices that log no direction), event_id, and the
+ *   attributes as shape (an id into attr_shapes: the key list, stored once)
+ *   plus vals (the escaped values joined by '"', a repeating value as
+ *   \x01 and its dict id in base 64), or attrs (the JSON whole, when it
+ *   is not of the usual form); index flows_ts(ts) is the hunts' order;
+ * - dict(id, s): every repeating string of the flows; attr_shapes(id, keys);
+ * - events_wide: every other event, one column per field of ash_event and
+ *   its attributes as JSON (attrs), index events_kind_ts(kind, ts);
+ * - events: a view, the UNION ALL of events_wide and flows with the flows'
+ *   strings, addresses and attributes turned back into the wide form: the
+ *   rows of schema 1 exactly. Its attributes need the SQL function
+ *   ash_attrs, which the store registers on its connections: other SQLite
+ *   clients read the tables under it;
+ * - rejects: source, ref, reason, raw text up to ASH_MAX_REJECT_RAW.
+ * Events and flows share one id space. A case of an earlier schema is
+ * refused with ASH_EVERSION: it must be ingested again (its evidence is
+ * unchanged), never read as if it had no flows. Writes go through prepared
  * statements with bound parameters only, in large transactions; a killed
  * ingest leaves a rollback journal that SQLite replays on the next open.
  * A source row is marked complete only in the transaction that stores its

@@ -74,6 +74,37 @@ size_t hostmap_ips(const hostmap *m, const char *host, ash_ip *out, size_t max) 
 
 /* Learn (name, address, count) rows of a query. lower_dollar: the name is
  * a computer account ("APP02$"). */
+/* SQL: the text form of address column c (IPv4 as an integer) or c6 (any
+ * other, as text) of the flows table under alias a (schema in store.h), as
+ * the events view gives it. */
+#define FLOW_IP_TEXT(a, c, c6)                                                                     \
+  "coalesce(" a "." c6 ",(" a "." c ">>24)||'.'||((" a "." c ">>16)&255)||'.'||((" a "." c         \
+  ">>8)&255)||'.'||(" a "." c "&255))"
+
+/* The firewall's name fields of the flows (see below), the typed flows by
+ * their attribute shape first: a flow whose keys hold none of the names
+ * is never rebuilt as JSON (through the events view every one would be). */
+static const char FLOW_NAMES_SQL[] =
+    "WITH k(id) AS (SELECT id FROM attr_shapes WHERE instr('\"'||keys||'\"','\"srcname\"')>0"
+    " OR instr('\"'||keys||'\"','\"dstname\"')>0 OR instr('\"'||keys||'\"','\"src_host\"')>0"
+    " OR instr('\"'||keys||'\"','\"dst_host\"')>0),"
+    " r(src_ip,dst_ip,attrs) AS (SELECT src_ip,dst_ip,attrs FROM events_wide"
+    " WHERE kind='net.flow' UNION ALL SELECT " FLOW_IP_TEXT("f", "src", "src6") "," FLOW_IP_TEXT(
+        "f", "dst",
+        "dst6") ",CASE WHEN f.shape IS NULL THEN f.attrs"
+                " ELSE ash_attrs(s.keys,f.vals) END FROM flows f LEFT JOIN attr_shapes s ON "
+                "s.id=f.shape"
+                " WHERE f.flags&4=0 AND (f.shape IN k OR (f.shape IS NULL AND f.attrs IS NOT "
+                "NULL))),"
+                " f AS MATERIALIZED (SELECT src_ip,dst_ip,attrs FROM r WHERE attrs IS NOT NULL AND"
+                " (instr(attrs,'\"srcname\"')>0 OR instr(attrs,'\"dstname\"')>0 OR"
+                " instr(attrs,'\"src_host\"')>0 OR instr(attrs,'\"dst_host\"')>0) AND "
+                "json_valid(attrs))"
+                " SELECT n,a,count(*) FROM (SELECT coalesce(json_extract(attrs,'$.srcname'),"
+                "json_extract(attrs,'$.src_host')) n,src_ip a FROM f UNION ALL SELECT"
+                " coalesce(json_extract(attrs,'$.dstname'),json_extract(attrs,'$.dst_host')),"
+                "dst_ip FROM f) WHERE n IS NOT NULL AND a IS NOT NULL GROUP BY 1,2";
+
 static int learn_rows(hunt_ctx *c, hostmap *m, const char *sql, int computer) {
   sqlite3_stmt *st;
   int rc = hunt_prepare(c, sql, &st);
@@ -168,17 +199,7 @@ int hunt_hosts(hunt_ctx *c, hostmap **out) {
    * (Device-ID). A guess of the firewall's, so below the Windows sources;
    * FortiGate puts the address itself there when it knows no name, which
    * hostmap_learn ignores. One scan of the flows that carry such a key. */
-  if (!rc)
-    rc = learn_rows(c, m,
-                    "WITH f AS MATERIALIZED (SELECT src_ip,dst_ip,attrs FROM events WHERE"
-                    " kind='net.flow' AND attrs IS NOT NULL AND (instr(attrs,'\"srcname\"')>0 OR"
-                    " instr(attrs,'\"dstname\"')>0 OR instr(attrs,'\"src_host\"')>0 OR"
-                    " instr(attrs,'\"dst_host\"')>0) AND json_valid(attrs))"
-                    " SELECT n,a,count(*) FROM (SELECT coalesce(json_extract(attrs,'$.srcname'),"
-                    "json_extract(attrs,'$.src_host')) n,src_ip a FROM f UNION ALL SELECT"
-                    " coalesce(json_extract(attrs,'$.dstname'),json_extract(attrs,'$.dst_host')),"
-                    "dst_ip FROM f) WHERE n IS NOT NULL AND a IS NOT NULL GROUP BY 1,2",
-                    0);
+  if (!rc) rc = learn_rows(c, m, FLOW_NAMES_SQL, 0);
   if (rc) {
     hunt_hostmap_free(m);
     return rc;
