@@ -168,7 +168,7 @@ static int cmp_inc_t0(const void *a, const void *b) {
 static int scan_logons(link *L) {
   sqlite3_stmt *st;
   int rc = hunt_prepare(L->c,
-                        "SELECT id,ts,kind,host,user,src_ip,logon_type,event_id FROM events"
+                        "SELECT id,ts,kind,host,user,src_ip,logon_type,event_id FROM events_wide"
                         " WHERE kind='win.logon' OR (kind='win.rdp' AND event_id IN (1149,21,25))"
                         " ORDER BY ts",
                         &st);
@@ -358,10 +358,11 @@ static int scan_forward(link *L) {
   for (size_t i = 0; i < L->nfw; i++)
     if (L->fw[i].after < from) from = L->fw[i].after;
   sqlite3_stmt *st;
-  int rc = hunt_prepare(L->c,
-                        "SELECT id,ts,host,user,logon_type FROM events WHERE kind='win.logon' AND"
-                        " ts>? AND logon_type IN (2,3,10,11,12) ORDER BY ts",
-                        &st);
+  int rc =
+      hunt_prepare(L->c,
+                   "SELECT id,ts,host,user,logon_type FROM events_wide WHERE kind='win.logon' AND"
+                   " ts>? AND logon_type IN (2,3,10,11,12) ORDER BY ts",
+                   &st);
   if (rc) return rc;
   sqlite3_bind_int64(st, 1, from);
   int r;

@@ -86,7 +86,7 @@ static int build(hunt_ctx *c, hunt_accounts *a) {
   ASH_TRY(build_roles(c, a));
   sqlite3_stmt *st;
   ASH_TRY(hunt_prepare(c,
-                       "SELECT id,ts,kind,host,user,src_ip,logon_type,event_id FROM events"
+                       "SELECT id,ts,kind,host,user,src_ip,logon_type,event_id FROM events_wide"
                        " WHERE kind='win.logon' OR (kind='win.rdp' AND event_id IN (1149,21,25))"
                        " ORDER BY ts",
                        &st));

@@ -144,7 +144,7 @@ int hunt_hosts(hunt_ctx *c, hostmap **out) {
   sqlite3_stmt *tv = NULL;
   if (!rc)
     rc = hunt_prepare(c,
-                      "SELECT DISTINCT tunnel_ip FROM events WHERE kind IN"
+                      "SELECT DISTINCT tunnel_ip FROM events_wide WHERE kind IN"
                       " ('vpn.login','vpn.logout','vpn.session') AND tunnel_ip IS NOT NULL",
                       &tv);
   int tr = SQLITE_DONE;
@@ -163,10 +163,10 @@ int hunt_hosts(hunt_ctx *c, hostmap **out) {
   sqlite3_stmt *st = NULL;
   if (!rc)
     rc = hunt_prepare(c,
-                      "WITH x(h,a) AS (SELECT lower(host),src_ip FROM events WHERE"
+                      "WITH x(h,a) AS (SELECT lower(host),src_ip FROM events_wide WHERE"
                       " kind='win.netconn' AND host IS NOT NULL UNION ALL SELECT lower(host),"
-                      "dst_ip FROM events WHERE kind='win.netconn' AND host IS NOT NULL),"
-                      " t(h,n) AS (SELECT lower(host),count(*) FROM events WHERE"
+                      "dst_ip FROM events_wide WHERE kind='win.netconn' AND host IS NOT NULL),"
+                      " t(h,n) AS (SELECT lower(host),count(*) FROM events_wide WHERE"
                       " kind='win.netconn' AND host IS NOT NULL GROUP BY 1)"
                       " SELECT x.h,x.a,count(*),t.n FROM x JOIN t ON t.h=x.h WHERE x.a IS NOT"
                       " NULL GROUP BY x.h,x.a",
@@ -183,17 +183,18 @@ int hunt_hosts(hunt_ctx *c, hostmap **out) {
   sqlite3_finalize(st);
   if (!rc)
     rc = learn_rows(c, m,
-                    "SELECT user,src_ip,count(*) FROM events WHERE kind='win.logon' AND"
+                    "SELECT user,src_ip,count(*) FROM events_wide WHERE kind='win.logon' AND"
                     " user LIKE '%$' AND src_ip IS NOT NULL GROUP BY user,src_ip",
                     1);
   /* the workstation name a network logon names its source with (an RDP
    * logon's WorkstationName is often the target itself: not used) */
   if (!rc)
-    rc = learn_rows(c, m,
-                    "SELECT json_extract(attrs,'$.WorkstationName'),src_ip,count(*) FROM events"
-                    " WHERE kind='win.logon' AND logon_type=3 AND src_ip IS NOT NULL"
-                    " AND instr(attrs,'WorkstationName')>0 AND json_valid(attrs) GROUP BY 1,2",
-                    0);
+    rc =
+        learn_rows(c, m,
+                   "SELECT json_extract(attrs,'$.WorkstationName'),src_ip,count(*) FROM events_wide"
+                   " WHERE kind='win.logon' AND logon_type=3 AND src_ip IS NOT NULL"
+                   " AND instr(attrs,'WorkstationName')>0 AND json_valid(attrs) GROUP BY 1,2",
+                   0);
   /* the firewall's own name fields: FortiGate's srcname/dstname (device
    * identification from DHCP and NetBIOS) and PAN-OS's src_host/dst_host
    * (Device-ID). A guess of the firewall's, so below the Windows sources;
@@ -256,12 +257,13 @@ int hunt_loopback_rdp(hunt_ctx *c, const rdp_loop **out, size_t *n) {
   int rc = hunt_hosts(c, &hm);
   sqlite3_stmt *st = NULL;
   if (!rc)
-    rc = hunt_prepare(c,
-                      "SELECT id,ts,kind,host,user,src_ip,logon_type,event_id,attrs FROM events"
-                      " WHERE kind='win.logon' AND logon_type IN (10,12)"
-                      " UNION ALL SELECT id,ts,kind,host,user,src_ip,logon_type,event_id,attrs"
-                      " FROM events WHERE kind='win.rdp' AND event_id IN (1149,21,22,24,25,131)",
-                      &st);
+    rc = hunt_prepare(
+        c,
+        "SELECT id,ts,kind,host,user,src_ip,logon_type,event_id,attrs FROM events_wide"
+        " WHERE kind='win.logon' AND logon_type IN (10,12)"
+        " UNION ALL SELECT id,ts,kind,host,user,src_ip,logon_type,event_id,attrs"
+        " FROM events_wide WHERE kind='win.rdp' AND event_id IN (1149,21,22,24,25,131)",
+        &st);
   size_t cap = 0;
   int r = SQLITE_DONE;
   while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {

@@ -28,137 +28,16 @@
   "coalesce(f." c6 ",(f." c ">>24)||'.'||((f." c ">>16)&255)||'.'||((f." c ">>8)&255)||'.'||"      \
   "(f." c "&255))"
 #define DICT(c) "(SELECT s FROM dict WHERE id=f." c ")"
-#define FLOW_ARM(kind, deny)                                                                                                          \
-  "SELECT f.id,"                                                                                                                      \
-  "f.source_id,f.ref,f.ts," kind "," DICT("host") "," DICT("user") "," DICT("domain") "," IP_TEXT("src", "src6") ",f.sport," IP_TEXT( \
-      "dst",                                                                                                                          \
-      "dst6") ",f.dport,NULL," DICT("proto") "," DICT("action") "," DICT("app") "," DICT("servic"                                     \
-                                                                                         "e") ",f"                                    \
-                                                                                              ".b"                                    \
-                                                                                              "yt"                                    \
-                                                                                              "es"                                    \
-                                                                                              "_o"                                    \
-                                                                                              "ut"                                    \
-                                                                                              ","                                     \
-                                                                                              "f."                                    \
-                                                                                              "by"                                    \
-                                                                                              "te"                                    \
-                                                                                              "s_"                                    \
-                                                                                              "in"                                    \
-                                                                                              ",f"                                    \
-                                                                                              ".p"                                    \
-                                                                                              "ac"                                    \
-                                                                                              "ke"                                    \
-                                                                                              "ts"                                    \
-                                                                                              "_o"                                    \
-                                                                                              "ut"                                    \
-                                                                                              ",f"                                    \
-                                                                                              ".p"                                    \
-                                                                                              "ac"                                    \
-                                                                                              "ke"                                    \
-                                                                                              "ts"                                    \
-                                                                                              "_i"                                    \
-                                                                                              "n,"                                    \
-                                                                                              "f."                                    \
-                                                                                              "du"                                    \
-                                                                                              "r,"                                    \
-                                                                                              "NU"                                    \
-                                                                                              "LL"                                    \
-                                                                                              ",f"                                    \
-                                                                                              ".e"                                    \
-                                                                                              "ve"                                    \
-                                                                                              "nt"                                    \
-                                                                                              "_i"                                    \
-                                                                                              "d,"                                    \
-                                                                                              "NU"                                    \
-                                                                                              "LL"                                    \
-                                                                                              ",N"                                    \
-                                                                                              "UL"                                    \
-                                                                                              "L,"                                    \
-                                                                                              "NU"                                    \
-                                                                                              "LL"                                    \
-                                                                                              ",N"                                    \
-                                                                                              "UL"                                    \
-                                                                                              "L,"                                    \
-                                                                                              "NU"                                    \
-                                                                                              "LL"                                    \
-                                                                                              ",N"                                    \
-                                                                                              "UL"                                    \
-                                                                                              "L,"                                    \
-                                                                                              "NU"                                    \
-                                                                                              "LL"                                    \
-                                                                                              ",C"                                    \
-                                                                                              "AS"                                    \
-                                                                                              "E "                                    \
-                                                                                              "WH"                                    \
-                                                                                              "EN"                                    \
-                                                                                              " f"                                    \
-                                                                                              ".s"                                    \
-                                                                                              "ha"                                    \
-                                                                                              "pe"                                    \
-                                                                                              " I"                                    \
-                                                                                              "S "                                    \
-                                                                                              "NU"                                    \
-                                                                                              "LL"                                    \
-                                                                                              " T"                                    \
-                                                                                              "HE"                                    \
-                                                                                              "N "                                    \
-                                                                                              "f."                                    \
-                                                                                              "at"                                    \
-                                                                                              "tr"                                    \
-                                                                                              "s "                                    \
-                                                                                              "EL"                                    \
-                                                                                              "SE"                                    \
-                                                                                              " a"                                    \
-                                                                                              "sh"                                    \
-                                                                                              "_a"                                    \
-                                                                                              "tt"                                    \
-                                                                                              "rs"                                    \
-                                                                                              "(("                                    \
-                                                                                              "SE"                                    \
-                                                                                              "LE"                                    \
-                                                                                              "CT"                                    \
-                                                                                              " k"                                    \
-                                                                                              "ey"                                    \
-                                                                                              "s "                                    \
-                                                                                              "FR"                                    \
-                                                                                              "OM"                                    \
-                                                                                              " a"                                    \
-                                                                                              "tt"                                    \
-                                                                                              "r_"                                    \
-                                                                                              "sh"                                    \
-                                                                                              "ap"                                    \
-                                                                                              "es"                                    \
-                                                                                              " W"                                    \
-                                                                                              "HE"                                    \
-                                                                                              "RE"                                    \
-                                                                                              " i"                                    \
-                                                                                              "d="                                    \
-                                                                                              "f."                                    \
-                                                                                              "sh"                                    \
-                                                                                              "ap"                                    \
-                                                                                              "e)"                                    \
-                                                                                              ",f"                                    \
-                                                                                              ".v"                                    \
-                                                                                              "al"                                    \
-                                                                                              "s)"                                    \
-                                                                                              " E"                                    \
-                                                                                              "ND"                                    \
-                                                                                              " F"                                    \
-                                                                                              "RO"                                    \
-                                                                                              "M "                                    \
-                                                                                              "fl"                                    \
-                                                                                              "ow"                                    \
-                                                                                              "s "                                    \
-                                                                                              "f "                                    \
-                                                                                              "WH"                                    \
-                                                                                              "ER"                                    \
-                                                                                              "E "                                    \
-                                                                                              "f."                                    \
-                                                                                              "fl"                                    \
-                                                                                              "ag"                                    \
-                                                                                              "s&"                                    \
-                                                                                              "4" deny
+/* clang-format off */
+#define FLOW_COLS_AS_WIDE(kind)                                                                    \
+  "SELECT f.id,f.source_id,f.ref,f.ts," kind "," DICT("host") "," DICT("user") ","                \
+  DICT("domain") "," IP_TEXT("src", "src6") ",f.sport," IP_TEXT("dst", "dst6") ",f.dport,NULL,"   \
+  DICT("proto") "," DICT("action") "," DICT("app") "," DICT("service") ",f.bytes_out,"            \
+  "f.bytes_in,f.packets_out,f.packets_in,f.dur,NULL,f.event_id,NULL,NULL,NULL,NULL,NULL,NULL,"    \
+  "NULL,CASE WHEN f.shape IS NULL THEN f.attrs ELSE ash_attrs((SELECT keys FROM attr_shapes"      \
+  " WHERE id=f.shape),f.vals) END AS attrs FROM flows f"
+#define FLOW_ARM(kind, deny) FLOW_COLS_AS_WIDE(kind) " WHERE f.flags&4" deny
+/* clang-format on */
 
 static const char *SCHEMA =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
@@ -193,11 +72,23 @@ static const char *SCHEMA =
     " logon_type,event_id,channel,process,parent_process,command_line,threat,path,sha256,attrs"
     " FROM events_wide"
     " UNION ALL " FLOW_ARM("'net.flow'", "=0") " UNION ALL " FLOW_ARM(
-        "'net.deny'",
-        "<>0") ";"
-               "CREATE TABLE IF NOT EXISTS rejects("
-               " id INTEGER PRIMARY KEY, source_id INTEGER NOT NULL, ref INTEGER, reason TEXT,"
-               " raw BLOB);";
+        "'net.deny'", "<>0") ";"
+                             /* the flows alone in the wide form, one SELECT (no UNION): a query
+                              * on it ordered by ts, id reads the flows_ts index, no sort
+                              * (events_query) */
+                             "CREATE VIEW IF NOT EXISTS "
+                             "flow_events(id,source_id,ref,ts,kind,host,user,domain,src_ip,"
+                             "src_port,dst_ip,dst_port,tunnel_ip,proto,action,app,service,bytes_"
+                             "out,bytes_in,packets_out,"
+                             "packets_in,duration,logon_type,event_id,channel,process,parent_"
+                             "process,command_line,threat,"
+                             "path,sha256,attrs) AS " FLOW_COLS_AS_WIDE(
+                                 "CASE WHEN f.flags&4 THEN 'net.deny' ELSE 'net.flow' END AS "
+                                 "kind") ";"
+                                         "CREATE TABLE IF NOT EXISTS rejects("
+                                         " id INTEGER PRIMARY KEY, source_id INTEGER NOT NULL, "
+                                         "ref INTEGER, reason TEXT,"
+                                         " raw BLOB);";
 
 /* Maintained row by row from the first event on. Building it after the
  * ingest instead was slower: the build is a serial pass over the whole
@@ -974,17 +865,19 @@ typedef int (*events_src_cb)(void *u, const ash_event *ev, const ash_source_info
 
 /* The events query behind ash_store_events (cb_path) and
  * ash_store_events_with_source (cb_src); exactly one callback is set. */
-static int events_query(ash_store *s, const ash_event_query *q, events_path_cb cb_path,
-                        events_src_cb cb_src, void *u) {
-  int rc = ash_store_commit(s);
-  if (rc) return rc;
+/* The query of events_query over one table (events_wide or flow_events),
+ * prepared with its parameters bound into *out. */
+static int events_stmt(ash_store *s, const ash_event_query *q, const char *table,
+                       sqlite3_stmt **out) {
+  int rc = ASH_OK;
   ash_buf sql;
   ash_buf_init(&sql, 8192);
   rc = ash_buf_adds(&sql, "SELECT " ASH_STORE_EVENT_COLS ",e.attrs,s.path,s.ref_is_record,"
                           "s.id,s.sha256,s.format,s.size,");
-  if (!rc) rc = ash_buf_adds(&sql, s->has_mtime ? "s.mtime_ns" : "NULL");
+  if (!rc) rc = ash_buf_adds(&sql, s->has_mtime ? "s.mtime_ns,e.id" : "NULL,e.id");
   if (!rc)
-    rc = ash_buf_adds(&sql, " FROM events e JOIN sources s ON s.id=e.source_id WHERE s.complete=1");
+    rc = ash_buf_printf(&sql, " FROM %s e JOIN sources s ON s.id=e.source_id WHERE s.complete=1",
+                        table);
   /* every value is a bound parameter; only fixed fragments are appended */
   const char *kind = q ? q->kind : NULL;
   char kindbuf[128] = "";
@@ -1031,20 +924,68 @@ static int events_query(ash_store *s, const ash_event_query *q, events_path_cb c
   if (rc) return rc;
   int i;
   if ((i = sqlite3_bind_parameter_index(st, ":kind")))
-    sqlite3_bind_text(st, i, kindbuf, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, i, kindbuf, -1, SQLITE_TRANSIENT);
   if ((i = sqlite3_bind_parameter_index(st, ":user")))
-    sqlite3_bind_text(st, i, ubuf, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, i, ubuf, -1, SQLITE_TRANSIENT);
   if ((i = sqlite3_bind_parameter_index(st, ":dom")))
-    sqlite3_bind_text(st, i, dbuf, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, i, dbuf, -1, SQLITE_TRANSIENT);
   if ((i = sqlite3_bind_parameter_index(st, ":host")))
-    sqlite3_bind_text(st, i, q->host, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, i, q->host, -1, SQLITE_TRANSIENT);
   if ((i = sqlite3_bind_parameter_index(st, ":since"))) sqlite3_bind_int64(st, i, q->since);
   if ((i = sqlite3_bind_parameter_index(st, ":until"))) sqlite3_bind_int64(st, i, q->until);
   if ((i = sqlite3_bind_parameter_index(st, ":eid"))) sqlite3_bind_int64(st, i, q->event_id);
   if ((i = sqlite3_bind_parameter_index(st, ":limit")))
     sqlite3_bind_int64(st, i, (sqlite3_int64)q->limit);
-  int r;
-  while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+  *out = st;
+  return ASH_OK;
+}
+
+/* Can a query for kind (exact, or a prefix when prefix) select flows? */
+static int kind_may_be_flow(const char *kind) {
+  if (!kind || !*kind) return 1;
+  size_t kl = strlen(kind);
+  if (kind[kl - 1] == '*' || kind[kl - 1] == '.') {
+    size_t pl = kind[kl - 1] == '*' ? kl - 1 : kl;
+    return !strncmp(kind, ASH_KIND_FLOW, pl) || !strncmp(kind, ASH_KIND_FLOW_DENY, pl);
+  }
+  return !strcmp(kind, ASH_KIND_FLOW) || !strcmp(kind, ASH_KIND_FLOW_DENY);
+}
+
+/* (ts, id) order, with a NULL ts first (SQLite's ORDER BY) */
+static int row_before(sqlite3_stmt *a, sqlite3_stmt *b) {
+  int an = sqlite3_column_type(a, 1) == SQLITE_NULL, bn = sqlite3_column_type(b, 1) == SQLITE_NULL;
+  if (an != bn) return an;
+  if (!an) {
+    int64_t ta = sqlite3_column_int64(a, 1), tb = sqlite3_column_int64(b, 1);
+    if (ta != tb) return ta < tb;
+  }
+  return sqlite3_column_int64(a, ASH_STORE_EVENT_NCOLS + 8) <
+         sqlite3_column_int64(b, ASH_STORE_EVENT_NCOLS + 8);
+}
+
+/* The events query behind ash_store_events (cb_path) and
+ * ash_store_events_with_source (cb_src); exactly one callback is set. The
+ * wide events and the flows are read by two statements, each in (ts, id)
+ * order (the flows through their ts index, without a sort: through the
+ * UNION ALL view every flow would be sorted, 10^7 rows of attributes in
+ * a temporary b-tree), and merged here. */
+static int events_query(ash_store *s, const ash_event_query *q, events_path_cb cb_path,
+                        events_src_cb cb_src, void *u) {
+  int rc = ash_store_commit(s);
+  if (rc) return rc;
+  sqlite3_stmt *sw = NULL, *sf = NULL;
+  rc = events_stmt(s, q, "events_wide", &sw);
+  if (!rc && kind_may_be_flow(q ? q->kind : NULL)) rc = events_stmt(s, q, "flow_events", &sf);
+  if (rc) {
+    sqlite3_finalize(sw);
+    return rc;
+  }
+  int rw = sqlite3_step(sw), rf = sf ? sqlite3_step(sf) : SQLITE_DONE;
+  uint64_t n = 0;
+  while ((rw == SQLITE_ROW || rf == SQLITE_ROW) && (!q || !q->limit || n < q->limit)) {
+    int take_w = rw == SQLITE_ROW && (rf != SQLITE_ROW || row_before(sw, sf));
+    sqlite3_stmt *st = take_w ? sw : sf;
+    n++;
     ash_event ev;
     ash_store_read_event(st, &ev);
     const int c0 = ASH_STORE_EVENT_NCOLS;
@@ -1064,9 +1005,15 @@ static int events_query(ash_store *s, const ash_event_query *q, events_path_cb c
       rc = cb_src(u, &ev, &src, col_text(st, c0));
     }
     if (rc) break;
+    if (take_w)
+      rw = sqlite3_step(sw);
+    else
+      rf = sqlite3_step(sf);
   }
-  if (!rc && r != SQLITE_DONE) rc = fail(s);
-  sqlite3_finalize(st);
+  if (!rc && ((rw != SQLITE_DONE && rw != SQLITE_ROW) || (rf != SQLITE_DONE && rf != SQLITE_ROW)))
+    rc = fail(s);
+  sqlite3_finalize(sw);
+  sqlite3_finalize(sf);
   return rc;
 }
 
