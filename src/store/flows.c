@@ -412,6 +412,13 @@ static const char *dict_text(ash_flowdb *f, int64_t id, size_t *n) {
   return (const char *)sqlite3_column_text(f->dict_read, 0);
 }
 
+static int add(sqlite3_str *o, const char *p, size_t n) {
+  sqlite3_str_append(o, p, (int)n);
+  return sqlite3_str_errcode(o) == SQLITE_NOMEM ? ASH_ENOMEM
+         : sqlite3_str_errcode(o)               ? ASH_ELIMIT
+                                                : ASH_OK;
+}
+
 /* SQL function ash_attrs(keys, vals): the attributes JSON object back
  * from a shape's keys and a row's values (split_attrs), byte for byte what
  * was split, references resolved through the dictionary. NULL when the
@@ -427,10 +434,11 @@ static void attrs_fn(sqlite3_context *cx, int argc, sqlite3_value **argv) {
     sqlite3_result_null(cx);
     return;
   }
-  ash_buf o;
-  ash_buf_init(&o, ASH_MAX_ATTRS_JSON + 1024);
+  /* built with SQLite's allocator (sqlite3_str): its failure is SQLite's
+   * SQLITE_NOMEM, as for any other SQL function */
+  sqlite3_str *o = sqlite3_str_new(f->db);
   const char *ke = k + kn, *ve = v + vn;
-  int rc = ash_buf_add(&o, "{", 1);
+  int rc = add(o, "{", 1);
   for (int first = 1; !rc; first = 0) {
     const char *kq = memchr(k, '"', (size_t)(ke - k));
     const char *vq = memchr(v, '"', (size_t)(ve - v));
@@ -440,10 +448,10 @@ static void attrs_fn(sqlite3_context *cx, int argc, sqlite3_value **argv) {
       rc = ASH_EFORMAT;
       break;
     }
-    if (!first) rc = ash_buf_add(&o, ",", 1);
-    if (!rc) rc = ash_buf_add(&o, "\"", 1);
-    if (!rc) rc = ash_buf_add(&o, k, (size_t)(kq - k));
-    if (!rc) rc = ash_buf_add(&o, "\":\"", 3);
+    if (!first) rc = add(o, ",", 1);
+    if (!rc) rc = add(o, "\"", 1);
+    if (!rc) rc = add(o, k, (size_t)(kq - k));
+    if (!rc) rc = add(o, "\":\"", 3);
     if (!rc && vq > v && *v == REF_MARK) {
       int64_t id = 0;
       for (const char *d = v + 1; d < vq && !rc; d++) {
@@ -454,31 +462,32 @@ static void attrs_fn(sqlite3_context *cx, int argc, sqlite3_value **argv) {
       size_t tn = 0;
       const char *t = rc ? NULL : dict_text(f, id, &tn);
       if (!t) rc = ASH_EFORMAT;
-      if (!rc) rc = ash_buf_add(&o, t, tn);
+      if (!rc) rc = add(o, t, tn);
       if (f->dict_read) sqlite3_reset(f->dict_read);
     } else if (!rc) {
-      rc = ash_buf_add(&o, v, (size_t)(vq - v));
+      rc = add(o, v, (size_t)(vq - v));
     }
-    if (!rc) rc = ash_buf_add(&o, "\"", 1);
+    if (!rc) rc = add(o, "\"", 1);
     if (kq == ke) break;
     k = kq + 1;
     v = vq + 1;
   }
-  if (!rc) rc = ash_buf_add(&o, "}", 1);
-  if (rc == ASH_ENOMEM)
+  if (!rc) rc = add(o, "}", 1);
+  int n = sqlite3_str_length(o);
+  char *text = sqlite3_str_finish(o);
+  if (rc == ASH_ENOMEM || (!rc && !text && n))
     sqlite3_result_error_nomem(cx);
   else if (rc)
     sqlite3_result_null(cx);
   else
-    sqlite3_result_text64(cx, o.p, (sqlite3_uint64)o.n, SQLITE_TRANSIENT, SQLITE_UTF8);
-  ash_buf_free(&o);
+    sqlite3_result_text64(cx, text ? text : "", (sqlite3_uint64)n, SQLITE_TRANSIENT, SQLITE_UTF8);
+  sqlite3_free(text);
 }
 
 int ash_flowdb_register(ash_flowdb *f) {
-  return sqlite3_create_function(f->db, "ash_attrs", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, f,
-                                 attrs_fn, NULL, NULL) == SQLITE_OK
-             ? ASH_OK
-             : ASH_ESTORE;
+  int r = sqlite3_create_function(f->db, "ash_attrs", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, f,
+                                  attrs_fn, NULL, NULL);
+  return r == SQLITE_OK ? ASH_OK : r == SQLITE_NOMEM ? ASH_ENOMEM : ASH_ESTORE;
 }
 
 /* ---- reading: the flow iterator (store.h) ---- */

@@ -369,15 +369,24 @@ int ash_store_open(ash_store **out, const char *path, int flags) {
       ash_store_close(s);
       return rc;
     }
-    rc = check_version(s);
+    /* the version of a case that has its mark (an empty file, a first
+     * ingest killed before its first commit, has none and is taken over) */
+    if (!rc &&
+        sqlite3_prepare_v2(s->db, "SELECT 1 FROM meta WHERE key='ashiato'", -1, &st2, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(st2) == SQLITE_ROW)
+      rc = check_version(s);
+    sqlite3_finalize(st2);
     if (rc) {
       ash_store_close(s);
       return rc;
     }
   }
-  if (ash_flowdb_open(&s->flows, s->db) || ash_flowdb_register(s->flows)) {
+  rc = ash_flowdb_open(&s->flows, s->db);
+  if (!rc) rc = ash_flowdb_register(s->flows);
+  if (rc) {
     ash_store_close(s);
-    return ASH_ESTORE;
+    return rc;
   }
   if (!s->readonly) {
     /* A rollback journal, not WAL: an ingest appends pages, which a rollback
