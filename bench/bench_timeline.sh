@@ -17,7 +17,7 @@ if [ -z "$case" ]; then
   "$bin" hunt "$tmp/case.db" >/dev/null
   case=$tmp/case.db
 fi
-n=$(sqlite3 "$case" "SELECT count(*) FROM events")
+n=$(sqlite3 "$case" "SELECT (SELECT count(*) FROM events_wide) + (SELECT count(*) FROM flows)")
 run() { # label command...
   local t0 t1 rss label=$1
   shift
@@ -28,7 +28,7 @@ run() { # label command...
   python3 -c "import sys; n,a,b,r=int(sys.argv[1]),float(sys.argv[2]),float(sys.argv[3]),int(sys.argv[4]); print('%-24s %8.2f s %10.0f rows/s %7.1f MiB' % (sys.argv[5], b-a, n/(b-a), r/1024)); open(sys.argv[6],'w').write(str(b-a))" "$n" "$t0" "$t1" "$rss" "$label" "$tmp/last"
 }
 echo "case: $case, $n events"
-run "sqlite3 SELECT (floor)" sqlite3 "$case" "SELECT * FROM events ORDER BY ts, id"
+run "sqlite3 SELECT (floor)" sqlite3 "$case" "SELECT id, ts FROM events_wide UNION ALL SELECT id, ts FROM flows ORDER BY ts, id"
 floor=$(cat "$tmp/last")
 for f in csv jsonl timesketch; do
   run "timeline --format $f" "$bin" timeline "$case" --format "$f"

@@ -17,8 +17,10 @@ typedef enum ash_err {
   ASH_ENOTFOUND, /* no such item */
   ASH_EARCHIVE,  /* container (zip/gzip/zstd) could not be decoded */
   ASH_ESTOP,     /* a callback asked to stop early (not a failure) */
-  ASH_ECHANGED   /* evidence is not the file that was ingested (size, mtime or
+  ASH_ECHANGED,  /* evidence is not the file that was ingested (size, mtime or
                     SHA-256 differ): its text must not be shown as evidence */
+  ASH_EVERSION   /* a case made by an earlier version of ashiato, in a layout
+                    this one does not read: ingest the evidence again */
 } ash_err;
 
 /* Return the error of x from the calling function, so that no failure is

@@ -56,6 +56,8 @@
 #define ASH_KIND_DNS_QUERY "dns.query" /* a DNS server's packet log entry */
 #define ASH_KIND_LOG "log"             /* a record with no better kind */
 
+enum { ASH_FLOW_TS_END = 1, ASH_FLOW_INTERIM = 2 };
+
 typedef struct ash_kv {
   ash_str k, v;
 } ash_kv;
@@ -64,8 +66,8 @@ typedef struct ash_event {
   /* UTC microseconds: when the device logged the record. For net.flow
    * that is the session's END on FortiGate (traffic logs are written at
    * close; ts - duration is the start) and its START on PAN-OS start logs,
-   * ASA built/teardown pairs and Zeek conn.log. The hunts account for this
-   * per source format; making it uniform is future work. */
+   * ASA built/teardown pairs and Zeek conn.log. The parser says which in
+   * flow_flags (ASH_FLOW_TS_END), so that no reader needs the format. */
   int64_t ts;
   const char *kind; /* one of ASH_KIND_* (static storage) */
 
@@ -93,6 +95,16 @@ typedef struct ash_event {
   int64_t duration_us; /* session duration */
   int64_t logon_type;
   int64_t event_id;
+
+  /* Flows only, settled by the parser (the store keeps them as columns;
+   * the JSON form does not print them: they restate the record):
+   * ASH_FLOW_TS_END: ts is the session's end, ts - duration its start;
+   * ASH_FLOW_INTERIM: an interim report of a session still open, with its
+   * totals so far (FortiGate logid 20, Zeek open_conn/conn_long).
+   * bytes_total: bytes of both directions together, for devices that log
+   * no direction (Cisco ASA), ASH_UNSET otherwise. */
+  int flow_flags;
+  int64_t bytes_total;
 
   /* Where it came from: byte offset of the line, or EVTX record number. */
   uint64_t ref;

@@ -1,8 +1,32 @@
 /* ashiato: the case store, an SQLite file.
  *
- * Tables: sources (one row per ingested file or archive member, with its
- * record accounting), events (normalised), rejects (source, ref, reason,
- * raw text up to ASH_MAX_REJECT_RAW). Writes go through prepared
+ * Tables (schema version 2, meta.schema_version):
+ * - sources: one row per ingested file or archive member, with its record
+ *   accounting (read = parsed + rejected);
+ * - flows: one narrow row per net.flow / net.deny event whose fields all
+ *   have a column: id, source_id, ref (byte offset), ts (us, as logged),
+ *   dur (us), flags (ASH_FLOW_TS_END: ts is the session's end;
+ *   ASH_FLOW_INTERIM: a report of a session still open; 4: net.deny), src
+ *   and dst (IPv4 as 32-bit integers; src6/dst6 hold any other address as
+ *   text), sport, dport, proto/action/app/service/host/user/domain (ids
+ *   into dict), bytes_out, bytes_in, packets_out, packets_in, bytes_total
+ *   (both directions, devices that log no direction), event_id, and the
+ *   attributes as shape (an id into attr_shapes: the key list, stored once)
+ *   plus vals (the escaped values joined by '"', a repeating value as
+ *   \x01 and its dict id in base 64), or attrs (the JSON whole, when it
+ *   is not of the usual form); index flows_ts(ts) is the hunts' order;
+ * - dict(id, s): every repeating string of the flows; attr_shapes(id, keys);
+ * - events_wide: every other event, one column per field of ash_event and
+ *   its attributes as JSON (attrs), index events_kind_ts(kind, ts);
+ * - events: a view, the UNION ALL of events_wide and flows with the flows'
+ *   strings, addresses and attributes turned back into the wide form: the
+ *   rows of schema 1 exactly. Its attributes need the SQL function
+ *   ash_attrs, which the store registers on its connections: other SQLite
+ *   clients read the tables under it;
+ * - rejects: source, ref, reason, raw text up to ASH_MAX_REJECT_RAW.
+ * Events and flows share one id space. A case of an earlier schema is
+ * refused with ASH_EVERSION: it must be ingested again (its evidence is
+ * unchanged), never read as if it had no flows. Writes go through prepared
  * statements with bound parameters only, in large transactions; a killed
  * ingest leaves a rollback journal that SQLite replays on the next open.
  * A source row is marked complete only in the transaction that stores its
@@ -127,6 +151,37 @@ int ash_store_events_with_source(ash_store *s, const ash_event_query *q,
                                  int (*cb)(void *u, const ash_event *ev, const ash_source_info *src,
                                            const char *attrs_json),
                                  void *u);
+
+/* ---- typed flows (the hunts' reading interface; no SQL) */
+
+/* One flow record, with its format's meaning settled at ingest: start and
+ * end are the session's (ts is the time the device logged the record:
+ * the end on FortiGate, the start elsewhere; end = start + duration, with
+ * an unlogged duration as 0). Unset numbers are ASH_UNSET, unset ports -1.
+ * flags: ASH_FLOW_TS_END, ASH_FLOW_INTERIM (event.h). */
+typedef struct ash_flow {
+  int64_t id, source; /* the event's id (evidence), its source's id */
+  int64_t ts, start, end, duration;
+  ash_ip src, dst;
+  int32_t src_port, dst_port;
+  int64_t bytes_out, bytes_in;
+  int64_t bytes_total; /* both directions together (devices that log no direction) */
+  int flags;
+  int deny; /* a net.deny record */
+} ash_flow;
+
+typedef struct ash_flow_query {
+  int64_t since, until; /* on ts, ASH_TIME_UNSET for open ends; until exclusive */
+  int with_deny;        /* net.deny records too (default: net.flow only) */
+} ash_flow_query;
+
+/* The flows of complete sources matching q (NULL: all net.flow), in
+ * (ts, id) order: the order the hunts' streaming models need. f is
+ * borrowed for the callback; a non-zero return stops the walk and is
+ * returned. Addresses come as numbers from the store, never parsed from
+ * text (except IPv6 ones, kept as text in a side column). */
+int ash_store_flows(ash_store *s, const ash_flow_query *q, int (*cb)(void *u, const ash_flow *f),
+                    void *u);
 
 /* Rejections of a source (or of all sources when id == 0). */
 int ash_store_rejects(ash_store *s, int64_t id,

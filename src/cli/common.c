@@ -121,8 +121,12 @@ int cli_store_open(ash_store **st, const char *path, int flags) {
                     : rc == ASH_ENOTFOUND ? "no such case (ingest creates one)"
                     : rc == ASH_EFORMAT ? "not an ashiato case (refused: ashiato writes only into "
                                           "cases it created)"
-                    : rc == ASH_ESTORE  ? "cannot be opened as an SQLite database"
-                                        : ash_strerror(rc);
+                    : rc == ASH_EVERSION
+                        ? "made by an earlier version of ashiato, in a layout this version does "
+                          "not read: ingest the evidence again into a new case (the evidence "
+                          "files are not changed by an ingest)"
+                    : rc == ASH_ESTORE ? "cannot be opened as an SQLite database"
+                                       : ash_strerror(rc);
   fprintf(stderr, "ashiato: %s: %s\n", cli_safe(path), why);
   return rc;
 }

@@ -13,6 +13,7 @@ const char *ash_strerror(int err) {
   case ASH_EARCHIVE: return "compressed or archived input could not be read";
   case ASH_ESTOP: return "stopped";
   case ASH_ECHANGED: return "evidence changed since ingest";
+  case ASH_EVERSION: return "case made by an earlier version of ashiato: ingest the evidence again";
   default: return "unknown error";
   }
 }

@@ -14,6 +14,7 @@ void ash_event_init(ash_event *ev) {
   ev->bytes_out = ev->bytes_in = ASH_UNSET;
   ev->packets_out = ev->packets_in = ASH_UNSET;
   ev->duration_us = ASH_UNSET;
+  ev->bytes_total = ASH_UNSET;
   ev->logon_type = ev->event_id = ASH_UNSET;
 }
 

@@ -41,41 +41,6 @@ int hunt_prepare(hunt_ctx *c, const char *sql, sqlite3_stmt **st) {
   return sqlite3_prepare_v2(c->db, sql, -1, st, NULL) == SQLITE_OK ? ASH_OK : ASH_ESTORE;
 }
 
-int hunt_source_flags(hunt_ctx *c) {
-  if (c->src_flags) return ASH_OK;
-  sqlite3_stmt *st;
-  int rc = hunt_prepare(c, "SELECT id,format FROM sources ORDER BY id", &st);
-  if (rc) return rc;
-  size_t cap = 64;
-  uint8_t *v = calloc(cap, 1);
-  int r;
-  while (v && (r = sqlite3_step(st)) == SQLITE_ROW) {
-    int64_t id = sqlite3_column_int64(st, 0);
-    const char *fmt = hunt_col_text(st, 1);
-    if (id < 0 || id > 100000000) continue;
-    if ((size_t)id >= cap) {
-      size_t nc = cap;
-      while ((size_t)id >= nc) nc *= 2;
-      uint8_t *nv = realloc(v, nc);
-      if (!nv) {
-        free(v);
-        v = NULL;
-        break;
-      }
-      memset(nv + cap, 0, nc - cap);
-      v = nv;
-      cap = nc;
-    }
-    if (fmt && !strcmp(fmt, "fortigate")) v[id] |= HUNT_SRC_TS_END;
-    if (fmt && !strncmp(fmt, "zeek", 4)) v[id] |= HUNT_SRC_ZEEK;
-  }
-  sqlite3_finalize(st);
-  if (!v) return ASH_ENOMEM;
-  c->src_flags = v;
-  c->nsrc_flags = cap;
-  return ASH_OK;
-}
-
 int hunt_col_ip(sqlite3_stmt *st, int i, ash_ip *ip) {
   const char *t = hunt_col_text(st, i);
   memset(ip, 0, sizeof *ip);

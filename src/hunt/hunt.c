@@ -70,35 +70,10 @@ static int keep_prior(void *u, const ash_finding *f) {
   return rc;
 }
 
-/* The flow scans read eight narrow columns of rows 600-800 bytes wide (the
- * attributes): on a case of 10^7 flows that is reading 7 GB for 700 MB of
- * data. A partial covering index over flows, built once (the first hunt of
- * a case pays for it, about one pass over the table), makes every later
- * scan read the index alone. A read-only run uses it when it exists.
- * Better built by the store at the end of an ingest: see the report. */
-static void flow_index(hunt_ctx *c) {
-  static const char *idx =
-      "CREATE INDEX IF NOT EXISTS events_flows_hunt ON events(ts,src_ip,dst_ip,dst_port,"
-      "bytes_out,bytes_in,duration,action,source_id,kind) WHERE kind='net.flow'";
-  if (!c->opts->dry_run) {
-    /* sorting 10^7 entries in memory would take a gigabyte: let SQLite
-     * spill the sort to a temporary file, then put the store's setting back */
-    sqlite3_exec(c->db, "PRAGMA temp_store=FILE", NULL, NULL, NULL);
-    sqlite3_exec(c->db, idx, NULL, NULL, NULL);
-    sqlite3_exec(c->db, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
-  }
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(c->db,
-                         "SELECT 1 FROM sqlite_master WHERE type='index' AND"
-                         " name='events_flows_hunt'",
-                         -1, &st, NULL) == SQLITE_OK)
-    c->flow_index = sqlite3_step(st) == SQLITE_ROW;
-  sqlite3_finalize(st);
-}
-
-const char *hunt_flows_from(const hunt_ctx *c) {
-  return c->flow_index ? "events INDEXED BY events_flows_hunt" : "events";
-}
+/* No index is built here: the flow hunts read the store's flows table
+ * (ash_store_flows), in the order of its own (ts) index, kept by the
+ * ingest. (Until schema 2 the first hunt of a case built a covering index
+ * over the wide events table, about 10 s for 10^7 flows.) */
 
 /* Replace the stored findings of hunt by those of v[0..n) whose hunt it is. */
 static int store_findings(hunt_ctx *c, const char *hunt, const ash_finding *v, size_t n) {
@@ -182,9 +157,7 @@ int ash_hunt_run_all(ash_store *s, const ash_hunt_opts *opts,
   c.db = ash_store_sqlite(s);
   c.opts = opts;
   c.ranges = opts->ranges;
-  flow_index(&c);
-  rc = hunt_source_flags(&c);
-  if (!rc && opts->only) rc = ash_store_findings(s, NULL, keep_prior, &c);
+  if (opts->only) rc = ash_store_findings(s, NULL, keep_prior, &c);
   hunt_list all;
   memset(&all, 0, sizeof all);
   for (size_t i = 0; !rc && i < NHUNTS; i++) {
@@ -234,7 +207,6 @@ int ash_hunt_run_all(ash_store *s, const ash_hunt_opts *opts,
   ash_strtab_free(&c.accounts);
   free(c.loops);
   free(c.relays);
-  free(c.src_flags);
   hunt_evidence_close(&c);
   hunt_flows_release(&c);
   return rc;

@@ -171,10 +171,6 @@ typedef struct hunt_ctx {
   unsigned capped;
   /* the partial covering index over flows exists (hunt.c): scans of
    * net.flow name it with INDEXED BY */
-  int flow_index;
-  /* per source id (sources.id): how its flows are timed (hunt_flow_times) */
-  uint8_t *src_flags;
-  size_t nsrc_flags;
   /* evidence: read back through raw.h, which checks each source is the
    * file that was ingested; the sources' identities, by id, lazily */
   struct ash_raw *raw;
@@ -391,35 +387,6 @@ static inline int64_t hunt_col_i64(sqlite3_stmt *st, int i, int64_t unset) {
 }
 /* Parse the address in column i; 0 when NULL or not an address. */
 int hunt_col_ip(sqlite3_stmt *st, int i, ash_ip *ip);
-
-/* The table expression of a scan over net.flow rows: the covering index
- * when there is one ("events INDEXED BY events_flows_hunt"), else
- * "events". */
-const char *hunt_flows_from(const hunt_ctx *c);
-
-/* Flow timing differs by format: FortiGate logs a session when it ends
- * (ts is the end, ts - duration the start); PAN-OS, Cisco ASA (built),
- * Zeek and the mapped examples give the start. Zeek's open_conn/conn_long
- * records (attrs.still_open) are interim reports of open sessions. */
-enum { HUNT_SRC_TS_END = 1, HUNT_SRC_ZEEK = 2 };
-/* Load the flags of every source once per run. */
-int hunt_source_flags(hunt_ctx *c);
-static inline int hunt_src_flag(const hunt_ctx *c, int64_t source_id, int flag) {
-  return source_id >= 0 && (size_t)source_id < c->nsrc_flags &&
-         (c->src_flags[source_id] & flag) != 0;
-}
-/* Start and end of a flow record logged at ts with duration dur. */
-static inline void hunt_flow_times(const hunt_ctx *c, int64_t source_id, int64_t ts, int64_t dur,
-                                   int64_t *start, int64_t *end) {
-  if (dur < 0) dur = 0;
-  if (hunt_src_flag(c, source_id, HUNT_SRC_TS_END)) {
-    *start = ts - dur;
-    *end = ts;
-  } else {
-    *start = ts;
-    *end = ts + dur;
-  }
-}
 
 /* Is ip one of the organisation's own addresses: private (RFC 1918, ULA,
  * CGNAT: ash_ip_is_private) or in the networks given with --internal

@@ -168,7 +168,7 @@ static int cmp_inc_t0(const void *a, const void *b) {
 static int scan_logons(link *L) {
   sqlite3_stmt *st;
   int rc = hunt_prepare(L->c,
-                        "SELECT id,ts,kind,host,user,src_ip,logon_type,event_id FROM events"
+                        "SELECT id,ts,kind,host,user,src_ip,logon_type,event_id FROM events_wide"
                         " WHERE kind='win.logon' OR (kind='win.rdp' AND event_id IN (1149,21,25))"
                         " ORDER BY ts",
                         &st);
@@ -219,6 +219,33 @@ static int scan_logons(link *L) {
 
 /* Flows from a VPN tunnel address to the detecting host around each
  * detection: RDP (3389) and SMB (445) say how the file may have come. */
+typedef struct flow_scan {
+  link *L;
+  incident *x;
+  const ash_ip *mine;
+  size_t nm;
+} flow_scan;
+
+static int flow_cb(void *u, const ash_flow *f) {
+  flow_scan *F = u;
+  link *L = F->L;
+  incident *x = F->x;
+  if (!f->dst.fam) return ASH_OK;
+  size_t j = 0;
+  while (j < F->nm && !ash_ip_eq(&F->mine[j], &f->dst)) j++;
+  if (j == F->nm || !f->src.fam || !ash_ip_is_private(&f->src)) return ASH_OK;
+  if (f->start > x->d->t0 + AFTER || f->end < x->d->t0 - WINDOW) return ASH_OK;
+  int32_t sess = hunt_vpn_at(L->v, &f->src, f->start);
+  if (sess < 0) return ASH_OK;
+  int64_t port = f->dst_port;
+  ctype t = port == 3389 ? CT_RDPFLOW : port == 445 || port == 139 ? CT_SMBFLOW : CT_FLOW;
+  cand *k = cand_get(x, L->v->s[sess].user, sess);
+  if (k)
+    contact(k, t, f->start < x->d->t0 - WINDOW ? x->d->t0 - WINDOW : f->start, f->id, &f->src,
+            x->d->t0);
+  return ASH_OK;
+}
+
 static int scan_flows(link *L, incident *x) {
   hostmap *hm;
   int rc = hunt_hosts(L->c, &hm);
@@ -226,41 +253,11 @@ static int scan_flows(link *L, incident *x) {
   ash_ip mine[8];
   size_t nm = hostmap_ips(hm, hname(L, x->host), mine, 8);
   if (!nm || !L->v->nbt) return ASH_OK;
-  sqlite3_stmt *st;
-  char sql[512];
-  snprintf(sql, sizeof sql,
-           "SELECT id,ts,src_ip,dst_ip,dst_port,duration,source_id FROM %s"
-           " WHERE kind='net.flow' AND ts>=? AND ts<=?",
-           hunt_flows_from(L->c));
-  rc = hunt_prepare(L->c, sql, &st);
-  if (rc) return rc;
   /* ts is a start (most formats: within the window) or an end (FortiGate:
    * up to FLOW_AFTER past the detection for sessions begun before it) */
-  sqlite3_bind_int64(st, 1, x->d->t0 - WINDOW);
-  sqlite3_bind_int64(st, 2, x->d->t0 + FLOW_AFTER);
-  int r;
-  while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-    ash_ip dst, src;
-    if (!hunt_col_ip(st, 3, &dst)) continue;
-    size_t j = 0;
-    while (j < nm && !ash_ip_eq(&mine[j], &dst)) j++;
-    if (j == nm || !hunt_col_ip(st, 2, &src) || !ash_ip_is_private(&src)) continue;
-    int64_t start, end;
-    hunt_flow_times(L->c, sqlite3_column_int64(st, 6), hunt_col_i64(st, 1, 0),
-                    sqlite3_column_int64(st, 5), &start, &end);
-    if (start > x->d->t0 + AFTER || end < x->d->t0 - WINDOW) continue;
-    int32_t sess = hunt_vpn_at(L->v, &src, start);
-    if (sess < 0) continue;
-    int64_t port = hunt_col_i64(st, 4, -1);
-    ctype t = port == 3389 ? CT_RDPFLOW : port == 445 || port == 139 ? CT_SMBFLOW : CT_FLOW;
-    cand *k = cand_get(x, L->v->s[sess].user, sess);
-    if (k)
-      contact(k, t, start < x->d->t0 - WINDOW ? x->d->t0 - WINDOW : start,
-              sqlite3_column_int64(st, 0), &src, x->d->t0);
-  }
-  if (r != SQLITE_DONE) rc = ASH_ESTORE;
-  sqlite3_finalize(st);
-  return rc;
+  ash_flow_query q = {x->d->t0 - WINDOW, x->d->t0 + FLOW_AFTER + 1, 0};
+  flow_scan F = {L, x, mine, nm};
+  return ash_store_flows(L->c->store, &q, flow_cb, &F);
 }
 
 static double type_weight(ctype t) {
@@ -361,10 +358,11 @@ static int scan_forward(link *L) {
   for (size_t i = 0; i < L->nfw; i++)
     if (L->fw[i].after < from) from = L->fw[i].after;
   sqlite3_stmt *st;
-  int rc = hunt_prepare(L->c,
-                        "SELECT id,ts,host,user,logon_type FROM events WHERE kind='win.logon' AND"
-                        " ts>? AND logon_type IN (2,3,10,11,12) ORDER BY ts",
-                        &st);
+  int rc =
+      hunt_prepare(L->c,
+                   "SELECT id,ts,host,user,logon_type FROM events_wide WHERE kind='win.logon' AND"
+                   " ts>? AND logon_type IN (2,3,10,11,12) ORDER BY ts",
+                   &st);
   if (rc) return rc;
   sqlite3_bind_int64(st, 1, from);
   int r;

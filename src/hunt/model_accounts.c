@@ -57,7 +57,7 @@ static int priv_add(hunt_accounts *a, uint32_t user, uint32_t bit) {
 static int build_roles(hunt_ctx *c, hunt_accounts *a) {
   sqlite3_stmt *st;
   ASH_TRY(hunt_prepare(c,
-                       "SELECT DISTINCT lower(host) FROM events WHERE kind='win.kerberos' AND"
+                       "SELECT DISTINCT lower(host) FROM events_wide WHERE kind='win.kerberos' AND"
                        " event_id IN (4768,4769,4771)",
                        &st));
   int rc = ASH_OK, r;
@@ -71,7 +71,7 @@ static int build_roles(hunt_ctx *c, hunt_accounts *a) {
   if (!rc && r != SQLITE_DONE && r != SQLITE_ROW) rc = ASH_ESTORE;
   sqlite3_finalize(st);
   if (rc) return rc;
-  ASH_TRY(hunt_prepare(c, "SELECT DISTINCT user FROM events WHERE kind='win.privilege'", &st));
+  ASH_TRY(hunt_prepare(c, "SELECT DISTINCT user FROM events_wide WHERE kind='win.privilege'", &st));
   while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
     uint32_t user;
     if ((rc = hunt_account_id(c, hunt_col_text(st, 0), &user))) break;
@@ -86,7 +86,7 @@ static int build(hunt_ctx *c, hunt_accounts *a) {
   ASH_TRY(build_roles(c, a));
   sqlite3_stmt *st;
   ASH_TRY(hunt_prepare(c,
-                       "SELECT id,ts,kind,host,user,src_ip,logon_type,event_id FROM events"
+                       "SELECT id,ts,kind,host,user,src_ip,logon_type,event_id FROM events_wide"
                        " WHERE kind='win.logon' OR (kind='win.rdp' AND event_id IN (1149,21,25))"
                        " ORDER BY ts",
                        &st));
@@ -234,7 +234,7 @@ int hunt_logons_window(hunt_ctx *c, int64_t from, int64_t to,
                        int (*cb)(void *u, const hunt_logon *l), void *u) {
   sqlite3_stmt *st;
   ASH_TRY(hunt_prepare(c,
-                       "SELECT id,ts,kind,host,user,src_ip,logon_type,event_id FROM events"
+                       "SELECT id,ts,kind,host,user,src_ip,logon_type,event_id FROM events_wide"
                        " WHERE (kind='win.logon' OR (kind='win.rdp' AND event_id IN (1149,21,25)))"
                        " AND ts>=? AND ts<=? ORDER BY ts,id",
                        &st));

@@ -80,7 +80,7 @@ static const char *DET_SQL =
     "  json_extract(attrs,'$.action_name'),json_extract(attrs,'$.ActionName')) END,"
     " CASE WHEN json_valid(attrs) THEN coalesce(json_extract(attrs,'$.\"Process Name\"'),"
     "  json_extract(attrs,'$.process_name'),json_extract(attrs,'$.ProcessName')) END"
-    " FROM events WHERE kind IN ('av.detect','av.action') ORDER BY ts,id";
+    " FROM events_wide WHERE kind IN ('av.detect','av.action') ORDER BY ts,id";
 
 static int load_detections(hunt_ctx *c, hunt_detections *D) {
   sqlite3_stmt *st;
@@ -147,7 +147,7 @@ static int file_creation(hunt_ctx *c, hunt_detection *x) {
   if (!x->path[0]) return ASH_OK;
   sqlite3_stmt *st;
   int rc = hunt_prepare(c,
-                        "SELECT id,ts,host,process,user FROM events WHERE kind='win.file' AND"
+                        "SELECT id,ts,host,process,user FROM events_wide WHERE kind='win.file' AND"
                         " ts>=? AND ts<=? AND path=? COLLATE NOCASE ORDER BY ts",
                         &st);
   if (rc) return rc;

@@ -403,124 +403,105 @@ static int flow_row(hunt_flows *T, const frow *f) {
  * then processes the rows in order: the waits overlap. */
 #define BATCH 256
 
-/* One pass over the flows that sql selects (columns: id, ts, src_ip,
- * dst_ip, dst_port, bytes_out, bytes_in, duration, interim flag,
- * source_id, and with undirected the bytes without a direction). */
-static int scan_pass(hunt_flows *T, const char *sql, int undirected) {
-  hunt_ctx *c = T->c;
-  sqlite3_stmt *st;
-  int rc = hunt_prepare(c, sql, &st);
-  if (rc) return rc;
-  frow *batch = malloc(BATCH * sizeof *batch);
-  if (!batch) {
-    sqlite3_finalize(st);
-    return ASH_ENOMEM;
+/* The pass over the store's flows (ash_store_flows, in (ts, id) order):
+ * rows are filtered and converted as they come, and processed a batch at
+ * a time. */
+typedef struct scan {
+  hunt_flows *T;
+  frow *batch;
+  size_t nb;
+  int undirected;
+  /* consecutive rows often repeat an address: classify each once */
+  ash_ip last_src, last_dst;
+  int src_ok, dst_ok;
+} scan;
+
+static int flush(scan *S) {
+  hunt_flows *T = S->T;
+  for (size_t i = 0; i < S->nb; i++) {
+    size_t at = ash_index_peek(&T->pairs.ix, S->batch[i].hash);
+    if (at != ASH_INDEX_NONE) __builtin_prefetch(&T->pairs.v[at]);
   }
-  int r = SQLITE_ROW;
-  char last_src[ASH_IP_STRLEN] = "", last_dst[ASH_IP_STRLEN] = "";
-  ash_ip src = {{0}, 0}, dst = {{0}, 0};
-  int src_ok = 0, dst_ok = 0;
-  while (!rc && r == SQLITE_ROW) {
-    size_t nb = 0;
-    while (nb < BATCH && (r = sqlite3_step(st)) == SQLITE_ROW) {
-      T->flows++;
-      /* consecutive rows often repeat an address: parse each text once */
-      const char *s = hunt_col_text(st, 2), *d = hunt_col_text(st, 3);
-      if (!s || !d) continue;
-      size_t sl = (size_t)sqlite3_column_bytes(st, 2), dl = (size_t)sqlite3_column_bytes(st, 3);
-      if (sl >= ASH_IP_STRLEN || dl >= ASH_IP_STRLEN) continue;
-      if (strcmp(s, last_src)) {
-        memcpy(last_src, s, sl + 1);
-        src_ok = ash_ip_parse(ash_str_make(s, sl), &src) == ASH_OK && hunt_is_internal(c, &src);
-      }
-      if (!src_ok) continue;
-      if (strcmp(d, last_dst)) {
-        memcpy(last_dst, d, dl + 1);
-        dst_ok = ash_ip_parse(ash_str_make(d, dl), &dst) == ASH_OK && is_external(&dst) &&
-                 !hunt_is_internal(c, &dst);
-      }
-      if (!dst_ok) continue;
-      int64_t ts = hunt_col_i64(st, 1, ASH_TIME_UNSET);
-      if (ts == ASH_TIME_UNSET) continue;
-      T->used++;
-      int64_t start, end;
-      /* NULL reads as 0 here, which is what an unlogged count means */
-      hunt_flow_times(c, sqlite3_column_int64(st, 9), ts, sqlite3_column_int64(st, 7), &start,
-                      &end);
-      if (!T->first_ts || start < T->first_ts) T->first_ts = start;
-      if (end > T->last_ts) T->last_ts = end;
-      frow *f = &batch[nb++];
-      f->id = sqlite3_column_int64(st, 0);
-      /* the rows speak of a session's end so far and its length */
-      f->ts = end;
-      f->dur = end - start;
-      f->src = src;
-      f->dst = dst;
-      f->port = (int32_t)sqlite3_column_int64(st, 4);
-      f->out = sqlite3_column_int64(st, 5);
-      f->in = sqlite3_column_int64(st, 6);
-      f->interim = sqlite3_column_int(st, 8) == 1;
-      f->unk = undirected ? sqlite3_column_int64(st, 10) : 0;
-      f->hash = pair_hash(&f->src, &f->dst, f->port);
-      ash_index_prefetch(&T->pairs.ix, f->hash);
-    }
-    for (size_t i = 0; i < nb; i++) {
-      size_t at = ash_index_peek(&T->pairs.ix, batch[i].hash);
-      if (at != ASH_INDEX_NONE) __builtin_prefetch(&T->pairs.v[at]);
-    }
-    for (size_t i = 0; !rc && i < nb; i++) rc = flow_row(T, &batch[i]);
-  }
-  if (!rc && r != SQLITE_DONE) rc = ASH_ESTORE;
-  free(batch);
-  sqlite3_finalize(st);
+  int rc = ASH_OK;
+  for (size_t i = 0; !rc && i < S->nb; i++) rc = flow_row(T, &S->batch[i]);
+  S->nb = 0;
   return rc;
 }
 
-#define ZEEK_IDS "(SELECT id FROM sources WHERE format IN ('zeek','zeek-json'))"
+static int64_t or0(int64_t v) { return v == ASH_UNSET ? 0 : v; }
+
+static int scan_cb(void *u, const ash_flow *fl) {
+  scan *S = u;
+  hunt_flows *T = S->T;
+  hunt_ctx *c = T->c;
+  T->flows++;
+  if (!fl->src.fam || !fl->dst.fam) return ASH_OK;
+  if (!ash_ip_eq(&fl->src, &S->last_src) || !S->last_src.fam) {
+    S->last_src = fl->src;
+    S->src_ok = hunt_is_internal(c, &fl->src);
+  }
+  if (!S->src_ok) return ASH_OK;
+  if (!ash_ip_eq(&fl->dst, &S->last_dst) || !S->last_dst.fam) {
+    S->last_dst = fl->dst;
+    S->dst_ok = is_external(&fl->dst) && !hunt_is_internal(c, &fl->dst);
+  }
+  if (!S->dst_ok) return ASH_OK;
+  T->used++;
+  /* start and end as the store settled them at ingest (ash_flow) */
+  if (!T->first_ts || fl->start < T->first_ts) T->first_ts = fl->start;
+  if (fl->end > T->last_ts) T->last_ts = fl->end;
+  frow *f = &S->batch[S->nb++];
+  f->id = fl->id;
+  /* the rows speak of a session's end so far and its length */
+  f->ts = fl->end;
+  f->dur = fl->end - fl->start;
+  f->src = fl->src;
+  f->dst = fl->dst;
+  f->port = fl->dst_port;
+  /* an unlogged count reads as 0, which is what it means here */
+  f->out = or0(fl->bytes_out);
+  f->in = or0(fl->bytes_in);
+  f->interim = (fl->flags & ASH_FLOW_INTERIM) != 0;
+  f->unk = S->undirected && fl->bytes_out == ASH_UNSET && fl->bytes_in == ASH_UNSET
+               ? or0(fl->bytes_total)
+               : 0;
+  f->hash = pair_hash(&f->src, &f->dst, f->port);
+  ash_index_prefetch(&T->pairs.ix, f->hash);
+  return S->nb == BATCH ? flush(S) : ASH_OK;
+}
+
+/* Do the first flows carry no direction (Cisco ASA logs the bytes of both
+ * directions together, ash_flow.bytes_total)? Then the pass counts those
+ * bytes as undirected. Decided once, on the first PROBE flows. */
+#define PROBE 2000
+typedef struct probe {
+  uint32_t n, none;
+} probe;
+static int probe_cb(void *u, const ash_flow *f) {
+  probe *p = u;
+  p->n++;
+  p->none += f->bytes_out == ASH_UNSET && f->bytes_in == ASH_UNSET;
+  return p->n >= PROBE ? ASH_ESTOP : ASH_OK;
+}
 
 static int scan_flows(hunt_flows *T) {
   hunt_ctx *c = T->c;
-  sqlite3_stmt *st;
-  int zeek = 0;
-  for (size_t i = 0; i < c->nsrc_flags; i++) zeek |= (c->src_flags[i] & HUNT_SRC_ZEEK) != 0;
-  /* Cisco ASA logs the bytes of both directions together (kept as the
-   * attribute bytes_total): when the first flows carry no direction, the
-   * scan reads that attribute too (and the rows, not the index alone). */
-  int undirected = 0;
-  char sql[1024];
-  snprintf(sql, sizeof sql,
-           "SELECT count(*),sum(bytes_out IS NULL AND bytes_in IS NULL) FROM (SELECT bytes_out,"
-           "bytes_in FROM %s WHERE kind='net.flow' LIMIT 2000)",
-           hunt_flows_from(c));
-  int rc = hunt_prepare(c, sql, &st);
-  if (rc) return rc;
-  if (sqlite3_step(st) == SQLITE_ROW)
-    undirected = sqlite3_column_int64(st, 1) * 2 > sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  static const char *UNDIR = ",CASE WHEN bytes_out IS NULL AND bytes_in IS NULL AND"
-                             " json_valid(attrs) THEN json_extract(attrs,'$.bytes_total') END";
-  /* Interim records of long sessions (FortiGate logid 0000000020, action
-   * "accept") carry the session's totals so far; the bytes of each interval
-   * are the difference between consecutive ones, so the attributes (600
-   * bytes a row) are never read: the scan stays at the narrow columns.
-   * Pairs only need their own rows in time order, so the formats can be
-   * read one after the other. */
-  snprintf(sql, sizeof sql,
-           "SELECT id,ts,src_ip,dst_ip,dst_port,bytes_out,bytes_in,duration,action='accept',"
-           "source_id%s FROM %s WHERE kind='net.flow'%s ORDER BY ts",
-           undirected ? UNDIR : "", hunt_flows_from(c),
-           zeek ? " AND source_id NOT IN " ZEEK_IDS : "");
-  rc = scan_pass(T, sql, undirected);
-  /* Zeek's open_conn.log / conn_long.log report open sessions with the
-   * totals so far (attrs.still_open): the rows are read with the attribute */
-  if (!rc && zeek) {
-    snprintf(sql, sizeof sql,
-             "SELECT id,ts,src_ip,dst_ip,dst_port,bytes_out,bytes_in,duration,"
-             "instr(attrs,'\"still_open\":\"true\"')>0,source_id%s FROM events"
-             " WHERE kind='net.flow' AND source_id IN " ZEEK_IDS " ORDER BY ts",
-             undirected ? UNDIR : "");
-    rc = scan_pass(T, sql, undirected);
-  }
+  probe pr = {0, 0};
+  int rc = ash_store_flows(c->store, NULL, probe_cb, &pr);
+  if (rc && rc != ASH_ESTOP) return rc;
+  scan S;
+  memset(&S, 0, sizeof S);
+  S.T = T;
+  S.undirected = pr.none * 2 > pr.n;
+  S.batch = malloc(BATCH * sizeof *S.batch);
+  if (!S.batch) return ASH_ENOMEM;
+  /* Interim records of long sessions (FortiGate logid 0000000020, Zeek's
+   * open_conn/conn_long) carry the session's totals so far; the bytes of
+   * each interval are the difference between consecutive ones (flow_row).
+   * The store says which rows are interim: no format, no attributes. */
+  rc = ash_store_flows(c->store, NULL, scan_cb, &S);
+  if (!rc) rc = flush(&S);
+  free(S.batch);
   /* sessions still open when the logs end count with what was seen */
   for (size_t i = 0; !rc && i < T->pairs.n; i++) rc = close_pending(T, &T->pairs.v[i]);
   return rc;

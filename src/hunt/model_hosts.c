@@ -74,6 +74,37 @@ size_t hostmap_ips(const hostmap *m, const char *host, ash_ip *out, size_t max) 
 
 /* Learn (name, address, count) rows of a query. lower_dollar: the name is
  * a computer account ("APP02$"). */
+/* SQL: the text form of address column c (IPv4 as an integer) or c6 (any
+ * other, as text) of the flows table under alias a (schema in store.h), as
+ * the events view gives it. */
+#define FLOW_IP_TEXT(a, c, c6)                                                                     \
+  "coalesce(" a "." c6 ",(" a "." c ">>24)||'.'||((" a "." c ">>16)&255)||'.'||((" a "." c         \
+  ">>8)&255)||'.'||(" a "." c "&255))"
+
+/* The firewall's name fields of the flows (see below), the typed flows by
+ * their attribute shape first: a flow whose keys hold none of the names
+ * is never rebuilt as JSON (through the events view every one would be). */
+static const char FLOW_NAMES_SQL[] =
+    "WITH k(id) AS (SELECT id FROM attr_shapes WHERE instr('\"'||keys||'\"','\"srcname\"')>0"
+    " OR instr('\"'||keys||'\"','\"dstname\"')>0 OR instr('\"'||keys||'\"','\"src_host\"')>0"
+    " OR instr('\"'||keys||'\"','\"dst_host\"')>0),"
+    " r(src_ip,dst_ip,attrs) AS (SELECT src_ip,dst_ip,attrs FROM events_wide"
+    " WHERE kind='net.flow' UNION ALL SELECT " FLOW_IP_TEXT("f", "src", "src6") "," FLOW_IP_TEXT(
+        "f", "dst",
+        "dst6") ",CASE WHEN f.shape IS NULL THEN f.attrs"
+                " ELSE ash_attrs(s.keys,f.vals) END FROM flows f LEFT JOIN attr_shapes s ON "
+                "s.id=f.shape"
+                " WHERE f.flags&4=0 AND (f.shape IN k OR (f.shape IS NULL AND f.attrs IS NOT "
+                "NULL))),"
+                " f AS MATERIALIZED (SELECT src_ip,dst_ip,attrs FROM r WHERE attrs IS NOT NULL AND"
+                " (instr(attrs,'\"srcname\"')>0 OR instr(attrs,'\"dstname\"')>0 OR"
+                " instr(attrs,'\"src_host\"')>0 OR instr(attrs,'\"dst_host\"')>0) AND "
+                "json_valid(attrs))"
+                " SELECT n,a,count(*) FROM (SELECT coalesce(json_extract(attrs,'$.srcname'),"
+                "json_extract(attrs,'$.src_host')) n,src_ip a FROM f UNION ALL SELECT"
+                " coalesce(json_extract(attrs,'$.dstname'),json_extract(attrs,'$.dst_host')),"
+                "dst_ip FROM f) WHERE n IS NOT NULL AND a IS NOT NULL GROUP BY 1,2";
+
 static int learn_rows(hunt_ctx *c, hostmap *m, const char *sql, int computer) {
   sqlite3_stmt *st;
   int rc = hunt_prepare(c, sql, &st);
@@ -113,7 +144,7 @@ int hunt_hosts(hunt_ctx *c, hostmap **out) {
   sqlite3_stmt *tv = NULL;
   if (!rc)
     rc = hunt_prepare(c,
-                      "SELECT DISTINCT tunnel_ip FROM events WHERE kind IN"
+                      "SELECT DISTINCT tunnel_ip FROM events_wide WHERE kind IN"
                       " ('vpn.login','vpn.logout','vpn.session') AND tunnel_ip IS NOT NULL",
                       &tv);
   int tr = SQLITE_DONE;
@@ -132,10 +163,10 @@ int hunt_hosts(hunt_ctx *c, hostmap **out) {
   sqlite3_stmt *st = NULL;
   if (!rc)
     rc = hunt_prepare(c,
-                      "WITH x(h,a) AS (SELECT lower(host),src_ip FROM events WHERE"
+                      "WITH x(h,a) AS (SELECT lower(host),src_ip FROM events_wide WHERE"
                       " kind='win.netconn' AND host IS NOT NULL UNION ALL SELECT lower(host),"
-                      "dst_ip FROM events WHERE kind='win.netconn' AND host IS NOT NULL),"
-                      " t(h,n) AS (SELECT lower(host),count(*) FROM events WHERE"
+                      "dst_ip FROM events_wide WHERE kind='win.netconn' AND host IS NOT NULL),"
+                      " t(h,n) AS (SELECT lower(host),count(*) FROM events_wide WHERE"
                       " kind='win.netconn' AND host IS NOT NULL GROUP BY 1)"
                       " SELECT x.h,x.a,count(*),t.n FROM x JOIN t ON t.h=x.h WHERE x.a IS NOT"
                       " NULL GROUP BY x.h,x.a",
@@ -152,33 +183,24 @@ int hunt_hosts(hunt_ctx *c, hostmap **out) {
   sqlite3_finalize(st);
   if (!rc)
     rc = learn_rows(c, m,
-                    "SELECT user,src_ip,count(*) FROM events WHERE kind='win.logon' AND"
+                    "SELECT user,src_ip,count(*) FROM events_wide WHERE kind='win.logon' AND"
                     " user LIKE '%$' AND src_ip IS NOT NULL GROUP BY user,src_ip",
                     1);
   /* the workstation name a network logon names its source with (an RDP
    * logon's WorkstationName is often the target itself: not used) */
   if (!rc)
-    rc = learn_rows(c, m,
-                    "SELECT json_extract(attrs,'$.WorkstationName'),src_ip,count(*) FROM events"
-                    " WHERE kind='win.logon' AND logon_type=3 AND src_ip IS NOT NULL"
-                    " AND instr(attrs,'WorkstationName')>0 AND json_valid(attrs) GROUP BY 1,2",
-                    0);
+    rc =
+        learn_rows(c, m,
+                   "SELECT json_extract(attrs,'$.WorkstationName'),src_ip,count(*) FROM events_wide"
+                   " WHERE kind='win.logon' AND logon_type=3 AND src_ip IS NOT NULL"
+                   " AND instr(attrs,'WorkstationName')>0 AND json_valid(attrs) GROUP BY 1,2",
+                   0);
   /* the firewall's own name fields: FortiGate's srcname/dstname (device
    * identification from DHCP and NetBIOS) and PAN-OS's src_host/dst_host
    * (Device-ID). A guess of the firewall's, so below the Windows sources;
    * FortiGate puts the address itself there when it knows no name, which
    * hostmap_learn ignores. One scan of the flows that carry such a key. */
-  if (!rc)
-    rc = learn_rows(c, m,
-                    "WITH f AS MATERIALIZED (SELECT src_ip,dst_ip,attrs FROM events WHERE"
-                    " kind='net.flow' AND attrs IS NOT NULL AND (instr(attrs,'\"srcname\"')>0 OR"
-                    " instr(attrs,'\"dstname\"')>0 OR instr(attrs,'\"src_host\"')>0 OR"
-                    " instr(attrs,'\"dst_host\"')>0) AND json_valid(attrs))"
-                    " SELECT n,a,count(*) FROM (SELECT coalesce(json_extract(attrs,'$.srcname'),"
-                    "json_extract(attrs,'$.src_host')) n,src_ip a FROM f UNION ALL SELECT"
-                    " coalesce(json_extract(attrs,'$.dstname'),json_extract(attrs,'$.dst_host')),"
-                    "dst_ip FROM f) WHERE n IS NOT NULL AND a IS NOT NULL GROUP BY 1,2",
-                    0);
+  if (!rc) rc = learn_rows(c, m, FLOW_NAMES_SQL, 0);
   if (rc) {
     hunt_hostmap_free(m);
     return rc;
@@ -235,12 +257,13 @@ int hunt_loopback_rdp(hunt_ctx *c, const rdp_loop **out, size_t *n) {
   int rc = hunt_hosts(c, &hm);
   sqlite3_stmt *st = NULL;
   if (!rc)
-    rc = hunt_prepare(c,
-                      "SELECT id,ts,kind,host,user,src_ip,logon_type,event_id,attrs FROM events"
-                      " WHERE kind='win.logon' AND logon_type IN (10,12)"
-                      " UNION ALL SELECT id,ts,kind,host,user,src_ip,logon_type,event_id,attrs"
-                      " FROM events WHERE kind='win.rdp' AND event_id IN (1149,21,22,24,25,131)",
-                      &st);
+    rc = hunt_prepare(
+        c,
+        "SELECT id,ts,kind,host,user,src_ip,logon_type,event_id,attrs FROM events_wide"
+        " WHERE kind='win.logon' AND logon_type IN (10,12)"
+        " UNION ALL SELECT id,ts,kind,host,user,src_ip,logon_type,event_id,attrs"
+        " FROM events_wide WHERE kind='win.rdp' AND event_id IN (1149,21,22,24,25,131)",
+        &st);
   size_t cap = 0;
   int r = SQLITE_DONE;
   while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {

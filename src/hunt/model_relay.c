@@ -177,12 +177,12 @@ int hunt_relays(hunt_ctx *c, const hunt_relay **out, size_t *n) {
   size_t cap = 0;
   sqlite3_stmt *st = NULL, *ps = NULL;
   int rc = hunt_prepare(c,
-                        "SELECT id,ts,host,process,user,dst_ip,src_ip,src_port FROM events"
+                        "SELECT id,ts,host,process,user,dst_ip,src_ip,src_port FROM events_wide"
                         " WHERE kind='win.netconn' AND dst_port=3389",
                         &st);
   if (!rc)
     rc = hunt_prepare(c,
-                      "SELECT id FROM events WHERE kind='win.process' AND host=?1"
+                      "SELECT id FROM events_wide WHERE kind='win.process' AND host=?1"
                       " AND process=?2 COLLATE NOCASE AND ts<=?3 ORDER BY ts DESC LIMIT 1",
                       &ps);
   int s = SQLITE_DONE;
@@ -206,7 +206,7 @@ int hunt_relays(hunt_ctx *c, const hunt_relay **out, size_t *n) {
   st = NULL;
   if (!rc)
     rc = hunt_prepare(c,
-                      "SELECT id,ts,host,process,user,command_line FROM events"
+                      "SELECT id,ts,host,process,user,command_line FROM events_wide"
                       " WHERE kind='win.process' AND command_line IS NOT NULL",
                       &st);
   while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -226,10 +226,11 @@ int hunt_relays(hunt_ctx *c, const hunt_relay **out, size_t *n) {
    * address/port as its name, the target as its data): a value set there
    * is a relay configured, by netsh or by anything writing the registry */
   if (!rc)
-    rc = hunt_prepare(c,
-                      "SELECT id,ts,host,process,user,path FROM events WHERE kind='win.registry'"
-                      " AND path LIKE '%\\Services\\PortProxy\\%'",
-                      &st);
+    rc = hunt_prepare(
+        c,
+        "SELECT id,ts,host,process,user,path FROM events_wide WHERE kind='win.registry'"
+        " AND path LIKE '%\\Services\\PortProxy\\%'",
+        &st);
   while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
     if (!hunt_col_text(st, 2)) continue;
     hunt_relay *r = room(c, &cap, &rc);

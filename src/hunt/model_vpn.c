@@ -184,7 +184,7 @@ static int build(hunt_ctx *c, hunt_vpn *v) {
                        " coalesce(json_extract(attrs,'$.srccountry'),"
                        "json_extract(attrs,'$.source_region'),json_extract(attrs,'$.srcregion'))"
                        " END"
-                       " FROM events WHERE kind IN ('vpn.login','vpn.logout','vpn.session')"
+                       " FROM events_wide WHERE kind IN ('vpn.login','vpn.logout','vpn.session')"
                        " ORDER BY ts,id",
                        &st));
   ash_keymap open; /* tunnel address -> index + 1 of the session holding it */

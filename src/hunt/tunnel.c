@@ -246,7 +246,7 @@ static int corroborate(hunt_flows *T, cand *cs, size_t nc) {
    * process connects to the host's own RDP port over loopback */
   sqlite3_stmt *st;
   rc = hunt_prepare(c,
-                    "SELECT id,host,process,src_ip,dst_ip,src_port,dst_port,ts FROM events"
+                    "SELECT id,host,process,src_ip,dst_ip,src_port,dst_port,ts FROM events_wide"
                     " WHERE kind='win.netconn'",
                     &st);
   if (rc) return rc;

@@ -562,6 +562,7 @@ static int do_teardown(asa_state *s, ash_parse_ctx *ctx, const msg *m, uint64_t 
     i = NIL;
   }
   ash_attrs_addc(&s->attrs, "bytes_total", ash_strpool_u64(&s->pool, bytes));
+  ev->bytes_total = (int64_t)bytes;
   ash_attrs_addcc(&s->attrs, "bytes_direction", "unknown (ASA reports both directions together)");
   ash_attrs_addc(&s->attrs, "teardown_reason", why);
   ev->host = m->fr.host;

@@ -901,6 +901,13 @@ static int fgt_parse_line(void *state, ash_parse_ctx *ctx, const char *line, siz
   map_i64(s, F_RCVDBYTE, &ev.bytes_in, 1);
   map_i64(s, F_SENTPKT, &ev.packets_out, 1);
   map_i64(s, F_RCVDPKT, &ev.packets_in, 1);
+  /* FortiGate writes a traffic log when a session closes (ts is its end),
+   * and, for long sessions, interim logs (logid 0000000020) with action
+   * "accept" and the totals so far: said here, once, for every reader */
+  if (!strcmp(ev.kind, ASH_KIND_FLOW) || !strcmp(ev.kind, ASH_KIND_FLOW_DENY)) {
+    ev.flow_flags |= ASH_FLOW_TS_END;
+    if (ash_str_eq(ev.action, "accept")) ev.flow_flags |= ASH_FLOW_INTERIM;
+  }
   if (!map_user(s, F_USER, &ev)) map_user(s, F_XAUTHUSER, &ev);
   /* VPN records name the remote peer remip and the gateway locip */
   if (!ev.src_ip.fam) {

@@ -269,7 +269,10 @@ static int finish_rec(zeek_state *s, ash_parse_ctx *ctx, zrec *r, const ash_fram
   ev->kind = conn ? ASH_KIND_FLOW : ASH_KIND_LOG;
   if (conn && !path.n) path = ash_str_cstr("conn");
   if (!r->path.n) ash_attrs_addc(&s->attrs, "zeek_path", path);
-  if (is_open_path(path)) ash_attrs_addcc(&s->attrs, "still_open", "true");
+  if (is_open_path(path)) {
+    ash_attrs_addcc(&s->attrs, "still_open", "true");
+    if (conn) ev->flow_flags |= ASH_FLOW_INTERIM;
+  }
   if (conn &&
       (ev->ts == ASH_TIME_UNSET || !ash_ip_isset(&ev->src_ip) || !ash_ip_isset(&ev->dst_ip))) {
     *reason = "Zeek conn record without ts or addresses";

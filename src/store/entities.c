@@ -83,7 +83,9 @@ int ash_store_file_events(ash_store *s,
   sqlite3_stmt *st = NULL;
   if (sqlite3_prepare_v2(ash_store_sqlite(s),
                          "SELECT " ASH_STORE_EVENT_COLS ",s.path,s.ref_is_record"
-                         " FROM events e JOIN sources s ON s.id=e.source_id"
+                         /* no flow has a file: the wide table alone, in the
+                          * order of its rows */
+                         " FROM events_wide e JOIN sources s ON s.id=e.source_id"
                          " WHERE s.complete=1 AND (e.sha256 IS NOT NULL OR e.path IS NOT NULL)"
                          " ORDER BY e.ts, e.id",
                          -1, &st, NULL) != SQLITE_OK)

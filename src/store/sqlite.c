@@ -12,10 +12,32 @@
 #include "ashiato/time.h"
 #include "store_internal.h"
 
-#define SCHEMA_VERSION "1"
+/* 2: typed flows (flows, dict, attr_shapes), events_wide and the events
+ * view. A case of version 1 is refused with ASH_EVERSION (see open). */
+#define SCHEMA_VERSION "2"
 /* Events per write transaction: large enough to amortise the commit,
  * small enough that a killed ingest loses little work. */
 #define TXN_ROWS 250000
+
+/* One arm of the events view over flows: the row as the wide table held
+ * it (addresses as text, strings from the dictionary, attributes joined
+ * back by ash_attrs). kind is a constant per arm, so that a query for
+ * other kinds skips the flows (SQLite pushes the WHERE into each arm of a
+ * UNION ALL view and evaluates a constant term once, before the loop). */
+#define IP_TEXT(c, c6)                                                                             \
+  "coalesce(f." c6 ",(f." c ">>24)||'.'||((f." c ">>16)&255)||'.'||((f." c ">>8)&255)||'.'||"      \
+  "(f." c "&255))"
+#define DICT(c) "(SELECT s FROM dict WHERE id=f." c ")"
+/* clang-format off */
+#define FLOW_COLS_AS_WIDE(kind)                                                                    \
+  "SELECT f.id,f.source_id,f.ref,f.ts," kind "," DICT("host") "," DICT("user") ","                \
+  DICT("domain") "," IP_TEXT("src", "src6") ",f.sport," IP_TEXT("dst", "dst6") ",f.dport,NULL,"   \
+  DICT("proto") "," DICT("action") "," DICT("app") "," DICT("service") ",f.bytes_out,"            \
+  "f.bytes_in,f.packets_out,f.packets_in,f.dur,NULL,f.event_id,NULL,NULL,NULL,NULL,NULL,NULL,"    \
+  "NULL,CASE WHEN f.shape IS NULL THEN f.attrs ELSE ash_attrs((SELECT keys FROM attr_shapes"      \
+  " WHERE id=f.shape),f.vals) END AS attrs FROM flows f"
+#define FLOW_ARM(kind, deny) FLOW_COLS_AS_WIDE(kind) " WHERE f.flags&4" deny
+/* clang-format on */
 
 static const char *SCHEMA =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
@@ -27,17 +49,46 @@ static const char *SCHEMA =
     " first_ts INTEGER, last_ts INTEGER, complete INTEGER NOT NULL DEFAULT 0,"
     " ingested_at INTEGER, mtime_ns INTEGER);"
     "CREATE INDEX IF NOT EXISTS sources_sha256 ON sources(sha256);"
-    "CREATE TABLE IF NOT EXISTS events("
+    "CREATE TABLE IF NOT EXISTS events_wide("
     " id INTEGER PRIMARY KEY, source_id INTEGER NOT NULL, ref INTEGER, ts INTEGER,"
     " kind TEXT, host TEXT, user TEXT, domain TEXT, src_ip TEXT, src_port INTEGER,"
     " dst_ip TEXT, dst_port INTEGER, tunnel_ip TEXT, proto TEXT, action TEXT, app TEXT,"
     " service TEXT, bytes_out INTEGER, bytes_in INTEGER, packets_out INTEGER,"
     " packets_in INTEGER, duration INTEGER, logon_type INTEGER, event_id INTEGER,"
     " channel TEXT, process TEXT, parent_process TEXT, command_line TEXT, threat TEXT,"
-    " path TEXT, sha256 TEXT, attrs TEXT);"
-    "CREATE TABLE IF NOT EXISTS rejects("
-    " id INTEGER PRIMARY KEY, source_id INTEGER NOT NULL, ref INTEGER, reason TEXT,"
-    " raw BLOB);";
+    " path TEXT, sha256 TEXT, attrs TEXT, flow_flags INTEGER, bytes_total INTEGER);"
+    "CREATE TABLE IF NOT EXISTS dict(id INTEGER PRIMARY KEY, s TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE IF NOT EXISTS attr_shapes(id INTEGER PRIMARY KEY, keys TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE IF NOT EXISTS flows("
+    " id INTEGER PRIMARY KEY, source_id INTEGER NOT NULL, ref INTEGER, ts INTEGER, dur INTEGER,"
+    " flags INTEGER NOT NULL, src INTEGER, dst INTEGER, sport INTEGER, dport INTEGER,"
+    " proto INTEGER, action INTEGER, app INTEGER, service INTEGER, host INTEGER, user INTEGER,"
+    " domain INTEGER, bytes_out INTEGER, bytes_in INTEGER, packets_out INTEGER,"
+    " packets_in INTEGER, bytes_total INTEGER, event_id INTEGER, src6 TEXT, dst6 TEXT,"
+    " shape INTEGER, vals TEXT, attrs TEXT);"
+    "CREATE VIEW IF NOT EXISTS events AS"
+    " SELECT id,source_id,ref,ts,kind,host,user,domain,src_ip,src_port,dst_ip,dst_port,"
+    " tunnel_ip,proto,action,app,service,bytes_out,bytes_in,packets_out,packets_in,duration,"
+    " logon_type,event_id,channel,process,parent_process,command_line,threat,path,sha256,attrs"
+    " FROM events_wide"
+    " UNION ALL " FLOW_ARM("'net.flow'", "=0") " UNION ALL " FLOW_ARM(
+        "'net.deny'", "<>0") ";"
+                             /* the flows alone in the wide form, one SELECT (no UNION): a query
+                              * on it ordered by ts, id reads the flows_ts index, no sort
+                              * (events_query) */
+                             "CREATE VIEW IF NOT EXISTS "
+                             "flow_events(id,source_id,ref,ts,kind,host,user,domain,src_ip,"
+                             "src_port,dst_ip,dst_port,tunnel_ip,proto,action,app,service,bytes_"
+                             "out,bytes_in,packets_out,"
+                             "packets_in,duration,logon_type,event_id,channel,process,parent_"
+                             "process,command_line,threat,"
+                             "path,sha256,attrs) AS " FLOW_COLS_AS_WIDE(
+                                 "CASE WHEN f.flags&4 THEN 'net.deny' ELSE 'net.flow' END AS "
+                                 "kind") ";"
+                                         "CREATE TABLE IF NOT EXISTS rejects("
+                                         " id INTEGER PRIMARY KEY, source_id INTEGER NOT NULL, "
+                                         "ref INTEGER, reason TEXT,"
+                                         " raw BLOB);";
 
 /* Maintained row by row from the first event on. Building it after the
  * ingest instead was slower: the build is a serial pass over the whole
@@ -46,7 +97,8 @@ static const char *SCHEMA =
  * a source's events arrive nearly in time order (2.4 s vs 2.7 s for the
  * whole ingest, bench/run-ingest.sh). One index on (kind, ts) serves the
  * hunts, which always select by kind. */
-static const char *INDEXES = "CREATE INDEX IF NOT EXISTS events_kind_ts ON events(kind, ts);"
+static const char *INDEXES = "CREATE INDEX IF NOT EXISTS events_kind_ts ON events_wide(kind, ts);"
+                             "CREATE INDEX IF NOT EXISTS flows_ts ON flows(ts);"
                              "CREATE INDEX IF NOT EXISTS rejects_source ON rejects(source_id);";
 
 /* Columns of sources added after its first version. A case from before
@@ -73,6 +125,8 @@ struct ash_store {
   uint64_t commits; /* write transactions committed by this handle */
   uint64_t txn_rows, txn_max;
   sqlite3_stmt *ins_short, *ins_long, *ins_reject;
+  ash_flowdb *flows;         /* the typed flows writer (flows.c) */
+  int64_t next_id;           /* the id of the next event row, flows or wide */
   char ip[3][ASH_IP_STRLEN]; /* formatted addresses, bound static until the step */
   ash_buf attrs;
   char err[256];
@@ -106,6 +160,7 @@ static int abort_txn(ash_store *s, int rc) {
   }
   if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
   s->in_txn = 0;
+  ash_flowdb_forget(s->flows);
   return s->failed;
 }
 
@@ -133,6 +188,21 @@ static int begin(ash_store *s) {
     s->in_txn = 1;
     s->txn_rows = 0;
   }
+  /* Events and flows share one id space (the events view, and evidence
+   * refs to a row by id, need ids unique across both tables). Read under
+   * the write lock, at every transaction: another process may have added
+   * rows since this handle's last commit. */
+  sqlite3_stmt *st = NULL;
+  if (!rc &&
+      sqlite3_prepare_v2(s->db,
+                         "SELECT max(coalesce((SELECT max(id) FROM events_wide),0),"
+                         "coalesce((SELECT max(id) FROM flows),0))+1",
+                         -1, &st, NULL) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    s->next_id = sqlite3_column_int64(st, 0);
+  else if (!rc)
+    rc = abort_txn(s, fail(s));
+  sqlite3_finalize(st);
   return rc;
 }
 
@@ -198,6 +268,30 @@ static int upgrade_sources(ash_store *s) {
                  " WHERE skip_reason IS NOT NULL");
   if (!rc) s->source_cols = 1;
   return rc;
+}
+
+/* A case made by an earlier version (schema 1: one wide events table) is
+ * refused, never read or written: its flows are not in the typed tables
+ * the hunts read, so reading it would give silently wrong answers, and
+ * writing into it would mix two layouts. The evidence it names is still
+ * there; a new ingest builds the case again. An empty file (a first
+ * ingest killed before its first commit) has no meta and is not here. */
+static int check_version(ash_store *s) {
+  sqlite3_stmt *st = NULL;
+  char have[32] = "";
+  if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key='schema_version'", -1, &st,
+                         NULL) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW) {
+    const unsigned char *t = sqlite3_column_text(st, 0);
+    if (t) snprintf(have, sizeof have, "%s", (const char *)t);
+  }
+  sqlite3_finalize(st);
+  if (!strcmp(have, SCHEMA_VERSION)) return ASH_OK;
+  snprintf(s->err, sizeof s->err,
+           "case made by an earlier version of ashiato (schema %s, this version reads %s): "
+           "ingest the evidence again into a new case",
+           have[0] ? have : "unknown", SCHEMA_VERSION);
+  return ASH_EVERSION;
 }
 
 static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
@@ -275,6 +369,24 @@ int ash_store_open(ash_store **out, const char *path, int flags) {
       ash_store_close(s);
       return rc;
     }
+    /* the version of a case that has its mark (an empty file, a first
+     * ingest killed before its first commit, has none and is taken over) */
+    if (!rc &&
+        sqlite3_prepare_v2(s->db, "SELECT 1 FROM meta WHERE key='ashiato'", -1, &st2, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(st2) == SQLITE_ROW)
+      rc = check_version(s);
+    sqlite3_finalize(st2);
+    if (rc) {
+      ash_store_close(s);
+      return rc;
+    }
+  }
+  rc = ash_flowdb_open(&s->flows, s->db);
+  if (!rc) rc = ash_flowdb_register(s->flows);
+  if (rc) {
+    ash_store_close(s);
+    return rc;
   }
   if (!s->readonly) {
     /* A rollback journal, not WAL: an ingest appends pages, which a rollback
@@ -332,6 +444,7 @@ int ash_store_close(ash_store *s) {
     sqlite3_finalize(s->ins_short);
     sqlite3_finalize(s->ins_long);
     sqlite3_finalize(s->ins_reject);
+    ash_flowdb_close(s->flows);
     sqlite3_close(s->db);
   }
   ash_buf_free(&s->attrs);
@@ -340,10 +453,10 @@ int ash_store_close(ash_store *s) {
 }
 
 static int delete_source(ash_store *s, int64_t id) {
-  static const char *sql[] = {"DELETE FROM events WHERE source_id=?",
-                              "DELETE FROM rejects WHERE source_id=?",
-                              "DELETE FROM sources WHERE id=?"};
-  for (int i = 0; i < 3; i++) {
+  static const char *sql[] = {
+      "DELETE FROM events_wide WHERE source_id=?", "DELETE FROM flows WHERE source_id=?",
+      "DELETE FROM rejects WHERE source_id=?", "DELETE FROM sources WHERE id=?"};
+  for (int i = 0; i < 4; i++) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, sql[i], -1, &st, NULL) != SQLITE_OK) return wfail(s);
     sqlite3_bind_int64(st, 1, id);
@@ -497,12 +610,12 @@ int ash_store_add_event_attrs(ash_store *s, int64_t id, const ash_event *ev, con
  * Multi-row VALUES lists were slower still for rows this wide (1.56 s with
  * 8 rows per statement): SQLite copies each row through a co-routine. */
 #define SHORT_COLS                                                                                 \
-  "source_id,ref,ts,kind,host,user,domain,src_ip,src_port,dst_ip,dst_port,proto,action,app,"       \
+  "id,source_id,ref,ts,kind,host,user,domain,src_ip,src_port,dst_ip,dst_port,proto,action,app,"    \
   "service,bytes_out,bytes_in,packets_out,packets_in,duration,attrs"
 #define LONG_COLS                                                                                  \
   SHORT_COLS ",tunnel_ip,logon_type,event_id,channel,process,parent_process,command_line,threat,"  \
-             "path,sha256"
-enum { SHORT_NCOLS = 21, LONG_NCOLS = 31 };
+             "path,sha256,flow_flags,bytes_total"
+enum { SHORT_NCOLS = 22, LONG_NCOLS = 34 };
 
 static int is_short(const ash_event *ev) {
   return !ev->tunnel_ip.fam && ev->logon_type == ASH_UNSET && ev->event_id == ASH_UNSET &&
@@ -510,53 +623,58 @@ static int is_short(const ash_event *ev) {
          !ev->threat.n && !ev->path.n && !ev->sha256.n;
 }
 
-static void bind_short(sqlite3_stmt *st, const ash_store_row *r, char ip[2][ASH_IP_STRLEN]) {
+static void bind_short(sqlite3_stmt *st, const ash_store_row *r, int64_t id,
+                       char ip[2][ASH_IP_STRLEN]) {
   const ash_event *ev = r->ev;
-  sqlite3_bind_int64(st, 1, r->source);
-  sqlite3_bind_int64(st, 2, (sqlite3_int64)ev->ref);
-  bind_i64(st, 3, ev->ts);
-  sqlite3_bind_text(st, 4, ev->kind, -1, SQLITE_STATIC);
-  bind_str(st, 5, ev->host);
-  bind_str(st, 6, ev->user);
-  bind_str(st, 7, ev->domain);
-  bind_ip(st, 8, &ev->src_ip, ip[0]);
-  bind_i64(st, 9, ev->src_port >= 0 ? ev->src_port : ASH_UNSET);
-  bind_ip(st, 10, &ev->dst_ip, ip[1]);
-  bind_i64(st, 11, ev->dst_port >= 0 ? ev->dst_port : ASH_UNSET);
-  bind_str(st, 12, ev->proto);
-  bind_str(st, 13, ev->action);
-  bind_str(st, 14, ev->app);
-  bind_str(st, 15, ev->service);
-  bind_i64(st, 16, ev->bytes_out);
-  bind_i64(st, 17, ev->bytes_in);
-  bind_i64(st, 18, ev->packets_out);
-  bind_i64(st, 19, ev->packets_in);
-  bind_i64(st, 20, ev->duration_us);
+  sqlite3_bind_int64(st, 1, id); /* the shared id space (begin) */
+  sqlite3_bind_int64(st, 2, r->source);
+  sqlite3_bind_int64(st, 3, (sqlite3_int64)ev->ref);
+  bind_i64(st, 4, ev->ts);
+  sqlite3_bind_text(st, 5, ev->kind, -1, SQLITE_STATIC);
+  bind_str(st, 6, ev->host);
+  bind_str(st, 7, ev->user);
+  bind_str(st, 8, ev->domain);
+  bind_ip(st, 9, &ev->src_ip, ip[0]);
+  bind_i64(st, 10, ev->src_port >= 0 ? ev->src_port : ASH_UNSET);
+  bind_ip(st, 11, &ev->dst_ip, ip[1]);
+  bind_i64(st, 12, ev->dst_port >= 0 ? ev->dst_port : ASH_UNSET);
+  bind_str(st, 13, ev->proto);
+  bind_str(st, 14, ev->action);
+  bind_str(st, 15, ev->app);
+  bind_str(st, 16, ev->service);
+  bind_i64(st, 17, ev->bytes_out);
+  bind_i64(st, 18, ev->bytes_in);
+  bind_i64(st, 19, ev->packets_out);
+  bind_i64(st, 20, ev->packets_in);
+  bind_i64(st, 21, ev->duration_us);
   if (r->attrs)
-    sqlite3_bind_text(st, 21, r->attrs, (int)r->attrs_n, SQLITE_STATIC);
+    sqlite3_bind_text(st, 22, r->attrs, (int)r->attrs_n, SQLITE_STATIC);
   else
-    sqlite3_bind_null(st, 21);
+    sqlite3_bind_null(st, 22);
 }
 
-static void bind_long(sqlite3_stmt *st, const ash_store_row *r, char ip[3][ASH_IP_STRLEN]) {
+static void bind_long(sqlite3_stmt *st, const ash_store_row *r, int64_t id,
+                      char ip[3][ASH_IP_STRLEN]) {
   const ash_event *ev = r->ev;
-  bind_short(st, r, ip);
-  bind_ip(st, 22, &ev->tunnel_ip, ip[2]);
-  bind_i64(st, 23, ev->logon_type);
-  bind_i64(st, 24, ev->event_id);
-  bind_str(st, 25, ev->channel);
-  bind_str(st, 26, ev->process);
-  bind_str(st, 27, ev->parent_process);
-  bind_str(st, 28, ev->command_line);
-  bind_str(st, 29, ev->threat);
-  bind_str(st, 30, ev->path);
-  bind_str(st, 31, ev->sha256);
+  bind_short(st, r, id, ip);
+  bind_ip(st, 23, &ev->tunnel_ip, ip[2]);
+  bind_i64(st, 24, ev->logon_type);
+  bind_i64(st, 25, ev->event_id);
+  bind_str(st, 26, ev->channel);
+  bind_str(st, 27, ev->process);
+  bind_str(st, 28, ev->parent_process);
+  bind_str(st, 29, ev->command_line);
+  bind_str(st, 30, ev->threat);
+  bind_str(st, 31, ev->path);
+  bind_str(st, 32, ev->sha256);
+  bind_i64(st, 33, ev->flow_flags ? ev->flow_flags : ASH_UNSET);
+  bind_i64(st, 34, ev->bytes_total);
 }
 
 static int prepare_insert(ash_store *s, sqlite3_stmt **st, const char *cols, int ncols) {
   if (*st) return ASH_OK;
   char sql[1024];
-  int n = snprintf(sql, sizeof sql, "INSERT INTO events(%s) VALUES(?", cols);
+  int n = snprintf(sql, sizeof sql, "INSERT INTO events_wide(%s) VALUES(?", cols);
   for (int c = 1; c < ncols && n > 0 && (size_t)n < sizeof sql; c++)
     n += snprintf(sql + n, sizeof sql - (size_t)n, ",?");
   if (n > 0 && (size_t)n < sizeof sql) n += snprintf(sql + n, sizeof sql - (size_t)n, ")");
@@ -575,13 +693,25 @@ static int step(ash_store *s, sqlite3_stmt *st) {
 int ash_store_add_rows(ash_store *s, const ash_store_row *rows, size_t n) {
   int rc = begin(s);
   for (size_t i = 0; i < n && !rc; i++) {
+    int64_t id = s->next_id++;
+    if (ash_flowdb_eligible(rows[i].ev)) {
+      /* a flow: the typed row (flows.c) */
+      rc = ash_flowdb_insert(s->flows, id, rows[i].source, rows[i].ev, rows[i].attrs,
+                             rows[i].attrs_n);
+      if (rc == ASH_ESTORE)
+        rc = wfail(s);
+      else if (rc)
+        rc = abort_txn(s, rc);
+      if (!rc) rc = maybe_roll(s, 1);
+      continue;
+    }
     sqlite3_stmt **st = is_short(rows[i].ev) ? &s->ins_short : &s->ins_long;
     if (st == &s->ins_short) {
       rc = prepare_insert(s, st, SHORT_COLS, SHORT_NCOLS);
-      if (!rc) bind_short(*st, &rows[i], s->ip);
+      if (!rc) bind_short(*st, &rows[i], id, s->ip);
     } else {
       rc = prepare_insert(s, st, LONG_COLS, LONG_NCOLS);
-      if (!rc) bind_long(*st, &rows[i], s->ip);
+      if (!rc) bind_long(*st, &rows[i], id, s->ip);
     }
     if (!rc) rc = step(s, *st);
     if (!rc) rc = maybe_roll(s, 1);
@@ -744,17 +874,19 @@ typedef int (*events_src_cb)(void *u, const ash_event *ev, const ash_source_info
 
 /* The events query behind ash_store_events (cb_path) and
  * ash_store_events_with_source (cb_src); exactly one callback is set. */
-static int events_query(ash_store *s, const ash_event_query *q, events_path_cb cb_path,
-                        events_src_cb cb_src, void *u) {
-  int rc = ash_store_commit(s);
-  if (rc) return rc;
+/* The query of events_query over one table (events_wide or flow_events),
+ * prepared with its parameters bound into *out. */
+static int events_stmt(ash_store *s, const ash_event_query *q, const char *table,
+                       sqlite3_stmt **out) {
+  int rc = ASH_OK;
   ash_buf sql;
   ash_buf_init(&sql, 8192);
   rc = ash_buf_adds(&sql, "SELECT " ASH_STORE_EVENT_COLS ",e.attrs,s.path,s.ref_is_record,"
                           "s.id,s.sha256,s.format,s.size,");
-  if (!rc) rc = ash_buf_adds(&sql, s->has_mtime ? "s.mtime_ns" : "NULL");
+  if (!rc) rc = ash_buf_adds(&sql, s->has_mtime ? "s.mtime_ns,e.id" : "NULL,e.id");
   if (!rc)
-    rc = ash_buf_adds(&sql, " FROM events e JOIN sources s ON s.id=e.source_id WHERE s.complete=1");
+    rc = ash_buf_printf(&sql, " FROM %s e JOIN sources s ON s.id=e.source_id WHERE s.complete=1",
+                        table);
   /* every value is a bound parameter; only fixed fragments are appended */
   const char *kind = q ? q->kind : NULL;
   char kindbuf[128] = "";
@@ -801,20 +933,68 @@ static int events_query(ash_store *s, const ash_event_query *q, events_path_cb c
   if (rc) return rc;
   int i;
   if ((i = sqlite3_bind_parameter_index(st, ":kind")))
-    sqlite3_bind_text(st, i, kindbuf, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, i, kindbuf, -1, SQLITE_TRANSIENT);
   if ((i = sqlite3_bind_parameter_index(st, ":user")))
-    sqlite3_bind_text(st, i, ubuf, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, i, ubuf, -1, SQLITE_TRANSIENT);
   if ((i = sqlite3_bind_parameter_index(st, ":dom")))
-    sqlite3_bind_text(st, i, dbuf, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, i, dbuf, -1, SQLITE_TRANSIENT);
   if ((i = sqlite3_bind_parameter_index(st, ":host")))
-    sqlite3_bind_text(st, i, q->host, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, i, q->host, -1, SQLITE_TRANSIENT);
   if ((i = sqlite3_bind_parameter_index(st, ":since"))) sqlite3_bind_int64(st, i, q->since);
   if ((i = sqlite3_bind_parameter_index(st, ":until"))) sqlite3_bind_int64(st, i, q->until);
   if ((i = sqlite3_bind_parameter_index(st, ":eid"))) sqlite3_bind_int64(st, i, q->event_id);
   if ((i = sqlite3_bind_parameter_index(st, ":limit")))
     sqlite3_bind_int64(st, i, (sqlite3_int64)q->limit);
-  int r;
-  while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+  *out = st;
+  return ASH_OK;
+}
+
+/* Can a query for kind (exact, or a prefix when prefix) select flows? */
+static int kind_may_be_flow(const char *kind) {
+  if (!kind || !*kind) return 1;
+  size_t kl = strlen(kind);
+  if (kind[kl - 1] == '*' || kind[kl - 1] == '.') {
+    size_t pl = kind[kl - 1] == '*' ? kl - 1 : kl;
+    return !strncmp(kind, ASH_KIND_FLOW, pl) || !strncmp(kind, ASH_KIND_FLOW_DENY, pl);
+  }
+  return !strcmp(kind, ASH_KIND_FLOW) || !strcmp(kind, ASH_KIND_FLOW_DENY);
+}
+
+/* (ts, id) order, with a NULL ts first (SQLite's ORDER BY) */
+static int row_before(sqlite3_stmt *a, sqlite3_stmt *b) {
+  int an = sqlite3_column_type(a, 1) == SQLITE_NULL, bn = sqlite3_column_type(b, 1) == SQLITE_NULL;
+  if (an != bn) return an;
+  if (!an) {
+    int64_t ta = sqlite3_column_int64(a, 1), tb = sqlite3_column_int64(b, 1);
+    if (ta != tb) return ta < tb;
+  }
+  return sqlite3_column_int64(a, ASH_STORE_EVENT_NCOLS + 8) <
+         sqlite3_column_int64(b, ASH_STORE_EVENT_NCOLS + 8);
+}
+
+/* The events query behind ash_store_events (cb_path) and
+ * ash_store_events_with_source (cb_src); exactly one callback is set. The
+ * wide events and the flows are read by two statements, each in (ts, id)
+ * order (the flows through their ts index, without a sort: through the
+ * UNION ALL view every flow would be sorted, 10^7 rows of attributes in
+ * a temporary b-tree), and merged here. */
+static int events_query(ash_store *s, const ash_event_query *q, events_path_cb cb_path,
+                        events_src_cb cb_src, void *u) {
+  int rc = ash_store_commit(s);
+  if (rc) return rc;
+  sqlite3_stmt *sw = NULL, *sf = NULL;
+  rc = events_stmt(s, q, "events_wide", &sw);
+  if (!rc && kind_may_be_flow(q ? q->kind : NULL)) rc = events_stmt(s, q, "flow_events", &sf);
+  if (rc) {
+    sqlite3_finalize(sw);
+    return rc;
+  }
+  int rw = sqlite3_step(sw), rf = sf ? sqlite3_step(sf) : SQLITE_DONE;
+  uint64_t n = 0;
+  while ((rw == SQLITE_ROW || rf == SQLITE_ROW) && (!q || !q->limit || n < q->limit)) {
+    int take_w = rw == SQLITE_ROW && (rf != SQLITE_ROW || row_before(sw, sf));
+    sqlite3_stmt *st = take_w ? sw : sf;
+    n++;
     ash_event ev;
     ash_store_read_event(st, &ev);
     const int c0 = ASH_STORE_EVENT_NCOLS;
@@ -834,9 +1014,15 @@ static int events_query(ash_store *s, const ash_event_query *q, events_path_cb c
       rc = cb_src(u, &ev, &src, col_text(st, c0));
     }
     if (rc) break;
+    if (take_w)
+      rw = sqlite3_step(sw);
+    else
+      rf = sqlite3_step(sf);
   }
-  if (!rc && r != SQLITE_DONE) rc = fail(s);
-  sqlite3_finalize(st);
+  if (!rc && ((rw != SQLITE_DONE && rw != SQLITE_ROW) || (rf != SQLITE_DONE && rf != SQLITE_ROW)))
+    rc = fail(s);
+  sqlite3_finalize(sw);
+  sqlite3_finalize(sf);
   return rc;
 }
 
@@ -891,5 +1077,14 @@ int ash_store_kinds(ash_store *s, int (*cb)(void *u, const char *kind, uint64_t 
   }
   if (!rc && r != SQLITE_DONE) rc = fail(s);
   sqlite3_finalize(st);
+  return rc;
+}
+
+int ash_store_flows(ash_store *s, const ash_flow_query *q, int (*cb)(void *u, const ash_flow *f),
+                    void *u) {
+  int rc = ash_store_commit(s);
+  if (rc) return rc;
+  rc = ash_flowdb_iterate(s->db, q, cb, u);
+  if (rc == ASH_ESTORE) fail(s);
   return rc;
 }

@@ -31,6 +31,28 @@ int ash_store_add_rows(ash_store *s, const ash_store_row *rows, size_t n);
 enum { ASH_STORE_EVENT_NCOLS = 29 };
 /* The event of the current row (strings borrowed until the next step). */
 void ash_store_read_event(sqlite3_stmt *st, ash_event *ev);
+/* ---- the typed flows table (flows.c) ---- */
+/* flows.flags: ASH_FLOW_TS_END and ASH_FLOW_INTERIM (event.h), and this
+ * for a net.deny row. */
+enum { ASH_STORE_FLOW_DENY = 4 };
+typedef struct ash_flowdb ash_flowdb;
+int ash_flowdb_open(ash_flowdb **out, sqlite3 *db);
+void ash_flowdb_close(ash_flowdb *f);
+/* Drop the cached dictionary ids (after a rollback). NULL is a no-op. */
+void ash_flowdb_forget(ash_flowdb *f);
+/* 1 when ev is a flow whose every field has a flows column. */
+int ash_flowdb_eligible(const ash_event *ev);
+/* Insert ev as flow row id (inside the store's write transaction);
+ * attrs: its attributes JSON as ash_event_attrs_json wrote it, or NULL.
+ * ASH_ESTORE on an SQLite failure (the caller aborts the transaction). */
+int ash_flowdb_insert(ash_flowdb *f, int64_t id, int64_t source, const ash_event *ev,
+                      const char *attrs, size_t attrs_n);
+/* Register the SQL function ash_attrs the events view needs. */
+int ash_flowdb_register(ash_flowdb *f);
+/* ash_store_flows on db (flows.c). */
+int ash_flowdb_iterate(sqlite3 *db, const ash_flow_query *q, int (*cb)(void *u, const ash_flow *f),
+                       void *u);
+
 /* Commit the open write transaction, if any. After a failed write (or a
  * failed commit) the transaction is rolled back whole and this, like every
  * later write, returns the first error. */

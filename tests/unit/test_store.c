@@ -290,10 +290,12 @@ static int count_skipped(void *u, const ash_source_info *i) {
   return 0;
 }
 
-/* Protects: a case made before the sources table had skip_reason,
- * continues, base_size and head_sha256 still opens: read-only as it is,
- * and for writing with the columns added. */
-static void test_case_before_new_source_columns_opens(void **st) {
+/* Protects: a case made by an earlier version (schema 1: one wide events
+ * table, sources without the later columns) is refused with ASH_EVERSION,
+ * read-only and for writing alike, and is left as it was: reading it would
+ * miss its flows (the hunts read the typed flows table), writing into it
+ * would mix two layouts. */
+static void test_case_of_schema_1_is_refused_unchanged(void **st) {
   (void)st;
   sqlite3 *db;
   assert_int_equal(sqlite3_open(g_path, &db), SQLITE_OK);
@@ -307,29 +309,36 @@ static void test_case_before_new_source_columns_opens(void **st) {
                    " rejected INTEGER NOT NULL DEFAULT 0, events INTEGER NOT NULL DEFAULT 0,"
                    " first_ts INTEGER, last_ts INTEGER, complete INTEGER NOT NULL DEFAULT 0,"
                    " ingested_at INTEGER);"
+                   "CREATE TABLE events(id INTEGER PRIMARY KEY, source_id INTEGER NOT NULL,"
+                   " ref INTEGER, ts INTEGER, kind TEXT, src_ip TEXT, dst_ip TEXT, attrs TEXT);"
                    "INSERT INTO sources(path,size,sha256,format,read,parsed,complete)"
-                   " VALUES('old.log',10,'ab','fortigate',1,1,1);",
+                   " VALUES('old.log',10,'ab','fortigate',1,1,1);"
+                   "INSERT INTO events(source_id,ref,ts,kind,src_ip,dst_ip)"
+                   " VALUES(1,0,1,'net.flow','10.0.0.1','203.0.113.9');",
                    NULL, NULL, NULL),
       SQLITE_OK);
   sqlite3_close(db);
-  ash_store *s;
-  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_READONLY), 0);
-  srcs c = {0};
-  assert_int_equal(ash_store_sources(s, count_skipped, &c), 0);
-  assert_int_equal(c.n, 1);
-  assert_int_equal(c.skipped, 0);
-  ash_store_close(s);
-  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_CREATE), 0);
-  int64_t id;
-  assert_int_equal(ash_store_source_skip(s, "pipe", 0, NULL, "a FIFO", &id), 0);
-  assert_int_equal(ash_store_close(s), 0);
-  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_READONLY), 0);
-  memset(&c, 0, sizeof c);
-  assert_int_equal(ash_store_sources(s, count_skipped, &c), 0);
-  assert_int_equal(c.n, 2);
-  assert_int_equal(c.skipped, 1);
-  assert_string_equal(c.reason, "a FIFO");
-  ash_store_close(s);
+  ash_store *s = NULL;
+  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_READONLY), ASH_EVERSION);
+  assert_null(s);
+  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_CREATE), ASH_EVERSION);
+  assert_null(s);
+  /* untouched: no table of the new layout was added */
+  assert_int_equal(sqlite3_open(g_path, &db), SQLITE_OK);
+  sqlite3_stmt *q;
+  assert_int_equal(sqlite3_prepare_v2(db,
+                                      "SELECT (SELECT count(*) FROM sqlite_master WHERE"
+                                      " name IN ('flows','events_wide','dict')),"
+                                      "(SELECT count(*) FROM events),"
+                                      "(SELECT value FROM meta WHERE key='schema_version')",
+                                      -1, &q, NULL),
+                   SQLITE_OK);
+  assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_int(q, 0), 0);
+  assert_int_equal(sqlite3_column_int(q, 1), 1);
+  assert_string_equal((const char *)sqlite3_column_text(q, 2), "1");
+  sqlite3_finalize(q);
+  sqlite3_close(db);
 }
 
 /* Protects: a skipped row is not content. The same content ingested
@@ -359,7 +368,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_hash_at_end, setup, teardown),
       cmocka_unit_test_setup_teardown(test_not_a_case, setup, teardown),
       cmocka_unit_test_setup_teardown(test_full_disk_leaves_nothing_behind, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_case_before_new_source_columns_opens, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_case_of_schema_1_is_refused_unchanged, setup, teardown),
       cmocka_unit_test_setup_teardown(test_skipped_row_is_not_content, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,609 @@
+/* The typed flows table of the SQLite case store (schema in store.h):
+ * one narrow row per net.flow / net.deny event, strings through the
+ * dictionary, addresses as integers, the attributes as a shape (their
+ * keys, once per distinct key list) and their values. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ashiato/error.h"
+#include "ashiato/limits.h"
+#include "ashiato/table.h"
+#include "ashiato/time.h"
+#include "store_internal.h"
+
+/* Cached dictionary and shape ids: a long ingest names a few thousand
+ * distinct hosts, apps and services; past the cap a string is looked up
+ * in the table each time (slower, never wrong). */
+#define DICT_CACHE_MAX (1u << 20)
+#define SHAPE_CACHE_MAX 4096u
+
+typedef struct idcache {
+  ash_strtab tab;
+  int64_t *ids; /* database id of the table's string i */
+  size_t cap;
+} idcache;
+
+/* The dictionary columns of a flow row, each remembering its last value:
+ * consecutive flows of one device mostly repeat them. */
+enum { DC_PROTO, DC_ACTION, DC_APP, DC_SERVICE, DC_HOST, DC_USER, DC_DOMAIN, NDC };
+#define LAST_MAX 64
+
+/* Attribute values that repeat (type, level, interface, country, the
+ * device id, ...) are stored as a reference to the dictionary; values
+ * seen once (session ids, times to the nanosecond, NAT ports) stay
+ * literal, so the dictionary holds only what repeats. A value is taken to
+ * repeat from its second sighting under the same key: the table below
+ * remembers a 64-bit hash of (key, value) per slot (a collision only
+ * makes a value a reference or a literal one time more: either form reads
+ * back the same). */
+/* 4096 slots (32 KiB, in cache: 2^16 slots made the probes a cache miss
+ * each and doubled the writer's time on 10^5 FortiGate lines) */
+#define SEEN_BITS 12
+/* the last reference written at each attribute position (most positions
+ * repeat the previous row's value: type, level, vd, tz, the device id) */
+#define POS_MAX 64
+#define POS_LEN 40
+#define REF_MARK                                                                                   \
+  '\x01' /* starts a reference: a raw control byte never                                           \
+              occurs inside escaped JSON content */
+
+struct ash_flowdb {
+  sqlite3 *db;
+  sqlite3_stmt *ins, *dict_get, *dict_put, *shape_get, *shape_put, *dict_read;
+  idcache dict, shapes;
+  ash_buf keys, vals;
+  char ip6[2][ASH_IP_STRLEN];
+  struct {
+    char s[LAST_MAX];
+    size_t n;
+    int64_t id;
+  } last[NDC];
+  ash_buf last_keys; /* the keys of the last shape, and its id */
+  int64_t last_shape;
+  uint64_t seen[1u << SEEN_BITS];
+  struct {
+    uint8_t n;
+    char s[POS_LEN];
+    char ref[12];
+    uint8_t nref;
+  } pos[POS_MAX];
+};
+
+static void cache_init(idcache *c, size_t max) {
+  ash_strtab_init(&c->tab, max);
+  c->ids = NULL;
+  c->cap = 0;
+}
+static void cache_free(idcache *c) {
+  ash_strtab_free(&c->tab);
+  free(c->ids);
+  c->ids = NULL;
+  c->cap = 0;
+}
+
+#define FLOW_COLS                                                                                  \
+  "id,source_id,ref,ts,dur,flags,src,dst,sport,dport,proto,action,app,service,host,user,domain,"   \
+  "bytes_out,bytes_in,packets_out,packets_in,bytes_total,event_id,src6,dst6,shape,vals,attrs"
+enum { FLOW_NCOLS = 28 };
+
+int ash_flowdb_open(ash_flowdb **out, sqlite3 *db) {
+  ash_flowdb *f = calloc(1, sizeof *f);
+  if (!f) return ASH_ENOMEM;
+  f->db = db;
+  cache_init(&f->dict, DICT_CACHE_MAX);
+  cache_init(&f->shapes, SHAPE_CACHE_MAX);
+  ash_buf_init(&f->keys, ASH_MAX_ATTRS_JSON);
+  ash_buf_init(&f->vals, ASH_MAX_ATTRS_JSON);
+  ash_buf_init(&f->last_keys, ASH_MAX_ATTRS_JSON);
+  *out = f;
+  return ASH_OK;
+}
+
+void ash_flowdb_close(ash_flowdb *f) {
+  if (!f) return;
+  sqlite3_finalize(f->ins);
+  sqlite3_finalize(f->dict_get);
+  sqlite3_finalize(f->dict_put);
+  sqlite3_finalize(f->shape_get);
+  sqlite3_finalize(f->shape_put);
+  sqlite3_finalize(f->dict_read);
+  ash_buf_free(&f->last_keys);
+  cache_free(&f->dict);
+  cache_free(&f->shapes);
+  ash_buf_free(&f->keys);
+  ash_buf_free(&f->vals);
+  free(f);
+}
+
+/* After a rollback the ids cached since the last commit may name rows
+ * that are gone: forget them all (the handle refuses later writes anyway,
+ * see abort_txn in sqlite.c; this keeps the cache honest regardless). */
+void ash_flowdb_forget(ash_flowdb *f) {
+  if (!f) return;
+  cache_free(&f->dict);
+  cache_free(&f->shapes);
+  cache_init(&f->dict, DICT_CACHE_MAX);
+  cache_init(&f->shapes, SHAPE_CACHE_MAX);
+  for (int i = 0; i < NDC; i++) f->last[i].n = 0;
+  for (int i = 0; i < POS_MAX; i++) f->pos[i].n = 0;
+  ash_buf_reset(&f->last_keys);
+  f->last_shape = 0;
+}
+
+int ash_flowdb_eligible(const ash_event *ev) {
+  /* most events that are not flows fail on the first byte */
+  if (ev->kind[0] != 'n' ||
+      (strcmp(ev->kind, ASH_KIND_FLOW) && strcmp(ev->kind, ASH_KIND_FLOW_DENY)))
+    return 0;
+  /* the columns a flow row does not have: such an event stays wide */
+  return !ev->tunnel_ip.fam && ev->logon_type == ASH_UNSET && !ev->channel.n && !ev->process.n &&
+         !ev->parent_process.n && !ev->command_line.n && !ev->threat.n && !ev->path.n &&
+         !ev->sha256.n;
+}
+
+static int prep(ash_flowdb *f, sqlite3_stmt **st, const char *sql) {
+  if (*st) return ASH_OK;
+  return sqlite3_prepare_v3(f->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) == SQLITE_OK
+             ? ASH_OK
+             : ASH_ESTORE;
+}
+
+/* The id of text s[0..n) in table (dict or attr_shapes), added when new. */
+static int lookup(ash_flowdb *f, idcache *c, sqlite3_stmt **get, sqlite3_stmt **put,
+                  const char *getsql, const char *putsql, const char *s, size_t n, int64_t *id) {
+  uint32_t k = ash_strtab_find(&c->tab, s, n);
+  if (k != UINT32_MAX && k < c->cap) {
+    *id = c->ids[k];
+    return ASH_OK;
+  }
+  ASH_TRY(prep(f, get, getsql));
+  sqlite3_bind_text(*get, 1, s, (int)n, SQLITE_STATIC);
+  int r = sqlite3_step(*get);
+  int found = r == SQLITE_ROW;
+  if (found) *id = sqlite3_column_int64(*get, 0);
+  sqlite3_reset(*get);
+  if (r != SQLITE_ROW && r != SQLITE_DONE) return ASH_ESTORE;
+  if (!found) {
+    ASH_TRY(prep(f, put, putsql));
+    sqlite3_bind_text(*put, 1, s, (int)n, SQLITE_STATIC);
+    r = sqlite3_step(*put);
+    sqlite3_reset(*put);
+    if (r != SQLITE_DONE) return ASH_ESTORE;
+    *id = sqlite3_last_insert_rowid(f->db);
+  }
+  /* cache it; a full cache only costs the lookups above */
+  if (ash_strtab_intern(&c->tab, s, n, &k) == ASH_OK) {
+    if (k >= c->cap) {
+      size_t nc = c->cap ? c->cap * 2 : 256;
+      while (nc <= k) nc *= 2;
+      int64_t *ni = realloc(c->ids, nc * sizeof *ni);
+      if (!ni) return ASH_ENOMEM;
+      c->ids = ni;
+      c->cap = nc;
+    }
+    c->ids[k] = *id;
+  }
+  return ASH_OK;
+}
+
+static int dict_id(ash_flowdb *f, const char *s, size_t n, int64_t *id) {
+  return lookup(f, &f->dict, &f->dict_get, &f->dict_put, "SELECT id FROM dict WHERE s=?",
+                "INSERT INTO dict(s) VALUES(?)", s, n, id);
+}
+
+static int bind_dict(ash_flowdb *f, sqlite3_stmt *st, int col, int dc, ash_str v) {
+  if (!v.n) {
+    sqlite3_bind_null(st, col);
+    return ASH_OK;
+  }
+  int64_t id;
+  if (v.n == f->last[dc].n && !memcmp(v.p, f->last[dc].s, v.n)) {
+    id = f->last[dc].id;
+  } else {
+    ASH_TRY(dict_id(f, v.p, v.n, &id));
+    if (v.n <= LAST_MAX) {
+      memcpy(f->last[dc].s, v.p, v.n);
+      f->last[dc].n = v.n;
+      f->last[dc].id = id;
+    }
+  }
+  sqlite3_bind_int64(st, col, id);
+  return ASH_OK;
+}
+
+static void bind_i64(sqlite3_stmt *st, int i, int64_t v) {
+  if (v != ASH_UNSET)
+    sqlite3_bind_int64(st, i, v);
+  else
+    sqlite3_bind_null(st, i);
+}
+
+/* An IPv4 address as its 32-bit number; any other as text in the side
+ * column (col6), formatted as the wide table and the JSON form print it. */
+static void bind_addr(sqlite3_stmt *st, int col, int col6, const ash_ip *ip, char *tmp) {
+  sqlite3_bind_null(st, col);
+  sqlite3_bind_null(st, col6);
+  if (!ip->fam) return;
+  if (ip->fam == 4) {
+    /* held IPv4-mapped (ip.h): the address is the last four bytes */
+    uint32_t v = (uint32_t)ip->b[12] << 24 | (uint32_t)ip->b[13] << 16 | (uint32_t)ip->b[14] << 8 |
+                 ip->b[15];
+    sqlite3_bind_int64(st, col, v);
+    return;
+  }
+  ash_ip_format(ip, tmp);
+  sqlite3_bind_text(st, col6, tmp, -1, SQLITE_STATIC);
+}
+
+/* The end of the JSON string content that starts at p (the unescaped '"'
+ * that closes it), or NULL when there is none before e or the content
+ * holds a raw control byte (never so in what ash_event_attrs_json wrote,
+ * and REF_MARK must stay unambiguous). */
+static const char *str_end(const char *p, const char *e) {
+  while (p < e) {
+    if (*p == '\\') {
+      p += 2;
+      continue;
+    }
+    if (*p == '"') return p;
+    if ((unsigned char)*p < 0x20) return NULL;
+    p++;
+  }
+  return NULL;
+}
+
+static const char B64[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+/";
+
+/* Write value v (escaped content, vn bytes), the attribute at position
+ * ix, to o: a reference (REF_MARK and the dictionary id in base 64, most
+ * significant digit first) when it repeats and the reference is shorter,
+ * else the value itself. */
+static int put_value(ash_flowdb *f, size_t ix, const char *v, size_t vn, char **o) {
+  if (vn > 3) {
+    if (ix < POS_MAX && f->pos[ix].n == vn && !memcmp(f->pos[ix].s, v, vn)) {
+      memcpy(*o, f->pos[ix].ref, f->pos[ix].nref);
+      *o += f->pos[ix].nref;
+      return ASH_OK;
+    }
+    uint64_t h = ash_hash_u64(ash_hash_bytes(v, vn, 1469598103934665603ull) ^ (ix + 1)) | 1;
+    uint64_t *slot = &f->seen[h & ((1u << SEEN_BITS) - 1)];
+    if (*slot == h) {
+      int64_t id;
+      ASH_TRY(dict_id(f, v, vn, &id));
+      char d[12];
+      size_t nd = 0;
+      for (uint64_t x = (uint64_t)id; x && nd < sizeof d - 1; x >>= 6) d[nd++] = B64[x & 63];
+      if (nd + 1 < vn) {
+        char *r = *o;
+        *(*o)++ = REF_MARK;
+        while (nd) *(*o)++ = d[--nd];
+        if (ix < POS_MAX && vn <= POS_LEN) {
+          memcpy(f->pos[ix].s, v, vn);
+          f->pos[ix].n = (uint8_t)vn;
+          f->pos[ix].nref = (uint8_t)(*o - r);
+          memcpy(f->pos[ix].ref, r, f->pos[ix].nref);
+        }
+        return ASH_OK;
+      }
+    } else {
+      *slot = h;
+    }
+  }
+  memcpy(*o, v, vn);
+  *o += vn;
+  return ASH_OK;
+}
+
+/* Split the attributes JSON ash_event_attrs_json writes ({"k":"v",...},
+ * string values only) into its keys and its values (put_value), each list
+ * joined by '"': a raw '"' never occurs inside escaped string content, so
+ * the lists split back exactly. *ok = 0 when json is not of that form
+ * (then it is kept whole). */
+static int split_attrs(ash_flowdb *f, const char *json, size_t n, int *ok) {
+  *ok = 0;
+  ash_buf_reset(&f->keys);
+  ash_buf_reset(&f->vals);
+  if (ash_buf_reserve(&f->keys, n) || ash_buf_reserve(&f->vals, n)) return ASH_OK;
+  char *ko = f->keys.p, *vo = f->vals.p;
+  const char *p = json, *e = json + n;
+  if (p >= e || *p++ != '{') return ASH_OK;
+  for (size_t ix = 0;; ix++) {
+    int first = ix == 0;
+    if (p >= e || *p++ != '"') return ASH_OK;
+    const char *ke = str_end(p, e);
+    if (!ke || ke + 2 >= e || ke[1] != ':' || ke[2] != '"') return ASH_OK;
+    const char *vs = ke + 3, *ve = str_end(vs, e);
+    if (!ve) return ASH_OK;
+    if (!first) *ko++ = *vo++ = '"';
+    memcpy(ko, p, (size_t)(ke - p));
+    ko += ke - p;
+    ASH_TRY(put_value(f, ix, vs, (size_t)(ve - vs), &vo));
+    p = ve + 1;
+    if (p >= e) return ASH_OK;
+    if (*p == '}') {
+      if (p + 1 != e) return ASH_OK;
+      break;
+    }
+    if (*p++ != ',') return ASH_OK;
+  }
+  f->keys.n = (size_t)(ko - f->keys.p);
+  f->vals.n = (size_t)(vo - f->vals.p);
+  *ko = *vo = 0;
+  *ok = 1;
+  return ASH_OK;
+}
+
+int ash_flowdb_insert(ash_flowdb *f, int64_t id, int64_t source, const ash_event *ev,
+                      const char *attrs, size_t attrs_n) {
+  char sql[512];
+  if (!f->ins) {
+    int n = snprintf(sql, sizeof sql, "INSERT INTO flows(" FLOW_COLS ") VALUES(?");
+    for (int c = 1; c < FLOW_NCOLS; c++) n += snprintf(sql + n, sizeof sql - (size_t)n, ",?");
+    snprintf(sql + n, sizeof sql - (size_t)n, ")");
+    ASH_TRY(prep(f, &f->ins, sql));
+  }
+  sqlite3_stmt *st = f->ins;
+  int flags = ev->flow_flags & (ASH_FLOW_TS_END | ASH_FLOW_INTERIM);
+  if (!strcmp(ev->kind, ASH_KIND_FLOW_DENY)) flags |= ASH_STORE_FLOW_DENY;
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_int64(st, 2, source);
+  sqlite3_bind_int64(st, 3, (sqlite3_int64)ev->ref);
+  bind_i64(st, 4, ev->ts);
+  bind_i64(st, 5, ev->duration_us);
+  sqlite3_bind_int(st, 6, flags);
+  bind_addr(st, 7, 24, &ev->src_ip, f->ip6[0]);
+  bind_addr(st, 8, 25, &ev->dst_ip, f->ip6[1]);
+  bind_i64(st, 9, ev->src_port >= 0 ? ev->src_port : ASH_UNSET);
+  bind_i64(st, 10, ev->dst_port >= 0 ? ev->dst_port : ASH_UNSET);
+  int rc = bind_dict(f, st, 11, DC_PROTO, ev->proto);
+  if (!rc) rc = bind_dict(f, st, 12, DC_ACTION, ev->action);
+  if (!rc) rc = bind_dict(f, st, 13, DC_APP, ev->app);
+  if (!rc) rc = bind_dict(f, st, 14, DC_SERVICE, ev->service);
+  if (!rc) rc = bind_dict(f, st, 15, DC_HOST, ev->host);
+  if (!rc) rc = bind_dict(f, st, 16, DC_USER, ev->user);
+  if (!rc) rc = bind_dict(f, st, 17, DC_DOMAIN, ev->domain);
+  if (rc) return rc;
+  bind_i64(st, 18, ev->bytes_out);
+  bind_i64(st, 19, ev->bytes_in);
+  bind_i64(st, 20, ev->packets_out);
+  bind_i64(st, 21, ev->packets_in);
+  bind_i64(st, 22, ev->bytes_total);
+  bind_i64(st, 23, ev->event_id);
+  sqlite3_bind_null(st, 26);
+  sqlite3_bind_null(st, 27);
+  sqlite3_bind_null(st, 28);
+  if (attrs && attrs_n) {
+    int ok;
+    ASH_TRY(split_attrs(f, attrs, attrs_n, &ok));
+    if (ok) {
+      int64_t shape = f->last_shape;
+      if (!shape || f->keys.n != f->last_keys.n || memcmp(f->keys.p, f->last_keys.p, f->keys.n)) {
+        rc = lookup(f, &f->shapes, &f->shape_get, &f->shape_put,
+                    "SELECT id FROM attr_shapes WHERE keys=?",
+                    "INSERT INTO attr_shapes(keys) VALUES(?)", f->keys.p, f->keys.n, &shape);
+        if (rc) return rc;
+        ash_buf_reset(&f->last_keys);
+        f->last_shape = ash_buf_add(&f->last_keys, f->keys.p, f->keys.n) ? 0 : shape;
+      }
+      sqlite3_bind_int64(st, 26, shape);
+      sqlite3_bind_text(st, 27, f->vals.p, (int)f->vals.n, SQLITE_STATIC);
+    } else {
+      sqlite3_bind_text(st, 28, attrs, (int)attrs_n, SQLITE_STATIC);
+    }
+  }
+  int r = sqlite3_step(st);
+  sqlite3_reset(st);
+  return r == SQLITE_DONE ? ASH_OK : ASH_ESTORE;
+}
+
+/* The text of dictionary entry id (borrowed until the next call), or
+ * NULL. Runs inside a statement of the same connection (ash_attrs), which
+ * SQLite allows: the lookup is stepped and reset before it returns. */
+static const char *dict_text(ash_flowdb *f, int64_t id, size_t *n) {
+  if (!f->dict_read &&
+      sqlite3_prepare_v3(f->db, "SELECT s FROM dict WHERE id=?", -1, SQLITE_PREPARE_PERSISTENT,
+                         &f->dict_read, NULL) != SQLITE_OK)
+    return NULL;
+  sqlite3_reset(f->dict_read);
+  sqlite3_bind_int64(f->dict_read, 1, id);
+  if (sqlite3_step(f->dict_read) != SQLITE_ROW) return NULL;
+  *n = (size_t)sqlite3_column_bytes(f->dict_read, 0);
+  return (const char *)sqlite3_column_text(f->dict_read, 0);
+}
+
+static int add(sqlite3_str *o, const char *p, size_t n) {
+  sqlite3_str_append(o, p, (int)n);
+  return sqlite3_str_errcode(o) == SQLITE_NOMEM ? ASH_ENOMEM
+         : sqlite3_str_errcode(o)               ? ASH_ELIMIT
+                                                : ASH_OK;
+}
+
+/* SQL function ash_attrs(keys, vals): the attributes JSON object back
+ * from a shape's keys and a row's values (split_attrs), byte for byte what
+ * was split, references resolved through the dictionary. NULL when the
+ * lists do not pair up or a reference is dangling (a damaged case). */
+static void attrs_fn(sqlite3_context *cx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  ash_flowdb *f = sqlite3_user_data(cx);
+  const char *k = (const char *)sqlite3_value_text(argv[0]);
+  size_t kn = (size_t)sqlite3_value_bytes(argv[0]);
+  const char *v = (const char *)sqlite3_value_text(argv[1]);
+  size_t vn = (size_t)sqlite3_value_bytes(argv[1]);
+  if (!k || !v) {
+    sqlite3_result_null(cx);
+    return;
+  }
+  /* built with SQLite's allocator (sqlite3_str): its failure is SQLite's
+   * SQLITE_NOMEM, as for any other SQL function */
+  sqlite3_str *o = sqlite3_str_new(f->db);
+  const char *ke = k + kn, *ve = v + vn;
+  int rc = add(o, "{", 1);
+  for (int first = 1; !rc; first = 0) {
+    const char *kq = memchr(k, '"', (size_t)(ke - k));
+    const char *vq = memchr(v, '"', (size_t)(ve - v));
+    if (!kq) kq = ke;
+    if (!vq) vq = ve;
+    if ((kq == ke) != (vq == ve)) {
+      rc = ASH_EFORMAT;
+      break;
+    }
+    if (!first) rc = add(o, ",", 1);
+    if (!rc) rc = add(o, "\"", 1);
+    if (!rc) rc = add(o, k, (size_t)(kq - k));
+    if (!rc) rc = add(o, "\":\"", 3);
+    if (!rc && vq > v && *v == REF_MARK) {
+      int64_t id = 0;
+      for (const char *d = v + 1; d < vq && !rc; d++) {
+        const char *c = memchr(B64, *d, 64);
+        if (!c || id > (INT64_MAX >> 6)) rc = ASH_EFORMAT;
+        id = id << 6 | (int64_t)(c - B64);
+      }
+      size_t tn = 0;
+      const char *t = rc ? NULL : dict_text(f, id, &tn);
+      if (!t) rc = ASH_EFORMAT;
+      if (!rc) rc = add(o, t, tn);
+      if (f->dict_read) sqlite3_reset(f->dict_read);
+    } else if (!rc) {
+      rc = add(o, v, (size_t)(vq - v));
+    }
+    if (!rc) rc = add(o, "\"", 1);
+    if (kq == ke) break;
+    k = kq + 1;
+    v = vq + 1;
+  }
+  if (!rc) rc = add(o, "}", 1);
+  int n = sqlite3_str_length(o);
+  char *text = sqlite3_str_finish(o);
+  if (rc == ASH_ENOMEM || (!rc && !text && n))
+    sqlite3_result_error_nomem(cx);
+  else if (rc)
+    sqlite3_result_null(cx);
+  else
+    sqlite3_result_text64(cx, text ? text : "", (sqlite3_uint64)n, SQLITE_TRANSIENT, SQLITE_UTF8);
+  sqlite3_free(text);
+}
+
+int ash_flowdb_register(ash_flowdb *f) {
+  int r = sqlite3_create_function(f->db, "ash_attrs", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, f,
+                                  attrs_fn, NULL, NULL);
+  return r == SQLITE_OK ? ASH_OK : r == SQLITE_NOMEM ? ASH_ENOMEM : ASH_ESTORE;
+}
+
+/* ---- reading: the flow iterator (store.h) ---- */
+
+static void col_ip4(sqlite3_stmt *st, int i, int i6, ash_ip *ip) {
+  memset(ip, 0, sizeof *ip);
+  if (sqlite3_column_type(st, i) != SQLITE_NULL) {
+    uint32_t v = (uint32_t)sqlite3_column_int64(st, i);
+    ip->fam = 4;
+    ip->b[10] = ip->b[11] = 0xff;
+    ip->b[12] = (uint8_t)(v >> 24);
+    ip->b[13] = (uint8_t)(v >> 16);
+    ip->b[14] = (uint8_t)(v >> 8);
+    ip->b[15] = (uint8_t)v;
+    return;
+  }
+  const unsigned char *t = sqlite3_column_text(st, i6);
+  if (t) ash_ip_parse(ash_str_make((const char *)t, (size_t)sqlite3_column_bytes(st, i6)), ip);
+}
+
+static int64_t col_i64(sqlite3_stmt *st, int i) {
+  return sqlite3_column_type(st, i) == SQLITE_NULL ? ASH_UNSET : sqlite3_column_int64(st, i);
+}
+
+static void flow_times(ash_flow *fl) {
+  int64_t d = fl->duration == ASH_UNSET || fl->duration < 0 ? 0 : fl->duration;
+  if (fl->flags & ASH_FLOW_TS_END) {
+    fl->start = fl->ts - d;
+    fl->end = fl->ts;
+  } else {
+    fl->start = fl->ts;
+    fl->end = fl->ts + d;
+  }
+}
+
+/* Flow events that could not be typed (a field no flow column holds) stay
+ * in events_wide; the iterator reads them too, merged in (ts, id) order,
+ * so that no flow is missed. Their timing flags were not stored there: a
+ * wide row has the format's meaning of ts only through its source, which
+ * is why such rows are rare by construction (ash_flowdb_eligible) and read
+ * with start = ts. */
+#define FLOW_SEL                                                                                   \
+  "SELECT f.id,f.source_id,f.ts,f.dur,f.flags,f.src,f.dst,f.src6,f.dst6,f.sport,f.dport,"          \
+  "f.bytes_out,f.bytes_in,f.bytes_total FROM flows f INDEXED BY flows_ts"
+#define WIDE_SEL                                                                                   \
+  "SELECT e.id,e.source_id,e.ts,e.duration,CASE e.kind WHEN 'net.deny' THEN 4 ELSE 0 END,"         \
+  "NULL,NULL,e.src_ip,e.dst_ip,e.src_port,e.dst_port,e.bytes_out,e.bytes_in,NULL"                  \
+  " FROM events_wide e INDEXED BY events_kind_ts"
+
+static int prepare_side(sqlite3 *db, const ash_flow_query *q, int wide, sqlite3_stmt **st) {
+  char sql[1024];
+  int deny = q && q->with_deny;
+  snprintf(sql, sizeof sql,
+           "%s JOIN sources s ON s.id=%s.source_id WHERE s.complete=1 AND %s%s%s%s",
+           wide ? WIDE_SEL : FLOW_SEL, wide ? "e" : "f",
+           wide ? (deny ? "e.kind IN ('net.flow','net.deny')" : "e.kind='net.flow'")
+                : (deny ? "f.ts IS NOT NULL" : "f.ts IS NOT NULL AND f.flags&4=0"),
+           wide ? " AND e.ts>=?1 AND e.ts<?2" : " AND f.ts>=?1 AND f.ts<?2",
+           wide ? " ORDER BY e.ts,e.id" : " ORDER BY f.ts,f.id", "");
+  if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) return ASH_ESTORE;
+  int64_t since = q && q->since != ASH_TIME_UNSET ? q->since : INT64_MIN;
+  int64_t until = q && q->until != ASH_TIME_UNSET ? q->until : INT64_MAX;
+  sqlite3_bind_int64(*st, 1, since);
+  sqlite3_bind_int64(*st, 2, until);
+  return ASH_OK;
+}
+
+static void read_flow(sqlite3_stmt *st, ash_flow *fl) {
+  memset(fl, 0, sizeof *fl);
+  fl->id = sqlite3_column_int64(st, 0);
+  fl->source = sqlite3_column_int64(st, 1);
+  fl->ts = sqlite3_column_int64(st, 2);
+  fl->duration = col_i64(st, 3);
+  int flags = sqlite3_column_int(st, 4);
+  fl->flags = flags & (ASH_FLOW_TS_END | ASH_FLOW_INTERIM);
+  fl->deny = (flags & ASH_STORE_FLOW_DENY) != 0;
+  col_ip4(st, 5, 7, &fl->src);
+  col_ip4(st, 6, 8, &fl->dst);
+  int64_t v = col_i64(st, 9);
+  fl->src_port = v == ASH_UNSET ? -1 : (int32_t)v;
+  v = col_i64(st, 10);
+  fl->dst_port = v == ASH_UNSET ? -1 : (int32_t)v;
+  fl->bytes_out = col_i64(st, 11);
+  fl->bytes_in = col_i64(st, 12);
+  fl->bytes_total = col_i64(st, 13);
+  flow_times(fl);
+}
+
+int ash_flowdb_iterate(sqlite3 *db, const ash_flow_query *q, int (*cb)(void *u, const ash_flow *f),
+                       void *u) {
+  sqlite3_stmt *a = NULL, *b = NULL;
+  int rc = prepare_side(db, q, 0, &a);
+  if (!rc) rc = prepare_side(db, q, 1, &b);
+  if (rc) {
+    sqlite3_finalize(a);
+    sqlite3_finalize(b);
+    return rc;
+  }
+  int ra = sqlite3_step(a), rb = sqlite3_step(b);
+  ash_flow fa, fb;
+  if (ra == SQLITE_ROW) read_flow(a, &fa);
+  if (rb == SQLITE_ROW) read_flow(b, &fb);
+  while (!rc && (ra == SQLITE_ROW || rb == SQLITE_ROW)) {
+    int take_a = ra == SQLITE_ROW &&
+                 (rb != SQLITE_ROW || fa.ts < fb.ts || (fa.ts == fb.ts && fa.id < fb.id));
+    if (take_a) {
+      rc = cb(u, &fa);
+      if ((ra = sqlite3_step(a)) == SQLITE_ROW) read_flow(a, &fa);
+    } else {
+      rc = cb(u, &fb);
+      if ((rb = sqlite3_step(b)) == SQLITE_ROW) read_flow(b, &fb);
+    }
+  }
+  if (!rc && ((ra != SQLITE_ROW && ra != SQLITE_DONE) || (rb != SQLITE_ROW && rb != SQLITE_DONE)))
+    rc = ASH_ESTORE;
+  sqlite3_finalize(a);
+  sqlite3_finalize(b);
+  return rc;
+}
