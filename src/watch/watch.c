@@ -800,7 +800,15 @@ static int src_open(ash_watch *w, const char *key, uint64_t h, const ash_format 
   int dup = 0;
   if (!rc)
     rc = ash_store_source_begin(w->s, x->path, x->size, NULL, f ? f->name : "none", &x->id, &dup);
+  /* begin looks for a complete source with this hash (none: it is given
+   * none) or an incomplete one without a hash, of this path and size (a
+   * killed ingest) */
+  if (!rc && dup) rc = ASH_ESTORE;
   if (!rc && f) rc = ash_recs_open(&x->recs, f, &w->o.parse, on_event, on_reject, w);
+  /* ended at once: a source with no hash yet is what the next begin takes
+   * for a killed ingest's leftover and deletes (a second sender's source
+   * begun in the same batch would remove this one) */
+  if (!rc) rc = src_end(w, x);
   if (!rc) {
     w->src[w->nsrc++] = x;
     w->st.sources++;

@@ -5,7 +5,7 @@
       PART1DIR gets every firewall line and Windows event before CUT (UTC,
       ISO 8601), as files to ingest; REST.txt the rest as one message a line
       in time order, each prefixed with "fw " or "win " (how it is sent).
-  watch_replay.py send REST.txt HOST PORT ALERTS SENT.json [--octet]
+  watch_replay.py send REST.txt HOST PORT SENT.json [--octet]
       Sends the messages over one TCP connection as fast as the socket takes
       them (FortiGate/PAN-OS/ASA lines with a syslog PRI, Windows events as
       JSON lines, LF-framed, or octet-counted with --octet), and records in
