@@ -34,7 +34,8 @@
 typedef struct ash_watch ash_watch;
 
 /* What the live hunts look for, beyond the forms that need no list
- * (loopback RDP, the lolbin rules). Strings borrowed for ash_watch_open. */
+ * (loopback RDP, the lolbin rules). Strings borrowed for ash_watch_open.
+ * All empty: the case's own watchlist (watchlist.h) is used. */
 typedef struct ash_watch_iocs {
   const ash_ip *ips; /* relay and intruder addresses */
   size_t nips;
@@ -42,6 +43,12 @@ typedef struct ash_watch_iocs {
   size_t naccounts;
   const char *const *hosts; /* the tunnel hosts (servers), short names */
   size_t nhosts;
+  const ash_ip *servers; /* the tunnel servers' addresses (the tunnel's shape) */
+  size_t nservers;
+  const char *const *sha256; /* implants (lower-case hex) */
+  size_t nsha256;
+  const char *const *file_names; /* implant and tool file names ("igfxtel.exe") */
+  size_t nfile_names;
 } ash_watch_iocs;
 
 typedef struct ash_watch_stats {

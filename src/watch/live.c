@@ -13,6 +13,7 @@
 #include "ashiato/limits.h"
 #include "ashiato/sigma.h"
 #include "ashiato/time.h"
+#include "ashiato/watchlist.h"
 #include "watch_int.h"
 
 /* Repeat table slots: a key seen again within ASH_LIVE_REPEAT_US is not
@@ -48,8 +49,10 @@ struct ash_live {
   size_t naccounts;
   char **hosts;
   size_t nhosts;
-  ash_ip *host_ips; /* addresses the watched hosts were seen with (flows) */
+  ash_ip *host_ips; /* the tunnel servers' addresses */
   size_t nhost_ips;
+  char **sha, **files; /* implants' hashes and file names */
+  size_t nsha, nfiles;
   known *known;
   size_t nknown;
   /* destinations of long sessions the case already holds (cloud-tunnel's
@@ -123,15 +126,6 @@ static int on_history(void *u, const ash_event *ev, const char *path, int rec, c
   return add_known(x->l, x->acct, &ev->src_ip);
 }
 
-static int on_host_flow(void *u, const ash_event *ev, const char *path, int rec,
-                        const char *attrs) {
-  ash_live *l = u;
-  if (!ev->src_ip.fam || !ash_ip_is_private(&ev->src_ip)) return 0;
-  if (l->nhost_ips >= 64 || ip_listed(l->host_ips, l->nhost_ips, &ev->src_ip)) return 0;
-  l->host_ips[l->nhost_ips++] = ev->src_ip;
-  return 0;
-}
-
 /* The cloud-tunnel hunt names every pair with long two-way sessions in
  * the case; those it scored below high are ordinary (they recur every day),
  * so their destinations are not "new" when a long session to them ends. */
@@ -154,6 +148,8 @@ static int on_long_finding(void *u, const ash_finding *f) {
   }
   return 0;
 }
+
+static int add_str(char ***v, size_t *n, const char *s);
 
 static char *dupn(const char *s) {
   size_t n = strlen(s);
@@ -197,17 +193,12 @@ int ash_live_open(ash_live **out, ash_store *s, const ash_watch_iocs *io) {
     loadu x = {l, (uint32_t)i};
     rc = ash_store_events(s, &q, on_history, &x);
   }
-  /* the watched hosts' addresses, from the Windows events that name them
-   * with one: flows carry addresses, not names */
-  for (size_t i = 0; !rc && s && i < l->nhosts; i++) {
-    ash_event_query q;
-    memset(&q, 0, sizeof q);
-    q.since = q.until = ASH_TIME_UNSET;
-    q.host = l->hosts[i];
-    q.kind = ASH_KIND_WIN_NETCONN;
-    q.limit = 200;
-    rc = ash_store_events(s, &q, on_host_flow, l);
-  }
+  for (size_t i = 0; !rc && i < io->nservers && l->nhost_ips < 64; i++)
+    if (!ip_listed(l->host_ips, l->nhost_ips, &io->servers[i]))
+      l->host_ips[l->nhost_ips++] = io->servers[i];
+  for (size_t i = 0; !rc && i < io->nsha256; i++) rc = add_str(&l->sha, &l->nsha, io->sha256[i]);
+  for (size_t i = 0; !rc && i < io->nfile_names; i++)
+    rc = add_str(&l->files, &l->nfiles, io->file_names[i]);
   if (!rc && s) rc = ash_store_findings(s, "cloud-tunnel", on_long_finding, l);
   if (!rc) rc = ash_sigma_open(&l->sigma);
   if (!rc) rc = ash_sigma_load_pack(l->sigma);
@@ -227,6 +218,10 @@ void ash_live_close(ash_live *l) {
   free(l->accounts);
   free(l->hosts);
   free(l->host_ips);
+  for (size_t i = 0; i < l->nsha; i++) free(l->sha[i]);
+  for (size_t i = 0; i < l->nfiles; i++) free(l->files[i]);
+  free(l->sha);
+  free(l->files);
   free(l->ips);
   free(l->known);
   free(l->long_known);
@@ -243,6 +238,13 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n) {
 }
 
 /* 1 when (hunt, key) was alerted within ASH_LIVE_REPEAT_US of now. */
+/* The file name of a Windows or POSIX path. */
+static ash_str base_name(ash_str p) {
+  size_t i = p.n;
+  while (i > 0 && p.p[i - 1] != '\\' && p.p[i - 1] != '/') i--;
+  return ash_str_make(p.p + i, p.n - i);
+}
+
 static int repeated(ash_live *l, const char *hunt, const void *key, size_t kn, ash_str k2) {
   uint64_t h = fnv(1469598103934665603ULL, hunt, strlen(hunt));
   h = fnv(h, key, kn);
@@ -331,12 +333,30 @@ int ash_live_event(ash_live *l, const ash_event *ev, int64_t now_us, ash_live_cb
              (long long)ev->logon_type);
     if ((rc = cb(u, "loopback-rdp", "high", title, why))) return rc;
   }
-  /* 4. the lolbin rules */
+  /* 4. an implant seen again: its hash, or its file name as a program, a
+   * parent or a file written (the OS's own programs are not on the list) */
+  const char *fhit = NULL;
+  for (size_t i = 0; !fhit && ev->sha256.n && i < l->nsha; i++)
+    if (strlen(l->sha[i]) == ev->sha256.n && !strncasecmp(l->sha[i], ev->sha256.p, ev->sha256.n))
+      fhit = l->sha[i];
+  const ash_str names[] = {ev->process, ev->parent_process, ev->path};
+  for (size_t k = 0; !fhit && l->nfiles && k < 3; k++) {
+    ash_str bn = base_name(names[k]);
+    for (size_t i = 0; !fhit && bn.n && i < l->nfiles; i++)
+      if (strlen(l->files[i]) == bn.n && !strncasecmp(l->files[i], bn.p, bn.n)) fhit = l->files[i];
+  }
+  if (fhit && !repeated(l, "watch-file", fhit, strlen(fhit), ev->host)) {
+    snprintf(title, sizeof title, "implant %s seen again on %.*s (%s)", fhit, (int)ev->host.n,
+             ev->host.p, ev->kind);
+    snprintf(why, sizeof why, "%s is on the watch list: an implant or tool of the intrusion", fhit);
+    if ((rc = cb(u, "watch-file", "critical", title, why))) return rc;
+  }
+  /* 5. the lolbin rules */
   l->cb = cb;
   l->u = u;
   l->ev = ev;
   if ((rc = ash_sigma_live_event(l->sl, ev, NULL, on_sigma, l))) return rc;
-  /* 5. the tunnel's shape: a long two-way HTTPS session from a server */
+  /* 6. the tunnel's shape: a long two-way HTTPS session from a server */
   if (!strcmp(ev->kind, ASH_KIND_FLOW) && ev->dst_port == 443 && ev->duration_us != ASH_UNSET &&
       ev->duration_us >= TUNNEL_MIN_US && ev->bytes_out >= TUNNEL_MIN_BYTES &&
       ev->bytes_in >= TUNNEL_MIN_BYTES && ev->src_ip.fam && ash_ip_is_private(&ev->src_ip) &&
@@ -361,80 +381,61 @@ int ash_live_event(ash_live *l, const ash_event *ev, int64_t now_us, ash_live_cb
   return ASH_OK;
 }
 
-/* ---- the watch list from the case's findings ---- */
+/* ---- the watch list from the case's watchlist ---- */
 
-typedef struct fcol {
-  ash_live_iocs *x;
-  size_t capi, capa, caph;
-  int rc;
-} fcol;
-
-static int has_str(char **v, size_t n, const char *s) {
-  for (size_t i = 0; i < n; i++)
-    if (!strcasecmp(v[i], s)) return 1;
-  return 0;
+static int add_ip(ash_ip **v, size_t *n, const char *text) {
+  ash_ip ip;
+  if (ash_ip_parse(ash_str_cstr(text), &ip)) return ASH_OK;
+  if (ip_listed(*v, *n, &ip)) return ASH_OK;
+  ash_ip *p = realloc(*v, (*n + 1) * sizeof *p);
+  if (!p) return ASH_ENOMEM;
+  p[(*n)++] = ip;
+  *v = p;
+  return ASH_OK;
 }
 
-static int push_str(char ***v, size_t *n, size_t *cap, const char *s) {
-  if (has_str(*v, *n, s) || *n >= ASH_MAX_FINDING_ENTITIES) return ASH_OK;
-  if (*n == *cap) {
-    size_t c = *cap ? *cap * 2 : 16;
-    char **p = realloc(*v, c * sizeof *p);
-    if (!p) return ASH_ENOMEM;
-    *v = p;
-    *cap = c;
-  }
-  if (!((*v)[*n] = dupn(s))) return ASH_ENOMEM;
+static int add_str(char ***v, size_t *n, const char *s) {
+  for (size_t i = 0; i < *n; i++)
+    if (!strcasecmp((*v)[i], s)) return ASH_OK;
+  char **p = realloc(*v, (*n + 1) * sizeof *p);
+  if (!p) return ASH_ENOMEM;
+  *v = p;
+  if (!(p[*n] = dupn(s))) return ASH_ENOMEM;
   (*n)++;
   return ASH_OK;
 }
 
-static int on_finding(void *u, const ash_finding *f) {
-  fcol *c = u;
-  ash_live_iocs *x = c->x;
-  const char *h = f->hunt ? f->hunt : "";
-  /* below high the hunts' findings are leads, and cloud-tunnel's medium
-   * ones are the monitoring agents' websockets: on a watch list they would
-   * alert on every ordinary day */
-  if (f->score < 65) return ASH_OK;
-  int addr = !strcmp(h, "past-incident-link") || !strcmp(h, "cloud-tunnel") ||
-             !strcmp(h, "rdp-relay") || !strcmp(h, "loopback-rdp");
-  int rc = ASH_OK;
-  for (size_t i = 0; addr && !rc && i < f->ips.n; i++) {
-    ash_ip ip;
-    if (ash_ip_parse(ash_str_cstr(f->ips.v[i]), &ip)) continue;
-    /* internal addresses (a VPN tunnel address, the server itself) are
-     * reused by the next person: only the outside ones are the intruder's */
-    if (ash_ip_is_private(&ip) || ash_ip_is_loopback(&ip) || ip_listed(x->ips, x->v.nips, &ip))
-      continue;
-    if (x->v.nips == c->capi) {
-      size_t cap = c->capi ? c->capi * 2 : 16;
-      ash_ip *p = realloc(x->ips, cap * sizeof *p);
-      if (!p) return ASH_ENOMEM;
-      x->ips = p;
-      c->capi = cap;
-    }
-    x->ips[x->v.nips++] = ip;
-  }
-  size_t na = x->v.naccounts, nh = x->v.nhosts;
-  if (!strcmp(h, "past-incident-link"))
-    for (size_t i = 0; !rc && i < f->accounts.n; i++)
-      rc = push_str(&x->accounts, &na, &c->capa, f->accounts.v[i]);
-  if (!strcmp(h, "cloud-tunnel"))
-    for (size_t i = 0; !rc && i < f->hosts.n; i++)
-      rc = push_str(&x->hosts, &nh, &c->caph, f->hosts.v[i]);
-  x->v.naccounts = na;
-  x->v.nhosts = nh;
-  return rc;
-}
-
 int ash_live_iocs_from_case(ash_store *s, ash_live_iocs *out) {
   memset(out, 0, sizeof *out);
-  fcol c = {out, 0, 0, 0, 0};
-  int rc = ash_store_findings(s, NULL, on_finding, &c);
-  out->v.ips = out->ips;
-  out->v.accounts = (const char *const *)out->accounts;
-  out->v.hosts = (const char *const *)out->hosts;
+  ash_watchlist *wl;
+  int rc = ash_watchlist_build(s, &wl);
+  if (rc) return rc;
+  ash_watch_iocs *v = &out->v;
+  for (size_t i = 0; !rc && i < wl->n; i++) {
+    const ash_watch_item *it = &wl->items[i];
+    switch (it->kind) {
+    case ASH_WATCH_RELAY:
+    case ASH_WATCH_VPN_SOURCE: rc = add_ip(&out->ips, &v->nips, it->value); break;
+    case ASH_WATCH_ACCOUNT: rc = add_str(&out->accounts, &v->naccounts, it->value); break;
+    case ASH_WATCH_LOOPBACK_HOST: rc = add_str(&out->hosts, &v->nhosts, it->value); break;
+    case ASH_WATCH_SHA256: rc = add_str(&out->sha256, &v->nsha256, it->value); break;
+    case ASH_WATCH_FILE_NAME: rc = add_str(&out->file_names, &v->nfile_names, it->value); break;
+    default: break;
+    }
+  }
+  for (size_t i = 0; !rc && i < wl->ntunnels; i++) {
+    const ash_watch_tunnel *t = &wl->tunnels[i];
+    if (t->host[0]) rc = add_str(&out->hosts, &v->nhosts, t->host);
+    if (!rc && t->server_ip[0]) rc = add_ip(&out->servers, &v->nservers, t->server_ip);
+    if (!rc && t->relay_ip[0]) rc = add_ip(&out->ips, &v->nips, t->relay_ip);
+  }
+  ash_watchlist_close(wl);
+  v->ips = out->ips;
+  v->servers = out->servers;
+  v->accounts = (const char *const *)out->accounts;
+  v->hosts = (const char *const *)out->hosts;
+  v->sha256 = (const char *const *)out->sha256;
+  v->file_names = (const char *const *)out->file_names;
   if (rc) ash_live_iocs_free(out);
   return rc;
 }
@@ -442,8 +443,13 @@ int ash_live_iocs_from_case(ash_store *s, ash_live_iocs *out) {
 void ash_live_iocs_free(ash_live_iocs *x) {
   for (size_t i = 0; i < x->v.naccounts; i++) free(x->accounts[i]);
   for (size_t i = 0; i < x->v.nhosts; i++) free(x->hosts[i]);
+  for (size_t i = 0; i < x->v.nsha256; i++) free(x->sha256[i]);
+  for (size_t i = 0; i < x->v.nfile_names; i++) free(x->file_names[i]);
   free(x->accounts);
   free(x->hosts);
+  free(x->sha256);
+  free(x->file_names);
   free(x->ips);
+  free(x->servers);
   memset(x, 0, sizeof *x);
 }

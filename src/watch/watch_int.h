@@ -25,15 +25,15 @@ int ash_live_open(ash_live **out, ash_store *s, const ash_watch_iocs *iocs);
 int ash_live_event(ash_live *l, const ash_event *ev, int64_t now_us, ash_live_cb cb, void *u);
 void ash_live_close(ash_live *l);
 
-/* The watch list a case's findings give when no other is passed (the
- * plan's module supersedes this when present): public addresses of the
- * high and critical findings (score 65 or more) of past-incident-link, cloud-tunnel, rdp-relay and
- * loopback-rdp, the accounts of past-incident-link, and the hosts of
- * cloud-tunnel. Strings owned by *out; free with ash_live_iocs_free. */
+/* The case's watchlist (watchlist.h: its findings at high or above and
+ * the linked accounts' VPN logins) as the live hunts' lists: relays and
+ * VPN sources as addresses, the linked accounts, the tunnel and
+ * loopback-RDP hosts, the tunnel servers' addresses, implant hashes and
+ * file names. Owned by *out; free with ash_live_iocs_free. */
 typedef struct ash_live_iocs {
   ash_watch_iocs v;
-  ash_ip *ips;
-  char **accounts, **hosts;
+  ash_ip *ips, *servers;
+  char **accounts, **hosts, **sha256, **file_names;
 } ash_live_iocs;
 int ash_live_iocs_from_case(ash_store *s, ash_live_iocs *out);
 void ash_live_iocs_free(ash_live_iocs *x);
