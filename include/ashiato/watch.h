@@ -68,7 +68,8 @@ typedef struct ash_watch_opts {
   const char *spool_dir; /* created when missing */
   ash_parse_opts parse;
   ash_watch_iocs iocs;
-  int commit_ms; /* 0: 200 */
+  int commit_ms;    /* 0: 200 */
+  size_t queue_max; /* bytes the queue may hold; 0 (or more): ASH_MAX_WATCH_QUEUE */
   /* One alert, a JSON object (no newline), borrowed for the call; made
    * after the commit that stored its message. */
   void (*on_alert)(void *u, const char *json, size_t n);

@@ -48,6 +48,9 @@ static const char *HELP =
     "  --spool DIR        where received messages are kept (default CASE.watch)\n"
     "  --tz ZONE          zone of timestamps that carry none (default UTC)\n"
     "  --commit-ms N      commit at least every N ms (default 200, at most 1000)\n"
+    "  --queue-bytes N    bytes held between the network and the store (default and\n"
+    "                     most 64 MiB): past it TCP is not read and UDP is dropped,\n"
+    "                     counted\n"
     "  -h, --help         this text\n\n"
     "SIGTERM or SIGINT: the queue is drained, the parsers flushed, the case\n"
     "committed, and a summary is printed on stderr. A restart continues the case\n"
@@ -127,12 +130,14 @@ static void on_listen(void *u, const char *where) {
 
 int cmd_watch(int argc, char **argv) {
   static const struct option lo[] = {
-      {"listen", 1, 0, 'l'}, {"alerts", 1, 0, 'a'},    {"exec", 1, 0, 'x'}, {"spool", 1, 0, 's'},
-      {"tz", 1, 0, 'z'},     {"commit-ms", 1, 0, 'c'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+      {"listen", 1, 0, 'l'},      {"alerts", 1, 0, 'a'}, {"exec", 1, 0, 'x'},
+      {"spool", 1, 0, 's'},       {"tz", 1, 0, 'z'},     {"commit-ms", 1, 0, 'c'},
+      {"queue-bytes", 1, 0, 'q'}, {"help", 0, 0, 'h'},   {0, 0, 0, 0}};
   const char *listen[16];
   size_t nlisten = 0;
   const char *alerts = NULL, *exec = NULL, *spool = NULL, *tz = NULL;
   long commit_ms = 200;
+  long long queue_bytes = 0;
   int c;
   optind = 1;
   while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -153,6 +158,15 @@ int cmd_watch(int argc, char **argv) {
       commit_ms = strtol(optarg, &e, 10);
       if (*e || commit_ms < 10 || commit_ms > 1000) {
         fprintf(stderr, "ashiato: watch: --commit-ms wants 10..1000\n");
+        return ASH_EXIT_USAGE;
+      }
+      break;
+    }
+    case 'q': {
+      char *e;
+      queue_bytes = strtoll(optarg, &e, 10);
+      if (*e || queue_bytes < 65536 || queue_bytes > (64ll << 20)) {
+        fprintf(stderr, "ashiato: watch: --queue-bytes wants 65536..67108864\n");
         return ASH_EXIT_USAGE;
       }
       break;
@@ -207,6 +221,7 @@ int cmd_watch(int argc, char **argv) {
   o.nlisten = nlisten;
   o.spool_dir = spool;
   o.commit_ms = (int)commit_ms;
+  o.queue_max = (size_t)queue_bytes;
   o.on_alert = on_alert;
   o.on_listen = on_listen;
   o.u = &s;

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -44,6 +45,8 @@ enum { P_UDP = 1, P_TCP = 2 };
 /* Pending drop counts per sender while the queue is full; beyond it the
  * drops are counted under an unknown sender. */
 #define DROP_SLOTS 64
+/* How long a stop may spend reading what the sockets held. */
+#define STOP_DRAIN_US (5LL * 1000000)
 /* How long a made alert may wait for more messages to share its commit. */
 #define ALERT_WAIT_US 50000
 /* Spool bytes buffered per source before a write. */
@@ -124,7 +127,7 @@ struct ash_watch {
   pthread_mutex_t mu;
   pthread_cond_t cv;
   qmsg *qhead, *qtail;
-  size_t qbytes;
+  size_t qbytes, qmax;
   int reader_done;
   dropslot drops[DROP_SLOTS];
   /* worker */
@@ -173,7 +176,7 @@ static size_t qsize(size_t n) { return sizeof(qmsg) + n; }
 static int qpush(ash_watch *w, int proto, const ash_ip *sender, int64_t arrival, const uint8_t *p,
                  size_t n, const char *why, uint64_t drops, const char *drop_why, int force) {
   pthread_mutex_lock(&w->mu);
-  if (!force && w->qbytes + qsize(n) > ASH_MAX_WATCH_QUEUE) {
+  if (!force && w->qbytes + qsize(n) > w->qmax) {
     pthread_mutex_unlock(&w->mu);
     return 1;
   }
@@ -207,7 +210,7 @@ static int qpush(ash_watch *w, int proto, const ash_ip *sender, int64_t arrival,
 
 static int queue_full(ash_watch *w) {
   pthread_mutex_lock(&w->mu);
-  int full = w->qbytes >= ASH_MAX_WATCH_QUEUE;
+  int full = w->qbytes >= w->qmax;
   pthread_mutex_unlock(&w->mu);
   return full;
 }
@@ -384,13 +387,26 @@ static void *net_main(void *arg) {
       }
     }
   }
-  /* stopping: what the kernel already holds is read, then the connections
-   * close (their partial frames are given) */
+  /* stopping: what the kernel already holds is read (with the queue's
+   * back-pressure, the worker drains meanwhile), then the connections
+   * close and their partial frames are given. Only the bytes there at the
+   * stop, and for STOP_DRAIN_US at most: a sender that keeps sending
+   * cannot hold the stop off. */
+  int64_t until = now_us() + STOP_DRAIN_US;
   for (size_t i = 0; i < w->nls && buf; i++)
     if (w->ls[i].proto == P_UDP) read_udp(w, &w->ls[i], buf);
   for (size_t j = w->nconns; j-- > 0;) {
-    ssize_t got;
-    while (buf && (got = read(w->conns[j].fd, buf, 65536)) > 0) {
+    int avail = 0;
+    if (ioctl(w->conns[j].fd, FIONREAD, &avail)) avail = 0;
+    while (buf && avail > 0 && now_us() < until) {
+      if (queue_full(w)) {
+        struct timespec ts = {0, 2000000};
+        nanosleep(&ts, NULL);
+        continue;
+      }
+      ssize_t got = read(w->conns[j].fd, buf, (size_t)avail < 65536 ? (size_t)avail : 65536);
+      if (got <= 0) break;
+      avail -= (int)got;
       fctx fc = {w, &w->conns[j].peer, now_us()};
       ash_framer_feed(&w->conns[j].fr, buf, (size_t)got, on_frame, &fc);
     }
@@ -517,6 +533,7 @@ int ash_watch_open(ash_watch **out, ash_store *s, const ash_watch_opts *o) {
   w->s = s;
   w->o = *o;
   if (w->o.commit_ms <= 0) w->o.commit_ms = 200;
+  w->qmax = o->queue_max && o->queue_max < ASH_MAX_WATCH_QUEUE ? o->queue_max : ASH_MAX_WATCH_QUEUE;
   w->wake[0] = w->wake[1] = -1;
   pthread_mutex_init(&w->mu, NULL);
   pthread_cond_init(&w->cv, NULL);
@@ -980,7 +997,10 @@ static int handle(ash_watch *w, const qmsg *m) {
   if (!rc) rc = spool_add(x, (const uint8_t *)"\n", 1);
   if (rc) return rc;
   if (m->why || !x->recs) {
-    const char *why = m->why ? m->why : "format not recognised";
+    int blank = 1;
+    for (size_t i = 0; blank && i < m->n; i++)
+      blank = m->data[i] == ' ' || m->data[i] == '\t' || m->data[i] == '\r';
+    const char *why = m->why ? m->why : blank ? "empty message" : "format not recognised";
     if (m->why && !strncmp(why, "message larger", 14)) w->st.oversized++;
     x->xread++;
     x->xrej++;
