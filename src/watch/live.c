@@ -27,8 +27,10 @@
  * monitoring websockets do, which is why "rare" matters: a destination
  * the case's cloud-tunnel findings already name as ordinary is not new,
  * and one alerted is not alerted again for ten minutes (the repeat
- * table). Only hosts of the watch list are servers we
- * know of; without one every private source counts. */
+ * table). Only the watch list's tunnel servers are looked at: from
+ * anywhere else (a workstation's Slack, every server's monitoring agent)
+ * a long HTTPS session is ordinary, and without a tunnel in the case there
+ * is no shape to compare with. */
 #define TUNNEL_MIN_US (3600LL * 1000000)
 #define TUNNEL_MIN_BYTES 10000
 
@@ -362,7 +364,7 @@ int ash_live_event(ash_live *l, const ash_event *ev, int64_t now_us, ash_live_cb
       ev->bytes_in >= TUNNEL_MIN_BYTES && ev->src_ip.fam && ash_ip_is_private(&ev->src_ip) &&
       ev->dst_ip.fam && !ash_ip_is_private(&ev->dst_ip) && !hitip &&
       !ip_listed(l->long_known, l->nlong_known, &ev->dst_ip) &&
-      (l->nhost_ips ? ip_listed(l->host_ips, l->nhost_ips, &ev->src_ip) : 1)) {
+      ip_listed(l->host_ips, l->nhost_ips, &ev->src_ip)) {
     uint8_t key[32];
     memcpy(key, ev->src_ip.b, 16);
     memcpy(key + 16, ev->dst_ip.b, 16);
@@ -374,7 +376,7 @@ int ash_live_event(ash_live *l, const ash_event *ev, int64_t now_us, ash_live_cb
       snprintf(why, sizeof why,
                "an hour or more, data both ways (%lld out, %lld in), from %s: the tunnel's shape",
                (long long)ev->bytes_out, (long long)ev->bytes_in,
-               l->nhost_ips ? "a watched server" : "an internal address");
+               "a tunnel server of the watch list");
       if ((rc = cb(u, "tunnel-shape", "medium", title, why))) return rc;
     }
   }

@@ -145,6 +145,7 @@ struct ash_watch {
   /* the message being processed, for the alerts */
   const qmsg *cur;
   wsrc *cur_src;
+  const ash_event *cur_ev;
   uint64_t cur_ref;
   int err;
   ash_watch_stats st;
@@ -872,7 +873,16 @@ static int on_alert(void *u, const char *hunt, const char *sev, const char *titl
   if (!rc)
     rc = ash_buf_printf(b, "%s:%s\",\"event\":", w->cur && w->cur->proto == P_UDP ? "udp" : "tcp",
                         a[0] ? a : "unknown");
-  if (!rc) rc = ash_buf_add(b, w->evjs.p, w->evjs.n);
+  if (!rc) {
+    ash_buf_reset(&w->evjs);
+    int jr = w->cur_ev ? ash_event_to_json(w->cur_ev, w->cur_src->path, 0, NULL, &w->evjs)
+                       : ash_buf_adds(&w->evjs, "{}");
+    if (jr == ASH_ELIMIT) {
+      ash_buf_reset(&w->evjs);
+      jr = ash_buf_adds(&w->evjs, "{}");
+    }
+    rc = jr ? jr : ash_buf_add(b, w->evjs.p, w->evjs.n);
+  }
   if (!rc && w->cur && w->cur->n) {
     rc = ash_buf_adds(b, ",\"message\":\"");
     if (!rc) rc = ash_buf_add_json_str(b, (const char *)w->cur->data, w->cur->n);
@@ -894,14 +904,11 @@ static int on_event(void *u, const ash_event *ev) {
   int rc = ash_store_add_event(w->s, x->id, ev);
   if (rc) return rc;
   w->st.events++;
-  ash_buf_reset(&w->evjs);
-  rc = ash_event_to_json(ev, x->path, 0, NULL, &w->evjs);
-  if (rc == ASH_ELIMIT) {
-    ash_buf_reset(&w->evjs);
-    rc = ash_buf_adds(&w->evjs, "{}");
-  }
-  if (rc) return rc;
-  return ash_live_event(w->live, ev, w->cur ? w->cur->arrival : now_us(), on_alert, w);
+  /* the event's JSON is made only for an alert (on_alert) */
+  w->cur_ev = ev;
+  rc = ash_live_event(w->live, ev, w->cur ? w->cur->arrival : now_us(), on_alert, w);
+  w->cur_ev = NULL;
+  return rc;
 }
 
 static void give_alerts(ash_watch *w) {
