@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -45,8 +44,10 @@ enum { P_UDP = 1, P_TCP = 2 };
 /* Pending drop counts per sender while the queue is full; beyond it the
  * drops are counted under an unknown sender. */
 #define DROP_SLOTS 64
-/* How long a stop may spend reading what the sockets held. */
+/* How long a stop may spend reading what the senders had sent, and how
+ * long a connection may be quiet before the stop takes it as finished. */
 #define STOP_DRAIN_US (5LL * 1000000)
+#define STOP_QUIET_MS 200
 /* How long a made alert may wait for more messages to share its commit. */
 #define ALERT_WAIT_US 50000
 /* Spool bytes buffered per source before a write. */
@@ -388,31 +389,37 @@ static void *net_main(void *arg) {
       }
     }
   }
-  /* stopping: what the kernel already holds is read (with the queue's
-   * back-pressure, the worker drains meanwhile), then the connections
-   * close and their partial frames are given. Only the bytes there at the
-   * stop, and for STOP_DRAIN_US at most: a sender that keeps sending
-   * cannot hold the stop off. */
+  /* stopping: what the senders already sent is read (with the queue's
+   * back-pressure, the worker drains meanwhile) until every connection
+   * is at its end or has been quiet for STOP_QUIET_MS, then they close and
+   * their partial frames are given. STOP_DRAIN_US at most: a sender that
+   * keeps sending cannot hold the stop off. */
   int64_t until = now_us() + STOP_DRAIN_US;
   for (size_t i = 0; i < w->nls && buf; i++)
     if (w->ls[i].proto == P_UDP) read_udp(w, &w->ls[i], buf);
-  for (size_t j = w->nconns; j-- > 0;) {
-    int avail = 0;
-    if (ioctl(w->conns[j].fd, FIONREAD, &avail)) avail = 0;
-    while (buf && avail > 0 && now_us() < until) {
-      if (queue_full(w)) {
-        struct timespec ts = {0, 2000000};
-        nanosleep(&ts, NULL);
-        continue;
-      }
-      ssize_t got = read(w->conns[j].fd, buf, (size_t)avail < 65536 ? (size_t)avail : 65536);
-      if (got <= 0) break;
-      avail -= (int)got;
-      fctx fc = {w, &w->conns[j].peer, now_us()};
-      ash_framer_feed(&w->conns[j].fr, buf, (size_t)got, on_frame, &fc);
+  while (buf && pf && w->nconns && now_us() < until) {
+    int full = queue_full(w);
+    for (size_t i = 0; i < w->nconns; i++) {
+      pf[i].fd = w->conns[i].fd;
+      pf[i].events = full ? 0 : POLLIN;
+      pf[i].revents = 0;
     }
-    conn_close(w, j);
+    size_t nc = w->nconns;
+    int r = poll(pf, nc, full ? 2 : STOP_QUIET_MS);
+    if (r < 0 && errno != EINTR) break;
+    if (r == 0 && !full) break; /* all quiet */
+    for (size_t j = nc; j-- > 0;) {
+      if (!pf[j].revents || (full && !(pf[j].revents & (POLLHUP | POLLERR)))) continue;
+      ssize_t got = read(w->conns[j].fd, buf, 65536);
+      if (got > 0) {
+        fctx fc = {w, &w->conns[j].peer, now_us()};
+        ash_framer_feed(&w->conns[j].fr, buf, (size_t)got, on_frame, &fc);
+      } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
+        conn_close(w, j);
+      }
+    }
   }
+  for (size_t j = w->nconns; j-- > 0;) conn_close(w, j);
   flush_drops(w);
   free(buf);
   free(pf);
@@ -1023,7 +1030,43 @@ static int handle(ash_watch *w, const qmsg *m) {
   return rc;
 }
 
+/* A killed run may have spooled messages it never committed: each spool
+ * file of the case longer than its last source is opened now, which parses
+ * the rest (src_open), whether or not its sender comes back. */
+static int recover_all(ash_watch *w) {
+  int rc = ASH_OK;
+  for (size_t i = 0; !rc && i < w->npri; i++) {
+    struct stat sb;
+    if (stat(w->pri[i].path, &sb) || (uint64_t)sb.st_size <= w->pri[i].size) continue;
+    const char *base = strrchr(w->pri[i].path, '/');
+    base = base ? base + 1 : w->pri[i].path;
+    size_t bn = strlen(base);
+    if (bn < 5 || strcmp(base + bn - 4, ".log") || bn - 4 >= 128) continue;
+    char key[128];
+    memcpy(key, base, bn - 4);
+    key[bn - 4] = 0;
+    /* the key ends in _FORMAT (or _none) */
+    const ash_format *f = NULL;
+    const ash_format *const *all = ash_formats();
+    size_t kn = bn - 4;
+    for (size_t k = 0; all[k] && !f; k++) {
+      size_t fn = strlen(all[k]->name);
+      if (fn + 1 < kn && key[kn - fn - 1] == '_' && !strcmp(key + kn - fn, all[k]->name))
+        f = all[k];
+    }
+    if (!f && (kn < 5 || strcmp(key + kn - 5, "_none"))) continue;
+    uint64_t h = hash_key(key);
+    int open = 0;
+    for (size_t k = 0; k < w->nsrc && !open; k++) open = w->src[k]->h == h;
+    wsrc *x;
+    if (!open) rc = src_open(w, key, h, f, &x);
+  }
+  return rc;
+}
+
 int ash_watch_run(ash_watch *w) {
+  int rrc = recover_all(w);
+  if (rrc) return rrc;
   if (pthread_create(&w->th, NULL, net_main, w)) return ASH_ENOMEM;
   w->th_started = 1;
   int64_t last = now_us();
