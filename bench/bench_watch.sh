@@ -96,6 +96,8 @@ read -r got rej < <(stored tcp/case.db)
 echo "sender: $out"
 echo "watch:  $(grep -o 'received.*' tcp/watch.err)"
 echo "stored: $got records ($rej rejected with a reason) of $sent sent; peak RSS $((hwm / 1024)) MiB"
+cpu=$(grep -o 'cpu [0-9.]*' tcp/watch.err | cut -d' ' -f2)
+echo "watch used $cpu CPU-seconds: $(python3 -c "print(round($got / $cpu))") messages per CPU-second (the machine's load: $(cut -d' ' -f1-3 /proc/loadavg))"
 [ "$got" = "$sent" ] && echo "TCP zero loss: yes" || echo "TCP zero loss: NO ($((sent - got)) missing)"
 
 echo "== 2. UDP, $rate/s for $secs s"

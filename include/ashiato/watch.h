@@ -59,7 +59,8 @@ typedef struct ash_watch_stats {
   uint64_t oversized;      /* messages over ASH_MAX_WATCH_MSG (rejected) */
   uint64_t conns, conns_refused;
   uint64_t alerts, commits, sources;
-  uint64_t queue_peak; /* bytes */
+  uint64_t alerts_lost; /* alerts that did not fit the pending buffer (64 MiB) */
+  uint64_t queue_peak;  /* bytes */
 } ash_watch_stats;
 
 typedef struct ash_watch_opts {

@@ -48,6 +48,9 @@ enum { P_UDP = 1, P_TCP = 2 };
  * long a connection may be quiet before the stop takes it as finished. */
 #define STOP_DRAIN_US (5LL * 1000000)
 #define STOP_QUIET_MS 200
+/* A source without a message for this long is finished (its file closed);
+ * a message after it opens a source that continues it. */
+#define SOURCE_IDLE_US (3600LL * 1000000)
 /* How long a made alert may wait for more messages to share its commit. */
 #define ALERT_WAIT_US 50000
 /* Spool bytes buffered per source before a write. */
@@ -104,6 +107,7 @@ typedef struct wsrc {
   uint64_t base_size;
   int dirty;
   uint64_t used;
+  int64_t last_us; /* arrival of its last message */
 } wsrc;
 
 typedef struct prior {
@@ -790,6 +794,7 @@ static int src_open(ash_watch *w, const char *key, uint64_t h, const ash_format 
   if (!x) return ASH_ENOMEM;
   x->fd = -1;
   x->h = h;
+  x->last_us = now_us();
   snprintf(x->key, sizeof x->key, "%s", key);
   x->f = f;
   size_t pn = strlen(w->spool) + strlen(key) + 8;
@@ -898,7 +903,8 @@ static int on_alert(void *u, const char *hunt, const char *sev, const char *titl
   /* the line ends here; "alerted" and "}" are added when it is given */
   if (!rc) rc = ash_buf_addc(b, '\n');
   if (rc) {
-    b->n = mark; /* the alerts buffer is full: the alert is counted, the event is stored */
+    b->n = mark; /* the alerts buffer is full: the alert is counted as lost, the event is stored */
+    if (rc == ASH_ELIMIT) w->st.alerts_lost++;
     return rc == ASH_ELIMIT ? ASH_OK : rc;
   }
   if (!w->nalerts++) w->first_alert = now_us();
@@ -940,8 +946,15 @@ static void give_alerts(ash_watch *w) {
   w->nalerts = 0;
 }
 
+static int src_close(ash_watch *w, size_t i);
+
 static int commit(ash_watch *w) {
   int rc = ASH_OK;
+  /* a source quiet for SOURCE_IDLE_US (yesterday's, a sender gone) is
+   * finished, so that a watch of months holds few files open */
+  int64_t t = now_us();
+  for (size_t i = w->nsrc; !rc && i-- > 0;)
+    if (t - w->src[i]->last_us > SOURCE_IDLE_US) rc = src_close(w, i);
   for (size_t i = 0; !rc && i < w->nsrc; i++)
     if (w->src[i]->dirty) rc = src_end(w, w->src[i]);
   if (!rc) rc = ash_store_commit(w->s);
@@ -988,6 +1001,7 @@ static int handle(ash_watch *w, const qmsg *m) {
   int rc = ASH_OK;
   if (!x && (rc = src_open(w, key, h, f, &x))) return rc;
   x->used = ++w->use_clock;
+  x->last_us = m->arrival;
   x->dirty = 1;
   w->cur = m;
   w->cur_src = x;
