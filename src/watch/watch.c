@@ -46,7 +46,7 @@ enum { P_UDP = 1, P_TCP = 2 };
 #define DROP_SLOTS 64
 /* How long a stop may spend reading what the senders had sent, and how
  * long a connection may be quiet before the stop takes it as finished. */
-#define STOP_DRAIN_US (5LL * 1000000)
+#define STOP_DRAIN_US (30LL * 1000000)
 #define STOP_QUIET_MS 200
 /* A source without a message for this long is finished (its file closed);
  * a message after it opens a source that continues it. */
