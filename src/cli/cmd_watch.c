@@ -45,8 +45,9 @@ static const char *HELP =
     "  --listen SPEC      udp:127.0.0.1:5514, tcp:[::1]:5514 (port 0: any; the\n"
     "                     bound address is said on stderr); may be repeated\n"
     "  --alerts FILE      append alerts to FILE instead of stdout\n"
-    "  --exec CMD         run CMD for each alert, the alert JSON on its stdin; CMD\n"
-    "                     is split at spaces into its arguments (no shell)\n"
+    "  --exec CMD         run CMD for each alert, the alert JSON on its stdin (its\n"
+    "                     stdout goes to stderr); CMD is split at spaces into its\n"
+    "                     arguments (no shell)\n"
     "  --spool DIR        where received messages are kept (default CASE.watch)\n"
     "  --tz ZONE          zone of timestamps that carry none (default UTC)\n"
     "  --commit-ms N      commit at least every N ms (default 200, at most 1000)\n"
@@ -110,6 +111,9 @@ static void run_exec(wstate *s, const char *json, size_t n) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, pfd[0], 0);
+  /* the handler's output goes to our stderr: on stdout it would mix into
+   * the alerts' JSON lines */
+  posix_spawn_file_actions_adddup2(&fa, 2, 1);
   pid_t pid;
   int rc = posix_spawnp(&pid, s->exec_argv[0], &fa, NULL, s->exec_argv, environ);
   posix_spawn_file_actions_destroy(&fa);
