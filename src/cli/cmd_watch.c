@@ -197,6 +197,17 @@ int cmd_watch(int argc, char **argv) {
     return ASH_EXIT_USAGE;
   }
   const char *case_path = argv[optind];
+  /* the form is checked before the case is created, so that a typo leaves
+   * no empty case behind (the library checks the address itself) */
+  for (size_t i = 0; i < nlisten; i++) {
+    const char *colon = strrchr(listen[i], ':');
+    if ((strncmp(listen[i], "udp:", 4) && strncmp(listen[i], "tcp:", 4)) || !colon ||
+        colon - listen[i] < 5 || !colon[1]) {
+      fprintf(stderr, "ashiato: watch: bad --listen %s (udp:ADDR:PORT or tcp:ADDR:PORT)\n",
+              cli_safe(listen[i]));
+      return ASH_EXIT_USAGE;
+    }
+  }
   wstate s;
   memset(&s, 0, sizeof s);
   s.out = stdout;
