@@ -113,4 +113,28 @@ int ash_parse_memory(const ash_format *f, const uint8_t *buf, size_t n, const as
                                       size_t rn),
                      void *u, ash_mem_result *res);
 
+/* Parse records one at a time, as they arrive (`ashiato watch`: one
+ * syslog message is one record), keeping the format's state between them
+ * (ASA pairs a connection's build with its teardown). Text formats only
+ * (ASH_EUSAGE for a binary one). Each call to ash_recs_feed is one record:
+ * it is counted parsed or rejected exactly once (an empty or blank record
+ * is rejected, "empty message", since a message that was received must be
+ * accounted), with the checks of the line splitter (UTF-8, control bytes
+ * flagged, ASH_MAX_LINE). on_event / on_reject as for ash_parse_memory;
+ * ref is the record's reference (its offset in the caller's spool). Caller
+ * frees with ash_recs_close. */
+typedef struct ash_recs ash_recs;
+int ash_recs_open(ash_recs **out, const ash_format *f, const ash_parse_opts *opts,
+                  int (*on_event)(void *u, const ash_event *ev),
+                  int (*on_reject)(void *u, uint64_t ref, const char *reason, const void *raw,
+                                   size_t rn),
+                  void *u);
+int ash_recs_feed(ash_recs *r, const uint8_t *rec, size_t n, uint64_t ref);
+/* End of the stream: records held back (unpaired flows) are emitted. The
+ * parser may be fed again afterwards. */
+int ash_recs_finish(ash_recs *r);
+/* Counts so far; first/last event time (ASH_TIME_UNSET when none). */
+void ash_recs_counts(const ash_recs *r, ash_mem_result *res, int64_t *first_ts, int64_t *last_ts);
+void ash_recs_close(ash_recs *r);
+
 #endif

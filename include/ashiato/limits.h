@@ -155,4 +155,21 @@
 #define ASH_MAX_WATCH_ITEMS 10000u
 #define ASH_MAX_WATCH_TIMES 200000u
 
+/* watch (watch.h): one syslog message (RFC 5425 asks receivers for 8 KiB
+ * at least; Windows events as JSON with a PowerShell script block run to
+ * tens of KiB), TCP connections held at once (each holds at most one
+ * message in assembly, so connections x message bounds that memory),
+ * listeners, bytes queued between the network thread and the store
+ * writer (when full, TCP is no longer read: the sender's window closes;
+ * UDP datagrams are dropped and counted), sources open at once (sender x
+ * day x format, each an open file: with the connections within the usual
+ * 1024 descriptors; beyond it the least recently used is finished first),
+ * and the live hunts' memory of known account sources. */
+#define ASH_MAX_WATCH_MSG (128u << 10)
+#define ASH_MAX_WATCH_CONNS 256u
+#define ASH_MAX_WATCH_LISTENERS 16u
+#define ASH_MAX_WATCH_QUEUE (64u << 20)
+#define ASH_MAX_WATCH_SOURCES 256u
+#define ASH_MAX_WATCH_KNOWN 100000u
+
 #endif

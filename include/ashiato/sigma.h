@@ -149,4 +149,22 @@ int ash_sigma_group_findings(ash_sigma_group *g, int (*cb)(void *u, const ash_fi
  * medium 50, high 75, critical 92): severities follow Sigma's levels. */
 int ash_sigma_level_score(ash_sigma_level l);
 
+/* ---- events one at a time (src/sigma/stream.c: `ashiato watch`) ---- */
+
+/* Load the built-in pack (data/rules, compiled in; what the hunt lolbin
+ * runs). ASH_EFORMAT if a rule of it does not load. */
+int ash_sigma_load_pack(ash_sigma *s);
+typedef struct ash_sigma_live ash_sigma_live;
+/* A matcher over events given one by one, correlations included (their
+ * windows kept across calls); s must outlive it. Caller frees with
+ * ash_sigma_live_close (NULL is a no-op). */
+int ash_sigma_live_open(ash_sigma_live **out, const ash_sigma *s, ash_sigma_level min);
+void ash_sigma_live_close(ash_sigma_live *l);
+/* Evaluate one event (attrs_json NULL: ev->attrs) and call cb for each hit
+ * of a rule at or above the level, as ash_sigma_run would (the hit's
+ * source_path is NULL). Events without a channel are not Windows events
+ * and match nothing. */
+int ash_sigma_live_event(ash_sigma_live *l, const ash_event *ev, const char *attrs_json,
+                         int (*cb)(void *u, const ash_sigma_hit *h), void *u);
+
 #endif

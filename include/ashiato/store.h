@@ -116,6 +116,15 @@ int ash_store_add_reject(ash_store *s, int64_t id, uint64_t ref, const char *rea
  * its last events, which commits with the next large batch of events or
  * at ash_store_close (ash_ingest commits before it returns). */
 int ash_store_source_end(ash_store *s, int64_t id, const ash_source_info *counts);
+/* A live source (`ashiato watch`'s spool of one sender and day) is ended
+ * again at every batch: the counts replace the last ones, and counts->size,
+ * when not 0, replaces the size given to begin (the spool grew). Events
+ * may be added to it after an end. */
+
+/* Commit the open write transaction now (a live source's batch, so that
+ * what was alerted on is durable). After a failed write every later write,
+ * and this, return the first error. */
+int ash_store_commit(ash_store *s);
 
 /* Every source, in ingest order. Strings in info are borrowed for the
  * callback. A non-zero return from cb stops the walk and is returned. */

@@ -27,6 +27,7 @@ int cmd_sigma(int argc, char **argv);
 int cmd_ch(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 /* Number of CPUs (1..64): the default parallelism. */
 int cli_default_threads(void);

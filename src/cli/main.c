@@ -28,6 +28,7 @@ static const struct verb {
     {"ch", cmd_ch, "create a case in ClickHouse, or show one (init, status)"},
     {"plan", cmd_plan, "the recovery plan of a hunted case, with firewall configuration"},
     {"export", cmd_export, "the case's indicators as STIX 2.1, a MISP event or an IOC CSV"},
+    {"watch", cmd_watch, "receive syslog live into a case and alert on the intrusion's footprints"},
     {"gen", cmd_gen, "generate a realistic case with a known intrusion"},
     {"demo", cmd_demo, "generate, ingest and hunt a small built-in case"},
 };

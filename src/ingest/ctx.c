@@ -447,3 +447,71 @@ int ash_parse_memory(const ash_format *f, const uint8_t *buf, size_t n, const as
   }
   return rc;
 }
+
+/* ---- records one at a time (ash_recs, format.h) ---- */
+
+struct ash_recs {
+  ash_parse_ctx ctx;
+  ash_parse_opts opts;
+  ash_linesplit ls;
+};
+
+int ash_recs_open(ash_recs **out, const ash_format *f, const ash_parse_opts *opts,
+                  int (*on_event)(void *u, const ash_event *ev),
+                  int (*on_reject)(void *u, uint64_t ref, const char *reason, const void *raw,
+                                   size_t rn),
+                  void *u) {
+  if (!f->parse_line) return ASH_EUSAGE;
+  ash_recs *r = calloc(1, sizeof *r);
+  if (!r) return ASH_ENOMEM;
+  if (opts) r->opts = *opts;
+  if (r->opts.threads < 1) r->opts.threads = 1;
+  ash_ctx_init(&r->ctx, &r->opts, on_event, on_reject, u);
+  int rc = ash_linesplit_open(&r->ls, f, &r->ctx);
+  if (rc) {
+    ash_linesplit_close(&r->ls);
+    free(r);
+    return rc;
+  }
+  /* a record is given whole: no line ends to decide */
+  r->ls.eol = ASH_EOL_LF;
+  ash_buf_free(&r->ls.hold);
+  *out = r;
+  return ASH_OK;
+}
+
+int ash_recs_feed(ash_recs *r, const uint8_t *rec, size_t n, uint64_t ref) {
+  /* one_line skips a blank line without counting it, which is right for a
+   * file (a blank line is no record) but a message received is one */
+  if (n && rec[n - 1] == '\n') n--;
+  if (is_blank(rec, n)) return ash_ctx_reject(&r->ctx, ref, "empty message", rec, n);
+  if (n > ASH_MAX_LINE) return ash_ctx_reject(&r->ctx, ref, "line longer than 1 MiB", rec, n);
+  uint64_t read0 = r->ctx.read;
+  int rc = one_line(&r->ls, rec, n, ref);
+  /* a format skips lines that are no records (a Zeek "#" header): as a
+   * message it was still received, so it is counted as a rejection */
+  if (!rc && r->ctx.read == read0)
+    rc = ash_ctx_reject(&r->ctx, ref, "not a record of its format", rec, n);
+  return rc;
+}
+
+int ash_recs_finish(ash_recs *r) {
+  return r->ls.f->finish ? r->ls.f->finish(r->ls.state, &r->ctx) : ASH_OK;
+}
+
+void ash_recs_counts(const ash_recs *r, ash_mem_result *res, int64_t *first_ts, int64_t *last_ts) {
+  if (res) {
+    res->read = r->ctx.read;
+    res->parsed = r->ctx.parsed;
+    res->rejected = r->ctx.rejected;
+    res->events = r->ctx.events;
+  }
+  if (first_ts) *first_ts = r->ctx.first_ts;
+  if (last_ts) *last_ts = r->ctx.last_ts;
+}
+
+void ash_recs_close(ash_recs *r) {
+  if (!r) return;
+  ash_linesplit_close(&r->ls);
+  free(r);
+}

@@ -745,7 +745,7 @@ int ash_store_source_end(ash_store *s, int64_t id, const ash_source_info *c) {
                          "UPDATE sources SET read=?,parsed=?,rejected=?,events=?,first_ts=?,"
                          "last_ts=?,complete=1,sha256=coalesce(?8,sha256),mtime_ns=?9,"
                          "head_sha256=coalesce(?10,head_sha256),continues=coalesce(?11,continues),"
-                         "base_size=coalesce(?12,base_size) WHERE id=?7",
+                         "base_size=coalesce(?12,base_size),size=coalesce(?13,size) WHERE id=?7",
                          -1, &st, NULL) != SQLITE_OK)
     return wfail(s);
   if (c->sha256) sqlite3_bind_text(st, 8, c->sha256, -1, SQLITE_TRANSIENT);
@@ -762,6 +762,7 @@ int ash_store_source_end(ash_store *s, int64_t id, const ash_source_info *c) {
   bind_i64(st, 6, c->last_ts);
   sqlite3_bind_int64(st, 7, id);
   bind_i64(st, 9, c->mtime_ns);
+  if (c->size) sqlite3_bind_int64(st, 13, (sqlite3_int64)c->size);
   int r = sqlite3_step(st);
   sqlite3_finalize(st);
   if (r != SQLITE_DONE) return wfail(s);
