@@ -24,10 +24,6 @@
  * back by ash_attrs). kind is a constant per arm, so that a query for
  * other kinds skips the flows (SQLite pushes the WHERE into each arm of a
  * UNION ALL view and evaluates a constant term once, before the loop). */
-#define IP_TEXT(c, c6)                                                                             \
-  "coalesce(f." c6 ",(f." c ">>24)||'.'||((f." c ">>16)&255)||'.'||((f." c ">>8)&255)||'.'||"      \
-  "(f." c "&255))"
-#define DICT(c) "(SELECT s FROM dict WHERE id=f." c ")"
 /* clang-format off */
 #define FLOW_COLS_AS_WIDE(kind)                                                                    \
   "SELECT f.id,f.source_id,f.ref,f.ts," kind "," DICT("host") "," DICT("user") ","                \
@@ -1067,8 +1063,16 @@ int ash_store_kinds(ash_store *s, int (*cb)(void *u, const char *kind, uint64_t 
   if (rc) return rc;
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(s->db,
-                         "SELECT e.kind, count(*) FROM events e JOIN sources s ON s.id=e.source_id"
-                         " WHERE s.complete=1 GROUP BY e.kind ORDER BY e.kind",
+                         /* per table, not over the events view: a GROUP BY over
+                          * the view's UNION ALL materialises every row with its
+                          * attributes (22.8 s on a 5.7M-event case) */
+                         "SELECT kind, sum(c) FROM ("
+                         "SELECT e.kind, count(*) c FROM events_wide e"
+                         " JOIN sources s ON s.id=e.source_id WHERE s.complete=1 GROUP BY e.kind"
+                         " UNION ALL SELECT CASE WHEN f.flags&4 THEN 'net.deny' ELSE 'net.flow'"
+                         " END, count(*) FROM flows f JOIN sources s ON s.id=f.source_id"
+                         " WHERE s.complete=1 GROUP BY f.flags&4)"
+                         " GROUP BY kind ORDER BY kind",
                          -1, &st, NULL) != SQLITE_OK)
     return fail(s);
   int r;

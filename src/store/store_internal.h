@@ -64,4 +64,12 @@ uint64_t ash_store_commit_seq(const ash_store *s);
 /* The first write error of this handle (0 if none). */
 int ash_store_failed(const ash_store *s);
 
+/* A flows row's address column c (IPv6 side column c6) as the text the
+ * wide table held, and a dictionary column as its string: for queries over
+ * the flows table as "f" that must agree with the events view. */
+#define IP_TEXT(c, c6)                                                                             \
+  "coalesce(f." c6 ",(f." c ">>24)||'.'||((f." c ">>16)&255)||'.'||((f." c ">>8)&255)||'.'||"      \
+  "(f." c "&255))"
+#define DICT(c) "(SELECT s FROM dict WHERE id=f." c ")"
+
 #endif
