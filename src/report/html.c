@@ -21,6 +21,7 @@
 #include "ashiato/error.h"
 #include "ashiato/finding.h"
 #include "ashiato/limits.h"
+#include "ashiato/plan.h"
 #include "ashiato/raw.h"
 #include "report_int.h"
 
@@ -127,6 +128,7 @@ typedef struct acct {
     char *host;
     uint64_t n;
     int hot;
+    uint64_t intr; /* logons from an address of the intrusion's sessions */
   } * e;
   size_t ne, cape;
 } acct;
@@ -160,6 +162,10 @@ typedef struct rep {
   size_t tl_lane; /* the timeline's cells, for bucket_cb */
   int64_t tl_bw;
   uint32_t (*tl_cnt)[NBUCKETS];
+  ash_ip intr_ip[64]; /* the intrusion's session addresses (hot_pair) */
+  size_t nintr;
+  ash_ip tun_ip[16]; /* tunnel hosts' addresses, with their loopback-rdp finding */
+  size_t tun_f[16], ntun;
 } rep;
 
 #define OUT(r) ((r)->out)
@@ -211,6 +217,12 @@ static void say(rep *r, ash_msg m, int nargs, const char *const *args) {
   if (!r->rc) r->rc = say_to(r->L, r->out, m, nargs, args);
 }
 static void say0(rep *r, ash_msg m) { say(r, m, 0, NULL); }
+
+/* Between two sentences of one paragraph: a space in English, nothing in
+ * Japanese, whose sentences end in a full-width stop. */
+static void gap(rep *r) {
+  if (r->L != ASH_LANG_JA) add(r, " ");
+}
 
 static void u64s(uint64_t v, char out[24]) { snprintf(out, 24, "%" PRIu64, v); }
 
@@ -567,6 +579,34 @@ static void build_story(rep *r) {
         if (!a[2][0]) snprintf(a[2], sizeof a[2], "%s", host);
         r->rc = say_to(r->L, &s2->html, M_STORY_RETURN, 3, args);
       }
+    } else if (!strcmp(h, "account-use")) {
+      /* account_use.c: the account first, each session's outside source
+       * and tunnel address, the hosts its sessions reached */
+      story *s = story_new(r, f->first_seen, i);
+      if (!s) break;
+      snprintf(a[0], sizeof a[0], "%s", who);
+      snprintf(a[1], sizeof a[1], "%" PRId64,
+               (int64_t)json_integer_value(json_object_get(d, "new_sources")));
+      a[2][0] = 0;
+      int seen = 0;
+      for (size_t k = 0; k < f->ips.n && seen < 8; k++) {
+        if (is_private_text(f->ips.v[k])) continue;
+        size_t l = strlen(a[2]);
+        snprintf(a[2] + l, sizeof a[2] - l, "%s%s", seen++ ? ", " : "", f->ips.v[k]);
+      }
+      join(&f->hosts, 0, 6, a[3], sizeof a[3]);
+      if (!a[3][0]) snprintf(a[3], sizeof a[3], "?");
+      r->rc = say_to(r->L, &s->html, M_STORY_ACCOUNT, 4, args);
+    } else if (!strcmp(h, "credential-hop") && f->accounts.n >= 2 && f->hosts.n >= 2) {
+      /* account_use.c: accounts are the admin, then the session's account;
+       * hosts the jump host, then the targets */
+      story *s = story_new(r, f->first_seen, i);
+      if (!s) break;
+      snprintf(a[0], sizeof a[0], "%s", f->accounts.v[0]);
+      snprintf(a[1], sizeof a[1], "%s", f->hosts.v[0]);
+      snprintf(a[2], sizeof a[2], "%s", f->accounts.v[1]);
+      join(&f->hosts, 1, 6, a[3], sizeof a[3]);
+      r->rc = say_to(r->L, &s->html, M_STORY_HOP, 4, args);
     } else if (!strcmp(h, "cloud-tunnel")) {
       story *s = story_new(r, f->first_seen, i);
       if (!s) break;
@@ -608,6 +648,8 @@ static void build_story(rep *r) {
       uint64_t nh = 0;
       for (size_t k = i; k < r->nf; k++) {
         if (done[k] || !r->f[k].hunt || strcmp(r->f[k].hunt, h)) continue;
+        /* one sentence per incident: section 1 tells each intrusion apart */
+        if (strcmp(r->f[k].incident, f->incident)) continue;
         if (fallback ? k >= 5 : r->f[k].severity < ASH_SEV_HIGH) continue;
         if (strcmp(jstr(r->det[k], "rule_title"), rule)) continue;
         done[k] = 1;
@@ -637,6 +679,8 @@ static void build_story(rep *r) {
       size_t nfiles = 0;
       for (size_t k = i; k < r->nf; k++) {
         if (done[k] || !r->f[k].hunt || strcmp(r->f[k].hunt, h)) continue;
+        /* one sentence per incident: section 1 tells each intrusion apart */
+        if (strcmp(r->f[k].incident, f->incident)) continue;
         if (fallback ? k >= 5 : r->f[k].severity < ASH_SEV_HIGH) continue;
         done[k] = 1;
         nfiles++;
@@ -712,31 +756,84 @@ static void section_story(rep *r) {
     when(r, r->t0, w0);
     when(r, r->t1, w1);
     const char *sp[] = {w0, w1};
-    add(r, " ");
+    gap(r);
     say(r, M_SPAN, 2, sp);
   }
   add(r, "</p>\n<p>");
   say0(r, M_STORY_INTRO);
-  add(r, "</p>\n<ol class=\"story\">\n");
+  add(r, "</p>\n");
   if (r->nsto) qsort(r->sto, r->nsto, sizeof *r->sto, cmp_story);
+  /* One intrusion at a time (the hunts' incidents, finding.h): its
+   * sentences in time order, which is the story's order (the tool
+   * quarantined months before, the account that put it there, its
+   * returns, the movement between hosts, the tunnel host, the impact);
+   * incidents in the order of their first sentence; then the high
+   * findings that no incident took. */
+  char **inc = calloc(r->nsto + 1, sizeof *inc);
+  size_t ninc = 0;
+  if (!inc) r->rc = ASH_ENOMEM;
   for (size_t i = 0; i < r->nsto && !r->rc; i++) {
-    story *s = &r->sto[i];
-    s->num = (int)i + 1;
-    char w[48], fn[24];
-    when(r, s->ts, w);
-    addf(r, "<li id=\"w%d\"><span class=\"t\">", s->num);
-    txt(r, w);
-    addf(r, "</span> <span class=\"sev %s\">", ash_severity_name(r->f[s->finding].severity));
-    txt(r, sev_name(r, r->f[s->finding].severity));
-    add(r, "</span>");
-    if (!r->rc) r->rc = ash_buf_add(r->out, s->html.p ? s->html.p : "", s->html.n);
-    addf(r, " (<a href=\"#f%zu\">", s->finding + 1);
-    u64s(s->finding + 1, fn);
-    const char *fa[] = {fn};
-    say(r, M_SEE, 1, fa);
-    add(r, "</a>)</li>\n");
+    char *id = r->f[r->sto[i].finding].incident;
+    if (!id[0]) continue;
+    size_t j = 0;
+    while (j < ninc && strcmp(inc[j], id)) j++;
+    if (j == ninc) inc[ninc++] = id;
   }
-  add(r, "</ol>\n");
+  int num = 0;
+  for (size_t g = 0; g <= ninc && !r->rc; g++) {
+    const char *id = g < ninc ? inc[g] : "";
+    size_t nst = 0;
+    for (size_t i = 0; i < r->nsto; i++) nst += !strcmp(r->f[r->sto[i].finding].incident, id);
+    if (!nst) continue;
+    if (g < ninc) {
+      uint64_t nfi = 0;
+      int64_t first = ASH_TIME_UNSET, last = ASH_TIME_UNSET;
+      for (size_t i = 0; i < r->nf; i++) {
+        const ash_finding *f = &r->f[i];
+        if (strcmp(f->incident, id)) continue;
+        nfi++;
+        if (f->first_seen != ASH_TIME_UNSET && (first == ASH_TIME_UNSET || f->first_seen < first))
+          first = f->first_seen;
+        int64_t l = f->last_seen != ASH_TIME_UNSET ? f->last_seen : f->first_seen;
+        if (l != ASH_TIME_UNSET && (last == ASH_TIME_UNSET || l > last)) last = l;
+      }
+      char nn[24], w0[48], w1[48];
+      u64s(nfi, nn);
+      when(r, first, w0);
+      when(r, last, w1);
+      const char *ia[] = {id, nn, w0, w1};
+      addf(r, "<h3 class=\"incident\" id=\"i%zu\" data-incident=\"", g + 1);
+      attr(r, id);
+      add(r, "\">");
+      say(r, M_INCIDENT, 4, ia);
+      add(r, "</h3>\n");
+    } else if (ninc) {
+      add(r, "<h3 class=\"incident\" id=\"i0\">");
+      txt(r, M(r, M_UNLINKED));
+      add(r, "</h3>\n");
+    }
+    addf(r, "<ol class=\"story\" start=\"%d\">\n", num + 1);
+    for (size_t i = 0; i < r->nsto && !r->rc; i++) {
+      story *s = &r->sto[i];
+      if (strcmp(r->f[s->finding].incident, id)) continue;
+      s->num = ++num;
+      char w[48], fn[24];
+      when(r, s->ts, w);
+      addf(r, "<li id=\"w%d\"><span class=\"t\">", s->num);
+      txt(r, w);
+      addf(r, "</span> <span class=\"sev %s\">", ash_severity_name(r->f[s->finding].severity));
+      txt(r, sev_name(r, r->f[s->finding].severity));
+      add(r, "</span>");
+      if (!r->rc) r->rc = ash_buf_add(r->out, s->html.p ? s->html.p : "", s->html.n);
+      addf(r, " (<a href=\"#f%zu\">", s->finding + 1);
+      u64s(s->finding + 1, fn);
+      const char *fa[] = {fn};
+      say(r, M_SEE, 1, fa);
+      add(r, "</a>)</li>\n");
+    }
+    add(r, "</ol>\n");
+  }
+  free(inc);
   uint64_t rest = by[ASH_SEV_MEDIUM] + by[ASH_SEV_LOW];
   if (rest && (by[ASH_SEV_HIGH] || by[ASH_SEV_CRITICAL])) {
     char rn[24];
@@ -944,17 +1041,40 @@ static void section_timeline(rep *r) {
       j++;
     int crit = 0;
     for (size_t k = i; k < j; k++) crit |= r->f[r->sto[k].finding].severity == ASH_SEV_CRITICAL;
-    char label[32];
-    if (j - i == 1)
-      snprintf(label, sizeof label, "%d", s->num);
-    else
-      snprintf(label, sizeof label, "%d–%d", s->num, r->sto[j - 1].num);
-    double w = 8 + 6.5 * (double)strlen(label) - (j - i > 1 ? 8 : 0);
+    /* section 1 numbers its sentences incident by incident, so marks
+     * close in time may not be consecutive: the numbers as runs ("3–10,
+     * 18"), or the smallest and how many more ("3+8") when that is long */
+    int nums[64], nn = 0;
+    for (size_t k = i; k < j && nn < 64; k++) {
+      int v = r->sto[k].num, q = nn++;
+      for (; q > 0 && nums[q - 1] > v; q--) nums[q] = nums[q - 1];
+      nums[q] = v;
+    }
+    char label[64];
+    size_t ll = 0;
+    label[0] = 0;
+    for (int q = 0; q < nn && ll < sizeof label;) {
+      int e = q;
+      while (e + 1 < nn && nums[e + 1] == nums[e] + 1) e++;
+      int wr =
+          e > q ? snprintf(label + ll, sizeof label - ll, "%s%d–%d", q ? "," : "", nums[q], nums[e])
+                : snprintf(label + ll, sizeof label - ll, "%s%d", q ? "," : "", nums[q]);
+      ll += wr > 0 ? (size_t)wr : 0;
+      q = e + 1;
+    }
+    size_t glyphs = 0; /* the en dash is 3 bytes and one glyph */
+    for (const char *c = label; *c; c++) glyphs += ((unsigned char)*c & 0xC0) != 0x80;
+    if (glyphs > 9 || (size_t)nn < j - i) {
+      snprintf(label, sizeof label, "%d+%zu", nums[0], j - i - 1);
+      glyphs = strlen(label);
+    }
+    int lo = nums[0];
+    double w = 10 + 6.5 * (double)glyphs;
     if (w < 16) w = 16;
     alt = x - w / 2 < prev_end + 2 ? !alt : 0;
     prev_end = x + w / 2;
     int y = y_find + 4 + alt * 20;
-    addf(r, "<a href=\"#w%d\"><title>", s->num);
+    addf(r, "<a href=\"#w%d\"><title>", lo);
     char w0[48];
     when(r, s->ts, w0);
     txt(r, w0);
@@ -1410,14 +1530,81 @@ static int on_vpn(void *u, const ash_event *ev, const char *sp, int rec, const c
   return ASH_OK;
 }
 
+/* Which logon edges are the intrusion's (red in the graph). Not every
+ * high finding vouches for a pair: a lolbin or Sigma finding names the
+ * account that ran a tool and the host it ran on, and an administrator's
+ * everyday tools name most accounts and most servers, so "named together
+ * in a high finding" paints nearly every edge red and says nothing. The
+ * hunts that follow the intruder's credentials do vouch for a pair:
+ * past-incident-link (the account that brought the tool to the host),
+ * account-use (the account's hosts from its suspect sessions),
+ * credential-hop (the accounts it moved on with and the hosts they
+ * reached) and loopback-rdp (the accounts logged on through the tunnel).
+ * An edge is also the intrusion's when one of its logons came from an
+ * address those hunts name as the intruder's session (the VPN tunnel
+ * address of its session), whatever the account. */
+static int story_account_hunt(const char *h) {
+  return h && (!strcmp(h, "past-incident-link") || !strcmp(h, "account-use") ||
+               !strcmp(h, "credential-hop") || !strcmp(h, "loopback-rdp"));
+}
+
 static int hot_pair(rep *r, const char *acc, const char *host) {
   for (size_t i = 0; i < r->nf; i++) {
     const ash_finding *f = &r->f[i];
-    if (f->severity < ASH_SEV_HIGH) continue;
+    if (f->severity < ASH_SEV_HIGH || !story_account_hunt(f->hunt)) continue;
     int a = 0, h = 0;
     for (size_t k = 0; k < f->accounts.n && !a; k++) a = !strcasecmp(f->accounts.v[k], acc);
     for (size_t k = 0; k < f->hosts.n && !h; k++) h = !strcasecmp(f->hosts.v[k], host);
     if (a && h) return 1;
+  }
+  return 0;
+}
+
+/* The intrusion's sessions, as the addresses its logons come from:
+ * - the internal addresses (a VPN tunnel address) that past-incident-link,
+ *   account-use and credential-hop name: every logon from them is the
+ *   intruder's session, whatever the account;
+ * - the tunnel host's own address, which a loopback-rdp finding names:
+ *   its everyday users log on elsewhere from it too, so a logon from it
+ *   is the intrusion's only when it is by an account that finding saw
+ *   coming in through the tunnel, from the finding's first sight on (the
+ *   intruder moving on from the host it holds, as ransomware spread by
+ *   PsExec does). Loopback itself never counts. */
+static void collect_intrusion_ips(rep *r) {
+  for (size_t i = 0; i < r->nf; i++) {
+    const ash_finding *f = &r->f[i];
+    if (f->severity < ASH_SEV_HIGH || !story_account_hunt(f->hunt)) continue;
+    int loop = !strcmp(f->hunt, "loopback-rdp");
+    for (size_t k = 0; k < f->ips.n; k++) {
+      ash_ip ip;
+      if (ash_ip_parse(ash_str_cstr(f->ips.v[k]), &ip) || !ash_ip_is_private(&ip) ||
+          ash_ip_is_loopback(&ip))
+        continue;
+      if (loop) {
+        if (r->ntun < sizeof r->tun_ip / sizeof r->tun_ip[0]) {
+          r->tun_ip[r->ntun] = ip;
+          r->tun_f[r->ntun++] = i;
+        }
+        continue;
+      }
+      int dup = 0;
+      for (size_t m = 0; m < r->nintr && !dup; m++) dup = ash_ip_eq(&r->intr_ip[m], &ip);
+      if (!dup && r->nintr < sizeof r->intr_ip / sizeof r->intr_ip[0]) r->intr_ip[r->nintr++] = ip;
+    }
+  }
+}
+
+static int from_intrusion(rep *r, const ash_event *ev) {
+  for (size_t m = 0; m < r->nintr; m++)
+    if (ash_ip_eq(&r->intr_ip[m], &ev->src_ip)) return 1;
+  for (size_t m = 0; m < r->ntun; m++) {
+    const ash_finding *f = &r->f[r->tun_f[m]];
+    if (!ash_ip_eq(&r->tun_ip[m], &ev->src_ip)) continue;
+    if (f->first_seen != ASH_TIME_UNSET && ev->ts < f->first_seen) continue;
+    for (size_t k = 0; k < f->accounts.n; k++)
+      if (strlen(f->accounts.v[k]) == ev->user.n &&
+          !strncasecmp(f->accounts.v[k], ev->user.p, ev->user.n))
+        return 1;
   }
   return 0;
 }
@@ -1438,9 +1625,11 @@ static int on_logon(void *u, const ash_event *ev, const char *sp, int rec, const
   for (; n < ev->host.n && n < sizeof h - 1 && ev->host.p[n] != '.'; n++)
     h[n] = (char)tolower((unsigned char)ev->host.p[n]);
   h[n] = 0;
+  int intr = from_intrusion(r, ev);
   for (size_t i = 0; i < a->ne; i++)
     if (!strcmp(a->e[i].host, h)) {
       a->e[i].n++;
+      a->e[i].intr += (uint64_t)intr;
       return ASH_OK;
     }
   if (a->ne >= MAX_EDGES) return ASH_OK;
@@ -1450,6 +1639,7 @@ static int on_logon(void *u, const ash_event *ev, const char *sp, int rec, const
   if (!(a->e[a->ne].host = strdup(h))) return ASH_ENOMEM;
   a->e[a->ne].n = 1;
   a->e[a->ne].hot = 0;
+  a->e[a->ne].intr = (uint64_t)intr;
   a->ne++;
   return ASH_OK;
 }
@@ -1487,6 +1677,7 @@ static void collect_entities(rep *r) {
     }
   }
   if (r->rc || !r->nacc) return;
+  collect_intrusion_ips(r);
   /* one pass over each of two kinds, by the (kind, ts) index: VPN logins
    * and Windows logons are a small share of a case (the flows are the
    * bulk), and only the accounts above are kept */
@@ -1503,7 +1694,8 @@ static void collect_entities(rep *r) {
   for (size_t i = 0; i < r->nacc; i++) {
     acct *a = &r->acc[i];
     if (a->ne) qsort(a->e, a->ne, sizeof *a->e, cmp_edge);
-    for (size_t k = 0; k < a->ne; k++) a->e[k].hot = hot_pair(r, a->name, a->e[k].host);
+    for (size_t k = 0; k < a->ne; k++)
+      a->e[k].hot = a->e[k].intr || hot_pair(r, a->name, a->e[k].host);
   }
 }
 
@@ -1591,7 +1783,15 @@ static void logon_graph(rep *r) {
       txt(r, r->acc[i].name);
       add(r, " → ");
       txt(r, r->acc[i].e[k].host);
-      addf(r, ": %" PRIu64 "</title></path>\n", r->acc[i].e[k].n);
+      addf(r, ": %" PRIu64, r->acc[i].e[k].n);
+      if (r->acc[i].e[k].intr) {
+        char ni[24];
+        u64s(r->acc[i].e[k].intr, ni);
+        const char *ia[] = {ni};
+        add(r, " ");
+        say(r, M_GRAPH_INTR, 1, ia);
+      }
+      add(r, "</title></path>\n");
     }
   }
   for (size_t i = 0; i < r->nacc; i++) {
@@ -1795,18 +1995,128 @@ static void section_sources(rep *r) {
 
 /* ---- 6. recovery plan ----
  *
- * THE RECOVERY PLAN PLUGS IN HERE. `ashiato plan` (issue "plan") is being
- * written; once its library call exists, this function asks it for the
- * plan of r->st (in r->L, the report's language) and writes its steps,
- * each escaped with txt() like every other value. Until then the section
- * says that the plan is not produced, so that a reader never takes its
- * absence for "nothing to recover". */
+ * The plan is ash_plan_build's (src/plan), asked for in the report's
+ * language: its steps, its sentences and its firewall configuration are
+ * the plan's own, so that the report and `ashiato plan` never disagree.
+ * The report adds only what belongs to a page: each cited finding linked
+ * to its article here, and the backup cut-off in the report's zone (the
+ * plan writes its times in UTC). Everything from the plan is log-derived
+ * in part (names, addresses), so every piece goes through txt(). */
+
+/* The article of the finding whose id is id, as its 1-based number; 0
+ * when the report does not show it. */
+static size_t finding_num(rep *r, const char *id) {
+  for (size_t i = 0; i < r->nf; i++)
+    if (!strcmp(r->f[i].id, id)) return i + 1;
+  return 0;
+}
+
+static void plan_block(rep *r, const char *label, const char *body) {
+  add(r, "<details open><summary>");
+  txt(r, label);
+  add(r, "</summary><pre>");
+  txt(r, body);
+  add(r, "</pre></details>\n");
+}
+
 static void section_plan(rep *r) {
   add(r, "<section id=\"s6\"><h2>");
   txt(r, M(r, M_S6));
-  add(r, "</h2>\n<p>");
-  say0(r, M_PLAN_NONE);
-  add(r, "</p></section>\n");
+  add(r, "</h2>\n");
+  ash_plan_opts po = {.lang = r->L, .firewall = ASH_FW_AUTO};
+  ash_plan *p = NULL;
+  int rc = r->rc ? r->rc : ash_plan_build(r->st, &po, &p);
+  r->stats.queries++;
+  if (rc == ASH_ENOMEM) r->rc = rc;
+  if (rc) {
+    const char *ea[] = {ash_strerror(rc)};
+    add(r, "<p class=\"bad\">");
+    say(r, M_PLAN_ERROR, 1, ea);
+    add(r, "</p></section>\n");
+    return;
+  }
+  ash_buf fw;
+  ash_buf_init(&fw, 4096);
+  const char *vn[] = {ash_fw_vendor_name(p->firewall)};
+  if (!r->rc)
+    r->rc = ash_plan_msg(p->lang, p->firewall_detected ? "firewall_detected" : "firewall_given", vn,
+                         1, &fw);
+  const char *fa[] = {fw.p ? fw.p : ""};
+  add(r, "<p>");
+  say(r, M_PLAN_FROM, 1, fa);
+  add(r, "</p>\n");
+  ash_buf_free(&fw);
+  if (p->cutoff != ASH_TIME_UNSET) {
+    char w[48], w2[48], n1[24], n2[24];
+    when(r, p->cutoff, w);
+    const char *ca[] = {w};
+    add(r, "<p class=\"cutoff\"><strong>");
+    say(r, M_PLAN_CUTOFF, 1, ca);
+    add(r, "</strong>");
+    if (p->restore_from != ASH_TIME_UNSET) {
+      when(r, p->restore_from, w2);
+      const char *ra[] = {w2, p->restore_host[0] ? p->restore_host : "?"};
+      gap(r);
+      say(r, M_PLAN_RESTORE, 2, ra);
+    }
+    if (p->backups_seen) {
+      u64s(p->backups_seen, n1);
+      u64s(p->backups_suspect, n2);
+      const char *ba[] = {n1, n2};
+      gap(r);
+      say(r, M_PLAN_BACKUPS, 2, ba);
+    }
+    add(r, "</p>\n");
+  }
+  int phase = 0, k = 0;
+  for (size_t i = 0; i < p->nsteps && !r->rc; i++) {
+    const ash_plan_step *st = &p->steps[i];
+    if ((int)st->phase != phase) {
+      if (phase) add(r, "</ol>\n");
+      phase = (int)st->phase;
+      k = 0;
+      addf(r, "<h3 id=\"p%d\">", phase);
+      txt(r, ash_plan_phase_title(p->lang, st->phase));
+      add(r, "</h3>\n<ol class=\"plan\">\n");
+    }
+    addf(r, "<li id=\"p%d-%d\" data-action=\"", phase, ++k);
+    attr(r, st->action);
+    add(r, "\">");
+    txt(r, st->text);
+    if (st->ncites) {
+      add(r, "<br><span class=\"note\">");
+      txt(r, M(r, M_PLAN_RESTS_ON));
+      add(r, ":</span>");
+      /* in page order, so that a reader walks section 3 once */
+      size_t nums[ASH_MAX_WATCH_CITES * 2], nn = 0;
+      for (size_t j = 0; j < st->ncites; j++) {
+        size_t n = finding_num(r, st->cites[j]);
+        if (n) {
+          size_t q = nn++;
+          for (; q > 0 && nums[q - 1] > n; q--) nums[q] = nums[q - 1];
+          nums[q] = n;
+          continue;
+        }
+        add(r, " <span class=\"mono\">");
+        txt(r, st->cites[j]);
+        add(r, "</span>");
+      }
+      for (size_t j = 0; j < nn; j++) addf(r, " <a href=\"#f%zu\">#%zu</a>", nums[j], nums[j]);
+    }
+    if (st->config) {
+      const char *cv[] = {ash_fw_vendor_name(p->firewall)};
+      add(r, "<details open><summary>");
+      say(r, M_PLAN_CONFIG, 1, cv);
+      add(r, "</summary><pre class=\"fw\">");
+      txt(r, st->config);
+      add(r, "</pre></details>\n");
+    }
+    if (st->directory) plan_block(r, M(r, M_PLAN_DIRECTORY), st->directory);
+    add(r, "</li>\n");
+  }
+  if (phase) add(r, "</ol>\n");
+  add(r, "</section>\n");
+  ash_plan_close(p);
 }
 
 /* ---- the whole ---- */

@@ -45,6 +45,15 @@ static const char *const CAT[M_COUNT][2] = {
                         "({2}), and its logons reached {3}.",
                         "{1} はその後、それまで使ったことのないアドレス（{2}）から VPN で再び"
                         "接続し、{3} にログオンしました。"},
+    [M_STORY_ACCOUNT] =
+        {"{1} connected over VPN from {2} addresses it had never used ({3}) "
+         "and reached {4}.",
+         "{1} が、それまで使ったことのない {2} 個のアドレス（{3}）から VPN で接続し、"
+         "{4} に到達しました。"},
+    [M_STORY_HOP] = {"The administrator credentials of {1} were used from {2}, which {3}'s VPN "
+                     "session held, to log on to {4}.",
+                     "{3} の VPN セッションが保持していた {2} から管理者 {1} の認証情報が使われ、"
+                     "{4} にログオンしました。"},
     [M_STORY_TUNNEL] = {"{1} held long two-way HTTPS sessions to {2} ({3}) on {4} days: the "
                         "shape of a tunnel, and {2} is its relay.",
                         "{1} が {2}（{3}）へ長時間の双方向 HTTPS セッションを {4} 日にわた"
@@ -141,11 +150,17 @@ static const char *const CAT[M_COUNT][2] = {
     [M_HOST] = {"Host", "ホスト"},
     [M_LOGONS_IN] = {"Logons (accounts)", "ログオン（アカウント数）"},
     [M_GRAPH] = {"Logons of the accounts named in findings: account → host, line width grows "
-                 "with the logon count; red lines join an account and a host named together in "
-                 "a high or critical finding.",
+                 "with the logon count; red lines are the intrusion's: an account and a host "
+                 "named together by a high or critical finding of the account hunts (past "
+                 "detection, account use, credential hop, loopback RDP), or a logon from an "
+                 "address of the intrusion's sessions.",
                  "検出結果に現れるアカウントのログオン：アカウント → ホスト。線の太さはログオン"
-                 "回数に応じ、赤い線は重要度「高」以上の同じ検出結果に並んで現れるアカウントと"
-                 "ホストを結びます。"},
+                 "回数に応じます。赤い線は侵入者によるもので、アカウント系のハンティング（過去の"
+                 "検知、アカウントの使用、認証情報による横展開、ループバック RDP）の重要度「高」"
+                 "以上の同じ検出結果に並んで現れるアカウントとホスト、または侵入者のセッションの"
+                 "アドレスからのログオンを結びます。"},
+    [M_GRAPH_INTR] = {"({1} from the intrusion's sessions)",
+                      "（うち侵入者のセッションから {1} 回）"},
     [M_GRAPH_NONE] = {"No Windows logons (4624) of these accounts in the case.",
                       "これらのアカウントの Windows ログオン（4624）はケースにありません。"},
     [M_ENT_NONE] = {"No finding names an account or a host.",
@@ -170,9 +185,30 @@ static const char *const CAT[M_COUNT][2] = {
     [M_SRC_CAP] = {"{1} of {2} sources listed; ashiato sources CASE lists every one.",
                    "全 {2} 件のうち {1} 件を載せています。すべては ashiato sources CASE "
                    "で確認できます。"},
-    [M_PLAN_NONE] = {"Not produced: this version of ashiato does not make the recovery plan "
-                     "(ashiato plan) yet.",
-                     "未作成：この版の ashiato はまだ復旧計画（ashiato plan）を作成しません。"},
+    [M_INCIDENT] = {"Incident {1}: {2} findings of one intrusion, {3} to {4}.",
+                    "インシデント {1}：一つの侵入による検出結果 {2} 件（{3} ～ {4}）。"},
+    [M_UNLINKED] = {"High and critical findings not linked to an incident",
+                    "インシデントに結び付いていない重要度「高」以上の検出結果"},
+    [M_PLAN_FROM] = {"The steps of ashiato plan for this case, in the order to run them; each "
+                     "cites the findings it rests on. Below: {1}.",
+                     "このケースに対する ashiato plan の手順を、実施する順に示します。各手順には"
+                     "根拠となる検出結果を添えています。以下は{1}です。"},
+    [M_PLAN_CUTOFF] = {"Backup cut-off: {1}, the intruder's first footprint in these logs. "
+                       "Backups taken from then on are suspect.",
+                       "バックアップの基準日時：{1}（これらのログにおける侵入者の最初の痕跡）。"
+                       "これ以降に取得されたバックアップは疑わしいものとして扱います。"},
+    [M_PLAN_RESTORE] = {"Newest backup run before it in the logs: {1} on {2}.",
+                        "それより前にログに記録された最も新しいバックアップ：{1}（{2}）。"},
+    [M_PLAN_BACKUPS] = {"Backup runs in the logs: {1}, of which {2} at or after the cut-off.",
+                        "ログ上のバックアップの実行：{1} 回（うち基準日時以降 {2} 回）。"},
+    [M_PLAN_RESTS_ON] = {"Rests on", "根拠"},
+    [M_PLAN_CONFIG] = {"Configuration for {1}", "{1} 用の設定"},
+    [M_PLAN_DIRECTORY] = {"Directory commands (PowerShell, Active Directory)",
+                          "ディレクトリ側のコマンド（PowerShell、Active Directory）"},
+    [M_PLAN_ERROR] = {"The recovery plan could not be made: {1}. Run ashiato plan CASE to see "
+                      "why.",
+                      "復旧計画を作成できませんでした（{1}）。原因は ashiato plan CASE で確認して"
+                      "ください。"},
     [M_FOOTER] = {"Made by ashiato from the case store. This page loads nothing from any "
                   "network and runs no script.",
                   "ashiato がケースストアから作成しました。このページはネットワークから何も読み"

@@ -32,6 +32,8 @@ typedef enum ash_msg {
   M_STORY_INTRO,
   M_STORY_LINK,    /* {1} host {2} file {3} account {4} vpn source */
   M_STORY_RETURN,  /* {1} account {2} new addresses {3} hosts */
+  M_STORY_ACCOUNT, /* {1} account {2} new sources {3} addresses {4} hosts */
+  M_STORY_HOP,     /* {1} admin {2} jump host {3} session account {4} targets */
   M_STORY_TUNNEL,  /* {1} host {2} relay {3} provider {4} days */
   M_STORY_LOOP,    /* {1} host {2} accounts {3} program */
   M_STORY_BEACON,  /* {1} host {2} address {3} interval */
@@ -88,6 +90,7 @@ typedef enum ash_msg {
   M_LOGONS_IN,
   M_GRAPH,
   M_GRAPH_NONE,
+  M_GRAPH_INTR, /* {1} logons from the intrusion's sessions */
   M_ENT_NONE,
   M_ENT_CAP, /* {1} shown {2} in all */
   M_SRC_FILE,
@@ -102,8 +105,17 @@ typedef enum ash_msg {
   M_SRC_TOTALS, /* {1} sources {2} read {3} parsed {4} rejected */
   M_SRC_BALANCED,
   M_SRC_UNBALANCED,
-  M_SRC_CAP, /* {1} shown {2} in all */
-  M_PLAN_NONE,
+  M_SRC_CAP,       /* {1} shown {2} in all */
+  M_INCIDENT,      /* {1} id {2} findings {3} first {4} last */
+  M_UNLINKED,      /* heading: high findings in no incident */
+  M_PLAN_FROM,     /* {1} firewall vendor sentence of the plan */
+  M_PLAN_CUTOFF,   /* {1} the first footprint, in --tz */
+  M_PLAN_RESTORE,  /* {1} newest backup before it {2} its host */
+  M_PLAN_BACKUPS,  /* {1} runs seen {2} suspect */
+  M_PLAN_RESTS_ON, /* label before the cited findings */
+  M_PLAN_CONFIG,   /* {1} vendor */
+  M_PLAN_DIRECTORY,
+  M_PLAN_ERROR, /* {1} error */
   M_FOOTER,
   M_COUNT
 } ash_msg;

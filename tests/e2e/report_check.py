@@ -142,6 +142,62 @@ if opt("--answer"):
         fail("no SVG")
     print("section 1 names relay %s, account %s, host %s" % (relay, acct, host))
 
+    # section 1 tells the intrusion as one incident: a heading carrying the
+    # incident of the linked account's past-detection finding, before the
+    # sentences that name the relay
+    import re
+    raw = open(out + ".dom", encoding="utf-8").read()
+    sec = lambda n: raw[raw.index('<section id="%s">' % n):].split("</section>", 1)[0]
+    r1 = sec("s1")
+    incs = re.findall(r'<h3 class="incident" id="i[1-9][0-9]*" data-incident="([^"]+)"', r1)
+    if not incs:
+        fail("section 1 has no incident heading")
+    if opt("--findings"):
+        link = [f for f in fs if f["hunt"] == "past-incident-link"]
+        if not link or link[0].get("incident") not in incs:
+            fail("the past-detection finding's incident %r is not a heading of section 1 (%s)"
+                 % (link and link[0].get("incident"), incs))
+        i0 = r1.index('data-incident="%s"' % link[0]["incident"])
+        if relay not in r1[i0:]:
+            fail("the relay is not told under incident %s" % link[0]["incident"])
+    print("section 1 grouped by incident: %s" % incs)
+
+    # section 6: the plan, naming the linked account, the relay and the
+    # tunnel host, with the firewall configuration, steps linked to their
+    # findings, and the backup cut-off (the past detection months before
+    # the ransomware, not the ransomware) in the report's zone
+    r6 = sec("s6")
+    t6 = re.sub(r"<[^>]+>", "", r6)
+    for want, what in ((relay, "relay"), (acct, "linked account"), (host, "tunnel host")):
+        if want not in t6:
+            fail("section 6 does not name the %s %s" % (what, want))
+    pres = re.findall(r'<pre class="fw">(.*?)</pre>', r6, re.S)
+    if not any(relay in p for p in pres):
+        fail("section 6 has no firewall configuration blocking the relay")
+    for h in re.findall(r'href="#(f[0-9]+)"', r6):
+        if h not in dom.ids:
+            fail("section 6 links to #%s, which is not on the page" % h)
+    if not re.search(r'href="#f[0-9]+"', r6):
+        fail("section 6 cites no finding")
+    import datetime as dt
+    m = re.search(r'<p class="cutoff">.*?(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) (UTC|[+-]\d\d:\d\d)',
+                  r6, re.S)
+    if not m:
+        fail("section 6 gives no backup cut-off date")
+    zone = dt.timezone.utc if m.group(2) == "UTC" else dt.timezone(
+        dt.timedelta(hours=int(m.group(2)[:3]), minutes=int(m.group(2)[0] + m.group(2)[4:])))
+    cut = dt.datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S").replace(tzinfo=zone)
+    iso = lambda s: dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
+    past, ransom = iso(a["past_detection"]["ts"]), iso(a["ransomware"]["ts"])
+    if not (past - dt.timedelta(days=2) <= cut <= past):
+        fail("backup cut-off %s is not the past detection's time (%s)" % (cut, past))
+    if not cut < ransom - dt.timedelta(days=1):
+        fail("backup cut-off %s is not before the ransomware (%s)" % (cut, ransom))
+    want_zone = "+09:00" if lang == "ja" else "UTC"
+    if m.group(2) != want_zone:
+        fail("backup cut-off in %s, want the report's zone %s" % (m.group(2), want_zone))
+    print("section 6 names account, relay, host; cut-off %s %s" % (m.group(1), m.group(2)))
+
 if "--hostile" in args:
     s3 = "".join(dom.sections["s3"])
     for want in ("<script>alert(1)</script>", '"><img src=x onerror=alert(2)>',

@@ -3,7 +3,10 @@
 # report.html) in headless Chromium, in English and in Japanese. Protects
 # against a report that loads anything (a request leaving the page), logs
 # a console error (a CSP violation included), misses a section or a
-# finding, or does not name the tunnel relay and the linked account; saves
+# finding, or does not name the tunnel relay and the linked account, tells
+# the intrusion outside its incident, or shows a recovery plan (section 6)
+# without the linked account, the relay's firewall configuration, linked
+# findings and the backup cut-off at the past detection in --tz; saves
 # a screenshot of each language (report_en.png, report_ja.png) to look at.
 set -euo pipefail
 bin=$1
