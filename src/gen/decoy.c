@@ -244,18 +244,8 @@ void g_decoy_act(g_ctx *c, int kind, int arg) {
   case DA_VENDOR: {
     g_host *h = &org->hosts[d->vendor_host];
     g_flow f;
-    memset(&f, 0, sizeof f);
-    f.start = d->vendor_s[arg];
-    f.dur = d->vendor_e[arg] - d->vendor_s[arg];
-    f.src = h->ip;
-    f.dst = d->vendor_ip;
-    f.sport = (uint16_t)g_range(&c->rng, 49152, 65535);
-    f.dport = d->vendor_port;
-    f.proto = 6;
-    f.szone = Z_SERVERS;
-    f.dzone = Z_WAN;
-    f.ep = -1;
-    f.user = -1;
+    g_flow_server_out(c, &f, h->ip, d->vendor_ip, d->vendor_port, d->vendor_s[arg],
+                      d->vendor_e[arg] - d->vendor_s[arg]);
     /* A support engineer drives the application's console: screen updates
      * down to the vendor, keystrokes and files up, in bursts. */
     uint64_t secs = (uint64_t)(f.dur / G_SEC);

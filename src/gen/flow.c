@@ -88,3 +88,19 @@ void g_flow_push_shaped(g_ctx *c, const g_flow *f, int bursty) {
 }
 
 void g_flow_push(g_ctx *c, const g_flow *f) { g_flow_push_shaped(c, f, 0); }
+
+void g_flow_server_out(g_ctx *c, g_flow *f, uint32_t src, uint32_t dst, uint16_t dport,
+                       int64_t start, int64_t dur) {
+  memset(f, 0, sizeof *f);
+  f->start = start;
+  f->dur = dur;
+  f->src = src;
+  f->dst = dst;
+  f->sport = (uint16_t)g_range(&c->rng, 49152, 65535);
+  f->dport = dport;
+  f->proto = 6;
+  f->szone = Z_SERVERS;
+  f->dzone = Z_WAN;
+  f->ep = -1;
+  f->user = -1;
+}

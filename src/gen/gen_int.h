@@ -528,6 +528,12 @@ void g_ev_logclear(g_ctx *c, int64_t ts, int host, int user, const char *channel
  * before it when it is long). */
 void g_flow_push(g_ctx *c, const g_flow *f);
 void g_flow_push_shaped(g_ctx *c, const g_flow *f, int bursty);
+/* *f as a TCP session from a server to the internet (the tunnel, its
+ * heartbeats, a vendor's support session), from start for dur: the fields
+ * such sessions share, with a drawn ephemeral source port. The caller sets
+ * the bytes and the action. */
+void g_flow_server_out(g_ctx *c, g_flow *f, uint32_t src, uint32_t dst, uint16_t dport,
+                       int64_t start, int64_t dur);
 
 /* life.c */
 int g_life_init(g_ctx *c);

@@ -554,18 +554,7 @@ static void act_tunnel(g_ctx *c, int i) {
   g_tsess *s = &p->ts[i];
   g_host *t = &org->hosts[p->t];
   g_flow f;
-  memset(&f, 0, sizeof f);
-  f.start = s->start;
-  f.dur = s->end - s->start;
-  f.src = t->ip;
-  f.dst = p->relay;
-  f.sport = (uint16_t)g_range(&c->rng, 49152, 65535);
-  f.dport = p->relay_port;
-  f.proto = 6;
-  f.szone = Z_SERVERS;
-  f.dzone = Z_WAN;
-  f.ep = -1;
-  f.user = -1;
+  g_flow_server_out(c, &f, t->ip, p->relay, p->relay_port, s->start, s->end - s->start);
   uint64_t secs = (uint64_t)(f.dur / G_SEC);
   f.sent = secs * (uint64_t)g_range(&c->rng, 15000, 60000);
   f.rcvd = secs * (uint64_t)g_range(&c->rng, 2000, 9000);
@@ -641,18 +630,10 @@ static void act_beacons(g_ctx *c, int day) {
       if (t >= p->ts[i].start - G_MIN && t <= p->ts[i].end) busy = 1;
     if (!busy) {
       g_flow f;
-      memset(&f, 0, sizeof f);
-      f.start = t;
-      f.dur = g_range(&c->rng, 800, 4000) * 1000;
-      f.src = c->org.hosts[p->t].ip;
-      f.dst = p->relay;
-      f.sport = (uint16_t)g_range(&c->rng, 49152, 65535);
-      f.dport = p->relay_port;
-      f.proto = 6;
-      f.szone = Z_SERVERS;
-      f.dzone = Z_WAN;
-      f.ep = -1;
-      f.user = -1;
+      /* the duration is drawn before the port, as it always was: the same
+       * seed keeps giving the same bytes */
+      int64_t dur = g_range(&c->rng, 800, 4000) * 1000;
+      g_flow_server_out(c, &f, c->org.hosts[p->t].ip, p->relay, p->relay_port, t, dur);
       f.sent = (uint64_t)g_range(&c->rng, 1400, 4200);
       f.rcvd = (uint64_t)g_range(&c->rng, 1800, 6000);
       g_flow_push(c, &f);
