@@ -134,17 +134,19 @@ const size_t ash_ch_nevent_tables = NEVENT;
  * written again with a higher version when it completes, and a dict entry
  * written twice by two runs is one entry; readers use FINAL, cheap on
  * tables of thousands of rows. */
+/* (Each element is one statement; the parentheses mark the joined
+ * literals as meant, for clang's -Wstring-concatenation.) */
 static const char *const MAIN_TABLES[] = {
     "meta (key String, value String) ENGINE = ReplacingMergeTree ORDER BY key",
-    "sources (id UInt64, path String, size UInt64, sha256 String, format String,"
-    " read UInt64, parsed UInt64, rejected UInt64, events UInt64, first_ts Int64,"
-    " last_ts Int64, complete UInt8, version UInt64)"
-    " ENGINE = ReplacingMergeTree(version) ORDER BY id",
+    ("sources (id UInt64, path String, size UInt64, sha256 String, format String,"
+     " read UInt64, parsed UInt64, rejected UInt64, events UInt64, first_ts Int64,"
+     " last_ts Int64, complete UInt8, version UInt64)"
+     " ENGINE = ReplacingMergeTree(version) ORDER BY id"),
     /* name: host, user, domain, device, app, service, action, process,
      * threat, kind */
     "dict (name String, id UInt32, value String) ENGINE = ReplacingMergeTree ORDER BY (name, id)",
-    "rejects (source_id UInt64, ref UInt64, reason String, raw String)"
-    " ENGINE = MergeTree ORDER BY (source_id, ref)",
+    ("rejects (source_id UInt64, ref UInt64, reason String, raw String)"
+     " ENGINE = MergeTree ORDER BY (source_id, ref)"),
 };
 enum { NMAIN = sizeof MAIN_TABLES / sizeof MAIN_TABLES[0] };
 
