@@ -134,7 +134,7 @@ typedef struct bcand {
   double ts, ts_skew, ts_mad, ds, ds_skew, ds_mad, hist, dur, total, interval;
   uint32_t nconn, nsrc;
   uint32_t npeers; /* other internal hosts holding the same pattern to its network */
-  uint64_t net;    /* the provider's range entry, else the /16 (/48) of the address */
+  uint64_t net;    /* the /16 (/48) of the address */
   int report;      /* cloud long connections are cloud-tunnel's: peers only */
   int cloud, rentable;
   ash_cloud cl;
@@ -326,19 +326,23 @@ static void score(bcand *k) {
   /* A SaaS agent on every server (monitoring, telemetry, EDR) reaches the
    * vendor's pool of addresses, each host its own one of them, on the same
    * port and schedule: counted by address, each looks like one host's
-   * beacon. Counted by network (the provider range the address is in, or
-   * its /16), several internal hosts holding the same pattern there (alike
-   * in days and interval) are the organisation's service, not one implant's
-   * relay, which is rented for one host and called on its own schedule.
-   * One such peer is not enough: two hosts can share a rented network by
-   * chance (the provider's biggest region). */
+   * beacon. Counted by network (the address's /16), several internal hosts holding the same pattern
+   * there (alike in days and interval) are the organisation's service, not one implant's relay,
+   * which is rented for one host and called on its own schedule. One such peer is not enough: two
+   * hosts can share a rented network by chance (the provider's biggest region). */
   if (k->npeers >= 2 && s > 30) {
     int w = 30 - s - 5;
+    char net[64];
+    if (p->dst.fam == 4)
+      snprintf(net, sizeof net, "%u.%u.0.0/16", p->dst.b[12], p->dst.b[13]);
+    else
+      snprintf(net, sizeof net, "%x:%x:%x::/48", p->dst.b[0] << 8 | p->dst.b[1],
+               p->dst.b[2] << 8 | p->dst.b[3], p->dst.b[4] << 8 | p->dst.b[5]);
     add_reason(k, w,
-               "%u other internal hosts hold the same pattern to that network%s%s%s on port %d,"
+               "%u other internal hosts hold the same pattern to %s%s%s%s on port %d,"
                " as a service's agents do",
-               k->npeers, k->cloud ? " (" : "", k->cloud ? k->cl.provider : "", k->cloud ? ")" : "",
-               p->port);
+               k->npeers, net, k->cloud ? " (" : "", k->cloud ? k->cl.provider : "",
+               k->cloud ? ")" : "", p->port);
     s += w;
   }
   /* Updates and content pulls: a schedule whose connections each bring in
@@ -500,24 +504,19 @@ static int cmp_bcand(const void *a, const void *b) {
   return x->p->sessions > y->p->sessions ? -1 : x->p->sessions < y->p->sessions;
 }
 
-/* The network an address is judged by for peers: the provider's range
- * entry (provider, region, service) when the ranges know it, else its /16
- * (IPv6: /48). FNV-1a. */
+/* The network an address is judged by for peers: its /16 (IPv6: /48).
+ * Not the provider's range entry: one entry (aws ap-northeast-1 EC2) holds
+ * every tenant of a region, and an intruder's rented relay shares it with
+ * whatever the organisation's workstations use there. A vendor's pool of
+ * agent endpoints is allocated to that vendor together, close in the
+ * address space. FNV-1a. */
 static uint64_t net_key(const bcand *k) {
   uint64_t h = 1469598103934665603ull;
 #define MIX(ch) (h = (h ^ (uint8_t)(ch)) * 1099511628211ull)
-  if (k->cloud) {
-    const char *parts[3] = {k->cl.provider, k->cl.region, k->cl.service};
-    for (int i = 0; i < 3; i++) {
-      for (const char *q = parts[i] ? parts[i] : ""; *q; q++) MIX(*q);
-      MIX('|');
-    }
-  } else {
-    const ash_ip *ip = &k->p->dst;
-    size_t from = ip->fam == 4 ? 12 : 0, n = ip->fam == 4 ? 2 : 6;
-    MIX(ip->fam);
-    for (size_t i = 0; i < n; i++) MIX(ip->b[from + i]);
-  }
+  const ash_ip *ip = &k->p->dst;
+  size_t from = ip->fam == 4 ? 12 : 0, n = ip->fam == 4 ? 2 : 6;
+  MIX(ip->fam);
+  for (size_t i = 0; i < n; i++) MIX(ip->b[from + i]);
 #undef MIX
   return h;
 }
@@ -529,18 +528,23 @@ static int cmp_net(const void *a, const void *b) {
   return memcmp(x->p->src.b, y->p->src.b, 16);
 }
 
-/* Two pairs hold the same pattern: active on days within a factor of two
- * of each other, and when both are beacons, intervals within a factor of
- * two. */
+/* Two pairs hold the same pattern: the same kind (a service's agents are
+ * one program: all poll, or all hold a connection open), active on days
+ * within a factor of two of each other, and when both are beacons,
+ * intervals within a factor of 1.5 (agents share their configured
+ * schedule; jitter moves the median little). */
 static int alike(const bcand *a, const bcand *b) {
   int64_t da = a->p->days, db = b->p->days;
   if (da * 2 < db || db * 2 < da) return 0;
-  if (a->beacon && b->beacon && a->interval > 0 && b->interval > 0 &&
-      (a->interval * 2 < b->interval || b->interval * 2 < a->interval))
+  if (a->beacon != b->beacon) return 0;
+  if (a->beacon) {
+    if (a->interval <= 0 || b->interval <= 0) return 0;
+    if (a->interval * 1.5 < b->interval || b->interval * 1.5 < a->interval) return 0;
+  } else if (!a->longc || !b->longc) {
     return 0;
+  }
   /* an update pull is not alike to a two-way channel next to it */
-  if (download(a->p) != download(b->p)) return 0;
-  return a->beacon == b->beacon || a->longc || b->longc;
+  return download(a->p) == download(b->p);
 }
 
 /* npeers of every candidate: distinct other internal hosts with an alike

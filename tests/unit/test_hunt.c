@@ -520,7 +520,7 @@ static void test_loopback(void **state) {
 static void schedule(fx *f, const char *src, const char *dst, int64_t step, int64_t out,
                      int64_t in) {
   int64_t t0 = fx_time(T0);
-  for (int64_t t = t0 + fx_range(f, 0, step); t < t0 + DAYS * FX_DAY; t += step)
+  for (int64_t t = t0 + fx_range(f, 0, step) * FX_SEC; t < t0 + DAYS * FX_DAY; t += step * FX_SEC)
     assert_int_equal(fx_flow(f, t + fx_range(f, -30, 30) * FX_SEC + 20 * FX_SEC, src, dst, 443,
                              out + fx_range(f, 0, out / 10), in + fx_range(f, 0, in / 10), 20),
                      0);
