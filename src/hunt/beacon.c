@@ -126,13 +126,16 @@ typedef struct reason {
   char text[200];
   int weight;
 } reason;
-#define MAXR 10
+#define MAXR 12
 
 typedef struct bcand {
   pair *p;
   int beacon, longc;
   double ts, ts_skew, ts_mad, ds, ds_skew, ds_mad, hist, dur, total, interval;
   uint32_t nconn, nsrc;
+  uint32_t npeers; /* other internal hosts holding the same pattern to its network */
+  uint64_t net;    /* the /16 (/48) of the address */
+  int report;      /* cloud long connections are cloud-tunnel's: peers only */
   int cloud, rentable;
   ash_cloud cl;
   int score;
@@ -258,6 +261,12 @@ static const char *infra_port(int32_t port) {
   }
 }
 
+/* Mostly inbound bytes, megabytes a connection: a download job's shape. */
+static int download(const pair *p) {
+  return p->sessions && p->in >= 20 * (p->out > 0 ? p->out : 1) &&
+         p->in / p->sessions >= 10 * 1000 * 1000;
+}
+
 static void score(bcand *k) {
   pair *p = k->p;
   char t[32];
@@ -313,6 +322,42 @@ static void score(bcand *k) {
     w -= 5;
     add_reason(k, w, "%u internal hosts talk to this address, as to a service", k->nsrc);
     s += w;
+  }
+  /* A SaaS agent on every server (monitoring, telemetry, EDR) reaches the
+   * vendor's pool of addresses, each host its own one of them, on the same
+   * port and schedule: counted by address, each looks like one host's
+   * beacon. Counted by network (the address's /16), several internal hosts holding the same pattern
+   * there (alike in days and interval) are the organisation's service, not one implant's relay,
+   * which is rented for one host and called on its own schedule. One such peer is not enough: two
+   * hosts can share a rented network by chance (the provider's biggest region). */
+  if (k->npeers >= 2 && s > 30) {
+    int w = 30 - s - 5;
+    char net[64];
+    if (p->dst.fam == 4)
+      snprintf(net, sizeof net, "%u.%u.0.0/16", p->dst.b[12], p->dst.b[13]);
+    else
+      snprintf(net, sizeof net, "%x:%x:%x::/48", p->dst.b[0] << 8 | p->dst.b[1],
+               p->dst.b[2] << 8 | p->dst.b[3], p->dst.b[4] << 8 | p->dst.b[5]);
+    add_reason(k, w,
+               "%u other internal hosts hold the same pattern to %s%s%s%s on port %d,"
+               " as a service's agents do",
+               k->npeers, net, k->cloud ? " (" : "", k->cloud ? k->cl.provider : "",
+               k->cloud ? ")" : "", p->port);
+    s += w;
+  }
+  /* Updates and content pulls: a schedule whose connections each bring in
+   * megabytes and send next to nothing is a download job (Windows Update,
+   * WSUS, package mirrors, AV signatures). A command channel's check-ins
+   * are small both ways; what an implant sends out grows with what it
+   * steals, not what it fetches. */
+  if (k->beacon && download(p)) {
+    char per[32];
+    hunt_fmt_bytes(p->in / p->sessions, per);
+    add_reason(k, -20,
+               "each connection downloads %s and sends back %.1f%% of that, as an update or"
+               " content pull does",
+               per, 100.0 * (double)p->out / (double)p->in);
+    s -= 20;
   }
   /* time, name and management protocols poll on a schedule by design:
    * their regularity is the protocol's, not a program's choice */
@@ -431,9 +476,9 @@ static int make_finding(hunt_ctx *c, hostmap *hm, bcand *k, ash_finding *f) {
   ash_buf_printf(&b,
                  "{\"kind\":\"%s\",\"connections\":%u,\"port\":%d,\"connected_s\":%" PRId64
                  ",\"bytes_out\":%" PRId64 ",\"bytes_in\":%" PRId64
-                 ",\"internal_hosts_to_address\":%u",
+                 ",\"internal_hosts_to_address\":%u,\"internal_hosts_alike_to_network\":%u",
                  k->beacon ? "beacon" : "long-connection", p->sessions, p->port,
-                 p->covered / ASH_SEC, p->out, p->in, k->nsrc);
+                 p->covered / ASH_SEC, p->out, p->in, k->nsrc, k->npeers);
   if (k->beacon)
     ash_buf_printf(&b,
                    ",\"interval_s\":%.0f,\"beacon_score\":%.3f,\"ts_score\":%.3f,\"ts_skew\":%.3f,"
@@ -459,6 +504,73 @@ static int cmp_bcand(const void *a, const void *b) {
   return x->p->sessions > y->p->sessions ? -1 : x->p->sessions < y->p->sessions;
 }
 
+/* The network an address is judged by for peers: its /16 (IPv6: /48).
+ * Not the provider's range entry: one entry (aws ap-northeast-1 EC2) holds
+ * every tenant of a region, and an intruder's rented relay shares it with
+ * whatever the organisation's workstations use there. A vendor's pool of
+ * agent endpoints is allocated to that vendor together, close in the
+ * address space. FNV-1a. */
+static uint64_t net_key(const bcand *k) {
+  uint64_t h = 1469598103934665603ull;
+#define MIX(ch) (h = (h ^ (uint8_t)(ch)) * 1099511628211ull)
+  const ash_ip *ip = &k->p->dst;
+  size_t from = ip->fam == 4 ? 12 : 0, n = ip->fam == 4 ? 2 : 6;
+  MIX(ip->fam);
+  for (size_t i = 0; i < n; i++) MIX(ip->b[from + i]);
+#undef MIX
+  return h;
+}
+
+static int cmp_net(const void *a, const void *b) {
+  const bcand *x = a, *y = b;
+  if (x->p->port != y->p->port) return x->p->port < y->p->port ? -1 : 1;
+  if (x->net != y->net) return x->net < y->net ? -1 : 1;
+  return memcmp(x->p->src.b, y->p->src.b, 16);
+}
+
+/* Two pairs hold the same pattern: the same kind (a service's agents are
+ * one program: all poll, or all hold a connection open), active on days
+ * within a factor of two of each other, and when both are beacons,
+ * intervals within a factor of 1.5 (agents share their configured
+ * schedule; jitter moves the median little). */
+static int alike(const bcand *a, const bcand *b) {
+  int64_t da = a->p->days, db = b->p->days;
+  if (da * 2 < db || db * 2 < da) return 0;
+  if (a->beacon != b->beacon) return 0;
+  if (a->beacon) {
+    if (a->interval <= 0 || b->interval <= 0) return 0;
+    if (a->interval * 1.5 < b->interval || b->interval * 1.5 < a->interval) return 0;
+  } else if (!a->longc || !b->longc) {
+    return 0;
+  }
+  /* an update pull is not alike to a two-way channel next to it */
+  return download(a->p) == download(b->p);
+}
+
+/* npeers of every candidate: distinct other internal hosts with an alike
+ * pair to the same network and port. cs is sorted by (port, net, src). */
+static void count_peers(bcand *cs, size_t nc) {
+  qsort(cs, nc, sizeof *cs, cmp_net);
+  for (size_t i = 0; i < nc;) {
+    size_t j = i;
+    while (j < nc && cs[j].p->port == cs[i].p->port && cs[j].net == cs[i].net) j++;
+    for (size_t a = i; a < j; a++) {
+      if (!cs[a].report) continue;
+      uint32_t n = 0;
+      const ash_ip *last = NULL;
+      for (size_t b = i; b < j; b++) {
+        if (!memcmp(cs[b].p->src.b, cs[a].p->src.b, 16)) continue;
+        if (last && !memcmp(last->b, cs[b].p->src.b, 16)) continue;
+        if (!alike(&cs[a], &cs[b])) continue;
+        n++;
+        last = &cs[b].p->src;
+      }
+      cs[a].npeers = n;
+    }
+    i = j;
+  }
+}
+
 int ash_hunt_beacon(hunt_ctx *c, hunt_list *out) {
   hunt_flows *T = NULL;
   int rc = hunt_flows_shared(c, &T);
@@ -480,11 +592,12 @@ int ash_hunt_beacon(hunt_ctx *c, hunt_list *out) {
     k.cloud = ash_ranges_lookup(c->ranges, &p->dst, &k.cl);
     k.rentable = k.cloud ? ash_cloud_rentable(&k.cl) : 1;
     /* long sessions to cloud ranges are cloud-tunnel's to judge, with its
-     * corroboration; a beacon is reported wherever it goes */
-    if (!k.beacon && k.cloud) continue;
+     * corroboration; a beacon is reported wherever it goes. They are kept
+     * as peers of the beacons to the same network. */
+    k.report = k.beacon || !k.cloud;
     const dstat *d = ash_keymap_get(&T->dsts, &p->dst);
     k.nsrc = d ? d->nsrc : 1;
-    score(&k);
+    k.net = net_key(&k);
     bcand *v = ash_array_room(cs, &capc, nc, sizeof *v, 64);
     if (!v) {
       rc = ASH_ENOMEM;
@@ -493,7 +606,17 @@ int ash_hunt_beacon(hunt_ctx *c, hunt_list *out) {
     cs = v;
     cs[nc++] = k;
   }
-  if (!rc && nc) qsort(cs, nc, sizeof *cs, cmp_bcand);
+  if (!rc && nc) {
+    count_peers(cs, nc);
+    size_t m = 0;
+    for (size_t i = 0; i < nc; i++)
+      if (cs[i].report) {
+        score(&cs[i]);
+        cs[m++] = cs[i];
+      }
+    nc = m;
+    qsort(cs, nc, sizeof *cs, cmp_bcand);
+  }
   hostmap *hm = NULL;
   if (!rc && nc) rc = hunt_hosts(c, &hm);
   for (size_t i = 0; !rc && i < nc && i < ASH_MAX_HUNT_FINDINGS; i++) {

@@ -322,7 +322,24 @@ static void score_cands(link *L, incident *x) {
       double gap_min = fabs((double)(x->d->t0 - k->contact_ts)) / ASH_MIN;
       prox = 1 / (1 + gap_min / 20);
     }
-    double s = 35 * type_weight(k->type) + 25 * prox + (k->type && !habitual ? 15 : 0) +
+    /* Habit speaks for the account's owner only when the owner's way in
+     * was the usual one. The same everyday logon arriving over a VPN
+     * session from an address the account never used before (while it had
+     * used others) is what stolen credentials look like: the intruder
+     * takes the victim's account to the victim's host. Then the contact
+     * counts as unusual. (A detection user who is merely logged on from an
+     * internal desk, an admin browsing the folder, gains nothing from
+     * this: a seed-4 case of bench_hunt had the admin outrank the real
+     * intruder 71 to 69.) */
+    int fresh_vpn = k->sess >= 0 && L->v->s[k->sess].new_src && L->v->s[k->sess].nprev;
+    /* An administrator's first RDP to a server, from inside the network,
+     * is its job (a new ticket, a server it had no reason to visit before):
+     * admins reach servers they never used, users do not. It is no more
+     * unusual than the admin's habit. Stolen admin credentials arriving
+     * from a new VPN source still count (fresh_vpn). */
+    int admin_desk = k->sess < 0 && k->first_rdp && hunt_account_privileged(L->acc, who) != 0;
+    int unusual = (!habitual && !admin_desk) || fresh_vpn;
+    double s = 35 * type_weight(k->type) + 25 * prox + (k->type && unusual ? 15 : 0) +
                (k->det_user ? 12 : 0);
     if (k->sess >= 0) {
       const hunt_vpn_session *v = &L->v->s[k->sess];
@@ -434,7 +451,25 @@ static const char *cred_c2_family(const char *threat) {
                                     "secretsdump",  "lazagne",    "sharphound", "bloodhound",
                                     "meterpreter",  "sliver",     "bruteratel", "havoc",
                                     "nanodump",     "pws:",       "credential", "lsassdump",
-                                    "quarks"};
+                                    "quarks",       "sharpkatz",  "pypykatz"};
+  for (size_t i = 0; i < sizeof fam / sizeof fam[0]; i++)
+    if (strcasestr(threat, fam[i])) return fam[i];
+  return NULL;
+}
+
+/* HackTool verdicts for licence cracks and activators (AutoKMS, KMSpico,
+ * keygens) and for admin utilities (PsExec/PAExec, NirSoft's NetPass,
+ * which reads back the running user's own saved passwords, no one else's):
+ * antivirus flags them by policy, and on servers they are most often an
+ * admin's own kit. They take no one's credentials and hold no foothold, so
+ * their verdict alone weighs as a malware verdict does (50), not as a
+ * credential dumper's (70); where they sit and who ran them (a staging
+ * folder, SYSTEM, a new VPN source) still raise them. Never for a name
+ * cred_c2_family knows. Returns the matched name, or NULL. */
+static const char *admin_or_licence_tool(const char *threat) {
+  static const char *const fam[] = {"autokms", "kmspico",   "kmsauto", "keygen", "crack",
+                                    "patcher", "activator", "psexec",  "paexec", "netpass"};
+  if (cred_c2_family(threat)) return NULL;
   for (size_t i = 0; i < sizeof fam / sizeof fam[0]; i++)
     if (strcasestr(threat, fam[i])) return fam[i];
   return NULL;
@@ -605,15 +640,23 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
   /* the prior of the verdict: what the antivirus says the file is */
   reasons R;
   R.n = 0;
-  why(&R, "detection_class",
-      x->d->cat == HUNT_CAT_HIGH  ? 70
-      : x->d->cat == HUNT_CAT_MID ? 50
-                                  : 20,
-      "%s",
-      x->d->cat == HUNT_CAT_HIGH
-          ? "a hacktool, exploit or credential-theft verdict: on a server, someone put it there"
-      : x->d->cat == HUNT_CAT_MID ? "a malware verdict"
-                                  : "an adware, PUA or test-file verdict");
+  const char *admtool =
+      x->d->cat == HUNT_CAT_HIGH && x->d->threat[0] ? admin_or_licence_tool(x->d->threat) : NULL;
+  if (admtool)
+    why(&R, "detection_class", 50,
+        "a hacktool verdict for a licence crack or admin utility (%s): it steals no credentials,"
+        " and admins keep such tools",
+        admtool);
+  else
+    why(&R, "detection_class",
+        x->d->cat == HUNT_CAT_HIGH  ? 70
+        : x->d->cat == HUNT_CAT_MID ? 50
+                                    : 20,
+        "%s",
+        x->d->cat == HUNT_CAT_HIGH
+            ? "a hacktool, exploit or credential-theft verdict: on a server, someone put it there"
+        : x->d->cat == HUNT_CAT_MID ? "a malware verdict"
+                                    : "an adware, PUA or test-file verdict");
   if (x->d->file_id) {
     hunt_fmt_dur(x->d->first - x->d->t0, g);
     ash_buf_printf(&s, " Sysmon saw the file written %s earlier", g);
@@ -681,6 +724,17 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
         why(&R, "new_vpn_network", 3, "not even the /24 (or /48) of %s had been seen for it", rem);
       if (!v->nprev)
         why(&R, "first_vpn_session", 3, "the account's first VPN session in these logs");
+      /* an account that reaches a host it does not usually use, but from
+       * an address it has connected from in several earlier sessions, is
+       * most often its owner doing new work (an admin's first visit to a
+       * server): stolen credentials are used from elsewhere, as in the
+       * okada case, where the source was new. The habitual case is
+       * habitual_access's. */
+      if (!v->new_src && v->nprev >= 3 && !b->habitual)
+        why(&R, "usual_vpn_source", -10,
+            "the VPN session came from %s, an address the account used before (%u earlier"
+            " sessions)",
+            rem, v->nprev);
       ash_cloud cl;
       /* employees do not work from rented cloud servers; relays do */
       if (ash_ranges_lookup(c->ranges, &v->remote, &cl) && ash_cloud_rentable(&cl) == 2)
@@ -869,7 +923,12 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
   }
   {
     const char *hu = NULL;
-    if (b && b->habitual) hu = uname(L, b->logon_user != UINT32_MAX ? b->logon_user : b->account);
+    /* whose own profile counts: the everyday user's, or the person who
+     * came from their usual VPN source (usual_vpn_source): either way the
+     * one whose tools folder it is came the way they always do */
+    int usual = strong && b->sess >= 0 && !L->v->s[b->sess].new_src && L->v->s[b->sess].nprev >= 3;
+    if (b && (b->habitual || usual))
+      hu = uname(L, b->logon_user != UINT32_MAX ? b->logon_user : b->account);
     detection_reasons(&R, x->d, hu);
   }
   score = reasons_sum(&R);

@@ -93,6 +93,7 @@ typedef struct cand {
   char lproc[260]; /* process on a loopback :3389 connection */
   int64_t lproc_id;
   uint32_t nlproc;
+  int uncorroborated_cap; /* scored past medium, held there: no host evidence */
   char accounts[4][128];
   size_t naccounts;
 } cand;
@@ -192,6 +193,15 @@ static void score(hunt_flows *T, cand *k) {
    * every workstation does not bury the rare host under mediums. Loopback
    * RDP or the program on it still raise it. */
   if (k->rarity == 0 && !k->nloop && !k->nlproc && s > 39) s = 39;
+  /* Hours-long interactive HTTPS from one rare host to a rentable address
+   * is also what a vendor's remote-support or remote-desktop tool looks
+   * like from the firewall: the flows alone cannot tell the two apart. What
+   * can is the host: RDP logons from the host itself during the sessions,
+   * or a program on it relaying to its own RDP port over loopback. Without
+   * either, at most medium (a lead to check with the host's logs); with
+   * them, corr lifts it to high or critical. */
+  k->uncorroborated_cap = !k->nloop && !k->nlproc && s > 64;
+  if (k->uncorroborated_cap) s = 64;
   k->score = (int)lround(s);
   if (k->score < 1) k->score = 1;
   if (k->score > 100) k->score = 100;
@@ -493,6 +503,10 @@ static void add_reasons(ash_buf *b, const cand *k) {
     REASON("RDP logons from the host itself during the sessions (%zu)", k->nloop);
   else if (k->nlproc)
     REASON("a loopback connection to the host's own RDP port");
+  else if (k->uncorroborated_cap)
+    REASON("medium at most: nothing on the host corroborates a tunnel (no RDP logon from the"
+           " host itself, no loopback connection to its RDP port), and a vendor's support"
+           " session looks the same from the firewall");
   if (k->nsrc <= 1 && !k->nsim)
     REASON("no other internal host talks to this address");
   else if (k->nsrc > 4)
@@ -655,11 +669,11 @@ static int make_finding(hunt_flows *T, cand *k, ash_finding *f) {
       "\"host_internet_destinations\":%u,\"regularity\":%.3f,\"size_regularity\":%.3f,"
       "\"burst_cv\":%.3f,\"loopback_rdp\":%zu,\"interim_records\":%u,"
       "\"provider\":\"%s\",\"region\":\"%s\",\"service\":\"%s\",\"similar_hosts\":%u,"
-      "\"port\":%d}",
+      "\"port\":%d,\"uncorroborated_cap\":%d}",
       p->sessions, p->days, p->longest / ASH_SEC, p->covered / ASH_SEC, frac, p->out, p->in, p->unk,
       k->nsrc, k->host_dsts, k->regular_known ? k->ts_score : -1, k->ds_score, k->cv, k->nloop,
       p->interim, k->has_cloud ? k->cloud.provider : "", k->has_cloud ? k->cloud.region : "",
-      k->has_cloud ? k->cloud.service : "", k->nsim_net, p->port);
+      k->has_cloud ? k->cloud.service : "", k->nsim_net, p->port, k->uncorroborated_cap);
   /* provider strings come from our own data file (tabs and quotes cannot
    * occur in its classes), so the object stays valid JSON */
   if (!rc && dl > 0 && (size_t)dl < sizeof det && !strchr(det, '\\'))

@@ -17,6 +17,12 @@ admin_own_tool: k.mori, an admin, connects from his usual 198.51.100.80 and
   RDPs to fs01 every weekday; HackTool:Win32/AutoKMS is detected in
   C:\\Users\\k.mori\\Tools with detection user CORP\\k.mori right after his
   usual logon. Expected: below high.
+admin_first_rdp_usual_source: k.mori from his usual source uses fs01 by SMB
+  for four weeks, then RDPs to it for the first time and AutoKMS is detected
+  in his own Tools folder as himself. Expected: medium (usual_vpn_source,
+  own_profile_path and the admin-tool class against the first RDP).
+admin_tool_staged_as_system: the same, but the AutoKMS sits in ProgramData
+  and the detection user is SYSTEM. Expected: high.
 account_returns_hop: issue 11 item 4 in FortiGate SSL-VPN event lines
   (tunnel-up/tunnel-down with srccountry, as FortiOS documents log ids
   0101039947/0101039948) and Winlogbeat 4624/4672/1149. k.ueda works from
@@ -180,6 +186,35 @@ def admin():
     return out
 
 
+def admin_first(staged):
+    """k.mori from his usual 198.51.100.80, fs01 by SMB only for four
+    weeks; then his first RDP to fs01 and an AutoKMS detection. staged=0:
+    in his own Tools folder as himself (the admin-tools decoy: medium);
+    staged=1: in C:\\ProgramData as SYSTEM (high: where it sat and who ran
+    it still count against an admin tool)."""
+    out, rnd = [], random.Random(13 + staged)
+    own_host(out)
+    days = list(weekdays(dt.datetime(2025, 3, 3, tzinfo=JST), 21))
+    for i, d in enumerate(days):
+        s = d.replace(hour=8, minute=rnd.randrange(30, 50))
+        tun = "10.212.134.%d" % (40 + i % 5)
+        out += vpn("k.mori", "198.51.100.80", tun, s, d.replace(hour=19, minute=rnd.randrange(0, 30)))
+        r = s + dt.timedelta(minutes=6)
+        if d is not days[-1]:
+            out.append(logon("fs01", r, "k.mori", 3, tun, "PC-MORI"))
+            continue
+        out.append(rdp1149("fs01", r - dt.timedelta(seconds=2), "k.mori", tun))
+        out.append(logon("fs01", r, "k.mori", 10, tun, "FS01"))
+        det = r + dt.timedelta(minutes=9)
+        if staged:
+            p, u, pr = "C:\\ProgramData\\kms\\AutoKMS.exe", "NT AUTHORITY\\SYSTEM", "Unknown"
+        else:
+            p, u, pr = "C:\\Users\\k.mori\\Tools\\kms\\AutoKMS.exe", "CORP\\k.mori", "C:\\Windows\\explorer.exe"
+        out.append(defender("fs01", det, 1116, "HackTool:Win32/AutoKMS", p, u, pr))
+        out.append(defender("fs01", det + dt.timedelta(seconds=3), 1117, "HackTool:Win32/AutoKMS", p, u, pr))
+    return out
+
+
 def priv(host, t, user):
     return win(host, t, 4672, "Microsoft-Windows-Security-Auditing", "Security", {
         "SubjectUserSid": "S-1-5-21-1243976550-2348644573-3496910651-1150", "SubjectUserName": user,
@@ -227,7 +262,9 @@ def returns():
     return out
 
 
-for name, fn in (("okada_first_rdp", okada), ("admin_own_tool", admin), ("account_returns_hop", returns)):
+for name, fn in (("okada_first_rdp", okada), ("admin_own_tool", admin), ("account_returns_hop", returns),
+                 ("admin_first_rdp_usual_source", lambda: admin_first(0)),
+                 ("admin_tool_staged_as_system", lambda: admin_first(1))):
     with open(os.path.join(HERE, name + ".events.jsonl"), "w", encoding="utf-8") as o:
         for e in fn():
             o.write(json.dumps(e) + "\n")
