@@ -49,6 +49,9 @@ int ash_cidrset_add_ip(ash_cidrset *s, const ash_ip *net, unsigned prefix_len, u
 int ash_cidrset_build(ash_cidrset *s);
 /* 1 and *value set when found, 0 when no prefix contains ip. */
 int ash_cidrset_lookup(const ash_cidrset *s, const ash_ip *ip, uint32_t *value);
+/* The same, with the length of the prefix that matched (IPv4: 0-32). */
+int ash_cidrset_lookup_len(const ash_cidrset *s, const ash_ip *ip, uint32_t *value,
+                           unsigned *prefix_len);
 size_t ash_cidrset_count(const ash_cidrset *s);
 
 #endif

@@ -29,6 +29,7 @@ typedef struct ash_cloud {
   const char *provider; /* "aws", "azure", "gcp", "oracle", "digitalocean", ... */
   const char *region;   /* "us-east-1", "eastus", "Amsterdam, NL", ... */
   const char *service;  /* "EC2", "S3", "AzureCloud", "Google Cloud", ... */
+  unsigned prefix_len;  /* of the published prefix that holds the address (IPv4: 0-32) */
 } ash_cloud;
 
 /* Load a data file (format above). Caller frees with ash_ranges_close.

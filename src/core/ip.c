@@ -196,6 +196,11 @@ int ash_cidrset_build(ash_cidrset *s) {
 }
 
 int ash_cidrset_lookup(const ash_cidrset *s, const ash_ip *ip, uint32_t *value) {
+  return ash_cidrset_lookup_len(s, ip, value, NULL);
+}
+
+int ash_cidrset_lookup_len(const ash_cidrset *s, const ash_ip *ip, uint32_t *value,
+                           unsigned *prefix_len) {
   if (!s->built || !ip->fam) return 0;
   for (int k = 0; k < s->nlens; k++) {
     unsigned l = s->order[k];
@@ -210,6 +215,8 @@ int ash_cidrset_lookup(const ash_cidrset *s, const ash_ip *ip, uint32_t *value) 
       int c = memcmp(b->v[mid].net, key, 16);
       if (c == 0) {
         if (value) *value = b->v[mid].value;
+        /* IPv4 prefixes are kept IPv4-mapped: a /16 is stored as /112 */
+        if (prefix_len) *prefix_len = ip->fam == 4 ? l - 96 : l;
         return 1;
       }
       if (c < 0)

@@ -171,7 +171,9 @@ int ash_ranges_load(ash_ranges **out, const char *path, uint64_t *bad_line) {
 
 int ash_ranges_lookup(const ash_ranges *r, const ash_ip *ip, ash_cloud *out) {
   uint32_t v;
-  if (!r || !ash_cidrset_lookup(r->set, ip, &v) || v >= r->ncls) return 0;
+  unsigned len = 0;
+  if (!r || !ash_cidrset_lookup_len(r->set, ip, &v, &len) || v >= r->ncls) return 0;
+  out->prefix_len = len;
   out->provider = r->cls[v].provider;
   out->region = r->cls[v].region;
   out->service = r->cls[v].service;

@@ -267,6 +267,8 @@ static int download(const pair *p) {
          p->in / p->sessions >= 10 * 1000 * 1000;
 }
 
+static unsigned net_len(const bcand *k);
+
 static void score(bcand *k) {
   pair *p = k->p;
   char t[32];
@@ -333,11 +335,16 @@ static void score(bcand *k) {
   if (k->npeers >= 2 && s > 30) {
     int w = 30 - s - 5;
     char net[64];
-    if (p->dst.fam == 4)
-      snprintf(net, sizeof net, "%u.%u.0.0/16", p->dst.b[12], p->dst.b[13]);
-    else
-      snprintf(net, sizeof net, "%x:%x:%x::/48", p->dst.b[0] << 8 | p->dst.b[1],
-               p->dst.b[2] << 8 | p->dst.b[3], p->dst.b[4] << 8 | p->dst.b[5]);
+    ash_ip m = p->dst;
+    unsigned len = net_len(k), from = m.fam == 4 ? 12 : 0, bits = len;
+    for (unsigned i = from; i < 16; i++) {
+      unsigned take = bits >= 8 ? 8 : bits;
+      m.b[i] &= (uint8_t)(0xff00u >> take);
+      bits -= take;
+    }
+    char a[ASH_IP_STRLEN];
+    ash_ip_format(&m, a);
+    snprintf(net, sizeof net, "%s/%u", a, len);
     add_reason(k, w,
                "%u other internal hosts hold the same pattern to %s%s%s%s on port %d,"
                " as a service's agents do",
@@ -504,19 +511,35 @@ static int cmp_bcand(const void *a, const void *b) {
   return x->p->sessions > y->p->sessions ? -1 : x->p->sessions < y->p->sessions;
 }
 
-/* The network an address is judged by for peers: its /16 (IPv6: /48).
- * Not the provider's range entry: one entry (aws ap-northeast-1 EC2) holds
- * every tenant of a region, and an intruder's rented relay shares it with
- * whatever the organisation's workstations use there. A vendor's pool of
- * agent endpoints is allocated to that vendor together, close in the
- * address space. FNV-1a. */
+/* The network an address is judged by for peers: for a cloud address the
+ * provider's published prefix that holds it (3.112.0.0/14), else its /16
+ * (IPv6: /48). A vendor's pool of agent endpoints is allocated from one
+ * such block and spans several /16s in it (the monitoring SaaS of the
+ * generator's cases answers from 3.113.x and 3.115.x alike). Not the
+ * provider's (provider, region, service) class: that holds every tenant
+ * of a region, and an intruder's rented relay shares it with whatever the
+ * organisation's workstations use there. FNV-1a of the masked address. */
+static unsigned net_len(const bcand *k) {
+  const ash_ip *ip = &k->p->dst;
+  unsigned def = ip->fam == 4 ? 16 : 48;
+  /* a block shorter than /12 (/32) is a provider's aggregate, not one
+   * allocation: fall back to the /16 */
+  if (k->cloud && k->cl.prefix_len >= (ip->fam == 4 ? 12u : 32u)) return k->cl.prefix_len;
+  return def;
+}
+
 static uint64_t net_key(const bcand *k) {
   uint64_t h = 1469598103934665603ull;
 #define MIX(ch) (h = (h ^ (uint8_t)(ch)) * 1099511628211ull)
   const ash_ip *ip = &k->p->dst;
-  size_t from = ip->fam == 4 ? 12 : 0, n = ip->fam == 4 ? 2 : 6;
+  unsigned len = net_len(k), from = ip->fam == 4 ? 12 : 0, bits = len;
   MIX(ip->fam);
-  for (size_t i = 0; i < n; i++) MIX(ip->b[from + i]);
+  MIX(len);
+  for (unsigned i = from; i < 16 && bits; i++) {
+    unsigned take = bits >= 8 ? 8 : bits;
+    MIX(ip->b[i] & (uint8_t)(0xff00u >> take));
+    bits -= take;
+  }
 #undef MIX
   return h;
 }
@@ -528,23 +551,19 @@ static int cmp_net(const void *a, const void *b) {
   return memcmp(x->p->src.b, y->p->src.b, 16);
 }
 
-/* Two pairs hold the same pattern: the same kind (a service's agents are
- * one program: all poll, or all hold a connection open), active on days
- * within a factor of two of each other, and when both are beacons,
- * intervals within a factor of 1.5 (agents share their configured
- * schedule; jitter moves the median little). */
+/* Two pairs hold the same pattern: active on days within a factor of two
+ * of each other, and the same program's shape: both hold connections open
+ * for hours (websocket agents, which also reconnect on a schedule of
+ * sorts), or both poll with intervals within a factor of 1.5 (agents share
+ * their configured schedule; jitter moves the median little). */
 static int alike(const bcand *a, const bcand *b) {
   int64_t da = a->p->days, db = b->p->days;
   if (da * 2 < db || db * 2 < da) return 0;
-  if (a->beacon != b->beacon) return 0;
-  if (a->beacon) {
-    if (a->interval <= 0 || b->interval <= 0) return 0;
-    if (a->interval * 1.5 < b->interval || b->interval * 1.5 < a->interval) return 0;
-  } else if (!a->longc || !b->longc) {
-    return 0;
-  }
+  int same = a->longc && b->longc;
+  if (!same && a->beacon && b->beacon && a->interval > 0 && b->interval > 0)
+    same = a->interval * 1.5 >= b->interval && b->interval * 1.5 >= a->interval;
   /* an update pull is not alike to a two-way channel next to it */
-  return download(a->p) == download(b->p);
+  return same && download(a->p) == download(b->p);
 }
 
 /* npeers of every candidate: distinct other internal hosts with an alike

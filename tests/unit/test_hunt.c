@@ -536,8 +536,10 @@ static void test_beacon_agent_pool_on_every_server_not_high(void **state) {
   fx f;
   assert_int_equal(fx_open(&f, "beacon-agents", 21), 0);
   fx_source(&f, "fw-agents.log");
-  static const char *pool[] = {"3.248.99.10", "3.248.99.11", "3.248.120.5",
-                               "3.248.7.9",   "3.248.99.12", "3.248.64.3"};
+  /* the pool spans /16s of one published block (3.248.0.0/13), as a
+   * vendor's addresses do */
+  static const char *pool[] = {"3.248.99.10", "3.249.99.11", "3.250.120.5",
+                               "3.251.7.9",   "3.252.99.12", "3.253.64.3"};
   for (int i = 0; i < 6; i++) schedule(&f, servers[i], pool[i], 30 * 60, 2000, 3000);
   schedule(&f, APP02, RELAY, 20 * 60, 1500, 2500);
   assert_int_equal(fx_finish(&f), 0);
@@ -592,13 +594,18 @@ static void test_ranges(void **state) {
   ash_ip_parse(ash_str_cstr("3.5.1.1"), &ip);
   assert_int_equal(ash_ranges_lookup(r, &ip, &c), 1);
   assert_string_equal(c.service, "S3");
+  /* the published prefix that holds it, the most specific one (beacon's
+   * peers are counted by it) */
+  assert_int_equal(c.prefix_len, 16);
   assert_int_equal(ash_cloud_rentable(&c), 0);
   ash_ip_parse(ash_str_cstr("3.6.1.1"), &ip);
   assert_int_equal(ash_ranges_lookup(r, &ip, &c), 1);
   assert_string_equal(c.service, "EC2");
+  assert_int_equal(c.prefix_len, 8);
   assert_int_equal(ash_cloud_rentable(&c), 2);
   ash_ip_parse(ash_str_cstr("2600:1f18::5"), &ip);
   assert_int_equal(ash_ranges_lookup(r, &ip, &c), 1);
+  assert_int_equal(c.prefix_len, 32);
   ash_ip_parse(ash_str_cstr("8.8.8.8"), &ip);
   assert_int_equal(ash_ranges_lookup(r, &ip, &c), 0);
   ash_ranges_close(r);
