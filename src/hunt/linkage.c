@@ -284,6 +284,21 @@ static const char *type_words(ctype t) {
   }
 }
 
+/* An administrator who came the usual way: from inside the network, or
+ * over a VPN session from an address it had used in three or more earlier
+ * sessions. Admins reach servers they never used before (a new ticket, a
+ * new server) and log on to most hosts over months, so for them a first
+ * RDP to the host and meeting other findings' hosts later are their work,
+ * not evidence. Stolen admin credentials arriving from a new source are
+ * not "the usual way" and keep every reason. */
+static int admin_usual_way(const link *L, const cand *k) {
+  uint32_t who = k->logon_user != UINT32_MAX ? k->logon_user : k->account;
+  if (!hunt_account_privileged(L->acc, who)) return 0;
+  if (k->sess < 0) return 1;
+  const hunt_vpn_session *v = &L->v->s[k->sess];
+  return !v->new_src && v->nprev >= 3;
+}
+
 static void score_cands(link *L, incident *x) {
   /* the detection user and the file's writer are candidates of their own */
   const char *named[2] = {x->d->det_user, x->d->file_user};
@@ -337,8 +352,8 @@ static void score_cands(link *L, incident *x) {
      * admins reach servers they never used, users do not. It is no more
      * unusual than the admin's habit. Stolen admin credentials arriving
      * from a new VPN source still count (fresh_vpn). */
-    int admin_desk = k->sess < 0 && k->first_rdp && hunt_account_privileged(L->acc, who) != 0;
-    int unusual = (!habitual && !admin_desk) || fresh_vpn;
+    int admin_work = k->first_rdp && admin_usual_way(L, k);
+    int unusual = (!habitual && !admin_work) || fresh_vpn;
     double s = 35 * type_weight(k->type) + 25 * prox + (k->type && unusual ? 15 : 0) +
                (k->det_user ? 12 : 0);
     if (k->sess >= 0) {
@@ -742,7 +757,12 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
             cl.service, cl.region[0] ? " " : "", cl.region);
     }
     int offh = off_hours(L, b, x);
-    if (!b->habitual && b->first_rdp && other >= 3)
+    if (!b->habitual && b->first_rdp && other >= 3 && admin_usual_way(L, b))
+      why(&R, "admin_first_rdp", 0,
+          "the first RDP logon of %s to %s, an administrator who came the usual way: admins"
+          " reach servers they never used as part of their work",
+          uname(L, b->logon_user != UINT32_MAX ? b->logon_user : b->account), host);
+    else if (!b->habitual && b->first_rdp && other >= 3)
       why(&R, "first_rdp_to_host", 15,
           "the first RDP logon of %s to %s: %d days of logons there before, %s only",
           uname(L, b->logon_user != UINT32_MAX ? b->logon_user : b->account), host,
@@ -874,7 +894,12 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
      * intrusion continuing; meeting other findings ties it to them */
     if (returns_new)
       why(&R, "returned_from_new_source", 5, "%s came back over VPN later from new addresses", acc);
-    if (overlaps)
+    if (overlaps && admin_usual_way(L, b))
+      why(&R, "meets_other_findings", 3,
+          "%d other high finding%s meet the account, an administrator who logs on to most"
+          " hosts",
+          overlaps, overlaps == 1 ? "" : "s");
+    else if (overlaps)
       why(&R, "meets_other_findings", 10, "%d other high finding%s meet the account", overlaps,
           overlaps == 1 ? "" : "s");
   } else if (everyday) {
