@@ -120,6 +120,11 @@ typedef struct g_user {
   uint32_t cur_tunnel; /* 0 when not connected */
   int64_t cur_tunnel_from, cur_tunnel_until;
   int64_t last_seen_ip_change;
+  /* a trip abroad: its sessions come from one hotel address in one country
+   * until trip_until; last_vpn_end keeps flights possible (life.c) */
+  int64_t trip_until, last_vpn_end;
+  ash_ip trip_addr;
+  const char *trip_country;
 } g_user;
 
 typedef struct g_org {

@@ -189,6 +189,14 @@ typedef struct admin_job {
 #define MAX_ADMIN_JOBS 4
 static admin_job *g_jobs; /* per admin, MAX_ADMIN_JOBS each */
 
+/* Shortest gap between a session at home and one abroad: a flight from
+ * Japan to the nearest of TRAVEL_COUNTRY (Seoul, Taipei) with the trips to
+ * and from the airports. */
+#define FLIGHT (6 * G_HOUR)
+/* Chance that a VPN session is the first of a trip (2-7 days, some
+ * sessions a day): about 0.4% of sessions are abroad, as with the earlier
+ * per-session model. */
+#define TRIP_P 0.0012
 static const char *const TRAVEL_COUNTRY[] = {"United States",      "Singapore", "Taiwan",
                                              "Korea, Republic of", "Thailand",  "Germany"};
 
@@ -244,6 +252,8 @@ static void plan_user_day(g_ctx *c, int u, int64_t mid, int workday) {
     us->arrive = s;
     us->leave = us->vpn_end[0];
   }
+  /* someone abroad is not at the office: only the VPN reaches them */
+  if (us->mode == 1 && us->trip_until > mid) us->mode = 0;
 }
 
 void g_life_day(g_ctx *c, int day) {
@@ -358,7 +368,7 @@ static void admin_session(g_ctx *c, int admin, const admin_job *j) {
   }
 }
 
-static void vpn_session(g_ctx *c, int u, int64_t s, int64_t e, int travel) {
+static void vpn_session(g_ctx *c, int u, int64_t s, int64_t e) {
   g_org *org = &c->org;
   g_user *us = &org->users[u];
   if (e <= s + G_MIN) return;
@@ -367,26 +377,42 @@ static void vpn_session(g_ctx *c, int u, int64_t s, int64_t e, int travel) {
   us->cur_tunnel_from = s;
   us->cur_tunnel_until = e;
   ash_ip rem = us->home;
-  const char *country = us->home.fam == 6 ? "Japan" : "Japan";
-  if (travel) {
-    /* A hotel or a foreign mobile network: an address nobody else uses. */
+  const char *country = "Japan";
+  /* Travel is a trip, not a coin per session: for some days every session
+   * comes from the same hotel or foreign mobile address in one country,
+   * and a flight separates it from the last session at home, both ways.
+   * Per-session coins made a user "in Thailand within the hour of a
+   * session from Japan", which is impossible travel in the world and
+   * rightly high for account-use: benign-only cases must not contain it. */
+  int abroad = us->trip_until && (s < us->trip_until || s - us->last_vpn_end < FLIGHT);
+  if (!abroad) us->trip_until = 0;
+  if (!abroad && s - us->last_vpn_end >= FLIGHT && g_chance(&c->rng, TRIP_P)) {
     for (int k = 0; k < 64; k++) {
       uint32_t i = g_below(&c->rng, (uint32_t)org->nhomes);
       if (!org->home_used[i]) {
+        org->home_used[i] = 3;
         uint32_t a = org->homes[i];
-        memset(&rem, 0, sizeof rem);
-        rem.fam = 4;
-        rem.b[10] = rem.b[11] = 0xff;
-        rem.b[12] = (uint8_t)(a >> 24);
-        rem.b[13] = (uint8_t)(a >> 16);
-        rem.b[14] = (uint8_t)(a >> 8);
-        rem.b[15] = (uint8_t)a;
+        memset(&us->trip_addr, 0, sizeof us->trip_addr);
+        us->trip_addr.fam = 4;
+        us->trip_addr.b[10] = us->trip_addr.b[11] = 0xff;
+        us->trip_addr.b[12] = (uint8_t)(a >> 24);
+        us->trip_addr.b[13] = (uint8_t)(a >> 16);
+        us->trip_addr.b[14] = (uint8_t)(a >> 8);
+        us->trip_addr.b[15] = (uint8_t)a;
+        us->trip_country =
+            TRAVEL_COUNTRY[g_below(&c->rng, sizeof TRAVEL_COUNTRY / sizeof TRAVEL_COUNTRY[0])];
+        us->trip_until = s + g_range(&c->rng, 2, 7) * G_DAY;
+        abroad = 1;
         break;
       }
     }
-    country = TRAVEL_COUNTRY[g_below(&c->rng, sizeof TRAVEL_COUNTRY / sizeof TRAVEL_COUNTRY[0])];
+  }
+  if (abroad) {
+    rem = us->trip_addr;
+    country = us->trip_country;
     c->ben.vpn_travel++;
   }
+  us->last_vpn_end = e;
   if (g_chance(&c->rng, 0.05)) {
     g_rec *f = g_rec_new(&c->sched);
     if (f) {
@@ -818,8 +844,7 @@ void g_life_hour(g_ctx *c, int64_t t0) {
     if (us->mode == 1 && us->arrive >= t0 && us->arrive < t1) office_arrival(c, (int)i);
     for (int k = 0; k < us->nvpn; k++)
       if (us->vpn_start[k] >= t0 && us->vpn_start[k] < t1) {
-        int travel = g_chance(&c->rng, 0.004);
-        vpn_session(c, (int)i, us->vpn_start[k], us->vpn_end[k], travel);
+        vpn_session(c, (int)i, us->vpn_start[k], us->vpn_end[k]);
       }
     int present = us->mode == 1 && us->arrive < t1 && us->leave > t0;
     int vpn = us->cur_tunnel && us->cur_tunnel_until > t0;

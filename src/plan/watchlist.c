@@ -20,6 +20,7 @@ typedef struct vpn_src {
   char ip[ASH_IP_STRLEN];
   int64_t first, last;
   uint64_t count;
+  int one_off; /* listed by the one-day rule of ash_watchlist_finish */
 } vpn_src;
 
 struct ash_watch_priv {
@@ -345,6 +346,19 @@ static int add_tunnel(ash_watchlist *w, const ash_finding *f, json_t *det) {
   return ASH_OK;
 }
 
+/* The finding's public addresses as VPN sources (the private ones are
+ * tunnel addresses, reused by the VPN pool). */
+static int add_public_sources(ash_watchlist *w, const ash_finding *f) {
+  int rc = ASH_OK;
+  for (size_t i = 0; !rc && i < f->ips.n; i++) {
+    ash_ip ip;
+    if (ash_ip_parse(ash_str_cstr(f->ips.v[i]), &ip)) continue;
+    if (ash_ip_is_private(&ip) || ash_ip_is_loopback(&ip)) continue;
+    rc = add_cstr(w, ASH_WATCH_VPN_SOURCE, f->ips.v[i], "", f, 0);
+  }
+  return rc;
+}
+
 /* Take what f says (its score already checked). */
 static int take(ash_watchlist *w, const ash_finding *f) {
   json_t *det = NULL;
@@ -357,16 +371,15 @@ static int take(ash_watchlist *w, const ash_finding *f) {
   const char *h = f->hunt;
   int scan = !strcmp(h, "implant");
   w->findings_used++;
-  if (!strcmp(h, "past-incident-link")) {
+  if (!strcmp(h, "past-incident-link") || !strcmp(h, "account-use")) {
+    /* past-incident-link: the account that put the tool there and the
+     * sources of its linked sessions; account-use: the sessions the
+     * account's own history over the whole case does not explain, which
+     * is what tells the intruder's returns apart when the logs hold no
+     * VPN history from before the first footprint (finish() then lists
+     * no later source on its own) */
     rc = add_accounts(w, f, ASH_WATCH_ACCOUNT);
-    /* its public addresses are the VPN sources of the linked sessions
-     * (the private ones are tunnel addresses, reused by the VPN pool) */
-    for (size_t i = 0; !rc && i < f->ips.n; i++) {
-      ash_ip ip;
-      if (ash_ip_parse(ash_str_cstr(f->ips.v[i]), &ip)) continue;
-      if (ash_ip_is_private(&ip) || ash_ip_is_loopback(&ip)) continue;
-      rc = add_cstr(w, ASH_WATCH_VPN_SOURCE, f->ips.v[i], "", f, 0);
-    }
+    if (!rc) rc = add_public_sources(w, f);
     if (!rc) rc = add_files(w, f);
   } else if (!strcmp(h, "cloud-tunnel")) {
     rc = add_tunnel(w, f, det);
@@ -528,12 +541,28 @@ int ash_watchlist_finish(ash_watchlist *w) {
    * the account is, as far as the logs can tell, the intruder's. When the
    * logs hold nothing from before the first footprint, no address can be
    * told apart this way and only the linked sessions' own sources (from
-   * the finding) are listed. */
+   * the finding) are listed, and one rule more: an address the account
+   * used on one day only, when the same account also has an address it
+   * comes back from over a week or more. Owners come from a few addresses
+   * again and again (home, phone); an intruder's relays and rented servers
+   * change with each return. A hotel address may be blocked this way too,
+   * which costs its guest a call to the help desk; leaving a return of
+   * the intruder open costs the network. */
   int history = 0;
   for (size_t i = 0; i < p->n; i++) history |= p->v[i].first < w->earliest;
-  for (size_t i = 0; history && i < p->n; i++) {
+  for (size_t i = 0; i < p->n; i++) {
     vpn_src *v = &p->v[i];
     if (w->earliest == ASH_TIME_UNSET || v->first < w->earliest) continue;
+    if (!history) {
+      v->one_off = 0;
+      if (v->last - v->first >= ASH_DAY) continue;
+      int owner = 0;
+      for (size_t j = 0; j < p->n && !owner; j++)
+        owner =
+            j != i && !strcmp(p->v[j].user, v->user) && p->v[j].last - p->v[j].first >= 7 * ASH_DAY;
+      if (!owner) continue;
+      v->one_off = 1;
+    }
     char note[160];
     snprintf(note, sizeof note, "%s", v->user);
     ASH_TRY(add_item(w, ASH_WATCH_VPN_SOURCE, v->ip, strlen(v->ip), note, "", v->first, v->last,
@@ -542,7 +571,8 @@ int ash_watchlist_finish(ash_watchlist *w) {
   /* the intruder's later sessions date footprints too (the return after a
    * silence is what the watch length is measured on) */
   for (size_t i = 0; i < p->n; i++)
-    if (w->earliest != ASH_TIME_UNSET && p->v[i].first >= w->earliest && history) {
+    if (w->earliest != ASH_TIME_UNSET && p->v[i].first >= w->earliest &&
+        (history || p->v[i].one_off)) {
       ASH_TRY(note_time(w, p->v[i].first));
       ASH_TRY(note_time(w, p->v[i].last));
     }
