@@ -261,6 +261,8 @@ void ash_sigma_doc_close(ash_sigma_doc *d) {
   free(d->v);
   free(d->ov);
   free(d->all);
+  free(d->strs);
+  free(d->kv);
   ash_buf_free(&d->text);
   if (d->md) pcre2_match_data_free((pcre2_match_data *)d->md);
   free(d);
@@ -440,6 +442,152 @@ static int overlay_4688(ash_sigma_doc *d, const ash_event *ev) {
   return rc;
 }
 
+/* ---- the attrs object, read without building a JSON tree ---- */
+
+static const char *skip_ws(const char *p) {
+  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+  return p;
+}
+
+static int hexval(char c) {
+  return c >= '0' && c <= '9'   ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                : -1;
+}
+
+/* One JSON string at *pp (after its opening quote), decoded to *o. 0 for
+ * anything the fast path leaves to jansson: a byte >= 0x80 (jansson checks
+ * UTF-8), a control byte or an unknown escape (errors), \u0000 (a key with
+ * a NUL in it), a surrogate escape. */
+static int fast_str(const char **pp, char **o) {
+  const char *p = *pp;
+  char *w = *o;
+  for (;;) {
+    unsigned char c = (unsigned char)*p++;
+    if (c == '"') break;
+    if (c < 0x20 || c >= 0x80) return 0;
+    if (c != '\\') {
+      *w++ = (char)c;
+      continue;
+    }
+    switch (*p++) {
+    case '"': *w++ = '"'; break;
+    case '\\': *w++ = '\\'; break;
+    case '/': *w++ = '/'; break;
+    case 'b': *w++ = '\b'; break;
+    case 'f': *w++ = '\f'; break;
+    case 'n': *w++ = '\n'; break;
+    case 'r': *w++ = '\r'; break;
+    case 't': *w++ = '\t'; break;
+    case 'u': {
+      unsigned cp = 0;
+      for (int i = 0; i < 4; i++) {
+        int h = hexval(p[i]);
+        if (h < 0) return 0;
+        cp = cp * 16 + (unsigned)h;
+      }
+      p += 4;
+      if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+      if (cp < 0x80) {
+        *w++ = (char)cp;
+      } else if (cp < 0x800) {
+        *w++ = (char)(0xC0 | (cp >> 6));
+        *w++ = (char)(0x80 | (cp & 0x3F));
+      } else {
+        *w++ = (char)(0xE0 | (cp >> 12));
+        *w++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+        *w++ = (char)(0x80 | (cp & 0x3F));
+      }
+      break;
+    }
+    default: return 0;
+    }
+  }
+  *pp = p;
+  *o = w;
+  return 1;
+}
+
+/* Has a key equal to kv[n].k been read before in this object? */
+static int key_repeated(ash_sigma_doc *d, size_t n) {
+  ash_str k = d->kv[n].k;
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < k.n; i++) h = (h ^ (unsigned char)k.p[i]) * 1099511628211ull;
+  size_t slot = (size_t)(h & 1023u);
+  for (;;) {
+    if (d->keygen[slot] != d->kgen) {
+      d->keygen[slot] = d->kgen;
+      d->keyslot[slot] = (uint32_t)n + 1;
+      return 0;
+    }
+    ash_str o = d->kv[d->keyslot[slot] - 1].k;
+    if (o.n == k.n && !memcmp(o.p, k.p, k.n)) return 1;
+    slot = (slot + 1) & 1023u;
+  }
+}
+
+/* The attrs object as ash_event_attrs_json writes it, {"k":"v",...} with
+ * string values, read straight into d->kv (strings decoded into d->strs).
+ * 1 when read; 0 when the text is anything else (another value type, a
+ * non-ASCII byte, a repeated key, a syntax error, text after the object):
+ * the caller then reads it with jansson, so that both paths give the same
+ * pairs in the same order (jansson keeps an object's insertion order),
+ * and every error stays jansson's. A decoded string is never longer than
+ * its JSON form, so strs needs the text's length. */
+static int read_attrs(ash_sigma_doc *d, const char *js, size_t *nkv) {
+  size_t len = strlen(js);
+  if (len + 1 > d->strscap) {
+    char *n = realloc(d->strs, len + 1);
+    if (!n) return 0;
+    d->strs = n;
+    d->strscap = len + 1;
+  }
+  if (++d->kgen == 0) {
+    memset(d->keygen, 0, sizeof d->keygen);
+    d->kgen = 1;
+  }
+  char *w = d->strs;
+  const char *p = skip_ws(js);
+  size_t n = 0;
+  if (*p++ != '{') return 0;
+  p = skip_ws(p);
+  if (*p == '}') {
+    p++;
+  } else {
+    for (;;) {
+      if (*p++ != '"') return 0;
+      /* the repeated-key table holds at most half its slots */
+      if (n >= 512) return 0;
+      ash_kv *kv = ash_array_room(d->kv, &d->kvcap, n, sizeof *d->kv, 64);
+      if (!kv) return 0;
+      d->kv = kv;
+      char *k0 = w;
+      if (!fast_str(&p, &w)) return 0;
+      kv[n].k = ash_str_make(k0, (size_t)(w - k0));
+      p = skip_ws(p);
+      if (*p++ != ':') return 0;
+      p = skip_ws(p);
+      if (*p++ != '"') return 0;
+      char *v0 = w;
+      if (!fast_str(&p, &w)) return 0;
+      kv[n].v = ash_str_make(v0, (size_t)(w - v0));
+      if (key_repeated(d, n)) return 0;
+      n++;
+      p = skip_ws(p);
+      if (*p == ',') {
+        p = skip_ws(p + 1);
+        continue;
+      }
+      if (*p++ != '}') return 0;
+      break;
+    }
+  }
+  if (*skip_ws(p)) return 0;
+  *nkv = n;
+  return 1;
+}
+
 int ash_sigma_doc_from_event(ash_sigma_doc *d, const ash_event *ev, const char *attrs_json) {
   json_t *root = NULL;
   ash_kv *kv = NULL;
@@ -447,7 +595,10 @@ int ash_sigma_doc_from_event(ash_sigma_doc *d, const ash_event *ev, const char *
   int rc = ASH_OK;
   const ash_kv *attrs = ev->attrs;
   size_t nattrs = ev->nattrs;
-  if (attrs_json) {
+  if (attrs_json && read_attrs(d, attrs_json, &nkv)) {
+    attrs = d->kv;
+    nattrs = nkv;
+  } else if (attrs_json) {
     json_error_t je;
     root = json_loads(attrs_json, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
     if (!root || !json_is_object(root)) {
@@ -462,6 +613,7 @@ int ash_sigma_doc_from_event(ash_sigma_doc *d, const ash_event *ev, const char *
     }
     const char *k;
     json_t *v;
+    nkv = 0;
     json_object_foreach(root, k, v) {
       if (json_is_string(v)) {
         kv[nkv].k = ash_str_cstr(k);

@@ -255,6 +255,15 @@ struct ash_sigma_doc {
   int overlay_set;
   uint64_t bg[ASH_SIGMA_BGW]; /* union of the values' bigrams */
   void *md;                   /* pcre2 match data */
+  /* the attrs object of the event, read by read_attrs (eval.c): its
+   * decoded strings and key/value pairs, reused from event to event */
+  char *strs;
+  size_t strscap;
+  ash_kv *kv;
+  size_t kvcap;
+  uint32_t keyslot[1024]; /* repeated-key check: kv index + 1, stamped */
+  uint32_t keygen[1024];
+  uint32_t kgen;
 };
 
 /* Value of field id for a rule (overlay when ov and set); 0 when absent. */

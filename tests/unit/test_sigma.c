@@ -408,6 +408,56 @@ static void test_4688_seen_as_process_creation(void **st) {
   ash_sigma_close(s);
 }
 
+/* The attrs object of a stored event reads as jansson reads it, on the
+ * fast path (plain strings, escapes) and on the texts it leaves to jansson
+ * (a raw UTF-8 byte, a repeated key: the last value wins, a number, text
+ * after the object: an error). */
+static int attrs_fire(ash_sigma *s, const char *json, int *rc) {
+  ash_event ev;
+  ash_event_init(&ev);
+  ev.event_id = 1;
+  ev.channel = ash_str_cstr("Microsoft-Windows-Sysmon/Operational");
+  ash_sigma_doc *d;
+  assert_int_equal(ash_sigma_doc_open(&d, s), ASH_OK);
+  int n = 0;
+  *rc = ash_sigma_doc_from_event(d, &ev, json);
+  if (!*rc) assert_int_equal(ash_sigma_match(s, d, count_cb, &n), ASH_OK);
+  ash_sigma_doc_close(d);
+  return n;
+}
+
+static void test_attrs_json_read_as_jansson_reads_it(void **st) {
+  (void)st;
+  ash_sigma *s = load("  sel:\n    CommandLine: 'C:\\x \"q\" \xc3\xa9/\t'\n  condition: sel\n");
+  int rc;
+  assert_int_equal(attrs_fire(s, "{\"CommandLine\":\"C:\\\\x \\\"q\\\" \\u00e9\\/\\t\"}", &rc), 1);
+  assert_int_equal(rc, ASH_OK);
+  assert_int_equal(
+      attrs_fire(s, " { \"A\" : \"b\" ,\n\"CommandLine\":\"C:\\\\x \\\"q\\\" \xc3\xa9/\\t\" } ",
+                 &rc),
+      1);
+  assert_int_equal(
+      attrs_fire(s, "{\"CommandLine\":\"no\",\"CommandLine\":\"C:\\\\x \\\"q\\\" \\u00E9/\\t\"}",
+                 &rc),
+      1);
+  assert_int_equal(
+      attrs_fire(s, "{\"CommandLine\":\"C:\\\\x \\\"q\\\" \\u00e9/\\t\",\"CommandLine\":\"no\"}",
+                 &rc),
+      0);
+  assert_int_equal(rc, ASH_OK);
+  assert_int_equal(
+      attrs_fire(s, "{\"N\":5,\"CommandLine\":\"C:\\\\x \\\"q\\\" \\u00e9/\\t\"}", &rc), 1);
+  assert_int_equal(attrs_fire(s, "{}", &rc), 0);
+  assert_int_equal(rc, ASH_OK);
+  attrs_fire(s, "{\"CommandLine\":\"C:\"} x", &rc);
+  assert_int_equal(rc, ASH_EFORMAT);
+  attrs_fire(s, "{\"CommandLine\":\"\xff\"}", &rc);
+  assert_int_equal(rc, ASH_EFORMAT);
+  attrs_fire(s, "[\"CommandLine\"]", &rc);
+  assert_int_equal(rc, ASH_EFORMAT);
+  ash_sigma_close(s);
+}
+
 /* EVTX stores HexInt64 padded; rules are written as Windows renders it. */
 static void test_hex_values_compare_unpadded(void **st) {
   (void)st;
@@ -663,6 +713,7 @@ int main(void) {
       cmocka_unit_test(test_rejections_name_their_reason),
       cmocka_unit_test(test_4688_seen_as_process_creation),
       cmocka_unit_test(test_hex_values_compare_unpadded),
+      cmocka_unit_test(test_attrs_json_read_as_jansson_reads_it),
       cmocka_unit_test(test_rule_info_and_tags),
       cmocka_unit_test(test_builtin_pack_loads_every_rule),
       cmocka_unit_test(test_correlation_event_count),
