@@ -146,6 +146,14 @@ void ash_sigma_close(ash_sigma *s) {
   free(s->bidx);
   free(s->bstart);
   free(s->need);
+  free(s->litp);
+  free(s->litoff);
+  free(s->lclause);
+  free(s->lcstart);
+  free(s->lnext);
+  free(s->lkey);
+  free(s->lhead);
+  free(s->bscan);
   free(s);
 }
 

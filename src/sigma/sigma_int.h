@@ -190,6 +190,20 @@ struct ash_sigma {
   int indexed;
   /* per rule: bigrams every matching event holds somewhere (eval.c) */
   uint64_t (*need)[ASH_SIGMA_BGW];
+  /* per rule: literals one of which every matching event holds in some
+   * value (eval.c, lit_*): rule i's are lclause[lcstart[i]..lcstart[i+1]),
+   * none when the condition does not require one */
+  char *litp;       /* the literals' bytes (lower case) */
+  uint32_t *litoff; /* per literal: offset in litp; nlit + 1 */
+  size_t nlit;
+  uint32_t *lclause;     /* literal ids */
+  size_t *lcstart;       /* nr + 1 */
+  uint32_t *lnext;       /* per literal: next literal of the same prefix + 1 */
+  uint32_t *lkey;        /* scan table: 3- or 4-byte prefixes (open addressing) */
+  uint32_t *lhead;       /* per slot: first literal id + 1 */
+  size_t lcap;           /* slots, a power of 2 */
+  uint64_t lbm[2][1024]; /* prefixes present (3 and 4 bytes), hashed */
+  uint8_t *bscan;        /* per bucket: worth scanning the event's text */
 };
 
 #define ASH_SIGMA_BUCKETS 1024u
@@ -264,6 +278,13 @@ struct ash_sigma_doc {
   uint32_t keyslot[1024]; /* repeated-key check: kv index + 1, stamped */
   uint32_t keygen[1024];
   uint32_t kgen;
+  /* overlay values set (scanned for literals with d->all) */
+  dval *ovl[16];
+  size_t novl;
+  int ovl_over;     /* more overlays than ovl holds: literals are not used */
+  uint32_t *litgen; /* per literal: == gen when present in this document */
+  size_t nlit;
+  uint32_t lscan; /* == gen when the text was scanned for literals */
 };
 
 /* Value of field id for a rule (overlay when ov and set); 0 when absent. */

@@ -40,6 +40,11 @@ static ash_sigma *load(const char *detection) {
   return s;
 }
 
+static int bits_cb(void *u, size_t i) {
+  if (i < 64) *(uint64_t *)u |= 1ull << i;
+  return 0;
+}
+
 static int count_cb(void *u, size_t i) {
   (void)i;
   (*(int *)u)++;
@@ -458,6 +463,86 @@ static void test_attrs_json_read_as_jansson_reads_it(void **st) {
   ash_sigma_close(s);
 }
 
+/* The literal prefilter (eval.c) skips only rules that cannot match: with
+ * enough rules for the process_creation buckets to scan, a rule still
+ * fires on a cased value, on a value of the 4688 overlay, through windash,
+ * with all, with a part that needs no literal, and keywords. */
+static void test_literal_prefilter_never_skips_a_match(void **st) {
+  (void)st;
+  ash_sigma *s;
+  assert_int_equal(ash_sigma_open(&s), ASH_OK);
+  char t[2048];
+  for (int i = 0; i < 40; i++) {
+    snprintf(t, sizeof t,
+             "title: filler %d\nlogsource:\n  product: windows\n  category: process_creation\n"
+             "detection:\n  sel:\n    CommandLine|contains: ['filler%02d-a', 'filler%02d-b']\n"
+             "  condition: sel\n",
+             i, i, i);
+    assert_int_equal(ash_sigma_load(s, (const uint8_t *)t, strlen(t), "f.yml"), ASH_OK);
+  }
+  static const char *det[] = {
+      "  sel:\n    Image|endswith|cased: '\\WinWord.EXE'\n  condition: sel\n",
+      "  sel:\n    User: 'CORP\\bob'\n  condition: sel\n",
+      "  sel:\n    CommandLine|windash|contains: ' -encodedcommand '\n  condition: sel\n",
+      "  sel:\n    CommandLine|contains|all: ['alpha', 'omega']\n  condition: sel\n",
+      "  sel:\n    CommandLine|contains: 'gamma'\n  f:\n    User|re: '^CORP'\n"
+      "  condition: sel or not f\n",
+      "  kw:\n    - 'delta-keyword'\n  condition: kw\n",
+  };
+  size_t ndet = sizeof det / sizeof det[0];
+  for (size_t i = 0; i < ndet; i++) {
+    snprintf(t, sizeof t,
+             "title: target %zu\nlogsource:\n  product: windows\n  category: process_creation\n"
+             "detection:\n%s",
+             i, det[i]);
+    assert_int_equal(ash_sigma_load(s, (const uint8_t *)t, strlen(t), "t.yml"), ASH_OK);
+  }
+  assert_int_equal(ash_sigma_reject_count(s), 0);
+  /* one event per target rule: which rules fire, as a bit set */
+  static const char *img[] = {"C:\\Office\\WinWord.EXE",
+                              "C:\\x\\a.exe",
+                              "C:\\x\\a.exe",
+                              "C:\\x\\a.exe",
+                              "C:\\x\\a.exe",
+                              "C:\\x\\a.exe"};
+  static const char *cli[] = {
+      "winword", "vssadmin delete shadows", "powershell /EncodedCommand AAA", "omega then alpha",
+      "nothing", "x DELTA-KEYWORD y"};
+  for (size_t i = 0; i < ndet; i++) {
+    ash_kv kv[4];
+    size_t nkv = 0;
+    ash_event ev;
+    ash_event_init(&ev);
+    if (i == 1) {
+      /* only the overlay (User from the two Subject names) holds it */
+      ev.event_id = 4688;
+      ev.channel = ash_str_cstr("Security");
+      kv[nkv++] = (ash_kv){ASH_STR_LIT("SubjectUserName"), ASH_STR_LIT("bob")};
+      kv[nkv++] = (ash_kv){ASH_STR_LIT("SubjectDomainName"), ASH_STR_LIT("CORP")};
+    } else {
+      ev.event_id = 1;
+      ev.channel = ash_str_cstr("Microsoft-Windows-Sysmon/Operational");
+      kv[nkv++] = (ash_kv){ASH_STR_LIT("Image"), ash_str_cstr(img[i])};
+      kv[nkv++] = (ash_kv){ASH_STR_LIT("User"), ASH_STR_LIT("OTHER\\u")};
+    }
+    kv[nkv++] = (ash_kv){ASH_STR_LIT("CommandLine"), ash_str_cstr(cli[i])};
+    ev.attrs = kv;
+    ev.nattrs = nkv;
+    ash_sigma_doc *d;
+    assert_int_equal(ash_sigma_doc_open(&d, s), ASH_OK);
+    assert_int_equal(ash_sigma_doc_from_event(d, &ev, NULL), ASH_OK);
+    uint64_t hit = 0;
+    assert_int_equal(ash_sigma_match(s, d, bits_cb, &hit), ASH_OK);
+    ash_sigma_doc_close(d);
+    /* target 4 fires on every event whose User is not CORP's; the others
+     * on their own event only */
+    uint64_t want = (1ull << i) | (i != 1 ? 1ull << 4 : 0);
+    assert_int_equal(hit >> 40, want);
+    assert_int_equal(hit & ((1ull << 40) - 1), 0);
+  }
+  ash_sigma_close(s);
+}
+
 /* EVTX stores HexInt64 padded; rules are written as Windows renders it. */
 static void test_hex_values_compare_unpadded(void **st) {
   (void)st;
@@ -714,6 +799,7 @@ int main(void) {
       cmocka_unit_test(test_4688_seen_as_process_creation),
       cmocka_unit_test(test_hex_values_compare_unpadded),
       cmocka_unit_test(test_attrs_json_read_as_jansson_reads_it),
+      cmocka_unit_test(test_literal_prefilter_never_skips_a_match),
       cmocka_unit_test(test_rule_info_and_tags),
       cmocka_unit_test(test_builtin_pack_loads_every_rule),
       cmocka_unit_test(test_correlation_event_count),
