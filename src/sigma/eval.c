@@ -903,8 +903,9 @@ static int fast_str(const char **pp, char **o) {
   return 1;
 }
 
-/* Has a key equal to kv[n].k been read before in this object? */
-static int key_repeated(ash_sigma_doc *d, size_t n) {
+/* The index + 1 of an earlier pair of this object with the key of kv[n],
+ * or 0 (the key is then remembered). */
+static size_t key_seen(ash_sigma_doc *d, size_t n) {
   ash_str k = d->kv[n].k;
   uint64_t h = 1469598103934665603ull;
   for (size_t i = 0; i < k.n; i++) h = (h ^ (unsigned char)k.p[i]) * 1099511628211ull;
@@ -916,7 +917,7 @@ static int key_repeated(ash_sigma_doc *d, size_t n) {
       return 0;
     }
     ash_str o = d->kv[d->keyslot[slot] - 1].k;
-    if (o.n == k.n && !memcmp(o.p, k.p, k.n)) return 1;
+    if (o.n == k.n && !memcmp(o.p, k.p, k.n)) return d->keyslot[slot];
     slot = (slot + 1) & 1023u;
   }
 }
@@ -924,10 +925,12 @@ static int key_repeated(ash_sigma_doc *d, size_t n) {
 /* The attrs object as ash_event_attrs_json writes it, {"k":"v",...} with
  * string values, read straight into d->kv (strings decoded into d->strs).
  * 1 when read; 0 when the text is anything else (another value type, a
- * non-ASCII byte, a repeated key, a syntax error, text after the object):
- * the caller then reads it with jansson, so that both paths give the same
- * pairs in the same order (jansson keeps an object's insertion order),
- * and every error stays jansson's. A decoded string is never longer than
+ * non-ASCII byte, a syntax error, text after the object): the caller then
+ * reads it with jansson, so that both paths give the same pairs in the
+ * same order, and every error stays jansson's. jansson keeps an object's
+ * insertion order, and a repeated key (EVTX UserData repeats names: CAPI2's
+ * fileRef, value; 4648's LogonGuid) keeps its first place with its last
+ * value; so does this. A decoded string is never longer than
  * its JSON form, so strs needs the text's length. */
 static int read_attrs(ash_sigma_doc *d, const char *js, size_t *nkv) {
   size_t len = strlen(js);
@@ -966,8 +969,11 @@ static int read_attrs(ash_sigma_doc *d, const char *js, size_t *nkv) {
       char *v0 = w;
       if (!fast_str(&p, &w)) return 0;
       kv[n].v = ash_str_make(v0, (size_t)(w - v0));
-      if (key_repeated(d, n)) return 0;
-      n++;
+      size_t seen = key_seen(d, n);
+      if (seen)
+        kv[seen - 1].v = kv[n].v;
+      else
+        n++;
       p = skip_ws(p);
       if (*p == ',') {
         p = skip_ws(p + 1);

@@ -415,8 +415,9 @@ static void test_4688_seen_as_process_creation(void **st) {
 
 /* The attrs object of a stored event reads as jansson reads it, on the
  * fast path (plain strings, escapes) and on the texts it leaves to jansson
- * (a raw UTF-8 byte, a repeated key: the last value wins, a number, text
- * after the object: an error). */
+ * (a raw UTF-8 byte, a number, text after the object: an error); a
+ * repeated key keeps its first place and takes its last value, as in
+ * jansson. */
 static int attrs_fire(ash_sigma *s, const char *json, int *rc) {
   ash_event ev;
   ash_event_init(&ev);
@@ -460,6 +461,14 @@ static void test_attrs_json_read_as_jansson_reads_it(void **st) {
   assert_int_equal(rc, ASH_EFORMAT);
   attrs_fire(s, "[\"CommandLine\"]", &rc);
   assert_int_equal(rc, ASH_EFORMAT);
+  ash_sigma_close(s);
+  /* the repeated key's place decides which of "Threat Name" and
+   * "ThreatName" comes first, and so which value ThreatName has */
+  s = load("  sel:\n    ThreatName: c\n  condition: sel\n");
+  const char *rep = "{\"Threat Name\":\"a\",\"ThreatName\":\"b\",\"Threat Name\":\"c\"}";
+  assert_int_equal(attrs_fire(s, rep, &rc), 1);
+  const char *rep8 = "{\"Threat Name\":\"\xc3\xa9\",\"ThreatName\":\"b\",\"Threat Name\":\"c\"}";
+  assert_int_equal(attrs_fire(s, rep8, &rc), 1);
   ash_sigma_close(s);
 }
 
