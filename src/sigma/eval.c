@@ -1254,22 +1254,37 @@ static int values_match(const ash_sigma_doc *d, const fitem *it, int ov, ash_str
   return 1;
 }
 
+/* Can m match no value of d, by its bigrams? A value's bigrams are a part
+ * of the document's, so a matcher lacking some of the document's lacks
+ * them in every value, where ash_sigma_matcher_test says no. */
+static int doc_lacks(const ash_sigma_doc *d, const matcher *m) {
+  if (m->kind != M_GLOB || !m->usebg) return 0;
+  uint64_t miss = 0;
+  for (int i = 0; i < ASH_SIGMA_BGW; i++) miss |= m->bg[i] & ~d->bg[i];
+  return miss != 0;
+}
+
 static int item_match(const ash_sigma_doc *d, const fitem *it, int ov) {
   if (!it->nm) return 0;
   if (it->field == ASH_SIGMA_FIELD_NONE) {
     /* keywords: each value (each group with all) found in some value */
     if (!it->all) {
-      for (size_t k = 0; k < d->nall; k++) {
-        ash_str raw = ash_str_make(d->text.p + d->all[k].off, d->all[k].n);
-        ash_str low = ash_str_make(d->text.p + d->all[k].loff, d->all[k].n);
-        if (values_match(d, it, ov, raw, low, d->all[k].bg)) return !it->neg;
+      /* any keyword in any value: keyword by keyword, so that one whose
+       * bigrams the event lacks (doc_lacks) skips every value at once */
+      for (size_t i = 0; i < it->nm; i++) {
+        if (doc_lacks(d, &it->m[i])) continue;
+        for (size_t k = 0; k < d->nall; k++) {
+          ash_str raw = ash_str_make(d->text.p + d->all[k].off, d->all[k].n);
+          ash_str low = ash_str_make(d->text.p + d->all[k].loff, d->all[k].n);
+          if (ash_sigma_matcher_test(d, &it->m[i], ov, raw, low, d->all[k].bg)) return !it->neg;
+        }
       }
       return it->neg;
     }
     for (size_t i = 0; i < it->nm;) {
       int g = it->m[i].grp, ok = 0;
       for (; i < it->nm && it->m[i].grp == g; i++)
-        for (size_t k = 0; k < d->nall && !ok; k++) {
+        for (size_t k = 0; k < d->nall && !ok && !doc_lacks(d, &it->m[i]); k++) {
           ash_str raw = ash_str_make(d->text.p + d->all[k].off, d->all[k].n);
           ash_str low = ash_str_make(d->text.p + d->all[k].loff, d->all[k].n);
           ok = ash_sigma_matcher_test(d, &it->m[i], ov, raw, low, d->all[k].bg);
