@@ -183,7 +183,9 @@ struct ash_sigma {
   size_t nf, fcap;
   uint32_t *fh; /* open-addressing hash of field ids + 1 */
   size_t fhcap;
-  ynode *ph; /* placeholders map */
+  ynode *ph;     /* placeholders map */
+  uint8_t *rbuf; /* rule file text, reused (rule.c load_file) */
+  size_t rbufcap;
   /* fast dispatch: rules per event id bucket (see eval.c) */
   uint32_t *bidx; /* rule indexes, grouped */
   size_t *bstart; /* per bucket: start in bidx; ASH_SIGMA_BUCKETS + 1 */
