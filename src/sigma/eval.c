@@ -189,6 +189,374 @@ static bgset cond_need(const rule *r, const cnode *c) {
   }
 }
 
+/* ---- the literal prefilter ----
+ *
+ * The bigram sets above say little about a rule that is an OR of many
+ * literals (`CommandLine|contains: [' -dc-ip ', ' -kirbi', ...]`): their
+ * intersection is empty, and the 1,183 process_creation rules of SigmaHQ
+ * are mostly such. For each rule we compute a clause instead: a set of
+ * literals such that whenever the condition is true, one of them occurs in
+ * some value of the event (lower-cased). An event's values are scanned for
+ * every literal of the set once (a hash of each 3- and 4-byte window), and
+ * a rule none of whose literals occurred is not evaluated.
+ *
+ * Why a clause holds (lclause is "none" when it cannot be said):
+ * - a wildcard/literal matcher that matches a value holds each of its
+ *   literal tokens in that value: in the lower-cased copy when it is case
+ *   insensitive (its text is lower-cased), and in the raw copy, hence the
+ *   lower-cased one lower-cased, when cased; we take its longest token;
+ * - an item (no neq, no null or exists, only such matchers) is true only
+ *   when one of its matchers matched its field's value (or, keywords, any
+ *   value): the union of theirs; with `all`, every group of alternatives
+ *   matched, so the union over any one group;
+ * - a group (AND of items) needs what any one of its items needs; a
+ *   selection (OR of groups) the union; and: any one part; or: the union;
+ *   not and the constants: none.
+ * Literals shorter than 3 bytes, and clauses of more than LIT_MAX, make
+ * the clause none: they would filter nothing and cost a scan. */
+#define LIT_MAX 96u
+#define LIT_MIN 3u
+
+typedef struct lcl {
+  uint32_t *v;
+  size_t n, cap;
+  int none;
+  size_t minlen; /* shortest literal, the clause's selectivity */
+} lcl;
+
+typedef struct litb {
+  ash_sigma *s;
+  ash_buf pool;
+  uint32_t *off; /* nlit + 1 */
+  size_t cap;
+  uint32_t *ht; /* literal dedup: id + 1 */
+  size_t htcap;
+  int rc;
+} litb;
+
+static uint64_t lit_hash(const char *p, size_t n) {
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
+  return h;
+}
+
+static const char *lit_text(const litb *b, uint32_t id, size_t *n) {
+  *n = b->off[id + 1] - b->off[id];
+  return b->pool.p + b->off[id];
+}
+
+/* The id of literal p (lower-cased here), interned. UINT32_MAX on error. */
+static uint32_t lit_intern(litb *b, const char *p, size_t n) {
+  char low[256];
+  if (n > sizeof low) n = sizeof low; /* a prefix of a literal is a literal */
+  for (size_t i = 0; i < n; i++) low[i] = p[i] >= 'A' && p[i] <= 'Z' ? (char)(p[i] + 32) : p[i];
+  ash_sigma *s = b->s;
+  if (2 * (s->nlit + 1) > b->htcap) {
+    size_t nc = b->htcap ? 2 * b->htcap : 4096;
+    uint32_t *nh = calloc(nc, sizeof *nh);
+    if (!nh) return UINT32_MAX;
+    for (size_t i = 0; i < b->htcap; i++)
+      if (b->ht[i]) {
+        size_t ln;
+        const char *t = lit_text(b, b->ht[i] - 1, &ln);
+        size_t k = (size_t)lit_hash(t, ln) & (nc - 1);
+        while (nh[k]) k = (k + 1) & (nc - 1);
+        nh[k] = b->ht[i];
+      }
+    free(b->ht);
+    b->ht = nh;
+    b->htcap = nc;
+  }
+  size_t k = (size_t)lit_hash(low, n) & (b->htcap - 1);
+  for (; b->ht[k]; k = (k + 1) & (b->htcap - 1)) {
+    size_t ln;
+    const char *t = lit_text(b, b->ht[k] - 1, &ln);
+    if (ln == n && !memcmp(t, low, n)) return b->ht[k] - 1;
+  }
+  uint32_t *no = ash_array_room(b->off, &b->cap, s->nlit + 1, sizeof *b->off, 1024);
+  if (!no) return UINT32_MAX;
+  b->off = no;
+  if (ash_buf_add(&b->pool, low, n)) return UINT32_MAX;
+  b->off[s->nlit + 1] = (uint32_t)b->pool.n;
+  b->ht[k] = (uint32_t)s->nlit + 1;
+  return (uint32_t)s->nlit++;
+}
+
+static void lcl_free(lcl *c) {
+  free(c->v);
+  c->v = NULL;
+  c->n = c->cap = 0;
+}
+static lcl lcl_none(void) {
+  lcl c = {NULL, 0, 0, 1, 0};
+  return c;
+}
+static lcl lcl_empty(void) {
+  lcl c = {NULL, 0, 0, 0, SIZE_MAX};
+  return c;
+}
+
+static void lcl_add(litb *b, lcl *c, uint32_t id) {
+  if (c->none) return;
+  for (size_t i = 0; i < c->n; i++)
+    if (c->v[i] == id) return;
+  if (c->n >= LIT_MAX) {
+    lcl_free(c);
+    c->none = 1;
+    return;
+  }
+  uint32_t *nv = ash_array_room(c->v, &c->cap, c->n, sizeof *c->v, 8);
+  if (!nv) {
+    b->rc = ASH_ENOMEM;
+    lcl_free(c);
+    c->none = 1;
+    return;
+  }
+  c->v = nv;
+  c->v[c->n++] = id;
+  size_t ln;
+  lit_text(b, id, &ln);
+  if (ln < c->minlen) c->minlen = ln;
+}
+
+/* a |= x (x freed) */
+static void lcl_union(litb *b, lcl *a, lcl *x) {
+  if (x->none) {
+    lcl_free(a);
+    a->none = 1;
+  }
+  for (size_t i = 0; i < x->n && !a->none; i++) lcl_add(b, a, x->v[i]);
+  lcl_free(x);
+}
+
+/* Is x a better filter than a? Longer shortest literal, then fewer. */
+static int lcl_better(const lcl *x, const lcl *a) {
+  if (x->none) return 0;
+  if (a->none) return 1;
+  return x->minlen != a->minlen ? x->minlen > a->minlen : x->n < a->n;
+}
+
+/* keep the better of a and x (the other freed) */
+static void lcl_best(lcl *a, lcl *x) {
+  if (lcl_better(x, a)) {
+    lcl_free(a);
+    *a = *x;
+  } else {
+    lcl_free(x);
+  }
+}
+
+static lcl matcher_lits(litb *b, const matcher *m) {
+  if (m->kind != M_GLOB || m->neg) return lcl_none();
+  const gtok *best = NULL;
+  for (size_t i = 0; i < m->ntok; i++)
+    if (m->tok[i].t == T_LIT && (!best || m->tok[i].n > best->n)) best = &m->tok[i];
+  if (!best || best->n < LIT_MIN) return lcl_none();
+  uint32_t id = lit_intern(b, m->text + best->off, best->n);
+  if (id == UINT32_MAX) {
+    b->rc = ASH_ENOMEM;
+    return lcl_none();
+  }
+  lcl c = lcl_empty();
+  lcl_add(b, &c, id);
+  return c;
+}
+
+static lcl item_lits(litb *b, const fitem *it) {
+  if (it->neg || !it->nm) return lcl_none();
+  if (!it->all) {
+    lcl acc = lcl_empty();
+    for (size_t i = 0; i < it->nm && !acc.none; i++) {
+      lcl x = matcher_lits(b, &it->m[i]);
+      lcl_union(b, &acc, &x);
+    }
+    return acc;
+  }
+  lcl best = lcl_none();
+  for (size_t i = 0; i < it->nm;) {
+    int g = it->m[i].grp;
+    lcl acc = lcl_empty();
+    for (; i < it->nm && it->m[i].grp == g; i++) {
+      lcl x = matcher_lits(b, &it->m[i]);
+      lcl_union(b, &acc, &x);
+    }
+    lcl_best(&best, &acc);
+  }
+  return best;
+}
+
+static lcl cond_lits(litb *b, const rule *r, const cnode *c) {
+  switch (c->t) {
+  case N_SEL: {
+    const selection *sel = &r->sel[c->sel];
+    if (!sel->ng) return lcl_none();
+    lcl acc = lcl_empty();
+    for (size_t g = 0; g < sel->ng && !acc.none; g++) {
+      lcl best = lcl_none();
+      for (size_t k = 0; k < sel->g[g].nit; k++) {
+        lcl x = item_lits(b, &sel->g[g].it[k]);
+        lcl_best(&best, &x);
+      }
+      lcl_union(b, &acc, &best);
+    }
+    return acc;
+  }
+  case N_AND: {
+    lcl best = lcl_none();
+    for (size_t i = 0; i < c->nk; i++) {
+      lcl x = cond_lits(b, r, c->kids[i]);
+      lcl_best(&best, &x);
+    }
+    return best;
+  }
+  case N_OR: {
+    if (!c->nk) return lcl_none();
+    lcl acc = lcl_empty();
+    for (size_t i = 0; i < c->nk && !acc.none; i++) {
+      lcl x = cond_lits(b, r, c->kids[i]);
+      lcl_union(b, &acc, &x);
+    }
+    return acc;
+  }
+  default: return lcl_none();
+  }
+}
+
+/* A literal's scan key: its first 4 bytes (3 when that is all it has). */
+static uint32_t lit_key(const char *p, size_t n) {
+  uint32_t k = (uint32_t)(unsigned char)p[0] | (uint32_t)(unsigned char)p[1] << 8 |
+               (uint32_t)(unsigned char)p[2] << 16;
+  if (n >= 4) k |= (uint32_t)(unsigned char)p[3] << 24;
+  return k;
+}
+static size_t key_bit(uint32_t k) { return (size_t)((k * 2654435761u) >> 16); }
+static size_t key_slot(uint32_t k, size_t cap) {
+  return (size_t)(((uint64_t)k * 0x9E3779B97F4A7C15ull) >> 20) & (cap - 1);
+}
+
+/* Buckets with fewer rules that have a clause than this evaluate them
+ * directly: a scan of the event costs about what a few rules do. */
+#define LIT_SCAN_RULES 24u
+
+static int lit_build(ash_sigma *s) {
+  free(s->litp);
+  free(s->litoff);
+  free(s->lclause);
+  free(s->lcstart);
+  free(s->lnext);
+  free(s->lkey);
+  free(s->lhead);
+  free(s->bscan);
+  s->litp = NULL;
+  s->litoff = s->lclause = s->lnext = s->lkey = s->lhead = NULL;
+  s->lcstart = NULL;
+  s->bscan = NULL;
+  s->nlit = 0;
+  s->lcap = 0;
+  memset(s->lbm, 0, sizeof s->lbm);
+  litb b;
+  memset(&b, 0, sizeof b);
+  b.s = s;
+  ash_buf_init(&b.pool, 64u << 20);
+  b.off = calloc(1024, sizeof *b.off);
+  b.cap = 1024;
+  s->lcstart = calloc(s->nr + 1, sizeof *s->lcstart);
+  size_t ncl = 0, clcap = 0;
+  int rc = b.off && s->lcstart ? ASH_OK : ASH_ENOMEM;
+  for (size_t i = 0; i < s->nr && !rc; i++) {
+    s->lcstart[i] = ncl;
+    if (!s->r[i].cond) continue;
+    lcl c = cond_lits(&b, &s->r[i], s->r[i].cond);
+    if (b.rc) rc = b.rc;
+    if (!rc && !c.none && c.n) {
+      uint32_t *nv = ash_array_room(s->lclause, &clcap, ncl + c.n, sizeof *nv, 4096);
+      if (!nv) {
+        rc = ASH_ENOMEM;
+      } else {
+        s->lclause = nv;
+        memcpy(s->lclause + ncl, c.v, c.n * sizeof *c.v);
+        ncl += c.n;
+      }
+    }
+    lcl_free(&c);
+  }
+  if (!rc) s->lcstart[s->nr] = ncl;
+  free(b.ht);
+  if (!rc) {
+    s->litp = b.pool.p;
+    s->litoff = b.off;
+    b.pool.p = NULL;
+    b.off = NULL;
+  }
+  ash_buf_free(&b.pool);
+  free(b.off);
+  if (rc) return rc;
+  /* the scan table: literals by key, chained */
+  size_t cap = 16;
+  while (cap < 2 * s->nlit + 2) cap *= 2;
+  s->lcap = cap;
+  s->lkey = calloc(cap, sizeof *s->lkey);
+  s->lhead = calloc(cap, sizeof *s->lhead);
+  s->lnext = calloc(s->nlit + 1, sizeof *s->lnext);
+  s->bscan = calloc(ASH_SIGMA_BUCKETS + 1, 1);
+  if (!s->lkey || !s->lhead || !s->lnext || !s->bscan) return ASH_ENOMEM;
+  for (size_t j = 0; j < s->nlit; j++) {
+    const char *p = s->litp + s->litoff[j];
+    size_t n = s->litoff[j + 1] - s->litoff[j];
+    uint32_t k = lit_key(p, n);
+    size_t t = n >= 4;
+    s->lbm[t][key_bit(k) >> 6] |= 1ull << (key_bit(k) & 63);
+    /* 3-byte keys have a zero top byte, which no 4-byte key of a literal
+     * without NUL bytes has; a NUL in a literal only costs a collision */
+    size_t slot = key_slot(k, cap);
+    while (s->lhead[slot] && s->lkey[slot] != k) slot = (slot + 1) & (cap - 1);
+    s->lkey[slot] = k;
+    s->lnext[j] = s->lhead[slot];
+    s->lhead[slot] = (uint32_t)j + 1;
+  }
+  return ASH_OK;
+}
+
+/* Mark the literals present in one lower-cased value. */
+static void lit_scan_value(const ash_sigma *s, ash_sigma_doc *d, const char *p, size_t n) {
+  for (size_t i = 0; i + LIT_MIN <= n; i++) {
+    uint32_t k3 = (uint32_t)(unsigned char)p[i] | (uint32_t)(unsigned char)p[i + 1] << 8 |
+                  (uint32_t)(unsigned char)p[i + 2] << 16;
+    for (int t = 0; t < 2; t++) {
+      uint32_t k = k3;
+      if (t) {
+        if (i + 4 > n) break;
+        k |= (uint32_t)(unsigned char)p[i + 3] << 24;
+      }
+      size_t bit = key_bit(k);
+      if (!(s->lbm[t][bit >> 6] >> (bit & 63) & 1)) continue;
+      size_t slot = key_slot(k, s->lcap);
+      while (s->lhead[slot] && s->lkey[slot] != k) slot = (slot + 1) & (s->lcap - 1);
+      for (uint32_t j = s->lhead[slot]; j; j = s->lnext[j - 1]) {
+        size_t ln = s->litoff[j] - s->litoff[j - 1];
+        if (ln <= n - i && !memcmp(p + i, s->litp + s->litoff[j - 1], ln))
+          d->litgen[j - 1] = d->gen;
+      }
+    }
+  }
+}
+
+/* May rule i match d, as far as its literals say? */
+static int lit_may(const ash_sigma *s, ash_sigma_doc *d, size_t i) {
+  size_t a = s->lcstart[i], e = s->lcstart[i + 1];
+  if (a == e || d->ovl_over) return 1;
+  if (d->lscan != d->gen) {
+    for (size_t k = 0; k < d->nall; k++)
+      lit_scan_value(s, d, d->text.p + d->all[k].loff, d->all[k].n);
+    for (size_t k = 0; k < d->novl; k++)
+      lit_scan_value(s, d, d->text.p + d->ovl[k]->loff, d->ovl[k]->n);
+    d->lscan = d->gen;
+  }
+  for (; a < e; a++)
+    if (d->litgen[s->lclause[a]] == d->gen) return 1;
+  return 0;
+}
+
 static int build_index(ash_sigma *s) {
   free(s->need);
   s->need = malloc((s->nr ? s->nr : 1) * sizeof *s->need);
@@ -220,6 +588,18 @@ static int build_index(ash_sigma *s) {
     for (size_t k = 0; k < n; k++) s->bidx[s->bstart[tmp[k]] + fill[tmp[k]]++] = (uint32_t)i;
   }
   free(fill);
+  int rc = lit_build(s);
+  if (rc) return rc;
+  /* which buckets scan for literals: the rules with a clause that an event
+   * of the bucket meets (its own and the any-event-id bucket) */
+  for (size_t b = 0; b < ASH_SIGMA_BUCKETS; b++) {
+    size_t n = 0;
+    for (size_t k = s->bstart[b]; k < s->bstart[b + 1]; k++)
+      n += s->lcstart[s->bidx[k] + 1] != s->lcstart[s->bidx[k]];
+    for (size_t k = s->bstart[ASH_SIGMA_BUCKETS]; k < s->bstart[ASH_SIGMA_BUCKETS + 1]; k++)
+      n += s->lcstart[s->bidx[k] + 1] != s->lcstart[s->bidx[k]];
+    s->bscan[b] = n >= LIT_SCAN_RULES;
+  }
   s->indexed = 1;
   return ASH_OK;
 }
@@ -246,7 +626,9 @@ int ash_sigma_doc_open(ash_sigma_doc **out, const ash_sigma *s) {
   d->v = calloc(d->nv ? d->nv : 1, sizeof *d->v);
   d->ov = calloc(d->nv ? d->nv : 1, sizeof *d->ov);
   d->md = pcre2_match_data_create(1, NULL);
-  if (!d->v || !d->ov || !d->md) {
+  d->nlit = s->nlit;
+  d->litgen = calloc(s->nlit ? s->nlit : 1, sizeof *d->litgen);
+  if (!d->v || !d->ov || !d->md || !d->litgen) {
     ash_sigma_doc_close(d);
     return ASH_ENOMEM;
   }
@@ -261,6 +643,9 @@ void ash_sigma_doc_close(ash_sigma_doc *d) {
   free(d->v);
   free(d->ov);
   free(d->all);
+  free(d->strs);
+  free(d->kv);
+  free(d->litgen);
   ash_buf_free(&d->text);
   if (d->md) pcre2_match_data_free((pcre2_match_data *)d->md);
   free(d);
@@ -274,8 +659,12 @@ void ash_sigma_doc_reset(ash_sigma_doc *d, int64_t event_id, ash_str channel, as
     /* wrapped: forget every stale mark */
     memset(d->v, 0, d->nv * sizeof *d->v);
     memset(d->ov, 0, d->nv * sizeof *d->ov);
+    memset(d->litgen, 0, d->s->nlit * sizeof *d->litgen);
+    d->lscan = 0;
     d->gen = 1;
   }
+  d->novl = 0;
+  d->ovl_over = 0;
   ash_buf_reset(&d->text);
   memset(d->bg, 0, sizeof d->bg);
   d->nall = 0;
@@ -361,7 +750,14 @@ int ash_sigma_doc_add(ash_sigma_doc *d, ash_str name, ash_str value) {
 int ash_sigma_doc_add_overlay(ash_sigma_doc *d, const char *name, ash_str value) {
   uint32_t id = ash_sigma_field_lookup(d->s, name, strlen(name));
   if (id == ASH_SIGMA_FIELD_NONE || id >= d->nv) return ASH_OK;
-  return put_value(d, value, &d->ov[id]);
+  int rc = put_value(d, value, &d->ov[id]);
+  if (rc) return rc;
+  /* the literal scan reads every overlay value too */
+  if (d->novl < sizeof d->ovl / sizeof d->ovl[0])
+    d->ovl[d->novl++] = &d->ov[id];
+  else
+    d->ovl_over = 1;
+  return ASH_OK;
 }
 
 int ash_sigma_doc_get(const ash_sigma_doc *d, uint32_t id, int ov, ash_str *raw, ash_str *low,
@@ -440,6 +836,158 @@ static int overlay_4688(ash_sigma_doc *d, const ash_event *ev) {
   return rc;
 }
 
+/* ---- the attrs object, read without building a JSON tree ---- */
+
+static const char *skip_ws(const char *p) {
+  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+  return p;
+}
+
+static int hexval(char c) {
+  return c >= '0' && c <= '9'   ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                : -1;
+}
+
+/* One JSON string at *pp (after its opening quote), decoded to *o. 0 for
+ * anything the fast path leaves to jansson: a byte >= 0x80 (jansson checks
+ * UTF-8), a control byte or an unknown escape (errors), \u0000 (a key with
+ * a NUL in it), a surrogate escape. */
+static int fast_str(const char **pp, char **o) {
+  const char *p = *pp;
+  char *w = *o;
+  for (;;) {
+    unsigned char c = (unsigned char)*p++;
+    if (c == '"') break;
+    if (c < 0x20 || c >= 0x80) return 0;
+    if (c != '\\') {
+      *w++ = (char)c;
+      continue;
+    }
+    switch (*p++) {
+    case '"': *w++ = '"'; break;
+    case '\\': *w++ = '\\'; break;
+    case '/': *w++ = '/'; break;
+    case 'b': *w++ = '\b'; break;
+    case 'f': *w++ = '\f'; break;
+    case 'n': *w++ = '\n'; break;
+    case 'r': *w++ = '\r'; break;
+    case 't': *w++ = '\t'; break;
+    case 'u': {
+      unsigned cp = 0;
+      for (int i = 0; i < 4; i++) {
+        int h = hexval(p[i]);
+        if (h < 0) return 0;
+        cp = cp * 16 + (unsigned)h;
+      }
+      p += 4;
+      if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+      if (cp < 0x80) {
+        *w++ = (char)cp;
+      } else if (cp < 0x800) {
+        *w++ = (char)(0xC0 | (cp >> 6));
+        *w++ = (char)(0x80 | (cp & 0x3F));
+      } else {
+        *w++ = (char)(0xE0 | (cp >> 12));
+        *w++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+        *w++ = (char)(0x80 | (cp & 0x3F));
+      }
+      break;
+    }
+    default: return 0;
+    }
+  }
+  *pp = p;
+  *o = w;
+  return 1;
+}
+
+/* The index + 1 of an earlier pair of this object with the key of kv[n],
+ * or 0 (the key is then remembered). */
+static size_t key_seen(ash_sigma_doc *d, size_t n) {
+  ash_str k = d->kv[n].k;
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < k.n; i++) h = (h ^ (unsigned char)k.p[i]) * 1099511628211ull;
+  size_t slot = (size_t)(h & 1023u);
+  for (;;) {
+    if (d->keygen[slot] != d->kgen) {
+      d->keygen[slot] = d->kgen;
+      d->keyslot[slot] = (uint32_t)n + 1;
+      return 0;
+    }
+    ash_str o = d->kv[d->keyslot[slot] - 1].k;
+    if (o.n == k.n && !memcmp(o.p, k.p, k.n)) return d->keyslot[slot];
+    slot = (slot + 1) & 1023u;
+  }
+}
+
+/* The attrs object as ash_event_attrs_json writes it, {"k":"v",...} with
+ * string values, read straight into d->kv (strings decoded into d->strs).
+ * 1 when read; 0 when the text is anything else (another value type, a
+ * non-ASCII byte, a syntax error, text after the object): the caller then
+ * reads it with jansson, so that both paths give the same pairs in the
+ * same order, and every error stays jansson's. jansson keeps an object's
+ * insertion order, and a repeated key (EVTX UserData repeats names: CAPI2's
+ * fileRef, value; 4648's LogonGuid) keeps its first place with its last
+ * value; so does this. A decoded string is never longer than
+ * its JSON form, so strs needs the text's length. */
+static int read_attrs(ash_sigma_doc *d, const char *js, size_t *nkv) {
+  size_t len = strlen(js);
+  if (len + 1 > d->strscap) {
+    char *n = realloc(d->strs, len + 1);
+    if (!n) return 0;
+    d->strs = n;
+    d->strscap = len + 1;
+  }
+  if (++d->kgen == 0) {
+    memset(d->keygen, 0, sizeof d->keygen);
+    d->kgen = 1;
+  }
+  char *w = d->strs;
+  const char *p = skip_ws(js);
+  size_t n = 0;
+  if (*p++ != '{') return 0;
+  p = skip_ws(p);
+  if (*p == '}') {
+    p++;
+  } else {
+    for (;;) {
+      if (*p++ != '"') return 0;
+      /* the repeated-key table holds at most half its slots */
+      if (n >= 512) return 0;
+      ash_kv *kv = ash_array_room(d->kv, &d->kvcap, n, sizeof *d->kv, 64);
+      if (!kv) return 0;
+      d->kv = kv;
+      char *k0 = w;
+      if (!fast_str(&p, &w)) return 0;
+      kv[n].k = ash_str_make(k0, (size_t)(w - k0));
+      p = skip_ws(p);
+      if (*p++ != ':') return 0;
+      p = skip_ws(p);
+      if (*p++ != '"') return 0;
+      char *v0 = w;
+      if (!fast_str(&p, &w)) return 0;
+      kv[n].v = ash_str_make(v0, (size_t)(w - v0));
+      size_t seen = key_seen(d, n);
+      if (seen)
+        kv[seen - 1].v = kv[n].v;
+      else
+        n++;
+      p = skip_ws(p);
+      if (*p == ',') {
+        p = skip_ws(p + 1);
+        continue;
+      }
+      if (*p++ != '}') return 0;
+      break;
+    }
+  }
+  if (*skip_ws(p)) return 0;
+  *nkv = n;
+  return 1;
+}
+
 int ash_sigma_doc_from_event(ash_sigma_doc *d, const ash_event *ev, const char *attrs_json) {
   json_t *root = NULL;
   ash_kv *kv = NULL;
@@ -447,7 +995,10 @@ int ash_sigma_doc_from_event(ash_sigma_doc *d, const ash_event *ev, const char *
   int rc = ASH_OK;
   const ash_kv *attrs = ev->attrs;
   size_t nattrs = ev->nattrs;
-  if (attrs_json) {
+  if (attrs_json && read_attrs(d, attrs_json, &nkv)) {
+    attrs = d->kv;
+    nattrs = nkv;
+  } else if (attrs_json) {
     json_error_t je;
     root = json_loads(attrs_json, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
     if (!root || !json_is_object(root)) {
@@ -462,6 +1013,7 @@ int ash_sigma_doc_from_event(ash_sigma_doc *d, const ash_event *ev, const char *
     }
     const char *k;
     json_t *v;
+    nkv = 0;
     json_object_foreach(root, k, v) {
       if (json_is_string(v)) {
         kv[nkv].k = ash_str_cstr(k);
@@ -702,22 +1254,37 @@ static int values_match(const ash_sigma_doc *d, const fitem *it, int ov, ash_str
   return 1;
 }
 
+/* Can m match no value of d, by its bigrams? A value's bigrams are a part
+ * of the document's, so a matcher lacking some of the document's lacks
+ * them in every value, where ash_sigma_matcher_test says no. */
+static int doc_lacks(const ash_sigma_doc *d, const matcher *m) {
+  if (m->kind != M_GLOB || !m->usebg) return 0;
+  uint64_t miss = 0;
+  for (int i = 0; i < ASH_SIGMA_BGW; i++) miss |= m->bg[i] & ~d->bg[i];
+  return miss != 0;
+}
+
 static int item_match(const ash_sigma_doc *d, const fitem *it, int ov) {
   if (!it->nm) return 0;
   if (it->field == ASH_SIGMA_FIELD_NONE) {
     /* keywords: each value (each group with all) found in some value */
     if (!it->all) {
-      for (size_t k = 0; k < d->nall; k++) {
-        ash_str raw = ash_str_make(d->text.p + d->all[k].off, d->all[k].n);
-        ash_str low = ash_str_make(d->text.p + d->all[k].loff, d->all[k].n);
-        if (values_match(d, it, ov, raw, low, d->all[k].bg)) return !it->neg;
+      /* any keyword in any value: keyword by keyword, so that one whose
+       * bigrams the event lacks (doc_lacks) skips every value at once */
+      for (size_t i = 0; i < it->nm; i++) {
+        if (doc_lacks(d, &it->m[i])) continue;
+        for (size_t k = 0; k < d->nall; k++) {
+          ash_str raw = ash_str_make(d->text.p + d->all[k].off, d->all[k].n);
+          ash_str low = ash_str_make(d->text.p + d->all[k].loff, d->all[k].n);
+          if (ash_sigma_matcher_test(d, &it->m[i], ov, raw, low, d->all[k].bg)) return !it->neg;
+        }
       }
       return it->neg;
     }
     for (size_t i = 0; i < it->nm;) {
       int g = it->m[i].grp, ok = 0;
       for (; i < it->nm && it->m[i].grp == g; i++)
-        for (size_t k = 0; k < d->nall && !ok; k++) {
+        for (size_t k = 0; k < d->nall && !ok && !doc_lacks(d, &it->m[i]); k++) {
           ash_str raw = ash_str_make(d->text.p + d->all[k].off, d->all[k].n);
           ash_str low = ash_str_make(d->text.p + d->all[k].loff, d->all[k].n);
           ok = ash_sigma_matcher_test(d, &it->m[i], ov, raw, low, d->all[k].bg);
@@ -768,7 +1335,8 @@ static int cond_eval(const ash_sigma_doc *d, const rule *r, const cnode *c) {
 
 int ash_sigma_match(const ash_sigma *s, ash_sigma_doc *d, int (*cb)(void *u, size_t rule),
                     void *u) {
-  if (!s->indexed || d->nv != s->nf) return ASH_EUSAGE;
+  /* d->litgen is sized for the literals of the index it was opened on */
+  if (!s->indexed || d->nv != s->nf || d->nlit != s->nlit) return ASH_EUSAGE;
   size_t b = d->eid == ASH_UNSET ? ASH_SIGMA_BUCKETS : bucket_of(d->eid);
   const uint32_t *x = s->bidx + s->bstart[b], *xe = s->bidx + s->bstart[b + 1];
   const uint32_t *y = s->bidx + s->bstart[ASH_SIGMA_BUCKETS],
@@ -782,6 +1350,7 @@ int ash_sigma_match(const ash_sigma *s, ash_sigma_doc *d, int (*cb)(void *u, siz
     for (int k = 0; k < ASH_SIGMA_BGW; k++) miss |= s->need[i][k] & ~d->bg[k];
     if (miss) continue;
     if (!ash_sigma_logsource_takes(&r->ls, d->eid, d->channel)) continue;
+    if (s->bscan[b] && !lit_may(s, d, i)) continue;
     if (!cond_eval(d, r, r->cond)) continue;
     int rc = cb(u, i);
     if (rc) return rc;

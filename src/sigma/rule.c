@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ashiato/error.h"
 #include "ashiato/limits.h"
@@ -146,6 +148,15 @@ void ash_sigma_close(ash_sigma *s) {
   free(s->bidx);
   free(s->bstart);
   free(s->need);
+  free(s->rbuf);
+  free(s->litp);
+  free(s->litoff);
+  free(s->lclause);
+  free(s->lcstart);
+  free(s->lnext);
+  free(s->lkey);
+  free(s->lhead);
+  free(s->bscan);
   free(s);
 }
 
@@ -158,7 +169,7 @@ const ash_sigma_reject *ash_sigma_reject_at(const ash_sigma *s, size_t i) {
   return i < s->nrej ? &s->rej[i] : NULL;
 }
 
-static char *dup(const char *p) {
+static char *sdup(const char *p) {
   if (!p) p = "";
   size_t n = strlen(p);
   char *d = malloc(n + 1);
@@ -172,10 +183,10 @@ static int reject(ash_sigma *s, const char *path, const char *id, const char *ti
   if (!r) return ASH_ENOMEM;
   s->rej = r;
   ash_sigma_reject *x = &s->rej[s->nrej];
-  x->path = dup(path);
-  x->id = dup(id);
-  x->title = dup(title);
-  x->reason = dup(reason);
+  x->path = sdup(path);
+  x->id = sdup(id);
+  x->title = sdup(title);
+  x->reason = sdup(reason);
   if (!x->path || !x->id || !x->title || !x->reason) {
     free((char *)x->path);
     free((char *)x->id);
@@ -211,7 +222,7 @@ static const char *sc(const ynode *n) { return n && n->type == Y_SCALAR ? n->s :
 static int compile_selection(ash_sigma *s, const char *name, const ynode *v, selection *out,
                              char *err, size_t errn) {
   memset(out, 0, sizeof *out);
-  if (!(out->name = dup(name))) return ASH_ENOMEM;
+  if (!(out->name = sdup(name))) return ASH_ENOMEM;
   size_t ng = v->type == Y_SEQ ? v->n : 1;
   if (v->type == Y_SCALAR && ash_yaml_is_null(v)) {
     snprintf(err, errn, "selection '%.60s' is empty", name);
@@ -278,12 +289,12 @@ static int add_rule(ash_sigma *s, rule *r) {
 
 static int rule_meta(rule *r, const ynode *d, const char *id, const char *title, const char *path,
                      const char *lsname) {
-  r->info.id = dup(id);
-  r->info.title = dup(title);
-  r->info.path = dup(path);
-  r->info.logsource = dup(lsname);
+  r->info.id = sdup(id);
+  r->info.title = sdup(title);
+  r->info.path = sdup(path);
+  r->info.logsource = sdup(lsname);
   const char *nm = sc(ash_yaml_get(d, "name"));
-  if (nm && !(r->name = dup(nm))) return ASH_ENOMEM;
+  if (nm && !(r->name = sdup(nm))) return ASH_ENOMEM;
   if (!r->info.id || !r->info.title || !r->info.path || !r->info.logsource) return ASH_ENOMEM;
   const ynode *tags = ash_yaml_get(d, "tags");
   if (tags && tags->type == Y_SEQ && tags->n) {
@@ -291,7 +302,7 @@ static int rule_meta(rule *r, const ynode *d, const char *id, const char *title,
     if (!r->tagv) return ASH_ENOMEM;
     for (size_t i = 0; i < tags->n; i++)
       if (sc(tags->kids[i])) {
-        if (!(r->tagv[r->info.ntags] = dup(tags->kids[i]->s))) return ASH_ENOMEM;
+        if (!(r->tagv[r->info.ntags] = sdup(tags->kids[i]->s))) return ASH_ENOMEM;
         r->info.ntags++;
       }
     r->info.tags = (const char *const *)r->tagv;
@@ -406,73 +417,111 @@ static int has_ext(const char *name) {
          (n > 5 && !strcasecmp(name + n - 5, ".yaml"));
 }
 
+/* One file's rules. A rule directory is thousands of files of a few KiB:
+ * each is read with open, fstat and one read into s->rbuf (kept between
+ * files, sized to the file + 1 so that the read also sees the end), never
+ * more than ASH_MAX_SIGMA_FILE + 1 bytes (ash_sigma_load refuses that as
+ * too big). A file that grew since fstat is read on to the cap. */
 static int load_file(ash_sigma *s, const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     char why[200];
     snprintf(why, sizeof why, "cannot open: %s", strerror(errno));
     return reject(s, path, NULL, NULL, why);
   }
-  uint8_t *buf = malloc(ASH_MAX_SIGMA_FILE + 1);
-  if (!buf) {
-    fclose(f);
-    return ASH_ENOMEM;
+  struct stat st;
+  size_t want = ASH_MAX_SIGMA_FILE + 1, n = 0;
+  int reg = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  if (reg && (uint64_t)st.st_size < want) want = (size_t)st.st_size + 1;
+  int bad = 0;
+  for (;;) {
+    if (want > s->rbufcap) {
+      uint8_t *nb = realloc(s->rbuf, want);
+      if (!nb) {
+        close(fd);
+        return ASH_ENOMEM;
+      }
+      s->rbuf = nb;
+      s->rbufcap = want;
+    }
+    ssize_t r = read(fd, s->rbuf + n, want - n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      bad = 1;
+      break;
+    }
+    if (r == 0) break;
+    n += (size_t)r;
+    /* a regular file reads short only at its end */
+    if (reg && n < want) break;
+    if (n == want) {
+      if (want == ASH_MAX_SIGMA_FILE + 1) break;
+      want = ASH_MAX_SIGMA_FILE + 1; /* grown since fstat */
+    }
   }
-  size_t n = fread(buf, 1, ASH_MAX_SIGMA_FILE + 1, f);
-  int bad = ferror(f);
-  fclose(f);
-  int rc = bad ? reject(s, path, NULL, NULL, "read error") : ash_sigma_load(s, buf, n, path);
-  free(buf);
-  return rc;
+  close(fd);
+  return bad ? reject(s, path, NULL, NULL, "read error") : ash_sigma_load(s, s->rbuf, n, path);
 }
 
-static int cmpstr(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
+/* A directory entry: its name and its type as readdir gave it. */
+typedef struct dent {
+  char *name;
+  unsigned char type;
+} dent;
+
+static int cmpdent(const void *a, const void *b) {
+  return strcmp(((const dent *)a)->name, ((const dent *)b)->name);
 }
 
 static int load_dir(ash_sigma *s, const char *path, unsigned depth) {
   if (depth > ASH_MAX_DIR_DEPTH) return reject(s, path, NULL, NULL, "directory nesting too deep");
   DIR *d = opendir(path);
   if (!d) return reject(s, path, NULL, NULL, "cannot open directory");
-  char **names = NULL;
+  dent *ents = NULL;
   size_t n = 0, cap = 0;
   struct dirent *e;
   int rc = ASH_OK;
   while ((e = readdir(d))) {
     if (e->d_name[0] == '.') continue;
-    char **nn = ash_array_room(names, &cap, n, sizeof *names, 32);
-    if (!nn) {
+    dent *ne = ash_array_room(ents, &cap, n, sizeof *ents, 32);
+    if (!ne) {
       rc = ASH_ENOMEM;
       break;
     }
-    names = nn;
-    if (!(names[n] = dup(e->d_name))) {
+    ents = ne;
+    if (!(ents[n].name = sdup(e->d_name))) {
       rc = ASH_ENOMEM;
       break;
     }
+    ents[n].type = e->d_type;
     n++;
   }
   closedir(d);
-  if (n) qsort(names, n, sizeof *names, cmpstr);
+  if (n) qsort(ents, n, sizeof *ents, cmpdent);
   for (size_t i = 0; i < n; i++) {
     if (!rc) {
-      size_t pl = strlen(path) + strlen(names[i]) + 2;
+      size_t pl = strlen(path) + strlen(ents[i].name) + 2;
       char *full = malloc(pl);
       if (!full) {
         rc = ASH_ENOMEM;
       } else {
-        snprintf(full, pl, "%s/%s", path, names[i]);
+        snprintf(full, pl, "%s/%s", path, ents[i].name);
+        /* the entry's type from readdir saves a stat per file; links, and
+         * file systems that do not say, are stat'ed */
         struct stat st;
-        if (stat(full, &st) == 0 && S_ISDIR(st.st_mode))
+        int isdir = ents[i].type == DT_DIR;
+        if (ents[i].type != DT_DIR && ents[i].type != DT_REG)
+          isdir = stat(full, &st) == 0 && S_ISDIR(st.st_mode);
+        if (isdir)
           rc = load_dir(s, full, depth + 1);
-        else if (has_ext(names[i]))
+        else if (has_ext(ents[i].name))
           rc = load_file(s, full);
         free(full);
       }
     }
-    free(names[i]);
+    free(ents[i].name);
   }
-  free(names);
+  free(ents);
   return rc;
 }
 

@@ -183,13 +183,29 @@ struct ash_sigma {
   size_t nf, fcap;
   uint32_t *fh; /* open-addressing hash of field ids + 1 */
   size_t fhcap;
-  ynode *ph; /* placeholders map */
+  ynode *ph;     /* placeholders map */
+  uint8_t *rbuf; /* rule file text, reused (rule.c load_file) */
+  size_t rbufcap;
   /* fast dispatch: rules per event id bucket (see eval.c) */
   uint32_t *bidx; /* rule indexes, grouped */
   size_t *bstart; /* per bucket: start in bidx; ASH_SIGMA_BUCKETS + 1 */
   int indexed;
   /* per rule: bigrams every matching event holds somewhere (eval.c) */
   uint64_t (*need)[ASH_SIGMA_BGW];
+  /* per rule: literals one of which every matching event holds in some
+   * value (eval.c, lit_*): rule i's are lclause[lcstart[i]..lcstart[i+1]),
+   * none when the condition does not require one */
+  char *litp;       /* the literals' bytes (lower case) */
+  uint32_t *litoff; /* per literal: offset in litp; nlit + 1 */
+  size_t nlit;
+  uint32_t *lclause;     /* literal ids */
+  size_t *lcstart;       /* nr + 1 */
+  uint32_t *lnext;       /* per literal: next literal of the same prefix + 1 */
+  uint32_t *lkey;        /* scan table: 3- or 4-byte prefixes (open addressing) */
+  uint32_t *lhead;       /* per slot: first literal id + 1 */
+  size_t lcap;           /* slots, a power of 2 */
+  uint64_t lbm[2][1024]; /* prefixes present (3 and 4 bytes), hashed */
+  uint8_t *bscan;        /* per bucket: worth scanning the event's text */
 };
 
 #define ASH_SIGMA_BUCKETS 1024u
@@ -255,6 +271,22 @@ struct ash_sigma_doc {
   int overlay_set;
   uint64_t bg[ASH_SIGMA_BGW]; /* union of the values' bigrams */
   void *md;                   /* pcre2 match data */
+  /* the attrs object of the event, read by read_attrs (eval.c): its
+   * decoded strings and key/value pairs, reused from event to event */
+  char *strs;
+  size_t strscap;
+  ash_kv *kv;
+  size_t kvcap;
+  uint32_t keyslot[1024]; /* repeated-key check: kv index + 1, stamped */
+  uint32_t keygen[1024];
+  uint32_t kgen;
+  /* overlay values set (scanned for literals with d->all) */
+  dval *ovl[16];
+  size_t novl;
+  int ovl_over;     /* more overlays than ovl holds: literals are not used */
+  uint32_t *litgen; /* per literal: == gen when present in this document */
+  size_t nlit;
+  uint32_t lscan; /* == gen when the text was scanned for literals */
 };
 
 /* Value of field id for a rule (overlay when ov and set); 0 when absent. */

@@ -40,6 +40,11 @@ static ash_sigma *load(const char *detection) {
   return s;
 }
 
+static int bits_cb(void *u, size_t i) {
+  if (i < 64) *(uint64_t *)u |= 1ull << i;
+  return 0;
+}
+
 static int count_cb(void *u, size_t i) {
   (void)i;
   (*(int *)u)++;
@@ -408,6 +413,145 @@ static void test_4688_seen_as_process_creation(void **st) {
   ash_sigma_close(s);
 }
 
+/* The attrs object of a stored event reads as jansson reads it, on the
+ * fast path (plain strings, escapes) and on the texts it leaves to jansson
+ * (a raw UTF-8 byte, a number, text after the object: an error); a
+ * repeated key keeps its first place and takes its last value, as in
+ * jansson. */
+static int attrs_fire(ash_sigma *s, const char *json, int *rc) {
+  ash_event ev;
+  ash_event_init(&ev);
+  ev.event_id = 1;
+  ev.channel = ash_str_cstr("Microsoft-Windows-Sysmon/Operational");
+  ash_sigma_doc *d;
+  assert_int_equal(ash_sigma_doc_open(&d, s), ASH_OK);
+  int n = 0;
+  *rc = ash_sigma_doc_from_event(d, &ev, json);
+  if (!*rc) assert_int_equal(ash_sigma_match(s, d, count_cb, &n), ASH_OK);
+  ash_sigma_doc_close(d);
+  return n;
+}
+
+static void test_attrs_json_read_as_jansson_reads_it(void **st) {
+  (void)st;
+  ash_sigma *s = load("  sel:\n    CommandLine: 'C:\\x \"q\" \xc3\xa9/\t'\n  condition: sel\n");
+  int rc;
+  assert_int_equal(attrs_fire(s, "{\"CommandLine\":\"C:\\\\x \\\"q\\\" \\u00e9\\/\\t\"}", &rc), 1);
+  assert_int_equal(rc, ASH_OK);
+  assert_int_equal(
+      attrs_fire(s, " { \"A\" : \"b\" ,\n\"CommandLine\":\"C:\\\\x \\\"q\\\" \xc3\xa9/\\t\" } ",
+                 &rc),
+      1);
+  assert_int_equal(
+      attrs_fire(s, "{\"CommandLine\":\"no\",\"CommandLine\":\"C:\\\\x \\\"q\\\" \\u00E9/\\t\"}",
+                 &rc),
+      1);
+  assert_int_equal(
+      attrs_fire(s, "{\"CommandLine\":\"C:\\\\x \\\"q\\\" \\u00e9/\\t\",\"CommandLine\":\"no\"}",
+                 &rc),
+      0);
+  assert_int_equal(rc, ASH_OK);
+  assert_int_equal(
+      attrs_fire(s, "{\"N\":5,\"CommandLine\":\"C:\\\\x \\\"q\\\" \\u00e9/\\t\"}", &rc), 1);
+  assert_int_equal(attrs_fire(s, "{}", &rc), 0);
+  assert_int_equal(rc, ASH_OK);
+  attrs_fire(s, "{\"CommandLine\":\"C:\"} x", &rc);
+  assert_int_equal(rc, ASH_EFORMAT);
+  attrs_fire(s, "{\"CommandLine\":\"\xff\"}", &rc);
+  assert_int_equal(rc, ASH_EFORMAT);
+  attrs_fire(s, "[\"CommandLine\"]", &rc);
+  assert_int_equal(rc, ASH_EFORMAT);
+  ash_sigma_close(s);
+  /* the repeated key's place decides which of "Threat Name" and
+   * "ThreatName" comes first, and so which value ThreatName has */
+  s = load("  sel:\n    ThreatName: c\n  condition: sel\n");
+  const char *rep = "{\"Threat Name\":\"a\",\"ThreatName\":\"b\",\"Threat Name\":\"c\"}";
+  assert_int_equal(attrs_fire(s, rep, &rc), 1);
+  const char *rep8 = "{\"Threat Name\":\"\xc3\xa9\",\"ThreatName\":\"b\",\"Threat Name\":\"c\"}";
+  assert_int_equal(attrs_fire(s, rep8, &rc), 1);
+  ash_sigma_close(s);
+}
+
+/* The literal prefilter (eval.c) skips only rules that cannot match: with
+ * enough rules for the process_creation buckets to scan, a rule still
+ * fires on a cased value, on a value of the 4688 overlay, through windash,
+ * with all, with a part that needs no literal, and keywords. */
+static void test_literal_prefilter_never_skips_a_match(void **st) {
+  (void)st;
+  ash_sigma *s;
+  assert_int_equal(ash_sigma_open(&s), ASH_OK);
+  char t[2048];
+  for (int i = 0; i < 40; i++) {
+    snprintf(t, sizeof t,
+             "title: filler %d\nlogsource:\n  product: windows\n  category: process_creation\n"
+             "detection:\n  sel:\n    CommandLine|contains: ['filler%02d-a', 'filler%02d-b']\n"
+             "  condition: sel\n",
+             i, i, i);
+    assert_int_equal(ash_sigma_load(s, (const uint8_t *)t, strlen(t), "f.yml"), ASH_OK);
+  }
+  static const char *det[] = {
+      "  sel:\n    Image|endswith|cased: '\\WinWord.EXE'\n  condition: sel\n",
+      "  sel:\n    User: 'CORP\\bob'\n  condition: sel\n",
+      "  sel:\n    CommandLine|windash|contains: ' -encodedcommand '\n  condition: sel\n",
+      "  sel:\n    CommandLine|contains|all: ['alpha', 'omega']\n  condition: sel\n",
+      "  sel:\n    CommandLine|contains: 'gamma'\n  f:\n    User|re: '^CORP'\n"
+      "  condition: sel or not f\n",
+      "  kw:\n    - 'delta-keyword'\n  condition: kw\n",
+  };
+  size_t ndet = sizeof det / sizeof det[0];
+  for (size_t i = 0; i < ndet; i++) {
+    snprintf(t, sizeof t,
+             "title: target %zu\nlogsource:\n  product: windows\n  category: process_creation\n"
+             "detection:\n%s",
+             i, det[i]);
+    assert_int_equal(ash_sigma_load(s, (const uint8_t *)t, strlen(t), "t.yml"), ASH_OK);
+  }
+  assert_int_equal(ash_sigma_reject_count(s), 0);
+  /* one event per target rule: which rules fire, as a bit set */
+  static const char *img[] = {"C:\\Office\\WinWord.EXE",
+                              "C:\\x\\a.exe",
+                              "C:\\x\\a.exe",
+                              "C:\\x\\a.exe",
+                              "C:\\x\\a.exe",
+                              "C:\\x\\a.exe"};
+  static const char *cli[] = {
+      "winword", "vssadmin delete shadows", "powershell /EncodedCommand AAA", "omega then alpha",
+      "nothing", "x DELTA-KEYWORD y"};
+  for (size_t i = 0; i < ndet; i++) {
+    ash_kv kv[4];
+    size_t nkv = 0;
+    ash_event ev;
+    ash_event_init(&ev);
+    if (i == 1) {
+      /* only the overlay (User from the two Subject names) holds it */
+      ev.event_id = 4688;
+      ev.channel = ash_str_cstr("Security");
+      kv[nkv++] = (ash_kv){ASH_STR_LIT("SubjectUserName"), ASH_STR_LIT("bob")};
+      kv[nkv++] = (ash_kv){ASH_STR_LIT("SubjectDomainName"), ASH_STR_LIT("CORP")};
+    } else {
+      ev.event_id = 1;
+      ev.channel = ash_str_cstr("Microsoft-Windows-Sysmon/Operational");
+      kv[nkv++] = (ash_kv){ASH_STR_LIT("Image"), ash_str_cstr(img[i])};
+      kv[nkv++] = (ash_kv){ASH_STR_LIT("User"), ASH_STR_LIT("OTHER\\u")};
+    }
+    kv[nkv++] = (ash_kv){ASH_STR_LIT("CommandLine"), ash_str_cstr(cli[i])};
+    ev.attrs = kv;
+    ev.nattrs = nkv;
+    ash_sigma_doc *d;
+    assert_int_equal(ash_sigma_doc_open(&d, s), ASH_OK);
+    assert_int_equal(ash_sigma_doc_from_event(d, &ev, NULL), ASH_OK);
+    uint64_t hit = 0;
+    assert_int_equal(ash_sigma_match(s, d, bits_cb, &hit), ASH_OK);
+    ash_sigma_doc_close(d);
+    /* target 4 fires on every event whose User is not CORP's; the others
+     * on their own event only */
+    uint64_t want = (1ull << i) | (i != 1 ? 1ull << 4 : 0);
+    assert_int_equal(hit >> 40, want);
+    assert_int_equal(hit & ((1ull << 40) - 1), 0);
+  }
+  ash_sigma_close(s);
+}
+
 /* EVTX stores HexInt64 padded; rules are written as Windows renders it. */
 static void test_hex_values_compare_unpadded(void **st) {
   (void)st;
@@ -663,6 +807,8 @@ int main(void) {
       cmocka_unit_test(test_rejections_name_their_reason),
       cmocka_unit_test(test_4688_seen_as_process_creation),
       cmocka_unit_test(test_hex_values_compare_unpadded),
+      cmocka_unit_test(test_attrs_json_read_as_jansson_reads_it),
+      cmocka_unit_test(test_literal_prefilter_never_skips_a_match),
       cmocka_unit_test(test_rule_info_and_tags),
       cmocka_unit_test(test_builtin_pack_loads_every_rule),
       cmocka_unit_test(test_correlation_event_count),
