@@ -33,7 +33,7 @@ static void test_catalogue_has_every_string_in_both_languages(void **st) {
     const char *en = ash_msg_get(ASH_LANG_EN, (ash_msg)m),
                *ja = ash_msg_get(ASH_LANG_JA, (ash_msg)m);
     /* the one string English leaves empty: "(the hunt's English original)" */
-    if (m != M_SUMMARY_LANG) assert_true(en[0]);
+    if (m != M_SUMMARY_LANG && m != M_REASON_LANG) assert_true(en[0]);
     assert_true(ja[0]);
     if (placeholders(en) != placeholders(ja)) {
       fprintf(stderr, "message %d: en and ja take different arguments\n", m);
