@@ -107,7 +107,8 @@ static const entry REASONS[] = {
      "んでした"},
     {"first_rdp_to_host.history",
      "the first RDP logon of {1} to {2}: {3} days of logons there before, {=4} only",
-     "{1} から {2} への初めての RDP ログオンです。それ以前の {3} 日間のログオンは {=4} だけでした"},
+     "{1} から {2} への初めての RDP ログオンです。それ以前にも {3} 日間のログオンがありましたが、"
+     "RDP ではありませんでした（{=4}）"},
     {"first_vpn_session", "the account's first VPN session in these logs",
      "これらのログにおける、このアカウントの最初の VPN セッションです"},
     {"habitual_access",
