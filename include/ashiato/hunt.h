@@ -17,7 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "finding.h"
+#include "lang.h"
 #include "ranges.h"
 #include "store.h"
 
@@ -95,5 +97,28 @@ void ash_hunt_opts_default(ash_hunt_opts *o);
  * stored, and opts->on_incident is called for each. */
 int ash_hunt_run_all(ash_store *s, const ash_hunt_opts *opts,
                      int (*on_finding)(void *u, const ash_finding *f), void *u);
+
+/* ---- the reasons' sentences (src/hunt/reasons.c) ----
+ *
+ * Each entry of a finding's details.reasons is {"reason": key, "weight",
+ * "text": its English sentence, "args": [strings], "form"?: the wording
+ * when a key has more than one}. The sentence in any language is rendered
+ * from key, form and args by the one catalogue the hunts write it with. */
+
+/* Append the sentence of reason key (form NULL or "" for the plain one)
+ * with args[0..nargs) in lang to out: plain text, values as recorded (the
+ * caller escapes it for its output). ASH_ENOTFOUND when the catalogue has
+ * no such reason (a case made by an older version: use its "text"),
+ * ASH_EFORMAT when its sentence takes another number of arguments. */
+int ash_reason_render(ash_lang lang, const char *key, const char *form, const char *const *args,
+                      size_t nargs, ash_buf *out);
+/* The arguments reason key (and form) takes, -1 when unknown. */
+int ash_reason_nargs(const char *key, const char *form);
+/* The catalogue, for tests: entry i's id ("key" or "key.form") with its
+ * English and Japanese templates, NULL past the end. Templates name their
+ * arguments {1}..{9}; {=n} is an argument that may be a term. */
+const char *ash_reason_entry(size_t i, const char **en, const char **ja);
+/* The terms ({=n} arguments the catalogue translates), likewise. */
+const char *ash_reason_term(size_t i, const char **en, const char **ja);
 
 #endif

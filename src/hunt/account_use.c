@@ -104,10 +104,9 @@ static void country_key(const char *c, char k[32]) {
     k[i] = (char)(c[i] >= 'A' && c[i] <= 'Z' ? c[i] + 32 : c[i]);
 }
 
+/* A term of the reasons' catalogue (reasons.c). */
 static const char *priv_words(uint32_t p) {
-  return p & HUNT_PRIV_4672 ? "given special privileges at logon (4672)"
-         : p & HUNT_PRIV_DC ? "logs on to a domain controller"
-                            : "named as an admin account";
+  return p & HUNT_PRIV_4672 ? "priv.4672" : p & HUNT_PRIV_DC ? "priv.dc" : "priv.name";
 }
 
 /* The hosts session i reached, judged against the history of the account
@@ -148,30 +147,22 @@ static void judge_hosts(au *A, uint32_t i, sess_eval *e, const tainted *T,
      * foothold: a session from a new place reaching it again is a return */
     if (past && past->hosts.n && !strcmp(past->hosts.v[0], l->host) && s->new_src &&
         s->start > past->first_seen) {
-      if (!e->returned)
-        hunt_why(e->R, "returned_to_detection_host", 10,
-                 "back on %s, where %s found the tool tied to the account", l->host, past->id);
+      if (!e->returned) hunt_why(e->R, "returned_to_detection_host", 10, l->host, past->id);
       e->returned = 1;
     } else if (tainted_has(T, l->host)) {
-      if (!e->returned)
-        hunt_why(e->R, "returned_to_host", 8,
-                 "back on %s, which an earlier suspicious session of the account reached first",
-                 l->host);
+      if (!e->returned) hunt_why(e->R, "returned_to_host", 8, l->host);
       e->returned = 1;
     } else if (!h || h->first / ASH_DAY >= day) {
       /* a person works on the same few servers; a host an account reaches
        * for the first time is where an intruder looks around */
       e->new_hosts++;
-      hunt_why(e->R, "new_host_reached", e->new_hosts == 1 ? 12 : 4,
-               "the session reached %s, where %s had never logged on before", l->host,
+      hunt_why(e->R, "new_host_reached", e->new_hosts == 1 ? 12 : 4, l->host,
                hunt_account_name(A->c, who));
     } else if (rdp && h->first_rdp / ASH_DAY >= day) {
       /* a file-share user has no desktop on the server: an RDP session
        * there is a new way of using it (issue 11) */
       e->first_rdp++;
-      hunt_why(e->R, "first_rdp_to_host", 10,
-               "the first RDP logon of %s to %s, which it had only used by SMB or at the console",
-               hunt_account_name(A->c, who), l->host);
+      hunt_why(e->R, "first_rdp_to_host", 10, hunt_account_name(A->c, who), l->host);
     } else if (h->days >= 3 && h->first < l->ts - 7 * ASH_DAY) {
       /* on three days or more, since more than a week: the account's own
        * everyday host (the days may include later ones: the model counts
@@ -184,16 +175,17 @@ static void judge_hosts(au *A, uint32_t i, sess_eval *e, const tainted *T,
       e->other_acct++;
       uint32_t p = hunt_account_privileged(A->acc, l->account);
       if (p) e->admin_acct++;
-      hunt_why(e->R, p ? "admin_credentials_in_session" : "other_account_in_session", p ? 20 : 10,
-               "%s's session logged on to %s as %s%s%s", user, l->host,
-               hunt_account_name(A->c, l->account), p ? ", an administrator: " : "",
-               p ? priv_words(p) : "");
+      if (p)
+        hunt_why(e->R, "admin_credentials_in_session", 20, user, l->host,
+                 hunt_account_name(A->c, l->account), priv_words(p));
+      else
+        hunt_why(e->R, "other_account_in_session", 10, user, l->host,
+                 hunt_account_name(A->c, l->account));
     }
   }
   /* reaching only its everyday hosts the everyday way is what its owner
    * does */
-  if (total && habitual == total && !e->other_acct)
-    hunt_why(e->R, "usual_hosts", -10, "it reached only hosts %s uses regularly", user);
+  if (total && habitual == total && !e->other_acct) hunt_why(e->R, "usual_hosts", -10, user);
 }
 
 /* The past-incident-link finding (high or above) that ties a detection to
@@ -232,8 +224,8 @@ static void judge_account(au *A, size_t lo, size_t hi, uint32_t want, hunt_reaso
     char rem[ASH_IP_STRLEN];
     ash_ip_format(&s->remote, rem);
     /* the prior: a session opened with the account's password */
-    hunt_why(e->R, "vpn_login", 10, "a VPN session of %s from %s", hunt_account_name(A->c, s->user),
-             rem[0] ? rem : "an unknown address");
+    hunt_why(e->R, "vpn_login", 10, hunt_account_name(A->c, s->user),
+             rem[0] ? rem : "unknown_address");
     int hist = s->nprev >= MIN_HISTORY;
     char ck[32];
     country_key(s->country, ck);
@@ -246,27 +238,20 @@ static void judge_account(au *A, size_t lo, size_t hi, uint32_t want, hunt_reaso
       /* remote workers connect from a handful of home and office
        * addresses; stolen credentials are used from somewhere else */
       if (s->new_src) {
-        hunt_why(e->R, "new_vpn_source", 15, "%s was never the source of its %u earlier sessions",
-                 rem, s->nprev);
-        if (s->new_net)
-          hunt_why(e->R, "new_vpn_network", 5, "nor was any address of its /24 (IPv6 /48)");
+        hunt_why(e->R, "new_vpn_source", 15, rem, HUNT_ARG("%u", s->nprev));
+        if (s->new_net) hunt_why0(e->R, "new_vpn_network", 5);
         uint32_t others = peers_of(&A->addrs, &s->remote);
         /* an address several colleagues come from is an office, a hotel
          * or a partner's network, not one intruder's */
         if (others >= 4 && !cloud)
-          hunt_why(e->R, "source_shared_with_peers", -10,
-                   "%u other accounts connect from %s too (an office or shared network)",
-                   others - 1, rem);
+          hunt_why(e->R, "source_shared_with_peers", -10, HUNT_ARG("%u", others - 1), rem);
       } else {
-        hunt_why(e->R, "known_vpn_source", -10, "%s is an address it connects from", rem);
+        hunt_why(e->R, "known_vpn_source", -10, rem);
       }
       if (!known_country && nc) {
-        hunt_why(e->R, "new_country", 12,
-                 "from %s, a country none of its %u earlier sessions came from", s->country,
-                 s->nprev);
+        hunt_why(e->R, "new_country", 12, s->country, HUNT_ARG("%u", s->nprev));
         if (peers_of(&A->countries, ck) <= 1)
-          hunt_why(e->R, "country_rare_among_peers", 5,
-                   "and no other account of the organisation connects from %s", s->country);
+          hunt_why(e->R, "country_rare_among_peers", 5, s->country);
       }
       /* people keep regular hours: an hour of the day (UTC, with the hours
        * either side) holding under 5% of 20 or more earlier logins is off
@@ -274,14 +259,10 @@ static void judge_account(au *A, size_t lo, size_t hi, uint32_t want, hunt_reaso
       int hr = (int)((s->start % ASH_DAY + ASH_DAY) % ASH_DAY / ASH_HOUR);
       uint32_t near = hours[hr] + hours[(hr + 23) % 24] + hours[(hr + 1) % 24];
       if (nh >= 20 && near * 20 < nh)
-        hunt_why(e->R, "off_hours", 8,
-                 "it started at %02d:00 UTC, when the account starts under 5%% of its %u sessions",
-                 hr, nh);
+        hunt_why(e->R, "off_hours", 8, HUNT_ARG("%02d", hr), HUNT_ARG("%u", nh));
     } else if (s->new_src && s->nprev) {
       /* a few sessions are still a few addresses: new, with less weight */
-      hunt_why(e->R, "new_vpn_source", 8,
-               "%s was never the source of its %u earlier sessions (few to judge by)", rem,
-               s->nprev);
+      hunt_why(e->R, "new_vpn_source.few", 8, rem, HUNT_ARG("%u", s->nprev));
     }
     /* once a session of the account has been tied to a tool dropped on a
      * server, its sessions from new places after that are the same hands
@@ -293,18 +274,15 @@ static void judge_account(au *A, size_t lo, size_t hi, uint32_t want, hunt_reaso
       int tied = 0;
       for (size_t k = 0; k < past->ips.n && !tied; k++) tied = !strcmp(past->ips.v[k], rem);
       if (tied)
-        hunt_why(e->R, "session_in_past_incident", 15, "%s finding %s ties this session to %s",
-                 ASH_HUNT_LINK, past->id, past->title ? past->title : "a past detection");
+        hunt_why(e->R, "session_in_past_incident", 15, ASH_HUNT_LINK, past->id,
+                 past->title ? past->title : "past_detection");
       else if (past->first_seen != ASH_TIME_UNSET && s->start > past->first_seen &&
                ((s->country[0] && !known_country) || (!s->country[0] && s->new_net) || cloud))
-        hunt_why(e->R, "return_after_past_incident", 15,
-                 "it came after %s finding %s tied the account to %s", ASH_HUNT_LINK, past->id,
-                 past->title ? past->title : "a past detection");
+        hunt_why(e->R, "return_after_past_incident", 15, ASH_HUNT_LINK, past->id,
+                 past->title ? past->title : "past_detection");
     }
     /* employees do not work from rented cloud servers; relays do */
-    if (cloud)
-      hunt_why(e->R, "rentable_cloud_source", 15, "%s is a rentable %s %s%s%s address", rem,
-               cl.provider, cl.service, cl.region[0] ? " " : "", cl.region);
+    if (cloud) hunt_why_cloud(e->R, 15, rem, &cl);
     /* one person is not in two countries at once, nor an hour apart */
     for (int j = 0; j < nring && s->country[0]; j++) {
       const hunt_vpn_session *p = &A->v->s[ring[j]];
@@ -313,9 +291,8 @@ static void judge_account(au *A, size_t lo, size_t hi, uint32_t want, hunt_reaso
       char pr[ASH_IP_STRLEN];
       ash_ip_format(&p->remote, pr);
       e->travel = (int)ring[j];
-      hunt_why(e->R, "impossible_travel", 20, "%s from %s (%s) while its session from %s (%s) %s",
-               s->start < p->end ? "at once" : "within the hour", rem, s->country, pr, p->country,
-               s->start < p->end ? "was still up" : "had just ended");
+      hunt_why(e->R, s->start < p->end ? "impossible_travel" : "impossible_travel.hour", 20, rem,
+               s->country, pr, p->country);
       break;
     }
     judge_hosts(A, i, e, &T, past);
@@ -409,9 +386,8 @@ static void account_verdict(au *A, size_t lo, size_t hi, verdict *V) {
   /* coming back again and again from new places is not a trip: a person
    * travelling uses one hotel, an intruder whatever relay is at hand */
   if (V->nnew >= 2)
-    hunt_why(&V->R, "repeated_new_sources", V->nnew >= 4 ? 15 : 10,
-             "after its first such session %s came back %d times over VPN from new addresses", acct,
-             V->nnew - 1);
+    hunt_why(&V->R, "repeated_new_sources", V->nnew >= 4 ? 15 : 10, acct,
+             HUNT_ARG("%d", V->nnew - 1));
   /* the account is already tied to a tool found on a server, and kept
    * coming back from new places afterwards: "what did that account do
    * later" (scenario.md, finding 2) */
@@ -425,9 +401,8 @@ static void account_verdict(au *A, size_t lo, size_t hi, verdict *V) {
       later++;
   }
   if (later)
-    hunt_why(&V->R, "returns_after_past_incident", 10,
-             "%d of those sessions came after %s finding %s tied %s to %s", later, ASH_HUNT_LINK,
-             V->past->id, acct, V->past->title ? V->past->title : "a past detection");
+    hunt_why(&V->R, "returns_after_past_incident", 10, HUNT_ARG("%d", later), ASH_HUNT_LINK,
+             V->past->id, acct, V->past->title ? V->past->title : "past_detection");
   V->score = hunt_reasons_sum(&V->R);
 }
 
@@ -679,25 +654,16 @@ static int make_hop_finding(au *A, hop *h, hunt_list *out) {
   /* the jump host was held by a session already judged suspicious: logons
    * out of it as someone else are that session's doing until shown
    * otherwise */
-  hunt_why(&R, "hop_from_suspicious_session", 35,
-           "%s logged on from %s to other hosts while %s's VPN session from %s held %s", adm,
-           h->jump, user, rem[0] ? rem : "?", h->jump);
-  hunt_why(&R, "session_suspicion", (h->acct_score + 2) / 4,
-           "account-use scores %s's sessions %d of 100", user, h->acct_score);
-  if (p) hunt_why(&R, "privileged_account", 20, "%s is an administrator: %s", adm, priv_words(p));
+  hunt_why(&R, "hop_from_suspicious_session", 35, adm, h->jump, user, rem[0] ? rem : "?");
+  hunt_why(&R, "session_suspicion", (h->acct_score + 2) / 4, user, HUNT_ARG("%d", h->acct_score));
+  if (p) hunt_why(&R, "privileged_account", 20, adm, priv_words(p));
   if (!h->at_jump)
-    hunt_why(
-        &R, "admin_not_at_jump_host", 10,
-        "%s was not logged on to %s itself: its credentials were used there by whoever held it",
-        adm, h->jump);
+    hunt_why(&R, "admin_not_at_jump_host", 10, adm, h->jump);
   else
-    hunt_why(&R, "admin_at_jump_host", -15, "%s was itself logged on to %s at the time", adm,
-             h->jump);
+    hunt_why(&R, "admin_at_jump_host", -15, adm, h->jump);
   /* the domain controllers hold every account's keys */
-  if (h->dc)
-    hunt_why(&R, "reached_domain_controller", 10, "one of the hosts is a domain controller");
-  if (h->new_target)
-    hunt_why(&R, "new_target_for_account", 5, "%s had never logged on to some of them before", adm);
+  if (h->dc) hunt_why0(&R, "reached_domain_controller", 10);
+  if (h->new_target) hunt_why(&R, "new_target_for_account", 5, adm);
   int score = hunt_reasons_sum(&R);
   ash_finding f;
   ASH_TRY(ash_finding_init(&f, "credential-hop"));

@@ -122,12 +122,6 @@ static const int LONG_H[4] = {1, 4, 8, 12};
  * corroborated form that can go higher */
 static const int LONG_SCORE[4] = {22, 35, 48, 58};
 
-typedef struct reason {
-  char text[200];
-  int weight;
-} reason;
-#define MAXR 12
-
 typedef struct bcand {
   pair *p;
   int beacon, longc;
@@ -139,20 +133,8 @@ typedef struct bcand {
   int cloud, rentable;
   ash_cloud cl;
   int score;
-  reason r[MAXR];
-  int nr;
+  hunt_reasons R; /* written by score(), for the reported ones only */
 } bcand;
-
-static void add_reason(bcand *k, int weight, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void add_reason(bcand *k, int weight, const char *fmt, ...) {
-  if (k->nr >= MAXR) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(k->r[k->nr].text, sizeof k->r[k->nr].text, fmt, ap);
-  va_end(ap);
-  k->r[k->nr++].weight = weight;
-}
 
 /* The start times (seconds since *base, sorted) and sizes of p: its heavy
  * part's when it turned heavy with more of them, else its series'. Returns
@@ -273,7 +255,8 @@ static void score(bcand *k) {
   pair *p = k->p;
   char t[32];
   int s = 0;
-  k->nr = 0;
+  k->R.n = 0;
+  hunt_reasons *R = &k->R;
   if (k->beacon) {
     /* the four subscores, weighted as RITA weighs them (equally) but with
      * the timestamps counted twice: they are what a schedule is, where
@@ -281,19 +264,18 @@ static void score(bcand *k) {
     int wts = (int)lround(30 * k->ts), wds = (int)lround(12 * k->ds);
     int wh = (int)lround(14 * k->hist), wd = (int)lround(10 * k->dur);
     hunt_fmt_dur((int64_t)(k->interval * ASH_SEC), t);
-    add_reason(k, wts, "connections start on a schedule: every %s (interval skew %.2f, MAD %.2f)",
-               t, k->ts_skew, k->ts_mad);
-    add_reason(k, wds, "connection sizes %s (size skew %.2f, MAD %.2f)",
-               k->ds >= 0.8 ? "alike" : "vary", k->ds_skew, k->ds_mad);
-    add_reason(k, wh, "connections %s the hours they span (histogram %.2f)",
-               k->hist >= 0.7 ? "evenly fill" : "unevenly fill", k->hist);
-    add_reason(k, wd, "seen across %.0f%% of the case or its hours (duration %.2f)", 100 * k->dur,
-               k->dur);
+    hunt_why(R, "beacon_schedule", wts, t, HUNT_ARG("%.2f", k->ts_skew),
+             HUNT_ARG("%.2f", k->ts_mad));
+    hunt_why(R, k->ds >= 0.8 ? "beacon_sizes" : "beacon_sizes.vary", wds,
+             HUNT_ARG("%.2f", k->ds_skew), HUNT_ARG("%.2f", k->ds_mad));
+    hunt_why(R, k->hist >= 0.7 ? "beacon_hours" : "beacon_hours.uneven", wh,
+             HUNT_ARG("%.2f", k->hist));
+    hunt_why(R, "beacon_duration", wd, HUNT_ARG("%.0f", 100 * k->dur), HUNT_ARG("%.2f", k->dur));
     s = wts + wds + wh + wd;
     /* a long series is a program's: people do not visit a site 200 times
      * at the same interval */
     if (k->nconn >= 100) {
-      add_reason(k, 6, "%u connections", k->nconn);
+      hunt_why(R, "many_connections", 6, HUNT_ARG("%u", k->nconn));
       s += 6;
     }
   }
@@ -302,27 +284,26 @@ static void score(bcand *k) {
     while (lvl < 3 && p->covered >= (int64_t)LONG_H[lvl + 1] * ASH_HOUR) lvl++;
     hunt_fmt_dur(p->covered, t);
     int w = LONG_SCORE[lvl] > s ? LONG_SCORE[lvl] - s : 0;
-    add_reason(k, w, "connected %s in all (over RITA's %d-hour long-connection threshold)", t,
-               LONG_H[lvl]);
+    hunt_why(R, "long_connection", w, t, HUNT_ARG("%d", LONG_H[lvl]));
     s += w;
   }
   /* one host only: a beacon's relay serves one implant; an address many
    * hosts reach alike is a service the organisation uses (update servers,
    * telemetry, chat): at most low, whatever its schedule */
   if (k->nsrc <= 1) {
-    add_reason(k, 8, "no other internal host talks to this address");
+    hunt_why0(R, "single_internal_host", 8);
     s += 8;
   } else if (k->nsrc == 2) {
     /* two hosts on the same schedule are more often a pair (two domain
      * controllers asking one time server) than two implants: medium at
      * most, still listed */
     int w = s > 60 ? 60 - s : 0;
-    add_reason(k, w, "another internal host talks to this address");
+    hunt_why0(R, "second_internal_host", w);
     s += w;
   } else if (k->nsrc >= 3) {
     int w = s > 30 ? 30 - s : 0;
     w -= 5;
-    add_reason(k, w, "%u internal hosts talk to this address, as to a service", k->nsrc);
+    hunt_why(R, "many_internal_hosts", w, HUNT_ARG("%u", k->nsrc));
     s += w;
   }
   /* A SaaS agent on every server (monitoring, telemetry, EDR) reaches the
@@ -345,11 +326,11 @@ static void score(bcand *k) {
     char a[ASH_IP_STRLEN];
     ash_ip_format(&m, a);
     snprintf(net, sizeof net, "%s/%u", a, len);
-    add_reason(k, w,
-               "%u other internal hosts hold the same pattern to %s%s%s%s on port %d,"
-               " as a service's agents do",
-               k->npeers, net, k->cloud ? " (" : "", k->cloud ? k->cl.provider : "",
-               k->cloud ? ")" : "", p->port);
+    if (k->cloud)
+      hunt_why(R, "agent_pool_peers.cloud", w, HUNT_ARG("%u", k->npeers), net, k->cl.provider,
+               HUNT_ARG("%d", p->port));
+    else
+      hunt_why(R, "agent_pool_peers", w, HUNT_ARG("%u", k->npeers), net, HUNT_ARG("%d", p->port));
     s += w;
   }
   /* Updates and content pulls: a schedule whose connections each bring in
@@ -360,28 +341,24 @@ static void score(bcand *k) {
   if (k->beacon && download(p)) {
     char per[32];
     hunt_fmt_bytes(p->in / p->sessions, per);
-    add_reason(k, -20,
-               "each connection downloads %s and sends back %.1f%% of that, as an update or"
-               " content pull does",
-               per, 100.0 * (double)p->out / (double)p->in);
+    hunt_why(R, "download_pull", -20, per,
+             HUNT_ARG("%.1f", 100.0 * (double)p->out / (double)p->in));
     s -= 20;
   }
   /* time, name and management protocols poll on a schedule by design:
    * their regularity is the protocol's, not a program's choice */
   if (k->beacon && infra_port(p->port)) {
-    add_reason(k, -25, "port %d is a protocol that polls on a schedule by design (%s)", p->port,
-               infra_port(p->port));
+    hunt_why(R, "infra_protocol", -25, HUNT_ARG("%d", p->port), infra_port(p->port));
     s -= 25;
   }
   /* a provider's own endpoint (storage, APIs) is where agents call home;
    * anyone-can-rent compute is where relays live */
   if (k->cloud && k->rentable == 0) {
-    add_reason(k, -15, "the address is a %s %s endpoint, run by the provider", k->cl.provider,
-               k->cl.service);
+    hunt_why(R, "provider_endpoint", -15, k->cl.provider, k->cl.service);
     s -= 15;
   } else if (k->cloud && k->rentable == 2) {
-    add_reason(k, 0, "the address is in %s %s, where anyone can rent a machine", k->cl.provider,
-               k->cl.service[0] ? k->cl.service : "compute");
+    hunt_why(R, "rentable_compute", 0, k->cl.provider,
+             k->cl.service[0] ? k->cl.service : "compute");
   }
   if (s < 1) s = 1;
   if (s > 100) s = 100;
@@ -395,20 +372,6 @@ static int tls_port(int32_t port) {
   for (size_t i = 0; i < sizeof P / sizeof P[0]; i++)
     if (P[i] == port) return 1;
   return 0;
-}
-
-static void json_str(ash_buf *b, const char *s) {
-  ash_buf_addc(b, '"');
-  for (; *s; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (ch == '"' || ch == '\\')
-      ash_buf_printf(b, "\\%c", ch);
-    else if (ch < 0x20)
-      ash_buf_printf(b, "\\u%04x", ch);
-    else
-      ash_buf_addc(b, (char)ch);
-  }
-  ash_buf_addc(b, '"');
 }
 
 static int make_finding(hunt_ctx *c, hostmap *hm, bcand *k, ash_finding *f) {
@@ -452,8 +415,11 @@ static int make_finding(hunt_ctx *c, hostmap *hm, bcand *k, ash_finding *f) {
                    " timestamps %.2f, sizes %.2f, histogram %.2f, duration %.2f).",
                    iv, k->total, k->ts, k->ds, k->hist, k->dur);
   ash_buf_adds(&b, " Why it ranks here:");
-  for (int i = 0; i < k->nr; i++)
-    ash_buf_printf(&b, "%s%s (%+d)", i ? "; " : " ", k->r[i].text, k->r[i].weight);
+  for (int i = 0; i < k->R.n; i++) {
+    char t[240];
+    hunt_reason_text(&k->R.r[i], t, sizeof t);
+    ash_buf_printf(&b, "%s%s (%+d)", i ? "; " : " ", t, k->R.r[i].weight);
+  }
   ash_buf_adds(&b, ".");
   if (k->score >= 65)
     ash_buf_adds(&b, " Find the program making these connections on the host and block the"
@@ -493,13 +459,8 @@ static int make_finding(hunt_ctx *c, hostmap *hm, bcand *k, ash_finding *f) {
                    "\"hist_score\":%.3f,\"dur_score\":%.3f",
                    k->interval, k->total, k->ts, k->ts_skew, k->ts_mad, k->ds, k->ds_skew,
                    k->ds_mad, k->hist, k->dur);
-  ash_buf_adds(&b, ",\"reasons\":[");
-  for (int i = 0; i < k->nr; i++) {
-    ash_buf_adds(&b, i ? ",{\"reason\":" : "{\"reason\":");
-    json_str(&b, k->r[i].text);
-    ash_buf_printf(&b, ",\"weight\":%d}", k->r[i].weight);
-  }
-  ash_buf_adds(&b, "]}");
+  hunt_reasons_json(&b, &k->R);
+  ash_buf_adds(&b, "}");
   if (!rc) rc = ash_finding_set_details(f, b.p, b.n);
   ash_buf_free(&b);
   return rc;

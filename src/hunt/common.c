@@ -359,17 +359,6 @@ int hunt_evidence(hunt_ctx *c, ash_finding *f, int64_t event_id) {
   return rc;
 }
 
-void hunt_why(hunt_reasons *R, const char *key, int weight, const char *fmt, ...) {
-  if (R->n >= HUNT_MAX_REASONS) return;
-  hunt_reason *r = &R->r[R->n++];
-  r->key = key;
-  r->weight = weight;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(r->text, sizeof r->text, fmt, ap);
-  va_end(ap);
-}
-
 int hunt_reasons_sum(const hunt_reasons *R) {
   int s = 0;
   for (int i = 0; i < R->n; i++) s += R->r[i].weight;
@@ -378,18 +367,38 @@ int hunt_reasons_sum(const hunt_reasons *R) {
 
 int hunt_reasons_json(ash_buf *o, const hunt_reasons *R) {
   int rc = ash_buf_adds(o, ",\"reasons\":[");
+  /* 240: the texts' cap since reasons were written (hunt_reason.text) */
+  char key[64], text[240];
   for (int i = 0; !rc && i < R->n; i++) {
-    rc = ash_buf_printf(o, "%s{\"reason\":\"%s\",\"weight\":%d,\"text\":\"", i ? "," : "",
-                        R->r[i].key, R->r[i].weight);
-    if (!rc) rc = ash_buf_add_json_str(o, R->r[i].text, strlen(R->r[i].text));
-    if (!rc) rc = ash_buf_adds(o, "\"}");
+    const hunt_reason *r = &R->r[i];
+    hunt_reason_key(r, key);
+    hunt_reason_text(r, text, sizeof text);
+    rc = ash_buf_printf(o, "%s{\"reason\":\"%s\",\"weight\":%d,\"text\":\"", i ? "," : "", key,
+                        r->weight);
+    if (!rc) rc = ash_buf_add_json_str(o, text, strlen(text));
+    if (!rc) rc = ash_buf_adds(o, "\",\"args\":[");
+    for (size_t k = 0; !rc && k < r->nargs; k++) {
+      const char *v = r->a + r->arg[k];
+      rc = ash_buf_adds(o, k ? ",\"" : "\"");
+      if (!rc) rc = ash_buf_add_json_str(o, v, strlen(v));
+      if (!rc) rc = ash_buf_adds(o, "\"");
+    }
+    if (!rc) rc = ash_buf_adds(o, "]");
+    /* the form: which of the key's wordings, for a renderer in another
+     * language (ids and forms are ours: plain ASCII) */
+    const char *dot = strchr(r->id, '.');
+    if (!rc && dot) rc = ash_buf_printf(o, ",\"form\":\"%s\"", dot + 1);
+    if (!rc) rc = ash_buf_adds(o, "}");
   }
   return rc ? rc : ash_buf_adds(o, "]");
 }
 
 void hunt_reasons_text(ash_buf *s, const hunt_reasons *R, int score) {
+  char text[240];
   ash_buf_printf(s, " Why it scores %d:", score);
-  for (int i = 0; i < R->n; i++)
-    ash_buf_printf(s, "%s %+d %s", i ? ";" : "", R->r[i].weight, R->r[i].text);
+  for (int i = 0; i < R->n; i++) {
+    hunt_reason_text(&R->r[i], text, sizeof text);
+    ash_buf_printf(s, "%s %+d %s", i ? ";" : "", R->r[i].weight, text);
+  }
   ash_buf_adds(s, ".");
 }

@@ -325,13 +325,22 @@ int hunt_incident_story(const ash_finding *v, size_t n, const char *id, ash_inci
 /* ---- reasons for and against a finding (common.c) ---- */
 
 /* One reason for or against a finding: a stable key (for tools and tests),
- * its signed weight on the finding's 0-100 score, and the sentence a
- * responder reads. The score is the sum of the weights (clamped), so the
- * list says why a finding ranks where it does and what would change it. */
+ * its signed weight on the finding's 0-100 score, and the arguments of its
+ * sentence. The sentence itself is the catalogue's (reasons.c), in English
+ * for the JSON's "text" and the summary, in Japanese for the report: the
+ * hunt records what it saw, never words of one language. The score is the
+ * sum of the weights (clamped), so the list says why a finding ranks where
+ * it does and what would change it. */
+#define HUNT_REASON_ARGS 8
+/* the arguments' bytes (each one NUL-terminated): today's English texts
+ * were cut at 240 bytes, so no sentence ever showed more of its values */
+#define HUNT_REASON_ARGBYTES 256
 typedef struct hunt_reason {
-  const char *key; /* static */
+  const char *id; /* static: a catalogue id, "key" or "key.form" */
   int weight;
-  char text[240];
+  uint8_t nargs;
+  uint16_t arg[HUNT_REASON_ARGS]; /* offsets into a */
+  char a[HUNT_REASON_ARGBYTES];
 } hunt_reason;
 
 #define HUNT_MAX_REASONS 20
@@ -340,12 +349,35 @@ typedef struct hunt_reasons {
   int n;
 } hunt_reasons;
 
-/* Add a reason (past HUNT_MAX_REASONS it is left out). */
-void hunt_why(hunt_reasons *R, const char *key, int weight, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* Add a reason: id names its sentence in the catalogue (reasons.c, which
+ * must hold it with as many placeholders as arguments are given:
+ * tests/unit/test_reasons.c renders every reason the hunts give), the
+ * arguments are strings, never NULL (past HUNT_MAX_REASONS it is left out;
+ * past HUNT_REASON_ARGBYTES the arguments are cut at a whole character).
+ * hunt_why0 for a sentence without arguments. */
+void hunt_why_v(hunt_reasons *R, const char *id, int weight, const char *const *args);
+#define hunt_why(R, id, w, ...) hunt_why_v((R), (id), (w), (const char *const[]){__VA_ARGS__, NULL})
+#define hunt_why0(R, id, w) hunt_why_v((R), (id), (w), (const char *const[]){NULL})
+/* "addr is a rentable provider service region address" */
+void hunt_why_cloud(hunt_reasons *R, int weight, const char *addr, const ash_cloud *cl);
+/* A number (or any printf-formatted value) as an argument, in a buffer
+ * that lives to the end of the enclosing block. */
+const char *hunt_arg_fmt(char *buf, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+#define HUNT_ARG(...) hunt_arg_fmt((char[64]){0}, 64, __VA_ARGS__)
+/* The reason's key (the id before its form) into out. */
+void hunt_reason_key(const hunt_reason *r, char out[64]);
+/* The reason's sentence in English (the JSON's "text") into out, cut at
+ * a whole character when out is too small. */
+void hunt_reason_text(const hunt_reason *r, char *out, size_t n);
+/* Its arguments, out[0..r->nargs). */
+void hunt_reason_args(const hunt_reason *r, const char *out[HUNT_REASON_ARGS]);
+/* A term of the catalogue (reasons.c TERMS) in lang; id itself when it is
+ * none. */
+const char *hunt_term(const char *id, ash_lang lang);
 /* The sum of the weights, clamped to 0..100. */
 int hunt_reasons_sum(const hunt_reasons *R);
-/* Append ,"reasons":[{"reason","weight","text"},...] to o; ASH_ENOMEM or
+/* Append ,"reasons":[{"reason","weight","text","args"[,"form"]},...] to o; ASH_ENOMEM or
  * ASH_ELIMIT when the buffer could not take them (the caller must not
  * store half an object). */
 int hunt_reasons_json(ash_buf *o, const hunt_reasons *R);

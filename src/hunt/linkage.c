@@ -272,17 +272,20 @@ static double type_weight(ctype t) {
   }
 }
 
-static const char *type_words(ctype t) {
+/* How the contact came, as a term of the reasons' catalogue (reasons.c),
+ * and in English for the summary. */
+static const char *type_term(ctype t) {
   switch (t) {
-  case CT_RDP: return "by RDP";
-  case CT_RDPFLOW: return "by RDP (firewall flows to port 3389)";
-  case CT_INTER: return "interactively";
-  case CT_NET: return "over the network (SMB)";
-  case CT_SMBFLOW: return "over SMB (firewall flows to port 445)";
-  case CT_FLOW: return "over the network";
+  case CT_RDP: return "via.rdp";
+  case CT_RDPFLOW: return "via.rdpflow";
+  case CT_INTER: return "via.inter";
+  case CT_NET: return "via.net";
+  case CT_SMBFLOW: return "via.smbflow";
+  case CT_FLOW: return "via.flow";
   default: return "";
   }
 }
+static const char *type_words(ctype t) { return hunt_term(type_term(t), ASH_LANG_EN); }
 
 /* An administrator who came the usual way: from inside the network, or
  * over a VPN session from an address it had used in three or more earlier
@@ -454,6 +457,7 @@ static void months_words(int64_t d, char out[48]) {
 
 typedef hunt_reasons reasons;
 #define why hunt_why
+#define why0 hunt_why0
 #define reasons_sum hunt_reasons_sum
 
 /* Tool families whose only use is stealing credentials or commanding a
@@ -492,23 +496,29 @@ static const char *admin_or_licence_tool(const char *threat) {
 
 /* Folders that no one's downloads or programs land in but that anyone can
  * write to: an intruder without a profile of their own (or one hiding
- * from the user) drops tools there. Returns a label, or NULL. */
+ * from the user) drops tools there. Returns a label (a folder's name, or a
+ * term of the reasons' catalogue, reasons.c), or NULL. */
 static const char *staging_folder(const char *path) {
   static const struct {
     const char *needle, *label;
-  } st[] = {{"\\users\\public\\", "Users\\Public"}, {":\\programdata\\", "ProgramData"},
-            {":\\perflogs\\", "PerfLogs"},          {"\\windows\\temp\\", "Windows\\Temp"},
-            {":\\temp\\", "a Temp folder"},         {"\\appdata\\local\\temp\\", "a Temp folder"},
-            {"$recycle.bin", "the recycle bin"},    {"\\recycler\\", "the recycle bin"}};
+  } st[] = {{"\\users\\public\\", "Users\\Public"},
+            {":\\programdata\\", "ProgramData"},
+            {":\\perflogs\\", "PerfLogs"},
+            {"\\windows\\temp\\", "Windows\\Temp"},
+            {":\\temp\\", "stage.temp"},
+            {"\\appdata\\local\\temp\\", "stage.temp"},
+            {"$recycle.bin", "stage.recycle"},
+            {"\\recycler\\", "stage.recycle"}};
   for (size_t i = 0; i < sizeof st / sizeof st[0]; i++)
     if (strcasestr(path, st[i].needle)) return st[i].label;
   /* the root of a drive or of a share: "C:\x.exe", "\\fs01\share\x.exe" */
   const char *p = path;
   if (!strncasecmp(p, "file:_", 6)) p += 6;
-  if (p[0] && p[1] == ':' && p[2] == '\\' && !strchr(p + 3, '\\') && p[3]) return "a drive root";
+  if (p[0] && p[1] == ':' && p[2] == '\\' && !strchr(p + 3, '\\') && p[3])
+    return "stage.drive_root";
   if (p[0] == '\\' && p[1] == '\\') {
     const char *a = strchr(p + 2, '\\'), *b = a ? strchr(a + 1, '\\') : NULL;
-    if (b && b[1] && !strchr(b + 1, '\\')) return "a share root";
+    if (b && b[1] && !strchr(b + 1, '\\')) return "stage.share_root";
   }
   return NULL;
 }
@@ -542,23 +552,16 @@ static void detection_reasons(reasons *R, const hunt_detection *d, const char *h
   const char *fam = d->threat[0] ? cred_c2_family(d->threat) : NULL;
   /* a credential-theft or C2 family: its presence on a server means
    * someone meant to take accounts or hold the host (no admin use) */
-  if (fam && d->cat == HUNT_CAT_HIGH)
-    why(R, "credential_theft_or_c2_tool", 10,
-        "%s is a credential-theft or command-and-control tool (%s), not an admin utility",
-        d->threat, fam);
+  if (fam && d->cat == HUNT_CAT_HIGH) why(R, "credential_theft_or_c2_tool", 10, d->threat, fam);
   const char *stage = d->path[0] ? staging_folder(d->path) : NULL;
-  if (stage)
-    why(R, "staging_path", 10,
-        "the file sat in %s (%s), which anyone can write and no one downloads to", stage, d->path);
+  if (stage) why(R, "staging_path", 10, stage, d->path);
   /* a person's own download is detected under their account; SYSTEM or a
    * service means a service, a scheduled task or a remote-execution tool
    * (PsExec, Impacket's smbexec/wmiexec run as SYSTEM) wrote or ran it */
   const char *sysu = d->det_system[0]           ? d->det_system
                      : system_user(d->det_user) ? d->det_user
                                                 : NULL;
-  if (sysu)
-    why(R, "system_detection_user", 8,
-        "the detection user is %s, a system or service account, not a person", sysu);
+  if (sysu) why(R, "system_detection_user", 8, sysu);
   char prof[128];
   profile_of(d->path, prof);
   char du[128] = "";
@@ -567,21 +570,15 @@ static void detection_reasons(reasons *R, const hunt_detection *d, const char *h
    * person logged on as themselves: the usual shape of an admin's kit */
   if (prof[0] && !stage && habitual_user && !strcasecmp(prof, habitual_user) &&
       (!du[0] || !strcasecmp(du, prof)))
-    why(R, "own_profile_path", -10,
-        "the file is in %s's own profile (%s) and the antivirus saw it as that user", prof,
-        d->path);
+    why(R, "own_profile_path", -10, prof, d->path);
 }
 
-/* The kinds of logon an account used on a host, in words. */
-static const char *kinds_words(uint32_t k) {
-  static const char *const w[] = {"no logons",
-                                  "by SMB",
-                                  "by RDP",
-                                  "by SMB and RDP",
-                                  "at the console",
-                                  "by SMB and at the console",
-                                  "by RDP and at the console",
-                                  "by SMB, RDP and at the console"};
+/* The kinds of logon an account used on a host, as a term of the reasons'
+ * catalogue (reasons.c). */
+static const char *kinds_term(uint32_t k) {
+  static const char *const w[] = {"kinds.none",        "kinds.smb",     "kinds.rdp",
+                                  "kinds.smb_rdp",     "kinds.console", "kinds.smb_console",
+                                  "kinds.rdp_console", "kinds.all"};
   int smb = (k & (1u << 3)) != 0;
   int rdp = (k & (1u << 10 | 1u << 12 | HUNT_KIND_RDP_EVENT)) != 0;
   int con = (k & (1u << 2 | 1u << 11)) != 0;
@@ -658,20 +655,13 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
   const char *admtool =
       x->d->cat == HUNT_CAT_HIGH && x->d->threat[0] ? admin_or_licence_tool(x->d->threat) : NULL;
   if (admtool)
-    why(&R, "detection_class", 50,
-        "a hacktool verdict for a licence crack or admin utility (%s): it steals no credentials,"
-        " and admins keep such tools",
-        admtool);
+    why(&R, "detection_class.admin_tool", 50, admtool);
+  else if (x->d->cat == HUNT_CAT_HIGH)
+    why0(&R, "detection_class.high", 70);
+  else if (x->d->cat == HUNT_CAT_MID)
+    why0(&R, "detection_class.mid", 50);
   else
-    why(&R, "detection_class",
-        x->d->cat == HUNT_CAT_HIGH  ? 70
-        : x->d->cat == HUNT_CAT_MID ? 50
-                                    : 20,
-        "%s",
-        x->d->cat == HUNT_CAT_HIGH
-            ? "a hacktool, exploit or credential-theft verdict: on a server, someone put it there"
-        : x->d->cat == HUNT_CAT_MID ? "a malware verdict"
-                                    : "an adware, PUA or test-file verdict");
+    why0(&R, "detection_class.low", 20);
   if (x->d->file_id) {
     hunt_fmt_dur(x->d->first - x->d->t0, g);
     ash_buf_printf(&s, " Sysmon saw the file written %s earlier", g);
@@ -722,23 +712,17 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
     int other = b->habit_days - 1;
     /* the tie to the account: the closer and more hands-on the contact,
      * the more the account's other sessions are worth acting on */
-    why(&R, "account_tied", (int)lround(0.2 * b->score),
-        "%s reached %s %s %s %s the detection (tie score %.0f of 100)", acc, host,
-        type_words(b->type), g, gap >= 0 ? "before" : "after", b->score);
+    why(&R, "account_tied", (int)lround(0.2 * b->score), acc, host, type_term(b->type), g,
+        gap >= 0 ? "before" : "after", HUNT_ARG("%.0f", b->score));
     if (b->sess >= 0) {
       const hunt_vpn_session *v = &L->v->s[b->sess];
       char rem[ASH_IP_STRLEN];
       ash_ip_format(&v->remote, rem);
       /* remote workers connect from a handful of home and office
        * addresses; stolen credentials are used from somewhere else */
-      if (v->new_src && v->nprev)
-        why(&R, "new_vpn_source", 15,
-            "the VPN session came from %s, never seen in the account's %u earlier sessions", rem,
-            v->nprev);
-      if (v->new_src && v->nprev && v->new_net)
-        why(&R, "new_vpn_network", 3, "not even the /24 (or /48) of %s had been seen for it", rem);
-      if (!v->nprev)
-        why(&R, "first_vpn_session", 3, "the account's first VPN session in these logs");
+      if (v->new_src && v->nprev) why(&R, "new_vpn_source.link", 15, rem, HUNT_ARG("%u", v->nprev));
+      if (v->new_src && v->nprev && v->new_net) why(&R, "new_vpn_network.link", 3, rem);
+      if (!v->nprev) why0(&R, "first_vpn_session", 3);
       /* an account that reaches a host it does not usually use, but from
        * an address it has connected from in several earlier sessions, is
        * most often its owner doing new work (an admin's first visit to a
@@ -746,40 +730,30 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
        * okada case, where the source was new. The habitual case is
        * habitual_access's. */
       if (!v->new_src && v->nprev >= 3 && !b->habitual)
-        why(&R, "usual_vpn_source", -10,
-            "the VPN session came from %s, an address the account used before (%u earlier"
-            " sessions)",
-            rem, v->nprev);
+        why(&R, "usual_vpn_source", -10, rem, HUNT_ARG("%u", v->nprev));
       ash_cloud cl;
       /* employees do not work from rented cloud servers; relays do */
       if (ash_ranges_lookup(c->ranges, &v->remote, &cl) && ash_cloud_rentable(&cl) == 2)
-        why(&R, "rentable_cloud_source", 8, "%s is a rentable %s %s%s%s address", rem, cl.provider,
-            cl.service, cl.region[0] ? " " : "", cl.region);
+        hunt_why_cloud(&R, 8, rem, &cl);
     }
     int offh = off_hours(L, b, x);
     if (!b->habitual && b->first_rdp && other >= 3 && admin_usual_way(L, b))
       why(&R, "admin_first_rdp", 0,
-          "the first RDP logon of %s to %s, an administrator who came the usual way: admins"
-          " reach servers they never used as part of their work",
           uname(L, b->logon_user != UINT32_MAX ? b->logon_user : b->account), host);
     else if (!b->habitual && b->first_rdp && other >= 3)
-      why(&R, "first_rdp_to_host", 15,
-          "the first RDP logon of %s to %s: %d days of logons there before, %s only",
+      why(&R, "first_rdp_to_host.history", 15,
           uname(L, b->logon_user != UINT32_MAX ? b->logon_user : b->account), host,
-          b->habit_days - 1,
-          kinds_words(b->habit_kinds & ~(1u << 10 | 1u << 12 | HUNT_KIND_RDP_EVENT)));
+          HUNT_ARG("%d", b->habit_days - 1),
+          kinds_term(b->habit_kinds & ~(1u << 10 | 1u << 12 | HUNT_KIND_RDP_EVENT)));
     else if (!b->habitual)
-      why(&R, "not_a_user_of_host", 10, "%s does not normally use %s (%s)", acc, host,
-          other <= 0  ? "no logons there on any other day"
-          : other < 3 ? "logons there on only 1-2 other days"
-                      : "no logons there before that day");
-    if (offh)
-      why(&R, "off_hours", 5,
-          "%s logs on at that hour of the day (UTC) in under 5%% of its %u logons", acc, offh);
+      why(&R, "not_a_user_of_host", 10, acc, host,
+          other <= 0  ? "habit.none"
+          : other < 3 ? "habit.few"
+                      : "habit.not_before");
+    if (offh) why(&R, "off_hours.link", 5, acc, HUNT_ARG("%u", offh));
     if (b->habitual && !(bv0 && bv0->new_src && bv0->nprev) && !offh)
-      why(&R, "habitual_access", -25,
-          "%s is the everyday user of %s (%d days, %s) and came the same way, from a known source",
-          acc, host, b->habit_days, kinds_words(b->habit_kinds));
+      why(&R, "habitual_access", -25, acc, host, HUNT_ARG("%d", b->habit_days),
+          kinds_term(b->habit_kinds));
     if (!b->habitual)
       ash_buf_printf(&s, " %s does not normally use %s %s.", acc, host,
                      b->first_rdp && other >= 3
@@ -892,16 +866,13 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
                      acc, host);
     /* coming back from new places after the tool was found is the
      * intrusion continuing; meeting other findings ties it to them */
-    if (returns_new)
-      why(&R, "returned_from_new_source", 5, "%s came back over VPN later from new addresses", acc);
+    if (returns_new) why(&R, "returned_from_new_source", 5, acc);
     if (overlaps && admin_usual_way(L, b))
-      why(&R, "meets_other_findings", 3,
-          "%d other high finding%s meet the account, an administrator who logs on to most"
-          " hosts",
-          overlaps, overlaps == 1 ? "" : "s");
+      why(&R, overlaps == 1 ? "meets_other_findings.admin_one" : "meets_other_findings.admin", 3,
+          HUNT_ARG("%d", overlaps));
     else if (overlaps)
-      why(&R, "meets_other_findings", 10, "%d other high finding%s meet the account", overlaps,
-          overlaps == 1 ? "" : "s");
+      why(&R, overlaps == 1 ? "meets_other_findings.one" : "meets_other_findings", 10,
+          HUNT_ARG("%d", overlaps));
   } else if (everyday) {
     const char *acc = uname(L, b->account);
     ash_buf_printf(&s, " %s, the everyday user of %s (logons there on %d days)", acc, host,
@@ -923,9 +894,7 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
         x->d->cat == HUNT_CAT_HIGH  ? -25
         : x->d->cat == HUNT_CAT_MID ? -20
                                     : -10,
-        "%s, the everyday user of %s (%d days), was there the usual way and no VPN session from"
-        " elsewhere reached it",
-        acc, host, b->habit_days);
+        acc, host, HUNT_ARG("%d", b->habit_days));
   } else {
     ash_buf_printf(&s,
                    " No account could be tied to it from these logs: no VPN session reached %s"
@@ -943,8 +912,7 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
     if (!rc && x->d->det_user[0]) rc = ash_finding_add_account(&f, ash_str_cstr(x->d->det_user));
     /* nobody to follow: still a tool someone saved, but nothing to act on
      * beyond the host */
-    why(&R, "no_account", x->d->cat == HUNT_CAT_LOW ? -10 : -15,
-        "no account could be tied to it from these logs");
+    why0(&R, "no_account", x->d->cat == HUNT_CAT_LOW ? -10 : -15);
   }
   {
     const char *hu = NULL;
@@ -959,7 +927,7 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
   score = reasons_sum(&R);
   /* adware, PUA and test files: a medium at most, whoever came */
   if (x->d->cat == HUNT_CAT_LOW && score > 45) {
-    why(&R, "low_class_cap", 45 - score, "adware, PUA and test files rank medium at most");
+    why0(&R, "low_class_cap", 45 - score);
     score = 45;
   }
   reasons_text(&s, &R, score);

@@ -188,21 +188,15 @@ static int one_host(hunt_ctx *c, const rdp_loop *v, size_t n, hunt_list *out) {
       }
       jr |= ash_buf_printf(&b, "],\"relay_connections\":%zu", nconn);
     }
-    jr |= ash_buf_printf(
-        &b, ",\"reasons\":[{\"reason\":\"RDP logon from the host itself\",\"weight\":72}");
-    if (w_many)
-      jr |= ash_buf_printf(&b, ",{\"reason\":\"3 or more such logons\",\"weight\":%d}", w_many);
-    if (w_accts)
-      jr |= ash_buf_printf(&b, ",{\"reason\":\"2 or more accounts\",\"weight\":%d}", w_accts);
-    if (w_relay)
-      jr |= ash_buf_printf(&b, ",{\"reason\":\"%s\",\"weight\":%d}",
-                           nconn ? "the relaying program connected to the RDP port"
-                                 : "a relay was set up on the host",
-                           w_relay);
-    if (tun)
-      jr |= ash_buf_printf(&b, ",{\"reason\":\"during a cloud tunnel of the host\",\"weight\":%d}",
-                           score - 72 - w_many - w_accts - w_relay);
-    jr |= ash_buf_adds(&b, "]}");
+    hunt_reasons R;
+    R.n = 0;
+    hunt_why0(&R, "loopback_logon", 72);
+    if (w_many) hunt_why0(&R, "many_logons", w_many);
+    if (w_accts) hunt_why0(&R, "many_accounts", w_accts);
+    if (w_relay) hunt_why0(&R, nconn ? "relay_connection" : "relay_setup", w_relay);
+    if (tun) hunt_why0(&R, "during_tunnel", score - 72 - w_many - w_accts - w_relay);
+    jr |= hunt_reasons_json(&b, &R);
+    jr |= ash_buf_adds(&b, "}");
     if (jr)
       rc = ASH_ENOMEM;
     else

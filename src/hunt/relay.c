@@ -110,11 +110,15 @@ static int one_host(hunt_ctx *c, const hunt_relay *const *v, size_t n, hunt_list
   }
   jr |= ash_buf_adds(&b, "],\"program\":");
   jr |= jstr(&b, prog);
-  jr |= ash_buf_printf(&b, ",\"records\":%zu,\"reasons\":[", n);
-  for (size_t w = 0; w < nw; w++)
-    jr |= ash_buf_printf(&b, "%s{\"reason\":\"%s\",\"weight\":%d}", w ? "," : "", whats[w], ww[w]);
-  jr |= ash_buf_adds(&b, ",{\"reason\":\"no RDP logon from the host itself in the case\","
-                         "\"weight\":-10}]}");
+  jr |= ash_buf_printf(&b, ",\"records\":%zu", n);
+  /* each kind of record, named by model_relay.c (a term of the reasons'
+   * catalogue, reasons.c, or a command's own name) */
+  hunt_reasons R;
+  R.n = 0;
+  for (size_t w = 0; w < nw; w++) hunt_why(&R, "relay_record", ww[w], whats[w]);
+  hunt_why0(&R, "no_loopback_logon", -10);
+  jr |= hunt_reasons_json(&b, &R);
+  jr |= ash_buf_adds(&b, "}");
   if (!rc && !jr) rc = ash_finding_set_details(&f, b.p, b.n);
   if (!rc && jr) rc = ASH_ENOMEM;
   ash_buf_free(&b);

@@ -20,6 +20,7 @@
 
 #include "ashiato/error.h"
 #include "ashiato/finding.h"
+#include "ashiato/hunt.h"
 #include "ashiato/limits.h"
 #include "ashiato/plan.h"
 #include "ashiato/raw.h"
@@ -1225,8 +1226,8 @@ static void evidence_item(rep *r, const ash_evidence *e, ash_buf *line) {
 }
 
 /* One sentence for finding i in the report's language, from the same
- * catalogue as section 1 (the title is the hunt's, in English). 1 when
- * one was written: hunts without a template have none. A cloud-tunnel
+ * catalogue as section 1 (the title is the hunt's, in English). Every
+ * hunt has one; a hunt this version does not know is named. A cloud-tunnel
  * finding below high gets the neutral sentence: the hunt itself does not
  * call it a tunnel. */
 static int finding_sentence(rep *r, size_t i, ash_buf *b) {
@@ -1250,6 +1251,9 @@ static int finding_sentence(rep *r, size_t i, ash_buf *b) {
              (int64_t)json_integer_value(json_object_get(d, "days_active")));
     m = f->severity >= ASH_SEV_HIGH ? M_STORY_TUNNEL : M_HEAD_SESSIONS;
     n = 4;
+  } else if (!strcmp(h, "beacon") && !strcmp(jstr(d, "kind"), "long-connection")) {
+    dur_text((int64_t)json_integer_value(json_object_get(d, "connected_s")), a[2]);
+    m = M_HEAD_LONGCONN;
   } else if (!strcmp(h, "beacon")) {
     dur_text((int64_t)json_integer_value(json_object_get(d, "interval_s")), a[2]);
     m = M_STORY_BEACON;
@@ -1268,7 +1272,7 @@ static int finding_sentence(rep *r, size_t i, ash_buf *b) {
     m = M_HEAD_IMPLANT;
     n = 2;
   } else if (!strcmp(h, "past-incident-link")) {
-    const char *vpn = "?";
+    const char *vpn = NULL;
     for (size_t k = 0; k < f->ips.n; k++)
       if (!is_private_text(f->ips.v[k])) {
         vpn = f->ips.v[k];
@@ -1276,14 +1280,69 @@ static int finding_sentence(rep *r, size_t i, ash_buf *b) {
       }
     snprintf(a[1], sizeof a[1], "%s", f->files.n ? f->files.v[0] : "?");
     snprintf(a[2], sizeof a[2], "%s", f->accounts.n ? f->accounts.v[0] : "?");
-    snprintf(a[3], sizeof a[3], "%s", vpn);
-    m = M_STORY_LINK;
+    snprintf(a[3], sizeof a[3], "%s", vpn ? vpn : "?");
+    /* the story's sentence says the account put the tool there: only where
+     * the hunt says so (high or above, through a VPN session); below, the
+     * account it weighed, and none when it tied none */
+    m = !f->accounts.n                               ? M_HEAD_LINK_NONE
+        : f->severity >= ASH_SEV_HIGH && vpn != NULL ? M_STORY_LINK
+                                                     : M_HEAD_LINK;
+    n = m == M_STORY_LINK ? 4 : m == M_HEAD_LINK ? 3 : 2;
+  } else if (!strcmp(h, "account-use")) {
+    /* account_use.c: the account first, each session's outside source */
+    snprintf(a[0], sizeof a[0], "%s", f->accounts.n ? f->accounts.v[0] : "?");
+    a[1][0] = 0;
+    int seen = 0;
+    for (size_t k = 0; k < f->ips.n && seen < 8; k++) {
+      if (is_private_text(f->ips.v[k])) continue;
+      size_t l = strlen(a[1]);
+      snprintf(a[1] + l, sizeof a[1] - l, "%s%s", seen++ ? ", " : "", f->ips.v[k]);
+    }
+    if (!a[1][0]) snprintf(a[1], sizeof a[1], "?");
+    join(&f->hosts, 0, 6, a[2], sizeof a[2]);
+    if (!a[2][0]) snprintf(a[2], sizeof a[2], "?");
+    m = M_HEAD_ACCOUNT;
+  } else if (!strcmp(h, "credential-hop") && f->accounts.n >= 2 && f->hosts.n >= 2) {
+    /* account_use.c: accounts are the admin, then the session's account;
+     * hosts the jump host, then the targets */
+    snprintf(a[0], sizeof a[0], "%s", f->accounts.v[0]);
+    snprintf(a[1], sizeof a[1], "%s", f->hosts.v[0]);
+    snprintf(a[2], sizeof a[2], "%s", f->accounts.v[1]);
+    join(&f->hosts, 1, 6, a[3], sizeof a[3]);
+    m = M_STORY_HOP;
     n = 4;
+  } else if (!strcmp(h, "rdp-relay")) {
+    const char *prog = jstr(d, "program");
+    snprintf(a[1], sizeof a[1], "%s", *prog ? prog : f->files.n ? f->files.v[0] : "?");
+    m = M_HEAD_RELAY;
+    n = 2;
   } else {
-    return 0;
+    /* any other hunt (a user's, or one added later): named, not explained */
+    snprintf(a[0], sizeof a[0], "%s", h);
+    snprintf(a[1], sizeof a[1], "%s", host);
+    m = M_HEAD_OTHER;
+    n = 2;
   }
   r->rc = say_to(r->L, b, m, n, args);
   return r->rc == ASH_OK;
+}
+
+/* Reason x of a finding's details in lang, from its key, form and args
+ * through the hunts' catalogue (hunt.h), into out (NUL-terminated). 0 when
+ * it cannot be: a case made by an older version (no "args", or a key this
+ * version does not know), whose English text is then shown. */
+static int reason_in(ash_lang L, json_t *x, ash_buf *out) {
+  json_t *av = json_object_get(x, "args");
+  const char *key = json_string_value(json_object_get(x, "reason"));
+  if (!key || !json_is_array(av) || json_array_size(av) > 9) return 0;
+  const char *args[9];
+  size_t n = json_array_size(av);
+  for (size_t k = 0; k < n; k++)
+    if (!(args[k] = json_string_value(json_array_get(av, k)))) return 0;
+  ash_buf_reset(out);
+  const char *form = json_string_value(json_object_get(x, "form"));
+  if (ash_reason_render(L, key, form, args, n, out) || ash_buf_addc(out, 0)) return 0;
+  return 1;
 }
 
 static void finding_article(rep *r, size_t i, ash_buf *line) {
@@ -1356,15 +1415,32 @@ static void finding_article(rep *r, size_t i, ash_buf *line) {
   add(r, "</h4>");
   if (json_array_size(rs)) {
     add(r, "<table class=\"reasons\">");
-    for (size_t k = 0; k < json_array_size(rs) && k < 64; k++) {
+    ash_buf said;
+    ash_buf_init(&said, 1u << 16);
+    for (size_t k = 0; k < json_array_size(rs) && k < 64 && !r->rc; k++) {
       json_t *x = json_array_get(rs, k);
       json_int_t wt = json_integer_value(json_object_get(x, "weight"));
       const char *t = jstr(x, "text");
       if (!*t) t = jstr(x, "reason");
-      addf(r, "<tr><td class=\"w %s\">%+lld</td><td>", wt < 0 ? "neg" : "pos", (long long)wt);
+      /* in another language, the sentence from the hunts' catalogue */
+      int fallback = 0;
+      if (r->L != ASH_LANG_EN) {
+        fallback = !reason_in(r->L, x, &said);
+        if (!fallback) t = said.p;
+      }
+      addf(r, "<tr data-reason=\"");
+      attr(r, jstr(x, "reason"));
+      add(r, fallback ? "\" data-fallback=\"en\">" : "\">");
+      addf(r, "<td class=\"w %s\">%+lld</td><td>", wt < 0 ? "neg" : "pos", (long long)wt);
       txt(r, t);
+      if (fallback) {
+        add(r, "<span class=\"note\">");
+        txt(r, M(r, M_REASON_LANG));
+        add(r, "</span>");
+      }
       add(r, "</td></tr>");
     }
+    ash_buf_free(&said);
     add(r, "</table>\n");
   } else {
     add(r, "<p class=\"note\">");

@@ -75,6 +75,25 @@ static const char *const CAT[M_COUNT][2] = {
                          "{1} から {2}（{3}）への長時間のセッションです。"},
     [M_HEAD_IMPLANT] = {"{1} carries the environment's own names ({2}).",
                         "{1} にこの環境の名前が埋め込まれています（{2}）。"},
+    [M_HEAD_LINK] = {"The antivirus detected {2} on {1}; the hunt weighed {3} as the account "
+                     "that may have put it there (see the reasons).",
+                     "{1} でウイルス対策ソフトが {2} を検知しました。ハントは、これを置いた可能"
+                     "性のあるアカウントとして {3} を評価しています（根拠を参照してください）。"},
+    [M_HEAD_LINK_NONE] = {"The antivirus detected {2} on {1}; these logs tie no account to it.",
+                          "{1} でウイルス対策ソフトが {2} を検知しました。これらのログからは、結"
+                          "び付くアカウントが見つかりません。"},
+    [M_HEAD_ACCOUNT] = {"VPN sessions of {1} that its own history does not explain (from {2}); "
+                        "they reached {3}.",
+                        "{1} の VPN セッションに、このアカウント自身の履歴では説明できないものがあ"
+                        "ります（接続元：{2}）。到達先は {3} です。"},
+    [M_HEAD_RELAY] = {"{2} relays RDP on {1}; no RDP logon from the host itself is in the case "
+                      "to show it used.",
+                      "{1} で {2} が RDP を中継しています。ケース内には、それが使われたことを示す"
+                      "ホスト自身からの RDP ログオンはありません。"},
+    [M_HEAD_LONGCONN] = {"{1} held long connections to {2} ({3} in all).",
+                         "{1} が {2} へ長時間の接続を保っていました（合計 {3}）。"},
+    [M_HEAD_OTHER] = {"A finding of the {1} hunt on {2}.",
+                      "{2} に関する {1} ハントの検出結果です。"},
     [M_STORY_OTHER] = {"{1}: {2}", "{1}：{2}"},
     [M_STORY_REST] = {"{1} findings of medium or low severity are listed in section 3.",
                       "重要度「中」「低」の検出結果 {1} 件は第 3 章に載せています。"},
@@ -109,6 +128,7 @@ static const char *const CAT[M_COUNT][2] = {
     [M_EVIDENCE] = {"Evidence, as logged", "証拠（ログに記録されたとおり）"},
     [M_SUMMARY] = {"The hunt's explanation", "ハントによる説明"},
     [M_SUMMARY_LANG] = {"", "（ハントが出力した英語の原文です）"},
+    [M_REASON_LANG] = {"", "（英語の原文：この版の翻訳表にない根拠です）"},
     [M_FILE] = {"file", "ファイル"},
     [M_OFFSET] = {"byte offset {1}", "バイト位置 {1}"},
     [M_RECORD] = {"EVTX record {1}", "EVTX レコード {1}"},

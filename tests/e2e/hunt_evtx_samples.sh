@@ -48,7 +48,11 @@ assert [e["kind"] for e in ev] == ["win.process"] * 3, ev
 assert all(e["source"]["path"].endswith("netsh_portproxy_4688.evtx") for e in ev), ev
 assert "connectp=3389" in ev[0]["text"], ev[0]
 reasons = r["details"]["reasons"]
-assert all(set(x) == {"reason", "weight"} and isinstance(x["weight"], int) for x in reasons), reasons
+# the shared shape (cli-contract.md): key, weight, English text, arguments
+assert all({"reason", "weight", "text", "args"} <= set(x) and isinstance(x["weight"], int)
+           and all(isinstance(a, str) for a in x["args"]) for x in reasons), reasons
+assert [x["args"] for x in reasons if x["reason"] == "relay_record"] == [
+    ["netsh portproxy add"], ["netsh portproxy delete/reset"]], reasons
 assert any(x["weight"] < 0 for x in reasons) and any(x["weight"] > 0 for x in reasons), reasons
 PY
 # the same from the text output

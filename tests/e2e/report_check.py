@@ -57,9 +57,22 @@ class Dom(HTMLParser):
         self.stack, self.tags, self.ids, self.text = [], [], {}, []
         self.section, self.sections = None, {}
         self.ctl = []
+        # the reasons' rows: (finding id, key, text, fallback) each
+        self.art, self.row, self.rows = None, None, []
+        self.heads = {}  # finding id -> its headline sentence
+        self.head = None
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         self.tags.append((tag, a))
+        if tag == "article" and "data-finding" in a:
+            self.art = a["data-finding"]
+        if tag == "tr" and "data-reason" in a:
+            self.row = [self.art, a["data-reason"], [], a.get("data-fallback")]
+            self.td = 0
+        if tag == "td" and self.row:
+            self.td += 1  # the first cell is the weight
+        if tag == "p" and a.get("class") == "head" and self.art:
+            self.head = []
         if "id" in a:
             self.ids[a["id"]] = tag
         if tag == "section":
@@ -68,12 +81,23 @@ class Dom(HTMLParser):
         if tag not in ("br", "meta", "img", "input", "link", "rect", "line", "circle", "path"):
             self.stack.append((tag, a))
     def handle_endtag(self, tag):
+        if tag == "tr" and self.row:
+            self.row[2] = "".join(self.row[2])
+            self.rows.append(tuple(self.row))
+            self.row = None
+        if tag == "p" and self.head is not None:
+            self.heads[self.art] = "".join(self.head)
+            self.head = None
         while self.stack:
             t, _ = self.stack.pop()
             if t == tag:
                 break
     def handle_data(self, d):
         self.text.append(d)
+        if self.row and self.td == 2:
+            self.row[2].append(d)
+        if self.head is not None:
+            self.head.append(d)
         if self.section:
             self.sections[self.section].append(d)
         if self.stack and self.stack[-1][1].get("class") == "ctl":
@@ -128,11 +152,47 @@ if opt("--findings"):
     if len({i for _, i in shown}) != len(shown):
         fail("a finding is shown twice")
     print("%d findings present" % len(fs))
+    # the reasons (details.reasons): a row each, in the report's language
+    # from the hunts' catalogue; none falls back to English in a case this
+    # version made, and English shows each reason's own text
+    byid = {f["id"]: f for f in fs}
+    rows = [r for r in dom.rows if r[0] in byid]
+    if not rows:
+        fail("no reason rows")
+    back = [r for r in dom.rows if r[3]]
+    if back:
+        fail("%d reasons fell back to English: %s" % (len(back), sorted({r[1] for r in back})))
+    for fid, key, t, _ in rows:
+        want = [x for x in (byid[fid].get("details") or {}).get("reasons", []) if x["reason"] == key]
+        if not want:
+            fail("reason %s of %s is not the finding's" % (key, fid))
+        if lang == "en" and t not in {x["text"] for x in want}:
+            fail("reason %s of %s reads %r, not its text" % (key, fid, t))
+        if lang == "ja" and (t in {x["text"] for x in want} or t.isascii()):
+            fail("reason %s of %s is not in Japanese: %r" % (key, fid, t))
+    # every finding has its sentence in Japanese (English has the titles)
+    if lang == "ja":
+        nohead = [i for h, i in shown if i not in dom.heads or dom.heads[i].isascii()]
+        if nohead:
+            fail("findings without a Japanese headline: %s" % nohead[:5])
+    print("%d reasons in %s" % (len(rows), lang))
 
 if opt("--answer"):
     a = json.load(open(opt("--answer")))
     s1 = "".join(dom.sections["s1"])
     relay, acct = a["tunnel"]["relay_ip"], a["linked_account"]
+    if opt("--findings"):
+        # the linked account's past detection: its reasons, in the language
+        link = [f for f in fs if f["hunt"] == "past-incident-link"
+                and acct in f["entities"].get("accounts", [])]
+        if not link:
+            fail("no past-incident-link finding names %s" % acct)
+        lr = [r for r in dom.rows if r[0] == link[0]["id"]]
+        if len(lr) != len(link[0]["details"]["reasons"]):
+            fail("the linked account's finding shows %d of its %d reasons"
+                 % (len(lr), len(link[0]["details"]["reasons"])))
+        if lang == "ja" and any(r[2].isascii() for r in lr):
+            fail("the linked account's reasons are not in Japanese: %s" % lr)
     host = a["tunnel"]["host"]
     for want, what in ((relay, "tunnel relay"), (acct, "linked account"), (host, "tunnel host")):
         if want not in s1:
