@@ -110,11 +110,12 @@ enum {
 };
 
 typedef struct hunt_accounts {
-  ash_keymap hosts;   /* (account, short host) -> hunt_account_host */
-  ash_keymap priv;    /* account -> uint32_t HUNT_PRIV_* */
-  ash_keymap dcs;     /* short host (char[64]) of each domain controller */
-  ash_keymap hours;   /* account -> hunt_account_hourly (UTC) */
-  ash_keymap sources; /* (account, source address): seen */
+  ash_keymap hosts;      /* (account, short host) -> hunt_account_host */
+  ash_keymap priv;       /* account -> uint32_t HUNT_PRIV_* */
+  ash_keymap dcs;        /* short host (char[64]) of each domain controller */
+  ash_keymap hours;      /* account -> hunt_account_hourly (UTC) */
+  ash_keymap sources;    /* (account, source address): seen */
+  ash_keymap host_first; /* short host (char[64]) -> int64_t: its first logon by anyone */
 } hunt_accounts;
 
 /* One antivirus incident (model_detections.c). */
@@ -247,6 +248,10 @@ const hunt_account_hourly *hunt_account_hourly_of(const hunt_accounts *a, uint32
 int hunt_account_knows_source(const hunt_accounts *a, uint32_t account, const ash_ip *ip);
 /* HUNT_PRIV_* bits of the account, 0 when nothing says it is an admin. */
 uint32_t hunt_account_privileged(const hunt_accounts *a, uint32_t account);
+/* The first logon the case holds on host (short, lower case), by any
+ * account; ASH_TIME_UNSET when none. Where a host's logs begin says how
+ * much "who normally uses it" can be known at a time. */
+int64_t hunt_host_first_logon(const hunt_accounts *a, const char *host);
 /* Is host (short, lower case) a domain controller: does it log Kerberos
  * ticket requests (4768/4769/4771), which only domain controllers do? */
 int hunt_host_is_dc(const hunt_accounts *a, const char *host);

@@ -302,6 +302,17 @@ static int admin_usual_way(const link *L, const cand *k) {
   return !v->new_src && v->nprev >= 3;
 }
 
+/* Do the host's logs begin too shortly before the detection to say who
+ * normally uses it? Security logs roll over (a busy server keeps days,
+ * not months) and collections often start near the incident: an account
+ * with no logons there "before that day" may simply predate the logs.
+ * Under a week of logons, absence of habit is no evidence either way. */
+#define HABIT_SPAN (7 * ASH_DAY)
+static int short_history(const link *L, const incident *x) {
+  int64_t first = hunt_host_first_logon(L->acc, hname(L, x->host));
+  return first == ASH_TIME_UNSET || x->d->t0 - first < HABIT_SPAN;
+}
+
 static void score_cands(link *L, incident *x) {
   /* the detection user and the file's writer are candidates of their own */
   const char *named[2] = {x->d->det_user, x->d->file_user};
@@ -356,7 +367,7 @@ static void score_cands(link *L, incident *x) {
      * unusual than the admin's habit. Stolen admin credentials arriving
      * from a new VPN source still count (fresh_vpn). */
     int admin_work = k->first_rdp && admin_usual_way(L, k);
-    int unusual = (!habitual && !admin_work) || fresh_vpn;
+    int unusual = (!habitual && !admin_work && !short_history(L, x)) || fresh_vpn;
     double s = 35 * type_weight(k->type) + 25 * prox + (k->type && unusual ? 15 : 0) +
                (k->det_user ? 12 : 0);
     if (k->sess >= 0) {
@@ -745,6 +756,8 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
           uname(L, b->logon_user != UINT32_MAX ? b->logon_user : b->account), host,
           HUNT_ARG("%d", b->habit_days - 1),
           kinds_term(b->habit_kinds & ~(1u << 10 | 1u << 12 | HUNT_KIND_RDP_EVENT)));
+    else if (!b->habitual && short_history(L, x))
+      why(&R, "short_host_history", 0, host);
     else if (!b->habitual)
       why(&R, "not_a_user_of_host", 10, acc, host,
           other <= 0  ? "habit.none"
@@ -754,7 +767,12 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
     if (b->habitual && !(bv0 && bv0->new_src && bv0->nprev) && !offh)
       why(&R, "habitual_access", -25, acc, host, HUNT_ARG("%d", b->habit_days),
           kinds_term(b->habit_kinds));
-    if (!b->habitual)
+    if (!b->habitual && short_history(L, x))
+      ash_buf_printf(&s,
+                     " The logs of %s begin less than a week before the detection: too little"
+                     " to say who normally uses it.",
+                     host);
+    else if (!b->habitual)
       ash_buf_printf(&s, " %s does not normally use %s %s.", acc, host,
                      b->first_rdp && other >= 3
                          ? "by RDP (its logons there were all SMB or console)"

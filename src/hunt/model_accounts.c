@@ -115,6 +115,15 @@ static int build(hunt_ctx *c, hunt_accounts *a) {
     if ((rdp_ev || lt == 2 || lt == 10 || lt == 11 || lt == 12) &&
         ash_keymap_get(&a->dcs, k.host) && (rc = priv_add(a, user, HUNT_PRIV_DC)))
       break;
+    int64_t *hf;
+    int hfresh;
+    int hrc = ash_keymap_put(&a->host_first, k.host, (void **)&hf, &hfresh);
+    if (hrc == ASH_ELIMIT)
+      c->capped |= HUNT_CAP_ACCOUNTS;
+    else if ((rc = hrc))
+      break;
+    else if (hfresh || ts < *hf)
+      *hf = ts;
     hunt_account_host *e;
     int fresh;
     int urc = ash_keymap_put(&a->hosts, &k, (void **)&e, &fresh);
@@ -161,6 +170,7 @@ static void accounts_free(hunt_accounts *a) {
   ash_keymap_free(&a->sources);
   ash_keymap_free(&a->priv);
   ash_keymap_free(&a->dcs);
+  ash_keymap_free(&a->host_first);
   free(a);
 }
 
@@ -175,6 +185,7 @@ int hunt_accounts_history(hunt_ctx *c, const hunt_accounts **out) {
     ash_keymap_init(&a->sources, sizeof(src_key), 0, ASH_MAX_HUNT_USERHOST);
     ash_keymap_init(&a->priv, sizeof(uint32_t), sizeof(uint32_t), ASH_MAX_HUNT_VPN);
     ash_keymap_init(&a->dcs, 64, 0, ASH_MAX_HUNT_HOSTS);
+    ash_keymap_init(&a->host_first, 64, sizeof(int64_t), ASH_MAX_HUNT_HOSTS);
     int rc = build(c, a);
     if (rc) {
       accounts_free(a);
@@ -220,6 +231,16 @@ int hunt_account_knows_source(const hunt_accounts *a, uint32_t account, const as
 uint32_t hunt_account_privileged(const hunt_accounts *a, uint32_t account) {
   const uint32_t *v = ash_keymap_get(&a->priv, &account);
   return v ? *v : 0;
+}
+
+int64_t hunt_host_first_logon(const hunt_accounts *a, const char *host) {
+  char k[64];
+  memset(k, 0, sizeof k);
+  size_t n = strlen(host);
+  if (n >= sizeof k) n = sizeof k - 1;
+  memcpy(k, host, n);
+  const int64_t *t = ash_keymap_get(&a->host_first, k);
+  return t ? *t : ASH_TIME_UNSET;
 }
 
 int hunt_host_is_dc(const hunt_accounts *a, const char *host) {

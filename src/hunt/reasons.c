@@ -225,6 +225,11 @@ static const entry REASONS[] = {
      "{1} の検出結果 {2}（{=3}）が、このセッションを過去の検知に結び付けています"},
     {"session_suspicion", "account-use scores {1}'s sessions {2} of 100",
      "account-use は {1} のセッションを 100 点中 {2} 点と評価しています"},
+    {"short_host_history",
+     "the logs of {1} begin less than a week before the detection: too little to say who "
+     "normally uses it",
+     "{1} のログは検知の 1 週間前より後から始まっています。普段だれが使っているかを判断するには"
+     "短すぎます"},
     {"single_internal_host", "no other internal host talks to this address",
      "このアドレスと通信する内部ホストはほかにありません"},
     {"source_shared_with_peers",
