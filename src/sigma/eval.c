@@ -438,7 +438,7 @@ static size_t key_slot(uint32_t k, size_t cap) {
  * directly: a scan of the event costs about what a few rules do. */
 #define LIT_SCAN_RULES 24u
 
-static int lit_build(ash_sigma *s) {
+void ash_sigma_lit_free(ash_sigma *s) {
   free(s->litp);
   free(s->litoff);
   free(s->lclause);
@@ -447,6 +447,10 @@ static int lit_build(ash_sigma *s) {
   free(s->lkey);
   free(s->lhead);
   free(s->bscan);
+}
+
+static int lit_build(ash_sigma *s) {
+  ash_sigma_lit_free(s);
   s->litp = NULL;
   s->litoff = s->lclause = s->lnext = s->lkey = s->lhead = NULL;
   s->lcstart = NULL;

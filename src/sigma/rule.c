@@ -149,14 +149,7 @@ void ash_sigma_close(ash_sigma *s) {
   free(s->bstart);
   free(s->need);
   free(s->rbuf);
-  free(s->litp);
-  free(s->litoff);
-  free(s->lclause);
-  free(s->lcstart);
-  free(s->lnext);
-  free(s->lkey);
-  free(s->lhead);
-  free(s->bscan);
+  ash_sigma_lit_free(s);
   free(s);
 }
 

@@ -222,6 +222,8 @@ uint32_t ash_sigma_field_lookup(const ash_sigma *s, const char *p, size_t n);
 int ash_sigma_cond_compile(const ynode *cond, const selection *sel, size_t nsel, cnode **out,
                            char *err, size_t errn);
 void ash_sigma_cond_free(cnode *c);
+/* Free the literal prefilter's arrays (eval.c), not the set itself. */
+void ash_sigma_lit_free(ash_sigma *s);
 
 /* Logsource table (logsource.c): fill ls, or return the reason. */
 int ash_sigma_logsource(const ynode *ls, lsrc *out, char *name, size_t namen, char *err,
