@@ -36,6 +36,9 @@ int ash_ip_eq(const ash_ip *a, const ash_ip *b);
 int ash_ip_is_loopback(const ash_ip *ip);
 /* True for RFC 1918, RFC 6598 (100.64/10), link-local, ULA fc00::/7. */
 int ash_ip_is_private(const ash_ip *ip);
+/* Keep the first plen bits of the address (IPv4: 0-32), zero the rest:
+ * the network of a prefix. */
+void ash_ip_mask(ash_ip *ip, unsigned plen);
 
 /* A set of CIDR prefixes, each carrying a caller value; lookups return the
  * most specific prefix containing the address. Build with add, then

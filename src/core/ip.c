@@ -143,6 +143,11 @@ static void mask(uint8_t *a, unsigned plen) {
   }
 }
 
+void ash_ip_mask(ash_ip *ip, unsigned plen) {
+  if (ip->fam == 4) plen = (plen > 32 ? 32 : plen) + 96;
+  mask(ip->b, plen > 128 ? 128 : plen);
+}
+
 int ash_cidrset_add_ip(ash_cidrset *s, const ash_ip *net, unsigned plen, uint32_t value) {
   if (!net->fam) return ASH_EUSAGE;
   if (net->fam == 4) {

@@ -25,6 +25,7 @@
 #include "ashiato/buf.h"
 #include "ashiato/error.h"
 #include "ashiato/limits.h"
+#include "ashiato/table.h"
 #include "ashiato/ranges.h"
 #include "model_flows.h"
 
@@ -249,7 +250,7 @@ static int download(const pair *p) {
          p->in / p->sessions >= 10 * 1000 * 1000;
 }
 
-static unsigned net_len(const bcand *k);
+static ash_ip net_of(const bcand *k, unsigned *len);
 
 static void score(bcand *k) {
   pair *p = k->p;
@@ -309,20 +310,16 @@ static void score(bcand *k) {
   /* A SaaS agent on every server (monitoring, telemetry, EDR) reaches the
    * vendor's pool of addresses, each host its own one of them, on the same
    * port and schedule: counted by address, each looks like one host's
-   * beacon. Counted by network (the address's /16), several internal hosts holding the same pattern
-   * there (alike in days and interval) are the organisation's service, not one implant's relay,
-   * which is rented for one host and called on its own schedule. One such peer is not enough: two
-   * hosts can share a rented network by chance (the provider's biggest region). */
+   * beacon. Counted by network (net_of: the published prefix, else the /16), several internal hosts
+   * holding the same pattern there (alike in days and interval) are the organisation's service, not
+   * one implant's relay, which is rented for one host and called on its own schedule. One such peer
+   * is not enough: two hosts can share a rented network by chance (the provider's biggest region).
+   */
   if (k->npeers >= 2 && s > 30) {
     int w = 30 - s - 5;
     char net[64];
-    ash_ip m = p->dst;
-    unsigned len = net_len(k), from = m.fam == 4 ? 12 : 0, bits = len;
-    for (unsigned i = from; i < 16; i++) {
-      unsigned take = bits >= 8 ? 8 : bits;
-      m.b[i] &= (uint8_t)(0xff00u >> take);
-      bits -= take;
-    }
+    unsigned len;
+    ash_ip m = net_of(k, &len);
     char a[ASH_IP_STRLEN];
     ash_ip_format(&m, a);
     snprintf(net, sizeof net, "%s/%u", a, len);
@@ -479,30 +476,23 @@ static int cmp_bcand(const void *a, const void *b) {
  * generator's cases answers from 3.113.x and 3.115.x alike). Not the
  * provider's (provider, region, service) class: that holds every tenant
  * of a region, and an intruder's rented relay shares it with whatever the
- * organisation's workstations use there. FNV-1a of the masked address. */
-static unsigned net_len(const bcand *k) {
-  const ash_ip *ip = &k->p->dst;
-  unsigned def = ip->fam == 4 ? 16 : 48;
+ * organisation's workstations use there. */
+static ash_ip net_of(const bcand *k, unsigned *len) {
+  ash_ip m = k->p->dst;
+  *len = m.fam == 4 ? 16 : 48;
   /* a block shorter than /12 (/32) is a provider's aggregate, not one
    * allocation: fall back to the /16 */
-  if (k->cloud && k->cl.prefix_len >= (ip->fam == 4 ? 12u : 32u)) return k->cl.prefix_len;
-  return def;
+  if (k->cloud && k->cl.prefix_len >= (m.fam == 4 ? 12u : 32u)) *len = k->cl.prefix_len;
+  ash_ip_mask(&m, *len);
+  return m;
 }
 
 static uint64_t net_key(const bcand *k) {
-  uint64_t h = 1469598103934665603ull;
-#define MIX(ch) (h = (h ^ (uint8_t)(ch)) * 1099511628211ull)
-  const ash_ip *ip = &k->p->dst;
-  unsigned len = net_len(k), from = ip->fam == 4 ? 12 : 0, bits = len;
-  MIX(ip->fam);
-  MIX(len);
-  for (unsigned i = from; i < 16 && bits; i++) {
-    unsigned take = bits >= 8 ? 8 : bits;
-    MIX(ip->b[i] & (uint8_t)(0xff00u >> take));
-    bits -= take;
-  }
-#undef MIX
-  return h;
+  unsigned len;
+  ash_ip m = net_of(k, &len);
+  uint64_t h = ash_hash_bytes(m.b, sizeof m.b, ASH_HASH_SEED);
+  uint8_t tail[2] = {m.fam, (uint8_t)len};
+  return ash_hash_bytes(tail, sizeof tail, h);
 }
 
 static int cmp_net(const void *a, const void *b) {

@@ -328,6 +328,7 @@ static void score_cands(link *L, incident *x) {
       if (k) k->det_user = 1;
     }
   }
+  int shorth = short_history(L, x);
   for (int i = 0; i < x->nc; i++) {
     cand *k = &x->c[i];
     uint32_t who = k->logon_user != UINT32_MAX ? k->logon_user : k->account;
@@ -367,7 +368,7 @@ static void score_cands(link *L, incident *x) {
      * unusual than the admin's habit. Stolen admin credentials arriving
      * from a new VPN source still count (fresh_vpn). */
     int admin_work = k->first_rdp && admin_usual_way(L, k);
-    int unusual = (!habitual && !admin_work && !short_history(L, x)) || fresh_vpn;
+    int unusual = (!habitual && !admin_work && !shorth) || fresh_vpn;
     double s = 35 * type_weight(k->type) + 25 * prox + (k->type && unusual ? 15 : 0) +
                (k->det_user ? 12 : 0);
     if (k->sess >= 0) {
