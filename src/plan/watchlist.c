@@ -529,6 +529,33 @@ static int cmp_item(const void *a, const void *b) {
   return strcmp(x->value, y->value);
 }
 
+/* An account found first in an admin's role (a tunnel or loopback RDP
+ * finding read before the past-incident link) and then linked: the
+ * linked role is the stronger one (its own credential step, its VPN
+ * sources watched), so the admin entry folds into it, cites and times
+ * with it. add_accounts() keeps the other order from arising. */
+static void fold_linked_admins(ash_watchlist *w) {
+  for (size_t i = 0; i < w->n; i++) {
+    ash_watch_item *it = &w->items[i];
+    if (it->kind != ASH_WATCH_ADMIN) continue;
+    for (size_t j = 0; j < w->n; j++) {
+      ash_watch_item *acc = &w->items[j];
+      if (acc->kind != ASH_WATCH_ACCOUNT || !same(acc->value, it->value, strlen(it->value)))
+        continue;
+      for (size_t c = 0; c < it->ncites; c++) cite(w, acc, it->cites[c]);
+      widen(&acc->first_seen, &acc->last_seen, it->first_seen, it->last_seen);
+      free(it->value);
+      free(it->note);
+      it->value = it->note = NULL;
+      break;
+    }
+  }
+  size_t k = 0;
+  for (size_t i = 0; i < w->n; i++)
+    if (w->items[i].value) w->items[k++] = w->items[i];
+  w->n = k;
+}
+
 int ash_watchlist_finish(ash_watchlist *w) {
   if (!w || w->priv->finished) return ASH_EUSAGE;
   struct ash_watch_priv *p = w->priv;
@@ -593,6 +620,7 @@ int ash_watchlist_finish(ash_watchlist *w) {
       }
     if (!it->count) it->count = 1;
   }
+  fold_linked_admins(w);
   if (w->n) qsort(w->items, w->n, sizeof *w->items, cmp_item);
   /* How long to watch. The longest quiet time between two footprints is
    * the longest the intruder has been seen to wait before coming back

@@ -130,6 +130,28 @@ static void test_watchlist_takes_each_hunts_footprints(void **st) {
   ash_watchlist_close(w);
 }
 
+/* The linked account also ran the tunnel's host as its admin, and the
+ * tunnel finding came first: the account is listed once, as linked, with
+ * both findings cited (else the plan names it in 3.1 and again in 3.2). */
+static void test_linked_account_read_first_as_admin_is_listed_once(void **st) {
+  (void)st;
+  char tunnel[2048];
+  const char *at = strstr(TUNNEL, "m.sakai");
+  assert_non_null(at);
+  snprintf(tunnel, sizeof tunnel, "%.*sY.NISHIMURA%s", (int)(at - TUNNEL), TUNNEL, at + 7);
+  ash_watchlist *w;
+  assert_int_equal(ash_watchlist_open(&w), 0);
+  add_json(w, tunnel);
+  add_json(w, LINK);
+  assert_int_equal(ash_watchlist_finish(w), 0);
+  assert_true(ash_watchlist_has(w, ASH_WATCH_ACCOUNT, "y.nishimura", 11));
+  assert_false(ash_watchlist_has(w, ASH_WATCH_ADMIN, "y.nishimura", 11));
+  assert_int_equal(count_kind(w, ASH_WATCH_ADMIN), 0);
+  for (size_t i = 0; i < w->n; i++)
+    if (w->items[i].kind == ASH_WATCH_ACCOUNT) assert_int_equal(w->items[i].ncites, 2);
+  ash_watchlist_close(w);
+}
+
 static void test_watchlist_leaves_out_low_findings_os_programs_and_machine_accounts(void **st) {
   (void)st;
   ash_watchlist *w = scenario();
@@ -334,6 +356,7 @@ static void test_watchlist_build_from_a_case(void **st) {
 int main(void) {
   const struct CMUnitTest t[] = {
       cmocka_unit_test(test_watchlist_takes_each_hunts_footprints),
+      cmocka_unit_test(test_linked_account_read_first_as_admin_is_listed_once),
       cmocka_unit_test(test_watchlist_leaves_out_low_findings_os_programs_and_machine_accounts),
       cmocka_unit_test(test_watchlist_new_vpn_sources_of_the_linked_account),
       cmocka_unit_test(test_watchlist_without_history_lists_only_the_linked_sessions),
