@@ -57,6 +57,7 @@ typedef struct ash_watch_stats {
   uint64_t dropped_queue;  /* UDP datagrams dropped: the queue was full */
   uint64_t dropped_kernel; /* UDP datagrams the kernel dropped (SO_RXQ_OVFL) */
   uint64_t oversized;      /* messages over ASH_MAX_WATCH_MSG (rejected) */
+  uint64_t escaped;        /* messages with LFs inside, spooled with them as "#012" */
   uint64_t conns, conns_refused;
   uint64_t alerts, commits, sources;
   uint64_t alerts_lost; /* alerts that did not fit the pending buffer (64 MiB) */

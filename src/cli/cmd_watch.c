@@ -291,10 +291,10 @@ int cmd_watch(int argc, char **argv) {
           " (dropped: %" PRIu64 " queue full, %" PRIu64 " by the kernel; %" PRIu64
           " oversized) events %" PRIu64 " alerts %" PRIu64 " sources %" PRIu64 " commits %" PRIu64
           " connections %" PRIu64 " (refused %" PRIu64 ") queue peak %" PRIu64
-          " bytes cpu %.2f s\n",
+          " bytes cpu %.2f s; multi-line %" PRIu64 " (LF spooled as #012)\n",
           ws.received, ws.parsed, ws.rejected, ws.dropped_queue, ws.dropped_kernel, ws.oversized,
           ws.events, ws.alerts, ws.sources, ws.commits, ws.conns, ws.conns_refused, ws.queue_peak,
-          cpu_s());
+          cpu_s(), ws.escaped);
   if (s.exec_failed)
     fprintf(stderr, "ashiato: watch: --exec failed %" PRIu64 " times\n", s.exec_failed);
   g_w = NULL;

@@ -146,7 +146,8 @@ struct ash_watch {
   int64_t first_alert; /* when the oldest alert not given yet was made */
   ash_buf alerts;      /* alert JSON lines (each without its "alerted" and closing brace) */
   size_t nalerts;
-  ash_buf tmp, evjs;
+  ash_buf esc; /* a message with its LFs escaped, for the spool (escape_lf) */
+  ash_buf evjs;
   /* the message being processed, for the alerts */
   const qmsg *cur;
   wsrc *cur_src;
@@ -550,7 +551,7 @@ int ash_watch_open(ash_watch **out, ash_store *s, const ash_watch_opts *o) {
   pthread_mutex_init(&w->mu, NULL);
   pthread_cond_init(&w->cv, NULL);
   ash_buf_init(&w->alerts, 64u << 20);
-  ash_buf_init(&w->tmp, ASH_MAX_LINE * 2);
+  ash_buf_init(&w->esc, ASH_MAX_LINE);
   ash_buf_init(&w->evjs, ASH_MAX_LINE * 8);
   int rc = ASH_OK;
   w->spool = realpath(o->spool_dir, NULL);
@@ -978,6 +979,37 @@ static const ash_format *detect(const uint8_t *p, size_t n) {
   return f;
 }
 
+/* A message may hold LFs: an octet-counted TCP frame (RFC 6587 3.4.1)
+ * or a UDP datagram carries any bytes, and a multi-line message (a Java
+ * stack trace, a PowerShell block) sends them. The spool is a file of
+ * lines, one record a line: that is what ingest, `events --raw`, the
+ * findings' evidence and a restart's recovery read back. So an LF inside
+ * a message is written as "#012", which is rsyslog's escape of control
+ * characters on receipt ($EscapeControlCharactersOnReceive, on by default:
+ * '#' and three octal digits), the form a responder already meets in
+ * collected syslog files. The record is then parsed from the escaped text,
+ * so what is stored and what the evidence shows are the same bytes.
+ * Returns the bytes to spool and parse. */
+static int escape_lf(ash_watch *w, const qmsg *m, const uint8_t **p, size_t *n) {
+  *p = m->data;
+  *n = m->n;
+  const uint8_t *lf = memchr(m->data, '\n', m->n);
+  if (!lf) return ASH_OK;
+  ash_buf_reset(&w->esc);
+  const uint8_t *q = m->data, *end = m->data + m->n;
+  while (lf) {
+    ASH_TRY(ash_buf_add(&w->esc, q, (size_t)(lf - q)));
+    ASH_TRY(ash_buf_add(&w->esc, "#012", 4));
+    q = lf + 1;
+    lf = memchr(q, '\n', (size_t)(end - q));
+  }
+  ASH_TRY(ash_buf_add(&w->esc, q, (size_t)(end - q)));
+  w->st.escaped++;
+  *p = (const uint8_t *)w->esc.p;
+  *n = w->esc.n;
+  return ASH_OK;
+}
+
 static int handle(ash_watch *w, const qmsg *m) {
   char ip[ASH_IP_STRLEN], day[32], key[128];
   ash_ip_format(&m->sender, ip);
@@ -1018,26 +1050,31 @@ static int handle(ash_watch *w, const qmsg *m) {
     return ash_store_add_reject(w->s, x->id, ref, m->drop_why, why, strlen(why));
   }
   w->st.received++;
+  const uint8_t *data;
+  size_t n;
+  /* the escaped form of a message of at most ASH_MAX_WATCH_MSG bytes
+   * (4 bytes per LF) fits w->esc; ASH_ELIMIT is kept for safety */
+  if ((rc = escape_lf(w, m, &data, &n))) return rc;
   /* the message is spooled first: the evidence its ref points into */
-  size_t keep = m->n;
+  size_t keep = n;
   if (m->why && keep > ASH_MAX_REJECT_RAW) keep = ASH_MAX_REJECT_RAW;
-  rc = spool_add(x, m->data, keep);
+  rc = spool_add(x, data, keep);
   if (!rc) rc = spool_add(x, (const uint8_t *)"\n", 1);
   if (rc) return rc;
   if (m->why || !x->recs) {
     int blank = 1;
-    for (size_t i = 0; blank && i < m->n; i++)
-      blank = m->data[i] == ' ' || m->data[i] == '\t' || m->data[i] == '\r';
+    for (size_t i = 0; blank && i < n; i++)
+      blank = data[i] == ' ' || data[i] == '\t' || data[i] == '\r';
     const char *why = m->why ? m->why : blank ? "empty message" : "format not recognised";
     if (m->why && !strncmp(why, "message larger", 14)) w->st.oversized++;
     x->xread++;
     x->xrej++;
     w->st.rejected++;
-    return ash_store_add_reject(w->s, x->id, ref, why, m->data, keep);
+    return ash_store_add_reject(w->s, x->id, ref, why, data, keep);
   }
   ash_mem_result b, a;
   ash_recs_counts(x->recs, &b, NULL, NULL);
-  rc = ash_recs_feed(x->recs, m->data, m->n, ref);
+  rc = ash_recs_feed(x->recs, data, n, ref);
   ash_recs_counts(x->recs, &a, NULL, NULL);
   w->st.parsed += a.parsed - b.parsed;
   w->st.rejected += a.rejected - b.rejected;
@@ -1189,7 +1226,7 @@ void ash_watch_close(ash_watch *w) {
   ash_live_close(w->live);
   ash_live_iocs_free(&w->own_iocs);
   ash_buf_free(&w->alerts);
-  ash_buf_free(&w->tmp);
+  ash_buf_free(&w->esc);
   ash_buf_free(&w->evjs);
   free(w->spool);
   pthread_mutex_destroy(&w->mu);

@@ -5,7 +5,8 @@
 # bytes that are not UTF-8, an unknown format, a connection cut inside a
 # counted frame, more connections than the cap. Every message is one record
 # (received = parsed + rejected, each rejection with its reason), the
-# stream stays in step after an oversized frame, and the queue stays within
+# stream stays in step after an oversized frame, a message with LFs inside
+# stays one spool line (LF as #012) quoted whole, and the queue stays within
 # its cap (--queue-bytes 1 MiB, flooded with 200,000 frames: TCP is then not
 # read, the sender waits) plus one read's frames.
 set -euo pipefail
@@ -46,7 +47,9 @@ u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 u.sendto(FG % (8, 1008), ('127.0.0.1', u4))
 u.sendto(b'', ('127.0.0.1', u4))
 u.sendto(b'Z' * 60000, ('127.0.0.1', u4))
-want['records'] += 3; want['rejected_min'] += 2
+# a datagram with LFs inside (a multi-line message): one record
+u.sendto((FG % (10, 1010)) + b' msg="a\nb\nc"', ('127.0.0.1', u4))
+want['records'] += 4; want['rejected_min'] += 2
 time.sleep(0.5)
 s = socket.create_connection(('127.0.0.1', t4))
 # octet-counted, then LF-framed, on one connection; a counted frame with an LF inside
@@ -116,8 +119,17 @@ for s in srcs:
     assert s['read'] == s['parsed'] + s['rejected'], s
 assert sum(s['rejected'] for s in srcs) >= want['rejected_min']
 parsed = sum(s['parsed'] for s in srcs)
-assert parsed == 8, 'the 8 good FortiGate messages (v4, v6, UDP, after oversize): %d' % parsed
+assert parsed == 9, 'the 9 good FortiGate messages (v4, v6, UDP, after oversize): %d' % parsed
 PY
+# the LFs inside a message are spooled as #012 (one message, one line, one
+# record) and the evidence quotes that line whole
+grep -q "multi-line 2 " watch.err || fail "want 2 multi-line messages: $(grep received watch.err)"
+grep -rq 'note="two#012lines"' case.db.watch/ || fail "the counted frame's LF not spooled as #012"
+grep -rq 'msg="a#012b#012c"' case.db.watch/ || fail "the datagram's LFs not spooled as #012"
+! grep -rqx 'lines"' case.db.watch/ || fail "a message's LF split its spool line"
+"$bin" events case.db --raw >raw.txt
+grep -q 'srcport=1004 .*note="two#012lines"' raw.txt || fail "events --raw does not quote the multi-line message whole"
+grep -q 'srcport=1010 .*msg="a#012b#012c"' raw.txt || fail "events --raw does not quote the multi-line datagram whole"
 peak=$(grep -o 'queue peak [0-9]*' watch.err | grep -o '[0-9]*$')
 [ "$peak" -gt 1048576 ] || fail "the flood never filled the queue (peak $peak)"
 [ "$peak" -lt $((2 * 1048576)) ] || fail "queue peak $peak past its cap and one read"
