@@ -59,6 +59,7 @@ typedef struct ash_watch_stats {
   uint64_t oversized;      /* messages over ASH_MAX_WATCH_MSG (rejected) */
   uint64_t escaped;        /* messages with LFs inside, spooled with them as "#012" */
   uint64_t conns, conns_refused;
+  uint64_t tls_failed; /* TLS connections whose handshake failed (no message) */
   uint64_t alerts, commits, sources;
   uint64_t alerts_lost; /* alerts that did not fit the pending buffer (64 MiB) */
   uint64_t queue_peak;  /* bytes */
@@ -68,6 +69,13 @@ typedef struct ash_watch_opts {
   const char *const *listen; /* "udp:ADDR:PORT" or "tcp:ADDR:PORT", IPv6 as [::1] */
   size_t nlisten;
   const char *spool_dir; /* created when missing */
+  /* TLS (RFC 5425) for "tls:ADDR:PORT" listeners: the server's certificate
+   * (PEM, may hold its chain and its key), its key (NULL: in tls_cert), and
+   * CA certificates a client's certificate must chain to (NULL: clients are
+   * not asked for one). NULL tls_cert: no tls: listener may be given. */
+  const char *tls_cert, *tls_key, *tls_ca;
+  char *err; /* room for a sentence on why open failed (a TLS file), or NULL */
+  size_t errn;
   ash_parse_opts parse;
   ash_watch_iocs iocs;
   int commit_ms;    /* 0: 200 */

@@ -21,10 +21,11 @@
 extern char **environ;
 
 static const char *HELP =
-    "usage: ashiato watch CASE --listen udp:ADDR:PORT|tcp:ADDR:PORT ... [options]\n\n"
-    "Receives syslog live (RFC 3164 and 5424; over TCP framed by LF or by RFC 6587\n"
-    "octet counting) from FortiGate, PAN-OS and Cisco ASA, and Windows events as\n"
-    "JSON lines (NXLog, Winlogbeat) over TCP. Each message is parsed as ingest\n"
+    "usage: ashiato watch CASE --listen udp:ADDR:PORT|tcp:ADDR:PORT|tls:ADDR:PORT ... [options]\n\n"
+    "Receives syslog live (RFC 3164 and 5424; over UDP, over TCP framed by LF or by\n"
+    "RFC 6587 octet counting, and over TLS, RFC 5425) from FortiGate, PAN-OS and\n"
+    "Cisco ASA, and Windows events as JSON lines (NXLog, Winlogbeat) over TCP or\n"
+    "TLS. An LF inside a message is kept as #012. Each message is parsed as ingest\n"
     "would, kept in a spool file per sender, UTC day and format (the evidence,\n"
     "under CASE.watch/ unless --spool), and stored in CASE as a source of that\n"
     "file: received = parsed + rejected, dropped UDP datagrams included. The\n"
@@ -42,8 +43,15 @@ static const char *HELP =
     "                       a tunnel server of the watch list to a new destination\n"
     "A repeat of the same alert key within 10 minutes is not alerted again.\n\n"
     "options:\n"
-    "  --listen SPEC      udp:127.0.0.1:5514, tcp:[::1]:5514 (port 0: any; the\n"
-    "                     bound address is said on stderr); may be repeated\n"
+    "  --listen SPEC      udp:127.0.0.1:5514, tcp:[::1]:5514, tls:0.0.0.0:6514 (port\n"
+    "                     0: any; the bound address is said on stderr); may be\n"
+    "                     repeated\n"
+    "  --tls-cert FILE    for tls: listeners (syslog over TLS, RFC 5425; TLS 1.2 or\n"
+    "                     newer): the server's certificate, PEM, with its chain\n"
+    "  --tls-key FILE     its private key, PEM (default: in --tls-cert)\n"
+    "  --tls-ca FILE      CA certificates, PEM: a sender must then show a client\n"
+    "                     certificate that chains to one of them, else it is refused\n"
+    "                     (counted as TLS failed)\n"
     "  --alerts FILE      append alerts to FILE instead of stdout\n"
     "  --exec CMD         run CMD for each alert, the alert JSON on its stdin (its\n"
     "                     stdout goes to stderr); CMD is split at spaces into its\n"
@@ -145,12 +153,14 @@ static void on_listen(void *u, const char *where) {
 
 int cmd_watch(int argc, char **argv) {
   static const struct option lo[] = {
-      {"listen", 1, 0, 'l'},      {"alerts", 1, 0, 'a'}, {"exec", 1, 0, 'x'},
-      {"spool", 1, 0, 's'},       {"tz", 1, 0, 'z'},     {"commit-ms", 1, 0, 'c'},
-      {"queue-bytes", 1, 0, 'q'}, {"help", 0, 0, 'h'},   {0, 0, 0, 0}};
+      {"listen", 1, 0, 'l'},      {"alerts", 1, 0, 'a'},   {"exec", 1, 0, 'x'},
+      {"spool", 1, 0, 's'},       {"tz", 1, 0, 'z'},       {"commit-ms", 1, 0, 'c'},
+      {"queue-bytes", 1, 0, 'q'}, {"tls-cert", 1, 0, 'C'}, {"tls-key", 1, 0, 'K'},
+      {"tls-ca", 1, 0, 'A'},      {"help", 0, 0, 'h'},     {0, 0, 0, 0}};
   const char *listen[16];
   size_t nlisten = 0;
   const char *alerts = NULL, *exec = NULL, *spool = NULL, *tz = NULL;
+  const char *tls_cert = NULL, *tls_key = NULL, *tls_ca = NULL;
   long commit_ms = 200;
   long long queue_bytes = 0;
   int c;
@@ -168,6 +178,9 @@ int cmd_watch(int argc, char **argv) {
     case 'x': exec = optarg; break;
     case 's': spool = optarg; break;
     case 'z': tz = optarg; break;
+    case 'C': tls_cert = optarg; break;
+    case 'K': tls_key = optarg; break;
+    case 'A': tls_ca = optarg; break;
     case 'c': {
       char *e;
       commit_ms = strtol(optarg, &e, 10);
@@ -199,14 +212,26 @@ int cmd_watch(int argc, char **argv) {
   const char *case_path = argv[optind];
   /* the form is checked before the case is created, so that a typo leaves
    * no empty case behind (the library checks the address itself) */
+  int any_tls = 0;
   for (size_t i = 0; i < nlisten; i++) {
     const char *colon = strrchr(listen[i], ':');
-    if ((strncmp(listen[i], "udp:", 4) && strncmp(listen[i], "tcp:", 4)) || !colon ||
+    int tls = !strncmp(listen[i], "tls:", 4);
+    any_tls |= tls;
+    if ((strncmp(listen[i], "udp:", 4) && strncmp(listen[i], "tcp:", 4) && !tls) || !colon ||
         colon - listen[i] < 5 || !colon[1]) {
-      fprintf(stderr, "ashiato: watch: bad --listen %s (udp:ADDR:PORT or tcp:ADDR:PORT)\n",
+      fprintf(stderr,
+              "ashiato: watch: bad --listen %s (udp:ADDR:PORT, tcp:ADDR:PORT or tls:ADDR:PORT)\n",
               cli_safe(listen[i]));
       return ASH_EXIT_USAGE;
     }
+  }
+  if (any_tls != !!tls_cert || ((tls_key || tls_ca) && !tls_cert)) {
+    fprintf(
+        stderr, "ashiato: watch: %s\n",
+        any_tls
+            ? "a tls: listener needs --tls-cert FILE (and --tls-key FILE unless the key is in it)"
+            : "--tls-cert, --tls-key and --tls-ca are for tls: listeners; none was given");
+    return ASH_EXIT_USAGE;
   }
   wstate s;
   memset(&s, 0, sizeof s);
@@ -245,6 +270,12 @@ int cmd_watch(int argc, char **argv) {
   }
   o.listen = listen;
   o.nlisten = nlisten;
+  o.tls_cert = tls_cert;
+  o.tls_key = tls_key;
+  o.tls_ca = tls_ca;
+  char open_err[512] = "";
+  o.err = open_err;
+  o.errn = sizeof open_err;
   o.spool_dir = spool;
   o.commit_ms = (int)commit_ms;
   o.queue_max = (size_t)queue_bytes;
@@ -268,9 +299,10 @@ int cmd_watch(int argc, char **argv) {
   rc = ash_watch_open(&w, st, &o);
   if (rc) {
     fprintf(stderr, "ashiato: watch: %s\n",
-            rc == ASH_EUSAGE ? "bad --listen (udp:ADDR:PORT or tcp:ADDR:PORT)"
-            : rc == ASH_EIO  ? "cannot bind a listener or create the spool directory"
-                             : ash_strerror(rc));
+            open_err[0]        ? cli_safe(open_err)
+            : rc == ASH_EUSAGE ? "bad --listen (udp:ADDR:PORT, tcp:ADDR:PORT or tls:ADDR:PORT)"
+            : rc == ASH_EIO    ? "cannot bind a listener or create the spool directory"
+                               : ash_strerror(rc));
     ash_store_close(st);
     if (alerts) fclose(s.out);
     ash_tz_close(o.parse.tz);
@@ -290,11 +322,12 @@ int cmd_watch(int argc, char **argv) {
           "ashiato: watch: received %" PRIu64 " parsed %" PRIu64 " rejected %" PRIu64
           " (dropped: %" PRIu64 " queue full, %" PRIu64 " by the kernel; %" PRIu64
           " oversized) events %" PRIu64 " alerts %" PRIu64 " sources %" PRIu64 " commits %" PRIu64
-          " connections %" PRIu64 " (refused %" PRIu64 ") queue peak %" PRIu64
-          " bytes cpu %.2f s; multi-line %" PRIu64 " (LF spooled as #012)\n",
+          " connections %" PRIu64 " (refused %" PRIu64 ", TLS failed %" PRIu64
+          ") queue peak %" PRIu64 " bytes cpu %.2f s; multi-line %" PRIu64
+          " (LF spooled as #012)\n",
           ws.received, ws.parsed, ws.rejected, ws.dropped_queue, ws.dropped_kernel, ws.oversized,
-          ws.events, ws.alerts, ws.sources, ws.commits, ws.conns, ws.conns_refused, ws.queue_peak,
-          cpu_s(), ws.escaped);
+          ws.events, ws.alerts, ws.sources, ws.commits, ws.conns, ws.conns_refused, ws.tls_failed,
+          ws.queue_peak, cpu_s(), ws.escaped);
   if (s.exec_failed)
     fprintf(stderr, "ashiato: watch: --exec failed %" PRIu64 " times\n", s.exec_failed);
   g_w = NULL;

@@ -36,7 +36,11 @@
 #define SO_RXQ_OVFL 40
 #endif
 
-enum { P_UDP = 1, P_TCP = 2 };
+enum { P_UDP = 1, P_TCP = 2, P_TLS = 3 };
+
+/* the transport's name in a spool file's name, a listener's and an
+ * alert's sender */
+static const char *proto_name(int p) { return p == P_UDP ? "udp" : p == P_TLS ? "tls" : "tcp"; }
 
 /* Messages taken off the queue at once: the worker holds at most this
  * many before it gives their bytes back to the queue. */
@@ -80,9 +84,11 @@ typedef struct listener {
 } listener;
 
 typedef struct conn {
-  int fd;
+  int fd, proto;
   ash_ip peer;
   ash_framer fr;
+  void *tls;      /* the TLS state of a tls: listener's connection, else NULL */
+  int want_write; /* TLS waits for the socket to be writable */
 } conn;
 
 typedef struct dropslot {
@@ -119,6 +125,7 @@ typedef struct prior {
 struct ash_watch {
   ash_store *s;
   ash_watch_opts o;
+  ash_wtls *tls; /* the server's TLS context when --tls-cert was given */
   char *spool;
   listener ls[ASH_MAX_WATCH_LISTENERS];
   size_t nls;
@@ -256,19 +263,21 @@ typedef struct fctx {
   ash_watch *w;
   const ash_ip *peer;
   int64_t t;
+  int proto;
 } fctx;
 
 static int on_frame(void *u, const uint8_t *msg, size_t n, const char *why) {
   fctx *c = u;
-  qpush(c->w, P_TCP, c->peer, c->t, msg, n, why, 0, NULL, 1);
+  qpush(c->w, c->proto, c->peer, c->t, msg, n, why, 0, NULL, 1);
   return 0;
 }
 
 static void conn_close(ash_watch *w, size_t i) {
   conn *c = &w->conns[i];
-  fctx fc = {w, &c->peer, now_us()};
+  fctx fc = {w, &c->peer, now_us(), c->proto};
   ash_framer_end(&c->fr, on_frame, &fc);
   ash_framer_free(&c->fr);
+  ash_wtls_free(c->tls);
   close(c->fd);
   w->conns[i] = w->conns[--w->nconns];
 }
@@ -332,14 +341,54 @@ static void accept_tcp(ash_watch *w, listener *l) {
       close(fd);
       continue;
     }
+    void *tls = NULL;
+    if (l->proto == P_TLS && !(tls = ash_wtls_accept(w->tls, fd))) {
+      w->st.tls_failed++;
+      pthread_mutex_unlock(&w->mu);
+      close(fd);
+      continue;
+    }
     w->st.conns++;
     pthread_mutex_unlock(&w->mu);
     conn *c = &w->conns[w->nconns++];
     memset(c, 0, sizeof *c);
     c->fd = fd;
+    c->proto = l->proto;
+    c->tls = tls;
     sa_to_ip(&sa, &c->peer);
     ash_framer_init(&c->fr);
   }
+}
+
+/* One read of a connection into buf (64 KiB), framed: 1 when it is to
+ * be closed (its end, an error, a TLS handshake that failed). */
+static int conn_read(ash_watch *w, conn *c, uint8_t *buf) {
+  long got;
+  if (c->tls) {
+    got = ash_wtls_read(c->tls, buf, 65536, &c->want_write);
+    if (got == ASH_WTLS_HANDSHAKE_FAILED) {
+      pthread_mutex_lock(&w->mu);
+      w->st.tls_failed++;
+      pthread_mutex_unlock(&w->mu);
+      return 1;
+    }
+  } else {
+    got = read(c->fd, buf, 65536);
+  }
+  if (got > 0) {
+    fctx fc = {w, &c->peer, now_us(), c->proto};
+    ash_framer_feed(&c->fr, buf, (size_t)got, on_frame, &fc);
+    return 0;
+  }
+  return got == 0 || (errno != EAGAIN && errno != EINTR);
+}
+
+/* What poll is to wait for on c; TLS may hold decrypted bytes poll does
+ * not see (*ready then) */
+static short conn_events(const conn *c, int full, int *ready) {
+  if (full) return 0;
+  if (c->tls && ash_wtls_pending(c->tls)) *ready = 1;
+  return (short)(POLLIN | (c->want_write ? POLLOUT : 0));
 }
 
 static void *net_main(void *arg) {
@@ -364,13 +413,14 @@ static void *net_main(void *arg) {
     }
     /* back-pressure: a full queue is not read into from TCP, so that the
      * senders' windows close instead of our memory growing */
+    int ready = 0;
     for (size_t i = 0; i < w->nconns; i++) {
       pf[np].fd = w->conns[i].fd;
-      pf[np++].events = full ? 0 : POLLIN;
+      pf[np++].events = conn_events(&w->conns[i], full, &ready);
     }
-    int r = poll(pf, np, full ? 5 : 500);
+    int r = poll(pf, np, ready ? 0 : full ? 5 : 500);
     if (r < 0 && errno != EINTR) break;
-    if (r <= 0) continue;
+    if (r < 0 || (r == 0 && !ready)) continue;
     if (pf[0].revents) break;
     for (size_t i = 0; i < w->nls; i++) {
       if (!pf[1 + i].revents) continue;
@@ -382,16 +432,10 @@ static void *net_main(void *arg) {
     size_t nc = np - 1 - w->nls;
     for (size_t j = nc; j-- > 0;) {
       short ev = pf[1 + w->nls + j].revents;
-      if (!ev) continue;
-      if (queue_full(w) && !(ev & (POLLHUP | POLLERR))) continue;
       conn *c = &w->conns[j];
-      ssize_t got = read(c->fd, buf, 65536);
-      if (got > 0) {
-        fctx fc = {w, &c->peer, now_us()};
-        ash_framer_feed(&c->fr, buf, (size_t)got, on_frame, &fc);
-      } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
-        conn_close(w, j);
-      }
+      if (!ev && !(c->tls && ash_wtls_pending(c->tls))) continue;
+      if (queue_full(w) && !(ev & (POLLHUP | POLLERR))) continue;
+      if (conn_read(w, c, buf)) conn_close(w, j);
     }
   }
   /* stopping: what the senders already sent is read (with the queue's
@@ -403,25 +447,21 @@ static void *net_main(void *arg) {
   for (size_t i = 0; i < w->nls && buf; i++)
     if (w->ls[i].proto == P_UDP) read_udp(w, &w->ls[i], buf);
   while (buf && pf && w->nconns && now_us() < until) {
-    int full = queue_full(w);
+    int full = queue_full(w), ready = 0;
     for (size_t i = 0; i < w->nconns; i++) {
       pf[i].fd = w->conns[i].fd;
-      pf[i].events = full ? 0 : POLLIN;
+      pf[i].events = conn_events(&w->conns[i], full, &ready);
       pf[i].revents = 0;
     }
     size_t nc = w->nconns;
-    int r = poll(pf, nc, full ? 2 : STOP_QUIET_MS);
+    int r = poll(pf, nc, ready ? 0 : full ? 2 : STOP_QUIET_MS);
     if (r < 0 && errno != EINTR) break;
-    if (r == 0 && !full) break; /* all quiet */
+    if (r == 0 && !full && !ready) break; /* all quiet */
     for (size_t j = nc; j-- > 0;) {
-      if (!pf[j].revents || (full && !(pf[j].revents & (POLLHUP | POLLERR)))) continue;
-      ssize_t got = read(w->conns[j].fd, buf, 65536);
-      if (got > 0) {
-        fctx fc = {w, &w->conns[j].peer, now_us()};
-        ash_framer_feed(&w->conns[j].fr, buf, (size_t)got, on_frame, &fc);
-      } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
-        conn_close(w, j);
-      }
+      conn *c = &w->conns[j];
+      int pend = c->tls && ash_wtls_pending(c->tls);
+      if ((!pf[j].revents && !pend) || (full && !(pf[j].revents & (POLLHUP | POLLERR)))) continue;
+      if (conn_read(w, c, buf)) conn_close(w, j);
     }
   }
   for (size_t j = w->nconns; j-- > 0;) conn_close(w, j);
@@ -445,6 +485,8 @@ static int bind_one(ash_watch *w, const char *spec) {
     proto = P_UDP;
   else if (!strncmp(spec, "tcp:", 4))
     proto = P_TCP;
+  else if (!strncmp(spec, "tls:", 4) && w->tls)
+    proto = P_TLS;
   else
     return ASH_EUSAGE;
   const char *a = spec + 4, *colon = strrchr(a, ':');
@@ -492,7 +534,7 @@ static int bind_one(ash_watch *w, const char *spec) {
       setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rb, sizeof rb);
     setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
   }
-  if (bind(fd, (struct sockaddr *)&ss, sl) || (proto == P_TCP && listen(fd, 128))) {
+  if (bind(fd, (struct sockaddr *)&ss, sl) || (proto != P_UDP && listen(fd, 128))) {
     close(fd);
     return ASH_EIO;
   }
@@ -505,7 +547,7 @@ static int bind_one(ash_watch *w, const char *spec) {
   memset(l, 0, sizeof *l);
   l->fd = fd;
   l->proto = proto;
-  snprintf(l->name, sizeof l->name, "%s:%s%s%s:%u", proto == P_UDP ? "udp" : "tcp",
+  snprintf(l->name, sizeof l->name, "%s:%s%s%s:%u", proto_name(proto),
            ss.ss_family == AF_INET6 ? "[" : "", host, ss.ss_family == AF_INET6 ? "]" : "", gp);
   return ASH_OK;
 }
@@ -563,6 +605,8 @@ int ash_watch_open(ash_watch **out, ash_store *s, const ash_watch_opts *o) {
   w->src = calloc(ASH_MAX_WATCH_SOURCES, sizeof *w->src);
   if (!rc && (!w->conns || !w->src)) rc = ASH_ENOMEM;
   if (!rc && pipe2(w->wake, O_NONBLOCK | O_CLOEXEC)) rc = ASH_EIO;
+  if (!rc && o->tls_cert)
+    rc = ash_wtls_open(&w->tls, o->tls_cert, o->tls_key, o->tls_ca, o->err, o->errn);
   for (size_t i = 0; !rc && i < o->nlisten; i++) rc = bind_one(w, o->listen[i]);
   if (!rc) rc = ash_store_sources(s, on_prior, w);
   const ash_watch_iocs *io = &o->iocs;
@@ -884,7 +928,7 @@ static int on_alert(void *u, const char *hunt, const char *sev, const char *titl
   if (!rc) rc = ash_buf_printf(b, "\",\"received\":\"%s\",\"sender\":\"", t);
   ash_ip_format(w->cur ? &w->cur->sender : &(ash_ip){{0}, 0}, a);
   if (!rc)
-    rc = ash_buf_printf(b, "%s:%s\",\"event\":", w->cur && w->cur->proto == P_UDP ? "udp" : "tcp",
+    rc = ash_buf_printf(b, "%s:%s\",\"event\":", proto_name(w->cur ? w->cur->proto : P_TCP),
                         a[0] ? a : "unknown");
   if (!rc) {
     ash_buf_reset(&w->evjs);
@@ -1021,8 +1065,7 @@ static int handle(ash_watch *w, const qmsg *m) {
   const ash_format *f = NULL;
   int plain = !m->drops && !m->why;
   if (plain) f = detect(m->data, m->n);
-  snprintf(key, sizeof key, "%s_%s_%s_%s", m->proto == P_UDP ? "udp" : "tcp", ip, day,
-           f ? f->name : "none");
+  snprintf(key, sizeof key, "%s_%s_%s_%s", proto_name(m->proto), ip, day, f ? f->name : "none");
   uint64_t h = hash_key(key);
   wsrc *x = NULL;
   for (size_t i = 0; i < w->nsrc; i++)
@@ -1213,6 +1256,7 @@ void ash_watch_close(ash_watch *w) {
   }
   for (size_t i = 0; i < w->nconns; i++) {
     ash_framer_free(&w->conns[i].fr);
+    ash_wtls_free(w->conns[i].tls);
     close(w->conns[i].fd);
   }
   for (size_t i = 0; i < w->nls; i++) close(w->ls[i].fd);
@@ -1229,6 +1273,7 @@ void ash_watch_close(ash_watch *w) {
   ash_buf_free(&w->esc);
   ash_buf_free(&w->evjs);
   free(w->spool);
+  ash_wtls_close(w->tls);
   pthread_mutex_destroy(&w->mu);
   pthread_cond_destroy(&w->cv);
   free(w);

@@ -38,4 +38,24 @@ typedef struct ash_live_iocs {
 int ash_live_iocs_from_case(ash_store *s, ash_live_iocs *out);
 void ash_live_iocs_free(ash_live_iocs *x);
 
+/* ---- TLS (tls.c, RFC 5425) ---- */
+typedef struct ash_wtls ash_wtls;
+/* The server's context: cert (PEM, may hold the chain and the key), key
+ * (NULL: in cert), ca (NULL: clients are not asked for a certificate;
+ * else one chaining to it is required). ASH_EUSAGE with a sentence in err
+ * when a file cannot be read or the key does not match. */
+int ash_wtls_open(ash_wtls **out, const char *cert, const char *key, const char *ca, char *err,
+                  size_t errn);
+void ash_wtls_close(ash_wtls *t);
+/* A connection's TLS state on the non-blocking socket fd (accepted), or NULL. */
+void *ash_wtls_accept(ash_wtls *t, int fd);
+/* Like read(2): > 0 bytes, 0 at the end, -1 with errno EAGAIN when it
+ * must wait (*want_write: for the socket to be writable), or
+ * ASH_WTLS_HANDSHAKE_FAILED. */
+#define ASH_WTLS_HANDSHAKE_FAILED (-2)
+long ash_wtls_read(void *conn, uint8_t *buf, size_t n, int *want_write);
+/* Bytes decrypted and not read yet (poll does not see them). */
+int ash_wtls_pending(void *conn);
+void ash_wtls_free(void *conn);
+
 #endif
