@@ -11,6 +11,8 @@
 #     sum of read equals the messages sent). Prints the achieved rate (the
 #     sender is held back by TCP when watch cannot keep up: back-pressure, not
 #     loss), watch's peak RSS (VmHWM) and its queue peak.
+#  1b. TLS (RFC 5425, octet-counted frames): the same, over one TLS
+#     connection, with a throwaway self-signed certificate;
 #  2. UDP: the same rate and time; prints the datagrams sent, stored, and
 #     dropped (counted: queue full, or by the kernel) and checks that sent =
 #     stored + dropped (datagrams lost on loopback before the socket are the
@@ -61,18 +63,22 @@ with open('mixed.txt', 'wb') as o:
 PY
 echo "feed: $(wc -l <mixed.txt) distinct messages, $(($(wc -c <mixed.txt) / $(wc -l <mixed.txt))) bytes on average, cycled"
 
+[ -s srv.pem ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+  -subj /CN=127.0.0.1 -keyout srv.key -out srv.pem >/dev/null 2>&1
 start() { # $1: run dir
   rm -rf "$1"
   mkdir -p "$1"
   "$bin" watch "$1/case.db" --listen tcp:127.0.0.1:0 --listen udp:127.0.0.1:0 \
+    --listen tls:127.0.0.1:0 --tls-cert srv.pem --tls-key srv.key \
     --alerts "$1/alerts.jsonl" 2>"$1/watch.err" &
   wpid=$!
   for _ in $(seq 100); do
-    grep -q 'listening on udp' "$1/watch.err" && break
+    grep -q 'listening on tls' "$1/watch.err" && break
     sleep 0.1
   done
   tport=$(grep -o 'tcp:127.0.0.1:[0-9]*' "$1/watch.err" | cut -d: -f3)
   uport=$(grep -o 'udp:127.0.0.1:[0-9]*' "$1/watch.err" | cut -d: -f3)
+  sport=$(grep -o 'tls:127.0.0.1:[0-9]*' "$1/watch.err" | cut -d: -f3)
 }
 stop() { # waits for the drain; sets hwm to the peak RSS (kB)
   hwm=$(awk '/VmHWM/ {print $2}' "/proc/$wpid/status")
@@ -99,6 +105,19 @@ echo "stored: $got records ($rej rejected with a reason) of $sent sent; peak RSS
 cpu=$(grep -o 'cpu [0-9.]*' tcp/watch.err | cut -d' ' -f2)
 echo "watch used $cpu CPU-seconds: $(python3 -c "print(round($got / $cpu))") messages per CPU-second (the machine's load: $(cut -d' ' -f1-3 /proc/loadavg))"
 [ "$got" = "$sent" ] && echo "TCP zero loss: yes" || echo "TCP zero loss: NO ($((sent - got)) missing)"
+
+echo "== 1b. TLS, $rate/s for $secs s"
+start tls
+out=$("$send" tls 127.0.0.1 "$sport" "$rate" "$secs" mixed.txt --octet)
+stop
+sent=$(python3 -c "import json;print(json.loads('$out')['sent'])")
+read -r got rej < <(stored tls/case.db)
+echo "sender: $out"
+echo "watch:  $(grep -o 'received.*' tls/watch.err)"
+echo "stored: $got records ($rej rejected with a reason) of $sent sent; peak RSS $((hwm / 1024)) MiB"
+cpu=$(grep -o 'cpu [0-9.]*' tls/watch.err | cut -d' ' -f2)
+echo "watch used $cpu CPU-seconds: $(python3 -c "print(round($got / $cpu))") messages per CPU-second (the machine's load: $(cut -d' ' -f1-3 /proc/loadavg))"
+[ "$got" = "$sent" ] && echo "TLS zero loss: yes" || echo "TLS zero loss: NO ($((sent - got)) missing)"
 
 echo "== 2. UDP, $rate/s for $secs s"
 start udp
@@ -127,7 +146,7 @@ wait "$wpid" 2>/dev/null || true
 wait "$spid" 2>/dev/null || true
 after=$(stored kill/case.db | cut -d' ' -f1)
 spooled=$(cat kill/case.db.watch/*.log | wc -l)
-"$bin" watch kill/case.db --listen tcp:127.0.0.1:0 2>kill/restart.err &
+"$bin" watch kill/case.db --listen tcp:127.0.0.1:0 --alerts kill/restart-alerts.jsonl 2>kill/restart.err &
 wpid=$!
 sleep 3
 kill -TERM "$wpid"
