@@ -30,15 +30,8 @@ mkdir -p "$dir"
 jobs=$(nproc)
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" >/dev/null
 cmake --build build-bench -j"$jobs" --target ashiato bench_fortigate bench_perimeter >/dev/null
-refdir=/tmp/ashiato-ref-$ref
-if [ ! -x "$refdir/build/ashiato" ]; then
-  rm -rf "$refdir"
-  mkdir -p "$refdir/src"
-  git archive "$ref" | tar -x -C "$refdir/src"
-  cmake -S "$refdir/src" -B "$refdir/build" -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" >/dev/null
-  cmake --build "$refdir/build" -j"$jobs" --target ashiato >/dev/null
-fi
+. bench/ref_build.sh
+ref_build "$ref"
 files=()
 IFS=, read -ra fl <<<"$formats"
 for f in "${fl[@]}"; do
@@ -57,7 +50,7 @@ for f in "${fl[@]}"; do
 done
 echo "reference: $ref ($(git log -1 --format=%s "$ref" | cut -c1-60))"
 echo "this tree: $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo '+changes')"
-python3 - "$refdir/build/ashiato" build-bench/ashiato "${files[@]}" <<'PY'
+python3 - "$ref_bin" build-bench/ashiato "${files[@]}" <<'PY'
 import json, os, subprocess, sys, time
 ref_bin, new_bin, files = sys.argv[1], sys.argv[2], sys.argv[3:]
 def ingest(binary, f):

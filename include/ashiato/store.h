@@ -138,6 +138,10 @@ typedef struct ash_event_query {
   uint64_t limit;       /* 0 = no limit */
   int has_event_id;     /* select Windows events of this event_id only */
   int64_t event_id;
+  /* only Windows events (a channel and an EventID: EVTX and every JSON
+   * export of them carry both); a flow row never has a channel, so the
+   * flows are not read at all */
+  int windows_only;
 } ash_event_query;
 
 /* The kinds of the case's events (complete sources), sorted, with counts.

@@ -83,6 +83,7 @@ int ash_sigma_run(ash_store *st, const ash_sigma *s, ash_sigma_level min,
   ash_event_query q;
   memset(&q, 0, sizeof q);
   q.since = q.until = ASH_TIME_UNSET;
+  q.windows_only = 1; /* on_event's own test, done by the store, flows never read */
   rc = ash_store_events(st, &q, on_event, &r);
   ash_sigma_corr_close(r.corr);
   ash_sigma_doc_close(r.d);

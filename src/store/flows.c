@@ -22,6 +22,7 @@ typedef struct idcache {
   ash_strtab tab;
   int64_t *ids; /* database id of the table's string i */
   size_t cap;
+  ash_keymap rev; /* database id -> the table's string i (reading back) */
 } idcache;
 
 /* The dictionary columns of a flow row, each remembering its last value:
@@ -72,11 +73,13 @@ struct ash_flowdb {
 
 static void cache_init(idcache *c, size_t max) {
   ash_strtab_init(&c->tab, max);
+  ash_keymap_init(&c->rev, sizeof(int64_t), sizeof(uint32_t), max);
   c->ids = NULL;
   c->cap = 0;
 }
 static void cache_free(idcache *c) {
   ash_strtab_free(&c->tab);
+  ash_keymap_free(&c->rev);
   free(c->ids);
   c->ids = NULL;
   c->cap = 0;
@@ -149,6 +152,28 @@ static int prep(ash_flowdb *f, sqlite3_stmt **st, const char *sql) {
              : ASH_ESTORE;
 }
 
+/* Remember that string s[0..n) has database id id, both ways; a full
+ * cache only costs lookups in the table later. Its string i on success. */
+static int remember(idcache *c, const char *s, size_t n, int64_t id, uint32_t *out) {
+  uint32_t k;
+  int rc = ash_strtab_intern(&c->tab, s, n, &k);
+  if (rc) return rc == ASH_ELIMIT ? ASH_ELIMIT : rc;
+  if (k >= c->cap) {
+    size_t nc = c->cap ? c->cap * 2 : 256;
+    while (nc <= k) nc *= 2;
+    int64_t *ni = realloc(c->ids, nc * sizeof *ni);
+    if (!ni) return ASH_ENOMEM;
+    c->ids = ni;
+    c->cap = nc;
+  }
+  c->ids[k] = id;
+  void *v;
+  rc = ash_keymap_put(&c->rev, &id, &v, NULL);
+  if (rc == ASH_OK) memcpy(v, &k, sizeof k);
+  if (out) *out = k;
+  return rc == ASH_ENOMEM ? ASH_ENOMEM : ASH_OK;
+}
+
 /* The id of text s[0..n) in table (dict or attr_shapes), added when new. */
 static int lookup(ash_flowdb *f, idcache *c, sqlite3_stmt **get, sqlite3_stmt **put,
                   const char *getsql, const char *putsql, const char *s, size_t n, int64_t *id) {
@@ -173,18 +198,8 @@ static int lookup(ash_flowdb *f, idcache *c, sqlite3_stmt **get, sqlite3_stmt **
     *id = sqlite3_last_insert_rowid(f->db);
   }
   /* cache it; a full cache only costs the lookups above */
-  if (ash_strtab_intern(&c->tab, s, n, &k) == ASH_OK) {
-    if (k >= c->cap) {
-      size_t nc = c->cap ? c->cap * 2 : 256;
-      while (nc <= k) nc *= 2;
-      int64_t *ni = realloc(c->ids, nc * sizeof *ni);
-      if (!ni) return ASH_ENOMEM;
-      c->ids = ni;
-      c->cap = nc;
-    }
-    c->ids[k] = *id;
-  }
-  return ASH_OK;
+  int rc = remember(c, s, n, *id, NULL);
+  return rc == ASH_ENOMEM ? ASH_ENOMEM : ASH_OK;
 }
 
 static int dict_id(ash_flowdb *f, const char *s, size_t n, int64_t *id) {
@@ -401,6 +416,15 @@ int ash_flowdb_insert(ash_flowdb *f, int64_t id, int64_t source, const ash_event
  * NULL. Runs inside a statement of the same connection (ash_attrs), which
  * SQLite allows: the lookup is stepped and reset before it returns. */
 static const char *dict_text(ash_flowdb *f, int64_t id, size_t *n) {
+  /* the values of the dictionary repeat by construction (only what was
+   * seen twice goes there): reading the events back (Sigma, events,
+   * timeline) would otherwise ask the table once per value of every row
+   * (lolbin over 1.9M Windows events spent most of its 47 s there) */
+  const uint32_t *k = ash_keymap_get(&f->dict.rev, &id);
+  if (k) {
+    *n = f->dict.tab.len[*k];
+    return ash_strtab_str(&f->dict.tab, *k);
+  }
   if (!f->dict_read &&
       sqlite3_prepare_v3(f->db, "SELECT s FROM dict WHERE id=?", -1, SQLITE_PREPARE_PERSISTENT,
                          &f->dict_read, NULL) != SQLITE_OK)
@@ -409,7 +433,11 @@ static const char *dict_text(ash_flowdb *f, int64_t id, size_t *n) {
   sqlite3_bind_int64(f->dict_read, 1, id);
   if (sqlite3_step(f->dict_read) != SQLITE_ROW) return NULL;
   *n = (size_t)sqlite3_column_bytes(f->dict_read, 0);
-  return (const char *)sqlite3_column_text(f->dict_read, 0);
+  const char *t = (const char *)sqlite3_column_text(f->dict_read, 0);
+  uint32_t i;
+  if (t && remember(&f->dict, t, *n, id, &i) == ASH_OK && ash_keymap_get(&f->dict.rev, &id))
+    return ash_strtab_str(&f->dict.tab, i);
+  return t;
 }
 
 static int add(sqlite3_str *o, const char *p, size_t n) {

@@ -922,6 +922,8 @@ static int events_stmt(ash_store *s, const ash_event_query *q, const char *table
   if (!rc && q && q->since != ASH_TIME_UNSET) rc = ash_buf_adds(&sql, " AND e.ts>=:since");
   if (!rc && q && q->until != ASH_TIME_UNSET) rc = ash_buf_adds(&sql, " AND e.ts<:until");
   if (!rc && q && q->has_event_id) rc = ash_buf_adds(&sql, " AND e.event_id=:eid");
+  if (!rc && q && q->windows_only)
+    rc = ash_buf_adds(&sql, " AND e.channel<>'' AND e.event_id IS NOT NULL");
   if (!rc) rc = ash_buf_adds(&sql, " ORDER BY e.ts, e.id");
   if (!rc && q && q->limit) rc = ash_buf_adds(&sql, " LIMIT :limit");
   sqlite3_stmt *st = NULL;
@@ -981,7 +983,8 @@ static int events_query(ash_store *s, const ash_event_query *q, events_path_cb c
   if (rc) return rc;
   sqlite3_stmt *sw = NULL, *sf = NULL;
   rc = events_stmt(s, q, "events_wide", &sw);
-  if (!rc && kind_may_be_flow(q ? q->kind : NULL)) rc = events_stmt(s, q, "flow_events", &sf);
+  if (!rc && kind_may_be_flow(q ? q->kind : NULL) && !(q && q->windows_only))
+    rc = events_stmt(s, q, "flow_events", &sf);
   if (rc) {
     sqlite3_finalize(sw);
     return rc;
