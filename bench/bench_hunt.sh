@@ -2,7 +2,7 @@
 # Hunt quality and speed on generated cases.
 #
 #   bench/bench_hunt.sh [--build DIR] [--seeds N] [--benign N] [--fast] [--firewall F]
-#                       [--big FLOWS] [--work DIR] [--keep]
+#                       [--work DIR] [--keep]
 #
 # 1. Precision, recall and first rank of each hunt over N generator seeds
 #    (default 100), spread over the scenario families of issue 11: each seed
@@ -19,10 +19,8 @@
 #    first finding instead.
 # 2. False high/critical findings on B benign-only cases (default 20; `gen
 #    --benign-only`, every decoy, 50-100 users, 8-12 months).
-# 3. With --big FLOWS (e.g. 10000000): one case of about that many flow
-#    records, and the time and peak memory of each hunt and of all of them.
-#    Needs about 1.6 KB of disk per flow (logs + case); the case is deleted
-#    afterwards unless KEEP=1.
+# (The hunts' time and memory on one big case, against the commit before
+# the typed store: bench/bench_hunt_scale.sh.)
 # --fast: small cases (30-50 users, 400 flows a day; benign cases 300 flows
 # a day) to measure in minutes; the default sizes are 50-100 users and 2000
 # (benign 1500) flows a day.
@@ -34,7 +32,6 @@ build=$root/build
 seeds=100
 benign=20
 fast=0
-big=0
 fw=
 keep=0
 work=${TMPDIR:-/tmp}/ashiato-bench-hunt
@@ -44,11 +41,10 @@ while [ $# -gt 0 ]; do
   --seeds) seeds=$2; shift 2 ;;
   --benign) benign=$2; shift 2 ;;
   --fast) fast=1; shift ;;
-  --big) big=$2; shift 2 ;;
   --firewall) fw=$2; shift 2 ;;
   --work) work=$2; shift 2 ;;
   --keep) keep=1; shift ;;
-  *) echo "usage: $0 [--build DIR] [--seeds N] [--benign N] [--fast] [--firewall F] [--big FLOWS] [--work DIR] [--keep]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--build DIR] [--seeds N] [--benign N] [--fast] [--firewall F] [--work DIR] [--keep]" >&2; exit 2 ;;
   esac
 done
 bin=$build/ashiato
@@ -122,27 +118,3 @@ if [ "$seeds" -gt 0 ] || [ "$benign" -gt 0 ]; then
   python3 "$here/bench_hunt_table.py" "$work/results.jsonl"
 fi
 
-if [ "$big" -gt 0 ]; then
-  days=100
-  per_day=$((big / days))
-  d=$work/big
-  rm -rf "$d" "$d.db" "$d.db-wal" "$d.db-shm"
-  echo "== one case of ~$big flows ($days days x $per_day flows/day, 400 users, 20 servers)"
-  /usr/bin/time -f "gen: %e s, %M KB peak" "$bin" gen --out "$d" --seed 7 "${fwopt[@]}" --users 400 \
-    --servers 20 --days $days --flows-per-day $per_day --sysmon -q
-  /usr/bin/time -f "ingest: %e s, %M KB peak" "$bin" ingest "$d.db" "$d/logs" >/dev/null
-  flows=$(sqlite3 "$d.db" "select count(*) from events where kind='net.flow'")
-  events=$(sqlite3 "$d.db" "select count(*) from events")
-  echo "case: $flows flow records, $events events, $(du -h "$d.db" | cut -f1) on disk"
-  # the first hunt of a case also builds the flows' covering index
-  /usr/bin/time -f "first hunt (all, builds the flow index): %e s wall, %U s user, %S s sys, %M KB peak" \
-    "$bin" hunt "$d.db" --json >"$d.first.jsonl"
-  for h in cloud-tunnel beacon loopback-rdp past-incident-link; do
-    /usr/bin/time -f "hunt $h: %e s wall, %U s user, %S s sys, %M KB peak" \
-      "$bin" hunt "$d.db" --hunt "$h" --json >"$d.$h.jsonl"
-  done
-  /usr/bin/time -f "hunt (all, again): %e s wall, %U s user, %S s sys, %M KB peak" \
-    "$bin" hunt "$d.db" --json >"$d.jsonl"
-  python3 "$check" "$d/answer.json" "$d.jsonl"
-  [ "${KEEP:-0}" = 1 ] || rm -rf "$d" "$d.db" "$d.db-wal" "$d.db-shm" "$d".*.jsonl
-fi
