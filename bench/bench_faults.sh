@@ -2,14 +2,19 @@
 # bench/bench_faults.sh: ingest under faults, and whether the case ends up
 # equal to a clean ingest of the same evidence.
 #
-#   bench/bench_faults.sh [--bin BIN] [--work DIR] [--runs N] [--scenarios LIST]
+#   bench/bench_faults.sh [--bin BIN] [--work DIR] [--runs N] [--kill-runs N]
+#                         [--seed S] [--scenarios LIST]
 #
 # Scenarios (LIST is comma-separated; default all):
 #   disk-full  the case on a tmpfs too small for it (root only: mount): the
 #              ingest must fail cleanly, every source it announced must be in
 #              the case, no event may point to a missing source; after the
 #              filesystem is enlarged the same command must complete the case
-#   kill9      kill -9 at a random moment, then the same command again
+#   kill9      kill -9 at a random moment, then the same command again;
+#              --kill-runs runs (default --runs), their moments spread over
+#              the clean ingest's duration (run i in the i-th slice of it,
+#              at a random point of the slice: --seed S, printed, makes the
+#              moments the same again)
 #   shrink     an evidence file truncated while it is ingested: no crash, the
 #              other files complete
 #   alloc      the Nth allocation fails (tests/alloc's harness, beside the
@@ -25,14 +30,18 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 bin="$here/build/ashiato"
 work=""
 runs=5
+kill_runs=
+seed=$(( $(date +%s) % 32768 ))
 scenarios="disk-full,kill9,shrink,alloc"
 while [ $# -gt 0 ]; do
   case "$1" in
   --bin) bin=$2; shift 2 ;;
   --work) work=$2; shift 2 ;;
   --runs) runs=$2; shift 2 ;;
+  --kill-runs) kill_runs=$2; shift 2 ;;
+  --seed) seed=$2; shift 2 ;;
   --scenarios) scenarios=$2; shift 2 ;;
-  -h | --help) sed -n '2,25p' "$0"; exit 0 ;;
+  -h | --help) sed -n '2,30p' "$0"; exit 0 ;;
   *) echo "bench_faults: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -91,11 +100,14 @@ consistent() { # case json
 }
 
 rm -f "$work/clean.db"
+t0=$(date +%s%N)
 "$bin" ingest "$work/clean.db" "$logs" >/dev/null 2>&1 || { echo "bench_faults: clean ingest failed" >&2; exit 1; }
+clean_ms=$((($(date +%s%N) - t0) / 1000000))
 ref=$(digest "$work/clean.db")
 case_bytes=$(stat -c %s "$work/clean.db")
 nfiles=$(find "$logs" -type f | wc -l)
-echo "evidence: $nfiles files, clean case $((case_bytes / 1048576)) MiB, digest $ref, ASHIATO_TXN_ROWS=$ASHIATO_TXN_ROWS"
+echo "evidence: $nfiles files, clean case $((case_bytes / 1048576)) MiB, digest $ref, ASHIATO_TXN_ROWS=$ASHIATO_TXN_ROWS, clean ingest ${clean_ms} ms, seed $seed"
+RANDOM=$seed
 
 declare -A ok total
 fail_any=0
@@ -134,21 +146,26 @@ if has disk-full; then
 fi
 
 if has kill9; then
-  for i in $(seq 1 "$runs"); do
+  kr=${kill_runs:-$runs}
+  for i in $(seq 1 "$kr"); do
     db="$work/k9.db"
     rm -f "$db" "$db-journal"
+    # run i dies in the i-th of kr slices of a clean ingest's time, at a
+    # random point of it: together the runs cover the whole ingest, from
+    # before the first commit to the last file
+    at_ms=$((clean_ms * (i - 1) / kr + RANDOM % (clean_ms / kr + 1)))
     "$bin" ingest "$db" "$logs" --json >"$work/k9.json" 2>/dev/null &
     pid=$!
-    # a moment anywhere in the ingest (a clean one takes about a second here)
-    sleep "0.$(printf '%03d' $((RANDOM % 950)))"
-    kill -9 $pid 2>/dev/null
+    sleep "$((at_ms / 1000)).$(printf '%03d' $((at_ms % 1000)))"
+    if kill -9 $pid 2>/dev/null; then killed="killed at ${at_ms} ms"; else killed="ended before ${at_ms} ms"; fi
     wait $pid 2>/dev/null
     detail=$(consistent "$db" "$work/k9.json")
     if [ -z "$detail" ]; then
       "$bin" ingest "$db" "$logs" >/dev/null 2>"$work/k9.err" || detail="re-run failed: $(tail -1 "$work/k9.err")"
       [ -z "$detail" ] && [ "$(digest "$db")" != "$ref" ] && detail="re-run differs from a clean ingest"
     fi
-    [ -z "$detail" ] && note kill9 "$i" yes || note kill9 "$i" no "$detail"
+    [ -z "$detail" ] && note kill9 "$i" yes || note kill9 "$i" no "$detail ($killed)"
+    echo "  kill9 run $i: $killed, then re-run: ${detail:-equal to a clean ingest}"
   done
 fi
 

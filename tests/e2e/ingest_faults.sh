@@ -5,7 +5,7 @@
 # sources announced but rolled back, a day duplicated on the re-run) and
 # against claims printed before their commit (kill -9), and against a
 # SIGBUS when evidence shrinks while it is read. Runs the scenarios
-# of bench/bench_faults.sh with a few runs each; disk-full needs root (a
+# of bench/bench_faults.sh with a few runs each (kill -9: ten); disk-full needs root (a
 # tmpfs mount) and says so when it cannot run.
 set -euo pipefail
 bin=$1
@@ -13,7 +13,10 @@ work=$2
 src=${ASH_SRC:?ASH_SRC not set}
 rm -rf "$work"
 mkdir -p "$work"
-out=$("$src/bench/bench_faults.sh" --bin "$bin" --work "$work" --runs 3 \
+# kill -9 ten times, at moments spread over the whole ingest (issue 15);
+# the seed is printed, ASH_FAULT_SEED gives it again
+out=$("$src/bench/bench_faults.sh" --bin "$bin" --work "$work" --runs 3 --kill-runs 10 \
+  ${ASH_FAULT_SEED:+--seed "$ASH_FAULT_SEED"} \
   --scenarios "${ASH_FAULT_SCENARIOS:-disk-full,kill9,shrink}" 2>&1) || {
   echo "$out"
   echo "FAIL: a faulted ingest did not end equal to a clean one" >&2
