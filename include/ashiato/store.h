@@ -218,6 +218,18 @@ typedef struct ash_entity_count {
  * destination addresses, with counts. e is borrowed for the callback; a
  * non-zero return from cb stops the walk and is returned. */
 int ash_store_entities(ash_store *s, int (*cb)(void *u, const ash_entity_count *e), void *u);
+/* The same for some kinds only (each kind is a pass over the events and
+ * the flows: a caller that needs hosts and users does not pay for the
+ * busiest addresses, a sort of every flow's destination). */
+enum {
+  ASH_ENTITY_HOSTS = 1,
+  ASH_ENTITY_USERS = 2,
+  ASH_ENTITY_DOMAINS = 4,
+  ASH_ENTITY_IPS = 8,
+  ASH_ENTITY_ALL = 15
+};
+int ash_store_entities_of(ash_store *s, unsigned kinds,
+                          int (*cb)(void *u, const ash_entity_count *e), void *u);
 
 /* Events that name a file (sha256 or path set: antivirus detections, file
  * creations, process starts, services), in time order. Arguments as for

@@ -80,6 +80,7 @@ struct ctx {
   size_t nf, capf;
   names reached, tunnel_hosts, rebuild, dcs, files, apps, admins, services, privileged, da_used,
       all_dcs;
+  names *alias; /* per reached host (same index), its names as the events log them */
   persist *pe;
   size_t npe, cappe;
   backup_run *bk;
@@ -261,6 +262,7 @@ static int find_dcs(ctx *c) {
   q.since = q.until = ASH_TIME_UNSET;
   q.has_event_id = 1;
   q.event_id = 4768;
+  q.windows_only = 1; /* a Kerberos TGT request is a Security event, never a flow */
   q.limit = 20000;
   int rc = ash_store_events(c->s, &q, on_dc, c);
   return rc ? rc : c->rc;
@@ -296,8 +298,22 @@ static int on_logon(void *u, const ash_event *ev, const char *path, int rec, con
   return 0;
 }
 
+/* The host names an event logs are FQDNs or short names, in any case; the
+ * findings' are short and lower case. A query by the short name would miss
+ * "FS01.corp.example.local", so each reached host is queried as the event
+ * host names that the case's entities give for it (c->alias[i] for
+ * c->reached.v[i]). */
 static int on_entity(void *u, const ash_entity_count *e) {
   ctx *c = u;
+  if (!strcmp(e->kind, "host")) {
+    for (size_t i = 0; i < c->reached.n; i++) {
+      size_t n = strlen(c->reached.v[i]);
+      if (!strncasecmp(e->name, c->reached.v[i], n) && (e->name[n] == 0 || e->name[n] == '.') &&
+          (c->rc = names_add(&c->alias[i], e->name)))
+        return c->rc;
+    }
+    return 0;
+  }
   if (strcmp(e->kind, "user") || !e->privileged) return 0;
   return c->rc = names_add(&c->privileged, e->name);
 }
@@ -479,34 +495,12 @@ static int query_host(ctx *c, const char *host, const char *kind, int64_t since,
   return rc ? rc : c->rc;
 }
 
-/* The host names an event logs are FQDNs or short names, in any case; the
- * findings' are short and lower case. A query by the short name would miss
- * "FS01.corp.example.local", so each reached host is queried as the event
- * host names that the case's entities give for it. */
-typedef struct host_alias {
-  ctx *c;
-  names *out;
-  const char *want;
-} host_alias;
-
-static int on_host_entity(void *u, const ash_entity_count *e) {
-  host_alias *h = u;
-  if (strcmp(e->kind, "host")) return 0;
-  size_t n = strlen(h->want);
-  if (!strncasecmp(e->name, h->want, n) && (e->name[n] == 0 || e->name[n] == '.'))
-    return h->c->rc = names_add(h->out, e->name);
-  return 0;
-}
-
 /* ---- building */
 
 static int build_facts(ctx *c) {
   ash_plan *p = c->p;
   const ash_watchlist *w = p->watch;
   int64_t since = w->earliest;
-  ASH_TRY(ash_store_entities(c->s, on_entity, c));
-  ASH_TRY(c->rc);
-  ASH_TRY(find_dcs(c));
   /* the hosts reached, and which of them to rebuild */
   for (size_t i = 0; i < w->ntunnels; i++)
     if (w->tunnels[i].host[0]) ASH_TRY(names_add(&c->tunnel_hosts, w->tunnels[i].host));
@@ -529,29 +523,31 @@ static int build_facts(ctx *c) {
       for (size_t j = 0; j < f->hosts.n; j++) ASH_TRY(names_add(&c->tamper_hosts, f->hosts.v[j]));
     }
   }
+  /* the privileged users, and the reached hosts' names as logged: one
+   * pass over the case for all of them */
+  if (c->reached.n && !(c->alias = calloc(c->reached.n, sizeof *c->alias))) return ASH_ENOMEM;
+  ASH_TRY(ash_store_entities_of(c->s, ASH_ENTITY_HOSTS | ASH_ENTITY_USERS, on_entity, c));
+  ASH_TRY(c->rc);
+  ASH_TRY(find_dcs(c));
   /* per reached host: its role, its logons, its persistence */
   for (size_t i = 0; i < c->reached.n; i++) {
     const char *h = c->reached.v[i];
     int is_dc = names_has(&c->all_dcs, h);
-    names alias = {0};
-    host_alias ha = {c, &alias, h};
-    int rc = ash_store_entities(c->s, on_host_entity, &ha);
-    if (!rc) rc = c->rc;
-    if (!rc && !alias.n) rc = names_add(&alias, h);
+    names *alias = &c->alias[i];
+    int rc = alias->n ? ASH_OK : names_add(alias, h);
     names_done(c, &c->cur_users);
     c->cur_is_dc = is_dc;
-    for (size_t k = 0; !rc && k < alias.n; k++) {
-      rc = query_host(c, alias.v[k], "win.logon", since, on_logon);
-      if (!rc) rc = query_host(c, alias.v[k], "win.service", since, on_persist);
-      if (!rc) rc = query_host(c, alias.v[k], "win.task", since, on_persist);
-      if (!rc) rc = query_host(c, alias.v[k], "win.registry", since, on_persist);
+    for (size_t k = 0; !rc && k < alias->n; k++) {
+      rc = query_host(c, alias->v[k], "win.logon", since, on_logon);
+      if (!rc) rc = query_host(c, alias->v[k], "win.service", since, on_persist);
+      if (!rc) rc = query_host(c, alias->v[k], "win.task", since, on_persist);
+      if (!rc) rc = query_host(c, alias->v[k], "win.registry", since, on_persist);
       /* query_host points cur_host at the alias; the plan names the host
        * as the findings do */
       for (size_t e = 0; e < c->npe; e++)
-        if (!strcasecmp(c->pe[e].host, alias.v[k]))
+        if (!strcasecmp(c->pe[e].host, alias->v[k]))
           snprintf(c->pe[e].host, sizeof c->pe[e].host, "%s", h);
     }
-    names_done(c, &alias);
     ASH_TRY(rc);
     /* A file server is where many people's network logons land (mapped
      * drives, redirected folders); an application or database server sees
@@ -1050,6 +1046,11 @@ static int verify(ctx *c) {
 }
 
 static void ctx_free(ctx *c) {
+  for (size_t i = 0; c->alias && i < c->reached.n; i++) {
+    c->p->values_dropped += c->alias[i].dropped;
+    names_free(&c->alias[i]);
+  }
+  free(c->alias);
   for (size_t i = 0; i < c->nf; i++) ash_finding_free(&c->f[i]);
   free(c->f);
   names *all[] = {&c->reached, &c->tunnel_hosts, &c->rebuild,  &c->dcs,        &c->files,

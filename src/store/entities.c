@@ -41,24 +41,30 @@ static int group(ash_store *s, const char *sql, const char *kind,
 }
 
 int ash_store_entities(ash_store *s, int (*cb)(void *u, const ash_entity_count *e), void *u) {
+  return ash_store_entities_of(s, ASH_ENTITY_ALL, cb, u);
+}
+
+int ash_store_entities_of(ash_store *s, unsigned kinds,
+                          int (*cb)(void *u, const ash_entity_count *e), void *u) {
   int rc = ash_store_commit(s);
   if (rc) return rc;
   /* Each query counts the wide table and the flows table apart and adds
    * the counts: a GROUP BY over the events view would materialise its
    * UNION ALL, every flow with its attributes rebuilt (minutes on a
    * 100k-event case under ASan). */
-  rc = group(
-      s,
-      "SELECT host, sum(c) FROM ("
-      "SELECT host, count(*) c FROM events_wide WHERE host IS NOT NULL AND host<>'' AND" COMPLETE
-      " GROUP BY host COLLATE NOCASE"
-      " UNION ALL SELECT " DICT(
-          "host") ", count(*) FROM flows f WHERE f.host IS NOT NULL"
-                  " AND" COMPLETE " GROUP BY f.host)"
-                  " WHERE host IS NOT NULL AND host<>''"
-                  " GROUP BY host COLLATE NOCASE ORDER BY host COLLATE NOCASE",
-      "host", cb, u, 0);
-  if (!rc)
+  if (kinds & ASH_ENTITY_HOSTS)
+    rc = group(
+        s,
+        "SELECT host, sum(c) FROM ("
+        "SELECT host, count(*) c FROM events_wide WHERE host IS NOT NULL AND host<>'' AND" COMPLETE
+        " GROUP BY host COLLATE NOCASE"
+        " UNION ALL SELECT " DICT(
+            "host") ", count(*) FROM flows f WHERE f.host IS NOT NULL"
+                    " AND" COMPLETE " GROUP BY f.host)"
+                    " WHERE host IS NOT NULL AND host<>''"
+                    " GROUP BY host COLLATE NOCASE ORDER BY host COLLATE NOCASE",
+        "host", cb, u, 0);
+  if (!rc && (kinds & ASH_ENTITY_USERS))
     rc = group(s,
                /* privileged: special privileges at logon (4672), a firewall
                 * admin login, or RDP into three or more machines (people
@@ -77,7 +83,7 @@ int ash_store_entities(ash_store *s, int (*cb)(void *u, const ash_entity_count *
                            " WHERE user IS NOT NULL AND user<>''"
                            " GROUP BY user COLLATE NOCASE ORDER BY user COLLATE NOCASE",
                "user", cb, u, 0);
-  if (!rc)
+  if (!rc && (kinds & ASH_ENTITY_DOMAINS))
     rc = group(s,
                "SELECT domain, sum(c) FROM ("
                "SELECT domain, count(*) c FROM events_wide WHERE domain IS NOT NULL AND"
@@ -88,7 +94,7 @@ int ash_store_entities(ash_store *s, int (*cb)(void *u, const ash_entity_count *
                              " WHERE domain IS NOT NULL AND domain<>''"
                              " GROUP BY domain COLLATE NOCASE ORDER BY domain COLLATE NOCASE",
                "domain", cb, u, 0);
-  if (!rc)
+  if (!rc && (kinds & ASH_ENTITY_IPS))
     rc = group(
         s,
         "SELECT ip, sum(c) AS n FROM ("
