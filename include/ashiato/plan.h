@@ -29,6 +29,7 @@
 #include "buf.h"
 #include "lang.h"
 #include "store.h"
+#include "time.h"
 #include "watchlist.h"
 
 typedef enum ash_fw_vendor {
@@ -99,10 +100,12 @@ typedef struct ash_plan_step {
 typedef struct ash_plan_opts {
   ash_lang lang;
   ash_fw_vendor firewall; /* ASH_FW_AUTO: from the case's sources */
+  ash_tz *tz;             /* times in the text in this zone (NULL: UTC); outlives the plan */
 } ash_plan_opts;
 
 typedef struct ash_plan {
   ash_lang lang;
+  ash_tz *tz;               /* borrowed from the options: the zone of the text's times */
   ash_fw_vendor firewall;   /* the vendor the configuration is for */
   int firewall_detected;    /* 1 when it came from the sources */
   ash_watchlist *watch;     /* owned */

@@ -25,16 +25,19 @@ static const char *HELP =
     "  --json          the plan as one JSON object (steps, values, configuration,\n"
     "                  findings, evidence, and the watchlist for 'ashiato watch')\n"
     "  --lang L        en (default) or ja\n"
+    "  --tz ZONE       the steps' times in this zone (Asia/Tokyo, +09:00; default\n"
+    "                  UTC); the JSON's time fields stay UTC\n"
     "  --firewall V    fortigate, panos, asa or iptables (iptables/ip6tables and\n"
     "                  an nftables ruleset); default: the case's own vendor\n"
     "  -o FILE         write to FILE instead of stdout\n"
     "  -h, --help      this text\n";
 
 int cmd_plan(int argc, char **argv) {
-  static const struct option opts[] = {{"json", 0, 0, 'j'},     {"lang", 1, 0, 'l'},
-                                       {"firewall", 1, 0, 'F'}, {"output", 1, 0, 'o'},
-                                       {"help", 0, 0, 'h'},     {0, 0, 0, 0}};
-  ash_plan_opts po = {ASH_LANG_EN, ASH_FW_AUTO};
+  static const struct option opts[] = {
+      {"json", 0, 0, 'j'},   {"lang", 1, 0, 'l'}, {"firewall", 1, 0, 'F'},
+      {"output", 1, 0, 'o'}, {"tz", 1, 0, 'z'},   {"help", 0, 0, 'h'},
+      {0, 0, 0, 0}};
+  ash_plan_opts po = {ASH_LANG_EN, ASH_FW_AUTO, NULL};
   int json = 0, c;
   const char *outpath = NULL;
   optind = 1;
@@ -54,22 +57,35 @@ int cmd_plan(int argc, char **argv) {
       }
       break;
     case 'o': outpath = optarg; break;
+    case 'z':
+      ash_tz_close(po.tz);
+      po.tz = NULL;
+      if (ash_tz_open(&po.tz, optarg)) {
+        fprintf(stderr, "ashiato plan: --tz %s: not a zone\n", cli_safe(optarg));
+        return ASH_EXIT_USAGE;
+      }
+      break;
     case 'h': fputs(HELP, stdout); return ASH_EXIT_OK;
     default: fputs(HELP, stderr); return ASH_EXIT_USAGE;
     }
   }
   if (argc - optind != 1) {
+    ash_tz_close(po.tz);
     cli_usage_args("plan", argc - optind, 1, "CASE");
     fputs(HELP, stderr);
     return ASH_EXIT_USAGE;
   }
   ash_store *st;
-  if (cli_store_open(&st, argv[optind], ASH_STORE_READONLY)) return ASH_EXIT_FAIL;
+  if (cli_store_open(&st, argv[optind], ASH_STORE_READONLY)) {
+    ash_tz_close(po.tz);
+    return ASH_EXIT_FAIL;
+  }
   ash_plan *p = NULL;
   int rc = ash_plan_build(st, &po, &p);
   ash_store_close(st);
   if (rc) {
     cli_error("plan", rc);
+    ash_tz_close(po.tz);
     return ASH_EXIT_FAIL;
   }
   ash_buf b;
@@ -77,6 +93,7 @@ int cmd_plan(int argc, char **argv) {
   rc = json ? ash_plan_to_json(p, &b) : ash_plan_to_text(p, &b);
   if (!rc && json) rc = ash_buf_addc(&b, '\n');
   ash_plan_close(p);
+  ash_tz_close(po.tz);
   FILE *out = stdout;
   if (!rc && outpath && !(out = fopen(outpath, "w"))) {
     perror(outpath);

@@ -62,7 +62,7 @@ static void names_done(ctx *c, names *s);
 typedef struct persist {
   const char *action;        /* remove_service, remove_task, remove_registry */
   const ash_watch_item *why; /* the file name, hash or account it matched */
-  char host[64], name[256], what[512], when[32];
+  char host[64], name[256], what[512], when[40];
   ash_plan_ref ref;
 } persist;
 
@@ -231,12 +231,13 @@ static int kind_names(const ash_watchlist *w, ash_watch_kind k, names *out) {
   return ASH_OK;
 }
 
-static void fmt_day(int64_t t, char out[32]) {
+/* A time of the text, in the plan's zone (the JSON's times stay UTC). */
+static void fmt_day(const ash_plan *p, int64_t t, char out[40]) {
   if (t == ASH_TIME_UNSET) {
-    snprintf(out, 32, "?");
+    snprintf(out, 40, "?");
     return;
   }
-  ash_time_format(t, out);
+  ash_time_format_tz(t, p->tz, out);
 }
 
 /* ---- what the events say about the hosts */
@@ -386,7 +387,7 @@ static int on_persist(void *u, const ash_event *ev, const char *path, int rec, c
       return 0;
     }
   if (c->npe >= ASH_PLAN_MAX_VALUES) return 0;
-  fmt_day(ev->ts, x.when);
+  fmt_day(c->p, ev->ts, x.when);
   x.ref.ts = ev->ts;
   x.ref.path = (char *)path; /* copied by step_ref */
   x.ref.ref = ev->ref;
@@ -909,8 +910,8 @@ static int restore(ctx *c) {
     if (!rc) rc = step_values(st, &c->apps);
     for (size_t i = 0; !rc && i < c->reached.n; i++) rc = step_cite_host(c, st, c->reached.v[i]);
   }
-  char cut[32], from[32];
-  fmt_day(p->cutoff, cut);
+  char cut[40], from[40];
+  fmt_day(p, p->cutoff, cut);
   if (!rc && p->cutoff != ASH_TIME_UNSET) {
     st = step_new(p, ASH_PHASE_RESTORE, "backup_cutoff");
     if (!st) rc = ASH_ENOMEM;
@@ -920,7 +921,7 @@ static int restore(ctx *c) {
       if (c->bk[i].ts == p->restore_from && !strcmp(c->bk[i].host, p->restore_host))
         best = &c->bk[i];
     if (!rc && best) {
-      fmt_day(best->ts, from);
+      fmt_day(p, best->ts, from);
       const char *args[] = {from, best->host, best->job};
       rc = ash_plan_msg(p->lang, "backup_run", args, 3, &a);
     } else if (!rc) {
@@ -948,9 +949,9 @@ static int restore(ctx *c) {
       const backup_run *last = NULL;
       for (size_t i = 0; i < c->nbk; i++)
         if (c->bk[i].ts >= p->cutoff && (!last || c->bk[i].ts > last->ts)) last = &c->bk[i];
-      char n[24], lt[32];
+      char n[24], lt[40];
       snprintf(n, sizeof n, "%llu", (unsigned long long)p->backups_suspect);
-      fmt_day(last ? last->ts : ASH_TIME_UNSET, lt);
+      fmt_day(p, last ? last->ts : ASH_TIME_UNSET, lt);
       const char *sa[] = {cut, n, lt, b.p};
       rc = step_text(p, st, "backup_suspect", sa, 4);
       if (!rc && last) rc = step_ref(st, &last->ref);
@@ -965,16 +966,16 @@ static int restore(ctx *c) {
     for (size_t i = 0; !rc && i < w->n; i++) {
       const ash_watch_item *it = &w->items[i];
       if (it->kind != ASH_WATCH_FILE_NAME || it->first_seen == ASH_TIME_UNSET) continue;
-      char t[32];
-      fmt_day(it->first_seen, t);
+      char t[40];
+      fmt_day(p, it->first_seen, t);
       const char *ia[] = {t, it->value};
       rc = p->lang == ASH_LANG_JA ? ASH_OK : ash_buf_addc(&extra, ' ');
       if (!rc) rc = ash_plan_msg(p->lang, "backup_implant", ia, 2, &extra);
       if (!rc) rc = step_cite_item(c, st, it);
     }
     if (!rc && c->tamper_ts != ASH_TIME_UNSET) {
-      char t[32];
-      fmt_day(c->tamper_ts, t);
+      char t[40];
+      fmt_day(p, c->tamper_ts, t);
       rc = join(c, &c->tamper_hosts, &a);
       const char *ta[] = {t, a.p};
       if (!rc) rc = p->lang == ASH_LANG_JA ? ASH_OK : ash_buf_addc(&extra, ' ');
@@ -1071,6 +1072,7 @@ int ash_plan_build(ash_store *s, const ash_plan_opts *o, ash_plan **out) {
   ash_plan *p = calloc(1, sizeof *p);
   if (!p) return ASH_ENOMEM;
   p->lang = o->lang;
+  p->tz = o->tz;
   p->firewall = o->firewall;
   p->cutoff = p->restore_from = ASH_TIME_UNSET;
   ctx c;
@@ -1130,9 +1132,9 @@ void ash_plan_close(ash_plan *p) {
 
 /* ---- output */
 
-static int ref_text(const ash_plan_ref *r, ash_buf *o) {
-  char t[32];
-  fmt_day(r->ts, t);
+static int ref_text(const ash_plan *p, const ash_plan_ref *r, ash_buf *o) {
+  char t[40];
+  fmt_day(p, r->ts, t);
   ASH_TRY(ash_buf_printf(o, "%s %s", t, r->path ? r->path : "?"));
   if (r->ref_kind == ASH_REF_RECORD)
     return ash_buf_printf(o, " record %llu", (unsigned long long)r->ref);
@@ -1181,7 +1183,7 @@ int ash_plan_to_text(const ash_plan *p, ash_buf *o) {
       ASH_TRY(ash_buf_adds(o, "      "));
       ASH_TRY(ash_plan_msg(p->lang, "evidence", NULL, 0, o));
       ASH_TRY(ash_buf_adds(o, ": "));
-      ASH_TRY(ref_text(&st->refs[j], o));
+      ASH_TRY(ref_text(p, &st->refs[j], o));
       ASH_TRY(ash_buf_addc(o, '\n'));
     }
     const char *blocks[2] = {st->config, st->directory};

@@ -2099,7 +2099,7 @@ static void section_plan(rep *r) {
   add(r, "<section id=\"s6\"><h2>");
   txt(r, M(r, M_S6));
   add(r, "</h2>\n");
-  ash_plan_opts po = {.lang = r->L, .firewall = ASH_FW_AUTO};
+  ash_plan_opts po = {.lang = r->L, .firewall = ASH_FW_AUTO, .tz = r->o->tz};
   ash_plan *p = NULL;
   int rc = r->rc ? r->rc : ash_plan_build(r->st, &po, &p);
   r->stats.queries++;

@@ -183,7 +183,7 @@ static void test_plan_steps_in_order_and_as_json(void **st) {
   char path[] = "/tmp/ash-plan-XXXXXX";
   ash_store *s = hostile_case(path);
   for (int lang = 0; lang < 2; lang++) {
-    ash_plan_opts o = {(ash_lang)lang, ASH_FW_AUTO};
+    ash_plan_opts o = {(ash_lang)lang, ASH_FW_AUTO, NULL};
     ash_plan *p;
     assert_int_equal(ash_plan_build(s, &o, &p), 0);
     /* no firewall log in the case: the generic form */
