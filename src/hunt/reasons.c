@@ -241,6 +241,61 @@ static const entry REASONS[] = {
     {"system_detection_user",
      "the detection user is {1}, a system or service account, not a person",
      "検知時のユーザーは {1} です。人ではなく、システムまたはサービスのアカウントです"},
+    {"tunnel_beacon",
+     "it reconnects on a fixed schedule (every {1}) to a rare rentable address, as a beacon does",
+     "誰でも借りられるまれな宛先へ一定の間隔（{1} "
+     "ごと）で接続し直しています。ビーコンと同じ形です"},
+    {"tunnel_cloud", "the address is in {1} {2}, where anyone can rent a machine",
+     "宛先は {1} の {2} にあり、誰でもマシンを借りられる範囲です"},
+    {"tunnel_cloud.provider", "the address is a {1} {2} endpoint, run by the provider",
+     "宛先は {1} が自ら運用する {2} のエンドポイントです"},
+    {"tunnel_cloud.unknown",
+     "the address is in no published cloud range (or the ranges data is missing)",
+     "宛先は公開されているどのクラウドのアドレス範囲にも含まれません（範囲データがない可能性もあり"
+     "ます）"},
+    {"tunnel_host_rdp", "RDP logons from the host itself during the sessions ({1})",
+     "セッション中に、ホスト自身を接続元とする RDP ログオンが {1} 件あります"},
+    {"tunnel_host_relay", "{1} connects to the host's own RDP port over loopback",
+     "{1} がループバック経由でホスト自身の RDP ポートに接続しています"},
+    {"tunnel_interactive",
+     "an interactive shape: {1}% of the bytes out, {2} B/s, bursts varying {3}x their mean",
+     "対話的な通信の形です。送信が全体の {1}%、{2} B/s で、区間ごとの量が平均の {3} "
+     "倍の幅で変動しています"},
+    {"tunnel_keepalive", "little more than keep-alives ({1} B/s)",
+     "キープアライブ程度の通信量しかありません（{1} B/s）"},
+    {"tunnel_one_way", "traffic goes one way, as a bulk transfer does, not a tunnel",
+     "通信がほぼ一方向で、トンネルではなく一括転送の形です"},
+    {"tunnel_persistence", "sessions held long: the longest {1}, on {2} days, {3} connected in all",
+     "長時間のセッションです。最長 {1}、{2} 日にわたり、接続時間は合計 {3} です"},
+    {"tunnel_quiet_host",
+     "the host reaches {1} internet destinations in the case (the fewer, the more a long session "
+     "stands out)",
+     "このホストがケース中に通信したインターネット上の宛先は {1} "
+     "件です（少ないほど長時間のセッションが目立ちます）"},
+    {"tunnel_rarity", "no other internal host holds such sessions to this address or its network",
+     "この宛先やそのネットワークに同じようなセッションを張る内部ホストは、ほかにありません"},
+    {"tunnel_rarity.shared",
+     "{1} internal hosts hold such sessions to the address or its network, as a shared service's "
+     "clients do",
+     "{1} "
+     "台の内部ホストがこの宛先やそのネットワークに同じようなセッションを張っています。共有サービス"
+     "の利用者と同じ形です"},
+    {"tunnel_schedule",
+     "sessions start on a fixed schedule (every {1}), as a program's job or agent does",
+     "セッションは一定の間隔（{1} "
+     "ごと）で始まっています。プログラムのジョブやエージェントと同じ形です"},
+    {"tunnel_shared_cap",
+     "low at most: {1} internal hosts hold such sessions alike, a service the organisation uses",
+     "最大でも low とします。{1} "
+     "台の内部ホストが同じようなセッションを張っており、組織で使っているサービスと見られます"},
+    {"tunnel_uncorroborated_cap",
+     "medium at most: nothing on the host corroborates a tunnel (no RDP logon from the host "
+     "itself, no loopback connection to its RDP port), and a vendor's support session looks the "
+     "same from the firewall",
+     "最大でも medium とします。ホスト側にトンネルを裏付けるもの（ホスト自身からの RDP "
+     "ログオン、RDP "
+     "ポートへのループバック接続）がなく、ベンダーのリモートサポートもファイアウォールからは同じに"
+     "見えます"},
     {"usual_hosts", "it reached only hosts {1} uses regularly",
      "{1} が日常的に使うホストにしか到達していません"},
     {"usual_vpn_source",

@@ -94,6 +94,8 @@ typedef struct cand {
   int64_t lproc_id;
   uint32_t nlproc;
   int uncorroborated_cap; /* scored past medium, held there: no host evidence */
+  double twoway, volume;  /* the shape's parts, for the reasons */
+  int shared_cap;         /* held at low: five or more hosts hold it alike */
   char accounts[4][128];
   size_t naccounts;
 } cand;
@@ -168,6 +170,8 @@ static void score(hunt_flows *T, cand *k) {
     bursty = clamp01(1 - k->ds_score);
   }
   k->inter = clamp01(0.45 * twoway + 0.25 * volume + 0.30 * bursty);
+  k->twoway = twoway;
+  k->volume = volume;
   k->quiet = k->host_dsts <= 5 ? 1 : k->host_dsts <= 20 ? 0.6 : k->host_dsts <= 100 ? 0.25 : 0;
   k->cloudf = !k->has_cloud ? 0.4 : k->rentable == 2 ? 1 : k->rentable == 1 ? 0.5 : 0;
   /* A fixed schedule means a program. With one-way or tiny traffic, to a
@@ -192,7 +196,8 @@ static void score(hunt_flows *T, cand *k) {
    * whatever their shape: at most low, so that a chat or meeting app on
    * every workstation does not bury the rare host under mediums. Loopback
    * RDP or the program on it still raise it. */
-  if (k->rarity == 0 && !k->nloop && !k->nlproc && s > 39) s = 39;
+  k->shared_cap = k->rarity == 0 && !k->nloop && !k->nlproc && s > 39;
+  if (k->shared_cap) s = 39;
   /* Hours-long interactive HTTPS from one rare host to a rentable address
    * is also what a vendor's remote-support or remote-desktop tool looks
    * like from the firewall: the flows alone cannot tell the two apart. What
@@ -560,6 +565,71 @@ static void add_reasons(ash_buf *b, const cand *k) {
   ash_buf_adds(b, ".");
 }
 
+/* The score as weighted reasons (details.reasons, and the report's rows
+ * in either language): each part of score()'s sum, rounded, then the
+ * penalties and the caps as they applied; what rounding leaves over goes
+ * to the largest part, so that the weights add up to the score (clamped
+ * to 1..100 as every hunt's). The
+ * sentences say what each part measured; why each part weighs what it
+ * does is argued in score(). */
+static void tunnel_reasons(const cand *k, hunt_reasons *R) {
+  const pair *p = k->p;
+  char lg[32], cn[32], t[32];
+  hunt_fmt_dur(p->longest, lg);
+  hunt_fmt_dur(p->covered, cn);
+  R->n = 0;
+  hunt_why(R, "tunnel_persistence", (int)lround(22 * k->persist), lg, HUNT_ARG("%d", p->days), cn);
+  uint32_t alike = k->nsrc > 1 + k->nsim ? k->nsrc : 1 + k->nsim;
+  if (alike <= 1)
+    hunt_why0(R, "tunnel_rarity", (int)lround(14 * k->rarity));
+  else
+    hunt_why(R, "tunnel_rarity.shared", (int)lround(14 * k->rarity), HUNT_ARG("%u", alike));
+  double out = (double)p->out, in = (double)p->in;
+  double rate = p->covered > 0 ? (out + in + (double)p->unk) / ((double)p->covered / ASH_SEC) : 0;
+  hunt_why(R, "tunnel_interactive", (int)lround(16 * k->inter),
+           HUNT_ARG("%.0f", out + in > 0 ? 100 * out / (out + in) : 50), HUNT_ARG("%.0f", rate),
+           HUNT_ARG("%.1f", k->cv >= 0 ? k->cv : 0));
+  hunt_why(R, "tunnel_quiet_host", (int)lround(10 * k->quiet), HUNT_ARG("%u", k->host_dsts));
+  int wc = (int)lround(8 * k->cloudf);
+  if (!k->has_cloud)
+    hunt_why0(R, "tunnel_cloud.unknown", wc);
+  else if (k->rentable == 2)
+    hunt_why(R, "tunnel_cloud", wc, k->cloud.provider,
+             k->cloud.service[0] ? k->cloud.service : "compute");
+  else
+    hunt_why(R, "tunnel_cloud.provider", wc, k->cloud.provider,
+             k->cloud.service[0] ? k->cloud.service : "?");
+  if (k->sched > 0 || k->beacon) {
+    hunt_fmt_dur((int64_t)(k->interval_s * ASH_SEC), t);
+    if (k->sched > 0)
+      hunt_why(R, "tunnel_schedule", -(int)lround(18 * k->sched), t);
+    else
+      hunt_why(R, "tunnel_beacon", 6, t);
+  }
+  if (k->nloop)
+    hunt_why(R, "tunnel_host_rdp", (int)lround(30 * k->corr), HUNT_ARG("%zu", k->nloop));
+  else if (k->nlproc)
+    hunt_why(R, "tunnel_host_relay", (int)lround(30 * k->corr), k->lproc[0] ? k->lproc : "?");
+  if (k->twoway < 0.2 && !k->nloop) hunt_why0(R, "tunnel_one_way", -10);
+  if (k->volume < 0.25 && !k->nloop) hunt_why(R, "tunnel_keepalive", -8, HUNT_ARG("%.0f", rate));
+  /* the raw sum: the score is it clamped to 1..100, as for every hunt
+   * (hunt_reasons_sum) */
+  int sum = 0;
+  for (int i = 0; i < R->n; i++) sum += R->r[i].weight;
+  if (k->shared_cap || k->uncorroborated_cap) {
+    /* the cap's weight is what it took off */
+    if (k->shared_cap)
+      hunt_why(R, "tunnel_shared_cap", k->score - sum, HUNT_ARG("%u", alike));
+    else
+      hunt_why0(R, "tunnel_uncorroborated_cap", k->score - sum);
+  } else if (R->n && (sum < 1 ? 1 : sum > 100 ? 100 : sum) != k->score) {
+    int big = 0;
+    for (int i = 1; i < R->n; i++)
+      if (abs(R->r[i].weight) > abs(R->r[big].weight)) big = i;
+    R->r[big].weight += k->score - sum;
+  }
+}
+
 static int make_finding(hunt_flows *T, cand *k, ash_finding *f) {
   hunt_ctx *c = T->c;
   pair *p = k->p;
@@ -660,24 +730,29 @@ static int make_finding(hunt_flows *T, cand *k, ash_finding *f) {
   for (size_t i = 0; !rc && i < k->nloop_ids; i++) rc = hunt_evidence(c, f, k->loop_ids[i]);
   if (!rc && k->proc_id) rc = hunt_evidence(c, f, k->proc_id);
   if (!rc && k->lproc_id) rc = hunt_evidence(c, f, k->lproc_id);
-  char det[1024];
-  int dl = snprintf(
-      det, sizeof det,
+  ash_buf det;
+  ash_buf_init(&det, ASH_MAX_FINDING_TEXT);
+  int dr = ash_buf_printf(
+      &det,
       "{\"sessions\":%u,\"days_active\":%d,\"longest_s\":%" PRId64 ",\"connected_s\":%" PRId64
       ",\"connected_fraction\":%.3f,\"bytes_out\":%" PRId64 ",\"bytes_in\":%" PRId64
       ",\"bytes_undirected\":%" PRId64 ",\"internal_hosts_to_address\":%u,"
       "\"host_internet_destinations\":%u,\"regularity\":%.3f,\"size_regularity\":%.3f,"
       "\"burst_cv\":%.3f,\"loopback_rdp\":%zu,\"interim_records\":%u,"
       "\"provider\":\"%s\",\"region\":\"%s\",\"service\":\"%s\",\"similar_hosts\":%u,"
-      "\"port\":%d,\"uncorroborated_cap\":%d}",
+      "\"port\":%d,\"uncorroborated_cap\":%d",
       p->sessions, p->days, p->longest / ASH_SEC, p->covered / ASH_SEC, frac, p->out, p->in, p->unk,
       k->nsrc, k->host_dsts, k->regular_known ? k->ts_score : -1, k->ds_score, k->cv, k->nloop,
       p->interim, k->has_cloud ? k->cloud.provider : "", k->has_cloud ? k->cloud.region : "",
       k->has_cloud ? k->cloud.service : "", k->nsim_net, p->port, k->uncorroborated_cap);
+  hunt_reasons R;
+  tunnel_reasons(k, &R);
+  if (!dr) dr = hunt_reasons_json(&det, &R);
+  if (!dr) dr = ash_buf_addc(&det, '}');
   /* provider strings come from our own data file (tabs and quotes cannot
-   * occur in its classes), so the object stays valid JSON */
-  if (!rc && dl > 0 && (size_t)dl < sizeof det && !strchr(det, '\\'))
-    ash_finding_set_details(f, det, (size_t)dl);
+   * occur in its classes); the reasons' arguments are JSON-escaped */
+  if (!rc && !dr) rc = ash_finding_set_details(f, det.p, det.n);
+  ash_buf_free(&det);
   return rc;
 }
 

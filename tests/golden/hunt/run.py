@@ -47,6 +47,13 @@ def main():
     for l in r.stdout.splitlines():
         d = json.loads(l)
         ent = d.get("entities", {})
+        # a finding's weighted reasons add up to its score (clamped to the
+        # score's range): the report shows them as the score's parts
+        why = (d.get("details") or {}).get("reasons")
+        if why:
+            s = sum(x["weight"] for x in why)
+            if max(1, min(100, s)) != d["score"] and max(0, min(100, s)) != d["score"]:
+                sys.exit("%s: reasons weigh %d, score %d" % (d["id"], s, d["score"]))
         got.append({"hunt": d["hunt"], "severity": d["severity"],
                     # the incident it is linked into ("INC-1"), or None
                     "incident": d.get("incident"),
