@@ -193,9 +193,18 @@ static const entry REASONS[] = {
      "このアドレスは、事業者自身が運用する {1} {2} のエンドポイントです"},
     {"reached_domain_controller", "one of the hosts is a domain controller",
      "ログオン先の一つはドメインコントローラです"},
+    {"relay_base",
+     "a program relays RDP on the host: how a backdoor carries RDP in, and how an admin's port "
+     "proxy looks too",
+     "ホスト上のプログラムが RDP を中継しています。バックドアが RDP を持ち込む手口で、管理者の"
+     "ポートプロキシも同じに見えます"},
+    {"relay_cap", "held at {1}: a relay alone, without a logon through it, stays within 20 to 80",
+     "{1} 点に留めます。経由したログオンのない中継だけでは 20〜80 点の範囲とします"},
     {"relay_connection", "the relaying program connected to the RDP port",
      "中継プログラムが RDP ポートに接続しています"},
     {"relay_record", "{=1}", "{=1}"},
+    {"relay_record.also", "{=1}, which says the same again (a quarter of its weight)",
+     "{=1}（同じことを重ねて示すので、重みは 4 分の 1 です）"},
     {"relay_setup", "a relay was set up on the host", "ホスト上で中継が設定されています"},
     {"rentable_cloud_source", "{1} is a rentable {2} {3} {4} address",
      "{1} は、誰でも借りられる {2} {3} {4} のアドレスです"},

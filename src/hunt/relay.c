@@ -113,10 +113,26 @@ static int one_host(hunt_ctx *c, const hunt_relay *const *v, size_t n, hunt_list
   jr |= ash_buf_printf(&b, ",\"records\":%zu", n);
   /* each kind of record, named by model_relay.c (a term of the reasons'
    * catalogue, reasons.c, or a command's own name) */
+  /* the score's parts as computed above: the base, the strongest kind
+   * whole, each other kind a quarter (the integer division's remainder
+   * on the first of them), the missing logon, and the bounds */
   hunt_reasons R;
   R.n = 0;
-  for (size_t w = 0; w < nw; w++) hunt_why(&R, "relay_record", ww[w], whats[w]);
+  hunt_why0(&R, "relay_base", 30);
+  size_t bi = 0;
+  while (bi < nw && ww[bi] != best) bi++;
+  if (bi < nw) hunt_why(&R, "relay_record", ww[bi], whats[bi]);
+  int quarter = (sum - best) / 4, given = 0, first_other = -1;
+  for (size_t w = 0; w < nw; w++) {
+    if (w == bi) continue;
+    if (first_other < 0) first_other = R.n;
+    hunt_why(&R, "relay_record.also", ww[w] / 4, whats[w]);
+    given += ww[w] / 4;
+  }
+  if (first_other >= 0 && first_other < R.n) R.r[first_other].weight += quarter - given;
   hunt_why0(&R, "no_loopback_logon", -10);
+  int raw = 30 + best + quarter - 10;
+  if (raw != score) hunt_why(&R, "relay_cap", score - raw, HUNT_ARG("%d", score));
   jr |= hunt_reasons_json(&b, &R);
   jr |= ash_buf_adds(&b, "}");
   if (!rc && !jr) rc = ash_finding_set_details(&f, b.p, b.n);
