@@ -93,31 +93,28 @@ assert all(s['read']==s['parsed']+s['rejected'] for s in w), 'read != parsed + r
 print(sum(s['read'] for s in w), sum(s['rejected'] for s in w))"
 }
 
-echo "== 1. TCP, $rate/s for $secs s"
-start tcp
-out=$("$send" tcp 127.0.0.1 "$tport" "$rate" "$secs" mixed.txt)
-stop
-sent=$(python3 -c "import json;print(json.loads('$out')['sent'])")
-read -r got rej < <(stored tcp/case.db)
-echo "sender: $out"
-echo "watch:  $(grep -o 'received.*' tcp/watch.err)"
-echo "stored: $got records ($rej rejected with a reason) of $sent sent; peak RSS $((hwm / 1024)) MiB"
-cpu=$(grep -o 'cpu [0-9.]*' tcp/watch.err | cut -d' ' -f2)
-echo "watch used $cpu CPU-seconds: $(python3 -c "print(round($got / $cpu))") messages per CPU-second (the machine's load: $(cut -d' ' -f1-3 /proc/loadavg))"
-[ "$got" = "$sent" ] && echo "TCP zero loss: yes" || echo "TCP zero loss: NO ($((sent - got)) missing)"
+stream() { # $1: run dir and sender mode (tcp or tls), $2: label, $3...: sender options
+  local mode=$1 label=$2
+  shift 2
+  start "$mode"
+  local port=$tport
+  [ "$mode" = tls ] && port=$sport
+  out=$("$send" "$mode" 127.0.0.1 "$port" "$rate" "$secs" mixed.txt "$@")
+  stop
+  sent=$(python3 -c "import json;print(json.loads('$out')['sent'])")
+  read -r got rej < <(stored "$mode/case.db")
+  echo "sender: $out"
+  echo "watch:  $(grep -o 'received.*' "$mode/watch.err")"
+  echo "stored: $got records ($rej rejected with a reason) of $sent sent; peak RSS $((hwm / 1024)) MiB"
+  cpu=$(grep -o 'cpu [0-9.]*' "$mode/watch.err" | cut -d' ' -f2)
+  echo "watch used $cpu CPU-seconds: $(python3 -c "print(round($got / $cpu))") messages per CPU-second (the machine's load: $(cut -d' ' -f1-3 /proc/loadavg))"
+  [ "$got" = "$sent" ] && echo "$label zero loss: yes" || echo "$label zero loss: NO ($((sent - got)) missing)"
+}
 
+echo "== 1. TCP, $rate/s for $secs s"
+stream tcp TCP
 echo "== 1b. TLS, $rate/s for $secs s"
-start tls
-out=$("$send" tls 127.0.0.1 "$sport" "$rate" "$secs" mixed.txt --octet)
-stop
-sent=$(python3 -c "import json;print(json.loads('$out')['sent'])")
-read -r got rej < <(stored tls/case.db)
-echo "sender: $out"
-echo "watch:  $(grep -o 'received.*' tls/watch.err)"
-echo "stored: $got records ($rej rejected with a reason) of $sent sent; peak RSS $((hwm / 1024)) MiB"
-cpu=$(grep -o 'cpu [0-9.]*' tls/watch.err | cut -d' ' -f2)
-echo "watch used $cpu CPU-seconds: $(python3 -c "print(round($got / $cpu))") messages per CPU-second (the machine's load: $(cut -d' ' -f1-3 /proc/loadavg))"
-[ "$got" = "$sent" ] && echo "TLS zero loss: yes" || echo "TLS zero loss: NO ($((sent - got)) missing)"
+stream tls TLS --octet
 
 echo "== 2. UDP, $rate/s for $secs s"
 start udp
