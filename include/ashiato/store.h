@@ -196,6 +196,157 @@ typedef struct ash_flow_query {
 int ash_store_flows(ash_store *s, const ash_flow_query *q, int (*cb)(void *u, const ash_flow *f),
                     void *u);
 
+/* ---- the other families the hunts read (src/store/activity.c)
+ *
+ * One typed reader per family the hunts' shared models are built from:
+ * logons, the roles of hosts and accounts, VPN records, antivirus records,
+ * Windows host activity (connections, processes, registry, files), and the
+ * evidence of which host holds which address. This is the hunts' whole
+ * view of the case (with ash_store_flows, ash_store_event and the
+ * findings): no hunt sees a table, and a back end other than SQLite (the
+ * ClickHouse one) implements these functions. Common contract:
+ * - strings are NUL-terminated, borrowed for the callback, NULL when the
+ *   record has none; names are as logged (the hunts normalise them);
+ * - numbers are ASH_UNSET when unset, ports -1, addresses ash_ip parsed
+ *   once by the store (fam 0 when none);
+ * - records come in (ts, id) order unless said otherwise; a query without
+ *   a time window also gives the records that have no time, first, with ts
+ *   ASH_TIME_UNSET; windows are since <= ts < until, ASH_TIME_UNSET for an
+ *   open end;
+ * - a non-zero return from cb stops the walk and is returned. */
+
+/* RDP session events (kind win.rdp) by event id, for ash_logon_query.rdp. */
+enum {
+  ASH_RDP_1149 = 1,   /* TerminalServices-RemoteConnectionManager 1149: authenticated */
+  ASH_RDP_LSM21 = 2,  /* LocalSessionManager 21: session logon */
+  ASH_RDP_LSM22 = 4,  /* LocalSessionManager 22: shell start */
+  ASH_RDP_LSM24 = 8,  /* LocalSessionManager 24: session disconnected */
+  ASH_RDP_LSM25 = 16, /* LocalSessionManager 25: session reconnected */
+  ASH_RDP_131 = 32    /* RdpCoreTS 131: connection accepted */
+};
+/* ash_logon_query.types: every 4624, those without a logon type too. */
+#define ASH_LOGON_ANY_TYPE UINT32_MAX
+
+typedef struct ash_logon_query {
+  int64_t since, until;
+  uint32_t types; /* 4624 logons (win.logon) of these LogonTypes (bit n: type n,
+                     0-31), ASH_LOGON_ANY_TYPE, or 0: none */
+  unsigned rdp;   /* and the RDP session events of these ids (ASH_RDP_*) */
+  int with_attrs; /* give each record's attributes */
+} ash_logon_query;
+
+typedef struct ash_logon {
+  int64_t id, source, ts;
+  int rdp;                 /* 0: a 4624 logon; 1: an RDP session event */
+  const char *host, *user; /* the host logged on to; the account */
+  ash_ip src;              /* where the logon came from */
+  int64_t logon_type, event_id;
+  const char *attrs; /* with_attrs: the attributes as a JSON object (NULL: none) */
+} ash_logon;
+
+/* Logons and RDP session events matching q. */
+int ash_store_logons(ash_store *s, const ash_logon_query *q, int (*cb)(void *u, const ash_logon *l),
+                     void *u);
+
+/* What the case says of the roles of hosts and accounts, each name once:
+ * first ASH_ROLE_DC for each host (lower case) that logs Kerberos ticket
+ * requests (4768, 4769, 4771), which only domain controllers do; then
+ * ASH_ROLE_PRIVILEGED for each account given special privileges at a
+ * logon (4672, win.privilege). No order within each. */
+enum { ASH_ROLE_DC = 1, ASH_ROLE_PRIVILEGED = 2 };
+int ash_store_roles(ash_store *s, int (*cb)(void *u, int role, const char *name), void *u);
+
+/* One VPN record of any vendor, as the parsers settled it: a login
+ * (vpn.login), a logout (vpn.logout) or a record of a session in progress
+ * (vpn.session). */
+enum { ASH_VPN_LOGIN = 1, ASH_VPN_LOGOUT = 2, ASH_VPN_SESSION = 3 };
+typedef struct ash_vpn_event {
+  int64_t id, source, ts;
+  int kind; /* ASH_VPN_* */
+  const char *user;
+  ash_ip remote, tunnel; /* the client's address; the tunnel address it was given */
+  int64_t duration, bytes_out, bytes_in;
+  /* a login's client country where the log gives one (FortiGate
+   * srccountry, PAN-OS GlobalProtect source_region, srcregion), else NULL */
+  const char *country;
+} ash_vpn_event;
+int ash_store_vpn_events(ash_store *s, int (*cb)(void *u, const ash_vpn_event *v), void *u);
+
+/* One antivirus record: a detection (av.detect) or what the product did
+ * about one (av.action). The fields a product keeps among its record's own
+ * fields are settled here, whatever the container called them (EVTX
+ * "Detection User", ECS detection_user, DetectionUser, ...). */
+typedef struct ash_av_event {
+  int64_t id, source, ts;
+  int action; /* 0: av.detect, 1: av.action */
+  const char *host, *threat, *path;
+  const char *user;     /* the account named: the event's, else the record's Detection User */
+  const char *process;  /* the record's Process Name, else the event's process */
+  const char *what;     /* what was done: the record's Action Name, else the event's action */
+  const char *category; /* the product's category of the threat (Category Name) */
+} ash_av_event;
+int ash_store_av_events(ash_store *s, int (*cb)(void *u, const ash_av_event *a), void *u);
+
+/* Windows host activity of one kind: connections (win.netconn, Sysmon 3 /
+ * 5156), process starts (win.process), registry values (win.registry),
+ * file creations (win.file). Text filters compare ASCII case-insensitively
+ * except host, which is exact. */
+typedef struct ash_host_query {
+  const char *kind; /* ASH_KIND_WIN_NETCONN, _PROCESS, _REGISTRY or _FILE */
+  int64_t since, until;
+  const char *host;      /* NULL: any */
+  const char *process;   /* the image; NULL: any */
+  const char *path;      /* NULL: any */
+  const char *path_part; /* path holds it; NULL: any */
+  int32_t dst_port;      /* 0: any */
+  int with_command_line; /* only records with a command line */
+  int newest_first;      /* in (ts, id) descending order */
+  uint64_t limit;        /* 0: no limit */
+} ash_host_query;
+
+typedef struct ash_host_event {
+  int64_t id, source, ts;
+  const char *host, *user, *process, *command_line, *path;
+  ash_ip src, dst;
+  int32_t src_port, dst_port;
+} ash_host_event;
+int ash_store_host_events(ash_store *s, const ash_host_query *q,
+                          int (*cb)(void *u, const ash_host_event *e), void *u);
+
+/* What the case says about which host holds which address, in this order
+ * of why (within one why, no order):
+ * - ASH_ADDR_TUNNEL: a VPN tunnel address (name NULL): whoever connects
+ *   holds it, no host;
+ * - ASH_ADDR_NETCONN: an address on n of the total connections a host
+ *   (name, lower case) logged (Sysmon 3 / 5156);
+ * - ASH_ADDR_COMPUTER: n logons of computer account name ("APP02$") from it;
+ * - ASH_ADDR_WORKSTATION: n network logons (type 3) naming their source
+ *   workstation name from it;
+ * - ASH_ADDR_FIREWALL: n flows whose firewall named the host at that end
+ *   name (FortiGate srcname/dstname, PAN-OS src_host/dst_host).
+ * Names are as logged; only records whose address is one are counted. */
+enum {
+  ASH_ADDR_TUNNEL = 1,
+  ASH_ADDR_NETCONN = 2,
+  ASH_ADDR_COMPUTER = 3,
+  ASH_ADDR_WORKSTATION = 4,
+  ASH_ADDR_FIREWALL = 5
+};
+typedef struct ash_host_address {
+  int why; /* ASH_ADDR_* */
+  const char *name;
+  ash_ip ip;
+  uint64_t n, total; /* total: ASH_ADDR_NETCONN only */
+} ash_host_address;
+int ash_store_host_addresses(ash_store *s, int (*cb)(void *u, const ash_host_address *a), void *u);
+
+/* The event row id of any kind, flows included (a finding's evidence),
+ * with its source: src->id, path, sha256, format, size, mtime_ns and
+ * ref_is_record are set; ev and src are borrowed for the callback.
+ * ASH_ENOTFOUND (cb not called) when the case has no such row. */
+int ash_store_event(ash_store *s, int64_t id,
+                    int (*cb)(void *u, const ash_event *ev, const ash_source_info *src), void *u);
+
 /* Rejections of a source (or of all sources when id == 0). */
 int ash_store_rejects(ash_store *s, int64_t id,
                       int (*cb)(void *u, const char *source_path, uint64_t ref, const char *reason,
@@ -249,6 +400,10 @@ typedef struct ash_finding ash_finding;
 int ash_store_add_finding(ash_store *s, const ash_finding *f);
 /* Remove every finding of hunt (all when hunt is NULL). */
 int ash_store_delete_findings(ash_store *s, const char *hunt);
+/* Replace the stored findings of hunt (all when NULL) by those of v[0..n)
+ * whose hunt it is (all of v when NULL), in one transaction: a failure
+ * leaves the previous ones. */
+int ash_store_replace_findings(ash_store *s, const char *hunt, const ash_finding *v, size_t n);
 /* Findings of hunt (all when NULL), best first. f is borrowed for the
  * callback. A case without findings is not an error (no call). */
 int ash_store_findings(ash_store *s, const char *hunt, int (*cb)(void *u, const ash_finding *f),

@@ -37,17 +37,6 @@ void hunt_list_free(hunt_list *l) {
   memset(l, 0, sizeof *l);
 }
 
-int hunt_prepare(hunt_ctx *c, const char *sql, sqlite3_stmt **st) {
-  return sqlite3_prepare_v2(c->db, sql, -1, st, NULL) == SQLITE_OK ? ASH_OK : ASH_ESTORE;
-}
-
-int hunt_col_ip(sqlite3_stmt *st, int i, ash_ip *ip) {
-  const char *t = hunt_col_text(st, i);
-  memset(ip, 0, sizeof *ip);
-  if (!t) return 0;
-  return ash_ip_parse(ash_str_make(t, (size_t)sqlite3_column_bytes(st, i)), ip) == ASH_OK;
-}
-
 void hunt_short_host(const char *in, size_t n, char *out, size_t outn) {
   if (!outn) return;
   out[0] = 0;
@@ -228,108 +217,100 @@ static int read_line(hunt_ctx *c, int64_t source_id, uint64_t offset, ash_buf *o
   return have;
 }
 
-static const char *EV_SQL =
-    "SELECT e.ts,e.kind,e.host,e.user,e.domain,e.src_ip,e.src_port,e.dst_ip,e.dst_port,"
-    "e.tunnel_ip,e.action,e.bytes_out,e.bytes_in,e.duration,e.logon_type,e.event_id,e.process,"
-    "e.command_line,e.threat,e.path,e.service,s.path,s.ref_is_record,e.ref,s.size,e.source_id"
-    " FROM events e JOIN sources s ON s.id=e.source_id WHERE e.id=?";
-
-static void kv(ash_buf *o, const char *k, const char *v) {
-  if (!v || !*v) return;
+/* " k=v", v quoted and escaped unless plain; v[0..n) up to a NUL (the
+ * text as it was stored), nothing when empty. */
+static void kvn(ash_buf *o, const char *k, const char *v, size_t n) {
+  if (!v) return;
+  n = strnlen(v, n);
+  if (!n) return;
   ash_buf_printf(o, " %s=", k);
   /* log text is hostile: quoted and escaped, it cannot drive a terminal */
   int plain = 1;
-  for (const char *p = v; *p; p++)
-    if ((unsigned char)*p <= ' ' || *p == '"' || *p == '\\' || (unsigned char)*p == 0x7f) plain = 0;
+  for (size_t i = 0; i < n; i++)
+    if ((unsigned char)v[i] <= ' ' || v[i] == '"' || v[i] == '\\' || (unsigned char)v[i] == 0x7f)
+      plain = 0;
   if (plain) {
-    ash_buf_adds(o, v);
+    ash_buf_add(o, v, n);
   } else {
     ash_buf_addc(o, '"');
-    ash_buf_add_json_str(o, v, strlen(v));
+    ash_buf_add_json_str(o, v, n);
     ash_buf_addc(o, '"');
   }
 }
+static void kv(ash_buf *o, const char *k, const char *v) { kvn(o, k, v, v ? strlen(v) : 0); }
+static void kvs(ash_buf *o, const char *k, ash_str v) { kvn(o, k, v.p, v.n); }
 
-static void render(sqlite3_stmt *st, ash_buf *o) {
+static void kvip(ash_buf *o, const char *k, const ash_ip *ip) {
+  char t[ASH_IP_STRLEN];
+  if (!ip->fam) return;
+  ash_ip_format(ip, t);
+  kv(o, k, t);
+}
+
+static void render(const ash_event *ev, ash_buf *o) {
   char ts[32] = "-";
-  int64_t t = hunt_col_i64(st, 0, ASH_TIME_UNSET);
-  if (t != ASH_TIME_UNSET) ash_time_format(t, ts);
+  if (ev->ts != ASH_TIME_UNSET) ash_time_format(ev->ts, ts);
   ash_buf_reset(o);
-  ash_buf_printf(o, "%s %s", ts, hunt_col_text(st, 1) ? hunt_col_text(st, 1) : "log");
-  int64_t eid = hunt_col_i64(st, 15, -1);
-  if (eid >= 0) ash_buf_printf(o, " event_id=%" PRId64, eid);
-  kv(o, "host", hunt_col_text(st, 2));
-  const char *user = hunt_col_text(st, 3), *dom = hunt_col_text(st, 4);
-  if (user && dom) {
+  ash_buf_printf(o, "%s %s", ts, ev->kind ? ev->kind : "log");
+  if (ev->event_id >= 0) ash_buf_printf(o, " event_id=%" PRId64, ev->event_id);
+  kvs(o, "host", ev->host);
+  if (ev->user.p && ev->domain.p) {
     char u[300];
-    snprintf(u, sizeof u, "%s\\%s", dom, user);
+    snprintf(u, sizeof u, "%.*s\\%.*s", (int)ev->domain.n, ev->domain.p, (int)ev->user.n,
+             ev->user.p);
     kv(o, "user", u);
   } else {
-    kv(o, "user", user);
+    kvs(o, "user", ev->user);
   }
-  int64_t lt = hunt_col_i64(st, 14, -1);
-  if (lt >= 0) ash_buf_printf(o, " logon_type=%" PRId64, lt);
-  const char *src = hunt_col_text(st, 5), *dst = hunt_col_text(st, 7);
-  int64_t sp = hunt_col_i64(st, 6, -1), dp = hunt_col_i64(st, 8, -1);
-  kv(o, "src", src);
-  if (src && sp >= 0) ash_buf_printf(o, ":%" PRId64, sp);
-  kv(o, "dst", dst);
-  if (dst && dp >= 0) ash_buf_printf(o, ":%" PRId64, dp);
-  kv(o, "tunnel_ip", hunt_col_text(st, 9));
-  kv(o, "action", hunt_col_text(st, 10));
-  kv(o, "service", hunt_col_text(st, 20));
-  int64_t d = hunt_col_i64(st, 13, -1);
+  if (ev->logon_type >= 0) ash_buf_printf(o, " logon_type=%" PRId64, ev->logon_type);
+  kvip(o, "src", &ev->src_ip);
+  if (ev->src_ip.fam && ev->src_port >= 0) ash_buf_printf(o, ":%" PRId32, ev->src_port);
+  kvip(o, "dst", &ev->dst_ip);
+  if (ev->dst_ip.fam && ev->dst_port >= 0) ash_buf_printf(o, ":%" PRId32, ev->dst_port);
+  kvip(o, "tunnel_ip", &ev->tunnel_ip);
+  kvs(o, "action", ev->action);
+  kvs(o, "service", ev->service);
+  int64_t d = ev->duration_us;
   if (d >= 0) ash_buf_printf(o, " duration=%" PRId64 "s", (int64_t)(d / ASH_US_PER_SEC));
-  int64_t bo = hunt_col_i64(st, 11, -1), bi = hunt_col_i64(st, 12, -1);
-  if (bo >= 0) ash_buf_printf(o, " bytes_out=%" PRId64, bo);
-  if (bi >= 0) ash_buf_printf(o, " bytes_in=%" PRId64, bi);
-  kv(o, "threat", hunt_col_text(st, 18));
-  kv(o, "path", hunt_col_text(st, 19));
-  kv(o, "process", hunt_col_text(st, 16));
-  kv(o, "command_line", hunt_col_text(st, 17));
+  if (ev->bytes_out >= 0) ash_buf_printf(o, " bytes_out=%" PRId64, ev->bytes_out);
+  if (ev->bytes_in >= 0) ash_buf_printf(o, " bytes_in=%" PRId64, ev->bytes_in);
+  kvs(o, "threat", ev->threat);
+  kvs(o, "path", ev->path);
+  kvs(o, "process", ev->process);
+  kvs(o, "command_line", ev->command_line);
 }
 
-static int fetch(hunt_ctx *c, int64_t id, sqlite3_stmt **out) {
-  sqlite3_stmt *st;
-  int rc = hunt_prepare(c, EV_SQL, &st);
-  if (rc) return rc;
-  sqlite3_bind_int64(st, 1, id);
-  if (sqlite3_step(st) != SQLITE_ROW) {
-    sqlite3_finalize(st);
-    return ASH_ENOTFOUND;
-  }
-  *out = st;
+static int on_text(void *u, const ash_event *ev, const ash_source_info *src) {
+  (void)src;
+  render(ev, u);
   return ASH_OK;
 }
 
 int hunt_event_text(hunt_ctx *c, int64_t event_id, ash_buf *out) {
-  sqlite3_stmt *st;
-  int rc = fetch(c, event_id, &st);
-  if (rc) return rc;
-  render(st, out);
-  sqlite3_finalize(st);
-  return ASH_OK;
+  return ash_store_event(c->store, event_id, on_text, out);
 }
 
-int hunt_evidence(hunt_ctx *c, ash_finding *f, int64_t event_id) {
-  sqlite3_stmt *st;
-  int rc = fetch(c, event_id, &st);
-  if (rc == ASH_ENOTFOUND) return ASH_OK;
-  if (rc) return rc;
+typedef struct evidence_ctx {
+  hunt_ctx *c;
+  ash_finding *f;
+} evidence_ctx;
+
+static int on_evidence(void *u, const ash_event *ev, const ash_source_info *src) {
+  evidence_ctx *E = u;
+  int rc = ASH_OK;
   ash_buf text;
   ash_buf_init(&text, ASH_MAX_FINDING_TEXT);
-  int is_rec = sqlite3_column_int(st, 22);
-  uint64_t ref = (uint64_t)sqlite3_column_int64(st, 23);
-  const char *path = hunt_col_text(st, 21);
+  int is_rec = src->ref_is_record;
+  uint64_t ref = ev->ref;
+  const char *path = src->path;
   int have = 0, changed = 0;
-  if (!is_rec && path) have = read_line(c, sqlite3_column_int64(st, 25), ref, &text, &changed, &rc);
+  if (!is_rec && path) have = read_line(E->c, src->id, ref, &text, &changed, &rc);
   if (rc) {
     ash_buf_free(&text);
-    sqlite3_finalize(st);
     return rc;
   }
   /* an EVTX record reads best as the event, not as its XML */
-  if (!have) render(st, &text);
+  if (!have) render(ev, &text);
   if (changed) {
     /* the file at the path is not the one ingested: what it says now is
      * not evidence, and the reader must not take the stored event for a
@@ -342,21 +323,25 @@ int hunt_evidence(hunt_ctx *c, ash_finding *f, int64_t event_id) {
     text = note;
     if (rc) {
       ash_buf_free(&text);
-      sqlite3_finalize(st);
       return rc;
     }
   }
   ash_evidence e;
-  e.ts = hunt_col_i64(st, 0, ASH_TIME_UNSET);
-  e.kind = (char *)(hunt_col_text(st, 1) ? hunt_col_text(st, 1) : "log");
+  e.ts = ev->ts;
+  e.kind = (char *)(ev->kind ? ev->kind : "log");
   e.text = text.p ? text.p : (char *)"";
   e.source_path = (char *)path;
   e.ref = ref;
   e.ref_kind = path ? (is_rec ? ASH_REF_RECORD : ASH_REF_OFFSET) : ASH_REF_NONE;
-  rc = ash_finding_add_evidence(f, &e);
+  rc = ash_finding_add_evidence(E->f, &e);
   ash_buf_free(&text);
-  sqlite3_finalize(st);
   return rc;
+}
+
+int hunt_evidence(hunt_ctx *c, ash_finding *f, int64_t event_id) {
+  evidence_ctx E = {c, f};
+  int rc = ash_store_event(c->store, event_id, on_evidence, &E);
+  return rc == ASH_ENOTFOUND ? ASH_OK : rc;
 }
 
 int hunt_reasons_sum(const hunt_reasons *R) {

@@ -12,7 +12,6 @@
 #include "ashiato/raw.h"
 #include "hunt_internal.h"
 #include "model_flows.h"
-#include "store/store_internal.h"
 
 /* src/sigma/hunt_lolbin.c: the built-in Sigma pack */
 int ash_hunt_lolbin(hunt_ctx *c, hunt_list *out);
@@ -74,22 +73,6 @@ static int keep_prior(void *u, const ash_finding *f) {
  * (ash_store_flows), in the order of its own (ts) index, kept by the
  * ingest. (Until schema 2 the first hunt of a case built a covering index
  * over the wide events table, about 10 s for 10^7 flows.) */
-
-/* Replace the stored findings of hunt by those of v[0..n) whose hunt it is. */
-static int store_findings(hunt_ctx *c, const char *hunt, const ash_finding *v, size_t n) {
-  char *err = NULL;
-  if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK) {
-    sqlite3_free(err);
-    return ASH_ESTORE;
-  }
-  int rc = ash_store_delete_findings(c->store, hunt);
-  for (size_t i = 0; !rc && i < n; i++)
-    if (v[i].hunt && !strcmp(v[i].hunt, hunt)) rc = ash_store_add_finding(c->store, &v[i]);
-  if (sqlite3_exec(c->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, &err) != SQLITE_OK && !rc)
-    rc = ASH_ESTORE;
-  sqlite3_free(err);
-  return rc;
-}
 
 typedef struct inc_order {
   char id[16];
@@ -154,7 +137,6 @@ int ash_hunt_run_all(ash_store *s, const ash_hunt_opts *opts,
   hunt_ctx c;
   memset(&c, 0, sizeof c);
   c.store = s;
-  c.db = ash_store_sqlite(s);
   c.opts = opts;
   c.ranges = opts->ranges;
   if (opts->only) rc = ash_store_findings(s, NULL, keep_prior, &c);
@@ -189,7 +171,8 @@ int ash_hunt_run_all(ash_store *s, const ash_hunt_opts *opts,
     memcpy(all.v[k].incident, c.prior.v[c.prior.n - all.n + k].incident, sizeof all.v[k].incident);
   for (size_t i = 0; !rc && !opts->dry_run && i < NHUNTS; i++) {
     const char *name = HUNTS[i].info.name;
-    if (!opts->only || !strcmp(opts->only, name)) rc = store_findings(&c, name, all.v, all.n);
+    if (!opts->only || !strcmp(opts->only, name))
+      rc = ash_store_replace_findings(s, name, all.v, all.n);
   }
   if (!rc) {
     if (all.n) qsort(all.v, all.n, sizeof *all.v, ash_finding_cmp);

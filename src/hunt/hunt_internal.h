@@ -4,13 +4,13 @@
 #ifndef ASH_HUNT_INTERNAL_H
 #define ASH_HUNT_INTERNAL_H
 
-#include <sqlite3.h>
 #include <stdint.h>
 
 #include "ashiato/buf.h"
 #include "ashiato/finding.h"
 #include "ashiato/hunt.h"
 #include "ashiato/ip.h"
+#include "ashiato/store.h"
 #include "ashiato/table.h"
 #include "ashiato/time.h"
 
@@ -147,8 +147,7 @@ typedef struct hunt_detections {
 enum { HUNT_CAP_ACCOUNTS = 1, HUNT_CAP_VPN = 2, HUNT_CAP_HOSTS = 4, HUNT_CAP_DETECTIONS = 8 };
 
 typedef struct hunt_ctx {
-  ash_store *store;
-  sqlite3 *db;
+  ash_store *store; /* the case: every read through store.h */
   const ash_hunt_opts *opts;
   const ash_ranges *ranges;
   /* Findings already made in this run, and for hunts not run this time
@@ -170,8 +169,6 @@ typedef struct hunt_ctx {
   hunt_detections *dets;
   struct hunt_reaches *reach;
   unsigned capped;
-  /* the partial covering index over flows exists (hunt.c): scans of
-   * net.flow name it with INDEXED BY */
   /* evidence: read back through raw.h, which checks each source is the
    * file that was ingested; the sources' identities, by id, lazily */
   struct ash_raw *raw;
@@ -255,6 +252,10 @@ int64_t hunt_host_first_logon(const hunt_accounts *a, const char *host);
 /* Is host (short, lower case) a domain controller: does it log Kerberos
  * ticket requests (4768/4769/4771), which only domain controllers do? */
 int hunt_host_is_dc(const hunt_accounts *a, const char *host);
+
+/* The RDP session events that are a logon: 1149 (authenticated), LSM 21
+ * (session logon) and 25 (reconnected). */
+#define HUNT_RDP_LOGONS (ASH_RDP_1149 | ASH_RDP_LSM21 | ASH_RDP_LSM25)
 
 /* One logon (4624 of types 2, 3, 10, 11, 12) or RDP session event (1149,
  * LSM 21/25), as hunt_logons_window hands them out. */
@@ -414,17 +415,6 @@ void hunt_fmt_bytes(int64_t b, char out[32]);
 /* "2025-03-02 10:22 UTC" */
 void hunt_fmt_time(int64_t t, char out[32]);
 
-/* Column helpers */
-static inline const char *hunt_col_text(sqlite3_stmt *st, int i) {
-  const unsigned char *t = sqlite3_column_text(st, i);
-  return t ? (const char *)t : NULL;
-}
-static inline int64_t hunt_col_i64(sqlite3_stmt *st, int i, int64_t unset) {
-  return sqlite3_column_type(st, i) == SQLITE_NULL ? unset : sqlite3_column_int64(st, i);
-}
-/* Parse the address in column i; 0 when NULL or not an address. */
-int hunt_col_ip(sqlite3_stmt *st, int i, ash_ip *ip);
-
 /* Is ip one of the organisation's own addresses: private (RFC 1918, ULA,
  * CGNAT: ash_ip_is_private) or in the networks given with --internal
  * (ash_hunt_opts.internal), which may be public space the organisation
@@ -434,8 +424,5 @@ static inline int hunt_is_internal(const hunt_ctx *c, const ash_ip *ip) {
   if (ash_ip_is_private(ip)) return 1;
   return c->opts && c->opts->internal && ash_cidrset_lookup(c->opts->internal, ip, &v);
 }
-
-/* Prepare sql on c->db; ASH_ESTORE on failure. */
-int hunt_prepare(hunt_ctx *c, const char *sql, sqlite3_stmt **st);
 
 #endif

@@ -163,58 +163,58 @@ static int cmp_inc_t0(const void *a, const void *b) {
   return x->host < y->host ? -1 : x->host > y->host;
 }
 
-/* One pass over logons: the days each account logged on to each host,
- * and the logons on a detecting host in the window before a detection. */
-static int scan_logons(link *L) {
-  sqlite3_stmt *st;
-  int rc = hunt_prepare(L->c,
-                        "SELECT id,ts,kind,host,user,src_ip,logon_type,event_id FROM events_wide"
-                        " WHERE kind='win.logon' OR (kind='win.rdp' AND event_id IN (1149,21,25))"
-                        " ORDER BY ts",
-                        &st);
-  if (rc) return rc;
-  size_t lo = 0;
-  int r;
-  while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-    int64_t ts = hunt_col_i64(st, 1, ASH_TIME_UNSET);
-    const char *kind = hunt_col_text(st, 2);
-    if (ts == ASH_TIME_UNSET || !kind) continue;
-    int64_t lt = hunt_col_i64(st, 6, -1), eid = hunt_col_i64(st, 7, -1);
-    int rdp_ev = !strcmp(kind, "win.rdp");
-    /* service, batch and network-cleartext logons say nothing of who uses a
-     * host; an unlock (7) says the user was there, but is no new contact */
-    if (!rdp_ev && lt != 2 && lt != 3 && lt != 7 && lt != 10 && lt != 11 && lt != 12) continue;
-    uint32_t user = account_of(L, hunt_col_text(st, 4));
-    uint32_t host = host_of(L, hunt_col_text(st, 3));
-    if (host == UINT32_MAX) continue;
-    if (lt == 7) continue;
-    while (lo < L->ninc && L->inc[lo].d->t0 + AFTER < ts) lo++;
-    for (size_t i = lo; i < L->ninc && L->inc[i].d->t0 - WINDOW <= ts; i++) {
-      incident *x = &L->inc[i];
-      if (x->host != host || ts > x->d->t0 + AFTER) continue;
-      ash_ip src;
-      int have = hunt_col_ip(st, 5, &src);
-      ctype t = rdp_ev || lt == 10 || lt == 12 ? CT_RDP : lt == 3 ? CT_NET : CT_INTER;
-      if (rdp_ev && eid != 1149 && eid != 21 && eid != 25) continue;
-      int64_t id = sqlite3_column_int64(st, 0);
-      int32_t sess = have ? hunt_vpn_at(L->v, &src, ts) : -1;
-      cand *k;
-      if (sess >= 0) {
-        k = cand_get(x, L->v->s[sess].user, sess);
-      } else {
-        /* not through the VPN: network logons from inside are the noise of
-         * every file server; interactive and RDP ones are candidates */
-        if (t == CT_NET || user == UINT32_MAX) continue;
-        k = cand_get(x, user, -1);
-      }
-      if (!k) continue;
-      if (user != UINT32_MAX && (k->logon_user == UINT32_MAX || t >= k->type)) k->logon_user = user;
-      contact(k, t, ts, id, have ? &src : NULL, x->d->t0);
+/* One pass over logons: the logons on a detecting host in the window
+ * before a detection. */
+typedef struct logon_scan {
+  link *L;
+  size_t lo; /* the first incident whose window is not behind ts */
+} logon_scan;
+
+static int on_logon(void *u, const ash_logon *l) {
+  logon_scan *S = u;
+  link *L = S->L;
+  int64_t ts = l->ts;
+  if (ts == ASH_TIME_UNSET) return ASH_OK;
+  int64_t lt = l->logon_type == ASH_UNSET ? -1 : l->logon_type;
+  int64_t eid = l->event_id == ASH_UNSET ? -1 : l->event_id;
+  int rdp_ev = l->rdp;
+  /* service, batch and network-cleartext logons say nothing of who uses a
+   * host; an unlock (7) says the user was there, but is no new contact */
+  if (!rdp_ev && lt != 2 && lt != 3 && lt != 7 && lt != 10 && lt != 11 && lt != 12) return ASH_OK;
+  uint32_t user = account_of(L, l->user);
+  uint32_t host = host_of(L, l->host);
+  if (host == UINT32_MAX) return ASH_OK;
+  if (lt == 7) return ASH_OK;
+  while (S->lo < L->ninc && L->inc[S->lo].d->t0 + AFTER < ts) S->lo++;
+  for (size_t i = S->lo; i < L->ninc && L->inc[i].d->t0 - WINDOW <= ts; i++) {
+    incident *x = &L->inc[i];
+    if (x->host != host || ts > x->d->t0 + AFTER) continue;
+    const ash_ip *src = &l->src;
+    int have = src->fam != 0;
+    ctype t = rdp_ev || lt == 10 || lt == 12 ? CT_RDP : lt == 3 ? CT_NET : CT_INTER;
+    if (rdp_ev && eid != 1149 && eid != 21 && eid != 25) continue;
+    int64_t id = l->id;
+    int32_t sess = have ? hunt_vpn_at(L->v, src, ts) : -1;
+    cand *k;
+    if (sess >= 0) {
+      k = cand_get(x, L->v->s[sess].user, sess);
+    } else {
+      /* not through the VPN: network logons from inside are the noise of
+       * every file server; interactive and RDP ones are candidates */
+      if (t == CT_NET || user == UINT32_MAX) continue;
+      k = cand_get(x, user, -1);
     }
+    if (!k) continue;
+    if (user != UINT32_MAX && (k->logon_user == UINT32_MAX || t >= k->type)) k->logon_user = user;
+    contact(k, t, ts, id, have ? src : NULL, x->d->t0);
   }
-  if (r != SQLITE_DONE) rc = ASH_ESTORE;
-  sqlite3_finalize(st);
-  return rc;
+  return ASH_OK;
+}
+
+static int scan_logons(link *L) {
+  logon_scan S = {L, 0};
+  ash_logon_query q = {ASH_TIME_UNSET, ASH_TIME_UNSET, ASH_LOGON_ANY_TYPE, HUNT_RDP_LOGONS, 0};
+  return ash_store_logons(L->c->store, &q, on_logon, &S);
 }
 
 /* Flows from a VPN tunnel address to the detecting host around each
@@ -399,47 +399,42 @@ static follow *follow_of(link *L, uint32_t a) {
   return NULL;
 }
 
+static int on_forward(void *u, const ash_logon *l) {
+  link *L = u;
+  if (!l->user) return ASH_OK;
+  char a[128];
+  hunt_bare_account(l->user, strlen(l->user), a, sizeof a);
+  uint32_t acc = L->c->accounts_init ? ash_strtab_find(&L->c->accounts, a, strlen(a)) : UINT32_MAX;
+  if (acc == UINT32_MAX) return ASH_OK;
+  follow *f = follow_of(L, acc);
+  int64_t ts = l->ts;
+  if (!f || ts <= f->after) return ASH_OK;
+  uint32_t host = host_of(L, l->host);
+  if (host == UINT32_MAX) return ASH_OK;
+  f->nlogons++;
+  size_t j = 0;
+  while (j < f->nhosts && f->hosts[j] != host) j++;
+  if (j == f->nhosts && f->nhosts < 16) {
+    f->hosts[j] = host;
+    f->host_first[j] = ts;
+    f->host_id[j] = l->id;
+    f->host_lt[j] = l->logon_type == ASH_UNSET ? -1 : l->logon_type;
+    f->nhosts++;
+  }
+  return ASH_OK;
+}
+
+/* The interactive, network and RDP logons of the accounts followed, after
+ * the earliest point any of them is followed from. */
 static int scan_forward(link *L) {
   if (!L->nfw) return ASH_OK;
   int64_t from = INT64_MAX;
   for (size_t i = 0; i < L->nfw; i++)
     if (L->fw[i].after < from) from = L->fw[i].after;
-  sqlite3_stmt *st;
-  int rc =
-      hunt_prepare(L->c,
-                   "SELECT id,ts,host,user,logon_type FROM events_wide WHERE kind='win.logon' AND"
-                   " ts>? AND logon_type IN (2,3,10,11,12) ORDER BY ts",
-                   &st);
-  if (rc) return rc;
-  sqlite3_bind_int64(st, 1, from);
-  int r;
-  while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *u = hunt_col_text(st, 3);
-    if (!u) continue;
-    char a[128];
-    hunt_bare_account(u, strlen(u), a, sizeof a);
-    uint32_t acc =
-        L->c->accounts_init ? ash_strtab_find(&L->c->accounts, a, strlen(a)) : UINT32_MAX;
-    if (acc == UINT32_MAX) continue;
-    follow *f = follow_of(L, acc);
-    int64_t ts = hunt_col_i64(st, 1, 0);
-    if (!f || ts <= f->after) continue;
-    uint32_t host = host_of(L, hunt_col_text(st, 2));
-    if (host == UINT32_MAX) continue;
-    f->nlogons++;
-    size_t j = 0;
-    while (j < f->nhosts && f->hosts[j] != host) j++;
-    if (j == f->nhosts && f->nhosts < 16) {
-      f->hosts[j] = host;
-      f->host_first[j] = ts;
-      f->host_id[j] = sqlite3_column_int64(st, 0);
-      f->host_lt[j] = hunt_col_i64(st, 4, -1);
-      f->nhosts++;
-    }
-  }
-  if (r != SQLITE_DONE) rc = ASH_ESTORE;
-  sqlite3_finalize(st);
-  return rc;
+  if (from == INT64_MAX) return ASH_OK; /* after nothing (ts > from: none) */
+  ash_logon_query q = {from + 1, ASH_TIME_UNSET, 1u << 2 | 1u << 3 | 1u << 10 | 1u << 11 | 1u << 12,
+                       0, 0};
+  return ash_store_logons(L->c->store, &q, on_forward, L);
 }
 
 /* ---- the finding ---- */

@@ -54,113 +54,107 @@ static int priv_add(hunt_accounts *a, uint32_t user, uint32_t bit) {
  * logged for each logon of an account holding sensitive privileges
  * (SeDebug, SeBackup, SeTcb, ...), which only administrators and the
  * system have. */
-static int build_roles(hunt_ctx *c, hunt_accounts *a) {
-  sqlite3_stmt *st;
-  ASH_TRY(hunt_prepare(c,
-                       "SELECT DISTINCT lower(host) FROM events_wide WHERE kind='win.kerberos' AND"
-                       " event_id IN (4768,4769,4771)",
-                       &st));
-  int rc = ASH_OK, r;
-  while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *h = hunt_col_text(st, 0);
-    if (!h) continue;
+typedef struct build_ctx {
+  hunt_ctx *c;
+  hunt_accounts *a;
+} build_ctx;
+
+static int on_role(void *u, int role, const char *name) {
+  build_ctx *B = u;
+  if (role == ASH_ROLE_DC) {
     char k[64] = {0};
-    hunt_short_host(h, strlen(h), k, sizeof k);
-    if (k[0] && (rc = ash_keymap_put(&a->dcs, k, NULL, NULL)) == ASH_ELIMIT) rc = ASH_OK;
+    hunt_short_host(name, strlen(name), k, sizeof k);
+    int rc = k[0] ? ash_keymap_put(&B->a->dcs, k, NULL, NULL) : ASH_OK;
+    return rc == ASH_ELIMIT ? ASH_OK : rc;
   }
-  if (!rc && r != SQLITE_DONE && r != SQLITE_ROW) rc = ASH_ESTORE;
-  sqlite3_finalize(st);
-  if (rc) return rc;
-  ASH_TRY(hunt_prepare(c, "SELECT DISTINCT user FROM events_wide WHERE kind='win.privilege'", &st));
-  while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
-    uint32_t user;
-    if ((rc = hunt_account_id(c, hunt_col_text(st, 0), &user))) break;
-    if (user != UINT32_MAX) rc = priv_add(a, user, HUNT_PRIV_4672);
-  }
-  if (!rc && r != SQLITE_DONE && r != SQLITE_ROW) rc = ASH_ESTORE;
-  sqlite3_finalize(st);
+  uint32_t user;
+  int rc = hunt_account_id(B->c, name, &user);
+  if (!rc && user != UINT32_MAX) rc = priv_add(B->a, user, HUNT_PRIV_4672);
   return rc;
 }
 
-static int build(hunt_ctx *c, hunt_accounts *a) {
-  ASH_TRY(build_roles(c, a));
-  sqlite3_stmt *st;
-  ASH_TRY(hunt_prepare(c,
-                       "SELECT id,ts,kind,host,user,src_ip,logon_type,event_id FROM events_wide"
-                       " WHERE kind='win.logon' OR (kind='win.rdp' AND event_id IN (1149,21,25))"
-                       " ORDER BY ts",
-                       &st));
-  int rc = ASH_OK, r;
-  while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
-    int64_t ts = hunt_col_i64(st, 1, ASH_TIME_UNSET);
-    const char *kind = hunt_col_text(st, 2), *host = hunt_col_text(st, 3);
-    if (ts == ASH_TIME_UNSET || !kind || !host) continue;
-    int64_t lt = hunt_col_i64(st, 6, -1);
-    int rdp_ev = !strcmp(kind, "win.rdp");
-    /* service, batch and network-cleartext logons say nothing of who uses a
-     * host; an unlock (7) says the user was there */
-    if (!rdp_ev && lt != 2 && lt != 3 && lt != 7 && lt != 10 && lt != 11 && lt != 12) continue;
-    uint32_t user;
-    if ((rc = hunt_account_id(c, hunt_col_text(st, 4), &user))) break;
-    if (user == UINT32_MAX) continue;
-    ah_key k;
-    memset(&k, 0, sizeof k);
-    k.account = user;
-    hunt_short_host(host, strlen(host), k.host, sizeof k.host);
-    if (!k.host[0]) continue;
-    /* the Default Domain Controllers Policy lets only Administrators and the
-     * operator groups log on to a domain controller at its console or by
-     * RDP: whoever does is an admin */
-    if (admin_name(hunt_account_name(c, user)) && (rc = priv_add(a, user, HUNT_PRIV_NAME))) break;
-    if ((rdp_ev || lt == 2 || lt == 10 || lt == 11 || lt == 12) &&
-        ash_keymap_get(&a->dcs, k.host) && (rc = priv_add(a, user, HUNT_PRIV_DC)))
-      break;
-    int64_t *hf;
-    int hfresh;
-    int hrc = ash_keymap_put(&a->host_first, k.host, (void **)&hf, &hfresh);
-    if (hrc == ASH_ELIMIT)
-      c->capped |= HUNT_CAP_ACCOUNTS;
-    else if ((rc = hrc))
-      break;
-    else if (hfresh || ts < *hf)
-      *hf = ts;
-    hunt_account_host *e;
-    int fresh;
-    int urc = ash_keymap_put(&a->hosts, &k, (void **)&e, &fresh);
-    if (urc == ASH_ELIMIT) { /* past the cap a pair is not counted */
-      c->capped |= HUNT_CAP_ACCOUNTS;
-      continue;
-    }
-    if ((rc = urc)) break;
-    if (fresh) {
-      e->last_day = INT32_MIN;
-      e->first = INT64_MAX;
-      e->first_rdp = INT64_MAX;
-    }
-    int32_t day = (int32_t)(ts / ASH_DAY);
-    if (day != e->last_day) e->days++, e->last_day = day;
-    if (ts < e->first) e->first = ts;
-    e->kinds |= (uint32_t)kind_bit(rdp_ev, lt);
-    if ((rdp_ev || lt == 10 || lt == 12) && ts < e->first_rdp) e->first_rdp = ts;
-    hunt_account_hourly *hours;
-    if ((rc = ash_keymap_put(&a->hours, &user, (void **)&hours, NULL)) == ASH_ELIMIT)
-      rc = ASH_OK;
-    else if (!rc) {
-      hours->n[(ts % ASH_DAY + ASH_DAY) % ASH_DAY / ASH_HOUR]++;
-      hours->total++;
-    }
-    if (rc) break;
-    src_key sk;
-    memset(&sk, 0, sizeof sk);
-    sk.account = user;
-    if (hunt_col_ip(st, 5, &sk.ip)) {
-      rc = ash_keymap_put(&a->sources, &sk, NULL, NULL);
-      if (rc == ASH_ELIMIT) rc = ASH_OK;
-    }
+static int on_logon(void *u, const ash_logon *l) {
+  build_ctx *B = u;
+  hunt_ctx *c = B->c;
+  hunt_accounts *a = B->a;
+  int64_t ts = l->ts;
+  if (ts == ASH_TIME_UNSET || !l->host) return ASH_OK;
+  int64_t lt = l->logon_type == ASH_UNSET ? -1 : l->logon_type;
+  int rdp_ev = l->rdp;
+  /* service, batch and network-cleartext logons say nothing of who uses a
+   * host; an unlock (7) says the user was there */
+  if (!rdp_ev && lt != 2 && lt != 3 && lt != 7 && lt != 10 && lt != 11 && lt != 12) return ASH_OK;
+  uint32_t user;
+  int rc = hunt_account_id(c, l->user, &user);
+  if (rc || user == UINT32_MAX) return rc;
+  ah_key k;
+  memset(&k, 0, sizeof k);
+  k.account = user;
+  hunt_short_host(l->host, strlen(l->host), k.host, sizeof k.host);
+  if (!k.host[0]) return ASH_OK;
+  /* the Default Domain Controllers Policy lets only Administrators and the
+   * operator groups log on to a domain controller at its console or by
+   * RDP: whoever does is an admin */
+  if (admin_name(hunt_account_name(c, user)) && (rc = priv_add(a, user, HUNT_PRIV_NAME))) return rc;
+  if ((rdp_ev || lt == 2 || lt == 10 || lt == 11 || lt == 12) && ash_keymap_get(&a->dcs, k.host) &&
+      (rc = priv_add(a, user, HUNT_PRIV_DC)))
+    return rc;
+  int64_t *hf;
+  int hfresh;
+  int hrc = ash_keymap_put(&a->host_first, k.host, (void **)&hf, &hfresh);
+  if (hrc == ASH_ELIMIT)
+    c->capped |= HUNT_CAP_ACCOUNTS;
+  else if (hrc)
+    return hrc;
+  else if (hfresh || ts < *hf)
+    *hf = ts;
+  hunt_account_host *e;
+  int fresh;
+  int urc = ash_keymap_put(&a->hosts, &k, (void **)&e, &fresh);
+  if (urc == ASH_ELIMIT) { /* past the cap a pair is not counted */
+    c->capped |= HUNT_CAP_ACCOUNTS;
+    return ASH_OK;
   }
-  if (!rc && r != SQLITE_DONE && r != SQLITE_ROW) rc = ASH_ESTORE;
-  sqlite3_finalize(st);
+  if (urc) return urc;
+  if (fresh) {
+    e->last_day = INT32_MIN;
+    e->first = INT64_MAX;
+    e->first_rdp = INT64_MAX;
+  }
+  int32_t day = (int32_t)(ts / ASH_DAY);
+  if (day != e->last_day) e->days++, e->last_day = day;
+  if (ts < e->first) e->first = ts;
+  e->kinds |= (uint32_t)kind_bit(rdp_ev, lt);
+  if ((rdp_ev || lt == 10 || lt == 12) && ts < e->first_rdp) e->first_rdp = ts;
+  hunt_account_hourly *hours;
+  if ((rc = ash_keymap_put(&a->hours, &user, (void **)&hours, NULL)) == ASH_ELIMIT)
+    rc = ASH_OK;
+  else if (!rc) {
+    hours->n[(ts % ASH_DAY + ASH_DAY) % ASH_DAY / ASH_HOUR]++;
+    hours->total++;
+  }
+  if (rc) return rc;
+  src_key sk;
+  memset(&sk, 0, sizeof sk);
+  sk.account = user;
+  if (l->src.fam) {
+    sk.ip = l->src;
+    rc = ash_keymap_put(&a->sources, &sk, NULL, NULL);
+    if (rc == ASH_ELIMIT) rc = ASH_OK;
+  }
   return rc;
+}
+
+/* Domain controllers and the accounts given special privileges at logon
+ * (ash_store_roles: Kerberos ticket requests are logged by the domain
+ * controllers alone; 4672 is logged for each logon of an account holding
+ * sensitive privileges, SeDebug, SeBackup, SeTcb, ..., which only
+ * administrators and the system have), then one pass over the logons. */
+static int build(hunt_ctx *c, hunt_accounts *a) {
+  build_ctx B = {c, a};
+  ASH_TRY(ash_store_roles(c->store, on_role, &B));
+  ash_logon_query q = {ASH_TIME_UNSET, ASH_TIME_UNSET, ASH_LOGON_ANY_TYPE, HUNT_RDP_LOGONS, 0};
+  return ash_store_logons(c->store, &q, on_logon, &B);
 }
 
 static void accounts_free(hunt_accounts *a) {
@@ -251,37 +245,35 @@ int hunt_host_is_dc(const hunt_accounts *a, const char *host) {
   return ash_keymap_get(&a->dcs, k) != NULL;
 }
 
+typedef struct window_ctx {
+  hunt_ctx *c;
+  int (*cb)(void *u, const hunt_logon *l);
+  void *u;
+} window_ctx;
+
+static int on_window(void *u, const ash_logon *r) {
+  window_ctx *W = u;
+  if (!r->host || r->ts == ASH_TIME_UNSET) return ASH_OK;
+  int64_t lt = r->logon_type == ASH_UNSET ? -1 : r->logon_type;
+  if (!r->rdp && lt != 2 && lt != 3 && lt != 10 && lt != 11 && lt != 12) return ASH_OK;
+  hunt_logon l;
+  memset(&l, 0, sizeof l);
+  l.id = r->id;
+  l.ts = r->ts;
+  ASH_TRY(hunt_account_id(W->c, r->user, &l.account));
+  hunt_short_host(r->host, strlen(r->host), l.host, sizeof l.host);
+  if (!l.host[0]) return ASH_OK;
+  l.src = r->src;
+  l.logon_type = r->rdp ? -1 : (int16_t)lt;
+  l.event_id = (int16_t)(r->event_id == ASH_UNSET ? 0 : r->event_id);
+  return W->cb(W->u, &l);
+}
+
 int hunt_logons_window(hunt_ctx *c, int64_t from, int64_t to,
                        int (*cb)(void *u, const hunt_logon *l), void *u) {
-  sqlite3_stmt *st;
-  ASH_TRY(hunt_prepare(c,
-                       "SELECT id,ts,kind,host,user,src_ip,logon_type,event_id FROM events_wide"
-                       " WHERE (kind='win.logon' OR (kind='win.rdp' AND event_id IN (1149,21,25)))"
-                       " AND ts>=? AND ts<=? ORDER BY ts,id",
-                       &st));
-  sqlite3_bind_int64(st, 1, from);
-  sqlite3_bind_int64(st, 2, to);
-  int rc = ASH_OK, r;
-  while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *kind = hunt_col_text(st, 2), *host = hunt_col_text(st, 3);
-    int64_t ts = hunt_col_i64(st, 1, ASH_TIME_UNSET);
-    if (!kind || !host || ts == ASH_TIME_UNSET) continue;
-    int rdp_ev = !strcmp(kind, "win.rdp");
-    int64_t lt = hunt_col_i64(st, 6, -1);
-    if (!rdp_ev && lt != 2 && lt != 3 && lt != 10 && lt != 11 && lt != 12) continue;
-    hunt_logon l;
-    memset(&l, 0, sizeof l);
-    l.id = sqlite3_column_int64(st, 0);
-    l.ts = ts;
-    if ((rc = hunt_account_id(c, hunt_col_text(st, 4), &l.account))) break;
-    hunt_short_host(host, strlen(host), l.host, sizeof l.host);
-    if (!l.host[0]) continue;
-    hunt_col_ip(st, 5, &l.src);
-    l.logon_type = rdp_ev ? -1 : (int16_t)lt;
-    l.event_id = (int16_t)hunt_col_i64(st, 7, 0);
-    rc = cb(u, &l);
-  }
-  if (!rc && r != SQLITE_DONE && r != SQLITE_ROW) rc = ASH_ESTORE;
-  sqlite3_finalize(st);
-  return rc;
+  /* from <= ts <= to; the store's window is since <= ts < until */
+  ash_logon_query q = {from, to == INT64_MAX ? ASH_TIME_UNSET : to + 1, ASH_LOGON_ANY_TYPE,
+                       HUNT_RDP_LOGONS, 0};
+  window_ctx W = {c, cb, u};
+  return ash_store_logons(c->store, &q, on_window, &W);
 }

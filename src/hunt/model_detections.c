@@ -68,113 +68,99 @@ static hunt_detection *incident_for(hunt_ctx *c, hunt_detections *D, const char 
   return x;
 }
 
-/* Values of the record's own fields, whatever the container called them
- * (EVTX "Detection User", ECS "detection_user", ...). */
-static const char *DET_SQL =
-    "SELECT id,ts,kind,host,user,threat,path,action,process,"
-    " CASE WHEN json_valid(attrs) THEN coalesce(json_extract(attrs,'$.\"Category Name\"'),"
-    "  json_extract(attrs,'$.category'),json_extract(attrs,'$.Category')) END,"
-    " CASE WHEN json_valid(attrs) THEN coalesce(json_extract(attrs,'$.\"Detection User\"'),"
-    "  json_extract(attrs,'$.detection_user'),json_extract(attrs,'$.DetectionUser')) END,"
-    " CASE WHEN json_valid(attrs) THEN coalesce(json_extract(attrs,'$.\"Action Name\"'),"
-    "  json_extract(attrs,'$.action_name'),json_extract(attrs,'$.ActionName')) END,"
-    " CASE WHEN json_valid(attrs) THEN coalesce(json_extract(attrs,'$.\"Process Name\"'),"
-    "  json_extract(attrs,'$.process_name'),json_extract(attrs,'$.ProcessName')) END"
-    " FROM events_wide WHERE kind IN ('av.detect','av.action') ORDER BY ts,id";
+typedef struct load_ctx {
+  hunt_ctx *c;
+  hunt_detections *D;
+  int err;
+} load_ctx;
 
-static int load_detections(hunt_ctx *c, hunt_detections *D) {
-  sqlite3_stmt *st;
-  int rc = hunt_prepare(c, DET_SQL, &st), err = ASH_OK;
-  if (rc) return rc;
-  int r;
-  while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-    int64_t id = sqlite3_column_int64(st, 0), ts = hunt_col_i64(st, 1, ASH_TIME_UNSET);
-    const char *kind = hunt_col_text(st, 2);
-    const char *hraw = hunt_col_text(st, 3);
-    char host[64] = "";
-    if (hraw) hunt_short_host(hraw, strlen(hraw), host, sizeof host);
-    if (ts == ASH_TIME_UNSET || !kind || !host[0]) continue;
-    const char *threat = hunt_col_text(st, 5), *path = hunt_col_text(st, 6);
-    int detect = !strcmp(kind, "av.detect");
-    hunt_detection *x = incident_for(c, D, host, threat, path, ts, &err);
-    if (!x) break; /* at the cap, or out of memory (err) */
-    if (ts > x->last) x->last = ts;
-    if (!x->threat[0] && threat) snprintf(x->threat, sizeof x->threat, "%s", threat);
-    if (!x->path[0] && path) snprintf(x->path, sizeof x->path, "%s", path);
-    if (threat && strcasecmp(threat, x->threat)) {
-      int k = 0;
-      while (k < x->nmore && strcasecmp(x->more[k], threat)) k++;
-      if (k == x->nmore && x->nmore < 4)
-        snprintf(x->more[x->nmore++], sizeof x->more[0], "%s", threat);
-    }
-    if (path && strcasecmp(path, x->path)) {
-      int k = 0;
-      while (k < x->nmpath && strcasecmp(x->mpath[k], path)) k++;
-      if (k == x->nmpath && x->nmpath < 4)
-        snprintf(x->mpath[x->nmpath++], sizeof x->mpath[0], "%s", path);
-    }
-    const char *cat = hunt_col_text(st, 9);
-    int cl = category(threat, cat);
-    if (cl > x->cat) x->cat = cl;
-    if (cat && !x->category[0]) snprintf(x->category, sizeof x->category, "%s", cat);
-    const char *du = hunt_col_text(st, 4);
-    if (!du) du = hunt_col_text(st, 10);
-    if (du && !x->det_user[0]) {
-      char a[128];
-      hunt_bare_account(du, strlen(du), a, sizeof a);
-      if (!hunt_is_service_account(a))
-        snprintf(x->det_user, sizeof x->det_user, "%s", a);
-      else if (a[0] && !x->det_system[0])
-        snprintf(x->det_system, sizeof x->det_system, "%s", du);
-    }
-    const char *proc = hunt_col_text(st, 12);
-    if (!proc) proc = hunt_col_text(st, 8);
-    if (proc && !x->process[0] && strcasecmp(proc, "unknown"))
-      snprintf(x->process, sizeof x->process, "%s", proc);
-    const char *act = hunt_col_text(st, 11);
-    if (!act) act = hunt_col_text(st, 7);
-    if (act && (!detect || !x->action[0])) snprintf(x->action, sizeof x->action, "%s", act);
-    if (detect && x->ndet < HUNT_DET_IDS) x->det_ids[x->ndet++] = id;
-    if (!detect && x->nact < HUNT_DET_IDS) x->act_ids[x->nact++] = id;
+/* One antivirus record, in (ts, id) order, into its incident. ASH_ESTOP
+ * at the cap or out of memory (err). */
+static int on_av(void *u, const ash_av_event *a) {
+  load_ctx *L = u;
+  int64_t id = a->id, ts = a->ts;
+  char host[64] = "";
+  if (a->host) hunt_short_host(a->host, strlen(a->host), host, sizeof host);
+  if (ts == ASH_TIME_UNSET || !host[0]) return ASH_OK;
+  const char *threat = a->threat, *path = a->path;
+  int detect = !a->action;
+  hunt_detection *x = incident_for(L->c, L->D, host, threat, path, ts, &L->err);
+  if (!x) return ASH_ESTOP; /* at the cap, or out of memory (err) */
+  if (ts > x->last) x->last = ts;
+  if (!x->threat[0] && threat) snprintf(x->threat, sizeof x->threat, "%s", threat);
+  if (!x->path[0] && path) snprintf(x->path, sizeof x->path, "%s", path);
+  if (threat && strcasecmp(threat, x->threat)) {
+    int k = 0;
+    while (k < x->nmore && strcasecmp(x->more[k], threat)) k++;
+    if (k == x->nmore && x->nmore < 4)
+      snprintf(x->more[x->nmore++], sizeof x->more[0], "%s", threat);
   }
-  if (r != SQLITE_DONE && r != SQLITE_ROW) rc = ASH_ESTORE;
-  sqlite3_finalize(st);
-  return rc ? rc : err;
+  if (path && strcasecmp(path, x->path)) {
+    int k = 0;
+    while (k < x->nmpath && strcasecmp(x->mpath[k], path)) k++;
+    if (k == x->nmpath && x->nmpath < 4)
+      snprintf(x->mpath[x->nmpath++], sizeof x->mpath[0], "%s", path);
+  }
+  const char *cat = a->category;
+  int cl = category(threat, cat);
+  if (cl > x->cat) x->cat = cl;
+  if (cat && !x->category[0]) snprintf(x->category, sizeof x->category, "%s", cat);
+  const char *du = a->user;
+  if (du && !x->det_user[0]) {
+    char b[128];
+    hunt_bare_account(du, strlen(du), b, sizeof b);
+    if (!hunt_is_service_account(b))
+      snprintf(x->det_user, sizeof x->det_user, "%s", b);
+    else if (b[0] && !x->det_system[0])
+      snprintf(x->det_system, sizeof x->det_system, "%s", du);
+  }
+  const char *proc = a->process;
+  if (proc && !x->process[0] && strcasecmp(proc, "unknown"))
+    snprintf(x->process, sizeof x->process, "%s", proc);
+  const char *act = a->what;
+  if (act && (!detect || !x->action[0])) snprintf(x->action, sizeof x->action, "%s", act);
+  if (detect && x->ndet < HUNT_DET_IDS) x->det_ids[x->ndet++] = id;
+  if (!detect && x->nact < HUNT_DET_IDS) x->act_ids[x->nact++] = id;
+  return ASH_OK;
 }
 
-/* Sysmon 11: when the detected file was written, and by what. */
+static int load_detections(hunt_ctx *c, hunt_detections *D) {
+  load_ctx L = {c, D, ASH_OK};
+  int rc = ash_store_av_events(c->store, on_av, &L);
+  if (rc == ASH_ESTOP) rc = ASH_OK;
+  return rc ? rc : L.err;
+}
+
+/* The latest write before the detection is the one that was caught. */
+static int on_file(void *u, const ash_host_event *e) {
+  hunt_detection *x = u;
+  char hs[64] = "";
+  if (e->host) hunt_short_host(e->host, strlen(e->host), hs, sizeof hs);
+  if (strcmp(hs, x->host)) return ASH_OK;
+  x->file_id = e->id;
+  x->t0 = e->ts == ASH_TIME_UNSET ? x->first : e->ts;
+  snprintf(x->file_proc, sizeof x->file_proc, "%s", e->process ? e->process : "");
+  x->file_user[0] = 0;
+  if (e->user) {
+    char a[128];
+    hunt_bare_account(e->user, strlen(e->user), a, sizeof a);
+    if (!hunt_is_service_account(a)) snprintf(x->file_user, sizeof x->file_user, "%s", a);
+  }
+  return ASH_OK;
+}
+
+/* Sysmon 11: when the detected file was written (in the week before its
+ * detection, or the minute after: logging order is not write order), and
+ * by what. */
 static int file_creation(hunt_ctx *c, hunt_detection *x) {
   if (!x->path[0]) return ASH_OK;
-  sqlite3_stmt *st;
-  int rc = hunt_prepare(c,
-                        "SELECT id,ts,host,process,user FROM events_wide WHERE kind='win.file' AND"
-                        " ts>=? AND ts<=? AND path=? COLLATE NOCASE ORDER BY ts",
-                        &st);
-  if (rc) return rc;
-  sqlite3_bind_int64(st, 1, x->first - 7 * ASH_DAY);
-  sqlite3_bind_int64(st, 2, x->first + ASH_MIN);
-  sqlite3_bind_text(st, 3, x->path, -1, SQLITE_STATIC);
-  int r;
-  while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *h = hunt_col_text(st, 2);
-    char hs[64] = "";
-    if (h) hunt_short_host(h, strlen(h), hs, sizeof hs);
-    if (strcmp(hs, x->host)) continue;
-    /* the latest write before the detection is the one that was caught */
-    x->file_id = sqlite3_column_int64(st, 0);
-    x->t0 = hunt_col_i64(st, 1, x->first);
-    const char *p = hunt_col_text(st, 3), *u = hunt_col_text(st, 4);
-    snprintf(x->file_proc, sizeof x->file_proc, "%s", p ? p : "");
-    x->file_user[0] = 0;
-    if (u) {
-      char a[128];
-      hunt_bare_account(u, strlen(u), a, sizeof a);
-      if (!hunt_is_service_account(a)) snprintf(x->file_user, sizeof x->file_user, "%s", a);
-    }
-  }
-  if (r != SQLITE_DONE) rc = ASH_ESTORE;
-  sqlite3_finalize(st);
-  return rc;
+  ash_host_query q;
+  memset(&q, 0, sizeof q);
+  q.kind = ASH_KIND_WIN_FILE;
+  q.since = x->first - 7 * ASH_DAY;
+  q.until = x->first + ASH_MIN + 1;
+  q.path = x->path;
+  return ash_store_host_events(c->store, &q, on_file, x);
 }
 
 void hunt_detections_free(hunt_detections *D) {

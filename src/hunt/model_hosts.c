@@ -72,62 +72,54 @@ size_t hostmap_ips(const hostmap *m, const char *host, ash_ip *out, size_t max) 
   return k;
 }
 
-/* Learn (name, address, count) rows of a query. lower_dollar: the name is
- * a computer account ("APP02$"). */
-/* SQL: the text form of address column c (IPv4 as an integer) or c6 (any
- * other, as text) of the flows table under alias a (schema in store.h), as
- * the events view gives it. */
-#define FLOW_IP_TEXT(a, c, c6)                                                                     \
-  "coalesce(" a "." c6 ",(" a "." c ">>24)||'.'||((" a "." c ">>16)&255)||'.'||((" a "." c         \
-  ">>8)&255)||'.'||(" a "." c "&255))"
-
-/* The firewall's name fields of the flows (see below), the typed flows by
- * their attribute shape first: a flow whose keys hold none of the names
- * is never rebuilt as JSON (through the events view every one would be). */
-static const char FLOW_NAMES_SQL[] =
-    "WITH k(id) AS (SELECT id FROM attr_shapes WHERE instr('\"'||keys||'\"','\"srcname\"')>0"
-    " OR instr('\"'||keys||'\"','\"dstname\"')>0 OR instr('\"'||keys||'\"','\"src_host\"')>0"
-    " OR instr('\"'||keys||'\"','\"dst_host\"')>0),"
-    " r(src_ip,dst_ip,attrs) AS (SELECT src_ip,dst_ip,attrs FROM events_wide"
-    " WHERE kind='net.flow' UNION ALL SELECT " FLOW_IP_TEXT("f", "src", "src6") "," FLOW_IP_TEXT(
-        "f", "dst",
-        "dst6") ",CASE WHEN f.shape IS NULL THEN f.attrs"
-                " ELSE ash_attrs(s.keys,f.vals) END FROM flows f LEFT JOIN attr_shapes s ON "
-                "s.id=f.shape"
-                " WHERE f.flags&4=0 AND (f.shape IN k OR (f.shape IS NULL AND f.attrs IS NOT "
-                "NULL))),"
-                " f AS MATERIALIZED (SELECT src_ip,dst_ip,attrs FROM r WHERE attrs IS NOT NULL AND"
-                " (instr(attrs,'\"srcname\"')>0 OR instr(attrs,'\"dstname\"')>0 OR"
-                " instr(attrs,'\"src_host\"')>0 OR instr(attrs,'\"dst_host\"')>0) AND "
-                "json_valid(attrs))"
-                " SELECT n,a,count(*) FROM (SELECT coalesce(json_extract(attrs,'$.srcname'),"
-                "json_extract(attrs,'$.src_host')) n,src_ip a FROM f UNION ALL SELECT"
-                " coalesce(json_extract(attrs,'$.dstname'),json_extract(attrs,'$.dst_host')),"
-                "dst_ip FROM f) WHERE n IS NOT NULL AND a IS NOT NULL GROUP BY 1,2";
-
-static int learn_rows(hunt_ctx *c, hostmap *m, const char *sql, int computer) {
-  sqlite3_stmt *st;
-  int rc = hunt_prepare(c, sql, &st);
-  if (rc) return rc;
-  int r;
-  while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *name = hunt_col_text(st, 0);
-    ash_ip ip;
-    if (!name || !hunt_col_ip(st, 1, &ip) || !ash_ip_is_private(&ip)) continue;
-    char h[64];
-    snprintf(h, sizeof h, "%s", name);
-    if (computer) {
-      size_t l = strlen(h);
-      if (!l || h[l - 1] != '$') continue;
-      h[l - 1] = 0;
-    }
-    int64_t n = sqlite3_column_int64(st, 2);
-    rc = hostmap_learn(m, &ip, h, (uint32_t)(n > 1000000 ? 1000000 : n) + (computer ? 1000 : 0));
-    if (rc) break;
+/* Learn what one record of the case says about which host holds an
+ * address (ash_store_host_addresses, in its order). The weights rank the
+ * sources: a host's own connections first (2000 + count), then the
+ * computer account's logons from the address (1000 + count), then the
+ * names others give it (count). */
+static int on_address(void *u, const ash_host_address *a) {
+  hostmap *m = u;
+  int rc = ASH_OK;
+  uint32_t n = (uint32_t)(a->n > 1000000 ? 1000000 : a->n);
+  switch (a->why) {
+  case ASH_ADDR_TUNNEL: {
+    /* VPN tunnel addresses go to whoever connects: they name no host, and
+     * a logon from one is not a logon from the host itself */
+    int fresh;
+    hentry *e = hm_put(m, &a->ip, &fresh, &rc);
+    if (e) e->banned = 1;
+    return rc;
   }
-  if (!rc && r != SQLITE_DONE) rc = ASH_ESTORE;
-  sqlite3_finalize(st);
-  return rc;
+  case ASH_ADDR_NETCONN:
+    /* Sysmon 3 / 5156: a host's own address is on every one of its
+     * connections, as source or destination; a peer's on a few. Count
+     * both sides and keep, per host, the addresses on at least half of
+     * them. */
+    if (!ash_ip_is_private(&a->ip) || a->n * 2 < a->total) return ASH_OK;
+    return hostmap_learn(m, &a->ip, a->name, n + 2000);
+  case ASH_ADDR_COMPUTER: {
+    if (!ash_ip_is_private(&a->ip)) return ASH_OK;
+    char h[64];
+    snprintf(h, sizeof h, "%s", a->name);
+    size_t l = strlen(h);
+    if (!l || h[l - 1] != '$') return ASH_OK;
+    h[l - 1] = 0;
+    return hostmap_learn(m, &a->ip, h, n + 1000);
+  }
+  default: {
+    /* the workstation name a network logon names its source with (an RDP
+     * logon's WorkstationName is often the target itself: not used), and
+     * the firewall's own name fields: FortiGate's srcname/dstname (device
+     * identification from DHCP and NetBIOS) and PAN-OS's src_host/dst_host
+     * (Device-ID). A guess of the firewall's, so below the Windows
+     * sources; FortiGate puts the address itself there when it knows no
+     * name, which hostmap_learn ignores. */
+    if (!ash_ip_is_private(&a->ip)) return ASH_OK;
+    char h[64];
+    snprintf(h, sizeof h, "%s", a->name);
+    return hostmap_learn(m, &a->ip, h, n);
+  }
+  }
 }
 
 int hunt_hosts(hunt_ctx *c, hostmap **out) {
@@ -138,69 +130,7 @@ int hunt_hosts(hunt_ctx *c, hostmap **out) {
   hostmap *m = calloc(1, sizeof *m);
   if (!m) return ASH_ENOMEM;
   ash_keymap_init(&m->m, sizeof(ash_ip), sizeof(hentry), ASH_MAX_HUNT_HOSTS);
-  int rc = ASH_OK;
-  /* VPN tunnel addresses go to whoever connects: they name no host, and
-   * a logon from one is not a logon from the host itself */
-  sqlite3_stmt *tv = NULL;
-  if (!rc)
-    rc = hunt_prepare(c,
-                      "SELECT DISTINCT tunnel_ip FROM events_wide WHERE kind IN"
-                      " ('vpn.login','vpn.logout','vpn.session') AND tunnel_ip IS NOT NULL",
-                      &tv);
-  int tr = SQLITE_DONE;
-  while (!rc && (tr = sqlite3_step(tv)) == SQLITE_ROW) {
-    ash_ip ip;
-    if (!hunt_col_ip(tv, 0, &ip)) continue;
-    int fresh;
-    hentry *e = hm_put(m, &ip, &fresh, &rc);
-    if (e) e->banned = 1;
-  }
-  if (!rc && tr != SQLITE_DONE) rc = ASH_ESTORE;
-  sqlite3_finalize(tv);
-  /* Sysmon 3 / 5156: a host's own address is on every one of its
-   * connections, as source or destination; a peer's on a few. Count both
-   * sides and keep, per host, the addresses on at least half of them. */
-  sqlite3_stmt *st = NULL;
-  if (!rc)
-    rc = hunt_prepare(c,
-                      "WITH x(h,a) AS (SELECT lower(host),src_ip FROM events_wide WHERE"
-                      " kind='win.netconn' AND host IS NOT NULL UNION ALL SELECT lower(host),"
-                      "dst_ip FROM events_wide WHERE kind='win.netconn' AND host IS NOT NULL),"
-                      " t(h,n) AS (SELECT lower(host),count(*) FROM events_wide WHERE"
-                      " kind='win.netconn' AND host IS NOT NULL GROUP BY 1)"
-                      " SELECT x.h,x.a,count(*),t.n FROM x JOIN t ON t.h=x.h WHERE x.a IS NOT"
-                      " NULL GROUP BY x.h,x.a",
-                      &st);
-  int r = SQLITE_DONE;
-  while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
-    ash_ip ip;
-    const char *h = hunt_col_text(st, 0);
-    int64_t n = sqlite3_column_int64(st, 2), tot = sqlite3_column_int64(st, 3);
-    if (!h || !hunt_col_ip(st, 1, &ip) || !ash_ip_is_private(&ip) || n * 2 < tot) continue;
-    rc = hostmap_learn(m, &ip, h, (uint32_t)(n > 1000000 ? 1000000 : n) + 2000);
-  }
-  if (!rc && r != SQLITE_DONE) rc = ASH_ESTORE;
-  sqlite3_finalize(st);
-  if (!rc)
-    rc = learn_rows(c, m,
-                    "SELECT user,src_ip,count(*) FROM events_wide WHERE kind='win.logon' AND"
-                    " user LIKE '%$' AND src_ip IS NOT NULL GROUP BY user,src_ip",
-                    1);
-  /* the workstation name a network logon names its source with (an RDP
-   * logon's WorkstationName is often the target itself: not used) */
-  if (!rc)
-    rc =
-        learn_rows(c, m,
-                   "SELECT json_extract(attrs,'$.WorkstationName'),src_ip,count(*) FROM events_wide"
-                   " WHERE kind='win.logon' AND logon_type=3 AND src_ip IS NOT NULL"
-                   " AND instr(attrs,'WorkstationName')>0 AND json_valid(attrs) GROUP BY 1,2",
-                   0);
-  /* the firewall's own name fields: FortiGate's srcname/dstname (device
-   * identification from DHCP and NetBIOS) and PAN-OS's src_host/dst_host
-   * (Device-ID). A guess of the firewall's, so below the Windows sources;
-   * FortiGate puts the address itself there when it knows no name, which
-   * hostmap_learn ignores. One scan of the flows that carry such a key. */
-  if (!rc) rc = learn_rows(c, m, FLOW_NAMES_SQL, 0);
+  int rc = ash_store_host_addresses(c->store, on_address, m);
   if (rc) {
     hunt_hostmap_free(m);
     return rc;
@@ -247,72 +177,71 @@ static int cmp_loop(const void *x, const void *y) {
   return a->id < b->id ? -1 : a->id > b->id;
 }
 
+typedef struct loop_ctx {
+  hunt_ctx *c;
+  hostmap *hm;
+  size_t cap;
+} loop_ctx;
+
+static int on_rdp(void *u, const ash_logon *l) {
+  loop_ctx *L = u;
+  hunt_ctx *c = L->c;
+  int64_t lt = l->logon_type == ASH_UNSET ? -1 : l->logon_type;
+  int64_t eid = l->event_id == ASH_UNSET ? -1 : l->event_id;
+  const char *what = rdp_what(l->rdp ? ASH_KIND_WIN_RDP : ASH_KIND_WIN_LOGON, eid, lt);
+  if (!what || !l->host) return ASH_OK;
+  char h[64];
+  hunt_short_host(l->host, strlen(l->host), h, sizeof h);
+  const ash_ip *ip = &l->src;
+  int have = ip->fam != 0;
+  static const uint8_t zero[16];
+  int loop = 0;
+  if (have && ash_ip_is_loopback(ip))
+    loop = 1;
+  else if (have && ip->fam == 6 && !memcmp(ip->b, zero, 16))
+    loop = 1; /* "::%16777216" reads as "::" once the zone is dropped */
+  else if (have) {
+    const char *owner = hostmap_name(L->hm, ip);
+    loop = owner && !strcmp(owner, h);
+  } else {
+    loop = attrs_loopback(l->attrs);
+  }
+  if (!loop) return ASH_OK;
+  if (c->nloops >= ASH_MAX_HUNT_RDP) return ASH_ESTOP;
+  rdp_loop *v = ash_array_room(c->loops, &L->cap, c->nloops, sizeof *v, 64);
+  if (!v) return ASH_ENOMEM;
+  c->loops = v;
+  rdp_loop *e = &c->loops[c->nloops++];
+  memset(e, 0, sizeof *e);
+  e->id = l->id;
+  e->ts = l->ts;
+  e->event_id = eid;
+  e->logon_type = lt;
+  e->what = what;
+  snprintf(e->host, sizeof e->host, "%s", h);
+  if (l->user) hunt_bare_account(l->user, strlen(l->user), e->user, sizeof e->user);
+  if (have)
+    ash_ip_format(ip, e->addr);
+  else
+    snprintf(e->addr, sizeof e->addr, "::%%16777216");
+  return ASH_OK;
+}
+
 int hunt_loopback_rdp(hunt_ctx *c, const rdp_loop **out, size_t *n) {
   if (c->loops_done) {
     *out = c->loops;
     *n = c->nloops;
     return ASH_OK;
   }
-  hostmap *hm;
-  int rc = hunt_hosts(c, &hm);
-  sqlite3_stmt *st = NULL;
-  if (!rc)
-    rc = hunt_prepare(
-        c,
-        "SELECT id,ts,kind,host,user,src_ip,logon_type,event_id,attrs FROM events_wide"
-        " WHERE kind='win.logon' AND logon_type IN (10,12)"
-        " UNION ALL SELECT id,ts,kind,host,user,src_ip,logon_type,event_id,attrs"
-        " FROM events_wide WHERE kind='win.rdp' AND event_id IN (1149,21,22,24,25,131)",
-        &st);
-  size_t cap = 0;
-  int r = SQLITE_DONE;
-  while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *kind = hunt_col_text(st, 2), *host = hunt_col_text(st, 3);
-    const char *user = hunt_col_text(st, 4), *src = hunt_col_text(st, 5);
-    const char *attrs = hunt_col_text(st, 8);
-    int64_t lt = hunt_col_i64(st, 6, -1), eid = hunt_col_i64(st, 7, -1);
-    const char *what = rdp_what(kind, eid, lt);
-    if (!what || !host) continue;
-    char h[64];
-    hunt_short_host(host, strlen(host), h, sizeof h);
-    ash_ip ip;
-    int have = src && ash_ip_parse(ash_str_cstr(src), &ip) == ASH_OK;
-    static const uint8_t zero[16];
-    int loop = 0;
-    if (have && ash_ip_is_loopback(&ip))
-      loop = 1;
-    else if (have && ip.fam == 6 && !memcmp(ip.b, zero, 16))
-      loop = 1; /* "::%16777216" reads as "::" once the zone is dropped */
-    else if (have) {
-      const char *owner = hostmap_name(hm, &ip);
-      loop = owner && !strcmp(owner, h);
-    } else {
-      loop = attrs_loopback(attrs);
-    }
-    if (!loop) continue;
-    if (c->nloops >= ASH_MAX_HUNT_RDP) break;
-    rdp_loop *v = ash_array_room(c->loops, &cap, c->nloops, sizeof *v, 64);
-    if (!v) {
-      rc = ASH_ENOMEM;
-      break;
-    }
-    c->loops = v;
-    rdp_loop *e = &c->loops[c->nloops++];
-    memset(e, 0, sizeof *e);
-    e->id = sqlite3_column_int64(st, 0);
-    e->ts = hunt_col_i64(st, 1, ASH_TIME_UNSET);
-    e->event_id = eid;
-    e->logon_type = lt;
-    e->what = what;
-    snprintf(e->host, sizeof e->host, "%s", h);
-    if (user) hunt_bare_account(user, strlen(user), e->user, sizeof e->user);
-    if (have)
-      ash_ip_format(&ip, e->addr);
-    else
-      snprintf(e->addr, sizeof e->addr, "::%%16777216");
-  }
-  if (!rc && r != SQLITE_DONE && r != SQLITE_ROW) rc = ASH_ESTORE;
-  sqlite3_finalize(st);
+  loop_ctx L = {c, NULL, 0};
+  int rc = hunt_hosts(c, &L.hm);
+  /* RDP logons (4624 LogonType 10, 12 cached) and the RDP session events
+   * that name a source, with the attributes for a source the address
+   * column lost */
+  ash_logon_query q = {ASH_TIME_UNSET, ASH_TIME_UNSET, 1u << 10 | 1u << 12,
+                       HUNT_RDP_LOGONS | ASH_RDP_LSM22 | ASH_RDP_LSM24 | ASH_RDP_131, 1};
+  if (!rc) rc = ash_store_logons(c->store, &q, on_rdp, &L);
+  if (rc == ASH_ESTOP) rc = ASH_OK;
   if (rc) return rc;
   if (c->nloops) qsort(c->loops, c->nloops, sizeof *c->loops, cmp_loop);
   c->loops_done = 1;

@@ -135,29 +135,38 @@ static hunt_relay *room(hunt_ctx *c, size_t *cap, int *rc) {
   return r;
 }
 
-static void fill(hunt_relay *r, sqlite3_stmt *st, int kind, const char *what, int weight) {
-  r->id = sqlite3_column_int64(st, 0);
-  r->ts = hunt_col_i64(st, 1, ASH_TIME_UNSET);
+static void fill(hunt_relay *r, const ash_host_event *e, int kind, const char *what, int weight) {
+  r->id = e->id;
+  r->ts = e->ts;
   r->kind = kind;
   r->what = what;
   r->weight = weight;
-  const char *host = hunt_col_text(st, 2), *proc = hunt_col_text(st, 3);
-  if (host) hunt_short_host(host, strlen(host), r->host, sizeof r->host);
-  if (proc) snprintf(r->program, sizeof r->program, "%s", proc);
-  const char *user = hunt_col_text(st, 4);
-  if (user) hunt_bare_account(user, strlen(user), r->user, sizeof r->user);
+  if (e->host) hunt_short_host(e->host, strlen(e->host), r->host, sizeof r->host);
+  if (e->process) snprintf(r->program, sizeof r->program, "%s", e->process);
+  if (e->user) hunt_bare_account(e->user, strlen(e->user), r->user, sizeof r->user);
 }
 
-/* The latest process start of image on host at or before ts. */
-static int start_of(sqlite3_stmt *st, const hunt_relay *r, const char *host, int64_t *id) {
+static int on_start(void *u, const ash_host_event *e) {
+  *(int64_t *)u = e->id;
+  return ASH_OK;
+}
+
+/* The latest process start of the relay's program on host (as logged) at
+ * or before the relay's record. */
+static int start_of(hunt_ctx *c, const hunt_relay *r, const char *host, int64_t *id) {
   *id = 0;
-  sqlite3_reset(st);
-  sqlite3_bind_text(st, 1, host, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 2, r->program, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(st, 3, r->ts);
-  int s = sqlite3_step(st);
-  if (s == SQLITE_ROW) *id = sqlite3_column_int64(st, 0);
-  return s == SQLITE_ROW || s == SQLITE_DONE ? ASH_OK : ASH_ESTORE;
+  ash_host_query q;
+  memset(&q, 0, sizeof q);
+  q.kind = ASH_KIND_WIN_PROCESS;
+  q.since = ASH_TIME_UNSET;
+  /* at or before ts; a record without a time has no process before it */
+  if (r->ts == ASH_TIME_UNSET) return ASH_OK;
+  q.until = r->ts == INT64_MAX ? ASH_TIME_UNSET : r->ts + 1;
+  q.host = host;
+  q.process = r->program;
+  q.newest_first = 1;
+  q.limit = 1;
+  return ash_store_host_events(c->store, &q, on_start, id);
 }
 
 static int cmp_relay(const void *x, const void *y) {
@@ -168,79 +177,83 @@ static int cmp_relay(const void *x, const void *y) {
   return a->id < b->id ? -1 : a->id > b->id;
 }
 
+typedef struct relay_ctx {
+  hunt_ctx *c;
+  size_t cap;
+} relay_ctx;
+
+/* A connection to a loopback address's RDP port from a program that is
+ * not the RDP service or client. */
+static int on_conn(void *u, const ash_host_event *e) {
+  relay_ctx *R = u;
+  int rc = ASH_OK;
+  if (!e->dst.fam || !e->host || !ash_ip_is_loopback(&e->dst)) return ASH_OK;
+  if (!e->process || rdp_own(e->process)) return ASH_OK;
+  hunt_relay *r = room(R->c, &R->cap, &rc);
+  if (!r) return rc ? rc : ASH_ESTOP;
+  fill(r, e, HUNT_RELAY_CONN, "connection to the host's own RDP port", 50);
+  char src[ASH_IP_STRLEN], dst[ASH_IP_STRLEN];
+  ash_ip_format(&e->src, src);
+  ash_ip_format(&e->dst, dst);
+  snprintf(r->detail, sizeof r->detail, "%s:%lld -> %s:3389", e->src.fam ? src : "?",
+           (long long)(e->src_port < 0 ? 0 : e->src_port), dst);
+  return start_of(R->c, r, e->host, &r->start_id);
+}
+
+/* A command line that sets a relay up. */
+static int on_cmd(void *u, const ash_host_event *e) {
+  relay_ctx *R = u;
+  int rc = ASH_OK, w = 0;
+  const char *what = e->command_line ? relay_command(e->process, e->command_line, &w) : NULL;
+  if (!what || !e->host) return ASH_OK;
+  hunt_relay *r = room(R->c, &R->cap, &rc);
+  if (!r) return rc ? rc : ASH_ESTOP;
+  fill(r, e, HUNT_RELAY_CMD, what, w);
+  snprintf(r->detail, sizeof r->detail, "%s", e->command_line);
+  return ASH_OK;
+}
+
+/* A PortProxy registry value. */
+static int on_reg(void *u, const ash_host_event *e) {
+  relay_ctx *R = u;
+  int rc = ASH_OK;
+  if (!e->host) return ASH_OK;
+  hunt_relay *r = room(R->c, &R->cap, &rc);
+  if (!r) return rc ? rc : ASH_ESTOP;
+  fill(r, e, HUNT_RELAY_REG, "PortProxy registry value", 40);
+  snprintf(r->detail, sizeof r->detail, "%s", e->path ? e->path : "");
+  return ASH_OK;
+}
+
 int hunt_relays(hunt_ctx *c, const hunt_relay **out, size_t *n) {
   if (c->relays_done) {
     *out = c->relays;
     *n = c->nrelays;
     return ASH_OK;
   }
-  size_t cap = 0;
-  sqlite3_stmt *st = NULL, *ps = NULL;
-  int rc = hunt_prepare(c,
-                        "SELECT id,ts,host,process,user,dst_ip,src_ip,src_port FROM events_wide"
-                        " WHERE kind='win.netconn' AND dst_port=3389",
-                        &st);
-  if (!rc)
-    rc = hunt_prepare(c,
-                      "SELECT id FROM events_wide WHERE kind='win.process' AND host=?1"
-                      " AND process=?2 COLLATE NOCASE AND ts<=?3 ORDER BY ts DESC LIMIT 1",
-                      &ps);
-  int s = SQLITE_DONE;
-  while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *dst = hunt_col_text(st, 5), *proc = hunt_col_text(st, 3);
-    const char *host = hunt_col_text(st, 2);
-    ash_ip ip;
-    if (!dst || !host || ash_ip_parse(ash_str_cstr(dst), &ip) || !ash_ip_is_loopback(&ip)) continue;
-    if (!proc || rdp_own(proc)) continue;
-    hunt_relay *r = room(c, &cap, &rc);
-    if (!r) break;
-    fill(r, st, HUNT_RELAY_CONN, "connection to the host's own RDP port", 50);
-    const char *src = hunt_col_text(st, 6);
-    snprintf(r->detail, sizeof r->detail, "%s:%lld -> %s:3389", src ? src : "?",
-             (long long)hunt_col_i64(st, 7, 0), dst);
-    rc = start_of(ps, r, host, &r->start_id);
+  relay_ctx R = {c, 0};
+  ash_host_query q;
+  memset(&q, 0, sizeof q);
+  q.since = q.until = ASH_TIME_UNSET;
+  q.kind = ASH_KIND_WIN_NETCONN;
+  q.dst_port = 3389;
+  int rc = ash_store_host_events(c->store, &q, on_conn, &R);
+  if (!rc) {
+    q.dst_port = 0;
+    q.kind = ASH_KIND_WIN_PROCESS;
+    q.with_command_line = 1;
+    rc = ash_store_host_events(c->store, &q, on_cmd, &R);
   }
-  if (!rc && s != SQLITE_DONE && s != SQLITE_ROW) rc = ASH_ESTORE;
-  sqlite3_finalize(st);
-  sqlite3_finalize(ps);
-  st = NULL;
-  if (!rc)
-    rc = hunt_prepare(c,
-                      "SELECT id,ts,host,process,user,command_line FROM events_wide"
-                      " WHERE kind='win.process' AND command_line IS NOT NULL",
-                      &st);
-  while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *cmd = hunt_col_text(st, 5);
-    int w = 0;
-    const char *what = cmd ? relay_command(hunt_col_text(st, 3), cmd, &w) : NULL;
-    if (!what || !hunt_col_text(st, 2)) continue;
-    hunt_relay *r = room(c, &cap, &rc);
-    if (!r) break;
-    fill(r, st, HUNT_RELAY_CMD, what, w);
-    snprintf(r->detail, sizeof r->detail, "%s", cmd);
-  }
-  if (!rc && s != SQLITE_DONE && s != SQLITE_ROW) rc = ASH_ESTORE;
-  sqlite3_finalize(st);
-  st = NULL;
   /* netsh keeps each port proxy as a value under this key (the listening
    * address/port as its name, the target as its data): a value set there
    * is a relay configured, by netsh or by anything writing the registry */
-  if (!rc)
-    rc = hunt_prepare(
-        c,
-        "SELECT id,ts,host,process,user,path FROM events_wide WHERE kind='win.registry'"
-        " AND path LIKE '%\\Services\\PortProxy\\%'",
-        &st);
-  while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
-    if (!hunt_col_text(st, 2)) continue;
-    hunt_relay *r = room(c, &cap, &rc);
-    if (!r) break;
-    fill(r, st, HUNT_RELAY_REG, "PortProxy registry value", 40);
-    const char *p = hunt_col_text(st, 5);
-    snprintf(r->detail, sizeof r->detail, "%s", p ? p : "");
+  if (!rc) {
+    q.with_command_line = 0;
+    q.kind = ASH_KIND_WIN_REGISTRY;
+    q.path_part = "\\Services\\PortProxy\\";
+    rc = ash_store_host_events(c->store, &q, on_reg, &R);
   }
-  if (!rc && s != SQLITE_DONE && s != SQLITE_ROW) rc = ASH_ESTORE;
-  sqlite3_finalize(st);
+  if (rc == ASH_ESTOP) rc = ASH_OK;
   if (rc) return rc;
   if (c->nrelays) qsort(c->relays, c->nrelays, sizeof *c->relays, cmp_relay);
   c->relays_done = 1;

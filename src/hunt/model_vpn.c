@@ -173,143 +173,140 @@ static int first_seen(ash_keymap *m, uint32_t user, const ash_ip *ip, uint8_t *i
   return rc;
 }
 
-static int build(hunt_ctx *c, hunt_vpn *v) {
-  sqlite3_stmt *st;
-  ASH_TRY(hunt_prepare(c,
-                       "SELECT id,ts,kind,user,src_ip,tunnel_ip,duration,bytes_out,bytes_in,"
-                       /* the country of the public address, where the log
-                        * gives it: FortiGate srccountry, PAN-OS GlobalProtect
-                        * source_region (srcregion in traffic logs) */
-                       " CASE WHEN kind='vpn.login' AND json_valid(attrs) THEN"
-                       " coalesce(json_extract(attrs,'$.srccountry'),"
-                       "json_extract(attrs,'$.source_region'),json_extract(attrs,'$.srcregion'))"
-                       " END"
-                       " FROM events_wide WHERE kind IN ('vpn.login','vpn.logout','vpn.session')"
-                       " ORDER BY ts,id",
-                       &st));
+typedef struct build_ctx {
+  hunt_ctx *c;
+  hunt_vpn *v;
   ash_keymap open; /* tunnel address -> index + 1 of the session holding it */
-  ash_keymap_init(&open, sizeof(ash_ip), sizeof(int64_t), 0);
-  int rc = ASH_OK, r;
-  int64_t last_ts = 0;
-  while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
-    int64_t id = sqlite3_column_int64(st, 0), ts = hunt_col_i64(st, 1, ASH_TIME_UNSET);
-    const char *kind = hunt_col_text(st, 2);
-    if (ts == ASH_TIME_UNSET || !kind) continue;
-    last_ts = ts;
-    uint32_t user;
-    if ((rc = hunt_account_id(c, hunt_col_text(st, 3), &user))) break;
-    ash_ip remote, tun;
-    hunt_col_ip(st, 4, &remote);
-    int have_tun = hunt_col_ip(st, 5, &tun);
-    int64_t dur = hunt_col_i64(st, 6, -1), bo = hunt_col_i64(st, 7, -1),
-            bi = hunt_col_i64(st, 8, -1);
-    int64_t *slot = NULL;
-    if (have_tun && (rc = ash_keymap_put(&open, &tun, (void **)&slot, NULL))) break;
-    hunt_vpn_session *o = slot && *slot ? &v->s[*slot - 1] : NULL;
-    if (!strcmp(kind, "vpn.login")) {
-      if (user == UINT32_MAX) continue;
-      /* a second login of the same connection: the session holding the
-       * tunnel address, else the account's latest open one */
-      hunt_vpn_session *j = o && o->user == user && joins(o, ts, &remote, have_tun ? &tun : NULL)
-                                ? o
-                                : latest_of(v, user, ts, 0);
-      if (j && joins(j, ts, &remote, have_tun ? &tun : NULL)) {
-        if (!j->remote.fam) j->remote = remote;
-        if (!j->country[0]) set_country(j, hunt_col_text(st, 9));
-        if (!j->tunnel.fam && have_tun) {
-          j->tunnel = tun;
-          if (o && o != j && o->open) {
-            /* the address was handed out again: its previous holder left */
-            o->end = ts;
-            o->open = 0;
-          }
-          *slot = (int64_t)(j - v->s) + 1;
+  int64_t last_ts;
+} build_ctx;
+
+/* One VPN record, in (ts, id) order, into the sessions. ASH_ESTOP at the
+ * cap (later sessions are not followed; c->capped says so). */
+static int on_record(void *u, const ash_vpn_event *e) {
+  build_ctx *B = u;
+  hunt_ctx *c = B->c;
+  hunt_vpn *v = B->v;
+  int64_t id = e->id, ts = e->ts;
+  if (ts == ASH_TIME_UNSET || !e->kind) return ASH_OK;
+  B->last_ts = ts;
+  uint32_t user;
+  ASH_TRY(hunt_account_id(c, e->user, &user));
+  ash_ip remote = e->remote, tun = e->tunnel;
+  int have_tun = tun.fam != 0;
+  int64_t dur = e->duration == ASH_UNSET ? -1 : e->duration;
+  int64_t bo = e->bytes_out == ASH_UNSET ? -1 : e->bytes_out;
+  int64_t bi = e->bytes_in == ASH_UNSET ? -1 : e->bytes_in;
+  int64_t *slot = NULL;
+  int rc;
+  if (have_tun && (rc = ash_keymap_put(&B->open, &tun, (void **)&slot, NULL))) return rc;
+  hunt_vpn_session *o = slot && *slot ? &v->s[*slot - 1] : NULL;
+  if (e->kind == ASH_VPN_LOGIN) {
+    if (user == UINT32_MAX) return ASH_OK;
+    /* a second login of the same connection: the session holding the
+     * tunnel address, else the account's latest open one */
+    hunt_vpn_session *j = o && o->user == user && joins(o, ts, &remote, have_tun ? &tun : NULL)
+                              ? o
+                              : latest_of(v, user, ts, 0);
+    if (j && joins(j, ts, &remote, have_tun ? &tun : NULL)) {
+      if (!j->remote.fam) j->remote = remote;
+      if (!j->country[0]) set_country(j, e->country);
+      if (!j->tunnel.fam && have_tun) {
+        j->tunnel = tun;
+        if (o && o != j && o->open) {
+          /* the address was handed out again: its previous holder left */
+          o->end = ts;
+          o->open = 0;
         }
-        add_record(j, id);
-        continue;
+        *slot = (int64_t)(j - v->s) + 1;
       }
-      if (o) {
-        /* the address was handed out again: its previous holder left */
-        if (o->open) o->end = ts;
-        o->open = 0;
-        *slot = 0;
-      }
-      hunt_vpn_session *s;
-      rc = session_add(v, &s);
-      if (rc == ASH_ELIMIT) {
-        c->capped |= HUNT_CAP_VPN; /* later sessions are not followed */
-        rc = ASH_OK;
-        break;
-      }
-      if (rc) break;
-      s->user = user;
-      s->remote = remote;
-      s->tunnel = tun;
-      s->start = ts;
-      s->end = ts + OPEN_SESSION;
-      s->login_id = id;
-      s->open = 1;
-      set_country(s, hunt_col_text(st, 9));
-      add_record(s, id);
-      if (slot) *slot = (int64_t)(s - v->s) + 1;
-      continue;
+      add_record(j, id);
+      return ASH_OK;
     }
-    int logout = !strcmp(kind, "vpn.logout");
-    if (o && user != UINT32_MAX && o->user != user) o = NULL;
-    if (o && !o->open && !(!logout && ts - o->end <= LATE)) o = NULL;
-    if (!o && user != UINT32_MAX)
-      /* no tunnel address on the record: the account's latest open one */
-      o = latest_of(v, user, ts, !logout);
-    if (o && logout) {
-      o->end = ts;
-      o->logout_id = id;
+    if (o) {
+      /* the address was handed out again: its previous holder left */
+      if (o->open) o->end = ts;
       o->open = 0;
-      take_bytes(o, bo, bi);
-      add_record(o, id);
-      if (o->tunnel.fam) {
-        int64_t *os = ash_keymap_get(&open, &o->tunnel);
-        if (os && *os == (int64_t)(o - v->s) + 1) *os = 0;
-      }
-    } else if (o) {
-      /* in progress: the session was up at ts */
-      if (o->open && ts > o->seen) o->seen = ts;
-      if (!o->tunnel.fam && have_tun) {
-        o->tunnel = tun;
-        if (slot) *slot = (int64_t)(o - v->s) + 1;
-      }
-      take_bytes(o, bo, bi);
-      add_record(o, id);
-    } else if (user != UINT32_MAX && (dur > 0 || !logout)) {
-      /* its login fell before the logs: the record says when it began */
-      hunt_vpn_session *s;
-      rc = session_add(v, &s);
-      if (rc == ASH_ELIMIT) {
-        c->capped |= HUNT_CAP_VPN;
-        rc = ASH_OK;
-        break;
-      }
-      if (rc) break;
-      s->user = user;
-      s->remote = remote;
-      s->tunnel = tun;
-      s->start = dur > 0 ? ts - dur : ts;
-      take_bytes(s, bo, bi);
-      add_record(s, id);
-      if (logout) {
-        s->end = ts;
-        s->logout_id = id;
-      } else {
-        s->end = s->start + OPEN_SESSION;
-        s->seen = ts;
-        s->open = 1;
-        if (slot) *slot = (int64_t)(s - v->s) + 1;
-      }
+      *slot = 0;
+    }
+    hunt_vpn_session *s;
+    rc = session_add(v, &s);
+    if (rc == ASH_ELIMIT) {
+      c->capped |= HUNT_CAP_VPN; /* later sessions are not followed */
+      return ASH_ESTOP;
+    }
+    if (rc) return rc;
+    s->user = user;
+    s->remote = remote;
+    s->tunnel = tun;
+    s->start = ts;
+    s->end = ts + OPEN_SESSION;
+    s->login_id = id;
+    s->open = 1;
+    set_country(s, e->country);
+    add_record(s, id);
+    if (slot) *slot = (int64_t)(s - v->s) + 1;
+    return ASH_OK;
+  }
+  int logout = e->kind == ASH_VPN_LOGOUT;
+  if (o && user != UINT32_MAX && o->user != user) o = NULL;
+  if (o && !o->open && !(!logout && ts - o->end <= LATE)) o = NULL;
+  if (!o && user != UINT32_MAX) /* no tunnel address on the record: the account's latest open one */
+    o = latest_of(v, user, ts, !logout);
+  if (o && logout) {
+    o->end = ts;
+    o->logout_id = id;
+    o->open = 0;
+    take_bytes(o, bo, bi);
+    add_record(o, id);
+    if (o->tunnel.fam) {
+      int64_t *os = ash_keymap_get(&B->open, &o->tunnel);
+      if (os && *os == (int64_t)(o - v->s) + 1) *os = 0;
+    }
+  } else if (o) {
+    /* in progress: the session was up at ts */
+    if (o->open && ts > o->seen) o->seen = ts;
+    if (!o->tunnel.fam && have_tun) {
+      o->tunnel = tun;
+      if (slot) *slot = (int64_t)(o - v->s) + 1;
+    }
+    take_bytes(o, bo, bi);
+    add_record(o, id);
+  } else if (user != UINT32_MAX && (dur > 0 || !logout)) {
+    /* its login fell before the logs: the record says when it began */
+    hunt_vpn_session *s;
+    rc = session_add(v, &s);
+    if (rc == ASH_ELIMIT) {
+      c->capped |= HUNT_CAP_VPN;
+      return ASH_ESTOP;
+    }
+    if (rc) return rc;
+    s->user = user;
+    s->remote = remote;
+    s->tunnel = tun;
+    s->start = dur > 0 ? ts - dur : ts;
+    take_bytes(s, bo, bi);
+    add_record(s, id);
+    if (logout) {
+      s->end = ts;
+      s->logout_id = id;
+    } else {
+      s->end = s->start + OPEN_SESSION;
+      s->seen = ts;
+      s->open = 1;
+      if (slot) *slot = (int64_t)(s - v->s) + 1;
     }
   }
-  if (!rc && r != SQLITE_DONE && r != SQLITE_ROW) rc = ASH_ESTORE;
-  sqlite3_finalize(st);
-  ash_keymap_free(&open);
+  return ASH_OK;
+}
+
+static int build(hunt_ctx *c, hunt_vpn *v) {
+  build_ctx B = {.c = c, .v = v, .last_ts = 0};
+  ash_keymap_init(&B.open, sizeof(ash_ip), sizeof(int64_t), 0);
+  int rc = ash_store_vpn_events(c->store, on_record, &B);
+  if (rc == ASH_ESTOP) rc = ASH_OK;
+  ash_keymap_free(&B.open);
   if (rc) return rc;
+  int64_t last_ts = B.last_ts;
   for (size_t i = 0; i < v->ns; i++) {
     hunt_vpn_session *s = &v->s[i];
     if (!s->open) continue;

@@ -248,6 +248,54 @@ static void credit_loop(cand *k, const rdp_loop *e) {
   }
 }
 
+typedef struct netconn_ctx {
+  cand *cs;
+  size_t nc;
+  lconn *lc;
+  size_t nlc, caplc;
+} netconn_ctx;
+
+/* One Sysmon 3 / 5156 connection: who holds the connection to a
+ * candidate's address, and which process connects to the host's own RDP
+ * port over loopback. */
+static int on_netconn(void *u, const ash_host_event *e) {
+  netconn_ctx *N = u;
+  const ash_ip *a = &e->src, *b = &e->dst;
+  if (!a->fam || !b->fam || !e->host) return ASH_OK;
+  const char *proc = e->process;
+  char hs[64];
+  hunt_short_host(e->host, strlen(e->host), hs, sizeof hs);
+  int64_t sp = e->src_port, dp = e->dst_port;
+  int loop_rdp = ash_ip_is_loopback(a) && ash_ip_is_loopback(b) && (sp == 3389 || dp == 3389);
+  if (loop_rdp && N->nlc < ASH_MAX_HUNT_RDP) {
+    lconn *nv = ash_array_room(N->lc, &N->caplc, N->nlc, sizeof *nv, 64);
+    if (!nv) return ASH_ENOMEM;
+    N->lc = nv;
+    lconn *l = &N->lc[N->nlc++];
+    l->id = e->id;
+    l->ts = e->ts == ASH_TIME_UNSET ? 0 : e->ts;
+    snprintf(l->host, sizeof l->host, "%s", hs);
+    snprintf(l->proc, sizeof l->proc, "%s", proc ? proc : "");
+  }
+  for (size_t i = 0; i < N->nc; i++) {
+    cand *k = &N->cs[i];
+    if (loop_rdp) continue; /* kept below, judged by time like the logons */
+    /* the connection as the host logged it: its own end and the remote */
+    const ash_ip *local = ash_ip_eq(b, &k->p->dst) ? a : ash_ip_eq(a, &k->p->dst) ? b : NULL;
+    if (!local) continue;
+    if (k->host[0] ? strcmp(k->host, hs) != 0 : !ash_ip_eq(local, &k->p->src)) continue;
+    if (!k->host[0]) {
+      snprintf(k->host, sizeof k->host, "%s", hs);
+      k->host_inferred = 1;
+    }
+    if (!k->nproc++ && proc) {
+      snprintf(k->proc, sizeof k->proc, "%s", proc);
+      k->proc_id = e->id;
+    }
+  }
+  return ASH_OK;
+}
+
 static int corroborate(hunt_flows *T, cand *cs, size_t nc) {
   hunt_ctx *c = T->c;
   hostmap *hm;
@@ -257,58 +305,14 @@ static int corroborate(hunt_flows *T, cand *cs, size_t nc) {
     const char *h = hostmap_name(hm, &cs[i].p->src);
     if (h) snprintf(cs[i].host, sizeof cs[i].host, "%s", h);
   }
-  /* Sysmon 3 / 5156: who holds the connection to the address, and which
-   * process connects to the host's own RDP port over loopback */
-  sqlite3_stmt *st;
-  rc = hunt_prepare(c,
-                    "SELECT id,host,process,src_ip,dst_ip,src_port,dst_port,ts FROM events_wide"
-                    " WHERE kind='win.netconn'",
-                    &st);
-  if (rc) return rc;
-  lconn *lc = NULL;
-  size_t nlc = 0, caplc = 0;
-  int r;
-  while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-    ash_ip a, b;
-    if (!hunt_col_ip(st, 3, &a) || !hunt_col_ip(st, 4, &b)) continue;
-    const char *host = hunt_col_text(st, 1), *proc = hunt_col_text(st, 2);
-    if (!host) continue;
-    char hs[64];
-    hunt_short_host(host, strlen(host), hs, sizeof hs);
-    int64_t sp = hunt_col_i64(st, 5, -1), dp = hunt_col_i64(st, 6, -1);
-    int loop_rdp = ash_ip_is_loopback(&a) && ash_ip_is_loopback(&b) && (sp == 3389 || dp == 3389);
-    if (loop_rdp && nlc < ASH_MAX_HUNT_RDP) {
-      lconn *nv = ash_array_room(lc, &caplc, nlc, sizeof *nv, 64);
-      if (!nv) {
-        rc = ASH_ENOMEM;
-        break;
-      }
-      lc = nv;
-      lconn *e = &lc[nlc++];
-      e->id = sqlite3_column_int64(st, 0);
-      e->ts = hunt_col_i64(st, 7, 0);
-      snprintf(e->host, sizeof e->host, "%s", hs);
-      snprintf(e->proc, sizeof e->proc, "%s", proc ? proc : "");
-    }
-    for (size_t i = 0; i < nc; i++) {
-      cand *k = &cs[i];
-      if (loop_rdp) continue; /* kept below, judged by time like the logons */
-      /* the connection as the host logged it: its own end and the remote */
-      const ash_ip *local = ash_ip_eq(&b, &k->p->dst) ? &a : ash_ip_eq(&a, &k->p->dst) ? &b : NULL;
-      if (!local) continue;
-      if (k->host[0] ? strcmp(k->host, hs) != 0 : !ash_ip_eq(local, &k->p->src)) continue;
-      if (!k->host[0]) {
-        snprintf(k->host, sizeof k->host, "%s", hs);
-        k->host_inferred = 1;
-      }
-      if (!k->nproc++ && proc) {
-        snprintf(k->proc, sizeof k->proc, "%s", proc);
-        k->proc_id = sqlite3_column_int64(st, 0);
-      }
-    }
-  }
-  if (!rc && r != SQLITE_DONE) rc = ASH_ESTORE;
-  sqlite3_finalize(st);
+  netconn_ctx N = {cs, nc, NULL, 0, 0};
+  ash_host_query q;
+  memset(&q, 0, sizeof q);
+  q.kind = ASH_KIND_WIN_NETCONN;
+  q.since = q.until = ASH_TIME_UNSET;
+  rc = ash_store_host_events(c->store, &q, on_netconn, &N);
+  lconn *lc = N.lc;
+  size_t nlc = N.nlc;
   double span = T->last_ts > T->first_ts ? (double)(T->last_ts - T->first_ts) : (double)ASH_DAY;
   /* a program connecting to the host's own RDP port over loopback while
    * the sessions were up (more often than their share of time explains) */

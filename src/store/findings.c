@@ -87,6 +87,28 @@ int ash_store_delete_findings(ash_store *s, const char *hunt) {
   return rc;
 }
 
+int ash_store_replace_findings(ash_store *s, const char *hunt, const ash_finding *v, size_t n) {
+  int rc = ash_store_commit(s);
+  if (rc) return rc;
+  sqlite3 *db = ash_store_sqlite(s);
+  /* the delete and the inserts in one transaction of their own (no write
+   * of the store's is pending: committed above): a hunt run killed or
+   * failing half way leaves the previous findings, never half of them */
+  if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    return ash_store_sql_fail(s);
+  rc = ash_store_delete_findings(s, hunt);
+  for (size_t i = 0; !rc && i < n; i++)
+    if (!hunt || (v[i].hunt && !strcmp(v[i].hunt, hunt))) rc = ash_store_add_finding(s, &v[i]);
+  if (rc) {
+    if (rc == ASH_ESTORE) ash_store_sql_fail(s);
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+  } else if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    rc = ash_store_sql_fail(s);
+    if (!sqlite3_get_autocommit(db)) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+  }
+  return rc;
+}
+
 int ash_store_findings(ash_store *s, const char *hunt, int (*cb)(void *u, const ash_finding *f),
                        void *u) {
   int rc = ash_store_commit(s);

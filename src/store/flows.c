@@ -536,10 +536,6 @@ static void col_ip4(sqlite3_stmt *st, int i, int i6, ash_ip *ip) {
   if (t) ash_ip_parse(ash_str_make((const char *)t, (size_t)sqlite3_column_bytes(st, i6)), ip);
 }
 
-static int64_t col_i64(sqlite3_stmt *st, int i) {
-  return sqlite3_column_type(st, i) == SQLITE_NULL ? ASH_UNSET : sqlite3_column_int64(st, i);
-}
-
 static void flow_times(ash_flow *fl) {
   int64_t d = fl->duration == ASH_UNSET || fl->duration < 0 ? 0 : fl->duration;
   if (fl->flags & ASH_FLOW_TS_END) {
@@ -588,19 +584,19 @@ static void read_flow(sqlite3_stmt *st, ash_flow *fl) {
   fl->id = sqlite3_column_int64(st, 0);
   fl->source = sqlite3_column_int64(st, 1);
   fl->ts = sqlite3_column_int64(st, 2);
-  fl->duration = col_i64(st, 3);
+  fl->duration = ash_col_i64(st, 3);
   int flags = sqlite3_column_int(st, 4);
   fl->flags = flags & (ASH_FLOW_TS_END | ASH_FLOW_INTERIM);
   fl->deny = (flags & ASH_STORE_FLOW_DENY) != 0;
   col_ip4(st, 5, 7, &fl->src);
   col_ip4(st, 6, 8, &fl->dst);
-  int64_t v = col_i64(st, 9);
+  int64_t v = ash_col_i64(st, 9);
   fl->src_port = v == ASH_UNSET ? -1 : (int32_t)v;
-  v = col_i64(st, 10);
+  v = ash_col_i64(st, 10);
   fl->dst_port = v == ASH_UNSET ? -1 : (int32_t)v;
-  fl->bytes_out = col_i64(st, 11);
-  fl->bytes_in = col_i64(st, 12);
-  fl->bytes_total = col_i64(st, 13);
+  fl->bytes_out = ash_col_i64(st, 11);
+  fl->bytes_in = ash_col_i64(st, 12);
+  fl->bytes_total = ash_col_i64(st, 13);
   flow_times(fl);
 }
 

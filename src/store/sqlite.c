@@ -137,6 +137,8 @@ static int fail(ash_store *s) {
   return ASH_ESTORE;
 }
 
+int ash_store_sql_fail(ash_store *s) { return fail(s); }
+
 /* A write inside the ingest's transaction failed (disk full, I/O error,
  * out of memory). SQLite may have rolled back only the statement, or the
  * whole transaction on its own (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM
@@ -768,14 +770,6 @@ int ash_store_source_end(ash_store *s, int64_t id, const ash_source_info *c) {
   return maybe_roll(s, 0);
 }
 
-static const char *col_text(sqlite3_stmt *st, int i) {
-  const unsigned char *t = sqlite3_column_text(st, i);
-  return t ? (const char *)t : NULL;
-}
-static int64_t col_i64(sqlite3_stmt *st, int i) {
-  return sqlite3_column_type(st, i) == SQLITE_NULL ? ASH_UNSET : sqlite3_column_int64(st, i);
-}
-
 int ash_store_sources(ash_store *s, int (*cb)(void *u, const ash_source_info *info), void *u) {
   int rc = ash_store_commit(s);
   if (rc) return rc;
@@ -793,23 +787,23 @@ int ash_store_sources(ash_store *s, int (*cb)(void *u, const ash_source_info *in
     ash_source_info in;
     memset(&in, 0, sizeof in);
     in.id = sqlite3_column_int64(st, 0);
-    in.path = col_text(st, 1);
-    in.sha256 = col_text(st, 2);
-    in.format = col_text(st, 3);
+    in.path = ash_col_text(st, 1);
+    in.sha256 = ash_col_text(st, 2);
+    in.format = ash_col_text(st, 3);
     in.size = (uint64_t)sqlite3_column_int64(st, 4);
     in.read = (uint64_t)sqlite3_column_int64(st, 5);
     in.parsed = (uint64_t)sqlite3_column_int64(st, 6);
     in.rejected = (uint64_t)sqlite3_column_int64(st, 7);
     in.events = (uint64_t)sqlite3_column_int64(st, 8);
-    in.first_ts = col_i64(st, 9);
-    in.last_ts = col_i64(st, 10);
+    in.first_ts = ash_col_i64(st, 9);
+    in.last_ts = ash_col_i64(st, 10);
     in.complete = sqlite3_column_int(st, 11);
     in.ref_is_record = sqlite3_column_int(st, 12);
-    in.mtime_ns = col_i64(st, 13);
-    in.skip_reason = col_text(st, 14);
+    in.mtime_ns = ash_col_i64(st, 13);
+    in.skip_reason = ash_col_text(st, 14);
     in.continues = sqlite3_column_int64(st, 15);
     in.base_size = (uint64_t)sqlite3_column_int64(st, 16);
-    const char *head = col_text(st, 17);
+    const char *head = ash_col_text(st, 17);
     if (head && strlen(head) < sizeof in.head_sha256)
       memcpy(in.head_sha256, head, strlen(head) + 1);
     if ((rc = cb(u, &in))) break;
@@ -819,42 +813,38 @@ int ash_store_sources(ash_store *s, int (*cb)(void *u, const ash_source_info *in
   return rc;
 }
 
-static void col_ip(sqlite3_stmt *st, int i, ash_ip *ip) {
-  const char *t = col_text(st, i);
-  if (t) ash_ip_parse(ash_str_cstr(t), ip);
-}
 static ash_str col_str(sqlite3_stmt *st, int i) {
-  const char *t = col_text(st, i);
+  const char *t = ash_col_text(st, i);
   return t ? ash_str_make(t, (size_t)sqlite3_column_bytes(st, i)) : ASH_STR_NULL;
 }
 
 void ash_store_read_event(sqlite3_stmt *st, ash_event *ev) {
   ash_event_init(ev);
   ev->ref = (uint64_t)sqlite3_column_int64(st, 0);
-  ev->ts = col_i64(st, 1);
-  const char *kind_text = col_text(st, 2);
+  ev->ts = ash_col_i64(st, 1);
+  const char *kind_text = ash_col_text(st, 2);
   ev->kind = kind_text ? kind_text : ASH_KIND_LOG;
   ev->host = col_str(st, 3);
   ev->user = col_str(st, 4);
   ev->domain = col_str(st, 5);
-  col_ip(st, 6, &ev->src_ip);
-  int64_t v = col_i64(st, 7);
+  ash_col_ip(st, 6, &ev->src_ip);
+  int64_t v = ash_col_i64(st, 7);
   ev->src_port = v == ASH_UNSET ? -1 : (int32_t)v;
-  col_ip(st, 8, &ev->dst_ip);
-  v = col_i64(st, 9);
+  ash_col_ip(st, 8, &ev->dst_ip);
+  v = ash_col_i64(st, 9);
   ev->dst_port = v == ASH_UNSET ? -1 : (int32_t)v;
-  col_ip(st, 10, &ev->tunnel_ip);
+  ash_col_ip(st, 10, &ev->tunnel_ip);
   ev->proto = col_str(st, 11);
   ev->action = col_str(st, 12);
   ev->app = col_str(st, 13);
   ev->service = col_str(st, 14);
-  ev->bytes_out = col_i64(st, 15);
-  ev->bytes_in = col_i64(st, 16);
-  ev->packets_out = col_i64(st, 17);
-  ev->packets_in = col_i64(st, 18);
-  ev->duration_us = col_i64(st, 19);
-  ev->logon_type = col_i64(st, 20);
-  ev->event_id = col_i64(st, 21);
+  ev->bytes_out = ash_col_i64(st, 15);
+  ev->bytes_in = ash_col_i64(st, 16);
+  ev->packets_out = ash_col_i64(st, 17);
+  ev->packets_in = ash_col_i64(st, 18);
+  ev->duration_us = ash_col_i64(st, 19);
+  ev->logon_type = ash_col_i64(st, 20);
+  ev->event_id = ash_col_i64(st, 21);
   ev->channel = col_str(st, 22);
   ev->process = col_str(st, 23);
   ev->parent_process = col_str(st, 24);
@@ -999,19 +989,20 @@ static int events_query(ash_store *s, const ash_event_query *q, events_path_cb c
     ash_store_read_event(st, &ev);
     const int c0 = ASH_STORE_EVENT_NCOLS;
     if (cb_path) {
-      rc = cb_path(u, &ev, col_text(st, c0 + 1), sqlite3_column_int(st, c0 + 2), col_text(st, c0));
+      rc = cb_path(u, &ev, ash_col_text(st, c0 + 1), sqlite3_column_int(st, c0 + 2),
+                   ash_col_text(st, c0));
     } else {
       ash_source_info src;
       memset(&src, 0, sizeof src);
-      src.path = col_text(st, c0 + 1);
+      src.path = ash_col_text(st, c0 + 1);
       src.ref_is_record = sqlite3_column_int(st, c0 + 2);
       src.id = sqlite3_column_int64(st, c0 + 3);
-      src.sha256 = col_text(st, c0 + 4);
-      src.format = col_text(st, c0 + 5);
+      src.sha256 = ash_col_text(st, c0 + 4);
+      src.format = ash_col_text(st, c0 + 5);
       src.size = (uint64_t)sqlite3_column_int64(st, c0 + 6);
-      src.mtime_ns = col_i64(st, c0 + 7);
+      src.mtime_ns = ash_col_i64(st, c0 + 7);
       src.complete = 1;
-      rc = cb_src(u, &ev, &src, col_text(st, c0));
+      rc = cb_src(u, &ev, &src, ash_col_text(st, c0));
     }
     if (rc) break;
     if (take_w)
@@ -1035,6 +1026,42 @@ int ash_store_events_with_source(ash_store *s, const ash_event_query *q, events_
   return events_query(s, q, NULL, cb, u);
 }
 
+int ash_store_event(ash_store *s, int64_t id,
+                    int (*cb)(void *u, const ash_event *ev, const ash_source_info *src), void *u) {
+  int rc = ash_store_commit(s);
+  if (rc) return rc;
+  char sql[1024];
+  /* the events view, by id: SQLite takes e.id=? into each arm of its
+   * UNION ALL (a primary key lookup in events_wide and in flows) */
+  snprintf(sql, sizeof sql,
+           "SELECT " ASH_STORE_EVENT_COLS ",s.id,s.path,s.ref_is_record,s.size,s.sha256,s.format,%s"
+           " FROM events e JOIN sources s ON s.id=e.source_id WHERE e.id=?",
+           s->has_mtime ? "s.mtime_ns" : "NULL");
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return fail(s);
+  sqlite3_bind_int64(st, 1, id);
+  int r = sqlite3_step(st);
+  if (r == SQLITE_ROW) {
+    ash_event ev;
+    ash_store_read_event(st, &ev);
+    const int c0 = ASH_STORE_EVENT_NCOLS;
+    ash_source_info src;
+    memset(&src, 0, sizeof src);
+    src.id = sqlite3_column_int64(st, c0);
+    src.path = ash_col_text(st, c0 + 1);
+    src.ref_is_record = sqlite3_column_int(st, c0 + 2);
+    src.size = (uint64_t)sqlite3_column_int64(st, c0 + 3);
+    src.sha256 = ash_col_text(st, c0 + 4);
+    src.format = ash_col_text(st, c0 + 5);
+    src.mtime_ns = ash_col_i64(st, c0 + 6);
+    rc = cb(u, &ev, &src);
+  } else {
+    rc = r == SQLITE_DONE ? ASH_ENOTFOUND : fail(s);
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
 int ash_store_rejects(ash_store *s, int64_t id,
                       int (*cb)(void *u, const char *source_path, uint64_t ref, const char *reason,
                                 const char *raw, size_t n),
@@ -1052,7 +1079,7 @@ int ash_store_rejects(ash_store *s, int64_t id,
   while ((r = sqlite3_step(st)) == SQLITE_ROW) {
     const char *raw = sqlite3_column_blob(st, 3);
     size_t n = (size_t)sqlite3_column_bytes(st, 3);
-    if ((rc = cb(u, col_text(st, 0), (uint64_t)sqlite3_column_int64(st, 1), col_text(st, 2),
+    if ((rc = cb(u, ash_col_text(st, 0), (uint64_t)sqlite3_column_int64(st, 1), ash_col_text(st, 2),
                  raw ? raw : "", n)))
       break;
   }
@@ -1080,7 +1107,7 @@ int ash_store_kinds(ash_store *s, int (*cb)(void *u, const char *kind, uint64_t 
     return fail(s);
   int r;
   while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *k = col_text(st, 0);
+    const char *k = ash_col_text(st, 0);
     if ((rc = cb(u, k ? k : ASH_KIND_LOG, (uint64_t)sqlite3_column_int64(st, 1)))) break;
   }
   if (!rc && r != SQLITE_DONE) rc = fail(s);

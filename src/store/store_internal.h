@@ -1,10 +1,15 @@
-/* Internal to the library: modules that query the case directly (hunts,
- * scan) reach SQLite through this. Not public API. */
+/* Internal to the store and the ingest that writes it: the SQLite handle
+ * and the helpers of the store's own modules (sqlite.c, flows.c,
+ * activity.c, entities.c, findings.c). Not public API: every other module,
+ * the hunts first, reads the case through include/ashiato/store.h. */
 #ifndef ASH_STORE_INTERNAL_H
 #define ASH_STORE_INTERNAL_H
 
 #include <sqlite3.h>
+#include <string.h>
 
+#include "ashiato/error.h"
+#include "ashiato/ip.h"
 #include "ashiato/store.h"
 
 sqlite3 *ash_store_sqlite(ash_store *s);
@@ -31,6 +36,26 @@ int ash_store_add_rows(ash_store *s, const ash_store_row *rows, size_t n);
 enum { ASH_STORE_EVENT_NCOLS = 29 };
 /* The event of the current row (strings borrowed until the next step). */
 void ash_store_read_event(sqlite3_stmt *st, ash_event *ev);
+/* Record the connection's last error as the store's message; ASH_ESTORE. */
+int ash_store_sql_fail(ash_store *s);
+
+/* Column readers: text (NULL for SQL NULL), an integer (ASH_UNSET for
+ * NULL), an address stored as text (fam 0 for NULL or not an address). */
+static inline const char *ash_col_text(sqlite3_stmt *st, int i) {
+  const unsigned char *t = sqlite3_column_text(st, i);
+  return t ? (const char *)t : NULL;
+}
+static inline int64_t ash_col_i64(sqlite3_stmt *st, int i) {
+  return sqlite3_column_type(st, i) == SQLITE_NULL ? ASH_UNSET : sqlite3_column_int64(st, i);
+}
+static inline int ash_col_ip(sqlite3_stmt *st, int i, ash_ip *ip) {
+  const char *t = ash_col_text(st, i);
+  memset(ip, 0, sizeof *ip);
+  if (!t) return 0;
+  if (ash_ip_parse(ash_str_make(t, (size_t)sqlite3_column_bytes(st, i)), ip) == ASH_OK) return 1;
+  memset(ip, 0, sizeof *ip);
+  return 0;
+}
 /* ---- the typed flows table (flows.c) ---- */
 /* flows.flags: ASH_FLOW_TS_END and ASH_FLOW_INTERIM (event.h), and this
  * for a net.deny row. */

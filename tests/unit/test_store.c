@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ashiato/error.h"
+#include "ashiato/finding.h"
 #include "ashiato/store.h"
 #include "ashiato/time.h"
 #include "store/store_internal.h"
@@ -361,6 +362,390 @@ static void test_skipped_row_is_not_content(void **st) {
   ash_store_close(s);
 }
 
+/* ---- the hunts' readers (activity.c, ash_store_event, replace_findings) */
+
+#define T0 ((int64_t)1740909600 * ASH_SEC) /* 2025-03-02T10:00:00Z */
+
+static ash_event ev_at(const char *kind, int k) {
+  ash_event ev;
+  ash_event_init(&ev);
+  ev.kind = kind;
+  ev.ts = T0 + k * ASH_SEC;
+  return ev;
+}
+
+static ash_ip ip_of(const char *t) {
+  ash_ip ip;
+  memset(&ip, 0, sizeof ip);
+  assert_int_equal(ash_ip_parse(ash_str_cstr(t), &ip), 0);
+  return ip;
+}
+
+/* A case holding one record of each family the readers give, at T0 + k
+ * seconds for a distinct k each (the tests name records by k). */
+static void reader_case(ash_store **out) {
+  ash_store *s;
+  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_CREATE), 0);
+  int64_t id;
+  int dup;
+  assert_int_equal(ash_store_source_begin(s, "a.log", 10, "aa", "winjson", &id, &dup), 0);
+  ash_event ev = ev_at(ASH_KIND_WIN_LOGON, 1);
+  ev.logon_type = 10;
+  ev.event_id = 4624;
+  ev.host = ash_str_cstr("APP02.corp.local");
+  ev.user = ash_str_cstr("T.Sato");
+  ev.src_ip = ip_of("10.1.2.3");
+  ash_kv kv[] = {{ash_str_cstr("WorkstationName"), ash_str_cstr("PC7")}};
+  ev.attrs = kv;
+  ev.nattrs = 1;
+  assert_int_equal(ash_store_add_event(s, id, &ev), 0);
+  ev = ev_at(ASH_KIND_WIN_LOGON, 2);
+  ev.logon_type = 5;
+  ev.host = ash_str_cstr("APP02");
+  ev.user = ash_str_cstr("SYSTEM");
+  assert_int_equal(ash_store_add_event(s, id, &ev), 0);
+  ev = ev_at(ASH_KIND_WIN_RDP, 3);
+  ev.event_id = 1149;
+  ev.host = ash_str_cstr("APP02");
+  ev.src_ip = ip_of("::1");
+  assert_int_equal(ash_store_add_event(s, id, &ev), 0);
+  ev = ev_at(ASH_KIND_WIN_RDP, 4);
+  ev.event_id = 24;
+  ev.host = ash_str_cstr("APP02");
+  assert_int_equal(ash_store_add_event(s, id, &ev), 0);
+  ev = ev_at(ASH_KIND_WIN_LOGON, 0); /* a 4624 without a logon type */
+  ev.host = ash_str_cstr("APP02");
+  assert_int_equal(ash_store_add_event(s, id, &ev), 0);
+  ev = ev_at(ASH_KIND_WIN_NETCONN, 5);
+  ev.host = ash_str_cstr("APP02");
+  ev.process = ash_str_cstr("C:\\x\\plink.exe");
+  ev.src_ip = ip_of("127.0.0.1");
+  ev.src_port = 50123;
+  ev.dst_ip = ip_of("127.0.0.2");
+  ev.dst_port = 3389;
+  assert_int_equal(ash_store_add_event(s, id, &ev), 0);
+  for (int k = 8; k <= 9; k++) { /* two starts of the program, the later one at 9 */
+    ev = ev_at(ASH_KIND_WIN_PROCESS, k);
+    ev.host = ash_str_cstr("APP02");
+    ev.process = ash_str_cstr(k == 8 ? "c:\\x\\plink.exe" : "C:\\X\\PLINK.EXE");
+    ev.command_line = ash_str_cstr("plink -R 3389:127.0.0.1:3389 x");
+    assert_int_equal(ash_store_add_event(s, id, &ev), 0);
+  }
+  ev = ev_at(ASH_KIND_WIN_PROCESS, 11); /* after the relay's connection */
+  ev.host = ash_str_cstr("APP02");
+  ev.process = ash_str_cstr("C:\\x\\plink.exe");
+  assert_int_equal(ash_store_add_event(s, id, &ev), 0);
+  ev = ev_at(ASH_KIND_WIN_REGISTRY, 6);
+  ev.host = ash_str_cstr("APP02");
+  ev.path = ash_str_cstr("HKLM\\System\\CurrentControlSet\\Services\\PortProxy\\v4tov4\\tcp");
+  assert_int_equal(ash_store_add_event(s, id, &ev), 0);
+  ev = ev_at(ASH_KIND_WIN_REGISTRY, 10);
+  ev.host = ash_str_cstr("APP02");
+  ev.path = ash_str_cstr("HKLM\\ServicesXPortProxy");
+  assert_int_equal(ash_store_add_event(s, id, &ev), 0);
+  ev = ev_at(ASH_KIND_VPN_LOGIN, 7);
+  ev.user = ash_str_cstr("t.sato");
+  ev.src_ip = ip_of("203.0.113.5");
+  ev.tunnel_ip = ip_of("10.212.134.200");
+  ash_kv cc[] = {{ash_str_cstr("srccountry"), ash_str_cstr("Japan")}};
+  ev.attrs = cc;
+  ev.nattrs = 1;
+  assert_int_equal(ash_store_add_event(s, id, &ev), 0);
+  ev = ev_at(ASH_KIND_VPN_LOGOUT, 12);
+  ev.user = ash_str_cstr("t.sato");
+  ev.tunnel_ip = ip_of("10.212.134.200");
+  ev.duration_us = 5 * ASH_SEC;
+  ev.bytes_out = 100;
+  ev.attrs = cc; /* a logout's country is not the login's */
+  ev.nattrs = 1;
+  assert_int_equal(ash_store_add_event(s, id, &ev), 0);
+  ev = ev_at(ASH_KIND_AV_DETECT, 13);
+  ev.host = ash_str_cstr("APP02");
+  ev.threat = ash_str_cstr("HackTool:Win32/Mimikatz");
+  ev.path = ash_str_cstr("C:\\x\\m.exe");
+  ev.process = ash_str_cstr("unknown");
+  ash_kv av[] = {{ash_str_cstr("Detection User"), ash_str_cstr("CORP\\t.sato")},
+                 {ash_str_cstr("Process Name"), ash_str_cstr("explorer.exe")},
+                 {ash_str_cstr("Category Name"), ash_str_cstr("Tool")}};
+  ev.attrs = av;
+  ev.nattrs = 3;
+  assert_int_equal(ash_store_add_event(s, id, &ev), 0);
+  ev = ev_at(ASH_KIND_WIN_KERBEROS, 14);
+  ev.host = ash_str_cstr("DC01.corp.local");
+  ev.event_id = 4769;
+  assert_int_equal(ash_store_add_event(s, id, &ev), 0);
+  ev = ev_at(ASH_KIND_WIN_PRIVILEGE, 15);
+  ev.user = ash_str_cstr("adm-sato");
+  assert_int_equal(ash_store_add_event(s, id, &ev), 0);
+  ev = ev_at(ASH_KIND_FLOW, 16); /* a typed flows row */
+  ev.src_ip = ip_of("10.1.2.3");
+  ev.dst_ip = ip_of("52.1.2.3");
+  ev.dst_port = 443;
+  assert_int_equal(ash_store_add_event(s, id, &ev), 0);
+  ash_source_info c = {0};
+  c.read = c.parsed = c.events = 17;
+  c.first_ts = c.last_ts = ASH_TIME_UNSET;
+  assert_int_equal(ash_store_source_end(s, id, &c), 0);
+  *out = s;
+}
+
+typedef struct seen {
+  int n;
+  int k[32];      /* the records' k (ts - T0 in seconds; -1 no time) */
+  int64_t id[32]; /* and ids */
+  char text[4][128];
+} seen;
+
+static void note(seen *S, int64_t ts, int64_t id) {
+  if (S->n < 32) {
+    S->id[S->n] = id;
+    S->k[S->n++] = ts == ASH_TIME_UNSET ? -1 : (int)((ts - T0) / ASH_SEC);
+  }
+}
+
+static int on_logon(void *u, const ash_logon *l) {
+  seen *S = u;
+  if (S->n == 0) snprintf(S->text[0], sizeof S->text[0], "%s", l->attrs ? l->attrs : "-");
+  if (l->rdp && l->event_id == 1149) assert_true(l->src.fam == 6 && ash_ip_is_loopback(&l->src));
+  if (!l->rdp && l->logon_type == 10) {
+    assert_true(ash_ip_eq(&l->src, &(ash_ip){0}) == 0 && l->src.fam == 4);
+    assert_string_equal(l->host, "APP02.corp.local");
+    assert_string_equal(l->user, "T.Sato");
+  }
+  note(S, l->ts, l->id);
+  return ASH_OK;
+}
+
+static void logons(ash_store *s, ash_logon_query q, seen *S) {
+  memset(S, 0, sizeof *S);
+  assert_int_equal(ash_store_logons(s, &q, on_logon, S), 0);
+}
+
+/* Protects: the logon reader's filters (types, RDP events, window) and
+ * order, and that it parses addresses for the hunts. */
+static void test_logons(void **st) {
+  (void)st;
+  ash_store *s;
+  reader_case(&s);
+  seen S;
+  int64_t U = ASH_TIME_UNSET;
+  logons(s, (ash_logon_query){U, U, ASH_LOGON_ANY_TYPE, ASH_RDP_1149 | ASH_RDP_LSM21, 0}, &S);
+  assert_int_equal(S.n, 4);
+  int want[] = {0, 1, 2, 3};
+  for (int i = 0; i < 4; i++) assert_int_equal(S.k[i], want[i]);
+  logons(s, (ash_logon_query){U, U, 1u << 10 | 1u << 12, 0, 1}, &S);
+  assert_int_equal(S.n, 1);
+  assert_int_equal(S.k[0], 1);
+  assert_string_equal(S.text[0], "{\"WorkstationName\":\"PC7\"}");
+  logons(s, (ash_logon_query){U, U, 0, ASH_RDP_LSM24, 0}, &S);
+  assert_int_equal(S.n, 1);
+  assert_int_equal(S.k[0], 4);
+  /* since <= ts < until */
+  logons(s, (ash_logon_query){T0 + 2 * ASH_SEC, T0 + 4 * ASH_SEC, ASH_LOGON_ANY_TYPE, 63, 0}, &S);
+  assert_int_equal(S.n, 2);
+  assert_int_equal(S.k[0], 2);
+  assert_int_equal(S.k[1], 3);
+  logons(s, (ash_logon_query){U, U, 0, 0, 0}, &S);
+  assert_int_equal(S.n, 0);
+  ash_store_close(s);
+}
+
+static int on_host(void *u, const ash_host_event *e) {
+  seen *S = u;
+  if (S->n < 4)
+    snprintf(S->text[S->n], sizeof S->text[0], "%s|%d|%d", e->path ? e->path : e->process,
+             e->src_port, e->dst_port);
+  note(S, e->ts, e->id);
+  return ASH_OK;
+}
+
+static void host(ash_store *s, const ash_host_query *q, seen *S) {
+  memset(S, 0, sizeof *S);
+  assert_int_equal(ash_store_host_events(s, q, on_host, S), 0);
+}
+
+/* Protects: host activity filters. A path part is a part, never a LIKE
+ * pattern ('_' is a character, not any character); the latest start of a
+ * program at or before a time, its image compared without case. */
+static void test_host_events(void **st) {
+  (void)st;
+  ash_store *s;
+  reader_case(&s);
+  seen S;
+  ash_host_query q = {.kind = ASH_KIND_WIN_REGISTRY,
+                      .since = ASH_TIME_UNSET,
+                      .until = ASH_TIME_UNSET,
+                      .path_part = "\\services\\portproxy\\"};
+  host(s, &q, &S);
+  assert_int_equal(S.n, 1);
+  assert_int_equal(S.k[0], 6);
+  q.path_part = "Services_PortProxy";
+  host(s, &q, &S);
+  assert_int_equal(S.n, 0);
+  q = (ash_host_query){.kind = ASH_KIND_WIN_NETCONN,
+                       .since = ASH_TIME_UNSET,
+                       .until = ASH_TIME_UNSET,
+                       .dst_port = 3389};
+  host(s, &q, &S);
+  assert_int_equal(S.n, 1);
+  assert_string_equal(S.text[0], "C:\\x\\plink.exe|50123|3389");
+  q.dst_port = 445;
+  host(s, &q, &S);
+  assert_int_equal(S.n, 0);
+  q = (ash_host_query){.kind = ASH_KIND_WIN_PROCESS,
+                       .since = ASH_TIME_UNSET,
+                       .until = T0 + 10 * ASH_SEC,
+                       .host = "APP02",
+                       .process = "C:\\x\\plink.exe",
+                       .newest_first = 1,
+                       .limit = 1};
+  host(s, &q, &S);
+  assert_int_equal(S.n, 1);
+  assert_int_equal(S.k[0], 9);
+  q.host = "app02"; /* host is exact */
+  host(s, &q, &S);
+  assert_int_equal(S.n, 0);
+  q = (ash_host_query){.kind = ASH_KIND_WIN_PROCESS,
+                       .since = ASH_TIME_UNSET,
+                       .until = ASH_TIME_UNSET,
+                       .with_command_line = 1};
+  host(s, &q, &S);
+  assert_int_equal(S.n, 2);
+  assert_int_equal(S.k[0], 8);
+  ash_store_close(s);
+}
+
+static int on_vpn(void *u, const ash_vpn_event *v) {
+  seen *S = u;
+  if (S->n < 4)
+    snprintf(S->text[S->n], sizeof S->text[0], "%d %s %d/%d %s %lld", v->kind, v->user,
+             v->remote.fam, v->tunnel.fam, v->country ? v->country : "-", (long long)v->duration);
+  note(S, v->ts, v->id);
+  return ASH_OK;
+}
+
+static int on_av(void *u, const ash_av_event *a) {
+  seen *S = u;
+  snprintf(S->text[0], sizeof S->text[0], "%d %s %s %s %s %s", a->action, a->host, a->user,
+           a->process, a->what ? a->what : "-", a->category);
+  note(S, a->ts, a->id);
+  return ASH_OK;
+}
+
+static int on_role(void *u, int role, const char *name) {
+  seen *S = u;
+  if (S->n < 4) snprintf(S->text[S->n], sizeof S->text[0], "%d %s", role, name);
+  S->n++;
+  return ASH_OK;
+}
+
+static int on_addr(void *u, const ash_host_address *a) {
+  seen *S = u;
+  char ip[ASH_IP_STRLEN];
+  ash_ip_format(&a->ip, ip);
+  if (S->n < 4)
+    snprintf(S->text[S->n], sizeof S->text[0], "%d %s %s %llu/%llu", a->why,
+             a->name ? a->name : "-", ip, (unsigned long long)a->n, (unsigned long long)a->total);
+  S->n++;
+  return ASH_OK;
+}
+
+/* Protects: what the VPN, antivirus, role and address readers settle for
+ * the hunts (kinds, a login's country only, the antivirus record's own
+ * fields before the event's, names as logged). */
+static void test_families(void **st) {
+  (void)st;
+  ash_store *s;
+  reader_case(&s);
+  seen S;
+  memset(&S, 0, sizeof S);
+  assert_int_equal(ash_store_vpn_events(s, on_vpn, &S), 0);
+  assert_int_equal(S.n, 2);
+  assert_string_equal(S.text[0], "1 t.sato 4/4 Japan -9223372036854775808");
+  assert_string_equal(S.text[1], "2 t.sato 0/4 - 5000000");
+  memset(&S, 0, sizeof S);
+  assert_int_equal(ash_store_av_events(s, on_av, &S), 0);
+  assert_int_equal(S.n, 1);
+  assert_string_equal(S.text[0], "0 APP02 CORP\\t.sato explorer.exe - Tool");
+  memset(&S, 0, sizeof S);
+  assert_int_equal(ash_store_roles(s, on_role, &S), 0);
+  assert_int_equal(S.n, 2);
+  assert_string_equal(S.text[0], "1 dc01.corp.local");
+  assert_string_equal(S.text[1], "2 adm-sato");
+  memset(&S, 0, sizeof S);
+  assert_int_equal(ash_store_host_addresses(s, on_addr, &S), 0);
+  assert_int_equal(S.n, 3);
+  assert_string_equal(S.text[0], "1 - 10.212.134.200 0/0");
+  assert_string_equal(S.text[1], "2 app02 127.0.0.1 1/1");
+  assert_string_equal(S.text[2], "2 app02 127.0.0.2 1/1");
+  ash_store_close(s);
+}
+
+static int on_event(void *u, const ash_event *ev, const ash_source_info *src) {
+  seen *S = u;
+  char dst[ASH_IP_STRLEN];
+  ash_ip_format(&ev->dst_ip, dst);
+  snprintf(S->text[0], sizeof S->text[0], "%s %s:%d %s", ev->kind, dst, ev->dst_port, src->path);
+  S->n++;
+  return ASH_OK;
+}
+
+static int on_flow_id(void *u, const ash_flow *f) {
+  *(int64_t *)u = f->id;
+  return ASH_OK;
+}
+
+static int on_finding(void *u, const ash_finding *f) {
+  seen *S = u;
+  if (S->n < 4) snprintf(S->text[S->n], sizeof S->text[0], "%s %s", f->hunt, f->title);
+  S->n++;
+  return ASH_OK;
+}
+
+static void finding(ash_finding *f, const char *hunt, const char *title) {
+  assert_int_equal(ash_finding_init(f, hunt), 0);
+  ash_finding_set_id(f, title, strlen(title));
+  assert_int_equal(ash_finding_set_title(f, title, strlen(title)), 0);
+}
+
+/* Protects: a finding's event read back by id, a flow's too; replacing
+ * one hunt's findings leaves the others', and a replace that cannot
+ * write leaves the previous ones. */
+static void test_event_and_findings(void **st) {
+  (void)st;
+  ash_store *s;
+  reader_case(&s);
+  seen S;
+  memset(&S, 0, sizeof S);
+  int64_t flow_id = 0;
+  assert_int_equal(ash_store_flows(s, NULL, on_flow_id, &flow_id), 0);
+  assert_true(flow_id > 0);
+  memset(&S, 0, sizeof S);
+  assert_int_equal(ash_store_event(s, flow_id, on_event, &S), 0);
+  assert_int_equal(S.n, 1);
+  assert_string_equal(S.text[0], "net.flow 52.1.2.3:443 a.log");
+  assert_int_equal(ash_store_event(s, flow_id + 1000, on_event, &S), ASH_ENOTFOUND);
+  ash_finding f[3];
+  finding(&f[0], "a", "a1");
+  finding(&f[1], "b", "b1");
+  finding(&f[2], "a", "a2");
+  assert_int_equal(ash_store_replace_findings(s, NULL, f, 2), 0);    /* a1, b1 */
+  assert_int_equal(ash_store_replace_findings(s, "a", f + 1, 2), 0); /* a: a2 */
+  memset(&S, 0, sizeof S);
+  assert_int_equal(ash_store_findings(s, NULL, on_finding, &S), 0);
+  assert_int_equal(S.n, 2);
+  assert_true((!strcmp(S.text[0], "a a2") && !strcmp(S.text[1], "b b1")) ||
+              (!strcmp(S.text[0], "b b1") && !strcmp(S.text[1], "a a2")));
+  ash_store_close(s);
+  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_READONLY), 0);
+  assert_int_not_equal(ash_store_replace_findings(s, "b", NULL, 0), 0);
+  memset(&S, 0, sizeof S);
+  assert_int_equal(ash_store_findings(s, "b", on_finding, &S), 0);
+  assert_int_equal(S.n, 1);
+  ash_store_close(s);
+  for (int i = 0; i < 3; i++) ash_finding_free(&f[i]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
@@ -370,6 +755,10 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_full_disk_leaves_nothing_behind, setup, teardown),
       cmocka_unit_test_setup_teardown(test_case_of_schema_1_is_refused_unchanged, setup, teardown),
       cmocka_unit_test_setup_teardown(test_skipped_row_is_not_content, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_logons, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_host_events, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_families, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_event_and_findings, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,7 +17,6 @@
 #include "ashiato/store.h"
 #include "ashiato/time.h"
 #include "hunt/hunt_internal.h"
-#include "store/store_internal.h"
 
 typedef struct vcase {
   char db[256];
@@ -66,7 +65,6 @@ static void build(vcase *k, const char *file, const char *fmt, const char *map, 
   assert_int_equal(ash_ingest(k->s, paths, 1, &o, &t), 0);
   assert_int_equal(ash_store_commit(k->s), 0);
   k->c.store = k->s;
-  k->c.db = ash_store_sqlite(k->s);
   assert_int_equal(hunt_vpn_sessions(&k->c, &k->v), 0);
   if (getenv("ASH_DUMP")) dump(k);
 }
