@@ -209,6 +209,8 @@ int ash_store_flows(ash_store *s, const ash_flow_query *q, int (*cb)(void *u, co
  *   record has none; names are as logged (the hunts normalise them);
  * - numbers are ASH_UNSET when unset, ports -1, addresses ash_ip parsed
  *   once by the store (fam 0 when none);
+ * - records are those of complete sources, as for ash_store_flows (a
+ *   killed ingest's partial source is redone by the next one);
  * - records come in (ts, id) order unless said otherwise; a query without
  *   a time window also gives the records that have no time, first, with ts
  *   ASH_TIME_UNSET; windows are since <= ts < until, ASH_TIME_UNSET for an

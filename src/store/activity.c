@@ -12,6 +12,14 @@
 #include "ashiato/time.h"
 #include "store_internal.h"
 
+/* Rows of sources whose ingest completed only, as ash_store_flows and
+ * ash_store_events read: a killed ingest's partial source is deleted and
+ * read again by the next run, so what it left is not the case's yet. The
+ * subquery runs once per statement (SQLite keeps its result as an index),
+ * then costs a lookup per row in a table of one row per source. */
+#define COMPLETE " AND source_id IN (SELECT id FROM sources WHERE complete=1)"
+#define COMPLETE_F " AND f.source_id IN (SELECT id FROM sources WHERE complete=1)"
+
 /* Prepare sql once the store's pending writes are committed (a reader
  * must see them). */
 static int prepare(ash_store *s, const char *sql, sqlite3_stmt **st) {
@@ -82,7 +90,7 @@ int ash_store_logons(ash_store *s, const ash_logon_query *q, int (*cb)(void *u, 
     add(&b, "(kind='win.logon' AND logon_type>=0 AND logon_type<32 AND (?3>>logon_type)&1)");
   if (q->types && q->rdp) add(&b, " OR ");
   if (q->rdp) add(&b, "(kind='win.rdp' AND event_id IN (?4,?5,?6,?7,?8,?9))");
-  add(&b, ")");
+  add(&b, ")" COMPLETE);
   add_window(&b, q->since, q->until);
   add(&b, " ORDER BY ts,id");
   if (b.over) return ASH_ELIMIT;
@@ -127,10 +135,10 @@ static int names(ash_store *s, const char *sql, int role,
 int ash_store_roles(ash_store *s, int (*cb)(void *u, int role, const char *name), void *u) {
   int rc = names(s,
                  "SELECT DISTINCT lower(host) FROM events_wide WHERE kind='win.kerberos' AND"
-                 " event_id IN (4768,4769,4771)",
+                 " event_id IN (4768,4769,4771)" COMPLETE,
                  ASH_ROLE_DC, cb, u);
   if (!rc)
-    rc = names(s, "SELECT DISTINCT user FROM events_wide WHERE kind='win.privilege'",
+    rc = names(s, "SELECT DISTINCT user FROM events_wide WHERE kind='win.privilege'" COMPLETE,
                ASH_ROLE_PRIVILEGED, cb, u);
   return rc;
 }
@@ -139,17 +147,18 @@ int ash_store_roles(ash_store *s, int (*cb)(void *u, int role, const char *name)
 
 int ash_store_vpn_events(ash_store *s, int (*cb)(void *u, const ash_vpn_event *v), void *u) {
   sqlite3_stmt *st;
-  int rc = prepare(s,
-                   "SELECT id,source_id,ts,kind,user,src_ip,tunnel_ip,duration,bytes_out,bytes_in,"
-                   /* FortiGate srccountry, PAN-OS GlobalProtect source_region
-                    * (srcregion in traffic logs) */
-                   " CASE WHEN kind='vpn.login' AND json_valid(attrs) THEN"
-                   " coalesce(json_extract(attrs,'$.srccountry'),"
-                   "json_extract(attrs,'$.source_region'),json_extract(attrs,'$.srcregion'))"
-                   " END"
-                   " FROM events_wide WHERE kind IN ('vpn.login','vpn.logout','vpn.session')"
-                   " ORDER BY ts,id",
-                   &st);
+  int rc =
+      prepare(s,
+              "SELECT id,source_id,ts,kind,user,src_ip,tunnel_ip,duration,bytes_out,bytes_in,"
+              /* FortiGate srccountry, PAN-OS GlobalProtect source_region
+               * (srcregion in traffic logs) */
+              " CASE WHEN kind='vpn.login' AND json_valid(attrs) THEN"
+              " coalesce(json_extract(attrs,'$.srccountry'),"
+              "json_extract(attrs,'$.source_region'),json_extract(attrs,'$.srcregion'))"
+              " END"
+              " FROM events_wide WHERE kind IN ('vpn.login','vpn.logout','vpn.session')" COMPLETE
+              " ORDER BY ts,id",
+              &st);
   if (rc) return rc;
   int r;
   while ((r = sqlite3_step(st)) == SQLITE_ROW) {
@@ -188,7 +197,7 @@ static const char AV_SQL[] =
     "coalesce(" AV_ATTR("\"Process Name\"", "process_name", "ProcessName") ",process),"
     "coalesce(" AV_ATTR("\"Action Name\"", "action_name", "ActionName") ",action),"
     AV_ATTR("\"Category Name\"", "category", "Category")
-    " FROM events_wide WHERE kind IN ('av.detect','av.action') ORDER BY ts,id";
+    " FROM events_wide WHERE kind IN ('av.detect','av.action')" COMPLETE " ORDER BY ts,id";
 /* clang-format on */
 
 int ash_store_av_events(ash_store *s, int (*cb)(void *u, const ash_av_event *a), void *u) {
@@ -225,7 +234,7 @@ int ash_store_host_events(ash_store *s, const ash_host_query *q,
   if (!q->kind) return ASH_EUSAGE;
   sqlbuf b = {.n = 0};
   add(&b, "SELECT id,source_id,ts,host,user,process,command_line,path,src_ip,src_port,dst_ip,"
-          "dst_port FROM events_wide WHERE kind=?3");
+          "dst_port FROM events_wide WHERE kind=?3" COMPLETE);
   add_window(&b, q->since, q->until);
   if (q->host) add(&b, " AND host=?4");
   if (q->process) add(&b, " AND process=?5 COLLATE NOCASE");
@@ -302,11 +311,12 @@ static const char FLOW_NAMES_SQL[] =
     " OR instr('\"'||keys||'\"','\"dstname\"')>0 OR instr('\"'||keys||'\"','\"src_host\"')>0"
     " OR instr('\"'||keys||'\"','\"dst_host\"')>0),"
     " r(src_ip,dst_ip,attrs) AS (SELECT src_ip,dst_ip,attrs FROM events_wide"
-    " WHERE kind='net.flow'"
+    " WHERE kind='net.flow'" COMPLETE
     " UNION ALL SELECT " FLOW_IP_TEXT("f", "src", "src6") "," FLOW_IP_TEXT("f", "dst", "dst6") ","
     "CASE WHEN f.shape IS NULL THEN f.attrs ELSE ash_attrs(s.keys,f.vals) END"
     " FROM flows f LEFT JOIN attr_shapes s ON s.id=f.shape"
-    " WHERE f.flags&4=0 AND (f.shape IN k OR (f.shape IS NULL AND f.attrs IS NOT NULL))),"
+    " WHERE f.flags&4=0 AND (f.shape IN k OR (f.shape IS NULL AND f.attrs IS NOT NULL))"
+    COMPLETE_F "),"
     " f AS MATERIALIZED (SELECT src_ip,dst_ip,attrs FROM r WHERE attrs IS NOT NULL AND"
     " (instr(attrs,'\"srcname\"')>0 OR instr(attrs,'\"dstname\"')>0 OR"
     " instr(attrs,'\"src_host\"')>0 OR instr(attrs,'\"dst_host\"')>0) AND json_valid(attrs))"
@@ -325,26 +335,26 @@ static const struct addr_query {
 } ADDR_QUERIES[] = {
     {ASH_ADDR_TUNNEL,
      "SELECT DISTINCT tunnel_ip FROM events_wide WHERE kind IN"
-     " ('vpn.login','vpn.logout','vpn.session') AND tunnel_ip IS NOT NULL",
+     " ('vpn.login','vpn.logout','vpn.session') AND tunnel_ip IS NOT NULL" COMPLETE,
      -1, 0, -1, -1},
     /* both ends of each connection, per host, against the host's count */
     {ASH_ADDR_NETCONN,
      "WITH x(h,a) AS (SELECT lower(host),src_ip FROM events_wide WHERE"
-     " kind='win.netconn' AND host IS NOT NULL UNION ALL SELECT lower(host),"
-     "dst_ip FROM events_wide WHERE kind='win.netconn' AND host IS NOT NULL),"
+     " kind='win.netconn' AND host IS NOT NULL" COMPLETE " UNION ALL SELECT lower(host),"
+     "dst_ip FROM events_wide WHERE kind='win.netconn' AND host IS NOT NULL" COMPLETE "),"
      " t(h,n) AS (SELECT lower(host),count(*) FROM events_wide WHERE"
-     " kind='win.netconn' AND host IS NOT NULL GROUP BY 1)"
+     " kind='win.netconn' AND host IS NOT NULL" COMPLETE " GROUP BY 1)"
      " SELECT x.h,x.a,count(*),t.n FROM x JOIN t ON t.h=x.h WHERE x.a IS NOT"
      " NULL GROUP BY x.h,x.a",
      0, 1, 2, 3},
     {ASH_ADDR_COMPUTER,
      "SELECT user,src_ip,count(*) FROM events_wide WHERE kind='win.logon' AND"
-     " user LIKE '%$' AND src_ip IS NOT NULL GROUP BY user,src_ip",
+     " user LIKE '%$' AND src_ip IS NOT NULL" COMPLETE " GROUP BY user,src_ip",
      0, 1, 2, -1},
     {ASH_ADDR_WORKSTATION,
      "SELECT json_extract(attrs,'$.WorkstationName'),src_ip,count(*) FROM events_wide"
      " WHERE kind='win.logon' AND logon_type=3 AND src_ip IS NOT NULL"
-     " AND instr(attrs,'WorkstationName')>0 AND json_valid(attrs) GROUP BY 1,2",
+     " AND instr(attrs,'WorkstationName')>0 AND json_valid(attrs)" COMPLETE " GROUP BY 1,2",
      0, 1, 2, -1},
     {ASH_ADDR_FIREWALL, FLOW_NAMES_SQL, 0, 1, 2, -1},
 };

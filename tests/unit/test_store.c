@@ -547,6 +547,17 @@ static void test_logons(void **st) {
   assert_int_equal(S.k[1], 3);
   logons(s, (ash_logon_query){U, U, 0, 0, 0}, &S);
   assert_int_equal(S.n, 0);
+  /* a source still being ingested (or killed) is not read */
+  int64_t id;
+  int dup;
+  assert_int_equal(ash_store_source_begin(s, "b.log", 10, "bb", "winjson", &id, &dup), 0);
+  ash_event ev = ev_at(ASH_KIND_WIN_LOGON, 20);
+  ev.logon_type = 10;
+  ev.host = ash_str_cstr("APP03");
+  assert_int_equal(ash_store_add_event(s, id, &ev), 0);
+  assert_int_equal(ash_store_commit(s), 0);
+  logons(s, (ash_logon_query){U, U, ASH_LOGON_ANY_TYPE, 0, 0}, &S);
+  assert_int_equal(S.n, 3);
   ash_store_close(s);
 }
 
