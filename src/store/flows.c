@@ -157,7 +157,7 @@ static int prep(ash_flowdb *f, sqlite3_stmt **st, const char *sql) {
 static int remember(idcache *c, const char *s, size_t n, int64_t id, uint32_t *out) {
   uint32_t k;
   int rc = ash_strtab_intern(&c->tab, s, n, &k);
-  if (rc) return rc == ASH_ELIMIT ? ASH_ELIMIT : rc;
+  if (rc) return rc;
   if (k >= c->cap) {
     size_t nc = c->cap ? c->cap * 2 : 256;
     while (nc <= k) nc *= 2;
@@ -434,9 +434,10 @@ static const char *dict_text(ash_flowdb *f, int64_t id, size_t *n) {
   if (sqlite3_step(f->dict_read) != SQLITE_ROW) return NULL;
   *n = (size_t)sqlite3_column_bytes(f->dict_read, 0);
   const char *t = (const char *)sqlite3_column_text(f->dict_read, 0);
+  /* the interned copy outlives the statement's row (the next lookup
+   * resets it); past the cache's cap, the row's own text */
   uint32_t i;
-  if (t && remember(&f->dict, t, *n, id, &i) == ASH_OK && ash_keymap_get(&f->dict.rev, &id))
-    return ash_strtab_str(&f->dict.tab, i);
+  if (t && remember(&f->dict, t, *n, id, &i) == ASH_OK) return ash_strtab_str(&f->dict.tab, i);
   return t;
 }
 
