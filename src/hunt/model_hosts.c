@@ -106,7 +106,8 @@ static int on_address(void *u, const ash_host_address *a) {
     h[l - 1] = 0;
     return hostmap_learn(m, &a->ip, h, n + 1000);
   }
-  default: {
+  case ASH_ADDR_WORKSTATION:
+  case ASH_ADDR_FIREWALL: {
     /* the workstation name a network logon names its source with (an RDP
      * logon's WorkstationName is often the target itself: not used), and
      * the firewall's own name fields: FortiGate's srcname/dstname (device
@@ -119,6 +120,7 @@ static int on_address(void *u, const ash_host_address *a) {
     snprintf(h, sizeof h, "%s", a->name);
     return hostmap_learn(m, &a->ip, h, n);
   }
+  default: return ASH_OK;
   }
 }
 
