@@ -79,6 +79,11 @@ typedef struct ash_finding {
    * of one intrusion (set by the hunt run after every hunt, hunt.h); ""
    * when it is linked to none. Written as "incident" when set. */
   char incident[16];
+  /* The title and the summary as pieces of the hunts' catalogue (hunt.h):
+   * JSON arrays of {"msg", "args"}, written as "title_msg" and
+   * "summary_msg", from which a report renders them in its language; NULL
+   * when the finding has none (a scan's, a case made by an older version). */
+  char *title_msg, *summary_msg;
 } ash_finding;
 
 /* Initialise an empty finding of hunt (copied); score 0, times unset. */
@@ -94,6 +99,10 @@ void ash_finding_set_id(ash_finding *f, const void *key, size_t n);
 void ash_finding_set_score(ash_finding *f, int score);
 int ash_finding_set_title(ash_finding *f, const char *s, size_t n);
 int ash_finding_set_summary(ash_finding *f, const char *s, size_t n);
+/* Set the pieces of the title and the summary (JSON arrays, NULL: none);
+ * replaces both. Like details, never cut: ASH_ELIMIT when too long. */
+int ash_finding_set_msgs(ash_finding *f, const char *title_json, size_t tn,
+                         const char *summary_json, size_t sn);
 /* details must be a JSON object (not checked beyond its first character). */
 int ash_finding_set_details(ash_finding *f, const char *json, size_t n);
 

@@ -98,12 +98,29 @@ void ash_hunt_opts_default(ash_hunt_opts *o);
 int ash_hunt_run_all(ash_store *s, const ash_hunt_opts *opts,
                      int (*on_finding)(void *u, const ash_finding *f), void *u);
 
-/* ---- the reasons' sentences (src/hunt/reasons.c) ----
+/* ---- the hunts' catalogue (src/hunt/reasons.c): reasons, titles and
+ * summaries ----
  *
  * Each entry of a finding's details.reasons is {"reason": key, "weight",
  * "text": its English sentence, "args": [strings], "form"?: the wording
- * when a key has more than one}. The sentence in any language is rendered
- * from key, form and args by the one catalogue the hunts write it with. */
+ * when a key has more than one}. A finding's title_msg and summary_msg
+ * (finding.h) are lists of pieces {"msg": id, "args": [strings]} whose
+ * English, one after the other, is its title and its summary; a piece
+ * "why" or "why.ranks" stands for the finding's reasons (details.reasons)
+ * listed with their weights. The sentence in any language is rendered from
+ * the ids and args by the one catalogue the hunts write them with. */
+
+/* What a renderer knows beyond the arguments (any member may be NULL). */
+typedef struct ash_msg_ctx {
+  /* The title of the finding whose id is id, in the language rendered,
+   * NULL when unknown (a sentence naming another finding then shows the
+   * English the hunt recorded). */
+  const char *(*title)(void *u, const char *id);
+  /* A time argument as hunt_fmt_time writes it ("2025-03-02 10:22 UTC")
+   * written into out as the reader's zone shows it; 0 to keep it. */
+  int (*time)(void *u, const char *utc, char out[64]);
+  void *u;
+} ash_msg_ctx;
 
 /* Append the sentence of reason key (form NULL or "" for the plain one)
  * with args[0..nargs) in lang to out: plain text, values as recorded (the
@@ -112,12 +129,39 @@ int ash_hunt_run_all(ash_store *s, const ash_hunt_opts *opts,
  * ASH_EFORMAT when its sentence takes another number of arguments. */
 int ash_reason_render(ash_lang lang, const char *key, const char *form, const char *const *args,
                       size_t nargs, ash_buf *out);
+/* The same for catalogue id ("key.form" of a reason, or a piece's "msg"),
+ * with what cx knows (NULL: nothing). */
+int ash_msg_render(ash_lang lang, const char *id, const char *const *args, size_t nargs,
+                   const ash_msg_ctx *cx, ash_buf *out);
 /* The arguments reason key (and form) takes, -1 when unknown. */
 int ash_reason_nargs(const char *key, const char *form);
-/* The catalogue, for tests: entry i's id ("key" or "key.form") with its
- * English and Japanese templates, NULL past the end. Templates name their
- * arguments {1}..{9}; {=n} is an argument that may be a term. */
+/* The arguments catalogue id takes, -1 when unknown. */
+int ash_msg_nargs(const char *id);
+
+/* One reason as a renderer gets it (from a hunt, or details.reasons). */
+typedef struct ash_msg_reason {
+  int weight;
+  const char *key, *form; /* form NULL or "" for none */
+  const char *const *args;
+  size_t nargs;
+  const char *text; /* shown when the catalogue cannot render it (NULL: key) */
+} ash_msg_reason;
+/* Append the list of reasons r[0..n) in lang as piece head ("why" with
+ * hargs {score}, or "why.ranks" with none) says them: its heading, each
+ * reason's weight and sentence, each sentence cut at cut bytes (0: not
+ * cut). *fallbacks (may be NULL) is increased by the reasons shown by
+ * their text. */
+int ash_msg_reasons(ash_lang lang, const char *head, const char *const *hargs, size_t nh,
+                    const ash_msg_reason *r, size_t n, size_t cut, const ash_msg_ctx *cx,
+                    ash_buf *out, size_t *fallbacks);
+/* The catalogue, for tests: entry i's id ("key.form" or a piece's id)
+ * with its English and Japanese templates, NULL past the end. Templates
+ * name their arguments {1}..{9}; {=n} is an argument that may be a term,
+ * {tn} a time, {n|one|other} an English plural by argument n, {@n=m} the
+ * title of the finding whose id is argument n, else argument m. */
 const char *ash_reason_entry(size_t i, const char **en, const char **ja);
+/* The pieces of titles and summaries, likewise. */
+const char *ash_msg_entry(size_t i, const char **en, const char **ja);
 /* The terms ({=n} arguments the catalogue translates), likewise. */
 const char *ash_reason_term(size_t i, const char **en, const char **ja);
 

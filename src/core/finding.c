@@ -99,6 +99,8 @@ void ash_finding_free(ash_finding *f) {
   free(f->title);
   free(f->summary);
   free(f->details_json);
+  free(f->title_msg);
+  free(f->summary_msg);
   strset_free(&f->attack);
   strset_free(&f->accounts);
   strset_free(&f->hosts);
@@ -169,6 +171,35 @@ int ash_finding_set_details(ash_finding *f, const char *json, size_t n) {
   d[n] = 0;
   free(f->details_json);
   f->details_json = d;
+  return ASH_OK;
+}
+
+static int dup_json(char **out, const char *js, size_t n, char first) {
+  *out = NULL;
+  if (!js) return ASH_OK;
+  if (!n || js[0] != first) return ASH_EUSAGE;
+  if (n > ASH_MAX_FINDING_TEXT * 4) return ASH_ELIMIT;
+  char *d = malloc(n + 1);
+  if (!d) return ASH_ENOMEM;
+  memcpy(d, js, n);
+  d[n] = 0;
+  *out = d;
+  return ASH_OK;
+}
+
+int ash_finding_set_msgs(ash_finding *f, const char *title_json, size_t tn,
+                         const char *summary_json, size_t sn) {
+  char *t, *s;
+  int rc = dup_json(&t, title_json, tn, '[');
+  if (rc) return rc;
+  if ((rc = dup_json(&s, summary_json, sn, '['))) {
+    free(t);
+    return rc;
+  }
+  free(f->title_msg);
+  free(f->summary_msg);
+  f->title_msg = t;
+  f->summary_msg = s;
   return ASH_OK;
 }
 
@@ -324,6 +355,10 @@ int ash_finding_to_json(const ash_finding *f, ash_buf *o) {
     rc = ash_buf_adds(o, ",\"details\":");
     if (!rc) rc = ash_buf_adds(o, f->details_json);
   }
+  if (!rc && f->title_msg) rc = ash_buf_adds(o, ",\"title_msg\":");
+  if (!rc && f->title_msg) rc = ash_buf_adds(o, f->title_msg);
+  if (!rc && f->summary_msg) rc = ash_buf_adds(o, ",\"summary_msg\":");
+  if (!rc && f->summary_msg) rc = ash_buf_adds(o, f->summary_msg);
   if (!rc) rc = ash_buf_addc(o, '}');
   return rc;
 }
@@ -407,6 +442,15 @@ int ash_finding_from_json(ash_finding *f, const char *js, size_t n) {
     if (!rc) rc = ash_finding_set_details(f, d, strlen(d));
     free(d);
   }
+  json_t *tm = json_object_get(o, "title_msg"), *sm = json_object_get(o, "summary_msg");
+  if (!rc && (json_is_array(tm) || json_is_array(sm))) {
+    char *a = json_is_array(tm) ? json_dumps(tm, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    char *b = json_is_array(sm) ? json_dumps(sm, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    if ((json_is_array(tm) && !a) || (json_is_array(sm) && !b)) rc = ASH_ENOMEM;
+    if (!rc) rc = ash_finding_set_msgs(f, a, a ? strlen(a) : 0, b, b ? strlen(b) : 0);
+    free(a);
+    free(b);
+  }
   json_decref(o);
   if (rc) ash_finding_free(f);
   return rc;
@@ -455,6 +499,8 @@ int ash_finding_copy(ash_finding *dst, const ash_finding *src) {
   dst->title = dup_or_null(src->title, &bad);
   dst->summary = dup_or_null(src->summary, &bad);
   dst->details_json = dup_or_null(src->details_json, &bad);
+  dst->title_msg = dup_or_null(src->title_msg, &bad);
+  dst->summary_msg = dup_or_null(src->summary_msg, &bad);
   strset_copy(&dst->attack, &src->attack, &bad);
   strset_copy(&dst->accounts, &src->accounts, &bad);
   strset_copy(&dst->hosts, &src->hosts, &bad);

@@ -406,18 +406,18 @@ static void account_verdict(au *A, size_t lo, size_t hi, verdict *V) {
   V->score = hunt_reasons_sum(&V->R);
 }
 
-static void sess_words(const au *A, uint32_t i, ash_buf *s) {
+static void sess_words(const au *A, uint32_t i, hunt_text *S) {
   const hunt_vpn_session *v = &A->v->s[i];
   char t[32], rem[ASH_IP_STRLEN], tun[ASH_IP_STRLEN], d[32];
   hunt_fmt_time(v->start, t);
   ash_ip_format(&v->remote, rem);
   ash_ip_format(&v->tunnel, tun);
   hunt_fmt_dur(v->end - v->start, d);
-  ash_buf_printf(s, " %s from %s", t, rem[0] ? rem : "?");
-  if (v->country[0]) ash_buf_printf(s, " (%s)", v->country);
-  if (v->new_src && v->nprev) ash_buf_adds(s, ", a new address");
-  if (tun[0]) ash_buf_printf(s, ", tunnel %s", tun);
-  ash_buf_printf(s, ", %s", d);
+  hunt_say(S, "acct.sum.sess", t, rem[0] ? rem : "?");
+  if (v->country[0]) hunt_say(S, "acct.sum.sess.country", v->country);
+  if (v->new_src && v->nprev) hunt_say0(S, "acct.sum.sess.new");
+  if (tun[0]) hunt_say(S, "acct.sum.sess.tunnel", tun);
+  hunt_say(S, "acct.sum.sess.dur", d);
   size_t k = hunt_reach_first(A->reach, i);
   int n = 0;
   char last[64] = "";
@@ -426,14 +426,13 @@ static void sess_words(const au *A, uint32_t i, ash_buf *s) {
     if (!strcmp(last, l->host)) continue;
     snprintf(last, sizeof last, "%s", l->host);
     if (n++ >= 4) continue;
-    ash_buf_printf(s, "%s %s %s", n == 1 ? ": reached" : ",", l->host,
-                   l->logon_type < 0 || l->logon_type == 10 || l->logon_type == 12 ? "by RDP"
-                   : l->logon_type == 3                                            ? "over SMB"
-                                                                                   : "");
+    hunt_say(S, n == 1 ? "acct.sum.sess.reach" : "acct.sum.sess.reach.next", l->host,
+             l->logon_type < 0 || l->logon_type == 10 || l->logon_type == 12 ? "reach.rdp"
+             : l->logon_type == 3                                            ? "reach.smb"
+                                                                             : "reach.other");
     if (l->account != UINT32_MAX && l->account != v->user)
-      ash_buf_printf(s, " as %s", hunt_account_name(A->c, l->account));
+      hunt_say(S, "acct.sum.sess.as", hunt_account_name(A->c, l->account));
   }
-  ash_buf_adds(s, ";");
 }
 
 static int make_account_finding(au *A, size_t lo, size_t hi, const verdict *V, hunt_list *out) {
@@ -449,20 +448,23 @@ static int make_account_finding(au *A, size_t lo, size_t hi, const verdict *V, h
   ash_finding_add_attack(&f, "T1078");
   ash_finding_add_attack(&f, "T1133");
   int rc = ash_finding_add_account(&f, ash_str_cstr(acct));
-  ash_buf s, t;
-  ash_buf_init(&s, ASH_MAX_FINDING_TEXT);
-  ash_buf_init(&t, 1024);
+  hunt_text S, T;
+  hunt_text_init(&S);
+  hunt_text_init(&T);
   /* the hosts and countries of the suspicious sessions, for the title */
   char hosts[4][64], ctry[4][32];
   int nhosts = 0, nctry = 0, listed = 0;
-  ash_buf_printf(&s, "%s used the VPN %d time%s in a way its own history does not explain:", acct,
-                 V->nsusp, V->nsusp == 1 ? "" : "s");
+  hunt_say(&S, "acct.sum.head", acct, HUNT_ARG("%d", V->nsusp));
   int nev = 0;
   for (size_t x = lo; !rc && x < hi; x++) {
     uint32_t i = A->order[x];
     const hunt_vpn_session *v = &A->v->s[i];
     if (A->ev[i].score < SESS_MIN) continue;
-    if (listed++ < MAX_SESS_LISTED) sess_words(A, i, &s);
+    if (listed < MAX_SESS_LISTED) {
+      if (listed) hunt_say0(&S, "acct.sum.sess.sep");
+      sess_words(A, i, &S);
+    }
+    listed++;
     ash_finding_see(&f, v->start);
     ash_finding_see(&f, v->end);
     if (v->remote.fam) rc = ash_finding_add_ip(&f, &v->remote);
@@ -485,28 +487,35 @@ static int make_account_finding(au *A, size_t lo, size_t hi, const verdict *V, h
     }
     if (!rc && v->logout_id && nev < 40) rc = hunt_evidence(c, &f, v->logout_id), nev++;
   }
-  if (listed > MAX_SESS_LISTED) ash_buf_printf(&s, " and %d more;", listed - MAX_SESS_LISTED);
-  if (s.n && s.p[s.n - 1] == ';') s.p[--s.n] = 0;
-  ash_buf_adds(&s, ".");
+  /* the sessions listed one after another (";" between them), and those
+   * left out counted */
+  if (listed > MAX_SESS_LISTED)
+    hunt_say(&S, "acct.sum.more", HUNT_ARG("%d", listed - MAX_SESS_LISTED));
+  hunt_say0(&S, "acct.sum.stop");
   if (V->past)
-    ash_buf_printf(&s, " The same account is tied to an earlier detection: %s.",
-                   V->past->title ? V->past->title : V->past->id);
-  hunt_reasons_text(&s, &V->R, V->score);
+    hunt_say(&S, "acct.sum.past", V->past->id, V->past->title ? V->past->title : V->past->id);
+  hunt_say_why(&S, "why", &V->R, V->score);
   if (V->nsusp > 1 && V->nnew > 1)
-    ash_buf_printf(&t, "%s came back %d times over VPN from new addresses", acct, V->nnew - 1);
+    hunt_say(&T, "acct.title.returns", acct, HUNT_ARG("%d", V->nnew - 1));
   else {
     char rem[ASH_IP_STRLEN];
     ash_ip_format(&b->remote, rem);
-    ash_buf_printf(&t, "%s logged in over VPN from %s%s", acct, b->new_src ? "a new address " : "",
-                   rem);
+    hunt_say(&T, b->new_src ? "acct.title.login.new" : "acct.title.login", acct, rem);
   }
-  for (int j = 0; j < nctry; j++) ash_buf_printf(&t, "%s%s", j ? ", " : " (", ctry[j]);
-  if (nctry) ash_buf_adds(&t, ")");
-  for (int j = 0; j < nhosts; j++) ash_buf_printf(&t, "%s%s", j ? ", " : " and reached ", hosts[j]);
-  if (!rc) rc = ash_finding_set_title(&f, t.p, t.n);
-  if (!rc) rc = ash_finding_set_summary(&f, s.p, s.n);
-  ash_buf_free(&t);
-  ash_buf_free(&s);
+  char list[512];
+  size_t ln = 0;
+  list[0] = 0;
+  for (int j = 0; j < nctry; j++)
+    ln += (size_t)snprintf(list + ln, sizeof list - ln, "%s%s", j ? ", " : "", ctry[j]);
+  if (nctry) hunt_say(&T, "acct.title.countries", list);
+  ln = 0;
+  list[0] = 0;
+  for (int j = 0; j < nhosts; j++)
+    ln += (size_t)snprintf(list + ln, sizeof list - ln, "%s%s", j ? ", " : "", hosts[j]);
+  if (nhosts) hunt_say(&T, "acct.title.hosts", list);
+  if (!rc) rc = hunt_text_set(&f, &T, &S);
+  hunt_text_free(&T);
+  hunt_text_free(&S);
   if (!rc) {
     const sess_eval *e = &A->ev[V->best];
     ash_buf det;
@@ -684,30 +693,28 @@ static int make_hop_finding(au *A, hop *h, hunt_list *out) {
   ash_finding_see(&f, s->start);
   ash_finding_see(&f, h->first);
   ash_finding_see(&f, h->last);
-  ash_buf b;
-  ash_buf_init(&b, ASH_MAX_FINDING_TEXT);
+  hunt_text S, T;
+  hunt_text_init(&S);
+  hunt_text_init(&T);
   char ts[32];
   hunt_fmt_time(s->start, ts);
-  ash_buf_printf(&b, "%s connected over VPN at %s from %s", user, ts, rem[0] ? rem : "?");
-  if (s->country[0]) ash_buf_printf(&b, " (%s)", s->country);
-  ash_buf_printf(&b, " with tunnel address %s and reached %s. From %s, %s%s logged on to", tun,
-                 h->jump, h->jump, p ? "the administrator " : "", adm);
-  for (int i = 0; i < h->ntargets; i++) ash_buf_printf(&b, "%s %s", i ? "," : "", h->targets[i]);
-  ash_buf_printf(&b, " from %s on. Chain: %s -> VPN %s -> %s -> %s's credentials ->", t, user, tun,
-                 h->jump, adm);
-  for (int i = 0; i < h->ntargets; i++) ash_buf_printf(&b, "%s %s", i ? "," : "", h->targets[i]);
-  ash_buf_printf(&b, ". Reset %s and %s, and review every host %s reached.", adm, user, adm);
-  hunt_reasons_text(&b, &R, score);
-  ash_buf tt;
-  ash_buf_init(&tt, 1024);
-  ash_buf_printf(&tt, "%s's %scredentials used from %s, reached by %s's VPN session, to log on to",
-                 adm, p ? "admin " : "", h->jump, user);
+  hunt_say(&S, "hop.sum.vpn", user, ts, rem[0] ? rem : "?");
+  if (s->country[0]) hunt_say(&S, "hop.sum.country", s->country);
+  char targets[8 * 66];
+  size_t tl = 0;
+  targets[0] = 0;
+  for (int i = 0; i < h->ntargets; i++)
+    tl += (size_t)snprintf(targets + tl, sizeof targets - tl, "%s%s", i ? ", " : "", h->targets[i]);
+  hunt_say(&S, p ? "hop.sum.hop.admin" : "hop.sum.hop", tun, h->jump, adm, targets, t, user);
+  hunt_say_why(&S, "why", &R, score);
+  tl = 0;
+  targets[0] = 0;
   for (int i = 0; i < h->ntargets && i < 4; i++)
-    ash_buf_printf(&tt, "%s %s", i ? "," : "", h->targets[i]);
-  if (!rc) rc = ash_finding_set_title(&f, tt.p, tt.n);
-  if (!rc) rc = ash_finding_set_summary(&f, b.p, b.n);
-  ash_buf_free(&tt);
-  ash_buf_free(&b);
+    tl += (size_t)snprintf(targets + tl, sizeof targets - tl, "%s%s", i ? ", " : "", h->targets[i]);
+  hunt_say(&T, p ? "hop.title.admin" : "hop.title", adm, h->jump, user, targets);
+  if (!rc) rc = hunt_text_set(&f, &T, &S);
+  hunt_text_free(&T);
+  hunt_text_free(&S);
   /* evidence in the order of the chain */
   if (!rc && s->login_id) rc = hunt_evidence(c, &f, s->login_id);
   if (!rc && h->reach_id) rc = hunt_evidence(c, &f, h->reach_id);

@@ -394,34 +394,28 @@ static int make_finding(hunt_ctx *c, hostmap *hm, bcand *k, ash_finding *f) {
   hunt_fmt_bytes(p->in, bi);
   ash_buf b;
   ash_buf_init(&b, ASH_MAX_FINDING_TEXT);
+  hunt_text T, S;
+  hunt_text_init(&T);
+  hunt_text_init(&S);
+  char port[16];
+  snprintf(port, sizeof port, "%d", p->port);
   if (k->beacon)
-    ash_buf_printf(&b, "%s beacons to %s:%d every %s", who, dip, p->port, iv);
+    hunt_say(&T, "beacon.title", who, dip, port, iv);
   else
-    ash_buf_printf(&b, "Long connections from %s to %s:%d (%s)", who, dip, p->port, cn);
-  rc = ash_finding_set_title(f, b.p, b.n);
-  ash_buf_reset(&b);
-  ash_buf_printf(&b, "%s", who);
-  if (host) ash_buf_printf(&b, " (%s)", sip);
-  ash_buf_printf(&b,
-                 " made %u connection%s to %s:%d between %s and %s, %s connected in all, %s out"
-                 " and %s in.",
-                 p->sessions, p->sessions == 1 ? "" : "s", dip, p->port, t1, t2, cn, bo, bi);
+    hunt_say(&T, "beacon.title.long", who, dip, port, cn);
+  if (host)
+    hunt_say(&S, "beacon.sum.who.host", who, sip);
+  else
+    hunt_say(&S, "beacon.sum.who", who);
+  hunt_say(&S, "beacon.sum.head", HUNT_ARG("%u", p->sessions), dip, port, t1, t2, cn, bo, bi);
   if (k->beacon)
-    ash_buf_printf(&b,
-                   " They start every %s with beacon score %.2f (RITA's four subscores:"
-                   " timestamps %.2f, sizes %.2f, histogram %.2f, duration %.2f).",
-                   iv, k->total, k->ts, k->ds, k->hist, k->dur);
-  ash_buf_adds(&b, " Why it ranks here:");
-  for (int i = 0; i < k->R.n; i++) {
-    char t[240];
-    hunt_reason_text(&k->R.r[i], t, sizeof t);
-    ash_buf_printf(&b, "%s%s (%+d)", i ? "; " : " ", t, k->R.r[i].weight);
-  }
-  ash_buf_adds(&b, ".");
-  if (k->score >= 65)
-    ash_buf_adds(&b, " Find the program making these connections on the host and block the"
-                     " address at the perimeter.");
-  if (!rc) rc = ash_finding_set_summary(f, b.p, b.n);
+    hunt_say(&S, "beacon.sum.rita", iv, HUNT_ARG("%.2f", k->total), HUNT_ARG("%.2f", k->ts),
+             HUNT_ARG("%.2f", k->ds), HUNT_ARG("%.2f", k->hist), HUNT_ARG("%.2f", k->dur));
+  hunt_say_why(&S, "why.ranks", &k->R, k->score);
+  if (k->score >= 65) hunt_say0(&S, "beacon.sum.advice");
+  rc = hunt_text_set(f, &T, &S);
+  hunt_text_free(&T);
+  hunt_text_free(&S);
   if (!rc && host) rc = ash_finding_add_host(f, ash_str_cstr(host));
   if (!rc) rc = ash_finding_add_ip(f, &p->src);
   if (!rc) rc = ash_finding_add_ip(f, &p->dst);

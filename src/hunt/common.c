@@ -352,8 +352,7 @@ int hunt_reasons_sum(const hunt_reasons *R) {
 
 int hunt_reasons_json(ash_buf *o, const hunt_reasons *R) {
   int rc = ash_buf_adds(o, ",\"reasons\":[");
-  /* 240: the texts' cap since reasons were written (hunt_reason.text) */
-  char key[64], text[240];
+  char key[64], text[HUNT_REASON_TEXT];
   for (int i = 0; !rc && i < R->n; i++) {
     const hunt_reason *r = &R->r[i];
     hunt_reason_key(r, key);
@@ -379,11 +378,5 @@ int hunt_reasons_json(ash_buf *o, const hunt_reasons *R) {
 }
 
 void hunt_reasons_text(ash_buf *s, const hunt_reasons *R, int score) {
-  char text[240];
-  ash_buf_printf(s, " Why it scores %d:", score);
-  for (int i = 0; i < R->n; i++) {
-    hunt_reason_text(&R->r[i], text, sizeof text);
-    ash_buf_printf(s, "%s %+d %s", i ? ";" : "", R->r[i].weight, text);
-  }
-  ash_buf_adds(s, ".");
+  hunt_reasons_say(s, "why", R, score);
 }

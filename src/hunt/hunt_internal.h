@@ -389,6 +389,40 @@ int hunt_reasons_sum(const hunt_reasons *R);
 int hunt_reasons_json(ash_buf *o, const hunt_reasons *R);
 /* Append " Why it scores N: +w text; -w text." to s. */
 void hunt_reasons_text(ash_buf *s, const hunt_reasons *R, int score);
+/* Append R as catalogue piece head says it ("why": the above; "why.ranks":
+ * " Why it ranks here: text (+w); text (+w)."), whole or not at all. */
+int hunt_reasons_say(ash_buf *s, const char *head, const hunt_reasons *R, int score);
+/* Reasons' texts are cut at this many bytes, less one (the JSON's "text"
+ * since reasons were written) */
+#define HUNT_REASON_TEXT 240
+
+/* ---- titles and summaries (reasons.c) ---- */
+
+/* A title or summary being written: its English, and the catalogue's
+ * pieces it is made of (finding.h title_msg, summary_msg), so that a
+ * report renders it in another language from the same values. */
+typedef struct hunt_text {
+  ash_buf en; /* the text as it reads in English */
+  ash_buf js; /* the pieces, JSON objects separated by commas */
+  size_t n;   /* pieces */
+  int rc;     /* a piece lost (too long, an id the catalogue lacks) */
+} hunt_text;
+
+void hunt_text_init(hunt_text *t);
+void hunt_text_free(hunt_text *t);
+/* Append piece id of the catalogue with its arguments (strings, never
+ * NULL; tests/unit/test_reasons.c checks that each call gives as many as
+ * its sentence takes). hunt_say0 for a piece without arguments. */
+void hunt_say_v(hunt_text *t, const char *id, const char *const *args);
+#define hunt_say(T, id, ...) hunt_say_v((T), (id), (const char *const[]){__VA_ARGS__, NULL})
+#define hunt_say0(T, id) hunt_say_v((T), (id), (const char *const[]){NULL})
+/* Append the finding's reasons R as piece head ("why" or "why.ranks") says
+ * them; its details.reasons must be R, for a report renders the piece
+ * from there. */
+void hunt_say_why(hunt_text *t, const char *head, const hunt_reasons *R, int score);
+/* Set f's title and summary (either may be NULL: left as is) with their
+ * pieces. */
+int hunt_text_set(ash_finding *f, hunt_text *title, hunt_text *summary);
 
 /* ---- evidence and text (common.c) ---- */
 

@@ -272,8 +272,7 @@ static double type_weight(ctype t) {
   }
 }
 
-/* How the contact came, as a term of the reasons' catalogue (reasons.c),
- * and in English for the summary. */
+/* How the contact came, as a term of the catalogue (reasons.c). */
 static const char *type_term(ctype t) {
   switch (t) {
   case CT_RDP: return "via.rdp";
@@ -285,7 +284,19 @@ static const char *type_term(ctype t) {
   default: return "";
   }
 }
-static const char *type_words(ctype t) { return hunt_term(type_term(t), ASH_LANG_EN); }
+/* The same as a noun phrase (a contact "by RDP"), for where it stands
+ * alone in Japanese. */
+static const char *contact_term(ctype t) {
+  switch (t) {
+  case CT_RDP: return "contact.rdp";
+  case CT_RDPFLOW: return "contact.rdpflow";
+  case CT_INTER: return "contact.inter";
+  case CT_NET: return "contact.net";
+  case CT_SMBFLOW: return "contact.smbflow";
+  case CT_FLOW: return "contact.flow";
+  default: return "";
+  }
+}
 
 /* An administrator who came the usual way: from inside the network, or
  * over a VPN session from an address it had used in three or more earlier
@@ -450,14 +461,20 @@ static int finding_account_named(const ash_finding *f, const char *a) {
   return 0;
 }
 
-static void months_words(int64_t d, char out[48]) {
+/* A time span in the unit a reader counts it in: the number into out and
+ * the unit as a term of the catalogue (reasons.c). */
+static const char *months_words(int64_t d, char out[48]) {
   double days = (double)d / ASH_DAY;
-  if (days < 2)
-    snprintf(out, 48, "%.0f hours", days * 24);
-  else if (days < 60)
-    snprintf(out, 48, "%.0f days", days);
-  else
-    snprintf(out, 48, "%.0f months", days / 30.4);
+  if (days < 2) {
+    snprintf(out, 48, "%.0f", days * 24);
+    return "unit.hours";
+  }
+  if (days < 60) {
+    snprintf(out, 48, "%.0f", days);
+    return "unit.days";
+  }
+  snprintf(out, 48, "%.0f", days / 30.4);
+  return "unit.months";
 }
 
 /* ---- reasons (hunt_reasons, common.c) ---- */
@@ -643,19 +660,24 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
   ash_finding_see(&f, x->d->last);
   if (x->d->t0 < x->d->first) ash_finding_see(&f, x->d->t0);
 
-  ash_buf s;
-  ash_buf_init(&s, ASH_MAX_FINDING_TEXT);
+  hunt_text S;
+  hunt_text_init(&S);
   char t[32], g[32];
   hunt_fmt_time(x->d->first, t);
-  const char *threat = x->d->threat[0] ? x->d->threat : "A threat";
-  ash_buf_printf(&s, "%s was detected on %s at %s", threat, host, t);
-  if (x->d->path[0]) ash_buf_printf(&s, " (%s)", x->d->path);
-  if (x->d->action[0]) ash_buf_printf(&s, "; action: %s", x->d->action);
+  /* a term when the antivirus names no threat */
+  const char *threat = x->d->threat[0] ? x->d->threat : "threat.unknown";
+  hunt_say(&S, "link.sum.det", threat, host, t);
+  if (x->d->path[0]) hunt_say(&S, "link.sum.det.path", x->d->path);
+  if (x->d->action[0]) hunt_say(&S, "link.sum.det.action", x->d->action);
   if (x->d->nmore) {
-    ash_buf_adds(&s, "; detected with it:");
-    for (int i = 0; i < x->d->nmore; i++) ash_buf_printf(&s, "%s %s", i ? "," : "", x->d->more[i]);
+    char more[4 * 98];
+    size_t mn = 0;
+    more[0] = 0;
+    for (int i = 0; i < x->d->nmore; i++)
+      mn += (size_t)snprintf(more + mn, sizeof more - mn, "%s%s", i ? ", " : "", x->d->more[i]);
+    hunt_say(&S, "link.sum.det.more", more);
   }
-  ash_buf_adds(&s, ".");
+  hunt_say0(&S, "link.sum.stop");
   /* the prior of the verdict: what the antivirus says the file is */
   reasons R;
   R.n = 0;
@@ -671,10 +693,10 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
     why0(&R, "detection_class.low", 20);
   if (x->d->file_id) {
     hunt_fmt_dur(x->d->first - x->d->t0, g);
-    ash_buf_printf(&s, " Sysmon saw the file written %s earlier", g);
-    if (x->d->file_proc[0]) ash_buf_printf(&s, " by %s", x->d->file_proc);
-    if (x->d->file_user[0]) ash_buf_printf(&s, " as %s", x->d->file_user);
-    ash_buf_adds(&s, ".");
+    hunt_say(&S, "link.sum.sysmon", g);
+    if (x->d->file_proc[0]) hunt_say(&S, "link.sum.sysmon.by", x->d->file_proc);
+    if (x->d->file_user[0]) hunt_say(&S, "link.sum.sysmon.as", x->d->file_user);
+    hunt_say0(&S, "link.sum.stop");
   }
   int score;
   int overlaps = 0, returns_new = 0;
@@ -691,29 +713,30 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
       ash_ip_format(&v->remote, rem);
       ash_ip_format(&v->tunnel, tun);
       hunt_fmt_time(v->start, ts);
-      ash_buf_printf(&s, " %s %s, %s had connected over VPN at %s from %s", g,
-                     gap >= 0 ? "earlier" : "later", acc, ts, rem[0] ? rem : "an unknown address");
+      hunt_say(&S, "link.sum.vpn", g, gap >= 0 ? "earlier" : "later", acc, ts,
+               rem[0] ? rem : "unknown_address");
       if (v->new_src && v->nprev)
-        ash_buf_printf(&s, " (the first time from that address in %u VPN session%s of the account)",
-                       v->nprev, v->nprev == 1 ? "" : "s");
+        hunt_say(&S, "link.sum.vpn.new", HUNT_ARG("%u", v->nprev));
       else if (!v->nprev)
-        ash_buf_adds(&s, " (the account's first VPN session in these logs)");
+        hunt_say0(&S, "link.sum.vpn.first");
       ash_cloud cl;
-      if (ash_ranges_lookup(c->ranges, &v->remote, &cl))
-        ash_buf_printf(&s, ", an address of %s %s%s%s", cl.provider, cl.service,
-                       cl.region[0] ? " " : "", cl.region);
-      ash_buf_printf(&s, " and reached %s %s from tunnel address %s", host, type_words(b->type),
-                     tun);
+      if (ash_ranges_lookup(c->ranges, &v->remote, &cl)) {
+        if (cl.region[0])
+          hunt_say(&S, "link.sum.vpn.cloud.region", cl.provider, cl.service, cl.region);
+        else
+          hunt_say(&S, "link.sum.vpn.cloud", cl.provider, cl.service);
+      }
+      hunt_say(&S, "link.sum.vpn.reach", host, type_term(b->type), tun);
       if (b->logon_user != UINT32_MAX && b->logon_user != b->account)
-        ash_buf_printf(&s, " as %s", uname(L, b->logon_user));
-      ash_buf_adds(&s, ".");
+        hunt_say(&S, "link.sum.vpn.as", uname(L, b->logon_user));
+      hunt_say0(&S, "link.sum.stop");
       rc = rc ? rc : ash_finding_add_ip(&f, &v->remote);
       if (!rc) rc = ash_finding_add_ip(&f, &v->tunnel);
     } else {
-      ash_buf_printf(&s, " %s %s, %s logged on to %s %s", g, gap >= 0 ? "earlier" : "later", acc,
-                     host, type_words(b->type));
-      if (src[0]) ash_buf_printf(&s, " from %s", src);
-      ash_buf_adds(&s, ".");
+      hunt_say(&S, "link.sum.logon", g, gap >= 0 ? "earlier" : "later", acc, host,
+               type_term(b->type));
+      if (src[0]) hunt_say(&S, "link.sum.logon.from", src);
+      hunt_say0(&S, "link.sum.stop");
       if (!rc && b->src.fam) rc = ash_finding_add_ip(&f, &b->src);
     }
     int other = b->habit_days - 1;
@@ -764,20 +787,17 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
       why(&R, "habitual_access", -25, acc, host, HUNT_ARG("%d", b->habit_days),
           kinds_term(b->habit_kinds));
     if (!b->habitual && short_history(L, x))
-      ash_buf_printf(&s,
-                     " The logs of %s begin less than a week before the detection: too little"
-                     " to say who normally uses it.",
-                     host);
+      hunt_say(&S, "link.sum.short", host);
     else if (!b->habitual)
-      ash_buf_printf(&s, " %s does not normally use %s %s.", acc, host,
-                     b->first_rdp && other >= 3
-                         ? "by RDP (its logons there were all SMB or console)"
-                     : other <= 0 ? "(no logons there on any other day)"
-                     : other < 3  ? "(logons there on only 1-2 other days)"
-                                  : "(no logons there before that day)");
+      hunt_say(&S,
+               b->first_rdp && other >= 3 ? "link.sum.notuser.rdp"
+               : other <= 0               ? "link.sum.notuser.none"
+               : other < 3                ? "link.sum.notuser.few"
+                                          : "link.sum.notuser.notbefore",
+               acc, host);
     else
-      ash_buf_printf(&s, " %s logs on to %s regularly (%d days).", acc, host, b->habit_days);
-    if (b->det_user) ash_buf_printf(&s, " The antivirus names %s as the detection user.", acc);
+      hunt_say(&S, "link.sum.habit", acc, host, HUNT_ARG("%d", b->habit_days));
+    if (b->det_user) hunt_say(&S, "link.sum.detuser", acc);
     if (!rc) rc = ash_finding_add_account(&f, ash_str_cstr(acc));
     if (!rc && b->logon_user != UINT32_MAX && b->logon_user != b->account)
       rc = ash_finding_add_account(&f, ash_str_cstr(uname(L, b->logon_user)));
@@ -795,34 +815,33 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
       char rem[ASH_IP_STRLEN], ts[32], w[48];
       ash_ip_format(&first_new->remote, rem);
       hunt_fmt_time(first_new->start, ts);
-      months_words(first_new->start - x->d->t0, w);
-      ash_buf_printf(&s,
-                     " %s returned over VPN %s later (%s) from %s, an address it had never"
-                     " used before",
-                     acc, w, ts, rem);
+      const char *unit = months_words(first_new->start - x->d->t0, w);
+      hunt_say(&S, "link.sum.return", acc, w, unit, ts, rem);
       returns_new = 1;
       int more = 0;
       for (size_t i = 0; i < L->v->ns; i++) {
         const hunt_vpn_session *v = &L->v->s[i];
         if (v->user == b->account && v->start > first_new->start && v->new_src) more++;
       }
-      if (more) ash_buf_printf(&s, ", and from %d more new address%s", more, more == 1 ? "" : "es");
-      ash_buf_printf(&s, " (%d later VPN session%s in all).", nlater, nlater == 1 ? "" : "s");
+      if (more) hunt_say(&S, "link.sum.return.more", HUNT_ARG("%d", more));
+      hunt_say(&S, "link.sum.return.total", HUNT_ARG("%d", nlater));
       if (!rc) rc = ash_finding_add_ip(&f, &first_new->remote);
       ash_finding_see(&f, first_new->start);
     } else if (nlater) {
-      ash_buf_printf(&s,
-                     " %s used the VPN %d more time%s afterwards, from addresses it had used"
-                     " before.",
-                     acc, nlater, nlater == 1 ? "" : "s");
+      hunt_say(&S, "link.sum.later", acc, HUNT_ARG("%d", nlater));
     }
     const follow *fw = follow_of(L, b->account);
     if (fw && fw->nhosts) {
-      ash_buf_printf(&s, " Later logons by %s reached", acc);
+      char hl[8 * 66];
+      size_t hn = 0;
+      hl[0] = 0;
       for (size_t i = 0; i < fw->nhosts && i < 8; i++)
-        ash_buf_printf(&s, "%s%s", i ? ", " : " ", hname(L, fw->hosts[i]));
-      if (fw->nhosts > 8) ash_buf_printf(&s, " and %zu more hosts", fw->nhosts - 8);
-      ash_buf_adds(&s, ".");
+        hn += (size_t)snprintf(hl + hn, sizeof hl - hn, "%s%s", i ? ", " : "",
+                               hname(L, fw->hosts[i]));
+      if (fw->nhosts > 8)
+        hunt_say(&S, "link.sum.follow.more", acc, hl, HUNT_ARG("%zu", fw->nhosts - 8));
+      else
+        hunt_say(&S, "link.sum.follow", acc, hl);
     }
     /* other findings this account meets: the ones naming it, and the ones
      * on hosts it later logged on to */
@@ -835,49 +854,36 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
           !strcmp(p->hunt, ASH_HUNT_HOP) || p->score < 65)
         continue;
       int hit = finding_account_named(p, acc);
-      const char *via = hit ? "names the same account" : NULL;
+      int by_host = 0;
       for (size_t h = 0; !hit && fw && h < fw->nhosts; h++)
-        if (finding_host_named(p, hname(L, fw->hosts[h]))) {
-          hit = 1;
-          via = "is on a host it later logged on to";
-        }
+        if (finding_host_named(p, hname(L, fw->hosts[h]))) hit = by_host = 1;
       if (!hit) continue;
       overlaps++;
       if (listed++ < 4)
-        ash_buf_printf(&s, " %s finding %s (%s) %s.", p->hunt, p->id, p->title ? p->title : "",
-                       via);
+        hunt_say(&S, by_host ? "link.sum.meets.host" : "link.sum.meets.account", p->hunt, p->id,
+                 p->title ? p->title : "");
       for (size_t h = 0; !rc && h < p->hosts.n; h++)
         rc = ash_finding_add_host(&f, ash_str_cstr(p->hosts.v[h]));
     }
-    if (listed > 4) ash_buf_printf(&s, " (%d more findings meet it.)", listed - 4);
+    if (listed > 4) hunt_say(&S, "link.sum.meets.more", HUNT_ARG("%d", listed - 4));
     if (x->second >= 0 && x->c[x->second].score >= 40) {
       const cand *o = &x->c[x->second];
-      ash_buf_printf(&s, " Next most likely: %s (%s, score %.0f against %.0f).",
-                     uname(L, o->account), o->type ? type_words(o->type) : "named by the antivirus",
-                     o->score, b->score);
+      hunt_say(&S, "link.sum.next", uname(L, o->account),
+               o->type ? contact_term(o->type) : "contact.av", HUNT_ARG("%.0f", o->score),
+               HUNT_ARG("%.0f", b->score));
     }
     int others = 0;
     for (int i = 0; i < x->nc; i++)
       if (i != x->best && x->c[i].sess >= 0 && x->c[i].type) others++;
-    if (others)
-      ash_buf_printf(&s,
-                     " %d other VPN account%s reached %s in the same window, by weaker means or"
-                     " further in time.",
-                     others, others == 1 ? "" : "s", host);
+    if (others) hunt_say(&S, "link.sum.others", HUNT_ARG("%d", others), host);
     /* the host's everyday user, from where they always come, with nothing
      * after: most likely their own download, not an intrusion */
     const hunt_vpn_session *bv = b->sess >= 0 ? &L->v->s[b->sess] : NULL;
     int intruder = !b->habitual || (bv && (bv->new_src && bv->nprev)) || returns_new || overlaps;
     if (x->d->cat == HUNT_CAT_HIGH && intruder)
-      ash_buf_printf(&s,
-                     " Treat %s as held by an intruder: reset it, review every session since,"
-                     " and block the source addresses.",
-                     acc);
+      hunt_say(&S, "link.sum.intruder", acc);
     else if (!intruder)
-      ash_buf_printf(&s,
-                     " %s is the everyday user of %s and came from where it always does: most"
-                     " likely the user's own download; confirm with them.",
-                     acc, host);
+      hunt_say(&S, "link.sum.owner", acc, host);
     /* coming back from new places after the tool was found is the
      * intrusion continuing; meeting other findings ties it to them */
     if (returns_new) why(&R, "returned_from_new_source", 5, acc);
@@ -889,18 +895,15 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
           HUNT_ARG("%d", overlaps));
   } else if (everyday) {
     const char *acc = uname(L, b->account);
-    ash_buf_printf(&s, " %s, the everyday user of %s (logons there on %d days)", acc, host,
-                   b->habit_days);
     if (b->type && b->contact_ts != ASH_TIME_UNSET) {
       int64_t gap = x->d->t0 - b->contact_ts;
       hunt_fmt_dur(gap < 0 ? -gap : gap, g);
-      ash_buf_printf(&s, ", had logged on %s %s %s", type_words(b->type), g,
-                     gap >= 0 ? "earlier" : "later");
+      hunt_say(&S, "link.sum.everyday.contact", acc, host, HUNT_ARG("%d", b->habit_days),
+               type_term(b->type), g, gap >= 0 ? "earlier" : "later");
+    } else {
+      hunt_say(&S, "link.sum.everyday", acc, host, HUNT_ARG("%d", b->habit_days));
     }
-    ash_buf_printf(&s,
-                   "%s; no VPN session from elsewhere reached the host. Most likely the"
-                   " user's own download: confirm with them, and check how it got there.",
-                   b->det_user ? " and is the detection user" : "");
+    hunt_say0(&S, b->det_user ? "link.sum.everyday.end.detuser" : "link.sum.everyday.end");
     if (!rc) rc = ash_finding_add_account(&f, ash_str_cstr(acc));
     /* the everyday user, the usual way, no one from elsewhere: the likely
      * story is their own download */
@@ -910,19 +913,12 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
                                     : -10,
         acc, host, HUNT_ARG("%d", b->habit_days));
   } else {
-    ash_buf_printf(&s,
-                   " No account could be tied to it from these logs: no VPN session reached %s"
-                   " and no interactive or RDP logon on it came shortly before.",
-                   host);
-    if (x->d->det_user[0])
-      ash_buf_printf(&s,
-                     " The antivirus names %s as the detection user%s%s%s, with nothing"
-                     " else behind it.",
-                     x->d->det_user, x->d->process[0] ? " (process " : "", x->d->process,
-                     x->d->process[0] ? ")" : "");
-    ash_buf_adds(&s, " A tool was saved there, so someone saved it: the case was closed without"
-                     " knowing who. Look for the logs that are missing (the host's Security log,"
-                     " the VPN logs of that day) before trusting that it is over.");
+    hunt_say(&S, "link.sum.none", host);
+    if (x->d->det_user[0] && x->d->process[0])
+      hunt_say(&S, "link.sum.none.detuser.proc", x->d->det_user, x->d->process);
+    else if (x->d->det_user[0])
+      hunt_say(&S, "link.sum.none.detuser", x->d->det_user);
+    hunt_say0(&S, "link.sum.none.advice");
     if (!rc && x->d->det_user[0]) rc = ash_finding_add_account(&f, ash_str_cstr(x->d->det_user));
     /* nobody to follow: still a tool someone saved, but nothing to act on
      * beyond the host */
@@ -944,22 +940,20 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
     why0(&R, "low_class_cap", 45 - score);
     score = 45;
   }
-  reasons_text(&s, &R, score);
+  hunt_say_why(&S, "why", &R, score);
   ash_finding_set_score(&f, score);
-  ash_buf title;
-  ash_buf_init(&title, 1024);
+  hunt_text T;
+  hunt_text_init(&T);
   if (strong)
-    ash_buf_printf(&title, "%s on %s: %s %s shortly before", threat, host, uname(L, b->account),
-                   b->sess >= 0 ? "came in over VPN and reached it" : "logged on to it");
+    hunt_say(&T, b->sess >= 0 ? "link.title.vpn" : "link.title.logon", threat, host,
+             uname(L, b->account));
   else if (everyday)
-    ash_buf_printf(&title, "%s on %s: its everyday user %s was logged on", threat, host,
-                   uname(L, b->account));
+    hunt_say(&T, "link.title.everyday", threat, host, uname(L, b->account));
   else
-    ash_buf_printf(&title, "%s on %s: no account identified", threat, host);
-  if (!rc) rc = ash_finding_set_title(&f, title.p, title.n);
-  ash_buf_free(&title);
-  if (!rc) rc = ash_finding_set_summary(&f, s.p, s.n);
-  ash_buf_free(&s);
+    hunt_say(&T, "link.title.none", threat, host);
+  if (!rc) rc = hunt_text_set(&f, &T, &S);
+  hunt_text_free(&T);
+  hunt_text_free(&S);
   /* evidence, in the order a responder reads the story */
   for (int i = 0; !rc && i < x->d->ndet; i++) rc = hunt_evidence(c, &f, x->d->det_ids[i]);
   for (int i = 0; !rc && i < x->d->nact; i++) rc = hunt_evidence(c, &f, x->d->act_ids[i]);

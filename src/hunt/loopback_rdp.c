@@ -114,60 +114,62 @@ static int one_host(hunt_ctx *c, const rdp_loop *v, size_t n, hunt_list *out) {
   ash_finding_set_score(&f, score);
   ash_buf b;
   ash_buf_init(&b, ASH_MAX_FINDING_TEXT);
-  ash_buf_printf(&b, "RDP logons from the host itself on %s", host);
-  if (f.accounts.n) ash_buf_printf(&b, " (%s%s)", f.accounts.v[0], f.accounts.n > 1 ? ", ..." : "");
+  hunt_text T, S;
+  hunt_text_init(&T);
+  hunt_text_init(&S);
+  hunt_say(&T, "loop.title", host);
+  if (f.accounts.n)
+    hunt_say(&T, f.accounts.n > 1 ? "loop.title.accts" : "loop.title.acct", f.accounts.v[0]);
   /* only a connection to the RDP port shows which program carried the
    * logons; a port proxy or forward set up the same day may be another
    * way in, so it is named as such */
   if (nconn)
-    ash_buf_printf(&b, " relayed by %s", file_name(progs[0]));
+    hunt_say(&T, "loop.title.relayed", file_name(progs[0]));
   else if (np)
-    ash_buf_printf(&b, " with a relay set up by %s (%s)", file_name(progs[0]), att[0]->what);
-  if (tun) ash_buf_adds(&b, " during a cloud tunnel");
-  if (!rc) rc = ash_finding_set_title(&f, b.p, b.n);
-  ash_buf_reset(&b);
+    hunt_say(&T, "loop.title.setup", file_name(progs[0]), att[0]->what);
+  if (tun) hunt_say0(&T, "loop.title.tunnel");
   char t1[32], t2[32];
   hunt_fmt_time(f.first_seen, t1);
   hunt_fmt_time(f.last_seen, t2);
-  ash_buf_printf(&b,
-                 "%s recorded %zu RDP logon or session event%s whose source is the host itself (",
-                 host, n, n == 1 ? "" : "s");
-  for (size_t a = 0; a < naddr; a++) ash_buf_printf(&b, "%s%s", a ? ", " : "", addrs[a]);
-  ash_buf_printf(&b, ") between %s and %s: ", t1, t2);
-  for (size_t w = 0; w < nw; w++) ash_buf_printf(&b, "%s%zu x %s", w ? ", " : "", wn[w], whats[w]);
+  ash_buf l1, l2;
+  ash_buf_init(&l1, ASH_MAX_FINDING_TEXT);
+  ash_buf_init(&l2, ASH_MAX_FINDING_TEXT);
+  for (size_t a = 0; a < naddr; a++) ash_buf_printf(&l1, "%s%s", a ? ", " : "", addrs[a]);
+  for (size_t w = 0; w < nw; w++) ash_buf_printf(&l2, "%s%zu x %s", w ? ", " : "", wn[w], whats[w]);
+  hunt_say(&S, "loop.sum.head", host, HUNT_ARG("%zu", n), l1.p ? l1.p : "", t1, t2,
+           l2.p ? l2.p : "");
   if (f.accounts.n) {
-    ash_buf_adds(&b, "; accounts ");
+    ash_buf_reset(&l1);
     for (size_t a = 0; a < f.accounts.n; a++)
-      ash_buf_printf(&b, "%s%s", a ? ", " : "", f.accounts.v[a]);
+      ash_buf_printf(&l1, "%s%s", a ? ", " : "", f.accounts.v[a]);
+    hunt_say(&S, "loop.sum.accounts", l1.p ? l1.p : "");
   }
-  ash_buf_adds(&b, ". Nobody RDPs from a server to the same server: RDP arrives from loopback"
-                   " when a program on the host relays it (an HTTPS tunnel or a port proxy), so"
-                   " the session came from outside through that program.");
+  hunt_say0(&S, "loop.sum.why");
   if (tun) {
-    ash_buf_printf(&b, " These logons fall within the sessions of %s (%s): %s.", tun->id,
-                   tun->title ? tun->title : "",
-                   "the relay those sessions reach is where the"
-                   " RDP came from");
+    hunt_say(&S, "loop.sum.tunnel", tun->id, tun->title ? tun->title : "");
     for (size_t i = 0; !rc && i < tun->ips.n; i++) {
       ash_ip ip;
       if (ash_ip_parse(ash_str_cstr(tun->ips.v[i]), &ip) == ASH_OK)
         rc = ash_finding_add_ip(&f, &ip);
     }
   } else if (!np) {
-    ash_buf_adds(&b, " No tunnel finding overlaps them: look for the program listening on or"
-                     " connecting to port 3389 locally (Sysmon 3, 5156, netsh portproxy).");
+    hunt_say0(&S, "loop.sum.notunnel");
   }
   if (np) {
-    ash_buf_adds(&b, nconn ? " The relaying program: "
-                           : " A relay was set up on the host within a day of these logons: ");
-    for (size_t p = 0; p < np; p++) ash_buf_printf(&b, "%s%s", p ? ", " : "", progs[p]);
-    ash_buf_adds(&b, " (");
+    ash_buf_reset(&l1);
+    for (size_t p = 0; p < np; p++) ash_buf_printf(&l1, "%s%s", p ? ", " : "", progs[p]);
+    hunt_say(&S, nconn ? "loop.sum.relay.conn" : "loop.sum.relay.setup", l1.p ? l1.p : "");
     for (size_t i = 0; i < na && i < 4; i++)
-      ash_buf_printf(&b, "%s%s: %s", i ? "; " : "", att[i]->what, att[i]->detail);
-    ash_buf_adds(&b, "); stop it and find how it was put there.");
+      hunt_say(&S, i ? "loop.sum.relay.item.next" : "loop.sum.relay.item", att[i]->what,
+               att[i]->detail);
+    hunt_say0(&S, "loop.sum.relay.end");
   }
-  ash_buf_adds(&b, " Reset the accounts' passwords and isolate the host.");
-  if (!rc) rc = ash_finding_set_summary(&f, b.p, b.n);
+  hunt_say0(&S, "loop.sum.advice");
+  ash_buf_free(&l1);
+  ash_buf_free(&l2);
+  if (!rc) rc = hunt_text_set(&f, &T, &S);
+  hunt_text_free(&T);
+  hunt_text_free(&S);
   /* evidence: the relay's process start and connection, its set-up,
    * then the logons */
   size_t ne = 0;

@@ -25,6 +25,7 @@
 
 #include "ashiato/error.h"
 #include "ashiato/hunt.h"
+#include "ashiato/limits.h"
 #include "hunt_internal.h"
 
 typedef struct entry {
@@ -316,7 +317,10 @@ static const entry REASONS[] = {
 
 /* The words a hunt chooses between, for {=n}. The id is what the JSON's
  * args carry: for the words of other programs (relay kinds) their English
- * name itself. */
+ * name itself. The ways a logon came (linkage.c type_term: via.*) and a
+ * session reached a host (account_use.c: reach.*, "reach.other" said in no
+ * words) sit between "に" and "到達" in Japanese; contact.* are the same
+ * ways where they stand alone. Sorted by id. */
 static const entry TERMS[] = {
     {"PortProxy registry value", "PortProxy registry value", "PortProxy のレジストリ値"},
     {"after", "after", "後"},
@@ -324,6 +328,16 @@ static const entry TERMS[] = {
     {"chisel R:", "chisel R:", "chisel R:（リバースフォワード）"},
     {"connection to the host's own RDP port", "connection to the host's own RDP port",
      "ホスト自身の RDP ポートへの接続"},
+    {"contact.av", "named by the antivirus", "ウイルス対策ソフトの記録による"},
+    {"contact.flow", "over the network", "ネットワーク経由"},
+    {"contact.inter", "interactively", "対話型ログオン"},
+    {"contact.net", "over the network (SMB)", "ネットワーク経由（SMB）"},
+    {"contact.rdp", "by RDP", "RDP"},
+    {"contact.rdpflow", "by RDP (firewall flows to port 3389)",
+     "RDP（ファイアウォールに記録された 3389 番ポートへの通信）"},
+    {"contact.smbflow", "over SMB (firewall flows to port 445)",
+     "SMB（ファイアウォールに記録された 445 番ポートへの通信）"},
+    {"earlier", "earlier", "前"},
     {"habit.few", "logons there on only 1-2 other days", "ほかの日のログオンは 1～2 日だけです"},
     {"habit.none", "no logons there on any other day", "ほかの日のログオンはありません"},
     {"habit.not_before", "no logons there before that day", "その日より前のログオンはありません"},
@@ -335,6 +349,7 @@ static const entry TERMS[] = {
     {"kinds.smb", "by SMB", "SMB"},
     {"kinds.smb_console", "by SMB and at the console", "SMB とコンソール"},
     {"kinds.smb_rdp", "by SMB and RDP", "SMB と RDP"},
+    {"later", "later", "後"},
     {"netsh portproxy add", "netsh portproxy add", "netsh portproxy add（中継の設定）"},
     {"netsh portproxy delete/reset", "netsh portproxy delete/reset",
      "netsh portproxy delete/reset（中継の削除）"},
@@ -344,14 +359,21 @@ static const entry TERMS[] = {
      "ログオン時に特権が割り当てられています：4672"},
     {"priv.dc", "logs on to a domain controller", "ドメインコントローラにログオンしています"},
     {"priv.name", "named as an admin account", "管理者アカウントの名前です"},
+    {"reach.other", "", ""},
+    {"reach.rdp", "by RDP", "RDP で"},
+    {"reach.smb", "over SMB", "SMB で"},
     {"ssh -R", "ssh -R", "ssh -R（リモートフォワード）"},
     {"stage.drive_root", "a drive root", "ドライブのルート"},
     {"stage.recycle", "the recycle bin", "ごみ箱"},
     {"stage.share_root", "a share root", "共有フォルダのルート"},
     {"stage.temp", "a Temp folder", "Temp フォルダ"},
+    {"threat.unknown", "A threat", "脅威"},
+    {"unit.days", "days", "日"},
+    {"unit.hours", "hours", "時間"},
+    {"unit.months", "months", "か月"},
     {"unknown_address", "an unknown address", "不明なアドレス"},
-    /* the ways a logon came (linkage.c type_words); in Japanese they sit
-     * between "に" and "到達" */
+    {"unnamed_program", "a program", "不明なプログラム"},
+    {"unnamed_program.an", "an unnamed program", "名前の分からないプログラム"},
     {"via.flow", "over the network", " ネットワーク経由で"},
     {"via.inter", "interactively", " 対話的に"},
     {"via.net", "over the network (SMB)", " ネットワーク経由（SMB）で"},
@@ -362,7 +384,285 @@ static const entry TERMS[] = {
      " SMB で（ファイアウォールに記録された 445 番ポートへの通信）"},
 };
 
+/* The pieces of the findings' titles and summaries (hunt_say): ids are
+ * "<hunt>.title...", "<hunt>.sum..." (tunnel, loop, relay, link, acct,
+ * hop, beacon, sigma), and "why..." for the reasons listed in a summary
+ * (hunt_say_why: heading, each reason with {1} its signed weight and {2}
+ * its sentence, what stands between two, what ends the list). The English
+ * of the pieces of one finding, one after the other, is its title or
+ * summary as the hunt has always written it, spaces and stops included:
+ * an English piece often begins with the space or the ". " that joins it
+ * to the one before, and the Japanese of the same piece with what joins
+ * it there in Japanese (「。」 where the English has ". "). Sorted by id
+ * (tests/unit/test_reasons.c checks). */
+static const entry TEXTS[] = {
+    {"acct.sum.head", "{1} used the VPN {2} time{2||s} in a way its own history does not explain:",
+     "{1} は、自身の利用履歴では説明のつかない形で VPN を {2} 回使っています。"},
+    {"acct.sum.more", "; and {1} more", "。ほかに {1} 回"},
+    {"acct.sum.past", " The same account is tied to an earlier detection: {@1=2}.",
+     "このアカウントは、以前の検知（{@1=2}）にも結び付いています。"},
+    {"acct.sum.sess", " {t1} from {2}", "{t1}、{2} から"},
+    {"acct.sum.sess.as", " as {1}", "（{1} として）"},
+    {"acct.sum.sess.country", " ({1})", "（{1}）"},
+    {"acct.sum.sess.dur", ", {1}", "、{1} 間"},
+    {"acct.sum.sess.new", ", a new address", "（新しいアドレス）"},
+    {"acct.sum.sess.reach", ": reached {1} {=2}", "。{1} に{=2}到達"},
+    {"acct.sum.sess.reach.next", ", {1} {=2}", "、{1} に{=2}到達"},
+    {"acct.sum.sess.sep", ";", "。"},
+    {"acct.sum.sess.tunnel", ", tunnel {1}", "、トンネル {1}"},
+    {"acct.sum.stop", ".", "。"},
+    {"acct.title.countries", " ({1})", "（{1}）"},
+    {"acct.title.hosts", " and reached {1}", "、{1} に到達"},
+    {"acct.title.login", "{1} logged in over VPN from {2}", "{1} が {2} から VPN でログイン"},
+    {"acct.title.login.new", "{1} logged in over VPN from a new address {2}",
+     "{1} が新しいアドレス {2} から VPN でログイン"},
+    {"acct.title.returns", "{1} came back {2} times over VPN from new addresses",
+     "{1} が新しいアドレスから VPN で {2} 回戻ってきた"},
+    {"beacon.sum.advice",
+     " Find the program making these connections on the host and block the address at the "
+     "perimeter.",
+     "ホスト上でこれらの接続を行っているプログラムを突き止め、境界でこのアドレスを遮断してください"
+     "。"},
+    {"beacon.sum.head",
+     " made {1} connection{1||s} to {2}:{3} between {t4} and {t5}, {6} connected in all, {7} out "
+     "and {8} in.",
+     " は {t4} から {t5} までに {2}:{3} へ {1} 回接続しています。接続時間は合計 {6}、送信 "
+     "{7}、受信 {8} です。"},
+    {"beacon.sum.rita",
+     " They start every {1} with beacon score {2} (RITA's four subscores: timestamps {3}, sizes "
+     "{4}, histogram {5}, duration {6}).",
+     "接続は {1} ごとに始まり、ビーコンスコアは {2} です（RITA の 4 つの部分スコア：タイムスタンプ "
+     "{3}、サイズ {4}、ヒストグラム {5}、継続性 {6}）。"},
+    {"beacon.sum.who", "{1}", "{1}"},
+    {"beacon.sum.who.host", "{1} ({2})", "{1}（{2}）"},
+    {"beacon.title", "{1} beacons to {2}:{3} every {4}",
+     "{1} から {2}:{3} への {4} 間隔のビーコン"},
+    {"beacon.title.long", "Long connections from {1} to {2}:{3} ({4})",
+     "{1} から {2}:{3} への長時間接続（{4}）"},
+    {"hop.sum.country", " ({1})", "（{1}）"},
+    {"hop.sum.hop",
+     " with tunnel address {1} and reached {2}. From {2}, {3} logged on to {4} from {t5} on. "
+     "Chain: {6} -> VPN {1} -> {2} -> {3}'s credentials -> {4}. Reset {3} and {6}, and review "
+     "every host {3} reached.",
+     "。トンネルアドレスは {1} で、{2} に到達しています。{t5} 以降、{2} から {3} のアカウントで "
+     "{4} にログオンしています。連鎖：{6} → VPN {1} → {2} → {3} の認証情報 → {4}。{3} と {6} "
+     "のパスワードをリセットし、{3} が到達したすべてのホストを確認してください。"},
+    {"hop.sum.hop.admin",
+     " with tunnel address {1} and reached {2}. From {2}, the administrator {3} logged on to {4} "
+     "from {t5} on. Chain: {6} -> VPN {1} -> {2} -> {3}'s credentials -> {4}. Reset {3} and {6}, "
+     "and review every host {3} reached.",
+     "。トンネルアドレスは {1} で、{2} に到達しています。{t5} 以降、{2} から管理者 {3} "
+     "のアカウントで {4} にログオンしています。連鎖：{6} → VPN {1} → {2} → {3} の認証情報 → "
+     "{4}。{3} と {6} のパスワードをリセットし、{3} が到達したすべてのホストを確認してください。"},
+    {"hop.sum.vpn", "{1} connected over VPN at {t2} from {3}",
+     "{1} が {t2} に {3} から VPN で接続しました"},
+    {"hop.title", "{1}'s credentials used from {2}, reached by {3}'s VPN session, to log on to {4}",
+     "{3} の VPN セッションが到達した {2} から、{1} の認証情報で {4} にログオン"},
+    {"hop.title.admin",
+     "{1}'s admin credentials used from {2}, reached by {3}'s VPN session, to log on to {4}",
+     "{3} の VPN セッションが到達した {2} から、{1} の管理者認証情報で {4} にログオン"},
+    {"link.sum.det", "{=1} was detected on {2} at {t3}", "{t3} に {2} で {=1} が検知されました"},
+    {"link.sum.det.action", "; action: {1}", "。対処：{1}"},
+    {"link.sum.det.more", "; detected with it: {1}", "。同時に検知されたもの：{1}"},
+    {"link.sum.det.path", " ({1})", "（{1}）"},
+    {"link.sum.detuser", " The antivirus names {1} as the detection user.",
+     "ウイルス対策ソフトは {1} を検知時のユーザーとしています。"},
+    {"link.sum.everyday", " {1}, the everyday user of {2} (logons there on {3} days)",
+     "{2} の日常的な利用者は {1} です（ログオンのある日は {3} 日）"},
+    {"link.sum.everyday.contact",
+     " {1}, the everyday user of {2} (logons there on {3} days), had logged on {=4} {5} {=6}",
+     "{2} の日常的な利用者である {1}（ログオンのある日は {3} 日）が、その {5} "
+     "{=6}に{=4}ログオンしていました"},
+    {"link.sum.everyday.end",
+     "; no VPN session from elsewhere reached the host. Most likely the user's own download: "
+     "confirm with them, and check how it got there.",
+     "。ほかの場所からの VPN "
+     "セッションはこのホストに到達していません。利用者自身がダウンロードした可能性が高いため、本人"
+     "に確認し、どのように置かれたかも調べてください。"},
+    {"link.sum.everyday.end.detuser",
+     " and is the detection user; no VPN session from elsewhere reached the host. Most likely the "
+     "user's own download: confirm with them, and check how it got there.",
+     "。検知時のユーザーもこの利用者です。ほかの場所からの VPN "
+     "セッションはこのホストに到達していません。利用者自身がダウンロードした可能性が高いため、本人"
+     "に確認し、どのように置かれたかも調べてください。"},
+    {"link.sum.follow", " Later logons by {1} reached {2}.",
+     "その後、{1} のログオンは {2} に到達しています。"},
+    {"link.sum.follow.more", " Later logons by {1} reached {2} and {3} more hosts.",
+     "その後、{1} のログオンは {2} と、ほか {3} 台のホストに到達しています。"},
+    {"link.sum.habit", " {1} logs on to {2} regularly ({3} days).",
+     "{1} は {2} に日常的にログオンしています（{3} 日）。"},
+    {"link.sum.intruder",
+     " Treat {1} as held by an intruder: reset it, review every session since, and block the "
+     "source addresses.",
+     "{1} "
+     "は侵入者の手に渡っているものとして扱ってください。パスワードをリセットし、それ以降のすべての"
+     "セッションを確認し、接続元のアドレスを遮断してください。"},
+    {"link.sum.later",
+     " {1} used the VPN {2} more time{2||s} afterwards, from addresses it had used before.",
+     "{1} はその後も、以前に使ったことのあるアドレスから VPN を {2} 回使っています。"},
+    {"link.sum.logon", " {1} {=2}, {3} logged on to {4} {=5}",
+     "その {1} {=2}、{3} が {4} に{=5}ログオンしていました"},
+    {"link.sum.logon.from", " from {1}", "（接続元 {1}）"},
+    {"link.sum.meets.account", " {1} finding {2} ({@2=3}) names the same account.",
+     "{1} の検出結果 {2}（{@2=3}）も同じアカウントを挙げています。"},
+    {"link.sum.meets.host", " {1} finding {2} ({@2=3}) is on a host it later logged on to.",
+     "{1} の検出結果 {2}（{@2=3}）は、このアカウントがその後ログオンしたホストのものです。"},
+    {"link.sum.meets.more", " ({1} more findings meet it.)",
+     "（ほかに {1} 件の検出結果が関わっています。）"},
+    {"link.sum.next", " Next most likely: {1} ({=2}, score {3} against {4}).",
+     "次に可能性が高いのは {1} です（{=2}、スコアは {4} に対して {3}）。"},
+    {"link.sum.none",
+     " No account could be tied to it from these logs: no VPN session reached {1} and no "
+     "interactive or RDP logon on it came shortly before.",
+     "これらのログからは、結び付くアカウントが見つかりません。{1} に到達した VPN "
+     "セッションはなく、直前の対話型ログオンや RDP ログオンもありません。"},
+    {"link.sum.none.advice",
+     " A tool was saved there, so someone saved it: the case was closed without knowing who. Look "
+     "for the logs that are missing (the host's Security log, the VPN logs of that day) before "
+     "trusting that it is over.",
+     "ツールが保存されていた以上、誰かが保存したはずです。この件は、誰の仕業か分からないまま閉じら"
+     "れています。終わったものと考える前に、欠けているログ（ホストのセキュリティログ、その日の VPN "
+     "ログ）を探してください。"},
+    {"link.sum.none.detuser",
+     " The antivirus names {1} as the detection user, with nothing else behind it.",
+     "ウイルス対策ソフトは {1} "
+     "を検知時のユーザーとしていますが、それを裏付けるものはほかにありません。"},
+    {"link.sum.none.detuser.proc",
+     " The antivirus names {1} as the detection user (process {2}), with nothing else behind it.",
+     "ウイルス対策ソフトは {1} を検知時のユーザー（プロセス "
+     "{2}）としていますが、それを裏付けるものはほかにありません。"},
+    {"link.sum.notuser.few",
+     " {1} does not normally use {2} (logons there on only 1-2 other days).",
+     "{1} は普段 {2} を使っていません（ほかの日のログオンは 1～2 日だけです）。"},
+    {"link.sum.notuser.none", " {1} does not normally use {2} (no logons there on any other day).",
+     "{1} は普段 {2} を使っていません（ほかの日のログオンはありません）。"},
+    {"link.sum.notuser.notbefore",
+     " {1} does not normally use {2} (no logons there before that day).",
+     "{1} は普段 {2} を使っていません（その日より前のログオンはありません）。"},
+    {"link.sum.notuser.rdp",
+     " {1} does not normally use {2} by RDP (its logons there were all SMB or console).",
+     "{1} は普段 {2} を RDP では使っていません（そこでのログオンはすべて SMB "
+     "かコンソールでした）。"},
+    {"link.sum.others",
+     " {1} other VPN account{1||s} reached {2} in the same window, by weaker means or further in "
+     "time.",
+     "ほかに {1} 個の VPN アカウントが同じ時間帯に {2} "
+     "に到達していますが、接触の手段が弱いか、時間的に離れています。"},
+    {"link.sum.owner",
+     " {1} is the everyday user of {2} and came from where it always does: most likely the user's "
+     "own download; confirm with them.",
+     "{1} は {2} "
+     "の日常的な利用者で、いつもと同じ場所から接続しています。利用者自身がダウンロードした可能性が"
+     "高いため、本人に確認してください。"},
+    {"link.sum.return",
+     " {1} returned over VPN {2} {=3} later ({t4}) from {5}, an address it had never used before",
+     "{1} は {2} {=3}後（{t4}）に、それまで一度も使ったことのないアドレス {5} から VPN "
+     "で戻ってきています"},
+    {"link.sum.return.more", ", and from {1} more new address{1||es}",
+     "。さらに、ほかに {1} 個の新しいアドレスからも接続しています"},
+    {"link.sum.return.total", " ({1} later VPN session{1||s} in all).",
+     "（その後の VPN セッションは合計 {1} 回）。"},
+    {"link.sum.short",
+     " The logs of {1} begin less than a week before the detection: too little to say who normally "
+     "uses it.",
+     "{1} のログは検知の 1 "
+     "週間前より後から始まっており、普段だれが使っているかを判断するには短すぎます。"},
+    {"link.sum.stop", ".", "。"},
+    {"link.sum.sysmon", " Sysmon saw the file written {1} earlier",
+     "Sysmon の記録では、ファイルはその {1} 前に書き込まれています"},
+    {"link.sum.sysmon.as", " as {1}", "（ユーザー：{1}）"},
+    {"link.sum.sysmon.by", " by {1}", "（書き込んだプロセス：{1}）"},
+    {"link.sum.vpn", " {1} {=2}, {3} had connected over VPN at {t4} from {=5}",
+     "その {1} {=2}、{t4} に {3} が {=5} から VPN で接続していました"},
+    {"link.sum.vpn.as", " as {1}", "（{1} として）"},
+    {"link.sum.vpn.cloud", ", an address of {1} {2}", "。このアドレスは {1} {2} のものです"},
+    {"link.sum.vpn.cloud.region", ", an address of {1} {2} {3}",
+     "。このアドレスは {1} {2} {3} のものです"},
+    {"link.sum.vpn.first", " (the account's first VPN session in these logs)",
+     "（これらのログにおける、このアカウントの最初の VPN セッションです）"},
+    {"link.sum.vpn.new",
+     " (the first time from that address in {1} VPN session{1||s} of the account)",
+     "（このアカウントの {1} 回の VPN セッションのなかで、このアドレスからは初めてです）"},
+    {"link.sum.vpn.reach", " and reached {1} {=2} from tunnel address {3}",
+     "。セッションはトンネルアドレス {3} から {1} に{=2}到達しています"},
+    {"link.title.everyday", "{=1} on {2}: its everyday user {3} was logged on",
+     "{2} の {=1}：日常的な利用者 {3} がログオン中"},
+    {"link.title.logon", "{=1} on {2}: {3} logged on to it shortly before",
+     "{2} の {=1}：直前に {3} がこのホストにログオン"},
+    {"link.title.none", "{=1} on {2}: no account identified",
+     "{2} の {=1}：アカウントは特定できず"},
+    {"link.title.vpn", "{=1} on {2}: {3} came in over VPN and reached it shortly before",
+     "{2} の {=1}：直前に {3} が VPN で入り、このホストに到達"},
+    {"loop.sum.accounts", "; accounts {1}", "。アカウントは {1} です"},
+    {"loop.sum.advice", " Reset the accounts' passwords and isolate the host.",
+     "アカウントのパスワードをリセットし、ホストを隔離してください。"},
+    {"loop.sum.head",
+     "{1} recorded {2} RDP logon or session event{2||s} whose source is the host itself ({3}) "
+     "between {t4} and {t5}: {6}",
+     "{1} には、ホスト自身（{3}）を接続元とする RDP のログオンまたはセッションのイベントが {t4} "
+     "から {t5} までに {2} 件記録されています（内訳：{6}）"},
+    {"loop.sum.notunnel",
+     " No tunnel finding overlaps them: look for the program listening on or connecting to port "
+     "3389 locally (Sysmon 3, 5156, netsh portproxy).",
+     "時間の重なるトンネルの検出結果はありません。ホスト上で 3389 "
+     "番ポートを待ち受けている、またはローカルで 3389 "
+     "番ポートに接続しているプログラムを探してください（Sysmon 3、5156、netsh portproxy）。"},
+    {"loop.sum.relay.conn", " The relaying program: {1} (", "中継しているプログラムは {1} です（"},
+    {"loop.sum.relay.end", "); stop it and find how it was put there.",
+     "）。停止させ、どのように設置されたかを調べてください。"},
+    {"loop.sum.relay.item", "{=1}: {2}", "{=1}：{2}"},
+    {"loop.sum.relay.item.next", "; {=1}: {2}", "；{=1}：{2}"},
+    {"loop.sum.relay.setup", " A relay was set up on the host within a day of these logons: {1} (",
+     "これらのログオンの前後 1 日以内に、ホスト上で中継が設定されています。設定したプログラムは "
+     "{1} です（"},
+    {"loop.sum.tunnel",
+     " These logons fall within the sessions of {1} ({=2}): the relay those sessions reach is "
+     "where the RDP came from.",
+     "これらのログオンは {1}（{@1=2}）のセッションが続いている間に起きています。RDP "
+     "は、そのセッションの接続先の中継サーバから来ています。"},
+    {"loop.sum.why",
+     ". Nobody RDPs from a server to the same server: RDP arrives from loopback when a program on "
+     "the host relays it (an HTTPS tunnel or a port proxy), so the session came from outside "
+     "through that program.",
+     "。サーバから同じサーバへ RDP で接続する人はいません。RDP "
+     "がループバックから届くのは、ホスト上のプログラム（HTTPS "
+     "トンネルやポートプロキシ）が中継しているときです。つまり、このセッションはそのプログラムを通"
+     "って外部から来ています。"},
+    {"loop.title", "RDP logons from the host itself on {1}",
+     "{1} でホスト自身を接続元とする RDP ログオン"},
+    {"loop.title.acct", " ({1})", "（{1}）"},
+    {"loop.title.accts", " ({1}, ...)", "（{1} ほか）"},
+    {"loop.title.relayed", " relayed by {1}", "、{1} が中継"},
+    {"loop.title.setup", " with a relay set up by {1} ({=2})", "、{1} が中継を設定（{=2}）"},
+    {"loop.title.tunnel", " during a cloud tunnel", "、クラウドトンネルの最中"},
+    {"relay.sum.advice",
+     ". A port proxy or a reverse forward is how RDP is carried into a host past its firewall; no "
+     "RDP logon from the host itself is in the case to show it used. Ask who set it up, remove it "
+     "(netsh interface portproxy reset, kill the program) and look for logons at the time in logs "
+     "not collected.",
+     "。ポートプロキシやリバースフォワードは、ファイアウォールの内側のホストへ RDP "
+     "を持ち込む手口です。ただし、ケース内にはホスト自身を接続元とする RDP "
+     "ログオンがなく、実際に使われたことは確認できていません。誰が設定したのかを確認して設定を取り"
+     "除き（netsh interface portproxy "
+     "reset、プログラムの停止）、収集していないログでその時刻のログオンを探してください。"},
+    {"relay.sum.head",
+     "{1}: {2} record{2||s} of a program relaying RDP between {t3} and {t4}, by {=5}:",
+     "{1} には、RDP を中継するプログラムの記録が {t3} から {t4} までに {2} "
+     "件あります（プログラム：{=5}）。記録："},
+    {"relay.sum.more", "; and {1} more", "；ほか {1} 件"},
+    {"relay.sum.rec", " {=1} ({2})", "{=1}（{2}）"},
+    {"relay.sum.rec.next", "; {=1} ({2})", "；{=1}（{2}）"},
+    {"relay.title", "RDP relay by {=1} on {2} ({=3})", "{2} 上の {=1} による RDP の中継（{=3}）"},
+    {"why", " Why it scores {1}:", "【スコア {1} の理由】"},
+    {"why.end", ".", "。"},
+    {"why.item", " {1} {2}", "{2}（{1}）"},
+    {"why.ranks", " Why it ranks here:", "【この順位の理由】"},
+    {"why.ranks.item", " {2} ({1})", "{2}（{1}）"},
+    {"why.sep", ";", "。"},
+};
+
 #define NREASONS (sizeof REASONS / sizeof REASONS[0])
+#define NTEXTS (sizeof TEXTS / sizeof TEXTS[0])
 #define NTERMS (sizeof TERMS / sizeof TERMS[0])
 
 static const entry *find(const entry *v, size_t n, const char *id, size_t idn) {
@@ -381,35 +681,116 @@ static const entry *find(const entry *v, size_t n, const char *id, size_t idn) {
   return NULL;
 }
 
+/* A reason's sentence or a piece of a title or summary. */
+static const entry *msg_find(const char *id, size_t n) {
+  const entry *e = find(REASONS, NREASONS, id, n);
+  return e ? e : find(TEXTS, NTEXTS, id, n);
+}
+
 const char *hunt_term(const char *id, ash_lang lang) {
   const entry *e = find(TERMS, NTERMS, id, strlen(id));
   return e ? (lang == ASH_LANG_JA ? e->ja : e->en) : id;
+}
+
+/* A placeholder at t ('{' ...): its kind, argument numbers (1-based) and
+ * length, or 0 when t is no placeholder (a '{' of the text itself).
+ *   {k}        argument k as recorded
+ *   {=k}       argument k, a term when it is one
+ *   {tk}       argument k, a time as hunt_fmt_time writes it ("YYYY-MM-DD
+ *              HH:MM UTC"): in the reader's zone where the renderer has one
+ *   {k|a|b}    a when argument k is "1", else b (English plurals: the
+ *              other languages' templates need none)
+ *   {@k=m}     the title of the finding whose id is argument k, in the
+ *              language, where the renderer knows that finding; else
+ *              argument m (a term when it is one): the English of a title
+ *              the hunt recorded, so a sentence naming another finding reads
+ *              in the reader's language */
+typedef struct ph {
+  char kind; /* 'a' plain, '=' term, 't' time, '|' plural, '@' title */
+  int k, m;
+  const char *one, *other; /* '|': the two wordings */
+  size_t none, nother;
+  size_t len;
+} ph;
+
+static int digit(char c) { return c >= '1' && c <= '9'; }
+
+static int parse_ph(const char *t, ph *p) {
+  memset(p, 0, sizeof *p);
+  if (t[0] != '{') return 0;
+  const char *q = t + 1;
+  if (*q == '=' || *q == 't' || *q == '@')
+    p->kind = *q++;
+  else
+    p->kind = 'a';
+  if (!digit(*q)) return 0;
+  p->k = *q++ - '0';
+  if (p->kind == '@') {
+    if (q[0] != '=' || !digit(q[1])) return 0;
+    p->m = q[1] - '0';
+    q += 2;
+  } else if (p->kind == 'a' && *q == '|') {
+    const char *a = q + 1, *bar = a;
+    while (*bar && *bar != '|' && *bar != '}' && *bar != '{') bar++;
+    if (*bar != '|') return 0;
+    const char *b = bar + 1, *end = b;
+    while (*end && *end != '|' && *end != '}' && *end != '{') end++;
+    if (*end != '}') return 0;
+    p->kind = '|';
+    p->one = a;
+    p->none = (size_t)(bar - a);
+    p->other = b;
+    p->nother = (size_t)(end - b);
+    q = end;
+  }
+  if (*q != '}') return 0;
+  p->len = (size_t)(q + 1 - t);
+  return 1;
 }
 
 /* The arguments a template takes: its highest placeholder (every one
  * below it must be used too: test_reasons checks). */
 static size_t nargs_of(const char *t) {
   size_t n = 0;
-  for (const char *p = t; (p = strchr(p, '{')); p++) {
-    const char *q = p + 1 + (p[1] == '=');
-    if (*q >= '1' && *q <= '9' && q[1] == '}' && (size_t)(*q - '0') > n) n = (size_t)(*q - '0');
-  }
+  ph p;
+  for (const char *q = t; (q = strchr(q, '{')); q++)
+    if (parse_ph(q, &p)) {
+      if ((size_t)p.k > n) n = (size_t)p.k;
+      if ((size_t)p.m > n) n = (size_t)p.m;
+    }
   return n;
 }
 
 /* Call emit with the pieces of template t with args: the catalogue's text
- * as it is, each argument as recorded, each term in lang. */
+ * as it is, each argument as recorded, each term in lang, titles and times
+ * through cx (NULL: none). */
 static int expand(const char *t, ash_lang lang, const char *const *args, size_t nargs,
-                  int (*emit)(void *u, const char *s, size_t n), void *u) {
+                  const ash_msg_ctx *cx, int (*emit)(void *u, const char *s, size_t n), void *u) {
   int rc = ASH_OK;
+  ph p;
+#define ARG(i) ((size_t)(i)-1 < nargs && args[(i)-1] ? args[(i)-1] : "")
   while (*t && !rc) {
-    const char *q = t + 1 + (t[1] == '=');
-    if (t[0] == '{' && *q >= '1' && *q <= '9' && q[1] == '}') {
-      size_t k = (size_t)(*q - '1');
-      const char *a = k < nargs && args[k] ? args[k] : "";
-      if (t[1] == '=') a = hunt_term(a, lang);
+    if (parse_ph(t, &p)) {
+      const char *a = ARG(p.k);
+      char tbuf[64];
+      switch (p.kind) {
+      case '=': a = hunt_term(a, lang); break;
+      case 't':
+        if (cx && cx->time && cx->time(cx->u, a, tbuf)) a = tbuf;
+        break;
+      case '@': {
+        const char *title = cx && cx->title ? cx->title(cx->u, a) : NULL;
+        a = title ? title : hunt_term(ARG(p.m), lang);
+        break;
+      }
+      case '|':
+        rc = !strcmp(a, "1") ? emit(u, p.one, p.none) : emit(u, p.other, p.nother);
+        t += p.len;
+        continue;
+      default: break;
+      }
       rc = emit(u, a, strlen(a));
-      t = q + 2;
+      t += p.len;
       continue;
     }
     const char *e = strchr(t + 1, '{');
@@ -417,6 +798,7 @@ static int expand(const char *t, ash_lang lang, const char *const *args, size_t 
     rc = emit(u, t, n);
     t += n;
   }
+#undef ARG
   return rc;
 }
 
@@ -430,13 +812,27 @@ static const entry *reason_of(const char *key, const char *form) {
 
 static int emit_buf(void *u, const char *s, size_t n) { return ash_buf_add(u, s, n); }
 
-int ash_reason_render(ash_lang lang, const char *key, const char *form, const char *const *args,
-                      size_t nargs, ash_buf *out) {
-  const entry *e = key ? reason_of(key, form) : NULL;
+static int render_entry(const entry *e, ash_lang lang, const char *const *args, size_t nargs,
+                        const ash_msg_ctx *cx, ash_buf *out) {
   if (!e) return ASH_ENOTFOUND;
   const char *t = lang == ASH_LANG_JA ? e->ja : e->en;
   if (nargs_of(t) != nargs) return ASH_EFORMAT;
-  return expand(t, lang, args, nargs, emit_buf, out);
+  return expand(t, lang, args, nargs, cx, emit_buf, out);
+}
+
+int ash_reason_render(ash_lang lang, const char *key, const char *form, const char *const *args,
+                      size_t nargs, ash_buf *out) {
+  return render_entry(key ? reason_of(key, form) : NULL, lang, args, nargs, NULL, out);
+}
+
+int ash_msg_render(ash_lang lang, const char *id, const char *const *args, size_t nargs,
+                   const ash_msg_ctx *cx, ash_buf *out) {
+  return render_entry(id ? msg_find(id, strlen(id)) : NULL, lang, args, nargs, cx, out);
+}
+
+int ash_msg_nargs(const char *id) {
+  const entry *e = id ? msg_find(id, strlen(id)) : NULL;
+  return e ? (int)nargs_of(e->en) : -1;
 }
 
 int ash_reason_nargs(const char *key, const char *form) {
@@ -451,11 +847,82 @@ const char *ash_reason_entry(size_t i, const char **en, const char **ja) {
   return REASONS[i].id;
 }
 
+const char *ash_msg_entry(size_t i, const char **en, const char **ja) {
+  if (i >= NTEXTS) return NULL;
+  *en = TEXTS[i].en;
+  *ja = TEXTS[i].ja;
+  return TEXTS[i].id;
+}
+
 const char *ash_reason_term(size_t i, const char **en, const char **ja) {
   if (i >= NTERMS) return NULL;
   *en = TERMS[i].en;
   *ja = TERMS[i].ja;
   return TERMS[i].id;
+}
+
+/* An emitter into an ash_buf that keeps at most cap - 1 bytes from start
+ * (cap 0: no cap), cutting each piece at a whole character: how reasons'
+ * texts were always cut (hunt_reason_text's fixed buffer). */
+struct capped {
+  ash_buf *b;
+  size_t start, cap;
+};
+static int emit_capped(void *u, const char *s, size_t n) {
+  struct capped *c = u;
+  if (c->cap) {
+    size_t used = c->b->n - c->start;
+    if (used + n >= c->cap) {
+      n = c->cap - 1 - used;
+      while (n && ((unsigned char)s[n] & 0xc0) == 0x80) n--; /* whole characters */
+    }
+  }
+  return ash_buf_add(c->b, s, n);
+}
+
+/* The text of one reason appended to out (cut as emit_capped does, cut 0:
+ * not at all): its sentence in lang, else the text it was given (*fell
+ * set). */
+static int reason_line(ash_lang lang, const ash_msg_reason *r, size_t cut, const ash_msg_ctx *cx,
+                       ash_buf *out, int *fell) {
+  char id[128];
+  int n = snprintf(id, sizeof id, "%s%s%s", r->key ? r->key : "", r->form && *r->form ? "." : "",
+                   r->form && *r->form ? r->form : "");
+  const entry *e = n > 0 && (size_t)n < sizeof id ? find(REASONS, NREASONS, id, (size_t)n) : NULL;
+  const char *t = e ? (lang == ASH_LANG_JA ? e->ja : e->en) : NULL;
+  struct capped c = {out, out->n, cut};
+  if (t && nargs_of(t) == r->nargs) return expand(t, lang, r->args, r->nargs, cx, emit_capped, &c);
+  *fell = 1;
+  t = r->text ? r->text : r->key ? r->key : "";
+  return emit_capped(&c, t, strlen(t));
+}
+
+int ash_msg_reasons(ash_lang lang, const char *head, const char *const *hargs, size_t nh,
+                    const ash_msg_reason *r, size_t n, size_t cut, const ash_msg_ctx *cx,
+                    ash_buf *out, size_t *fallbacks) {
+  char item[64];
+  snprintf(item, sizeof item, "%s.item", head ? head : "");
+  const entry *eh = head ? find(TEXTS, NTEXTS, head, strlen(head)) : NULL;
+  const entry *ei = find(TEXTS, NTEXTS, item, strlen(item));
+  const entry *es = find(TEXTS, NTEXTS, "why.sep", 7), *ee = find(TEXTS, NTEXTS, "why.end", 7);
+  if (!eh || !ei || !es || !ee) return ASH_ENOTFOUND;
+  int rc = render_entry(eh, lang, hargs, nh, cx, out);
+  ash_buf line;
+  ash_buf_init(&line, 1u << 16);
+  for (size_t i = 0; !rc && i < n; i++) {
+    int fell = 0;
+    ash_buf_reset(&line);
+    char w[16];
+    snprintf(w, sizeof w, "%+d", r[i].weight);
+    rc = reason_line(lang, &r[i], cut, cx, &line, &fell);
+    if (fallbacks) *fallbacks += (size_t)fell;
+    const char *ia[2] = {w, line.p ? line.p : ""};
+    if (!rc && i) rc = render_entry(es, lang, NULL, 0, cx, out);
+    if (!rc) rc = render_entry(ei, lang, ia, 2, cx, out);
+  }
+  ash_buf_free(&line);
+  if (!rc) rc = render_entry(ee, lang, NULL, 0, cx, out);
+  return rc;
 }
 
 /* ---- what the hunts record (hunt_internal.h) ---- */
@@ -495,35 +962,56 @@ void hunt_reason_key(const hunt_reason *r, char out[64]) {
   snprintf(out, 64, "%.*s", (int)n, r->id);
 }
 
-struct fixed {
-  char *p;
-  size_t n, cap;
-};
-static int emit_fixed(void *u, const char *s, size_t n) {
-  struct fixed *f = u;
-  if (f->n + n >= f->cap) {
-    n = f->cap - 1 - f->n;
-    while (n && ((unsigned char)s[n] & 0xc0) == 0x80) n--; /* whole characters */
-  }
-  memcpy(f->p + f->n, s, n);
-  f->n += n;
-  return ASH_OK;
-}
-
 void hunt_reason_args(const hunt_reason *r, const char *out[HUNT_REASON_ARGS]) {
   for (size_t i = 0; i < r->nargs; i++) out[i] = r->a + r->arg[i];
 }
 
-void hunt_reason_text(const hunt_reason *r, char *out, size_t n) {
-  if (!n) return;
-  const entry *e = find(REASONS, NREASONS, r->id, strlen(r->id));
-  const char *args[HUNT_REASON_ARGS];
+/* r as the catalogue renders it: key, form and arguments */
+static void as_msg(const hunt_reason *r, const char *args[HUNT_REASON_ARGS], char key[64],
+                   ash_msg_reason *m) {
   hunt_reason_args(r, args);
-  struct fixed f = {out, 0, n};
+  hunt_reason_key(r, key);
+  const char *dot = strchr(r->id, '.');
+  m->weight = r->weight;
+  m->key = key;
+  m->form = dot ? dot + 1 : NULL;
+  m->args = args;
+  m->nargs = r->nargs;
   /* an id missing from the catalogue is a hunt's bug (test_reasons fails
    * on it): the id itself is the least wrong text */
-  expand(e ? e->en : r->id, ASH_LANG_EN, args, r->nargs, emit_fixed, &f);
-  out[f.n] = 0;
+  m->text = r->id;
+}
+
+void hunt_reason_text(const hunt_reason *r, char *out, size_t n) {
+  if (!n) return;
+  const char *args[HUNT_REASON_ARGS];
+  char key[64];
+  ash_msg_reason m;
+  as_msg(r, args, key, &m);
+  ash_buf b;
+  ash_buf_init(&b, n);
+  int fell = 0;
+  reason_line(ASH_LANG_EN, &m, n, NULL, &b, &fell);
+  snprintf(out, n, "%s", b.p ? b.p : "");
+  ash_buf_free(&b);
+}
+
+int hunt_reasons_say(ash_buf *s, const char *head, const hunt_reasons *R, int score) {
+  const char *args[HUNT_MAX_REASONS][HUNT_REASON_ARGS];
+  char keys[HUNT_MAX_REASONS][64];
+  ash_msg_reason m[HUNT_MAX_REASONS];
+  for (int i = 0; i < R->n; i++) as_msg(&R->r[i], args[i], keys[i], &m[i]);
+  char sc[16];
+  snprintf(sc, sizeof sc, "%d", score);
+  const char *ha[] = {sc};
+  /* the whole list or nothing */
+  ash_buf t;
+  ash_buf_init(&t, s->max > s->n ? s->max - s->n : 0);
+  int rc = ash_msg_reasons(ASH_LANG_EN, head, ha, (size_t)ash_msg_nargs(head), m, (size_t)R->n,
+                           HUNT_REASON_TEXT, NULL, &t, NULL);
+  if (!rc) rc = ash_buf_add(s, t.p, t.n);
+  ash_buf_free(&t);
+  return rc;
 }
 
 void hunt_why_cloud(hunt_reasons *R, int weight, const char *addr, const ash_cloud *cl) {
@@ -531,4 +1019,90 @@ void hunt_why_cloud(hunt_reasons *R, int weight, const char *addr, const ash_clo
     hunt_why(R, "rentable_cloud_source", weight, addr, cl->provider, cl->service, cl->region);
   else
     hunt_why(R, "rentable_cloud_source.noregion", weight, addr, cl->provider, cl->service);
+}
+
+/* ---- titles and summaries as the catalogue's pieces ---- */
+
+void hunt_text_init(hunt_text *t) {
+  ash_buf_init(&t->en, ASH_MAX_FINDING_TEXT);
+  /* the pieces repeat the text's values, with JSON's quotes and escapes */
+  ash_buf_init(&t->js, 4 * ASH_MAX_FINDING_TEXT);
+  t->n = 0;
+  t->rc = ASH_OK;
+}
+
+void hunt_text_free(hunt_text *t) {
+  ash_buf_free(&t->en);
+  ash_buf_free(&t->js);
+}
+
+static void add_piece(hunt_text *t, const char *id, const char *const *args, size_t n) {
+  size_t at = t->js.n;
+  int rc = ash_buf_printf(&t->js, "%s{\"msg\":\"%s\",\"args\":[", t->n ? "," : "", id);
+  for (size_t k = 0; !rc && k < n; k++) {
+    rc = ash_buf_adds(&t->js, k ? ",\"" : "\"");
+    if (!rc) rc = ash_buf_add_json_str(&t->js, args[k], strlen(args[k]));
+    if (!rc) rc = ash_buf_addc(&t->js, '"');
+  }
+  if (!rc) rc = ash_buf_adds(&t->js, "]}");
+  if (rc) {
+    /* a piece is whole or absent: the pieces are then incomplete, and
+     * left out of the finding (a report shows the English) */
+    t->js.n = at;
+    if (t->js.p) t->js.p[at] = 0;
+    if (!t->rc) t->rc = rc;
+    return;
+  }
+  t->n++;
+}
+
+void hunt_say_v(hunt_text *t, const char *id, const char *const *args) {
+  size_t n = 0;
+  while (args[n]) n++;
+  /* the English whole or not at all, as one printf appended it */
+  ash_buf one;
+  ash_buf_init(&one, ASH_MAX_FINDING_TEXT);
+  int rc = ash_msg_render(ASH_LANG_EN, id, args, n, NULL, &one);
+  if (!rc) rc = ash_buf_add(&t->en, one.p ? one.p : "", one.n);
+  ash_buf_free(&one);
+  if (rc == ASH_ENOTFOUND || rc == ASH_EFORMAT) {
+    /* a hunt's bug (test_reasons checks every call): say so in the text */
+    ash_buf_adds(&t->en, id);
+    if (!t->rc) t->rc = rc;
+    return;
+  }
+  if (rc == ASH_OK) add_piece(t, id, args, n);
+}
+
+void hunt_say_why(hunt_text *t, const char *head, const hunt_reasons *R, int score) {
+  char sc[16];
+  snprintf(sc, sizeof sc, "%d", score);
+  const char *a[] = {sc};
+  if (hunt_reasons_say(&t->en, head, R, score) == ASH_OK)
+    add_piece(t, head, a, (size_t)ash_msg_nargs(head));
+}
+
+int hunt_text_set(ash_finding *f, hunt_text *title, hunt_text *summary) {
+  int rc = ASH_OK;
+  if (title) rc = ash_finding_set_title(f, title->en.p ? title->en.p : "", title->en.n);
+  if (!rc && summary)
+    rc = ash_finding_set_summary(f, summary->en.p ? summary->en.p : "", summary->en.n);
+  if (rc) return rc;
+  ash_buf tj, sj;
+  ash_buf_init(&tj, 4 * ASH_MAX_FINDING_TEXT + 2);
+  ash_buf_init(&sj, 4 * ASH_MAX_FINDING_TEXT + 2);
+  int have_t = title && !title->rc, have_s = summary && !summary->rc;
+  if (have_t)
+    have_t = !ash_buf_addc(&tj, '[') &&
+             !ash_buf_add(&tj, title->js.p ? title->js.p : "", title->js.n) &&
+             !ash_buf_addc(&tj, ']');
+  if (have_s)
+    have_s = !ash_buf_addc(&sj, '[') &&
+             !ash_buf_add(&sj, summary->js.p ? summary->js.p : "", summary->js.n) &&
+             !ash_buf_addc(&sj, ']');
+  rc = ash_finding_set_msgs(f, have_t ? tj.p : NULL, have_t ? tj.n : 0, have_s ? sj.p : NULL,
+                            have_s ? sj.n : 0);
+  ash_buf_free(&tj);
+  ash_buf_free(&sj);
+  return rc;
 }

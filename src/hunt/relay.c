@@ -82,25 +82,22 @@ static int one_host(hunt_ctx *c, const hunt_relay *const *v, size_t n, hunt_list
   ash_buf b;
   ash_buf_init(&b, ASH_MAX_FINDING_TEXT);
   const char *prog = np ? file_name(progs[0]) : "a program";
-  ash_buf_printf(&b, "RDP relay by %s on %s (%s)", prog, host, whats[0]);
-  if (!rc) rc = ash_finding_set_title(&f, b.p, b.n);
-  ash_buf_reset(&b);
+  hunt_text T, S;
+  hunt_text_init(&T);
+  hunt_text_init(&S);
+  hunt_say(&T, "relay.title", np ? prog : "unnamed_program", host, whats[0]);
   char t1[32], t2[32];
   hunt_fmt_time(f.first_seen, t1);
   hunt_fmt_time(f.last_seen, t2);
-  ash_buf_printf(&b, "%s: %zu record%s of a program relaying RDP between %s and %s, by ", host, n,
-                 n == 1 ? "" : "s", t1, t2);
   for (size_t p = 0; p < np; p++) ash_buf_printf(&b, "%s%s", p ? ", " : "", progs[p]);
-  if (!np) ash_buf_adds(&b, "an unnamed program");
-  ash_buf_adds(&b, ":");
+  hunt_say(&S, "relay.sum.head", host, HUNT_ARG("%zu", n), t1, t2, np ? b.p : "unnamed_program.an");
   for (size_t i = 0; i < n && i < 6; i++)
-    ash_buf_printf(&b, "%s %s (%s)", i ? ";" : "", v[i]->what, v[i]->detail);
-  if (n > 6) ash_buf_printf(&b, "; and %zu more", n - 6);
-  ash_buf_adds(&b, ". A port proxy or a reverse forward is how RDP is carried into a host past"
-                   " its firewall; no RDP logon from the host itself is in the case to show it"
-                   " used. Ask who set it up, remove it (netsh interface portproxy reset, kill"
-                   " the program) and look for logons at the time in logs not collected.");
-  if (!rc) rc = ash_finding_set_summary(&f, b.p, b.n);
+    hunt_say(&S, i ? "relay.sum.rec.next" : "relay.sum.rec", v[i]->what, v[i]->detail);
+  if (n > 6) hunt_say(&S, "relay.sum.more", HUNT_ARG("%zu", n - 6));
+  hunt_say0(&S, "relay.sum.advice");
+  if (!rc) rc = hunt_text_set(&f, &T, &S);
+  hunt_text_free(&T);
+  hunt_text_free(&S);
   /* details: the programs and the reasons with their weights */
   ash_buf_reset(&b);
   int jr = ash_buf_adds(&b, "{\"programs\":[");
