@@ -498,75 +498,67 @@ static int similar(cand *cs, size_t nc) {
 
 /* ---- the finding ---- */
 
-static void add_reasons(ash_buf *b, const cand *k) {
+/* The summary's account of why it ranks where it does: the facts the
+ * score weighed, in words (the weights are the reasons', tunnel_reasons). */
+/* Between two of add_reasons' items. */
+static void sep(hunt_text *S, int *n) {
+  if ((*n)++) hunt_say0(S, "tunnel.sum.sep");
+}
+
+static void add_reasons(hunt_text *S, const cand *k) {
   const pair *p = k->p;
   char t[32];
   int n = 0;
-  ash_buf_adds(b, " Why it ranks here:");
-#define REASON(...)                                                                                \
-  do {                                                                                             \
-    ash_buf_adds(b, n++ ? "; " : " ");                                                             \
-    ash_buf_printf(b, __VA_ARGS__);                                                                \
-  } while (0)
+  hunt_say0(S, "tunnel.sum.why");
   if (k->nloop)
-    REASON("RDP logons from the host itself during the sessions (%zu)", k->nloop);
+    sep(S, &n), hunt_say(S, "tunnel.sum.r.loop", HUNT_ARG("%zu", k->nloop));
   else if (k->nlproc)
-    REASON("a loopback connection to the host's own RDP port");
+    sep(S, &n), hunt_say0(S, "tunnel.sum.r.lproc");
   else if (k->uncorroborated_cap)
-    REASON("medium at most: nothing on the host corroborates a tunnel (no RDP logon from the"
-           " host itself, no loopback connection to its RDP port), and a vendor's support"
-           " session looks the same from the firewall");
+    sep(S, &n), hunt_say0(S, "tunnel.sum.r.uncorroborated");
   if (k->nsrc <= 1 && !k->nsim)
-    REASON("no other internal host talks to this address");
+    sep(S, &n), hunt_say0(S, "single_internal_host");
   else if (k->nsrc > 4)
-    REASON("%u internal hosts talk to this address, as an agent or service would", k->nsrc);
+    sep(S, &n), hunt_say(S, "tunnel.sum.r.service", HUNT_ARG("%u", k->nsrc));
   else if (k->nsrc > 1)
-    REASON("%u internal hosts talk to this address", k->nsrc);
-  if (k->nsim_net)
-    REASON("%u other host%s hold%s long sessions to the same network and port", k->nsim_net,
-           k->nsim_net == 1 ? "" : "s", k->nsim_net == 1 ? "s" : "");
-  if (k->nsim_proc)
-    REASON("%u other host%s run%s the same program on such sessions, as an agent does",
-           k->nsim_proc, k->nsim_proc == 1 ? "" : "s", k->nsim_proc == 1 ? "s" : "");
+    sep(S, &n), hunt_say(S, "tunnel.sum.r.hosts", HUNT_ARG("%u", k->nsrc));
+  if (k->nsim_net) sep(S, &n), hunt_say(S, "tunnel.sum.r.net", HUNT_ARG("%u", k->nsim_net));
+  if (k->nsim_proc) sep(S, &n), hunt_say(S, "tunnel.sum.r.proc", HUNT_ARG("%u", k->nsim_proc));
   double out = (double)p->out, in = (double)p->in;
   if (in > 0 && out / in >= 20)
-    REASON("%.0f%% of the bytes go out, as an upload does", 100 * out / (out + in));
+    sep(S, &n), hunt_say(S, "tunnel.sum.r.upload", HUNT_ARG("%.0f", 100 * out / (out + in)));
   else if (out > 0 && in / out >= 20)
-    REASON("%.0f%% of the bytes come in, as a download does", 100 * in / (out + in));
+    sep(S, &n), hunt_say(S, "tunnel.sum.r.download", HUNT_ARG("%.0f", 100 * in / (out + in)));
   else if (out + in > 0)
-    REASON("traffic flows both ways (%.0f%% out)", 100 * out / (out + in));
+    sep(S, &n), hunt_say(S, "tunnel.sum.r.twoway", HUNT_ARG("%.0f", 100 * out / (out + in)));
   else if (p->unk > 0)
-    REASON("the firewall logs the bytes of both directions together");
+    sep(S, &n), hunt_say0(S, "tunnel.sum.r.undirected");
   double rate = p->covered > 0 ? (out + in + (double)p->unk) / ((double)p->covered / ASH_SEC) : 0;
-  if (rate < 50) REASON("little more than keep-alives (%.0f B/s)", rate);
+  if (rate < 50) sep(S, &n), hunt_say(S, "tunnel.sum.r.keepalive", HUNT_ARG("%.0f", rate));
   if (k->cv >= 0)
-    REASON(k->cv >= 1 ? "bursty (interval volume varies %.1fx its mean, %.0f%% idle)"
-                      : "steady (interval volume varies %.1fx its mean, %.0f%% idle)",
-           k->cv, 100 * k->idle_frac);
+    sep(S, &n), hunt_say(S, k->cv >= 1 ? "tunnel.sum.r.bursty" : "tunnel.sum.r.steady",
+                         HUNT_ARG("%.1f", k->cv), HUNT_ARG("%.0f", 100 * k->idle_frac));
   if (k->regular_known) {
     hunt_fmt_dur((int64_t)(k->interval_s * ASH_SEC), t);
     if (k->beacon)
-      REASON("it reconnects on a fixed schedule (every %s, regularity %.2f), as a beacon does", t,
-             k->ts_score);
+      sep(S, &n), hunt_say(S, "tunnel.sum.r.beacon", t, HUNT_ARG("%.2f", k->ts_score));
     else if (k->ts_score >= 0.8)
-      REASON("sessions start on a fixed schedule (every %s, regularity %.2f)", t, k->ts_score);
+      sep(S, &n), hunt_say(S, "tunnel.sum.r.schedule", t, HUNT_ARG("%.2f", k->ts_score));
     else
-      REASON("irregular start times (regularity %.2f), as a person's use is", k->ts_score);
+      sep(S, &n), hunt_say(S, "tunnel.sum.r.irregular", HUNT_ARG("%.2f", k->ts_score));
   }
   if (k->quiet >= 1)
-    REASON("the host reaches only %u internet destinations in the case", k->host_dsts);
+    sep(S, &n), hunt_say(S, "tunnel.sum.r.quiet", HUNT_ARG("%u", k->host_dsts));
   else if (k->quiet <= 0)
-    REASON("the host reaches %u internet destinations, a busy client", k->host_dsts);
+    sep(S, &n), hunt_say(S, "tunnel.sum.r.busy", HUNT_ARG("%u", k->host_dsts));
   if (k->has_cloud) {
     if (k->rentable == 2)
-      REASON("the address is in %s %s, where anyone can rent a machine", k->cloud.provider,
-             k->cloud.service[0] ? k->cloud.service : "compute");
+      sep(S, &n), hunt_say(S, "rentable_compute", k->cloud.provider,
+                           k->cloud.service[0] ? k->cloud.service : "compute");
     else if (k->rentable == 0)
-      REASON("the address is a %s %s endpoint, run by the provider", k->cloud.provider,
-             k->cloud.service);
+      sep(S, &n), hunt_say(S, "provider_endpoint", k->cloud.provider, k->cloud.service);
   }
-#undef REASON
-  ash_buf_adds(b, ".");
+  hunt_say0(S, "tunnel.sum.end");
 }
 
 /* The score as weighted reasons (details.reasons, and the report's rows
@@ -634,7 +626,22 @@ static void tunnel_reasons(const cand *k, hunt_reasons *R) {
   }
 }
 
-static int make_finding(hunt_flows *T, cand *k, ash_finding *f) {
+/* The provider, service and region of the address as a piece after
+ * "to ADDR:PORT", or nothing when no range names it. */
+static void say_where(hunt_text *t, const cand *k) {
+  if (!k->has_cloud) return;
+  const ash_cloud *cl = &k->cloud;
+  if (cl->service[0] && cl->region[0])
+    hunt_say(t, "tunnel.where.svc.region", cl->provider, cl->service, cl->region);
+  else if (cl->service[0])
+    hunt_say(t, "tunnel.where.svc", cl->provider, cl->service);
+  else if (cl->region[0])
+    hunt_say(t, "tunnel.where.region", cl->provider, cl->region);
+  else
+    hunt_say(t, "tunnel.where", cl->provider);
+}
+
+static int make_finding(hunt_flows *T, cand *k, size_t nalso, ash_finding *f) {
   hunt_ctx *c = T->c;
   pair *p = k->p;
   int rc = ash_finding_init(f, ASH_HUNT_TUNNEL);
@@ -650,21 +657,20 @@ static int make_finding(hunt_flows *T, cand *k, ash_finding *f) {
   ash_finding_add_attack(f, "T1090");
   if (k->nloop) ash_finding_add_attack(f, "T1021.001");
   const char *who = k->host[0] ? k->host : sip;
-  char where[256] = "";
-  if (k->has_cloud)
-    snprintf(where, sizeof where, " (%s%s%s%s%s)", k->cloud.provider,
-             k->cloud.service[0] ? " " : "", k->cloud.service, k->cloud.region[0] ? ", " : "",
-             k->cloud.region);
-  ash_buf b;
-  ash_buf_init(&b, ASH_MAX_FINDING_TEXT);
-  if (k->score >= 65)
-    ash_buf_printf(&b, "%s held long %ssessions to %s:%d%s for %d day%s", who,
-                   p->out && p->in ? "two-way " : "", dip, p->port, where, p->days,
-                   p->days == 1 ? "" : "s");
-  else
-    ash_buf_printf(&b, "Long-lived sessions from %s to %s:%d%s", who, dip, p->port, where);
-  rc = ash_finding_set_title(f, b.p, b.n);
-  ash_buf_reset(&b);
+  char port[16];
+  snprintf(port, sizeof port, "%d", p->port);
+  hunt_text Tt, S;
+  hunt_text_init(&Tt);
+  hunt_text_init(&S);
+  if (k->score >= 65) {
+    hunt_say(&Tt, p->out && p->in ? "tunnel.title.high.twoway" : "tunnel.title.high", who, dip,
+             port);
+    say_where(&Tt, k);
+    hunt_say(&Tt, "tunnel.title.days", HUNT_ARG("%d", p->days));
+  } else {
+    hunt_say(&Tt, "tunnel.title", who, dip, port);
+    say_where(&Tt, k);
+  }
   char lg[32], cn[32], bo[32], bi[32], t1[32], t2[32];
   hunt_fmt_dur(p->longest, lg);
   hunt_fmt_dur(p->covered, cn);
@@ -674,42 +680,43 @@ static int make_finding(hunt_flows *T, cand *k, ash_finding *f) {
   hunt_fmt_time(p->last, t2);
   int64_t span = p->last - p->first;
   double frac = span > 0 ? (double)p->covered / (double)span : 1;
-  ash_buf_printf(&b, "%s", who);
-  if (k->host[0]) ash_buf_printf(&b, " (%s)", sip);
-  ash_buf_printf(&b,
-                 " held %u session%s to %s:%d%s between %s and %s, on %d day%s: longest %s,"
-                 " %s connected in all (%.0f%% of that time), ",
-                 p->sessions, p->sessions == 1 ? "" : "s", dip, p->port, where, t1, t2, p->days,
-                 p->days == 1 ? "" : "s", lg, cn, 100 * frac);
+  if (k->host[0])
+    hunt_say(&S, "tunnel.sum.who.host", who, sip);
+  else
+    hunt_say(&S, "tunnel.sum.who", who);
+  hunt_say(&S, "tunnel.sum.head", HUNT_ARG("%u", p->sessions), dip, port);
+  say_where(&S, k);
+  hunt_say(&S, "tunnel.sum.span", t1, t2, HUNT_ARG("%d", p->days), lg, cn,
+           HUNT_ARG("%.0f", 100 * frac));
   if (!p->out && !p->in && p->unk) {
     char bu[32];
     hunt_fmt_bytes(p->unk, bu);
-    ash_buf_printf(&b, "%s both ways together.", bu);
+    hunt_say(&S, "tunnel.sum.bytes.both", bu);
   } else {
-    ash_buf_printf(&b, "%s out and %s in.", bo, bi);
+    hunt_say(&S, "tunnel.sum.bytes", bo, bi);
   }
   if (k->nloop) {
-    ash_buf_printf(&b,
-                   " While these sessions were up, %s recorded %zu RDP logon%s whose source is"
-                   " the host itself",
-                   k->host, k->nloop, k->nloop == 1 ? "" : "s");
+    hunt_say(&S, "tunnel.sum.loop", k->host, HUNT_ARG("%zu", k->nloop));
     if (k->naccounts) {
-      ash_buf_adds(&b, " (");
+      char accts[4 * 130];
+      size_t an = 0;
+      accts[0] = 0;
       for (size_t a = 0; a < k->naccounts; a++)
-        ash_buf_printf(&b, "%s%s", a ? ", " : "", k->accounts[a]);
-      ash_buf_adds(&b, ")");
+        an +=
+            (size_t)snprintf(accts + an, sizeof accts - an, "%s%s", a ? ", " : "", k->accounts[a]);
+      hunt_say(&S, "tunnel.sum.loop.accounts", accts);
     }
-    ash_buf_adds(&b, ": RDP is arriving through a local program that relays this connection.");
+    hunt_say0(&S, "tunnel.sum.loop.end");
   }
-  if (k->proc[0]) ash_buf_printf(&b, " Sysmon names the process holding it: %s.", k->proc);
-  if (k->lproc[0])
-    ash_buf_printf(&b, " %s connects to the host's own RDP port over loopback.", k->lproc);
-  add_reasons(&b, k);
-  if (k->score >= 65)
-    ash_buf_adds(&b, " Isolate the host, block the address at the perimeter, and find the program"
-                     " holding the connection.");
-  if (!rc) rc = ash_finding_set_summary(f, b.p, b.n);
-  ash_buf_free(&b);
+  if (k->proc[0]) hunt_say(&S, "tunnel.sum.proc", k->proc);
+  if (k->lproc[0]) hunt_say(&S, "tunnel.sum.lproc", k->lproc);
+  add_reasons(&S, k);
+  if (k->score >= 65) hunt_say0(&S, "tunnel.sum.advice");
+  /* an address many hosts hold sessions to is one finding (ash_hunt_tunnel) */
+  if (nalso) hunt_say(&S, "tunnel.sum.also", HUNT_ARG("%zu", nalso));
+  rc = hunt_text_set(f, &Tt, &S);
+  hunt_text_free(&Tt);
+  hunt_text_free(&S);
   if (!rc && k->host[0]) rc = ash_finding_add_host(f, ash_str_cstr(k->host));
   if (!rc) rc = ash_finding_add_ip(f, &p->src);
   if (!rc) rc = ash_finding_add_ip(f, &p->dst);
@@ -813,7 +820,7 @@ int ash_hunt_tunnel(hunt_ctx *c, hunt_list *out) {
           nalso++;
         }
     ash_finding f;
-    rc = make_finding(T, &cs[i], &f);
+    rc = make_finding(T, &cs[i], nalso, &f);
     for (size_t j = i + 1; !rc && nalso && j < nc; j++) {
       if (cs[j].grouped != 1 || !ash_ip_eq(&cs[j].p->dst, &cs[i].p->dst) ||
           cs[j].p->port != cs[i].p->port)
@@ -823,17 +830,6 @@ int ash_hunt_tunnel(hunt_ctx *c, hunt_list *out) {
       if (!rc) rc = ash_finding_add_ip(&f, &cs[j].p->src);
       ash_finding_see(&f, cs[j].p->first);
       ash_finding_see(&f, cs[j].p->last);
-    }
-    if (!rc && nalso) {
-      ash_buf b;
-      ash_buf_init(&b, ASH_MAX_FINDING_TEXT);
-      rc = ash_buf_printf(&b,
-                          "%s %zu other internal host%s hold%s the same kind of sessions to"
-                          " this address (listed in hosts and addresses).",
-                          f.summary ? f.summary : "", nalso, nalso == 1 ? "" : "s",
-                          nalso == 1 ? "s" : "");
-      if (!rc) rc = ash_finding_set_summary(&f, b.p, b.n);
-      ash_buf_free(&b);
     }
     if (!rc) {
       rc = hunt_list_add(out, &f);
