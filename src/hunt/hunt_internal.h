@@ -420,8 +420,13 @@ void hunt_say_v(hunt_text *t, const char *id, const char *const *args);
  * them; its details.reasons must be R, for a report renders the piece
  * from there. */
 void hunt_say_why(hunt_text *t, const char *head, const hunt_reasons *R, int score);
-/* Set f's title and summary (either may be NULL: left as is) with their
- * pieces. */
+/* Append piece id with its arguments to f's summary, English and pieces
+ * (a summary without pieces stays without). */
+int hunt_summary_add_v(ash_finding *f, const char *id, const char *const *args);
+#define hunt_summary_add(f, id, ...)                                                               \
+  hunt_summary_add_v((f), (id), (const char *const[]){__VA_ARGS__, NULL})
+/* Set f's title and summary with their pieces (either may be NULL: left
+ * as it is, pieces and all). */
 int hunt_text_set(ash_finding *f, hunt_text *title, hunt_text *summary);
 
 /* ---- evidence and text (common.c) ---- */

@@ -696,7 +696,7 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
     hunt_say(&S, "link.sum.sysmon", g);
     if (x->d->file_proc[0]) hunt_say(&S, "link.sum.sysmon.by", x->d->file_proc);
     if (x->d->file_user[0]) hunt_say(&S, "link.sum.sysmon.as", x->d->file_user);
-    hunt_say0(&S, "link.sum.stop");
+    hunt_say0(&S, "link.sum.sysmon.end");
   }
   int score;
   int overlaps = 0, returns_new = 0;

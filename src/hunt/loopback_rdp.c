@@ -131,13 +131,13 @@ static int one_host(hunt_ctx *c, const rdp_loop *v, size_t n, hunt_list *out) {
   char t1[32], t2[32];
   hunt_fmt_time(f.first_seen, t1);
   hunt_fmt_time(f.last_seen, t2);
-  ash_buf l1, l2;
+  ash_buf l1;
   ash_buf_init(&l1, ASH_MAX_FINDING_TEXT);
-  ash_buf_init(&l2, ASH_MAX_FINDING_TEXT);
   for (size_t a = 0; a < naddr; a++) ash_buf_printf(&l1, "%s%s", a ? ", " : "", addrs[a]);
-  for (size_t w = 0; w < nw; w++) ash_buf_printf(&l2, "%s%zu x %s", w ? ", " : "", wn[w], whats[w]);
-  hunt_say(&S, "loop.sum.head", host, HUNT_ARG("%zu", n), l1.p ? l1.p : "", t1, t2,
-           l2.p ? l2.p : "");
+  hunt_say(&S, "loop.sum.head", host, HUNT_ARG("%zu", n), l1.p ? l1.p : "", t1, t2);
+  /* the kinds of record (model_hosts.c rdp_what: terms of the catalogue) */
+  for (size_t w = 0; w < nw; w++)
+    hunt_say(&S, w ? "loop.sum.what.next" : "loop.sum.what", HUNT_ARG("%zu", wn[w]), whats[w]);
   if (f.accounts.n) {
     ash_buf_reset(&l1);
     for (size_t a = 0; a < f.accounts.n; a++)
@@ -166,7 +166,6 @@ static int one_host(hunt_ctx *c, const rdp_loop *v, size_t n, hunt_list *out) {
   }
   hunt_say0(&S, "loop.sum.advice");
   ash_buf_free(&l1);
-  ash_buf_free(&l2);
   if (!rc) rc = hunt_text_set(&f, &T, &S);
   hunt_text_free(&T);
   hunt_text_free(&S);

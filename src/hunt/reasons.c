@@ -216,8 +216,8 @@ static const entry REASONS[] = {
     {"repeated_new_sources",
      "after its first such session {1} came back {2} times over VPN from new addresses",
      "{1} は最初の不審なセッションの後も、新しいアドレスから VPN で {2} 回戻ってきています"},
-    {"return_after_past_incident", "it came after {1} finding {2} tied the account to {=3}",
-     "{1} の検出結果 {2}（{=3}）がこのアカウントを過去の検知に結び付けた後の接続です"},
+    {"return_after_past_incident", "it came after {1} finding {2} tied the account to {@2=3}",
+     "{1} の検出結果 {2}（{@2=3}）がこのアカウントを過去の検知に結び付けた後の接続です"},
     {"returned_from_new_source", "{1} came back over VPN later from new addresses",
      "{1} はその後、新しいアドレスから VPN で再び接続しています"},
     {"returned_to_detection_host", "back on {1}, where {2} found the tool tied to the account",
@@ -226,13 +226,13 @@ static const entry REASONS[] = {
      "back on {1}, which an earlier suspicious session of the account reached first",
      "{1} に戻っています。このアカウントの以前の不審なセッションが最初に到達したホストです"},
     {"returns_after_past_incident",
-     "{1} of those sessions came after {2} finding {3} tied {4} to {=5}",
-     "そのうち {1} 回のセッションは、{2} の検出結果 {3}（{=5}）が {4} "
+     "{1} of those sessions came after {2} finding {3} tied {4} to {@3=5}",
+     "そのうち {1} 回のセッションは、{2} の検出結果 {3}（{@3=5}）が {4} "
      "を過去の検知に結び付けた後のものです"},
     {"second_internal_host", "another internal host talks to this address",
      "このアドレスと通信する内部ホストがもう 1 台あります"},
-    {"session_in_past_incident", "{1} finding {2} ties this session to {=3}",
-     "{1} の検出結果 {2}（{=3}）が、このセッションを過去の検知に結び付けています"},
+    {"session_in_past_incident", "{1} finding {2} ties this session to {@2=3}",
+     "{1} の検出結果 {2}（{@2=3}）が、このセッションを過去の検知に結び付けています"},
     {"session_suspicion", "account-use scores {1}'s sessions {2} of 100",
      "account-use は {1} のセッションを 100 点中 {2} 点と評価しています"},
     {"short_host_history",
@@ -322,7 +322,21 @@ static const entry REASONS[] = {
  * words) sit between "に" and "到達" in Japanese; contact.* are the same
  * ways where they stand alone. Sorted by id. */
 static const entry TERMS[] = {
+    {"1149 RDP authentication (RemoteConnectionManager)",
+     "1149 RDP authentication (RemoteConnectionManager)",
+     "1149 RDP 認証（RemoteConnectionManager）"},
+    {"4624 LogonType 10 (RDP)", "4624 LogonType 10 (RDP)", "4624 LogonType 10（RDP）"},
+    {"4624 LogonType 12 (cached RDP)", "4624 LogonType 12 (cached RDP)",
+     "4624 LogonType 12（キャッシュされた資格情報での RDP）"},
+    {"LSM 21 RDP session logon", "LSM 21 RDP session logon", "LSM 21 RDP セッションのログオン"},
+    {"LSM 22 RDP shell start", "LSM 22 RDP shell start", "LSM 22 RDP シェルの開始"},
+    {"LSM 24 RDP session disconnected", "LSM 24 RDP session disconnected",
+     "LSM 24 RDP セッションの切断"},
+    {"LSM 25 RDP session reconnected", "LSM 25 RDP session reconnected",
+     "LSM 25 RDP セッションの再接続"},
     {"PortProxy registry value", "PortProxy registry value", "PortProxy のレジストリ値"},
+    {"RdpCoreTS 131 RDP connection accepted", "RdpCoreTS 131 RDP connection accepted",
+     "RdpCoreTS 131 RDP 接続の受け付け"},
     {"after", "after", "後"},
     {"before", "before", "前"},
     {"chisel R:", "chisel R:", "chisel R:（リバースフォワード）"},
@@ -338,6 +352,24 @@ static const entry TERMS[] = {
     {"contact.smbflow", "over SMB (firewall flows to port 445)",
      "SMB（ファイアウォールに記録された 445 番ポートへの通信）"},
     {"earlier", "earlier", "前"},
+    {"form.ascii", "ASCII", "ASCII"},
+    {"form.dn", "as LDAP DN", "LDAP DN 形式"},
+    {"form.unc", "as \\\\server\\", "\\\\server\\ 形式"},
+    {"form.user", "as DOMAIN\\user", "DOMAIN\\user 形式"},
+    {"form.wide", "UTF-16LE", "UTF-16LE"},
+    {"ft.Document", "Document", "文書"},
+    {"ft.ELF executable", "ELF executable", "ELF 実行ファイル"},
+    {"ft.File", "File", "ファイル"},
+    {"ft.MS-DOS executable", "MS-DOS executable", "MS-DOS 実行ファイル"},
+    {"ft.Mach-O executable", "Mach-O executable", "Mach-O 実行ファイル"},
+    {"ft.PE32 DLL", "PE32 DLL", "PE32 DLL"},
+    {"ft.PE32 executable", "PE32 executable", "PE32 実行ファイル"},
+    {"ft.PE32+ DLL", "PE32+ DLL", "PE32+ DLL"},
+    {"ft.PE32+ executable", "PE32+ executable", "PE32+ 実行ファイル"},
+    {"ft.Script", "Script", "スクリプト"},
+    {"ft.binary data", "binary data", "バイナリデータ"},
+    {"ft.document", "document", "文書"},
+    {"ft.script", "script", "スクリプト"},
     {"habit.few", "logons there on only 1-2 other days", "ほかの日のログオンは 1～2 日だけです"},
     {"habit.none", "no logons there on any other day", "ほかの日のログオンはありません"},
     {"habit.not_before", "no logons there before that day", "その日より前のログオンはありません"},
@@ -350,6 +382,24 @@ static const entry TERMS[] = {
     {"kinds.smb_console", "by SMB and at the console", "SMB とコンソール"},
     {"kinds.smb_rdp", "by SMB and RDP", "SMB と RDP"},
     {"later", "later", "後"},
+    {"level.critical", "critical", "緊急"},
+    {"level.high", "high", "高"},
+    {"level.informational", "informational", "情報"},
+    {"level.low", "low", "低"},
+    {"level.medium", "medium", "中"},
+    {"name.account", "account", "アカウント"},
+    {"name.address", "address", "アドレス"},
+    {"name.admin", "admin account", "管理者アカウント"},
+    {"name.dc", "domain controller", "ドメインコントローラ"},
+    {"name.domain", "domain", "ドメイン"},
+    {"name.host", "host", "ホスト"},
+    {"name.netbios", "NetBIOS domain", "NetBIOS ドメイン名"},
+    {"name.other", "name", "名前"},
+    {"name.range_address", "address in the range", "範囲内のアドレス"},
+    {"name.server", "server", "サーバ"},
+    {"name.service", "service account", "サービスアカウント"},
+    {"name.share", "share", "共有フォルダ"},
+    {"name.url", "internal URL", "内部 URL"},
     {"netsh portproxy add", "netsh portproxy add", "netsh portproxy add（中継の設定）"},
     {"netsh portproxy delete/reset", "netsh portproxy delete/reset",
      "netsh portproxy delete/reset（中継の削除）"},
@@ -360,8 +410,10 @@ static const entry TERMS[] = {
     {"priv.dc", "logs on to a domain controller", "ドメインコントローラにログオンしています"},
     {"priv.name", "named as an admin account", "管理者アカウントの名前です"},
     {"reach.other", "", ""},
-    {"reach.rdp", "by RDP", "RDP で"},
-    {"reach.smb", "over SMB", "SMB で"},
+    {"reach.rdp", "by RDP", " RDP で"},
+    {"reach.smb", "over SMB", " SMB で"},
+    {"sigma.nohost", "(no host)", "（ホスト不明）"},
+    {"sigma.unnamed_host", "an unnamed host", "名前の分からないホスト"},
     {"ssh -R", "ssh -R", "ssh -R（リモートフォワード）"},
     {"stage.drive_root", "a drive root", "ドライブのルート"},
     {"stage.recycle", "the recycle bin", "ごみ箱"},
@@ -405,7 +457,7 @@ static const entry TEXTS[] = {
     {"acct.sum.sess.as", " as {1}", "（{1} として）"},
     {"acct.sum.sess.country", " ({1})", "（{1}）"},
     {"acct.sum.sess.dur", ", {1}", "、{1} 間"},
-    {"acct.sum.sess.new", ", a new address", "（新しいアドレス）"},
+    {"acct.sum.sess.new", ", a new address", "、初めて使うアドレス"},
     {"acct.sum.sess.reach", ": reached {1} {=2}", "。{1} に{=2}到達"},
     {"acct.sum.sess.reach.next", ", {1} {=2}", "、{1} に{=2}到達"},
     {"acct.sum.sess.sep", ";", "。"},
@@ -426,14 +478,14 @@ static const entry TEXTS[] = {
     {"beacon.sum.head",
      " made {1} connection{1||s} to {2}:{3} between {t4} and {t5}, {6} connected in all, {7} out "
      "and {8} in.",
-     " は {t4} から {t5} までに {2}:{3} へ {1} 回接続しています。接続時間は合計 {6}、送信 "
-     "{7}、受信 {8} です。"},
+     "は {t4} から {t5} までに {2}:{3} へ {1} 回接続しています。接続時間は合計 {6}、送信 {7}、受信 "
+     "{8} です。"},
     {"beacon.sum.rita",
      " They start every {1} with beacon score {2} (RITA's four subscores: timestamps {3}, sizes "
      "{4}, histogram {5}, duration {6}).",
      "接続は {1} ごとに始まり、ビーコンスコアは {2} です（RITA の 4 つの部分スコア：タイムスタンプ "
      "{3}、サイズ {4}、ヒストグラム {5}、継続性 {6}）。"},
-    {"beacon.sum.who", "{1}", "{1}"},
+    {"beacon.sum.who", "{1}", "{1} "},
     {"beacon.sum.who.host", "{1} ({2})", "{1}（{2}）"},
     {"beacon.title", "{1} beacons to {2}:{3} every {4}",
      "{1} から {2}:{3} への {4} 間隔のビーコン"},
@@ -569,9 +621,10 @@ static const entry TEXTS[] = {
      "週間前より後から始まっており、普段だれが使っているかを判断するには短すぎます。"},
     {"link.sum.stop", ".", "。"},
     {"link.sum.sysmon", " Sysmon saw the file written {1} earlier",
-     "Sysmon の記録では、ファイルはその {1} 前に書き込まれています"},
-    {"link.sum.sysmon.as", " as {1}", "（ユーザー：{1}）"},
-    {"link.sum.sysmon.by", " by {1}", "（書き込んだプロセス：{1}）"},
+     "Sysmon の記録では、ファイルは検知の {1} 前に"},
+    {"link.sum.sysmon.as", " as {1}", "、ユーザー {1} として"},
+    {"link.sum.sysmon.by", " by {1}", "、{1} によって"},
+    {"link.sum.sysmon.end", ".", "書き込まれています。"},
     {"link.sum.vpn", " {1} {=2}, {3} had connected over VPN at {t4} from {=5}",
      "その {1} {=2}、{t4} に {3} が {=5} から VPN で接続していました"},
     {"link.sum.vpn.as", " as {1}", "（{1} として）"},
@@ -598,9 +651,9 @@ static const entry TEXTS[] = {
      "アカウントのパスワードをリセットし、ホストを隔離してください。"},
     {"loop.sum.head",
      "{1} recorded {2} RDP logon or session event{2||s} whose source is the host itself ({3}) "
-     "between {t4} and {t5}: {6}",
+     "between {t4} and {t5}: ",
      "{1} には、ホスト自身（{3}）を接続元とする RDP のログオンまたはセッションのイベントが {t4} "
-     "から {t5} までに {2} 件記録されています（内訳：{6}）"},
+     "から {t5} までに {2} 件記録されています。内訳："},
     {"loop.sum.notunnel",
      " No tunnel finding overlaps them: look for the program listening on or connecting to port "
      "3389 locally (Sysmon 3, 5156, netsh portproxy).",
@@ -620,6 +673,8 @@ static const entry TEXTS[] = {
      "where the RDP came from.",
      "これらのログオンは {1}（{@1=2}）のセッションが続いている間に起きています。RDP "
      "は、そのセッションの接続先の中継サーバから来ています。"},
+    {"loop.sum.what", "{1} x {=2}", "{=2} {1} 件"},
+    {"loop.sum.what.next", ", {1} x {=2}", "、{=2} {1} 件"},
     {"loop.sum.why",
      ". Nobody RDPs from a server to the same server: RDP arrives from loopback when a program on "
      "the host relays it (an HTTPS tunnel or a port proxy), so the session came from outside "
@@ -653,6 +708,73 @@ static const entry TEXTS[] = {
     {"relay.sum.rec", " {=1} ({2})", "{=1}（{2}）"},
     {"relay.sum.rec.next", "; {=1} ({2})", "；{=1}（{2}）"},
     {"relay.title", "RDP relay by {=1} on {2} ({=3})", "{2} 上の {=1} による RDP の中継（{=3}）"},
+    {"scan.sum.av", " The case holds {1} antivirus event{1||s} for the same SHA-256.",
+     "ケースには、同じ SHA-256 のウイルス対策ソフトのイベントが {1} 件あります。"},
+    {"scan.sum.binary",
+     " Not an executable itself, but binary data carrying the names (a configuration or payload) "
+     "deserves a look.",
+     "それ自体は実行ファイルではありませんが、これらの名前を含むバイナリデータ（設定やペイロード）"
+     "は確認する価値があります。"},
+    {"scan.sum.byname",
+     " {1} event{1||s} in the case name a file of the same name (perhaps another file).",
+     "ケース内の {1} "
+     "件のイベントが、同じ名前のファイルを記録しています（別のファイルかもしれません）。"},
+    {"scan.sum.contains", " contains {1} of the environment's own names: ",
+     "には、この環境固有の名前が {1} 個含まれています："},
+    {"scan.sum.contains.one", " contains one of the environment's own names: ",
+     "には、この環境固有の名前が 1 個含まれています："},
+    {"scan.sum.document",
+     " Documents and configuration files name the environment routinely; this is listed for "
+     "completeness.",
+     "文書や設定ファイルが環境の名前を含むのはよくあることです。網羅のために挙げています。"},
+    {"scan.sum.file", "{1} ({=2}, {3} bytes, SHA-256 {4})", "{1}（{=2}、{3} バイト、SHA-256 {4}）"},
+    {"scan.sum.form", "{=1}", "{=1}"},
+    {"scan.sum.form.next", ", {=1}", "、{=1}"},
+    {"scan.sum.forms", " (", "（"},
+    {"scan.sum.forms.end", ")", "）"},
+    {"scan.sum.hit", "{=1} {2}", "{=1} {2}"},
+    {"scan.sum.hit.own", "; the host it was collected from", "。収集元のホスト"},
+    {"scan.sum.hit.sample", " ({1})", "（{1}）"},
+    {"scan.sum.implant",
+     " Software made elsewhere has no reason to carry these names; malware configured for this "
+     "environment does. Treat the file as a suspected implant: find where else it is, who wrote it "
+     "to disk and when.",
+     "よそで作られたソフトウェアがこれらの名前を持つ理由はありません。この環境向けに設定されたマル"
+     "ウェアなら持っています。このファイルはインプラントの疑いがあるものとして扱い、ほかにどこにあ"
+     "るか、誰がいつディスクに書き込んだかを調べてください。"},
+    {"scan.sum.more", "; and {1} more", "；ほか {1} 個"},
+    {"scan.sum.partial", " Only part of the file could be scanned.",
+     "ファイルの一部しかスキャンできませんでした。"},
+    {"scan.sum.pe", " PE facts:", "PE の情報："},
+    {"scan.sum.pe.imphash", " imphash {1};", "imphash {1}。"},
+    {"scan.sum.pe.signed", " carries an Authenticode signature (not verified).",
+     "Authenticode 署名があります（検証していません）。"},
+    {"scan.sum.pe.ts", " compile timestamp {t1};", "コンパイル時刻 {t1}。"},
+    {"scan.sum.pe.unsigned", " no Authenticode signature.", "Authenticode 署名はありません。"},
+    {"scan.sum.rules", " Responder rules matched: {1}.", "一致した調査担当者のルール：{1}。"},
+    {"scan.sum.seen", " The case holds {1} other event{1||s} naming the same SHA-256.",
+     "ケースには、同じ SHA-256 を記録したほかのイベントが {1} 件あります。"},
+    {"scan.sum.sep", "; ", "；"},
+    {"scan.sum.stop", ".", "。"},
+    {"scan.sum.weak", " One name alone is weak evidence; check the file's origin.",
+     "名前が 1 つだけでは弱い証拠です。ファイルの出どころを確認してください。"},
+    {"scan.title", "{=1} {2}", "{2}（{=1}）"},
+    {"scan.title.carries", " carries {1} of the environment's own names",
+     "：この環境固有の名前を {1} 個含む"},
+    {"scan.title.carries.one", " carries one of the environment's own names",
+     "：この環境固有の名前を 1 個含む"},
+    {"scan.title.mentions", " mentions {1} of the environment's own names",
+     "：この環境固有の名前 {1} 個に言及"},
+    {"scan.title.mentions.one", " mentions one of the environment's own names",
+     "：この環境固有の名前 1 個に言及"},
+    {"scan.title.rules", " matches {1} responder rule{1||s}", "：調査担当者のルール {1} 件に一致"},
+    {"scan.title.rules.and", " and matches {1} responder rule{1||s}",
+     "、調査担当者のルール {1} 件に一致"},
+    {"sigma.sum", "Sigma rule \"{1}\" (level {=2}, {3}) matched {4} event{4||s} on {=5}",
+     "Sigma ルール「{1}」（レベル {=2}、{3}）が {=5} の {4} 件のイベントに一致しました"},
+    {"sigma.sum.between", " between {t1} and {t2}", "（{t1} から {t2} まで）"},
+    {"sigma.sum.rule", ". Rule {1} from {2}.", "。ルール ID は {1}、ルールのファイルは {2} です。"},
+    {"sigma.title", "Sigma: {1} on {=2}", "Sigma：{=2} で {1}"},
     {"tunnel.sum.advice",
      " Isolate the host, block the address at the perimeter, and find the program holding the "
      "connection.",
@@ -668,7 +790,7 @@ static const entry TEXTS[] = {
     {"tunnel.sum.bytes.both", "{1} both ways together.", "双方向の合計で {1} です。"},
     {"tunnel.sum.end", ".", "。"},
     {"tunnel.sum.head", " held {1} session{1||s} to {2}:{3}",
-     " は {2}:{3} へ {1} 回のセッションを持っていました"},
+     "は {2}:{3} へ {1} 回のセッションを持っていました"},
     {"tunnel.sum.loop",
      " While these sessions were up, {1} recorded {2} RDP logon{2||s} whose source is the host "
      "itself",
@@ -735,7 +857,7 @@ static const entry TEXTS[] = {
      "time), ",
      "。期間は {t1} から {t2} までの {3} 日間で、最長 {4}、接続時間は合計 {5}（その期間の "
      "{6}%）です。通信量は"},
-    {"tunnel.sum.who", "{1}", "{1}"},
+    {"tunnel.sum.who", "{1}", "{1} "},
     {"tunnel.sum.who.host", "{1} ({2})", "{1}（{2}）"},
     {"tunnel.sum.why", " Why it ranks here: ", "【この順位の理由】"},
     {"tunnel.title", "Long-lived sessions from {1} to {2}:{3}",
@@ -1178,6 +1300,14 @@ void hunt_say_why(hunt_text *t, const char *head, const hunt_reasons *R, int sco
     add_piece(t, head, a, (size_t)ash_msg_nargs(head));
 }
 
+/* The pieces of t as a JSON array into out; 0 when t lost a piece (the
+ * text then has no pieces: a report shows its English). */
+static int pieces(const hunt_text *t, ash_buf *out) {
+  if (t->rc) return 0;
+  return !ash_buf_addc(out, '[') && !ash_buf_add(out, t->js.p ? t->js.p : "", t->js.n) &&
+         !ash_buf_addc(out, ']');
+}
+
 int hunt_text_set(ash_finding *f, hunt_text *title, hunt_text *summary) {
   int rc = ASH_OK;
   if (title) rc = ash_finding_set_title(f, title->en.p ? title->en.p : "", title->en.n);
@@ -1187,18 +1317,28 @@ int hunt_text_set(ash_finding *f, hunt_text *title, hunt_text *summary) {
   ash_buf tj, sj;
   ash_buf_init(&tj, 4 * ASH_MAX_FINDING_TEXT + 2);
   ash_buf_init(&sj, 4 * ASH_MAX_FINDING_TEXT + 2);
-  int have_t = title && !title->rc, have_s = summary && !summary->rc;
-  if (have_t)
-    have_t = !ash_buf_addc(&tj, '[') &&
-             !ash_buf_add(&tj, title->js.p ? title->js.p : "", title->js.n) &&
-             !ash_buf_addc(&tj, ']');
-  if (have_s)
-    have_s = !ash_buf_addc(&sj, '[') &&
-             !ash_buf_add(&sj, summary->js.p ? summary->js.p : "", summary->js.n) &&
-             !ash_buf_addc(&sj, ']');
-  rc = ash_finding_set_msgs(f, have_t ? tj.p : NULL, have_t ? tj.n : 0, have_s ? sj.p : NULL,
-                            have_s ? sj.n : 0);
+  /* the one not given keeps its pieces */
+  int ht = title ? pieces(title, &tj) : f->title_msg && !ash_buf_adds(&tj, f->title_msg);
+  int hs = summary ? pieces(summary, &sj) : f->summary_msg && !ash_buf_adds(&sj, f->summary_msg);
+  rc = ash_finding_set_msgs(f, ht ? tj.p : NULL, ht ? tj.n : 0, hs ? sj.p : NULL, hs ? sj.n : 0);
   ash_buf_free(&tj);
   ash_buf_free(&sj);
+  return rc;
+}
+
+int hunt_summary_add_v(ash_finding *f, const char *id, const char *const *args) {
+  hunt_text t;
+  hunt_text_init(&t);
+  size_t n = f->summary_msg ? strlen(f->summary_msg) : 0;
+  int rc = ash_buf_adds(&t.en, f->summary ? f->summary : "");
+  if (n >= 2) {
+    if (!rc) rc = ash_buf_add(&t.js, f->summary_msg + 1, n - 2);
+    t.n = n > 2;
+  } else {
+    t.rc = ASH_ENOTFOUND; /* no pieces to add to */
+  }
+  if (!rc) hunt_say_v(&t, id, args);
+  if (!rc) rc = hunt_text_set(f, NULL, &t);
+  hunt_text_free(&t);
   return rc;
 }

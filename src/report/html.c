@@ -167,6 +167,11 @@ typedef struct rep {
   size_t nintr;
   ash_ip tun_ip[16]; /* tunnel hosts' addresses, with their loopback-rdp finding */
   size_t tun_f[16], ntun;
+  /* each finding's title and summary in the report's language and zone,
+   * from its catalogue pieces (render_texts); NULL where it has none or
+   * they cannot be rendered (a case made by an older version): the hunt's
+   * English is shown, marked */
+  char **tl, **sm;
 } rep;
 
 #define OUT(r) ((r)->out)
@@ -250,6 +255,11 @@ static void day(rep *r, int64_t t, char out[48]) {
 static const char *sev_name(rep *r, ash_severity s) {
   static const ash_msg m[] = {M_SEV_LOW, M_SEV_MEDIUM, M_SEV_HIGH, M_SEV_CRITICAL};
   return M(r, m[(unsigned)s < 4 ? s : 0]);
+}
+
+/* Finding i's title as the report shows it. */
+static const char *ftitle(const rep *r, size_t i) {
+  return r->tl && r->tl[i] ? r->tl[i] : r->f[i].title ? r->f[i].title : "";
 }
 
 /* ---- loading ---- */
@@ -714,7 +724,7 @@ static void build_story(rep *r) {
       story *s = story_new(r, f->first_seen, i);
       if (!s) break;
       snprintf(a[0], sizeof a[0], "%s", h);
-      snprintf(a[1], sizeof a[1], "%s", f->title ? f->title : "");
+      snprintf(a[1], sizeof a[1], "%s", ftitle(r, i));
       r->rc = say_to(r->L, &s->html, M_STORY_OTHER, 2, args);
     }
   }
@@ -1002,7 +1012,7 @@ static void section_timeline(rep *r) {
     if (f->severity < ASH_SEV_HIGH) continue;
     const char *cls = f->severity == ASH_SEV_CRITICAL ? "crit" : "high";
     addf(r, "<a href=\"#f%zu\"><title>#%zu ", i + 1, i + 1);
-    txt(r, f->title);
+    txt(r, ftitle(r, i));
     add(r, "</title>");
     double lastx = -10;
     for (size_t k = 0; k < f->nevidence; k++) {
@@ -1327,22 +1337,134 @@ static int finding_sentence(rep *r, size_t i, ash_buf *b) {
   return r->rc == ASH_OK;
 }
 
+/* What the catalogue's renderer asks the report: another finding's title
+ * in the report's language, a time in its zone. */
+static const char *title_cb(void *u, const char *id) {
+  const rep *r = u;
+  for (size_t i = 0; i < r->nf; i++)
+    if (!strcmp(r->f[i].id, id)) return ftitle(r, i);
+  return NULL;
+}
+
+/* "2025-03-02 10:22 UTC" (hunt_fmt_time) or ISO 8601 UTC, as the report's
+ * zone shows times (when), to the minute or the second as given. */
+static int time_cb(void *u, const char *utc, char out[64]) {
+  const rep *r = u;
+  /* in UTC, as the hunt wrote it */
+  char probe[48];
+  when((rep *)r, 0, probe);
+  if (!r->o->tz || strstr(probe, "UTC")) return 0;
+  char iso[40];
+  size_t n = strlen(utc);
+  int minute = n == 20 && utc[10] == ' ' && !strcmp(utc + 16, " UTC");
+  if (minute)
+    snprintf(iso, sizeof iso, "%.10sT%.5s:00Z", utc, utc + 11);
+  else if (n >= 20 && n < sizeof iso && utc[10] == 'T' && utc[n - 1] == 'Z')
+    snprintf(iso, sizeof iso, "%s", utc);
+  else
+    return 0;
+  int64_t t;
+  if (ash_time_parse_iso(ash_str_cstr(iso), &t)) return 0;
+  char w[48];
+  when((rep *)r, t, w);
+  /* when: "YYYY-MM-DD HH:MM:SS ZONE" */
+  if (minute)
+    snprintf(out, 64, "%.16s%s", w, w + 19);
+  else
+    snprintf(out, 64, "%s", w);
+  return 1;
+}
+
+/* The arguments of a piece or reason x (at most 9 strings) into args; -1
+ * when they are not that. */
+static int args_of(json_t *x, const char *args[9]) {
+  json_t *av = json_object_get(x, "args");
+  if (!json_is_array(av) || json_array_size(av) > 9) return -1;
+  size_t n = json_array_size(av);
+  for (size_t k = 0; k < n; k++)
+    if (!(args[k] = json_string_value(json_array_get(av, k)))) return -1;
+  return (int)n;
+}
+
 /* Reason x of a finding's details in lang, from its key, form and args
  * through the hunts' catalogue (hunt.h), into out (NUL-terminated). 0 when
  * it cannot be: a case made by an older version (no "args", or a key this
  * version does not know), whose English text is then shown. */
-static int reason_in(ash_lang L, json_t *x, ash_buf *out) {
-  json_t *av = json_object_get(x, "args");
+static int reason_in(rep *r, json_t *x, ash_buf *out) {
   const char *key = json_string_value(json_object_get(x, "reason"));
-  if (!key || !json_is_array(av) || json_array_size(av) > 9) return 0;
   const char *args[9];
-  size_t n = json_array_size(av);
-  for (size_t k = 0; k < n; k++)
-    if (!(args[k] = json_string_value(json_array_get(av, k)))) return 0;
-  ash_buf_reset(out);
+  int n = args_of(x, args);
+  if (!key || n < 0) return 0;
   const char *form = json_string_value(json_object_get(x, "form"));
-  if (ash_reason_render(L, key, form, args, n, out) || ash_buf_addc(out, 0)) return 0;
+  char id[160];
+  int k = snprintf(id, sizeof id, "%s%s%s", key, form && *form ? "." : "", form ? form : "");
+  if (k < 0 || (size_t)k >= sizeof id) return 0;
+  ash_msg_ctx cx = {title_cb, time_cb, r};
+  ash_buf_reset(out);
+  if (ash_msg_render(r->L, id, args, (size_t)n, &cx, out) || ash_buf_addc(out, 0)) return 0;
   return 1;
+}
+
+/* The pieces js (a finding's title_msg or summary_msg) of finding i in the
+ * report's language, or NULL when any piece cannot be rendered (the hunt's
+ * English is shown then). A piece "why..." lists the finding's reasons
+ * (details.reasons) with their weights. */
+static char *render_pieces(rep *r, size_t i, const char *js) {
+  json_t *v = js ? json_loads(js, 0, NULL) : NULL;
+  if (!json_is_array(v)) {
+    json_decref(v);
+    return NULL;
+  }
+  ash_msg_ctx cx = {title_cb, time_cb, r};
+  ash_buf b;
+  ash_buf_init(&b, 4 * ASH_MAX_FINDING_TEXT);
+  int ok = 1;
+  for (size_t k = 0; ok && k < json_array_size(v); k++) {
+    json_t *x = json_array_get(v, k);
+    const char *id = json_string_value(json_object_get(x, "msg"));
+    const char *args[9];
+    int n = args_of(x, args);
+    if (!id || n < 0) {
+      ok = 0;
+    } else if (!strncmp(id, "why", 3)) {
+      json_t *rs = json_object_get(r->det[i], "reasons");
+      size_t nr = json_array_size(rs) < 64 ? json_array_size(rs) : 64, fell = 0;
+      ash_msg_reason m[64];
+      const char *ra[64][9];
+      for (size_t q = 0; q < nr; q++) {
+        json_t *y = json_array_get(rs, q);
+        int na = args_of(y, ra[q]);
+        m[q].weight = (int)json_integer_value(json_object_get(y, "weight"));
+        m[q].key = json_string_value(json_object_get(y, "reason"));
+        m[q].form = json_string_value(json_object_get(y, "form"));
+        m[q].args = ra[q];
+        m[q].nargs = na < 0 ? 0 : (size_t)na;
+        m[q].text = json_string_value(json_object_get(y, "text"));
+        if (na < 0) m[q].key = NULL; /* shown by its text */
+      }
+      ok = !ash_msg_reasons(r->L, id, args, (size_t)n, m, nr, 0, &cx, &b, &fell) && !fell;
+    } else {
+      ok = !ash_msg_render(r->L, id, args, (size_t)n, &cx, &b);
+    }
+  }
+  json_decref(v);
+  char *out = ok && !ash_buf_addc(&b, 0) ? strdup(b.p) : NULL;
+  ash_buf_free(&b);
+  return out;
+}
+
+/* Every finding's title, then every summary (which may name other
+ * findings by their titles). Out of memory is the only error. */
+static void render_texts(rep *r) {
+  if (!r->nf) return;
+  r->tl = calloc(r->nf, sizeof *r->tl);
+  r->sm = calloc(r->nf, sizeof *r->sm);
+  if (!r->tl || !r->sm) {
+    r->rc = ASH_ENOMEM;
+    return;
+  }
+  for (size_t i = 0; i < r->nf; i++) r->tl[i] = render_pieces(r, i, r->f[i].title_msg);
+  for (size_t i = 0; i < r->nf; i++) r->sm[i] = render_pieces(r, i, r->f[i].summary_msg);
 }
 
 static void finding_article(rep *r, size_t i, ash_buf *line) {
@@ -1361,10 +1483,14 @@ static void finding_article(rep *r, size_t i, ash_buf *line) {
   add(r, "</span><span class=\"score\">");
   txt(r, M(r, M_SCORE));
   addf(r, " %d</span>", f->score);
-  txt(r, f->title);
-  add(r, "</h3>\n");
-  /* the hunt's title is English: a Japanese reader gets the sentence */
-  if (r->L != ASH_LANG_EN) {
+  /* the title from the catalogue; else the hunt's English, marked, and a
+   * Japanese reader gets the sentence of section 1 */
+  int tfell = !r->tl[i];
+  add(r, tfell && r->L != ASH_LANG_EN ? "<span class=\"t\" data-fallback=\"en\">"
+                                      : "<span class=\"t\">");
+  txt(r, ftitle(r, i));
+  add(r, "</span></h3>\n");
+  if (tfell && r->L != ASH_LANG_EN) {
     ash_buf b;
     ash_buf_init(&b, 1u << 16);
     if (finding_sentence(r, i, &b)) {
@@ -1401,12 +1527,15 @@ static void finding_article(rep *r, size_t i, ash_buf *line) {
   set_dd(r, M_ADDRESSES, &f->ips);
   set_dd(r, M_FILES, &f->files);
   add(r, "</dl>\n");
-  if (f->summary && *f->summary) {
+  const char *sum = r->sm[i] ? r->sm[i] : f->summary;
+  if (sum && *sum) {
+    int sfell = !r->sm[i] && r->L != ASH_LANG_EN;
     add(r, f->severity >= ASH_SEV_HIGH ? "<details open><summary>" : "<details><summary>");
     txt(r, M(r, M_SUMMARY));
-    txt(r, M(r, M_SUMMARY_LANG));
-    add(r, "</summary><p>");
-    txt(r, f->summary);
+    if (sfell) txt(r, M(r, M_SUMMARY_LANG));
+    add(r,
+        sfell ? "</summary><p class=\"sum\" data-fallback=\"en\">" : "</summary><p class=\"sum\">");
+    txt(r, sum);
     add(r, "</p></details>\n");
   }
   json_t *rs = json_object_get(d, "reasons");
@@ -1425,7 +1554,7 @@ static void finding_article(rep *r, size_t i, ash_buf *line) {
       /* in another language, the sentence from the hunts' catalogue */
       int fallback = 0;
       if (r->L != ASH_LANG_EN) {
-        fallback = !reason_in(r->L, x, &said);
+        fallback = !reason_in(r, x, &said);
         if (!fallback) t = said.p;
       }
       addf(r, "<tr data-reason=\"");
@@ -1543,7 +1672,7 @@ static void section_findings(rep *r) {
     addf(r, "</span></td><td class=\"n\">%d</td><td class=\"mono\">", f->score);
     txt(r, f->hunt);
     add(r, "</td><td>");
-    txt(r, f->title);
+    txt(r, ftitle(r, i));
     add(r, "</td></tr>\n");
   }
   if (r->nf > full) add(r, "</table>\n");
@@ -2222,6 +2351,10 @@ static void free_rep(rep *r) {
       free(r->acc[i].e);
     }
   free(r->acc);
+  for (size_t i = 0; r->tl && i < r->nf; i++) free(r->tl[i]);
+  for (size_t i = 0; r->sm && i < r->nf; i++) free(r->sm[i]);
+  free(r->tl);
+  free(r->sm);
   if (r->hosts)
     for (size_t i = 0; i < r->nhosts; i++) free(r->hosts[i]);
   free(r->hosts);
@@ -2256,6 +2389,7 @@ int ash_report_html(ash_store *st, const ash_report_opts *o, ash_buf *out,
   /* as the hunts do: a compressed member is decoded whole to find a line,
    * so only up to this size */
   if (!r.rc) ash_raw_limit(r.raw, (uint64_t)256 << 20);
+  if (!r.rc) render_texts(&r);
   if (!r.rc) build_story(&r);
   double t1 = now_s();
   if (!r.rc) collect_entities(&r);

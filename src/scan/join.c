@@ -10,6 +10,7 @@
 
 #include "ashiato/error.h"
 #include "ashiato/time.h"
+#include "hunt/hunt_internal.h"
 #include "scan_internal.h"
 
 /* Case events attached to one finding (more are counted as dropped). */
@@ -182,8 +183,6 @@ static int join_case(ash_store *s, ash_finding *fv, size_t fn) {
     qsort(j.by_name, j.nname, sizeof *j.by_name, cmp_key);
     rc = ash_store_file_events(s, on_event, &j);
   }
-  ash_buf b;
-  ash_buf_init(&b, 1 << 17);
   for (size_t i = 0; !rc && i < fn; i++) {
     ash_finding *f = &fv[i];
     if (!j.av_same_hash[i] && !j.seen_same_hash[i] && !j.added[i]) continue;
@@ -191,23 +190,13 @@ static int join_case(ash_store *s, ash_finding *fv, size_t fn) {
      * the detection dates the intrusion */
     int bump = j.av_same_hash[i] ? 15 : j.seen_same_hash[i] ? 5 : 0;
     if (bump) ash_finding_set_score(f, f->score + bump);
-    ash_buf_reset(&b);
-    rc = ash_buf_adds(&b, f->summary ? f->summary : "");
-    if (!rc && j.av_same_hash[i])
-      rc = ash_buf_printf(&b, " The case holds %d antivirus event%s for the same SHA-256.",
-                          j.av_same_hash[i], j.av_same_hash[i] == 1 ? "" : "s");
+    if (j.av_same_hash[i])
+      rc = hunt_summary_add(f, "scan.sum.av", HUNT_ARG("%d", j.av_same_hash[i]));
     if (!rc && j.seen_same_hash[i])
-      rc = ash_buf_printf(&b, " The case holds %d other event%s naming the same SHA-256.",
-                          j.seen_same_hash[i], j.seen_same_hash[i] == 1 ? "" : "s");
+      rc = hunt_summary_add(f, "scan.sum.seen", HUNT_ARG("%d", j.seen_same_hash[i]));
     unsigned by_name = j.added[i] - (unsigned)(j.av_same_hash[i] + j.seen_same_hash[i]);
-    if (!rc && by_name)
-      rc = ash_buf_printf(&b,
-                          " %u event%s in the case name a file of the same name (perhaps another "
-                          "file).",
-                          by_name, by_name == 1 ? "" : "s");
-    if (!rc) rc = ash_finding_set_summary(f, b.p, b.n);
+    if (!rc && by_name) rc = hunt_summary_add(f, "scan.sum.byname", HUNT_ARG("%u", by_name));
   }
-  ash_buf_free(&b);
   ash_buf_free(&j.line);
   free(j.by_sha);
   free(j.by_name);

@@ -25,6 +25,7 @@
 
 #include "ashiato/error.h"
 #include "ashiato/time.h"
+#include "hunt/hunt_internal.h"
 #include "scan_internal.h"
 
 static int ends_with(const char *s, const char *ext) {
@@ -123,13 +124,21 @@ static int add_shown(ash_buf *o, const char *s, size_t n) {
   return rc;
 }
 
+/* The kind of a name in prose, as a term of the hunts' catalogue
+ * (src/hunt/reasons.c). */
 static const char *prose_kind(ash_name_kind k) {
   static const char *const P[ASH_NAME_NKINDS] = {
-      "domain",  "NetBIOS domain",       "domain controller", "server",
-      "host",    "admin account",        "service account",   "account",
-      "address", "address in the range", "internal URL",      "share"};
-  return (unsigned)k < ASH_NAME_NKINDS ? P[k] : "name";
+      "name.domain",  "name.netbios",       "name.dc",      "name.server",
+      "name.host",    "name.admin",         "name.service", "name.account",
+      "name.address", "name.range_address", "name.url",     "name.share"};
+  return (unsigned)k < ASH_NAME_NKINDS ? P[k] : "name.other";
 }
+
+/* The forms a name was found in, each a term (as forms_text says them). */
+static const char *const FORM_TERMS[] = {"form.ascii", "form.wide", "form.user", "form.unc",
+                                         "form.dn"};
+static const uint32_t FORM_BITS[] = {ASH_FORM_ASCII, ASH_FORM_WIDE, ASH_FORM_USER, ASH_FORM_UNC,
+                                     ASH_FORM_DN};
 
 static int forms_text(ash_buf *o, uint32_t forms) {
   static const struct {
@@ -204,11 +213,6 @@ static void sort_hits(ash_scan_hit *h, size_t n, const ash_scan_ent *ents) {
 }
 
 /* "one of the environment's own names" / "5 of ..." into b. */
-static const char *count_text(char b[64], size_t n) {
-  if (n == 1) return "one of the environment's own names";
-  snprintf(b, 64, "%zu of the environment's own names", n);
-  return b;
-}
 
 /* Whole-word matching sees "CORP" inside "CORP.EXAMPLE.LOCAL" and inside
  * "CORP\\adm.tanaka", a server inside its share, the domain inside an
@@ -311,86 +315,101 @@ int ash_scan_make_finding(const ash_scan_file *f, ash_profile *p, ash_finding *o
   if (!rc) ash_finding_set_id(out, key.p, key.n);
   ash_finding_set_score(out, (int)(score + 0.5));
   const char *tstr = ash_scan_ftype_str(t, f);
-  char cnt[64];
   const char *bn = base_name(f->name);
 
   /* ---- title ---- */
-  if (!rc) {
-    rc = ash_buf_adds(&b, !nhits ? "file" : exec ? tstr : t == ASH_FT_BINARY ? "file" : "document");
-    if (!rc) b.p[0] = (char)toupper((unsigned char)b.p[0]);
-    if (!rc) rc = ash_buf_addc(&b, ' ');
-    if (!rc) rc = add_shown(&b, bn, strlen(bn));
-    if (!rc && nhits)
-      rc = ash_buf_printf(&b, " %s %s", exec ? "carries" : "mentions", count_text(cnt, nhits));
-    if (!rc && f->nrules)
-      rc = ash_buf_printf(&b, "%s %zu responder rule%s", nhits ? " and matches" : " matches",
-                          f->nrules, f->nrules == 1 ? "" : "s");
-    if (!rc) rc = ash_finding_set_title(out, b.p, b.n);
+  hunt_text TT, SS;
+  hunt_text_init(&TT);
+  hunt_text_init(&SS);
+  ash_buf sb;
+  ash_buf_init(&sb, 1 << 20);
+  {
+    /* the kind of file as a term: "ft." and the word as the title says it */
+    const char *w = !nhits ? "file" : exec ? tstr : t == ASH_FT_BINARY ? "file" : "document";
+    char kind[48];
+    snprintf(kind, sizeof kind, "ft.%c%s", toupper((unsigned char)w[0]), w + 1);
+    ash_buf_reset(&sb);
+    if (!rc) rc = add_shown(&sb, bn, strlen(bn));
+    hunt_say(&TT, "scan.title", kind, sb.p ? sb.p : "");
+    if (nhits == 1)
+      hunt_say0(&TT, exec ? "scan.title.carries.one" : "scan.title.mentions.one");
+    else if (nhits)
+      hunt_say(&TT, exec ? "scan.title.carries" : "scan.title.mentions", HUNT_ARG("%zu", nhits));
+    if (f->nrules)
+      hunt_say(&TT, nhits ? "scan.title.rules.and" : "scan.title.rules",
+               HUNT_ARG("%zu", f->nrules));
   }
 
   /* ---- summary ---- */
-  ash_buf_reset(&b);
-  if (!rc) rc = add_shown(&b, f->name, strlen(f->name));
-  if (!rc)
-    rc = ash_buf_printf(&b, " (%s, %llu bytes, SHA-256 %s)", tstr, (unsigned long long)f->size,
-                        f->sha256);
+  char ft[48];
+  snprintf(ft, sizeof ft, "ft.%s", tstr);
+  ash_buf_reset(&sb);
+  if (!rc) rc = add_shown(&sb, f->name, strlen(f->name));
+  hunt_say(&SS, "scan.sum.file", sb.p ? sb.p : "", ft,
+           HUNT_ARG("%llu", (unsigned long long)f->size), f->sha256);
   if (!rc && nhits) {
-    rc = ash_buf_printf(&b, " contains %s: ", count_text(cnt, nhits));
+    if (nhits == 1)
+      hunt_say0(&SS, "scan.sum.contains.one");
+    else
+      hunt_say(&SS, "scan.sum.contains", HUNT_ARG("%zu", nhits));
     size_t shown = nhits < 10 ? nhits : 10;
     for (size_t i = 0; !rc && i < shown; i++) {
-      const ash_name *nm = &ents[hits[i].ent].pub;
-      rc = ash_buf_printf(&b, "%s%s ", i ? "; " : "", prose_kind(nm->kind));
-      if (!rc) rc = add_shown(&b, nm->name, nm->len);
-      if (!rc && nm->kind == ASH_NAME_RANGE && hits[i].sample_n) {
-        rc = ash_buf_adds(&b, " (");
-        if (!rc) rc = add_shown(&b, hits[i].sample, hits[i].sample_n);
-        if (!rc) rc = ash_buf_addc(&b, ')');
+      const ash_name *hn = &ents[hits[i].ent].pub;
+      if (i) hunt_say0(&SS, "scan.sum.sep");
+      ash_buf_reset(&sb);
+      rc = add_shown(&sb, hn->name, hn->len);
+      hunt_say(&SS, "scan.sum.hit", prose_kind(hn->kind), sb.p ? sb.p : "");
+      if (!rc && hn->kind == ASH_NAME_RANGE && hits[i].sample_n) {
+        ash_buf_reset(&sb);
+        rc = add_shown(&sb, hits[i].sample, hits[i].sample_n);
+        hunt_say(&SS, "scan.sum.hit.sample", sb.p ? sb.p : "");
       }
-      if (!rc) rc = ash_buf_adds(&b, " (");
-      if (!rc) rc = forms_text(&b, hits[i].forms);
-      if (!rc && own_host(f->name, nm)) rc = ash_buf_adds(&b, "; the host it was collected from");
-      if (!rc) rc = ash_buf_addc(&b, ')');
+      hunt_say0(&SS, "scan.sum.forms");
+      int first = 1;
+      for (size_t k = 0; k < sizeof FORM_BITS / sizeof FORM_BITS[0]; k++)
+        if (hits[i].forms & FORM_BITS[k]) {
+          hunt_say(&SS, first ? "scan.sum.form" : "scan.sum.form.next", FORM_TERMS[k]);
+          first = 0;
+        }
+      if (own_host(f->name, hn)) hunt_say0(&SS, "scan.sum.hit.own");
+      hunt_say0(&SS, "scan.sum.forms.end");
     }
-    if (!rc && nhits > shown) rc = ash_buf_printf(&b, "; and %zu more", nhits - shown);
-    if (!rc) rc = ash_buf_adds(&b, ".");
+    if (nhits > shown) hunt_say(&SS, "scan.sum.more", HUNT_ARG("%zu", nhits - shown));
+    hunt_say0(&SS, "scan.sum.stop");
   }
   if (!rc && f->nrules) {
-    rc = ash_buf_adds(&b, " Responder rules matched: ");
+    ash_buf_reset(&sb);
     for (size_t i = 0; !rc && i < f->nrules; i++) {
-      if (i) rc = ash_buf_adds(&b, ", ");
-      if (!rc) rc = add_shown(&b, f->rules[i], strlen(f->rules[i]));
+      if (i) rc = ash_buf_adds(&sb, ", ");
+      if (!rc) rc = add_shown(&sb, f->rules[i], strlen(f->rules[i]));
     }
-    if (!rc) rc = ash_buf_adds(&b, ".");
+    hunt_say(&SS, "scan.sum.rules", sb.p ? sb.p : "");
   }
   if (!rc && nhits) {
     if (exec && nhits >= 2)
-      rc = ash_buf_adds(&b, " Software made elsewhere has no reason to carry these names; malware "
-                            "configured for this environment does. Treat the file as a suspected "
-                            "implant: find where else it is, who wrote it to disk and when.");
+      hunt_say0(&SS, "scan.sum.implant");
     else if (exec)
-      rc = ash_buf_adds(&b, " One name alone is weak evidence; check the file's origin.");
+      hunt_say0(&SS, "scan.sum.weak");
     else if (t == ASH_FT_BINARY)
-      rc = ash_buf_adds(&b, " Not an executable itself, but binary data carrying the names (a "
-                            "configuration or payload) deserves a look.");
+      hunt_say0(&SS, "scan.sum.binary");
     else
-      rc = ash_buf_adds(&b, " Documents and configuration files name the environment routinely; "
-                            "this is listed for completeness.");
+      hunt_say0(&SS, "scan.sum.document");
   }
   if (!rc && f->pe_info) {
-    rc = ash_buf_adds(&b, " PE facts:");
-    if (!rc && f->pe_ts != ASH_TIME_UNSET) {
+    hunt_say0(&SS, "scan.sum.pe");
+    if (f->pe_ts != ASH_TIME_UNSET) {
       char ts[32];
       ash_time_format(f->pe_ts, ts);
-      rc = ash_buf_printf(&b, " compile timestamp %s;", ts);
+      hunt_say(&SS, "scan.sum.pe.ts", ts);
     }
-    if (!rc && f->imphash[0]) rc = ash_buf_printf(&b, " imphash %s;", f->imphash);
-    if (!rc)
-      rc = ash_buf_printf(&b, " %s.",
-                          f->pe_sigs ? "carries an Authenticode signature (not verified)"
-                                     : "no Authenticode signature");
+    if (f->imphash[0]) hunt_say(&SS, "scan.sum.pe.imphash", f->imphash);
+    hunt_say0(&SS, f->pe_sigs ? "scan.sum.pe.signed" : "scan.sum.pe.unsigned");
   }
-  if (!rc && f->partial) rc = ash_buf_adds(&b, " Only part of the file could be scanned.");
-  if (!rc) rc = ash_finding_set_summary(out, b.p, b.n);
+  if (!rc && f->partial) hunt_say0(&SS, "scan.sum.partial");
+  ash_buf_free(&sb);
+  if (!rc) rc = hunt_text_set(out, &TT, &SS);
+  hunt_text_free(&TT);
+  hunt_text_free(&SS);
 
   /* ---- attack, entities ---- */
   int accounts = 0, network = 0;

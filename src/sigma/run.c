@@ -12,6 +12,7 @@
 #include "ashiato/finding.h"
 #include "ashiato/store.h"
 #include "ashiato/time.h"
+#include "hunt/hunt_internal.h"
 #include "sigma_int.h"
 
 typedef struct rstate {
@@ -159,10 +160,13 @@ static int start_group(ash_sigma_group *g, group *x, size_t ri, const char *host
   int kn = snprintf(key, sizeof key, "%s|%s|%s", r->info.id, r->info.path, host);
   ash_finding_set_id(&x->f, key, kn > 0 ? (size_t)kn : 0);
   ash_finding_set_score(&x->f, ash_sigma_level_score(r->info.level));
-  char title[512];
-  int tn = snprintf(title, sizeof title, "Sigma: %s on %s",
-                    r->info.title[0] ? r->info.title : r->info.id, host[0] ? host : "(no host)");
-  if ((rc = ash_finding_set_title(&x->f, title, tn > 0 ? (size_t)tn : 0))) return rc;
+  hunt_text T;
+  hunt_text_init(&T);
+  hunt_say(&T, "sigma.title", r->info.title[0] ? r->info.title : r->info.id,
+           host[0] ? host : "sigma.nohost");
+  rc = hunt_text_set(&x->f, &T, NULL);
+  hunt_text_free(&T);
+  if (rc) return rc;
   for (size_t i = 0; i < r->info.ntags && !rc; i++) {
     char t[32];
     if (technique(r->info.tags[i], t)) rc = ash_finding_add_attack(&x->f, t);
@@ -254,14 +258,17 @@ int ash_sigma_group_findings(ash_sigma_group *g, int (*cb)(void *u, const ash_fi
     char t1[32] = "", t2[32] = "";
     if (x->f.first_seen != ASH_TIME_UNSET) ash_time_format(x->f.first_seen, t1);
     if (x->f.last_seen != ASH_TIME_UNSET) ash_time_format(x->f.last_seen, t2);
-    ash_buf_reset(&b);
-    rc = ash_buf_printf(&b, "Sigma rule \"%s\" (level %s, %s) matched %llu event%s on %s",
-                        r->info.title, ash_sigma_level_name(r->info.level), r->info.logsource,
-                        (unsigned long long)x->count, x->count == 1 ? "" : "s",
-                        x->host[0] ? x->host : "an unnamed host");
-    if (!rc && t1[0]) rc = ash_buf_printf(&b, " between %s and %s", t1, t2);
-    if (!rc) rc = ash_buf_printf(&b, ". Rule %s from %s.", r->info.id, r->info.path);
-    if (!rc) rc = ash_finding_set_summary(&x->f, b.p, b.n);
+    hunt_text S;
+    hunt_text_init(&S);
+    char level[32];
+    snprintf(level, sizeof level, "level.%s", ash_sigma_level_name(r->info.level));
+    hunt_say(&S, "sigma.sum", r->info.title, level, r->info.logsource,
+             HUNT_ARG("%llu", (unsigned long long)x->count),
+             x->host[0] ? x->host : "sigma.unnamed_host");
+    if (t1[0]) hunt_say(&S, "sigma.sum.between", t1, t2);
+    hunt_say(&S, "sigma.sum.rule", r->info.id, r->info.path);
+    rc = hunt_text_set(&x->f, NULL, &S);
+    hunt_text_free(&S);
     ash_buf_reset(&b);
     if (!rc) rc = ash_buf_adds(&b, "{\"rule_id\":\"");
     if (!rc) rc = ash_buf_add_json_str(&b, r->info.id, strlen(r->info.id));

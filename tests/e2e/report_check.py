@@ -61,6 +61,10 @@ class Dom(HTMLParser):
         self.art, self.row, self.rows = None, None, []
         self.heads = {}  # finding id -> its headline sentence
         self.head = None
+        # finding id -> [text, fallback] of its title (h3 span.t) and of
+        # its summary (p.sum)
+        self.titles, self.sums = {}, {}
+        self.cap, self.capdepth = None, 0
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         self.tags.append((tag, a))
@@ -73,6 +77,13 @@ class Dom(HTMLParser):
             self.td += 1  # the first cell is the weight
         if tag == "p" and a.get("class") == "head" and self.art:
             self.head = []
+        if self.art and self.cap is None and (
+                (tag == "span" and a.get("class") == "t") or (tag == "p" and a.get("class") == "sum")):
+            self.cap = [[], a.get("data-fallback")]
+            (self.titles if tag == "span" else self.sums)[self.art] = self.cap
+            self.capdepth = 0
+        elif self.cap is not None and tag in ("span", "p"):
+            self.capdepth += 1
         if "id" in a:
             self.ids[a["id"]] = tag
         if tag == "section":
@@ -81,6 +92,12 @@ class Dom(HTMLParser):
         if tag not in ("br", "meta", "img", "input", "link", "rect", "line", "circle", "path"):
             self.stack.append((tag, a))
     def handle_endtag(self, tag):
+        if self.cap is not None and tag in ("span", "p"):
+            if self.capdepth:
+                self.capdepth -= 1
+            else:
+                self.cap[0] = "".join(self.cap[0])
+                self.cap = None
         if tag == "tr" and self.row:
             self.row[2] = "".join(self.row[2])
             self.rows.append(tuple(self.row))
@@ -94,6 +111,8 @@ class Dom(HTMLParser):
                 break
     def handle_data(self, d):
         self.text.append(d)
+        if self.cap is not None:
+            self.cap[0].append(d)
         if self.row and self.td == 2:
             self.row[2].append(d)
         if self.head is not None:
@@ -170,11 +189,21 @@ if opt("--findings"):
             fail("reason %s of %s reads %r, not its text" % (key, fid, t))
         if lang == "ja" and (t in {x["text"] for x in want} or t.isascii()):
             fail("reason %s of %s is not in Japanese: %r" % (key, fid, t))
-    # every finding has its sentence in Japanese (English has the titles)
-    if lang == "ja":
-        nohead = [i for h, i in shown if i not in dom.heads or dom.heads[i].isascii()]
-        if nohead:
-            fail("findings without a Japanese headline: %s" % nohead[:5])
+    # every finding's title and summary in the report's language, from
+    # the hunts' catalogue (title_msg, summary_msg): in Japanese none falls
+    # back to the English; in English (zone UTC) each is the hunt's own
+    # text, byte for byte, so the pieces say what the hunt said
+    for fid in [i for _, i in shown]:
+        if fid not in dom.titles or fid not in dom.sums:
+            fail("finding %s without its title or summary" % fid)
+        (t, tf), (sm, sf) = dom.titles[fid], dom.sums[fid]
+        if tf or sf:
+            fail("finding %s: its %s fell back to English" % (fid, "title" if tf else "summary"))
+        if lang == "ja" and (t.isascii() or sm.isascii()):
+            fail("finding %s: title or summary not in Japanese: %r" % (fid, t[:80]))
+        if lang == "en" and fid in byid and (t != byid[fid]["title"] or sm != byid[fid]["summary"]):
+            fail("finding %s: the report's English is not the hunt's:\n%r\n%r" % (fid, t, byid[fid]["title"]))
+    print("%d titles and summaries in %s" % (len(shown), lang))
     print("%d reasons in %s" % (len(rows), lang))
 
 if opt("--answer"):

@@ -364,13 +364,19 @@ static void test_every_hunt_why_and_say_call_matches_its_sentence(void **st) {
   static const char *const files[] = {
       "src/hunt/account_use.c",  "src/hunt/linkage.c",  "src/hunt/beacon.c",
       "src/hunt/loopback_rdp.c", "src/hunt/relay.c",    "src/hunt/reasons.c",
-      "src/hunt/tunnel.c",       "src/hunt/incident.c", "src/sigma/run.c"};
+      "src/hunt/tunnel.c",       "src/hunt/incident.c", "src/sigma/run.c",
+      "src/scan/score.c",        "src/scan/join.c"};
   /* name, no arguments, arguments before the sentence's own */
   static const struct {
     const char *name;
     int zero, skip, say;
-  } names[] = {{"hunt_why(", 0, 3, 0}, {"hunt_why0(", 1, 3, 0}, {"why(", 0, 3, 0},
-               {"why0(", 1, 3, 0},     {"hunt_say(", 0, 2, 1},  {"hunt_say0(", 1, 2, 1}};
+  } names[] = {{"hunt_why(", 0, 3, 0},
+               {"hunt_why0(", 1, 3, 0},
+               {"why(", 0, 3, 0},
+               {"why0(", 1, 3, 0},
+               {"hunt_say(", 0, 2, 1},
+               {"hunt_say0(", 1, 2, 1},
+               {"hunt_summary_add(", 0, 2, 1}};
   int checked = 0, said = 0;
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
     char path[1024];
@@ -404,12 +410,14 @@ static void test_every_hunt_why_and_say_call_matches_its_sentence(void **st) {
       }
     }
     /* the words the hunts hand in as terms: all in the catalogue */
-    static const char *const pre[] = {"\"kinds.",  "\"via.",    "\"stage.", "\"priv.",
-                                      "\"habit.",  "\"reach.",  "\"unit.",  "\"contact.",
-                                      "\"threat.", "\"unnamed_"};
+    static const char *const pre[] = {
+        "\"kinds.",   "\"via.",    "\"stage.",   "\"priv.", "\"habit.", "\"reach.", "\"unit.",
+        "\"contact.", "\"threat.", "\"unnamed_", "\"name.", "\"form.",  "\"level."};
     for (size_t k = 0; k < sizeof pre / sizeof pre[0]; k++)
       for (const char *p = s; (p = strstr(p, pre[k])); p++) {
         const char *e = skip_lit(p);
+        /* a format that makes the term ("level.%s") is checked where it is used */
+        if (memchr(p, '%', (size_t)(e - p))) continue;
         if (!is_term(p + 1, (size_t)(e - p - 2)))
           fail_msg("%s: term %.*s not in the catalogue", files[i], (int)(e - p - 2), p + 1);
       }

@@ -17,6 +17,7 @@
 #include "ashiato/finding.h"
 #include "ashiato/report.h"
 #include "ashiato/store.h"
+#include "ashiato/time.h"
 #include "report/report_int.h"
 
 /* the placeholders {1}..{9} a text uses, as a bit set */
@@ -207,8 +208,9 @@ static void test_old_reasons_fall_back_to_english_marked(void **st) {
     assert_int_equal(ash_report_html(s, &o, &b, NULL), 0);
     int back = 0;
     for (const char *p = b.p; (p = strstr(p, "data-fallback=\"en\"")); p++) back++;
-    /* English never falls back: the text is the hunt's own */
-    assert_int_equal(back, lang ? 2 : 0);
+    /* English never falls back: the text is the hunt's own; in Japanese
+     * the two reasons without a sentence and the title without pieces */
+    assert_int_equal(back, lang ? 3 : 0);
     assert_non_null(strstr(b.p, "no other internal host talks to this address"));
     assert_non_null(strstr(b.p, "old words"));
     if (lang) {
@@ -222,6 +224,78 @@ static void test_old_reasons_fall_back_to_english_marked(void **st) {
   unlink(path);
 }
 
+/* A title and a summary from their catalogue pieces: in the report's
+ * language, another finding named by its title in that language, times in
+ * the zone, the reasons listed from details.reasons; a piece this version
+ * does not know leaves the hunt's English, marked. */
+static void test_titles_and_summaries_in_the_language(void **st) {
+  (void)st;
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/ash-test-report-msg-%d.db", (int)getpid());
+  unlink(path);
+  ash_store *s;
+  assert_int_equal(ash_store_open(&s, path, ASH_STORE_CREATE), 0);
+  ash_finding a, b, c;
+  assert_int_equal(ash_finding_init(&a, "cloud-tunnel"), 0);
+  ash_finding_set_id(&a, "a", 1);
+  ash_finding_set_score(&a, 50);
+  ash_finding_set_title(&a, "Long-lived sessions from app02 to 203.0.113.5:443", 49);
+  const char *at = "[{\"msg\":\"tunnel.title\",\"args\":[\"app02\",\"203.0.113.5\",\"443\"]}]";
+  assert_int_equal(ash_finding_set_msgs(&a, at, strlen(at), NULL, 0), 0);
+  assert_int_equal(ash_finding_init(&b, "loopback-rdp"), 0);
+  ash_finding_set_id(&b, "b", 1);
+  ash_finding_set_score(&b, 95);
+  ash_finding_set_title(&b, "t", 1);
+  char bs[1024];
+  snprintf(bs, sizeof bs,
+           "[{\"msg\":\"loop.sum.head\",\"args\":[\"app02\",\"2\",\"127.0.0.1\","
+           "\"2025-03-02 10:22 UTC\",\"2025-03-02 11:00 UTC\"]},"
+           "{\"msg\":\"loop.sum.tunnel\",\"args\":[\"%s\",\"Long-lived sessions\"]},"
+           "{\"msg\":\"why\",\"args\":[\"95\"]}]",
+           a.id);
+  const char *bt = "[{\"msg\":\"loop.title\",\"args\":[\"app02\"]}]";
+  assert_int_equal(ash_finding_set_msgs(&b, bt, strlen(bt), bs, strlen(bs)), 0);
+  ash_finding_set_summary(&b, "English summary", 15);
+  const char *d = "{\"reasons\":[{\"reason\":\"loopback_logon\",\"weight\":72,\"text\":\"x\","
+                  "\"args\":[]}]}";
+  assert_int_equal(ash_finding_set_details(&b, d, strlen(d)), 0);
+  assert_int_equal(ash_finding_init(&c, "beacon"), 0);
+  ash_finding_set_id(&c, "c", 1);
+  ash_finding_set_title(&c, "old title", 9);
+  const char *ct = "[{\"msg\":\"no.such.piece\",\"args\":[]}]";
+  assert_int_equal(ash_finding_set_msgs(&c, ct, strlen(ct), NULL, 0), 0);
+  assert_int_equal(ash_store_add_finding(s, &a), 0);
+  assert_int_equal(ash_store_add_finding(s, &b), 0);
+  assert_int_equal(ash_store_add_finding(s, &c), 0);
+  ash_report_opts o;
+  memset(&o, 0, sizeof o);
+  o.lang = ASH_LANG_JA;
+  o.generated = ASH_TIME_UNSET;
+  assert_int_equal(ash_tz_open(&o.tz, "Asia/Tokyo"), 0);
+  ash_buf out;
+  ash_buf_init(&out, ASH_REPORT_MAX_BYTES);
+  assert_int_equal(ash_report_html(s, &o, &out, NULL), 0);
+  assert_non_null(strstr(out.p, "app02 から 203.0.113.5:443 への長時間セッション"));
+  assert_non_null(strstr(out.p, "app02 でホスト自身を接続元とする RDP ログオン"));
+  /* the other finding by its Japanese title, the times in +09:00 */
+  char want[256];
+  snprintf(want, sizeof want, "%s（app02 から 203.0.113.5:443 への長時間セッション）", a.id);
+  assert_non_null(strstr(out.p, want));
+  assert_non_null(strstr(out.p, "2025-03-02 19:22 +09:00 から 2025-03-02 20:00 +09:00 まで"));
+  assert_non_null(
+      strstr(out.p, "【スコア 95 の理由】ホスト自身を接続元とする RDP ログオンです（+72）。"));
+  assert_null(strstr(out.p, "English summary"));
+  /* the unknown piece: the English title, marked */
+  assert_non_null(strstr(out.p, "data-fallback=\"en\">old title"));
+  ash_buf_free(&out);
+  ash_tz_close(o.tz);
+  ash_finding_free(&a);
+  ash_finding_free(&b);
+  ash_finding_free(&c);
+  ash_store_close(s);
+  unlink(path);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_catalogue_has_every_string_in_both_languages),
@@ -229,6 +303,7 @@ int main(void) {
       cmocka_unit_test(test_report_of_a_case_shows_hostile_finding_text_as_text),
       cmocka_unit_test(test_every_finding_is_in_the_report_past_the_cap),
       cmocka_unit_test(test_old_reasons_fall_back_to_english_marked),
+      cmocka_unit_test(test_titles_and_summaries_in_the_language),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
