@@ -720,14 +720,15 @@ static const entry TEXTS[] = {
      "ケース内の {1} "
      "件のイベントが、同じ名前のファイルを記録しています（別のファイルかもしれません）。"},
     {"scan.sum.contains", " contains {1} of the environment's own names: ",
-     "には、この環境固有の名前が {1} 個含まれています："},
+     "このファイルには、この環境固有の名前が {1} 個含まれています："},
     {"scan.sum.contains.one", " contains one of the environment's own names: ",
-     "には、この環境固有の名前が 1 個含まれています："},
+     "このファイルには、この環境固有の名前が 1 個含まれています："},
     {"scan.sum.document",
      " Documents and configuration files name the environment routinely; this is listed for "
      "completeness.",
      "文書や設定ファイルが環境の名前を含むのはよくあることです。網羅のために挙げています。"},
-    {"scan.sum.file", "{1} ({=2}, {3} bytes, SHA-256 {4})", "{1}（{=2}、{3} バイト、SHA-256 {4}）"},
+    {"scan.sum.file", "{1} ({=2}, {3} bytes, SHA-256 {4})",
+     "{1}（{=2}、{3} バイト、SHA-256 {4}）。"},
     {"scan.sum.form", "{=1}", "{=1}"},
     {"scan.sum.form.next", ", {=1}", "、{=1}"},
     {"scan.sum.forms", " (", "（"},
