@@ -285,7 +285,21 @@ if opt("--answer"):
     want_zone = "+09:00" if lang == "ja" else "UTC"
     if m.group(2) != want_zone:
         fail("backup cut-off in %s, want the report's zone %s" % (m.group(2), want_zone))
-    print("section 6 names account, relay, host; cut-off %s %s" % (m.group(1), m.group(2)))
+    # the steps' own times (the cut-off in its step, backup runs, when each
+    # implant entered) in the zone too, never in another
+    steps = re.findall(r'<li id="p\d-\d+"[^>]*>(.*?)</li>', r6, re.S)
+    times = [t for st in steps for t in re.findall(
+        r'\d{4}-\d\d-\d\d(?:T\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)|'
+        r' \d\d:\d\d:\d\d (?:UTC|[+-]\d\d:\d\d))', st)]
+    if not times:
+        fail("section 6's steps give no time")
+    # ISO 8601 or the page's own form, with the zone's offset ("Z" is UTC)
+    ok = (" UTC", "Z") if want_zone == "UTC" else (want_zone,)
+    other = [t for t in times if not t.endswith(ok)]
+    if other:
+        fail("section 6's steps give times outside the report's zone %s: %s" % (want_zone, other[:3]))
+    print("section 6 names account, relay, host; cut-off %s %s; %d step times in %s"
+          % (m.group(1), m.group(2), len(times), want_zone))
 
 if "--hostile" in args:
     s3 = "".join(dom.sections["s3"])
