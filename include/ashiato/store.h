@@ -383,6 +383,16 @@ enum {
 };
 int ash_store_entities_of(ash_store *s, unsigned kinds,
                           int (*cb)(void *u, const ash_entity_count *e), void *u);
+/* The host names the events of kinds[0..n) log (n <= 8; flows are no
+ * such event), one spelling of each case-insensitive name, sorted: what
+ * ash_store_entities gives of them, from the events of those kinds alone
+ * (the index over kind; counting the hosts, ash_store_entities_of, is a
+ * pass over every event and flow). */
+int ash_store_event_hosts(ash_store *s, const char *const *kinds, size_t n,
+                          int (*cb)(void *u, const char *host), void *u);
+/* The accounts ash_store_entities says are privileged, from the events
+ * that can say so (a flow never does), sorted. */
+int ash_store_privileged_users(ash_store *s, int (*cb)(void *u, const char *user), void *u);
 
 /* Events that name a file (sha256 or path set: antivirus detections, file
  * creations, process starts, services), in time order. Arguments as for

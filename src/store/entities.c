@@ -2,6 +2,7 @@
  * scan's environment profile, and the events that name a file (for joining
  * a scanned file with its antivirus detections). Contract in store.h.
  * Every value is a bound parameter; only fixed SQL is prepared. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,6 +108,60 @@ int ash_store_entities_of(ash_store *s, unsigned kinds,
                            " WHERE ip IS NOT NULL GROUP BY ip ORDER BY n DESC, ip",
         "ip", cb, u, ASH_MAX_CASE_IPS);
   return rc;
+}
+
+/* Call cb with column 0 of each row of st (finalized). */
+static int names_of(sqlite3_stmt *st, int (*cb)(void *u, const char *name), void *u) {
+  int r, rc = ASH_OK;
+  while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *name = (const char *)sqlite3_column_text(st, 0);
+    if (name && *name && (rc = cb(u, name))) break;
+  }
+  if (!rc && r != SQLITE_ROW && r != SQLITE_DONE) rc = ASH_ESTORE;
+  sqlite3_finalize(st);
+  return rc;
+}
+
+int ash_store_event_hosts(ash_store *s, const char *const *kinds, size_t n,
+                          int (*cb)(void *u, const char *host), void *u) {
+  if (!n || n > 8) return ASH_EUSAGE;
+  int rc = ash_store_commit(s);
+  if (rc) return rc;
+  static const char *const IN[] = {"?1",
+                                   "?1,?2",
+                                   "?1,?2,?3",
+                                   "?1,?2,?3,?4",
+                                   "?1,?2,?3,?4,?5",
+                                   "?1,?2,?3,?4,?5,?6",
+                                   "?1,?2,?3,?4,?5,?6,?7",
+                                   "?1,?2,?3,?4,?5,?6,?7,?8"};
+  char sql[512];
+  snprintf(sql, sizeof sql,
+           "SELECT host FROM events_wide WHERE kind IN (%s) AND host IS NOT NULL AND host<>''"
+           " AND" COMPLETE " GROUP BY host COLLATE NOCASE ORDER BY host COLLATE NOCASE",
+           IN[n - 1]);
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(ash_store_sqlite(s), sql, -1, &st, NULL) != SQLITE_OK) return ASH_ESTORE;
+  for (size_t i = 0; i < n; i++) sqlite3_bind_text(st, (int)i + 1, kinds[i], -1, SQLITE_TRANSIENT);
+  return names_of(st, cb, u);
+}
+
+int ash_store_privileged_users(ash_store *s, int (*cb)(void *u, const char *user), void *u) {
+  int rc = ash_store_commit(s);
+  if (rc) return rc;
+  sqlite3_stmt *st = NULL;
+  /* ash_store_entities' privilege, over the wide table alone */
+  if (sqlite3_prepare_v2(
+          ash_store_sqlite(s),
+          "SELECT user FROM events_wide WHERE user IS NOT NULL AND user<>'' AND" COMPLETE
+          " GROUP BY user COLLATE NOCASE"
+          " HAVING max(coalesce(event_id,0)=4672 OR kind IN ('admin.login','win.privilege'))"
+          " OR count(DISTINCT CASE WHEN kind='win.logon' AND logon_type=10"
+          " THEN lower(host) END) >= 3"
+          " ORDER BY user COLLATE NOCASE",
+          -1, &st, NULL) != SQLITE_OK)
+    return ASH_ESTORE;
+  return names_of(st, cb, u);
 }
 
 int ash_store_file_events(ash_store *s,

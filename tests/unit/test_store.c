@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "ashiato/error.h"
@@ -757,8 +758,76 @@ static void test_event_and_findings(void **st) {
   for (int i = 0; i < 3; i++) ash_finding_free(&f[i]);
 }
 
+/* The plan's cheap queries say what ash_store_entities says of hosts and
+ * privileged accounts: the same accounts, and each host of those kinds in
+ * one spelling. */
+typedef struct names_got {
+  char v[16][64];
+  int n;
+} names_got;
+static int got_name(void *u, const char *name) {
+  names_got *g = u;
+  if (g->n < 16) snprintf(g->v[g->n++], 64, "%s", name);
+  return 0;
+}
+static int got_entity(void *u, const ash_entity_count *e) {
+  names_got *g = u;
+  if (!strcmp(e->kind, "user") && e->privileged) return got_name(u, e->name);
+  (void)g;
+  return 0;
+}
+
+static void test_privileged_and_hosts_as_entities_say(void **st) {
+  (void)st;
+  ash_store *s;
+  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_CREATE), 0);
+  int64_t id;
+  int dup;
+  assert_int_equal(ash_store_source_begin(s, "w.jsonl", 10, "bb", "winlogbeat", &id, &dup), 0);
+  static const struct {
+    const char *kind, *user, *host;
+    int lt, eid;
+  } E[] = {{"win.logon", "adm.kato", "FS01.corp.local", 10, 4624},
+           {"win.logon", "ADM.KATO", "app01", 10, 4624},
+           {"win.logon", "adm.kato", "dc01", 10, 4624},
+           {"win.logon", "t.sato", "fs01", 3, 4624},
+           {"win.logon", "t.sato", "app01", 10, 4624},
+           {"win.privilege", "y.ito", "app02", -1, 4672},
+           {"win.process", "k.ueda", "ws01", -1, 4672},
+           {"win.service", "system", "FS01", -1, 7045},
+           {"net.flow", "z.mori", "fw01", -1, -1}};
+  for (size_t i = 0; i < sizeof E / sizeof E[0]; i++) {
+    ash_event ev = mk(E[i].kind, E[i].user, "2025-03-02T10:00:00Z");
+    ev.host = ash_str_cstr(E[i].host);
+    ev.logon_type = E[i].lt;
+    ev.event_id = E[i].eid;
+    assert_int_equal(ash_store_add_event(s, id, &ev), 0);
+  }
+  ash_source_info c = {0};
+  c.read = c.parsed = c.events = sizeof E / sizeof E[0];
+  c.first_ts = c.last_ts = ASH_TIME_UNSET;
+  assert_int_equal(ash_store_source_end(s, id, &c), 0);
+  names_got a = {0}, b = {0};
+  assert_int_equal(ash_store_entities(s, got_entity, &a), 0);
+  assert_int_equal(ash_store_privileged_users(s, got_name, &b), 0);
+  assert_int_equal(a.n, 3); /* adm.kato (RDP to three hosts), y.ito and k.ueda (4672) */
+  assert_int_equal(b.n, a.n);
+  for (int i = 0; i < a.n; i++) assert_int_equal(strcasecmp(a.v[i], b.v[i]), 0);
+  static const char *const K[] = {"win.logon", "win.service"};
+  names_got h = {0};
+  assert_int_equal(ash_store_event_hosts(s, K, 2, got_name, &h), 0);
+  /* app01, dc01, fs01 (one spelling), FS01.corp.local; not the others' */
+  assert_int_equal(h.n, 4);
+  assert_int_equal(strcasecmp(h.v[0], "app01"), 0);
+  assert_int_equal(strcasecmp(h.v[2], "fs01"), 0);
+  assert_string_equal(h.v[3], "FS01.corp.local");
+  assert_int_equal(ash_store_event_hosts(s, K, 0, got_name, &h), ASH_EUSAGE);
+  ash_store_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_privileged_and_hosts_as_entities_say, setup, teardown),
       cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
       cmocka_unit_test_setup_teardown(test_stale_source_redone, setup, teardown),
       cmocka_unit_test_setup_teardown(test_hash_at_end, setup, teardown),
