@@ -1082,6 +1082,12 @@ static void section_timeline(rep *r) {
     int lo = nums[0];
     double w = 10 + 6.5 * (double)glyphs;
     if (w < 16) w = 16;
+    /* a label near either end of the axis is moved inside the picture
+     * (it pointed past the right edge and was cut at "13–18,2"); its
+     * link and title still say which marks it stands for */
+    double lmin = xof(r, r->t0);
+    if (x + w / 2 > TL_W - 1) x = TL_W - 1 - w / 2;
+    if (x - w / 2 < lmin) x = lmin + w / 2;
     alt = x - w / 2 < prev_end + 2 ? !alt : 0;
     prev_end = x + w / 2;
     int y = y_find + 4 + alt * 20;
