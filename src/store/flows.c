@@ -312,8 +312,10 @@ static int put_value(ash_flowdb *f, size_t ix, const char *v, size_t vn, char **
 
 /* Split the attributes JSON ash_event_attrs_json writes ({"k":"v",...},
  * string values only) into its keys and its values (put_value), each list
- * joined by '"': a raw '"' never occurs inside escaped string content, so
- * the lists split back exactly. *ok = 0 when json is not of that form
+ * joined by '"': inside escaped string content a '"' only occurs escaped
+ * (\"), so the lists split back exactly at the '"' that no backslash
+ * escapes (sep_end; a plain search for '"' split a value like
+ * "Allow, servers \"out\"" and lost the record's attributes). *ok = 0 when json is not of that form
  * (then it is kept whole). */
 static int split_attrs(ash_flowdb *f, const char *json, size_t n, int *ok) {
   *ok = 0;
@@ -441,6 +443,20 @@ static const char *dict_text(ash_flowdb *f, int64_t id, size_t *n) {
   return t;
 }
 
+/* The next separator of a split_attrs list at or after p: the first '"'
+ * that no backslash escapes, or e. */
+static const char *sep_end(const char *p, const char *e) {
+  while (p < e) {
+    if (*p == '\\') {
+      p += e - p >= 2 ? 2 : 1;
+      continue;
+    }
+    if (*p == '"') return p;
+    p++;
+  }
+  return e;
+}
+
 static int add(sqlite3_str *o, const char *p, size_t n) {
   sqlite3_str_append(o, p, (int)n);
   return sqlite3_str_errcode(o) == SQLITE_NOMEM ? ASH_ENOMEM
@@ -469,10 +485,8 @@ static void attrs_fn(sqlite3_context *cx, int argc, sqlite3_value **argv) {
   const char *ke = k + kn, *ve = v + vn;
   int rc = add(o, "{", 1);
   for (int first = 1; !rc; first = 0) {
-    const char *kq = memchr(k, '"', (size_t)(ke - k));
-    const char *vq = memchr(v, '"', (size_t)(ve - v));
-    if (!kq) kq = ke;
-    if (!vq) vq = ve;
+    const char *kq = sep_end(k, ke);
+    const char *vq = sep_end(v, ve);
     if ((kq == ke) != (vq == ve)) {
       rc = ASH_EFORMAT;
       break;
