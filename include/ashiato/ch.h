@@ -99,6 +99,20 @@ enum { ASH_CH_IDEMPOTENT = 1 };
  * db, when not NULL, is the default database of the statement. */
 int ash_ch_query(ash_ch *c, const char *db, const char *sql, int flags, ash_buf *out);
 
+/* Run one SELECT and hand each row of its TabSeparated answer to cb as
+ * it arrives: line[0..n) without its newline, writable, line[n] == 0 (for
+ * ash_ch_tsv_fields). A row is at most ASH_CH_MAX_ANSWER bytes, the rows
+ * are not: the answer streams in constant memory. A non-zero return from
+ * cb stops the transfer and is returned. A request is retried as
+ * ash_ch_query says, but never once a row was handed on. */
+int ash_ch_query_rows(ash_ch *c, const char *db, const char *sql, int flags,
+                      int (*cb)(void *u, char *line, size_t n), void *u);
+/* Split a TabSeparated row in place into at most max fields, undoing the
+ * escapes ash_ch_tsv_escape writes (and \r \b \f, and any other escaped
+ * byte as itself): f[i], len[i], each NUL-terminated (line[n] must be
+ * writable). The number of fields, or -1 when the row has more than max. */
+int ash_ch_tsv_fields(char *line, size_t n, char **f, size_t *len, size_t max);
+
 /* ---- inserts in TabSeparated, compressed as they are built */
 
 typedef struct ash_ch_batch ash_ch_batch;
@@ -156,6 +170,10 @@ typedef struct ash_ch_case {
   ash_ch *shards[ASH_CH_MAX_SHARDS];
   size_t nshards;
   const char *cluster; /* remote_servers name of the shards; NULL: single server */
+  /* the shards' HTTP addresses, "HOST:PORT,HOST:PORT" in shard order: init
+   * records them (and cluster) in the meta table, so that a later command
+   * given only the URL finds the shards (src/store/chstore.c) */
+  const char *shards_text;
 } ash_ch_case;
 
 /* The event tables of the logical schema (issue 15), in creation order. */
@@ -187,9 +205,17 @@ typedef struct ash_ch_source {
   const char *path, *sha256, *format;
   uint64_t size, read, parsed, rejected, events;
   int64_t first_ts, last_ts;
-  int complete;
+  int complete, ref_is_record;
+  int64_t mtime_ns, continues; /* as ash_source_info's */
+  uint64_t base_size;
+  const char *skip_reason, *head_sha256; /* NULL or "" for none */
+  int deleted;                           /* the row is dropped: readers skip it */
+  unsigned seq;                          /* orders writes of one id within a microsecond */
 } ash_ch_source;
 int ash_ch_source_put(ash_ch_case *k, const ash_ch_source *s);
+/* The row of s appended to a batch open on the main server's sources
+ * table (many marks in one insert; ash_ch_source_put is one of them). */
+int ash_ch_source_row(ash_ch_batch *b, const ash_ch_source *s);
 
 /* The shard (0..nshards-1) of a flow between src and dst (IPv4 as a
  * number, 0 for an IPv6 side): the same function as the Distributed

@@ -55,6 +55,12 @@ enum { ASH_STORE_CREATE = 1, ASH_STORE_READONLY = 2 };
  * ash_store_close. Opening a missing case without CREATE is ASH_ENOTFOUND;
  * a file that is not an ashiato case is ASH_EFORMAT. */
 int ash_store_open(ash_store **out, const char *path, int flags);
+/* path may also be a case in ClickHouse, clickhouse://HOST[:PORT]/DB
+ * (docs/cli-contract.md): ingest, sources, kinds and events work on it;
+ * the other calls return ASH_EUSAGE with ash_store_errmsg saying so.
+ * Why such an open failed (the server's words), for this thread's last
+ * ash_store_open of a URL; "" otherwise. */
+const char *ash_store_open_error(void);
 /* Commit pending writes and close. NULL is a no-op. */
 int ash_store_close(ash_store *s);
 /* Last SQLite error text of this store (static until the next call). */

@@ -24,6 +24,14 @@ struct ash_ch {
   struct curl_slist *hdr, *gz_hdr;
   ash_buf answer;  /* the body of the current request's answer */
   int answer_over; /* the answer passed ASH_CH_MAX_ANSWER */
+  /* ash_ch_query_rows: each complete line of the answer goes to row_cb as
+   * it arrives (answer then holds only the unfinished line); rows counts
+   * them, so that a failed request that delivered rows is never retried */
+  int (*row_cb)(void *u, char *line, size_t n);
+  void *row_u;
+  uint64_t rows;
+  int row_rc;          /* what row_cb returned when it stopped the transfer */
+  int status_known_ok; /* the answer's status line said 200 */
   char curl_err[CURL_ERROR_SIZE];
   char err[ASH_CH_MAX_ERRTEXT];
 };
@@ -104,9 +112,46 @@ uint64_t ash_ch_retries(const ash_ch *c) { return c ? c->retries : 0; }
 static size_t on_body(char *p, size_t size, size_t nmemb, void *u) {
   ash_ch *c = u;
   size_t n = size * nmemb;
+  if (c->row_cb && c->status_known_ok) {
+    /* lines as they come: the unfinished one waits in answer (one line,
+     * so answer's cap is a line's) */
+    size_t i = 0;
+    while (i < n) {
+      const char *nl = memchr(p + i, '\n', n - i);
+      size_t take = nl ? (size_t)(nl - (p + i)) : n - i;
+      if (ash_buf_add(&c->answer, p + i, take)) {
+        c->answer_over = 1;
+        return 0;
+      }
+      i += take;
+      if (!nl) break;
+      i++; /* the newline */
+      c->rows++;
+      char empty[1] = {0}; /* an empty line, before answer ever grew */
+      int rc = c->row_cb(c->row_u, c->answer.p ? c->answer.p : empty, c->answer.n);
+      ash_buf_reset(&c->answer);
+      if (rc) {
+        c->row_rc = rc;
+        return 0; /* curl stops with CURLE_WRITE_ERROR */
+      }
+    }
+    return n;
+  }
   if (ash_buf_add(&c->answer, p, n)) {
     c->answer_over = 1;
     return 0; /* curl stops with CURLE_WRITE_ERROR */
+  }
+  return n;
+}
+
+/* The answer's status line: rows are handed to row_cb only from a 200
+ * answer (an error's body is the server's text, kept for the message). */
+static size_t on_header(char *p, size_t size, size_t nmemb, void *u) {
+  ash_ch *c = u;
+  size_t n = size * nmemb;
+  if (n > 5 && !memcmp(p, "HTTP/", 5)) {
+    const char *sp = memchr(p, ' ', n);
+    c->status_known_ok = sp && (size_t)(sp - p) + 4 <= n && !memcmp(sp + 1, "200", 3);
   }
   return n;
 }
@@ -147,6 +192,8 @@ static int post(ash_ch *c, const char *params, const void *body, size_t n, int g
     c->answer_over = 0;
     c->status = 0;
     c->curl_err[0] = 0;
+    c->status_known_ok = 0;
+    c->row_rc = 0;
     curl_easy_setopt(h, CURLOPT_URL, url);
     /* the client speaks plain HTTP to the server it was given, and only
      * there: no redirects, no proxy from the environment */
@@ -161,6 +208,8 @@ static int post(ash_ch *c, const char *params, const void *body, size_t n, int g
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip");
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_timeout_ms);
     if (c->o.timeout_ms > 0) curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->o.timeout_ms);
@@ -190,11 +239,15 @@ static int post(ash_ch *c, const char *params, const void *body, size_t n, int g
       set_err(c, msg, (size_t)pn + m);
       return ASH_ESTORE;
     }
+    if (c->row_rc) return c->row_rc; /* the caller's callback stopped it */
     if (c->answer_over) {
       set_err(c, "answer larger than ASH_CH_MAX_ANSWER", 36);
       return ASH_ELIMIT;
     }
-    int again = attempt < c->o.retries && (never_sent(c, rc) || (flags & ASH_CH_IDEMPOTENT));
+    /* a query whose rows were handed on cannot be sent again: they would
+     * be handed on twice */
+    int again =
+        attempt < c->o.retries && !c->rows && (never_sent(c, rc) || (flags & ASH_CH_IDEMPOTENT));
     char msg[ASH_CH_MAX_ERRTEXT];
     int mn =
         snprintf(msg, sizeof msg, "%s%s%s%s (attempt %d of %d%s)", curl_easy_strerror(rc),
@@ -220,6 +273,63 @@ int ash_ch_query(ash_ch *c, const char *db, const char *sql, int flags, ash_buf 
   ASH_TRY(post(c, params, sql, strlen(sql), 0, flags));
   if (out) ASH_TRY(ash_buf_add(out, c->answer.p ? c->answer.p : "", c->answer.n));
   return ASH_OK;
+}
+
+int ash_ch_query_rows(ash_ch *c, const char *db, const char *sql, int flags,
+                      int (*cb)(void *u, char *line, size_t n), void *u) {
+  if (!c || !sql || !cb) return ASH_EUSAGE;
+  char params[256];
+  if (db && !ash_ch_ident_ok(db, strlen(db))) return ASH_EUSAGE;
+  /* wait_end_of_query: the server finishes the query (buffering the
+   * answer, in a temporary file when it is big) before the first row is
+   * sent, so that an error met mid-query is an HTTP error and not a
+   * truncated list of rows taken for the whole */
+  snprintf(params, sizeof params,
+           "wait_end_of_query=1&enable_http_compression=1&buffer_size=1048576%s%s",
+           db ? "&database=" : "", db ? db : "");
+  c->row_cb = cb;
+  c->row_u = u;
+  c->rows = 0;
+  int rc = post(c, params, sql, strlen(sql), 0, flags);
+  if (!rc && c->answer.n) rc = ASH_EFORMAT; /* an answer that did not end its last row */
+  c->row_cb = NULL;
+  c->row_u = NULL;
+  ash_buf_reset(&c->answer);
+  return rc;
+}
+
+int ash_ch_tsv_fields(char *line, size_t n, char **f, size_t *len, size_t max) {
+  size_t k = 0;
+  size_t i = 0;
+  for (;;) {
+    if (k == max) return -1;
+    char *w = line + i, *start = w;
+    while (i < n && line[i] != '\t') {
+      char ch = line[i++];
+      if (ch == '\\' && i < n) {
+        char e = line[i++];
+        switch (e) {
+        case 't': ch = '\t'; break;
+        case 'n': ch = '\n'; break;
+        case 'r': ch = '\r'; break;
+        case 'b': ch = '\b'; break;
+        case 'f': ch = '\f'; break;
+        case '0': ch = 0; break;
+        default: ch = e; /* \\ \' and any other byte as itself */
+        }
+      }
+      *w++ = ch;
+    }
+    f[k] = start;
+    len[k] = (size_t)(w - start);
+    k++;
+    /* over the tab, or the room an escape left, or line[n] (the caller's
+     * NUL): every field ends in a NUL */
+    *w = 0;
+    if (i >= n) break;
+    i++;
+  }
+  return (int)k;
 }
 
 /* ---- TabSeparated rows */

@@ -9,7 +9,7 @@
 #include "ashiato/ch.h"
 #include "ashiato/error.h"
 
-#define SCHEMA_VERSION "1"
+#define SCHEMA_VERSION "2"
 
 /* ---- URLs */
 
@@ -70,81 +70,74 @@ int ash_ch_url_parse(const char *url, ash_ch_url *out) {
 
 /* ---- the tables */
 
-/* One table of the logical schema: its columns, its order, and how its
- * rows are spread over shards. Times are UInt64 µs since the epoch (18.16
- * has no DateTime64; 0 when the record had none), partitions are months
- * of ts. IPv4 addresses are UInt32 and an IPv6 side is a FixedString(16)
- * beside it (zero bytes for IPv4), so the common case stays 4 bytes.
- * Strings that repeat are UInt32 ids of the dict table (0 = none).
- * Counters are Int64 with ash's ASH_UNSET (INT64_MIN) for "not logged":
- * "0 bytes" and "bytes not logged" are different facts. Ports are UInt16,
- * 0 when not logged: port 0 is reserved (IANA) and carries no TCP/UDP
- * service, and the records without a port (ICMP) log none. Every row has
- * (source_id, ref): the evidence stays in the file, at that byte offset or
- * record number. */
+/* One table of the case: its columns, its order, and how its rows are
+ * spread over shards. Times are Int64 µs since the epoch, with ash's
+ * ASH_UNSET (INT64_MIN) when the record had none; partitions are months
+ * of ts (an unset ts in the first). Counters are Int64 with ASH_UNSET for
+ * "not logged": "0 bytes" and "bytes not logged" are different facts;
+ * ports are Int32, -1 when not logged (as in ash_event). Every row has
+ * (source_id, ref): the evidence stays in the file, at that byte offset
+ * or record number; id is the row's place in the ingest, (source_id << 40)
+ * + its index in the source, so that (ts, id) orders events as the SQLite
+ * store does.
+ *
+ * Strings that repeat (host, user, action, app, service) are plain String
+ * columns, not ids of a dictionary table as in the SQLite store: a
+ * MergeTree column is compressed in blocks sorted by the table's order,
+ * where a device's or a user's name repeats thousands of times in a row
+ * and costs next to nothing; a shared dictionary would need one writer to
+ * hand out its ids, which several ingests of one cluster do not have. */
 typedef struct table_def {
   const char *name, *cols, *order, *shard_key;
 } table_def;
 
-#define EVIDENCE_COLS ", source_id UInt64, ref UInt64"
+#define EVIDENCE_COLS ", source_id UInt64, ref UInt64, id UInt64"
 static const table_def EVENT_TABLES[] = {
-    /* ordered for the pair hunts (per (src, dst) statistics, beacon
-     * start-time arrays); sharded by pair so those aggregations are
-     * shard-local (ash_ch_flow_shard) */
+    /* the flows (net.flow and net.deny) whose every field has a column,
+     * ordered for the pair hunts (per (src, dst) statistics, beacon
+     * start-time arrays) and sharded by pair so those aggregations are
+     * shard-local (ash_ch_flow_shard). afam: the address family of src
+     * (bits 0-1) and dst (bits 2-3), 0 none, 1 IPv4 in src/dst, 2 IPv6 in
+     * src6/dst6. flags: ASH_FLOW_TS_END, ASH_FLOW_INTERIM, 4 = net.deny. */
     {"flows",
-     "ts UInt64, ts_end UInt64, src UInt32, dst UInt32, src6 FixedString(16),"
-     " dst6 FixedString(16), sport UInt16, dport UInt16, proto UInt8, action UInt32,"
-     " flags UInt8, bytes_out Int64, bytes_in Int64, bytes_total Int64, packets_out Int64,"
-     " packets_in Int64, duration Int64, device UInt32, user UInt32, app UInt32,"
-     " service UInt32" EVIDENCE_COLS,
+     "ts Int64, dur Int64, flags UInt8, afam UInt8, src UInt32, dst UInt32,"
+     " src6 FixedString(16), dst6 FixedString(16), sport Int32, dport Int32, proto String,"
+     " action String, app String, service String, host String, user String, domain String,"
+     " bytes_out Int64, bytes_in Int64, bytes_total Int64, packets_out Int64, packets_in Int64,"
+     " event_id Int64, attrs String" EVIDENCE_COLS,
      "src, dst, ts", "intHash64(bitOr(bitShiftLeft(toUInt64(src), 32), toUInt64(dst)))"},
-    /* sessions (kind 1) and session events (login, logout, ...) */
-    {"vpn_sessions",
-     "ts UInt64, ts_end UInt64, kind UInt8, user UInt32, device UInt32, src UInt32,"
-     " src6 FixedString(16), tunnel UInt32, tunnel6 FixedString(16), bytes_out Int64,"
-     " bytes_in Int64" EVIDENCE_COLS,
-     "user, ts", "intHash64(user)"},
-    {"logons",
-     "ts UInt64, event_id UInt16, logon_type Int8, host UInt32, user UInt32, domain UInt32,"
-     " src UInt32, src6 FixedString(16), sport UInt16" EVIDENCE_COLS,
-     "host, user, ts", "intHash64(host)"},
-    {"processes",
-     "ts UInt64, event_id UInt16, host UInt32, user UInt32, process UInt32,"
-     " parent_process UInt32, command_line String, sha256 String" EVIDENCE_COLS,
-     "host, ts", "intHash64(host)"},
-    {"av",
-     "ts UInt64, kind UInt8, host UInt32, user UInt32, threat UInt32, action UInt32,"
-     " path String, sha256 String" EVIDENCE_COLS,
-     "host, ts", "intHash64(host)"},
-    /* everything else: its kind (a dict id) and the fields no column
-     * holds, compact (attrs) */
-    {"other",
-     "ts UInt64, kind UInt32, event_id UInt16, host UInt32, user UInt32,"
+    /* every other event, in the columns of ash_event (addresses as text,
+     * "" for none), its other fields as the JSON object of attrs;
+     * sharded by source so that a source's rows are cleared on one shard */
+    {"events",
+     "ts Int64, kind String, host String, user String, domain String, src_ip String,"
+     " src_port Int32, dst_ip String, dst_port Int32, tunnel_ip String, proto String,"
+     " action String, app String, service String, bytes_out Int64, bytes_in Int64,"
+     " packets_out Int64, packets_in Int64, duration Int64, logon_type Int64, event_id Int64,"
+     " channel String, process String, parent_process String, command_line String,"
+     " threat String, path String, sha256 String, flow_flags UInt8, bytes_total Int64,"
      " attrs String" EVIDENCE_COLS,
-     "kind, ts", "intHash64(host)"},
+     "kind, ts", "intHash64(source_id)"},
 };
 enum { NEVENT = sizeof EVENT_TABLES / sizeof EVENT_TABLES[0] };
 
-const char *const ash_ch_event_tables[] = {"flows",     "vpn_sessions", "logons",
-                                           "processes", "av",           "other"};
+const char *const ash_ch_event_tables[] = {"flows", "events"};
 const size_t ash_ch_nevent_tables = NEVENT;
 
 /* Tables of the server of the URL only: small, read whole by ingest and
- * the hunts. sources and dict are ReplacingMergeTree: a source's row is
- * written again with a higher version when it completes, and a dict entry
- * written twice by two runs is one entry; readers use FINAL, cheap on
- * tables of thousands of rows. */
+ * the readers. sources is a ReplacingMergeTree: a source's row is written
+ * again with a higher version when it completes (or is dropped: deleted =
+ * 1), and readers use FINAL, cheap on a table of thousands of rows. */
 /* (Each element is one statement; the parentheses mark the joined
  * literals as meant, for clang's -Wstring-concatenation.) */
 static const char *const MAIN_TABLES[] = {
     "meta (key String, value String) ENGINE = ReplacingMergeTree ORDER BY key",
     ("sources (id UInt64, path String, size UInt64, sha256 String, format String,"
-     " read UInt64, parsed UInt64, rejected UInt64, events UInt64, first_ts Int64,"
-     " last_ts Int64, complete UInt8, version UInt64)"
+     " ref_is_record UInt8, read UInt64, parsed UInt64, rejected UInt64, events UInt64,"
+     " first_ts Int64, last_ts Int64, complete UInt8, mtime_ns Int64, skip_reason String,"
+     " continues Int64, base_size UInt64, head_sha256 String, ingested_at Int64,"
+     " deleted UInt8, version UInt64)"
      " ENGINE = ReplacingMergeTree(version) ORDER BY id"),
-    /* name: host, user, domain, device, app, service, action, process,
-     * threat, kind */
-    "dict (name String, id UInt32, value String) ENGINE = ReplacingMergeTree ORDER BY (name, id)",
     ("rejects (source_id UInt64, ref UInt64, reason String, raw String)"
      " ENGINE = MergeTree ORDER BY (source_id, ref)"),
 };
@@ -159,7 +152,7 @@ static int create_event_table(ash_ch *c, const char *db, const table_def *t, con
   ash_buf_reset(sql);
   ASH_TRY(ash_buf_printf(sql,
                          "CREATE TABLE IF NOT EXISTS %s.%s%s (%s) ENGINE = MergeTree"
-                         " PARTITION BY toYYYYMM(toDateTime(intDiv(ts, 1000000)))"
+                         " PARTITION BY toYYYYMM(toDateTime(intDiv(greatest(ts, 0), 1000000)))"
                          " ORDER BY (%s)",
                          db, t->name, suffix, t->cols, t->order));
   return run(c, sql);
@@ -251,6 +244,18 @@ int ash_ch_schema_init(ash_ch_case *k) {
       rc = create_event_table(k->main, k->db, &EVENT_TABLES[t], "", &sql);
     ash_buf_free(&sql);
     return rc;
+  }
+  /* the layout, for the commands given only the URL; ReplacingMergeTree
+   * on key: an init again with the same shards writes the same rows */
+  if (!rc) {
+    ash_buf_reset(&sql);
+    rc = ash_buf_printf(&sql, "INSERT INTO %s.meta VALUES ('cluster', ", k->db);
+    if (!rc) rc = ash_ch_sql_quote(&sql, k->cluster, strlen(k->cluster));
+    if (!rc) rc = ash_buf_adds(&sql, "), ('shards', ");
+    const char *st = k->shards_text ? k->shards_text : "";
+    if (!rc) rc = ash_ch_sql_quote(&sql, st, strlen(st));
+    if (!rc) rc = ash_buf_adds(&sql, ")");
+    if (!rc) rc = run(k->main, &sql);
   }
   for (size_t s = 0; !rc && s < k->nshards; s++) {
     ash_buf_reset(&sql);
@@ -363,25 +368,41 @@ int ash_ch_source_clear(ash_ch_case *k, uint64_t id) {
   return rc;
 }
 
-int ash_ch_source_put(ash_ch_case *k, const ash_ch_source *s) {
-  if (!k || !k->main || !k->db || !s) return ASH_EUSAGE;
-  ash_ch_batch *b;
-  ASH_TRY(ash_ch_batch_open(&b, k->main, k->db, "sources"));
+int ash_ch_source_row(ash_ch_batch *b, const ash_ch_source *s) {
   ash_buf *r = ash_ch_batch_row(b);
+#define STR(x) ash_ch_tsv_str(r, (x) ? (x) : "", (x) ? strlen(x) : 0)
   int rc = ash_ch_tsv_u64(r, s->id);
-  const char *str[3] = {s->path, s->sha256, s->format};
-  if (!rc) rc = ash_ch_tsv_str(r, str[0] ? str[0] : "", str[0] ? strlen(str[0]) : 0);
+  if (!rc) rc = STR(s->path);
   if (!rc) rc = ash_ch_tsv_u64(r, s->size);
-  for (int i = 1; !rc && i < 3; i++)
-    rc = ash_ch_tsv_str(r, str[i] ? str[i] : "", str[i] ? strlen(str[i]) : 0);
+  if (!rc) rc = STR(s->sha256);
+  if (!rc) rc = STR(s->format);
+  if (!rc) rc = ash_ch_tsv_u64(r, s->ref_is_record ? 1 : 0);
   const uint64_t counts[4] = {s->read, s->parsed, s->rejected, s->events};
   for (int i = 0; !rc && i < 4; i++) rc = ash_ch_tsv_u64(r, counts[i]);
   if (!rc) rc = ash_ch_tsv_i64(r, s->first_ts);
   if (!rc) rc = ash_ch_tsv_i64(r, s->last_ts);
   if (!rc) rc = ash_ch_tsv_u64(r, s->complete ? 1 : 0);
-  /* the newest write of a source wins (ReplacingMergeTree(version)) */
-  if (!rc) rc = ash_ch_tsv_u64(r, now_us());
+  if (!rc) rc = ash_ch_tsv_i64(r, s->mtime_ns);
+  if (!rc) rc = STR(s->skip_reason);
+  if (!rc) rc = ash_ch_tsv_i64(r, s->continues);
+  if (!rc) rc = ash_ch_tsv_u64(r, s->base_size);
+  if (!rc) rc = STR(s->head_sha256);
+  if (!rc) rc = ash_ch_tsv_i64(r, (int64_t)time(NULL));
+  if (!rc) rc = ash_ch_tsv_u64(r, s->deleted ? 1 : 0);
+#undef STR
+  /* the newest write of a source wins (ReplacingMergeTree(version)); two
+   * writes in one microsecond (an end right after its begin) still
+   * order, as the caller's sequence breaks the tie */
+  if (!rc) rc = ash_ch_tsv_u64(r, now_us() * 16 + (s->seq & 15));
   if (!rc) rc = ash_ch_batch_row_end(b);
+  return rc;
+}
+
+int ash_ch_source_put(ash_ch_case *k, const ash_ch_source *s) {
+  if (!k || !k->main || !k->db || !s) return ASH_EUSAGE;
+  ash_ch_batch *b;
+  ASH_TRY(ash_ch_batch_open(&b, k->main, k->db, "sources"));
+  int rc = ash_ch_source_row(b, s);
   if (!rc) rc = ash_ch_batch_flush(b);
   ash_ch_batch_close(b);
   return rc;

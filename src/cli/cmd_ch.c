@@ -26,8 +26,8 @@ static const char *HELP =
     "reached over its HTTP interface. URL is clickhouse://HOST[:PORT]/DATABASE\n"
     "(port 8123 by default; DATABASE letters, digits and '_').\n\n"
     "init creates the database when it does not exist, and the case's tables\n"
-    "(sources, dictionaries, rejects, and the event tables flows, vpn_sessions,\n"
-    "logons, processes, av, other). Running it again changes nothing.\n"
+    "(sources, rejects, and the event tables flows and events). Running it\n"
+    "again changes nothing. ingest creates them too, on a single server.\n"
     "  --shards H:P,...  the HTTP addresses of the shards: each gets the event\n"
     "                    tables (NAME_local), and the server of URL a\n"
     "                    Distributed table of each over --cluster\n"
@@ -42,6 +42,7 @@ typedef struct ch_args {
   const char *cluster;
   uint64_t rows, source, batch;
   int plain; /* gen-flows --plain / --gzip: bodies (not) compressed, else by host */
+  char shards_text[ASH_CH_MAX_SHARDS * (ASH_CH_MAX_HOST + 8)]; /* "H:P,H:P", as parsed */
 } ch_args;
 
 static int parse_shards(const char *arg, ch_args *a) {
@@ -96,6 +97,13 @@ static int open_case(ch_args *a, ash_ch_case *k) {
     return 0;
   }
   k->cluster = a->cluster ? a->cluster : "ashiato";
+  size_t tl = 0;
+  for (size_t i = 0; i < a->nshards && tl < sizeof a->shards_text; i++) {
+    int w = snprintf(a->shards_text + tl, sizeof a->shards_text - tl, "%s%s:%d", i ? "," : "",
+                     a->shard[i].host, a->shard[i].port);
+    tl += w > 0 ? (size_t)w : 0;
+  }
+  k->shards_text = a->shards_text;
   for (size_t i = 0; i < a->nshards; i++) {
     if (ash_ch_open(&k->shards[i], a->shard[i].host, a->shard[i].port, &o)) return ASH_ENOMEM;
     k->nshards++;
@@ -236,30 +244,13 @@ static double now_s(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The dictionary entries of the generated rows, id 1 of each. The user is
- * hostile on purpose: every byte TabSeparated escapes, so that the e2e
- * test can check the round trip. */
+/* The strings of the generated rows. The user is hostile on purpose:
+ * every byte TabSeparated escapes, so that the e2e test can check the
+ * round trip. */
 static const char GEN_USER[] = "ev\til\n\"user'\\x\0y\r\b\f";
-static int gen_dict(ash_ch_case *k) {
-  static const char *const names[] = {"device", "action", "app", "service", "user"};
-  const char *vals[] = {"FGT-HQ-01", "timeout", "Amazon.AWS", "HTTPS", GEN_USER};
-  size_t lens[] = {9, 7, 10, 5, sizeof GEN_USER - 1};
-  ash_ch_batch *b;
-  ASH_TRY(ash_ch_batch_open(&b, k->main, k->db, "dict"));
-  int rc = 0;
-  for (size_t i = 0; !rc && i < 5; i++) {
-    ash_buf *r = ash_ch_batch_row(b);
-    rc = ash_ch_tsv_str(r, names[i], strlen(names[i]));
-    if (!rc) rc = ash_ch_tsv_u64(r, 1);
-    if (!rc) rc = ash_ch_tsv_str(r, vals[i], lens[i]);
-    if (!rc) rc = ash_ch_batch_row_end(b);
-  }
-  if (!rc) rc = ash_ch_batch_flush(b);
-  ash_ch_batch_close(b);
-  return rc;
-}
 
-/* Row i of bench/bench_store.c's flows, as a flows row. */
+/* Row i of bench/bench_store.c's flows, as a flows row (the column order
+ * of src/ch/schema.c). */
 static int gen_row(ash_buf *r, uint64_t i, uint64_t source) {
   const int64_t ts = 1740873600000000LL + (int64_t)i * 1000, dur = 7050000000LL;
   uint32_t src = (10u << 24) | (uint32_t)((i >> 16) & 0xff) << 16 |
@@ -267,29 +258,33 @@ static int gen_row(ash_buf *r, uint64_t i, uint64_t source) {
   uint32_t dst =
       (104u << 24) | (117u << 16) | (uint32_t)((i >> 4) & 0xff) << 8 | (uint32_t)((i * 7) & 0xff);
   static const uint8_t zero16[16];
-  int rc = ash_ch_tsv_u64(r, (uint64_t)ts);
-  if (!rc) rc = ash_ch_tsv_u64(r, (uint64_t)(ts + dur));
+  int rc = ash_ch_tsv_i64(r, ts);
+  if (!rc) rc = ash_ch_tsv_i64(r, dur);
+  if (!rc) rc = ash_ch_tsv_u64(r, 0);          /* flags */
+  if (!rc) rc = ash_ch_tsv_u64(r, 1 | 1 << 2); /* afam: IPv4 both */
   if (!rc) rc = ash_ch_tsv_u64(r, src);
   if (!rc) rc = ash_ch_tsv_u64(r, dst);
   if (!rc) rc = ash_ch_tsv_fixed16(r, zero16);
   if (!rc) rc = ash_ch_tsv_fixed16(r, zero16);
-  if (!rc) rc = ash_ch_tsv_u64(r, 40000 + i % 20000);
-  if (!rc) rc = ash_ch_tsv_u64(r, 443);
-  if (!rc) rc = ash_ch_tsv_u64(r, 6); /* tcp */
-  if (!rc) rc = ash_ch_tsv_u64(r, 1); /* action: timeout */
-  if (!rc) rc = ash_ch_tsv_u64(r, 0); /* flags */
+  if (!rc) rc = ash_ch_tsv_i64(r, 40000 + (int64_t)(i % 20000));
+  if (!rc) rc = ash_ch_tsv_i64(r, 443);
+  if (!rc) rc = ash_ch_tsv_str(r, "tcp", 3);
+  if (!rc) rc = ash_ch_tsv_str(r, "timeout", 7);
+  if (!rc) rc = ash_ch_tsv_str(r, "Amazon.AWS", 10);
+  if (!rc) rc = ash_ch_tsv_str(r, "HTTPS", 5);
+  if (!rc) rc = ash_ch_tsv_str(r, "FGT-HQ-01", 9);
+  if (!rc) rc = ash_ch_tsv_str(r, GEN_USER, sizeof GEN_USER - 1);
+  if (!rc) rc = ash_ch_tsv_str(r, "", 0); /* domain */
   if (!rc) rc = ash_ch_tsv_i64(r, 105465 + (int64_t)(i % 1000));
   if (!rc) rc = ash_ch_tsv_i64(r, 4756367 + (int64_t)(i % 777));
   if (!rc) rc = ash_ch_tsv_i64(r, INT64_MIN); /* bytes_total: the directions are known */
   if (!rc) rc = ash_ch_tsv_i64(r, 211);
   if (!rc) rc = ash_ch_tsv_i64(r, 3964);
-  if (!rc) rc = ash_ch_tsv_i64(r, dur);
-  if (!rc) rc = ash_ch_tsv_u64(r, 1); /* device */
-  if (!rc) rc = ash_ch_tsv_u64(r, 1); /* user */
-  if (!rc) rc = ash_ch_tsv_u64(r, 1); /* app */
-  if (!rc) rc = ash_ch_tsv_u64(r, 1); /* service */
+  if (!rc) rc = ash_ch_tsv_i64(r, INT64_MIN); /* event_id */
+  if (!rc) rc = ash_ch_tsv_str(r, "", 0);     /* attrs */
   if (!rc) rc = ash_ch_tsv_u64(r, source);
   if (!rc) rc = ash_ch_tsv_u64(r, i * 650);
+  if (!rc) rc = ash_ch_tsv_u64(r, source << 40 | i);
   return rc;
 }
 
@@ -310,8 +305,6 @@ static int do_gen_flows(ch_args *a) {
   what = "clearing the source's earlier rows";
   rc = ash_ch_source_clear(&k, a->source);
   if (!rc) rc = ash_ch_source_put(&k, &src); /* incomplete while its rows go in */
-  what = "dictionary";
-  if (!rc) rc = gen_dict(&k);
   double t1 = now_s();
   for (size_t s = 0; !rc && s < k.nshards; s++)
     rc = ash_ch_batch_open(&b[s], k.shards[s], k.db, k.cluster ? "flows_local" : "flows");

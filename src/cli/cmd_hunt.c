@@ -374,7 +374,7 @@ int cmd_hunt(int argc, char **argv) {
   if (isatty(STDERR_FILENO)) o.progress = progress;
   o.on_incident = on_incident;
   ash_store *st;
-  int rc = cli_store_open(&st, argv[optind], o.dry_run ? ASH_STORE_READONLY : 0);
+  int rc = cli_store_open_sqlite(&st, argv[optind], o.dry_run ? ASH_STORE_READONLY : 0, "hunt");
   if (rc) {
     ash_ranges_close(r);
     ash_cidrset_close(inet);

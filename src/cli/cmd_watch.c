@@ -288,7 +288,7 @@ int cmd_watch(int argc, char **argv) {
     return ASH_EXIT_FAIL;
   }
   ash_store *st;
-  int rc = cli_store_open(&st, case_path, ASH_STORE_CREATE);
+  int rc = cli_store_open_sqlite(&st, case_path, ASH_STORE_CREATE, "watch");
   if (rc) {
     if (alerts) fclose(s.out);
     ash_tz_close(o.parse.tz);

@@ -7,6 +7,7 @@
 #include "ashiato/map.h"
 #include "ashiato/store.h"
 #include "ashiato/time.h"
+#include "ashiato/ch.h"
 #include "cli.h"
 #include "term.h"
 
@@ -99,6 +100,12 @@ int cli_store_open(ash_store **st, const char *path, int flags) {
   int rc = ash_store_open(st, path, flags);
   if (!rc) return ASH_OK;
   *st = NULL;
+  if (ash_ch_is_url(path)) {
+    /* the client's or the server's words: which server, what failed */
+    const char *why = ash_store_open_error();
+    fprintf(stderr, "ashiato: %s: %s\n", cli_safe(path), *why ? cli_safe(why) : ash_strerror(rc));
+    return rc;
+  }
   /* a case to create in a folder that is not there: say which */
   if ((flags & ASH_STORE_CREATE) && rc == ASH_ESTORE) {
     char dir[4096];
@@ -129,4 +136,20 @@ int cli_store_open(ash_store **st, const char *path, int flags) {
                                        : ash_strerror(rc);
   fprintf(stderr, "ashiato: %s: %s\n", cli_safe(path), why);
   return rc;
+}
+
+int cli_refuse_ch(const char *path, const char *verb) {
+  if (!ash_ch_is_url(path)) return 0;
+  fprintf(stderr,
+          "ashiato %s: %s: a case in ClickHouse can so far be ingested into and read with"
+          " sources, kinds and events; %s needs the hunts' readers and the findings, which are"
+          " not on ClickHouse yet. Ingest the same evidence into an SQLite case for it.\n",
+          verb, cli_safe(path), verb);
+  return 1;
+}
+
+int cli_store_open_sqlite(ash_store **st, const char *path, int flags, const char *verb) {
+  *st = NULL;
+  if (cli_refuse_ch(path, verb)) return ASH_EUSAGE;
+  return cli_store_open(st, path, flags);
 }

@@ -793,7 +793,9 @@ int ash_ingest(ash_store *s, const char *const *paths, size_t npaths, const ash_
   j.o = o;
   j.t = totals ? totals : &local;
   memset(j.t, 0, sizeof *j.t);
-  const char *case_path = sqlite3_db_filename(ash_store_sqlite(s), "main");
+  /* (a case in ClickHouse is no file among the evidence) */
+  const char *case_path =
+      ash_store_sqlite(s) ? sqlite3_db_filename(ash_store_sqlite(s), "main") : NULL;
   struct stat cs;
   if (case_path && *case_path && !stat(case_path, &cs)) {
     j.case_known = 1;

@@ -42,6 +42,7 @@ static void bind_time(sqlite3_stmt *st, int i, int64_t t) {
 }
 
 int ash_store_add_finding(ash_store *s, const ash_finding *f) {
+  ASH_STORE_SQLITE_ONLY(s, "findings (hunt, report, plan)");
   int rc = ash_store_commit(s);
   sqlite3 *db = ash_store_sqlite(s);
   if (!rc) rc = ensure(db);
@@ -74,6 +75,7 @@ int ash_store_add_finding(ash_store *s, const ash_finding *f) {
 }
 
 int ash_store_delete_findings(ash_store *s, const char *hunt) {
+  ASH_STORE_SQLITE_ONLY(s, "findings (hunt, report, plan)");
   int rc = ash_store_commit(s);
   sqlite3 *db = ash_store_sqlite(s);
   if (rc || !have_table(db)) return rc;
@@ -88,6 +90,7 @@ int ash_store_delete_findings(ash_store *s, const char *hunt) {
 }
 
 int ash_store_replace_findings(ash_store *s, const char *hunt, const ash_finding *v, size_t n) {
+  ASH_STORE_SQLITE_ONLY(s, "findings (hunt, report, plan)");
   int rc = ash_store_commit(s);
   if (rc) return rc;
   sqlite3 *db = ash_store_sqlite(s);
@@ -111,6 +114,7 @@ int ash_store_replace_findings(ash_store *s, const char *hunt, const ash_finding
 
 int ash_store_findings(ash_store *s, const char *hunt, int (*cb)(void *u, const ash_finding *f),
                        void *u) {
+  ASH_STORE_SQLITE_ONLY(s, "findings (hunt, report, plan)");
   int rc = ash_store_commit(s);
   sqlite3 *db = ash_store_sqlite(s);
   if (rc || !have_table(db)) return rc;

@@ -10,6 +10,7 @@
 #include "ashiato/format.h"
 #include "ashiato/limits.h"
 #include "ashiato/time.h"
+#include "ashiato/ch.h"
 #include "store_internal.h"
 
 /* 2: typed flows (flows, dict, attr_shapes), events_wide and the events
@@ -110,6 +111,7 @@ static const char *const SOURCE_COLS[][2] = {
 enum { NSOURCE_COLS = sizeof SOURCE_COLS / sizeof SOURCE_COLS[0] };
 
 struct ash_store {
+  ash_chstore *ch; /* a case in ClickHouse: every call goes there (chstore.c) */
   sqlite3 *db;
   int readonly;
   int has_mtime;   /* sources.mtime_ns exists (cases made before it lack it) */
@@ -130,7 +132,11 @@ struct ash_store {
 
 sqlite3 *ash_store_sqlite(ash_store *s) { return s->db; }
 
-const char *ash_store_errmsg(const ash_store *s) { return s->err; }
+const char *ash_store_errmsg(const ash_store *s) {
+  return s->ch ? ash_chstore_errmsg(s->ch) : s->err;
+}
+
+ash_chstore *ash_store_ch(const ash_store *s) { return s ? s->ch : NULL; }
 
 static int fail(ash_store *s) {
   snprintf(s->err, sizeof s->err, "%s", sqlite3_errmsg(s->db));
@@ -205,6 +211,7 @@ static int begin(ash_store *s) {
 }
 
 int ash_store_commit(ash_store *s) {
+  if (s->ch) return ash_chstore_commit(s->ch);
   if (s->failed) return s->failed;
   if (!s->in_txn) return ASH_OK;
   /* a COMMIT that fails (the journal cannot be written, the disk is full
@@ -216,9 +223,11 @@ int ash_store_commit(ash_store *s) {
   return ASH_OK;
 }
 
-uint64_t ash_store_commit_seq(const ash_store *s) { return s->commits; }
+uint64_t ash_store_commit_seq(const ash_store *s) {
+  return s->ch ? ash_chstore_commit_seq(s->ch) : s->commits;
+}
 
-int ash_store_failed(const ash_store *s) { return s->failed; }
+int ash_store_failed(const ash_store *s) { return s->ch ? ash_chstore_failed(s->ch) : s->failed; }
 
 /* 1 when table has the column (fixed names only: no user text here). */
 static int has_column(ash_store *s, const char *table, const char *col) {
@@ -298,7 +307,28 @@ static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
  * without effect if the process used SQLite before. */
 static void sqlite_setup(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
 
+/* A case in ClickHouse: the handle holds only its chstore. The reason a
+ * URL cannot be opened is kept in the message of a store that is then
+ * closed: ash_store_open_error gives it to the caller. */
+static __thread char open_err[ASH_CH_MAX_ERRTEXT + 256];
+const char *ash_store_open_error(void) { return open_err; }
+
+static int open_ch(ash_store **out, const char *url, int flags) {
+  ash_store *s = calloc(1, sizeof *s);
+  if (!s) return ASH_ENOMEM;
+  open_err[0] = 0;
+  int rc = ash_chstore_open(&s->ch, url, flags, open_err, sizeof open_err);
+  if (rc) {
+    free(s);
+    return rc;
+  }
+  ash_buf_init(&s->attrs, ASH_MAX_ATTRS_JSON);
+  *out = s;
+  return ASH_OK;
+}
+
 int ash_store_open(ash_store **out, const char *path, int flags) {
+  if (ash_ch_is_url(path)) return open_ch(out, path, flags);
   struct stat st;
   int exists = stat(path, &st) == 0;
   if (!exists && !(flags & ASH_STORE_CREATE)) return ASH_ENOTFOUND;
@@ -437,6 +467,7 @@ int ash_store_open(ash_store **out, const char *path, int flags) {
 int ash_store_close(ash_store *s) {
   if (!s) return ASH_OK;
   int rc = ASH_OK;
+  if (s->ch) rc = ash_chstore_close(s->ch);
   if (s->db) {
     rc = ash_store_commit(s);
     sqlite3_finalize(s->ins_short);
@@ -482,6 +513,7 @@ static int delete_skipped(ash_store *s, const char *path) {
 
 int ash_store_source_skip(ash_store *s, const char *path, uint64_t size, const char *sha256,
                           const char *reason, int64_t *id) {
+  if (s->ch) return ash_chstore_source_skip(s->ch, path, size, sha256, reason, id);
   if (s->readonly) return ASH_EUSAGE;
   int rc = begin(s);
   if (!rc) rc = delete_skipped(s, path);
@@ -506,6 +538,7 @@ int ash_store_source_skip(ash_store *s, const char *path, uint64_t size, const c
 
 int ash_store_source_begin(ash_store *s, const char *path, uint64_t size, const char *sha256,
                            const char *format, int64_t *id, int *duplicate) {
+  if (s->ch) return ash_chstore_source_begin(s->ch, path, size, sha256, format, id, duplicate);
   if (s->readonly) return ASH_EUSAGE;
   int rc = begin(s);
   if (rc) return rc;
@@ -689,6 +722,7 @@ static int step(ash_store *s, sqlite3_stmt *st) {
 }
 
 int ash_store_add_rows(ash_store *s, const ash_store_row *rows, size_t n) {
+  if (s->ch) return ash_chstore_add_rows(s->ch, rows, n);
   int rc = begin(s);
   for (size_t i = 0; i < n && !rc; i++) {
     int64_t id = s->next_id++;
@@ -719,6 +753,7 @@ int ash_store_add_rows(ash_store *s, const ash_store_row *rows, size_t n) {
 
 int ash_store_add_reject(ash_store *s, int64_t id, uint64_t ref, const char *reason,
                          const void *raw, size_t n) {
+  if (s->ch) return ash_chstore_add_reject(s->ch, id, ref, reason, raw, n);
   int rc = begin(s);
   if (rc) return rc;
   if (!s->ins_reject &&
@@ -736,6 +771,7 @@ int ash_store_add_reject(ash_store *s, int64_t id, uint64_t ref, const char *rea
 }
 
 int ash_store_source_end(ash_store *s, int64_t id, const ash_source_info *c) {
+  if (s->ch) return ash_chstore_source_end(s->ch, id, c);
   int rc = begin(s);
   if (rc) return rc;
   sqlite3_stmt *st;
@@ -771,6 +807,7 @@ int ash_store_source_end(ash_store *s, int64_t id, const ash_source_info *c) {
 }
 
 int ash_store_sources(ash_store *s, int (*cb)(void *u, const ash_source_info *info), void *u) {
+  if (s->ch) return ash_chstore_sources(s->ch, cb, u);
   int rc = ash_store_commit(s);
   if (rc) return rc;
   sqlite3_stmt *st;
@@ -969,6 +1006,7 @@ static int row_before(sqlite3_stmt *a, sqlite3_stmt *b) {
  * a temporary b-tree), and merged here. */
 static int events_query(ash_store *s, const ash_event_query *q, events_path_cb cb_path,
                         events_src_cb cb_src, void *u) {
+  if (s->ch) return ash_chstore_events(s->ch, q, cb_path, cb_src, u);
   int rc = ash_store_commit(s);
   if (rc) return rc;
   sqlite3_stmt *sw = NULL, *sf = NULL;
@@ -1028,6 +1066,7 @@ int ash_store_events_with_source(ash_store *s, const ash_event_query *q, events_
 
 int ash_store_event(ash_store *s, int64_t id,
                     int (*cb)(void *u, const ash_event *ev, const ash_source_info *src), void *u) {
+  ASH_STORE_SQLITE_ONLY(s, "reading one event by its id (the evidence of findings)");
   int rc = ash_store_commit(s);
   if (rc) return rc;
   char sql[1024];
@@ -1066,6 +1105,7 @@ int ash_store_rejects(ash_store *s, int64_t id,
                       int (*cb)(void *u, const char *source_path, uint64_t ref, const char *reason,
                                 const char *raw, size_t n),
                       void *u) {
+  if (s->ch) return ash_chstore_rejects(s->ch, id, cb, u);
   int rc = ash_store_commit(s);
   if (rc) return rc;
   sqlite3_stmt *st;
@@ -1089,6 +1129,7 @@ int ash_store_rejects(ash_store *s, int64_t id,
 }
 
 int ash_store_kinds(ash_store *s, int (*cb)(void *u, const char *kind, uint64_t count), void *u) {
+  if (s->ch) return ash_chstore_kinds(s->ch, cb, u);
   int rc = ash_store_commit(s);
   if (rc) return rc;
   sqlite3_stmt *st;
@@ -1117,6 +1158,7 @@ int ash_store_kinds(ash_store *s, int (*cb)(void *u, const char *kind, uint64_t 
 
 int ash_store_flows(ash_store *s, const ash_flow_query *q, int (*cb)(void *u, const ash_flow *f),
                     void *u) {
+  ASH_STORE_SQLITE_ONLY(s, "hunting (the typed flows)");
   int rc = ash_store_commit(s);
   if (rc) return rc;
   rc = ash_flowdb_iterate(s->db, q, cb, u);

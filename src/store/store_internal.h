@@ -56,6 +56,49 @@ static inline int ash_col_ip(sqlite3_stmt *st, int i, ash_ip *ip) {
   memset(ip, 0, sizeof *ip);
   return 0;
 }
+/* ---- a case in ClickHouse (chstore.c): sqlite.c hands the calls of a
+ * store opened on a clickhouse:// URL to these, which do what the
+ * ash_store_* of the same name does ---- */
+typedef struct ash_chstore ash_chstore;
+/* err[0..errn) says why on failure */
+int ash_chstore_open(ash_chstore **out, const char *url, int flags, char *err, size_t errn);
+int ash_chstore_close(ash_chstore *c);
+const char *ash_chstore_errmsg(const ash_chstore *c);
+int ash_chstore_failed(const ash_chstore *c);
+uint64_t ash_chstore_commit_seq(const ash_chstore *c);
+int ash_chstore_commit(ash_chstore *c);
+int ash_chstore_source_begin(ash_chstore *c, const char *path, uint64_t size, const char *sha256,
+                             const char *format, int64_t *id, int *duplicate);
+int ash_chstore_source_skip(ash_chstore *c, const char *path, uint64_t size, const char *sha256,
+                            const char *reason, int64_t *id);
+int ash_chstore_source_end(ash_chstore *c, int64_t id, const ash_source_info *counts);
+int ash_chstore_add_rows(ash_chstore *c, const ash_store_row *rows, size_t n);
+int ash_chstore_add_reject(ash_chstore *c, int64_t id, uint64_t ref, const char *reason,
+                           const void *raw, size_t n);
+int ash_chstore_sources(ash_chstore *c, int (*cb)(void *u, const ash_source_info *info), void *u);
+int ash_chstore_kinds(ash_chstore *c, int (*cb)(void *u, const char *kind, uint64_t count),
+                      void *u);
+int ash_chstore_events(ash_chstore *c, const ash_event_query *q,
+                       int (*cb_path)(void *u, const ash_event *ev, const char *source_path,
+                                      int ref_is_record, const char *attrs_json),
+                       int (*cb_src)(void *u, const ash_event *ev, const ash_source_info *src,
+                                     const char *attrs_json),
+                       void *u);
+int ash_chstore_rejects(ash_chstore *c, int64_t id,
+                        int (*cb)(void *u, const char *source_path, uint64_t ref,
+                                  const char *reason, const char *raw, size_t n),
+                        void *u);
+/* ASH_EUSAGE, with a message saying that what is not there yet */
+int ash_chstore_unsupported(ash_chstore *c, const char *what);
+/* The ClickHouse side of s, NULL for an SQLite case. */
+ash_chstore *ash_store_ch(const ash_store *s);
+/* For the store's functions a ClickHouse case does not have yet: NULL
+ * for an SQLite case, else the store's message set and ASH_EUSAGE. */
+#define ASH_STORE_SQLITE_ONLY(s, what)                                                             \
+  do {                                                                                             \
+    if (ash_store_ch(s)) return ash_chstore_unsupported(ash_store_ch(s), what);                    \
+  } while (0)
+
 /* ---- the typed flows table (flows.c) ---- */
 /* flows.flags: ASH_FLOW_TS_END and ASH_FLOW_INTERIM (event.h), and this
  * for a net.deny row. */

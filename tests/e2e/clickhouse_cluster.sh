@@ -94,9 +94,9 @@ schema "$H1" e2e_single >"$WORK/schema1"
 "$BIN" ch init "$ASH_CH_URL1/e2e_single" >/dev/null
 schema "$H1" e2e_single >"$WORK/schema2"
 cmp -s "$WORK/schema1" "$WORK/schema2" || fail "a second ch init changed the schema"
-eq "$(wc -l <"$WORK/schema1")" 10 "tables of a single-server case"
+eq "$(wc -l <"$WORK/schema1")" 5 "tables of a single-server case"
 eq "$(q "$H1" "SELECT count() FROM e2e_single.meta")" 1 "meta rows after two inits"
-grep -q "PARTITION BY toYYYYMM(toDateTime(intDiv(ts, 1000000)))" "$WORK/schema1" || fail "flows not partitioned by month"
+grep -q "PARTITION BY toYYYYMM(toDateTime(intDiv(greatest(ts, 0), 1000000)))" "$WORK/schema1" || fail "flows not partitioned by month"
 grep -q "flows	MergeTree	.*ORDER BY (src, dst, ts)" "$WORK/schema1" || fail "flows not ordered (src, dst, ts)"
 
 U1="$ASH_CH_URL1/e2e_single"
@@ -114,9 +114,9 @@ grep -q "sources: 2 complete, 0 incomplete" "$WORK/status1" || fail "status sour
 # an IPv4 flow's IPv6 sides: sent empty, padded to 16 zero bytes
 eq "$(q "$H1" "SELECT countIf(src6 != toFixedString('', 16) OR dst6 != toFixedString('', 16)) FROM e2e_single.flows")" 0 "IPv6 side columns of IPv4 flows"
 eq "$(q "$H1" "SELECT hex(any(src6)) FROM e2e_single.flows")" 00000000000000000000000000000000 "src6 of an IPv4 flow"
-# the hostile dictionary value came back byte for byte
+# the hostile user name came back byte for byte
 want=$(printf 'ev\til\n"user'"'"'\\x\0y\r\b\f' | od -An -tx1 | tr -d ' \n' | tr a-f A-F)
-eq "$(q "$H1" "SELECT hex(value) FROM e2e_single.dict FINAL WHERE name = 'user'")" "$want" "hostile string round trip"
+eq "$(q "$H1" "SELECT hex(any(user)) FROM e2e_single.flows")" "$want" "hostile string round trip"
 
 # ---- two shards: local tables on each, Distributed on the URL's server
 for h in "$H1" "$H2"; do q "$h" "DROP DATABASE IF EXISTS e2e_shards" >/dev/null; done
@@ -129,8 +129,8 @@ schema "$H2" e2e_shards >"$WORK/s2b"
 "$BIN" ch init "$U2" "${S[@]}" >/dev/null
 schema "$H1" e2e_shards | cmp -s - "$WORK/s2a" || fail "second init changed shard 1"
 schema "$H2" e2e_shards | cmp -s - "$WORK/s2b" || fail "second init changed shard 2"
-eq "$(grep -c '	Distributed	' "$WORK/s2a")" 6 "Distributed tables on the URL's server"
-eq "$(grep -c '_local	MergeTree	' "$WORK/s2b")" 6 "local tables on shard 2"
+eq "$(grep -c '	Distributed	' "$WORK/s2a")" 2 "Distributed tables on the URL's server"
+eq "$(grep -c '_local	MergeTree	' "$WORK/s2b")" 2 "local tables on shard 2"
 
 "$BIN" ch gen-flows "$U2" "${S[@]}" --rows 3000 --source 7 2>/dev/null
 eq "$(q "$H1" "SELECT count() FROM e2e_shards.flows")" 3000 "rows through the Distributed table"

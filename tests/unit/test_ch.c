@@ -28,7 +28,7 @@
 
 /* ---- the fake server */
 
-enum mode { M_OK, M_500, M_PARTIAL, M_SILENT, M_OK_ANSWER };
+enum mode { M_OK, M_500, M_PARTIAL, M_SILENT, M_OK_ANSWER, M_ROWS, M_ROWS_PARTIAL };
 
 typedef struct fake {
   int lfd, port;
@@ -120,6 +120,17 @@ static void *serve(void *u) {
                  "HTTP/1.1 500 Internal Server Error\r\nContent-Length: %zu\r\n\r\n", strlen(msg));
         say(fd, hdr);
         say(fd, msg);
+      } else if (f->mode == M_ROWS) {
+        /* two TabSeparated rows: escapes of every kind, an empty field */
+        static const char rows[] = "a\\tb\t\\\\x\\n\\0\\'\n\t2\n";
+        char hdr[128];
+        snprintf(hdr, sizeof hdr, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n",
+                 sizeof rows - 1);
+        say(fd, hdr);
+        say(fd, rows);
+      } else if (f->mode == M_ROWS_PARTIAL) {
+        say(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nrow1\nrow2 cut");
+        break; /* one row handed on, then the connection ends */
       } else if (f->mode == M_PARTIAL) {
         say(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
         break; /* close with 90 bytes owed */
@@ -262,6 +273,83 @@ static void test_partial_answer_fails_insert_not_resent(void **st) {
   /* the same failure on a SELECT is retried: it stores nothing */
   assert_int_equal(ash_ch_query(c, NULL, "SELECT 1", ASH_CH_IDEMPOTENT, NULL), ASH_ESTORE);
   assert_int_equal(ash_ch_requests(c), 1 + 4);
+  ash_ch_close(c);
+  fake_stop(&f);
+}
+
+typedef struct rows_seen {
+  int n, stop_at;
+  char f[2][2][32];
+  size_t len[2][2];
+  int nf[2];
+} rows_seen;
+
+static int on_row(void *u, char *line, size_t n) {
+  rows_seen *r = u;
+  if (r->n < 2) {
+    char *f[2];
+    size_t len[2];
+    r->nf[r->n] = ash_ch_tsv_fields(line, n, f, len, 2);
+    for (int i = 0; i < r->nf[r->n] && i < 2; i++) {
+      memcpy(r->f[r->n][i], f[i], len[i] < 31 ? len[i] : 31);
+      r->len[r->n][i] = len[i];
+    }
+  }
+  r->n++;
+  return r->stop_at && r->n == r->stop_at ? ASH_ESTOP : 0;
+}
+
+/* Rows stream to the callback unescaped; a failure before the first row
+ * is retried (nothing was handed on), after it never (it would be handed
+ * on twice); the callback can stop the transfer; an error answer's body
+ * is the message, never rows. */
+static void test_query_rows(void **st) {
+  (void)st;
+  fake f;
+  fake_start(&f, M_ROWS, 0);
+  ash_ch *c = client(f.port, 3);
+  rows_seen r = {0};
+  assert_int_equal(ash_ch_query_rows(c, NULL, "SELECT", ASH_CH_IDEMPOTENT, on_row, &r), ASH_OK);
+  assert_int_equal(r.n, 2);
+  assert_int_equal(r.nf[0], 2);
+  assert_int_equal(r.len[0][0], 3);
+  assert_memory_equal(r.f[0][0], "a\tb", 3);
+  assert_int_equal(r.len[0][1], 5);
+  assert_memory_equal(r.f[0][1], "\\x\n\0'", 5);
+  assert_int_equal(r.nf[1], 2);
+  assert_int_equal(r.len[1][0], 0);
+  assert_memory_equal(r.f[1][1], "2", 2);
+  rows_seen stop = {.stop_at = 1};
+  assert_int_equal(ash_ch_query_rows(c, NULL, "SELECT", ASH_CH_IDEMPOTENT, on_row, &stop),
+                   ASH_ESTOP);
+  assert_int_equal(stop.n, 1);
+  ash_ch_close(c);
+  fake_stop(&f);
+
+  fake_start(&f, M_ROWS_PARTIAL, 0);
+  c = client(f.port, 3);
+  memset(&r, 0, sizeof r);
+  assert_int_equal(ash_ch_query_rows(c, NULL, "SELECT", ASH_CH_IDEMPOTENT, on_row, &r), ASH_ESTORE);
+  assert_int_equal(r.n, 1);
+  assert_int_equal(ash_ch_requests(c), 1);
+  ash_ch_close(c);
+  fake_stop(&f);
+
+  fake_start(&f, M_PARTIAL, 0);
+  c = client(f.port, 3);
+  memset(&r, 0, sizeof r);
+  assert_int_equal(ash_ch_query_rows(c, NULL, "SELECT", ASH_CH_IDEMPOTENT, on_row, &r), ASH_ESTORE);
+  assert_int_equal(r.n, 0);
+  assert_int_equal(ash_ch_requests(c), 4); /* no row was handed on: retried */
+  ash_ch_close(c);
+  fake_stop(&f);
+
+  fake_start(&f, M_500, 0);
+  c = client(f.port, 3);
+  memset(&r, 0, sizeof r);
+  assert_int_equal(ash_ch_query_rows(c, NULL, "SELECT", ASH_CH_IDEMPOTENT, on_row, &r), ASH_ESTORE);
+  assert_int_equal(r.n, 0);
+  assert_non_null(strstr(ash_ch_errmsg(c), "doesn't exist"));
   ash_ch_close(c);
   fake_stop(&f);
 }
@@ -416,6 +504,7 @@ int main(void) {
       cmocka_unit_test(test_server_up_during_backoff_succeeds),
       cmocka_unit_test(test_http_500_keeps_server_text_without_controls),
       cmocka_unit_test(test_partial_answer_fails_insert_not_resent),
+      cmocka_unit_test(test_query_rows),
       cmocka_unit_test(test_silent_server_times_out),
       cmocka_unit_test(test_failed_batch_resent_whole_by_next_flush),
       cmocka_unit_test(test_tsv_escape_hostile_bytes),

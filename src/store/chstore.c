@@ -1,0 +1,1050 @@
+/* The case store in ClickHouse: what ash_store_* does when the case is a
+ * clickhouse://HOST:PORT/DB URL (sqlite.c hands those calls here). The
+ * schema and the HTTP client are src/ch; this file is the store's
+ * semantics over them: the sources' life (an incomplete mark before the
+ * first row, the completion mark after the last, a killed source's rows
+ * deleted before it is read again), event rows in batches to the flows
+ * and events tables of each shard, and the reading interface (sources,
+ * kinds, events) giving what the SQLite store gives for the same evidence.
+ *
+ * One ingest writes a case at a time: source and row ids are handed out
+ * from the largest ones stored when the case is opened for writing, as
+ * SQLite's single writer does. Two ingests into one database at once
+ * would give two sources one id (said in docs/design.md).
+ *
+ * What is not here yet (issue 16): the hunts' typed readers (flows,
+ * logons, VPN, entities) and the findings; those calls return
+ * ASH_EUSAGE with a message naming what a ClickHouse case cannot do yet,
+ * never an empty answer. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ashiato/buf.h"
+#include "ashiato/ch.h"
+#include "ashiato/error.h"
+#include "ashiato/format.h"
+#include "ashiato/ip.h"
+#include "ashiato/limits.h"
+#include "store_internal.h"
+
+enum { T_FLOWS, T_EVENTS, NTABLES };
+static const char *const TABLE[NTABLES] = {"flows", "events"};
+
+/* the sources begun by this handle and not yet ended (what their marks
+ * must repeat); a watch-style source ended again is looked up here too */
+typedef struct open_src {
+  int64_t id;
+  char *path, *sha256, *format;
+  uint64_t size;
+  int ref_is_record;
+  uint64_t rows; /* rows given so far: the low 40 bits of their ids */
+} open_src;
+
+/* a completion mark waiting for the rows before it to be sent */
+typedef struct pend_mark {
+  ash_ch_source s; /* path, format: the open_src's (heap, stable) */
+  char *sha256;    /* owned */
+  char head[65];
+} pend_mark;
+
+/* Completion marks are written together, after every row before them
+ * was sent: one insert of rows and one of marks for many small sources,
+ * not one of each per source (a part per insert is what a MergeTree
+ * pays for). They go when this many rows or marks wait, or at commit,
+ * so that a killed ingest of a big folder redoes at most that much. */
+enum { MARK_ROWS = 1000000, MARK_MAX = 1000 };
+
+struct ash_chstore {
+  ash_ch_url url;
+  ash_ch_case k;
+  ash_ch *shard_conn[ASH_CH_MAX_SHARDS];
+  char cluster[ASH_CH_MAX_IDENT + 1];
+  int readonly;
+  ash_ch_batch *b[NTABLES][ASH_CH_MAX_SHARDS];
+  ash_ch_batch *rejects;
+  int64_t next_source;
+  open_src *src;
+  size_t nsrc, capsrc;
+  uint64_t commits;
+  pend_mark *pend;
+  size_t npend, cappend;
+  uint64_t rows_since; /* rows given since the marks were last written */
+  int failed;
+  unsigned seq;
+  ash_buf sql, out, attrs;
+  char err[ASH_CH_MAX_ERRTEXT + 128];
+};
+
+/* ---- errors */
+
+static int fail_on(ash_chstore *c, ash_ch *conn, int rc, const char *what) {
+  if (!rc) return rc;
+  snprintf(c->err, sizeof c->err, "ClickHouse %s:%d/%s: %s%s%s", c->url.host, c->url.port,
+           c->url.db, what, conn && *ash_ch_errmsg(conn) ? ": " : "",
+           conn ? ash_ch_errmsg(conn) : "");
+  return rc;
+}
+/* a write error sticks: the sources under way stay incomplete, and the
+ * next run clears and writes them again */
+static int wfail(ash_chstore *c, ash_ch *conn, int rc, const char *what) {
+  if (!rc) return rc;
+  fail_on(c, conn, rc, what);
+  if (!c->failed) c->failed = rc;
+  return rc;
+}
+
+const char *ash_chstore_errmsg(const ash_chstore *c) { return c->err; }
+int ash_chstore_failed(const ash_chstore *c) { return c->failed; }
+uint64_t ash_chstore_commit_seq(const ash_chstore *c) { return c->commits; }
+
+int ash_chstore_unsupported(ash_chstore *c, const char *what) {
+  snprintf(c->err, sizeof c->err,
+           "%s is not available yet for a case in ClickHouse (%s:%d/%s): ingest, sources, kinds"
+           " and events are; ingest the evidence into an SQLite case for the rest",
+           what, c->url.host, c->url.port, c->url.db);
+  return ASH_EUSAGE;
+}
+
+/* ---- small queries */
+
+/* One statement whose answer (one short row) is left in c->out. */
+static int query(ash_chstore *c, const char *what) {
+  ash_buf_reset(&c->out);
+  return fail_on(c, c->k.main, ash_ch_query(c->k.main, NULL, c->sql.p, ASH_CH_IDEMPOTENT, &c->out),
+                 what);
+}
+
+static int sqlf(ash_chstore *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int sqlf(ash_chstore *c, const char *fmt, ...) {
+  ash_buf_reset(&c->sql);
+  va_list ap;
+  va_start(ap, fmt);
+  char tmp[4096];
+  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+  va_end(ap);
+  if (n < 0 || (size_t)n >= sizeof tmp) return ASH_ELIMIT;
+  return ash_buf_add(&c->sql, tmp, (size_t)n);
+}
+
+/* ---- open and close */
+
+/* The shards of a case made by `ch init --shards`: recorded in its meta
+ * table (cluster, shards), so that every later command finds them from
+ * the URL alone. */
+static int load_layout(ash_chstore *c) {
+  int rc =
+      sqlf(c, "SELECT key, value FROM %s.meta FINAL WHERE key IN ('cluster', 'shards')", c->url.db);
+  if (!rc) rc = query(c, "reading the case's layout");
+  if (rc) return rc;
+  c->k.nshards = 1;
+  c->k.shards[0] = c->k.main;
+  char *line = c->out.p;
+  while (line && *line) {
+    char *nl = strchr(line, '\n');
+    if (nl) *nl = 0;
+    char *tab = strchr(line, '\t');
+    if (tab) {
+      *tab = 0;
+      const char *v = tab + 1;
+      if (!strcmp(line, "cluster")) {
+        if (!ash_ch_ident_ok(v, strlen(v))) return ASH_EFORMAT;
+        snprintf(c->cluster, sizeof c->cluster, "%s", v);
+        c->k.cluster = c->cluster;
+      } else if (!strcmp(line, "shards") && *v) {
+        size_t n = 0;
+        const char *p = v;
+        while (*p) {
+          const char *comma = strchr(p, ',');
+          size_t len = comma ? (size_t)(comma - p) : strlen(p);
+          ash_ch_url u;
+          if (n == ASH_CH_MAX_SHARDS || ash_ch_hostport_parse(p, len, &u)) return ASH_EFORMAT;
+          int orc = ash_ch_open(&c->shard_conn[n], u.host, u.port, NULL);
+          if (orc) return orc;
+          c->k.shards[n] = c->shard_conn[n];
+          n++;
+          p += len + (comma ? 1 : 0);
+        }
+        c->k.nshards = n;
+      }
+    }
+    line = nl ? nl + 1 : NULL;
+  }
+  if (c->k.cluster && c->k.nshards < 1) return ASH_EFORMAT;
+  if (!c->k.cluster) {
+    c->k.nshards = 1;
+    c->k.shards[0] = c->k.main;
+  }
+  return ASH_OK;
+}
+
+/* Does the database exist, and is it a case (its meta table)? */
+static int case_exists(ash_chstore *c, int *exists) {
+  int rc = sqlf(c, "SELECT count() FROM system.tables WHERE database = '%s' AND name = 'meta'",
+                c->url.db);
+  if (!rc) rc = query(c, "looking for the case");
+  if (!rc) *exists = c->out.p && strcmp(c->out.p, "0\n") != 0;
+  return rc;
+}
+
+static int max_id(ash_chstore *c, const char *table, const char *col, uint64_t *out) {
+  int rc = sqlf(c, "SELECT max(%s) FROM %s.%s", col, c->url.db, table);
+  if (!rc) rc = query(c, "reading the largest id");
+  if (!rc) *out = strtoull(c->out.p ? c->out.p : "0", NULL, 10);
+  return rc;
+}
+
+void ash_chstore_free(ash_chstore *c) {
+  if (!c) return;
+  for (int t = 0; t < NTABLES; t++)
+    for (size_t s = 0; s < ASH_CH_MAX_SHARDS; s++) ash_ch_batch_close(c->b[t][s]);
+  ash_ch_batch_close(c->rejects);
+  for (size_t s = 0; s < ASH_CH_MAX_SHARDS; s++) ash_ch_close(c->shard_conn[s]);
+  ash_ch_close(c->k.main);
+  for (size_t i = 0; i < c->nsrc; i++) {
+    free(c->src[i].path);
+    free(c->src[i].sha256);
+    free(c->src[i].format);
+  }
+  free(c->src);
+  for (size_t i = 0; i < c->npend; i++) free(c->pend[i].sha256);
+  free(c->pend);
+  ash_buf_free(&c->sql);
+  ash_buf_free(&c->out);
+  ash_buf_free(&c->attrs);
+  free(c);
+}
+
+int ash_chstore_open(ash_chstore **out, const char *url, int flags, char *err, size_t errn) {
+  ash_chstore *c = calloc(1, sizeof *c);
+  if (!c) return ASH_ENOMEM;
+  ash_buf_init(&c->sql, 1u << 20);
+  ash_buf_init(&c->out, ASH_CH_MAX_ANSWER);
+  ash_buf_init(&c->attrs, ASH_MAX_ATTRS_JSON);
+  int rc = ash_ch_url_parse(url, &c->url);
+  if (rc) {
+    snprintf(err, errn, "not a ClickHouse case URL (clickhouse://HOST[:PORT]/DATABASE)");
+    ash_chstore_free(c);
+    return ASH_EUSAGE;
+  }
+  c->readonly = !!(flags & ASH_STORE_READONLY);
+  c->k.db = c->url.db;
+  rc = ash_ch_open(&c->k.main, c->url.host, c->url.port, NULL);
+  int exists = 0;
+  if (!rc) rc = case_exists(c, &exists);
+  if (!rc && !exists && !(flags & ASH_STORE_CREATE)) {
+    snprintf(c->err, sizeof c->err, "no case '%s' on ClickHouse %s:%d", c->url.db, c->url.host,
+             c->url.port);
+    rc = ASH_ENOTFOUND;
+  }
+  /* a single server gets the database and the tables on first ingest; a
+   * cluster's are made by `ch init --shards` (it must know the shards) */
+  if (!rc && !exists) {
+    c->k.nshards = 1;
+    c->k.shards[0] = c->k.main;
+    rc = fail_on(c, c->k.main, ash_ch_schema_init(&c->k), "creating the case");
+    if (rc == ASH_EFORMAT)
+      snprintf(c->err, sizeof c->err,
+               "ClickHouse %s:%d: database '%s' is not an ashiato case of this version",
+               c->url.host, c->url.port, c->url.db);
+  }
+  if (!rc) rc = load_layout(c);
+  if (!rc) {
+    /* the schema version: another version's case is refused, as an SQLite
+     * case of an earlier layout is */
+    rc = sqlf(c, "SELECT value FROM %s.meta FINAL WHERE key = 'schema'", c->url.db);
+    if (!rc) rc = query(c, "reading the schema version");
+    if (!rc && (!c->out.p || strcmp(c->out.p, "2\n") != 0)) {
+      snprintf(c->err, sizeof c->err,
+               "ClickHouse case %s was made by another version of ashiato (schema %.*s); ingest"
+               " the evidence again into a new database",
+               c->url.db, c->out.p ? (int)strcspn(c->out.p, "\n") : 0, c->out.p ? c->out.p : "");
+      rc = ASH_EVERSION;
+    }
+  }
+  if (!rc && !c->readonly) {
+    uint64_t m = 0;
+    rc = max_id(c, "sources", "id", &m);
+    c->next_source = (int64_t)m + 1;
+  }
+  if (rc) {
+    if (!c->err[0]) fail_on(c, c->k.main, rc, "opening the case");
+    snprintf(err, errn, "%s", c->err);
+    ash_chstore_free(c);
+    return rc;
+  }
+  *out = c;
+  return ASH_OK;
+}
+
+/* ---- writing */
+
+static size_t shard_of_flow(ash_chstore *c, const ash_event *ev) {
+  uint32_t s = 0, d = 0;
+  if (ev->src_ip.fam == 4)
+    s = (uint32_t)ev->src_ip.b[12] << 24 | (uint32_t)ev->src_ip.b[13] << 16 |
+        (uint32_t)ev->src_ip.b[14] << 8 | ev->src_ip.b[15];
+  if (ev->dst_ip.fam == 4)
+    d = (uint32_t)ev->dst_ip.b[12] << 24 | (uint32_t)ev->dst_ip.b[13] << 16 |
+        (uint32_t)ev->dst_ip.b[14] << 8 | ev->dst_ip.b[15];
+  return ash_ch_flow_shard(s, d, c->k.nshards);
+}
+
+/* The Distributed events table shards by intHash64(source_id): the same
+ * function on the source id (ash_ch_flow_shard of (0, id) is
+ * intHash64(id) for ids below 2^32). */
+static size_t shard_of_source(ash_chstore *c, int64_t id) {
+  return ash_ch_flow_shard(0, (uint32_t)id, c->k.nshards);
+}
+
+static int batch_for(ash_chstore *c, int t, size_t s, ash_ch_batch **out) {
+  ash_ch_batch **b = &c->b[t][s];
+  if (!*b) {
+    char table[ASH_CH_MAX_IDENT + 8];
+    snprintf(table, sizeof table, "%s%s", TABLE[t], c->k.cluster ? "_local" : "");
+    int rc = ash_ch_batch_open(b, c->k.shards[s], c->url.db, table);
+    if (rc) return rc;
+    /* ASHIATO_CH_BATCH_ROWS: rows per insert, for the kill tests, which
+     * need an ingest of a small case to send several batches */
+    const char *br = getenv("ASHIATO_CH_BATCH_ROWS");
+    if (br && *br) {
+      unsigned long long v = strtoull(br, NULL, 10);
+      if (v > 0) ash_ch_batch_limit(*b, v);
+    }
+  }
+  *out = *b;
+  return ASH_OK;
+}
+
+static open_src *find_src(ash_chstore *c, int64_t id) {
+  for (size_t i = c->nsrc; i-- > 0;)
+    if (c->src[i].id == id) return &c->src[i];
+  return NULL;
+}
+
+static int str(ash_buf *r, ash_str v) { return ash_ch_tsv_str(r, v.n ? v.p : "", v.n); }
+static int ipcol(ash_buf *r, const ash_ip *ip) {
+  char t[ASH_IP_STRLEN];
+  ash_ip_format(ip, t);
+  return ash_ch_tsv_str(r, t, strlen(t));
+}
+
+static int flow_row(ash_buf *r, const ash_event *ev, const char *attrs, size_t an) {
+  const ash_ip *ip[2] = {&ev->src_ip, &ev->dst_ip};
+  uint32_t v4[2] = {0, 0};
+  uint8_t v6[2][16];
+  memset(v6, 0, sizeof v6);
+  unsigned afam = 0;
+  for (int i = 0; i < 2; i++) {
+    if (ip[i]->fam == 4) {
+      v4[i] = (uint32_t)ip[i]->b[12] << 24 | (uint32_t)ip[i]->b[13] << 16 |
+              (uint32_t)ip[i]->b[14] << 8 | ip[i]->b[15];
+      afam |= 1u << (2 * i);
+    } else if (ip[i]->fam == 6) {
+      memcpy(v6[i], ip[i]->b, 16);
+      afam |= 2u << (2 * i);
+    }
+  }
+  int flags = ev->flow_flags & (ASH_FLOW_TS_END | ASH_FLOW_INTERIM);
+  if (!strcmp(ev->kind, ASH_KIND_FLOW_DENY)) flags |= ASH_STORE_FLOW_DENY;
+  int rc = ash_ch_tsv_i64(r, ev->ts);
+  if (!rc) rc = ash_ch_tsv_i64(r, ev->duration_us);
+  if (!rc) rc = ash_ch_tsv_u64(r, (uint64_t)flags);
+  if (!rc) rc = ash_ch_tsv_u64(r, afam);
+  if (!rc) rc = ash_ch_tsv_u64(r, v4[0]);
+  if (!rc) rc = ash_ch_tsv_u64(r, v4[1]);
+  if (!rc) rc = ash_ch_tsv_fixed16(r, v6[0]);
+  if (!rc) rc = ash_ch_tsv_fixed16(r, v6[1]);
+  if (!rc) rc = ash_ch_tsv_i64(r, ev->src_port);
+  if (!rc) rc = ash_ch_tsv_i64(r, ev->dst_port);
+  const ash_str s[7] = {ev->proto, ev->action, ev->app,   ev->service,
+                        ev->host,  ev->user,   ev->domain};
+  for (int i = 0; !rc && i < 7; i++) rc = str(r, s[i]);
+  const int64_t n[6] = {ev->bytes_out,   ev->bytes_in,   ev->bytes_total,
+                        ev->packets_out, ev->packets_in, ev->event_id};
+  for (int i = 0; !rc && i < 6; i++) rc = ash_ch_tsv_i64(r, n[i]);
+  if (!rc) rc = ash_ch_tsv_str(r, attrs ? attrs : "", attrs ? an : 0);
+  return rc;
+}
+
+static int wide_row(ash_buf *r, const ash_event *ev, const char *attrs, size_t an) {
+  int rc = ash_ch_tsv_i64(r, ev->ts);
+  if (!rc) rc = ash_ch_tsv_str(r, ev->kind, strlen(ev->kind));
+  if (!rc) rc = str(r, ev->host);
+  if (!rc) rc = str(r, ev->user);
+  if (!rc) rc = str(r, ev->domain);
+  if (!rc) rc = ipcol(r, &ev->src_ip);
+  if (!rc) rc = ash_ch_tsv_i64(r, ev->src_port);
+  if (!rc) rc = ipcol(r, &ev->dst_ip);
+  if (!rc) rc = ash_ch_tsv_i64(r, ev->dst_port);
+  if (!rc) rc = ipcol(r, &ev->tunnel_ip);
+  const ash_str s1[4] = {ev->proto, ev->action, ev->app, ev->service};
+  for (int i = 0; !rc && i < 4; i++) rc = str(r, s1[i]);
+  const int64_t n[7] = {ev->bytes_out,   ev->bytes_in,   ev->packets_out, ev->packets_in,
+                        ev->duration_us, ev->logon_type, ev->event_id};
+  for (int i = 0; !rc && i < 7; i++) rc = ash_ch_tsv_i64(r, n[i]);
+  const ash_str s2[7] = {ev->channel, ev->process, ev->parent_process, ev->command_line,
+                         ev->threat,  ev->path,    ev->sha256};
+  for (int i = 0; !rc && i < 7; i++) rc = str(r, s2[i]);
+  if (!rc) rc = ash_ch_tsv_u64(r, (uint64_t)(ev->flow_flags & 0xff));
+  if (!rc) rc = ash_ch_tsv_i64(r, ev->bytes_total);
+  if (!rc) rc = ash_ch_tsv_str(r, attrs ? attrs : "", attrs ? an : 0);
+  return rc;
+}
+
+int ash_chstore_add_rows(ash_chstore *c, const ash_store_row *rows, size_t n) {
+  if (c->failed) return c->failed;
+  if (c->readonly) return ASH_EUSAGE;
+  for (size_t i = 0; i < n; i++) {
+    const ash_store_row *row = &rows[i];
+    open_src *o = find_src(c, row->source);
+    if (!o) return ASH_EUSAGE; /* a row of a source this handle did not begin */
+    int flow = ash_flowdb_eligible(row->ev);
+    int t = flow ? T_FLOWS : T_EVENTS;
+    size_t sh = flow ? shard_of_flow(c, row->ev) : shard_of_source(c, row->source);
+    ash_ch_batch *b;
+    int rc = batch_for(c, t, sh, &b);
+    if (rc) return wfail(c, c->k.shards[sh], rc, "opening an insert");
+    ash_buf *r = ash_ch_batch_row(b);
+    rc = flow ? flow_row(r, row->ev, row->attrs, row->attrs_n)
+              : wide_row(r, row->ev, row->attrs, row->attrs_n);
+    if (!rc) rc = ash_ch_tsv_u64(r, (uint64_t)row->source);
+    if (!rc) rc = ash_ch_tsv_u64(r, row->ev->ref);
+    if (!rc) rc = ash_ch_tsv_u64(r, (uint64_t)row->source << 40 | o->rows++);
+    if (!rc) rc = ash_ch_batch_row_end(b);
+    if (rc) return wfail(c, c->k.shards[sh], rc, "inserting events");
+    c->rows_since++;
+  }
+  return ASH_OK;
+}
+
+int ash_chstore_add_reject(ash_chstore *c, int64_t id, uint64_t ref, const char *reason,
+                           const void *raw, size_t n) {
+  if (c->failed) return c->failed;
+  if (c->readonly) return ASH_EUSAGE;
+  if (n > ASH_MAX_REJECT_RAW) n = ASH_MAX_REJECT_RAW; /* as the SQLite store keeps it */
+  int rc = c->rejects ? ASH_OK : ash_ch_batch_open(&c->rejects, c->k.main, c->url.db, "rejects");
+  if (rc) return wfail(c, c->k.main, rc, "opening an insert");
+  ash_buf *r = ash_ch_batch_row(c->rejects);
+  rc = ash_ch_tsv_u64(r, (uint64_t)id);
+  if (!rc) rc = ash_ch_tsv_u64(r, ref);
+  if (!rc) rc = ash_ch_tsv_str(r, reason ? reason : "", reason ? strlen(reason) : 0);
+  if (!rc) rc = ash_ch_tsv_str(r, raw ? raw : "", raw ? n : 0);
+  if (!rc) rc = ash_ch_batch_row_end(c->rejects);
+  return wfail(c, c->k.main, rc, "inserting rejects");
+}
+
+/* Send every row waiting in a batch. A source is marked complete only
+ * after this: its rows are all stored when readers first take it. */
+static int flush_all(ash_chstore *c) {
+  for (int t = 0; t < NTABLES; t++)
+    for (size_t s = 0; s < c->k.nshards; s++)
+      if (c->b[t][s]) {
+        int rc = ash_ch_batch_flush(c->b[t][s]);
+        if (rc) return wfail(c, c->k.shards[s], rc, "inserting events");
+      }
+  if (c->rejects) {
+    int rc = ash_ch_batch_flush(c->rejects);
+    if (rc) return wfail(c, c->k.main, rc, "inserting rejects");
+  }
+  return ASH_OK;
+}
+
+/* Send the rows, then the completion marks of the sources they end. */
+static int write_marks(ash_chstore *c) {
+  int rc = flush_all(c);
+  if (rc || !c->npend) return rc;
+  ash_ch_batch *b;
+  rc = ash_ch_batch_open(&b, c->k.main, c->url.db, "sources");
+  for (size_t i = 0; !rc && i < c->npend; i++) {
+    pend_mark *m = &c->pend[i];
+    m->s.sha256 = m->sha256;
+    m->s.head_sha256 = m->head;
+    m->s.seq = ++c->seq;
+    rc = ash_ch_source_row(b, &m->s);
+  }
+  if (!rc) rc = ash_ch_batch_flush(b);
+  ash_ch_batch_close(b);
+  if (rc) return wfail(c, c->k.main, rc, "writing the sources' completion marks");
+  for (size_t i = 0; i < c->npend; i++) free(c->pend[i].sha256);
+  c->npend = 0;
+  c->rows_since = 0;
+  c->commits++;
+  return ASH_OK;
+}
+
+int ash_chstore_commit(ash_chstore *c) {
+  if (c->failed) return c->failed;
+  if (c->readonly) return ASH_OK;
+  return write_marks(c);
+}
+
+static int put(ash_chstore *c, ash_ch_source *s) {
+  s->seq = ++c->seq;
+  return wfail(c, c->k.main, ash_ch_source_put(&c->k, s), "writing a source's row");
+}
+
+/* Drop the skipped row of path, if any (what happens to path now
+ * replaces it, as in the SQLite store). */
+static int drop_skipped(ash_chstore *c, const char *path) {
+  ash_buf_reset(&c->sql);
+  int rc = ash_buf_printf(&c->sql,
+                          "SELECT id FROM %s.sources FINAL WHERE deleted = 0 AND skip_reason != ''"
+                          " AND path = ",
+                          c->url.db);
+  if (!rc) rc = ash_ch_sql_quote(&c->sql, path, strlen(path));
+  if (!rc) rc = query(c, "looking for a skipped row");
+  if (rc) return rc;
+  char *p = c->out.p;
+  while (!rc && p && *p) {
+    ash_ch_source d = {.id = strtoull(p, NULL, 10), .path = path, .deleted = 1};
+    rc = put(c, &d);
+    p = strchr(p, '\n');
+    if (p) p++;
+  }
+  return rc;
+}
+
+static int remember_src(ash_chstore *c, int64_t id, const char *path, uint64_t size,
+                        const char *sha256, const char *format, int ref_is_record) {
+  if (c->nsrc == c->capsrc) {
+    open_src *n = ash_array_grow(c->src, &c->capsrc, sizeof *n, 16);
+    if (!n) return ASH_ENOMEM;
+    c->src = n;
+  }
+  open_src *o = &c->src[c->nsrc];
+  memset(o, 0, sizeof *o);
+  o->id = id;
+  o->path = strdup(path ? path : "");
+  o->sha256 = strdup(sha256 ? sha256 : "");
+  o->format = strdup(format ? format : "");
+  o->size = size;
+  o->ref_is_record = ref_is_record;
+  if (!o->path || !o->sha256 || !o->format) {
+    free(o->path);
+    free(o->sha256);
+    free(o->format);
+    return ASH_ENOMEM;
+  }
+  c->nsrc++;
+  return ASH_OK;
+}
+
+int ash_chstore_source_begin(ash_chstore *c, const char *path, uint64_t size, const char *sha256,
+                             const char *format, int64_t *id, int *duplicate) {
+  if (c->failed) return c->failed;
+  if (c->readonly) return ASH_EUSAGE;
+  *duplicate = 0;
+  const char *h = sha256 ? sha256 : "";
+  /* the same content complete: a duplicate; incomplete (a killed run),
+   * or with no hash recorded and the same path and size: cleared below */
+  ash_buf_reset(&c->sql);
+  int rc = ash_buf_printf(&c->sql,
+                          "SELECT id, complete FROM %s.sources FINAL WHERE deleted = 0 AND"
+                          " skip_reason = '' AND (sha256 = ",
+                          c->url.db);
+  if (!rc) rc = ash_ch_sql_quote(&c->sql, h, strlen(h));
+  if (!rc)
+    rc = ash_buf_printf(&c->sql, " OR (sha256 = '' AND complete = 0 AND size = %llu AND path = ",
+                        (unsigned long long)size);
+  if (!rc) rc = ash_ch_sql_quote(&c->sql, path, strlen(path));
+  if (!rc) rc = ash_buf_adds(&c->sql, ")) ORDER BY id");
+  if (!rc) rc = query(c, "looking for the source");
+  if (rc) return rc;
+  int64_t stale[16];
+  int nstale = 0;
+  /* a source this run ended whose mark is not written yet is complete
+   * all the same: the same content again is its duplicate */
+  for (size_t i = 0; *h && i < c->npend; i++)
+    if (!strcmp(c->pend[i].sha256, h)) {
+      *id = (int64_t)c->pend[i].s.id;
+      *duplicate = 1;
+    }
+  for (char *p = c->out.p; p && *p;) {
+    int64_t sid = (int64_t)strtoull(p, NULL, 10);
+    char *t = strchr(p, '\t');
+    int complete = t && t[1] == '1';
+    if (complete) {
+      *id = sid;
+      *duplicate = 1;
+    } else if (find_src(c, sid)) {
+      /* begun by this run: in flight (its mark waits), not a killed
+       * run's leftover */
+    } else if (nstale < 16) {
+      stale[nstale++] = sid;
+    }
+    p = strchr(p, '\n');
+    if (p) p++;
+  }
+  /* an ingest of this content that was killed: remove what it left (its
+   * rows on every shard, then its row) */
+  for (int i = 0; i < nstale && !rc; i++) {
+    rc = wfail(c, c->k.main, ash_ch_source_clear(&c->k, (uint64_t)stale[i]),
+               "clearing a killed run's rows");
+    ash_ch_source d = {.id = (uint64_t)stale[i], .path = path, .deleted = 1};
+    if (!rc) rc = put(c, &d);
+  }
+  if (!rc) rc = drop_skipped(c, path);
+  if (rc || *duplicate) return rc;
+  const ash_format *f = format ? ash_format_find(format) : NULL;
+  ash_ch_source s = {.id = (uint64_t)c->next_source,
+                     .path = path,
+                     .size = size,
+                     .sha256 = h,
+                     .format = format,
+                     .ref_is_record = f ? f->ref_is_record : 0,
+                     .first_ts = ASH_TIME_UNSET,
+                     .last_ts = ASH_TIME_UNSET,
+                     .mtime_ns = ASH_UNSET};
+  /* the incomplete mark is stored before any row of the source leaves:
+   * a killed run's rows always have a row here to find them by */
+  rc = put(c, &s);
+  if (!rc) rc = remember_src(c, (int64_t)s.id, path, size, h, format, s.ref_is_record);
+  if (rc) return rc;
+  *id = c->next_source++;
+  return ASH_OK;
+}
+
+int ash_chstore_source_skip(ash_chstore *c, const char *path, uint64_t size, const char *sha256,
+                            const char *reason, int64_t *id) {
+  if (c->failed) return c->failed;
+  if (c->readonly) return ASH_EUSAGE;
+  int rc = drop_skipped(c, path);
+  ash_ch_source s = {.id = (uint64_t)c->next_source,
+                     .path = path,
+                     .size = size,
+                     .sha256 = sha256 ? sha256 : "",
+                     .skip_reason = reason && *reason ? reason : "not read",
+                     .first_ts = ASH_TIME_UNSET,
+                     .last_ts = ASH_TIME_UNSET,
+                     .mtime_ns = ASH_UNSET};
+  if (!rc) rc = put(c, &s);
+  if (!rc) *id = c->next_source++;
+  return rc;
+}
+
+int ash_chstore_source_end(ash_chstore *c, int64_t id, const ash_source_info *k) {
+  if (c->failed) return c->failed;
+  if (c->readonly) return ASH_EUSAGE;
+  open_src *o = find_src(c, id);
+  if (!o) return ASH_EUSAGE;
+  if (c->npend == c->cappend) {
+    pend_mark *n = ash_array_grow(c->pend, &c->cappend, sizeof *n, 64);
+    if (!n) return ASH_ENOMEM;
+    c->pend = n;
+  }
+  pend_mark *m = &c->pend[c->npend];
+  memset(m, 0, sizeof *m);
+  m->sha256 = strdup(k->sha256 && *k->sha256 ? k->sha256 : o->sha256);
+  if (!m->sha256) return ASH_ENOMEM;
+  snprintf(m->head, sizeof m->head, "%s", k->head_sha256);
+  m->s = (ash_ch_source){.id = (uint64_t)id,
+                         .path = o->path,
+                         .size = k->size ? k->size : o->size,
+                         .format = o->format,
+                         .ref_is_record = o->ref_is_record,
+                         .read = k->read,
+                         .parsed = k->parsed,
+                         .rejected = k->rejected,
+                         .events = k->events,
+                         .first_ts = k->first_ts,
+                         .last_ts = k->last_ts,
+                         .complete = 1,
+                         .mtime_ns = k->mtime_ns,
+                         .continues = k->continues,
+                         .base_size = k->base_size};
+  c->npend++;
+  /* the mark is stored with the next write of marks (the ingest commits
+   * at its end; ash_store_commit_seq tells it when) */
+  if (c->npend >= MARK_MAX || c->rows_since >= MARK_ROWS) return write_marks(c);
+  return ASH_OK;
+}
+
+int ash_chstore_close(ash_chstore *c) {
+  if (!c) return ASH_OK;
+  /* the ended sources' marks (as SQLite's close commits); rows of a source
+   * that was not ended go too, and it stays incomplete: the next run
+   * clears it */
+  int rc = c->failed ? c->failed : c->readonly ? ASH_OK : write_marks(c);
+  ash_chstore_free(c);
+  return rc;
+}
+
+/* ---- reading */
+
+/* a source's row: id, path, sha256, format, size, read, parsed, rejected,
+ * events, first_ts, last_ts, complete, ref_is_record, mtime_ns,
+ * skip_reason, continues, base_size, head_sha256 */
+#define SOURCE_COLS                                                                                \
+  "id, path, sha256, format, size, read, parsed, rejected, events, first_ts, last_ts, complete,"   \
+  " ref_is_record, mtime_ns, skip_reason, continues, base_size, head_sha256"
+enum { NSOURCE_COLS = 18 };
+
+static void parse_source(char **f, ash_source_info *in) {
+  memset(in, 0, sizeof *in);
+  in->id = strtoll(f[0], NULL, 10);
+  in->path = f[1];
+  in->sha256 = f[2];
+  in->format = *f[3] ? f[3] : NULL;
+  in->size = strtoull(f[4], NULL, 10);
+  in->read = strtoull(f[5], NULL, 10);
+  in->parsed = strtoull(f[6], NULL, 10);
+  in->rejected = strtoull(f[7], NULL, 10);
+  in->events = strtoull(f[8], NULL, 10);
+  in->first_ts = strtoll(f[9], NULL, 10);
+  in->last_ts = strtoll(f[10], NULL, 10);
+  in->complete = f[11][0] == '1';
+  in->ref_is_record = f[12][0] == '1';
+  in->mtime_ns = strtoll(f[13], NULL, 10);
+  in->skip_reason = *f[14] ? f[14] : NULL;
+  in->continues = strtoll(f[15], NULL, 10);
+  in->base_size = strtoull(f[16], NULL, 10);
+  size_t hl = strlen(f[17]);
+  if (hl < sizeof in->head_sha256) memcpy(in->head_sha256, f[17], hl + 1);
+}
+
+typedef struct sources_walk {
+  int (*cb)(void *u, const ash_source_info *info);
+  void *u;
+} sources_walk;
+
+static int on_source(void *u, char *line, size_t n) {
+  sources_walk *w = u;
+  char *f[NSOURCE_COLS];
+  size_t len[NSOURCE_COLS];
+  if (ash_ch_tsv_fields(line, n, f, len, NSOURCE_COLS) != NSOURCE_COLS) return ASH_EFORMAT;
+  ash_source_info in;
+  parse_source(f, &in);
+  return w->cb(w->u, &in);
+}
+
+int ash_chstore_sources(ash_chstore *c, int (*cb)(void *u, const ash_source_info *info), void *u) {
+  int rc = ash_chstore_commit(c);
+  if (rc) return rc;
+  rc = sqlf(c, "SELECT " SOURCE_COLS " FROM %s.sources FINAL WHERE deleted = 0 ORDER BY id",
+            c->url.db);
+  if (rc) return rc;
+  sources_walk w = {cb, u};
+  rc = ash_ch_query_rows(c->k.main, NULL, c->sql.p, ASH_CH_IDEMPOTENT, on_source, &w);
+  return rc == ASH_ESTORE || rc == ASH_EFORMAT ? fail_on(c, c->k.main, rc, "reading the sources")
+                                               : rc;
+}
+
+/* The complete sources, as readers take them (GLOBAL: in a cluster the
+ * shards have no sources table; the set is sent to them). */
+#define COMPLETE_IDS(db) "(SELECT id FROM " db ".sources FINAL WHERE complete = 1 AND deleted = 0)"
+
+static int on_kind(void *u, char *line, size_t n) {
+  void **w = u;
+  int (*cb)(void *, const char *, uint64_t) = (int (*)(void *, const char *, uint64_t))w[0];
+  char *f[2];
+  size_t len[2];
+  if (ash_ch_tsv_fields(line, n, f, len, 2) != 2) return ASH_EFORMAT;
+  return cb(w[1], f[0], strtoull(f[1], NULL, 10));
+}
+
+int ash_chstore_kinds(ash_chstore *c, int (*cb)(void *u, const char *kind, uint64_t count),
+                      void *u) {
+  int rc = ash_chstore_commit(c);
+  if (rc) return rc;
+  const char *db = c->url.db;
+  ash_buf_reset(&c->sql);
+  rc = ash_buf_printf(&c->sql,
+                      "SELECT kind, sum(n) FROM ("
+                      "SELECT kind, count() AS n FROM %s.events WHERE source_id GLOBAL IN"
+                      " (SELECT id FROM %s.sources FINAL WHERE complete = 1 AND deleted = 0)"
+                      " GROUP BY kind UNION ALL"
+                      " SELECT if(bitAnd(flags, 4) != 0, 'net.deny', 'net.flow') AS kind,"
+                      " count() AS n FROM %s.flows WHERE source_id GLOBAL IN"
+                      " (SELECT id FROM %s.sources FINAL WHERE complete = 1 AND deleted = 0)"
+                      " GROUP BY kind) GROUP BY kind ORDER BY kind",
+                      db, db, db, db);
+  if (rc) return rc;
+  void *w[2] = {(void *)cb, u};
+  rc = ash_ch_query_rows(c->k.main, NULL, c->sql.p, ASH_CH_IDEMPOTENT, on_kind, w);
+  return rc == ASH_ESTORE || rc == ASH_EFORMAT ? fail_on(c, c->k.main, rc, "reading the kinds")
+                                               : rc;
+}
+
+/* ---- events */
+
+/* The columns both arms of the events query select, in the order of
+ * ash_event: the flows arm writes its typed columns in the wide form
+ * (kind from flags, addresses as text) so that one reader serves both. */
+#define WIDE_COLS                                                                                  \
+  "ts, kind, host, user, domain, src_ip, src_port, dst_ip, dst_port, tunnel_ip, proto, action,"    \
+  " app, service, bytes_out, bytes_in, packets_out, packets_in, duration, logon_type, event_id,"   \
+  " channel, process, parent_process, command_line, threat, path, sha256, attrs, source_id,"       \
+  " ref, id"
+enum { NEV_COLS = 32 };
+
+#define FLOW_AS_WIDE                                                                               \
+  "ts, if(bitAnd(flags, 4) != 0, 'net.deny', 'net.flow') AS kind, host, user, domain,"             \
+  " multiIf(bitAnd(afam, 3) = 1, IPv4NumToString(src), bitAnd(afam, 3) = 2,"                       \
+  " IPv6NumToString(src6), '') AS src_ip, sport AS src_port,"                                      \
+  " multiIf(bitAnd(afam, 12) = 4, IPv4NumToString(dst), bitAnd(afam, 12) = 8,"                     \
+  " IPv6NumToString(dst6), '') AS dst_ip, dport AS dst_port, '' AS tunnel_ip, proto, action, app," \
+  " service, bytes_out, bytes_in, packets_out, packets_in, dur AS duration,"                       \
+  " toInt64('-9223372036854775808') AS logon_type, event_id, '' AS channel, '' AS process,"        \
+  " '' AS parent_process, '' AS command_line, '' AS threat, '' AS path, '' AS sha256, attrs,"      \
+  " source_id, ref, id"
+
+typedef struct src_entry {
+  ash_source_info info;
+  char *path, *sha256, *format;
+} src_entry;
+
+typedef struct events_walk {
+  ash_chstore *c;
+  int (*cb_path)(void *u, const ash_event *ev, const char *source_path, int ref_is_record,
+                 const char *attrs_json);
+  int (*cb_src)(void *u, const ash_event *ev, const ash_source_info *src, const char *attrs_json);
+  void *u;
+  int (*cb_rej)(void *u, const char *source_path, uint64_t ref, const char *reason, const char *raw,
+                size_t n);
+  int all; /* keep incomplete sources too (the rejects, as SQLite lists them) */
+  src_entry *src;
+  size_t nsrc, capsrc;
+} events_walk;
+
+static int keep_source(void *u, const ash_source_info *in) {
+  events_walk *w = u;
+  if ((!in->complete && !w->all) || in->skip_reason) return ASH_OK;
+  if (w->nsrc == w->capsrc) {
+    src_entry *n = ash_array_grow(w->src, &w->capsrc, sizeof *n, 64);
+    if (!n) return ASH_ENOMEM;
+    w->src = n;
+  }
+  src_entry *e = &w->src[w->nsrc];
+  e->info = *in;
+  e->path = strdup(in->path ? in->path : "");
+  e->sha256 = strdup(in->sha256 ? in->sha256 : "");
+  e->format = strdup(in->format ? in->format : "");
+  if (!e->path || !e->sha256 || !e->format) {
+    free(e->path);
+    free(e->sha256);
+    free(e->format);
+    return ASH_ENOMEM;
+  }
+  e->info.path = e->path;
+  e->info.sha256 = e->sha256;
+  e->info.format = in->format ? e->format : NULL;
+  e->info.skip_reason = NULL;
+  w->nsrc++;
+  return ASH_OK;
+}
+
+static const src_entry *lookup(const events_walk *w, int64_t id) {
+  size_t lo = 0, hi = w->nsrc; /* sources come in id order */
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (w->src[mid].info.id < id)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < w->nsrc && w->src[lo].info.id == id ? &w->src[lo] : NULL;
+}
+
+static ash_str fstr(char *f, size_t n) { return n ? ash_str_make(f, n) : ASH_STR_NULL; }
+static void fip(char *f, size_t n, ash_ip *ip) {
+  memset(ip, 0, sizeof *ip);
+  if (n && ash_ip_parse(ash_str_make(f, n), ip) != ASH_OK) memset(ip, 0, sizeof *ip);
+}
+
+static int on_event(void *u, char *line, size_t n) {
+  events_walk *w = u;
+  char *f[NEV_COLS];
+  size_t len[NEV_COLS];
+  if (ash_ch_tsv_fields(line, n, f, len, NEV_COLS) != NEV_COLS) return ASH_EFORMAT;
+  ash_event ev;
+  ash_event_init(&ev);
+  ev.ts = strtoll(f[0], NULL, 10);
+  ev.kind = len[1] ? f[1] : ASH_KIND_LOG; /* borrowed, as the SQLite reader's */
+  ev.host = fstr(f[2], len[2]);
+  ev.user = fstr(f[3], len[3]);
+  ev.domain = fstr(f[4], len[4]);
+  fip(f[5], len[5], &ev.src_ip);
+  ev.src_port = (int32_t)strtol(f[6], NULL, 10);
+  fip(f[7], len[7], &ev.dst_ip);
+  ev.dst_port = (int32_t)strtol(f[8], NULL, 10);
+  fip(f[9], len[9], &ev.tunnel_ip);
+  ev.proto = fstr(f[10], len[10]);
+  ev.action = fstr(f[11], len[11]);
+  ev.app = fstr(f[12], len[12]);
+  ev.service = fstr(f[13], len[13]);
+  int64_t *num[7] = {&ev.bytes_out,   &ev.bytes_in,   &ev.packets_out, &ev.packets_in,
+                     &ev.duration_us, &ev.logon_type, &ev.event_id};
+  for (int i = 0; i < 7; i++) *num[i] = strtoll(f[14 + i], NULL, 10);
+  ash_str *s[7] = {&ev.channel, &ev.process, &ev.parent_process, &ev.command_line,
+                   &ev.threat,  &ev.path,    &ev.sha256};
+  for (int i = 0; i < 7; i++) *s[i] = fstr(f[21 + i], len[21 + i]);
+  const char *attrs = len[28] ? f[28] : NULL;
+  int64_t sid = strtoll(f[29], NULL, 10);
+  ev.ref = strtoull(f[30], NULL, 10);
+  const src_entry *e = lookup(w, sid);
+  if (!e) return ASH_OK; /* a source completed after the list was read */
+  if (w->cb_path) return w->cb_path(w->u, &ev, e->info.path, e->info.ref_is_record, attrs);
+  return w->cb_src(w->u, &ev, &e->info, attrs);
+}
+
+/* " AND ..." for q over one arm (user, host, kind, times, EventID) */
+static int where(ash_chstore *c, const ash_event_query *q, int flows) {
+  ash_buf *b = &c->sql;
+  int rc = ASH_OK;
+  if (!q) return rc;
+  if (q->kind && *q->kind) {
+    size_t kl = strlen(q->kind);
+    int prefix = q->kind[kl - 1] == '*' || q->kind[kl - 1] == '.';
+    size_t pl = q->kind[kl - 1] == '*' ? kl - 1 : kl;
+    const char *col = flows ? "if(bitAnd(flags, 4) != 0, 'net.deny', 'net.flow')" : "kind";
+    rc = ash_buf_printf(b, prefix ? " AND startsWith(%s, " : " AND %s = ", col);
+    if (!rc) rc = ash_ch_sql_quote(b, q->kind, prefix ? pl : kl);
+    if (!rc && prefix) rc = ash_buf_adds(b, ")");
+  }
+  if (!rc && q->user && *q->user) {
+    const char *bs = strchr(q->user, '\\'), *at = strchr(q->user, '@');
+    const char *u = q->user, *d = NULL;
+    size_t un = strlen(q->user), dn = 0;
+    if (bs) {
+      d = q->user;
+      dn = (size_t)(bs - q->user);
+      u = bs + 1;
+      un = strlen(u);
+    } else if (at) {
+      un = (size_t)(at - q->user);
+      d = at + 1;
+      dn = strlen(d);
+    }
+    /* SQLite's COLLATE NOCASE folds ASCII only, as lower() does here */
+    rc = ash_buf_adds(b, " AND lower(user) = lower(");
+    if (!rc) rc = ash_ch_sql_quote(b, u, un);
+    if (!rc) rc = ash_buf_adds(b, ")");
+    if (!rc && dn) {
+      /* the domain as the SQLite store matches it: none logged, equal,
+       * or one the other's first label (CORP and corp.example) */
+      ash_buf dq;
+      ash_buf_init(&dq, 4096);
+      rc = ash_ch_sql_quote(&dq, d, dn);
+      if (!rc)
+        rc = ash_buf_printf(b,
+                            " AND (domain = '' OR lower(domain) = lower(%s)"
+                            " OR startsWith(lower(domain), concat(lower(%s), '.'))"
+                            " OR startsWith(lower(%s), concat(lower(domain), '.')))",
+                            dq.p, dq.p, dq.p);
+      ash_buf_free(&dq);
+    }
+  }
+  if (!rc && q->host && *q->host) {
+    rc = ash_buf_adds(b, " AND lower(host) = lower(");
+    if (!rc) rc = ash_ch_sql_quote(b, q->host, strlen(q->host));
+    if (!rc) rc = ash_buf_adds(b, ")");
+  }
+  if (!rc && q->since != ASH_TIME_UNSET)
+    rc = ash_buf_printf(b, " AND ts >= %lld", (long long)q->since);
+  if (!rc && q->until != ASH_TIME_UNSET)
+    rc = ash_buf_printf(b, " AND ts < %lld", (long long)q->until);
+  if (!rc && q->has_event_id)
+    rc = ash_buf_printf(b, " AND event_id = %lld", (long long)q->event_id);
+  if (!rc && q->windows_only)
+    rc = ash_buf_adds(b, " AND channel != '' AND event_id != toInt64('-9223372036854775808')");
+  return rc;
+}
+
+static int kind_may_be_flow(const char *kind) {
+  if (!kind || !*kind) return 1;
+  size_t kl = strlen(kind);
+  if (kind[kl - 1] == '*' || kind[kl - 1] == '.') {
+    size_t pl = kind[kl - 1] == '*' ? kl - 1 : kl;
+    return !strncmp(kind, ASH_KIND_FLOW, pl) || !strncmp(kind, ASH_KIND_FLOW_DENY, pl);
+  }
+  return !strcmp(kind, ASH_KIND_FLOW) || !strcmp(kind, ASH_KIND_FLOW_DENY);
+}
+
+int ash_chstore_events(ash_chstore *c, const ash_event_query *q,
+                       int (*cb_path)(void *u, const ash_event *ev, const char *source_path,
+                                      int ref_is_record, const char *attrs_json),
+                       int (*cb_src)(void *u, const ash_event *ev, const ash_source_info *src,
+                                     const char *attrs_json),
+                       void *u) {
+  int rc = ash_chstore_commit(c);
+  if (rc) return rc;
+  events_walk w = {.c = c, .cb_path = cb_path, .cb_src = cb_src, .u = u};
+  rc = ash_chstore_sources(c, keep_source, &w);
+  const char *db = c->url.db;
+  int flows = kind_may_be_flow(q ? q->kind : NULL) && !(q && q->windows_only);
+  /* (ts, id) order, as the SQLite store's (ts, rowid): ids grow with the
+   * ingest in both */
+  if (!rc) {
+    ash_buf_reset(&c->sql);
+    rc = ash_buf_printf(&c->sql,
+                        "SELECT " WIDE_COLS " FROM (SELECT " WIDE_COLS
+                        " FROM %s.events WHERE source_id GLOBAL IN " COMPLETE_IDS("%s"),
+                        db, db);
+  }
+  if (!rc) rc = where(c, q, 0);
+  if (!rc && flows) {
+    rc = ash_buf_printf(&c->sql,
+                        " UNION ALL SELECT " FLOW_AS_WIDE
+                        " FROM %s.flows WHERE source_id GLOBAL IN " COMPLETE_IDS("%s"),
+                        db, db);
+    if (!rc) rc = where(c, q, 1);
+  }
+  if (!rc) rc = ash_buf_adds(&c->sql, ") ORDER BY ts, id");
+  if (!rc && q && q->limit)
+    rc = ash_buf_printf(&c->sql, " LIMIT %llu", (unsigned long long)q->limit);
+  if (!rc) {
+    rc = ash_ch_query_rows(c->k.main, NULL, c->sql.p, ASH_CH_IDEMPOTENT, on_event, &w);
+    if (rc == ASH_ESTORE || rc == ASH_EFORMAT) fail_on(c, c->k.main, rc, "reading events");
+  }
+  for (size_t i = 0; i < w.nsrc; i++) {
+    free(w.src[i].path);
+    free(w.src[i].sha256);
+    free(w.src[i].format);
+  }
+  free(w.src);
+  return rc;
+}
+
+/* ---- rejects */
+
+static int on_reject(void *u, char *line, size_t n) {
+  events_walk *w = u;
+  char *f[4];
+  size_t len[4];
+  if (ash_ch_tsv_fields(line, n, f, len, 4) != 4) return ASH_EFORMAT;
+  const src_entry *e = lookup(w, strtoll(f[0], NULL, 10));
+  if (!e) return ASH_OK; /* a dropped source's */
+  return w->cb_rej(w->u, e->info.path, strtoull(f[1], NULL, 10), f[2], f[3], len[3]);
+}
+
+int ash_chstore_rejects(ash_chstore *c, int64_t id,
+                        int (*cb)(void *u, const char *source_path, uint64_t ref,
+                                  const char *reason, const char *raw, size_t n),
+                        void *u) {
+  int rc = ash_chstore_commit(c);
+  if (rc) return rc;
+  events_walk w = {.c = c, .cb_rej = cb, .u = u, .all = 1};
+  rc = ash_chstore_sources(c, keep_source, &w);
+  /* a source's records are read in order, so (source_id, ref) is the
+   * order they were rejected in, SQLite's rowid order */
+  if (!rc)
+    rc =
+        sqlf(c,
+             "SELECT source_id, ref, reason, raw FROM %s.rejects WHERE %lld = 0 OR source_id = %lld"
+             " ORDER BY source_id, ref",
+             c->url.db, (long long)id, (long long)id);
+  if (!rc) {
+    rc = ash_ch_query_rows(c->k.main, NULL, c->sql.p, ASH_CH_IDEMPOTENT, on_reject, &w);
+    if (rc == ASH_ESTORE || rc == ASH_EFORMAT) fail_on(c, c->k.main, rc, "reading the rejects");
+  }
+  for (size_t i = 0; i < w.nsrc; i++) {
+    free(w.src[i].path);
+    free(w.src[i].sha256);
+    free(w.src[i].format);
+  }
+  free(w.src);
+  return rc;
+}
