@@ -56,10 +56,10 @@ enum { ASH_STORE_CREATE = 1, ASH_STORE_READONLY = 2 };
  * a file that is not an ashiato case is ASH_EFORMAT. */
 int ash_store_open(ash_store **out, const char *path, int flags);
 /* path may also be a case in ClickHouse, clickhouse://HOST[:PORT]/DB
- * (docs/cli-contract.md): ingest, sources, kinds and events work on it;
- * the other calls return ASH_EUSAGE with ash_store_errmsg saying so.
- * Why such an open failed (the server's words), for this thread's last
- * ash_store_open of a URL; "" otherwise. */
+ * (docs/cli-contract.md, docs/design.md): every call below works on it
+ * and gives what it gives on an SQLite case of the same evidence.
+ * ash_store_open_error: why such an open failed (the server's words), for
+ * this thread's last ash_store_open of a URL; "" otherwise. */
 const char *ash_store_open_error(void);
 /* Commit pending writes and close. NULL is a no-op. */
 int ash_store_close(ash_store *s);

@@ -284,8 +284,12 @@ int ash_ch_query_rows(ash_ch *c, const char *db, const char *sql, int flags,
    * answer, in a temporary file when it is big) before the first row is
    * sent, so that an error met mid-query is an HTTP error and not a
    * truncated list of rows taken for the whole */
+  /* a reader's ORDER BY or GROUP BY over a case bigger than the server's
+   * memory cap spills to disk past 256 MiB rather than failing */
   snprintf(params, sizeof params,
-           "wait_end_of_query=1&enable_http_compression=1&buffer_size=1048576%s%s",
+           "wait_end_of_query=1&enable_http_compression=1&buffer_size=1048576"
+           "&max_bytes_before_external_sort=268435456"
+           "&max_bytes_before_external_group_by=268435456%s%s",
            db ? "&database=" : "", db ? db : "");
   c->row_cb = cb;
   c->row_u = u;

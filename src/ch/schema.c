@@ -77,9 +77,10 @@ int ash_ch_url_parse(const char *url, ash_ch_url *out) {
  * "not logged": "0 bytes" and "bytes not logged" are different facts;
  * ports are Int32, -1 when not logged (as in ash_event). Every row has
  * (source_id, ref): the evidence stays in the file, at that byte offset
- * or record number; id is the row's place in the ingest, (source_id << 40)
- * + its index in the source, so that (ts, id) orders events as the SQLite
- * store does.
+ * or record number; id is the row's number across both tables, handed
+ * out in ingest order from the largest stored plus one, as the SQLite
+ * store's rowids are: (ts, id) orders events as there, and a finding's
+ * evidence names the same row in both.
  *
  * Strings that repeat (host, user, action, app, service) are plain String
  * columns, not ids of a dictionary table as in the SQLite store: a
@@ -140,6 +141,12 @@ static const char *const MAIN_TABLES[] = {
      " ENGINE = ReplacingMergeTree(version) ORDER BY id"),
     ("rejects (source_id UInt64, ref UInt64, reason String, raw String)"
      " ENGINE = MergeTree ORDER BY (source_id, ref)"),
+    /* the hunts' findings, one row per finding id, its JSON form
+     * (finding.h); a hunt's findings are replaced by one insert of the
+     * new rows and of its old ids with deleted = 1 (one insert is one
+     * block, stored whole or not at all) */
+    ("findings (id String, hunt String, score Int64, first_seen Int64, json String,"
+     " deleted UInt8, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY id"),
 };
 enum { NMAIN = sizeof MAIN_TABLES / sizeof MAIN_TABLES[0] };
 

@@ -85,7 +85,7 @@ int cmd_export(int argc, char **argv) {
     return ASH_EXIT_USAGE;
   }
   ash_store *st;
-  if (cli_store_open_sqlite(&st, argv[optind], ASH_STORE_READONLY, "export")) return ASH_EXIT_FAIL;
+  if (cli_store_open(&st, argv[optind], ASH_STORE_READONLY)) return ASH_EXIT_FAIL;
   int rc = ASH_EXIT_OK;
   for (int f = 0; f < 3 && rc == ASH_EXIT_OK; f++)
     if (files[f]) rc = write_one(st, (ash_export_format)f, files[f]);

@@ -374,7 +374,7 @@ int cmd_hunt(int argc, char **argv) {
   if (isatty(STDERR_FILENO)) o.progress = progress;
   o.on_incident = on_incident;
   ash_store *st;
-  int rc = cli_store_open_sqlite(&st, argv[optind], o.dry_run ? ASH_STORE_READONLY : 0, "hunt");
+  int rc = cli_store_open(&st, argv[optind], o.dry_run ? ASH_STORE_READONLY : 0);
   if (rc) {
     ash_ranges_close(r);
     ash_cidrset_close(inet);
@@ -392,7 +392,9 @@ int cmd_hunt(int argc, char **argv) {
   free(h.iv);
   if (rc) {
     fprintf(stderr, "ashiato: hunt: %s", ash_strerror(rc));
-    if (rc == ASH_ESTORE) fprintf(stderr, " (%s)", cli_safe(ash_store_errmsg(st)));
+    /* the store's words when it has any (a ClickHouse server's text) */
+    if (rc == ASH_ESTORE || *ash_store_errmsg(st))
+      fprintf(stderr, " (%s)", cli_safe(ash_store_errmsg(st)));
     fputc('\n', stderr);
   } else if (!h.json && !h.shown) {
     printf("No findings.\n");

@@ -76,7 +76,7 @@ int cmd_plan(int argc, char **argv) {
     return ASH_EXIT_USAGE;
   }
   ash_store *st;
-  if (cli_store_open_sqlite(&st, argv[optind], ASH_STORE_READONLY, "plan")) {
+  if (cli_store_open(&st, argv[optind], ASH_STORE_READONLY)) {
     ash_tz_close(po.tz);
     return ASH_EXIT_FAIL;
   }

@@ -90,7 +90,7 @@ int cmd_report(int argc, char **argv) {
   }
   o.ranges = ranges;
   ash_store *st;
-  if (cli_store_open_sqlite(&st, argv[optind], ASH_STORE_READONLY, "report")) {
+  if (cli_store_open(&st, argv[optind], ASH_STORE_READONLY)) {
     ash_ranges_close(ranges);
     ash_tz_close(o.tz);
     return ASH_EXIT_FAIL;

@@ -183,10 +183,6 @@ int cmd_scan(int argc, char **argv) {
       goto done;
     }
   }
-  if (case_path && cli_refuse_ch(case_path, "scan")) {
-    exit_code = ASH_EXIT_FAIL;
-    goto done;
-  }
   if (case_path) {
     /* read-write: findings are stored in the case (never created here) */
     rc = ash_store_open(&st, case_path, emit ? ASH_STORE_READONLY : 0);

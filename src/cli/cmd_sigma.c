@@ -277,7 +277,7 @@ int cmd_sigma(int argc, char **argv) {
     fprintf(stderr, "sigma: %zu rules loaded, %zu not loaded (see ashiato sigma --check)\n",
             ash_sigma_count(s), ash_sigma_reject_count(s));
   ash_store *st;
-  if (cli_store_open_sqlite(&st, casepath, dry || matches ? ASH_STORE_READONLY : 0, "sigma")) {
+  if (cli_store_open(&st, casepath, dry || matches ? ASH_STORE_READONLY : 0)) {
     ash_sigma_close(s);
     return ASH_EXIT_FAIL;
   }

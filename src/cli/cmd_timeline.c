@@ -170,7 +170,7 @@ int cmd_timeline(int argc, char **argv) {
     return ASH_EXIT_USAGE;
   }
   ash_store *st;
-  if (cli_store_open_sqlite(&st, argv[optind], ASH_STORE_READONLY, "timeline")) {
+  if (cli_store_open(&st, argv[optind], ASH_STORE_READONLY)) {
     ash_tz_close(s.tz);
     return ASH_EXIT_FAIL;
   }

@@ -141,9 +141,9 @@ int cli_store_open(ash_store **st, const char *path, int flags) {
 int cli_refuse_ch(const char *path, const char *verb) {
   if (!ash_ch_is_url(path)) return 0;
   fprintf(stderr,
-          "ashiato %s: %s: a case in ClickHouse can so far be ingested into and read with"
-          " sources, kinds and events; %s needs the hunts' readers and the findings, which are"
-          " not on ClickHouse yet. Ingest the same evidence into an SQLite case for it.\n",
+          "ashiato %s: %s: %s needs what is not on ClickHouse yet (live sources, whose marks"
+          " are written again at every batch); every other verb takes a case in ClickHouse."
+          " Use an SQLite case for it.\n",
           verb, cli_safe(path), verb);
   return 1;
 }

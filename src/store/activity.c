@@ -77,7 +77,7 @@ enum { NRDP = sizeof RDP_IDS / sizeof RDP_IDS[0] };
 
 int ash_store_logons(ash_store *s, const ash_logon_query *q, int (*cb)(void *u, const ash_logon *l),
                      void *u) {
-  ASH_STORE_SQLITE_ONLY(s, "hunting (the logons, VPN, antivirus and host events)");
+  if (ash_store_ch(s)) return ash_chstore_logons(ash_store_ch(s), q, cb, u);
   if (!q->types && !q->rdp) return ASH_OK;
   sqlbuf b = {.n = 0};
   add(&b, "SELECT id,source_id,ts,kind,host,user,src_ip,logon_type,event_id,");
@@ -134,7 +134,7 @@ static int names(ash_store *s, const char *sql, int role,
 }
 
 int ash_store_roles(ash_store *s, int (*cb)(void *u, int role, const char *name), void *u) {
-  ASH_STORE_SQLITE_ONLY(s, "hunting (the logons, VPN, antivirus and host events)");
+  if (ash_store_ch(s)) return ash_chstore_roles(ash_store_ch(s), cb, u);
   int rc = names(s,
                  "SELECT DISTINCT lower(host) FROM events_wide WHERE kind='win.kerberos' AND"
                  " event_id IN (4768,4769,4771)" COMPLETE,
@@ -148,7 +148,7 @@ int ash_store_roles(ash_store *s, int (*cb)(void *u, int role, const char *name)
 /* ---- VPN ---- */
 
 int ash_store_vpn_events(ash_store *s, int (*cb)(void *u, const ash_vpn_event *v), void *u) {
-  ASH_STORE_SQLITE_ONLY(s, "hunting (the logons, VPN, antivirus and host events)");
+  if (ash_store_ch(s)) return ash_chstore_vpn_events(ash_store_ch(s), cb, u);
   sqlite3_stmt *st;
   int rc =
       prepare(s,
@@ -204,7 +204,7 @@ static const char AV_SQL[] =
 /* clang-format on */
 
 int ash_store_av_events(ash_store *s, int (*cb)(void *u, const ash_av_event *a), void *u) {
-  ASH_STORE_SQLITE_ONLY(s, "hunting (the logons, VPN, antivirus and host events)");
+  if (ash_store_ch(s)) return ash_chstore_av_events(ash_store_ch(s), cb, u);
   sqlite3_stmt *st;
   int rc = prepare(s, AV_SQL, &st);
   if (rc) return rc;
@@ -235,7 +235,7 @@ int ash_store_av_events(ash_store *s, int (*cb)(void *u, const ash_av_event *a),
 
 int ash_store_host_events(ash_store *s, const ash_host_query *q,
                           int (*cb)(void *u, const ash_host_event *e), void *u) {
-  ASH_STORE_SQLITE_ONLY(s, "hunting (the logons, VPN, antivirus and host events)");
+  if (ash_store_ch(s)) return ash_chstore_host_events(ash_store_ch(s), q, cb, u);
   if (!q->kind) return ASH_EUSAGE;
   sqlbuf b = {.n = 0};
   add(&b, "SELECT id,source_id,ts,host,user,process,command_line,path,src_ip,src_port,dst_ip,"
@@ -365,7 +365,7 @@ static const struct addr_query {
 };
 
 int ash_store_host_addresses(ash_store *s, int (*cb)(void *u, const ash_host_address *a), void *u) {
-  ASH_STORE_SQLITE_ONLY(s, "hunting (the logons, VPN, antivirus and host events)");
+  if (ash_store_ch(s)) return ash_chstore_host_addresses(ash_store_ch(s), cb, u);
   int rc = ASH_OK;
   for (size_t i = 0; !rc && i < sizeof ADDR_QUERIES / sizeof ADDR_QUERIES[0]; i++) {
     const struct addr_query *Q = &ADDR_QUERIES[i];

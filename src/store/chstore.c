@@ -12,9 +12,10 @@
  * SQLite's single writer does. Two ingests into one database at once
  * would give two sources one id (said in docs/design.md).
  *
- * What is not here yet (issue 16): the hunts' typed readers (flows,
- * logons, VPN, entities) and the findings; those calls return
- * ASH_EUSAGE with a message naming what a ClickHouse case cannot do yet,
+ * The readers run their SQL on the server and stream the rows to the
+ * same C code the SQLite store feeds (the hunts' models, the plan, the
+ * report): the same findings, not yet the aggregations pushed down. What
+ * is not here (live sources: watch) returns ASH_EUSAGE with a message,
  * never an empty answer. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,9 +26,11 @@
 #include "ashiato/buf.h"
 #include "ashiato/ch.h"
 #include "ashiato/error.h"
+#include "ashiato/finding.h"
 #include "ashiato/format.h"
 #include "ashiato/ip.h"
 #include "ashiato/limits.h"
+#include "ashiato/time.h"
 #include "store_internal.h"
 
 enum { T_FLOWS, T_EVENTS, NTABLES };
@@ -40,7 +43,6 @@ typedef struct open_src {
   char *path, *sha256, *format;
   uint64_t size;
   int ref_is_record;
-  uint64_t rows; /* rows given so far: the low 40 bits of their ids */
 } open_src;
 
 /* a completion mark waiting for the rows before it to be sent */
@@ -66,12 +68,25 @@ struct ash_chstore {
   ash_ch_batch *b[NTABLES][ASH_CH_MAX_SHARDS];
   ash_ch_batch *rejects;
   int64_t next_source;
+  uint64_t next_row; /* the id of the next event row, flows or events */
   open_src *src;
   size_t nsrc, capsrc;
   uint64_t commits;
   pend_mark *pend;
   size_t npend, cappend;
   uint64_t rows_since; /* rows given since the marks were last written */
+  /* a reader called from another's callback (a hunt reading an event
+   * while it walks the flows) cannot use the connection that is still
+   * streaming: each depth of nesting has a connection of its own */
+  ash_ch *nest[4];
+  int depth;
+  /* the sources, as the readers of events look their rows' up: read once
+   * per commit of this handle (a finding's evidence is read event by
+   * event, and each would otherwise read the list again) */
+  struct src_entry *cache;
+  size_t ncache, capcache;
+  uint64_t cache_seq;
+  int cache_ok;
   int failed;
   unsigned seq;
   ash_buf sql, out, attrs;
@@ -100,21 +115,17 @@ const char *ash_chstore_errmsg(const ash_chstore *c) { return c->err; }
 int ash_chstore_failed(const ash_chstore *c) { return c->failed; }
 uint64_t ash_chstore_commit_seq(const ash_chstore *c) { return c->commits; }
 
-int ash_chstore_unsupported(ash_chstore *c, const char *what) {
-  snprintf(c->err, sizeof c->err,
-           "%s is not available yet for a case in ClickHouse (%s:%d/%s): ingest, sources, kinds"
-           " and events are; ingest the evidence into an SQLite case for the rest",
-           what, c->url.host, c->url.port, c->url.db);
-  return ASH_EUSAGE;
-}
-
 /* ---- small queries */
+
+static ash_ch *conn(ash_chstore *c);
+static void free_entries(struct src_entry *v, size_t n);
 
 /* One statement whose answer (one short row) is left in c->out. */
 static int query(ash_chstore *c, const char *what) {
   ash_buf_reset(&c->out);
-  return fail_on(c, c->k.main, ash_ch_query(c->k.main, NULL, c->sql.p, ASH_CH_IDEMPOTENT, &c->out),
-                 what);
+  ash_ch *h = conn(c);
+  if (!h) return ASH_ELIMIT;
+  return fail_on(c, h, ash_ch_query(h, NULL, c->sql.p, ASH_CH_IDEMPOTENT, &c->out), what);
 }
 
 static int sqlf(ash_chstore *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -127,6 +138,35 @@ static int sqlf(ash_chstore *c, const char *fmt, ...) {
   va_end(ap);
   if (n < 0 || (size_t)n >= sizeof tmp) return ASH_ELIMIT;
   return ash_buf_add(&c->sql, tmp, (size_t)n);
+}
+
+/* The connection to the URL's server for a query at the current depth. */
+static ash_ch *conn(ash_chstore *c) {
+  if (c->depth == 0) return c->k.main;
+  if (c->depth > 4) return NULL;
+  ash_ch **n = &c->nest[c->depth - 1];
+  if (!*n && ash_ch_open(n, c->url.host, c->url.port, NULL)) *n = NULL;
+  return *n;
+}
+
+/* Stream the rows of c->sql to cb, on the connection of this depth; the
+ * statement is copied first, so that a nested reader may build its own
+ * in c->sql. */
+static int rows_query(ash_chstore *c, int (*cb)(void *u, char *line, size_t n), void *u,
+                      const char *what) {
+  ash_ch *h = conn(c);
+  if (!h) {
+    snprintf(c->err, sizeof c->err, "ClickHouse: readers nested too deep (%s)", what);
+    return ASH_ELIMIT;
+  }
+  char *sql = strdup(c->sql.p ? c->sql.p : "");
+  if (!sql) return ASH_ENOMEM;
+  c->depth++;
+  int rc = ash_ch_query_rows(h, NULL, sql, ASH_CH_IDEMPOTENT, cb, u);
+  c->depth--;
+  free(sql);
+  if (rc == ASH_ESTORE || rc == ASH_EFORMAT || rc == ASH_ELIMIT) fail_on(c, h, rc, what);
+  return rc;
 }
 
 /* ---- open and close */
@@ -203,6 +243,8 @@ void ash_chstore_free(ash_chstore *c) {
   ash_ch_batch_close(c->rejects);
   for (size_t s = 0; s < ASH_CH_MAX_SHARDS; s++) ash_ch_close(c->shard_conn[s]);
   ash_ch_close(c->k.main);
+  for (int i = 0; i < 4; i++) ash_ch_close(c->nest[i]);
+  free_entries(c->cache, c->ncache);
   for (size_t i = 0; i < c->nsrc; i++) {
     free(c->src[i].path);
     free(c->src[i].sha256);
@@ -268,6 +310,10 @@ int ash_chstore_open(ash_chstore **out, const char *url, int flags, char *err, s
     uint64_t m = 0;
     rc = max_id(c, "sources", "id", &m);
     c->next_source = (int64_t)m + 1;
+    uint64_t mf = 0, me = 0;
+    if (!rc) rc = max_id(c, "flows", "id", &mf);
+    if (!rc) rc = max_id(c, "events", "id", &me);
+    c->next_row = (mf > me ? mf : me) + 1;
   }
   if (rc) {
     if (!c->err[0]) fail_on(c, c->k.main, rc, "opening the case");
@@ -412,7 +458,7 @@ int ash_chstore_add_rows(ash_chstore *c, const ash_store_row *rows, size_t n) {
               : wide_row(r, row->ev, row->attrs, row->attrs_n);
     if (!rc) rc = ash_ch_tsv_u64(r, (uint64_t)row->source);
     if (!rc) rc = ash_ch_tsv_u64(r, row->ev->ref);
-    if (!rc) rc = ash_ch_tsv_u64(r, (uint64_t)row->source << 40 | o->rows++);
+    if (!rc) rc = ash_ch_tsv_u64(r, c->next_row++);
     if (!rc) rc = ash_ch_batch_row_end(b);
     if (rc) return wfail(c, c->k.shards[sh], rc, "inserting events");
     c->rows_since++;
@@ -664,6 +710,13 @@ int ash_chstore_source_end(ash_chstore *c, int64_t id, const ash_source_info *k)
 
 int ash_chstore_close(ash_chstore *c) {
   if (!c) return ASH_OK;
+  /* ASHIATO_CH_STATS: the requests this handle made, for the benchmarks */
+  if (getenv("ASHIATO_CH_STATS")) {
+    uint64_t n = ash_ch_requests(c->k.main);
+    for (int i = 0; i < 4; i++) n += ash_ch_requests(c->nest[i]);
+    for (size_t i = 0; i < ASH_CH_MAX_SHARDS; i++) n += ash_ch_requests(c->shard_conn[i]);
+    fprintf(stderr, "ashiato: ClickHouse requests: %llu\n", (unsigned long long)n);
+  }
   /* the ended sources' marks (as SQLite's close commits); rows of a source
    * that was not ended go too, and it stays incomplete: the next run
    * clears it */
@@ -727,9 +780,7 @@ int ash_chstore_sources(ash_chstore *c, int (*cb)(void *u, const ash_source_info
             c->url.db);
   if (rc) return rc;
   sources_walk w = {cb, u};
-  rc = ash_ch_query_rows(c->k.main, NULL, c->sql.p, ASH_CH_IDEMPOTENT, on_source, &w);
-  return rc == ASH_ESTORE || rc == ASH_EFORMAT ? fail_on(c, c->k.main, rc, "reading the sources")
-                                               : rc;
+  return rows_query(c, on_source, &w, "reading the sources");
 }
 
 /* The complete sources, as readers take them (GLOBAL: in a cluster the
@@ -763,9 +814,7 @@ int ash_chstore_kinds(ash_chstore *c, int (*cb)(void *u, const char *kind, uint6
                       db, db, db, db);
   if (rc) return rc;
   void *w[2] = {(void *)cb, u};
-  rc = ash_ch_query_rows(c->k.main, NULL, c->sql.p, ASH_CH_IDEMPOTENT, on_kind, w);
-  return rc == ASH_ESTORE || rc == ASH_EFORMAT ? fail_on(c, c->k.main, rc, "reading the kinds")
-                                               : rc;
+  return rows_query(c, on_kind, w, "reading the kinds");
 }
 
 /* ---- events */
@@ -795,6 +844,15 @@ typedef struct src_entry {
   ash_source_info info;
   char *path, *sha256, *format;
 } src_entry;
+
+static void free_entries(src_entry *v, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    free(v[i].path);
+    free(v[i].sha256);
+    free(v[i].format);
+  }
+  free(v);
+}
 
 typedef struct events_walk {
   ash_chstore *c;
@@ -848,6 +906,28 @@ static const src_entry *lookup(const events_walk *w, int64_t id) {
   return lo < w->nsrc && w->src[lo].info.id == id ? &w->src[lo] : NULL;
 }
 
+/* w's sources from the cache, read again when this handle committed
+ * since (never while a walk nested in another uses it) */
+static int use_cache(ash_chstore *c, events_walk *w) {
+  if (!c->cache_ok || (c->cache_seq != c->commits && c->depth == 0)) {
+    events_walk load = {.c = c, .all = 1};
+    int rc = ash_chstore_sources(c, keep_source, &load);
+    if (rc) {
+      free_entries(load.src, load.nsrc);
+      return rc;
+    }
+    free_entries(c->cache, c->ncache);
+    c->cache = load.src;
+    c->ncache = load.nsrc;
+    c->capcache = load.capsrc;
+    c->cache_seq = c->commits;
+    c->cache_ok = 1;
+  }
+  w->src = c->cache;
+  w->nsrc = c->ncache;
+  return ASH_OK;
+}
+
 static ash_str fstr(char *f, size_t n) { return n ? ash_str_make(f, n) : ASH_STR_NULL; }
 static void fip(char *f, size_t n, ash_ip *ip) {
   memset(ip, 0, sizeof *ip);
@@ -885,7 +965,8 @@ static int on_event(void *u, char *line, size_t n) {
   int64_t sid = strtoll(f[29], NULL, 10);
   ev.ref = strtoull(f[30], NULL, 10);
   const src_entry *e = lookup(w, sid);
-  if (!e) return ASH_OK; /* a source completed after the list was read */
+  /* a source completed after the list was read, or one not complete */
+  if (!e || (!w->all && !e->info.complete)) return ASH_OK;
   if (w->cb_path) return w->cb_path(w->u, &ev, e->info.path, e->info.ref_is_record, attrs);
   return w->cb_src(w->u, &ev, &e->info, attrs);
 }
@@ -972,7 +1053,7 @@ int ash_chstore_events(ash_chstore *c, const ash_event_query *q,
   int rc = ash_chstore_commit(c);
   if (rc) return rc;
   events_walk w = {.c = c, .cb_path = cb_path, .cb_src = cb_src, .u = u};
-  rc = ash_chstore_sources(c, keep_source, &w);
+  rc = use_cache(c, &w);
   const char *db = c->url.db;
   int flows = kind_may_be_flow(q ? q->kind : NULL) && !(q && q->windows_only);
   /* (ts, id) order, as the SQLite store's (ts, rowid): ids grow with the
@@ -995,16 +1076,7 @@ int ash_chstore_events(ash_chstore *c, const ash_event_query *q,
   if (!rc) rc = ash_buf_adds(&c->sql, ") ORDER BY ts, id");
   if (!rc && q && q->limit)
     rc = ash_buf_printf(&c->sql, " LIMIT %llu", (unsigned long long)q->limit);
-  if (!rc) {
-    rc = ash_ch_query_rows(c->k.main, NULL, c->sql.p, ASH_CH_IDEMPOTENT, on_event, &w);
-    if (rc == ASH_ESTORE || rc == ASH_EFORMAT) fail_on(c, c->k.main, rc, "reading events");
-  }
-  for (size_t i = 0; i < w.nsrc; i++) {
-    free(w.src[i].path);
-    free(w.src[i].sha256);
-    free(w.src[i].format);
-  }
-  free(w.src);
+  if (!rc) rc = rows_query(c, on_event, &w, "reading events");
   return rc;
 }
 
@@ -1027,7 +1099,7 @@ int ash_chstore_rejects(ash_chstore *c, int64_t id,
   int rc = ash_chstore_commit(c);
   if (rc) return rc;
   events_walk w = {.c = c, .cb_rej = cb, .u = u, .all = 1};
-  rc = ash_chstore_sources(c, keep_source, &w);
+  rc = use_cache(c, &w);
   /* a source's records are read in order, so (source_id, ref) is the
    * order they were rejected in, SQLite's rowid order */
   if (!rc)
@@ -1036,15 +1108,883 @@ int ash_chstore_rejects(ash_chstore *c, int64_t id,
              "SELECT source_id, ref, reason, raw FROM %s.rejects WHERE %lld = 0 OR source_id = %lld"
              " ORDER BY source_id, ref",
              c->url.db, (long long)id, (long long)id);
-  if (!rc) {
-    rc = ash_ch_query_rows(c->k.main, NULL, c->sql.p, ASH_CH_IDEMPOTENT, on_reject, &w);
-    if (rc == ASH_ESTORE || rc == ASH_EFORMAT) fail_on(c, c->k.main, rc, "reading the rejects");
+  if (!rc) rc = rows_query(c, on_reject, &w, "reading the rejects");
+  return rc;
+}
+
+/* ---- the hunts' readers (contract in store.h, SQL as in activity.c,
+ * flows.c and entities.c, over the same columns) ----
+ *
+ * Differences of dialect, each giving what the SQLite reader gives:
+ * - an absent string is '' here and NULL there: every '' is handed on as
+ *   NULL (the ingest stores no empty string as a value: ash_str n == 0 is
+ *   "unset");
+ * - COLLATE NOCASE and LIKE fold ASCII only, as lower() and
+ *   positionCaseInsensitive() do;
+ * - json_extract(attrs, '$.k') is visitParamExtractString(attrs, 'k'),
+ *   guarded by visitParamHas: the attributes are the flat JSON object of
+ *   string values ash_event_attrs_json writes. */
+
+typedef struct rows_walk {
+  int (*row)(void *u, char **f, size_t *len);
+  void *u;
+  size_t nf;
+} rows_walk;
+
+static int on_rows(void *u, char *line, size_t n) {
+  rows_walk *w = u;
+  char *f[40];
+  size_t len[40];
+  if (w->nf > 40 || ash_ch_tsv_fields(line, n, f, len, w->nf) != (int)w->nf) return ASH_EFORMAT;
+  return w->row(w->u, f, len);
+}
+
+/* Run c->sql, each row's nf fields to row. */
+static int walk(ash_chstore *c, size_t nf, int (*row)(void *u, char **f, size_t *len), void *u,
+                const char *what) {
+  rows_walk w = {row, u, nf};
+  return rows_query(c, on_rows, &w, what);
+}
+
+static const char *nstr(char *f, size_t n) { return n ? f : NULL; }
+static int64_t num(const char *f) { return strtoll(f, NULL, 10); }
+static void tip(char *f, size_t n, ash_ip *ip) { fip(f, n, ip); }
+
+/* " AND ts >= since AND ts < until" for the ends that are set */
+static int window(ash_chstore *c, int64_t since, int64_t until) {
+  int rc = ASH_OK;
+  if (since != ASH_TIME_UNSET) rc = ash_buf_printf(&c->sql, " AND ts >= %lld", (long long)since);
+  if (!rc && until != ASH_TIME_UNSET)
+    rc = ash_buf_printf(&c->sql, " AND ts < %lld", (long long)until);
+  return rc;
+}
+
+static int begin_read(ash_chstore *c) {
+  int rc = ash_chstore_commit(c);
+  ash_buf_reset(&c->sql);
+  return rc;
+}
+
+#define ALIVE_IDS(db) " GLOBAL IN " COMPLETE_IDS(db)
+
+/* ---- flows */
+
+typedef struct flow_walk {
+  int (*cb)(void *u, const ash_flow *f);
+  void *u;
+} flow_walk;
+
+static int hexbytes(const char *h, size_t n, uint8_t out[16]) {
+  if (n != 32) return 0;
+  for (int i = 0; i < 16; i++) {
+    int v = 0;
+    for (int k = 0; k < 2; k++) {
+      char ch = h[2 * i + k];
+      int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+      if (d < 0) return 0;
+      v = v << 4 | d;
+    }
+    out[i] = (uint8_t)v;
   }
-  for (size_t i = 0; i < w.nsrc; i++) {
-    free(w.src[i].path);
-    free(w.src[i].sha256);
-    free(w.src[i].format);
+  return 1;
+}
+
+/* an address of a flows row (fam code 1: v4 in num, 2: v6 in hex) or of
+ * an events row (text) */
+static void flow_ip(unsigned code, const char *num4, char *hex6, size_t hn, char *txt, size_t tn,
+                    ash_ip *ip) {
+  memset(ip, 0, sizeof *ip);
+  if (code == 1) {
+    uint32_t v = (uint32_t)strtoul(num4, NULL, 10);
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    memcpy(ip->b, mapped, 12);
+    ip->b[12] = (uint8_t)(v >> 24);
+    ip->b[13] = (uint8_t)(v >> 16);
+    ip->b[14] = (uint8_t)(v >> 8);
+    ip->b[15] = (uint8_t)v;
+    ip->fam = 4;
+  } else if (code == 2) {
+    if (hexbytes(hex6, hn, ip->b)) ip->fam = 6;
+  } else if (tn) {
+    fip(txt, tn, ip);
   }
-  free(w.src);
+}
+
+static int on_flow(void *u, char **f, size_t *len) {
+  flow_walk *w = u;
+  ash_flow fl;
+  memset(&fl, 0, sizeof fl);
+  fl.id = num(f[0]);
+  fl.source = num(f[1]);
+  fl.ts = num(f[2]);
+  fl.duration = num(f[3]);
+  int flags = (int)num(f[4]);
+  fl.flags = flags & (ASH_FLOW_TS_END | ASH_FLOW_INTERIM);
+  fl.deny = (flags & ASH_STORE_FLOW_DENY) != 0;
+  unsigned afam = (unsigned)num(f[5]);
+  flow_ip(afam & 3, f[6], f[8], len[8], f[10], len[10], &fl.src);
+  flow_ip(afam >> 2 & 3, f[7], f[9], len[9], f[11], len[11], &fl.dst);
+  fl.src_port = (int32_t)num(f[12]);
+  fl.dst_port = (int32_t)num(f[13]);
+  fl.bytes_out = num(f[14]);
+  fl.bytes_in = num(f[15]);
+  fl.bytes_total = num(f[16]);
+  /* as flows.c's flow_times: the format's meaning of ts settled at ingest */
+  int64_t d = fl.duration == ASH_UNSET || fl.duration < 0 ? 0 : fl.duration;
+  if (fl.flags & ASH_FLOW_TS_END) {
+    fl.start = fl.ts - d;
+    fl.end = fl.ts;
+  } else {
+    fl.start = fl.ts;
+    fl.end = fl.ts + d;
+  }
+  return w->cb(w->u, &fl);
+}
+
+int ash_chstore_flows(ash_chstore *c, const ash_flow_query *q,
+                      int (*cb)(void *u, const ash_flow *f), void *u) {
+  int rc = begin_read(c);
+  const char *db = c->url.db;
+  int deny = q && q->with_deny;
+  int64_t since = q ? q->since : ASH_TIME_UNSET, until = q ? q->until : ASH_TIME_UNSET;
+  /* the typed flows, and the flow events that stayed wide (a field no
+   * flows column holds; their ts is read as the start), in (ts, id) */
+  if (!rc)
+    rc = ash_buf_printf(
+        &c->sql,
+        "SELECT id, source_id, ts, dur, flags, afam, src, dst, hex(src6) AS s6,"
+        " hex(dst6) AS d6, '' AS st, '' AS dt, sport, dport, bytes_out, bytes_in, bytes_total"
+        " FROM %s.flows WHERE source_id" ALIVE_IDS(
+            "%s") " AND ts != toInt64('-9223372036854775808')%s",
+        db, db, deny ? "" : " AND bitAnd(flags, 4) = 0");
+  if (!rc) rc = window(c, since, until);
+  if (!rc)
+    rc = ash_buf_printf(
+        &c->sql,
+        " UNION ALL SELECT id, source_id, ts, duration,"
+        " toUInt8(if(kind = 'net.deny', 4, 0)), toUInt8(0), toUInt32(0),"
+        " toUInt32(0) AS d4, '' AS s6, '' AS d6, src_ip, dst_ip, src_port, dst_port, bytes_out,"
+        " bytes_in, toInt64('-9223372036854775808') FROM %s.events WHERE"
+        " source_id" ALIVE_IDS(
+            "%s") " AND ts != toInt64('-9223372036854775808') AND kind IN ('net.flow'%s)",
+        db, db, deny ? ", 'net.deny'" : "");
+  if (!rc) rc = window(c, since, until);
+  if (rc) return rc;
+  /* the ORDER BY of a UNION ALL needs a subquery around it */
+  ash_buf inner;
+  ash_buf_init(&inner, c->sql.max);
+  rc = ash_buf_add(&inner, c->sql.p, c->sql.n);
+  ash_buf_reset(&c->sql);
+  if (!rc) rc = ash_buf_adds(&c->sql, "SELECT * FROM (");
+  if (!rc) rc = ash_buf_add(&c->sql, inner.p, inner.n);
+  if (!rc) rc = ash_buf_adds(&c->sql, ") ORDER BY ts, id");
+  ash_buf_free(&inner);
+  flow_walk w = {cb, u};
+  if (!rc) rc = walk(c, 17, on_flow, &w, "reading the flows");
+  return rc;
+}
+
+/* ---- logons */
+
+typedef struct logon_walk {
+  int (*cb)(void *u, const ash_logon *l);
+  void *u;
+} logon_walk;
+
+static int on_logon(void *u, char **f, size_t *len) {
+  logon_walk *w = u;
+  ash_logon l;
+  l.id = num(f[0]);
+  l.source = num(f[1]);
+  l.ts = num(f[2]);
+  l.rdp = !strcmp(f[3], ASH_KIND_WIN_RDP);
+  l.host = nstr(f[4], len[4]);
+  l.user = nstr(f[5], len[5]);
+  tip(f[6], len[6], &l.src);
+  l.logon_type = num(f[7]);
+  l.event_id = num(f[8]);
+  l.attrs = nstr(f[9], len[9]);
+  return w->cb(w->u, &l);
+}
+
+static const int64_t RDP_IDS[] = {1149, 21, 22, 24, 25, 131}; /* ASH_RDP_* bit order */
+
+int ash_chstore_logons(ash_chstore *c, const ash_logon_query *q,
+                       int (*cb)(void *u, const ash_logon *l), void *u) {
+  if (!q->types && !q->rdp) return ASH_OK;
+  int rc = begin_read(c);
+  const char *db = c->url.db;
+  if (!rc)
+    rc = ash_buf_printf(&c->sql,
+                        "SELECT id, source_id, ts, kind, host, user, src_ip, logon_type, event_id,"
+                        " %s FROM %s.events WHERE (",
+                        q->with_attrs ? "attrs" : "''", db);
+  if (!rc && q->types == ASH_LOGON_ANY_TYPE) rc = ash_buf_adds(&c->sql, "kind = 'win.logon'");
+  if (!rc && q->types && q->types != ASH_LOGON_ANY_TYPE)
+    rc = ash_buf_printf(&c->sql,
+                        "(kind = 'win.logon' AND logon_type >= 0 AND logon_type < 32 AND"
+                        " bitAnd(bitShiftRight(toUInt64(%u), toUInt8(bitAnd(logon_type, 31))),"
+                        " 1) = 1)",
+                        (unsigned)q->types);
+  if (!rc && q->types && q->rdp) rc = ash_buf_adds(&c->sql, " OR ");
+  if (!rc && q->rdp) {
+    rc = ash_buf_adds(&c->sql, "(kind = 'win.rdp' AND event_id IN (0");
+    for (int i = 0; !rc && i < 6; i++)
+      if (q->rdp & (1u << i)) rc = ash_buf_printf(&c->sql, ", %lld", (long long)RDP_IDS[i]);
+    if (!rc) rc = ash_buf_adds(&c->sql, "))");
+  }
+  if (!rc) rc = ash_buf_printf(&c->sql, ") AND source_id" ALIVE_IDS("%s"), db);
+  if (!rc) rc = window(c, q->since, q->until);
+  if (!rc) rc = ash_buf_adds(&c->sql, " ORDER BY ts, id");
+  logon_walk w = {cb, u};
+  if (!rc) rc = walk(c, 10, on_logon, &w, "reading the logons");
+  return rc;
+}
+
+/* ---- roles */
+
+typedef struct role_walk {
+  int (*cb)(void *u, int role, const char *name);
+  void *u;
+  int role;
+} role_walk;
+
+static int on_role(void *u, char **f, size_t *len) {
+  role_walk *w = u;
+  return len[0] ? w->cb(w->u, w->role, f[0]) : ASH_OK;
+}
+
+int ash_chstore_roles(ash_chstore *c, int (*cb)(void *u, int role, const char *name), void *u) {
+  int rc = begin_read(c);
+  const char *db = c->url.db;
+  role_walk w = {cb, u, ASH_ROLE_DC};
+  if (!rc)
+    rc = ash_buf_printf(&c->sql,
+                        "SELECT DISTINCT lower(host) FROM %s.events WHERE kind = 'win.kerberos'"
+                        " AND event_id IN (4768, 4769, 4771) AND source_id" ALIVE_IDS("%s"),
+                        db, db);
+  if (!rc) rc = walk(c, 1, on_role, &w, "reading the roles");
+  ash_buf_reset(&c->sql);
+  w.role = ASH_ROLE_PRIVILEGED;
+  if (!rc)
+    rc = ash_buf_printf(&c->sql,
+                        "SELECT DISTINCT user FROM %s.events WHERE kind = 'win.privilege'"
+                        " AND source_id" ALIVE_IDS("%s"),
+                        db, db);
+  if (!rc) rc = walk(c, 1, on_role, &w, "reading the roles");
+  return rc;
+}
+
+/* ---- VPN */
+
+/* The first of the attributes a, b, c the record has, and whether any. */
+#define ATTR3(a, b, c)                                                                             \
+  "multiIf(visitParamHas(attrs, '" a "'), visitParamExtractString(attrs, '" a "'),"                \
+  " visitParamHas(attrs, '" b "'), visitParamExtractString(attrs, '" b "'),"                       \
+  " visitParamExtractString(attrs, '" c "')), (visitParamHas(attrs, '" a                           \
+  "') OR visitParamHas(attrs, '" b "') OR visitParamHas(attrs, '" c "'))"
+
+typedef struct vpn_walk {
+  int (*cb)(void *u, const ash_vpn_event *v);
+  void *u;
+} vpn_walk;
+
+static int on_vpn(void *u, char **f, size_t *len) {
+  vpn_walk *w = u;
+  ash_vpn_event v;
+  v.id = num(f[0]);
+  v.source = num(f[1]);
+  v.ts = num(f[2]);
+  v.kind = !strcmp(f[3], ASH_KIND_VPN_LOGIN)    ? ASH_VPN_LOGIN
+           : !strcmp(f[3], ASH_KIND_VPN_LOGOUT) ? ASH_VPN_LOGOUT
+                                                : ASH_VPN_SESSION;
+  v.user = nstr(f[4], len[4]);
+  tip(f[5], len[5], &v.remote);
+  tip(f[6], len[6], &v.tunnel);
+  v.duration = num(f[7]);
+  v.bytes_out = num(f[8]);
+  v.bytes_in = num(f[9]);
+  /* FortiGate srccountry, PAN-OS GlobalProtect source_region (srcregion
+   * in traffic logs), of a login only */
+  v.country = v.kind == ASH_VPN_LOGIN && f[11][0] == '1' ? f[10] : NULL;
+  return w->cb(w->u, &v);
+}
+
+int ash_chstore_vpn_events(ash_chstore *c, int (*cb)(void *u, const ash_vpn_event *v), void *u) {
+  int rc = begin_read(c);
+  const char *db = c->url.db;
+  if (!rc)
+    rc = ash_buf_printf(
+        &c->sql,
+        "SELECT id, source_id, ts, kind, user, src_ip, tunnel_ip, duration,"
+        " bytes_out, bytes_in, " ATTR3(
+            "srccountry", "source_region",
+            "srcregion") " FROM %s.events WHERE kind IN ('vpn.login', 'vpn.logout', 'vpn.session')"
+                         " AND source_id" ALIVE_IDS("%s") " ORDER BY ts, id",
+        db, db);
+  vpn_walk w = {cb, u};
+  if (!rc) rc = walk(c, 12, on_vpn, &w, "reading the VPN records");
+  return rc;
+}
+
+/* ---- antivirus */
+
+typedef struct av_walk {
+  int (*cb)(void *u, const ash_av_event *a);
+  void *u;
+} av_walk;
+
+/* column i, else the attribute (ATTR3's value at j, its flag at j + 1) */
+static const char *or_attr(char **f, size_t *len, int i, int j) {
+  if (i >= 0 && len[i]) return f[i];
+  return f[j + 1][0] == '1' ? f[j] : NULL;
+}
+
+static int on_av(void *u, char **f, size_t *len) {
+  av_walk *w = u;
+  ash_av_event a;
+  a.id = num(f[0]);
+  a.source = num(f[1]);
+  a.ts = num(f[2]);
+  a.action = strcmp(f[3], ASH_KIND_AV_DETECT) != 0;
+  a.host = nstr(f[4], len[4]);
+  a.threat = nstr(f[5], len[5]);
+  a.path = nstr(f[6], len[6]);
+  a.user = or_attr(f, len, 7, 10);
+  /* the record's Process Name and Action Name first, then the columns */
+  a.process = f[13][0] == '1' ? f[12] : nstr(f[8], len[8]);
+  a.what = f[15][0] == '1' ? f[14] : nstr(f[9], len[9]);
+  a.category = f[17][0] == '1' ? f[16] : NULL;
+  return w->cb(w->u, &a);
+}
+
+int ash_chstore_av_events(ash_chstore *c, int (*cb)(void *u, const ash_av_event *a), void *u) {
+  int rc = begin_read(c);
+  const char *db = c->url.db;
+  if (!rc)
+    rc = ash_buf_printf(
+        &c->sql,
+        "SELECT id, source_id, ts, kind, host, threat, path, user, process, action,"
+        " " ATTR3(
+            "Detection User", "detection_user",
+            "DetectionUser") ","
+                             " " ATTR3(
+                                 "Process Name", "process_name",
+                                 "ProcessName") ","
+                                                " " ATTR3(
+                                                    "Action Name", "action_name",
+                                                    "ActionName") ","
+                                                                  " " ATTR3(
+                                                                      "Category Name", "category",
+                                                                      "Category") " FROM %s.events "
+                                                                                  "WHERE kind IN "
+                                                                                  "('av.detect', "
+                                                                                  "'av.action')"
+                                                                                  " AND "
+                                                                                  "source_"
+                                                                                  "id" ALIVE_IDS(
+                                                                                      "%s") " ORDER"
+                                                                                            " BY "
+                                                                                            "ts, "
+                                                                                            "id",
+        db, db);
+  av_walk w = {cb, u};
+  if (!rc) rc = walk(c, 18, on_av, &w, "reading the antivirus records");
+  return rc;
+}
+
+/* ---- Windows host activity */
+
+typedef struct host_walk {
+  int (*cb)(void *u, const ash_host_event *e);
+  void *u;
+} host_walk;
+
+static int on_host(void *u, char **f, size_t *len) {
+  host_walk *w = u;
+  ash_host_event e;
+  e.id = num(f[0]);
+  e.source = num(f[1]);
+  e.ts = num(f[2]);
+  e.host = nstr(f[3], len[3]);
+  e.user = nstr(f[4], len[4]);
+  e.process = nstr(f[5], len[5]);
+  e.command_line = nstr(f[6], len[6]);
+  e.path = nstr(f[7], len[7]);
+  tip(f[8], len[8], &e.src);
+  e.src_port = (int32_t)num(f[9]);
+  tip(f[10], len[10], &e.dst);
+  e.dst_port = (int32_t)num(f[11]);
+  return w->cb(w->u, &e);
+}
+
+static int quoted(ash_chstore *c, const char *pre, const char *v, const char *post) {
+  int rc = ash_buf_adds(&c->sql, pre);
+  if (!rc) rc = ash_ch_sql_quote(&c->sql, v, strlen(v));
+  if (!rc) rc = ash_buf_adds(&c->sql, post);
+  return rc;
+}
+
+int ash_chstore_host_events(ash_chstore *c, const ash_host_query *q,
+                            int (*cb)(void *u, const ash_host_event *e), void *u) {
+  if (!q->kind) return ASH_EUSAGE;
+  int rc = begin_read(c);
+  const char *db = c->url.db;
+  if (!rc)
+    rc = ash_buf_printf(
+        &c->sql,
+        "SELECT id, source_id, ts, host, user, process, command_line, path,"
+        " src_ip, src_port, dst_ip, dst_port FROM %s.events WHERE source_id" ALIVE_IDS("%s"),
+        db, db);
+  if (!rc) rc = quoted(c, " AND kind = ", q->kind, "");
+  if (!rc) rc = window(c, q->since, q->until);
+  if (!rc && q->host) rc = quoted(c, " AND host = ", q->host, "");
+  if (!rc && q->process) rc = quoted(c, " AND lower(process) = lower(", q->process, ")");
+  if (!rc && q->path) rc = quoted(c, " AND lower(path) = lower(", q->path, ")");
+  if (!rc && q->path_part)
+    rc = quoted(c, " AND path != '' AND positionCaseInsensitive(path, ", q->path_part, ") > 0");
+  if (!rc && q->dst_port) rc = ash_buf_printf(&c->sql, " AND dst_port = %d", (int)q->dst_port);
+  if (!rc && q->with_command_line) rc = ash_buf_adds(&c->sql, " AND command_line != ''");
+  if (!rc)
+    rc = ash_buf_adds(&c->sql, q->newest_first ? " ORDER BY ts DESC, id DESC" : " ORDER BY ts, id");
+  if (!rc && q->limit) rc = ash_buf_printf(&c->sql, " LIMIT %llu", (unsigned long long)q->limit);
+  host_walk w = {cb, u};
+  if (!rc) rc = walk(c, 12, on_host, &w, "reading the host events");
+  return rc;
+}
+
+/* ---- which host holds which address */
+
+typedef struct addr_walk {
+  int (*cb)(void *u, const ash_host_address *a);
+  void *u;
+  int why, name, addr, n, total;
+} addr_walk;
+
+static int on_addr(void *u, char **f, size_t *len) {
+  addr_walk *w = u;
+  ash_host_address a;
+  a.why = w->why;
+  a.name = w->name >= 0 ? nstr(f[w->name], len[w->name]) : NULL;
+  if (w->name >= 0 && !a.name) return ASH_OK;
+  fip(f[w->addr], len[w->addr], &a.ip);
+  if (!a.ip.fam) return ASH_OK;
+  a.n = w->n >= 0 ? strtoull(f[w->n], NULL, 10) : 0;
+  a.total = w->total >= 0 ? strtoull(f[w->total], NULL, 10) : 0;
+  return w->cb(w->u, &a);
+}
+
+/* the text of a flows row's address (as FLOW_AS_WIDE writes it) */
+#define FLOW_SRC_TEXT                                                                              \
+  "multiIf(bitAnd(afam, 3) = 1, IPv4NumToString(src), bitAnd(afam, 3) = 2,"                        \
+  " IPv6NumToString(src6), '')"
+#define FLOW_DST_TEXT                                                                              \
+  "multiIf(bitAnd(afam, 12) = 4, IPv4NumToString(dst), bitAnd(afam, 12) = 8,"                      \
+  " IPv6NumToString(dst6), '')"
+#define NAME2(a, b)                                                                                \
+  "if(visitParamHas(attrs, '" a "'), visitParamExtractString(attrs, '" a "'),"                     \
+  " visitParamExtractString(attrs, '" b "'))"
+#define HAS2(a, b) "(visitParamHas(attrs, '" a "') OR visitParamHas(attrs, '" b "'))"
+
+int ash_chstore_host_addresses(ash_chstore *c, int (*cb)(void *u, const ash_host_address *a),
+                               void *u) {
+  const char *db = c->url.db;
+  int rc = ASH_OK;
+  for (int i = 0; !rc && i < 5; i++) {
+    rc = begin_read(c);
+    addr_walk w = {cb, u, 0, 0, 1, 2, -1};
+    size_t nf = 3;
+    if (!rc && i == 0) {
+      w = (addr_walk){cb, u, ASH_ADDR_TUNNEL, -1, 0, -1, -1};
+      nf = 1;
+      rc = ash_buf_printf(
+          &c->sql,
+          "SELECT DISTINCT tunnel_ip FROM %s.events WHERE kind IN ('vpn.login',"
+          " 'vpn.logout', 'vpn.session') AND tunnel_ip != '' AND source_id" ALIVE_IDS("%s"),
+          db, db);
+    } else if (!rc && i == 1) {
+      /* both ends of each connection, per host, against the host's count */
+      w = (addr_walk){cb, u, ASH_ADDR_NETCONN, 0, 1, 2, 3};
+      nf = 4;
+      rc = ash_buf_printf(
+          &c->sql,
+          "SELECT h, a, n, t FROM (SELECT lower(host) AS h, arrayJoin([src_ip, dst_ip]) AS a,"
+          " count() AS n FROM %s.events WHERE kind = 'win.netconn' AND host != '' AND"
+          " source_id" ALIVE_IDS(
+              "%s") " GROUP BY h, a) ANY INNER JOIN (SELECT lower(host) AS h,"
+                    " count() AS t FROM %s.events WHERE kind = 'win.netconn' AND host != '' AND"
+                    " source_id" ALIVE_IDS("%s") " GROUP BY h) USING h WHERE a != ''",
+          db, db, db, db);
+    } else if (!rc && i == 2) {
+      w.why = ASH_ADDR_COMPUTER;
+      rc = ash_buf_printf(&c->sql,
+                          "SELECT user, src_ip, count() FROM %s.events WHERE kind = 'win.logon'"
+                          " AND endsWith(user, '$') AND src_ip != '' AND source_id" ALIVE_IDS(
+                              "%s") " GROUP BY user, src_ip",
+                          db, db);
+    } else if (!rc && i == 3) {
+      w.why = ASH_ADDR_WORKSTATION;
+      rc = ash_buf_printf(&c->sql,
+                          "SELECT visitParamExtractString(attrs, 'WorkstationName') AS n, src_ip,"
+                          " count() FROM %s.events WHERE kind = 'win.logon' AND logon_type = 3 AND"
+                          " src_ip != '' AND visitParamHas(attrs, 'WorkstationName') AND"
+                          " source_id" ALIVE_IDS("%s") " GROUP BY n, src_ip",
+                          db, db);
+    } else if (!rc && i == 4) {
+      /* the firewall's name of either end (FortiGate srcname/dstname,
+       * PAN-OS src_host/dst_host), of the accepted flows */
+      w.why = ASH_ADDR_FIREWALL;
+      rc =
+          ash_buf_printf(
+              &c->sql,
+              "SELECT n, a, count() FROM ("
+              "SELECT " NAME2(
+                  "srcname",
+                  "src_host") " AS n, " FLOW_SRC_TEXT " AS a FROM %s.flows"
+                              " WHERE bitAnd(flags, 4) = 0 AND " HAS2(
+                                  "srcname",
+                                  "src_"
+                                  "host") " A"
+                                          "ND"
+                                          " s"
+                                          "ou"
+                                          "rc"
+                                          "e_"
+                                          "i"
+                                          "d" ALIVE_IDS("%s") " UNION ALL SELECT " NAME2(
+                                              "dstname",
+                                              "dst_host") ", " FLOW_DST_TEXT " FROM %s.flows WHERE "
+                                                          "bitAnd(flags, 4) = 0 "
+                                                          "AND " HAS2("dstname",
+                                                                      "dst_"
+                                                                      "host") " AND "
+                                                                              "source_"
+                                                                              "i"
+                                                                              "d" ALIVE_IDS("%s") " UNION ALL SELECT " NAME2(
+                                                                                  "srcname",
+                                                                                  "src_host") ", "
+                                                                                              "src"
+                                                                                              "_ip"
+                                                                                              " FR"
+                                                                                              "OM "
+                                                                                              "%s."
+                                                                                              "eve"
+                                                                                              "nts"
+                                                                                              " WH"
+                                                                                              "ERE"
+                                                                                              " ki"
+                                                                                              "nd "
+                                                                                              "= "
+                                                                                              "'ne"
+                                                                                              "t."
+                                                                                              "flo"
+                                                                                              "w' "
+                                                                                              "AND"
+                                                                                              " " HAS2("srcname", "src_host") " AND source_id" ALIVE_IDS("%s") " UNION ALL SELECT " NAME2("dstname", "dst_host") ", dst_ip FROM %s.events WHERE kind = 'net.flow' AND " HAS2(
+                                                                                                  "dstname",
+                                                                                                  "dst_host") " AND source_id" ALIVE_IDS("%s") ") WHERE a != '' GROUP BY n, a",
+              db, db, db, db, db, db, db, db);
+    }
+    if (!rc) rc = walk(c, nf, on_addr, &w, "reading the addresses of hosts");
+  }
+  return rc;
+}
+
+/* ---- one event by id (a finding's evidence) */
+
+typedef struct one_walk {
+  int (*cb)(void *u, const ash_event *ev, const ash_source_info *src);
+  void *u;
+  events_walk ew;
+  int found;
+} one_walk;
+
+static int one_event_cb(void *u, const ash_event *ev, const ash_source_info *src,
+                        const char *attrs) {
+  (void)attrs;
+  one_walk *w = u;
+  w->found = 1;
+  return w->cb(w->u, ev, src);
+}
+
+int ash_chstore_event(ash_chstore *c, int64_t id,
+                      int (*cb)(void *u, const ash_event *ev, const ash_source_info *src),
+                      void *u) {
+  int rc = ash_chstore_commit(c);
+  if (rc) return rc;
+  one_walk w = {.cb = cb, .u = u};
+  w.ew = (events_walk){.c = c, .cb_src = one_event_cb, .u = &w, .all = 1};
+  rc = use_cache(c, &w.ew);
+  const char *db = c->url.db;
+  if (!rc)
+    rc = sqlf(c,
+              "SELECT " WIDE_COLS " FROM (SELECT " WIDE_COLS " FROM %s.events WHERE id = %lld"
+              " UNION ALL SELECT " FLOW_AS_WIDE " FROM %s.flows WHERE id = %lld) LIMIT 1",
+              db, (long long)id, db, (long long)id);
+  if (!rc) rc = rows_query(c, on_event, &w.ew, "reading an event");
+  if (!rc && !w.found) rc = ASH_ENOTFOUND;
+  return rc;
+}
+
+/* ---- findings */
+
+static int finding_row(ash_chstore *c, ash_ch_batch *b, const char *id, const char *hunt,
+                       int64_t score, int64_t first_seen, const char *json, size_t jn,
+                       int deleted) {
+  ash_buf *r = ash_ch_batch_row(b);
+  int rc = ash_ch_tsv_str(r, id, strlen(id));
+  if (!rc) rc = ash_ch_tsv_str(r, hunt, strlen(hunt));
+  if (!rc) rc = ash_ch_tsv_i64(r, score);
+  if (!rc) rc = ash_ch_tsv_i64(r, first_seen);
+  if (!rc) rc = ash_ch_tsv_str(r, json, jn);
+  if (!rc) rc = ash_ch_tsv_u64(r, deleted ? 1 : 0);
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  uint64_t v =
+      ((uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u) * 1024 + (++c->seq & 1023);
+  if (!rc) rc = ash_ch_tsv_u64(r, v);
+  if (!rc) rc = ash_ch_batch_row_end(b);
+  return rc;
+}
+
+typedef struct ids_walk {
+  char **id;
+  size_t n, cap;
+} ids_walk;
+
+static int on_id(void *u, char **f, size_t *len) {
+  ids_walk *w = u;
+  (void)len;
+  if (w->n == w->cap) {
+    char **n = ash_array_grow(w->id, &w->cap, sizeof *n, 64);
+    if (!n) return ASH_ENOMEM;
+    w->id = n;
+  }
+  if (!(w->id[w->n] = strdup(f[0]))) return ASH_ENOMEM;
+  w->n++;
+  return ASH_OK;
+}
+
+/* hunt's findings (every one for NULL) deleted and v's of hunt added, in
+ * one insert: readers see the old set or the new one, never a mix */
+int ash_chstore_replace_findings(ash_chstore *c, const char *hunt, const ash_finding *v, size_t n,
+                                 int delete_old) {
+  if (c->readonly) return ASH_EUSAGE;
+  int rc = ash_chstore_commit(c);
+  ids_walk old = {0};
+  if (!rc && delete_old) {
+    ash_buf_reset(&c->sql);
+    rc = ash_buf_printf(&c->sql, "SELECT id FROM %s.findings FINAL WHERE deleted = 0", c->url.db);
+    if (!rc && hunt) rc = quoted(c, " AND hunt = ", hunt, "");
+    if (!rc) rc = walk(c, 1, on_id, &old, "reading the findings");
+  }
+  ash_ch_batch *b = NULL;
+  if (!rc) rc = ash_ch_batch_open(&b, c->k.main, c->url.db, "findings");
+  ash_buf js;
+  ash_buf_init(&js, (size_t)ASH_MAX_FINDING_EVIDENCE * ASH_MAX_FINDING_TEXT);
+  /* the deletions first: an id found again is written after them, with
+   * a higher version */
+  for (size_t i = 0; !rc && i < old.n; i++)
+    rc = finding_row(c, b, old.id[i], hunt ? hunt : "", 0, 0, "", 0, 1);
+  for (size_t i = 0; !rc && i < n; i++) {
+    if (hunt && !(v[i].hunt && !strcmp(v[i].hunt, hunt))) continue;
+    ash_buf_reset(&js);
+    rc = ash_finding_to_json(&v[i], &js);
+    if (!rc)
+      rc = finding_row(c, b, v[i].id, v[i].hunt ? v[i].hunt : "", v[i].score, v[i].first_seen, js.p,
+                       js.n, 0);
+  }
+  if (!rc && b) rc = ash_ch_batch_flush(b);
+  if (rc == ASH_ESTORE) fail_on(c, c->k.main, rc, "storing the findings");
+  ash_ch_batch_close(b);
+  ash_buf_free(&js);
+  for (size_t i = 0; i < old.n; i++) free(old.id[i]);
+  free(old.id);
+  return rc;
+}
+
+typedef struct findings_walk {
+  int (*cb)(void *u, const ash_finding *f);
+  void *u;
+} findings_walk;
+
+static int on_finding_row(void *u, char **f, size_t *len) {
+  findings_walk *w = u;
+  ash_finding fd;
+  /* a row that does not read back is skipped, as in the SQLite store */
+  if (ash_finding_from_json(&fd, f[0], len[0])) return ASH_OK;
+  int rc = w->cb(w->u, &fd);
+  ash_finding_free(&fd);
+  return rc;
+}
+
+int ash_chstore_findings(ash_chstore *c, const char *hunt, int (*cb)(void *u, const ash_finding *f),
+                         void *u) {
+  int rc = begin_read(c);
+  if (!rc)
+    rc = ash_buf_printf(&c->sql, "SELECT json FROM %s.findings FINAL WHERE deleted = 0", c->url.db);
+  if (!rc && hunt) rc = quoted(c, " AND hunt = ", hunt, "");
+  /* the SQLite store's order: score, then first seen (an unset one, the
+   * smallest number, first, as NULL sorts there), then id */
+  if (!rc) rc = ash_buf_adds(&c->sql, " ORDER BY score DESC, first_seen, id");
+  findings_walk w = {cb, u};
+  if (!rc) rc = walk(c, 1, on_finding_row, &w, "reading the findings");
+  return rc;
+}
+
+/* ---- entities (the environment profile, plan, report; entities.c) */
+
+typedef struct entity_walk {
+  int (*cb)(void *u, const ash_entity_count *e);
+  void *u;
+  const char *kind;
+  unsigned max_private, kept;
+} entity_walk;
+
+static int on_entity(void *u, char **f, size_t *len) {
+  entity_walk *w = u;
+  if (!len[0]) return ASH_OK;
+  if (w->max_private) {
+    /* addresses: only internal ones identify the environment */
+    ash_ip ip;
+    if (ash_ip_parse(ash_str_make(f[0], len[0]), &ip) || !ash_ip_is_private(&ip)) return ASH_OK;
+    if (w->kept++ >= w->max_private) return ASH_ESTOP;
+  }
+  ash_entity_count e = {w->kind, f[0], strtoull(f[1], NULL, 10), f[2][0] == '1'};
+  return w->cb(w->u, &e);
+}
+
+/* privileged, as entities.c says why: special privileges at logon
+ * (4672), a firewall admin login, or RDP into three or more machines */
+#define PRIVILEGED                                                                                 \
+  "(max(event_id = 4672 OR kind IN ('admin.login', 'win.privilege')) OR"                           \
+  " uniqExactIf(lower(host), kind = 'win.logon' AND logon_type = 10) >= 3)"
+
+/* One spelling of each case-insensitive group, the one the SQLite store's
+ * GROUP BY ... COLLATE NOCASE gives: that of the group's first row in the
+ * order the rows are read (rowid order in a table scan; the events' arm
+ * before the flows'); the flows' and the events' counts added. */
+static int entity_sql(ash_chstore *c, const char *col, int users) {
+  const char *db = c->url.db;
+  return ash_buf_printf(
+      &c->sql,
+      "SELECT argMin(name, ord), sum(n), max(p) FROM ("
+      "SELECT lower(%s) AS k, argMin(%s, id) AS name, count() AS n, %s AS p,"
+      " 1 AS ord FROM %s.events WHERE %s != '' AND source_id" ALIVE_IDS(
+          "%s") " GROUP BY k UNION ALL SELECT lower(%s) AS k, argMin(%s, id) AS name,"
+                " count() AS n, 0 AS p, 2 AS ord FROM %s.flows WHERE %s != '' AND"
+                " source_id" ALIVE_IDS("%s") " GROUP BY k) GROUP BY k ORDER BY k",
+      col, col, users ? PRIVILEGED : "0", db, col, db, col, col, db, col, db);
+}
+
+int ash_chstore_entities_of(ash_chstore *c, unsigned kinds,
+                            int (*cb)(void *u, const ash_entity_count *e), void *u) {
+  static const struct {
+    unsigned bit;
+    const char *kind, *col;
+  } K[] = {{ASH_ENTITY_HOSTS, "host", "host"},
+           {ASH_ENTITY_USERS, "user", "user"},
+           {ASH_ENTITY_DOMAINS, "domain", "domain"}};
+  int rc = ASH_OK;
+  for (size_t i = 0; !rc && i < 3; i++) {
+    if (!(kinds & K[i].bit)) continue;
+    rc = begin_read(c);
+    if (!rc) rc = entity_sql(c, K[i].col, K[i].bit == ASH_ENTITY_USERS);
+    entity_walk w = {cb, u, K[i].kind, 0, 0};
+    if (!rc) rc = walk(c, 3, on_entity, &w, "reading the entities");
+  }
+  if (!rc && (kinds & ASH_ENTITY_IPS)) {
+    const char *db = c->url.db;
+    rc = begin_read(c);
+    if (!rc)
+      rc = ash_buf_printf(
+          &c->sql,
+          "SELECT ip, sum(n) AS n, 0 FROM (SELECT dst_ip AS ip, count() AS n FROM"
+          " %s.events WHERE dst_ip != '' AND source_id" ALIVE_IDS(
+              "%s") " GROUP BY ip UNION ALL SELECT " FLOW_DST_TEXT " AS ip, count() AS n"
+                    " FROM %s.flows WHERE bitAnd(afam, 12) != 0 AND source_id" ALIVE_IDS(
+                        "%s") " GROUP BY ip) GROUP BY ip ORDER BY n DESC, ip",
+          db, db, db, db);
+    entity_walk w = {cb, u, "ip", ASH_MAX_CASE_IPS, 0};
+    if (!rc) rc = walk(c, 3, on_entity, &w, "reading the entities");
+    if (rc == ASH_ESTOP) rc = ASH_OK; /* the cap of busiest addresses */
+  }
+  return rc;
+}
+
+typedef struct name_walk {
+  int (*cb)(void *u, const char *name);
+  void *u;
+} name_walk;
+
+static int on_name(void *u, char **f, size_t *len) {
+  name_walk *w = u;
+  return len[0] ? w->cb(w->u, f[0]) : ASH_OK;
+}
+
+int ash_chstore_event_hosts(ash_chstore *c, const char *const *kinds, size_t n,
+                            int (*cb)(void *u, const char *host), void *u) {
+  if (!n || n > 8) return ASH_EUSAGE;
+  int rc = begin_read(c);
+  const char *db = c->url.db;
+  if (!rc)
+    /* the first spelling in the order SQLite reads them: its (kind, ts)
+     * index, the kinds of the IN list in sorted order */
+    rc = ash_buf_printf(
+        &c->sql, "SELECT argMin(host, tuple(kind, ts, id)) FROM %s.events WHERE kind IN (", db);
+  for (size_t i = 0; !rc && i < n; i++) rc = quoted(c, i ? ", " : "", kinds[i], "");
+  if (!rc)
+    rc = ash_buf_printf(&c->sql,
+                        ") AND host != '' AND source_id" ALIVE_IDS(
+                            "%s") " GROUP BY lower(host) ORDER BY lower(host)",
+                        db);
+  name_walk w = {cb, u};
+  if (!rc) rc = walk(c, 1, on_name, &w, "reading the hosts");
+  return rc;
+}
+
+int ash_chstore_privileged_users(ash_chstore *c, int (*cb)(void *u, const char *user), void *u) {
+  int rc = begin_read(c);
+  const char *db = c->url.db;
+  if (!rc)
+    rc = ash_buf_printf(&c->sql,
+                        "SELECT argMin(user, id) FROM %s.events WHERE user != '' AND"
+                        " source_id" ALIVE_IDS("%s") " GROUP BY lower(user) HAVING " PRIVILEGED
+                                                     " ORDER BY lower(user)",
+                        db, db);
+  name_walk w = {cb, u};
+  if (!rc) rc = walk(c, 1, on_name, &w, "reading the privileged accounts");
+  return rc;
+}
+
+typedef struct file_walk {
+  int (*cb)(void *u, const ash_event *ev, const char *source_path, int ref_is_record);
+  void *u;
+} file_walk;
+
+static int on_file_event(void *u, const ash_event *ev, const char *source_path, int ref_is_record,
+                         const char *attrs) {
+  (void)attrs;
+  file_walk *w = u;
+  return w->cb(w->u, ev, source_path, ref_is_record);
+}
+
+int ash_chstore_file_events(ash_chstore *c,
+                            int (*cb)(void *u, const ash_event *ev, const char *source_path,
+                                      int ref_is_record),
+                            void *u) {
+  int rc = ash_chstore_commit(c);
+  if (rc) return rc;
+  file_walk fw = {cb, u};
+  events_walk w = {.c = c, .cb_path = on_file_event, .u = &fw};
+  rc = use_cache(c, &w);
+  const char *db = c->url.db;
+  /* no flow has a file: the events table alone */
+  if (!rc)
+    rc = sqlf(c,
+              "SELECT " WIDE_COLS " FROM %s.events WHERE source_id" ALIVE_IDS(
+                  "%s") " AND (sha256 != '' OR path != '') ORDER BY ts, id",
+              db, db);
+  if (!rc) rc = rows_query(c, on_event, &w, "reading the events that name a file");
   return rc;
 }

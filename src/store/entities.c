@@ -42,13 +42,12 @@ static int group(ash_store *s, const char *sql, const char *kind,
 }
 
 int ash_store_entities(ash_store *s, int (*cb)(void *u, const ash_entity_count *e), void *u) {
-  ASH_STORE_SQLITE_ONLY(s, "the accounts and hosts of the case (plan, report)");
   return ash_store_entities_of(s, ASH_ENTITY_ALL, cb, u);
 }
 
 int ash_store_entities_of(ash_store *s, unsigned kinds,
                           int (*cb)(void *u, const ash_entity_count *e), void *u) {
-  ASH_STORE_SQLITE_ONLY(s, "the accounts and hosts of the case (plan, report)");
+  if (ash_store_ch(s)) return ash_chstore_entities_of(ash_store_ch(s), kinds, cb, u);
   int rc = ash_store_commit(s);
   if (rc) return rc;
   /* Each query counts the wide table and the flows table apart and adds
@@ -126,7 +125,7 @@ static int names_of(sqlite3_stmt *st, int (*cb)(void *u, const char *name), void
 
 int ash_store_event_hosts(ash_store *s, const char *const *kinds, size_t n,
                           int (*cb)(void *u, const char *host), void *u) {
-  ASH_STORE_SQLITE_ONLY(s, "the accounts and hosts of the case (plan, report)");
+  if (ash_store_ch(s)) return ash_chstore_event_hosts(ash_store_ch(s), kinds, n, cb, u);
   if (!n || n > 8) return ASH_EUSAGE;
   int rc = ash_store_commit(s);
   if (rc) return rc;
@@ -150,7 +149,7 @@ int ash_store_event_hosts(ash_store *s, const char *const *kinds, size_t n,
 }
 
 int ash_store_privileged_users(ash_store *s, int (*cb)(void *u, const char *user), void *u) {
-  ASH_STORE_SQLITE_ONLY(s, "the accounts and hosts of the case (plan, report)");
+  if (ash_store_ch(s)) return ash_chstore_privileged_users(ash_store_ch(s), cb, u);
   int rc = ash_store_commit(s);
   if (rc) return rc;
   sqlite3_stmt *st = NULL;
@@ -172,7 +171,7 @@ int ash_store_file_events(ash_store *s,
                           int (*cb)(void *u, const ash_event *ev, const char *source_path,
                                     int ref_is_record),
                           void *u) {
-  ASH_STORE_SQLITE_ONLY(s, "the accounts and hosts of the case (plan, report)");
+  if (ash_store_ch(s)) return ash_chstore_file_events(ash_store_ch(s), cb, u);
   int rc = ash_store_commit(s);
   if (rc) return rc;
   sqlite3_stmt *st = NULL;

@@ -42,7 +42,7 @@ static void bind_time(sqlite3_stmt *st, int i, int64_t t) {
 }
 
 int ash_store_add_finding(ash_store *s, const ash_finding *f) {
-  ASH_STORE_SQLITE_ONLY(s, "findings (hunt, report, plan)");
+  if (ash_store_ch(s)) return ash_chstore_replace_findings(ash_store_ch(s), NULL, f, 1, 0);
   int rc = ash_store_commit(s);
   sqlite3 *db = ash_store_sqlite(s);
   if (!rc) rc = ensure(db);
@@ -75,7 +75,7 @@ int ash_store_add_finding(ash_store *s, const ash_finding *f) {
 }
 
 int ash_store_delete_findings(ash_store *s, const char *hunt) {
-  ASH_STORE_SQLITE_ONLY(s, "findings (hunt, report, plan)");
+  if (ash_store_ch(s)) return ash_chstore_replace_findings(ash_store_ch(s), hunt, NULL, 0, 1);
   int rc = ash_store_commit(s);
   sqlite3 *db = ash_store_sqlite(s);
   if (rc || !have_table(db)) return rc;
@@ -90,7 +90,7 @@ int ash_store_delete_findings(ash_store *s, const char *hunt) {
 }
 
 int ash_store_replace_findings(ash_store *s, const char *hunt, const ash_finding *v, size_t n) {
-  ASH_STORE_SQLITE_ONLY(s, "findings (hunt, report, plan)");
+  if (ash_store_ch(s)) return ash_chstore_replace_findings(ash_store_ch(s), hunt, v, n, 1);
   int rc = ash_store_commit(s);
   if (rc) return rc;
   sqlite3 *db = ash_store_sqlite(s);
@@ -114,7 +114,7 @@ int ash_store_replace_findings(ash_store *s, const char *hunt, const ash_finding
 
 int ash_store_findings(ash_store *s, const char *hunt, int (*cb)(void *u, const ash_finding *f),
                        void *u) {
-  ASH_STORE_SQLITE_ONLY(s, "findings (hunt, report, plan)");
+  if (ash_store_ch(s)) return ash_chstore_findings(ash_store_ch(s), hunt, cb, u);
   int rc = ash_store_commit(s);
   sqlite3 *db = ash_store_sqlite(s);
   if (rc || !have_table(db)) return rc;

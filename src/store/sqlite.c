@@ -1066,7 +1066,7 @@ int ash_store_events_with_source(ash_store *s, const ash_event_query *q, events_
 
 int ash_store_event(ash_store *s, int64_t id,
                     int (*cb)(void *u, const ash_event *ev, const ash_source_info *src), void *u) {
-  ASH_STORE_SQLITE_ONLY(s, "reading one event by its id (the evidence of findings)");
+  if (s->ch) return ash_chstore_event(s->ch, id, cb, u);
   int rc = ash_store_commit(s);
   if (rc) return rc;
   char sql[1024];
@@ -1158,7 +1158,7 @@ int ash_store_kinds(ash_store *s, int (*cb)(void *u, const char *kind, uint64_t 
 
 int ash_store_flows(ash_store *s, const ash_flow_query *q, int (*cb)(void *u, const ash_flow *f),
                     void *u) {
-  ASH_STORE_SQLITE_ONLY(s, "hunting (the typed flows)");
+  if (s->ch) return ash_chstore_flows(s->ch, q, cb, u);
   int rc = ash_store_commit(s);
   if (rc) return rc;
   rc = ash_flowdb_iterate(s->db, q, cb, u);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ashiato/error.h"
+#include "ashiato/finding.h"
 #include "ashiato/ip.h"
 #include "ashiato/store.h"
 
@@ -88,16 +89,36 @@ int ash_chstore_rejects(ash_chstore *c, int64_t id,
                         int (*cb)(void *u, const char *source_path, uint64_t ref,
                                   const char *reason, const char *raw, size_t n),
                         void *u);
-/* ASH_EUSAGE, with a message saying that what is not there yet */
-int ash_chstore_unsupported(ash_chstore *c, const char *what);
+int ash_chstore_flows(ash_chstore *c, const ash_flow_query *q,
+                      int (*cb)(void *u, const ash_flow *f), void *u);
+int ash_chstore_logons(ash_chstore *c, const ash_logon_query *q,
+                       int (*cb)(void *u, const ash_logon *l), void *u);
+int ash_chstore_roles(ash_chstore *c, int (*cb)(void *u, int role, const char *name), void *u);
+int ash_chstore_vpn_events(ash_chstore *c, int (*cb)(void *u, const ash_vpn_event *v), void *u);
+int ash_chstore_av_events(ash_chstore *c, int (*cb)(void *u, const ash_av_event *a), void *u);
+int ash_chstore_host_events(ash_chstore *c, const ash_host_query *q,
+                            int (*cb)(void *u, const ash_host_event *e), void *u);
+int ash_chstore_host_addresses(ash_chstore *c, int (*cb)(void *u, const ash_host_address *a),
+                               void *u);
+int ash_chstore_event(ash_chstore *c, int64_t id,
+                      int (*cb)(void *u, const ash_event *ev, const ash_source_info *src), void *u);
+/* hunt's findings (all for NULL) deleted when delete_old, and those of v
+ * of that hunt (all for NULL) stored, in one insert */
+int ash_chstore_replace_findings(ash_chstore *c, const char *hunt, const ash_finding *v, size_t n,
+                                 int delete_old);
+int ash_chstore_findings(ash_chstore *c, const char *hunt, int (*cb)(void *u, const ash_finding *f),
+                         void *u);
+int ash_chstore_entities_of(ash_chstore *c, unsigned kinds,
+                            int (*cb)(void *u, const ash_entity_count *e), void *u);
+int ash_chstore_event_hosts(ash_chstore *c, const char *const *kinds, size_t n,
+                            int (*cb)(void *u, const char *host), void *u);
+int ash_chstore_privileged_users(ash_chstore *c, int (*cb)(void *u, const char *user), void *u);
+int ash_chstore_file_events(ash_chstore *c,
+                            int (*cb)(void *u, const ash_event *ev, const char *source_path,
+                                      int ref_is_record),
+                            void *u);
 /* The ClickHouse side of s, NULL for an SQLite case. */
 ash_chstore *ash_store_ch(const ash_store *s);
-/* For the store's functions a ClickHouse case does not have yet: NULL
- * for an SQLite case, else the store's message set and ASH_EUSAGE. */
-#define ASH_STORE_SQLITE_ONLY(s, what)                                                             \
-  do {                                                                                             \
-    if (ash_store_ch(s)) return ash_chstore_unsupported(ash_store_ch(s), what);                    \
-  } while (0)
 
 /* ---- the typed flows table (flows.c) ---- */
 /* flows.flags: ASH_FLOW_TS_END and ASH_FLOW_INTERIM (event.h), and this
