@@ -33,8 +33,8 @@
 #include "ashiato/time.h"
 #include "store_internal.h"
 
-enum { T_FLOWS, T_EVENTS, NTABLES };
-static const char *const TABLE[NTABLES] = {"flows", "events"};
+enum { T_FLOWS, T_EVENTS, T_ROWIDS, NTABLES };
+static const char *const TABLE[NTABLES] = {"flows", "events", "rowids"};
 
 /* the sources begun by this handle and not yet ended (what their marks
  * must repeat); a watch-style source ended again is looked up here too */
@@ -298,7 +298,7 @@ int ash_chstore_open(ash_chstore **out, const char *url, int flags, char *err, s
      * case of an earlier layout is */
     rc = sqlf(c, "SELECT value FROM %s.meta FINAL WHERE key = 'schema'", c->url.db);
     if (!rc) rc = query(c, "reading the schema version");
-    if (!rc && (!c->out.p || strcmp(c->out.p, "2\n") != 0)) {
+    if (!rc && (!c->out.p || strcmp(c->out.p, "3\n") != 0)) {
       snprintf(c->err, sizeof c->err,
                "ClickHouse case %s was made by another version of ashiato (schema %.*s); ingest"
                " the evidence again into a new database",
@@ -326,6 +326,11 @@ int ash_chstore_open(ash_chstore **out, const char *url, int flags, char *err, s
 }
 
 /* ---- writing */
+
+static uint32_t ip4(const ash_ip *ip) {
+  return (uint32_t)ip->b[12] << 24 | (uint32_t)ip->b[13] << 16 | (uint32_t)ip->b[14] << 8 |
+         ip->b[15];
+}
 
 static size_t shard_of_flow(ash_chstore *c, const ash_event *ev) {
   uint32_t s = 0, d = 0;
@@ -458,8 +463,27 @@ int ash_chstore_add_rows(ash_chstore *c, const ash_store_row *rows, size_t n) {
               : wide_row(r, row->ev, row->attrs, row->attrs_n);
     if (!rc) rc = ash_ch_tsv_u64(r, (uint64_t)row->source);
     if (!rc) rc = ash_ch_tsv_u64(r, row->ev->ref);
-    if (!rc) rc = ash_ch_tsv_u64(r, c->next_row++);
+    uint64_t id = c->next_row++;
+    if (!rc) rc = ash_ch_tsv_u64(r, id);
     if (!rc) rc = ash_ch_batch_row_end(b);
+    /* where the row is, by id, on the row's shard (schema.c, rowids) */
+    ash_ch_batch *ib = NULL;
+    if (!rc) rc = batch_for(c, T_ROWIDS, sh, &ib);
+    if (!rc) {
+      ash_buf *x = ash_ch_batch_row(ib);
+      const ash_event *ev = row->ev;
+      uint32_t k1 = 0, k2 = 0;
+      if (flow && ev->src_ip.fam == 4) k1 = ip4(&ev->src_ip);
+      if (flow && ev->dst_ip.fam == 4) k2 = ip4(&ev->dst_ip);
+      rc = ash_ch_tsv_i64(x, ev->ts);
+      if (!rc) rc = ash_ch_tsv_u64(x, flow ? 1 : 2);
+      if (!rc) rc = flow ? ash_ch_tsv_str(x, "", 0) : ash_ch_tsv_str(x, ev->kind, strlen(ev->kind));
+      if (!rc) rc = ash_ch_tsv_u64(x, k1);
+      if (!rc) rc = ash_ch_tsv_u64(x, k2);
+      if (!rc) rc = ash_ch_tsv_u64(x, (uint64_t)row->source);
+      if (!rc) rc = ash_ch_tsv_u64(x, id);
+      if (!rc) rc = ash_ch_batch_row_end(ib);
+    }
     if (rc) return wfail(c, c->k.shards[sh], rc, "inserting events");
     c->rows_since++;
   }
@@ -1716,11 +1740,18 @@ int ash_chstore_event(ash_chstore *c, int64_t id,
   w.ew = (events_walk){.c = c, .cb_src = one_event_cb, .u = &w, .all = 1};
   rc = use_cache(c, &w.ew);
   const char *db = c->url.db;
+  /* the row's keys from rowids (ordered by id), then the row by its own
+   * table's primary key; on shards the subqueries run on each shard,
+   * where the row and its rowids entry are */
+  const char *sfx = c->k.cluster ? "_local" : "";
   if (!rc)
     rc = sqlf(c,
-              "SELECT " WIDE_COLS " FROM (SELECT " WIDE_COLS " FROM %s.events WHERE id = %lld"
-              " UNION ALL SELECT " FLOW_AS_WIDE " FROM %s.flows WHERE id = %lld) LIMIT 1",
-              db, (long long)id, db, (long long)id);
+              "SELECT " WIDE_COLS " FROM (SELECT " WIDE_COLS " FROM %s.events WHERE (kind, ts) IN"
+              " (SELECT kind, ts FROM %s.rowids%s WHERE id = %lld AND tab = 2) AND id = %lld"
+              " UNION ALL SELECT " FLOW_AS_WIDE " FROM %s.flows WHERE (src, dst, ts) IN"
+              " (SELECT src, dst, ts FROM %s.rowids%s WHERE id = %lld AND tab = 1) AND id = %lld)"
+              " LIMIT 1",
+              db, db, sfx, (long long)id, (long long)id, db, db, sfx, (long long)id, (long long)id);
   if (!rc) rc = rows_query(c, on_event, &w.ew, "reading an event");
   if (!rc && !w.found) rc = ASH_ENOTFOUND;
   return rc;

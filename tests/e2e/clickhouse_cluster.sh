@@ -94,7 +94,7 @@ schema "$H1" e2e_single >"$WORK/schema1"
 "$BIN" ch init "$ASH_CH_URL1/e2e_single" >/dev/null
 schema "$H1" e2e_single >"$WORK/schema2"
 cmp -s "$WORK/schema1" "$WORK/schema2" || fail "a second ch init changed the schema"
-eq "$(wc -l <"$WORK/schema1")" 6 "tables of a single-server case"
+eq "$(wc -l <"$WORK/schema1")" 7 "tables of a single-server case"
 eq "$(q "$H1" "SELECT count() FROM e2e_single.meta")" 1 "meta rows after two inits"
 grep -q "PARTITION BY toYYYYMM(toDateTime(intDiv(greatest(ts, 0), 1000000)))" "$WORK/schema1" || fail "flows not partitioned by month"
 grep -q "flows	MergeTree	.*ORDER BY (src, dst, ts)" "$WORK/schema1" || fail "flows not ordered (src, dst, ts)"
@@ -129,8 +129,8 @@ schema "$H2" e2e_shards >"$WORK/s2b"
 "$BIN" ch init "$U2" "${S[@]}" >/dev/null
 schema "$H1" e2e_shards | cmp -s - "$WORK/s2a" || fail "second init changed shard 1"
 schema "$H2" e2e_shards | cmp -s - "$WORK/s2b" || fail "second init changed shard 2"
-eq "$(grep -c '	Distributed	' "$WORK/s2a")" 2 "Distributed tables on the URL's server"
-eq "$(grep -c '_local	MergeTree	' "$WORK/s2b")" 2 "local tables on shard 2"
+eq "$(grep -c '	Distributed	' "$WORK/s2a")" 3 "Distributed tables on the URL's server"
+eq "$(grep -c '_local	MergeTree	' "$WORK/s2b")" 3 "local tables on shard 2"
 
 "$BIN" ch gen-flows "$U2" "${S[@]}" --rows 3000 --source 7 2>/dev/null
 eq "$(q "$H1" "SELECT count() FROM e2e_shards.flows")" 3000 "rows through the Distributed table"
