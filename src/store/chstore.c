@@ -1058,16 +1058,6 @@ static int where(ash_chstore *c, const ash_event_query *q, int flows) {
   return rc;
 }
 
-static int kind_may_be_flow(const char *kind) {
-  if (!kind || !*kind) return 1;
-  size_t kl = strlen(kind);
-  if (kind[kl - 1] == '*' || kind[kl - 1] == '.') {
-    size_t pl = kind[kl - 1] == '*' ? kl - 1 : kl;
-    return !strncmp(kind, ASH_KIND_FLOW, pl) || !strncmp(kind, ASH_KIND_FLOW_DENY, pl);
-  }
-  return !strcmp(kind, ASH_KIND_FLOW) || !strcmp(kind, ASH_KIND_FLOW_DENY);
-}
-
 int ash_chstore_events(ash_chstore *c, const ash_event_query *q,
                        int (*cb_path)(void *u, const ash_event *ev, const char *source_path,
                                       int ref_is_record, const char *attrs_json),
@@ -1079,7 +1069,7 @@ int ash_chstore_events(ash_chstore *c, const ash_event_query *q,
   events_walk w = {.c = c, .cb_path = cb_path, .cb_src = cb_src, .u = u};
   rc = use_cache(c, &w);
   const char *db = c->url.db;
-  int flows = kind_may_be_flow(q ? q->kind : NULL) && !(q && q->windows_only);
+  int flows = ash_store_kind_may_be_flow(q ? q->kind : NULL) && !(q && q->windows_only);
   /* (ts, id) order, as the SQLite store's (ts, rowid): ids grow with the
    * ingest in both */
   if (!rc) {

@@ -975,8 +975,7 @@ static int events_stmt(ash_store *s, const ash_event_query *q, const char *table
   return ASH_OK;
 }
 
-/* Can a query for kind (exact, or a prefix when prefix) select flows? */
-static int kind_may_be_flow(const char *kind) {
+int ash_store_kind_may_be_flow(const char *kind) {
   if (!kind || !*kind) return 1;
   size_t kl = strlen(kind);
   if (kind[kl - 1] == '*' || kind[kl - 1] == '.') {
@@ -1011,7 +1010,7 @@ static int events_query(ash_store *s, const ash_event_query *q, events_path_cb c
   if (rc) return rc;
   sqlite3_stmt *sw = NULL, *sf = NULL;
   rc = events_stmt(s, q, "events_wide", &sw);
-  if (!rc && kind_may_be_flow(q ? q->kind : NULL) && !(q && q->windows_only))
+  if (!rc && ash_store_kind_may_be_flow(q ? q->kind : NULL) && !(q && q->windows_only))
     rc = events_stmt(s, q, "flow_events", &sf);
   if (rc) {
     sqlite3_finalize(sw);

@@ -117,6 +117,9 @@ int ash_chstore_file_events(ash_chstore *c,
                             int (*cb)(void *u, const ash_event *ev, const char *source_path,
                                       int ref_is_record),
                             void *u);
+/* Can an events query for kind (exact, or a prefix when it ends in '.' or
+ * '*') select flows? (Both stores keep flows in a table of their own.) */
+int ash_store_kind_may_be_flow(const char *kind);
 /* The ClickHouse side of s, NULL for an SQLite case. */
 ash_chstore *ash_store_ch(const ash_store *s);
 

@@ -7,16 +7,8 @@
 # findings, `scan --case`, `plan` (text and --json), `timeline` (CSV,
 # Timesketch), `export` (STIX, MISP) and `report` (en and ja, the case's
 # name and the time it was made aside).
-set -euo pipefail
 BIN=$1
 WORK=$2
-SRC=${ASH_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-rm -rf "$WORK"
-mkdir -p "$WORK"
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
 # shellcheck source=tests/e2e/clickhouse_lib.inc
 . "$(dirname "$0")/clickhouse_lib.inc"
 # CH_HUNT_TARGET=shards (e2e.clickhouse_hunt_shards): the case on two

@@ -8,16 +8,8 @@
 # or a case that is not there is an error, and a reader creates nothing;
 # watch refuses a ClickHouse case with a message. The evidence and the
 # comparison: tests/e2e/clickhouse_lib.inc.
-set -euo pipefail
 BIN=$1
 WORK=$2
-SRC=${ASH_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-rm -rf "$WORK"
-mkdir -p "$WORK"
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
 # shellcheck source=tests/e2e/clickhouse_lib.inc
 . "$(dirname "$0")/clickhouse_lib.inc"
 ch_drop e2e_ing1 e2e_ing2

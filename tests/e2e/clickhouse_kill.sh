@@ -5,16 +5,8 @@
 # and hunts to the same findings (issue 16). A killed run's sources stay
 # incomplete and unread; the next run deletes their rows and writes them
 # again.
-set -euo pipefail
 BIN=$1
 WORK=$2
-SRC=${ASH_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-rm -rf "$WORK"
-mkdir -p "$WORK"
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
 # shellcheck source=tests/e2e/clickhouse_lib.inc
 . "$(dirname "$0")/clickhouse_lib.inc"
 ch_drop e2e_kill
