@@ -39,11 +39,6 @@ void cli_error(const char *what, int err);
  * not an ashiato case, not SQLite). */
 typedef struct ash_store ash_store;
 int cli_store_open(ash_store **st, const char *path, int flags);
-/* For the verbs a case in ClickHouse does not serve yet (watch): a
- * clickhouse:// path is refused with a message saying why (cli_refuse_ch:
- * 1 when it refused); otherwise cli_store_open. */
-int cli_refuse_ch(const char *path, const char *verb);
-int cli_store_open_sqlite(ash_store **st, const char *path, int flags, const char *verb);
 /* Say on stderr what is wrong with the operands before the help text:
  * "missing WHAT" when there are fewer than want, "too many" otherwise. */
 void cli_usage_args(const char *verb, int have, int want, const char *what);

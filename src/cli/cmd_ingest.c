@@ -29,7 +29,7 @@ static const char *HELP =
     "journals are left out of the walk.\n\n"
     "CASE may also be clickhouse://HOST[:PORT]/DATABASE: the case in ClickHouse\n"
     "(one server: the database is created on first ingest; shards: see 'ashiato\n"
-    "ch init'). Every other verb but watch reads it as it reads an SQLite case.\n\n"
+    "ch init'). Every other verb reads it as it reads an SQLite case.\n\n"
     "An input that is not read (FIFO, device, dangling link, link loop,\n"
     "unreadable or unrecognised file) is listed as skipped, with why, in\n"
     "'ashiato sources'; the exit status is 1 when nothing named could be read.\n\n"

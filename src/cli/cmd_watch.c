@@ -15,6 +15,7 @@
 
 #include "ashiato/error.h"
 #include "ashiato/watch.h"
+#include "ashiato/ch.h"
 #include "cli.h"
 #include "term.h"
 
@@ -56,7 +57,8 @@ static const char *HELP =
     "  --exec CMD         run CMD for each alert, the alert JSON on its stdin (its\n"
     "                     stdout goes to stderr); CMD is split at spaces into its\n"
     "                     arguments (no shell)\n"
-    "  --spool DIR        where received messages are kept (default CASE.watch)\n"
+    "  --spool DIR        where received messages are kept (default CASE.watch;\n"
+    "                     required when CASE is a clickhouse:// URL)\n"
     "  --tz ZONE          zone of timestamps that carry none (default UTC)\n"
     "  --commit-ms N      commit at least every N ms (default 200, at most 1000)\n"
     "  --queue-bytes N    bytes held between the network and the store (default and\n"
@@ -264,6 +266,12 @@ int cmd_watch(int argc, char **argv) {
     }
   }
   char spool_buf[4096];
+  if (!spool && ash_ch_is_url(case_path)) {
+    /* the spool is evidence on this machine's disk: a URL names no folder */
+    fprintf(stderr, "ashiato watch: a case in ClickHouse needs --spool DIR (where the received"
+                    " messages are kept, the evidence its rows point to)\n");
+    return ASH_EXIT_USAGE;
+  }
   if (!spool) {
     snprintf(spool_buf, sizeof spool_buf, "%s.watch", case_path);
     spool = spool_buf;
@@ -288,7 +296,7 @@ int cmd_watch(int argc, char **argv) {
     return ASH_EXIT_FAIL;
   }
   ash_store *st;
-  int rc = cli_store_open_sqlite(&st, case_path, ASH_STORE_CREATE, "watch");
+  int rc = cli_store_open(&st, case_path, ASH_STORE_CREATE);
   if (rc) {
     if (alerts) fclose(s.out);
     ash_tz_close(o.parse.tz);

@@ -137,19 +137,3 @@ int cli_store_open(ash_store **st, const char *path, int flags) {
   fprintf(stderr, "ashiato: %s: %s\n", cli_safe(path), why);
   return rc;
 }
-
-int cli_refuse_ch(const char *path, const char *verb) {
-  if (!ash_ch_is_url(path)) return 0;
-  fprintf(stderr,
-          "ashiato %s: %s: %s needs what is not on ClickHouse yet (live sources, whose marks"
-          " are written again at every batch); every other verb takes a case in ClickHouse."
-          " Use an SQLite case for it.\n",
-          verb, cli_safe(path), verb);
-  return 1;
-}
-
-int cli_store_open_sqlite(ash_store **st, const char *path, int flags, const char *verb) {
-  *st = NULL;
-  if (cli_refuse_ch(path, verb)) return ASH_EUSAGE;
-  return cli_store_open(st, path, flags);
-}

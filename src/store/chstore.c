@@ -14,9 +14,9 @@
  *
  * The readers run their SQL on the server and stream the rows to the
  * same C code the SQLite store feeds (the hunts' models, the plan, the
- * report): the same findings, not yet the aggregations pushed down. What
- * is not here (live sources: watch) returns ASH_EUSAGE with a message,
- * never an empty answer. */
+ * report, watch): the same findings, not yet the aggregations pushed
+ * down. A live source (watch) is ended again at every batch: each end is
+ * another completion mark, the newest version of the source's row. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,9 +8,13 @@
 # record of a watch source (received = parsed + rejected); `events --raw`
 # quotes a watched line back from the spool; a restart continues the case
 # (a continuation source) and SIGTERM flushes.
+# WATCH_CASE (e2e.watch_clickhouse: a clickhouse:// URL) and WATCH_SPOOL
+# run it on another case than case.db.
 set -euo pipefail
 bin=$1
 work=$2
+case=${WATCH_CASE:-case.db}
+spool=(${WATCH_SPOOL:+--spool "$WATCH_SPOOL"})
 here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$work"
 mkdir -p "$work"
@@ -31,12 +35,12 @@ later=[s for s in a['return_vpn_sessions'] if s['login'][:19] > t.isoformat()]
 assert later, 'no return session after the first tunnel session'
 print(t.isoformat())")
 python3 "$here/watch_replay.py" split g "$cut" part1 rest.txt
-"$bin" ingest case.db part1 >/dev/null 2>&1
-"$bin" hunt case.db --json >findings.jsonl
+"$bin" ingest "$case" part1 >/dev/null 2>&1
+"$bin" hunt "$case" --json >findings.jsonl
 
 start_watch() {
   : >watch.err
-  "$bin" watch case.db --listen tcp:127.0.0.1:0 --listen udp:[::1]:0 --alerts alerts.jsonl \
+  "$bin" watch "$case" "${spool[@]}" --listen tcp:127.0.0.1:0 --listen udp:[::1]:0 --alerts alerts.jsonl \
     2>watch.err &
   wpid=$!
   for _ in $(seq 100); do
@@ -100,7 +104,7 @@ PY
 
 # accounting: every message a record of a watch source, the watch sources'
 # records add up to what was sent
-"$bin" sources case.db --json >sources.jsonl
+"$bin" sources "$case" --json >sources.jsonl
 python3 - sources.jsonl "$sent" <<'PY' || fail "accounting"
 import json, sys
 srcs = [json.loads(l) for l in open(sys.argv[1])]
@@ -113,7 +117,7 @@ PY
 
 # the evidence: a watched event's line is read back from the spool
 relay=$(python3 -c "import json;print(json.load(open('g/answer.json'))['tunnel']['relay_ip'])")
-"$bin" events case.db --kind net.flow --raw --limit 100000 >raw.txt || fail "events --raw"
+"$bin" events "$case" --kind net.flow --raw --limit 100000 >raw.txt || fail "events --raw"
 grep -q "dstip=$relay" raw.txt || fail "relay line not quoted back"
 
 # restart: the same case and spool, a continuation source, SIGTERM flushes
@@ -123,7 +127,7 @@ python3 "$here/watch_replay.py" send rest2.txt 127.0.0.1 "$port" sent2.json --oc
 sleep 1
 stop_watch
 grep -q "received 50 " watch.err || fail "restart: $(grep received watch.err)"
-"$bin" sources case.db --json >sources2.jsonl
+"$bin" sources "$case" --json >sources2.jsonl
 python3 - sources2.jsonl "$sent" <<'PY' || fail "restart accounting"
 import json, sys
 w = [json.loads(l) for l in open(sys.argv[1])]
