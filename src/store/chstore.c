@@ -609,22 +609,27 @@ int ash_chstore_source_begin(ash_chstore *c, const char *path, uint64_t size, co
   *duplicate = 0;
   const char *h = sha256 ? sha256 : "";
   /* the same content complete: a duplicate; incomplete (a killed run),
-   * or with no hash recorded and the same path and size: cleared below */
+   * or with no hash recorded and the same path and size: cleared below;
+   * and in the same request, a skipped row of the path, replaced by this
+   * source (one lookup per source: on a folder of many small files the
+   * requests are the ingest's time) */
   ash_buf_reset(&c->sql);
   int rc = ash_buf_printf(&c->sql,
-                          "SELECT id, complete FROM %s.sources FINAL WHERE deleted = 0 AND"
-                          " skip_reason = '' AND (sha256 = ",
+                          "SELECT id, complete, skip_reason != '' FROM %s.sources FINAL WHERE"
+                          " deleted = 0 AND ((skip_reason = '' AND (sha256 = ",
                           c->url.db);
   if (!rc) rc = ash_ch_sql_quote(&c->sql, h, strlen(h));
   if (!rc)
     rc = ash_buf_printf(&c->sql, " OR (sha256 = '' AND complete = 0 AND size = %llu AND path = ",
                         (unsigned long long)size);
   if (!rc) rc = ash_ch_sql_quote(&c->sql, path, strlen(path));
+  if (!rc) rc = ash_buf_adds(&c->sql, "))) OR (skip_reason != '' AND path = ");
+  if (!rc) rc = ash_ch_sql_quote(&c->sql, path, strlen(path));
   if (!rc) rc = ash_buf_adds(&c->sql, ")) ORDER BY id");
   if (!rc) rc = query(c, "looking for the source");
   if (rc) return rc;
-  int64_t stale[16];
-  int nstale = 0;
+  int64_t stale[16], skipped[16];
+  int nstale = 0, nskipped = 0;
   /* a source this run ended whose mark is not written yet is complete
    * all the same: the same content again is its duplicate */
   for (size_t i = 0; *h && i < c->npend; i++)
@@ -636,7 +641,10 @@ int ash_chstore_source_begin(ash_chstore *c, const char *path, uint64_t size, co
     int64_t sid = (int64_t)strtoull(p, NULL, 10);
     char *t = strchr(p, '\t');
     int complete = t && t[1] == '1';
-    if (complete) {
+    char *t2 = t ? strchr(t + 1, '\t') : NULL;
+    if (t2 && t2[1] == '1') {
+      if (nskipped < 16) skipped[nskipped++] = sid;
+    } else if (complete) {
       *id = sid;
       *duplicate = 1;
     } else if (find_src(c, sid)) {
@@ -656,7 +664,10 @@ int ash_chstore_source_begin(ash_chstore *c, const char *path, uint64_t size, co
     ash_ch_source d = {.id = (uint64_t)stale[i], .path = path, .deleted = 1};
     if (!rc) rc = put(c, &d);
   }
-  if (!rc) rc = drop_skipped(c, path);
+  for (int i = 0; i < nskipped && !rc; i++) {
+    ash_ch_source d = {.id = (uint64_t)skipped[i], .path = path, .deleted = 1};
+    rc = put(c, &d);
+  }
   if (rc || *duplicate) return rc;
   const ash_format *f = format ? ash_format_find(format) : NULL;
   ash_ch_source s = {.id = (uint64_t)c->next_source,
