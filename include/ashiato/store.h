@@ -355,6 +355,15 @@ int ash_store_host_addresses(ash_store *s, int (*cb)(void *u, const ash_host_add
 int ash_store_event(ash_store *s, int64_t id,
                     int (*cb)(void *u, const ash_event *ev, const ash_source_info *src), void *u);
 
+/* ash_store_event for each of ids[0..n), in that order: cb gets the index
+ * i of the id it is for; an id the case has no row of is passed over (cb
+ * not called for it). One request for all on a ClickHouse case, where a
+ * single row costs a request (a finding's evidence, read per finding). */
+int ash_store_events_by_id(ash_store *s, const int64_t *ids, size_t n,
+                           int (*cb)(void *u, size_t i, const ash_event *ev,
+                                     const ash_source_info *src),
+                           void *u);
+
 /* Rejections of a source (or of all sources when id == 0). */
 int ash_store_rejects(ash_store *s, int64_t id,
                       int (*cb)(void *u, const char *source_path, uint64_t ref, const char *reason,

@@ -718,7 +718,7 @@ static int make_hop_finding(au *A, hop *h, hunt_list *out) {
   /* evidence in the order of the chain */
   if (!rc && s->login_id) rc = hunt_evidence(c, &f, s->login_id);
   if (!rc && h->reach_id) rc = hunt_evidence(c, &f, h->reach_id);
-  for (int i = 0; !rc && i < h->nids; i++) rc = hunt_evidence(c, &f, h->ids[i]);
+  if (!rc) rc = hunt_evidence_many(c, &f, h->ids, (size_t)h->nids);
   if (!rc && s->logout_id) rc = hunt_evidence(c, &f, s->logout_id);
   if (!rc) {
     ash_buf det;

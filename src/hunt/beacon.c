@@ -431,11 +431,14 @@ static int make_finding(hunt_ctx *c, hostmap *hm, bcand *k, ash_finding *f) {
   if (p->h)
     for (int i = 0; i < NTOP; i++) ids[ni++] = p->h->top_id[i];
   ids[ni++] = p->last_id;
-  for (size_t i = 0; !rc && i < ni; i++) {
+  int64_t uniq[2 + SERIES_IDS + NTOP];
+  size_t nu = 0;
+  for (size_t i = 0; i < ni; i++) {
     int dup = !ids[i];
     for (size_t j = 0; j < i; j++) dup |= ids[j] == ids[i];
-    if (!dup) rc = hunt_evidence(c, f, ids[i]);
+    if (!dup) uniq[nu++] = ids[i];
   }
+  if (!rc) rc = hunt_evidence_many(c, f, uniq, nu);
   ash_buf_reset(&b);
   ash_buf_printf(&b,
                  "{\"kind\":\"%s\",\"connections\":%u,\"port\":%d,\"connected_s\":%" PRId64

@@ -344,6 +344,16 @@ int hunt_evidence(hunt_ctx *c, ash_finding *f, int64_t event_id) {
   return rc == ASH_ENOTFOUND ? ASH_OK : rc;
 }
 
+static int on_evidence_i(void *u, size_t i, const ash_event *ev, const ash_source_info *src) {
+  (void)i;
+  return on_evidence(u, ev, src);
+}
+
+int hunt_evidence_many(hunt_ctx *c, ash_finding *f, const int64_t *ids, size_t n) {
+  evidence_ctx E = {c, f};
+  return ash_store_events_by_id(c->store, ids, n, on_evidence_i, &E);
+}
+
 int hunt_reasons_sum(const hunt_reasons *R) {
   int s = 0;
   for (int i = 0; i < R->n; i++) s += R->r[i].weight;

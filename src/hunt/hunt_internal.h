@@ -436,6 +436,9 @@ int hunt_text_set(ash_finding *f, hunt_text *title, hunt_text *summary);
  * ingested (else the event rendered as text, marked when the evidence
  * changed), and its source path with offset or record. */
 int hunt_evidence(hunt_ctx *c, ash_finding *f, int64_t event_id);
+/* hunt_evidence for each of ids[0..n), in that order, in one read of the
+ * store (one request on a ClickHouse case instead of n). */
+int hunt_evidence_many(hunt_ctx *c, ash_finding *f, const int64_t *ids, size_t n);
 /* Free what hunt_evidence keeps for the run. */
 void hunt_evidence_close(hunt_ctx *c);
 /* Render event row id as one line of text into out (replacing it). */

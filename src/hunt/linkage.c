@@ -955,8 +955,8 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
   hunt_text_free(&T);
   hunt_text_free(&S);
   /* evidence, in the order a responder reads the story */
-  for (int i = 0; !rc && i < x->d->ndet; i++) rc = hunt_evidence(c, &f, x->d->det_ids[i]);
-  for (int i = 0; !rc && i < x->d->nact; i++) rc = hunt_evidence(c, &f, x->d->act_ids[i]);
+  if (!rc) rc = hunt_evidence_many(c, &f, x->d->det_ids, (size_t)x->d->ndet);
+  if (!rc) rc = hunt_evidence_many(c, &f, x->d->act_ids, (size_t)x->d->nact);
   if (!rc && x->d->file_id) rc = hunt_evidence(c, &f, x->d->file_id);
   if (!rc && strong) {
     if (b->sess >= 0 && L->v->s[b->sess].login_id)

@@ -733,12 +733,15 @@ static int make_finding(hunt_flows *T, cand *k, size_t nalso, ash_finding *f) {
     for (int i = 0; i < NTOP; i++)
       if (p->h->top_id[i]) ids[ni++] = p->h->top_id[i];
   ids[ni++] = p->last_id;
-  for (size_t i = 0; !rc && i < ni; i++) {
+  int64_t uniq[NTOP + 4];
+  size_t nu = 0;
+  for (size_t i = 0; i < ni; i++) {
     int dup = 0;
     for (size_t j = 0; j < i; j++) dup |= ids[j] == ids[i];
-    if (!dup && ids[i]) rc = hunt_evidence(c, f, ids[i]);
+    if (!dup && ids[i]) uniq[nu++] = ids[i];
   }
-  for (size_t i = 0; !rc && i < k->nloop_ids; i++) rc = hunt_evidence(c, f, k->loop_ids[i]);
+  if (!rc) rc = hunt_evidence_many(c, f, uniq, nu);
+  if (!rc) rc = hunt_evidence_many(c, f, k->loop_ids, k->nloop_ids);
   if (!rc && k->proc_id) rc = hunt_evidence(c, f, k->proc_id);
   if (!rc && k->lproc_id) rc = hunt_evidence(c, f, k->lproc_id);
   ash_buf det;

@@ -1758,6 +1758,112 @@ int ash_chstore_event(ash_chstore *c, int64_t id,
   return rc;
 }
 
+/* ---- several events by id, in one request */
+
+typedef struct line_set {
+  char **line;
+  size_t *len;
+  uint64_t *id;
+  size_t n, cap;
+} line_set;
+
+static int keep_line(void *u, char *line, size_t n) {
+  line_set *L = u;
+  if (L->n == L->cap) {
+    size_t cap = L->cap ? L->cap * 2 : 16;
+    char **nl = realloc(L->line, cap * sizeof *nl);
+    if (nl) L->line = nl;
+    size_t *nn = realloc(L->len, cap * sizeof *nn);
+    if (nn) L->len = nn;
+    uint64_t *ni = realloc(L->id, cap * sizeof *ni);
+    if (ni) L->id = ni;
+    if (!nl || !nn || !ni) return ASH_ENOMEM;
+    L->cap = cap;
+  }
+  /* the row's id is its last field, a number */
+  const char *t = line + n;
+  while (t > line && t[-1] != '\t') t--;
+  char *copy = malloc(n + 1);
+  if (!copy) return ASH_ENOMEM;
+  memcpy(copy, line, n);
+  copy[n] = 0;
+  L->line[L->n] = copy;
+  L->len[L->n] = n;
+  L->id[L->n] = strtoull(t, NULL, 10);
+  L->n++;
+  return ASH_OK;
+}
+
+typedef struct by_id_walk {
+  int (*cb)(void *u, size_t i, const ash_event *ev, const ash_source_info *src);
+  void *u;
+  size_t i;
+} by_id_walk;
+
+static int by_id_event(void *u, const ash_event *ev, const ash_source_info *src,
+                       const char *attrs) {
+  (void)attrs;
+  by_id_walk *b = u;
+  return b->cb(b->u, b->i, ev, src);
+}
+
+/* At most this many ids a request: the statement names each twice. */
+enum { BY_ID_CHUNK = 128 };
+
+int ash_chstore_events_by_id(ash_chstore *c, const int64_t *ids, size_t n,
+                             int (*cb)(void *u, size_t i, const ash_event *ev,
+                                       const ash_source_info *src),
+                             void *u) {
+  int rc = ash_chstore_commit(c);
+  by_id_walk b = {cb, u, 0};
+  events_walk ew = {.c = c, .cb_src = by_id_event, .u = &b, .all = 1};
+  if (!rc) rc = use_cache(c, &ew);
+  const char *db = c->url.db, *sfx = c->k.cluster ? "_local" : "";
+  for (size_t at = 0; !rc && at < n; at += BY_ID_CHUNK) {
+    size_t m = n - at < BY_ID_CHUNK ? n - at : BY_ID_CHUNK;
+    ash_buf list;
+    ash_buf_init(&list, 64u << 10);
+    for (size_t k = 0; !rc && k < m; k++)
+      rc = ash_buf_printf(&list, "%s%lld", k ? ", " : "", (long long)ids[at + k]);
+    /* as ash_chstore_event: the rows' keys from rowids, then the rows by
+     * their tables' primary keys */
+    ash_buf_reset(&c->sql);
+    if (!rc)
+      rc = ash_buf_printf(
+          &c->sql,
+          "SELECT " WIDE_COLS " FROM (SELECT " WIDE_COLS
+          " FROM %s.events WHERE (kind, ts) IN (SELECT kind, ts FROM %s.rowids%s"
+          " WHERE id IN (%s) AND tab = 2) AND id IN (%s) UNION ALL SELECT " FLOW_AS_WIDE
+          " FROM %s.flows WHERE (src, dst, ts) IN (SELECT src, dst, ts FROM"
+          " %s.rowids%s WHERE id IN (%s) AND tab = 1) AND id IN (%s))",
+          db, db, sfx, list.p, list.p, db, db, sfx, list.p, list.p);
+    ash_buf_free(&list);
+    line_set L = {0};
+    if (!rc) rc = rows_query(c, keep_line, &L, "reading events");
+    /* in the order of ids, as ash_store_event one by one would */
+    for (size_t k = 0; !rc && k < m; k++) {
+      for (size_t j = 0; !rc && j < L.n; j++) {
+        if (L.id[j] != (uint64_t)ids[at + k]) continue;
+        char *copy = malloc(L.len[j] + 1);
+        if (!copy) {
+          rc = ASH_ENOMEM;
+          break;
+        }
+        memcpy(copy, L.line[j], L.len[j] + 1);
+        b.i = at + k;
+        rc = on_event(&ew, copy, L.len[j]);
+        free(copy);
+        break;
+      }
+    }
+    for (size_t j = 0; j < L.n; j++) free(L.line[j]);
+    free(L.line);
+    free(L.len);
+    free(L.id);
+  }
+  return rc;
+}
+
 /* ---- findings */
 
 static int finding_row(ash_chstore *c, ash_ch_batch *b, const char *id, const char *hunt,

@@ -1063,6 +1063,32 @@ int ash_store_events_with_source(ash_store *s, const ash_event_query *q, events_
   return events_query(s, q, NULL, cb, u);
 }
 
+typedef struct by_id {
+  int (*cb)(void *u, size_t i, const ash_event *ev, const ash_source_info *src);
+  void *u;
+  size_t i;
+} by_id;
+
+static int on_by_id(void *u, const ash_event *ev, const ash_source_info *src) {
+  by_id *b = u;
+  return b->cb(b->u, b->i, ev, src);
+}
+
+int ash_store_events_by_id(ash_store *s, const int64_t *ids, size_t n,
+                           int (*cb)(void *u, size_t i, const ash_event *ev,
+                                     const ash_source_info *src),
+                           void *u) {
+  if (s->ch) return ash_chstore_events_by_id(s->ch, ids, n, cb, u);
+  /* a row by its primary key costs SQLite a lookup: one by one */
+  int rc = ASH_OK;
+  for (size_t i = 0; !rc && i < n; i++) {
+    by_id b = {cb, u, i};
+    rc = ash_store_event(s, ids[i], on_by_id, &b);
+    if (rc == ASH_ENOTFOUND) rc = ASH_OK;
+  }
+  return rc;
+}
+
 int ash_store_event(ash_store *s, int64_t id,
                     int (*cb)(void *u, const ash_event *ev, const ash_source_info *src), void *u) {
   if (s->ch) return ash_chstore_event(s->ch, id, cb, u);

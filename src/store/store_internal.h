@@ -102,6 +102,10 @@ int ash_chstore_host_addresses(ash_chstore *c, int (*cb)(void *u, const ash_host
                                void *u);
 int ash_chstore_event(ash_chstore *c, int64_t id,
                       int (*cb)(void *u, const ash_event *ev, const ash_source_info *src), void *u);
+int ash_chstore_events_by_id(ash_chstore *c, const int64_t *ids, size_t n,
+                             int (*cb)(void *u, size_t i, const ash_event *ev,
+                                       const ash_source_info *src),
+                             void *u);
 /* hunt's findings (all for NULL) deleted when delete_old, and those of v
  * of that hunt (all for NULL) stored, in one insert */
 int ash_chstore_replace_findings(ash_chstore *c, const char *hunt, const ash_finding *v, size_t n,
