@@ -333,13 +333,8 @@ static uint32_t ip4(const ash_ip *ip) {
 }
 
 static size_t shard_of_flow(ash_chstore *c, const ash_event *ev) {
-  uint32_t s = 0, d = 0;
-  if (ev->src_ip.fam == 4)
-    s = (uint32_t)ev->src_ip.b[12] << 24 | (uint32_t)ev->src_ip.b[13] << 16 |
-        (uint32_t)ev->src_ip.b[14] << 8 | ev->src_ip.b[15];
-  if (ev->dst_ip.fam == 4)
-    d = (uint32_t)ev->dst_ip.b[12] << 24 | (uint32_t)ev->dst_ip.b[13] << 16 |
-        (uint32_t)ev->dst_ip.b[14] << 8 | ev->dst_ip.b[15];
+  uint32_t s = ev->src_ip.fam == 4 ? ip4(&ev->src_ip) : 0;
+  uint32_t d = ev->dst_ip.fam == 4 ? ip4(&ev->dst_ip) : 0;
   return ash_ch_flow_shard(s, d, c->k.nshards);
 }
 
@@ -390,8 +385,7 @@ static int flow_row(ash_buf *r, const ash_event *ev, const char *attrs, size_t a
   unsigned afam = 0;
   for (int i = 0; i < 2; i++) {
     if (ip[i]->fam == 4) {
-      v4[i] = (uint32_t)ip[i]->b[12] << 24 | (uint32_t)ip[i]->b[13] << 16 |
-              (uint32_t)ip[i]->b[14] << 8 | ip[i]->b[15];
+      v4[i] = ip4(ip[i]);
       afam |= 1u << (2 * i);
     } else if (ip[i]->fam == 6) {
       memcpy(v6[i], ip[i]->b, 16);
@@ -1173,7 +1167,6 @@ static int walk(ash_chstore *c, size_t nf, int (*row)(void *u, char **f, size_t 
 
 static const char *nstr(char *f, size_t n) { return n ? f : NULL; }
 static int64_t num(const char *f) { return strtoll(f, NULL, 10); }
-static void tip(char *f, size_t n, ash_ip *ip) { fip(f, n, ip); }
 
 /* " AND ts >= since AND ts < until" for the ends that are set */
 static int window(ash_chstore *c, int64_t since, int64_t until) {
@@ -1325,7 +1318,7 @@ static int on_logon(void *u, char **f, size_t *len) {
   l.rdp = !strcmp(f[3], ASH_KIND_WIN_RDP);
   l.host = nstr(f[4], len[4]);
   l.user = nstr(f[5], len[5]);
-  tip(f[6], len[6], &l.src);
+  fip(f[6], len[6], &l.src);
   l.logon_type = num(f[7]);
   l.event_id = num(f[8]);
   l.attrs = nstr(f[9], len[9]);
@@ -1424,8 +1417,8 @@ static int on_vpn(void *u, char **f, size_t *len) {
            : !strcmp(f[3], ASH_KIND_VPN_LOGOUT) ? ASH_VPN_LOGOUT
                                                 : ASH_VPN_SESSION;
   v.user = nstr(f[4], len[4]);
-  tip(f[5], len[5], &v.remote);
-  tip(f[6], len[6], &v.tunnel);
+  fip(f[5], len[5], &v.remote);
+  fip(f[6], len[6], &v.tunnel);
   v.duration = num(f[7]);
   v.bytes_out = num(f[8]);
   v.bytes_in = num(f[9]);
@@ -1536,9 +1529,9 @@ static int on_host(void *u, char **f, size_t *len) {
   e.process = nstr(f[5], len[5]);
   e.command_line = nstr(f[6], len[6]);
   e.path = nstr(f[7], len[7]);
-  tip(f[8], len[8], &e.src);
+  fip(f[8], len[8], &e.src);
   e.src_port = (int32_t)num(f[9]);
-  tip(f[10], len[10], &e.dst);
+  fip(f[10], len[10], &e.dst);
   e.dst_port = (int32_t)num(f[11]);
   return w->cb(w->u, &e);
 }
@@ -1715,49 +1708,6 @@ int ash_chstore_host_addresses(ash_chstore *c, int (*cb)(void *u, const ash_host
   return rc;
 }
 
-/* ---- one event by id (a finding's evidence) */
-
-typedef struct one_walk {
-  int (*cb)(void *u, const ash_event *ev, const ash_source_info *src);
-  void *u;
-  events_walk ew;
-  int found;
-} one_walk;
-
-static int one_event_cb(void *u, const ash_event *ev, const ash_source_info *src,
-                        const char *attrs) {
-  (void)attrs;
-  one_walk *w = u;
-  w->found = 1;
-  return w->cb(w->u, ev, src);
-}
-
-int ash_chstore_event(ash_chstore *c, int64_t id,
-                      int (*cb)(void *u, const ash_event *ev, const ash_source_info *src),
-                      void *u) {
-  int rc = ash_chstore_commit(c);
-  if (rc) return rc;
-  one_walk w = {.cb = cb, .u = u};
-  w.ew = (events_walk){.c = c, .cb_src = one_event_cb, .u = &w, .all = 1};
-  rc = use_cache(c, &w.ew);
-  const char *db = c->url.db;
-  /* the row's keys from rowids (ordered by id), then the row by its own
-   * table's primary key; on shards the subqueries run on each shard,
-   * where the row and its rowids entry are */
-  const char *sfx = c->k.cluster ? "_local" : "";
-  if (!rc)
-    rc = sqlf(c,
-              "SELECT " WIDE_COLS " FROM (SELECT " WIDE_COLS " FROM %s.events WHERE (kind, ts) IN"
-              " (SELECT kind, ts FROM %s.rowids%s WHERE id = %lld AND tab = 2) AND id = %lld"
-              " UNION ALL SELECT " FLOW_AS_WIDE " FROM %s.flows WHERE (src, dst, ts) IN"
-              " (SELECT src, dst, ts FROM %s.rowids%s WHERE id = %lld AND tab = 1) AND id = %lld)"
-              " LIMIT 1",
-              db, db, sfx, (long long)id, (long long)id, db, db, sfx, (long long)id, (long long)id);
-  if (!rc) rc = rows_query(c, on_event, &w.ew, "reading an event");
-  if (!rc && !w.found) rc = ASH_ENOTFOUND;
-  return rc;
-}
-
 /* ---- several events by id, in one request */
 
 typedef struct line_set {
@@ -1825,8 +1775,9 @@ int ash_chstore_events_by_id(ash_chstore *c, const int64_t *ids, size_t n,
     ash_buf_init(&list, 64u << 10);
     for (size_t k = 0; !rc && k < m; k++)
       rc = ash_buf_printf(&list, "%s%lld", k ? ", " : "", (long long)ids[at + k]);
-    /* as ash_chstore_event: the rows' keys from rowids, then the rows by
-     * their tables' primary keys */
+    /* the rows' keys from rowids (ordered by id), then the rows by their
+     * own tables' primary keys; on shards the subqueries run on each
+     * shard, where a row and its rowids entry are */
     ash_buf_reset(&c->sql);
     if (!rc)
       rc = ash_buf_printf(
@@ -2125,4 +2076,27 @@ int ash_chstore_file_events(ash_chstore *c,
               db, db);
   if (!rc) rc = rows_query(c, on_event, &w, "reading the events that name a file");
   return rc;
+}
+
+/* ---- one event by id (a finding's evidence): a list of one */
+
+typedef struct one_walk {
+  int (*cb)(void *u, const ash_event *ev, const ash_source_info *src);
+  void *u;
+  int found;
+} one_walk;
+
+static int one_event_cb(void *u, size_t i, const ash_event *ev, const ash_source_info *src) {
+  (void)i;
+  one_walk *w = u;
+  w->found = 1;
+  return w->cb(w->u, ev, src);
+}
+
+int ash_chstore_event(ash_chstore *c, int64_t id,
+                      int (*cb)(void *u, const ash_event *ev, const ash_source_info *src),
+                      void *u) {
+  one_walk w = {cb, u, 0};
+  int rc = ash_chstore_events_by_id(c, &id, 1, one_event_cb, &w);
+  return !rc && !w.found ? ASH_ENOTFOUND : rc;
 }
