@@ -532,7 +532,7 @@ int main(int argc, char **argv) {
   digest want = {0xcbf29ce484222325ull, 0}, got = {0xcbf29ce484222325ull, 0};
   if (ash_parse_memory(fmt, m, n, NULL, digest_event, NULL, &want, &res)) die("parse failed");
   sqlite3 *db;
-  sqlite3_stmt *sel;
+  sqlite3_stmt *sel = NULL;
   if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) ||
       sqlite3_prepare_v2(db, "SELECT data FROM blocks ORDER BY id", -1, &sel, NULL))
     die("reopen");

@@ -250,6 +250,7 @@ int main(int argc, char **argv) {
   /* touch every page once so that both runs read from memory */
   volatile uint8_t sink = 0;
   for (size_t i = 0; i < size; i += 4096) sink ^= map[i];
+  (void)sink;
 
   ash_parse_opts opts = {0};
   opts.threads = 1;

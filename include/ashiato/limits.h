@@ -12,8 +12,18 @@
 #define ASH_MAX_REJECT_RAW 4096u
 /* key=value pairs / CSV columns parsed from one record. */
 #define ASH_MAX_FIELDS 512u
-/* Attributes kept beyond the normalised fields of one event. */
+/* Attributes kept beyond the normalised fields of one event, as a parser
+ * hands them over (the record's own fields, and the count of those it
+ * dropped past this cap). */
 #define ASH_MAX_ATTRS 256u
+/* Attributes ashiato itself may add on top of a record's ASH_MAX_ATTRS,
+ * saying what it noticed about the record rather than what the record
+ * said: ash_suspicious_bytes (ash_ctx_emit, for a line with control bytes)
+ * and EvtxIntegrity, EvtxFileHeader (evtx.c). They are never displaced by
+ * the record's own fields: a line that fills every slot is the line an
+ * attacker wrote to hide its control bytes. A stored event holds at most
+ * ASH_MAX_ATTRS + ASH_MAX_ATTR_MARKS attributes. */
+#define ASH_MAX_ATTR_MARKS 4u
 /* Serialised attributes JSON of one event. */
 #define ASH_MAX_ATTRS_JSON (256u << 10)
 /* Bytes sniffed from the start of a stream to detect its format. */

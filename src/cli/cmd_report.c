@@ -41,7 +41,7 @@ int cmd_report(int argc, char **argv) {
   static const struct option lo[] = {
       {"output", 1, 0, 'o'}, {"lang", 1, 0, 'l'},  {"tz", 1, 0, 'z'},   {"verify", 0, 0, 'V'},
       {"ranges", 1, 0, 'R'}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-  const char *outpath = NULL, *tzname = NULL, *ranges_path = NULL;
+  const char *outpath = NULL, *tz_name = NULL, *ranges_path = NULL;
   ash_report_opts o;
   memset(&o, 0, sizeof o);
   int quiet = 0, c;
@@ -55,7 +55,7 @@ int cmd_report(int argc, char **argv) {
         return ASH_EXIT_USAGE;
       }
       break;
-    case 'z': tzname = optarg; break;
+    case 'z': tz_name = optarg; break;
     case 'V': o.raw_flags |= ASH_RAW_VERIFY; break;
     case 'R': ranges_path = optarg; break;
     case 'q': quiet = 1; break;
@@ -73,8 +73,8 @@ int cmd_report(int argc, char **argv) {
     fputs(HELP, stderr);
     return ASH_EXIT_USAGE;
   }
-  if (tzname && ash_tz_open(&o.tz, tzname)) {
-    fprintf(stderr, "ashiato: --tz: unknown zone '%s'\n", cli_safe(tzname));
+  if (tz_name && ash_tz_open(&o.tz, tz_name)) {
+    fprintf(stderr, "ashiato: --tz: unknown zone '%s'\n", cli_safe(tz_name));
     return ASH_EXIT_USAGE;
   }
   ash_ranges *ranges = NULL;

@@ -308,8 +308,8 @@ static const char *const ADMIN_PS[] = {
     "Get-ChildItem D:\\Shares -Recurse -File | Measure-Object -Property Length -Sum",
     "Get-HotFix | Sort-Object InstalledOn -Descending | Select-Object -First 5",
     "Test-NetConnection -ComputerName upd01 -Port 8530",
-    "Get-ADUser -Filter * -Properties LastLogonDate | Where-Object {$_.LastLogonDate -lt "
-    "(Get-Date).AddDays(-90)}",
+    ("Get-ADUser -Filter * -Properties LastLogonDate | Where-Object {$_.LastLogonDate -lt "
+     "(Get-Date).AddDays(-90)}"),
     "Get-Volume | Select-Object DriveLetter, SizeRemaining",
 };
 

@@ -95,6 +95,10 @@ static int str_ctl(ash_str s) { return s.n && ash_ctl_bytes((const uint8_t *)s.p
  * byte. Runs only for records that held one, so the copy of attrs costs
  * nothing on clean input. */
 static int emit_flagged(ash_parse_ctx *ctx, const ash_event *ev) {
+  /* the flag is one of the ASH_MAX_ATTR_MARKS slots above the record's
+   * own ASH_MAX_ATTRS (limits.h): it is added even when the parser filled
+   * every slot, and it is the only mark a text format gets */
+  if (ev->nattrs > ASH_MAX_ATTRS) return ASH_ELIMIT;
   const struct {
     const char *name;
     ash_str v;

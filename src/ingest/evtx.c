@@ -794,7 +794,7 @@ typedef struct emitter {
   ash_parse_ctx *ctx;
   const job *j;
   ash_kv kv[ASH_MAX_EVTX_DATA];
-  ash_kv attrs[ASH_MAX_ATTRS + 4];
+  ash_kv attrs[ASH_MAX_ATTRS + ASH_MAX_ATTR_MARKS];
   ash_buf scratch;
   ash_u64set allocated, carved;
   char integ[256];

@@ -352,6 +352,17 @@ static void test_attr_cap(void **st) {
   assert_string_equal(s.last_attr_v, "348"); /* 603 tokens, 255 kept */
   out_hasnt(&s, "10.1.1.1");
   done(&s);
+  /* every slot full and a control byte in a value (found by fuzzing):
+   * the count stays, and the flag comes on top of the record's slots */
+  ash_buf_reset(&b);
+  assert_int_equal(ash_buf_adds(&b, "date=2025-03-02 time=10:22:01 msg=\"a\x01b\""), 0);
+  for (int i = 0; i < 300; i++) assert_int_equal(ash_buf_printf(&b, " k%d=v%d", i, i), 0);
+  run_opts(&s, b.p, b.n, NULL);
+  assert_int_equal(s.n, 1);
+  assert_int_equal(s.last_nattrs, ASH_MAX_ATTRS + 1);
+  assert_string_equal(s.last_attr_k, ASH_ATTR_SUSPICIOUS);
+  out_has(&s, "\"ash_dropped_attrs\":\"");
+  done(&s);
   ash_buf_free(&b);
 }
 

@@ -494,8 +494,8 @@ static void test_literal_prefilter_never_skips_a_match(void **st) {
       "  sel:\n    User: 'CORP\\bob'\n  condition: sel\n",
       "  sel:\n    CommandLine|windash|contains: ' -encodedcommand '\n  condition: sel\n",
       "  sel:\n    CommandLine|contains|all: ['alpha', 'omega']\n  condition: sel\n",
-      "  sel:\n    CommandLine|contains: 'gamma'\n  f:\n    User|re: '^CORP'\n"
-      "  condition: sel or not f\n",
+      ("  sel:\n    CommandLine|contains: 'gamma'\n  f:\n    User|re: '^CORP'\n"
+       "  condition: sel or not f\n"),
       "  kw:\n    - 'delta-keyword'\n  condition: kw\n",
   };
   size_t ndet = sizeof det / sizeof det[0];

@@ -231,8 +231,8 @@ static void test_year_inference(void **st) {
 static void test_prefixes(void **st) {
   (void)st;
   static const char *const lines[] = {
-      "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 "
-      "[exampleSDID@32473 iut=\"3\" eventSource=\"App\\\"x\\\\\"] \xEF\xBB\xBFmsg",
+      ("<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 "
+       "[exampleSDID@32473 iut=\"3\" eventSource=\"App\\\"x\\\\\"] \xEF\xBB\xBFmsg"),
       "<34>Oct 11 22:14:15 mymachine su[12]: 'su root' failed",
       "<166>Mar 02 2025 10:22:01 asa01 : %ASA-6-302013: Built",
       "2025-03-02T10:22:01.123456+09:00 fw01 sshd[123]: Accepted",
