@@ -174,13 +174,8 @@ static int keep_finding(void *u, const ash_finding *f) {
   ash_finding **fs = ash_array_room(t->fs, &t->fcap, t->nf, sizeof *t->fs, 64);
   if (!fs) return ASH_ENOMEM;
   t->fs = fs;
-  ash_buf b;
-  ash_buf_init(&b, ASH_MAX_FINDING_TEXT * 8);
-  int rc = ash_finding_to_json(f, &b);
   ash_finding *c = calloc(1, sizeof *c);
-  if (!rc && !c) rc = ASH_ENOMEM;
-  if (!rc) rc = ash_finding_from_json(c, b.p, b.n);
-  ash_buf_free(&b);
+  int rc = c ? ash_finding_copy(c, f) : ASH_ENOMEM;
   if (rc) {
     free(c);
     return rc;
