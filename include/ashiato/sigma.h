@@ -82,6 +82,13 @@ int ash_sigma_load_path(ash_sigma *s, const char *path);
  * document will be opened (--check). */
 int ash_sigma_prepare(ash_sigma *s);
 
+/* Rule files ash_sigma_load_path read, and in *from_cache how many of
+ * them were parsed already: their YAML trees came from the cache of
+ * parsed rule files ($ASHIATO_CACHE, else $XDG_CACHE_HOME/ashiato or
+ * ~/.cache/ashiato; ASHIATO_CACHE=off turns it off). Counted until
+ * ash_sigma_prepare, which writes the cache. */
+size_t ash_sigma_files(const ash_sigma *s, size_t *from_cache);
+
 size_t ash_sigma_count(const ash_sigma *s);
 /* Rule i (0 <= i < count); borrowed. */
 const ash_sigma_rule_info *ash_sigma_rule(const ash_sigma *s, size_t i);

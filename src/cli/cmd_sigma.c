@@ -32,7 +32,10 @@ static const char *HELP =
     "  --placeholders FILE  values of the expand modifier's %%placeholders%%\n"
     "                       (YAML: name: [value, ...])\n"
     "  --dry-run            do not store the findings\n"
-    "  -h, --help           this text\n";
+    "  -h, --help           this text\n\n"
+    "Parsed rule files are cached between runs (keyed by their contents) in\n"
+    "$ASHIATO_CACHE, else $XDG_CACHE_HOME/ashiato, else ~/.cache/ashiato;\n"
+    "ASHIATO_CACHE=off turns the cache off (docs/sigma.md).\n";
 
 /* Text output goes through the CLI's one terminal filter (term.h): rule
  * titles and paths come from files anyone may have written. */
@@ -264,6 +267,10 @@ int cmd_sigma(int argc, char **argv) {
     return ASH_EXIT_FAIL;
   }
   if (check) {
+    size_t cached = 0, files = ash_sigma_files(s, &cached);
+    if (!json)
+      fprintf(stderr, "sigma: %zu rule files read, %zu of them parsed from the cache\n", files,
+              cached);
     print_check(s, json);
     ash_sigma_close(s);
     return ASH_EXIT_OK;

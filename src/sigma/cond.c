@@ -263,8 +263,13 @@ static int parse_or(pstate *p, cnode **out) { return parse_bin(p, out, "or", N_O
 
 static int compile_one(const char *s, const selection *sel, size_t nsel, cnode **out, char *err,
                        size_t errn) {
-  pstate *p = calloc(1, sizeof *p);
+  /* not calloc: zeroing the token table (MAX_TOKENS) for every rule cost
+   * more than compiling the rest of it; tokenize writes each token before
+   * anything reads it (nt counts them) */
+  pstate *p = malloc(sizeof *p);
   if (!p) return ASH_ENOMEM;
+  p->nt = p->i = 0;
+  p->depth = 0;
   p->sel = sel;
   p->nsel = nsel;
   p->err = err;

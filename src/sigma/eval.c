@@ -614,6 +614,13 @@ int ash_sigma_prepare(ash_sigma *s) {
   if (s->indexed) return ASH_OK;
   int rc = ash_sigma_corr_resolve(s);
   if (!rc) rc = build_index(s);
+  /* loading is over: what it parsed is written for the next run now, not
+   * at exit, so that a run stopped during its evaluation still leaves it */
+  if (s->yc) {
+    s->cached = ash_ycache_hits(s->yc);
+    ash_ycache_close(s->yc);
+    s->yc = NULL;
+  }
   return rc;
 }
 

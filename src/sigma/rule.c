@@ -145,6 +145,7 @@ void ash_sigma_close(ash_sigma *s) {
   free(s->f);
   free(s->fh);
   ash_yaml_free(s->ph);
+  ash_ycache_close(s->yc);
   free(s->bidx);
   free(s->bstart);
   free(s->need);
@@ -383,13 +384,16 @@ static int load_doc(ash_sigma *s, const ynode *d, const char *path) {
   return add_rule(s, &r);
 }
 
-int ash_sigma_load(ash_sigma *s, const uint8_t *buf, size_t len, const char *path) {
+/* The rules of one file's text; yc caches the parse (NULL: parse). */
+static int load_text(ash_sigma *s, const uint8_t *buf, size_t len, const char *path,
+                     ash_ycache *yc) {
   ynode **docs;
   size_t nd;
+  void *arena;
   char err[256];
   if (!path) path = "";
   if (len > ASH_MAX_SIGMA_FILE) return reject(s, path, NULL, NULL, "file too large");
-  int rc = ash_yaml_parse(buf, len, &docs, &nd, err, sizeof err);
+  int rc = ash_ycache_parse(yc, buf, len, &docs, &nd, &arena, err, sizeof err);
   if (rc == ASH_EFORMAT) return reject(s, path, NULL, NULL, err);
   if (rc) return rc;
   rc = ASH_OK;
@@ -397,11 +401,20 @@ int ash_sigma_load(ash_sigma *s, const uint8_t *buf, size_t len, const char *pat
    * "action: global" style of Sigma 1) is not a rule of its own. */
   for (size_t i = 0; i < nd; i++) {
     if (!rc) rc = load_doc(s, docs[i], path);
-    ash_yaml_free(docs[i]);
+    if (!arena) ash_yaml_free(docs[i]);
   }
-  free(docs);
+  if (arena)
+    free(arena);
+  else
+    free(docs);
   if (!rc && nd == 0) rc = reject(s, path, NULL, NULL, "empty file");
   return rc;
+}
+
+/* Text handed over in memory (the built-in pack, tests) is parsed: the
+ * cache is for the user's rule files. */
+int ash_sigma_load(ash_sigma *s, const uint8_t *buf, size_t len, const char *path) {
+  return load_text(s, buf, len, path, NULL);
 }
 
 static int has_ext(const char *name) {
@@ -453,7 +466,14 @@ static int load_file(ash_sigma *s, const char *path) {
     }
   }
   close(fd);
-  return bad ? reject(s, path, NULL, NULL, "read error") : ash_sigma_load(s, s->rbuf, n, path);
+  if (bad) return reject(s, path, NULL, NULL, "read error");
+  s->files++;
+  if (!s->yc_opened) {
+    s->yc_opened = 1;
+    int rc = ash_ycache_open(&s->yc);
+    if (rc) return rc;
+  }
+  return load_text(s, s->rbuf, n, path, s->yc);
 }
 
 /* A directory entry: its name and its type as readdir gave it. */
@@ -516,6 +536,11 @@ static int load_dir(ash_sigma *s, const char *path, unsigned depth) {
   }
   free(ents);
   return rc;
+}
+
+size_t ash_sigma_files(const ash_sigma *s, size_t *from_cache) {
+  if (from_cache) *from_cache = s->yc ? ash_ycache_hits(s->yc) : s->cached;
+  return s->files;
 }
 
 int ash_sigma_load_path(ash_sigma *s, const char *path) {

@@ -27,6 +27,27 @@ typedef struct ynode {
 int ash_yaml_parse(const uint8_t *buf, size_t len, ynode ***docs, size_t *ndocs, char *err,
                    size_t errn);
 void ash_yaml_free(ynode *n);
+
+/* ---- parsed files, packed and cached (ycache.c) ---- */
+
+/* The documents of a parsed file, as bytes (the cache's entry). */
+int ash_yaml_pack(ynode *const *docs, size_t nd, ash_buf *out);
+/* Packed bytes back into documents, in one block (*arena, freed with
+ * free(); the nodes are not ash_yaml_free's). ASH_EFORMAT for bytes that
+ * are not a packed tree within the parse's caps. */
+int ash_yaml_unpack(const uint8_t *p, size_t n, ynode ***docs, size_t *nd, void **arena);
+typedef struct ash_ycache ash_ycache;
+/* The user's cache (see ycache.c for where); *out NULL when caching is
+ * off or has no place. Fails only for ASH_ENOMEM. */
+int ash_ycache_open(ash_ycache **out);
+/* ash_yaml_parse through the cache (c may be NULL): from the cache when
+ * it holds a file of these bytes, and then *arena is set; else parsed and
+ * kept for the cache's next write. */
+int ash_ycache_parse(ash_ycache *c, const uint8_t *buf, size_t len, ynode ***docs, size_t *nd,
+                     void **arena, char *err, size_t errn);
+size_t ash_ycache_hits(const ash_ycache *c);
+/* Write what is new, then free. */
+void ash_ycache_close(ash_ycache *c);
 /* Map lookup by key; NULL when absent or n is not a map. */
 const ynode *ash_yaml_get(const ynode *n, const char *key);
 /* Scalar that is null (plain null/~/empty). */
@@ -186,6 +207,10 @@ struct ash_sigma {
   ynode *ph;     /* placeholders map */
   uint8_t *rbuf; /* rule file text, reused (rule.c load_file) */
   size_t rbufcap;
+  ash_ycache *yc; /* parsed rule files (load_file), opened on first use */
+  int yc_opened;
+  size_t files;  /* rule files read by ash_sigma_load_path */
+  size_t cached; /* ... of them parsed from yc (set when yc is written) */
   /* fast dispatch: rules per event id bucket (see eval.c) */
   uint32_t *bidx; /* rule indexes, grouped */
   size_t *bstart; /* per bucket: start in bidx; ASH_SIGMA_BUCKETS + 1 */

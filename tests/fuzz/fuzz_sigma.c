@@ -2,13 +2,17 @@
  * from anywhere). Load the input as a rule file, then evaluate whatever
  * loaded against a document built from the input's own lines as values
  * of the field names the rules use, so that every matcher kind runs on
- * attacker-chosen text. */
+ * attacker-chosen text. The parsed documents are also packed as the
+ * cache of parsed rule files keeps them (ycache.c) and must unpack to the
+ * same tree, and the input itself is unpacked as a (hostile) cache entry. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ashiato/buf.h"
 #include "ashiato/error.h"
 #include "ashiato/sigma.h"
+#include "sigma/sigma_int.h"
 
 static int count(void *u, size_t i) {
   (void)i;
@@ -16,7 +20,37 @@ static int count(void *u, size_t i) {
   return 0;
 }
 
+static int same_tree(const ynode *a, const ynode *b) {
+  if (a->type != b->type || a->line != b->line || a->plain != b->plain || a->n != b->n) return 0;
+  if (a->type == Y_SCALAR) return !memcmp(a->s, b->s, a->n) && !b->s[b->n];
+  size_t k = a->type == Y_MAP ? 2 * a->n : a->n;
+  for (size_t i = 0; i < k; i++)
+    if (!same_tree(a->kids[i], b->kids[i])) return 0;
+  return 1;
+}
+
+static void packing(const uint8_t *data, size_t size) {
+  ynode **docs, **u;
+  size_t nd, nu;
+  void *arena;
+  char err[200];
+  if (ash_yaml_unpack(data, size, &u, &nu, &arena) == ASH_OK) free(arena);
+  if (ash_yaml_parse(data, size, &docs, &nd, err, sizeof err)) return;
+  ash_buf b;
+  ash_buf_init(&b, 64u << 20);
+  if (ash_yaml_pack(docs, nd, &b) == ASH_OK) {
+    if (ash_yaml_unpack((const uint8_t *)b.p, b.n, &u, &nu, &arena) != ASH_OK || nu != nd) abort();
+    for (size_t i = 0; i < nd; i++)
+      if (!same_tree(docs[i], u[i])) abort();
+    free(arena);
+  }
+  ash_buf_free(&b);
+  for (size_t i = 0; i < nd; i++) ash_yaml_free(docs[i]);
+  free(docs);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  packing(data, size);
   ash_sigma *s;
   if (ash_sigma_open(&s)) return 0;
   static const char ph[] = "p: [a, '*b*']\nq: x\n";

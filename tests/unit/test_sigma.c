@@ -785,6 +785,63 @@ static void test_correlation_rejections(void **st) {
   ash_sigma_close(s);
 }
 
+/* Two trees are the same: types, lines, plain flags, texts, children. */
+static int same_tree(const ynode *a, const ynode *b) {
+  if (a->type != b->type || a->line != b->line || a->plain != b->plain || a->n != b->n) return 0;
+  if (a->type == Y_SCALAR) return !memcmp(a->s, b->s, a->n) && !a->s[a->n] && !b->s[b->n];
+  size_t k = a->type == Y_MAP ? 2 * a->n : a->n;
+  for (size_t i = 0; i < k; i++)
+    if (!same_tree(a->kids[i], b->kids[i])) return 0;
+  return 1;
+}
+
+/* The cache of parsed rule files keeps the tree as parsed (ycache.c):
+ * packing and unpacking gives the same documents, and packed bytes that
+ * were cut or altered are refused or give some well-formed tree, never a
+ * read past them. */
+static void test_yaml_pack_round_trip(void **st) {
+  (void)st;
+  static const char text[] = "title: 'quoted: x'\nid: 1\nempty:\nlist: [a, \"b\", ~]\n"
+                             "detection:\n  sel:\n    - Image|endswith: '\\\\x.exe'\n"
+                             "      CommandLine: null\n  condition: sel\n"
+                             "---\nsecond: {k: v}\nnested: [[1, 2], {a: []}]\n";
+  ynode **docs;
+  size_t nd;
+  char err[200];
+  assert_int_equal(
+      ash_yaml_parse((const uint8_t *)text, sizeof text - 1, &docs, &nd, err, sizeof err), ASH_OK);
+  assert_int_equal(nd, 2);
+  ash_buf b;
+  ash_buf_init(&b, 1u << 20);
+  assert_int_equal(ash_yaml_pack(docs, nd, &b), ASH_OK);
+  ynode **u;
+  size_t nu;
+  void *arena;
+  assert_int_equal(ash_yaml_unpack((const uint8_t *)b.p, b.n, &u, &nu, &arena), ASH_OK);
+  assert_int_equal(nu, nd);
+  for (size_t i = 0; i < nd; i++) assert_true(same_tree(docs[i], u[i]));
+  free(arena);
+  /* every cut: refused (the lengths no longer add up) */
+  for (size_t cut = 0; cut < b.n; cut++) {
+    assert_int_equal(ash_yaml_unpack((const uint8_t *)b.p, cut, &u, &nu, &arena), ASH_EFORMAT);
+    assert_null(arena);
+  }
+  /* every byte altered: refused, or a tree that frees cleanly */
+  uint8_t *c = malloc(b.n);
+  assert_non_null(c);
+  for (size_t i = 0; i < b.n; i++) {
+    memcpy(c, b.p, b.n);
+    c[i] ^= 0xa5;
+    int rc = ash_yaml_unpack(c, b.n, &u, &nu, &arena);
+    assert_true(rc == ASH_OK || rc == ASH_EFORMAT);
+    free(arena);
+  }
+  free(c);
+  ash_buf_free(&b);
+  for (size_t i = 0; i < nd; i++) ash_yaml_free(docs[i]);
+  free(docs);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_map_is_and_list_is_or),
@@ -816,6 +873,7 @@ int main(void) {
       cmocka_unit_test(test_correlation_temporal_and_ordered),
       cmocka_unit_test(test_correlation_aliases_sum_avg_and_chains),
       cmocka_unit_test(test_correlation_rejections),
+      cmocka_unit_test(test_yaml_pack_round_trip),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
