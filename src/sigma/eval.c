@@ -1210,9 +1210,10 @@ int ash_sigma_matcher_test(const ash_sigma_doc *d, const matcher *m, int ov, ash
   switch (m->kind) {
   case M_GLOB: {
     if (m->usebg && bg) {
-      uint64_t miss = 0;
-      for (int i = 0; i < ASH_SIGMA_BGW; i++) miss |= m->bg[i] & ~bg[i];
-      if (miss) return 0;
+      for (unsigned k = 0; k < m->nbgw; k++) {
+        unsigned i = m->bgw[k];
+        if (m->bg[i] & ~bg[i]) return 0;
+      }
     }
     ash_str v = m->cased ? raw : low;
     switch (m->shape) {
@@ -1270,9 +1271,11 @@ static int values_match(const ash_sigma_doc *d, const fitem *it, int ov, ash_str
  * them in every value, where ash_sigma_matcher_test says no. */
 static int doc_lacks(const ash_sigma_doc *d, const matcher *m) {
   if (m->kind != M_GLOB || !m->usebg) return 0;
-  uint64_t miss = 0;
-  for (int i = 0; i < ASH_SIGMA_BGW; i++) miss |= m->bg[i] & ~d->bg[i];
-  return miss != 0;
+  for (unsigned k = 0; k < m->nbgw; k++) {
+    unsigned i = m->bgw[k];
+    if (m->bg[i] & ~d->bg[i]) return 1;
+  }
+  return 0;
 }
 
 static int item_match(const ash_sigma_doc *d, const fitem *it, int ov) {

@@ -280,6 +280,9 @@ static int emit_glob(cstate *c, const sval *v, int flags) {
   /* bg stays for the rule-level prefilter; the per-value test is only
    * worth it before a search */
   if (m->shape != S_CONTAINS && m->shape != S_GENERAL) m->usebg = 0;
+  m->nbgw = 0;
+  for (int i = 0; i < ASH_SIGMA_BGW; i++)
+    if (m->bg[i]) m->bgw[m->nbgw++] = (uint8_t)i;
   return ASH_OK;
 }
 
