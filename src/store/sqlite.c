@@ -1043,9 +1043,8 @@ static int wide_kinds(ash_store *s, const ash_event_query *q, char ***out, size_
     return fail(s);
   int rc = ASH_OK;
   size_t cap = 0;
-  char *last = strdup(pfx);
-  int after = 0; /* 0: from pfx itself; 1: past last */
-  while (!rc && last) {
+  const char *last = pfx; /* from pfx itself, then past the kind found last */
+  for (int after = 0; !rc; after = 1) {
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, last, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 2, after);
@@ -1066,12 +1065,8 @@ static int wide_kinds(ash_store *s, const ash_event_query *q, char ***out, size_
     }
     *out = v;
     v[(*n)++] = d;
-    free(last);
-    last = strdup(d);
-    after = 1;
+    last = d;
   }
-  if (!rc && !last) rc = ASH_ENOMEM;
-  free(last);
   sqlite3_finalize(st);
   return rc;
 }
