@@ -37,6 +37,8 @@ static inline int ash_str_eq(ash_str a, const char *lit) {
   size_t n = strlen(lit);
   return a.n == n && (n == 0 || memcmp(a.p, lit, n) == 0);
 }
+/* a equals the NUL-terminated lit, ASCII letters compared without case
+ * (never by the locale). */
 int ash_str_ieq(ash_str a, const char *lit);
 
 /* Parse a decimal integer (optional leading '-') that spans the whole

@@ -5,11 +5,17 @@
 #include "ashiato/error.h"
 
 int ash_str_ieq(ash_str a, const char *lit) {
-  size_t n = strlen(lit);
-  if (a.n != n) return 0;
-  for (size_t i = 0; i < n; i++)
-    if (tolower((unsigned char)a.p[i]) != tolower((unsigned char)lit[i])) return 0;
-  return 1;
+  /* ASCII letters only, whatever the locale: the names compared here
+   * (channels, fields, SIDs) are ASCII, and a byte of UTF-8 is never
+   * taken for another */
+  size_t i = 0;
+  for (; i < a.n; i++) {
+    unsigned char x = (unsigned char)a.p[i], y = (unsigned char)lit[i];
+    if (!y) return 0;
+    if (x == y) continue;
+    if ((x | 32) != (y | 32) || (unsigned)((x | 32) - 'a') > 25u) return 0;
+  }
+  return lit[i] == 0;
 }
 
 int ash_str_to_u64(ash_str s, uint64_t *out) {
