@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "ashiato/error.h"
 #include "ashiato/limits.h"
@@ -458,6 +461,7 @@ static int lit_build(ash_sigma *s) {
   s->nlit = 0;
   s->lcap = 0;
   memset(s->lbm, 0, sizeof s->lbm);
+  memset(s->lpre, 0, sizeof s->lpre);
   litb b;
   memset(&b, 0, sizeof b);
   b.s = s;
@@ -510,6 +514,8 @@ static int lit_build(ash_sigma *s) {
     uint32_t k = lit_key(p, n);
     size_t t = n >= 4;
     s->lbm[t][key_bit(k) >> 6] |= 1ull << (key_bit(k) & 63);
+    size_t pb = key_bit(k & 0xffffffu);
+    s->lpre[pb >> 6] |= 1ull << (pb & 63);
     /* 3-byte keys have a zero top byte, which no 4-byte key of a literal
      * without NUL bytes has; a NUL in a literal only costs a collision */
     size_t slot = key_slot(k, cap);
@@ -526,6 +532,9 @@ static void lit_scan_value(const ash_sigma *s, ash_sigma_doc *d, const char *p, 
   for (size_t i = 0; i + LIT_MIN <= n; i++) {
     uint32_t k3 = (uint32_t)(unsigned char)p[i] | (uint32_t)(unsigned char)p[i + 1] << 8 |
                   (uint32_t)(unsigned char)p[i + 2] << 16;
+    /* most positions start no literal: one test for both lengths */
+    size_t pb = key_bit(k3);
+    if (!(s->lpre[pb >> 6] >> (pb & 63) & 1)) continue;
     for (int t = 0; t < 2; t++) {
       uint32_t k = k3;
       if (t) {
@@ -538,7 +547,13 @@ static void lit_scan_value(const ash_sigma *s, ash_sigma_doc *d, const char *p, 
       while (s->lhead[slot] && s->lkey[slot] != k) slot = (slot + 1) & (s->lcap - 1);
       for (uint32_t j = s->lhead[slot]; j; j = s->lnext[j - 1]) {
         size_t ln = s->litoff[j] - s->litoff[j - 1];
-        if (ln <= n - i && !memcmp(p + i, s->litp + s->litoff[j - 1], ln))
+        const char *lit = s->litp + s->litoff[j - 1];
+        /* the key holds the literal's first 3 or 4 bytes, and literals
+         * sharing a prefix often differ at their end */
+        size_t kn = t ? 4 : 3;
+        /* (a 3-byte literal shares a 4-byte key whose last byte is NUL) */
+        if (kn > ln) kn = ln;
+        if (ln <= n - i && p[i + ln - 1] == lit[ln - 1] && !memcmp(p + i + kn, lit + kn, ln - kn))
           d->litgen[j - 1] = d->gen;
       }
     }
@@ -709,6 +724,22 @@ void ash_sigma_bigrams(const char *p, size_t n, uint64_t bg[ASH_SIGMA_BGW]) {
   }
 }
 
+/* dst = src with ASCII A-Z lower-cased, eight bytes at a time: every
+ * event value is copied this way once. */
+static void lower_copy(char *dst, const char *src, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x;
+    memcpy(&x, src + i, 8);
+    x = ash_sigma_lower8(x);
+    memcpy(dst + i, &x, 8);
+  }
+  for (; i < n; i++) {
+    char c = src[i];
+    dst[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+  }
+}
+
 static int put_value(ash_sigma_doc *d, ash_str value, dval *out) {
   ash_str digits = unpad_hex(value);
   int hex = digits.p != value.p;
@@ -718,12 +749,10 @@ static int put_value(ash_sigma_doc *d, ash_str value, dval *out) {
   if ((rc = ash_buf_add(&d->text, digits.p, digits.n))) return rc;
   size_t n = d->text.n - off;
   size_t loff = d->text.n;
-  if ((rc = ash_buf_reserve(&d->text, n + 1))) return rc;
-  if ((rc = ash_buf_add(&d->text, d->text.p + off, n))) return rc;
-  for (size_t i = 0; i < n; i++) {
-    char c = d->text.p[loff + i];
-    if (c >= 'A' && c <= 'Z') d->text.p[loff + i] = (char)(c + 32);
-  }
+  if ((rc = ash_buf_reserve(&d->text, n))) return rc;
+  lower_copy(d->text.p + loff, d->text.p + off, n);
+  d->text.n += n;
+  d->text.p[d->text.n] = 0;
   out->off = (uint32_t)off;
   out->n = (uint32_t)n;
   out->loff = (uint32_t)loff;
@@ -861,6 +890,22 @@ static int hexval(char c) {
                                 : -1;
 }
 
+/* The bytes fast_str copies as they are: printable ASCII but the quote
+ * and the backslash (0x20-0x7f without 0x22 and 0x5c), written out as
+ * rows of 16 so that the table can be checked by eye. */
+static const uint8_t plain_byte[256] = {
+    /* 0x00-0x1f: control bytes */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x00 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20: 0x22 '"' */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x30 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x40 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50: 0x5c '\\' */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x60 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x70 */
+    /* 0x80-0xff: 0, left to jansson's UTF-8 check */
+};
+
 /* One JSON string at *pp (after its opening quote), decoded to *o. 0 for
  * anything the fast path leaves to jansson: a byte >= 0x80 (jansson checks
  * UTF-8), a control byte or an unknown escape (errors), \u0000 (a key with
@@ -870,12 +915,12 @@ static int fast_str(const char **pp, char **o) {
   char *w = *o;
   for (;;) {
     unsigned char c = (unsigned char)*p++;
-    if (c == '"') break;
-    if (c < 0x20 || c >= 0x80) return 0;
-    if (c != '\\') {
+    if (plain_byte[c]) {
       *w++ = (char)c;
       continue;
     }
+    if (c == '"') break;
+    if (c != '\\') return 0; /* a control byte or a byte from 0x80 */
     switch (*p++) {
     case '"': *w++ = '"'; break;
     case '\\': *w++ = '\\'; break;
@@ -1205,6 +1250,37 @@ static int cidr_has(const matcher *m, ash_str v) {
   return 1;
 }
 
+/* Does h hold n? The contains test of every rule. glibc's memmem walks a
+ * long value (a PowerShell script block, a command line) a byte or two at
+ * a time; here 16 positions are tested at once for the needle's first and
+ * last bytes (both must match at a hit), and only those candidates are
+ * compared in full. Same answer as memmem; nothing is read outside h. */
+static int has_sub(const char *h, size_t hn, const char *n, size_t nn) {
+  if (!nn) return 1;
+  if (nn > hn) return 0;
+  if (nn == 1) return memchr(h, n[0], hn) != NULL;
+  size_t last = hn - nn, i = 0; /* candidate positions 0..last */
+#if defined(__SSE2__)
+  const __m128i f = _mm_set1_epi8(n[0]), l = _mm_set1_epi8(n[nn - 1]);
+  /* the loads read h[i .. i+15] and h[i+nn-1 .. i+nn+14]; i + 15 <= last
+   * keeps the second inside h (i + nn + 14 <= hn - 1) */
+  for (; i + 15 <= last; i += 16) {
+    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(h + i));
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(h + i + nn - 1));
+    unsigned msk =
+        (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, f), _mm_cmpeq_epi8(b, l)));
+    while (msk) {
+      unsigned j = (unsigned)__builtin_ctz(msk);
+      if (!memcmp(h + i + j + 1, n + 1, nn - 2)) return 1;
+      msk &= msk - 1;
+    }
+  }
+#endif
+  for (; i <= last; i++)
+    if (h[i] == n[0] && h[i + nn - 1] == n[nn - 1] && !memcmp(h + i + 1, n + 1, nn - 2)) return 1;
+  return 0;
+}
+
 int ash_sigma_matcher_test(const ash_sigma_doc *d, const matcher *m, int ov, ash_str raw,
                            ash_str low, const uint64_t *bg) {
   switch (m->kind) {
@@ -1221,7 +1297,7 @@ int ash_sigma_matcher_test(const ash_sigma_doc *d, const matcher *m, int ov, ash
     case S_EXACT: return v.n == m->textn && !memcmp(v.p, m->text, v.n);
     case S_PREFIX: return v.n >= m->textn && !memcmp(v.p, m->text, m->textn);
     case S_SUFFIX: return v.n >= m->textn && !memcmp(v.p + v.n - m->textn, m->text, m->textn);
-    case S_CONTAINS: return memmem(v.p, v.n, m->text, m->textn) != NULL;
+    case S_CONTAINS: return has_sub(v.p, v.n, m->text, m->textn);
     default: return glob(m, v.p, v.n);
     }
   }

@@ -33,18 +33,36 @@ int ash_sigma_level_parse(const char *name, ash_sigma_level *out) {
 
 /* ---- field names ---- */
 
+/* A hash of p's bytes with ASCII letters lower-cased, eight at a time
+ * (every field name of every event is looked up by it); the low bits are
+ * mixed, as the tables index by them. In memory only: never stored. */
 uint64_t ash_sigma_hash_lower(const char *p, size_t n) {
-  uint64_t h = 1469598103934665603ull;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char ch = (unsigned char)p[i];
-    if (ch >= 'A' && ch <= 'Z') ch = (unsigned char)(ch + 32);
-    h = (h ^ ch) * 1099511628211ull;
+  uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x;
+    memcpy(&x, p + i, 8);
+    h = (h ^ ash_sigma_lower8(x)) * 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
   }
-  return h;
+  if (i < n) {
+    uint64_t x = 0;
+    memcpy(&x, p + i, n - i);
+    h = (h ^ ash_sigma_lower8(x)) * 0xff51afd7ed558ccdull;
+  }
+  h ^= h >> 29;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  return h ^ (h >> 32);
 }
 
+/* ASCII letters without case, as the hash */
 static int name_eq(const fname *f, const char *p, size_t n) {
-  return f->n == n && !strncasecmp(f->name, p, n);
+  if (f->n != n) return 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char x = (unsigned char)f->name[i], y = (unsigned char)p[i];
+    if (x != y && ((x | 32) != (y | 32) || (unsigned)((x | 32) - 'a') > 25u)) return 0;
+  }
+  return 1;
 }
 
 uint32_t ash_sigma_field_lookup(const ash_sigma *s, const char *p, size_t n) {
@@ -144,7 +162,7 @@ void ash_sigma_close(ash_sigma *s) {
   for (size_t i = 0; i < s->nf; i++) free(s->f[i].name);
   free(s->f);
   free(s->fh);
-  ash_yaml_free(s->ph);
+  ash_yaml_arena_free(s->ph_arena);
   ash_ycache_close(s->yc);
   free(s->bidx);
   free(s->bstart);
@@ -196,17 +214,17 @@ static int reject(ash_sigma *s, const char *path, const char *id, const char *ti
 int ash_sigma_set_placeholders(ash_sigma *s, const uint8_t *buf, size_t len) {
   ynode **docs;
   size_t nd;
+  void *arena;
   char err[200];
-  int rc = ash_yaml_parse(buf, len, &docs, &nd, err, sizeof err);
+  int rc = ash_yaml_parse(buf, len, &docs, &nd, &arena, err, sizeof err);
   if (rc) return rc;
   if (nd != 1 || docs[0]->type != Y_MAP) {
-    for (size_t i = 0; i < nd; i++) ash_yaml_free(docs[i]);
-    free(docs);
+    ash_yaml_arena_free(arena);
     return ASH_EFORMAT;
   }
-  ash_yaml_free(s->ph);
+  ash_yaml_arena_free(s->ph_arena);
   s->ph = docs[0];
-  free(docs);
+  s->ph_arena = arena;
   return ASH_OK;
 }
 
@@ -399,14 +417,8 @@ static int load_text(ash_sigma *s, const uint8_t *buf, size_t len, const char *p
   rc = ASH_OK;
   /* A document without detection that only carries shared fields (the
    * "action: global" style of Sigma 1) is not a rule of its own. */
-  for (size_t i = 0; i < nd; i++) {
-    if (!rc) rc = load_doc(s, docs[i], path);
-    if (!arena) ash_yaml_free(docs[i]);
-  }
-  if (arena)
-    free(arena);
-  else
-    free(docs);
+  for (size_t i = 0; i < nd && !rc; i++) rc = load_doc(s, docs[i], path);
+  ash_yaml_arena_free(arena);
   if (!rc && nd == 0) rc = reject(s, path, NULL, NULL, "empty file");
   return rc;
 }

@@ -22,27 +22,38 @@ typedef struct ynode {
   struct ynode **kids; /* seq items; map: keys at 2i, values at 2i+1 */
 } ynode;
 
-/* Parse every document of buf into *docs (count *ndocs). On a YAML error,
- * ASH_EFORMAT with a one-line message in err ("YAML error at line N: ..."). */
-int ash_yaml_parse(const uint8_t *buf, size_t len, ynode ***docs, size_t *ndocs, char *err,
-                   size_t errn);
-void ash_yaml_free(ynode *n);
+/* Where a file's trees live: nodes, texts, child lists and the document
+ * list, in a few big blocks, freed at once (a rule file is loaded and
+ * dropped whole; one malloc and free per node was a tenth of loading). */
+typedef struct ynode_arena {
+  struct ychunk *head;
+} ynode_arena;
+void *ash_yaml_arena_alloc(ynode_arena *a, size_t n);
+/* Frees the arena and every tree in it (NULL is nothing). */
+void ash_yaml_arena_free(void *arena);
+
+/* Parse every document of buf into *docs (count *ndocs), all of it in
+ * *arena (ash_yaml_arena_free). On a YAML error, ASH_EFORMAT with a
+ * one-line message in err ("YAML error at line N: ..."), and nothing to
+ * free. */
+int ash_yaml_parse(const uint8_t *buf, size_t len, ynode ***docs, size_t *ndocs, void **arena,
+                   char *err, size_t errn);
 
 /* ---- parsed files, packed and cached (ycache.c) ---- */
 
 /* The documents of a parsed file, as bytes (the cache's entry). */
 int ash_yaml_pack(ynode *const *docs, size_t nd, ash_buf *out);
-/* Packed bytes back into documents, in one block (*arena, freed with
- * free(); the nodes are not ash_yaml_free's). ASH_EFORMAT for bytes that
- * are not a packed tree within the parse's caps. */
+/* Packed bytes back into documents, in one block of *arena (freed with
+ * ash_yaml_arena_free). ASH_EFORMAT for bytes that are not a packed tree
+ * within the parse's caps. */
 int ash_yaml_unpack(const uint8_t *p, size_t n, ynode ***docs, size_t *nd, void **arena);
 typedef struct ash_ycache ash_ycache;
 /* The user's cache (see ycache.c for where); *out NULL when caching is
  * off or has no place. Fails only for ASH_ENOMEM. */
 int ash_ycache_open(ash_ycache **out);
 /* ash_yaml_parse through the cache (c may be NULL): from the cache when
- * it holds a file of these bytes, and then *arena is set; else parsed and
- * kept for the cache's next write. */
+ * it holds a file of these bytes, else parsed and kept for the cache's
+ * next write. Either way the trees are in *arena (ash_yaml_arena_free). */
 int ash_ycache_parse(ash_ycache *c, const uint8_t *buf, size_t len, ynode ***docs, size_t *nd,
                      void **arena, char *err, size_t errn);
 size_t ash_ycache_hits(const ash_ycache *c);
@@ -209,8 +220,9 @@ struct ash_sigma {
   size_t nf, fcap;
   uint32_t *fh; /* open-addressing hash of field ids + 1 */
   size_t fhcap;
-  ynode *ph;     /* placeholders map */
-  uint8_t *rbuf; /* rule file text, reused (rule.c load_file) */
+  ynode *ph;      /* placeholders map */
+  void *ph_arena; /* ... and the arena it lives in */
+  uint8_t *rbuf;  /* rule file text, reused (rule.c load_file) */
   size_t rbufcap;
   ash_ycache *yc; /* parsed rule files (load_file), opened on first use */
   int yc_opened;
@@ -235,6 +247,7 @@ struct ash_sigma {
   uint32_t *lhead;       /* per slot: first literal id + 1 */
   size_t lcap;           /* slots, a power of 2 */
   uint64_t lbm[2][1024]; /* prefixes present (3 and 4 bytes), hashed */
+  uint64_t lpre[1024];   /* the 3-byte prefixes of all of them, hashed */
   uint8_t *bscan;        /* per bucket: worth scanning the event's text */
 };
 
@@ -242,6 +255,15 @@ struct ash_sigma {
 #define ASH_SIGMA_FIELD_NONE UINT32_MAX
 
 uint64_t ash_sigma_hash_lower(const char *p, size_t n);
+/* The eight bytes of x with ASCII A-Z lower-cased. A byte is upper case
+ * when its low seven bits plus 0x3f carry into bit 7 (>= 'A') and plus
+ * 0x25 do not (<= 'Z'), and its own bit 7 is clear (not UTF-8); no sum
+ * carries into the next byte. */
+static inline uint64_t ash_sigma_lower8(uint64_t x) {
+  const uint64_t hi = 0x8080808080808080ull, low7 = 0x7f7f7f7f7f7f7f7full;
+  uint64_t a = x & low7;
+  return x | (((a + 0x3f3f3f3f3f3f3f3full) & ~(a + 0x2525252525252525ull) & ~x & hi) >> 2);
+}
 /* Intern name (case-insensitive). */
 int ash_sigma_intern(ash_sigma *s, const char *p, size_t n, uint32_t *id);
 /* Look up without interning; ASH_SIGMA_FIELD_NONE when unknown. */

@@ -162,8 +162,12 @@ int ash_yaml_unpack(const uint8_t *p, size_t n, ynode ***docs, size_t *nd, void 
   /* one block: the document list, the nodes, the child lists, the text */
   size_t sz = (size_t)ndocs * sizeof(ynode *) + u.nodes * sizeof(ynode) + u.kids * sizeof(ynode *) +
               u.bytes + 1;
-  char *a = malloc(sz);
-  if (!a) return ASH_ENOMEM;
+  ynode_arena *ar = calloc(1, sizeof *ar);
+  char *a = ar ? ash_yaml_arena_alloc(ar, sz) : NULL;
+  if (!a) {
+    free(ar);
+    return ASH_ENOMEM;
+  }
   ynode **dv = (ynode **)(void *)a;
   u.nv = (ynode *)(void *)(a + (size_t)ndocs * sizeof(ynode *));
   u.kv = (ynode **)(void *)(u.nv + u.nodes);
@@ -172,7 +176,7 @@ int ash_yaml_unpack(const uint8_t *p, size_t n, ynode ***docs, size_t *nd, void 
   for (uint32_t i = 0; i < ndocs; i++) unpack_node(&u, 0, 1, &dv[i]);
   *docs = dv;
   *nd = ndocs;
-  *arena = a;
+  *arena = ar;
   return ASH_OK;
 }
 
@@ -357,7 +361,7 @@ int ash_ycache_parse(ash_ycache *c, const uint8_t *buf, size_t len, ynode ***doc
       e->state = YE_BAD;
     }
   }
-  int rc = ash_yaml_parse(buf, len, docs, nd, err, errn);
+  int rc = ash_yaml_parse(buf, len, docs, nd, arena, err, errn);
   if (rc || !c) return rc;
   yentry *old = find(c, key);
   if (old && old->state != YE_BAD) return ASH_OK; /* a file met twice in one run */

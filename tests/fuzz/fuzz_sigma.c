@@ -32,21 +32,20 @@ static int same_tree(const ynode *a, const ynode *b) {
 static void packing(const uint8_t *data, size_t size) {
   ynode **docs, **u;
   size_t nd, nu;
-  void *arena;
+  void *arena, *parsed;
   char err[200];
-  if (ash_yaml_unpack(data, size, &u, &nu, &arena) == ASH_OK) free(arena);
-  if (ash_yaml_parse(data, size, &docs, &nd, err, sizeof err)) return;
+  if (ash_yaml_unpack(data, size, &u, &nu, &arena) == ASH_OK) ash_yaml_arena_free(arena);
+  if (ash_yaml_parse(data, size, &docs, &nd, &parsed, err, sizeof err)) return;
   ash_buf b;
   ash_buf_init(&b, 64u << 20);
   if (ash_yaml_pack(docs, nd, &b) == ASH_OK) {
     if (ash_yaml_unpack((const uint8_t *)b.p, b.n, &u, &nu, &arena) != ASH_OK || nu != nd) abort();
     for (size_t i = 0; i < nd; i++)
       if (!same_tree(docs[i], u[i])) abort();
-    free(arena);
+    ash_yaml_arena_free(arena);
   }
   ash_buf_free(&b);
-  for (size_t i = 0; i < nd; i++) ash_yaml_free(docs[i]);
-  free(docs);
+  ash_yaml_arena_free(parsed);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -807,9 +807,11 @@ static void test_yaml_pack_round_trip(void **st) {
                              "---\nsecond: {k: v}\nnested: [[1, 2], {a: []}]\n";
   ynode **docs;
   size_t nd;
+  void *parsed;
   char err[200];
   assert_int_equal(
-      ash_yaml_parse((const uint8_t *)text, sizeof text - 1, &docs, &nd, err, sizeof err), ASH_OK);
+      ash_yaml_parse((const uint8_t *)text, sizeof text - 1, &docs, &nd, &parsed, err, sizeof err),
+      ASH_OK);
   assert_int_equal(nd, 2);
   ash_buf b;
   ash_buf_init(&b, 1u << 20);
@@ -834,12 +836,56 @@ static void test_yaml_pack_round_trip(void **st) {
     c[i] ^= 0xa5;
     int rc = ash_yaml_unpack(c, b.n, &u, &nu, &arena);
     assert_true(rc == ASH_OK || rc == ASH_EFORMAT);
-    free(arena);
+    ash_yaml_arena_free(arena);
   }
   free(c);
   ash_buf_free(&b);
-  for (size_t i = 0; i < nd; i++) ash_yaml_free(docs[i]);
-  free(docs);
+  ash_yaml_arena_free(parsed);
+}
+
+/* The parse's arena: scalars bigger than one of its blocks, and a map's
+ * children gathered past the scratch's first sizes, come back whole and
+ * in order; a YAML error leaves nothing to free. */
+static void test_yaml_arena(void **st) {
+  (void)st;
+  ash_buf t;
+  ash_buf_init(&t, 4u << 20);
+  assert_int_equal(ash_buf_add(&t, "big: ", 5), ASH_OK);
+  for (int i = 0; i < 200000; i++) assert_int_equal(ash_buf_add(&t, i % 2 ? "b" : "a", 1), ASH_OK);
+  assert_int_equal(ash_buf_add(&t, "\n", 1), ASH_OK);
+  for (int i = 0; i < 3000; i++) {
+    char line[64];
+    int n = snprintf(line, sizeof line, "k%d: [v%d, w]\n", i, i);
+    assert_int_equal(ash_buf_add(&t, line, (size_t)n), ASH_OK);
+  }
+  ynode **docs;
+  size_t nd;
+  void *arena;
+  char err[200];
+  assert_int_equal(ash_yaml_parse((const uint8_t *)t.p, t.n, &docs, &nd, &arena, err, sizeof err),
+                   ASH_OK);
+  assert_int_equal(nd, 1);
+  assert_int_equal(docs[0]->type, Y_MAP);
+  assert_int_equal(docs[0]->n, 3001);
+  const ynode *big = ash_yaml_get(docs[0], "big");
+  assert_non_null(big);
+  assert_int_equal(big->n, 200000);
+  assert_int_equal(big->s[0], 'a');
+  assert_int_equal(big->s[199999], 'b');
+  assert_int_equal(big->s[200000], 0);
+  const ynode *last = ash_yaml_get(docs[0], "k2999");
+  assert_non_null(last);
+  assert_int_equal(last->type, Y_SEQ);
+  assert_int_equal(last->n, 2);
+  assert_string_equal(last->kids[0]->s, "v2999");
+  ash_yaml_arena_free(arena);
+  ash_buf_free(&t);
+  static const char bad[] = "a: [1, 2\nb: {";
+  assert_int_equal(
+      ash_yaml_parse((const uint8_t *)bad, sizeof bad - 1, &docs, &nd, &arena, err, sizeof err),
+      ASH_EFORMAT);
+  assert_null(arena);
+  assert_null(docs);
 }
 
 int main(void) {
@@ -874,6 +920,7 @@ int main(void) {
       cmocka_unit_test(test_correlation_aliases_sum_avg_and_chains),
       cmocka_unit_test(test_correlation_rejections),
       cmocka_unit_test(test_yaml_pack_round_trip),
+      cmocka_unit_test(test_yaml_arena),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
