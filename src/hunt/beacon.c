@@ -163,8 +163,10 @@ static size_t series_of(const pair *p, uint32_t **st, uint32_t **sz, int64_t *ba
   *st = malloc(n * sizeof **st);
   *sz = malloc(n * sizeof **sz);
   if (!*st || !*sz) {
+    /* the caller frees both whatever the result: leave nothing to free */
     free(*st);
     free(*sz);
+    *st = *sz = NULL;
     return 0;
   }
   memcpy(*st, s0, n * sizeof **st);
