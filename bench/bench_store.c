@@ -87,7 +87,7 @@ int main(int argc, char **argv) {
       e->ref = (uint64_t)i * 650;
       int an = snprintf(attrs[j], sizeof attrs[j], attrs_fmt, i * 1000 + 519135030L % 1000,
                         2402220190L + i, 50000 + i % 15000);
-      rows[j] = (ash_store_row){id, e, attrs[j], (size_t)an};
+      rows[j] = (ash_store_row){id, e, attrs[j], (size_t)an, NULL};
     }
     build += now_s() - b0;
     if (ash_store_add_rows(s, rows, (size_t)k)) {

@@ -16,12 +16,14 @@
 enum { IT_EVENT, IT_REJECT, IT_BEGIN, IT_END };
 
 typedef struct item {
-  int64_t source;      /* a source id, or -handle of a source begun here */
-  int kind;            /* IT_* */
-  ash_event ev;        /* for a reject: ref, and path = reason, command_line = raw */
-  ash_str attrs_json;  /* serialised by the producer, so that the writer
-                          thread only does SQLite work */
-  ash_source_info src; /* IT_BEGIN, IT_END (strings in the arena) */
+  int64_t source;       /* a source id, or -handle of a source begun here */
+  int kind;             /* IT_* */
+  ash_event ev;         /* for a reject: ref, and path = reason, command_line = raw */
+  ash_str attrs_json;   /* serialised by the producer, so that the writer
+                           thread only does SQLite work */
+  ash_source_info src;  /* IT_BEGIN, IT_END (strings in the arena) */
+  ash_attr_split split; /* a flow's attributes, when has_split (in the arena) */
+  int has_split;
 } item;
 
 typedef struct batch {
@@ -44,6 +46,7 @@ struct ash_writer {
   int stop;
   int err;
   ash_buf json;                    /* producer's scratch for attributes */
+  int split;                       /* the store takes flows' attributes split */
   ash_store_row rows[BATCH_ITEMS]; /* the thread's view of a batch */
   /* sources begun through the queue: handle h is ids[h - 1] (0 while the
    * thread has not created the row, or for a source it refused) */
@@ -185,7 +188,8 @@ static void *run(void *arg) {
       for (; i < b->n && b->items[i].kind == IT_EVENT && b->items[i].source == it->source;
            i++, n++) {
         item *e = &b->items[i];
-        w->rows[n] = (ash_store_row){src, &e->ev, e->attrs_json.p, e->attrs_json.n};
+        w->rows[n] = (ash_store_row){src, &e->ev, e->attrs_json.p, e->attrs_json.n,
+                                     e->has_split ? &e->split : NULL};
       }
       if (src) rc = ash_store_add_rows(w->s, w->rows, n);
     }
@@ -208,6 +212,7 @@ int ash_writer_open(ash_writer **out, ash_store *s) {
   ash_writer *w = calloc(1, sizeof *w);
   if (!w) return ASH_ENOMEM;
   w->s = s;
+  w->split = ash_store_takes_split(s);
   ash_buf_init(&w->json, ASH_MAX_ATTRS_JSON);
   for (int i = 0; i < WRITER_BATCHES; i++) {
     w->b[i] = calloc(1, sizeof(batch));
@@ -273,9 +278,51 @@ static size_t ev_bytes(const ash_event *ev) {
   return n;
 }
 
+/* The worst case of ev's attributes split (ash_attr_split) in the
+ * arena: every byte escaped to 6, the separators, the two arrays and
+ * their alignment; the JSON form's bound (event.c) is below it. */
+static size_t split_bound(const ash_event *ev) {
+  size_t n = 16 + ev->nattrs * (1 + sizeof(uint32_t) + sizeof(uint64_t));
+  for (size_t i = 0; i < ev->nattrs; i++) n += 6 * (ev->attrs[i].k.n + ev->attrs[i].v.n) + 6;
+  return n;
+}
+
+/* ev's attributes into it->split, in b's arena (split_bound bytes free). */
+static void put_split(batch *b, const ash_event *ev, item *it) {
+  ash_attr_split *sp = &it->split;
+  size_t at = (b->used + 7) & ~(size_t)7;
+  uint64_t *vhash = (uint64_t *)(void *)(b->arena + at);
+  uint32_t *vend = (uint32_t *)(void *)(b->arena + at + ev->nattrs * sizeof *vhash);
+  char *o = (char *)(vend + ev->nattrs), *keys = o;
+  for (size_t i = 0; i < ev->nattrs; i++) {
+    if (i) *o++ = '"';
+    o += ash_json_escape_short(o, ev->attrs[i].k.p, ev->attrs[i].k.n);
+  }
+  sp->keys = keys;
+  sp->keys_n = (size_t)(o - keys);
+  char *vals = o;
+  for (size_t i = 0; i < ev->nattrs; i++) {
+    char *v = o;
+    o += ash_json_escape_short(o, ev->attrs[i].v.p, ev->attrs[i].v.n);
+    vend[i] = (uint32_t)(o - vals);
+    vhash[i] = ash_flowdb_value_hash(i, v, (size_t)(o - v));
+  }
+  sp->vals = vals;
+  sp->vend = vend;
+  sp->vhash = vhash;
+  sp->n = ev->nattrs;
+  b->used = (size_t)(o - b->arena);
+  it->has_split = 1;
+}
+
 int ash_writer_event(ash_writer *w, int64_t id, const ash_event *ev) {
   ash_str json = ASH_STR_NULL;
-  if (ev->nattrs) {
+  /* a flow whose attributes, escaped at worst, fit in what the JSON form
+   * may take is split here, in the producer's thread; every other event
+   * (and a flow near that cap, which the JSON form truncates) keeps JSON */
+  size_t sb = w->split && ev->nattrs && ash_flowdb_eligible(ev) ? split_bound(ev) : 0;
+  if (sb > ASH_MAX_ATTRS_JSON) sb = 0;
+  if (ev->nattrs && !sb) {
     int rc = ash_event_attrs_json(ev, &w->json);
     if (rc == ASH_ELIMIT) {
       /* keep the event and say that its attributes were cut */
@@ -285,14 +332,20 @@ int ash_writer_event(ash_writer *w, int64_t id, const ash_event *ev) {
     if (rc) return rc;
     json = ash_str_make(w->json.p, w->json.n);
   }
-  size_t bytes = ev_bytes(ev) + json.n + 1;
+  size_t bytes = ev_bytes(ev) + json.n + 1 + sb;
   batch *b = w->b[w->cur];
   if (!fits(b, bytes)) {
     int rc = submit(w);
     if (rc) return rc;
     b = w->b[w->cur];
     if (!fits(b, bytes)) {
-      /* larger than a whole batch: write it directly once the queue is empty */
+      /* larger than a whole batch: write it directly once the queue is empty
+       * (in the JSON form, which the direct call takes) */
+      if (sb) {
+        rc = ash_event_attrs_json(ev, &w->json);
+        if (rc) return rc; /* sb is under the JSON form's cap */
+        json = ash_str_make(w->json.p, w->json.n);
+      }
       rc = ash_writer_drain(w);
       int64_t src = resolve(w, id);
       return rc || !src ? rc : ash_store_add_event_attrs(w->s, src, ev, json.p, json.n);
@@ -317,9 +370,11 @@ int ash_writer_event(ash_writer *w, int64_t id, const ash_event *ev) {
   c->path = dup_str(b, ev->path);
   c->sha256 = dup_str(b, ev->sha256);
   c->channel = dup_str(b, ev->channel);
+  it->attrs_json = dup_str(b, json);
+  it->has_split = 0;
+  if (sb) put_split(b, ev, it);
   c->attrs = NULL;
   c->nattrs = 0;
-  it->attrs_json = dup_str(b, json);
   return ASH_OK;
 }
 
@@ -343,6 +398,7 @@ int ash_writer_reject(ash_writer *w, int64_t id, uint64_t ref, const char *reaso
   it->ev.command_line = dup_str(b, ash_str_make(raw, n));
   if (!it->ev.command_line.p) it->ev.command_line = ASH_STR_LIT("");
   it->attrs_json = ASH_STR_NULL;
+  it->has_split = 0;
   return ASH_OK;
 }
 

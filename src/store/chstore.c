@@ -445,7 +445,8 @@ int ash_chstore_add_rows(ash_chstore *c, const ash_store_row *rows, size_t n) {
   for (size_t i = 0; i < n; i++) {
     const ash_store_row *row = &rows[i];
     open_src *o = find_src(c, row->source);
-    if (!o) return ASH_EUSAGE; /* a row of a source this handle did not begin */
+    if (!o) return ASH_EUSAGE;         /* a row of a source this handle did not begin */
+    if (row->split) return ASH_EUSAGE; /* ash_store_takes_split said no */
     int flow = ash_flowdb_eligible(row->ev);
     int t = flow ? T_FLOWS : T_EVENTS;
     size_t sh = flow ? shard_of_flow(c, row->ev) : shard_of_source(c, row->source);

@@ -41,13 +41,26 @@ enum { DC_PROTO, DC_ACTION, DC_APP, DC_SERVICE, DC_HOST, DC_USER, DC_DOMAIN, NDC
 /* 4096 slots (32 KiB, in cache: 2^16 slots made the probes a cache miss
  * each and doubled the writer's time on 10^5 FortiGate lines) */
 #define SEEN_BITS 12
-/* the last reference written at each attribute position (most positions
- * repeat the previous row's value: type, level, vd, tz, the device id) */
+/* The references last written at each attribute position, POS_WAYS of
+ * them chosen by the value's hash: most positions repeat the previous
+ * row's value (type, level, vd, tz, the device id), and many alternate
+ * among a few (the interfaces, log ids, countries, NAT addresses), which
+ * one entry per position sent to the dictionary's table each time
+ * (ash_strtab_find and its memcmp were 8% of a FortiGate ingest). */
 #define POS_MAX 64
+#define POS_WAYS 8
 #define POS_LEN 40
 #define REF_MARK                                                                                   \
   '\x01' /* starts a reference: a raw control byte never                                           \
               occurs inside escaped JSON content */
+
+typedef struct posref {
+  uint64_t h; /* ash_flowdb_value_hash of s, 0 for an empty entry */
+  uint8_t n;
+  char s[POS_LEN];
+  char ref[12];
+  uint8_t nref;
+} posref;
 
 struct ash_flowdb {
   sqlite3 *db;
@@ -63,12 +76,7 @@ struct ash_flowdb {
   ash_buf last_keys; /* the keys of the last shape, and its id */
   int64_t last_shape;
   uint64_t seen[1u << SEEN_BITS];
-  struct {
-    uint8_t n;
-    char s[POS_LEN];
-    char ref[12];
-    uint8_t nref;
-  } pos[POS_MAX];
+  posref pos[POS_MAX][POS_WAYS];
 };
 
 static void cache_init(idcache *c, size_t max) {
@@ -129,7 +137,7 @@ void ash_flowdb_forget(ash_flowdb *f) {
   cache_init(&f->dict, DICT_CACHE_MAX);
   cache_init(&f->shapes, SHAPE_CACHE_MAX);
   for (int i = 0; i < NDC; i++) f->last[i].n = 0;
-  for (int i = 0; i < POS_MAX; i++) f->pos[i].n = 0;
+  memset(f->pos, 0, sizeof f->pos);
   ash_buf_reset(&f->last_keys);
   f->last_shape = 0;
 }
@@ -274,14 +282,22 @@ static const char B64[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq
  * ix, to o: a reference (REF_MARK and the dictionary id in base 64, most
  * significant digit first) when it repeats and the reference is shorter,
  * else the value itself. */
-static int put_value(ash_flowdb *f, size_t ix, const char *v, size_t vn, char **o) {
+uint64_t ash_flowdb_value_hash(size_t ix, const char *v, size_t vn) {
+  if (vn <= 3) return 0;
+  return ash_hash_u64(ash_hash_bytes(v, vn, 1469598103934665603ull) ^ (ix + 1)) | 1;
+}
+
+/* h: ash_flowdb_value_hash(ix, v, vn) */
+static int put_value(ash_flowdb *f, size_t ix, const char *v, size_t vn, uint64_t h, char **o) {
   if (vn > 3) {
-    if (ix < POS_MAX && f->pos[ix].n == vn && !memcmp(f->pos[ix].s, v, vn)) {
-      memcpy(*o, f->pos[ix].ref, f->pos[ix].nref);
-      *o += f->pos[ix].nref;
+    /* h is never 0 here, so an empty entry never matches; the text is
+     * compared as well, as a hash may collide */
+    posref *pe = ix < POS_MAX ? &f->pos[ix][(h >> 40) % POS_WAYS] : NULL;
+    if (pe && pe->h == h && pe->n == vn && !memcmp(pe->s, v, vn)) {
+      memcpy(*o, pe->ref, pe->nref);
+      *o += pe->nref;
       return ASH_OK;
     }
-    uint64_t h = ash_hash_u64(ash_hash_bytes(v, vn, 1469598103934665603ull) ^ (ix + 1)) | 1;
     uint64_t *slot = &f->seen[h & ((1u << SEEN_BITS) - 1)];
     if (*slot == h) {
       int64_t id;
@@ -293,11 +309,12 @@ static int put_value(ash_flowdb *f, size_t ix, const char *v, size_t vn, char **
         char *r = *o;
         *(*o)++ = REF_MARK;
         while (nd) *(*o)++ = d[--nd];
-        if (ix < POS_MAX && vn <= POS_LEN) {
-          memcpy(f->pos[ix].s, v, vn);
-          f->pos[ix].n = (uint8_t)vn;
-          f->pos[ix].nref = (uint8_t)(*o - r);
-          memcpy(f->pos[ix].ref, r, f->pos[ix].nref);
+        if (pe && vn <= POS_LEN) {
+          memcpy(pe->s, v, vn);
+          pe->h = h;
+          pe->n = (uint8_t)vn;
+          pe->nref = (uint8_t)(*o - r);
+          memcpy(pe->ref, r, pe->nref);
         }
         return ASH_OK;
       }
@@ -335,7 +352,8 @@ static int split_attrs(ash_flowdb *f, const char *json, size_t n, int *ok) {
     if (!first) *ko++ = *vo++ = '"';
     memcpy(ko, p, (size_t)(ke - p));
     ko += ke - p;
-    ASH_TRY(put_value(f, ix, vs, (size_t)(ve - vs), &vo));
+    size_t vn = (size_t)(ve - vs);
+    ASH_TRY(put_value(f, ix, vs, vn, ash_flowdb_value_hash(ix, vs, vn), &vo));
     p = ve + 1;
     if (p >= e) return ASH_OK;
     if (*p == '}') {
@@ -351,8 +369,25 @@ static int split_attrs(ash_flowdb *f, const char *json, size_t n, int *ok) {
   return ASH_OK;
 }
 
+/* The values of a split (ash_attr_split) into f->vals as split_attrs
+ * writes them from the JSON form, and its keys as they are. */
+static int encode_split(ash_flowdb *f, const ash_attr_split *sp) {
+  size_t vn = sp->n ? sp->vend[sp->n - 1] : 0;
+  ash_buf_reset(&f->vals);
+  /* each value at most as long as itself, plus its separator */
+  if (ash_buf_reserve(&f->vals, vn + sp->n + 1)) return ASH_ENOMEM;
+  char *vo = f->vals.p;
+  for (size_t i = 0, at = 0; i < sp->n; at = sp->vend[i++]) {
+    if (i) *vo++ = '"';
+    ASH_TRY(put_value(f, i, sp->vals + at, sp->vend[i] - at, sp->vhash[i], &vo));
+  }
+  f->vals.n = (size_t)(vo - f->vals.p);
+  *vo = 0;
+  return ASH_OK;
+}
+
 int ash_flowdb_insert(ash_flowdb *f, int64_t id, int64_t source, const ash_event *ev,
-                      const char *attrs, size_t attrs_n) {
+                      const char *attrs, size_t attrs_n, const ash_attr_split *split) {
   char sql[512];
   if (!f->ins) {
     int n = snprintf(sql, sizeof sql, "INSERT INTO flows(" FLOW_COLS ") VALUES(?");
@@ -390,18 +425,28 @@ int ash_flowdb_insert(ash_flowdb *f, int64_t id, int64_t source, const ash_event
   sqlite3_bind_null(st, 26);
   sqlite3_bind_null(st, 27);
   sqlite3_bind_null(st, 28);
-  if (attrs && attrs_n) {
-    int ok;
-    ASH_TRY(split_attrs(f, attrs, attrs_n, &ok));
+  if (split ? split->n > 0 : attrs && attrs_n) {
+    int ok = 1;
+    const char *keys;
+    size_t keys_n;
+    if (split) {
+      ASH_TRY(encode_split(f, split));
+      keys = split->keys;
+      keys_n = split->keys_n;
+    } else {
+      ASH_TRY(split_attrs(f, attrs, attrs_n, &ok));
+      keys = f->keys.p;
+      keys_n = f->keys.n;
+    }
     if (ok) {
       int64_t shape = f->last_shape;
-      if (!shape || f->keys.n != f->last_keys.n || memcmp(f->keys.p, f->last_keys.p, f->keys.n)) {
+      if (!shape || keys_n != f->last_keys.n || memcmp(keys, f->last_keys.p, keys_n)) {
         rc = lookup(f, &f->shapes, &f->shape_get, &f->shape_put,
                     "SELECT id FROM attr_shapes WHERE keys=?",
-                    "INSERT INTO attr_shapes(keys) VALUES(?)", f->keys.p, f->keys.n, &shape);
+                    "INSERT INTO attr_shapes(keys) VALUES(?)", keys, keys_n, &shape);
         if (rc) return rc;
         ash_buf_reset(&f->last_keys);
-        f->last_shape = ash_buf_add(&f->last_keys, f->keys.p, f->keys.n) ? 0 : shape;
+        f->last_shape = ash_buf_add(&f->last_keys, keys, keys_n) ? 0 : shape;
       }
       sqlite3_bind_int64(st, 26, shape);
       sqlite3_bind_text(st, 27, f->vals.p, (int)f->vals.n, SQLITE_STATIC);

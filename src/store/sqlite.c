@@ -630,7 +630,7 @@ int ash_store_add_event(ash_store *s, int64_t id, const ash_event *ev) {
 
 int ash_store_add_event_attrs(ash_store *s, int64_t id, const ash_event *ev, const char *attrs_json,
                               size_t attrs_n) {
-  ash_store_row r = {id, ev, attrs_json, attrs_n};
+  ash_store_row r = {id, ev, attrs_json, attrs_n, NULL};
   return ash_store_add_rows(s, &r, 1);
 }
 
@@ -722,15 +722,17 @@ static int step(ash_store *s, sqlite3_stmt *st) {
   return r == SQLITE_DONE ? ASH_OK : wfail(s);
 }
 
+int ash_store_takes_split(const ash_store *s) { return !s->ch; }
+
 int ash_store_add_rows(ash_store *s, const ash_store_row *rows, size_t n) {
   if (s->ch) return ash_chstore_add_rows(s->ch, rows, n);
   int rc = begin(s);
   for (size_t i = 0; i < n && !rc; i++) {
     int64_t id = s->next_id++;
-    if (ash_flowdb_eligible(rows[i].ev)) {
+    if (rows[i].split || ash_flowdb_eligible(rows[i].ev)) {
       /* a flow: the typed row (flows.c) */
       rc = ash_flowdb_insert(s->flows, id, rows[i].source, rows[i].ev, rows[i].attrs,
-                             rows[i].attrs_n);
+                             rows[i].attrs_n, rows[i].split);
       if (rc == ASH_ESTORE)
         rc = wfail(s);
       else if (rc)

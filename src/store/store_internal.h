@@ -18,13 +18,34 @@ sqlite3 *ash_store_sqlite(ash_store *s);
  * object (attrs_json may be NULL: no attributes); ev->attrs is ignored. */
 int ash_store_add_event_attrs(ash_store *s, int64_t id, const ash_event *ev, const char *attrs_json,
                               size_t attrs_n);
+/* A flow's attributes split the way the flows table keeps them (flows.c),
+ * made by the ingest's producer thread so that the writer thread, the
+ * ingest's bottleneck, neither serialises them to JSON nor scans the JSON
+ * back apart. keys: every key JSON-escaped, joined by '"'; vals: every
+ * value JSON-escaped, back to back, value i ending at vend[i]; vhash[i]:
+ * ash_flowdb_value_hash(i, value i). The flows row is byte for byte the
+ * one the JSON form gives. */
+typedef struct ash_attr_split {
+  const char *keys;
+  size_t keys_n;
+  const char *vals;
+  const uint32_t *vend;
+  const uint64_t *vhash;
+  size_t n;
+} ash_attr_split;
 /* Many events at once, in order (the ingest writer thread's batches). */
 typedef struct ash_store_row {
   int64_t source;
   const ash_event *ev;
   const char *attrs; /* serialised JSON object, or NULL */
   size_t attrs_n;
+  /* instead of attrs, for an event ash_flowdb_eligible takes, on a store
+   * ash_store_takes_split says yes to; else NULL */
+  const ash_attr_split *split;
 } ash_store_row;
+/* 1 when ash_store_add_rows takes a flow's attributes as ash_attr_split
+ * (the SQLite store); the ClickHouse store keeps the JSON form. */
+int ash_store_takes_split(const ash_store *s);
 int ash_store_add_rows(ash_store *s, const ash_store_row *rows, size_t n);
 /* The columns of an event row, in the order ash_store_read_event reads
  * them from a statement that selects them first ("SELECT "
@@ -139,10 +160,15 @@ void ash_flowdb_forget(ash_flowdb *f);
 /* 1 when ev is a flow whose every field has a flows column. */
 int ash_flowdb_eligible(const ash_event *ev);
 /* Insert ev as flow row id (inside the store's write transaction);
- * attrs: its attributes JSON as ash_event_attrs_json wrote it, or NULL.
+ * split: its attributes split (ash_attr_split), else attrs: its
+ * attributes JSON as ash_event_attrs_json wrote it, or NULL.
  * ASH_ESTORE on an SQLite failure (the caller aborts the transaction). */
 int ash_flowdb_insert(ash_flowdb *f, int64_t id, int64_t source, const ash_event *ev,
-                      const char *attrs, size_t attrs_n);
+                      const char *attrs, size_t attrs_n, const ash_attr_split *split);
+/* The hash by which the flows table tells a repeating attribute value
+ * (value v of vn escaped bytes at position ix); 0 for a value of 3 bytes
+ * or less, which is never stored as a reference. */
+uint64_t ash_flowdb_value_hash(size_t ix, const char *v, size_t vn);
 /* Register the SQL function ash_attrs the events view needs. */
 int ash_flowdb_register(ash_flowdb *f);
 /* ash_store_flows on db (flows.c). */

@@ -15,6 +15,7 @@
 #include "ashiato/finding.h"
 #include "ashiato/store.h"
 #include "ashiato/time.h"
+#include "ingest/writer.h"
 #include "store/store_internal.h"
 
 static char g_path[256];
@@ -865,11 +866,131 @@ static void test_privileged_and_hosts_as_entities_say(void **st) {
   ash_store_close(s);
 }
 
+/* The ingest's producer thread splits a flow's attributes itself
+ * (writer.c, ash_attr_split) instead of handing the writer thread JSON to
+ * split: the flows rows must be the very rows the JSON path writes, and
+ * read back as the attributes were. The values exercise the reference
+ * cache (values that repeat, alternate among more than its ways, exceed
+ * its 40 bytes, or are 3 bytes or less) and the escapes (quotes,
+ * backslashes, control bytes, UTF-8). */
+enum { SPLIT_ROWS = 300 };
+static void split_event(ash_event *ev, ash_kv *kv, char (*buf)[64], int i) {
+  *ev = mk(ASH_KIND_FLOW, "svc", "2025-03-02T10:00:00Z");
+  ev->ts += i;
+  ash_ip_parse(ash_str_cstr("10.0.0.1"), &ev->src_ip);
+  ash_ip_parse(ash_str_cstr("192.0.2.1"), &ev->dst_ip);
+  static const char *const cc[] = {"Japan",  "Germany", "United States", "Singapore",
+                                   "France", "Brazil",  "India",         "Canada",
+                                   "Kenya",  "Chile",   "Norway"};
+  snprintf(buf[0], 64, "port%d", i % 3);
+  snprintf(buf[1], 64, "%s", cc[(i * 7) % 11]);
+  snprintf(buf[2], 64, "%u", 2402220190u + (unsigned)i); /* never repeats */
+  snprintf(buf[3], 64, "a \"quoted\" \\ value %d\x01\x1f", i % 5);
+  snprintf(buf[4], 64, "%s", i % 2 ? "x" : "yz"); /* 3 bytes or less */
+  snprintf(buf[5], 64, "a value longer than the forty bytes cached, %d", i % 4);
+  snprintf(buf[6], 64, "\xe6\x97\xa5\xe6\x9c\xac %d", i % 6);
+  static const char *const keys[] = {"srcintf", "dstcountry", "sessionid", "q\"k\\",
+                                     "short",   "long",       "utf8"};
+  for (int k = 0; k < 7; k++) kv[k] = (ash_kv){ash_str_cstr(keys[k]), ash_str_cstr(buf[k])};
+  ev->attrs = kv;
+  ev->nattrs = i % 10 == 9 ? 6 : 7; /* a second shape now and then */
+}
+
+typedef struct attrs_seen {
+  int n;
+  int bad;
+} attrs_seen;
+
+static int check_attrs(void *u, const ash_event *ev, const char *src, int rec, const char *attrs) {
+  (void)src;
+  (void)rec;
+  attrs_seen *a = u;
+  ash_event want;
+  ash_kv kv[7];
+  char buf[7][64];
+  split_event(&want, kv, buf, a->n++);
+  ash_buf j;
+  ash_buf_init(&j, 1 << 16);
+  if (ash_event_attrs_json(&want, &j) || !attrs || strcmp(attrs, j.p)) a->bad++;
+  if (ev->ts != want.ts) a->bad++;
+  ash_buf_free(&j);
+  return 0;
+}
+
+static char *flow_rows(const char *path) {
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  sqlite3_stmt *st;
+  assert_int_equal(sqlite3_prepare_v2(db,
+                                      "SELECT group_concat(id||'|'||shape||'|'||vals, char(10))"
+                                      " FROM (SELECT * FROM flows ORDER BY id)",
+                                      -1, &st, NULL),
+                   SQLITE_OK);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  char *r = strdup((const char *)sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return r;
+}
+
+static void test_flow_split_by_producer(void **st) {
+  (void)st;
+  char direct[300];
+  snprintf(direct, sizeof direct, "%s.direct", g_path);
+  unlink(direct);
+  /* the JSON path: ash_store_add_event, as watch and the tests call it */
+  ash_store *s;
+  assert_int_equal(ash_store_open(&s, direct, ASH_STORE_CREATE), 0);
+  int64_t id;
+  int dup;
+  assert_int_equal(ash_store_source_begin(s, "f.log", 10, "ff", "fortigate", &id, &dup), 0);
+  for (int i = 0; i < SPLIT_ROWS; i++) {
+    ash_event ev;
+    ash_kv kv[7];
+    char buf[7][64];
+    split_event(&ev, kv, buf, i);
+    assert_int_equal(ash_store_add_event(s, id, &ev), 0);
+  }
+  ash_source_info c = {0};
+  c.read = c.parsed = c.events = SPLIT_ROWS;
+  c.first_ts = c.last_ts = ASH_TIME_UNSET;
+  assert_int_equal(ash_store_source_end(s, id, &c), 0);
+  ash_store_close(s);
+  /* the ingest's path: through the writer thread, split by the producer */
+  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_CREATE), 0);
+  ash_writer *w;
+  assert_int_equal(ash_writer_open(&w, s), 0);
+  int64_t h;
+  assert_int_equal(ash_writer_source_begin(w, "f.log", 10, "ff", "fortigate", &h), 0);
+  for (int i = 0; i < SPLIT_ROWS; i++) {
+    ash_event ev;
+    ash_kv kv[7];
+    char buf[7][64];
+    split_event(&ev, kv, buf, i);
+    assert_int_equal(ash_writer_event(w, h, &ev), 0);
+  }
+  assert_int_equal(ash_writer_source_end(w, h, &c), 0);
+  assert_int_equal(ash_writer_close(w), 0);
+  ash_event_query q = {.since = ASH_TIME_UNSET, .until = ASH_TIME_UNSET};
+  attrs_seen a = {0};
+  assert_int_equal(ash_store_events(s, &q, check_attrs, &a), 0);
+  assert_int_equal(a.n, SPLIT_ROWS);
+  assert_int_equal(a.bad, 0);
+  ash_store_close(s);
+  char *x = flow_rows(direct), *y = flow_rows(g_path);
+  assert_non_null(strchr(x, '\x01')); /* some values are references */
+  assert_string_equal(x, y);
+  free(x);
+  free(y);
+  unlink(direct);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_privileged_and_hosts_as_entities_say, setup, teardown),
       cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
       cmocka_unit_test_setup_teardown(test_flow_attrs_with_quotes, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_flow_split_by_producer, setup, teardown),
       cmocka_unit_test_setup_teardown(test_stale_source_redone, setup, teardown),
       cmocka_unit_test_setup_teardown(test_hash_at_end, setup, teardown),
       cmocka_unit_test_setup_teardown(test_not_a_case, setup, teardown),
