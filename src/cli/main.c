@@ -3,6 +3,9 @@
  * codes (cli-contract.md). */
 #include <stdio.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "ashiato/error.h"
 #include "cli.h"
@@ -47,7 +50,23 @@ void cli_error(const char *what, int err) {
   fprintf(stderr, "ashiato: %s: %s\n", cli_safe(what), ash_strerror(err));
 }
 
+/* glibc gives the top of its heap back to the kernel once 128 KiB of it
+ * are free, and takes it again with the next allocation, each page then
+ * faulted in and zeroed anew. ashiato's work comes in waves of the same
+ * size (a rule file's YAML tree, a writer batch, a page of results), so
+ * the same memory went back and forth: `sigma` over SigmaHQ's windows
+ * rules made 3,078 brk calls, and 9% of its CPU time went with them.
+ * Keeping up to 64 MiB free at the top (and growing it 16 MiB at a time)
+ * costs at most that much resident memory. */
+static void tune_malloc(void) {
+#ifdef __GLIBC__
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
+  mallopt(M_TOP_PAD, 16 << 20);
+#endif
+}
+
 int main(int argc, char **argv) {
+  tune_malloc();
   if (argc < 2) {
     usage(stderr);
     return ASH_EXIT_USAGE;
