@@ -1059,13 +1059,12 @@ static int wide_kinds(ash_store *s, const ash_event_query *q, char ***out, size_
     const char *k = (const char *)sqlite3_column_text(st, 0);
     if (!k || strncmp(k, pfx, pl)) break; /* past the prefix */
     char **v = ash_array_room(*out, &cap, *n, sizeof **out, 16);
-    char *d = strdup(k);
-    if (!v || !d) {
-      free(d);
+    if (v) *out = v; /* grown (perhaps moved): the caller frees this one */
+    char *d = v ? strdup(k) : NULL;
+    if (!d) {
       rc = ASH_ENOMEM;
       break;
     }
-    *out = v;
     v[(*n)++] = d;
     last = d;
   }
