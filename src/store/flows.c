@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zstd.h>
+
 #include "ashiato/error.h"
 #include "ashiato/limits.h"
 #include "ashiato/table.h"
@@ -47,15 +49,18 @@ enum { DC_PROTO, DC_ACTION, DC_APP, DC_SERVICE, DC_HOST, DC_USER, DC_DOMAIN, NDC
  * among a few (the interfaces, log ids, countries, NAT addresses), which
  * one entry per position sent to the dictionary's table each time
  * (ash_strtab_find and its memcmp were 8% of a FortiGate ingest). */
+#define RBLOCKS 64
 #define POS_MAX 64
 #define POS_WAYS 8
 #define POS_LEN 40
+/* starts a row's vals that are row k of a block of flow_blocks */
+#define BLOCK_MARK '\x02'
 #define REF_MARK                                                                                   \
   '\x01' /* starts a reference: a raw control byte never                                           \
               occurs inside escaped JSON content */
 
 typedef struct posref {
-  uint64_t h; /* ash_flowdb_value_hash of s, 0 for an empty entry */
+  uint64_t h; /* value_hash of s, 0 for an empty entry */
   uint8_t n;
   char s[POS_LEN];
   char ref[12];
@@ -64,7 +69,16 @@ typedef struct posref {
 
 struct ash_flowdb {
   sqlite3 *db;
-  sqlite3_stmt *ins, *dict_get, *dict_put, *shape_get, *shape_put, *dict_read;
+  sqlite3_stmt *ins, *dict_get, *dict_put, *shape_get, *shape_put, *dict_read, *blk_put, *blk_get;
+  /* blocks read back (attrs_fn), direct-mapped by rowid: a timeline
+   * of many sources' flows in time order visits several at once */
+  struct rblock {
+    int64_t rowid; /* 0: empty */
+    char *raw;
+    size_t n;
+    uint32_t *row; /* start of each row in raw; nrows + 1 entries */
+    uint32_t nrows;
+  } rb[RBLOCKS];
   idcache dict, shapes;
   ash_buf keys, vals;
   char ip6[2][ASH_IP_STRLEN];
@@ -111,6 +125,14 @@ int ash_flowdb_open(ash_flowdb **out, sqlite3 *db) {
   return ASH_OK;
 }
 
+static void rblocks_clear(ash_flowdb *f) {
+  for (int i = 0; i < RBLOCKS; i++) {
+    free(f->rb[i].raw);
+    free(f->rb[i].row);
+  }
+  memset(f->rb, 0, sizeof f->rb);
+}
+
 void ash_flowdb_close(ash_flowdb *f) {
   if (!f) return;
   sqlite3_finalize(f->ins);
@@ -119,6 +141,9 @@ void ash_flowdb_close(ash_flowdb *f) {
   sqlite3_finalize(f->shape_get);
   sqlite3_finalize(f->shape_put);
   sqlite3_finalize(f->dict_read);
+  sqlite3_finalize(f->blk_put);
+  sqlite3_finalize(f->blk_get);
+  rblocks_clear(f);
   ash_buf_free(&f->last_keys);
   cache_free(&f->dict);
   cache_free(&f->shapes);
@@ -140,6 +165,9 @@ void ash_flowdb_forget(ash_flowdb *f) {
   memset(f->pos, 0, sizeof f->pos);
   ash_buf_reset(&f->last_keys);
   f->last_shape = 0;
+  /* a block read inside the rolled-back transaction is gone too (block
+   * rowids are AUTOINCREMENT: never reused once committed) */
+  rblocks_clear(f);
 }
 
 int ash_flowdb_eligible(const ash_event *ev) {
@@ -282,12 +310,15 @@ static const char B64[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq
  * ix, to o: a reference (REF_MARK and the dictionary id in base 64, most
  * significant digit first) when it repeats and the reference is shorter,
  * else the value itself. */
-uint64_t ash_flowdb_value_hash(size_t ix, const char *v, size_t vn) {
+/* The hash by which a repeating attribute value is told (value v of vn
+ * escaped bytes at position ix); 0 for a value of 3 bytes or less, which
+ * is never stored as a reference. */
+static uint64_t value_hash(size_t ix, const char *v, size_t vn) {
   if (vn <= 3) return 0;
   return ash_hash_u64(ash_hash_bytes(v, vn, 1469598103934665603ull) ^ (ix + 1)) | 1;
 }
 
-/* h: ash_flowdb_value_hash(ix, v, vn) */
+/* h: value_hash(ix, v, vn) */
 static int put_value(ash_flowdb *f, size_t ix, const char *v, size_t vn, uint64_t h, char **o) {
   if (vn > 3) {
     /* h is never 0 here, so an empty entry never matches; the text is
@@ -353,7 +384,7 @@ static int split_attrs(ash_flowdb *f, const char *json, size_t n, int *ok) {
     memcpy(ko, p, (size_t)(ke - p));
     ko += ke - p;
     size_t vn = (size_t)(ve - vs);
-    ASH_TRY(put_value(f, ix, vs, vn, ash_flowdb_value_hash(ix, vs, vn), &vo));
+    ASH_TRY(put_value(f, ix, vs, vn, value_hash(ix, vs, vn), &vo));
     p = ve + 1;
     if (p >= e) return ASH_OK;
     if (*p == '}') {
@@ -369,21 +400,33 @@ static int split_attrs(ash_flowdb *f, const char *json, size_t n, int *ok) {
   return ASH_OK;
 }
 
-/* The values of a split (ash_attr_split) into f->vals as split_attrs
- * writes them from the JSON form, and its keys as they are. */
-static int encode_split(ash_flowdb *f, const ash_attr_split *sp) {
-  size_t vn = sp->n ? sp->vend[sp->n - 1] : 0;
-  ash_buf_reset(&f->vals);
-  /* each value at most as long as itself, plus its separator */
-  if (ash_buf_reserve(&f->vals, vn + sp->n + 1)) return ASH_ENOMEM;
-  char *vo = f->vals.p;
-  for (size_t i = 0, at = 0; i < sp->n; at = sp->vend[i++]) {
-    if (i) *vo++ = '"';
-    ASH_TRY(put_value(f, i, sp->vals + at, sp->vend[i] - at, sp->vhash[i], &vo));
-  }
-  f->vals.n = (size_t)(vo - f->vals.p);
-  *vo = 0;
+/* Store block b (once: its rowid then says where) for source. */
+static int put_block(ash_flowdb *f, int64_t source, ash_flow_block *b) {
+  if (b->rowid) return ASH_OK;
+  ASH_TRY(prep(f, &f->blk_put, "INSERT INTO flow_blocks(source_id, z) VALUES(?,?)"));
+  sqlite3_bind_int64(f->blk_put, 1, source);
+  sqlite3_bind_blob(f->blk_put, 2, b->z, (int)b->zn, SQLITE_STATIC);
+  int r = sqlite3_step(f->blk_put);
+  sqlite3_reset(f->blk_put);
+  if (r != SQLITE_DONE) return ASH_ESTORE;
+  b->rowid = sqlite3_last_insert_rowid(f->db);
   return ASH_OK;
+}
+
+/* A row's vals that name row k of block rowid: BLOCK_MARK, the rowid in
+ * base 64, '.', k in base 64. BLOCK_MARK is a raw control byte, which
+ * escaped content never holds: such vals are never a row's own values. */
+static size_t block_ref(char *o, int64_t rowid, uint32_t k) {
+  char d[12];
+  size_t n = 0, w = 0;
+  o[w++] = BLOCK_MARK;
+  for (uint64_t x = (uint64_t)rowid; x && n < sizeof d; x >>= 6) d[n++] = B64[x & 63];
+  while (n) o[w++] = d[--n];
+  o[w++] = '.';
+  if (!k) o[w++] = B64[0];
+  for (uint64_t x = k; x && n < sizeof d; x >>= 6) d[n++] = B64[x & 63];
+  while (n) o[w++] = d[--n];
+  return w;
 }
 
 int ash_flowdb_insert(ash_flowdb *f, int64_t id, int64_t source, const ash_event *ev,
@@ -425,12 +468,16 @@ int ash_flowdb_insert(ash_flowdb *f, int64_t id, int64_t source, const ash_event
   sqlite3_bind_null(st, 26);
   sqlite3_bind_null(st, 27);
   sqlite3_bind_null(st, 28);
-  if (split ? split->n > 0 : attrs && attrs_n) {
+  if (split || (attrs && attrs_n)) {
     int ok = 1;
     const char *keys;
     size_t keys_n;
     if (split) {
-      ASH_TRY(encode_split(f, split));
+      ASH_TRY(put_block(f, source, split->blk));
+      ash_buf_reset(&f->vals);
+      if (ash_buf_reserve(&f->vals, 32)) return ASH_ENOMEM;
+      f->vals.n = block_ref(f->vals.p, split->blk->rowid, split->k);
+      f->vals.p[f->vals.n] = 0;
       keys = split->keys;
       keys_n = split->keys_n;
     } else {
@@ -509,6 +556,79 @@ static int add(sqlite3_str *o, const char *p, size_t n) {
                                                 : ASH_OK;
 }
 
+/* The row of block vals (BLOCK_MARK...) names, into *v / *vn (borrowed
+ * from the cache until the next call). ASH_EFORMAT for a reference that
+ * does not parse, a block that is missing, does not decompress, or
+ * lacks that row: a damaged case, whose attributes read as NULL. */
+static int block_row(ash_flowdb *f, const char *ref, size_t n, const char **v, size_t *vn) {
+  int64_t rowid = 0;
+  uint64_t k = 0;
+  int dot = 0;
+  for (size_t i = 1; i < n; i++) {
+    if (ref[i] == '.' && !dot) {
+      dot = 1;
+      continue;
+    }
+    const char *c = memchr(B64, ref[i], 64);
+    if (!c || (dot ? k > UINT32_MAX : rowid > (INT64_MAX >> 6))) return ASH_EFORMAT;
+    if (dot)
+      k = k << 6 | (uint64_t)(c - B64);
+    else
+      rowid = rowid << 6 | (int64_t)(c - B64);
+  }
+  if (!dot || rowid <= 0) return ASH_EFORMAT;
+  struct rblock *b = &f->rb[(uint64_t)rowid % RBLOCKS];
+  if (b->rowid != rowid) {
+    free(b->raw);
+    free(b->row);
+    memset(b, 0, sizeof *b);
+    if (!f->blk_get &&
+        sqlite3_prepare_v3(f->db, "SELECT z FROM flow_blocks WHERE id=?", -1,
+                           SQLITE_PREPARE_PERSISTENT, &f->blk_get, NULL) != SQLITE_OK)
+      return ASH_EFORMAT;
+    sqlite3_reset(f->blk_get);
+    sqlite3_bind_int64(f->blk_get, 1, rowid);
+    int rc = ASH_EFORMAT;
+    if (sqlite3_step(f->blk_get) == SQLITE_ROW) {
+      const void *z = sqlite3_column_blob(f->blk_get, 0);
+      size_t zn = (size_t)sqlite3_column_bytes(f->blk_get, 0);
+      unsigned long long want = z ? ZSTD_getFrameContentSize(z, zn) : ZSTD_CONTENTSIZE_ERROR;
+      /* the writer records the size in the frame; a block without it, or
+       * larger than any the writer makes, is not one of ours */
+      if (want != ZSTD_CONTENTSIZE_ERROR && want != ZSTD_CONTENTSIZE_UNKNOWN &&
+          want <= ASH_FLOW_BLOCK_MAX) {
+        b->raw = malloc(want + 1);
+        size_t got = b->raw ? ZSTD_decompress(b->raw, want, z, zn) : 0;
+        if (!b->raw)
+          rc = ASH_ENOMEM;
+        else if (!ZSTD_isError(got) && got == want) {
+          b->n = got;
+          rc = ASH_OK;
+        }
+      }
+    }
+    sqlite3_reset(f->blk_get);
+    uint32_t rows = 1;
+    for (size_t i = 0; !rc && i < b->n; i++) rows += b->raw[i] == '\n';
+    if (!rc && !(b->row = malloc((rows + 1) * sizeof *b->row))) rc = ASH_ENOMEM;
+    if (rc) {
+      free(b->raw);
+      memset(b, 0, sizeof *b);
+      return rc;
+    }
+    b->nrows = 0;
+    b->row[b->nrows++] = 0;
+    for (size_t i = 0; i < b->n; i++)
+      if (b->raw[i] == '\n') b->row[b->nrows++] = (uint32_t)(i + 1);
+    b->row[b->nrows] = (uint32_t)b->n + 1; /* the end of the last row, past its missing '\n' */
+    b->rowid = rowid;
+  }
+  if (k >= b->nrows) return ASH_EFORMAT;
+  *v = b->raw + b->row[k];
+  *vn = b->row[k + 1] - b->row[k] - 1;
+  return ASH_OK;
+}
+
 /* SQL function ash_attrs(keys, vals): the attributes JSON object back
  * from a shape's keys and a row's values (split_attrs), byte for byte what
  * was split, references resolved through the dictionary. NULL when the
@@ -523,6 +643,17 @@ static void attrs_fn(sqlite3_context *cx, int argc, sqlite3_value **argv) {
   if (!k || !v) {
     sqlite3_result_null(cx);
     return;
+  }
+  if (vn && *v == BLOCK_MARK) {
+    int r = block_row(f, v, vn, &v, &vn);
+    if (r == ASH_ENOMEM) {
+      sqlite3_result_error_nomem(cx);
+      return;
+    }
+    if (r) {
+      sqlite3_result_null(cx);
+      return;
+    }
   }
   /* built with SQLite's allocator (sqlite3_str): its failure is SQLite's
    * SQLITE_NOMEM, as for any other SQL function */

@@ -16,7 +16,12 @@
 
 /* 2: typed flows (flows, dict, attr_shapes), events_wide and the events
  * view. A case of version 1 is refused with ASH_EVERSION (see open). */
-#define SCHEMA_VERSION "2"
+/* 3: flows' attribute values may be in flow_blocks. A case of schema 2
+ * has none and reads the same, so it is read as it is and marked 3 when
+ * opened for writing (an ashiato of schema 2 would show a block reference
+ * as the values themselves: it refuses a case of 3, saying so). */
+#define SCHEMA_VERSION "3"
+#define SCHEMA_VERSION_READ "2" /* the earlier version this one reads */
 /* Events per write transaction: large enough to amortise the commit,
  * small enough that a killed ingest loses little work. */
 #define TXN_ROWS 250000
@@ -64,6 +69,11 @@ static const char *SCHEMA =
     " domain INTEGER, bytes_out INTEGER, bytes_in INTEGER, packets_out INTEGER,"
     " packets_in INTEGER, bytes_total INTEGER, event_id INTEGER, src6 TEXT, dst6 TEXT,"
     " shape INTEGER, vals TEXT, attrs TEXT);"
+    /* the attribute values of flows in zstd blocks (flows.c); AUTOINCREMENT
+     * so that a block's rowid never names another block later (readers
+     * cache blocks by rowid) */
+    "CREATE TABLE IF NOT EXISTS flow_blocks("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, source_id INTEGER NOT NULL, z BLOB NOT NULL);"
     "CREATE VIEW IF NOT EXISTS events AS"
     " SELECT id,source_id,ref,ts,kind,host,user,domain,src_ip,src_port,dst_ip,dst_port,"
     " tunnel_ip,proto,action,app,service,bytes_out,bytes_in,packets_out,packets_in,duration,"
@@ -139,9 +149,13 @@ const char *ash_store_errmsg(const ash_store *s) {
 
 ash_chstore *ash_store_ch(const ash_store *s) { return s ? s->ch : NULL; }
 
+/* The connection's last error as the store's message: ASH_ENOMEM when
+ * memory ran out (in SQLite, or in one of our SQL functions: ash_attrs
+ * reading a block of flows' attributes), which says nothing of the case;
+ * else ASH_ESTORE. */
 static int fail(ash_store *s) {
   snprintf(s->err, sizeof s->err, "%s", sqlite3_errmsg(s->db));
-  return ASH_ESTORE;
+  return sqlite3_errcode(s->db) == SQLITE_NOMEM ? ASH_ENOMEM : ASH_ESTORE;
 }
 
 int ash_store_sql_fail(ash_store *s) { return fail(s); }
@@ -294,7 +308,7 @@ static int check_version(ash_store *s) {
     if (t) snprintf(have, sizeof have, "%s", (const char *)t);
   }
   sqlite3_finalize(st);
-  if (!strcmp(have, SCHEMA_VERSION)) return ASH_OK;
+  if (!strcmp(have, SCHEMA_VERSION) || !strcmp(have, SCHEMA_VERSION_READ)) return ASH_OK;
   snprintf(s->err, sizeof s->err,
            "case made by an earlier version of ashiato (schema %s, this version reads %s): "
            "ingest the evidence again into a new case",
@@ -440,7 +454,9 @@ int ash_store_open(ash_store **out, const char *path, int flags) {
     if (!rc) rc = exec(s, INDEXES);
     if (!rc)
       rc = exec(s, "INSERT OR IGNORE INTO meta VALUES('ashiato','case');"
-                   "INSERT OR IGNORE INTO meta VALUES('schema_version'," SCHEMA_VERSION ");");
+                   "INSERT OR IGNORE INTO meta VALUES('schema_version'," SCHEMA_VERSION ");"
+                   "UPDATE meta SET value=" SCHEMA_VERSION " WHERE key='schema_version'"
+                   " AND value=" SCHEMA_VERSION_READ ";");
     /* sources.mtime_ns came later: a case made before it gets the column,
      * empty for its old sources (raw.h then checks size and hash only) */
     if (!rc && !has_column(s, "sources", "mtime_ns"))
@@ -485,8 +501,9 @@ int ash_store_close(ash_store *s) {
 static int delete_source(ash_store *s, int64_t id) {
   static const char *sql[] = {
       "DELETE FROM events_wide WHERE source_id=?", "DELETE FROM flows WHERE source_id=?",
-      "DELETE FROM rejects WHERE source_id=?", "DELETE FROM sources WHERE id=?"};
-  for (int i = 0; i < 4; i++) {
+      "DELETE FROM flow_blocks WHERE source_id=?", "DELETE FROM rejects WHERE source_id=?",
+      "DELETE FROM sources WHERE id=?"};
+  for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, sql[i], -1, &st, NULL) != SQLITE_OK) return wfail(s);
     sqlite3_bind_int64(st, 1, id);

@@ -18,20 +18,31 @@ sqlite3 *ash_store_sqlite(ash_store *s);
  * object (attrs_json may be NULL: no attributes); ev->attrs is ignored. */
 int ash_store_add_event_attrs(ash_store *s, int64_t id, const ash_event *ev, const char *attrs_json,
                               size_t attrs_n);
-/* A flow's attributes split the way the flows table keeps them (flows.c),
- * made by the ingest's producer thread so that the writer thread, the
- * ingest's bottleneck, neither serialises them to JSON nor scans the JSON
- * back apart. keys: every key JSON-escaped, joined by '"'; vals: every
- * value JSON-escaped, back to back, value i ending at vend[i]; vhash[i]:
- * ash_flowdb_value_hash(i, value i). The flows row is byte for byte the
- * one the JSON form gives. */
+/* A block of flows' attribute values, zstd-compressed (flows.c): the
+ * values of up to ASH_FLOW_BLOCK_ROWS consecutive flows of one source,
+ * each row's values JSON-escaped and joined by '"', the rows joined by
+ * '\n' (neither occurs unescaped in escaped content). Built by the
+ * ingest's producer thread; the store inserts it before the first row
+ * that refers to it and sets rowid. */
+#define ASH_FLOW_BLOCK_ROWS 256
+#define ASH_FLOW_BLOCK_RAW (64u << 10) /* raw bytes before a block is closed */
+#define ASH_FLOW_BLOCK_MAX (1u << 20)  /* raw bytes a reader accepts */
+typedef struct ash_flow_block {
+  const void *z; /* the compressed block */
+  size_t zn;
+  int64_t rowid; /* 0 until stored */
+} ash_flow_block;
+/* A flow's attributes as the ingest's producer thread hands them to the
+ * store, so that the writer thread, the ingest's bottleneck, neither
+ * serialises them to JSON nor scans JSON back apart: keys, every key
+ * JSON-escaped and joined by '"' (the row's shape); its values are row k
+ * of block blk. Read back, the attributes are byte for byte the JSON
+ * form. */
 typedef struct ash_attr_split {
   const char *keys;
   size_t keys_n;
-  const char *vals;
-  const uint32_t *vend;
-  const uint64_t *vhash;
-  size_t n;
+  ash_flow_block *blk;
+  uint32_t k;
 } ash_attr_split;
 /* Many events at once, in order (the ingest writer thread's batches). */
 typedef struct ash_store_row {
@@ -165,10 +176,7 @@ int ash_flowdb_eligible(const ash_event *ev);
  * ASH_ESTORE on an SQLite failure (the caller aborts the transaction). */
 int ash_flowdb_insert(ash_flowdb *f, int64_t id, int64_t source, const ash_event *ev,
                       const char *attrs, size_t attrs_n, const ash_attr_split *split);
-/* The hash by which the flows table tells a repeating attribute value
- * (value v of vn escaped bytes at position ix); 0 for a value of 3 bytes
- * or less, which is never stored as a reference. */
-uint64_t ash_flowdb_value_hash(size_t ix, const char *v, size_t vn);
+
 /* Register the SQL function ash_attrs the events view needs. */
 int ash_flowdb_register(ash_flowdb *f);
 /* ash_store_flows on db (flows.c). */

@@ -867,12 +867,12 @@ static void test_privileged_and_hosts_as_entities_say(void **st) {
 }
 
 /* The ingest's producer thread splits a flow's attributes itself
- * (writer.c, ash_attr_split) instead of handing the writer thread JSON to
- * split: the flows rows must be the very rows the JSON path writes, and
- * read back as the attributes were. The values exercise the reference
- * cache (values that repeat, alternate among more than its ways, exceed
- * its 40 bytes, or are 3 bytes or less) and the escapes (quotes,
- * backslashes, control bytes, UTF-8). */
+ * (writer.c, ash_attr_split), its values into zstd blocks of consecutive
+ * flows of one source, instead of handing the writer thread JSON to
+ * split: read back, every row's attributes must be what the JSON path
+ * gives. The values exercise the escapes (quotes, backslashes, control
+ * bytes, UTF-8), two shapes, rows of two sources interleaved (a block
+ * holds one source's), and more rows than a block holds. */
 enum { SPLIT_ROWS = 300 };
 static void split_event(ash_event *ev, ash_kv *kv, char (*buf)[64], int i) {
   *ev = mk(ASH_KIND_FLOW, "svc", "2025-03-02T10:00:00Z");
@@ -917,20 +917,16 @@ static int check_attrs(void *u, const ash_event *ev, const char *src, int rec, c
   return 0;
 }
 
-static char *flow_rows(const char *path) {
+static int64_t count_of(const char *path, const char *sql) {
   sqlite3 *db;
   assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
   sqlite3_stmt *st;
-  assert_int_equal(sqlite3_prepare_v2(db,
-                                      "SELECT group_concat(id||'|'||shape||'|'||vals, char(10))"
-                                      " FROM (SELECT * FROM flows ORDER BY id)",
-                                      -1, &st, NULL),
-                   SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
   assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-  char *r = strdup((const char *)sqlite3_column_text(st, 0));
+  int64_t n = sqlite3_column_int64(st, 0);
   sqlite3_finalize(st);
   sqlite3_close(db);
-  return r;
+  return n;
 }
 
 static void test_flow_split_by_producer(void **st) {
@@ -960,16 +956,23 @@ static void test_flow_split_by_producer(void **st) {
   assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_CREATE), 0);
   ash_writer *w;
   assert_int_equal(ash_writer_open(&w, s), 0);
-  int64_t h;
-  assert_int_equal(ash_writer_source_begin(w, "f.log", 10, "ff", "fortigate", &h), 0);
+  int64_t h[2];
+  assert_int_equal(ash_writer_source_begin(w, "f.log", 10, "ff", "fortigate", &h[0]), 0);
+  assert_int_equal(ash_writer_source_begin(w, "g.log", 11, "gg", "fortigate", &h[1]), 0);
+  /* rows 0..99 of source 0, 100..149 of source 1, then source 0 again:
+   * the ts order the check reads them in is the order written */
   for (int i = 0; i < SPLIT_ROWS; i++) {
     ash_event ev;
     ash_kv kv[7];
     char buf[7][64];
     split_event(&ev, kv, buf, i);
-    assert_int_equal(ash_writer_event(w, h, &ev), 0);
+    assert_int_equal(ash_writer_event(w, h[i >= 100 && i < 150], &ev), 0);
   }
-  assert_int_equal(ash_writer_source_end(w, h, &c), 0);
+  ash_source_info c1 = c;
+  c1.read = c1.parsed = c1.events = 50;
+  c.read = c.parsed = c.events = SPLIT_ROWS - 50;
+  assert_int_equal(ash_writer_source_end(w, h[0], &c), 0);
+  assert_int_equal(ash_writer_source_end(w, h[1], &c1), 0);
   assert_int_equal(ash_writer_close(w), 0);
   ash_event_query q = {.since = ASH_TIME_UNSET, .until = ASH_TIME_UNSET};
   attrs_seen a = {0};
@@ -977,12 +980,55 @@ static void test_flow_split_by_producer(void **st) {
   assert_int_equal(a.n, SPLIT_ROWS);
   assert_int_equal(a.bad, 0);
   ash_store_close(s);
-  char *x = flow_rows(direct), *y = flow_rows(g_path);
-  assert_non_null(strchr(x, '\x01')); /* some values are references */
-  assert_string_equal(x, y);
-  free(x);
-  free(y);
+  /* blocks: source 0's first 100 rows, source 1's 50, then source 0's
+   * last 150 in one block (256 rows fit) */
+  assert_int_equal(count_of(g_path, "SELECT count(*) FROM flow_blocks"), 3);
+  assert_int_equal(count_of(g_path, "SELECT count(*) FROM flows WHERE vals LIKE char(2)||'%'"),
+                   SPLIT_ROWS);
+  assert_int_equal(count_of(direct, "SELECT count(*) FROM flow_blocks"), 0);
+  assert_true(count_of(direct, "SELECT count(*) FROM flows WHERE instr(vals, char(1))") > 0);
+  /* a damaged block (the case file altered) reads as no attributes, and
+   * the rows of the other blocks as before */
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(g_path, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db,
+                                "UPDATE flow_blocks SET z=substr(z,1,length(z)/2)"
+                                " WHERE id=(SELECT min(id) FROM flow_blocks)",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(db);
+  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_READONLY), 0);
+  attrs_seen b = {0};
+  assert_int_equal(ash_store_events(s, &q, check_attrs, &b), 0);
+  assert_int_equal(b.n, SPLIT_ROWS);
+  assert_int_equal(b.bad, 100); /* the first block's rows, source 0's first 100 */
+  ash_store_close(s);
   unlink(direct);
+}
+
+/* A case of schema 2 (before flows' attribute blocks) has none, and reads
+ * the same: it is read as it is, and marked 3 once opened for writing, as
+ * an ashiato of schema 2 would read a block reference as the values. */
+static void test_case_of_schema_2_is_read_and_marked_3(void **st) {
+  (void)st;
+  ash_store *s;
+  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_CREATE), 0);
+  ash_store_close(s);
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(g_path, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db,
+                                "UPDATE meta SET value='2' WHERE key='schema_version';"
+                                "DROP TABLE flow_blocks;",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(db);
+  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_READONLY), 0);
+  ash_store_close(s);
+  assert_int_equal(count_of(g_path, "SELECT value FROM meta WHERE key='schema_version'"), 2);
+  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_CREATE), 0);
+  ash_store_close(s);
+  assert_int_equal(count_of(g_path, "SELECT value FROM meta WHERE key='schema_version'"), 3);
+  assert_int_equal(count_of(g_path, "SELECT count(*) FROM flow_blocks"), 0);
 }
 
 int main(void) {
@@ -991,6 +1037,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
       cmocka_unit_test_setup_teardown(test_flow_attrs_with_quotes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_flow_split_by_producer, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_case_of_schema_2_is_read_and_marked_3, setup, teardown),
       cmocka_unit_test_setup_teardown(test_stale_source_redone, setup, teardown),
       cmocka_unit_test_setup_teardown(test_hash_at_end, setup, teardown),
       cmocka_unit_test_setup_teardown(test_not_a_case, setup, teardown),
