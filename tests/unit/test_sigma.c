@@ -822,7 +822,7 @@ static void test_yaml_pack_round_trip(void **st) {
   assert_int_equal(ash_yaml_unpack((const uint8_t *)b.p, b.n, &u, &nu, &arena), ASH_OK);
   assert_int_equal(nu, nd);
   for (size_t i = 0; i < nd; i++) assert_true(same_tree(docs[i], u[i]));
-  free(arena);
+  ash_yaml_arena_free(arena);
   /* every cut: refused (the lengths no longer add up) */
   for (size_t cut = 0; cut < b.n; cut++) {
     assert_int_equal(ash_yaml_unpack((const uint8_t *)b.p, cut, &u, &nu, &arena), ASH_EFORMAT);
