@@ -43,29 +43,16 @@ enum { DC_PROTO, DC_ACTION, DC_APP, DC_SERVICE, DC_HOST, DC_USER, DC_DOMAIN, NDC
 /* 4096 slots (32 KiB, in cache: 2^16 slots made the probes a cache miss
  * each and doubled the writer's time on 10^5 FortiGate lines) */
 #define SEEN_BITS 12
-/* The references last written at each attribute position, POS_WAYS of
- * them chosen by the value's hash: most positions repeat the previous
- * row's value (type, level, vd, tz, the device id), and many alternate
- * among a few (the interfaces, log ids, countries, NAT addresses), which
- * one entry per position sent to the dictionary's table each time
- * (ash_strtab_find and its memcmp were 8% of a FortiGate ingest). */
-#define RBLOCKS 64
+/* the last reference written at each attribute position (most positions
+ * repeat the previous row's value: type, level, vd, tz, the device id) */
 #define POS_MAX 64
-#define POS_WAYS 8
 #define POS_LEN 40
+#define RBLOCKS 64
 /* starts a row's vals that are row k of a block of flow_blocks */
 #define BLOCK_MARK '\x02'
 #define REF_MARK                                                                                   \
   '\x01' /* starts a reference: a raw control byte never                                           \
               occurs inside escaped JSON content */
-
-typedef struct posref {
-  uint64_t h; /* value_hash of s, 0 for an empty entry */
-  uint8_t n;
-  char s[POS_LEN];
-  char ref[12];
-  uint8_t nref;
-} posref;
 
 struct ash_flowdb {
   sqlite3 *db;
@@ -90,7 +77,12 @@ struct ash_flowdb {
   ash_buf last_keys; /* the keys of the last shape, and its id */
   int64_t last_shape;
   uint64_t seen[1u << SEEN_BITS];
-  posref pos[POS_MAX][POS_WAYS];
+  struct {
+    uint8_t n;
+    char s[POS_LEN];
+    char ref[12];
+    uint8_t nref;
+  } pos[POS_MAX];
 };
 
 static void cache_init(idcache *c, size_t max) {
@@ -162,7 +154,7 @@ void ash_flowdb_forget(ash_flowdb *f) {
   cache_init(&f->dict, DICT_CACHE_MAX);
   cache_init(&f->shapes, SHAPE_CACHE_MAX);
   for (int i = 0; i < NDC; i++) f->last[i].n = 0;
-  memset(f->pos, 0, sizeof f->pos);
+  for (int i = 0; i < POS_MAX; i++) f->pos[i].n = 0;
   ash_buf_reset(&f->last_keys);
   f->last_shape = 0;
   /* a block read inside the rolled-back transaction is gone too (block
@@ -306,46 +298,58 @@ static const char *str_end(const char *p, const char *e) {
 
 static const char B64[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+/";
 
+/* x in base 64 (B64), most significant digit first, "0" for 0; the
+ * digits written (at most 11). */
+static size_t b64_put(char *o, uint64_t x) {
+  char d[11];
+  size_t n = 0;
+  do d[n++] = B64[x & 63];
+  while ((x >>= 6));
+  for (size_t i = 0; i < n; i++) o[i] = d[n - 1 - i];
+  return n;
+}
+
+/* The number the base-64 digits p[0..n) spell; -1 for an empty run, a
+ * byte that is no digit, or a number past max. */
+static int64_t b64_get(const char *p, size_t n, int64_t max) {
+  int64_t x = 0;
+  if (!n) return -1;
+  for (size_t i = 0; i < n; i++) {
+    const char *c = memchr(B64, p[i], 64);
+    if (!c || x > (max >> 6)) return -1;
+    x = x << 6 | (int64_t)(c - B64);
+  }
+  return x;
+}
+
 /* Write value v (escaped content, vn bytes), the attribute at position
  * ix, to o: a reference (REF_MARK and the dictionary id in base 64, most
  * significant digit first) when it repeats and the reference is shorter,
  * else the value itself. */
-/* The hash by which a repeating attribute value is told (value v of vn
- * escaped bytes at position ix); 0 for a value of 3 bytes or less, which
- * is never stored as a reference. */
-static uint64_t value_hash(size_t ix, const char *v, size_t vn) {
-  if (vn <= 3) return 0;
-  return ash_hash_u64(ash_hash_bytes(v, vn, 1469598103934665603ull) ^ (ix + 1)) | 1;
-}
-
-/* h: value_hash(ix, v, vn) */
-static int put_value(ash_flowdb *f, size_t ix, const char *v, size_t vn, uint64_t h, char **o) {
+static int put_value(ash_flowdb *f, size_t ix, const char *v, size_t vn, char **o) {
   if (vn > 3) {
-    /* h is never 0 here, so an empty entry never matches; the text is
-     * compared as well, as a hash may collide */
-    posref *pe = ix < POS_MAX ? &f->pos[ix][(h >> 40) % POS_WAYS] : NULL;
-    if (pe && pe->h == h && pe->n == vn && !memcmp(pe->s, v, vn)) {
-      memcpy(*o, pe->ref, pe->nref);
-      *o += pe->nref;
+    if (ix < POS_MAX && f->pos[ix].n == vn && !memcmp(f->pos[ix].s, v, vn)) {
+      memcpy(*o, f->pos[ix].ref, f->pos[ix].nref);
+      *o += f->pos[ix].nref;
       return ASH_OK;
     }
+    uint64_t h = ash_hash_u64(ash_hash_bytes(v, vn, 1469598103934665603ull) ^ (ix + 1)) | 1;
     uint64_t *slot = &f->seen[h & ((1u << SEEN_BITS) - 1)];
     if (*slot == h) {
       int64_t id;
       ASH_TRY(dict_id(f, v, vn, &id));
       char d[12];
-      size_t nd = 0;
-      for (uint64_t x = (uint64_t)id; x && nd < sizeof d - 1; x >>= 6) d[nd++] = B64[x & 63];
+      size_t nd = b64_put(d, (uint64_t)id);
       if (nd + 1 < vn) {
         char *r = *o;
         *(*o)++ = REF_MARK;
-        while (nd) *(*o)++ = d[--nd];
-        if (pe && vn <= POS_LEN) {
-          memcpy(pe->s, v, vn);
-          pe->h = h;
-          pe->n = (uint8_t)vn;
-          pe->nref = (uint8_t)(*o - r);
-          memcpy(pe->ref, r, pe->nref);
+        memcpy(*o, d, nd);
+        *o += nd;
+        if (ix < POS_MAX && vn <= POS_LEN) {
+          memcpy(f->pos[ix].s, v, vn);
+          f->pos[ix].n = (uint8_t)vn;
+          f->pos[ix].nref = (uint8_t)(*o - r);
+          memcpy(f->pos[ix].ref, r, f->pos[ix].nref);
         }
         return ASH_OK;
       }
@@ -383,8 +387,7 @@ static int split_attrs(ash_flowdb *f, const char *json, size_t n, int *ok) {
     if (!first) *ko++ = *vo++ = '"';
     memcpy(ko, p, (size_t)(ke - p));
     ko += ke - p;
-    size_t vn = (size_t)(ve - vs);
-    ASH_TRY(put_value(f, ix, vs, vn, value_hash(ix, vs, vn), &vo));
+    ASH_TRY(put_value(f, ix, vs, (size_t)(ve - vs), &vo));
     p = ve + 1;
     if (p >= e) return ASH_OK;
     if (*p == '}') {
@@ -417,16 +420,11 @@ static int put_block(ash_flowdb *f, int64_t source, ash_flow_block *b) {
  * base 64, '.', k in base 64. BLOCK_MARK is a raw control byte, which
  * escaped content never holds: such vals are never a row's own values. */
 static size_t block_ref(char *o, int64_t rowid, uint32_t k) {
-  char d[12];
-  size_t n = 0, w = 0;
+  size_t w = 0;
   o[w++] = BLOCK_MARK;
-  for (uint64_t x = (uint64_t)rowid; x && n < sizeof d; x >>= 6) d[n++] = B64[x & 63];
-  while (n) o[w++] = d[--n];
+  w += b64_put(o + w, (uint64_t)rowid);
   o[w++] = '.';
-  if (!k) o[w++] = B64[0];
-  for (uint64_t x = k; x && n < sizeof d; x >>= 6) d[n++] = B64[x & 63];
-  while (n) o[w++] = d[--n];
-  return w;
+  return w + b64_put(o + w, k);
 }
 
 int ash_flowdb_insert(ash_flowdb *f, int64_t id, int64_t source, const ash_event *ev,
@@ -561,22 +559,11 @@ static int add(sqlite3_str *o, const char *p, size_t n) {
  * does not parse, a block that is missing, does not decompress, or
  * lacks that row: a damaged case, whose attributes read as NULL. */
 static int block_row(ash_flowdb *f, const char *ref, size_t n, const char **v, size_t *vn) {
-  int64_t rowid = 0;
-  uint64_t k = 0;
-  int dot = 0;
-  for (size_t i = 1; i < n; i++) {
-    if (ref[i] == '.' && !dot) {
-      dot = 1;
-      continue;
-    }
-    const char *c = memchr(B64, ref[i], 64);
-    if (!c || (dot ? k > UINT32_MAX : rowid > (INT64_MAX >> 6))) return ASH_EFORMAT;
-    if (dot)
-      k = k << 6 | (uint64_t)(c - B64);
-    else
-      rowid = rowid << 6 | (int64_t)(c - B64);
-  }
-  if (!dot || rowid <= 0) return ASH_EFORMAT;
+  const char *dot = memchr(ref + 1, '.', n - 1);
+  if (!dot) return ASH_EFORMAT;
+  int64_t rowid = b64_get(ref + 1, (size_t)(dot - ref - 1), INT64_MAX);
+  int64_t k = b64_get(dot + 1, (size_t)(ref + n - dot - 1), UINT32_MAX);
+  if (rowid <= 0 || k < 0) return ASH_EFORMAT;
   struct rblock *b = &f->rb[(uint64_t)rowid % RBLOCKS];
   if (b->rowid != rowid) {
     free(b->raw);
@@ -623,7 +610,7 @@ static int block_row(ash_flowdb *f, const char *ref, size_t n, const char **v, s
     b->row[b->nrows] = (uint32_t)b->n + 1; /* the end of the last row, past its missing '\n' */
     b->rowid = rowid;
   }
-  if (k >= b->nrows) return ASH_EFORMAT;
+  if ((uint64_t)k >= b->nrows) return ASH_EFORMAT;
   *v = b->raw + b->row[k];
   *vn = b->row[k + 1] - b->row[k] - 1;
   return ASH_OK;
@@ -672,12 +659,8 @@ static void attrs_fn(sqlite3_context *cx, int argc, sqlite3_value **argv) {
     if (!rc) rc = add(o, k, (size_t)(kq - k));
     if (!rc) rc = add(o, "\":\"", 3);
     if (!rc && vq > v && *v == REF_MARK) {
-      int64_t id = 0;
-      for (const char *d = v + 1; d < vq && !rc; d++) {
-        const char *c = memchr(B64, *d, 64);
-        if (!c || id > (INT64_MAX >> 6)) rc = ASH_EFORMAT;
-        id = id << 6 | (int64_t)(c - B64);
-      }
+      int64_t id = b64_get(v + 1, (size_t)(vq - v - 1), INT64_MAX);
+      if (id < 0) rc = ASH_EFORMAT;
       size_t tn = 0;
       const char *t = rc ? NULL : dict_text(f, id, &tn);
       if (!t) rc = ASH_EFORMAT;
