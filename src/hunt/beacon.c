@@ -441,22 +441,27 @@ static int make_finding(hunt_ctx *c, hostmap *hm, bcand *k, ash_finding *f) {
     if (!dup) uniq[nu++] = ids[i];
   }
   if (!rc) rc = hunt_evidence_many(c, f, uniq, nu);
+  /* every append checked: a details text cut by a failed allocation
+   * would be stored as if whole (alloc.ingest_hunt) */
   ash_buf_reset(&b);
-  ash_buf_printf(&b,
-                 "{\"kind\":\"%s\",\"connections\":%u,\"port\":%d,\"connected_s\":%" PRId64
-                 ",\"bytes_out\":%" PRId64 ",\"bytes_in\":%" PRId64
-                 ",\"internal_hosts_to_address\":%u,\"internal_hosts_alike_to_network\":%u",
-                 k->beacon ? "beacon" : "long-connection", p->sessions, p->port,
-                 p->covered / ASH_SEC, p->out, p->in, k->nsrc, k->npeers);
-  if (k->beacon)
-    ash_buf_printf(&b,
-                   ",\"interval_s\":%.0f,\"beacon_score\":%.3f,\"ts_score\":%.3f,\"ts_skew\":%.3f,"
-                   "\"ts_mad\":%.3f,\"ds_score\":%.3f,\"ds_skew\":%.3f,\"ds_mad\":%.3f,"
-                   "\"hist_score\":%.3f,\"dur_score\":%.3f",
-                   k->interval, k->total, k->ts, k->ts_skew, k->ts_mad, k->ds, k->ds_skew,
-                   k->ds_mad, k->hist, k->dur);
-  hunt_reasons_json(&b, &k->R);
-  ash_buf_adds(&b, "}");
+  int jr =
+      ash_buf_printf(&b,
+                     "{\"kind\":\"%s\",\"connections\":%u,\"port\":%d,\"connected_s\":%" PRId64
+                     ",\"bytes_out\":%" PRId64 ",\"bytes_in\":%" PRId64
+                     ",\"internal_hosts_to_address\":%u,\"internal_hosts_alike_to_network\":%u",
+                     k->beacon ? "beacon" : "long-connection", p->sessions, p->port,
+                     p->covered / ASH_SEC, p->out, p->in, k->nsrc, k->npeers);
+  if (!jr && k->beacon)
+    jr = ash_buf_printf(
+        &b,
+        ",\"interval_s\":%.0f,\"beacon_score\":%.3f,\"ts_score\":%.3f,\"ts_skew\":%.3f,"
+        "\"ts_mad\":%.3f,\"ds_score\":%.3f,\"ds_skew\":%.3f,\"ds_mad\":%.3f,"
+        "\"hist_score\":%.3f,\"dur_score\":%.3f",
+        k->interval, k->total, k->ts, k->ts_skew, k->ts_mad, k->ds, k->ds_skew, k->ds_mad, k->hist,
+        k->dur);
+  if (!jr) jr = hunt_reasons_json(&b, &k->R);
+  if (!jr) jr = ash_buf_adds(&b, "}");
+  if (!rc) rc = jr;
   if (!rc) rc = ash_finding_set_details(f, b.p, b.n);
   ash_buf_free(&b);
   return rc;

@@ -89,8 +89,10 @@ static int one_host(hunt_ctx *c, const hunt_relay *const *v, size_t n, hunt_list
   char t1[32], t2[32];
   hunt_fmt_time(f.first_seen, t1);
   hunt_fmt_time(f.last_seen, t2);
-  for (size_t p = 0; p < np; p++) ash_buf_printf(&b, "%s%s", p ? ", " : "", progs[p]);
-  hunt_say(&S, "relay.sum.head", host, HUNT_ARG("%zu", n), t1, t2, np ? b.p : "unnamed_program.an");
+  /* the list checked: a failed append leaves b without text */
+  for (size_t p = 0; p < np && !rc; p++) rc = ash_buf_printf(&b, "%s%s", p ? ", " : "", progs[p]);
+  hunt_say(&S, "relay.sum.head", host, HUNT_ARG("%zu", n), t1, t2,
+           np && b.p ? b.p : "unnamed_program.an");
   for (size_t i = 0; i < n && i < 6; i++)
     hunt_say(&S, i ? "relay.sum.rec.next" : "relay.sum.rec", v[i]->what, v[i]->detail);
   if (n > 6) hunt_say(&S, "relay.sum.more", HUNT_ARG("%zu", n - 6));
