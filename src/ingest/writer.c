@@ -23,7 +23,7 @@ typedef struct item {
   ash_str attrs_json;   /* serialised by the producer, so that the writer
                            thread only does SQLite work */
   ash_source_info src;  /* IT_BEGIN, IT_END (strings in the arena) */
-  ash_attr_split split; /* a flow's attributes, when has_split (in the arena) */
+  ash_attr_split split; /* an event's attributes, when has_split (in the arena) */
   int has_split;
 } item;
 
@@ -32,7 +32,7 @@ typedef struct batch {
   size_t n;
   char *arena;
   size_t used;
-  /* the blocks of flows' attribute values its rows refer to (in the
+  /* the blocks of attribute values its rows refer to (in the
    * arena); every block is closed before the batch goes to the thread */
   ash_flow_block blk[BATCH_ITEMS];
   size_t nblk;
@@ -51,8 +51,8 @@ struct ash_writer {
   int stop;
   int err;
   ash_buf json; /* producer's scratch for attributes */
-  int split;    /* the store takes flows' attributes split */
-  /* the open block of flows' attribute values (producer's): its rows so
+  int split;    /* the store takes attributes split */
+  /* the open block of attribute values (producer's): its rows so
    * far, raw, for source blk_source, to be compressed into the current
    * batch's blk[blk_slot]; the arena keeps ZSTD_compressBound of it free */
   ash_buf blk;
@@ -333,7 +333,7 @@ static size_t ev_bytes(const ash_event *ev) {
   return n;
 }
 
-/* The worst case of a flow's attributes escaped: its keys (in the arena)
+/* The worst case of an event's attributes escaped: its keys (in the arena)
  * and its values (in the open block), every byte escaped to 6, with their
  * separators. */
 static void split_bounds(const ash_event *ev, size_t *keys, size_t *vals) {
@@ -385,12 +385,12 @@ static size_t event_bytes(const ash_writer *w, const ash_event *ev, size_t json,
 
 int ash_writer_event(ash_writer *w, int64_t id, const ash_event *ev) {
   ash_str json = ASH_STR_NULL;
-  /* a flow's attributes are split here, in the producer's thread, the
-   * values into a block of consecutive flows of its source; every other
-   * event keeps JSON, and so does a flow near the JSON form's cap (which
-   * that form truncates) */
+  /* an event's attributes are split here, in the producer's thread, the
+   * values into a block of consecutive events of its source (flows and
+   * every other kind alike); an event near the JSON form's cap keeps
+   * JSON (which that form truncates) */
   size_t kb = 0, vb = 0;
-  int split = w->split && ev->nattrs && ash_flowdb_eligible(ev);
+  int split = w->split && ev->nattrs;
   if (split) {
     split_bounds(ev, &kb, &vb);
     if (kb + vb > ASH_MAX_ATTRS_JSON) split = 0, kb = vb = 0;

@@ -2,7 +2,9 @@
  * the flows' reader is in flows.c): logons, roles, VPN and antivirus
  * records, Windows host activity, and what says which host holds which
  * address. Each selects its family from events_wide by kind (the index
- * events_kind_ts) and hands out typed records, addresses parsed once here.
+ * events_kind_ts) and hands out typed records, addresses parsed once here;
+ * a reader of attributes selects from wide_events, the same rows with
+ * their attributes as JSON however they are kept (sqlite.c).
  * Every value is a bound parameter; the SQL is fixed fragments chosen by
  * the query's fields. */
 #include <stdio.h>
@@ -82,7 +84,7 @@ int ash_store_logons(ash_store *s, const ash_logon_query *q, int (*cb)(void *u, 
   sqlbuf b = {.n = 0};
   add(&b, "SELECT id,source_id,ts,kind,host,user,src_ip,logon_type,event_id,");
   add(&b, q->with_attrs ? "attrs" : "NULL");
-  add(&b, " FROM events_wide WHERE (");
+  add(&b, " FROM wide_events WHERE (");
   /* one term per kind, each on the (kind, ts) index: SQLite reads them as
    * a multi-index OR */
   if (q->types == ASH_LOGON_ANY_TYPE)
@@ -159,7 +161,7 @@ int ash_store_vpn_events(ash_store *s, int (*cb)(void *u, const ash_vpn_event *v
               " coalesce(json_extract(attrs,'$.srccountry'),"
               "json_extract(attrs,'$.source_region'),json_extract(attrs,'$.srcregion'))"
               " END"
-              " FROM events_wide WHERE kind IN ('vpn.login','vpn.logout','vpn.session')" COMPLETE
+              " FROM wide_events WHERE kind IN ('vpn.login','vpn.logout','vpn.session')" COMPLETE
               " ORDER BY ts,id",
               &st);
   if (rc) return rc;
@@ -200,7 +202,7 @@ static const char AV_SQL[] =
     "coalesce(" AV_ATTR("\"Process Name\"", "process_name", "ProcessName") ",process),"
     "coalesce(" AV_ATTR("\"Action Name\"", "action_name", "ActionName") ",action),"
     AV_ATTR("\"Category Name\"", "category", "Category")
-    " FROM events_wide WHERE kind IN ('av.detect','av.action')" COMPLETE " ORDER BY ts,id";
+    " FROM wide_events WHERE kind IN ('av.detect','av.action')" COMPLETE " ORDER BY ts,id";
 /* clang-format on */
 
 int ash_store_av_events(ash_store *s, int (*cb)(void *u, const ash_av_event *a), void *u) {
@@ -315,7 +317,7 @@ static const char FLOW_NAMES_SQL[] =
     "WITH k(id) AS (SELECT id FROM attr_shapes WHERE instr('\"'||keys||'\"','\"srcname\"')>0"
     " OR instr('\"'||keys||'\"','\"dstname\"')>0 OR instr('\"'||keys||'\"','\"src_host\"')>0"
     " OR instr('\"'||keys||'\"','\"dst_host\"')>0),"
-    " r(src_ip,dst_ip,attrs) AS (SELECT src_ip,dst_ip,attrs FROM events_wide"
+    " r(src_ip,dst_ip,attrs) AS (SELECT src_ip,dst_ip,attrs FROM wide_events"
     " WHERE kind='net.flow'" COMPLETE
     " UNION ALL SELECT " FLOW_IP_TEXT("f", "src", "src6") "," FLOW_IP_TEXT("f", "dst", "dst6") ","
     "CASE WHEN f.shape IS NULL THEN f.attrs ELSE ash_attrs(s.keys,f.vals) END"
@@ -357,7 +359,7 @@ static const struct addr_query {
      " user LIKE '%$' AND src_ip IS NOT NULL" COMPLETE " GROUP BY user,src_ip",
      0, 1, 2, -1},
     {ASH_ADDR_WORKSTATION,
-     "SELECT json_extract(attrs,'$.WorkstationName'),src_ip,count(*) FROM events_wide"
+     "SELECT json_extract(attrs,'$.WorkstationName'),src_ip,count(*) FROM wide_events"
      " WHERE kind='win.logon' AND logon_type=3 AND src_ip IS NOT NULL"
      " AND instr(attrs,'WorkstationName')>0 AND json_valid(attrs)" COMPLETE " GROUP BY 1,2",
      0, 1, 2, -1},

@@ -20,8 +20,15 @@
  * has none and reads the same, so it is read as it is and marked 3 when
  * opened for writing (an ashiato of schema 2 would show a block reference
  * as the values themselves: it refuses a case of 3, saying so). */
-#define SCHEMA_VERSION "3"
-#define SCHEMA_VERSION_READ "2" /* the earlier version this one reads */
+/* 4: any event's attribute values may be in flow_blocks: events_wide
+ * has shape and vals as flows has. A case of 2 or 3 has no such rows and
+ * reads the same; opened for writing it gets the columns and the events
+ * view that reads them, and is marked 4 (an ashiato of 3 would read the
+ * attributes of such rows as NULL: it refuses a case of 4, saying so). */
+#define SCHEMA_VERSION "4"
+/* the earlier versions this one reads, as an SQL list and one by one */
+#define SCHEMA_VERSIONS_READ "2,3"
+static const char *const VERSIONS_READ[] = {"2", "3"};
 /* Events per write transaction: large enough to amortise the commit,
  * small enough that a killed ingest loses little work. */
 #define TXN_ROWS 250000
@@ -39,6 +46,16 @@
   "f.bytes_in,f.packets_out,f.packets_in,f.dur,NULL,f.event_id,NULL,NULL,NULL,NULL,NULL,NULL,"    \
   "NULL,CASE WHEN f.shape IS NULL THEN f.attrs ELSE ash_attrs((SELECT keys FROM attr_shapes"      \
   " WHERE id=f.shape),f.vals) END AS attrs FROM flows f"
+/* The columns of events_wide but its attributes (the view wide_events) */
+#define WIDE_COLS                                                                                  \
+  "id,source_id,ref,ts,kind,host,user,domain,src_ip,src_port,dst_ip,dst_port,tunnel_ip,proto,"     \
+  "action,app,service,bytes_out,bytes_in,packets_out,packets_in,duration,logon_type,event_id,"     \
+  "channel,process,parent_process,command_line,threat,path,sha256,flow_flags,bytes_total"
+/* The attributes of an events_wide row: its JSON, or its shape's keys
+ * with the values its vals name (flows.c) */
+#define WIDE_ATTRS                                                                                 \
+  "CASE WHEN shape IS NULL THEN attrs ELSE ash_attrs((SELECT keys FROM attr_shapes"                \
+  " WHERE id=shape),vals) END"
 #define FLOW_ARM(kind, deny) FLOW_COLS_AS_WIDE(kind) " WHERE f.flags&4" deny
 /* clang-format on */
 
@@ -59,7 +76,8 @@ static const char *SCHEMA =
     " service TEXT, bytes_out INTEGER, bytes_in INTEGER, packets_out INTEGER,"
     " packets_in INTEGER, duration INTEGER, logon_type INTEGER, event_id INTEGER,"
     " channel TEXT, process TEXT, parent_process TEXT, command_line TEXT, threat TEXT,"
-    " path TEXT, sha256 TEXT, attrs TEXT, flow_flags INTEGER, bytes_total INTEGER);"
+    " path TEXT, sha256 TEXT, attrs TEXT, flow_flags INTEGER, bytes_total INTEGER,"
+    " shape INTEGER, vals TEXT);"
     "CREATE TABLE IF NOT EXISTS dict(id INTEGER PRIMARY KEY, s TEXT NOT NULL UNIQUE);"
     "CREATE TABLE IF NOT EXISTS attr_shapes(id INTEGER PRIMARY KEY, keys TEXT NOT NULL UNIQUE);"
     "CREATE TABLE IF NOT EXISTS flows("
@@ -77,8 +95,8 @@ static const char *SCHEMA =
     "CREATE VIEW IF NOT EXISTS events AS"
     " SELECT id,source_id,ref,ts,kind,host,user,domain,src_ip,src_port,dst_ip,dst_port,"
     " tunnel_ip,proto,action,app,service,bytes_out,bytes_in,packets_out,packets_in,duration,"
-    " logon_type,event_id,channel,process,parent_process,command_line,threat,path,sha256,attrs"
-    " FROM events_wide"
+    " logon_type,event_id,channel,process,parent_process,command_line,threat,path,"
+    "sha256," WIDE_ATTRS " AS attrs FROM events_wide"
     " UNION ALL " FLOW_ARM("'net.flow'", "=0") " UNION ALL " FLOW_ARM(
         "'net.deny'", "<>0") ";"
                              /* the flows alone in the wide form, one SELECT (no UNION): a query
@@ -308,7 +326,9 @@ static int check_version(ash_store *s) {
     if (t) snprintf(have, sizeof have, "%s", (const char *)t);
   }
   sqlite3_finalize(st);
-  if (!strcmp(have, SCHEMA_VERSION) || !strcmp(have, SCHEMA_VERSION_READ)) return ASH_OK;
+  if (!strcmp(have, SCHEMA_VERSION)) return ASH_OK;
+  for (size_t i = 0; i < sizeof VERSIONS_READ / sizeof VERSIONS_READ[0]; i++)
+    if (!strcmp(have, VERSIONS_READ[i])) return ASH_OK;
   snprintf(s->err, sizeof s->err,
            "case made by an earlier version of ashiato (schema %s, this version reads %s): "
            "ingest the evidence again into a new case",
@@ -450,13 +470,19 @@ int ash_store_open(ash_store **out, const char *path, int flags) {
      * over, never tables without the mark, which it would refuse as "not
      * an ashiato case" */
     if (!rc) rc = exec(s, "BEGIN IMMEDIATE");
+    /* a case of schema 2 or 3: events_wide gets shape and vals, and the
+     * events view is made again to read them (SCHEMA below) */
+    if (!rc && has_column(s, "events_wide", "id") && !has_column(s, "events_wide", "shape"))
+      rc = exec(s, "ALTER TABLE events_wide ADD COLUMN shape INTEGER;"
+                   "ALTER TABLE events_wide ADD COLUMN vals TEXT;"
+                   "DROP VIEW IF EXISTS events;");
     if (!rc) rc = exec(s, SCHEMA);
     if (!rc) rc = exec(s, INDEXES);
     if (!rc)
       rc = exec(s, "INSERT OR IGNORE INTO meta VALUES('ashiato','case');"
                    "INSERT OR IGNORE INTO meta VALUES('schema_version'," SCHEMA_VERSION ");"
                    "UPDATE meta SET value=" SCHEMA_VERSION " WHERE key='schema_version'"
-                   " AND value=" SCHEMA_VERSION_READ ";");
+                   " AND value IN (" SCHEMA_VERSIONS_READ ");");
     /* sources.mtime_ns came later: a case made before it gets the column,
      * empty for its old sources (raw.h then checks size and hash only) */
     if (!rc && !has_column(s, "sources", "mtime_ns"))
@@ -477,6 +503,21 @@ int ash_store_open(ash_store **out, const char *path, int flags) {
       s->source_cols = have == (1u << NSOURCE_COLS) - 1;
   }
   s->has_mtime = has_column(s, "sources", "mtime_ns");
+  /* wide_events, for this connection only: events_wide with each row's
+   * attributes as JSON in attrs however they are kept, which the store's
+   * readers select from (a case of schema 2 or 3 read without writing has
+   * no shape column, and only JSON) */
+  if (has_column(s, "events_wide", "id")) {
+    rc = exec(s, has_column(s, "events_wide", "shape")
+                     ? "CREATE TEMP VIEW wide_events AS SELECT " WIDE_COLS "," WIDE_ATTRS
+                       " AS attrs FROM main.events_wide"
+                     : "CREATE TEMP VIEW wide_events AS SELECT " WIDE_COLS ",attrs"
+                       " FROM main.events_wide");
+    if (rc) {
+      ash_store_close(s);
+      return rc;
+    }
+  }
   *out = s;
   return ASH_OK;
 }
@@ -660,16 +701,36 @@ int ash_store_add_event_attrs(ash_store *s, int64_t id, const ash_event *ev, con
  * 8 rows per statement): SQLite copies each row through a co-routine. */
 #define SHORT_COLS                                                                                 \
   "id,source_id,ref,ts,kind,host,user,domain,src_ip,src_port,dst_ip,dst_port,proto,action,app,"    \
-  "service,bytes_out,bytes_in,packets_out,packets_in,duration,attrs"
+  "service,bytes_out,bytes_in,packets_out,packets_in,duration,attrs,shape,vals"
 #define LONG_COLS                                                                                  \
   SHORT_COLS ",tunnel_ip,logon_type,event_id,channel,process,parent_process,command_line,threat,"  \
              "path,sha256,flow_flags,bytes_total"
-enum { SHORT_NCOLS = 22, LONG_NCOLS = 34 };
+enum { SHORT_NCOLS = 24, LONG_NCOLS = 36 };
 
 static int is_short(const ash_event *ev) {
   return !ev->tunnel_ip.fam && ev->logon_type == ASH_UNSET && ev->event_id == ASH_UNSET &&
          !ev->channel.n && !ev->process.n && !ev->parent_process.n && !ev->command_line.n &&
          !ev->threat.n && !ev->path.n && !ev->sha256.n;
+}
+
+/* The attributes of r: split (shape and vals; ash_flowdb_split_ref), or
+ * JSON, or none. */
+static int bind_attrs(ash_store *s, sqlite3_stmt *st, const ash_store_row *r) {
+  sqlite3_bind_null(st, 22);
+  sqlite3_bind_null(st, 23);
+  sqlite3_bind_null(st, 24);
+  if (r->split) {
+    int64_t shape;
+    const char *vals;
+    size_t vals_n;
+    int rc = ash_flowdb_split_ref(s->flows, r->source, r->split, &shape, &vals, &vals_n);
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 23, shape);
+    sqlite3_bind_text(st, 24, vals, (int)vals_n, SQLITE_STATIC);
+  } else if (r->attrs) {
+    sqlite3_bind_text(st, 22, r->attrs, (int)r->attrs_n, SQLITE_STATIC);
+  }
+  return ASH_OK;
 }
 
 static void bind_short(sqlite3_stmt *st, const ash_store_row *r, int64_t id,
@@ -696,28 +757,24 @@ static void bind_short(sqlite3_stmt *st, const ash_store_row *r, int64_t id,
   bind_i64(st, 19, ev->packets_out);
   bind_i64(st, 20, ev->packets_in);
   bind_i64(st, 21, ev->duration_us);
-  if (r->attrs)
-    sqlite3_bind_text(st, 22, r->attrs, (int)r->attrs_n, SQLITE_STATIC);
-  else
-    sqlite3_bind_null(st, 22);
 }
 
 static void bind_long(sqlite3_stmt *st, const ash_store_row *r, int64_t id,
                       char ip[3][ASH_IP_STRLEN]) {
   const ash_event *ev = r->ev;
   bind_short(st, r, id, ip);
-  bind_ip(st, 23, &ev->tunnel_ip, ip[2]);
-  bind_i64(st, 24, ev->logon_type);
-  bind_i64(st, 25, ev->event_id);
-  bind_str(st, 26, ev->channel);
-  bind_str(st, 27, ev->process);
-  bind_str(st, 28, ev->parent_process);
-  bind_str(st, 29, ev->command_line);
-  bind_str(st, 30, ev->threat);
-  bind_str(st, 31, ev->path);
-  bind_str(st, 32, ev->sha256);
-  bind_i64(st, 33, ev->flow_flags ? ev->flow_flags : ASH_UNSET);
-  bind_i64(st, 34, ev->bytes_total);
+  bind_ip(st, 25, &ev->tunnel_ip, ip[2]);
+  bind_i64(st, 26, ev->logon_type);
+  bind_i64(st, 27, ev->event_id);
+  bind_str(st, 28, ev->channel);
+  bind_str(st, 29, ev->process);
+  bind_str(st, 30, ev->parent_process);
+  bind_str(st, 31, ev->command_line);
+  bind_str(st, 32, ev->threat);
+  bind_str(st, 33, ev->path);
+  bind_str(st, 34, ev->sha256);
+  bind_i64(st, 35, ev->flow_flags ? ev->flow_flags : ASH_UNSET);
+  bind_i64(st, 36, ev->bytes_total);
 }
 
 static int prepare_insert(ash_store *s, sqlite3_stmt **st, const char *cols, int ncols) {
@@ -746,7 +803,7 @@ int ash_store_add_rows(ash_store *s, const ash_store_row *rows, size_t n) {
   int rc = begin(s);
   for (size_t i = 0; i < n && !rc; i++) {
     int64_t id = s->next_id++;
-    if (rows[i].split || ash_flowdb_eligible(rows[i].ev)) {
+    if (ash_flowdb_eligible(rows[i].ev)) {
       /* a flow: the typed row (flows.c) */
       rc = ash_flowdb_insert(s->flows, id, rows[i].source, rows[i].ev, rows[i].attrs,
                              rows[i].attrs_n, rows[i].split);
@@ -764,6 +821,13 @@ int ash_store_add_rows(ash_store *s, const ash_store_row *rows, size_t n) {
     } else {
       rc = prepare_insert(s, st, LONG_COLS, LONG_NCOLS);
       if (!rc) bind_long(*st, &rows[i], id, s->ip);
+    }
+    if (!rc) {
+      rc = bind_attrs(s, *st, &rows[i]);
+      if (rc == ASH_ESTORE)
+        rc = wfail(s);
+      else if (rc)
+        rc = abort_txn(s, rc);
     }
     if (!rc) rc = step(s, *st);
     if (!rc) rc = maybe_roll(s, 1);
@@ -918,7 +982,7 @@ typedef int (*events_src_cb)(void *u, const ash_event *ev, const ash_source_info
 
 /* The events query behind ash_store_events (cb_path) and
  * ash_store_events_with_source (cb_src); exactly one callback is set. */
-/* The query of events_query over one table (events_wide or flow_events),
+/* The query of events_query over one table (wide_events or flow_events),
  * prepared with its parameters bound into *out. */
 /* How events_stmt selects by kind: as q says (KS_QUERY), or one kind
  * exactly, or the rows without a kind (events_query's per-kind arms). */
@@ -1110,10 +1174,10 @@ static int events_query(ash_store *s, const ash_event_query *q, events_path_cb c
   arm *a = calloc(nk + 3, sizeof *a);
   size_t na = 0;
   if (!rc && !a) rc = ASH_ENOMEM;
-  if (!rc && exact) rc = events_stmt(s, q, "events_wide", KS_QUERY, NULL, &a[na++].st);
+  if (!rc && exact) rc = events_stmt(s, q, "wide_events", KS_QUERY, NULL, &a[na++].st);
   for (size_t i = 0; !rc && i < nk; i++)
-    rc = events_stmt(s, q, "events_wide", KS_EXACT, kinds[i], &a[na++].st);
-  if (!rc && !kl) rc = events_stmt(s, q, "events_wide", KS_NULL, NULL, &a[na++].st);
+    rc = events_stmt(s, q, "wide_events", KS_EXACT, kinds[i], &a[na++].st);
+  if (!rc && !kl) rc = events_stmt(s, q, "wide_events", KS_NULL, NULL, &a[na++].st);
   if (!rc && ash_store_kind_may_be_flow(kind) && !(q && q->windows_only))
     rc = events_stmt(s, q, "flow_events", KS_QUERY, NULL, &a[na++].st);
   for (size_t i = 0; i < nk; i++) free(kinds[i]);

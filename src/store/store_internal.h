@@ -18,8 +18,9 @@ sqlite3 *ash_store_sqlite(ash_store *s);
  * object (attrs_json may be NULL: no attributes); ev->attrs is ignored. */
 int ash_store_add_event_attrs(ash_store *s, int64_t id, const ash_event *ev, const char *attrs_json,
                               size_t attrs_n);
-/* A block of flows' attribute values, zstd-compressed (flows.c): the
- * values of up to ASH_FLOW_BLOCK_ROWS consecutive flows of one source,
+/* A block of events' attribute values, zstd-compressed (flows.c): the
+ * values of up to ASH_FLOW_BLOCK_ROWS consecutive events of one source
+ * (flows and other kinds; the table is flow_blocks for its first use),
  * each row's values JSON-escaped and joined by '"', the rows joined by
  * '\n' (neither occurs unescaped in escaped content). Built by the
  * ingest's producer thread; the store inserts it before the first row
@@ -32,7 +33,7 @@ typedef struct ash_flow_block {
   size_t zn;
   int64_t rowid; /* 0 until stored */
 } ash_flow_block;
-/* A flow's attributes as the ingest's producer thread hands them to the
+/* An event's attributes as the ingest's producer thread hands them to the
  * store, so that the writer thread, the ingest's bottleneck, neither
  * serialises them to JSON nor scans JSON back apart: keys, every key
  * JSON-escaped and joined by '"' (the row's shape); its values are row k
@@ -50,11 +51,11 @@ typedef struct ash_store_row {
   const ash_event *ev;
   const char *attrs; /* serialised JSON object, or NULL */
   size_t attrs_n;
-  /* instead of attrs, for an event ash_flowdb_eligible takes, on a store
-   * ash_store_takes_split says yes to; else NULL */
+  /* instead of attrs, on a store ash_store_takes_split says yes to;
+   * else NULL */
   const ash_attr_split *split;
 } ash_store_row;
-/* 1 when ash_store_add_rows takes a flow's attributes as ash_attr_split
+/* 1 when ash_store_add_rows takes an event's attributes as ash_attr_split
  * (the SQLite store); the ClickHouse store keeps the JSON form. */
 int ash_store_takes_split(const ash_store *s);
 int ash_store_add_rows(ash_store *s, const ash_store_row *rows, size_t n);
@@ -177,6 +178,12 @@ int ash_flowdb_eligible(const ash_event *ev);
 int ash_flowdb_insert(ash_flowdb *f, int64_t id, int64_t source, const ash_event *ev,
                       const char *attrs, size_t attrs_n, const ash_attr_split *split);
 
+/* The columns that hold an event's split attributes (flows and
+ * events_wide alike): split's block stored for source if it is not yet,
+ * the row's shape id and its vals, a reference to row k of the block
+ * (borrowed until the next call on f). ASH_ESTORE on an SQLite failure. */
+int ash_flowdb_split_ref(ash_flowdb *f, int64_t source, const ash_attr_split *split, int64_t *shape,
+                         const char **vals, size_t *vals_n);
 /* Register the SQL function ash_attrs the events view needs. */
 int ash_flowdb_register(ash_flowdb *f);
 /* ash_store_flows on db (flows.c). */

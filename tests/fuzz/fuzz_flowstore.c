@@ -1,7 +1,8 @@
-/* Fuzz target: flows' attributes through the ingest's writer into the
+/* Fuzz target: events' attributes through the ingest's writer into the
  * case store and back (src/ingest/writer.c splits them in the producer
  * thread and packs the values into zstd blocks; src/store/flows.c reads
- * the blocks back in ash_attrs).
+ * the blocks back in ash_attrs). Every third row is a logon, which goes
+ * to events_wide rather than flows, its values into the same blocks.
  *
  * The input is rows separated by '\n'; a row is attributes, key and value
  * alternating, separated by 0xFE (any other byte, NUL and control bytes
@@ -63,7 +64,7 @@ static size_t split_rows(const uint8_t *p, size_t n, row *rows) {
 
 static void flow_of(ash_event *ev, const row *r, size_t i) {
   ash_event_init(ev);
-  ev->kind = ASH_KIND_FLOW;
+  ev->kind = i % 3 == 2 ? ASH_KIND_WIN_LOGON : ASH_KIND_FLOW;
   ev->ts = 1740873600000000 + (int64_t)i;
   ash_ip_parse(ash_str_cstr("10.0.0.1"), &ev->src_ip);
   ash_ip_parse(ash_str_cstr("192.0.2.1"), &ev->dst_ip);

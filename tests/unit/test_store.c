@@ -874,6 +874,11 @@ static void test_privileged_and_hosts_as_entities_say(void **st) {
  * bytes, UTF-8), two shapes, rows of two sources interleaved (a block
  * holds one source's), and more rows than a block holds. */
 enum { SPLIT_ROWS = 300 };
+typedef struct attrs_seen {
+  int n;
+  int bad;
+} attrs_seen;
+
 static void split_event(ash_event *ev, ash_kv *kv, char (*buf)[64], int i) {
   *ev = mk(ASH_KIND_FLOW, "svc", "2025-03-02T10:00:00Z");
   ev->ts += i;
@@ -894,12 +899,28 @@ static void split_event(ash_event *ev, ash_kv *kv, char (*buf)[64], int i) {
   for (int k = 0; k < 7; k++) kv[k] = (ash_kv){ash_str_cstr(keys[k]), ash_str_cstr(buf[k])};
   ev->attrs = kv;
   ev->nattrs = i % 10 == 9 ? 6 : 7; /* a second shape now and then */
+  if (i % 3 == 1) {
+    /* every third row a logon, which is no flow (events_wide): its
+     * attributes go into the same blocks */
+    ev->kind = ASH_KIND_WIN_LOGON;
+    ev->logon_type = 3;
+    ev->host = ash_str_cstr("WS1");
+  }
 }
 
-typedef struct attrs_seen {
-  int n;
-  int bad;
-} attrs_seen;
+static int logon_attrs(void *u, const ash_logon *l) {
+  attrs_seen *a = u;
+  ash_event want;
+  ash_kv kv[7];
+  char buf[7][64];
+  split_event(&want, kv, buf, 3 * a->n++ + 1);
+  ash_buf j;
+  ash_buf_init(&j, 1 << 16);
+  if (ash_event_attrs_json(&want, &j) || !l->attrs || strcmp(l->attrs, j.p) || l->ts != want.ts)
+    a->bad++;
+  ash_buf_free(&j);
+  return 0;
+}
 
 static int check_attrs(void *u, const ash_event *ev, const char *src, int rec, const char *attrs) {
   (void)src;
@@ -979,12 +1000,24 @@ static void test_flow_split_by_producer(void **st) {
   assert_int_equal(ash_store_events(s, &q, check_attrs, &a), 0);
   assert_int_equal(a.n, SPLIT_ROWS);
   assert_int_equal(a.bad, 0);
+  /* the logons' reader, which reads events_wide's attributes itself */
+  attrs_seen l = {0};
+  ash_logon_query lq = {ASH_TIME_UNSET, ASH_TIME_UNSET, ASH_LOGON_ANY_TYPE, 0, 1};
+  assert_int_equal(ash_store_logons(s, &lq, logon_attrs, &l), 0);
+  assert_int_equal(l.n, SPLIT_ROWS / 3);
+  assert_int_equal(l.bad, 0);
   ash_store_close(s);
   /* blocks: source 0's first 100 rows, source 1's 50, then source 0's
-   * last 150 in one block (256 rows fit) */
+   * last 150 in one block (256 rows fit), flows and logons alike */
   assert_int_equal(count_of(g_path, "SELECT count(*) FROM flow_blocks"), 3);
   assert_int_equal(count_of(g_path, "SELECT count(*) FROM flows WHERE vals LIKE char(2)||'%'"),
-                   SPLIT_ROWS);
+                   SPLIT_ROWS - SPLIT_ROWS / 3);
+  assert_int_equal(count_of(g_path, "SELECT count(*) FROM events_wide WHERE attrs IS NULL AND"
+                                    " vals LIKE char(2)||'%'"),
+                   SPLIT_ROWS / 3);
+  assert_int_equal(count_of(direct, "SELECT count(*) FROM events_wide WHERE shape IS NULL AND"
+                                    " attrs LIKE '{%'"),
+                   SPLIT_ROWS / 3);
   assert_int_equal(count_of(direct, "SELECT count(*) FROM flow_blocks"), 0);
   assert_true(count_of(direct, "SELECT count(*) FROM flows WHERE instr(vals, char(1))") > 0);
   /* a damaged block (the case file altered) reads as no attributes, and
@@ -1006,29 +1039,73 @@ static void test_flow_split_by_producer(void **st) {
   unlink(direct);
 }
 
-/* A case of schema 2 (before flows' attribute blocks) has none, and reads
- * the same: it is read as it is, and marked 3 once opened for writing, as
- * an ashiato of schema 2 would read a block reference as the values. */
-static void test_case_of_schema_2_is_read_and_marked_3(void **st) {
+/* A case of schema 2 (before attribute blocks) or 3 (blocks for flows
+ * only: events_wide without shape and vals) reads the same: it is read
+ * as it is, and once opened for writing it gets events_wide's columns
+ * and the events view that reads them, and is marked 4, which an older
+ * ashiato refuses. Its events read back the same before and after. */
+static int count_logon(void *u, const ash_logon *l) {
+  attrs_seen *a = u;
+  a->n++;
+  if (!l->attrs || strcmp(l->attrs, "{\"WorkstationName\":\"PC7\"}")) a->bad++;
+  return 0;
+}
+
+static void test_case_of_earlier_schema_is_read_and_marked_4(void **st) {
   (void)st;
-  ash_store *s;
-  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_CREATE), 0);
-  ash_store_close(s);
-  sqlite3 *db;
-  assert_int_equal(sqlite3_open(g_path, &db), SQLITE_OK);
-  assert_int_equal(sqlite3_exec(db,
-                                "UPDATE meta SET value='2' WHERE key='schema_version';"
-                                "DROP TABLE flow_blocks;",
-                                NULL, NULL, NULL),
-                   SQLITE_OK);
-  sqlite3_close(db);
-  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_READONLY), 0);
-  ash_store_close(s);
-  assert_int_equal(count_of(g_path, "SELECT value FROM meta WHERE key='schema_version'"), 2);
-  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_CREATE), 0);
-  ash_store_close(s);
-  assert_int_equal(count_of(g_path, "SELECT value FROM meta WHERE key='schema_version'"), 3);
-  assert_int_equal(count_of(g_path, "SELECT count(*) FROM flow_blocks"), 0);
+  for (int v = 2; v <= 3; v++) {
+    unlink(g_path);
+    ash_store *s;
+    assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_CREATE), 0);
+    int64_t id;
+    int dup;
+    assert_int_equal(ash_store_source_begin(s, "a.evtx", 10, "aa", "evtx", &id, &dup), 0);
+    ash_event ev = mk(ASH_KIND_WIN_LOGON, "alice", "2025-03-02T10:00:00Z");
+    ev.logon_type = 3;
+    ash_kv kv = {ash_str_cstr("WorkstationName"), ash_str_cstr("PC7")};
+    ev.attrs = &kv;
+    ev.nattrs = 1;
+    assert_int_equal(ash_store_add_event(s, id, &ev), 0);
+    ash_source_info c = {0};
+    c.read = c.parsed = c.events = 1;
+    c.first_ts = c.last_ts = ASH_TIME_UNSET;
+    assert_int_equal(ash_store_source_end(s, id, &c), 0);
+    ash_store_close(s);
+    /* the layout of version v */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(g_path, &db), SQLITE_OK);
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "UPDATE meta SET value='%d' WHERE key='schema_version';"
+             "DROP VIEW events; ALTER TABLE events_wide DROP COLUMN shape;"
+             "ALTER TABLE events_wide DROP COLUMN vals;"
+             "CREATE VIEW events AS SELECT id,source_id,ref,ts,kind,host,user,domain,src_ip,"
+             "src_port,dst_ip,dst_port,tunnel_ip,proto,action,app,service,bytes_out,bytes_in,"
+             "packets_out,packets_in,duration,logon_type,event_id,channel,process,"
+             "parent_process,command_line,threat,path,sha256,attrs FROM events_wide;%s",
+             v, v == 2 ? "DROP TABLE flow_blocks;" : "");
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    ash_logon_query lq = {ASH_TIME_UNSET, ASH_TIME_UNSET, ASH_LOGON_ANY_TYPE, 0, 1};
+    ash_event_query q = {.since = ASH_TIME_UNSET, .until = ASH_TIME_UNSET};
+    for (int write = 0; write <= 1; write++) {
+      assert_int_equal(ash_store_open(&s, g_path, write ? ASH_STORE_CREATE : ASH_STORE_READONLY),
+                       0);
+      attrs_seen a = {0};
+      assert_int_equal(ash_store_logons(s, &lq, count_logon, &a), 0);
+      assert_int_equal(a.n, 1);
+      assert_int_equal(a.bad, 0);
+      cnt n = {0};
+      assert_int_equal(ash_store_events(s, &q, count_ev, &n), 0);
+      assert_int_equal(n.n, 1);
+      assert_string_equal(n.last_attrs, "{\"WorkstationName\":\"PC7\"}");
+      ash_store_close(s);
+      assert_int_equal(count_of(g_path, "SELECT value FROM meta WHERE key='schema_version'"),
+                       write ? 4 : v);
+    }
+    assert_int_equal(count_of(g_path, "SELECT count(*) FROM flow_blocks"), 0);
+    assert_int_equal(count_of(g_path, "SELECT count(shape) FROM events_wide"), 0);
+  }
 }
 
 int main(void) {
@@ -1037,7 +1114,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
       cmocka_unit_test_setup_teardown(test_flow_attrs_with_quotes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_flow_split_by_producer, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_case_of_schema_2_is_read_and_marked_3, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_case_of_earlier_schema_is_read_and_marked_4, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_stale_source_redone, setup, teardown),
       cmocka_unit_test_setup_teardown(test_hash_at_end, setup, teardown),
       cmocka_unit_test_setup_teardown(test_not_a_case, setup, teardown),
