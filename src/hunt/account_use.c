@@ -456,6 +456,8 @@ static int make_account_finding(au *A, size_t lo, size_t hi, const verdict *V, h
   int nhosts = 0, nctry = 0, listed = 0;
   hunt_say(&S, "acct.sum.head", acct, HUNT_ARG("%d", V->nsusp));
   int nev = 0;
+  hunt_evq q;
+  hunt_evq_init(&q, c, &f);
   for (size_t x = lo; !rc && x < hi; x++) {
     uint32_t i = A->order[x];
     const hunt_vpn_session *v = &A->v->s[i];
@@ -472,7 +474,7 @@ static int make_account_finding(au *A, size_t lo, size_t hi, const verdict *V, h
     int dup = 0;
     for (int j = 0; j < nctry && !dup; j++) dup = !strcmp(ctry[j], v->country);
     if (v->country[0] && !dup && nctry < 4) snprintf(ctry[nctry++], 32, "%s", v->country);
-    if (!rc && v->login_id && nev < 40) rc = hunt_evidence(c, &f, v->login_id), nev++;
+    if (!rc && v->login_id && nev < 40) hunt_evq_add(&q, v->login_id), nev++;
     size_t k = hunt_reach_first(A->reach, i);
     int per = 0;
     for (; !rc && k < A->reach->n && A->reach->v[k].sess == i; k++) {
@@ -483,10 +485,11 @@ static int make_account_finding(au *A, size_t lo, size_t hi, const verdict *V, h
       dup = 0;
       for (int j = 0; j < nhosts && !dup; j++) dup = !strcmp(hosts[j], l->host);
       if (!dup && nhosts < 4) snprintf(hosts[nhosts++], 64, "%s", l->host);
-      if (!rc && per++ < 3 && nev < 40) rc = hunt_evidence(c, &f, l->id), nev++;
+      if (!rc && per++ < 3 && nev < 40) hunt_evq_add(&q, l->id), nev++;
     }
-    if (!rc && v->logout_id && nev < 40) rc = hunt_evidence(c, &f, v->logout_id), nev++;
+    if (!rc && v->logout_id && nev < 40) hunt_evq_add(&q, v->logout_id), nev++;
   }
+  if (!rc) rc = hunt_evq_flush(&q);
   /* the sessions listed one after another (";" between them), and those
    * left out counted */
   if (listed > MAX_SESS_LISTED)
@@ -716,10 +719,13 @@ static int make_hop_finding(au *A, hop *h, hunt_list *out) {
   hunt_text_free(&T);
   hunt_text_free(&S);
   /* evidence in the order of the chain */
-  if (!rc && s->login_id) rc = hunt_evidence(c, &f, s->login_id);
-  if (!rc && h->reach_id) rc = hunt_evidence(c, &f, h->reach_id);
-  if (!rc) rc = hunt_evidence_many(c, &f, h->ids, (size_t)h->nids);
-  if (!rc && s->logout_id) rc = hunt_evidence(c, &f, s->logout_id);
+  hunt_evq q;
+  hunt_evq_init(&q, c, &f);
+  hunt_evq_add(&q, s->login_id);
+  hunt_evq_add(&q, h->reach_id);
+  hunt_evq_addv(&q, h->ids, (size_t)h->nids);
+  hunt_evq_add(&q, s->logout_id);
+  if (!rc) rc = hunt_evq_flush(&q);
   if (!rc) {
     ash_buf det;
     ash_buf_init(&det, 16u << 10);

@@ -338,12 +338,6 @@ static int on_evidence(void *u, const ash_event *ev, const ash_source_info *src)
   return rc;
 }
 
-int hunt_evidence(hunt_ctx *c, ash_finding *f, int64_t event_id) {
-  evidence_ctx E = {c, f};
-  int rc = ash_store_event(c->store, event_id, on_evidence, &E);
-  return rc == ASH_ENOTFOUND ? ASH_OK : rc;
-}
-
 static int on_evidence_i(void *u, size_t i, const ash_event *ev, const ash_source_info *src) {
   (void)i;
   return on_evidence(u, ev, src);
@@ -352,6 +346,29 @@ static int on_evidence_i(void *u, size_t i, const ash_event *ev, const ash_sourc
 int hunt_evidence_many(hunt_ctx *c, ash_finding *f, const int64_t *ids, size_t n) {
   evidence_ctx E = {c, f};
   return ash_store_events_by_id(c->store, ids, n, on_evidence_i, &E);
+}
+
+void hunt_evq_init(hunt_evq *q, hunt_ctx *c, ash_finding *f) {
+  q->c = c;
+  q->f = f;
+  q->n = 0;
+  q->rc = ASH_OK;
+}
+
+int hunt_evq_flush(hunt_evq *q) {
+  if (!q->rc && q->n) q->rc = hunt_evidence_many(q->c, q->f, q->id, q->n);
+  q->n = 0;
+  return q->rc;
+}
+
+void hunt_evq_add(hunt_evq *q, int64_t id) {
+  if (!id || q->rc) return;
+  if (q->n == HUNT_EVQ_MAX && hunt_evq_flush(q)) return;
+  q->id[q->n++] = id;
+}
+
+void hunt_evq_addv(hunt_evq *q, const int64_t *ids, size_t n) {
+  for (size_t i = 0; i < n; i++) hunt_evq_add(q, ids[i]);
 }
 
 int hunt_reasons_sum(const hunt_reasons *R) {

@@ -955,32 +955,30 @@ static int make_finding(link *L, incident *x, hunt_list *out) {
   hunt_text_free(&T);
   hunt_text_free(&S);
   /* evidence, in the order a responder reads the story */
-  if (!rc) rc = hunt_evidence_many(c, &f, x->d->det_ids, (size_t)x->d->ndet);
-  if (!rc) rc = hunt_evidence_many(c, &f, x->d->act_ids, (size_t)x->d->nact);
-  if (!rc && x->d->file_id) rc = hunt_evidence(c, &f, x->d->file_id);
+  hunt_evq q;
+  hunt_evq_init(&q, c, &f);
+  hunt_evq_addv(&q, x->d->det_ids, (size_t)x->d->ndet);
+  hunt_evq_addv(&q, x->d->act_ids, (size_t)x->d->nact);
+  hunt_evq_add(&q, x->d->file_id);
   if (!rc && strong) {
-    if (b->sess >= 0 && L->v->s[b->sess].login_id)
-      rc = hunt_evidence(c, &f, L->v->s[b->sess].login_id);
-    if (!rc && b->type_id) rc = hunt_evidence(c, &f, b->type_id);
-    if (!rc && b->contact_id && b->contact_id != b->type_id)
-      rc = hunt_evidence(c, &f, b->contact_id);
-    if (!rc && b->sess >= 0 && L->v->s[b->sess].logout_id)
-      rc = hunt_evidence(c, &f, L->v->s[b->sess].logout_id);
+    if (b->sess >= 0) hunt_evq_add(&q, L->v->s[b->sess].login_id);
+    hunt_evq_add(&q, b->type_id);
+    if (b->contact_id != b->type_id) hunt_evq_add(&q, b->contact_id);
+    if (b->sess >= 0) hunt_evq_add(&q, L->v->s[b->sess].logout_id);
     int n = 0;
-    for (size_t i = 0; !rc && i < L->v->ns && n < 10; i++) {
+    for (size_t i = 0; i < L->v->ns && n < 10; i++) {
       const hunt_vpn_session *v = &L->v->s[i];
       if (v->user != b->account || v->start <= x->d->t0 + ASH_HOUR || !v->login_id) continue;
       if (v->new_src || n < 3) {
-        rc = hunt_evidence(c, &f, v->login_id);
+        hunt_evq_add(&q, v->login_id);
         n++;
       }
     }
     const follow *fw = follow_of(L, b->account);
-    for (size_t i = 0; !rc && fw && i < fw->nhosts && i < 10; i++)
-      rc = hunt_evidence(c, &f, fw->host_id[i]);
-    if (!rc && x->second >= 0 && x->c[x->second].type_id)
-      rc = hunt_evidence(c, &f, x->c[x->second].type_id);
+    for (size_t i = 0; fw && i < fw->nhosts && i < 10; i++) hunt_evq_add(&q, fw->host_id[i]);
+    if (x->second >= 0) hunt_evq_add(&q, x->c[x->second].type_id);
   }
+  if (!rc) rc = hunt_evq_flush(&q);
   if (!rc) {
     /* the facts the verdict rests on, for tests and tools (the summary
      * says the same in words) */

@@ -172,9 +172,11 @@ static int one_host(hunt_ctx *c, const rdp_loop *v, size_t n, hunt_list *out) {
   /* evidence: the relay's process start and connection, its set-up,
    * then the logons */
   size_t ne = 0;
-  if (!rc) rc = hunt_relay_evidence(c, &f, att, na, MAX_EVIDENCE, &ne);
-  for (size_t i = 0; !rc && i < n && ne < MAX_EVIDENCE; i++, ne++)
-    rc = hunt_evidence(c, &f, v[i].id);
+  hunt_evq q;
+  hunt_evq_init(&q, c, &f);
+  if (!rc) rc = hunt_relay_evidence(&q, att, na, MAX_EVIDENCE, &ne);
+  for (size_t i = 0; !rc && i < n && ne < MAX_EVIDENCE; i++, ne++) hunt_evq_add(&q, v[i].id);
+  if (!rc) rc = hunt_evq_flush(&q);
   if (!rc) {
     ash_buf_reset(&b);
     int jr = ash_buf_printf(&b, "{\"events\":%zu,\"tunnel_finding\":\"%s\"", n, tun ? tun->id : "");

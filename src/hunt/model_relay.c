@@ -281,16 +281,19 @@ static int added_before(const hunt_relay *const *v, size_t i, int64_t id, int se
   return self && v[i]->start_id == id;
 }
 
-int hunt_relay_evidence(hunt_ctx *c, ash_finding *f, const hunt_relay *const *v, size_t n,
-                        size_t max, size_t *added) {
-  int rc = ASH_OK;
+int hunt_relay_evidence(hunt_evq *q, const hunt_relay *const *v, size_t n, size_t max,
+                        size_t *added) {
   *added = 0;
-  for (size_t i = 0; !rc && i < n && *added < max; i++) {
+  for (size_t i = 0; !q->rc && i < n && *added < max; i++) {
     int64_t s = v[i]->start_id;
-    if (s && !added_before(v, i, s, 0) && !(rc = hunt_evidence(c, f, s))) ++*added;
-    if (!rc && *added < max && !added_before(v, i, v[i]->id, 1) &&
-        !(rc = hunt_evidence(c, f, v[i]->id)))
+    if (s && !added_before(v, i, s, 0)) {
+      hunt_evq_add(q, s);
       ++*added;
+    }
+    if (*added < max && !added_before(v, i, v[i]->id, 1)) {
+      hunt_evq_add(q, v[i]->id);
+      ++*added;
+    }
   }
-  return rc;
+  return q->rc;
 }

@@ -138,7 +138,10 @@ static int one_host(hunt_ctx *c, const hunt_relay *const *v, size_t n, hunt_list
   if (!rc && jr) rc = ASH_ENOMEM;
   ash_buf_free(&b);
   size_t ne = 0;
-  if (!rc) rc = hunt_relay_evidence(c, &f, v, n, MAX_EVIDENCE, &ne);
+  hunt_evq q;
+  hunt_evq_init(&q, c, &f);
+  if (!rc) rc = hunt_relay_evidence(&q, v, n, MAX_EVIDENCE, &ne);
+  if (!rc) rc = hunt_evq_flush(&q);
   if (!rc) rc = hunt_list_add(out, &f);
   if (rc) ash_finding_free(&f);
   return rc;

@@ -740,10 +740,13 @@ static int make_finding(hunt_flows *T, cand *k, size_t nalso, ash_finding *f) {
     for (size_t j = 0; j < i; j++) dup |= ids[j] == ids[i];
     if (!dup && ids[i]) uniq[nu++] = ids[i];
   }
-  if (!rc) rc = hunt_evidence_many(c, f, uniq, nu);
-  if (!rc) rc = hunt_evidence_many(c, f, k->loop_ids, k->nloop_ids);
-  if (!rc && k->proc_id) rc = hunt_evidence(c, f, k->proc_id);
-  if (!rc && k->lproc_id) rc = hunt_evidence(c, f, k->lproc_id);
+  hunt_evq q;
+  hunt_evq_init(&q, c, f);
+  hunt_evq_addv(&q, uniq, nu);
+  hunt_evq_addv(&q, k->loop_ids, k->nloop_ids);
+  hunt_evq_add(&q, k->proc_id);
+  hunt_evq_add(&q, k->lproc_id);
+  if (!rc) rc = hunt_evq_flush(&q);
   ash_buf det;
   ash_buf_init(&det, ASH_MAX_FINDING_TEXT);
   int dr = ash_buf_printf(
