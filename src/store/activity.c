@@ -27,6 +27,7 @@
 static int prepare(ash_store *s, const char *sql, sqlite3_stmt **st) {
   *st = NULL;
   int rc = ash_store_commit(s);
+  if (!rc) rc = ash_store_wide_view(s);
   if (rc) return rc;
   if (sqlite3_prepare_v2(ash_store_sqlite(s), sql, -1, st, NULL) != SQLITE_OK) {
     *st = NULL;

@@ -144,6 +144,7 @@ struct ash_store {
   sqlite3 *db;
   int readonly;
   int has_mtime;   /* sources.mtime_ns exists (cases made before it lack it) */
+  int wide_view;   /* temp.wide_events: 0 none, 1 JSON only, 2 blocks too */
   int source_cols; /* the SOURCE_COLS are there */
   int in_txn;
   /* the first write error: once a write failed, the open transaction was
@@ -503,23 +504,34 @@ int ash_store_open(ash_store **out, const char *path, int flags) {
       s->source_cols = have == (1u << NSOURCE_COLS) - 1;
   }
   s->has_mtime = has_column(s, "sources", "mtime_ns");
-  /* wide_events, for this connection only: events_wide with each row's
-   * attributes as JSON in attrs however they are kept, which the store's
-   * readers select from (a case of schema 2 or 3 read without writing has
-   * no shape column, and only JSON) */
-  if (has_column(s, "events_wide", "id")) {
-    rc = exec(s, has_column(s, "events_wide", "shape")
-                     ? "CREATE TEMP VIEW wide_events AS SELECT " WIDE_COLS "," WIDE_ATTRS
-                       " AS attrs FROM main.events_wide"
-                     : "CREATE TEMP VIEW wide_events AS SELECT " WIDE_COLS ",attrs"
-                       " FROM main.events_wide");
-    if (rc) {
-      ash_store_close(s);
-      return rc;
-    }
+  rc = ash_store_wide_view(s);
+  if (rc) {
+    ash_store_close(s);
+    return rc;
   }
   *out = s;
   return ASH_OK;
+}
+
+/* wide_events, for this connection only: events_wide with each row's
+ * attributes as JSON in attrs however they are kept, which the store's
+ * readers select from. A case of schema 2 or 3 read without writing has
+ * no shape column and only JSON; another process may upgrade it while
+ * this one reads, so until the column is there each reader's query looks
+ * again (a prepare), and then the view reads the blocks too. */
+int ash_store_wide_view(ash_store *s) {
+  if (s->ch || s->wide_view == 2) return ASH_OK;
+  int shape = has_column(s, "events_wide", "shape");
+  if (s->wide_view == 1 && !shape) return ASH_OK;
+  if (!has_column(s, "events_wide", "id")) return ASH_OK; /* no table yet: nothing to read */
+  int rc = exec(s, shape ? "DROP VIEW IF EXISTS temp.wide_events;"
+                           "CREATE TEMP VIEW wide_events AS SELECT " WIDE_COLS "," WIDE_ATTRS
+                           " AS attrs FROM main.events_wide"
+                         : "DROP VIEW IF EXISTS temp.wide_events;"
+                           "CREATE TEMP VIEW wide_events AS SELECT " WIDE_COLS ",attrs"
+                           " FROM main.events_wide");
+  if (!rc) s->wide_view = shape ? 2 : 1;
+  return rc;
 }
 
 int ash_store_close(ash_store *s) {
@@ -1164,6 +1176,7 @@ static int events_query(ash_store *s, const ash_event_query *q, events_path_cb c
                         events_src_cb cb_src, void *u) {
   if (s->ch) return ash_chstore_events(s->ch, q, cb_path, cb_src, u);
   int rc = ash_store_commit(s);
+  if (!rc) rc = ash_store_wide_view(s);
   if (rc) return rc;
   const char *kind = q ? q->kind : NULL;
   size_t kl = kind ? strlen(kind) : 0;

@@ -70,6 +70,10 @@ int ash_store_add_rows(ash_store *s, const ash_store_row *rows, size_t n);
 enum { ASH_STORE_EVENT_NCOLS = 29 };
 /* The event of the current row (strings borrowed until the next step). */
 void ash_store_read_event(sqlite3_stmt *st, ash_event *ev);
+/* Make sure the TEMP view wide_events (events_wide with the attributes
+ * as JSON, the readers' table) reads what the case holds now; a reader
+ * calls it before preparing a query of it. */
+int ash_store_wide_view(ash_store *s);
 /* Record the connection's last error as the store's message; ASH_ESTORE. */
 int ash_store_sql_fail(ash_store *s);
 

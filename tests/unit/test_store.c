@@ -1106,6 +1106,47 @@ static void test_case_of_earlier_schema_is_read_and_marked_4(void **st) {
     assert_int_equal(count_of(g_path, "SELECT count(*) FROM flow_blocks"), 0);
     assert_int_equal(count_of(g_path, "SELECT count(shape) FROM events_wide"), 0);
   }
+  /* a reader of a case of 3 that another handle upgrades and writes blocks
+   * into while it is open reads the new rows' attributes too */
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(g_path, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db,
+                                "UPDATE meta SET value='3' WHERE key='schema_version';"
+                                "DROP VIEW events; ALTER TABLE events_wide DROP COLUMN shape;"
+                                "ALTER TABLE events_wide DROP COLUMN vals;"
+                                "CREATE VIEW events AS SELECT * FROM events_wide;",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(db);
+  ash_store *r, *s;
+  assert_int_equal(ash_store_open(&r, g_path, ASH_STORE_READONLY), 0);
+  ash_logon_query lq = {ASH_TIME_UNSET, ASH_TIME_UNSET, ASH_LOGON_ANY_TYPE, 0, 1};
+  attrs_seen a = {0};
+  assert_int_equal(ash_store_logons(r, &lq, count_logon, &a), 0);
+  assert_int_equal(a.n, 1);
+  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_CREATE), 0);
+  ash_writer *w;
+  assert_int_equal(ash_writer_open(&w, s), 0);
+  int64_t h;
+  assert_int_equal(ash_writer_source_begin(w, "b.evtx", 11, "bb", "evtx", &h), 0);
+  ash_event ev = mk(ASH_KIND_WIN_LOGON, "bob", "2025-03-02T11:00:00Z");
+  ev.logon_type = 3;
+  ash_kv kv = {ash_str_cstr("WorkstationName"), ash_str_cstr("PC7")};
+  ev.attrs = &kv;
+  ev.nattrs = 1;
+  assert_int_equal(ash_writer_event(w, h, &ev), 0);
+  ash_source_info c = {0};
+  c.read = c.parsed = c.events = 1;
+  c.first_ts = c.last_ts = ASH_TIME_UNSET;
+  assert_int_equal(ash_writer_source_end(w, h, &c), 0);
+  assert_int_equal(ash_writer_close(w), 0);
+  ash_store_close(s);
+  assert_int_equal(count_of(g_path, "SELECT count(*) FROM events_wide WHERE shape IS NOT NULL"), 1);
+  attrs_seen b = {0};
+  assert_int_equal(ash_store_logons(r, &lq, count_logon, &b), 0);
+  assert_int_equal(b.n, 2);
+  assert_int_equal(b.bad, 0);
+  ash_store_close(r);
 }
 
 int main(void) {
