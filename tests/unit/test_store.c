@@ -1051,6 +1051,46 @@ static int count_logon(void *u, const ash_logon *l) {
   return 0;
 }
 
+/* A logon of user at ts with the attribute WorkstationName=PC7 (kv holds
+ * it), and the counts of a source of that one event. */
+static ash_event pc7_logon(const char *user, const char *ts, ash_kv *kv) {
+  ash_event ev = mk(ASH_KIND_WIN_LOGON, user, ts);
+  ev.logon_type = 3;
+  *kv = (ash_kv){ash_str_cstr("WorkstationName"), ash_str_cstr("PC7")};
+  ev.attrs = kv;
+  ev.nattrs = 1;
+  return ev;
+}
+static ash_source_info one_event(void) {
+  ash_source_info c = {0};
+  c.read = c.parsed = c.events = 1;
+  c.first_ts = c.last_ts = ASH_TIME_UNSET;
+  return c;
+}
+
+/* Turn the case at g_path into the layout of schema v (2 or 3): no
+ * shape or vals in events_wide, an events view without them, and for 2
+ * no flow_blocks. */
+static void to_layout(int v) {
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(g_path, &db), SQLITE_OK);
+  char sql[1024];
+  snprintf(sql, sizeof sql,
+           "UPDATE meta SET value='%d' WHERE key='schema_version';"
+           "DROP VIEW events; ALTER TABLE events_wide DROP COLUMN shape;"
+           "ALTER TABLE events_wide DROP COLUMN vals;"
+           "CREATE VIEW events AS SELECT id,source_id,ref,ts,kind,host,user,domain,src_ip,"
+           "src_port,dst_ip,dst_port,tunnel_ip,proto,action,app,service,bytes_out,bytes_in,"
+           "packets_out,packets_in,duration,logon_type,event_id,channel,process,"
+           "parent_process,command_line,threat,path,sha256,attrs FROM events_wide;%s",
+           v, v == 2 ? "DROP TABLE flow_blocks;" : "");
+  assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(db);
+}
+
+static const ash_logon_query ALL_LOGONS = {ASH_TIME_UNSET, ASH_TIME_UNSET, ASH_LOGON_ANY_TYPE, 0,
+                                           1};
+
 static void test_case_of_earlier_schema_is_read_and_marked_4(void **st) {
   (void)st;
   for (int v = 2; v <= 3; v++) {
@@ -1060,39 +1100,19 @@ static void test_case_of_earlier_schema_is_read_and_marked_4(void **st) {
     int64_t id;
     int dup;
     assert_int_equal(ash_store_source_begin(s, "a.evtx", 10, "aa", "evtx", &id, &dup), 0);
-    ash_event ev = mk(ASH_KIND_WIN_LOGON, "alice", "2025-03-02T10:00:00Z");
-    ev.logon_type = 3;
-    ash_kv kv = {ash_str_cstr("WorkstationName"), ash_str_cstr("PC7")};
-    ev.attrs = &kv;
-    ev.nattrs = 1;
+    ash_kv kv;
+    ash_event ev = pc7_logon("alice", "2025-03-02T10:00:00Z", &kv);
     assert_int_equal(ash_store_add_event(s, id, &ev), 0);
-    ash_source_info c = {0};
-    c.read = c.parsed = c.events = 1;
-    c.first_ts = c.last_ts = ASH_TIME_UNSET;
+    ash_source_info c = one_event();
     assert_int_equal(ash_store_source_end(s, id, &c), 0);
     ash_store_close(s);
-    /* the layout of version v */
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(g_path, &db), SQLITE_OK);
-    char sql[1024];
-    snprintf(sql, sizeof sql,
-             "UPDATE meta SET value='%d' WHERE key='schema_version';"
-             "DROP VIEW events; ALTER TABLE events_wide DROP COLUMN shape;"
-             "ALTER TABLE events_wide DROP COLUMN vals;"
-             "CREATE VIEW events AS SELECT id,source_id,ref,ts,kind,host,user,domain,src_ip,"
-             "src_port,dst_ip,dst_port,tunnel_ip,proto,action,app,service,bytes_out,bytes_in,"
-             "packets_out,packets_in,duration,logon_type,event_id,channel,process,"
-             "parent_process,command_line,threat,path,sha256,attrs FROM events_wide;%s",
-             v, v == 2 ? "DROP TABLE flow_blocks;" : "");
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
-    ash_logon_query lq = {ASH_TIME_UNSET, ASH_TIME_UNSET, ASH_LOGON_ANY_TYPE, 0, 1};
+    to_layout(v);
     ash_event_query q = {.since = ASH_TIME_UNSET, .until = ASH_TIME_UNSET};
     for (int write = 0; write <= 1; write++) {
       assert_int_equal(ash_store_open(&s, g_path, write ? ASH_STORE_CREATE : ASH_STORE_READONLY),
                        0);
       attrs_seen a = {0};
-      assert_int_equal(ash_store_logons(s, &lq, count_logon, &a), 0);
+      assert_int_equal(ash_store_logons(s, &ALL_LOGONS, count_logon, &a), 0);
       assert_int_equal(a.n, 1);
       assert_int_equal(a.bad, 0);
       cnt n = {0};
@@ -1108,42 +1128,27 @@ static void test_case_of_earlier_schema_is_read_and_marked_4(void **st) {
   }
   /* a reader of a case of 3 that another handle upgrades and writes blocks
    * into while it is open reads the new rows' attributes too */
-  sqlite3 *db;
-  assert_int_equal(sqlite3_open(g_path, &db), SQLITE_OK);
-  assert_int_equal(sqlite3_exec(db,
-                                "UPDATE meta SET value='3' WHERE key='schema_version';"
-                                "DROP VIEW events; ALTER TABLE events_wide DROP COLUMN shape;"
-                                "ALTER TABLE events_wide DROP COLUMN vals;"
-                                "CREATE VIEW events AS SELECT * FROM events_wide;",
-                                NULL, NULL, NULL),
-                   SQLITE_OK);
-  sqlite3_close(db);
+  to_layout(3);
   ash_store *r, *s;
   assert_int_equal(ash_store_open(&r, g_path, ASH_STORE_READONLY), 0);
-  ash_logon_query lq = {ASH_TIME_UNSET, ASH_TIME_UNSET, ASH_LOGON_ANY_TYPE, 0, 1};
   attrs_seen a = {0};
-  assert_int_equal(ash_store_logons(r, &lq, count_logon, &a), 0);
+  assert_int_equal(ash_store_logons(r, &ALL_LOGONS, count_logon, &a), 0);
   assert_int_equal(a.n, 1);
   assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_CREATE), 0);
   ash_writer *w;
   assert_int_equal(ash_writer_open(&w, s), 0);
   int64_t h;
   assert_int_equal(ash_writer_source_begin(w, "b.evtx", 11, "bb", "evtx", &h), 0);
-  ash_event ev = mk(ASH_KIND_WIN_LOGON, "bob", "2025-03-02T11:00:00Z");
-  ev.logon_type = 3;
-  ash_kv kv = {ash_str_cstr("WorkstationName"), ash_str_cstr("PC7")};
-  ev.attrs = &kv;
-  ev.nattrs = 1;
+  ash_kv kv;
+  ash_event ev = pc7_logon("bob", "2025-03-02T11:00:00Z", &kv);
   assert_int_equal(ash_writer_event(w, h, &ev), 0);
-  ash_source_info c = {0};
-  c.read = c.parsed = c.events = 1;
-  c.first_ts = c.last_ts = ASH_TIME_UNSET;
+  ash_source_info c = one_event();
   assert_int_equal(ash_writer_source_end(w, h, &c), 0);
   assert_int_equal(ash_writer_close(w), 0);
   ash_store_close(s);
   assert_int_equal(count_of(g_path, "SELECT count(*) FROM events_wide WHERE shape IS NOT NULL"), 1);
   attrs_seen b = {0};
-  assert_int_equal(ash_store_logons(r, &lq, count_logon, &b), 0);
+  assert_int_equal(ash_store_logons(r, &ALL_LOGONS, count_logon, &b), 0);
   assert_int_equal(b.n, 2);
   assert_int_equal(b.bad, 0);
   ash_store_close(r);
