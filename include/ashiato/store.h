@@ -192,6 +192,10 @@ typedef struct ash_flow {
 typedef struct ash_flow_query {
   int64_t since, until; /* on ts, ASH_TIME_UNSET for open ends; until exclusive */
   int with_deny;        /* net.deny records too (default: net.flow only) */
+  /* at most this many, the first in (ts, id) order; 0: all. On ClickHouse
+   * a walk the callback stops early has still had the whole sorted answer
+   * made and sent; a limit asks only for what is read. */
+  uint64_t limit;
 } ash_flow_query;
 
 /* The flows of complete sources matching q (NULL: all net.flow), in

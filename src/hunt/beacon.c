@@ -440,7 +440,10 @@ static int make_finding(hunt_ctx *c, hostmap *hm, bcand *k, ash_finding *f) {
     for (size_t j = 0; j < i; j++) dup |= ids[j] == ids[i];
     if (!dup) uniq[nu++] = ids[i];
   }
-  if (!rc) rc = hunt_evidence_many(c, f, uniq, nu);
+  hunt_evq q;
+  hunt_evq_init(&q, c, f);
+  hunt_evq_addv(&q, uniq, nu);
+  if (!rc) rc = hunt_evq_flush(&q);
   /* every append checked: a details text cut by a failed allocation
    * would be stored as if whole (alloc.ingest_hunt) */
   ash_buf_reset(&b);

@@ -166,6 +166,11 @@ static const struct hunt_evsrc *evsrc(hunt_ctx *c, int64_t id, int *rc) {
 }
 
 void hunt_evidence_close(hunt_ctx *c) {
+  free(c->pend);
+  free(c->pend_at);
+  c->pend = NULL;
+  c->pend_at = NULL;
+  c->npend = c->cappend = c->nlists = c->caplists = 0;
   for (size_t i = 0; i < c->nevsrc; i++) {
     free(c->evsrc[i].path);
     free(c->evsrc[i].sha256);
@@ -355,10 +360,175 @@ void hunt_evq_init(hunt_evq *q, hunt_ctx *c, ash_finding *f) {
   q->rc = ASH_OK;
 }
 
+/* ---- evidence deferred to the end of a hunt ----
+ * A deferred list is kept in c (its ids, list k at pend_at[k] ..
+ * pend_at[k + 1]) and stands in its finding's evidence as a placeholder:
+ * an entry of kind PENDING_KIND, which no real evidence has (kinds are
+ * event kinds, or "log"), with the list's number as ref. The finding
+ * carries it through the moves of hunt_list_add; a finding the hunt drops
+ * takes it along, and its list is never read. */
+#define PENDING_KIND "\x01pending"
+
+static int is_pending(const ash_evidence *e) { return e->kind && !strcmp(e->kind, PENDING_KIND); }
+
+static size_t list_len(const hunt_ctx *c, uint64_t k) { return c->pend_at[k + 1] - c->pend_at[k]; }
+
+/* The ids f has waiting in deferred lists. */
+static size_t pending_of(const hunt_ctx *c, const ash_finding *f) {
+  size_t n = 0;
+  for (size_t i = 0; i < f->nevidence; i++)
+    if (is_pending(&f->evidence[i])) n += list_len(c, f->evidence[i].ref);
+  return n;
+}
+
+/* Keep ids[0..n) as list nlists and put its placeholder in f. */
+static int defer(hunt_ctx *c, ash_finding *f, const int64_t *ids, size_t n) {
+  if (!c->pend_at) {
+    c->pend_at = malloc(64 * sizeof *c->pend_at);
+    if (!c->pend_at) return ASH_ENOMEM;
+    c->caplists = 63;
+    c->pend_at[0] = 0;
+  }
+  if (c->nlists == c->caplists) {
+    size_t *v = realloc(c->pend_at, (2 * c->caplists + 1) * sizeof *v);
+    if (!v) return ASH_ENOMEM;
+    c->pend_at = v;
+    c->caplists *= 2;
+  }
+  if (c->npend + n > c->cappend) {
+    size_t cap = c->cappend ? c->cappend : 256;
+    while (cap < c->npend + n) cap *= 2;
+    int64_t *p = realloc(c->pend, cap * sizeof *p);
+    if (!p) return ASH_ENOMEM;
+    c->pend = p;
+    c->cappend = cap;
+  }
+  ash_evidence e;
+  memset(&e, 0, sizeof e);
+  e.ts = ASH_TIME_UNSET;
+  e.kind = (char *)PENDING_KIND;
+  e.text = (char *)"";
+  e.ref = c->nlists;
+  e.ref_kind = ASH_REF_NONE;
+  ASH_TRY(ash_finding_add_evidence(f, &e));
+  memcpy(c->pend + c->npend, ids, n * sizeof *ids);
+  c->npend += n;
+  c->pend_at[++c->nlists] = c->npend;
+  return ASH_OK;
+}
+
+/* Where each id of a resolve goes: the temporary finding of its list. */
+typedef struct resolve_ctx {
+  hunt_ctx *c;
+  ash_finding *tmp; /* one per placeholder, in order */
+  size_t *slot;     /* the placeholder of each id */
+} resolve_ctx;
+
+static int on_resolved(void *u, size_t i, const ash_event *ev, const ash_source_info *src) {
+  resolve_ctx *R = u;
+  evidence_ctx E = {R->c, &R->tmp[R->slot[i]]};
+  return on_evidence(&E, ev, src);
+}
+
+/* Replace every placeholder of fs[0..nf) by its list's evidence, the
+ * lists of all of them read in one ash_store_events_by_id. */
+static int resolve(hunt_ctx *c, ash_finding *fs, size_t nf) {
+  size_t nslots = 0, nids = 0;
+  for (size_t j = 0; j < nf; j++)
+    for (size_t e = 0; e < fs[j].nevidence; e++)
+      if (is_pending(&fs[j].evidence[e])) {
+        nslots++;
+        nids += list_len(c, fs[j].evidence[e].ref);
+      }
+  if (!nslots) return ASH_OK;
+  int64_t *ids = malloc((nids ? nids : 1) * sizeof *ids);
+  size_t *slot = malloc((nids ? nids : 1) * sizeof *slot);
+  ash_finding *tmp = calloc(nslots, sizeof *tmp);
+  int rc = ids && slot && tmp ? ASH_OK : ASH_ENOMEM;
+  size_t s = 0, w = 0;
+  for (size_t j = 0; !rc && j < nf; j++)
+    for (size_t e = 0; !rc && e < fs[j].nevidence; e++) {
+      const ash_evidence *x = &fs[j].evidence[e];
+      if (!is_pending(x)) continue;
+      for (size_t k = c->pend_at[x->ref]; k < c->pend_at[x->ref + 1]; k++) {
+        ids[w] = c->pend[k];
+        slot[w++] = s;
+      }
+      s++;
+    }
+  resolve_ctx R = {c, tmp, slot};
+  if (!rc) rc = ash_store_events_by_id(c->store, ids, nids, on_resolved, &R);
+  /* each finding's evidence again, each placeholder replaced in place by
+   * what its list read (the entries move: the temporaries keep none) */
+  s = 0;
+  for (size_t j = 0; !rc && j < nf; j++) {
+    ash_finding *f = &fs[j];
+    size_t n = 0, first = s;
+    int any = 0;
+    for (size_t e = 0; e < f->nevidence; e++)
+      if (is_pending(&f->evidence[e]))
+        n += tmp[s++].nevidence, any = 1;
+      else
+        n++;
+    if (!any) continue;
+    ash_evidence *v = malloc((n ? n : 1) * sizeof *v);
+    if (!v) {
+      rc = ASH_ENOMEM;
+      break;
+    }
+    size_t o = 0;
+    s = first;
+    for (size_t e = 0; e < f->nevidence; e++) {
+      ash_evidence *x = &f->evidence[e];
+      if (!is_pending(x)) {
+        v[o++] = *x;
+        continue;
+      }
+      ash_finding *t = &tmp[s++];
+      memcpy(v + o, t->evidence, t->nevidence * sizeof *v);
+      o += t->nevidence;
+      f->evidence_dropped += t->evidence_dropped;
+      t->nevidence = 0;
+      free(x->kind);
+      free(x->text);
+      free(x->source_path);
+    }
+    free(f->evidence);
+    f->evidence = v;
+    f->nevidence = f->evidence_cap = n;
+  }
+  for (size_t k = 0; tmp && k < nslots; k++) ash_finding_free(&tmp[k]);
+  free(tmp);
+  free(ids);
+  free(slot);
+  return rc;
+}
+
 int hunt_evq_flush(hunt_evq *q) {
-  if (!q->rc && q->n) q->rc = hunt_evidence_many(q->c, q->f, q->id, q->n);
+  if (q->rc || !q->n) {
+    q->n = 0;
+    return q->rc;
+  }
+  hunt_ctx *c = q->c;
+  ash_finding *f = q->f;
+  /* deferred, unless the finding could reach its evidence cap: what the
+   * cap drops then depends on which ids have rows, so its lists are read
+   * now, in order, as they would have been one by one */
+  if (c->defer_evidence && f->nevidence + pending_of(c, f) + q->n < ASH_MAX_FINDING_EVIDENCE) {
+    q->rc = defer(c, f, q->id, q->n);
+  } else {
+    q->rc = resolve(c, f, 1);
+    if (!q->rc) q->rc = hunt_evidence_many(c, f, q->id, q->n);
+  }
   q->n = 0;
   return q->rc;
+}
+
+int hunt_evidence_resolve(hunt_ctx *c, hunt_list *out) {
+  int rc = resolve(c, out->v, out->n);
+  c->npend = 0;
+  c->nlists = 0;
+  return rc;
 }
 
 void hunt_evq_add(hunt_evq *q, int64_t id) {

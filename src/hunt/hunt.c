@@ -139,6 +139,7 @@ int ash_hunt_run_all(ash_store *s, const ash_hunt_opts *opts,
   c.store = s;
   c.opts = opts;
   c.ranges = opts->ranges;
+  c.defer_evidence = 1;
   if (opts->only) rc = ash_store_findings(s, NULL, keep_prior, &c);
   hunt_list all;
   memset(&all, 0, sizeof all);
@@ -149,6 +150,8 @@ int ash_hunt_run_all(ash_store *s, const ash_hunt_opts *opts,
     hunt_list out;
     memset(&out, 0, sizeof out);
     rc = HUNTS[i].fn(&c, &out);
+    /* the evidence of all the hunt's findings, read at once */
+    if (!rc) rc = hunt_evidence_resolve(&c, &out);
     if (!rc) {
       if (out.n) qsort(out.v, out.n, sizeof *out.v, ash_finding_cmp);
       /* a hunt that found too much keeps its best */

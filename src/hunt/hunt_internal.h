@@ -178,6 +178,13 @@ typedef struct hunt_ctx {
   /* the per-pair flow model (model_flows.h), built by the first hunt that
    * asks and shared by the others: one pass over the flows a run */
   struct hunt_flows *flows;
+  /* evidence deferred to the end of the hunt (hunt_evq_flush): the ids of
+   * every queued list, list k at pend_at[k] .. pend_at[k + 1] */
+  int defer_evidence;
+  int64_t *pend;
+  size_t npend, cappend;
+  size_t *pend_at;
+  size_t nlists, caplists;
 } hunt_ctx;
 
 /* The hunts. Each appends its findings to out. */
@@ -456,8 +463,15 @@ struct hunt_evq {
 void hunt_evq_init(hunt_evq *q, hunt_ctx *c, ash_finding *f);
 void hunt_evq_add(hunt_evq *q, int64_t id);
 void hunt_evq_addv(hunt_evq *q, const int64_t *ids, size_t n);
-/* Read what is queued into the finding; the first error of any read. */
+/* Read what is queued into the finding; the first error of any read.
+ * When the run defers evidence (c->defer_evidence), the list is kept in c
+ * and f gets a placeholder, read with every other list of the hunt by
+ * hunt_evidence_resolve: one request for all of a hunt's findings. */
 int hunt_evq_flush(hunt_evq *q);
+/* Replace the placeholders in the findings of out by their evidence (in
+ * the order each finding queued it), reading every list of the hunt at
+ * once; then forget the lists. */
+int hunt_evidence_resolve(hunt_ctx *c, hunt_list *out);
 /* Free what hunt_evidence_many keeps for the run. */
 void hunt_evidence_close(hunt_ctx *c);
 /* Render event row id as one line of text into out (replacing it). */

@@ -255,7 +255,7 @@ static int scan_flows(link *L, incident *x) {
   if (!nm || !L->v->nbt) return ASH_OK;
   /* ts is a start (most formats: within the window) or an end (FortiGate:
    * up to FLOW_AFTER past the detection for sessions begun before it) */
-  ash_flow_query q = {x->d->t0 - WINDOW, x->d->t0 + FLOW_AFTER + 1, 0};
+  ash_flow_query q = {x->d->t0 - WINDOW, x->d->t0 + FLOW_AFTER + 1, 0, 0};
   flow_scan F = {L, x, mine, nm};
   return ash_store_flows(L->c->store, &q, flow_cb, &F);
 }

@@ -487,7 +487,9 @@ static int probe_cb(void *u, const ash_flow *f) {
 static int scan_flows(hunt_flows *T) {
   hunt_ctx *c = T->c;
   probe pr = {0, 0};
-  int rc = ash_store_flows(c->store, NULL, probe_cb, &pr);
+  /* only the first PROBE asked for (ClickHouse would sort and send all) */
+  ash_flow_query pq = {ASH_TIME_UNSET, ASH_TIME_UNSET, 0, PROBE};
+  int rc = ash_store_flows(c->store, &pq, probe_cb, &pr);
   if (rc && rc != ASH_ESTOP) return rc;
   scan S;
   memset(&S, 0, sizeof S);

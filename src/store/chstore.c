@@ -1297,6 +1297,8 @@ int ash_chstore_flows(ash_chstore *c, const ash_flow_query *q,
   if (!rc) rc = ash_buf_adds(&c->sql, "SELECT * FROM (");
   if (!rc) rc = ash_buf_add(&c->sql, inner.p, inner.n);
   if (!rc) rc = ash_buf_adds(&c->sql, ") ORDER BY ts, id");
+  if (!rc && q && q->limit)
+    rc = ash_buf_printf(&c->sql, " LIMIT %llu", (unsigned long long)q->limit);
   ash_buf_free(&inner);
   flow_walk w = {cb, u};
   if (!rc) rc = walk(c, 17, on_flow, &w, "reading the flows");

@@ -836,7 +836,9 @@ int ash_flowdb_iterate(sqlite3 *db, const ash_flow_query *q, int (*cb)(void *u, 
   ash_flow fa, fb;
   if (ra == SQLITE_ROW) read_flow(a, &fa);
   if (rb == SQLITE_ROW) read_flow(b, &fb);
-  while (!rc && (ra == SQLITE_ROW || rb == SQLITE_ROW)) {
+  uint64_t left = q && q->limit ? q->limit : UINT64_MAX;
+  while (!rc && left && (ra == SQLITE_ROW || rb == SQLITE_ROW)) {
+    left--;
     int take_a = ra == SQLITE_ROW &&
                  (rb != SQLITE_ROW || fa.ts < fb.ts || (fa.ts == fb.ts && fa.id < fb.id));
     if (take_a) {
