@@ -296,6 +296,78 @@ static void test_titles_and_summaries_in_the_language(void **st) {
   unlink(path);
 }
 
+/* The timeline's axis labels, whatever the case's length: far enough apart
+ * to be read (an eleven-year case had a label every 6.5 units, one black
+ * band), and still there for a short case. */
+static void axis_of(int64_t t0, int64_t t1, int *n, double *min_gap, char *first, size_t fn) {
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/ash-test-report-axis-%d.db", (int)getpid());
+  unlink(path);
+  ash_store *s;
+  assert_int_equal(ash_store_open(&s, path, ASH_STORE_CREATE), 0);
+  int64_t id;
+  int dup;
+  assert_int_equal(ash_store_source_begin(s, "a.evtx", 10, "aa", "evtx", &id, &dup), 0);
+  ash_source_info c;
+  memset(&c, 0, sizeof c);
+  c.first_ts = t0;
+  c.last_ts = t1;
+  assert_int_equal(ash_store_source_end(s, id, &c), 0);
+  ash_report_opts o;
+  memset(&o, 0, sizeof o);
+  o.generated = ASH_TIME_UNSET;
+  ash_buf b;
+  ash_buf_init(&b, ASH_REPORT_MAX_BYTES);
+  ash_report_stats rs;
+  assert_int_equal(ash_report_html(s, &o, &b, &rs), 0);
+  *n = 0;
+  *min_gap = 1e9;
+  double last = -1e9;
+  static const char AXIS[] = "\" y=\"13\" text-anchor=\"middle\">";
+  for (const char *p = b.p; (p = strstr(p, "<text x=\"")); p++) {
+    const char *e = strstr(p, AXIS);
+    if (!e || e - p > 20) continue;
+    double x = atof(p + 9);
+    if (!*n)
+      snprintf(first, fn, "%.*s", (int)strcspn(e + sizeof AXIS - 1, "<"), e + sizeof AXIS - 1);
+    if (*n && x - last < *min_gap) *min_gap = x - last;
+    last = x;
+    ++*n;
+  }
+  ash_buf_free(&b);
+  ash_store_close(s);
+  unlink(path);
+}
+
+static void test_timeline_axis_labels_stay_apart(void **st) {
+  (void)st;
+  static const struct {
+    const char *from, *to, *first;
+    int min_labels;
+  } C[] = {
+      {"2013-10-23T16:22:39Z", "2024-09-03T10:42:09Z", "2014", 8}, /* ../shared/data/evtx */
+      {"2023-01-10T00:00:00Z", "2025-01-10T00:00:00Z", "2023-03", 8},
+      {"2025-01-01T00:00:00Z", "2025-09-28T00:00:00Z", "2025-01", 8}, /* the demo's 270 days */
+      {"2025-03-01T00:00:00Z", "2025-04-20T00:00:00Z", "03-03", 5},   /* weeks */
+      {"2025-03-01T00:00:00Z", "2025-03-10T00:00:00Z", "03-01", 8},   /* days */
+  };
+  for (size_t i = 0; i < sizeof C / sizeof C[0]; i++) {
+    int64_t t0, t1;
+    assert_int_equal(ash_time_parse_iso(ash_str_cstr(C[i].from), &t0), 0);
+    assert_int_equal(ash_time_parse_iso(ash_str_cstr(C[i].to), &t1), 0);
+    int n;
+    double gap;
+    char first[16];
+    axis_of(t0, t1, &n, &gap, first, sizeof first);
+    print_message("%s .. %s: %d labels, %.1f apart at least, first %s\n", C[i].from, C[i].to, n,
+                  gap, first);
+    assert_true(n >= C[i].min_labels);
+    assert_true(n < 2 || gap >= 30);
+    if (i < 3) assert_true(gap >= 56); /* months and years: AXIS_GAP */
+    assert_string_equal(first, C[i].first);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_catalogue_has_every_string_in_both_languages),
@@ -304,6 +376,7 @@ int main(void) {
       cmocka_unit_test(test_every_finding_is_in_the_report_past_the_cap),
       cmocka_unit_test(test_old_reasons_fall_back_to_english_marked),
       cmocka_unit_test(test_titles_and_summaries_in_the_language),
+      cmocka_unit_test(test_timeline_axis_labels_stay_apart),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
