@@ -130,15 +130,24 @@ for _ in $(seq 1 100); do
   [ -s killed.db-journal ] || [ -s killed.db-wal ] && break
   sleep 0.05
 done
-sleep 0.3
-if kill -9 "$pid" 2>/dev/null; then echo "killed ingest $pid part-way"; else echo "note: ingest finished before the kill"; fi
+# soon after: 200,000 lines take well under a second on a quiet machine,
+# and a kill after the ingest ended tests only the duplicate check
+sleep 0.05
+killed=1
+if kill -9 "$pid" 2>/dev/null; then echo "killed ingest $pid part-way"; else
+  echo "note: ingest finished before the kill"
+  killed=0
+fi
 wait "$pid" 2>/dev/null || true
 "$bin" ingest killed.db big.log --json >resumed.json
 python3 -c "
-import json
+import json, sys
 r=json.loads(open('resumed.json').read())
-assert r['read']==200000 and r['parsed']==200000 and not r['duplicate'], r
-" || fail "resumed ingest"
+if sys.argv[1] == '1':
+    assert r['read']==200000 and r['parsed']==200000 and not r['duplicate'], r
+else:
+    assert r['duplicate'], r
+" "$killed" || fail "resumed ingest"
 n=$("$bin" events killed.db --kind net.flow --json | wc -l)
 [ "$n" = 200000 ] || fail "expected 200000 flows after resume, got $n"
 # what the killed run left is gone: one source, complete, with the file's hash
