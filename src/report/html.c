@@ -362,6 +362,14 @@ static const char *jstr(json_t *o, const char *k) {
   return s ? s : "";
 }
 
+/* The program a loopback-rdp finding names as its relay (its details, else
+ * its first file) into out; 0 when the logs name none. */
+static int loop_program(const ash_finding *f, json_t *d, char *out, size_t n) {
+  const char *prog = jstr(d, "relay_program");
+  snprintf(out, n, "%s", *prog ? prog : f->files.n ? f->files.v[0] : "");
+  return out[0] != 0;
+}
+
 /* ---- page head ---- */
 
 static const char CSS[] =
@@ -636,9 +644,9 @@ static void build_story(rep *r) {
       if (!s) break;
       snprintf(a[0], sizeof a[0], "%s", host);
       join(&f->accounts, 0, 6, a[1], sizeof a[1]);
-      const char *prog = jstr(d, "relay_program");
-      snprintf(a[2], sizeof a[2], "%s", *prog ? prog : f->files.n ? f->files.v[0] : "?");
-      r->rc = say_to(r->L, &s->html, M_STORY_LOOP, 3, args);
+      int known = loop_program(f, d, a[2], sizeof a[2]);
+      r->rc =
+          say_to(r->L, &s->html, known ? M_STORY_LOOP : M_STORY_LOOP_NOPROG, known ? 3 : 2, args);
     } else if (!strcmp(h, "beacon")) {
       story *s = story_new(r, f->first_seen, i);
       if (!s) break;
@@ -1292,9 +1300,7 @@ static int finding_sentence(rep *r, size_t i, ash_buf *b) {
     m = M_STORY_BEACON;
   } else if (!strcmp(h, "loopback-rdp")) {
     join(&f->accounts, 0, 6, a[1], sizeof a[1]);
-    const char *prog = jstr(d, "relay_program");
-    snprintf(a[2], sizeof a[2], "%s", *prog ? prog : f->files.n ? f->files.v[0] : "?");
-    m = M_STORY_LOOP;
+    m = loop_program(f, d, a[2], sizeof a[2]) ? M_STORY_LOOP : M_STORY_LOOP_NOPROG;
   } else if ((!strcmp(h, "lolbin") || !strcmp(h, "sigma")) && *jstr(d, "rule_title")) {
     snprintf(a[0], sizeof a[0], "%s", jstr(d, "rule_title"));
     snprintf(a[2], sizeof a[2], "%s", host);

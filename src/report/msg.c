@@ -62,6 +62,11 @@ static const char *const CAT[M_COUNT][2] = {
                       "{3}, the program that relays the tunnel.",
                       "{1} で、ホスト自身を接続元とする RDP ログオンがありました（{2}）。トン"
                       "ネルを中継するプログラム {3} を経由して来たものです。"},
+    [M_STORY_LOOP_NOPROG] = {"RDP logons arrived on {1} from the host itself ({2}): something on "
+                             "it relays them, and no log names the program.",
+                             "{1} で、ホスト自身を接続元とする RDP ログオンがありました（{2}）。"
+                             "ホスト上の何かが中継していますが、そのプログラムを記録したログは"
+                             "ありません。"},
     [M_STORY_BEACON] = {"{1} connected to {2} on a schedule, every {3}.",
                         "{1} が {2} へ一定の間隔（{3} ごと）で接続していました。"},
     [M_STORY_SIGMA] = {"{1} (Sigma rule) on {2} hosts: {3}.",

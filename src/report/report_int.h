@@ -30,27 +30,28 @@ typedef enum ash_msg {
   M_SPAN,     /* {1} first, {2} last */
   M_NOFINDINGS,
   M_STORY_INTRO,
-  M_STORY_LINK,     /* {1} host {2} file {3} account {4} vpn source */
-  M_STORY_RETURN,   /* {1} account {2} new addresses {3} hosts */
-  M_STORY_ACCOUNT,  /* {1} account {2} new sources {3} addresses {4} hosts */
-  M_STORY_HOP,      /* {1} admin {2} jump host {3} session account {4} targets */
-  M_STORY_TUNNEL,   /* {1} host {2} relay {3} provider {4} days */
-  M_STORY_LOOP,     /* {1} host {2} accounts {3} program */
-  M_STORY_BEACON,   /* {1} host {2} address {3} interval */
-  M_STORY_SIGMA,    /* {1} rule {2} hosts {3} host list */
-  M_STORY_SIGMA1,   /* {1} rule {2} unused {3} host */
-  M_STORY_IMPLANT,  /* {1} file names {2} files {3} hosts */
-  M_STORY_OTHER,    /* {1} hunt {2} title */
-  M_HEAD_SESSIONS,  /* {1} host {2} address {3} provider */
-  M_HEAD_IMPLANT,   /* {1} file {2} host */
-  M_HEAD_LINK,      /* {1} host {2} file {3} account weighed */
-  M_HEAD_LINK_NONE, /* {1} host {2} file */
-  M_HEAD_ACCOUNT,   /* {1} account {2} outside sources {3} hosts */
-  M_HEAD_RELAY,     /* {1} host {2} program */
-  M_HEAD_LONGCONN,  /* {1} host {2} address {3} time connected */
-  M_HEAD_OTHER,     /* {1} hunt {2} host */
-  M_STORY_REST,     /* {1} lower findings */
-  M_SEE,            /* {1} finding number */
+  M_STORY_LINK,        /* {1} host {2} file {3} account {4} vpn source */
+  M_STORY_RETURN,      /* {1} account {2} new addresses {3} hosts */
+  M_STORY_ACCOUNT,     /* {1} account {2} new sources {3} addresses {4} hosts */
+  M_STORY_HOP,         /* {1} admin {2} jump host {3} session account {4} targets */
+  M_STORY_TUNNEL,      /* {1} host {2} relay {3} provider {4} days */
+  M_STORY_LOOP,        /* {1} host {2} accounts {3} program */
+  M_STORY_LOOP_NOPROG, /* {1} host {2} accounts: the relay program is in no log */
+  M_STORY_BEACON,      /* {1} host {2} address {3} interval */
+  M_STORY_SIGMA,       /* {1} rule {2} hosts {3} host list */
+  M_STORY_SIGMA1,      /* {1} rule {2} unused {3} host */
+  M_STORY_IMPLANT,     /* {1} file names {2} files {3} hosts */
+  M_STORY_OTHER,       /* {1} hunt {2} title */
+  M_HEAD_SESSIONS,     /* {1} host {2} address {3} provider */
+  M_HEAD_IMPLANT,      /* {1} file {2} host */
+  M_HEAD_LINK,         /* {1} host {2} file {3} account weighed */
+  M_HEAD_LINK_NONE,    /* {1} host {2} file */
+  M_HEAD_ACCOUNT,      /* {1} account {2} outside sources {3} hosts */
+  M_HEAD_RELAY,        /* {1} host {2} program */
+  M_HEAD_LONGCONN,     /* {1} host {2} address {3} time connected */
+  M_HEAD_OTHER,        /* {1} hunt {2} host */
+  M_STORY_REST,        /* {1} lower findings */
+  M_SEE,               /* {1} finding number */
   M_LANE_VPN,
   M_LANE_FW,
   M_LANE_WIN,

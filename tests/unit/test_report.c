@@ -296,6 +296,46 @@ static void test_titles_and_summaries_in_the_language(void **st) {
   unlink(path);
 }
 
+/* A loopback-rdp finding whose relay program no log names says so, in
+ * both languages, instead of naming "?" as the program. */
+static void test_unnamed_relay_program_is_said_so(void **st) {
+  (void)st;
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/ash-test-report-loop-%d.db", (int)getpid());
+  unlink(path);
+  ash_store *s;
+  assert_int_equal(ash_store_open(&s, path, ASH_STORE_CREATE), 0);
+  ash_finding f;
+  assert_int_equal(ash_finding_init(&f, "loopback-rdp"), 0);
+  ash_finding_set_id(&f, "k", 1);
+  ash_finding_set_score(&f, 90);
+  ash_finding_set_title(&f, "RDP logons from the host itself on fs03", 39);
+  ash_finding_add_host(&f, ash_str_cstr("fs03"));
+  ash_finding_add_account(&f, ash_str_cstr("admmig"));
+  ash_finding_see(&f, 1740878521000000);
+  assert_int_equal(ash_finding_set_details(&f, "{\"events\":2}", 12), 0);
+  assert_int_equal(ash_store_add_finding(s, &f), 0);
+  ash_finding_free(&f);
+  static const char *const want[] = {"no log names the program",
+                                     "そのプログラムを記録したログはありません"};
+  for (int lang = 0; lang < 2; lang++) {
+    ash_report_opts o;
+    memset(&o, 0, sizeof o);
+    o.lang = (ash_lang)lang;
+    o.generated = ASH_TIME_UNSET;
+    ash_buf b;
+    ash_buf_init(&b, ASH_REPORT_MAX_BYTES);
+    ash_report_stats rs;
+    assert_int_equal(ash_report_html(s, &o, &b, &rs), 0);
+    assert_non_null(strstr(b.p, want[lang]));
+    assert_null(strstr(b.p, "through ?"));
+    assert_null(strstr(b.p, "プログラム ? を"));
+    ash_buf_free(&b);
+  }
+  ash_store_close(s);
+  unlink(path);
+}
+
 /* The timeline's axis labels, whatever the case's length: far enough apart
  * to be read (an eleven-year case had a label every 6.5 units, one black
  * band), and still there for a short case. */
@@ -377,6 +417,7 @@ int main(void) {
       cmocka_unit_test(test_old_reasons_fall_back_to_english_marked),
       cmocka_unit_test(test_titles_and_summaries_in_the_language),
       cmocka_unit_test(test_timeline_axis_labels_stay_apart),
+      cmocka_unit_test(test_unnamed_relay_program_is_said_so),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
