@@ -80,13 +80,30 @@ static void test_hostile_text_is_escaped_for_the_page(void **st) {
   assert_string_equal(esc("足跡\tC:\\Temp\n", strlen("足跡\tC:\\Temp\n"), 0), "足跡\tC:\\Temp\n");
 }
 
-static void test_report_of_a_case_shows_hostile_finding_text_as_text(void **st) {
-  (void)st;
-  char path[64];
-  snprintf(path, sizeof path, "/tmp/ash-test-report-%d.db", (int)getpid());
+/* A new case for a test (path, for the unlink at its end, in path[64]). */
+static ash_store *new_case(const char *tag, char path[64]) {
+  snprintf(path, 64, "/tmp/ash-test-report-%s-%d.db", tag, (int)getpid());
   unlink(path);
   ash_store *s;
   assert_int_equal(ash_store_open(&s, path, ASH_STORE_CREATE), 0);
+  return s;
+}
+
+/* The report of s in lang, default options otherwise, into *b (freed by
+ * the caller). */
+static void report_of(ash_store *s, ash_lang lang, ash_buf *b, ash_report_stats *rs) {
+  ash_report_opts o;
+  memset(&o, 0, sizeof o);
+  o.lang = lang;
+  o.generated = ASH_TIME_UNSET;
+  ash_buf_init(b, ASH_REPORT_MAX_BYTES);
+  assert_int_equal(ash_report_html(s, &o, b, rs), 0);
+}
+
+static void test_report_of_a_case_shows_hostile_finding_text_as_text(void **st) {
+  (void)st;
+  char path[64];
+  ash_store *s = new_case("hostile", path);
   ash_finding f;
   assert_int_equal(ash_finding_init(&f, "lolbin"), 0);
   ash_finding_set_id(&f, "k", 1);
@@ -104,14 +121,9 @@ static void test_report_of_a_case_shows_hostile_finding_text_as_text(void **st) 
   assert_int_equal(ash_store_add_finding(s, &f), 0);
   ash_finding_free(&f);
   for (int lang = 0; lang < 2; lang++) {
-    ash_report_opts o;
-    memset(&o, 0, sizeof o);
-    o.lang = (ash_lang)lang;
-    o.generated = ASH_TIME_UNSET;
     ash_buf b;
-    ash_buf_init(&b, ASH_REPORT_MAX_BYTES);
     ash_report_stats rs;
-    assert_int_equal(ash_report_html(s, &o, &b, &rs), 0);
+    report_of(s, (ash_lang)lang, &b, &rs);
     assert_int_equal(rs.findings, 1);
     assert_non_null(strstr(b.p, "default-src 'none'"));
     for (int k = 1; k <= 6; k++) {
@@ -143,10 +155,7 @@ static void test_report_of_a_case_shows_hostile_finding_text_as_text(void **st) 
 static void test_every_finding_is_in_the_report_past_the_cap(void **st) {
   (void)st;
   char path[64];
-  snprintf(path, sizeof path, "/tmp/ash-test-report-cap-%d.db", (int)getpid());
-  unlink(path);
-  ash_store *s;
-  assert_int_equal(ash_store_open(&s, path, ASH_STORE_CREATE), 0);
+  ash_store *s = new_case("cap", path);
   const int n = 450;
   for (int i = 0; i < n; i++) {
     ash_finding f;
@@ -159,12 +168,8 @@ static void test_every_finding_is_in_the_report_past_the_cap(void **st) {
     assert_int_equal(ash_store_add_finding(s, &f), 0);
     ash_finding_free(&f);
   }
-  ash_report_opts o;
-  memset(&o, 0, sizeof o);
-  o.generated = ASH_TIME_UNSET;
   ash_buf b;
-  ash_buf_init(&b, ASH_REPORT_MAX_BYTES);
-  assert_int_equal(ash_report_html(s, &o, &b, NULL), 0);
+  report_of(s, ASH_LANG_EN, &b, NULL);
   int seen = 0;
   for (const char *p = b.p; (p = strstr(p, "data-finding=\"")); p++) seen++;
   assert_int_equal(seen, n);
@@ -181,10 +186,7 @@ static void test_every_finding_is_in_the_report_past_the_cap(void **st) {
 static void test_old_reasons_fall_back_to_english_marked(void **st) {
   (void)st;
   char path[64];
-  snprintf(path, sizeof path, "/tmp/ash-test-report-old-%d.db", (int)getpid());
-  unlink(path);
-  ash_store *s;
-  assert_int_equal(ash_store_open(&s, path, ASH_STORE_CREATE), 0);
+  ash_store *s = new_case("old", path);
   ash_finding f;
   assert_int_equal(ash_finding_init(&f, "beacon"), 0);
   ash_finding_set_id(&f, "k", 1);
@@ -199,13 +201,8 @@ static void test_old_reasons_fall_back_to_english_marked(void **st) {
   assert_int_equal(ash_store_add_finding(s, &f), 0);
   ash_finding_free(&f);
   for (int lang = 0; lang < 2; lang++) {
-    ash_report_opts o;
-    memset(&o, 0, sizeof o);
-    o.lang = (ash_lang)lang;
-    o.generated = ASH_TIME_UNSET;
     ash_buf b;
-    ash_buf_init(&b, ASH_REPORT_MAX_BYTES);
-    assert_int_equal(ash_report_html(s, &o, &b, NULL), 0);
+    report_of(s, (ash_lang)lang, &b, NULL);
     int back = 0;
     for (const char *p = b.p; (p = strstr(p, "data-fallback=\"en\"")); p++) back++;
     /* English never falls back: the text is the hunt's own; in Japanese
@@ -301,10 +298,7 @@ static void test_titles_and_summaries_in_the_language(void **st) {
 static void test_unnamed_relay_program_is_said_so(void **st) {
   (void)st;
   char path[64];
-  snprintf(path, sizeof path, "/tmp/ash-test-report-loop-%d.db", (int)getpid());
-  unlink(path);
-  ash_store *s;
-  assert_int_equal(ash_store_open(&s, path, ASH_STORE_CREATE), 0);
+  ash_store *s = new_case("loop", path);
   ash_finding f;
   assert_int_equal(ash_finding_init(&f, "loopback-rdp"), 0);
   ash_finding_set_id(&f, "k", 1);
@@ -319,14 +313,8 @@ static void test_unnamed_relay_program_is_said_so(void **st) {
   static const char *const want[] = {"no log names the program",
                                      "そのプログラムを記録したログはありません"};
   for (int lang = 0; lang < 2; lang++) {
-    ash_report_opts o;
-    memset(&o, 0, sizeof o);
-    o.lang = (ash_lang)lang;
-    o.generated = ASH_TIME_UNSET;
     ash_buf b;
-    ash_buf_init(&b, ASH_REPORT_MAX_BYTES);
-    ash_report_stats rs;
-    assert_int_equal(ash_report_html(s, &o, &b, &rs), 0);
+    report_of(s, (ash_lang)lang, &b, NULL);
     assert_non_null(strstr(b.p, want[lang]));
     assert_null(strstr(b.p, "through ?"));
     assert_null(strstr(b.p, "プログラム ? を"));
@@ -341,10 +329,7 @@ static void test_unnamed_relay_program_is_said_so(void **st) {
  * band), and still there for a short case. */
 static void axis_of(int64_t t0, int64_t t1, int *n, double *min_gap, char *first, size_t fn) {
   char path[64];
-  snprintf(path, sizeof path, "/tmp/ash-test-report-axis-%d.db", (int)getpid());
-  unlink(path);
-  ash_store *s;
-  assert_int_equal(ash_store_open(&s, path, ASH_STORE_CREATE), 0);
+  ash_store *s = new_case("axis", path);
   int64_t id;
   int dup;
   assert_int_equal(ash_store_source_begin(s, "a.evtx", 10, "aa", "evtx", &id, &dup), 0);
@@ -353,13 +338,8 @@ static void axis_of(int64_t t0, int64_t t1, int *n, double *min_gap, char *first
   c.first_ts = t0;
   c.last_ts = t1;
   assert_int_equal(ash_store_source_end(s, id, &c), 0);
-  ash_report_opts o;
-  memset(&o, 0, sizeof o);
-  o.generated = ASH_TIME_UNSET;
   ash_buf b;
-  ash_buf_init(&b, ASH_REPORT_MAX_BYTES);
-  ash_report_stats rs;
-  assert_int_equal(ash_report_html(s, &o, &b, &rs), 0);
+  report_of(s, ASH_LANG_EN, &b, NULL);
   *n = 0;
   *min_gap = 1e9;
   double last = -1e9;
