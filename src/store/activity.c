@@ -359,10 +359,15 @@ static const struct addr_query {
      "SELECT user,src_ip,count(*) FROM events_wide WHERE kind='win.logon' AND"
      " user LIKE '%$' AND src_ip IS NOT NULL" COMPLETE " GROUP BY user,src_ip",
      0, 1, 2, -1},
+    /* the attributes made once a row: a subquery with a LIMIT is not
+     * flattened into an aggregate (it runs as a co-routine whose columns
+     * the outer query reads), where the flattened form rebuilt each row's
+     * JSON for instr, json_valid and json_extract in turn (a logon's
+     * attributes come out of a block, ash_attrs) */
     {ASH_ADDR_WORKSTATION,
-     "SELECT json_extract(attrs,'$.WorkstationName'),src_ip,count(*) FROM wide_events"
-     " WHERE kind='win.logon' AND logon_type=3 AND src_ip IS NOT NULL"
-     " AND instr(attrs,'WorkstationName')>0 AND json_valid(attrs)" COMPLETE " GROUP BY 1,2",
+     "SELECT json_extract(a,'$.WorkstationName'),src_ip,count(*) FROM (SELECT attrs a,src_ip"
+     " FROM wide_events WHERE kind='win.logon' AND logon_type=3 AND src_ip IS NOT NULL" COMPLETE
+     " LIMIT -1) WHERE instr(a,'WorkstationName')>0 AND json_valid(a) GROUP BY 1,2",
      0, 1, 2, -1},
     {ASH_ADDR_FIREWALL, FLOW_NAMES_SQL, 0, 1, 2, -1},
 };
