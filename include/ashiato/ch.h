@@ -68,8 +68,9 @@ typedef struct ash_ch_opts {
    * so the default is none, with a stall limit instead: */
   long timeout_ms;
   long stall_s; /* abort when nothing moved for this long (default 120) */
-  /* compress insert bodies: 1 yes, 0 no, -1 (the default) unless the
-   * host is loopback (127.x, localhost), where it only costs CPU */
+  /* compress insert bodies and ask for compressed answers: 1 yes, 0 no,
+   * -1 (the default) unless the host is loopback (127.x, localhost),
+   * where it only costs CPU */
   int gzip;
 } ash_ch_opts;
 

@@ -174,9 +174,68 @@ static int never_sent(ash_ch *c, CURLcode rc) {
          rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_SEND_ERROR;
 }
 
+static int post_once(ash_ch *c, const char *params, const void *body, size_t n, int gz, int flags);
+
+static double ms_between(const struct timespec *a, const struct timespec *b) {
+  return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+/* ASHIATO_CH_STATS=2 (read once): each request on stderr, with its wall
+ * time, this process's CPU in it (inflating and parsing the answer, and
+ * the caller's work on its rows: ash_ch_query_rows hands them on as they
+ * come), the rows handed on, the bytes sent, and the statement's start.
+ * That tells where a command waits on the server and where on itself
+ * (bench/README.md). */
+static int trace_level(void) {
+  static int level = -1;
+  if (level < 0) {
+    const char *v = getenv("ASHIATO_CH_STATS");
+    level = v ? atoi(v) : 0;
+  }
+  return level;
+}
+
 /* POST body[0..n) to base + "?" + params; the answer's body is left in
  * c->answer. Retries as ch.h says. */
 static int post(ash_ch *c, const char *params, const void *body, size_t n, int gz, int flags) {
+  /* the rows this request hands on (a retry needs none handed): an
+   * earlier request's must not count, or a plain query after a reader
+   * would never be retried */
+  c->rows = 0;
+  if (trace_level() < 2) return post_once(c, params, body, n, gz, flags);
+  struct timespec w0, c0, w1, c1;
+  clock_gettime(CLOCK_MONOTONIC, &w0);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+  int rc = post_once(c, params, body, n, gz, flags);
+  clock_gettime(CLOCK_MONOTONIC, &w1);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+  /* the statement: an insert's is in the query string, a query's is the
+   * body; its first 60 bytes, controls as spaces (a quoted value may be
+   * a hostile string from the evidence) */
+  const char *q = !strncmp(params, "query=", 6) ? params : strstr(params, "&query=");
+  if (q && *q == '&') q++;
+  const char *st = q ? q + 6 : gz ? "" : (const char *)body;
+  size_t sn = q ? strlen(st) : gz ? 0 : n;
+  char what[61];
+  size_t k = 0;
+  for (size_t i = 0; i < sn && k < sizeof what - 1; i++) {
+    unsigned char ch = (unsigned char)st[i];
+    if (q && ch == '%' && i + 2 < sn && st[i + 1] == '2' && st[i + 2] == '0') {
+      ch = ' ';
+      i += 2;
+    }
+    what[k++] = ch < 0x20 || ch >= 0x7f ? ' ' : (char)ch;
+  }
+  what[k] = 0;
+  fprintf(stderr,
+          "ashiato: ClickHouse request: %9.1f ms wall %8.1f ms cpu %9llu rows %10zu bytes sent"
+          "  %s%s\n",
+          ms_between(&w0, &w1), ms_between(&c0, &c1), (unsigned long long)c->rows, n,
+          rc ? "(failed) " : "", what);
+  return rc;
+}
+
+static int post_once(ash_ch *c, const char *params, const void *body, size_t n, int gz, int flags) {
   char url[sizeof c->base + 4096];
   int len = snprintf(url, sizeof url, "%s?%s", c->base, params);
   if (len < 0 || (size_t)len >= sizeof url) {
@@ -205,7 +264,11 @@ static int post(ash_ch *c, const char *params, const void *body, size_t n, int g
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, gz ? c->gz_hdr : c->hdr);
-    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip");
+    /* answers compressed as bodies are (ash_ch_opts.gzip): on loopback,
+     * gzip of the 1,042,170 flow rows a hunt reads (181 MB of text) cost
+     * the server 0.8-1.3 s more than the plain answer (2.4-3.1 s against
+     * 1.5-1.6 s, curl against 18.16) and ashiato its inflating */
+    if (c->o.gzip) curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip");
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -268,8 +331,8 @@ int ash_ch_query(ash_ch *c, const char *db, const char *sql, int flags, ash_buf 
   if (!c || !sql) return ASH_EUSAGE;
   char params[256];
   if (db && !ash_ch_ident_ok(db, strlen(db))) return ASH_EUSAGE;
-  snprintf(params, sizeof params, "wait_end_of_query=1&enable_http_compression=1%s%s",
-           db ? "&database=" : "", db ? db : "");
+  snprintf(params, sizeof params, "wait_end_of_query=1%s%s%s",
+           c->o.gzip ? "&enable_http_compression=1" : "", db ? "&database=" : "", db ? db : "");
   ASH_TRY(post(c, params, sql, strlen(sql), 0, flags));
   if (out) ASH_TRY(ash_buf_add(out, c->answer.p ? c->answer.p : "", c->answer.n));
   return ASH_OK;
@@ -287,13 +350,12 @@ int ash_ch_query_rows(ash_ch *c, const char *db, const char *sql, int flags,
   /* a reader's ORDER BY or GROUP BY over a case bigger than the server's
    * memory cap spills to disk past 256 MiB rather than failing */
   snprintf(params, sizeof params,
-           "wait_end_of_query=1&enable_http_compression=1&buffer_size=1048576"
+           "wait_end_of_query=1%s&buffer_size=1048576"
            "&max_bytes_before_external_sort=268435456"
            "&max_bytes_before_external_group_by=268435456%s%s",
-           db ? "&database=" : "", db ? db : "");
+           c->o.gzip ? "&enable_http_compression=1" : "", db ? "&database=" : "", db ? db : "");
   c->row_cb = cb;
   c->row_u = u;
-  c->rows = 0;
   int rc = post(c, params, sql, strlen(sql), 0, flags);
   if (!rc && c->answer.n) rc = ASH_EFORMAT; /* an answer that did not end its last row */
   c->row_cb = NULL;

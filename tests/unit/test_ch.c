@@ -28,7 +28,16 @@
 
 /* ---- the fake server */
 
-enum mode { M_OK, M_500, M_PARTIAL, M_SILENT, M_OK_ANSWER, M_ROWS, M_ROWS_PARTIAL };
+enum mode {
+  M_OK,
+  M_500,
+  M_PARTIAL,
+  M_SILENT,
+  M_OK_ANSWER,
+  M_ROWS,
+  M_ROWS_PARTIAL,
+  M_ROWS_THEN_PARTIAL /* the first request's answer is M_ROWS', every later one M_PARTIAL's */
+};
 
 typedef struct fake {
   int lfd, port;
@@ -42,6 +51,8 @@ typedef struct fake {
   char body[4][4096];
   size_t body_n[4];
   int gzip[4];
+  int accept_gzip[4];   /* the request asked for a gzip answer */
+  char target[4][1024]; /* its request line's target: path and query string */
 } fake;
 
 static size_t gunzip(const char *in, size_t n, char *out, size_t cap) {
@@ -80,6 +91,14 @@ static int read_request(fake *f, int fd) {
   int k = f->requests < 4 ? f->requests : 3;
   const char *ce = strcasestr(buf, "Content-Encoding: gzip");
   f->gzip[k] = ce && ce < end;
+  const char *ae = strcasestr(buf, "Accept-Encoding:");
+  f->accept_gzip[k] = ae && ae < end && strstr(ae, "gzip") && strstr(ae, "gzip") < end;
+  const char *sp = strchr(buf, ' ');
+  const char *sp2 = sp ? strchr(sp + 1, ' ') : NULL;
+  size_t tn = sp && sp2 && sp2 < end ? (size_t)(sp2 - sp - 1) : 0;
+  if (tn >= sizeof f->target[k]) tn = sizeof f->target[k] - 1;
+  memcpy(f->target[k], sp ? sp + 1 : "", tn);
+  f->target[k][tn] = 0;
   if (f->gzip[k])
     f->body_n[k] = gunzip(buf + hlen, want, f->body[k], sizeof f->body[k]);
   else {
@@ -112,7 +131,9 @@ static void *serve(void *u) {
     int fd = accept(f->lfd, NULL, NULL);
     if (fd < 0) continue;
     while (read_request(f, fd)) {
-      if (f->mode == M_500) {
+      enum mode m = f->mode;
+      if (m == M_ROWS_THEN_PARTIAL) m = f->requests == 1 ? M_ROWS : M_PARTIAL;
+      if (m == M_500) {
         const char *msg = "Code: 60, e.displayText() = DB::Exception: Table case1.nope doesn't"
                           " exist.\n\x1b[31mred\x1b[0m";
         char hdr[256];
@@ -120,7 +141,7 @@ static void *serve(void *u) {
                  "HTTP/1.1 500 Internal Server Error\r\nContent-Length: %zu\r\n\r\n", strlen(msg));
         say(fd, hdr);
         say(fd, msg);
-      } else if (f->mode == M_ROWS) {
+      } else if (m == M_ROWS) {
         /* two TabSeparated rows: escapes of every kind, an empty field */
         static const char rows[] = "a\\tb\t\\\\x\\n\\0\\'\n\t2\n";
         char hdr[128];
@@ -128,13 +149,13 @@ static void *serve(void *u) {
                  sizeof rows - 1);
         say(fd, hdr);
         say(fd, rows);
-      } else if (f->mode == M_ROWS_PARTIAL) {
+      } else if (m == M_ROWS_PARTIAL) {
         say(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nrow1\nrow2 cut");
         break; /* one row handed on, then the connection ends */
-      } else if (f->mode == M_PARTIAL) {
+      } else if (m == M_PARTIAL) {
         say(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
         break; /* close with 90 bytes owed */
-      } else if (f->mode == M_SILENT) {
+      } else if (m == M_SILENT) {
         struct pollfd s = {f->stop[0], POLLIN, 0};
         poll(&s, 1, 10000); /* answer nothing until the test ends */
         break;
@@ -354,6 +375,50 @@ static void test_query_rows(void **st) {
   fake_stop(&f);
 }
 
+/* A plain query after a reader that handed rows on is retried like any
+ * other: the reader's rows are not this request's. */
+static void test_query_after_rows_is_retried(void **st) {
+  (void)st;
+  fake f;
+  fake_start(&f, M_ROWS_THEN_PARTIAL, 0);
+  ash_ch *c = client(f.port, 2);
+  rows_seen r = {0};
+  assert_int_equal(ash_ch_query_rows(c, NULL, "SELECT", ASH_CH_IDEMPOTENT, on_row, &r), ASH_OK);
+  assert_int_equal(r.n, 2);
+  ash_buf out;
+  ash_buf_init(&out, 1 << 16);
+  assert_int_equal(ash_ch_query(c, NULL, "SELECT 1", ASH_CH_IDEMPOTENT, &out), ASH_ESTORE);
+  assert_int_equal(ash_ch_requests(c), 1 + 3); /* the query's first attempt and 2 retries */
+  ash_buf_free(&out);
+  ash_ch_close(c);
+  fake_stop(&f);
+}
+
+/* Answers are asked for compressed as bodies are sent (ash_ch_opts.gzip):
+ * not from a loopback server by default, where gzip only costs the
+ * server's and our CPU; when asked, in both headers and settings. */
+static void test_answer_compression_follows_gzip(void **st) {
+  (void)st;
+  for (int gz = -1; gz <= 1; gz++) {
+    fake f;
+    fake_start(&f, M_ROWS, 0);
+    ash_ch *c = client_gz(f.port, 0, gz);
+    rows_seen r = {0};
+    assert_int_equal(ash_ch_query_rows(c, NULL, "SELECT", ASH_CH_IDEMPOTENT, on_row, &r), ASH_OK);
+    ash_buf out;
+    ash_buf_init(&out, 1 << 16);
+    assert_int_equal(ash_ch_query(c, NULL, "SELECT 1", ASH_CH_IDEMPOTENT, &out), ASH_OK);
+    ash_buf_free(&out);
+    for (int k = 0; k < 2; k++) {
+      assert_int_equal(f.accept_gzip[k], gz == 1);
+      assert_int_equal(strstr(f.target[k], "enable_http_compression=1") != NULL, gz == 1);
+      assert_non_null(strstr(f.target[k], "wait_end_of_query=1"));
+    }
+    ash_ch_close(c);
+    fake_stop(&f);
+  }
+}
+
 static void test_silent_server_times_out(void **st) {
   (void)st;
   fake f;
@@ -505,6 +570,8 @@ int main(void) {
       cmocka_unit_test(test_http_500_keeps_server_text_without_controls),
       cmocka_unit_test(test_partial_answer_fails_insert_not_resent),
       cmocka_unit_test(test_query_rows),
+      cmocka_unit_test(test_query_after_rows_is_retried),
+      cmocka_unit_test(test_answer_compression_follows_gzip),
       cmocka_unit_test(test_silent_server_times_out),
       cmocka_unit_test(test_failed_batch_resent_whole_by_next_flush),
       cmocka_unit_test(test_tsv_escape_hostile_bytes),
