@@ -128,6 +128,12 @@ void ash_ch_batch_close(ash_ch_batch *b);
 /* Send every rows rows instead (1..ASH_CH_BATCH_ROWS): smaller requests,
  * for tests that kill an insert between batches. */
 int ash_ch_batch_limit(ash_ch_batch *b, uint64_t rows);
+/* Call fn(u) before every request that sends this batch's rows (a full
+ * batch's from ash_ch_batch_row_end, or a flush's); a non-zero return
+ * fails that send with it, the rows kept as a failed send keeps them.
+ * The case store writes the rows its sources wait on there: they must be
+ * stored before any row of theirs is. NULL fn: none. */
+void ash_ch_batch_before_send(ash_ch_batch *b, int (*fn)(void *u), void *u);
 /* The row being built: append fields with the helpers below. */
 ash_buf *ash_ch_batch_row(ash_ch_batch *b);
 /* End the current row; sends the batch when it holds ASH_CH_BATCH_ROWS
@@ -212,6 +218,10 @@ typedef struct ash_ch_source {
   const char *skip_reason, *head_sha256; /* NULL or "" for none */
   int deleted;                           /* the row is dropped: readers skip it */
   unsigned seq;                          /* orders writes of one id within a microsecond */
+  /* the row's version (the newest of an id wins); 0: the time of writing
+   * in µs * 16 + seq % 16. A writer that puts two versions of one id in
+   * one insert gives strictly increasing ones (the case store does). */
+  uint64_t version;
 } ash_ch_source;
 int ash_ch_source_put(ash_ch_case *k, const ash_ch_source *s);
 /* The row of s appended to a batch open on the main server's sources

@@ -483,7 +483,9 @@ struct ash_ch_batch {
   ash_buf body; /* the request body: compressed rows (or raw ones without gzip) */
   z_stream z;
   int zinit;
-  int sealed; /* body is final (a flush failed): only a flush may follow */
+  int sealed;                  /* body is final (a flush failed): only a flush may follow */
+  int (*before_send)(void *u); /* ash_ch_batch_before_send */
+  void *before_u;
   uint64_t pending, sent, limit;
 };
 
@@ -530,6 +532,11 @@ int ash_ch_batch_limit(ash_ch_batch *b, uint64_t rows) {
   if (!b || rows < 1 || rows > ASH_CH_BATCH_ROWS) return ASH_EUSAGE;
   b->limit = rows;
   return ASH_OK;
+}
+
+void ash_ch_batch_before_send(ash_ch_batch *b, int (*fn)(void *u), void *u) {
+  b->before_send = fn;
+  b->before_u = u;
 }
 
 ash_buf *ash_ch_batch_row(ash_ch_batch *b) { return &b->row; }
@@ -581,6 +588,7 @@ int ash_ch_batch_flush(ash_ch_batch *b) {
     ASH_TRY(drain(b, 1));
     b->sealed = 1;
   }
+  if (b->before_send) ASH_TRY(b->before_send(b->before_u));
   ASH_TRY(post(b->c, b->params, b->body.p, b->body.n, b->zinit, 0));
   b->sent += b->pending;
   b->pending = 0;

@@ -418,7 +418,7 @@ int ash_ch_source_row(ash_ch_batch *b, const ash_ch_source *s) {
   /* the newest write of a source wins (ReplacingMergeTree(version)); two
    * writes in one microsecond (an end right after its begin) still
    * order, as the caller's sequence breaks the tie */
-  if (!rc) rc = ash_ch_tsv_u64(r, now_us() * 16 + (s->seq & 15));
+  if (!rc) rc = ash_ch_tsv_u64(r, s->version ? s->version : now_us() * 16 + (s->seq & 15));
   if (!rc) rc = ash_ch_batch_row_end(b);
   return rc;
 }

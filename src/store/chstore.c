@@ -30,6 +30,7 @@
 #include "ashiato/format.h"
 #include "ashiato/ip.h"
 #include "ashiato/limits.h"
+#include "ashiato/table.h"
 #include "ashiato/time.h"
 #include "store_internal.h"
 
@@ -59,6 +60,36 @@ typedef struct pend_mark {
  * so that a killed ingest of a big folder redoes at most that much. */
 enum { MARK_ROWS = 1000000, MARK_MAX = 1000 };
 
+/* A row of the sources table waiting to be written, with copies of its
+ * strings: a source's begin row (its incomplete mark), a skipped file's
+ * row and a deletion wait for the next insert of event rows (the
+ * batches' before_send) or of marks, whichever comes first. So a folder
+ * of many small files writes them in a few inserts, not one per file
+ * (358 of the 785 requests of a generated case's ingest, about 1 s), and
+ * a source's begin row is still stored before any row of its own. */
+typedef struct queued_src {
+  ash_ch_source s;
+  char *path, *sha256, *format, *skip_reason; /* owned */
+} queued_src;
+
+/* The sources table's rows (deleted = 0) as they read once this handle's
+ * queued rows and marks are stored. It is read from the server once,
+ * when the handle first begins or skips a source, and every row the
+ * handle queues then updates it. One ingest writes a case at a time (see
+ * the top), so nothing else changes the table meanwhile, and a begin
+ * looks for its content and path here instead of asking the server once
+ * per file. Past KNOWN_MAX rows or KNOWN_BYTES of strings the handle asks
+ * the server, as before (after writing what it queued). */
+typedef struct known_src {
+  uint64_t id;
+  char *path, *sha256; /* owned */
+  uint64_t size;
+  uint32_t next_sha, next_path; /* the chains of one hash; KNOWN_END ends them */
+  uint8_t complete, skipped, live;
+} known_src;
+enum { KNOWN_MAX = 1u << 20, KNOWN_END = UINT32_MAX };
+#define KNOWN_BYTES ((size_t)256 << 20)
+
 struct ash_chstore {
   ash_ch_url url;
   ash_ch_case k;
@@ -75,6 +106,14 @@ struct ash_chstore {
   pend_mark *pend;
   size_t npend, cappend;
   uint64_t rows_since; /* rows given since the marks were last written */
+  queued_src *queue;
+  size_t nqueue, capqueue;
+  uint64_t last_version; /* of the sources rows this handle wrote */
+  known_src *known;
+  size_t nknown, capknown, known_bytes;
+  ash_keymap known_id, known_sha, known_path; /* id, hash of sha256, of path -> position */
+  int known_state;                            /* 0 not read yet, 1 read, -1 ask the server */
+  size_t known_max;
   /* a reader called from another's callback (a hunt reading an event
    * while it walks the flows) cannot use the connection that is still
    * streaming: each depth of nesting has a connection of its own */
@@ -236,6 +275,29 @@ static int max_id(ash_chstore *c, const char *table, const char *col, uint64_t *
   return rc;
 }
 
+static void free_queue(ash_chstore *c) {
+  for (size_t i = 0; i < c->nqueue; i++) {
+    free(c->queue[i].path);
+    free(c->queue[i].sha256);
+    free(c->queue[i].format);
+    free(c->queue[i].skip_reason);
+  }
+  c->nqueue = 0;
+}
+
+static void known_drop(ash_chstore *c) {
+  for (size_t i = 0; i < c->nknown; i++) {
+    free(c->known[i].path);
+    free(c->known[i].sha256);
+  }
+  free(c->known);
+  c->known = NULL;
+  c->nknown = c->capknown = c->known_bytes = 0;
+  ash_keymap_free(&c->known_id);
+  ash_keymap_free(&c->known_sha);
+  ash_keymap_free(&c->known_path);
+}
+
 void ash_chstore_free(ash_chstore *c) {
   if (!c) return;
   for (int t = 0; t < NTABLES; t++)
@@ -253,6 +315,9 @@ void ash_chstore_free(ash_chstore *c) {
   free(c->src);
   for (size_t i = 0; i < c->npend; i++) free(c->pend[i].sha256);
   free(c->pend);
+  free_queue(c);
+  free(c->queue);
+  known_drop(c);
   ash_buf_free(&c->sql);
   ash_buf_free(&c->out);
   ash_buf_free(&c->attrs);
@@ -345,6 +410,153 @@ static size_t shard_of_source(ash_chstore *c, int64_t id) {
   return ash_ch_flow_shard(0, (uint32_t)id, c->k.nshards);
 }
 
+/* ---- the sources' rows: versions, the queue, the known rows */
+
+static uint64_t now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* The version of the next sources row this handle writes: the time (a
+ * later run's rows win over an earlier run's), and strictly after this
+ * handle's last (a begin row and its mark may share an insert and a
+ * microsecond). */
+static uint64_t next_version(ash_chstore *c) {
+  uint64_t v = now_us() * 16;
+  if (v <= c->last_version) v = c->last_version + 1;
+  return c->last_version = v;
+}
+
+/* Write the queued rows and then the n marks m (n may be 0) in one
+ * insert into the sources table. */
+static int write_sources(ash_chstore *c, pend_mark *m, size_t n) {
+  if (!c->nqueue && !n) return ASH_OK;
+  ash_ch_batch *b;
+  int rc = ash_ch_batch_open(&b, c->k.main, c->url.db, "sources");
+  for (size_t i = 0; !rc && i < c->nqueue; i++) rc = ash_ch_source_row(b, &c->queue[i].s);
+  for (size_t i = 0; !rc && i < n; i++) rc = ash_ch_source_row(b, &m[i].s);
+  if (!rc) rc = ash_ch_batch_flush(b);
+  ash_ch_batch_close(b);
+  if (rc) return wfail(c, c->k.main, rc, "writing the sources' rows");
+  free_queue(c);
+  return ASH_OK;
+}
+
+/* before_send of every batch of rows: the sources' rows first */
+static int write_queue_hook(void *u) {
+  ash_chstore *c = u;
+  return c->nqueue ? write_sources(c, NULL, 0) : ASH_OK;
+}
+
+static uint64_t str_hash(const char *p) { return ash_hash_bytes(p, strlen(p), ASH_HASH_SEED); }
+
+/* Chain position pos under hash h in m (the chain's head moves to pos). */
+static int chain(ash_keymap *m, uint64_t h, uint32_t pos, uint32_t *next) {
+  void *v;
+  int fresh;
+  ASH_TRY(ash_keymap_put(m, &h, &v, &fresh));
+  uint32_t head;
+  memcpy(&head, v, sizeof head);
+  *next = fresh ? KNOWN_END : head;
+  memcpy(v, &pos, sizeof pos);
+  return ASH_OK;
+}
+
+/* The known rows give way to asking the server (too many, or memory ran
+ * out): what is queued is written first, so that the server's answer
+ * holds it. */
+static void known_give_up(ash_chstore *c) {
+  known_drop(c);
+  c->known_state = -1;
+}
+
+/* Row s (a version of id s->id) as the known rows will read it. */
+static void known_apply(ash_chstore *c, const ash_ch_source *s) {
+  if (c->known_state != 1) return;
+  void *v = ash_keymap_get(&c->known_id, &s->id);
+  if (v) {
+    uint32_t old;
+    memcpy(&old, v, sizeof old);
+    c->known[old].live = 0;
+  }
+  if (s->deleted) return;
+  const char *path = s->path ? s->path : "", *sha = s->sha256 ? s->sha256 : "";
+  size_t bytes = strlen(path) + strlen(sha) + 2;
+  if (c->nknown >= c->known_max || c->known_bytes + bytes > KNOWN_BYTES) {
+    known_give_up(c);
+    return;
+  }
+  known_src *a = ash_array_room(c->known, &c->capknown, c->nknown, sizeof *a, 256);
+  if (!a) {
+    known_give_up(c);
+    return;
+  }
+  c->known = a;
+  known_src *e = &c->known[c->nknown];
+  memset(e, 0, sizeof *e);
+  e->id = s->id;
+  e->path = strdup(path);
+  e->sha256 = strdup(sha);
+  e->size = s->size;
+  e->complete = s->complete != 0;
+  e->skipped = s->skip_reason && *s->skip_reason;
+  e->live = 1;
+  uint32_t pos = (uint32_t)c->nknown;
+  int fresh;
+  if (!e->path || !e->sha256 || ash_keymap_put(&c->known_id, &s->id, &v, &fresh) ||
+      chain(&c->known_sha, str_hash(sha), pos, &e->next_sha) ||
+      chain(&c->known_path, str_hash(path), pos, &e->next_path)) {
+    free(e->path);
+    free(e->sha256);
+    known_give_up(c);
+    return;
+  }
+  memcpy(v, &pos, sizeof pos);
+  c->nknown++;
+  c->known_bytes += bytes;
+}
+
+static int on_known(void *u, char **f, size_t *len) {
+  ash_chstore *c = u;
+  (void)len;
+  ash_ch_source s = {.id = strtoull(f[0], NULL, 10),
+                     .path = f[1],
+                     .size = strtoull(f[2], NULL, 10),
+                     .sha256 = f[3],
+                     .complete = f[4][0] == '1',
+                     .skip_reason = f[5][0] == '1' ? "skipped" : NULL};
+  known_apply(c, &s);
+  return ASH_OK;
+}
+
+static int walk(ash_chstore *c, size_t nf, int (*row)(void *u, char **f, size_t *len), void *u,
+                const char *what);
+
+/* Read the known rows, once per handle. */
+static int known_load(ash_chstore *c) {
+  if (c->known_state) return ASH_OK;
+  /* ASHIATO_CH_KNOWN_MAX: a lower cap, for the test of asking the server
+   * instead (e2e.clickhouse_ingest) */
+  const char *km = getenv("ASHIATO_CH_KNOWN_MAX");
+  c->known_max = km && *km ? strtoull(km, NULL, 10) : KNOWN_MAX;
+  if (c->known_max > KNOWN_MAX) c->known_max = KNOWN_MAX;
+  ash_keymap_init(&c->known_id, sizeof(uint64_t), sizeof(uint32_t), KNOWN_MAX);
+  ash_keymap_init(&c->known_sha, sizeof(uint64_t), sizeof(uint32_t), KNOWN_MAX);
+  ash_keymap_init(&c->known_path, sizeof(uint64_t), sizeof(uint32_t), KNOWN_MAX);
+  c->known_state = 1;
+  int rc = sqlf(c,
+                "SELECT id, path, size, sha256, complete, skip_reason != '' FROM %s.sources"
+                " FINAL WHERE deleted = 0",
+                c->url.db);
+  if (!rc) rc = walk(c, 6, on_known, c, "reading the sources");
+  if (rc) {
+    known_drop(c);
+    c->known_state = 0;
+  }
+  return rc;
+}
+
 static int batch_for(ash_chstore *c, int t, size_t s, ash_ch_batch **out) {
   ash_ch_batch **b = &c->b[t][s];
   if (!*b) {
@@ -352,6 +564,7 @@ static int batch_for(ash_chstore *c, int t, size_t s, ash_ch_batch **out) {
     snprintf(table, sizeof table, "%s%s", TABLE[t], c->k.cluster ? "_local" : "");
     int rc = ash_ch_batch_open(b, c->k.shards[s], c->url.db, table);
     if (rc) return rc;
+    ash_ch_batch_before_send(*b, write_queue_hook, c);
     /* ASHIATO_CH_BATCH_ROWS: rows per insert, for the kill tests, which
      * need an ingest of a small case to send several batches */
     const char *br = getenv("ASHIATO_CH_BATCH_ROWS");
@@ -490,7 +703,11 @@ int ash_chstore_add_reject(ash_chstore *c, int64_t id, uint64_t ref, const char 
   if (c->failed) return c->failed;
   if (c->readonly) return ASH_EUSAGE;
   if (n > ASH_MAX_REJECT_RAW) n = ASH_MAX_REJECT_RAW; /* as the SQLite store keeps it */
-  int rc = c->rejects ? ASH_OK : ash_ch_batch_open(&c->rejects, c->k.main, c->url.db, "rejects");
+  int rc = ASH_OK;
+  if (!c->rejects) {
+    rc = ash_ch_batch_open(&c->rejects, c->k.main, c->url.db, "rejects");
+    if (!rc) ash_ch_batch_before_send(c->rejects, write_queue_hook, c);
+  }
   if (rc) return wfail(c, c->k.main, rc, "opening an insert");
   ash_buf *r = ash_ch_batch_row(c->rejects);
   rc = ash_ch_tsv_u64(r, (uint64_t)id);
@@ -517,26 +734,23 @@ static int flush_all(ash_chstore *c) {
   return ASH_OK;
 }
 
-/* Send the rows, then the completion marks of the sources they end. */
+/* Send the rows, then the sources' queued rows and the completion marks
+ * of the sources they end, in one insert. */
 static int write_marks(ash_chstore *c) {
   int rc = flush_all(c);
-  if (rc || !c->npend) return rc;
-  ash_ch_batch *b;
-  rc = ash_ch_batch_open(&b, c->k.main, c->url.db, "sources");
-  for (size_t i = 0; !rc && i < c->npend; i++) {
+  if (rc || (!c->npend && !c->nqueue)) return rc;
+  for (size_t i = 0; i < c->npend; i++) {
     pend_mark *m = &c->pend[i];
     m->s.sha256 = m->sha256;
     m->s.head_sha256 = m->head;
     m->s.seq = ++c->seq;
-    rc = ash_ch_source_row(b, &m->s);
+    m->s.version = next_version(c);
   }
-  if (!rc) rc = ash_ch_batch_flush(b);
-  ash_ch_batch_close(b);
-  if (rc) return wfail(c, c->k.main, rc, "writing the sources' completion marks");
+  ASH_TRY(write_sources(c, c->pend, c->npend));
   for (size_t i = 0; i < c->npend; i++) free(c->pend[i].sha256);
+  if (c->npend) c->commits++;
   c->npend = 0;
   c->rows_since = 0;
-  c->commits++;
   return ASH_OK;
 }
 
@@ -546,29 +760,159 @@ int ash_chstore_commit(ash_chstore *c) {
   return write_marks(c);
 }
 
+/* Queue a row of the sources table (written before the next rows or
+ * marks leave: queued_src) and update the known rows. */
 static int put(ash_chstore *c, ash_ch_source *s) {
-  s->seq = ++c->seq;
-  return wfail(c, c->k.main, ash_ch_source_put(&c->k, s), "writing a source's row");
+  if (c->nqueue == c->capqueue) {
+    queued_src *n = ash_array_grow(c->queue, &c->capqueue, sizeof *n, 64);
+    if (!n) return ASH_ENOMEM;
+    c->queue = n;
+  }
+  queued_src *q = &c->queue[c->nqueue];
+  memset(q, 0, sizeof *q);
+  q->s = *s;
+  q->s.seq = ++c->seq;
+  q->s.version = next_version(c);
+  const char *in[4] = {s->path, s->sha256, s->format, s->skip_reason};
+  char **out[4] = {&q->path, &q->sha256, &q->format, &q->skip_reason};
+  for (int i = 0; i < 4; i++)
+    if (in[i] && !(*out[i] = strdup(in[i]))) {
+      for (int k = 0; k < i; k++) free(*out[k]);
+      return ASH_ENOMEM;
+    }
+  q->s.path = q->path;
+  q->s.sha256 = q->sha256;
+  q->s.format = q->format;
+  q->s.skip_reason = q->skip_reason;
+  q->s.head_sha256 = NULL;
+  c->nqueue++;
+  known_apply(c, &q->s);
+  /* a queue this long (a folder of empty or skipped files) is written
+   * without waiting for rows */
+  return c->nqueue >= MARK_MAX ? write_sources(c, NULL, 0) : ASH_OK;
+}
+
+/* The rows a source of (path, size, content h) must know, as the
+ * server would answer, in id order: with no skip reason, those of
+ * content h, and those without a hash left incomplete with this path and
+ * size (a killed run's); with one, the skipped rows of path (with_content
+ * 0: those only). In *out (the caller frees it), *n of them. */
+typedef struct src_match {
+  int64_t id;
+  int complete, skipped;
+} src_match;
+
+static int cmp_match(const void *a, const void *b) {
+  const src_match *x = a, *y = b;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int known_matches(ash_chstore *c, const char *path, uint64_t size, const char *h,
+                         int with_content, src_match **out, size_t *n) {
+  *out = NULL;
+  *n = 0;
+  size_t cap = 0;
+  for (int pass = with_content ? 0 : 1; pass < 2; pass++) {
+    uint64_t key = str_hash(pass ? path : h);
+    void *v = ash_keymap_get(pass ? &c->known_path : &c->known_sha, &key);
+    uint32_t at = KNOWN_END;
+    if (v) memcpy(&at, v, sizeof at);
+    while (at != KNOWN_END) {
+      const known_src *e = &c->known[at];
+      at = pass ? e->next_path : e->next_sha;
+      int hit = 0;
+      if (!e->live) continue;
+      if (!pass)
+        hit = !e->skipped && !strcmp(e->sha256, h);
+      else if (e->skipped)
+        hit = !strcmp(e->path, path);
+      else
+        hit = with_content && !e->sha256[0] && !e->complete && e->size == size &&
+              !strcmp(e->path, path) && *h; /* (with h "", pass 0 found it) */
+      if (!hit) continue;
+      src_match *m = ash_array_room(*out, &cap, *n, sizeof *m, 16);
+      if (!m) {
+        free(*out);
+        *out = NULL;
+        return ASH_ENOMEM;
+      }
+      *out = m;
+      m[*n] = (src_match){(int64_t)e->id, e->complete, e->skipped};
+      (*n)++;
+    }
+  }
+  if (*n > 1) qsort(*out, *n, sizeof **out, cmp_match);
+  return ASH_OK;
+}
+
+/* The same rows from the server (the known rows gave way). */
+static int server_matches(ash_chstore *c, const char *path, uint64_t size, const char *h,
+                          int with_content, src_match **out, size_t *n) {
+  *out = NULL;
+  *n = 0;
+  int rc = write_sources(c, NULL, 0); /* what is queued is in the answer */
+  ash_buf_reset(&c->sql);
+  if (!rc && with_content) {
+    rc = ash_buf_printf(&c->sql,
+                        "SELECT id, complete, skip_reason != '' FROM %s.sources FINAL WHERE"
+                        " deleted = 0 AND ((skip_reason = '' AND (sha256 = ",
+                        c->url.db);
+    if (!rc) rc = ash_ch_sql_quote(&c->sql, h, strlen(h));
+    if (!rc)
+      rc = ash_buf_printf(&c->sql, " OR (sha256 = '' AND complete = 0 AND size = %llu AND path = ",
+                          (unsigned long long)size);
+    if (!rc) rc = ash_ch_sql_quote(&c->sql, path, strlen(path));
+    if (!rc) rc = ash_buf_adds(&c->sql, "))) OR (skip_reason != '' AND path = ");
+  } else if (!rc) {
+    rc = ash_buf_printf(&c->sql,
+                        "SELECT id, complete, 1 FROM %s.sources FINAL WHERE deleted = 0 AND"
+                        " ((skip_reason != '' AND path = ",
+                        c->url.db);
+  }
+  if (!rc) rc = ash_ch_sql_quote(&c->sql, path, strlen(path));
+  if (!rc) rc = ash_buf_adds(&c->sql, ")) ORDER BY id");
+  if (!rc) rc = query(c, "looking for the source");
+  size_t cap = 0;
+  for (char *p = c->out.p; !rc && p && *p;) {
+    src_match *m = ash_array_room(*out, &cap, *n, sizeof *m, 16);
+    if (!m) {
+      rc = ASH_ENOMEM;
+      break;
+    }
+    *out = m;
+    char *t = strchr(p, '\t');
+    char *t2 = t ? strchr(t + 1, '\t') : NULL;
+    m[*n] = (src_match){(int64_t)strtoull(p, NULL, 10), t && t[1] == '1', t2 && t2[1] == '1'};
+    (*n)++;
+    p = strchr(p, '\n');
+    if (p) p++;
+  }
+  if (rc) {
+    free(*out);
+    *out = NULL;
+    *n = 0;
+  }
+  return rc;
+}
+
+static int matches(ash_chstore *c, const char *path, uint64_t size, const char *h, int with_content,
+                   src_match **out, size_t *n) {
+  ASH_TRY(known_load(c));
+  return c->known_state == 1 ? known_matches(c, path, size, h, with_content, out, n)
+                             : server_matches(c, path, size, h, with_content, out, n);
 }
 
 /* Drop the skipped row of path, if any (what happens to path now
  * replaces it, as in the SQLite store). */
 static int drop_skipped(ash_chstore *c, const char *path) {
-  ash_buf_reset(&c->sql);
-  int rc = ash_buf_printf(&c->sql,
-                          "SELECT id FROM %s.sources FINAL WHERE deleted = 0 AND skip_reason != ''"
-                          " AND path = ",
-                          c->url.db);
-  if (!rc) rc = ash_ch_sql_quote(&c->sql, path, strlen(path));
-  if (!rc) rc = query(c, "looking for a skipped row");
-  if (rc) return rc;
-  char *p = c->out.p;
-  while (!rc && p && *p) {
-    ash_ch_source d = {.id = strtoull(p, NULL, 10), .path = path, .deleted = 1};
+  src_match *m = NULL;
+  size_t n = 0;
+  int rc = matches(c, path, 0, "", 0, &m, &n);
+  for (size_t i = 0; !rc && i < n; i++) {
+    ash_ch_source d = {.id = (uint64_t)m[i].id, .path = path, .deleted = 1};
     rc = put(c, &d);
-    p = strchr(p, '\n');
-    if (p) p++;
   }
+  free(m);
   return rc;
 }
 
@@ -605,23 +949,12 @@ int ash_chstore_source_begin(ash_chstore *c, const char *path, uint64_t size, co
   const char *h = sha256 ? sha256 : "";
   /* the same content complete: a duplicate; incomplete (a killed run),
    * or with no hash recorded and the same path and size: cleared below;
-   * and in the same request, a skipped row of the path, replaced by this
-   * source (one lookup per source: on a folder of many small files the
-   * requests are the ingest's time) */
-  ash_buf_reset(&c->sql);
-  int rc = ash_buf_printf(&c->sql,
-                          "SELECT id, complete, skip_reason != '' FROM %s.sources FINAL WHERE"
-                          " deleted = 0 AND ((skip_reason = '' AND (sha256 = ",
-                          c->url.db);
-  if (!rc) rc = ash_ch_sql_quote(&c->sql, h, strlen(h));
-  if (!rc)
-    rc = ash_buf_printf(&c->sql, " OR (sha256 = '' AND complete = 0 AND size = %llu AND path = ",
-                        (unsigned long long)size);
-  if (!rc) rc = ash_ch_sql_quote(&c->sql, path, strlen(path));
-  if (!rc) rc = ash_buf_adds(&c->sql, "))) OR (skip_reason != '' AND path = ");
-  if (!rc) rc = ash_ch_sql_quote(&c->sql, path, strlen(path));
-  if (!rc) rc = ash_buf_adds(&c->sql, ")) ORDER BY id");
-  if (!rc) rc = query(c, "looking for the source");
+   * and a skipped row of the path, replaced by this source. Asked of the
+   * known rows: no request per source (on a folder of many small files
+   * the requests are the ingest's time) */
+  src_match *m = NULL;
+  size_t nm = 0;
+  int rc = matches(c, path, size, h, 1, &m, &nm);
   if (rc) return rc;
   int64_t stale[16], skipped[16];
   int nstale = 0, nskipped = 0;
@@ -632,14 +965,11 @@ int ash_chstore_source_begin(ash_chstore *c, const char *path, uint64_t size, co
       *id = (int64_t)c->pend[i].s.id;
       *duplicate = 1;
     }
-  for (char *p = c->out.p; p && *p;) {
-    int64_t sid = (int64_t)strtoull(p, NULL, 10);
-    char *t = strchr(p, '\t');
-    int complete = t && t[1] == '1';
-    char *t2 = t ? strchr(t + 1, '\t') : NULL;
-    if (t2 && t2[1] == '1') {
+  for (size_t i = 0; i < nm; i++) {
+    int64_t sid = m[i].id;
+    if (m[i].skipped) {
       if (nskipped < 16) skipped[nskipped++] = sid;
-    } else if (complete) {
+    } else if (m[i].complete) {
       *id = sid;
       *duplicate = 1;
     } else if (find_src(c, sid)) {
@@ -648,9 +978,8 @@ int ash_chstore_source_begin(ash_chstore *c, const char *path, uint64_t size, co
     } else if (nstale < 16) {
       stale[nstale++] = sid;
     }
-    p = strchr(p, '\n');
-    if (p) p++;
   }
+  free(m);
   /* an ingest of this content that was killed: remove what it left (its
    * rows on every shard, then its row) */
   for (int i = 0; i < nstale && !rc; i++) {
@@ -732,6 +1061,9 @@ int ash_chstore_source_end(ash_chstore *c, int64_t id, const ash_source_info *k)
                          .continues = k->continues,
                          .base_size = k->base_size};
   c->npend++;
+  ash_ch_source done = m->s;
+  done.sha256 = m->sha256;
+  known_apply(c, &done);
   /* the mark is stored with the next write of marks (the ingest commits
    * at its end; ash_store_commit_seq tells it when) */
   if (c->npend >= MARK_MAX || c->rows_since >= MARK_ROWS) return write_marks(c);

@@ -12,7 +12,7 @@ BIN=$1
 WORK=$2
 # shellcheck source=tests/e2e/clickhouse_lib.inc
 . "$(dirname "$0")/clickhouse_lib.inc"
-ch_drop e2e_ing1 e2e_ing2
+ch_drop e2e_ing1 e2e_ing2 e2e_ing3
 ch_evidence
 # an input that cannot be read: a row of its own, with why (ingested again,
 # its row is written again, at the end: the SQLite case gets the same runs)
@@ -22,14 +22,27 @@ rm -f "$WORK/ref.db"
 
 # ---- one server: ingest creates the database
 U1=$ASH_CH_URL1/e2e_ing1
-"$BIN" ingest "$U1" "$logs" >/dev/null 2>"$WORK/ing1.err" || fail "ingest into $U1: $(tail -3 "$WORK/ing1.err")"
+ASHIATO_CH_STATS=1 "$BIN" ingest "$U1" "$logs" >/dev/null 2>"$WORK/ing1.err" || fail "ingest into $U1: $(tail -3 "$WORK/ing1.err")"
 compare "$U1" "one server"
+# the sources' rows and lookups take a few requests, not two per input
+# (a source's begin row waits for the next insert; the sources are read
+# once): the whole ingest makes fewer requests than there are inputs
+nin=$(find "$logs" -type f | wc -l)
+nreq=$(sed -n 's/^ashiato: ClickHouse requests: //p' "$WORK/ing1.err")
+[ "${nreq:-999999}" -lt "$nin" ] || fail "ingest of $nin inputs made ${nreq:-?} requests"
+# the same with the sources asked of the server past 5 of them (what an
+# ingest does past 2^20 sources): the same case
+U3=$ASH_CH_URL1/e2e_ing3
+ASHIATO_CH_KNOWN_MAX=5 "$BIN" ingest "$U3" "$logs" >/dev/null 2>"$WORK/ing3.err" || fail "ingest into $U3: $(tail -3 "$WORK/ing3.err")"
+compare "$U3" "one server, sources asked of the server"
 # (the parser reads ev\ as its domain; the tab and the quote are the user's)
 "$BIN" events "$U1" --json --kind net.flow >"$WORK/flows.jsonl"
 grep -qF '"user":"il\tx'"'"'y","domain":"ev"' "$WORK/flows.jsonl" || fail "the hostile user did not come back"
 # a second ingest: everything already present, nothing stored twice
 "$BIN" ingest "$U1" "$logs" 2>"$WORK/ing1b.err" >/dev/null
 grep -q "^ingested 0 sources" "$WORK/ing1b.err" || fail "second ingest: $(tail -1 "$WORK/ing1b.err")"
+ASHIATO_CH_KNOWN_MAX=5 "$BIN" ingest "$U3" "$logs" 2>"$WORK/ing3b.err" >/dev/null
+grep -q "^ingested 0 sources" "$WORK/ing3b.err" || fail "second ingest, sources asked of the server: $(tail -1 "$WORK/ing3b.err")"
 "$BIN" ingest "$WORK/ref.db" "$logs" >/dev/null 2>&1
 compare "$U1" "one server, ingested twice"
 grep -q '"state":"skipped"' "$WORK/a.1" || fail "the dangling link has no skipped row"
@@ -39,6 +52,8 @@ head -3 "$fg" | sed 's/srcport=/srcport=1/' >"$WORK/not-yet.log"
 "$BIN" ingest "$WORK/ref.db" "$logs" >/dev/null 2>&1
 "$BIN" ingest "$U1" "$logs" >/dev/null 2>&1
 compare "$U1" "one server, a skipped input read"
+ASHIATO_CH_KNOWN_MAX=5 "$BIN" ingest "$U3" "$logs" >/dev/null 2>&1
+compare "$U3" "one server, a skipped input read, sources asked of the server"
 
 set +e
 "$BIN" events "clickhouse://127.0.0.1:1/x" 2>"$WORK/down.err"

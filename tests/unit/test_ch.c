@@ -464,6 +464,57 @@ static void resend_whole(int gzip) {
   fake_stop(&f);
 }
 
+/* before_send runs before each request that sends rows, a full batch's
+ * as a flush's, and never for an empty flush; its failure is the send's,
+ * the rows kept for the next flush (what the case store's queue of
+ * sources rows relies on: they are stored before any row of theirs). */
+typedef struct hook_state {
+  int calls, fail, requests_seen;
+  fake *f;
+} hook_state;
+static int hook(void *u) {
+  hook_state *h = u;
+  h->calls++;
+  h->requests_seen = h->f->requests;
+  return h->fail ? ASH_EIO : ASH_OK;
+}
+
+static void test_batch_before_send(void **st) {
+  (void)st;
+  fake f;
+  fake_start(&f, M_OK, 0);
+  ash_ch *c = client(f.port, 0);
+  ash_ch_batch *b;
+  assert_int_equal(ash_ch_batch_open(&b, c, "case1", "flows"), ASH_OK);
+  assert_int_equal(ash_ch_batch_limit(b, 2), ASH_OK);
+  hook_state h = {0, 1, -1, &f};
+  ash_ch_batch_before_send(b, hook, &h);
+  assert_int_equal(ash_ch_batch_flush(b), ASH_OK); /* nothing to send: no hook */
+  assert_int_equal(h.calls, 0);
+  ash_buf *r = ash_ch_batch_row(b);
+  assert_int_equal(ash_ch_tsv_i64(r, 1), ASH_OK);
+  assert_int_equal(ash_ch_batch_row_end(b), ASH_OK);
+  r = ash_ch_batch_row(b);
+  assert_int_equal(ash_ch_tsv_i64(r, 2), ASH_OK);
+  /* the batch is full: the hook fails, nothing is sent, the rows stay */
+  assert_int_equal(ash_ch_batch_row_end(b), ASH_EIO);
+  assert_int_equal(h.calls, 1);
+  assert_int_equal(f.requests, 0);
+  assert_int_equal(ash_ch_batch_pending(b), 2);
+  h.fail = 0;
+  assert_int_equal(ash_ch_batch_flush(b), ASH_OK);
+  assert_int_equal(h.calls, 2);
+  assert_int_equal(h.requests_seen, 0); /* before the request */
+  assert_int_equal(f.requests, 1);
+  assert_int_equal(ash_ch_batch_sent(b), 2);
+  const char want[] = "1\n2\n";
+  assert_int_equal(f.body_n[0], sizeof want - 1);
+  assert_memory_equal(f.body[0], want, sizeof want - 1);
+  ash_ch_batch_close(b);
+  ash_ch_close(c);
+  fake_stop(&f);
+}
+
 static void test_failed_batch_resent_whole_by_next_flush(void **st) {
   (void)st;
   resend_whole(1);
@@ -572,6 +623,7 @@ int main(void) {
       cmocka_unit_test(test_query_rows),
       cmocka_unit_test(test_query_after_rows_is_retried),
       cmocka_unit_test(test_answer_compression_follows_gzip),
+      cmocka_unit_test(test_batch_before_send),
       cmocka_unit_test(test_silent_server_times_out),
       cmocka_unit_test(test_failed_batch_resent_whole_by_next_flush),
       cmocka_unit_test(test_tsv_escape_hostile_bytes),
