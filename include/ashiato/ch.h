@@ -168,6 +168,11 @@ int ash_ch_sql_quote(ash_buf *sql, const char *s, size_t n);
 
 /* ---- the case schema (src/ch/schema.c) */
 
+/* The version a case records in its meta table; a case of another is
+ * refused (ingest the evidence again into a new database). 4: flows keep
+ * their attributes as a shape id and values (the shapes table). */
+#define ASH_CH_SCHEMA_VERSION "4"
+
 /* One case: the server of the URL (sources, marks, dictionaries, rejects,
  * and the Distributed tables), and the shards that hold the event tables.
  * On a single server, shards[0] is that server and there is no cluster. */

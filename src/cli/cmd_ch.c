@@ -282,6 +282,8 @@ static int gen_row(ash_buf *r, uint64_t i, uint64_t source) {
   if (!rc) rc = ash_ch_tsv_i64(r, 3964);
   if (!rc) rc = ash_ch_tsv_i64(r, INT64_MIN); /* event_id */
   if (!rc) rc = ash_ch_tsv_str(r, "", 0);     /* attrs */
+  if (!rc) rc = ash_ch_tsv_u64(r, 0);         /* shape: none */
+  if (!rc) rc = ash_ch_tsv_str(r, "", 0);     /* vals */
   if (!rc) rc = ash_ch_tsv_u64(r, source);
   if (!rc) rc = ash_ch_tsv_u64(r, i * 650);
   if (!rc) rc = ash_ch_tsv_u64(r, source << 40 | i);

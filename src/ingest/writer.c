@@ -51,7 +51,7 @@ struct ash_writer {
   int stop;
   int err;
   ash_buf json; /* producer's scratch for attributes */
-  int split;    /* the store takes attributes split */
+  int split;    /* how the store takes attributes (ASH_SPLIT_*) */
   /* the open block of attribute values (producer's): its rows so
    * far, raw, for source blk_source, to be compressed into the current
    * batch's blk[blk_slot]; the arena keeps ZSTD_compressBound of it free */
@@ -345,7 +345,8 @@ static void split_bounds(const ash_event *ev, size_t *keys, size_t *vals) {
 }
 
 /* ev's keys into b's arena and its values into the open block, as it's
- * split (fits() made room for both, and for the block's reserve). */
+ * split (fits() made room for both, and for the block's reserve); with
+ * ASH_SPLIT_PLAIN the values into the arena too, after the keys. */
 static void put_split(ash_writer *w, batch *b, const ash_event *ev, item *it) {
   ash_attr_split *sp = &it->split;
   char *o = b->arena + b->used, *keys = o;
@@ -355,6 +356,20 @@ static void put_split(ash_writer *w, batch *b, const ash_event *ev, item *it) {
   }
   sp->keys = keys;
   sp->keys_n = (size_t)(o - keys);
+  it->has_split = 1;
+  if (w->split == ASH_SPLIT_PLAIN) {
+    char *vals = o;
+    for (size_t i = 0; i < ev->nattrs; i++) {
+      if (i) *o++ = '"';
+      o += ash_json_escape_short(o, ev->attrs[i].v.p, ev->attrs[i].v.n);
+    }
+    sp->vals = vals;
+    sp->vals_n = (size_t)(o - vals);
+    sp->blk = NULL;
+    sp->k = 0;
+    b->used = (size_t)(o - b->arena);
+    return;
+  }
   b->used = (size_t)(o - b->arena);
   /* ash_writer_event reserved the block's room for these values */
   if (w->blk_rows) w->blk.p[w->blk.n++] = '\n';
@@ -366,8 +381,9 @@ static void put_split(ash_writer *w, batch *b, const ash_event *ev, item *it) {
   w->blk.n = (size_t)(v - w->blk.p);
   sp->blk = &b->blk[w->blk_slot];
   sp->k = w->blk_rows++;
+  sp->vals = NULL;
+  sp->vals_n = 0;
   w->blk_reserve = ZSTD_compressBound(w->blk.n);
-  it->has_split = 1;
 }
 
 /* The arena bytes an event takes: its strings, its JSON, its keys, and
@@ -390,11 +406,14 @@ int ash_writer_event(ash_writer *w, int64_t id, const ash_event *ev) {
    * every other kind alike); an event near the JSON form's cap keeps
    * JSON (which that form truncates) */
   size_t kb = 0, vb = 0;
-  int split = w->split && ev->nattrs;
+  int split = w->split && ev->nattrs && (w->split == ASH_SPLIT_BLOCKS || ash_flowdb_eligible(ev));
   if (split) {
     split_bounds(ev, &kb, &vb);
     if (kb + vb > ASH_MAX_ATTRS_JSON) split = 0, kb = vb = 0;
   }
+  /* plain: the values go into the arena beside the keys, no block */
+  int plain = split && w->split == ASH_SPLIT_PLAIN;
+  if (plain) kb += vb, vb = 0;
   if (ev->nattrs && !split) {
     int rc = ash_event_attrs_json(ev, &w->json);
     if (rc == ASH_ELIMIT) {
@@ -406,7 +425,7 @@ int ash_writer_event(ash_writer *w, int64_t id, const ash_event *ev) {
     json = ash_str_make(w->json.p, w->json.n);
   }
   /* the open block takes the row unless it is another source's or full */
-  if (split && w->blk_rows &&
+  if (split && !plain && w->blk_rows &&
       (w->blk_source != id || w->blk_rows >= ASH_FLOW_BLOCK_ROWS ||
        w->blk.n + vb + 1 > ASH_FLOW_BLOCK_RAW)) {
     int rc = close_block(w);
@@ -430,7 +449,7 @@ int ash_writer_event(ash_writer *w, int64_t id, const ash_event *ev) {
       return rc || !src ? rc : ash_store_add_event_attrs(w->s, src, ev, json.p, json.n);
     }
   }
-  if (split) {
+  if (split && !plain) {
     if (ash_buf_reserve(&w->blk, w->blk.n + vb + 1)) return ASH_ENOMEM;
     if (!w->blk_rows) {
       w->blk_slot = b->nblk++; /* at most one block per row: never past BATCH_ITEMS */

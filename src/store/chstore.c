@@ -88,6 +88,12 @@ typedef struct known_src {
   uint8_t complete, skipped, live;
 } known_src;
 enum { KNOWN_MAX = 1u << 20, KNOWN_END = UINT32_MAX };
+/* Shapes a case holds, and bytes of their keys: a firewall's flows have
+ * a few (2 in a generated FortiGate case, one per log type and
+ * version); a feed whose every record names other fields would make one
+ * per record, and past these its rows keep the JSON form. */
+enum { SHAPES_MAX = 1u << 16 };
+#define SHAPES_BYTES ((size_t)64 << 20)
 #define KNOWN_BYTES ((size_t)256 << 20)
 
 struct ash_chstore {
@@ -114,6 +120,19 @@ struct ash_chstore {
   ash_keymap known_id, known_sha, known_path; /* id, hash of sha256, of path -> position */
   int known_state;                            /* 0 not read yet, 1 read, -1 ask the server */
   size_t known_max;
+  /* the shapes (attribute key lists) of flows rows, as the writer hands
+   * out their ids: keys -> index in shape_id, read from the server at
+   * the first split row; new ones wait in shape_q (indexes) until written
+   * before the rows that use them, as the sources' rows do */
+  ash_strtab shapes;
+  uint32_t *shape_id, *shape_q;
+  size_t capshape_id, nshape_q, capshape_q, shape_bytes;
+  uint32_t next_shape;
+  int shapes_state; /* 0 not read, 1 read, -1 unreadable: rows keep JSON */
+  /* the reader's: id -> index in rshapes */
+  ash_strtab rshapes;
+  ash_keymap rshape_ix;
+  int rshapes_read;
   /* a reader called from another's callback (a hunt reading an event
    * while it walks the flows) cannot use the connection that is still
    * streaming: each depth of nesting has a connection of its own */
@@ -128,7 +147,7 @@ struct ash_chstore {
   int cache_ok;
   int failed;
   unsigned seq;
-  ash_buf sql, out, attrs;
+  ash_buf sql, out, attrs, rattrs;
   char err[ASH_CH_MAX_ERRTEXT + 128];
 };
 
@@ -321,6 +340,12 @@ void ash_chstore_free(ash_chstore *c) {
   ash_buf_free(&c->sql);
   ash_buf_free(&c->out);
   ash_buf_free(&c->attrs);
+  ash_buf_free(&c->rattrs);
+  ash_strtab_free(&c->shapes);
+  free(c->shape_id);
+  free(c->shape_q);
+  ash_strtab_free(&c->rshapes);
+  ash_keymap_free(&c->rshape_ix);
   free(c);
 }
 
@@ -330,6 +355,10 @@ int ash_chstore_open(ash_chstore **out, const char *url, int flags, char *err, s
   ash_buf_init(&c->sql, 1u << 20);
   ash_buf_init(&c->out, ASH_CH_MAX_ANSWER);
   ash_buf_init(&c->attrs, ASH_MAX_ATTRS_JSON);
+  ash_buf_init(&c->rattrs, ASH_MAX_ATTRS_JSON);
+  ash_strtab_init(&c->shapes, SHAPES_MAX);
+  ash_strtab_init(&c->rshapes, SHAPES_MAX);
+  ash_keymap_init(&c->rshape_ix, sizeof(uint32_t), sizeof(uint32_t), SHAPES_MAX);
   int rc = ash_ch_url_parse(url, &c->url);
   if (rc) {
     snprintf(err, errn, "not a ClickHouse case URL (clickhouse://HOST[:PORT]/DATABASE)");
@@ -363,7 +392,7 @@ int ash_chstore_open(ash_chstore **out, const char *url, int flags, char *err, s
      * case of an earlier layout is */
     rc = sqlf(c, "SELECT value FROM %s.meta FINAL WHERE key = 'schema'", c->url.db);
     if (!rc) rc = query(c, "reading the schema version");
-    if (!rc && (!c->out.p || strcmp(c->out.p, "3\n") != 0)) {
+    if (!rc && (!c->out.p || strcmp(c->out.p, ASH_CH_SCHEMA_VERSION "\n") != 0)) {
       snprintf(c->err, sizeof c->err,
                "ClickHouse case %s was made by another version of ashiato (schema %.*s); ingest"
                " the evidence again into a new database",
@@ -430,7 +459,27 @@ static uint64_t next_version(ash_chstore *c) {
 
 /* Write the queued rows and then the n marks m (n may be 0) in one
  * insert into the sources table. */
+/* Write the shapes that wait (shape_q), before any row that uses them. */
+static int write_shapes(ash_chstore *c) {
+  if (!c->nshape_q) return ASH_OK;
+  ash_ch_batch *b;
+  int rc = ash_ch_batch_open(&b, c->k.main, c->url.db, "shapes");
+  for (size_t i = 0; !rc && i < c->nshape_q; i++) {
+    uint32_t at = c->shape_q[i];
+    ash_buf *r = ash_ch_batch_row(b);
+    rc = ash_ch_tsv_u64(r, c->shape_id[at]);
+    if (!rc) rc = ash_ch_tsv_str(r, ash_strtab_str(&c->shapes, at), c->shapes.len[at]);
+    if (!rc) rc = ash_ch_batch_row_end(b);
+  }
+  if (!rc) rc = ash_ch_batch_flush(b);
+  ash_ch_batch_close(b);
+  if (rc) return wfail(c, c->k.main, rc, "writing the attributes' shapes");
+  c->nshape_q = 0;
+  return ASH_OK;
+}
+
 static int write_sources(ash_chstore *c, pend_mark *m, size_t n) {
+  ASH_TRY(write_shapes(c));
   if (!c->nqueue && !n) return ASH_OK;
   ash_ch_batch *b;
   int rc = ash_ch_batch_open(&b, c->k.main, c->url.db, "sources");
@@ -446,7 +495,7 @@ static int write_sources(ash_chstore *c, pend_mark *m, size_t n) {
 /* before_send of every batch of rows: the sources' rows first */
 static int write_queue_hook(void *u) {
   ash_chstore *c = u;
-  return c->nqueue ? write_sources(c, NULL, 0) : ASH_OK;
+  return c->nqueue || c->nshape_q ? write_sources(c, NULL, 0) : ASH_OK;
 }
 
 static uint64_t str_hash(const char *p) { return ash_hash_bytes(p, strlen(p), ASH_HASH_SEED); }
@@ -557,6 +606,70 @@ static int known_load(ash_chstore *c) {
   return rc;
 }
 
+/* ---- the shapes of flows' attributes */
+
+/* Intern keys (n bytes) as shape id in t (ids in *ids by index), keeping
+ * the byte count; ASH_ELIMIT past the caps. */
+static int shape_add(ash_strtab *t, uint32_t **ids, size_t *cap, size_t *bytes, const char *keys,
+                     size_t n, uint32_t id, uint32_t *at) {
+  if (*bytes + n + 1 > SHAPES_BYTES) return ASH_ELIMIT;
+  ASH_TRY(ash_strtab_intern(t, keys, n, at));
+  if (ids) {
+    uint32_t *v = ash_array_room(*ids, cap, *at, sizeof *v, 64);
+    if (!v) return ASH_ENOMEM;
+    *ids = v;
+    v[*at] = id;
+  }
+  *bytes += n + 1;
+  return ASH_OK;
+}
+
+static int on_wshape(void *u, char **f, size_t *len) {
+  ash_chstore *c = u;
+  uint32_t id = (uint32_t)strtoul(f[0], NULL, 10), at;
+  if (!id || ash_strtab_find(&c->shapes, f[1], len[1]) != UINT32_MAX) return ASH_OK;
+  ASH_TRY(
+      shape_add(&c->shapes, &c->shape_id, &c->capshape_id, &c->shape_bytes, f[1], len[1], id, &at));
+  if (id >= c->next_shape) c->next_shape = id + 1;
+  return ASH_OK;
+}
+
+static int walk(ash_chstore *c, size_t nf, int (*row)(void *u, char **f, size_t *len), void *u,
+                const char *what);
+
+/* The id of the shape keys (n bytes) for a row to be written, new ones
+ * queued (shape_q); 0 when the caps are reached or the stored shapes
+ * could not all be read: the row keeps its attributes as JSON. */
+static int shape_of(ash_chstore *c, const char *keys, size_t n, uint32_t *id) {
+  *id = 0;
+  if (!c->shapes_state) {
+    c->next_shape = 1;
+    int rc = sqlf(c, "SELECT id, keys FROM %s.shapes FINAL", c->url.db);
+    if (!rc) rc = walk(c, 2, on_wshape, c, "reading the attributes' shapes");
+    if (rc == ASH_ENOMEM || rc == ASH_ESTORE) return rc;
+    /* past the caps the ids of some stored shapes are not known here:
+     * a new one could take one of theirs */
+    c->shapes_state = rc ? -1 : 1;
+  }
+  if (c->shapes_state != 1) return ASH_OK;
+  uint32_t at = ash_strtab_find(&c->shapes, keys, n);
+  if (at != UINT32_MAX) {
+    *id = c->shape_id[at];
+    return ASH_OK;
+  }
+  if (c->next_shape == 0 || c->next_shape > SHAPES_MAX * 16u) return ASH_OK;
+  int rc = shape_add(&c->shapes, &c->shape_id, &c->capshape_id, &c->shape_bytes, keys, n,
+                     c->next_shape, &at);
+  if (rc == ASH_ELIMIT) return ASH_OK;
+  ASH_TRY(rc);
+  uint32_t *q = ash_array_room(c->shape_q, &c->capshape_q, c->nshape_q, sizeof *q, 16);
+  if (!q) return ASH_ENOMEM;
+  c->shape_q = q;
+  q[c->nshape_q++] = at;
+  *id = c->next_shape++;
+  return ASH_OK;
+}
+
 static int batch_for(ash_chstore *c, int t, size_t s, ash_ch_batch **out) {
   ash_ch_batch **b = &c->b[t][s];
   if (!*b) {
@@ -590,7 +703,8 @@ static int ipcol(ash_buf *r, const ash_ip *ip) {
   return ash_ch_tsv_str(r, t, strlen(t));
 }
 
-static int flow_row(ash_buf *r, const ash_event *ev, const char *attrs, size_t an) {
+static int flow_row(ash_buf *r, const ash_event *ev, const char *attrs, size_t an, uint32_t shape,
+                    const char *vals, size_t vn) {
   const ash_ip *ip[2] = {&ev->src_ip, &ev->dst_ip};
   uint32_t v4[2] = {0, 0};
   uint8_t v6[2][16];
@@ -624,6 +738,8 @@ static int flow_row(ash_buf *r, const ash_event *ev, const char *attrs, size_t a
                         ev->packets_out, ev->packets_in, ev->event_id};
   for (int i = 0; !rc && i < 6; i++) rc = ash_ch_tsv_i64(r, n[i]);
   if (!rc) rc = ash_ch_tsv_str(r, attrs ? attrs : "", attrs ? an : 0);
+  if (!rc) rc = ash_ch_tsv_u64(r, shape);
+  if (!rc) rc = ash_ch_tsv_str(r, vals ? vals : "", vals ? vn : 0);
   return rc;
 }
 
@@ -649,6 +765,8 @@ static int wide_row(ash_buf *r, const ash_event *ev, const char *attrs, size_t a
   if (!rc) rc = ash_ch_tsv_u64(r, (uint64_t)(ev->flow_flags & 0xff));
   if (!rc) rc = ash_ch_tsv_i64(r, ev->bytes_total);
   if (!rc) rc = ash_ch_tsv_str(r, attrs ? attrs : "", attrs ? an : 0);
+  if (!rc) rc = ash_ch_tsv_u64(r, 0); /* shape: the attributes are JSON, for the server */
+  if (!rc) rc = ash_ch_tsv_str(r, "", 0);
   return rc;
 }
 
@@ -658,17 +776,35 @@ int ash_chstore_add_rows(ash_chstore *c, const ash_store_row *rows, size_t n) {
   for (size_t i = 0; i < n; i++) {
     const ash_store_row *row = &rows[i];
     open_src *o = find_src(c, row->source);
-    if (!o) return ASH_EUSAGE;         /* a row of a source this handle did not begin */
-    if (row->split) return ASH_EUSAGE; /* ash_store_takes_split said no */
+    if (!o) return ASH_EUSAGE; /* a row of a source this handle did not begin */
     int flow = ash_flowdb_eligible(row->ev);
+    /* split attributes: a flow's only, values beside the keys
+     * (ash_store_takes_split: ASH_SPLIT_PLAIN) */
+    const ash_attr_split *sp = row->split;
+    if (sp && (!flow || sp->blk)) return ASH_EUSAGE;
+    const char *attrs = row->attrs;
+    size_t an = row->attrs_n;
+    uint32_t shape = 0;
+    if (sp) {
+      int src = shape_of(c, sp->keys, sp->keys_n, &shape);
+      if (src) return wfail(c, c->k.main, src, "reading the attributes' shapes");
+      if (!shape) {
+        /* no id for it: the JSON form, as the row came to other stores */
+        src = ash_attrs_join(&c->attrs, sp->keys, sp->keys_n, sp->vals, sp->vals_n, NULL, NULL);
+        if (src) return src;
+        attrs = c->attrs.p;
+        an = c->attrs.n;
+      }
+    }
     int t = flow ? T_FLOWS : T_EVENTS;
     size_t sh = flow ? shard_of_flow(c, row->ev) : shard_of_source(c, row->source);
     ash_ch_batch *b;
     int rc = batch_for(c, t, sh, &b);
     if (rc) return wfail(c, c->k.shards[sh], rc, "opening an insert");
     ash_buf *r = ash_ch_batch_row(b);
-    rc = flow ? flow_row(r, row->ev, row->attrs, row->attrs_n)
-              : wide_row(r, row->ev, row->attrs, row->attrs_n);
+    rc = flow ? flow_row(r, row->ev, shape ? NULL : attrs, shape ? 0 : an, shape,
+                         shape ? sp->vals : NULL, shape ? sp->vals_n : 0)
+              : wide_row(r, row->ev, attrs, an);
     if (!rc) rc = ash_ch_tsv_u64(r, (uint64_t)row->source);
     if (!rc) rc = ash_ch_tsv_u64(r, row->ev->ref);
     uint64_t id = c->next_row++;
@@ -738,7 +874,7 @@ static int flush_all(ash_chstore *c) {
  * of the sources they end, in one insert. */
 static int write_marks(ash_chstore *c) {
   int rc = flush_all(c);
-  if (rc || (!c->npend && !c->nqueue)) return rc;
+  if (rc || (!c->npend && !c->nqueue && !c->nshape_q)) return rc;
   for (size_t i = 0; i < c->npend; i++) {
     pend_mark *m = &c->pend[i];
     m->s.sha256 = m->sha256;
@@ -1187,9 +1323,9 @@ int ash_chstore_kinds(ash_chstore *c, int (*cb)(void *u, const char *kind, uint6
 #define WIDE_COLS                                                                                  \
   "ts, kind, host, user, domain, src_ip, src_port, dst_ip, dst_port, tunnel_ip, proto, action,"    \
   " app, service, bytes_out, bytes_in, packets_out, packets_in, duration, logon_type, event_id,"   \
-  " channel, process, parent_process, command_line, threat, path, sha256, attrs, source_id,"       \
-  " ref, id"
-enum { NEV_COLS = 32 };
+  " channel, process, parent_process, command_line, threat, path, sha256, attrs, shape, vals,"     \
+  " source_id, ref, id"
+enum { NEV_COLS = 34 };
 
 #define FLOW_AS_WIDE                                                                               \
   "ts, if(bitAnd(flags, 4) != 0, 'net.deny', 'net.flow') AS kind, host, user, domain,"             \
@@ -1200,7 +1336,7 @@ enum { NEV_COLS = 32 };
   " service, bytes_out, bytes_in, packets_out, packets_in, dur AS duration,"                       \
   " toInt64('-9223372036854775808') AS logon_type, event_id, '' AS channel, '' AS process,"        \
   " '' AS parent_process, '' AS command_line, '' AS threat, '' AS path, '' AS sha256, attrs,"      \
-  " source_id, ref, id"
+  " shape, vals, source_id, ref, id"
 
 typedef struct src_entry {
   ash_source_info info;
@@ -1296,6 +1432,50 @@ static void fip(char *f, size_t n, ash_ip *ip) {
   if (n && ash_ip_parse(ash_str_make(f, n), ip) != ASH_OK) memset(ip, 0, sizeof *ip);
 }
 
+static int on_rshape(void *u, char **f, size_t *len) {
+  ash_chstore *c = u;
+  uint32_t id = (uint32_t)strtoul(f[0], NULL, 10), at;
+  void *v;
+  int fresh;
+  if (!id || ash_keymap_get(&c->rshape_ix, &id)) return ASH_OK;
+  ASH_TRY(ash_strtab_intern(&c->rshapes, f[1], len[1], &at));
+  ASH_TRY(ash_keymap_put(&c->rshape_ix, &id, &v, &fresh));
+  memcpy(v, &at, sizeof at);
+  return ASH_OK;
+}
+
+/* A flows row's attributes JSON from its shape and values (into
+ * c->rattrs, until the next row). The shapes are read at the first row
+ * that has one, and again for an id not seen (an ingest running beside
+ * this reader wrote it); an id still unknown, or values that do not pair
+ * with the keys, is a damaged case. */
+static int shape_attrs(ash_chstore *c, uint32_t shape, const char *vals, size_t vn,
+                       const char **attrs) {
+  void *v = ash_keymap_get(&c->rshape_ix, &shape);
+  if (!v) {
+    /* the readers' connection is streaming: this is a nested query */
+    int rc = sqlf(c, "SELECT id, keys FROM %s.shapes FINAL", c->url.db);
+    if (!rc) rc = walk(c, 2, on_rshape, c, "reading the attributes' shapes");
+    if (rc) return rc;
+    v = ash_keymap_get(&c->rshape_ix, &shape);
+    if (!v) {
+      snprintf(c->err, sizeof c->err, "ClickHouse case %s: a flow names shape %u, which it lacks",
+               c->url.db, (unsigned)shape);
+      return ASH_EFORMAT;
+    }
+  }
+  uint32_t at;
+  memcpy(&at, v, sizeof at);
+  int rc = ash_attrs_join(&c->rattrs, ash_strtab_str(&c->rshapes, at), c->rshapes.len[at], vals, vn,
+                          NULL, NULL);
+  if (rc == ASH_EFORMAT)
+    snprintf(c->err, sizeof c->err,
+             "ClickHouse case %s: a flow's attribute values do not pair with shape %u", c->url.db,
+             (unsigned)shape);
+  if (!rc) *attrs = c->rattrs.p;
+  return rc;
+}
+
 static int on_event(void *u, char *line, size_t n) {
   events_walk *w = u;
   char *f[NEV_COLS];
@@ -1324,8 +1504,13 @@ static int on_event(void *u, char *line, size_t n) {
                    &ev.threat,  &ev.path,    &ev.sha256};
   for (int i = 0; i < 7; i++) *s[i] = fstr(f[21 + i], len[21 + i]);
   const char *attrs = len[28] ? f[28] : NULL;
-  int64_t sid = strtoll(f[29], NULL, 10);
-  ev.ref = strtoull(f[30], NULL, 10);
+  uint32_t shape = (uint32_t)strtoul(f[29], NULL, 10);
+  if (shape) {
+    int rc = shape_attrs(w->c, shape, f[30], len[30], &attrs);
+    if (rc) return rc;
+  }
+  int64_t sid = strtoll(f[31], NULL, 10);
+  ev.ref = strtoull(f[32], NULL, 10);
   const src_entry *e = lookup(w, sid);
   /* a source completed after the list was read, or one not complete */
   if (!e || (!w->all && !e->info.complete)) return ASH_OK;

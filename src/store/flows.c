@@ -673,6 +673,41 @@ static int block_row(ash_flowdb *f, const char *ref, size_t n, const char **v, s
   return ASH_OK;
 }
 
+int ash_attrs_join(ash_buf *o, const char *k, size_t kn, const char *v, size_t vn,
+                   const char *(*ref)(void *u, const char *v, size_t n, size_t *tn), void *u) {
+  ash_buf_reset(o);
+  const char *ke = k + kn, *ve = v + vn;
+  int rc = ash_buf_add(o, "{", 1);
+  for (int first = 1; !rc; first = 0) {
+    const char *kq = sep_end(k, ke);
+    const char *vq = sep_end(v, ve);
+    if ((kq == ke) != (vq == ve)) {
+      rc = ASH_EFORMAT;
+      break;
+    }
+    const char *t = v;
+    size_t tn = (size_t)(vq - v);
+    if (ref && vq > v && !(t = ref(u, v, tn, &tn))) rc = ASH_EFORMAT;
+    if (!rc) rc = add_pair(o, first, k, (size_t)(kq - k), t, tn);
+    if (kq == ke) break;
+    k = kq + 1;
+    v = vq + 1;
+  }
+  if (!rc) rc = ash_buf_add(o, "}", 1);
+  return rc;
+}
+
+/* ash_attrs_join's ref for the SQLite store's values: a REF_MARK value is
+ * the dictionary's text (borrowed until the next lookup, which comes only
+ * after the join copied it), any other its own */
+static const char *ref_text(void *u, const char *v, size_t n, size_t *tn) {
+  ash_flowdb *f = u;
+  *tn = n;
+  if (*v != REF_MARK) return v;
+  int64_t id = b64_get(v + 1, n - 1, INT64_MAX);
+  return id < 0 ? NULL : dict_text(f, id, tn);
+}
+
 /* SQL function ash_attrs(keys, vals): the attributes JSON object back
  * from a shape's keys and a row's values (split_attrs), byte for byte what
  * was split, references resolved through the dictionary. NULL when the
@@ -701,31 +736,9 @@ static void attrs_fn(sqlite3_context *cx, int argc, sqlite3_value **argv) {
   }
   /* built in f->out, reused from row to row (one copy into SQLite's
    * result; a reader of the events view asks for every row's) */
+  int rc = ash_attrs_join(&f->out, k, kn, v, vn, ref_text, f);
+  if (f->dict_read) sqlite3_reset(f->dict_read); /* the last lookup's row copied */
   ash_buf *o = &f->out;
-  ash_buf_reset(o);
-  const char *ke = k + kn, *ve = v + vn;
-  int rc = ash_buf_add(o, "{", 1);
-  for (int first = 1; !rc; first = 0) {
-    const char *kq = sep_end(k, ke);
-    const char *vq = sep_end(v, ve);
-    if ((kq == ke) != (vq == ve)) {
-      rc = ASH_EFORMAT;
-      break;
-    }
-    const char *t = v;
-    size_t tn = (size_t)(vq - v);
-    if (vq > v && *v == REF_MARK) {
-      int64_t id = b64_get(v + 1, (size_t)(vq - v - 1), INT64_MAX);
-      t = id < 0 ? NULL : dict_text(f, id, &tn);
-      if (!t) rc = ASH_EFORMAT;
-    }
-    if (!rc) rc = add_pair(o, first, k, (size_t)(kq - k), t, tn);
-    if (t != v && f->dict_read) sqlite3_reset(f->dict_read);
-    if (kq == ke) break;
-    k = kq + 1;
-    v = vq + 1;
-  }
-  if (!rc) rc = ash_buf_add(o, "}", 1);
   if (rc == ASH_ENOMEM)
     sqlite3_result_error_nomem(cx);
   else if (rc)

@@ -808,7 +808,7 @@ static int step(ash_store *s, sqlite3_stmt *st) {
   return r == SQLITE_DONE ? ASH_OK : wfail(s);
 }
 
-int ash_store_takes_split(const ash_store *s) { return !s->ch; }
+int ash_store_takes_split(const ash_store *s) { return s->ch ? ASH_SPLIT_PLAIN : ASH_SPLIT_BLOCKS; }
 
 int ash_store_add_rows(ash_store *s, const ash_store_row *rows, size_t n) {
   if (s->ch) return ash_chstore_add_rows(s->ch, rows, n);

@@ -42,8 +42,10 @@ typedef struct ash_flow_block {
 typedef struct ash_attr_split {
   const char *keys;
   size_t keys_n;
-  ash_flow_block *blk;
+  ash_flow_block *blk; /* NULL: the values are vals[0..vals_n), joined as in a block's row */
   uint32_t k;
+  const char *vals;
+  size_t vals_n;
 } ash_attr_split;
 /* Many events at once, in order (the ingest writer thread's batches). */
 typedef struct ash_store_row {
@@ -55,8 +57,13 @@ typedef struct ash_store_row {
    * else NULL */
   const ash_attr_split *split;
 } ash_store_row;
-/* 1 when ash_store_add_rows takes an event's attributes as ash_attr_split
- * (the SQLite store); the ClickHouse store keeps the JSON form. */
+/* How ash_store_add_rows takes an event's attributes: ASH_SPLIT_BLOCKS,
+ * every event's as ash_attr_split with its values in blocks (the SQLite
+ * store); ASH_SPLIT_PLAIN, a flow's (ash_flowdb_eligible) as
+ * ash_attr_split with its values beside its keys, every other event's
+ * JSON (the ClickHouse store, which compresses columns itself and reads
+ * the events table's attributes as JSON on the server). */
+enum { ASH_SPLIT_NONE, ASH_SPLIT_BLOCKS, ASH_SPLIT_PLAIN };
 int ash_store_takes_split(const ash_store *s);
 int ash_store_add_rows(ash_store *s, const ash_store_row *rows, size_t n);
 /* The columns of an event row, in the order ash_store_read_event reads
@@ -188,6 +195,14 @@ int ash_flowdb_insert(ash_flowdb *f, int64_t id, int64_t source, const ash_event
  * (borrowed until the next call on f). ASH_ESTORE on an SQLite failure. */
 int ash_flowdb_split_ref(ash_flowdb *f, int64_t source, const ash_attr_split *split, int64_t *shape,
                          const char **vals, size_t *vals_n);
+/* The attributes JSON object of an ash_attr_split's keys and values (each
+ * list JSON-escaped content joined by '"'), byte for byte what
+ * ash_event_attrs_json writes, into o (reset first). ref, when not NULL,
+ * gives each value's text (a reference resolved; NULL: dangling). ASH_OK;
+ * ASH_EFORMAT when the lists do not pair up or a reference dangles;
+ * ASH_ENOMEM, ASH_ELIMIT past o's cap. */
+int ash_attrs_join(ash_buf *o, const char *keys, size_t keys_n, const char *vals, size_t vals_n,
+                   const char *(*ref)(void *u, const char *v, size_t n, size_t *tn), void *u);
 /* Register the SQL function ash_attrs the events view needs. */
 int ash_flowdb_register(ash_flowdb *f);
 /* ash_store_flows on db (flows.c). */

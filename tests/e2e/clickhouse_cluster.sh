@@ -94,7 +94,7 @@ schema "$H1" e2e_single >"$WORK/schema1"
 "$BIN" ch init "$ASH_CH_URL1/e2e_single" >/dev/null
 schema "$H1" e2e_single >"$WORK/schema2"
 cmp -s "$WORK/schema1" "$WORK/schema2" || fail "a second ch init changed the schema"
-eq "$(wc -l <"$WORK/schema1")" 7 "tables of a single-server case"
+eq "$(wc -l <"$WORK/schema1")" 8 "tables of a single-server case"
 eq "$(q "$H1" "SELECT count() FROM e2e_single.meta")" 1 "meta rows after two inits"
 grep -q "PARTITION BY toYYYYMM(toDateTime(intDiv(greatest(ts, 0), 1000000)))" "$WORK/schema1" || fail "flows not partitioned by month"
 grep -q "flows	MergeTree	.*ORDER BY (src, dst, ts)" "$WORK/schema1" || fail "flows not ordered (src, dst, ts)"
