@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# The 10^10-record model of issue 16, from rates measured in this run.
+#
+#   bench/bench_ch_model.sh [--flows N] [--dir DIR] [--nodes "3 10"]
+#                           [--cores C] [--keep]
+#
+# A generated case of about N flow records (default 1000000; FortiGate,
+# VPN, Windows, antivirus, as bench_ch_case.sh makes) is ingested into one
+# ClickHouse server of tests/clickhouse/cluster.sh. Measured, each the
+# least of three runs, as the server's CPU (from /proc/PID/stat) and
+# ashiato's:
+#   - the ingest: ashiato's CPU and the server's, per record;
+#   - the hunt's flows scan as it runs today (every flow, sorted by
+#     (ts, id), streamed to the C model), on the server;
+#   - the aggregations a pushed-down hunt would run instead (not yet in
+#     the hunts): per (src, dst, port) statistics with the start times
+#     (all, and at most 256 a pair), the same for candidate pairs only
+#     (4 sessions or more, or one of 10 minutes or more), the distinct
+#     internal hosts per address, and the destinations per host.
+# Then computed, for 10^10 records on each --nodes count of --cores cores
+# (default 16) a node, assuming the server work divides over the cores
+# (MergeTree inserts and GROUP BY do; the measured figures are on one
+# core's worth of this shared 2-core machine): ingest and hunt hours, and
+# what one client must take in. Every printed figure says which it is.
+# Needs clickhouse-server (scripts/setup); ports 18423-18444.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+flows=1000000
+dir=${TMPDIR:-/tmp}/ashiato-bench-ch-model
+nodes="3 10"
+cores=16
+keep=0
+while [ $# -gt 0 ]; do
+  case $1 in
+  --flows) flows=$2; shift 2 ;;
+  --dir) dir=$2; shift 2 ;;
+  --nodes) nodes=$2; shift 2 ;;
+  --cores) cores=$2; shift 2 ;;
+  --keep) keep=1; shift ;;
+  *) echo "usage: $0 [--flows N] [--dir DIR] [--nodes \"3 10\"] [--cores C] [--keep]" >&2; exit 2 ;;
+  esac
+done
+cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" >/dev/null
+cmake --build build-bench -j2 --target ashiato >/dev/null
+bin=$PWD/build-bench/ashiato
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+ch=$dir/cluster
+tests/clickhouse/cluster.sh start "$ch" 18423 >/dev/null
+cleanup() {
+  tests/clickhouse/cluster.sh stop "$ch" >/dev/null || true
+  [ "$keep" = 1 ] || rm -rf "$dir"
+}
+trap cleanup EXIT
+# shellcheck disable=SC1091
+. "$ch/env"
+days=50
+logs=$dir/g
+if [ ! -f "$logs/answer.json" ]; then
+  "$bin" gen --out "$logs" --seed 3 --users 200 --servers 10 --days $days \
+    --flows-per-day $((flows / days)) -q
+fi
+echo "this tree: $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo '+changes'); load $(cut -d' ' -f1-3 /proc/loadavg)"
+export ASHIATO_DATA=$PWD/data
+python3 - "$bin" "$logs/logs" "$ch/s1/pid" "$ASH_CH_URL1" "$nodes" "$cores" <<'PY'
+import os, subprocess, sys, time, urllib.request
+bin, logs, pidf, url, nodes, cores = sys.argv[1:7]
+nodes = [int(n) for n in nodes.split()]
+cores = int(cores)
+host = url[len('clickhouse://'):]
+pid = int(open(pidf).read())
+hz = os.sysconf('SC_CLK_TCK')
+def srv():
+    f = open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()
+    return (int(f[11]) + int(f[12])) / hz
+def sql(q):
+    r = urllib.request.urlopen(urllib.request.Request(f'http://{host}/', data=q.encode()))
+    return r.read()
+def least(f, n=3):
+    return min((f() for _ in range(n)), key=lambda r: r['srv'])
+def ingest():
+    sql('DROP DATABASE IF EXISTS model')
+    time.sleep(3)  # the drop's files go before the clock starts
+    s0 = srv(); t0 = time.time()
+    p = subprocess.run(['/usr/bin/time', '-f', '%U %S', bin, 'ingest', url + '/model', logs],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if p.returncode:
+        sys.exit('ingest failed: ' + p.stderr.decode()[-400:])
+    u, s = p.stderr.decode().strip().splitlines()[-1].split()
+    return dict(wall=time.time() - t0, ash=float(u) + float(s), srv=srv() - s0)
+def query(q):
+    def one():
+        s0 = srv(); t0 = time.time()
+        out = sql(q + ' FORMAT TabSeparated')
+        return dict(wall=time.time() - t0, srv=srv() - s0, rows=out.count(b'\n'), bytes=len(out))
+    return least(one)
+ing = least(ingest)
+recs = int(sql('SELECT sum(read) FROM model.sources FINAL WHERE deleted = 0 AND complete = 1'))
+nflows = int(sql('SELECT count() FROM model.flows WHERE bitAnd(flags, 4) = 0'))
+F = "FROM model.flows WHERE bitAnd(flags, 4) = 0"
+Q = [
+    ('scan: every flow by (ts, id) (today)',
+     f"SELECT id, source_id, ts, dur, flags, afam, src, dst, sport, dport, bytes_out, bytes_in,"
+     f" bytes_total {F} ORDER BY ts, id"),
+    ('pairs: statistics + all start times',
+     f"SELECT src, dst, dport, count(), sum(bytes_out), sum(bytes_in), min(ts), max(ts), max(dur),"
+     f" arraySort(groupArray(ts)) {F} GROUP BY src, dst, dport"),
+    ('pairs: statistics + 256 start times',
+     f"SELECT src, dst, dport, count(), sum(bytes_out), sum(bytes_in), min(ts), max(ts), max(dur),"
+     f" groupArray(256)(ts) {F} GROUP BY src, dst, dport"),
+    ('candidate pairs only (>= 4 or >= 10 min)',
+     f"SELECT src, dst, dport, count(), sum(bytes_out), sum(bytes_in), min(ts), max(ts), max(dur),"
+     f" groupArray(256)(ts) {F} GROUP BY src, dst, dport"
+     f" HAVING count() >= 4 OR max(dur) >= 600000000"),
+    ('internal hosts per address', f"SELECT dst, uniqExact(src) {F} GROUP BY dst"),
+    ('destinations per host',
+     f"SELECT src, count(), uniqExact(dst, dport), sum(bytes_out + bytes_in) {F} GROUP BY src"),
+]
+res = [(label, query(q)) for label, q in Q]
+# the hunt as it runs today: the C side of its flows scan (parsing the
+# rows and the flow model), from its request trace (ASHIATO_CH_STATS=2)
+def hunt():
+    p = subprocess.run([bin, 'hunt', url + '/model', '--json'], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, env=dict(os.environ, ASHIATO_CH_STATS='2'))
+    scan = [l.split() for l in p.stderr.decode().splitlines()
+            if 'ClickHouse request' in l and 'SELECT * FROM (SELECT id, source_id, ts, dur' in l]
+    big = max(scan, key=lambda f: int(f[f.index('rows') - 1]))
+    return dict(srv=float(big[big.index('cpu') - 2]) / 1000)  # ms cpu: ashiato's, named srv for least()
+hc = least(hunt)['srv']
+print(f"records {recs:,} (flows {nflows:,}); each figure the least of 3 runs")
+print(f"MEASURED ingest: wall {ing['wall']:.1f} s, ashiato CPU {ing['ash']:.2f} s"
+      f" ({ing['ash'] / recs * 1e6:.2f} us/record), server CPU {ing['srv']:.2f} s"
+      f" ({ing['srv'] / recs * 1e6:.2f} us/record)")
+print(f"MEASURED {'query':42} {'wall':>7} {'srv CPU':>8} {'us/flow':>8} {'rows':>9} {'bytes':>11}")
+for label, r in res:
+    print(f"MEASURED {label:42} {r['wall']:6.2f}s {r['srv']:7.2f}s {r['srv'] / nflows * 1e6:8.3f}"
+          f" {r['rows']:9,} {r['bytes']:11,}")
+print(f"MEASURED the hunt's C side of the scan (parse + flow model): {hc:.2f} s CPU"
+      f" ({hc / nflows * 1e6:.2f} us/flow)")
+N = 1e10
+fl = N * nflows / recs
+print(f"COMPUTED for 10^10 records ({fl:.3g} flows), the server work over nodes x {cores} cores:")
+for n in nodes:
+    c = n * cores
+    line = [f"{n:2d} nodes:", f"ingest servers {ing['srv'] / recs * N / c / 3600:.2f} h"]
+    line.append(f"(one ingest client as today: {ing['ash'] / recs * N / 2 / 3600:.1f} h on 2 threads)")
+    for label, r in res:
+        if label.startswith('scan') or label.startswith('candidate'):
+            t = r['srv'] / nflows * fl / c
+            line.append(f"{label.split(':')[0].split(' ')[0]}: {t / 60:.1f} min server,"
+                        f" {r['bytes'] / nflows * fl / 1e9:.0f} GB to the client")
+            if label.startswith('scan'):
+                line.append(f"+ {hc / nflows * fl / 3600:.1f} h of the client's one core")
+    print('  '.join(line))
+print("COMPUTED assumes: server work divides over the cores; pairs grow with flows as in this"
+      " generated case (a year repeats its pairs, so the candidate rows are an upper bound);"
+      " the client's work on the candidate rows is not counted")
+PY
