@@ -352,13 +352,18 @@ static int flow_row(hunt_flows *T, const frow *f) {
     dstat *ds = ip_get(&T->dsts, &dst, &dfresh, &rc);
     if (rc) return rc;
     if (ds) {
-      uint64_t sh = ip_hash1(&src) | 1;
-      int seen = 0;
-      for (int i = 0; i < 4 && i < (int)ds->nsrc; i++) seen |= ds->src[i] == sh;
-      if (!seen) {
-        if (ds->nsrc < 4) ds->src[ds->nsrc] = sh;
-        ds->nsrc++;
-      }
+      /* the exact number of hosts (the first version remembered four and
+       * counted every new pair past them: a host reaching an address on
+       * two ports counted twice); past the set's cap a new host is not
+       * counted */
+      dsrc k;
+      memcpy(k.dst, dst.b, 16);
+      memcpy(k.src, src.b, 16);
+      int added;
+      void *none;
+      int r = ash_keymap_put(&T->dsrcs, &k, &none, &added);
+      if (r && r != ASH_ELIMIT) return r;
+      if (!r && added) ds->nsrc++;
     }
   }
   int64_t start = ts - dur;
@@ -558,6 +563,7 @@ int hunt_flows_build(hunt_ctx *c, hunt_flows *T) {
   ash_keymap_init(&T->dsts, sizeof(ash_ip), sizeof(dstat), ASH_MAX_HUNT_PAIRS);
   ash_keymap_init(&T->srcs, sizeof(ash_ip), sizeof(sstat), ASH_MAX_HUNT_HOSTS);
   T->dsts.hash = T->srcs.hash = ip_key_hash;
+  ash_keymap_init(&T->dsrcs, sizeof(dsrc), 0, ASH_MAX_HUNT_PAIRS);
   return scan_flows(T);
 }
 
@@ -569,6 +575,7 @@ void hunt_flows_free(hunt_flows *T) {
   free(T->pairs.v);
   ash_index_free(&T->pairs.ix);
   ash_keymap_free(&T->dsts);
+  ash_keymap_free(&T->dsrcs);
   ash_keymap_free(&T->srcs);
 }
 

@@ -4,7 +4,8 @@
  * address, port) in a capped table; pairs that held long sessions keep
  * decimated start times and their long sessions. Per external address:
  * how many internal hosts reach it; per internal host: how much it talks
- * out. Memory: ASH_MAX_HUNT_PAIRS pairs, plus, for pairs with long
+ * out (and the (address, host) pairs behind that count, at most
+ * ASH_MAX_HUNT_PAIRS of 32 bytes). Memory: ASH_MAX_HUNT_PAIRS pairs, plus, for pairs with long
  * sessions only, ASH_MAX_HUNT_STARTS starts and ASH_MAX_HUNT_LONG
  * sessions. Not public API. */
 #ifndef ASH_HUNT_MODEL_FLOWS_H
@@ -77,8 +78,15 @@ typedef struct pair {
 
 typedef struct dstat { /* per external address: how many internal hosts */
   uint32_t nsrc;
-  uint64_t src[4];
 } dstat;
+
+/* An (external address, internal host) pair seen: what makes a host
+ * count once per address however many ports and pairs it used, and
+ * whatever the order of the flows (a pair forgotten at the cap and met
+ * again counts once too). */
+typedef struct dsrc {
+  uint8_t dst[16], src[16];
+} dsrc;
 
 typedef struct sstat { /* per internal host: how much it talks out */
   uint64_t flows;
@@ -97,6 +105,7 @@ typedef struct hunt_flows {
   hunt_ctx *c;
   ptab pairs;
   ash_keymap dsts, srcs; /* ash_ip -> dstat, sstat */
+  ash_keymap dsrcs;      /* dsrc -> nothing: the hosts counted in dstat.nsrc */
   int64_t heavy_bytes;
   uint64_t dropped_pairs, flows, used;
   uint32_t nseries;

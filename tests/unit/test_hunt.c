@@ -212,6 +212,39 @@ static void build_cloud(fx *f, int loopback, int sysmon, const char *relay) {
   }
 }
 
+/* The internal hosts that reach an address are counted once each,
+ * however many ports they used and in whatever order the flows come: the
+ * first version remembered four hosts and counted every new pair past
+ * them, so a fifth host's three more ports made 6 hosts 9. */
+static void test_hosts_to_address_counted_once(void **state) {
+  (void)state;
+  fx f;
+  assert_int_equal(fx_open(&f, "hosts-once", 11), 0);
+  fx_source(&f, "fw.log");
+  int64_t t0 = fx_time(T0);
+  /* one host holds long sessions to RELAY for days */
+  for (int d = 0; d < 6; d++)
+    long_session(&f, t0 + d * FX_DAY + 9 * FX_HOUR, 4 * 3600, APP02, RELAY, 300, 4000, 3000, 1);
+  /* five more reach it briefly, the last on four ports, after the others */
+  const char *hosts[] = {"10.1.2.10", "10.1.2.11", "10.1.2.12", "10.1.2.13", "10.1.2.14"};
+  for (int h = 0; h < 5; h++)
+    for (int k = 0; k < (h == 4 ? 4 : 1); k++)
+      fx_flow(&f, t0 + 7 * FX_DAY + (h * 4 + k) * FX_MIN, hosts[h], RELAY, k == 0 ? 443 : 8000 + k,
+              500, 900, 2);
+  assert_int_equal(fx_finish(&f), 0);
+  got g;
+  assert_int_equal(run(&f, ASH_HUNT_TUNNEL, &g), 0);
+  int seen = 0;
+  for (size_t i = 0; i < g.n; i++)
+    if (has(&g.v[i].ips, RELAY) && has(&g.v[i].ips, APP02)) {
+      seen = 1;
+      assert_int_equal((int)dnum(&g.v[i], "internal_hosts_to_address"), 6);
+    }
+  assert_true(seen);
+  got_free(&g);
+  fx_remove(&f);
+}
+
 static void test_tunnel_vs_benign(void **state) {
   (void)state;
   fx f;
@@ -743,6 +776,7 @@ int main(void) {
       cmocka_unit_test(test_ranges_import),
       cmocka_unit_test(test_loopback),
       cmocka_unit_test(test_tunnel_vs_benign),
+      cmocka_unit_test(test_hosts_to_address_counted_once),
       cmocka_unit_test(test_tunnel_without_host_logs),
       cmocka_unit_test(test_tunnel_host_named_by_firewall),
       cmocka_unit_test(test_tunnel_shared_app),
