@@ -28,31 +28,13 @@ while [ $# -gt 0 ]; do
   *) echo "usage: $0 [--flows N] [--dir DIR] [--keep]" >&2; exit 2 ;;
   esac
 done
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" >/dev/null
-cmake --build build-bench -j2 --target ashiato >/dev/null
-bin=$PWD/build-bench/ashiato
-mkdir -p "$dir"
-dir=$(cd "$dir" && pwd)
-ch=$dir/cluster
-tests/clickhouse/cluster.sh start "$ch" 18323 >/dev/null
-cleanup() {
-  tests/clickhouse/cluster.sh stop "$ch" >/dev/null || true
-  [ "$keep" = 1 ] || rm -rf "$dir"
-}
-trap cleanup EXIT
-# shellcheck disable=SC1091
-. "$ch/env"
+# shellcheck source=bench/ch_case.inc
+. bench/ch_case.inc 18323
 for h in ${ASH_CH_SHARDS//,/ }; do
   for db in bench1 bench2; do curl -sS "http://$h/" --data-binary "DROP DATABASE IF EXISTS $db" >/dev/null; done
 done
 "$bin" ch init "$ASH_CH_URL1/bench2" --shards "$ASH_CH_SHARDS" --cluster "$ASH_CH_CLUSTER" >/dev/null
 
-days=50
-logs=$dir/g
-if [ ! -f "$logs/answer.json" ]; then
-  "$bin" gen --out "$logs" --seed 3 --users 200 --servers 10 --days $days \
-    --flows-per-day $((flows / days)) -q
-fi
 echo "this tree: $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo '+changes'); logs $(du -sh "$logs/logs" | cut -f1); load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 export ASHIATO_CH_STATS=1 ASHIATO_DATA=$PWD/data

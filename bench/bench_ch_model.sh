@@ -40,26 +40,8 @@ while [ $# -gt 0 ]; do
   *) echo "usage: $0 [--flows N] [--dir DIR] [--nodes \"3 10\"] [--cores C] [--keep]" >&2; exit 2 ;;
   esac
 done
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" >/dev/null
-cmake --build build-bench -j2 --target ashiato >/dev/null
-bin=$PWD/build-bench/ashiato
-mkdir -p "$dir"
-dir=$(cd "$dir" && pwd)
-ch=$dir/cluster
-tests/clickhouse/cluster.sh start "$ch" 18423 >/dev/null
-cleanup() {
-  tests/clickhouse/cluster.sh stop "$ch" >/dev/null || true
-  [ "$keep" = 1 ] || rm -rf "$dir"
-}
-trap cleanup EXIT
-# shellcheck disable=SC1091
-. "$ch/env"
-days=50
-logs=$dir/g
-if [ ! -f "$logs/answer.json" ]; then
-  "$bin" gen --out "$logs" --seed 3 --users 200 --servers 10 --days $days \
-    --flows-per-day $((flows / days)) -q
-fi
+# shellcheck source=bench/ch_case.inc
+. bench/ch_case.inc 18423
 echo "this tree: $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo '+changes'); load $(cut -d' ' -f1-3 /proc/loadavg)"
 export ASHIATO_DATA=$PWD/data
 python3 - "$bin" "$logs/logs" "$ch/s1/pid" "$ASH_CH_URL1" "$nodes" "$cores" <<'PY'
