@@ -401,10 +401,12 @@ static size_t event_bytes(const ash_writer *w, const ash_event *ev, size_t json,
 
 int ash_writer_event(ash_writer *w, int64_t id, const ash_event *ev) {
   ash_str json = ASH_STR_NULL;
-  /* an event's attributes are split here, in the producer's thread, the
-   * values into a block of consecutive events of its source (flows and
-   * every other kind alike); an event near the JSON form's cap keeps
-   * JSON (which that form truncates) */
+  /* an event's attributes are split here, in the producer's thread: for
+   * the SQLite store the values into a block of consecutive events of its
+   * source (flows and every other kind alike), for ClickHouse a flow's
+   * values beside its keys (its other events' stay JSON, which its
+   * readers extract on the server); an event near the JSON form's cap
+   * keeps JSON (which that form truncates) */
   size_t kb = 0, vb = 0;
   int split = w->split && ev->nattrs && (w->split == ASH_SPLIT_BLOCKS || ash_flowdb_eligible(ev));
   if (split) {
