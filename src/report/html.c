@@ -867,15 +867,6 @@ static void section_story(rep *r) {
 
 /* ---- 2. timeline ---- */
 
-static int count_cb(void *u, const ash_event *ev, const char *sp, int rec, const char *attrs) {
-  (void)ev;
-  (void)sp;
-  (void)rec;
-  (void)attrs;
-  ((rep *)u)->counting++;
-  return ASH_OK;
-}
-
 /* a kind read whole for the timeline: a few thousand rows cost less than
  * NBUCKETS queries */
 #define TL_SMALL_KIND 5000
@@ -922,9 +913,10 @@ static void section_timeline(rep *r) {
   memset(cnt, 0, sizeof cnt);
   int used[NLANES] = {0};
   /* a kind with few events is read once, whole, and each event counted
-   * in its cell; a big kind (the flows) is asked cell by cell for at most
-   * TL_CAP events, an exact kind using the store's (kind, ts) index: the
-   * work is bounded by cells * TL_CAP rows, whatever the size of the case */
+   * in its cell; a big kind (the flows) is counted per cell, at most
+   * TL_CAP a cell (ash_store_event_cells: on SQLite a walk of the (kind,
+   * ts) index per cell, bounded by cells * TL_CAP rows whatever the size
+   * of the case; on ClickHouse one request, not one per cell) */
   for (size_t k = 0; k < NKINDS && !r->rc; k++) {
     size_t l = lane_of(KINDS[k]);
     uint32_t one[1][NBUCKETS];
@@ -946,17 +938,11 @@ static void section_timeline(rep *r) {
       for (int b = 0; b < NBUCKETS; b++) cnt[l][b] += one[0][b];
       continue;
     }
-    for (int b = 0; b < NBUCKETS && !r->rc; b++) {
-      ash_event_query qb = {.kind = KINDS[k],
-                            .since = r->t0 + b * bw,
-                            .until = r->t0 + (b + 1) * bw,
-                            .limit = TL_CAP};
-      r->counting = 0;
-      rc = ash_store_events(r->st, &qb, count_cb, r);
-      r->stats.queries++;
-      if (rc) r->rc = rc;
-      cnt[l][b] += (uint32_t)r->counting;
-    }
+    uint32_t cells[NBUCKETS];
+    rc = ash_store_event_cells(r->st, KINDS[k], r->t0, bw, NBUCKETS, TL_CAP, cells);
+    r->stats.queries++;
+    if (rc) r->rc = rc;
+    for (int b = 0; b < NBUCKETS && !rc; b++) cnt[l][b] += cells[b];
   }
   for (size_t i = 0; i < r->nf; i++)
     for (size_t k = 0; k < r->f[i].nevidence; k++)

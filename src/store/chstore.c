@@ -1581,6 +1581,55 @@ static int where(ash_chstore *c, const ash_event_query *q, int flows) {
   return rc;
 }
 
+typedef struct cells_walk {
+  int64_t n;
+  uint32_t cap, *counts;
+} cells_walk;
+
+static int on_cell(void *u, char **f, size_t *len) {
+  (void)len;
+  cells_walk *w = u;
+  int64_t i = strtoll(f[0], NULL, 10);
+  unsigned long long k = strtoull(f[1], NULL, 10);
+  if (i < 0 || i >= w->n) return ASH_EFORMAT;
+  if (w->cap && k > w->cap) k = w->cap;
+  w->counts[i] = (uint32_t)(k > UINT32_MAX ? UINT32_MAX : k);
+  return ASH_OK;
+}
+
+int ash_chstore_event_cells(ash_chstore *c, const char *kind, int64_t t0, int64_t width, size_t n,
+                            uint32_t cap, uint32_t *counts) {
+  memset(counts, 0, n * sizeof *counts);
+  if (!n) return ASH_OK;
+  int rc = ash_chstore_commit(c);
+  if (rc) return rc;
+  const char *db = c->url.db;
+  /* the same rows as ash_chstore_events over [t0, t0 + n * width): the
+   * events arm and, for a kind a flow may have, the flows arm; the cell
+   * of each counted on the servers */
+  ash_event_query q = {.kind = kind, .since = t0, .until = t0 + (int64_t)n * width};
+  int flows = ash_store_kind_may_be_flow(kind);
+  ash_buf_reset(&c->sql);
+  rc = ash_buf_printf(&c->sql,
+                      "SELECT b, sum(k) FROM (SELECT intDiv(ts - %lld, %lld) AS b, count() AS k"
+                      " FROM %s.events WHERE source_id GLOBAL IN " COMPLETE_IDS("%s"),
+                      (long long)t0, (long long)width, db, db);
+  if (!rc) rc = where(c, &q, 0);
+  if (!rc) rc = ash_buf_adds(&c->sql, " GROUP BY b");
+  if (!rc && flows) {
+    rc = ash_buf_printf(&c->sql,
+                        " UNION ALL SELECT intDiv(ts - %lld, %lld) AS b, count() AS k FROM %s.flows"
+                        " WHERE source_id GLOBAL IN " COMPLETE_IDS("%s"),
+                        (long long)t0, (long long)width, db, db);
+    if (!rc) rc = where(c, &q, 1);
+    if (!rc) rc = ash_buf_adds(&c->sql, " GROUP BY b");
+  }
+  if (!rc) rc = ash_buf_adds(&c->sql, ") GROUP BY b");
+  cells_walk w = {(int64_t)n, cap, counts};
+  if (!rc) rc = walk(c, 2, on_cell, &w, "counting events per time cell");
+  return rc;
+}
+
 int ash_chstore_events(ash_chstore *c, const ash_event_query *q,
                        int (*cb_path)(void *u, const ash_event *ev, const char *source_path,
                                       int ref_is_record, const char *attrs_json),

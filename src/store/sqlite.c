@@ -1236,6 +1236,30 @@ int ash_store_events(ash_store *s, const ash_event_query *q, events_path_cb cb, 
   return events_query(s, q, cb, NULL, u);
 }
 
+static int cell_count(void *u, const ash_event *ev, const char *sp, int rec, const char *attrs) {
+  (void)ev;
+  (void)sp;
+  (void)rec;
+  (void)attrs;
+  (*(uint32_t *)u)++;
+  return ASH_OK;
+}
+
+int ash_store_event_cells(ash_store *s, const char *kind, int64_t t0, int64_t width, size_t n,
+                          uint32_t cap, uint32_t *counts) {
+  if (!kind || width <= 0) return ASH_EUSAGE;
+  if (s->ch) return ash_chstore_event_cells(s->ch, kind, t0, width, n, cap, counts);
+  for (size_t i = 0; i < n; i++) {
+    ash_event_query q = {.kind = kind,
+                         .since = t0 + (int64_t)i * width,
+                         .until = t0 + (int64_t)(i + 1) * width,
+                         .limit = cap};
+    counts[i] = 0;
+    ASH_TRY(events_query(s, &q, cell_count, NULL, &counts[i]));
+  }
+  return ASH_OK;
+}
+
 int ash_store_events_with_source(ash_store *s, const ash_event_query *q, events_src_cb cb,
                                  void *u) {
   return events_query(s, q, NULL, cb, u);

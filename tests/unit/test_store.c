@@ -167,6 +167,52 @@ static void test_flow_attrs_with_quotes(void **st) {
   ash_store_close(s);
 }
 
+/* ash_store_event_cells: events per time cell of a kind (exact or a
+ * prefix), each cell at most cap, the cells' ends exclusive; incomplete
+ * sources' events not counted. */
+static void test_event_cells(void **st) {
+  (void)st;
+  ash_store *s;
+  assert_int_equal(ash_store_open(&s, g_path, ASH_STORE_CREATE), 0);
+  int64_t id, id2;
+  int dup;
+  assert_int_equal(ash_store_source_begin(s, "a.log", 10, "aa", "winjson", &id, &dup), 0);
+  /* cell 0: 3 logons; cell 1: 1 logon at its very start and a logoff;
+   * cell 2: none; cell 3: 5 logons */
+  const char *at[] = {"2025-03-02T10:00:00Z", "2025-03-02T10:20:00Z", "2025-03-02T10:59:59Z",
+                      "2025-03-02T11:00:00Z", "2025-03-02T13:00:00Z", "2025-03-02T13:10:00Z",
+                      "2025-03-02T13:20:00Z", "2025-03-02T13:30:00Z", "2025-03-02T13:40:00Z"};
+  for (size_t i = 0; i < sizeof at / sizeof *at; i++) {
+    ash_event ev = mk(ASH_KIND_WIN_LOGON, "u", at[i]);
+    assert_int_equal(ash_store_add_event(s, id, &ev), 0);
+  }
+  ash_event off = mk(ASH_KIND_WIN_LOGOFF, "u", "2025-03-02T11:30:00Z");
+  assert_int_equal(ash_store_add_event(s, id, &off), 0);
+  ash_source_info c = {0};
+  c.read = c.parsed = c.events = 10;
+  c.first_ts = c.last_ts = ASH_TIME_UNSET;
+  assert_int_equal(ash_store_source_end(s, id, &c), 0);
+  /* a source left incomplete: its event is not counted */
+  assert_int_equal(ash_store_source_begin(s, "b.log", 10, "bb", "winjson", &id2, &dup), 0);
+  ash_event late = mk(ASH_KIND_WIN_LOGON, "u", "2025-03-02T10:30:00Z");
+  assert_int_equal(ash_store_add_event(s, id2, &late), 0);
+  int64_t t0 = 0;
+  ash_time_parse_iso(ash_str_cstr("2025-03-02T10:00:00Z"), &t0);
+  uint32_t k[4];
+  assert_int_equal(ash_store_event_cells(s, ASH_KIND_WIN_LOGON, t0, ASH_HOUR, 4, 0, k), 0);
+  assert_int_equal(k[0], 3);
+  assert_int_equal(k[1], 1);
+  assert_int_equal(k[2], 0);
+  assert_int_equal(k[3], 5);
+  assert_int_equal(ash_store_event_cells(s, ASH_KIND_WIN_LOGON, t0, ASH_HOUR, 4, 2, k), 0);
+  assert_int_equal(k[0], 2);
+  assert_int_equal(k[3], 2);
+  assert_int_equal(ash_store_event_cells(s, "win.", t0, ASH_HOUR, 4, 0, k), 0);
+  assert_int_equal(k[1], 2);
+  assert_int_equal(ash_store_event_cells(s, "win.", t0, 0, 4, 0, k), ASH_EUSAGE);
+  ash_store_close(s);
+}
+
 /* ash_attrs_join, which the ClickHouse store reads flows' attributes back
  * with (shape keys and values, as the writer's ASH_SPLIT_PLAIN joins
  * them): the JSON ash_event_attrs_json writes, byte for byte, for keys
@@ -1217,6 +1263,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_families, setup, teardown),
       cmocka_unit_test_setup_teardown(test_event_and_findings, setup, teardown),
       cmocka_unit_test(test_attrs_join),
+      cmocka_unit_test_setup_teardown(test_event_cells, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
