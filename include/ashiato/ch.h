@@ -233,6 +233,17 @@ int ash_ch_source_put(ash_ch_case *k, const ash_ch_source *s);
  * table (many marks in one insert; ash_ch_source_put is one of them). */
 int ash_ch_source_row(ash_ch_batch *b, const ash_ch_source *s);
 
+/* A flows row of ev in the table's column order (the one place that
+ * knows it: the case store and `ch gen-flows` both write through it),
+ * appended to r (ash_ch_batch_row): its typed columns, attrs (JSON, or
+ * NULL) or shape and vals (the split attributes; shape 0 for none), then
+ * the evidence columns (source, ev->ref, id). flags: ASH_FLOW_TS_END and
+ * ASH_FLOW_INTERIM from ev->flow_flags, ASH_CH_FLOW_DENY for net.deny. */
+enum { ASH_CH_FLOW_DENY = 4 };
+struct ash_event;
+int ash_ch_flow_row(ash_buf *r, const struct ash_event *ev, const char *attrs, size_t attrs_n,
+                    uint32_t shape, const char *vals, size_t vals_n, uint64_t source, uint64_t id);
+
 /* The shard (0..nshards-1) of a flow between src and dst (IPv4 as a
  * number, 0 for an IPv6 side): the same function as the Distributed
  * tables' sharding key, intHash64(src * 2^32 + dst) % nshards, so that a

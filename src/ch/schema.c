@@ -8,6 +8,7 @@
 
 #include "ashiato/ch.h"
 #include "ashiato/error.h"
+#include "ashiato/event.h"
 
 #define SCHEMA_VERSION ASH_CH_SCHEMA_VERSION
 
@@ -429,6 +430,51 @@ int ash_ch_source_row(ash_ch_batch *b, const ash_ch_source *s) {
    * order, as the caller's sequence breaks the tie */
   if (!rc) rc = ash_ch_tsv_u64(r, s->version ? s->version : now_us() * 16 + (s->seq & 15));
   if (!rc) rc = ash_ch_batch_row_end(b);
+  return rc;
+}
+
+/* The columns of flows in the order of EVENT_TABLES' (see ch.h). */
+int ash_ch_flow_row(ash_buf *r, const ash_event *ev, const char *attrs, size_t an, uint32_t shape,
+                    const char *vals, size_t vn, uint64_t source, uint64_t id) {
+  const ash_ip *ip[2] = {&ev->src_ip, &ev->dst_ip};
+  uint32_t v4[2] = {0, 0};
+  uint8_t v6[2][16];
+  memset(v6, 0, sizeof v6);
+  unsigned afam = 0;
+  for (int i = 0; i < 2; i++) {
+    if (ip[i]->fam == 4) {
+      v4[i] = (uint32_t)ip[i]->b[12] << 24 | (uint32_t)ip[i]->b[13] << 16 |
+              (uint32_t)ip[i]->b[14] << 8 | ip[i]->b[15];
+      afam |= 1u << (2 * i);
+    } else if (ip[i]->fam == 6) {
+      memcpy(v6[i], ip[i]->b, 16);
+      afam |= 2u << (2 * i);
+    }
+  }
+  int flags = ev->flow_flags & (ASH_FLOW_TS_END | ASH_FLOW_INTERIM);
+  if (!strcmp(ev->kind, ASH_KIND_FLOW_DENY)) flags |= ASH_CH_FLOW_DENY;
+  int rc = ash_ch_tsv_i64(r, ev->ts);
+  if (!rc) rc = ash_ch_tsv_i64(r, ev->duration_us);
+  if (!rc) rc = ash_ch_tsv_u64(r, (uint64_t)flags);
+  if (!rc) rc = ash_ch_tsv_u64(r, afam);
+  if (!rc) rc = ash_ch_tsv_u64(r, v4[0]);
+  if (!rc) rc = ash_ch_tsv_u64(r, v4[1]);
+  if (!rc) rc = ash_ch_tsv_fixed16(r, v6[0]);
+  if (!rc) rc = ash_ch_tsv_fixed16(r, v6[1]);
+  if (!rc) rc = ash_ch_tsv_i64(r, ev->src_port);
+  if (!rc) rc = ash_ch_tsv_i64(r, ev->dst_port);
+  const ash_str s[7] = {ev->proto, ev->action, ev->app,   ev->service,
+                        ev->host,  ev->user,   ev->domain};
+  for (int i = 0; !rc && i < 7; i++) rc = ash_ch_tsv_str(r, s[i].n ? s[i].p : "", s[i].n);
+  const int64_t n[6] = {ev->bytes_out,   ev->bytes_in,   ev->bytes_total,
+                        ev->packets_out, ev->packets_in, ev->event_id};
+  for (int i = 0; !rc && i < 6; i++) rc = ash_ch_tsv_i64(r, n[i]);
+  if (!rc) rc = ash_ch_tsv_str(r, attrs ? attrs : "", attrs ? an : 0);
+  if (!rc) rc = ash_ch_tsv_u64(r, shape);
+  if (!rc) rc = ash_ch_tsv_str(r, vals ? vals : "", vals ? vn : 0);
+  if (!rc) rc = ash_ch_tsv_u64(r, source);
+  if (!rc) rc = ash_ch_tsv_u64(r, ev->ref);
+  if (!rc) rc = ash_ch_tsv_u64(r, id);
   return rc;
 }
 

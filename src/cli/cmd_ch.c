@@ -16,6 +16,7 @@
 
 #include "ashiato/ch.h"
 #include "ashiato/error.h"
+#include "ashiato/event.h"
 #include "cli.h"
 #include "term.h"
 
@@ -249,45 +250,42 @@ static double now_s(void) {
  * round trip. */
 static const char GEN_USER[] = "ev\til\n\"user'\\x\0y\r\b\f";
 
-/* Row i of bench/bench_store.c's flows, as a flows row (the column order
- * of src/ch/schema.c). */
+/* Row i of bench/bench_store.c's flows, as a flows row (written by
+ * ash_ch_flow_row, as the case store writes them). */
 static int gen_row(ash_buf *r, uint64_t i, uint64_t source) {
-  const int64_t ts = 1740873600000000LL + (int64_t)i * 1000, dur = 7050000000LL;
   uint32_t src = (10u << 24) | (uint32_t)((i >> 16) & 0xff) << 16 |
                  (uint32_t)((i >> 8) & 0xff) << 8 | (uint32_t)(i & 0xff);
   uint32_t dst =
       (104u << 24) | (117u << 16) | (uint32_t)((i >> 4) & 0xff) << 8 | (uint32_t)((i * 7) & 0xff);
-  static const uint8_t zero16[16];
-  int rc = ash_ch_tsv_i64(r, ts);
-  if (!rc) rc = ash_ch_tsv_i64(r, dur);
-  if (!rc) rc = ash_ch_tsv_u64(r, 0);          /* flags */
-  if (!rc) rc = ash_ch_tsv_u64(r, 1 | 1 << 2); /* afam: IPv4 both */
-  if (!rc) rc = ash_ch_tsv_u64(r, src);
-  if (!rc) rc = ash_ch_tsv_u64(r, dst);
-  if (!rc) rc = ash_ch_tsv_fixed16(r, zero16);
-  if (!rc) rc = ash_ch_tsv_fixed16(r, zero16);
-  if (!rc) rc = ash_ch_tsv_i64(r, 40000 + (int64_t)(i % 20000));
-  if (!rc) rc = ash_ch_tsv_i64(r, 443);
-  if (!rc) rc = ash_ch_tsv_str(r, "tcp", 3);
-  if (!rc) rc = ash_ch_tsv_str(r, "timeout", 7);
-  if (!rc) rc = ash_ch_tsv_str(r, "Amazon.AWS", 10);
-  if (!rc) rc = ash_ch_tsv_str(r, "HTTPS", 5);
-  if (!rc) rc = ash_ch_tsv_str(r, "FGT-HQ-01", 9);
-  if (!rc) rc = ash_ch_tsv_str(r, GEN_USER, sizeof GEN_USER - 1);
-  if (!rc) rc = ash_ch_tsv_str(r, "", 0); /* domain */
-  if (!rc) rc = ash_ch_tsv_i64(r, 105465 + (int64_t)(i % 1000));
-  if (!rc) rc = ash_ch_tsv_i64(r, 4756367 + (int64_t)(i % 777));
-  if (!rc) rc = ash_ch_tsv_i64(r, INT64_MIN); /* bytes_total: the directions are known */
-  if (!rc) rc = ash_ch_tsv_i64(r, 211);
-  if (!rc) rc = ash_ch_tsv_i64(r, 3964);
-  if (!rc) rc = ash_ch_tsv_i64(r, INT64_MIN); /* event_id */
-  if (!rc) rc = ash_ch_tsv_str(r, "", 0);     /* attrs */
-  if (!rc) rc = ash_ch_tsv_u64(r, 0);         /* shape: none */
-  if (!rc) rc = ash_ch_tsv_str(r, "", 0);     /* vals */
-  if (!rc) rc = ash_ch_tsv_u64(r, source);
-  if (!rc) rc = ash_ch_tsv_u64(r, i * 650);
-  if (!rc) rc = ash_ch_tsv_u64(r, source << 40 | i);
-  return rc;
+  ash_event ev;
+  ash_event_init(&ev);
+  ev.kind = ASH_KIND_FLOW;
+  ev.ts = 1740873600000000LL + (int64_t)i * 1000;
+  ev.duration_us = 7050000000LL;
+  const uint32_t v[2] = {src, dst};
+  ash_ip *ip[2] = {&ev.src_ip, &ev.dst_ip};
+  for (int k = 0; k < 2; k++) {
+    memset(ip[k], 0, sizeof *ip[k]);
+    ip[k]->fam = 4;
+    ip[k]->b[10] = ip[k]->b[11] = 0xff;
+    for (int j = 0; j < 4; j++) ip[k]->b[12 + j] = (uint8_t)(v[k] >> (24 - 8 * j));
+  }
+  ev.src_port = 40000 + (int32_t)(i % 20000);
+  ev.dst_port = 443;
+  ev.proto = ash_str_cstr("tcp");
+  ev.action = ash_str_cstr("timeout");
+  ev.app = ash_str_cstr("Amazon.AWS");
+  ev.service = ash_str_cstr("HTTPS");
+  ev.host = ash_str_cstr("FGT-HQ-01");
+  ev.user = ash_str_make(GEN_USER, sizeof GEN_USER - 1);
+  ev.bytes_out = 105465 + (int64_t)(i % 1000);
+  ev.bytes_in = 4756367 + (int64_t)(i % 777);
+  ev.bytes_total = ASH_UNSET; /* the directions are known */
+  ev.packets_out = 211;
+  ev.packets_in = 3964;
+  ev.event_id = ASH_UNSET;
+  ev.ref = i * 650;
+  return ash_ch_flow_row(r, &ev, NULL, 0, 0, NULL, 0, source, source << 40 | i);
 }
 
 static int do_gen_flows(ch_args *a) {

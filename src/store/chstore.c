@@ -703,45 +703,8 @@ static int ipcol(ash_buf *r, const ash_ip *ip) {
   return ash_ch_tsv_str(r, t, strlen(t));
 }
 
-static int flow_row(ash_buf *r, const ash_event *ev, const char *attrs, size_t an, uint32_t shape,
-                    const char *vals, size_t vn) {
-  const ash_ip *ip[2] = {&ev->src_ip, &ev->dst_ip};
-  uint32_t v4[2] = {0, 0};
-  uint8_t v6[2][16];
-  memset(v6, 0, sizeof v6);
-  unsigned afam = 0;
-  for (int i = 0; i < 2; i++) {
-    if (ip[i]->fam == 4) {
-      v4[i] = ip4(ip[i]);
-      afam |= 1u << (2 * i);
-    } else if (ip[i]->fam == 6) {
-      memcpy(v6[i], ip[i]->b, 16);
-      afam |= 2u << (2 * i);
-    }
-  }
-  int flags = ev->flow_flags & (ASH_FLOW_TS_END | ASH_FLOW_INTERIM);
-  if (!strcmp(ev->kind, ASH_KIND_FLOW_DENY)) flags |= ASH_STORE_FLOW_DENY;
-  int rc = ash_ch_tsv_i64(r, ev->ts);
-  if (!rc) rc = ash_ch_tsv_i64(r, ev->duration_us);
-  if (!rc) rc = ash_ch_tsv_u64(r, (uint64_t)flags);
-  if (!rc) rc = ash_ch_tsv_u64(r, afam);
-  if (!rc) rc = ash_ch_tsv_u64(r, v4[0]);
-  if (!rc) rc = ash_ch_tsv_u64(r, v4[1]);
-  if (!rc) rc = ash_ch_tsv_fixed16(r, v6[0]);
-  if (!rc) rc = ash_ch_tsv_fixed16(r, v6[1]);
-  if (!rc) rc = ash_ch_tsv_i64(r, ev->src_port);
-  if (!rc) rc = ash_ch_tsv_i64(r, ev->dst_port);
-  const ash_str s[7] = {ev->proto, ev->action, ev->app,   ev->service,
-                        ev->host,  ev->user,   ev->domain};
-  for (int i = 0; !rc && i < 7; i++) rc = str(r, s[i]);
-  const int64_t n[6] = {ev->bytes_out,   ev->bytes_in,   ev->bytes_total,
-                        ev->packets_out, ev->packets_in, ev->event_id};
-  for (int i = 0; !rc && i < 6; i++) rc = ash_ch_tsv_i64(r, n[i]);
-  if (!rc) rc = ash_ch_tsv_str(r, attrs ? attrs : "", attrs ? an : 0);
-  if (!rc) rc = ash_ch_tsv_u64(r, shape);
-  if (!rc) rc = ash_ch_tsv_str(r, vals ? vals : "", vals ? vn : 0);
-  return rc;
-}
+/* the flows rows' deny flag, as the store's readers test it */
+_Static_assert((int)ASH_CH_FLOW_DENY == (int)ASH_STORE_FLOW_DENY, "one flag for net.deny");
 
 static int wide_row(ash_buf *r, const ash_event *ev, const char *attrs, size_t an) {
   int rc = ash_ch_tsv_i64(r, ev->ts);
@@ -802,13 +765,17 @@ int ash_chstore_add_rows(ash_chstore *c, const ash_store_row *rows, size_t n) {
     int rc = batch_for(c, t, sh, &b);
     if (rc) return wfail(c, c->k.shards[sh], rc, "opening an insert");
     ash_buf *r = ash_ch_batch_row(b);
-    rc = flow ? flow_row(r, row->ev, shape ? NULL : attrs, shape ? 0 : an, shape,
-                         shape ? sp->vals : NULL, shape ? sp->vals_n : 0)
-              : wide_row(r, row->ev, attrs, an);
-    if (!rc) rc = ash_ch_tsv_u64(r, (uint64_t)row->source);
-    if (!rc) rc = ash_ch_tsv_u64(r, row->ev->ref);
     uint64_t id = c->next_row++;
-    if (!rc) rc = ash_ch_tsv_u64(r, id);
+    if (flow) {
+      rc = ash_ch_flow_row(r, row->ev, shape ? NULL : attrs, shape ? 0 : an, shape,
+                           shape ? sp->vals : NULL, shape ? sp->vals_n : 0, (uint64_t)row->source,
+                           id);
+    } else {
+      rc = wide_row(r, row->ev, attrs, an);
+      if (!rc) rc = ash_ch_tsv_u64(r, (uint64_t)row->source);
+      if (!rc) rc = ash_ch_tsv_u64(r, row->ev->ref);
+      if (!rc) rc = ash_ch_tsv_u64(r, id);
+    }
     if (!rc) rc = ash_ch_batch_row_end(b);
     /* where the row is, by id, on the row's shard (schema.c, rowids) */
     ash_ch_batch *ib = NULL;
