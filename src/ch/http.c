@@ -231,7 +231,10 @@ static int post(ash_ch *c, const char *params, const void *body, size_t n, int g
           "ashiato: ClickHouse request: %9.1f ms wall %8.1f ms cpu %9llu rows %10zu bytes sent"
           "  %s%s\n",
           ms_between(&w0, &w1), ms_between(&c0, &c1), (unsigned long long)c->rows, n,
-          rc ? "(failed) " : "", what);
+          !rc               ? ""
+          : rc == c->row_rc ? "(stopped by the reader) "
+                            : "(failed) ",
+          what);
   return rc;
 }
 
