@@ -12,7 +12,7 @@ BIN=$1
 WORK=$2
 # shellcheck source=tests/e2e/clickhouse_lib.inc
 . "$(dirname "$0")/clickhouse_lib.inc"
-ch_drop e2e_ing1 e2e_ing2 e2e_ing3
+ch_drop e2e_ing1 e2e_ing2 e2e_ing3 e2e_ing4
 ch_evidence
 # an input that cannot be read: a row of its own, with why (ingested again,
 # its row is written again, at the end: the SQLite case gets the same runs)
@@ -35,6 +35,14 @@ nreq=$(sed -n 's/^ashiato: ClickHouse requests: //p' "$WORK/ing1.err")
 U3=$ASH_CH_URL1/e2e_ing3
 ASHIATO_CH_KNOWN_MAX=5 "$BIN" ingest "$U3" "$logs" >/dev/null 2>"$WORK/ing3.err" || fail "ingest into $U3: $(tail -3 "$WORK/ing3.err")"
 compare "$U3" "one server, sources asked of the server"
+# past the shapes' cap a flow keeps its attributes as JSON: with room for
+# one shape, both forms in one case, read as SQLite reads the same
+U4=$ASH_CH_URL1/e2e_ing4
+ASHIATO_CH_SHAPES_MAX=1 "$BIN" ingest "$U4" "$logs" >/dev/null 2>"$WORK/ing4.err" || fail "ingest into $U4: $(tail -3 "$WORK/ing4.err")"
+eq "$(q "$H1" "SELECT count() FROM e2e_ing4.shapes")" 1 "shapes with room for one"
+[ "$(q "$H1" "SELECT countIf(shape = 0 AND attrs != '') > 0 AND countIf(shape != 0) > 0 FROM e2e_ing4.flows")" = 1 ] ||
+  fail "the capped case does not hold flows of both forms"
+compare "$U4" "one server, flows' attributes past the shapes' cap"
 # (the parser reads ev\ as its domain; the tab and the quote are the user's)
 "$BIN" events "$U1" --json --kind net.flow >"$WORK/flows.jsonl"
 grep -qF '"user":"il\tx'"'"'y","domain":"ev"' "$WORK/flows.jsonl" || fail "the hostile user did not come back"
