@@ -161,15 +161,17 @@ int ash_store_events(ash_store *s, const ash_event_query *q,
                                int ref_is_record, const char *attrs_json),
                      void *u);
 
-/* How many events of kind (exact, or a prefix as ash_event_query.kind)
- * fall in each of n cells of width µs from t0: counts[i] for t0 + i *
- * width <= ts < t0 + (i + 1) * width, each at most cap (0: no cap). The
- * report's timeline shade needs presence and rough density, and the cap
- * bounds the work: the SQLite store walks at most cap rows of its (kind,
- * ts) index per cell; the ClickHouse one counts every cell in one
- * request (the servers count columns), not one request per cell. */
-int ash_store_event_cells(ash_store *s, const char *kind, int64_t t0, int64_t width, size_t n,
-                          uint32_t cap, uint32_t *counts);
+/* How many events of each of nk kinds (exact, or a prefix as
+ * ash_event_query.kind) fall in each of n cells of width µs from t0:
+ * counts[k * n + i] for kinds[k] and t0 + i * width <= ts < t0 + (i + 1)
+ * * width, each at most cap (0: no cap). The report's timeline shade
+ * needs presence and rough density, and the cap bounds the work: the
+ * SQLite store reads a kind with few events in the window once, whole,
+ * and walks at most cap rows of its (kind, ts) index per cell of a big
+ * one; the ClickHouse store counts every kind's cells in one request (the
+ * servers count columns), not one request per kind or cell. */
+int ash_store_event_cells(ash_store *s, const char *const *kinds, size_t nk, int64_t t0,
+                          int64_t width, size_t n, uint32_t cap, uint32_t *counts);
 
 /* ash_store_events giving each event's source: src->id, path, sha256,
  * format, size, mtime_ns and ref_is_record are set (the counts are not),

@@ -159,10 +159,6 @@ typedef struct rep {
   char **hosts;
   size_t nhosts;
   uint64_t nhosts_all;
-  uint64_t counting;
-  size_t tl_lane; /* the timeline's cells, for bucket_cb */
-  int64_t tl_bw;
-  uint32_t (*tl_cnt)[NBUCKETS];
   ash_ip intr_ip[64]; /* the intrusion's session addresses (hot_pair) */
   size_t nintr;
   ash_ip tun_ip[16]; /* tunnel hosts' addresses, with their loopback-rdp finding */
@@ -867,23 +863,6 @@ static void section_story(rep *r) {
 
 /* ---- 2. timeline ---- */
 
-/* a kind read whole for the timeline: a few thousand rows cost less than
- * NBUCKETS queries */
-#define TL_SMALL_KIND 5000
-
-static int bucket_cb(void *u, const ash_event *ev, const char *sp, int rec, const char *attrs) {
-  (void)sp;
-  (void)rec;
-  (void)attrs;
-  rep *r = u;
-  r->counting++;
-  if (ev->ts == ASH_TIME_UNSET || ev->ts < r->t0 || ev->ts > r->t1) return ASH_OK;
-  int64_t b = (ev->ts - r->t0) / r->tl_bw;
-  if (b >= NBUCKETS) b = NBUCKETS - 1;
-  r->tl_cnt[r->tl_lane][b]++;
-  return ASH_OK;
-}
-
 #define TL_W 1000
 #define TL_X0 132
 #define TL_X1 988
@@ -912,38 +891,25 @@ static void section_timeline(rep *r) {
   uint32_t cnt[NLANES][NBUCKETS];
   memset(cnt, 0, sizeof cnt);
   int used[NLANES] = {0};
-  /* a kind with few events is read once, whole, and each event counted
-   * in its cell; a big kind (the flows) is counted per cell, at most
-   * TL_CAP a cell (ash_store_event_cells: on SQLite a walk of the (kind,
-   * ts) index per cell, bounded by cells * TL_CAP rows whatever the size
-   * of the case; on ClickHouse one request, not one per cell) */
-  for (size_t k = 0; k < NKINDS && !r->rc; k++) {
+  /* every kind's events per cell, at most TL_CAP a cell (the shade is
+   * full there, and the sum of a lane's kinds capped is what the capped
+   * sum was); one store call (ash_store_event_cells: on SQLite a small
+   * kind read once and a big one walked at most TL_CAP rows a cell,
+   * bounded whatever the size of the case; on ClickHouse one request) */
+  uint32_t(*cells)[NBUCKETS] = calloc(NKINDS, sizeof *cells);
+  int rc =
+      cells ? ash_store_event_cells(r->st, KINDS, NKINDS, r->t0, bw, NBUCKETS, TL_CAP, &cells[0][0])
+            : ASH_ENOMEM;
+  r->stats.queries++;
+  if (rc) r->rc = rc;
+  for (size_t k = 0; !rc && k < NKINDS; k++) {
     size_t l = lane_of(KINDS[k]);
-    uint32_t one[1][NBUCKETS];
-    memset(one, 0, sizeof one);
-    r->tl_lane = 0;
-    r->tl_bw = bw;
-    r->tl_cnt = one;
-    r->counting = 0;
-    ash_event_query q = {.kind = KINDS[k],
-                         .since = ASH_TIME_UNSET,
-                         .until = ASH_TIME_UNSET,
-                         .limit = TL_SMALL_KIND + 1};
-    int rc = ash_store_events(r->st, &q, bucket_cb, r);
-    r->stats.queries++;
-    if (rc) r->rc = rc;
-    if (!r->counting) continue;
-    used[l] = 1;
-    if (r->counting <= TL_SMALL_KIND) {
-      for (int b = 0; b < NBUCKETS; b++) cnt[l][b] += one[0][b];
-      continue;
+    for (int b = 0; b < NBUCKETS; b++) {
+      cnt[l][b] += cells[k][b];
+      if (cells[k][b]) used[l] = 1;
     }
-    uint32_t cells[NBUCKETS];
-    rc = ash_store_event_cells(r->st, KINDS[k], r->t0, bw, NBUCKETS, TL_CAP, cells);
-    r->stats.queries++;
-    if (rc) r->rc = rc;
-    for (int b = 0; b < NBUCKETS && !rc; b++) cnt[l][b] += cells[b];
   }
+  free(cells);
   for (size_t i = 0; i < r->nf; i++)
     for (size_t k = 0; k < r->f[i].nevidence; k++)
       if (r->f[i].severity >= ASH_SEV_HIGH && r->f[i].evidence[k].ts >= r->t0 &&

@@ -1556,52 +1556,87 @@ static int where(ash_chstore *c, const ash_event_query *q, int flows) {
   return rc;
 }
 
+/* Does kind k (exact, or a prefix ending in '.' or '*') name kind? */
+static int kind_matches(const char *k, const char *kind) {
+  size_t kl = strlen(k);
+  if (k[kl - 1] == '*' || k[kl - 1] == '.')
+    return !strncmp(kind, k, k[kl - 1] == '*' ? kl - 1 : kl);
+  return !strcmp(kind, k);
+}
+
+/* " AND (col = 'k1' OR startsWith(col, 'p2') ...)" */
+static int kinds_cond(ash_chstore *c, const char *col, const char *const *kinds, size_t nk) {
+  int rc = ash_buf_adds(&c->sql, " AND (");
+  for (size_t k = 0; !rc && k < nk; k++) {
+    size_t kl = strlen(kinds[k]);
+    int prefix = kinds[k][kl - 1] == '*' || kinds[k][kl - 1] == '.';
+    size_t pl = kinds[k][kl - 1] == '*' ? kl - 1 : kl;
+    rc = ash_buf_printf(&c->sql, prefix ? "%sstartsWith(%s, " : "%s%s = ", k ? " OR " : "", col);
+    if (!rc) rc = ash_ch_sql_quote(&c->sql, kinds[k], prefix ? pl : kl);
+    if (!rc && prefix) rc = ash_buf_adds(&c->sql, ")");
+  }
+  return rc ? rc : ash_buf_adds(&c->sql, ")");
+}
+
 typedef struct cells_walk {
-  int64_t n;
-  uint32_t cap, *counts;
+  const char *const *kinds;
+  size_t nk, n;
+  uint64_t *sum;
 } cells_walk;
 
 static int on_cell(void *u, char **f, size_t *len) {
   (void)len;
   cells_walk *w = u;
-  int64_t i = strtoll(f[0], NULL, 10);
-  unsigned long long k = strtoull(f[1], NULL, 10);
-  if (i < 0 || i >= w->n) return ASH_EFORMAT;
-  if (w->cap && k > w->cap) k = w->cap;
-  w->counts[i] = (uint32_t)(k > UINT32_MAX ? UINT32_MAX : k);
+  int64_t i = strtoll(f[1], NULL, 10);
+  unsigned long long k = strtoull(f[2], NULL, 10);
+  if (i < 0 || (size_t)i >= w->n) return ASH_EFORMAT;
+  for (size_t j = 0; j < w->nk; j++)
+    if (kind_matches(w->kinds[j], f[0])) w->sum[j * w->n + (size_t)i] += k;
   return ASH_OK;
 }
 
-int ash_chstore_event_cells(ash_chstore *c, const char *kind, int64_t t0, int64_t width, size_t n,
-                            uint32_t cap, uint32_t *counts) {
-  memset(counts, 0, n * sizeof *counts);
-  if (!n) return ASH_OK;
+#define FLOW_KIND "if(bitAnd(flags, 4) != 0, 'net.deny', 'net.flow')"
+
+int ash_chstore_event_cells(ash_chstore *c, const char *const *kinds, size_t nk, int64_t t0,
+                            int64_t width, size_t n, uint32_t cap, uint32_t *counts) {
+  memset(counts, 0, nk * n * sizeof *counts);
+  if (!n || !nk) return ASH_OK;
   int rc = ash_chstore_commit(c);
   if (rc) return rc;
   const char *db = c->url.db;
-  /* the same rows as ash_chstore_events over [t0, t0 + n * width): the
-   * events arm and, for a kind a flow may have, the flows arm; the cell
-   * of each counted on the servers */
-  ash_event_query q = {.kind = kind, .since = t0, .until = t0 + (int64_t)n * width};
-  int flows = ash_store_kind_may_be_flow(kind);
+  int64_t t1 = t0 + (int64_t)n * width;
+  int flows = 0;
+  for (size_t k = 0; k < nk; k++) flows |= ash_store_kind_may_be_flow(kinds[k]);
+  /* the rows ash_chstore_events reads for these kinds in [t0, t1): the
+   * events arm and, when a kind may be a flow's, the flows arm; each
+   * (kind, cell) counted on the servers */
   ash_buf_reset(&c->sql);
   rc = ash_buf_printf(&c->sql,
-                      "SELECT b, sum(k) FROM (SELECT intDiv(ts - %lld, %lld) AS b, count() AS k"
-                      " FROM %s.events WHERE source_id GLOBAL IN " COMPLETE_IDS("%s"),
-                      (long long)t0, (long long)width, db, db);
-  if (!rc) rc = where(c, &q, 0);
-  if (!rc) rc = ash_buf_adds(&c->sql, " GROUP BY b");
+                      "SELECT kind, b, sum(k) FROM (SELECT kind, intDiv(ts - %lld, %lld) AS b,"
+                      " count() AS k FROM %s.events WHERE source_id GLOBAL IN " COMPLETE_IDS(
+                          "%s") " AND ts >= %lld AND ts < %lld",
+                      (long long)t0, (long long)width, db, db, (long long)t0, (long long)t1);
+  if (!rc) rc = kinds_cond(c, "kind", kinds, nk);
+  if (!rc) rc = ash_buf_adds(&c->sql, " GROUP BY kind, b");
   if (!rc && flows) {
     rc = ash_buf_printf(&c->sql,
-                        " UNION ALL SELECT intDiv(ts - %lld, %lld) AS b, count() AS k FROM %s.flows"
-                        " WHERE source_id GLOBAL IN " COMPLETE_IDS("%s"),
-                        (long long)t0, (long long)width, db, db);
-    if (!rc) rc = where(c, &q, 1);
-    if (!rc) rc = ash_buf_adds(&c->sql, " GROUP BY b");
+                        " UNION ALL SELECT " FLOW_KIND " AS kind, intDiv(ts - %lld, %lld) AS b,"
+                        " count() AS k FROM %s.flows WHERE source_id GLOBAL IN " COMPLETE_IDS(
+                            "%s") " AND ts >= %lld AND ts < %lld",
+                        (long long)t0, (long long)width, db, db, (long long)t0, (long long)t1);
+    if (!rc) rc = kinds_cond(c, FLOW_KIND, kinds, nk);
+    if (!rc) rc = ash_buf_adds(&c->sql, " GROUP BY kind, b");
   }
-  if (!rc) rc = ash_buf_adds(&c->sql, ") GROUP BY b");
-  cells_walk w = {(int64_t)n, cap, counts};
-  if (!rc) rc = walk(c, 2, on_cell, &w, "counting events per time cell");
+  if (!rc) rc = ash_buf_adds(&c->sql, ") GROUP BY kind, b");
+  uint64_t *sum = rc ? NULL : calloc(nk * n, sizeof *sum);
+  if (!rc && !sum) rc = ASH_ENOMEM;
+  cells_walk w = {kinds, nk, n, sum};
+  if (!rc) rc = walk(c, 3, on_cell, &w, "counting events per time cell");
+  for (size_t i = 0; !rc && i < nk * n; i++) {
+    uint64_t v = cap && sum[i] > cap ? cap : sum[i];
+    counts[i] = (uint32_t)(v > UINT32_MAX ? UINT32_MAX : v);
+  }
+  free(sum);
   return rc;
 }
 

@@ -1245,17 +1245,52 @@ static int cell_count(void *u, const ash_event *ev, const char *sp, int rec, con
   return ASH_OK;
 }
 
-int ash_store_event_cells(ash_store *s, const char *kind, int64_t t0, int64_t width, size_t n,
-                          uint32_t cap, uint32_t *counts) {
-  if (!kind || width <= 0) return ASH_EUSAGE;
-  if (s->ch) return ash_chstore_event_cells(s->ch, kind, t0, width, n, cap, counts);
-  for (size_t i = 0; i < n; i++) {
-    ash_event_query q = {.kind = kind,
-                         .since = t0 + (int64_t)i * width,
-                         .until = t0 + (int64_t)(i + 1) * width,
-                         .limit = cap};
-    counts[i] = 0;
-    ASH_TRY(events_query(s, &q, cell_count, NULL, &counts[i]));
+/* A kind with at most this many events in the window is read once,
+ * whole, each event counted in its cell; past it, cell by cell. */
+#define CELLS_WHOLE 5000
+typedef struct cells_bin {
+  int64_t t0, width;
+  size_t n;
+  uint32_t *counts;
+  uint64_t seen;
+} cells_bin;
+
+static int cell_bin(void *u, const ash_event *ev, const char *sp, int rec, const char *attrs) {
+  (void)sp;
+  (void)rec;
+  (void)attrs;
+  cells_bin *x = u;
+  x->seen++;
+  int64_t i = (ev->ts - x->t0) / x->width;
+  if (ev->ts >= x->t0 && i >= 0 && (size_t)i < x->n) x->counts[i]++;
+  return ASH_OK;
+}
+
+int ash_store_event_cells(ash_store *s, const char *const *kinds, size_t nk, int64_t t0,
+                          int64_t width, size_t n, uint32_t cap, uint32_t *counts) {
+  if (!kinds || width <= 0) return ASH_EUSAGE;
+  for (size_t k = 0; k < nk; k++)
+    if (!kinds[k] || !*kinds[k]) return ASH_EUSAGE;
+  if (s->ch) return ash_chstore_event_cells(s->ch, kinds, nk, t0, width, n, cap, counts);
+  memset(counts, 0, nk * n * sizeof *counts);
+  for (size_t k = 0; k < nk; k++) {
+    uint32_t *c = counts + k * n;
+    cells_bin x = {t0, width, n, c, 0};
+    ash_event_query q = {
+        .kind = kinds[k], .since = t0, .until = t0 + (int64_t)n * width, .limit = CELLS_WHOLE + 1};
+    ASH_TRY(events_query(s, &q, cell_bin, NULL, &x));
+    if (x.seen > CELLS_WHOLE) {
+      for (size_t i = 0; i < n; i++) {
+        ash_event_query qc = {.kind = kinds[k],
+                              .since = t0 + (int64_t)i * width,
+                              .until = t0 + (int64_t)(i + 1) * width,
+                              .limit = cap};
+        c[i] = 0;
+        ASH_TRY(events_query(s, &qc, cell_count, NULL, &c[i]));
+      }
+    }
+    for (size_t i = 0; cap && i < n; i++)
+      if (c[i] > cap) c[i] = cap;
   }
   return ASH_OK;
 }

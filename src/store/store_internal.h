@@ -123,8 +123,8 @@ int ash_chstore_add_reject(ash_chstore *c, int64_t id, uint64_t ref, const char 
 int ash_chstore_sources(ash_chstore *c, int (*cb)(void *u, const ash_source_info *info), void *u);
 int ash_chstore_kinds(ash_chstore *c, int (*cb)(void *u, const char *kind, uint64_t count),
                       void *u);
-int ash_chstore_event_cells(ash_chstore *c, const char *kind, int64_t t0, int64_t width, size_t n,
-                            uint32_t cap, uint32_t *counts);
+int ash_chstore_event_cells(ash_chstore *c, const char *const *kinds, size_t nk, int64_t t0,
+                            int64_t width, size_t n, uint32_t cap, uint32_t *counts);
 int ash_chstore_events(ash_chstore *c, const ash_event_query *q,
                        int (*cb_path)(void *u, const ash_event *ev, const char *source_path,
                                       int ref_is_record, const char *attrs_json),

@@ -198,18 +198,20 @@ static void test_event_cells(void **st) {
   assert_int_equal(ash_store_add_event(s, id2, &late), 0);
   int64_t t0 = 0;
   ash_time_parse_iso(ash_str_cstr("2025-03-02T10:00:00Z"), &t0);
-  uint32_t k[4];
-  assert_int_equal(ash_store_event_cells(s, ASH_KIND_WIN_LOGON, t0, ASH_HOUR, 4, 0, k), 0);
-  assert_int_equal(k[0], 3);
-  assert_int_equal(k[1], 1);
-  assert_int_equal(k[2], 0);
-  assert_int_equal(k[3], 5);
-  assert_int_equal(ash_store_event_cells(s, ASH_KIND_WIN_LOGON, t0, ASH_HOUR, 4, 2, k), 0);
-  assert_int_equal(k[0], 2);
-  assert_int_equal(k[3], 2);
-  assert_int_equal(ash_store_event_cells(s, "win.", t0, ASH_HOUR, 4, 0, k), 0);
-  assert_int_equal(k[1], 2);
-  assert_int_equal(ash_store_event_cells(s, "win.", t0, 0, 4, 0, k), ASH_EUSAGE);
+  uint32_t k[3][4];
+  const char *kinds[] = {ASH_KIND_WIN_LOGON, "win.", ASH_KIND_FLOW};
+  assert_int_equal(ash_store_event_cells(s, kinds, 3, t0, ASH_HOUR, 4, 0, &k[0][0]), 0);
+  assert_int_equal(k[0][0], 3);
+  assert_int_equal(k[0][1], 1);
+  assert_int_equal(k[0][2], 0);
+  assert_int_equal(k[0][3], 5);
+  assert_int_equal(k[1][1], 2); /* the prefix: the logon and the logoff */
+  for (int i = 0; i < 4; i++) assert_int_equal(k[2][i], 0);
+  assert_int_equal(ash_store_event_cells(s, kinds, 2, t0, ASH_HOUR, 4, 2, &k[0][0]), 0);
+  assert_int_equal(k[0][0], 2);
+  assert_int_equal(k[0][3], 2);
+  assert_int_equal(k[1][3], 2);
+  assert_int_equal(ash_store_event_cells(s, kinds, 1, t0, 0, 4, 0, &k[0][0]), ASH_EUSAGE);
   ash_store_close(s);
 }
 
