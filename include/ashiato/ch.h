@@ -229,6 +229,8 @@ typedef struct ash_ch_source {
   uint64_t version;
 } ash_ch_source;
 int ash_ch_source_put(ash_ch_case *k, const ash_ch_source *s);
+/* The wall clock in µs, of which a sources row's version is made. */
+uint64_t ash_ch_now_us(void);
 /* The row of s appended to a batch open on the main server's sources
  * table (many marks in one insert; ash_ch_source_put is one of them). */
 int ash_ch_source_row(ash_ch_batch *b, const ash_ch_source *s);

@@ -314,7 +314,7 @@ int ash_ch_schema_init(ash_ch_case *k) {
 
 /* ---- sources */
 
-static uint64_t now_us(void) {
+uint64_t ash_ch_now_us(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
@@ -428,7 +428,7 @@ int ash_ch_source_row(ash_ch_batch *b, const ash_ch_source *s) {
   /* the newest write of a source wins (ReplacingMergeTree(version)); two
    * writes in one microsecond (an end right after its begin) still
    * order, as the caller's sequence breaks the tie */
-  if (!rc) rc = ash_ch_tsv_u64(r, s->version ? s->version : now_us() * 16 + (s->seq & 15));
+  if (!rc) rc = ash_ch_tsv_u64(r, s->version ? s->version : ash_ch_now_us() * 16 + (s->seq & 15));
   if (!rc) rc = ash_ch_batch_row_end(b);
   return rc;
 }

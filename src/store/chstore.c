@@ -441,18 +441,12 @@ static size_t shard_of_source(ash_chstore *c, int64_t id) {
 
 /* ---- the sources' rows: versions, the queue, the known rows */
 
-static uint64_t now_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* The version of the next sources row this handle writes: the time (a
  * later run's rows win over an earlier run's), and strictly after this
  * handle's last (a begin row and its mark may share an insert and a
  * microsecond). */
 static uint64_t next_version(ash_chstore *c) {
-  uint64_t v = now_us() * 16;
+  uint64_t v = ash_ch_now_us() * 16;
   if (v <= c->last_version) v = c->last_version + 1;
   return c->last_version = v;
 }
@@ -1493,19 +1487,27 @@ static int on_event(void *u, char *line, size_t n) {
   return w->cb_src(w->u, &ev, &e->info, attrs);
 }
 
+/* the kind of a flows row, as the events arm has it */
+#define FLOW_KIND "if(bitAnd(flags, 4) != 0, 'net.deny', 'net.flow')"
+
+/* "col = 'kind'", or "startsWith(col, 'prefix')" for a prefix kind */
+static int kind_cond(ash_chstore *c, const char *col, const char *kind) {
+  size_t n;
+  int prefix = ash_kind_pattern(kind, &n);
+  int rc = ash_buf_printf(&c->sql, prefix ? "startsWith(%s, " : "%s = ", col);
+  if (!rc) rc = ash_ch_sql_quote(&c->sql, kind, n);
+  if (!rc && prefix) rc = ash_buf_adds(&c->sql, ")");
+  return rc;
+}
+
 /* " AND ..." for q over one arm (user, host, kind, times, EventID) */
 static int where(ash_chstore *c, const ash_event_query *q, int flows) {
   ash_buf *b = &c->sql;
   int rc = ASH_OK;
   if (!q) return rc;
   if (q->kind && *q->kind) {
-    size_t kl = strlen(q->kind);
-    int prefix = q->kind[kl - 1] == '*' || q->kind[kl - 1] == '.';
-    size_t pl = q->kind[kl - 1] == '*' ? kl - 1 : kl;
-    const char *col = flows ? "if(bitAnd(flags, 4) != 0, 'net.deny', 'net.flow')" : "kind";
-    rc = ash_buf_printf(b, prefix ? " AND startsWith(%s, " : " AND %s = ", col);
-    if (!rc) rc = ash_ch_sql_quote(b, q->kind, prefix ? pl : kl);
-    if (!rc && prefix) rc = ash_buf_adds(b, ")");
+    rc = ash_buf_adds(b, " AND ");
+    if (!rc) rc = kind_cond(c, flows ? FLOW_KIND : "kind", q->kind);
   }
   if (!rc && q->user && *q->user) {
     const char *bs = strchr(q->user, '\\'), *at = strchr(q->user, '@');
@@ -1556,24 +1558,12 @@ static int where(ash_chstore *c, const ash_event_query *q, int flows) {
   return rc;
 }
 
-/* Does kind k (exact, or a prefix ending in '.' or '*') name kind? */
-static int kind_matches(const char *k, const char *kind) {
-  size_t kl = strlen(k);
-  if (k[kl - 1] == '*' || k[kl - 1] == '.')
-    return !strncmp(kind, k, k[kl - 1] == '*' ? kl - 1 : kl);
-  return !strcmp(kind, k);
-}
-
 /* " AND (col = 'k1' OR startsWith(col, 'p2') ...)" */
 static int kinds_cond(ash_chstore *c, const char *col, const char *const *kinds, size_t nk) {
   int rc = ash_buf_adds(&c->sql, " AND (");
   for (size_t k = 0; !rc && k < nk; k++) {
-    size_t kl = strlen(kinds[k]);
-    int prefix = kinds[k][kl - 1] == '*' || kinds[k][kl - 1] == '.';
-    size_t pl = kinds[k][kl - 1] == '*' ? kl - 1 : kl;
-    rc = ash_buf_printf(&c->sql, prefix ? "%sstartsWith(%s, " : "%s%s = ", k ? " OR " : "", col);
-    if (!rc) rc = ash_ch_sql_quote(&c->sql, kinds[k], prefix ? pl : kl);
-    if (!rc && prefix) rc = ash_buf_adds(&c->sql, ")");
+    if (k) rc = ash_buf_adds(&c->sql, " OR ");
+    if (!rc) rc = kind_cond(c, col, kinds[k]);
   }
   return rc ? rc : ash_buf_adds(&c->sql, ")");
 }
@@ -1591,11 +1581,9 @@ static int on_cell(void *u, char **f, size_t *len) {
   unsigned long long k = strtoull(f[2], NULL, 10);
   if (i < 0 || (size_t)i >= w->n) return ASH_EFORMAT;
   for (size_t j = 0; j < w->nk; j++)
-    if (kind_matches(w->kinds[j], f[0])) w->sum[j * w->n + (size_t)i] += k;
+    if (ash_kind_matches(w->kinds[j], f[0])) w->sum[j * w->n + (size_t)i] += k;
   return ASH_OK;
 }
-
-#define FLOW_KIND "if(bitAnd(flags, 4) != 0, 'net.deny', 'net.flow')"
 
 int ash_chstore_event_cells(ash_chstore *c, const char *const *kinds, size_t nk, int64_t t0,
                             int64_t width, size_t n, uint32_t cap, uint32_t *counts) {

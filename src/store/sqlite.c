@@ -1082,12 +1082,7 @@ static int events_stmt(ash_store *s, const ash_event_query *q, const char *table
 
 int ash_store_kind_may_be_flow(const char *kind) {
   if (!kind || !*kind) return 1;
-  size_t kl = strlen(kind);
-  if (kind[kl - 1] == '*' || kind[kl - 1] == '.') {
-    size_t pl = kind[kl - 1] == '*' ? kl - 1 : kl;
-    return !strncmp(kind, ASH_KIND_FLOW, pl) || !strncmp(kind, ASH_KIND_FLOW_DENY, pl);
-  }
-  return !strcmp(kind, ASH_KIND_FLOW) || !strcmp(kind, ASH_KIND_FLOW_DENY);
+  return ash_kind_matches(kind, ASH_KIND_FLOW) || ash_kind_matches(kind, ASH_KIND_FLOW_DENY);
 }
 
 /* One arm of events_query: a statement and the (ts, id) key of its

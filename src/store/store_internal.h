@@ -170,6 +170,20 @@ int ash_chstore_file_events(ash_chstore *c,
 /* Can an events query for kind (exact, or a prefix when it ends in '.' or
  * '*') select flows? (Both stores keep flows in a table of their own.) */
 int ash_store_kind_may_be_flow(const char *kind);
+/* A kind as a query names it (ash_event_query.kind): a prefix when it
+ * ends in '.' or '*' (the '*' not part of it), else exact. The bytes to
+ * match in *n; 1 for a prefix. */
+static inline int ash_kind_pattern(const char *kind, size_t *n) {
+  size_t kl = strlen(kind);
+  int prefix = kl && (kind[kl - 1] == '*' || kind[kl - 1] == '.');
+  *n = prefix && kind[kl - 1] == '*' ? kl - 1 : kl;
+  return prefix;
+}
+/* Does the query's kind k name an event's kind? */
+static inline int ash_kind_matches(const char *k, const char *kind) {
+  size_t n;
+  return ash_kind_pattern(k, &n) ? !strncmp(kind, k, n) : !strcmp(kind, k);
+}
 /* The ClickHouse side of s, NULL for an SQLite case. */
 ash_chstore *ash_store_ch(const ash_store *s);
 
