@@ -183,7 +183,8 @@ static double ms_between(const struct timespec *a, const struct timespec *b) {
 /* ASHIATO_CH_STATS=2 (read once): each request on stderr, with its wall
  * time, this process's CPU in it (inflating and parsing the answer, and
  * the caller's work on its rows: ash_ch_query_rows hands them on as they
- * come), the rows handed on, the bytes sent, and the statement's start.
+ * come), the rows handed on, the bytes sent and received, and the
+ * statement's start.
  * That tells where a command waits on the server and where on itself
  * (bench/README.md). */
 static int trace_level(void) {
@@ -227,10 +228,14 @@ static int post(ash_ch *c, const char *params, const void *body, size_t n, int g
     what[k++] = ch < 0x20 || ch >= 0x7f ? ' ' : (char)ch;
   }
   what[k] = 0;
+  /* the answer's bytes as they came (compressed, when they were) */
+  curl_off_t got = 0;
+  curl_easy_getinfo(c->h, CURLINFO_SIZE_DOWNLOAD_T, &got);
   fprintf(stderr,
           "ashiato: ClickHouse request: %9.1f ms wall %8.1f ms cpu %9llu rows %10zu bytes sent"
-          "  %s%s\n",
+          " %11lld bytes in  %s%s\n",
           ms_between(&w0, &w1), ms_between(&c0, &c1), (unsigned long long)c->rows, n,
+          (long long)got,
           !rc               ? ""
           : rc == c->row_rc ? "(stopped by the reader) "
                             : "(failed) ",
