@@ -56,5 +56,11 @@ int ash_cidrset_lookup(const ash_cidrset *s, const ash_ip *ip, uint32_t *value);
 int ash_cidrset_lookup_len(const ash_cidrset *s, const ash_ip *ip, uint32_t *value,
                            unsigned *prefix_len);
 size_t ash_cidrset_count(const ash_cidrset *s);
+/* Each prefix once, in no set order: its network as 16 bytes (IPv4
+ * IPv4-mapped), its length in those 128 bits (an IPv4 /n is 96 + n) and
+ * its value. A non-zero return from cb stops the walk and is returned. */
+int ash_cidrset_each(const ash_cidrset *s,
+                     int (*cb)(void *u, const uint8_t net[16], unsigned len, uint32_t value),
+                     void *u);
 
 #endif

@@ -218,6 +218,45 @@ typedef struct ash_flow_query {
 int ash_store_flows(ash_store *s, const ash_flow_query *q, int (*cb)(void *u, const ash_flow *f),
                     void *u);
 
+/* The flows the hunts' pair model needs, selected and counted by the
+ * store itself (issue 16: on ClickHouse the servers aggregate, and only
+ * candidate pairs' rows and per-address counts come back). The flows
+ * that count are those of ash_store_flows (net.flow, with a time) whose
+ * source is internal and whose destination external:
+ * - internal: private (ash_ip_is_private) or in q->internal;
+ * - external: none of private, loopback, 0.0.0.0/8, 224.0.0.0/3 (IPv4
+ *   multicast and reserved), ff00::/8, ::, nor in q->internal.
+ * The store hands over:
+ * - totals: flows (every flow of ash_store_flows), used (those that
+ *   count), first (least start) and last (greatest end, at least 0) of
+ *   those that count, 0 when none;
+ * - flow: every counted flow of each candidate pair (same source,
+ *   destination and destination port: at least min_sessions records that
+ *   are not interim, or one of those at least min_longest long, or an
+ *   interim record), pair after pair, each pair's in (ts, id) order;
+ * - host: per internal source, its counted records that are not interim,
+ *   their bytes (each direction's count when logged and positive) and
+ *   the distinct (destination, port) it reached;
+ * - addr: per external destination of a candidate pair, the distinct
+ *   internal sources that reached it (on any port).
+ * *done is 0, and nothing is handed over, when the store would only scan
+ * its flows for this (SQLite, where ash_store_flows is one pass over an
+ * index; a ClickHouse case with flows kept as wide events): the caller
+ * then builds the same from ash_store_flows. */
+typedef struct ash_flow_pairs {
+  const ash_cidrset *internal; /* may be NULL */
+  uint32_t min_sessions;
+  int64_t min_longest; /* us */
+  int (*flow)(void *u, const ash_flow *f);
+  int (*host)(void *u, const ash_ip *ip, uint64_t flows, int64_t bytes, uint64_t dsts);
+  int (*addr)(void *u, const ash_ip *ip, uint64_t nsrc);
+  void *u;
+  /* set by the store */
+  uint64_t flows, used;
+  int64_t first, last;
+} ash_flow_pairs;
+int ash_store_flow_pairs(ash_store *s, ash_flow_pairs *q, int *done);
+
 /* ---- the other families the hunts read (src/store/activity.c)
  *
  * One typed reader per family the hunts' shared models are built from:

@@ -234,3 +234,14 @@ int ash_cidrset_lookup_len(const ash_cidrset *s, const ash_ip *ip, uint32_t *val
 }
 
 size_t ash_cidrset_count(const ash_cidrset *s) { return s->count; }
+
+int ash_cidrset_each(const ash_cidrset *s,
+                     int (*cb)(void *u, const uint8_t net[16], unsigned len, uint32_t value),
+                     void *u) {
+  for (unsigned l = 0; l <= 128; l++)
+    for (size_t i = 0; i < s->len[l].n; i++) {
+      int rc = cb(u, s->len[l].v[i].net, l, s->len[l].v[i].value);
+      if (rc) return rc;
+    }
+  return 0;
+}

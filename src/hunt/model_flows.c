@@ -317,6 +317,7 @@ static int is_external(const ash_ip *ip) {
  * destination). */
 typedef struct frow {
   int64_t id, ts, out, in, unk, dur;
+  int64_t key_ts; /* the store's ts, of the (ts, id) order */
   ash_ip src, dst;
   int32_t port;
   int interim;
@@ -329,8 +330,11 @@ static int flow_row(hunt_flows *T, const frow *f) {
   const int32_t port = f->port;
   const int interim = f->interim;
   int rc, fresh;
-  sstat *ss = ip_get(&T->srcs, &src, &fresh, &rc);
-  if (rc) return rc;
+  sstat *ss = NULL;
+  if (!T->pushed) {
+    ss = ip_get(&T->srcs, &src, &fresh, &rc);
+    if (rc) return rc;
+  }
   if (ss) {
     ss->flows += !interim;
     if (!interim) ss->bytes += (out > 0 ? out : 0) + (in > 0 ? in : 0);
@@ -347,10 +351,15 @@ static int flow_row(hunt_flows *T, const frow *f) {
   }
   if (fresh) {
     p->last_day = INT32_MIN;
+    p->seen_ts = f->key_ts;
+    p->seen_id = id;
     if (ss) ss->dsts++;
     int dfresh;
-    dstat *ds = ip_get(&T->dsts, &dst, &dfresh, &rc);
-    if (rc) return rc;
+    dstat *ds = NULL;
+    if (!T->pushed) {
+      ds = ip_get(&T->dsts, &dst, &dfresh, &rc);
+      if (rc) return rc;
+    }
     if (ds) {
       /* the exact number of hosts (the first version remembered four and
        * counted every new pair past them: a host reaching an address on
@@ -439,7 +448,7 @@ static int scan_cb(void *u, const ash_flow *fl) {
   scan *S = u;
   hunt_flows *T = S->T;
   hunt_ctx *c = T->c;
-  T->flows++;
+  T->flows += !T->pushed;
   if (!fl->src.fam || !fl->dst.fam) return ASH_OK;
   if (!ash_ip_eq(&fl->src, &S->last_src) || !S->last_src.fam) {
     S->last_src = fl->src;
@@ -451,12 +460,15 @@ static int scan_cb(void *u, const ash_flow *fl) {
     S->dst_ok = is_external(&fl->dst) && !hunt_is_internal(c, &fl->dst);
   }
   if (!S->dst_ok) return ASH_OK;
-  T->used++;
-  /* start and end as the store settled them at ingest (ash_flow) */
-  if (!T->first_ts || fl->start < T->first_ts) T->first_ts = fl->start;
-  if (fl->end > T->last_ts) T->last_ts = fl->end;
+  if (!T->pushed) {
+    T->used++;
+    /* start and end as the store settled them at ingest (ash_flow) */
+    if (!T->first_ts || fl->start < T->first_ts) T->first_ts = fl->start;
+    if (fl->end > T->last_ts) T->last_ts = fl->end;
+  }
   frow *f = &S->batch[S->nb++];
   f->id = fl->id;
+  f->key_ts = fl->ts;
   /* the rows speak of a session's end so far and its length */
   f->ts = fl->end;
   f->dur = fl->end - fl->start;
@@ -489,6 +501,45 @@ static int probe_cb(void *u, const ash_flow *f) {
   return p->n >= PROBE ? ASH_ESTOP : ASH_OK;
 }
 
+/* The store's counts per host and address (ash_store_flow_pairs) into
+ * the maps the full pass fills (flow_row). */
+static int pushed_host(void *u, const ash_ip *ip, uint64_t flows, int64_t bytes, uint64_t dsts) {
+  scan *S = u;
+  int fresh, rc;
+  sstat *ss = ip_get(&S->T->srcs, ip, &fresh, &rc);
+  if (ss) {
+    ss->flows = flows;
+    ss->bytes = bytes;
+    ss->dsts = dsts > UINT32_MAX ? UINT32_MAX : (uint32_t)dsts;
+  }
+  return rc;
+}
+
+static int pushed_addr(void *u, const ash_ip *ip, uint64_t nsrc) {
+  scan *S = u;
+  int fresh, rc;
+  dstat *ds = ip_get(&S->T->dsts, ip, &fresh, &rc);
+  if (ds) ds->nsrc = nsrc > UINT32_MAX ? UINT32_MAX : (uint32_t)nsrc;
+  return rc;
+}
+
+static int cmp_seen(const void *a, const void *b) {
+  const pair *x = a, *y = b;
+  if (x->seen_ts != y->seen_ts) return x->seen_ts < y->seen_ts ? -1 : 1;
+  return x->seen_id < y->seen_id ? -1 : x->seen_id > y->seen_id;
+}
+
+/* The pairs in the order the full pass creates them, by their first
+ * record in (ts, id): the hunts walk the pairs in this order, and their
+ * sorts keep it among equals. */
+static int pairs_in_pass_order(hunt_flows *T) {
+  ptab *t = &T->pairs;
+  qsort(t->v, t->n, sizeof *t->v, cmp_seen);
+  ash_index_clear(&t->ix);
+  for (size_t i = 0; i < t->n; i++) ASH_TRY(ash_index_add(&t->ix, t->v[i].hash, i));
+  return ASH_OK;
+}
+
 static int scan_flows(hunt_flows *T) {
   hunt_ctx *c = T->c;
   probe pr = {0, 0};
@@ -506,8 +557,37 @@ static int scan_flows(hunt_flows *T) {
    * open_conn/conn_long) carry the session's totals so far; the bytes of
    * each interval are the difference between consecutive ones (flow_row).
    * The store says which rows are interim: no format, no attributes. */
-  rc = ash_store_flows(c->store, NULL, scan_cb, &S);
-  if (!rc) rc = flush(&S);
+  /* where the store can, it picks the candidate pairs and counts hosts
+   * and addresses itself (ClickHouse: on the servers), and the rows
+   * build only those pairs; a pair's statistics depend on its own
+   * records alone, in (ts, id) order, so they are the full pass's */
+  ash_flow_pairs fp;
+  memset(&fp, 0, sizeof fp);
+  fp.internal = c->opts ? c->opts->internal : NULL;
+  /* fewer finished sessions, and no long one or interim record: a
+   * series too short to score (BEACON_MIN_CONN) and nothing else a hunt
+   * reads. (The full pass gives such pairs a series too, which counts
+   * towards ASH_MAX_HUNT_SERIES.) */
+  fp.min_sessions = SERIES_FROM + BEACON_MIN_CONN - 1;
+  fp.min_longest = LONG_SESSION;
+  fp.flow = scan_cb;
+  fp.host = pushed_host;
+  fp.addr = pushed_addr;
+  fp.u = &S;
+  int done = 0;
+  T->pushed = 1;
+  rc = ash_store_flow_pairs(c->store, &fp, &done);
+  if (!rc && done) {
+    rc = flush(&S);
+    T->flows = fp.flows;
+    T->used = fp.used;
+    T->first_ts = fp.first;
+    T->last_ts = fp.last;
+    if (!rc) rc = pairs_in_pass_order(T);
+  }
+  T->pushed = done;
+  if (!rc && !done) rc = ash_store_flows(c->store, NULL, scan_cb, &S);
+  if (!rc && !done) rc = flush(&S);
   free(S.batch);
   /* sessions still open when the logs end count with what was seen */
   for (size_t i = 0; !rc && i < T->pairs.n; i++) rc = close_pending(T, &T->pairs.v[i]);

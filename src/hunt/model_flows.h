@@ -7,7 +7,10 @@
  * out (and the (address, host) pairs behind that count, at most
  * ASH_MAX_HUNT_PAIRS of 32 bytes). Memory: ASH_MAX_HUNT_PAIRS pairs, plus, for pairs with long
  * sessions only, ASH_MAX_HUNT_STARTS starts and ASH_MAX_HUNT_LONG
- * sessions. Not public API. */
+ * sessions. Where the store can (ClickHouse, ash_store_flow_pairs), it
+ * counts per host and address itself and hands over only the rows of
+ * the pairs a hunt can score, pair after pair: the same model from a
+ * fraction of the rows. Not public API. */
 #ifndef ASH_HUNT_MODEL_FLOWS_H
 #define ASH_HUNT_MODEL_FLOWS_H
 
@@ -54,6 +57,13 @@ typedef struct heavy {
  * session on: the start times and sizes the beacon hunt scores, decimated
  * as a heavy pair's are. Starts are seconds since base. */
 #define SERIES_FROM 4
+/* A series needs this many starts before the beacon hunt scores its
+ * regularity: with fewer, three or four browsing visits can line up by
+ * chance (RITA scores from 4; its own authors call short series noise).
+ * So a pair of short sessions only is scored from its
+ * SERIES_FROM + BEACON_MIN_CONN - 1-th session on, and one with fewer is
+ * used by no hunt. */
+#define BEACON_MIN_CONN 12
 #define SERIES_IDS 4
 typedef struct series {
   int64_t base;
@@ -72,6 +82,7 @@ typedef struct pair {
   int64_t out, in;
   int64_t unk; /* bytes the firewall logs without a direction (Cisco ASA) */
   int64_t first_id, last_id;
+  int64_t seen_ts, seen_id; /* its first record in (ts, id) order: the pairs' order */
   heavy *h;
   series *sr;
 } pair;
@@ -111,6 +122,9 @@ typedef struct hunt_flows {
   uint32_t nseries;
   int64_t first_ts, last_ts; /* of the flows */
   int full;
+  /* the store selected the candidate pairs' flows and counted srcs and
+   * dsts itself (ash_store_flow_pairs): the rows only build pairs */
+  int pushed;
 } hunt_flows;
 
 /* Build the model of the case's flows into T; free it with

@@ -1752,6 +1752,11 @@ static int begin_read(ash_chstore *c) {
 
 /* ---- flows */
 
+/* the IPv6 addresses of a flows row as hex, "" for the IPv4 ones (whose
+ * zeros were a third of the bytes of a hunt's flows) */
+#define FLOW_HEX6                                                                                  \
+  "if(bitAnd(afam, 3) = 2, hex(src6), '') AS s6, if(bitAnd(afam, 12) = 8, hex(dst6), '') AS d6"
+
 typedef struct flow_walk {
   int (*cb)(void *u, const ash_flow *f);
   void *u;
@@ -1833,13 +1838,12 @@ int ash_chstore_flows(ash_chstore *c, const ash_flow_query *q,
   /* the typed flows, and the flow events that stayed wide (a field no
    * flows column holds; their ts is read as the start), in (ts, id) */
   if (!rc)
-    rc = ash_buf_printf(
-        &c->sql,
-        "SELECT id, source_id, ts, dur, flags, afam, src, dst, hex(src6) AS s6,"
-        " hex(dst6) AS d6, '' AS st, '' AS dt, sport, dport, bytes_out, bytes_in, bytes_total"
-        " FROM %s.flows WHERE source_id" ALIVE_IDS(
-            "%s") " AND ts != toInt64('-9223372036854775808')%s",
-        db, db, deny ? "" : " AND bitAnd(flags, 4) = 0");
+    rc = ash_buf_printf(&c->sql,
+                        "SELECT id, source_id, ts, dur, flags, afam, src, dst, " FLOW_HEX6 ","
+                        " '' AS st, '' AS dt, sport, dport, bytes_out, bytes_in, bytes_total"
+                        " FROM %s.flows WHERE source_id" ALIVE_IDS(
+                            "%s") " AND ts != toInt64('-9223372036854775808')%s",
+                        db, db, deny ? "" : " AND bitAnd(flags, 4) = 0");
   if (!rc) rc = window(c, since, until);
   if (!rc)
     rc = ash_buf_printf(
@@ -1866,6 +1870,236 @@ int ash_chstore_flows(ash_chstore *c, const ash_flow_query *q,
   ash_buf_free(&inner);
   flow_walk w = {cb, u};
   if (!rc) rc = walk(c, 17, on_flow, &w, "reading the flows");
+  return rc;
+}
+
+/* ---- the flows of the hunts' pair model, selected on the servers
+ * (ash_store_flow_pairs)
+ *
+ * Today's hunt read every flow by (ts, id) and built its per-pair model
+ * in C: at 10^10 flows about 1 TB of rows to one client (bench/README,
+ * the 10^10 model). The model only scores pairs that can hold a series of
+ * starts or a long session (model_flows.c: a pair turns "heavy" at a
+ * session of LONG_SESSION or an interim record, and keeps a series from
+ * its SERIES_FROM-th session), and reads a handful of per-address counts.
+ * The servers compute those counts and pick the candidate pairs; each
+ * pair's own rows, in (ts, id) order, then build that pair in C exactly
+ * as the full pass would (a pair's statistics depend on its own rows
+ * only). */
+
+/* Networks by address family for the classification in SQL: the private
+ * ranges of ash_ip_is_private, and what is_external (model_flows.c) also
+ * refuses as a destination. IPv4 ones IPv4-mapped, lengths over 128 bits. */
+typedef struct net16 {
+  uint8_t b[16];
+  unsigned len;
+} net16;
+#define V4NET(a, b_, c_, d, l)                                                                     \
+  { {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, a, b_, c_, d}, 96 + (l) }
+static const net16 PRIVATE_NETS[] = {
+    V4NET(10, 0, 0, 0, 8),    V4NET(172, 16, 0, 0, 12),  V4NET(192, 168, 0, 0, 16),
+    V4NET(100, 64, 0, 0, 10), V4NET(169, 254, 0, 0, 16), {{0xfc}, 7},
+    {{0xfe, 0x80}, 10},
+};
+static const net16 NOT_OUTSIDE_NETS[] = {
+    V4NET(127, 0, 0, 0, 8),
+    V4NET(0, 0, 0, 0, 8),
+    V4NET(224, 0, 0, 0, 3),
+    {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128},
+    {{0}, 128},
+    {{0xff}, 8},
+};
+#undef V4NET
+/* past this many --internal networks the statements would near the
+ * servers' max_query_size (256 KiB by default): a network is about 264
+ * bytes of the condition (both columns of source and destination), and
+ * the candidates' statement holds the condition twice. The model is
+ * then built from every flow, as on SQLite. */
+#define PAIRS_MAX_NETS 128
+
+typedef struct netcond {
+  ash_buf *b;
+  const char *col; /* the UInt32 column, or the hex() of the FixedString(16) one */
+  int v6;
+} netcond;
+
+/* " OR col BETWEEN lo AND hi" for net/len when addresses of the column's
+ * family can fall in it: an IPv4 address is only in a prefix of 96 bits
+ * or more inside ::ffff:0:0/96 (ash_cidrset_lookup_len) */
+static int net_or(void *u, const uint8_t net[16], unsigned len, uint32_t value) {
+  (void)value;
+  netcond *n = u;
+  uint8_t lo[16], hi[16];
+  for (unsigned i = 0; i < 16; i++) {
+    unsigned bits = len > i * 8 ? len - i * 8 : 0;
+    uint8_t m = bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
+    lo[i] = net[i] & m;
+    hi[i] = (uint8_t)(lo[i] | (uint8_t)~m);
+  }
+  if (!n->v6) {
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (len < 96 || memcmp(lo, mapped, 12)) return ASH_OK;
+    uint32_t l4 = (uint32_t)lo[12] << 24 | (uint32_t)lo[13] << 16 | (uint32_t)lo[14] << 8 | lo[15];
+    uint32_t h4 = (uint32_t)hi[12] << 24 | (uint32_t)hi[13] << 16 | (uint32_t)hi[14] << 8 | hi[15];
+    return ash_buf_printf(n->b, " OR %s BETWEEN %u AND %u", n->col, (unsigned)l4, (unsigned)h4);
+  }
+  ASH_TRY(ash_buf_printf(n->b, " OR %s BETWEEN '", n->col));
+  for (int i = 0; i < 16; i++) ASH_TRY(ash_buf_printf(n->b, "%02X", lo[i]));
+  ASH_TRY(ash_buf_adds(n->b, "' AND '"));
+  for (int i = 0; i < 16; i++) ASH_TRY(ash_buf_printf(n->b, "%02X", hi[i]));
+  return ash_buf_adds(n->b, "'");
+}
+
+/* "(0 OR ...)": the address of the column is in one of nets, or of the
+ * internal set */
+static int in_nets(ash_buf *b, const char *col, int v6, const net16 *nets, size_t nn,
+                   const ash_cidrset *internal) {
+  netcond n = {b, col, v6};
+  ASH_TRY(ash_buf_adds(b, "(0"));
+  for (size_t i = 0; i < nn; i++) ASH_TRY(net_or(&n, nets[i].b, nets[i].len, 0));
+  if (internal) ASH_TRY(ash_cidrset_each(internal, net_or, &n));
+  return ash_buf_adds(b, ")");
+}
+
+/* The condition of a flow that the pair model counts: an internal source
+ * (hunt_is_internal), an external destination (model_flows.c's
+ * is_external, and not internal). afam: src's family in bits 0-1, dst's
+ * in 2-3 (1 IPv4 in src/dst, 2 IPv6 in src6/dst6). */
+static int counted_cond(ash_buf *b, const ash_cidrset *internal) {
+  net16 outside[sizeof PRIVATE_NETS / sizeof *PRIVATE_NETS +
+                sizeof NOT_OUTSIDE_NETS / sizeof *NOT_OUTSIDE_NETS];
+  size_t np = sizeof PRIVATE_NETS / sizeof *PRIVATE_NETS, no = 0;
+  for (size_t i = 0; i < np; i++) outside[no++] = PRIVATE_NETS[i];
+  for (size_t i = 0; i < sizeof NOT_OUTSIDE_NETS / sizeof *NOT_OUTSIDE_NETS; i++)
+    outside[no++] = NOT_OUTSIDE_NETS[i];
+  ASH_TRY(ash_buf_adds(b, "((bitAnd(afam, 3) = 1 AND "));
+  ASH_TRY(in_nets(b, "src", 0, PRIVATE_NETS, np, internal));
+  ASH_TRY(ash_buf_adds(b, ") OR (bitAnd(afam, 3) = 2 AND "));
+  ASH_TRY(in_nets(b, "hex(src6)", 1, PRIVATE_NETS, np, internal));
+  ASH_TRY(ash_buf_adds(b, ")) AND ((bitAnd(afam, 12) = 4 AND NOT "));
+  ASH_TRY(in_nets(b, "dst", 0, outside, no, internal));
+  ASH_TRY(ash_buf_adds(b, ") OR (bitAnd(afam, 12) = 8 AND NOT "));
+  ASH_TRY(in_nets(b, "hex(dst6)", 1, outside, no, internal));
+  return ash_buf_adds(b, "))");
+}
+
+/* a flows row's whole length as flows.c's flow_times reads it */
+#define PAIRS_DUR "if(dur < 0, 0, dur)"
+#define PAIRS_PAIR "afam, src, dst, src6, dst6, dport"
+
+typedef struct pairs_walk {
+  ash_flow_pairs *q;
+  int dst; /* addr rows: the destination's family code sits in bits 2-3 */
+} pairs_walk;
+
+static int on_pairs_total(void *u, char **f, size_t *len) {
+  (void)len;
+  ash_flow_pairs *q = ((pairs_walk *)u)->q;
+  q->flows = (uint64_t)num(f[0]);
+  q->used = (uint64_t)num(f[1]);
+  q->first = num(f[2]);
+  q->last = num(f[3]);
+  return num(f[4]) ? ASH_ESTOP : ASH_OK; /* flows kept as wide events */
+}
+
+static int on_pairs_ip(void *u, char **f, size_t *len) {
+  pairs_walk *w = u;
+  ash_ip ip;
+  flow_ip((unsigned)num(f[0]) & 3, f[1], f[2], len[2], NULL, 0, &ip);
+  if (!ip.fam) return ASH_EFORMAT;
+  if (w->dst) return w->q->addr(w->q->u, &ip, (uint64_t)num(f[3]));
+  return w->q->host(w->q->u, &ip, (uint64_t)num(f[3]), num(f[4]), (uint64_t)num(f[5]));
+}
+
+int ash_chstore_flow_pairs(ash_chstore *c, ash_flow_pairs *q, int *done) {
+  *done = 0;
+  if (q->internal && ash_cidrset_count(q->internal) > PAIRS_MAX_NETS) return ASH_OK;
+  int rc = begin_read(c);
+  if (rc) return rc;
+  const char *db = c->url.db;
+  ash_buf base, w;
+  ash_buf_init(&base, 1u << 16);
+  ash_buf_init(&w, 1u << 19);
+  /* the flows of ash_chstore_flows (net.flow with a time), and the
+   * counted ones among them */
+  rc = ash_buf_printf(&base,
+                      "source_id" ALIVE_IDS("%s") " AND ts != toInt64('-9223372036854775808')"
+                                                  " AND bitAnd(flags, 4) = 0",
+                      db);
+  if (!rc) rc = counted_cond(&w, q->internal);
+  const char *B = base.p, *W = w.p;
+  pairs_walk pw = {q, 0};
+  /* the totals, and whether any flow stayed a wide event (a field no flows
+   * column holds: rare, ash_flowdb_eligible); such a case's model is
+   * built from every flow, as the addresses of those are text */
+  if (!rc)
+    rc = ash_buf_printf(
+        &c->sql,
+        "SELECT count(), countIf(%s), minIf(if(bitAnd(flags, 1) = 1, ts - " PAIRS_DUR
+        ", ts), %s), greatest(maxIf(if(bitAnd(flags, 1) = 1, ts, ts + " PAIRS_DUR
+        "), %s), toInt64(0)), (SELECT count() FROM %s.events WHERE source_id" ALIVE_IDS(
+            "%s") " AND ts != toInt64('-9223372036854775808') AND kind = 'net.flow')"
+                  " FROM %s.flows WHERE %s",
+        W, W, W, db, db, db, B);
+  if (!rc) rc = walk(c, 5, on_pairs_total, &pw, "counting the flows");
+  if (rc == ASH_ESTOP) { /* wide flows: not done */
+    ash_buf_free(&base);
+    ash_buf_free(&w);
+    return ASH_OK;
+  }
+  /* the candidate pairs (model_flows.c: a series from min_sessions
+   * finished sessions, a heavy part from one long one or an interim
+   * record), chosen once into a temporary set per use */
+  ash_buf cand;
+  ash_buf_init(&cand, 1u << 20);
+  if (!rc)
+    rc = ash_buf_printf(&cand,
+                        "SELECT " PAIRS_PAIR " FROM %s.flows WHERE %s AND %s GROUP BY " PAIRS_PAIR
+                        " HAVING countIf(bitAnd(flags, 2) = 0) >= %u OR maxIf(" PAIRS_DUR
+                        ", bitAnd(flags, 2) = 0) >= %lld OR countIf(bitAnd(flags, 2) = 2) > 0",
+                        db, B, W, (unsigned)q->min_sessions, (long long)q->min_longest);
+  /* each candidate pair's rows, pair after pair, in (ts, id) within */
+  flow_walk fw = {q->flow, q->u};
+  if (!rc) {
+    ash_buf_reset(&c->sql);
+    rc = ash_buf_printf(&c->sql,
+                        "SELECT id, source_id, ts, dur, flags, afam, src, dst, " FLOW_HEX6 ","
+                        " '' AS st, '' AS dt, sport, dport, bytes_out, bytes_in, bytes_total"
+                        " FROM %s.flows WHERE %s AND %s AND (" PAIRS_PAIR ") GLOBAL IN (%s)"
+                        " ORDER BY " PAIRS_PAIR ", ts, id",
+                        db, B, W, cand.p);
+  }
+  if (!rc) rc = walk(c, 17, on_flow, &fw, "reading the candidate pairs' flows");
+  /* per internal host: its finished records, their bytes, the (address,
+   * port) it reached */
+  if (!rc) {
+    ash_buf_reset(&c->sql);
+    rc = ash_buf_printf(
+        &c->sql,
+        "SELECT bitAnd(afam, 3) AS fam, src, hex(src6), countIf(bitAnd(flags, 2) = 0),"
+        " sumIf(greatest(bytes_out, toInt64(0)) + greatest(bytes_in, toInt64(0)),"
+        " bitAnd(flags, 2) = 0), uniqExact(bitAnd(afam, 12), dst, dst6, dport)"
+        " FROM %s.flows WHERE %s AND %s GROUP BY fam, src, src6",
+        db, B, W);
+  }
+  if (!rc) rc = walk(c, 6, on_pairs_ip, &pw, "counting the hosts' flows");
+  /* per external address of a candidate pair: the hosts that reached it */
+  pw.dst = 1;
+  if (!rc) {
+    ash_buf_reset(&c->sql);
+    rc = ash_buf_printf(
+        &c->sql,
+        "SELECT bitShiftRight(bitAnd(afam, 12), 2) AS fam, dst, hex(dst6),"
+        " uniqExact(bitAnd(afam, 3), src, src6) FROM %s.flows WHERE %s AND %s AND"
+        " (bitAnd(afam, 12), dst, dst6) GLOBAL IN (SELECT bitAnd(afam, 12), dst, dst6 FROM (%s))"
+        " GROUP BY fam, dst, dst6",
+        db, B, W, cand.p);
+  }
+  if (!rc) rc = walk(c, 4, on_pairs_ip, &pw, "counting the addresses' hosts");
+  if (!rc) *done = 1;
+  ash_buf_free(&cand);
+  ash_buf_free(&base);
+  ash_buf_free(&w);
   return rc;
 }
 

@@ -1413,6 +1413,13 @@ int ash_store_kinds(ash_store *s, int (*cb)(void *u, const char *kind, uint64_t 
   return rc;
 }
 
+int ash_store_flow_pairs(ash_store *s, ash_flow_pairs *q, int *done) {
+  *done = 0;
+  /* one pass over the flows index is what SQLite does best: the caller
+   * builds the model from ash_store_flows */
+  return s->ch ? ash_chstore_flow_pairs(s->ch, q, done) : ASH_OK;
+}
+
 int ash_store_flows(ash_store *s, const ash_flow_query *q, int (*cb)(void *u, const ash_flow *f),
                     void *u) {
   if (s->ch) return ash_chstore_flows(s->ch, q, cb, u);

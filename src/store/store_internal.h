@@ -135,6 +135,7 @@ int ash_chstore_rejects(ash_chstore *c, int64_t id,
                         int (*cb)(void *u, const char *source_path, uint64_t ref,
                                   const char *reason, const char *raw, size_t n),
                         void *u);
+int ash_chstore_flow_pairs(ash_chstore *c, ash_flow_pairs *q, int *done);
 int ash_chstore_flows(ash_chstore *c, const ash_flow_query *q,
                       int (*cb)(void *u, const ash_flow *f), void *u);
 int ash_chstore_logons(ash_chstore *c, const ash_logon_query *q,
