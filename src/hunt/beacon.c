@@ -106,8 +106,10 @@ double beacon_dur_score(int64_t first, int64_t last, int64_t case_first, int64_t
 
 /* ---- scoring a pair ---- */
 
-/* A series needs BEACON_MIN_CONN connections (model_flows.h). */
-#define MIN_CONN BEACON_MIN_CONN
+/* A series needs this many connections before its regularity means
+ * anything: with fewer, three or four browsing visits can line up by
+ * chance (RITA scores from 4; its own authors call short series noise). */
+#define MIN_CONN 12
 /* A beacon is reported when its timestamps alone are this regular (a
  * person's visits are not: their intervals skew and spread, ts < 0.6) and
  * the four subscores together pass RITA's own base threshold of 0.5 with
