@@ -2049,15 +2049,26 @@ int ash_chstore_flow_pairs(ash_chstore *c, ash_flow_pairs *q, int *done) {
   }
   /* the candidate pairs (model_flows.c: a series from min_sessions
    * finished sessions, a heavy part from one long one or an interim
-   * record), chosen once into a temporary set per use */
+   * record). On shards each shard picks its own: all of a pair's rows
+   * are on one shard (flows are sharded by (src, dst), ash_ch_flow_shard),
+   * so no server merges every shard's pairs, and no set of them travels.
+   * There the rows of every source count, complete or not (the shards
+   * have no sources table): a superset, harmless, as the rows then read
+   * are those of complete sources only and a pair chosen for nothing is
+   * scored by no hunt. */
+  int shards = c->k.cluster != NULL;
+  const char *in = shards ? "IN" : "GLOBAL IN";
   ash_buf cand;
   ash_buf_init(&cand, 1u << 20);
   if (!rc)
     rc = ash_buf_printf(&cand,
-                        "SELECT " PAIRS_PAIR " FROM %s.flows WHERE %s AND %s GROUP BY " PAIRS_PAIR
+                        "SELECT " PAIRS_PAIR " FROM %s.flows%s WHERE %s AND %s GROUP BY " PAIRS_PAIR
                         " HAVING countIf(bitAnd(flags, 2) = 0) >= %u OR maxIf(" PAIRS_DUR
                         ", bitAnd(flags, 2) = 0) >= %lld OR countIf(bitAnd(flags, 2) = 2) > 0",
-                        db, B, W, (unsigned)q->min_sessions, (long long)q->min_longest);
+                        db, shards ? "_local" : "",
+                        shards ? "ts != toInt64('-9223372036854775808') AND bitAnd(flags, 4) = 0"
+                               : B,
+                        W, (unsigned)q->min_sessions, (long long)q->min_longest);
   /* each candidate pair's rows, pair after pair, in (ts, id) within */
   flow_walk fw = {q->flow, q->u};
   if (!rc) {
@@ -2065,9 +2076,9 @@ int ash_chstore_flow_pairs(ash_chstore *c, ash_flow_pairs *q, int *done) {
     rc = ash_buf_printf(&c->sql,
                         "SELECT id, source_id, ts, dur, flags, afam, src, dst, " FLOW_HEX6 ","
                         " '' AS st, '' AS dt, sport, dport, bytes_out, bytes_in, bytes_total"
-                        " FROM %s.flows WHERE %s AND %s AND (" PAIRS_PAIR ") GLOBAL IN (%s)"
+                        " FROM %s.flows WHERE %s AND %s AND (" PAIRS_PAIR ") %s (%s)"
                         " ORDER BY " PAIRS_PAIR ", ts, id",
-                        db, B, W, cand.p);
+                        db, B, W, in, cand.p);
   }
   if (!rc) rc = walk(c, 17, on_flow, &fw, "reading the candidate pairs' flows");
   /* per internal host: its finished records, their bytes, the (address,
@@ -2091,9 +2102,16 @@ int ash_chstore_flow_pairs(ash_chstore *c, ash_flow_pairs *q, int *done) {
         &c->sql,
         "SELECT bitShiftRight(bitAnd(afam, 12), 2) AS fam, dst, hex(dst6),"
         " uniqExact(bitAnd(afam, 3), src, src6) FROM %s.flows WHERE %s AND %s AND"
-        " (bitAnd(afam, 12), dst, dst6) GLOBAL IN (SELECT bitAnd(afam, 12), dst, dst6 FROM (%s))"
-        " GROUP BY fam, dst, dst6",
-        db, B, W, cand.p);
+        " (bitAnd(afam, 12), dst, dst6) GLOBAL IN (SELECT bitAnd(afam, 12), dst, dst6 FROM ",
+        db, B, W);
+    /* the addresses of the candidate pairs of every shard, gathered */
+    if (!rc && shards)
+      rc = ash_buf_printf(&c->sql,
+                          "%s.flows WHERE %s AND (" PAIRS_PAIR ") IN (%s)"
+                          " GROUP BY bitAnd(afam, 12), dst, dst6)",
+                          db, W, cand.p);
+    if (!rc && !shards) rc = ash_buf_printf(&c->sql, "(%s))", cand.p);
+    if (!rc) rc = ash_buf_adds(&c->sql, " GROUP BY fam, dst, dst6");
   }
   if (!rc) rc = walk(c, 4, on_pairs_ip, &pw, "counting the addresses' hosts");
   if (!rc) *done = 1;
