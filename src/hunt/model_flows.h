@@ -57,13 +57,6 @@ typedef struct heavy {
  * session on: the start times and sizes the beacon hunt scores, decimated
  * as a heavy pair's are. Starts are seconds since base. */
 #define SERIES_FROM 4
-/* A series needs this many starts before the beacon hunt scores its
- * regularity: with fewer, three or four browsing visits can line up by
- * chance (RITA scores from 4; its own authors call short series noise).
- * So a pair of short sessions only is scored from its
- * SERIES_FROM + BEACON_MIN_CONN - 1-th session on, and one with fewer is
- * used by no hunt. */
-#define BEACON_MIN_CONN 12
 #define SERIES_IDS 4
 typedef struct series {
   int64_t base;
@@ -119,8 +112,10 @@ typedef struct hunt_flows {
   ash_keymap dsrcs;      /* dsrc -> nothing: the hosts counted in dstat.nsrc */
   int64_t heavy_bytes;
   uint64_t dropped_pairs, flows, used;
-  uint32_t nseries;
-  int64_t first_ts, last_ts; /* of the flows */
+  uint32_t nseries, max_series; /* pairs with a series (sheap's entries), and the cap */
+  uint32_t *sheap;              /* their indices in pairs.v, a max-heap by rank (model_flows.c) */
+  uint64_t series_dropped;      /* series given up for a pair of lower rank */
+  int64_t first_ts, last_ts;    /* of the flows */
   int full;
   /* the store selected the candidate pairs' flows and counted srcs and
    * dsts itself (ash_store_flow_pairs): the rows only build pairs */

@@ -7,6 +7,7 @@
 #   and on two shards; past 128 networks by the full pass; the addresses that are never outside (multicast,
 #   link-local, ::, 0.0.0.0/8) stay out on both;
 # - fewer rows come back than the case has flows;
+# - at the cap on series, the same pairs keep one;
 # - a case with a flow kept as a wide event (a field no flows column
 #   holds: here a process) is built by the full pass, with the same
 #   findings.
@@ -123,6 +124,7 @@ for target in single shards; do
   [ "$flows" -gt 1000 ] || fail "$U holds $flows flows"
 
   same "$WORK/ref.db" "$U" "hunt ($target)"
+  cp "$WORK/h.ch" "$WORK/h.plain"
   grep -q '"203.0.113.50"' "$WORK/h.ch" || fail "$target: the IPv4 beacon was not found"
   grep -q '"2001:db8:113::50"' "$WORK/h.ch" || fail "$target: the IPv6 beacon was not found"
   grep -q '"3.5.0.10"' "$WORK/h.ch" || fail "$target: the IPv4 cloud tunnel was not found"
@@ -139,6 +141,12 @@ for target in single shards; do
   same "$WORK/ref.db" "$U" "hunt --internal v6,v4 ($target)" --internal 2001:db8:113::/48,198.18.0.0/15
   if grep -q '"2001:db8:113::50"' "$WORK/h.ch"; then fail "$target: an --internal IPv6 address was reported"; fi
   grep -q '"198.18.0.5"' "$WORK/h.ch" || fail "$target: the beacon of an --internal source was not found"
+
+  # at the cap on series (1 here, ASHIATO_HUNT_SERIES_MAX) the pairs that
+  # keep one are the same whatever the order of the flows (time on
+  # SQLite, pair after pair on ClickHouse): series_admit
+  ASHIATO_HUNT_SERIES_MAX=1 same "$WORK/ref.db" "$U" "hunt at the series cap ($target)"
+  if cmp -s "$WORK/h.ch" "$WORK/h.plain"; then fail "$target: the series cap of 1 changed nothing"; fi
 
   # 128 networks: in the statements; 129: the full pass (chstore.c,
   # PAIRS_MAX_NETS); either way SQLite's findings
