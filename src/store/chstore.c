@@ -1911,7 +1911,7 @@ static const net16 NOT_OUTSIDE_NETS[] = {
 };
 #undef V4NET
 /* past this many --internal networks the statements would near the
- * servers' max_query_size (256 KiB by default): a network is about 264
+ * servers' max_query_size (256 KiB by default): a network is about 330
  * bytes of the condition (both columns of source and destination), and
  * the candidates' statement holds the condition twice. The model is
  * then built from every flow, as on SQLite. */
@@ -1919,7 +1919,7 @@ static const net16 NOT_OUTSIDE_NETS[] = {
 
 typedef struct netcond {
   ash_buf *b;
-  const char *col; /* the UInt32 column, or the hex() of the FixedString(16) one */
+  const char *col; /* the UInt32 column, or the FixedString(16) one */
   int v6;
 } netcond;
 
@@ -1943,11 +1943,13 @@ static int net_or(void *u, const uint8_t net[16], unsigned len, uint32_t value) 
     uint32_t h4 = (uint32_t)hi[12] << 24 | (uint32_t)hi[13] << 16 | (uint32_t)hi[14] << 8 | hi[15];
     return ash_buf_printf(n->b, " OR %s BETWEEN %u AND %u", n->col, (unsigned)l4, (unsigned)h4);
   }
-  ASH_TRY(ash_buf_printf(n->b, " OR %s BETWEEN '", n->col));
+  /* FixedString(16) compares byte by byte: against constants, with no
+   * hex() of every row */
+  ASH_TRY(ash_buf_printf(n->b, " OR %s BETWEEN toFixedString(unhex('", n->col));
   for (int i = 0; i < 16; i++) ASH_TRY(ash_buf_printf(n->b, "%02X", lo[i]));
-  ASH_TRY(ash_buf_adds(n->b, "' AND '"));
+  ASH_TRY(ash_buf_adds(n->b, "'), 16) AND toFixedString(unhex('"));
   for (int i = 0; i < 16; i++) ASH_TRY(ash_buf_printf(n->b, "%02X", hi[i]));
-  return ash_buf_adds(n->b, "'");
+  return ash_buf_adds(n->b, "'), 16)");
 }
 
 /* "(0 OR ...)": the address of the column is in one of nets, or of the
@@ -1975,11 +1977,11 @@ static int counted_cond(ash_buf *b, const ash_cidrset *internal) {
   ASH_TRY(ash_buf_adds(b, "((bitAnd(afam, 3) = 1 AND "));
   ASH_TRY(in_nets(b, "src", 0, PRIVATE_NETS, np, internal));
   ASH_TRY(ash_buf_adds(b, ") OR (bitAnd(afam, 3) = 2 AND "));
-  ASH_TRY(in_nets(b, "hex(src6)", 1, PRIVATE_NETS, np, internal));
+  ASH_TRY(in_nets(b, "src6", 1, PRIVATE_NETS, np, internal));
   ASH_TRY(ash_buf_adds(b, ")) AND ((bitAnd(afam, 12) = 4 AND NOT "));
   ASH_TRY(in_nets(b, "dst", 0, outside, no, internal));
   ASH_TRY(ash_buf_adds(b, ") OR (bitAnd(afam, 12) = 8 AND NOT "));
-  ASH_TRY(in_nets(b, "hex(dst6)", 1, outside, no, internal));
+  ASH_TRY(in_nets(b, "dst6", 1, outside, no, internal));
   return ash_buf_adds(b, "))");
 }
 
@@ -1996,10 +1998,7 @@ static int on_pairs_total(void *u, char **f, size_t *len) {
   (void)len;
   ash_flow_pairs *q = ((pairs_walk *)u)->q;
   q->flows = (uint64_t)num(f[0]);
-  q->used = (uint64_t)num(f[1]);
-  q->first = num(f[2]);
-  q->last = num(f[3]);
-  return num(f[4]) ? ASH_ESTOP : ASH_OK; /* flows kept as wide events */
+  return num(f[1]) ? ASH_ESTOP : ASH_OK; /* flows kept as wide events */
 }
 
 static int on_pairs_ip(void *u, char **f, size_t *len) {
@@ -2007,8 +2006,14 @@ static int on_pairs_ip(void *u, char **f, size_t *len) {
   ash_ip ip;
   flow_ip((unsigned)num(f[0]) & 3, f[1], f[2], len[2], NULL, 0, &ip);
   if (!ip.fam) return ASH_EFORMAT;
-  if (w->dst) return w->q->addr(w->q->u, &ip, (uint64_t)num(f[3]));
-  return w->q->host(w->q->u, &ip, (uint64_t)num(f[3]), num(f[4]), (uint64_t)num(f[5]));
+  ash_flow_pairs *q = w->q;
+  if (w->dst) return q->addr(q->u, &ip, (uint64_t)num(f[3]));
+  /* the counted flows' totals: every host's, gathered */
+  int64_t first = num(f[7]), last = num(f[8]);
+  if (!q->used || first < q->first) q->first = first;
+  if (last > q->last) q->last = last;
+  q->used += (uint64_t)num(f[6]);
+  return q->host(q->u, &ip, (uint64_t)num(f[3]), num(f[4]), (uint64_t)num(f[5]));
 }
 
 int ash_chstore_flow_pairs(ash_chstore *c, ash_flow_pairs *q, int *done) {
@@ -2029,19 +2034,19 @@ int ash_chstore_flow_pairs(ash_chstore *c, ash_flow_pairs *q, int *done) {
   if (!rc) rc = counted_cond(&w, q->internal);
   const char *B = base.p, *W = w.p;
   pairs_walk pw = {q, 0};
-  /* the totals, and whether any flow stayed a wide event (a field no flows
+  /* the flows, and whether any stayed a wide event (a field no flows
    * column holds: rare, ash_flowdb_eligible); such a case's model is
-   * built from every flow, as the addresses of those are text */
+   * built from every flow, as the addresses of those are text. (The
+   * counted flows' totals come with the hosts' counts, below.) */
+  q->flows = q->used = 0;
+  q->first = q->last = 0;
   if (!rc)
-    rc = ash_buf_printf(
-        &c->sql,
-        "SELECT count(), countIf(%s), minIf(if(bitAnd(flags, 1) = 1, ts - " PAIRS_DUR
-        ", ts), %s), greatest(maxIf(if(bitAnd(flags, 1) = 1, ts, ts + " PAIRS_DUR
-        "), %s), toInt64(0)), (SELECT count() FROM %s.events WHERE source_id" ALIVE_IDS(
-            "%s") " AND ts != toInt64('-9223372036854775808') AND kind = 'net.flow')"
-                  " FROM %s.flows WHERE %s",
-        W, W, W, db, db, db, B);
-  if (!rc) rc = walk(c, 5, on_pairs_total, &pw, "counting the flows");
+    rc = ash_buf_printf(&c->sql,
+                        "SELECT count(), (SELECT count() FROM %s.events WHERE source_id" ALIVE_IDS(
+                            "%s") " AND ts != toInt64('-9223372036854775808') AND"
+                                  " kind = 'net.flow') FROM %s.flows WHERE %s",
+                        db, db, db, B);
+  if (!rc) rc = walk(c, 2, on_pairs_total, &pw, "counting the flows");
   if (rc == ASH_ESTOP) { /* wide flows: not done */
     ash_buf_free(&base);
     ash_buf_free(&w);
@@ -2089,11 +2094,13 @@ int ash_chstore_flow_pairs(ash_chstore *c, ash_flow_pairs *q, int *done) {
         &c->sql,
         "SELECT bitAnd(afam, 3) AS fam, src, hex(src6), countIf(bitAnd(flags, 2) = 0),"
         " sumIf(greatest(bytes_out, toInt64(0)) + greatest(bytes_in, toInt64(0)),"
-        " bitAnd(flags, 2) = 0), uniqExact(bitAnd(afam, 12), dst, dst6, dport)"
+        " bitAnd(flags, 2) = 0), uniqExact(bitAnd(afam, 12), dst, dst6, dport), count(),"
+        " min(if(bitAnd(flags, 1) = 1, ts - " PAIRS_DUR ", ts)),"
+        " max(if(bitAnd(flags, 1) = 1, ts, ts + " PAIRS_DUR "))"
         " FROM %s.flows WHERE %s AND %s GROUP BY fam, src, src6",
         db, B, W);
   }
-  if (!rc) rc = walk(c, 6, on_pairs_ip, &pw, "counting the hosts' flows");
+  if (!rc) rc = walk(c, 9, on_pairs_ip, &pw, "counting the hosts' flows");
   /* per external address of a candidate pair: the hosts that reached it */
   pw.dst = 1;
   if (!rc) {
