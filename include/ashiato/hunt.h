@@ -75,6 +75,12 @@ typedef struct ash_hunt_opts {
    * reports them, as `sigma --check` does). Borrowed for the run. */
   const char *const *sigma_rules;
   size_t nsigma_rules;
+  /* Called when the run reached one of its caps (limits.h
+   * ASH_MAX_HUNT_*) and part of the case went unexamined, or a hunt's
+   * findings were cut: one English sentence naming the cap, each cap once
+   * a run (may be NULL). */
+  void (*on_limit)(void *u, const char *text);
+  void *limit_u;
   /* Called when each hunt starts and ends (may be NULL). */
   void (*progress)(void *u, const char *hunt, int done, size_t nfindings);
   void *progress_u;

@@ -258,6 +258,13 @@ static void progress(void *u, const char *hunt, int done, size_t n) {
     fprintf(stderr, "\rhunt %-20s ...", hunt);
 }
 
+/* A cap the run reached: the findings are then not the whole case's
+ * (our own sentence: names and numbers, no evidence text). */
+static void on_limit(void *u, const char *text) {
+  (void)u;
+  fprintf(stderr, "ashiato: hunt: not examined whole: %s\n", text);
+}
+
 int cmd_hunt(int argc, char **argv) {
   static const struct option lo[] = {
       {"hunt", 1, 0, 'H'},  {"json", 0, 0, 'j'},      {"ranges", 1, 0, 'r'}, {"dry-run", 0, 0, 'n'},
@@ -372,6 +379,7 @@ int cmd_hunt(int argc, char **argv) {
   }
   o.ranges = r;
   if (isatty(STDERR_FILENO)) o.progress = progress;
+  o.on_limit = on_limit;
   o.on_incident = on_incident;
   ash_store *st;
   int rc = cli_store_open(&st, argv[optind], o.dry_run ? ASH_STORE_READONLY : 0);

@@ -577,3 +577,13 @@ int hunt_reasons_json(ash_buf *o, const hunt_reasons *R) {
 void hunt_reasons_text(ash_buf *s, const hunt_reasons *R, int score) {
   hunt_reasons_say(s, "why", R, score);
 }
+
+void hunt_limit(hunt_ctx *c, const char *fmt, ...) {
+  if (!c->opts || !c->opts->on_limit) return;
+  char text[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  c->opts->on_limit(c->opts->limit_u, text);
+}

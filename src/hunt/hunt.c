@@ -120,6 +120,31 @@ static int report_incidents(const hunt_list *prior, const hunt_list *all,
   return rc;
 }
 
+/* What the shared models left out at their caps (hunt_ctx.capped). */
+static void say_caps(hunt_ctx *c) {
+  if (c->capped & HUNT_CAP_ACCOUNTS)
+    hunt_limit(c,
+               "more accounts (ASH_MAX_HUNT_VPN, %u) or account-host pairs"
+               " (ASH_MAX_HUNT_USERHOST, %u) than a run follows: the later ones were not"
+               " examined by the account hunts",
+               ASH_MAX_HUNT_VPN, ASH_MAX_HUNT_USERHOST);
+  if (c->capped & HUNT_CAP_VPN)
+    hunt_limit(c,
+               "more VPN sessions (ASH_MAX_HUNT_VPN, %u) or logons from VPN addresses"
+               " (ASH_MAX_HUNT_RDP, %u) than a run follows: the later ones were not examined",
+               ASH_MAX_HUNT_VPN, ASH_MAX_HUNT_RDP);
+  if (c->capped & HUNT_CAP_HOSTS)
+    hunt_limit(c,
+               "more host names (ASH_MAX_HUNT_VPN, %u) or RDP relays (ASH_MAX_HUNT_RDP, %u)"
+               " than a run follows: the later ones were not examined",
+               ASH_MAX_HUNT_VPN, ASH_MAX_HUNT_RDP);
+  if (c->capped & HUNT_CAP_DETECTIONS)
+    hunt_limit(c,
+               "more antivirus detections than a run links (ASH_MAX_HUNT_DETECTIONS, %u): the"
+               " later ones were not linked to accounts",
+               ASH_MAX_HUNT_DETECTIONS);
+}
+
 int ash_hunt_run_all(ash_store *s, const ash_hunt_opts *opts,
                      int (*on_finding)(void *u, const ash_finding *f), void *u) {
   ash_hunt_opts defaults;
@@ -155,6 +180,9 @@ int ash_hunt_run_all(ash_store *s, const ash_hunt_opts *opts,
     if (!rc) {
       if (out.n) qsort(out.v, out.n, sizeof *out.v, ash_finding_cmp);
       /* a hunt that found too much keeps its best */
+      if (out.n > ASH_MAX_HUNT_FINDINGS)
+        hunt_limit(&c, "%s made %zu findings; only its best %u are kept (ASH_MAX_HUNT_FINDINGS)",
+                   name, out.n, ASH_MAX_HUNT_FINDINGS);
       while (out.n > ASH_MAX_HUNT_FINDINGS) ash_finding_free(&out.v[--out.n]);
     }
     if (opts->progress) opts->progress(opts->progress_u, name, 1, out.n);
@@ -183,6 +211,7 @@ int ash_hunt_run_all(ash_store *s, const ash_hunt_opts *opts,
     for (size_t i = 0; !rc && on_finding && i < all.n; i++)
       if ((rc = on_finding(u, &all.v[i]))) break;
   }
+  if (!rc) say_caps(&c);
   hunt_list_free(&all);
   hunt_list_free(&c.prior);
   hunt_hostmap_free(c.hosts);

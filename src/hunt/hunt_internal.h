@@ -143,7 +143,8 @@ typedef struct hunt_detections {
   size_t n, cap;
 } hunt_detections;
 
-/* What a run left out at a cap (hunt_ctx.capped). */
+/* What a run left out at a cap (hunt_ctx.capped), said at the end of
+ * the run (ash_hunt_opts.on_limit). */
 enum { HUNT_CAP_ACCOUNTS = 1, HUNT_CAP_VPN = 2, HUNT_CAP_HOSTS = 4, HUNT_CAP_DETECTIONS = 8 };
 
 typedef struct hunt_ctx {
@@ -494,6 +495,10 @@ void hunt_fmt_time(int64_t t, char out[32]);
  * CGNAT: ash_ip_is_private) or in the networks given with --internal
  * (ash_hunt_opts.internal), which may be public space the organisation
  * owns. */
+/* Say that the run reached a cap (ash_hunt_opts.on_limit): one sentence,
+ * printf-style. */
+void hunt_limit(hunt_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static inline int hunt_is_internal(const hunt_ctx *c, const ash_ip *ip) {
   uint32_t v;
   if (ash_ip_is_private(ip)) return 1;

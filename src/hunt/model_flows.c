@@ -106,10 +106,11 @@ static int pairs_compact(hunt_flows *T) {
 
 /* The entry of ip in a keymap of addresses; NULL at the map's cap (the
  * address is then not counted) and on allocation failure (*rc). */
-static void *ip_get(ash_keymap *m, const ash_ip *ip, int *fresh, int *rc) {
+static void *ip_get(hunt_flows *T, ash_keymap *m, const ash_ip *ip, int *fresh, int *rc) {
   void *v = NULL;
   int r = ash_keymap_put(m, ip, &v, fresh);
   *rc = r == ASH_ELIMIT ? ASH_OK : r;
+  T->uncounted += r == ASH_ELIMIT;
   return r ? NULL : v;
 }
 
@@ -258,10 +259,15 @@ static int series_admit(hunt_flows *T, pair *p, int *take) {
     return ASH_OK;
   }
   pair *top = &T->pairs.v[T->sheap[0]];
-  if (rank_cmp(p, top) >= 0) return ASH_OK;
+  if (rank_cmp(p, top) >= 0) {
+    if (!p->no_series) T->series_refused++;
+    p->no_series = 1;
+    return ASH_OK;
+  }
   series_free(top->sr);
   top->sr = NULL;
-  T->series_dropped++;
+  top->no_series = 1;
+  T->series_refused++;
   T->sheap[0] = at;
   heap_down(T, 0);
   *take = 1;
@@ -425,7 +431,7 @@ static int flow_row(hunt_flows *T, const frow *f) {
   int rc, fresh;
   sstat *ss = NULL;
   if (!T->pushed) {
-    ss = ip_get(&T->srcs, &src, &fresh, &rc);
+    ss = ip_get(T, &T->srcs, &src, &fresh, &rc);
     if (rc) return rc;
   }
   if (ss) {
@@ -450,7 +456,7 @@ static int flow_row(hunt_flows *T, const frow *f) {
     int dfresh;
     dstat *ds = NULL;
     if (!T->pushed) {
-      ds = ip_get(&T->dsts, &dst, &dfresh, &rc);
+      ds = ip_get(T, &T->dsts, &dst, &dfresh, &rc);
       if (rc) return rc;
     }
     if (ds) {
@@ -465,6 +471,7 @@ static int flow_row(hunt_flows *T, const frow *f) {
       void *none;
       int r = ash_keymap_put(&T->dsrcs, &k, &none, &added);
       if (r && r != ASH_ELIMIT) return r;
+      T->uncounted += r == ASH_ELIMIT;
       if (!r && added) ds->nsrc++;
     }
   }
@@ -599,7 +606,7 @@ static int probe_cb(void *u, const ash_flow *f) {
 static int pushed_host(void *u, const ash_ip *ip, uint64_t flows, int64_t bytes, uint64_t dsts) {
   scan *S = u;
   int fresh, rc;
-  sstat *ss = ip_get(&S->T->srcs, ip, &fresh, &rc);
+  sstat *ss = ip_get(S->T, &S->T->srcs, ip, &fresh, &rc);
   if (ss) {
     ss->flows = flows;
     ss->bytes = bytes;
@@ -611,7 +618,7 @@ static int pushed_host(void *u, const ash_ip *ip, uint64_t flows, int64_t bytes,
 static int pushed_addr(void *u, const ash_ip *ip, uint64_t nsrc) {
   scan *S = u;
   int fresh, rc;
-  dstat *ds = ip_get(&S->T->dsts, ip, &fresh, &rc);
+  dstat *ds = ip_get(S->T, &S->T->dsts, ip, &fresh, &rc);
   if (ds) ds->nsrc = nsrc > UINT32_MAX ? UINT32_MAX : (uint32_t)nsrc;
   return rc;
 }
@@ -728,6 +735,30 @@ void hunt_pair_finalize(pair *p) {
 
 /* ---- the model ---- */
 
+/* What the model left out at its caps, for the run to say. */
+static void say_caps(hunt_flows *T) {
+  const char *who = "beacon and cloud-tunnel";
+  if (T->series_refused)
+    hunt_limit(T->c,
+               "%s: %llu host-address-port pairs with %d or more short sessions were not"
+               " scored as beacons: at most %u keep their start times (ASH_MAX_HUNT_SERIES;"
+               " which ones does not depend on the order of the logs)",
+               who, (unsigned long long)T->series_refused, SERIES_FROM, T->max_series);
+  if (T->dropped_pairs)
+    hunt_limit(T->c,
+               "%s: past %u host-address-port pairs (ASH_MAX_HUNT_PAIRS) %llu pairs of short"
+               " sessions were forgotten%s",
+               who, ASH_MAX_HUNT_PAIRS, (unsigned long long)T->dropped_pairs,
+               T->full ? ", and then new pairs were not followed"
+                       : " and counted afresh if seen again");
+  if (T->uncounted)
+    hunt_limit(T->c,
+               "%s: %llu hosts, addresses or host-address pairs past their caps"
+               " (ASH_MAX_HUNT_HOSTS %u, ASH_MAX_HUNT_PAIRS %u) are missing from the counts of"
+               " hosts per address and destinations per host",
+               who, (unsigned long long)T->uncounted, ASH_MAX_HUNT_HOSTS, ASH_MAX_HUNT_PAIRS);
+}
+
 int hunt_flows_build(hunt_ctx *c, hunt_flows *T) {
   memset(T, 0, sizeof *T);
   T->c = c;
@@ -743,7 +774,9 @@ int hunt_flows_build(hunt_ctx *c, hunt_flows *T) {
   const char *sm = getenv("ASHIATO_HUNT_SERIES_MAX");
   unsigned long long m = sm && *sm ? strtoull(sm, NULL, 10) : 0;
   T->max_series = m && m < ASH_MAX_HUNT_SERIES ? (uint32_t)m : ASH_MAX_HUNT_SERIES;
-  return scan_flows(T);
+  int rc = scan_flows(T);
+  if (!rc) say_caps(T);
+  return rc;
 }
 
 void hunt_flows_free(hunt_flows *T) {

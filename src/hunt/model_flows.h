@@ -76,6 +76,7 @@ typedef struct pair {
   int64_t unk; /* bytes the firewall logs without a direction (Cisco ASA) */
   int64_t first_id, last_id;
   int64_t seen_ts, seen_id; /* its first record in (ts, id) order: the pairs' order */
+  int no_series;            /* it wanted a series and was refused one (series_admit) */
   heavy *h;
   series *sr;
 } pair;
@@ -114,8 +115,9 @@ typedef struct hunt_flows {
   uint64_t dropped_pairs, flows, used;
   uint32_t nseries, max_series; /* pairs with a series (sheap's entries), and the cap */
   uint32_t *sheap;              /* their indices in pairs.v, a max-heap by rank (model_flows.c) */
-  uint64_t series_dropped;      /* series given up for a pair of lower rank */
-  int64_t first_ts, last_ts;    /* of the flows */
+  uint64_t series_refused;      /* pairs that wanted a series and have none (series_admit) */
+  uint64_t uncounted;        /* hosts, addresses and (address, host) pairs past their maps' caps */
+  int64_t first_ts, last_ts; /* of the flows */
   int full;
   /* the store selected the candidate pairs' flows and counted srcs and
    * dsts itself (ash_store_flow_pairs): the rows only build pairs */

@@ -125,6 +125,7 @@ for target in single shards; do
 
   same "$WORK/ref.db" "$U" "hunt ($target)"
   cp "$WORK/h.ch" "$WORK/h.plain"
+  cp "$WORK/h.err" "$WORK/h.plain.err"
   grep -q '"203.0.113.50"' "$WORK/h.ch" || fail "$target: the IPv4 beacon was not found"
   grep -q '"2001:db8:113::50"' "$WORK/h.ch" || fail "$target: the IPv6 beacon was not found"
   grep -q '"3.5.0.10"' "$WORK/h.ch" || fail "$target: the IPv4 cloud tunnel was not found"
@@ -147,6 +148,12 @@ for target in single shards; do
   # SQLite, pair after pair on ClickHouse): series_admit
   ASHIATO_HUNT_SERIES_MAX=1 same "$WORK/ref.db" "$U" "hunt at the series cap ($target)"
   if cmp -s "$WORK/h.ch" "$WORK/h.plain"; then fail "$target: the series cap of 1 changed nothing"; fi
+  # and the run says so (cli-contract: hunt's limits on stderr)
+  for f in h.err h.trace; do
+    grep -q '^ashiato: hunt: not examined whole: .*ASH_MAX_HUNT_SERIES' "$WORK/$f" ||
+      fail "$target: the hunt at the series cap did not say so on stderr ($f)"
+  done
+  if grep -q 'not examined whole' "$WORK/h.plain.err"; then fail "$target: an uncapped hunt spoke of a cap"; fi
 
   # 128 networks: in the statements; 129: the full pass (chstore.c,
   # PAIRS_MAX_NETS); either way SQLite's findings
