@@ -40,15 +40,12 @@ echo "this tree: $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo '+
 export ASHIATO_CH_STATS=1 ASHIATO_DATA=$PWD/data
 python3 - "$bin" "$logs/logs" "$dir" "$ch/s1/pid" "$ch/s2/pid" "$ASH_CH_URL1" <<'PY'
 import os, subprocess, sys, time
+sys.path.insert(0, 'bench')
+from ch_cpu import cpu_seconds, pids_of
 bin, logs, work, pid1, pid2, url = sys.argv[1:7]
-hz = os.sysconf('SC_CLK_TCK')
-pids = [int(open(p).read()) for p in (pid1, pid2)]
+pids = pids_of((pid1, pid2))
 def srv_cpu():
-    t = 0.0
-    for p in pids:
-        f = open(f'/proc/{p}/stat').read().rsplit(')', 1)[1].split()
-        t += (int(f[11]) + int(f[12])) / hz
-    return t
+    return cpu_seconds(pids)
 def run(argv, out=None):
     s0 = srv_cpu(); t0 = time.time()
     p = subprocess.run(['/usr/bin/time', '-f', '%U %S %M'] + argv,

@@ -50,11 +50,11 @@ bin, logs, pidf, url, nodes, cores = sys.argv[1:7]
 nodes = [int(n) for n in nodes.split()]
 cores = int(cores)
 host = url[len('clickhouse://'):]
-pid = int(open(pidf).read())
-hz = os.sysconf('SC_CLK_TCK')
+sys.path.insert(0, 'bench')
+from ch_cpu import cpu_seconds, pids_of
+pids = pids_of((pidf,))
 def srv():
-    f = open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()
-    return (int(f[11]) + int(f[12])) / hz
+    return cpu_seconds(pids)
 def sql(q):
     r = urllib.request.urlopen(urllib.request.Request(f'http://{host}/', data=q.encode()))
     return r.read()
