@@ -1757,6 +1757,13 @@ static int begin_read(ash_chstore *c) {
 #define FLOW_HEX6                                                                                  \
   "if(bitAnd(afam, 3) = 2, hex(src6), '') AS s6, if(bitAnd(afam, 12) = 8, hex(dst6), '') AS d6"
 
+/* a count or duration as text, "" when unset (ASH_UNSET's 20 characters
+ * were a fifth of a flows row's bytes: most devices log no undirected
+ * total); on_flow reads it back with num_or_unset */
+#define UNSET_EMPTY(col) "if(" col " = toInt64('-9223372036854775808'), '', toString(" col "))"
+
+static int64_t num_or_unset(const char *f, size_t n) { return n ? num(f) : ASH_UNSET; }
+
 typedef struct flow_walk {
   int (*cb)(void *u, const ash_flow *f);
   void *u;
@@ -1805,7 +1812,7 @@ static int on_flow(void *u, char **f, size_t *len) {
   fl.id = num(f[0]);
   fl.source = num(f[1]);
   fl.ts = num(f[2]);
-  fl.duration = num(f[3]);
+  fl.duration = num_or_unset(f[3], len[3]);
   int flags = (int)num(f[4]);
   fl.flags = flags & (ASH_FLOW_TS_END | ASH_FLOW_INTERIM);
   fl.deny = (flags & ASH_STORE_FLOW_DENY) != 0;
@@ -1814,9 +1821,9 @@ static int on_flow(void *u, char **f, size_t *len) {
   flow_ip(afam >> 2 & 3, f[7], f[9], len[9], f[11], len[11], &fl.dst);
   fl.src_port = (int32_t)num(f[12]);
   fl.dst_port = (int32_t)num(f[13]);
-  fl.bytes_out = num(f[14]);
-  fl.bytes_in = num(f[15]);
-  fl.bytes_total = num(f[16]);
+  fl.bytes_out = num_or_unset(f[14], len[14]);
+  fl.bytes_in = num_or_unset(f[15], len[15]);
+  fl.bytes_total = num_or_unset(f[16], len[16]);
   /* as flows.c's flow_times: the format's meaning of ts settled at ingest */
   int64_t d = fl.duration == ASH_UNSET || fl.duration < 0 ? 0 : fl.duration;
   if (fl.flags & ASH_FLOW_TS_END) {
@@ -1838,22 +1845,43 @@ int ash_chstore_flows(ash_chstore *c, const ash_flow_query *q,
   /* the typed flows, and the flow events that stayed wide (a field no
    * flows column holds; their ts is read as the start), in (ts, id) */
   if (!rc)
-    rc = ash_buf_printf(&c->sql,
-                        "SELECT id, source_id, ts, dur, flags, afam, src, dst, " FLOW_HEX6 ","
-                        " '' AS st, '' AS dt, sport, dport, bytes_out, bytes_in, bytes_total"
-                        " FROM %s.flows WHERE source_id" ALIVE_IDS(
-                            "%s") " AND ts != toInt64('-9223372036854775808')%s",
-                        db, db, deny ? "" : " AND bitAnd(flags, 4) = 0");
+    rc = ash_buf_printf(
+        &c->sql,
+        "SELECT id, source_id, ts, " UNSET_EMPTY(
+            "dur") ", flags, afam, src, dst,"
+                   " " FLOW_HEX6
+                   ", '' AS st, '' AS dt, sport, dport, " UNSET_EMPTY("bytes_out") ", " UNSET_EMPTY(
+                       "bytes_in") ", " UNSET_EMPTY("bytes_total") " FROM %s.flows WHERE "
+                                                                   "source_id" ALIVE_IDS("%s") " AN"
+                                                                                               "D "
+                                                                                               "ts "
+                                                                                               "!= "
+                                                                                               "toI"
+                                                                                               "nt6"
+                                                                                               "4('"
+                                                                                               "-92"
+                                                                                               "233"
+                                                                                               "720"
+                                                                                               "368"
+                                                                                               "547"
+                                                                                               "758"
+                                                                                               "08'"
+                                                                                               ")%"
+                                                                                               "s",
+        db, db, deny ? "" : " AND bitAnd(flags, 4) = 0");
   if (!rc) rc = window(c, since, until);
   if (!rc)
     rc = ash_buf_printf(
         &c->sql,
-        " UNION ALL SELECT id, source_id, ts, duration,"
-        " toUInt8(if(kind = 'net.deny', 4, 0)), toUInt8(0), toUInt32(0),"
-        " toUInt32(0) AS d4, '' AS s6, '' AS d6, src_ip, dst_ip, src_port, dst_port, bytes_out,"
-        " bytes_in, toInt64('-9223372036854775808') FROM %s.events WHERE"
-        " source_id" ALIVE_IDS(
-            "%s") " AND ts != toInt64('-9223372036854775808') AND kind IN ('net.flow'%s)",
+        " UNION ALL SELECT id, source_id, ts, " UNSET_EMPTY(
+            "duration") ","
+                        " toUInt8(if(kind = 'net.deny', 4, 0)), toUInt8(0), toUInt32(0),"
+                        " toUInt32(0) AS d4, '' AS s6, '' AS d6, src_ip, dst_ip, src_port, "
+                        "dst_port, " UNSET_EMPTY("bytes_out") ", " UNSET_EMPTY(
+                            "bytes_in") ", '' FROM %s.events WHERE"
+                                        " source_id" ALIVE_IDS(
+                                            "%s") " AND ts != toInt64('-9223372036854775808') AND "
+                                                  "kind IN ('net.flow'%s)",
         db, db, deny ? ", 'net.deny'" : "");
   if (!rc) rc = window(c, since, until);
   if (rc) return rc;
@@ -2078,12 +2106,17 @@ int ash_chstore_flow_pairs(ash_chstore *c, ash_flow_pairs *q, int *done) {
   flow_walk fw = {q->flow, q->u};
   if (!rc) {
     ash_buf_reset(&c->sql);
-    rc = ash_buf_printf(&c->sql,
-                        "SELECT id, source_id, ts, dur, flags, afam, src, dst, " FLOW_HEX6 ","
-                        " '' AS st, '' AS dt, sport, dport, bytes_out, bytes_in, bytes_total"
-                        " FROM %s.flows WHERE %s AND %s AND (" PAIRS_PAIR ") %s (%s)"
-                        " ORDER BY " PAIRS_PAIR ", ts, id",
-                        db, B, W, in, cand.p);
+    rc = ash_buf_printf(
+        &c->sql,
+        "SELECT id, source_id, ts, " UNSET_EMPTY(
+            "dur") ", flags, afam, src, dst,"
+                   " " FLOW_HEX6
+                   ", '' AS st, '' AS dt, sport, dport, " UNSET_EMPTY("bytes_out") ", " UNSET_EMPTY(
+                       "bytes_in") ", " UNSET_EMPTY("bytes_total") " FROM %s.flows WHERE %s AND %s "
+                                                                   "AND (" PAIRS_PAIR ") %s (%s)"
+                                                                   " ORDER BY " PAIRS_PAIR
+                                                                   ", ts, id",
+        db, B, W, in, cand.p);
   }
   if (!rc) rc = walk(c, 17, on_flow, &fw, "reading the candidate pairs' flows");
   /* per internal host: its finished records, their bytes, the (address,
