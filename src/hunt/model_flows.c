@@ -524,7 +524,6 @@ typedef struct scan {
   hunt_flows *T;
   frow *batch;
   size_t nb;
-  int undirected;
   /* consecutive rows often repeat an address: classify each once */
   ash_ip last_src, last_dst;
   int src_ok, dst_ok;
@@ -579,26 +578,15 @@ static int scan_cb(void *u, const ash_flow *fl) {
   f->out = or0(fl->bytes_out);
   f->in = or0(fl->bytes_in);
   f->interim = (fl->flags & ASH_FLOW_INTERIM) != 0;
-  f->unk = S->undirected && fl->bytes_out == ASH_UNSET && fl->bytes_in == ASH_UNSET
-               ? or0(fl->bytes_total)
-               : 0;
+  /* a flow logged with its bytes of both directions together (Cisco ASA,
+   * ash_flow.bytes_total) counts them as undirected, whatever the other
+   * flows of the case do (the first version decided once for the case,
+   * on its first 2,000 flows: a case of FortiGate and ASA logs counted
+   * the ASA bytes as nothing when FortiGate's came first) */
+  f->unk = fl->bytes_out == ASH_UNSET && fl->bytes_in == ASH_UNSET ? or0(fl->bytes_total) : 0;
   f->hash = pair_hash(&f->src, &f->dst, f->port);
   ash_index_prefetch(&T->pairs.ix, f->hash);
   return S->nb == BATCH ? flush(S) : ASH_OK;
-}
-
-/* Do the first flows carry no direction (Cisco ASA logs the bytes of both
- * directions together, ash_flow.bytes_total)? Then the pass counts those
- * bytes as undirected. Decided once, on the first PROBE flows. */
-#define PROBE 2000
-typedef struct probe {
-  uint32_t n, none;
-} probe;
-static int probe_cb(void *u, const ash_flow *f) {
-  probe *p = u;
-  p->n++;
-  p->none += f->bytes_out == ASH_UNSET && f->bytes_in == ASH_UNSET;
-  return p->n >= PROBE ? ASH_ESTOP : ASH_OK;
 }
 
 /* The store's counts per host and address (ash_store_flow_pairs) into
@@ -643,15 +631,10 @@ static int pairs_in_pass_order(hunt_flows *T) {
 
 static int scan_flows(hunt_flows *T) {
   hunt_ctx *c = T->c;
-  probe pr = {0, 0};
-  /* only the first PROBE asked for (ClickHouse would sort and send all) */
-  ash_flow_query pq = {ASH_TIME_UNSET, ASH_TIME_UNSET, 0, PROBE};
-  int rc = ash_store_flows(c->store, &pq, probe_cb, &pr);
-  if (rc && rc != ASH_ESTOP) return rc;
+  int rc;
   scan S;
   memset(&S, 0, sizeof S);
   S.T = T;
-  S.undirected = pr.none * 2 > pr.n;
   S.batch = malloc(BATCH * sizeof *S.batch);
   if (!S.batch) return ASH_ENOMEM;
   /* Interim records of long sessions (FortiGate logid 0000000020, Zeek's

@@ -245,6 +245,47 @@ static void test_hosts_to_address_counted_once(void **state) {
   fx_remove(&f);
 }
 
+/* A flow logged with both directions' bytes together (Cisco ASA:
+ * bytes_total, no bytes_out/bytes_in) counts them as undirected bytes,
+ * even when the case's first flows, from another firewall, carry
+ * directions (the first version decided once, on the first 2,000). */
+static void test_undirected_bytes_per_flow(void **state) {
+  (void)state;
+  fx f;
+  assert_int_equal(fx_open(&f, "undirected", 12), 0);
+  fx_source(&f, "fw.log");
+  int64_t t0 = fx_time(T0);
+  char src[32];
+  for (int i = 0; i < 3000; i++) {
+    snprintf(src, sizeof src, "10.1.3.%d", i % 200);
+    fx_flow(&f, t0 + i * FX_SEC, src, "198.51.100.9", 443, 500, 900, 2);
+  }
+  ash_event ev = fx_ev(ASH_KIND_FLOW, t0 + FX_DAY + 4 * FX_HOUR);
+  fx_ip(&ev.src_ip, APP02);
+  fx_ip(&ev.dst_ip, RELAY);
+  ev.src_port = 50000;
+  ev.dst_port = 443;
+  ev.bytes_out = ev.bytes_in = ASH_UNSET;
+  ev.bytes_total = 90000000;
+  ev.duration_us = 4 * 3600 * FX_SEC;
+  ev.flow_flags = ASH_FLOW_TS_END;
+  ev.action = ash_str_cstr("teardown");
+  ev.proto = ash_str_cstr("tcp");
+  assert_int_equal(fx_add(&f, &ev), 0);
+  assert_int_equal(fx_finish(&f), 0);
+  got g;
+  assert_int_equal(run(&f, ASH_HUNT_TUNNEL, &g), 0);
+  int seen = 0;
+  for (size_t i = 0; i < g.n; i++)
+    if (has(&g.v[i].ips, RELAY) && has(&g.v[i].ips, APP02)) {
+      seen = 1;
+      assert_int_equal((int64_t)dnum(&g.v[i], "bytes_undirected"), 90000000);
+    }
+  assert_true(seen);
+  got_free(&g);
+  fx_remove(&f);
+}
+
 static void test_tunnel_vs_benign(void **state) {
   (void)state;
   fx f;
@@ -777,6 +818,7 @@ int main(void) {
       cmocka_unit_test(test_loopback),
       cmocka_unit_test(test_tunnel_vs_benign),
       cmocka_unit_test(test_hosts_to_address_counted_once),
+      cmocka_unit_test(test_undirected_bytes_per_flow),
       cmocka_unit_test(test_tunnel_without_host_logs),
       cmocka_unit_test(test_tunnel_host_named_by_firewall),
       cmocka_unit_test(test_tunnel_shared_app),
