@@ -1764,6 +1764,20 @@ static int begin_read(ash_chstore *c) {
 
 static int64_t num_or_unset(const char *f, size_t n) { return n ? num(f) : ASH_UNSET; }
 
+/* The 17 columns on_flow reads, of a flows row and of a flow that stayed
+ * a wide event (addresses as text in the 11th and 12th). */
+#define FLOW_ROW_COLS                                                                              \
+  "id, source_id, ts, " UNSET_EMPTY(                                                               \
+      "dur") ", flags, afam, src, dst, " FLOW_HEX6                                                 \
+             ", '' AS st, '' AS dt, sport, dport, " UNSET_EMPTY("bytes_out") ", " UNSET_EMPTY(     \
+                 "bytes_in") ", " UNSET_EMPTY("bytes_total")
+#define WIDE_FLOW_ROW_COLS                                                                         \
+  "id, source_id, ts, " UNSET_EMPTY(                                                               \
+      "duration") ", toUInt8(if(kind = 'net.deny', 4, 0)),"                                        \
+                  " toUInt8(0), toUInt32(0), toUInt32(0) AS d4, '' AS s6, '' AS d6, src_ip, "      \
+                  "dst_ip, src_port,"                                                              \
+                  " dst_port, " UNSET_EMPTY("bytes_out") ", " UNSET_EMPTY("bytes_in") ", ''"
+
 typedef struct flow_walk {
   int (*cb)(void *u, const ash_flow *f);
   void *u;
@@ -1845,43 +1859,16 @@ int ash_chstore_flows(ash_chstore *c, const ash_flow_query *q,
   /* the typed flows, and the flow events that stayed wide (a field no
    * flows column holds; their ts is read as the start), in (ts, id) */
   if (!rc)
-    rc = ash_buf_printf(
-        &c->sql,
-        "SELECT id, source_id, ts, " UNSET_EMPTY(
-            "dur") ", flags, afam, src, dst,"
-                   " " FLOW_HEX6
-                   ", '' AS st, '' AS dt, sport, dport, " UNSET_EMPTY("bytes_out") ", " UNSET_EMPTY(
-                       "bytes_in") ", " UNSET_EMPTY("bytes_total") " FROM %s.flows WHERE "
-                                                                   "source_id" ALIVE_IDS("%s") " AN"
-                                                                                               "D "
-                                                                                               "ts "
-                                                                                               "!= "
-                                                                                               "toI"
-                                                                                               "nt6"
-                                                                                               "4('"
-                                                                                               "-92"
-                                                                                               "233"
-                                                                                               "720"
-                                                                                               "368"
-                                                                                               "547"
-                                                                                               "758"
-                                                                                               "08'"
-                                                                                               ")%"
-                                                                                               "s",
-        db, db, deny ? "" : " AND bitAnd(flags, 4) = 0");
+    rc = ash_buf_printf(&c->sql,
+                        "SELECT " FLOW_ROW_COLS " FROM %s.flows WHERE source_id" ALIVE_IDS(
+                            "%s") " AND ts != toInt64('-9223372036854775808')%s",
+                        db, db, deny ? "" : " AND bitAnd(flags, 4) = 0");
   if (!rc) rc = window(c, since, until);
   if (!rc)
     rc = ash_buf_printf(
         &c->sql,
-        " UNION ALL SELECT id, source_id, ts, " UNSET_EMPTY(
-            "duration") ","
-                        " toUInt8(if(kind = 'net.deny', 4, 0)), toUInt8(0), toUInt32(0),"
-                        " toUInt32(0) AS d4, '' AS s6, '' AS d6, src_ip, dst_ip, src_port, "
-                        "dst_port, " UNSET_EMPTY("bytes_out") ", " UNSET_EMPTY(
-                            "bytes_in") ", '' FROM %s.events WHERE"
-                                        " source_id" ALIVE_IDS(
-                                            "%s") " AND ts != toInt64('-9223372036854775808') AND "
-                                                  "kind IN ('net.flow'%s)",
+        " UNION ALL SELECT " WIDE_FLOW_ROW_COLS " FROM %s.events WHERE source_id" ALIVE_IDS(
+            "%s") " AND ts != toInt64('-9223372036854775808') AND kind IN ('net.flow'%s)",
         db, db, deny ? ", 'net.deny'" : "");
   if (!rc) rc = window(c, since, until);
   if (rc) return rc;
@@ -2106,17 +2093,10 @@ int ash_chstore_flow_pairs(ash_chstore *c, ash_flow_pairs *q, int *done) {
   flow_walk fw = {q->flow, q->u};
   if (!rc) {
     ash_buf_reset(&c->sql);
-    rc = ash_buf_printf(
-        &c->sql,
-        "SELECT id, source_id, ts, " UNSET_EMPTY(
-            "dur") ", flags, afam, src, dst,"
-                   " " FLOW_HEX6
-                   ", '' AS st, '' AS dt, sport, dport, " UNSET_EMPTY("bytes_out") ", " UNSET_EMPTY(
-                       "bytes_in") ", " UNSET_EMPTY("bytes_total") " FROM %s.flows WHERE %s AND %s "
-                                                                   "AND (" PAIRS_PAIR ") %s (%s)"
-                                                                   " ORDER BY " PAIRS_PAIR
-                                                                   ", ts, id",
-        db, B, W, in, cand.p);
+    rc = ash_buf_printf(&c->sql,
+                        "SELECT " FLOW_ROW_COLS " FROM %s.flows WHERE %s AND %s AND (" PAIRS_PAIR
+                        ") %s (%s) ORDER BY " PAIRS_PAIR ", ts, id",
+                        db, B, W, in, cand.p);
   }
   if (!rc) rc = walk(c, 17, on_flow, &fw, "reading the candidate pairs' flows");
   /* per internal host: its finished records, their bytes, the (address,
