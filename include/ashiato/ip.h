@@ -40,6 +40,31 @@ int ash_ip_is_private(const ash_ip *ip);
  * the network of a prefix. */
 void ash_ip_mask(ash_ip *ip, unsigned plen);
 
+/* A network: its 16 bytes (an IPv4 one IPv4-mapped) and its length over
+ * the 128 bits (an IPv4 /n is 96 + n). */
+typedef struct ash_ip_net {
+  uint8_t b[16];
+  unsigned len;
+} ash_ip_net;
+/* The first and the last address of net/len. */
+void ash_ip_net_range(const uint8_t net[16], unsigned len, uint8_t lo[16], uint8_t hi[16]);
+/* Whether net/len is an IPv4 network (96 bits or more, in ::ffff:0:0/96). */
+int ash_ip_net_is_v4(const uint8_t net[16], unsigned len);
+/* Whether ip is in n, of its own family (an IPv4 address only in IPv4
+ * networks, an IPv6 one only in the others). */
+int ash_ip_in_net(const ash_ip *ip, const ash_ip_net *n);
+/* The networks ash_ip_is_private tests, as a table (the ClickHouse store
+ * writes the same test as SQL); test_core checks they agree. */
+extern const ash_ip_net ash_ip_private_nets[];
+extern const size_t ash_ip_nprivate_nets;
+/* Besides those, the addresses no flow goes out to: loopback,
+ * 0.0.0.0/8, 224.0.0.0/3 (multicast and reserved), ::1, ::, ff00::/8. */
+extern const ash_ip_net ash_ip_not_public_nets[];
+extern const size_t ash_ip_nnot_public_nets;
+/* A public unicast address: set, not private, in none of
+ * ash_ip_not_public_nets. */
+int ash_ip_is_public(const ash_ip *ip);
+
 /* A set of CIDR prefixes, each carrying a caller value; lookups return the
  * most specific prefix containing the address. Build with add, then
  * ash_cidrset_build once, then look up (read-only, thread-safe). */

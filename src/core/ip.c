@@ -98,6 +98,26 @@ int ash_ip_is_private(const ash_ip *ip) {
   return 0;
 }
 
+#define V4NET(a, b_, c_, d, l)                                                                     \
+  { {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, a, b_, c_, d}, 96 + (l) }
+const ash_ip_net ash_ip_private_nets[] = {
+    V4NET(10, 0, 0, 0, 8),    V4NET(172, 16, 0, 0, 12),  V4NET(192, 168, 0, 0, 16),
+    V4NET(100, 64, 0, 0, 10), V4NET(169, 254, 0, 0, 16), {{0xfc}, 7},
+    {{0xfe, 0x80}, 10},
+};
+const size_t ash_ip_nprivate_nets = sizeof ash_ip_private_nets / sizeof *ash_ip_private_nets;
+const ash_ip_net ash_ip_not_public_nets[] = {
+    V4NET(127, 0, 0, 0, 8),
+    V4NET(0, 0, 0, 0, 8),
+    V4NET(224, 0, 0, 0, 3),
+    {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128},
+    {{0}, 128},
+    {{0xff}, 8},
+};
+const size_t ash_ip_nnot_public_nets =
+    sizeof ash_ip_not_public_nets / sizeof *ash_ip_not_public_nets;
+#undef V4NET
+
 /* ---- CIDR sets: one sorted array of networks per prefix length; a lookup
  * tries the lengths present from longest to shortest (at most 129 binary
  * searches, in practice a few dozen), which gives the most specific match
@@ -146,6 +166,35 @@ static void mask(uint8_t *a, unsigned plen) {
 void ash_ip_mask(ash_ip *ip, unsigned plen) {
   if (ip->fam == 4) plen = (plen > 32 ? 32 : plen) + 96;
   mask(ip->b, plen > 128 ? 128 : plen);
+}
+
+void ash_ip_net_range(const uint8_t net[16], unsigned len, uint8_t lo[16], uint8_t hi[16]) {
+  uint8_t m[16];
+  memset(m, 0xff, sizeof m);
+  mask(m, len > 128 ? 128 : len);
+  for (int i = 0; i < 16; i++) {
+    lo[i] = net[i] & m[i];
+    hi[i] = (uint8_t)(lo[i] | (uint8_t)~m[i]);
+  }
+}
+
+int ash_ip_net_is_v4(const uint8_t net[16], unsigned len) {
+  static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  return len >= 96 && !memcmp(net, mapped, 12);
+}
+
+int ash_ip_in_net(const ash_ip *ip, const ash_ip_net *n) {
+  if (!ip->fam || (ip->fam == 4) != ash_ip_net_is_v4(n->b, n->len)) return 0;
+  uint8_t lo[16], hi[16];
+  ash_ip_net_range(n->b, n->len, lo, hi);
+  return memcmp(ip->b, lo, 16) >= 0 && memcmp(ip->b, hi, 16) <= 0;
+}
+
+int ash_ip_is_public(const ash_ip *ip) {
+  if (!ip->fam || ash_ip_is_private(ip)) return 0;
+  for (size_t i = 0; i < ash_ip_nnot_public_nets; i++)
+    if (ash_ip_in_net(ip, &ash_ip_not_public_nets[i])) return 0;
+  return 1;
 }
 
 int ash_cidrset_add_ip(ash_cidrset *s, const ash_ip *net, unsigned plen, uint32_t value) {

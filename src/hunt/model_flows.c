@@ -396,20 +396,6 @@ static int close_pending(hunt_flows *T, pair *p) {
   return session(T, p, h->pend_start, h->pend_end, h->pend_out, h->pend_in, 0, id);
 }
 
-static int is_external(const ash_ip *ip) {
-  if (!ip->fam || ash_ip_is_private(ip) || ash_ip_is_loopback(ip)) return 0;
-  if (ip->fam == 4) {
-    const uint8_t *a = ip->b + 12;
-    if (a[0] == 0 || a[0] >= 224) return 0; /* this-network, multicast, broadcast */
-  } else if (ip->b[0] == 0xff) {
-    return 0;
-  } else {
-    static const uint8_t zero[16];
-    if (!memcmp(ip->b, zero, 16)) return 0;
-  }
-  return 1;
-}
-
 /* ---- the pass over the flows ---- */
 
 /* One flow row, already parsed and filtered (internal source, external
@@ -556,7 +542,7 @@ static int scan_cb(void *u, const ash_flow *fl) {
   if (!S->src_ok) return ASH_OK;
   if (!ash_ip_eq(&fl->dst, &S->last_dst) || !S->last_dst.fam) {
     S->last_dst = fl->dst;
-    S->dst_ok = is_external(&fl->dst) && !hunt_is_internal(c, &fl->dst);
+    S->dst_ok = ash_ip_is_public(&fl->dst) && !hunt_is_internal(c, &fl->dst);
   }
   if (!S->dst_ok) return ASH_OK;
   if (!T->pushed) {

@@ -1902,29 +1902,6 @@ int ash_chstore_flows(ash_chstore *c, const ash_flow_query *q,
  * as the full pass would (a pair's statistics depend on its own rows
  * only). */
 
-/* Networks by address family for the classification in SQL: the private
- * ranges of ash_ip_is_private, and what is_external (model_flows.c) also
- * refuses as a destination. IPv4 ones IPv4-mapped, lengths over 128 bits. */
-typedef struct net16 {
-  uint8_t b[16];
-  unsigned len;
-} net16;
-#define V4NET(a, b_, c_, d, l)                                                                     \
-  { {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, a, b_, c_, d}, 96 + (l) }
-static const net16 PRIVATE_NETS[] = {
-    V4NET(10, 0, 0, 0, 8),    V4NET(172, 16, 0, 0, 12),  V4NET(192, 168, 0, 0, 16),
-    V4NET(100, 64, 0, 0, 10), V4NET(169, 254, 0, 0, 16), {{0xfc}, 7},
-    {{0xfe, 0x80}, 10},
-};
-static const net16 NOT_OUTSIDE_NETS[] = {
-    V4NET(127, 0, 0, 0, 8),
-    V4NET(0, 0, 0, 0, 8),
-    V4NET(224, 0, 0, 0, 3),
-    {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128},
-    {{0}, 128},
-    {{0xff}, 8},
-};
-#undef V4NET
 /* past this many --internal networks the statements would near the
  * servers' max_query_size (256 KiB by default): a network is about 330
  * bytes of the condition (both columns of source and destination), and
@@ -1936,24 +1913,23 @@ typedef struct netcond {
   ash_buf *b;
   const char *col; /* the UInt32 column, or the FixedString(16) one */
   int v6;
+  int own_family; /* IPv6 column: IPv4 networks left out (ash_ip_in_net) */
 } netcond;
 
 /* " OR col BETWEEN lo AND hi" for net/len when addresses of the column's
- * family can fall in it: an IPv4 address is only in a prefix of 96 bits
- * or more inside ::ffff:0:0/96 (ash_cidrset_lookup_len) */
+ * family can fall in it: an IPv4 address is only in an IPv4 network
+ * (ash_cidrset_lookup_len); an IPv6 one in any --internal network, as
+ * ash_cidrset_lookup has it, and in a table's networks of its own
+ * family, as ash_ip_in_net has it */
 static int net_or(void *u, const uint8_t net[16], unsigned len, uint32_t value) {
   (void)value;
   netcond *n = u;
   uint8_t lo[16], hi[16];
-  for (unsigned i = 0; i < 16; i++) {
-    unsigned bits = len > i * 8 ? len - i * 8 : 0;
-    uint8_t m = bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
-    lo[i] = net[i] & m;
-    hi[i] = (uint8_t)(lo[i] | (uint8_t)~m);
-  }
+  ash_ip_net_range(net, len, lo, hi);
+  int v4 = ash_ip_net_is_v4(net, len);
+  if (n->v6 && n->own_family && v4) return ASH_OK;
   if (!n->v6) {
-    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (len < 96 || memcmp(lo, mapped, 12)) return ASH_OK;
+    if (!v4) return ASH_OK;
     uint32_t l4 = (uint32_t)lo[12] << 24 | (uint32_t)lo[13] << 16 | (uint32_t)lo[14] << 8 | lo[15];
     uint32_t h4 = (uint32_t)hi[12] << 24 | (uint32_t)hi[13] << 16 | (uint32_t)hi[14] << 8 | hi[15];
     return ash_buf_printf(n->b, " OR %s BETWEEN %u AND %u", n->col, (unsigned)l4, (unsigned)h4);
@@ -1967,36 +1943,34 @@ static int net_or(void *u, const uint8_t net[16], unsigned len, uint32_t value) 
   return ash_buf_adds(n->b, "'), 16)");
 }
 
-/* "(0 OR ...)": the address of the column is in one of nets, or of the
- * internal set */
-static int in_nets(ash_buf *b, const char *col, int v6, const net16 *nets, size_t nn,
+/* "(0 OR ...)": the address of the column is in one of the tables'
+ * networks (ip.h), or in the internal set */
+static int in_nets(ash_buf *b, const char *col, int v6, int not_public,
                    const ash_cidrset *internal) {
-  netcond n = {b, col, v6};
+  netcond n = {b, col, v6, 1};
   ASH_TRY(ash_buf_adds(b, "(0"));
-  for (size_t i = 0; i < nn; i++) ASH_TRY(net_or(&n, nets[i].b, nets[i].len, 0));
+  for (size_t i = 0; i < ash_ip_nprivate_nets; i++)
+    ASH_TRY(net_or(&n, ash_ip_private_nets[i].b, ash_ip_private_nets[i].len, 0));
+  for (size_t i = 0; not_public && i < ash_ip_nnot_public_nets; i++)
+    ASH_TRY(net_or(&n, ash_ip_not_public_nets[i].b, ash_ip_not_public_nets[i].len, 0));
+  n.own_family = 0;
   if (internal) ASH_TRY(ash_cidrset_each(internal, net_or, &n));
   return ash_buf_adds(b, ")");
 }
 
 /* The condition of a flow that the pair model counts: an internal source
- * (hunt_is_internal), an external destination (model_flows.c's
- * is_external, and not internal). afam: src's family in bits 0-1, dst's
+ * (hunt_is_internal), an external destination
+ * (ash_ip_is_public, and not internal). afam: src's family in bits 0-1, dst's
  * in 2-3 (1 IPv4 in src/dst, 2 IPv6 in src6/dst6). */
 static int counted_cond(ash_buf *b, const ash_cidrset *internal) {
-  net16 outside[sizeof PRIVATE_NETS / sizeof *PRIVATE_NETS +
-                sizeof NOT_OUTSIDE_NETS / sizeof *NOT_OUTSIDE_NETS];
-  size_t np = sizeof PRIVATE_NETS / sizeof *PRIVATE_NETS, no = 0;
-  for (size_t i = 0; i < np; i++) outside[no++] = PRIVATE_NETS[i];
-  for (size_t i = 0; i < sizeof NOT_OUTSIDE_NETS / sizeof *NOT_OUTSIDE_NETS; i++)
-    outside[no++] = NOT_OUTSIDE_NETS[i];
   ASH_TRY(ash_buf_adds(b, "((bitAnd(afam, 3) = 1 AND "));
-  ASH_TRY(in_nets(b, "src", 0, PRIVATE_NETS, np, internal));
+  ASH_TRY(in_nets(b, "src", 0, 0, internal));
   ASH_TRY(ash_buf_adds(b, ") OR (bitAnd(afam, 3) = 2 AND "));
-  ASH_TRY(in_nets(b, "src6", 1, PRIVATE_NETS, np, internal));
+  ASH_TRY(in_nets(b, "src6", 1, 0, internal));
   ASH_TRY(ash_buf_adds(b, ")) AND ((bitAnd(afam, 12) = 4 AND NOT "));
-  ASH_TRY(in_nets(b, "dst", 0, outside, no, internal));
+  ASH_TRY(in_nets(b, "dst", 0, 1, internal));
   ASH_TRY(ash_buf_adds(b, ") OR (bitAnd(afam, 12) = 8 AND NOT "));
-  ASH_TRY(in_nets(b, "dst6", 1, outside, no, internal));
+  ASH_TRY(in_nets(b, "dst6", 1, 1, internal));
   return ash_buf_adds(b, "))");
 }
 

@@ -270,6 +270,62 @@ static void test_tz(void **st) {
   assert_int_equal(ash_tz_open(&tz, "../../etc/passwd"), ASH_ENOTFOUND);
 }
 
+/* The networks of ash_ip_private_nets are what ash_ip_is_private tests
+ * (the ClickHouse store writes the table as SQL): at each network's ends,
+ * just outside them, and at addresses around every /8 and IPv6 first
+ * byte. ash_ip_is_public refuses both tables' addresses and takes the
+ * rest. */
+static int in_table(const ash_ip *ip, const ash_ip_net *t, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (ash_ip_in_net(ip, &t[i])) return 1;
+  return 0;
+}
+
+static void check_tables_at(const ash_ip *ip) {
+  int priv = in_table(ip, ash_ip_private_nets, ash_ip_nprivate_nets);
+  assert_int_equal(ash_ip_is_private(ip), priv);
+  int other = in_table(ip, ash_ip_not_public_nets, ash_ip_nnot_public_nets);
+  assert_int_equal(ash_ip_is_public(ip), !priv && !other);
+}
+
+static void step(uint8_t b[16], int by) { /* b += by, as a 128-bit number */
+  for (int i = 15; i >= 0 && by; i--) {
+    int v = b[i] + by;
+    b[i] = (uint8_t)v;
+    by = v < 0 ? -1 : v > 255 ? 1 : 0;
+  }
+}
+
+static void test_ip_tables(void **state) {
+  (void)state;
+  const ash_ip_net *tabs[2] = {ash_ip_private_nets, ash_ip_not_public_nets};
+  size_t ns[2] = {ash_ip_nprivate_nets, ash_ip_nnot_public_nets};
+  for (int t = 0; t < 2; t++)
+    for (size_t i = 0; i < ns[t]; i++) {
+      uint8_t lo[16], hi[16];
+      ash_ip_net_range(tabs[t][i].b, tabs[t][i].len, lo, hi);
+      int v4 = ash_ip_net_is_v4(tabs[t][i].b, tabs[t][i].len);
+      for (int e = 0; e < 2; e++)
+        for (int d = -1; d <= 1; d++) {
+          ash_ip ip = {.fam = (uint8_t)(v4 ? 4 : 6)};
+          memcpy(ip.b, e ? hi : lo, 16);
+          step(ip.b, d);
+          check_tables_at(&ip);
+        }
+    }
+  for (int a = 0; a < 256; a++)
+    for (int k = 0; k < 4; k++) {
+      char txt[64];
+      snprintf(txt, sizeof txt, "%d.%d.%d.%d", a, k * 85, 255 - k * 60, k);
+      ash_ip ip;
+      assert_int_equal(ash_ip_parse(ash_str_cstr(txt), &ip), 0);
+      check_tables_at(&ip);
+      snprintf(txt, sizeof txt, "%x%02x::%x", a, k * 85, k);
+      assert_int_equal(ash_ip_parse(ash_str_cstr(txt), &ip), 0);
+      check_tables_at(&ip);
+    }
+}
+
 static void test_ip(void **st) {
   (void)st;
   ash_ip a, b;
@@ -356,7 +412,8 @@ int main(void) {
       cmocka_unit_test(test_tz),           cmocka_unit_test(test_ip),
       cmocka_unit_test(test_cidr),         cmocka_unit_test(test_event_json),
       cmocka_unit_test(test_json_escape),  cmocka_unit_test(test_attrs_json_cap),
-      cmocka_unit_test(test_ip_format_v4), cmocka_unit_test(test_array_room),
+      cmocka_unit_test(test_ip_format_v4), cmocka_unit_test(test_ip_tables),
+      cmocka_unit_test(test_array_room),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
