@@ -120,19 +120,17 @@ struct ash_chstore {
   ash_keymap known_id, known_sha, known_path; /* id, hash of sha256, of path -> position */
   int known_state;                            /* 0 not read yet, 1 read, -1 ask the server */
   size_t known_max;
-  /* the shapes (attribute key lists) of flows rows, as the writer hands
-   * out their ids: keys -> index in shape_id, read from the server at
-   * the first split row; new ones wait in shape_q (indexes) until written
-   * before the rows that use them, as the sources' rows do */
+  /* the shapes (attribute key lists) of flows rows, for the writer and
+   * the readers: keys (shapes) -> index -> id (shape_id), and id ->
+   * index (shape_ix), read from the server when first needed (shapes_read).
+   * The writer hands out new ids; new ones wait in shape_q (indexes)
+   * until written before the rows that use them, as the sources' rows do */
   ash_strtab shapes;
   uint32_t *shape_id, *shape_q;
   size_t capshape_id, nshape_q, capshape_q, shape_bytes;
+  ash_keymap shape_ix;
   uint32_t next_shape;
-  int shapes_state; /* 0 not read, 1 read, -1 unreadable: rows keep JSON */
-  /* the reader's: id -> index in rshapes */
-  ash_strtab rshapes;
-  ash_keymap rshape_ix;
-  int rshapes_read;
+  int shapes_state; /* the writer's: 0 not read, 1 read, -1 unreadable: rows keep JSON */
   /* a reader called from another's callback (a hunt reading an event
    * while it walks the flows) cannot use the connection that is still
    * streaming: each depth of nesting has a connection of its own */
@@ -344,8 +342,7 @@ void ash_chstore_free(ash_chstore *c) {
   ash_strtab_free(&c->shapes);
   free(c->shape_id);
   free(c->shape_q);
-  ash_strtab_free(&c->rshapes);
-  ash_keymap_free(&c->rshape_ix);
+  ash_keymap_free(&c->shape_ix);
   free(c);
 }
 
@@ -357,8 +354,7 @@ int ash_chstore_open(ash_chstore **out, const char *url, int flags, char *err, s
   ash_buf_init(&c->attrs, ASH_MAX_ATTRS_JSON);
   ash_buf_init(&c->rattrs, ASH_MAX_ATTRS_JSON);
   ash_strtab_init(&c->shapes, SHAPES_MAX);
-  ash_strtab_init(&c->rshapes, SHAPES_MAX);
-  ash_keymap_init(&c->rshape_ix, sizeof(uint32_t), sizeof(uint32_t), SHAPES_MAX);
+  ash_keymap_init(&c->shape_ix, sizeof(uint32_t), sizeof(uint32_t), SHAPES_MAX);
   int rc = ash_ch_url_parse(url, &c->url);
   if (rc) {
     snprintf(err, errn, "not a ClickHouse case URL (clickhouse://HOST[:PORT]/DATABASE)");
@@ -618,18 +614,38 @@ static int shape_add(ash_strtab *t, uint32_t **ids, size_t *cap, size_t *bytes, 
   return ASH_OK;
 }
 
-static int on_wshape(void *u, char **f, size_t *len) {
+/* Index at of shape id, both ways. */
+static int shape_index(ash_chstore *c, uint32_t id, uint32_t at) {
+  void *v;
+  int fresh;
+  ASH_TRY(ash_keymap_put(&c->shape_ix, &id, &v, &fresh));
+  memcpy(v, &at, sizeof at);
+  return ASH_OK;
+}
+
+static int on_shape(void *u, char **f, size_t *len) {
   ash_chstore *c = u;
   uint32_t id = (uint32_t)strtoul(f[0], NULL, 10), at;
-  if (!id || ash_strtab_find(&c->shapes, f[1], len[1]) != UINT32_MAX) return ASH_OK;
-  ASH_TRY(
-      shape_add(&c->shapes, &c->shape_id, &c->capshape_id, &c->shape_bytes, f[1], len[1], id, &at));
+  if (!id || ash_keymap_get(&c->shape_ix, &id)) return ASH_OK;
   if (id >= c->next_shape) c->next_shape = id + 1;
-  return ASH_OK;
+  /* keys stored under two ids (not by one ingest at a time): the writer
+   * keeps the first id, the readers know both */
+  at = ash_strtab_find(&c->shapes, f[1], len[1]);
+  if (at == UINT32_MAX)
+    ASH_TRY(shape_add(&c->shapes, &c->shape_id, &c->capshape_id, &c->shape_bytes, f[1], len[1], id,
+                      &at));
+  return shape_index(c, id, at);
 }
 
 static int walk(ash_chstore *c, size_t nf, int (*row)(void *u, char **f, size_t *len), void *u,
                 const char *what);
+
+/* The stored shapes this handle does not know yet; ASH_ELIMIT past the
+ * caps (some stay unknown). */
+static int shapes_read(ash_chstore *c) {
+  int rc = sqlf(c, "SELECT id, keys FROM %s.shapes FINAL", c->url.db);
+  return rc ? rc : walk(c, 2, on_shape, c, "reading the attributes' shapes");
+}
 
 /* The id of the shape keys (n bytes) for a row to be written, new ones
  * queued (shape_q); 0 when the caps are reached or the stored shapes
@@ -637,17 +653,16 @@ static int walk(ash_chstore *c, size_t nf, int (*row)(void *u, char **f, size_t 
 static int shape_of(ash_chstore *c, const char *keys, size_t n, uint32_t *id) {
   *id = 0;
   if (!c->shapes_state) {
-    c->next_shape = 1;
+    if (!c->next_shape) c->next_shape = 1;
     /* ASHIATO_CH_SHAPES_MAX: a lower cap, for the test of the JSON form
-     * past it (e2e.clickhouse_ingest) */
+     * past it (e2e.clickhouse_ingest); before any shape is known */
     const char *sm = getenv("ASHIATO_CH_SHAPES_MAX");
     unsigned long long m = sm && *sm ? strtoull(sm, NULL, 10) : 0;
-    if (m && m < SHAPES_MAX) {
+    if (m && m < SHAPES_MAX && !c->shapes.n) {
       ash_strtab_free(&c->shapes);
       ash_strtab_init(&c->shapes, (size_t)m);
     }
-    int rc = sqlf(c, "SELECT id, keys FROM %s.shapes FINAL", c->url.db);
-    if (!rc) rc = walk(c, 2, on_wshape, c, "reading the attributes' shapes");
+    int rc = shapes_read(c);
     if (rc == ASH_ENOMEM || rc == ASH_ESTORE) return rc;
     /* past the caps the ids of some stored shapes are not known here:
      * a new one could take one of theirs */
@@ -664,6 +679,7 @@ static int shape_of(ash_chstore *c, const char *keys, size_t n, uint32_t *id) {
                      c->next_shape, &at);
   if (rc == ASH_ELIMIT) return ASH_OK;
   ASH_TRY(rc);
+  ASH_TRY(shape_index(c, c->next_shape, at));
   uint32_t *q = ash_array_room(c->shape_q, &c->capshape_q, c->nshape_q, sizeof *q, 16);
   if (!q) return ASH_ENOMEM;
   c->shape_q = q;
@@ -1401,18 +1417,6 @@ static void fip(char *f, size_t n, ash_ip *ip) {
   if (n && ash_ip_parse(ash_str_make(f, n), ip) != ASH_OK) memset(ip, 0, sizeof *ip);
 }
 
-static int on_rshape(void *u, char **f, size_t *len) {
-  ash_chstore *c = u;
-  uint32_t id = (uint32_t)strtoul(f[0], NULL, 10), at;
-  void *v;
-  int fresh;
-  if (!id || ash_keymap_get(&c->rshape_ix, &id)) return ASH_OK;
-  ASH_TRY(ash_strtab_intern(&c->rshapes, f[1], len[1], &at));
-  ASH_TRY(ash_keymap_put(&c->rshape_ix, &id, &v, &fresh));
-  memcpy(v, &at, sizeof at);
-  return ASH_OK;
-}
-
 /* A flows row's attributes JSON from its shape and values (into
  * c->rattrs, until the next row). The shapes are read at the first row
  * that has one, and again for an id not seen (an ingest running beside
@@ -1420,13 +1424,12 @@ static int on_rshape(void *u, char **f, size_t *len) {
  * with the keys, is a damaged case. */
 static int shape_attrs(ash_chstore *c, uint32_t shape, const char *vals, size_t vn,
                        const char **attrs) {
-  void *v = ash_keymap_get(&c->rshape_ix, &shape);
+  void *v = ash_keymap_get(&c->shape_ix, &shape);
   if (!v) {
     /* the readers' connection is streaming: this is a nested query */
-    int rc = sqlf(c, "SELECT id, keys FROM %s.shapes FINAL", c->url.db);
-    if (!rc) rc = walk(c, 2, on_rshape, c, "reading the attributes' shapes");
-    if (rc) return rc;
-    v = ash_keymap_get(&c->rshape_ix, &shape);
+    int rc = shapes_read(c);
+    if (rc && rc != ASH_ELIMIT) return rc;
+    v = ash_keymap_get(&c->shape_ix, &shape);
     if (!v) {
       snprintf(c->err, sizeof c->err, "ClickHouse case %s: a flow names shape %u, which it lacks",
                c->url.db, (unsigned)shape);
@@ -1435,7 +1438,7 @@ static int shape_attrs(ash_chstore *c, uint32_t shape, const char *vals, size_t 
   }
   uint32_t at;
   memcpy(&at, v, sizeof at);
-  int rc = ash_attrs_join(&c->rattrs, ash_strtab_str(&c->rshapes, at), c->rshapes.len[at], vals, vn,
+  int rc = ash_attrs_join(&c->rattrs, ash_strtab_str(&c->shapes, at), c->shapes.len[at], vals, vn,
                           NULL, NULL);
   if (rc == ASH_EFORMAT)
     snprintf(c->err, sizeof c->err,
