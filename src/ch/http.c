@@ -184,7 +184,7 @@ static double ms_between(const struct timespec *a, const struct timespec *b) {
  * time, this process's CPU in it (inflating and parsing the answer, and
  * the caller's work on its rows: ash_ch_query_rows hands them on as they
  * come), the rows handed on, the bytes sent and received, and the
- * statement's start.
+ * statement's start (=3: the whole statement).
  * That tells where a command waits on the server and where on itself
  * (bench/README.md). */
 static int trace_level(void) {
@@ -217,9 +217,10 @@ static int post(ash_ch *c, const char *params, const void *body, size_t n, int g
   if (q && *q == '&') q++;
   const char *st = q ? q + 6 : gz ? "" : (const char *)body;
   size_t sn = q ? strlen(st) : gz ? 0 : n;
-  char what[61];
-  size_t k = 0;
-  for (size_t i = 0; i < sn && k < sizeof what - 1; i++) {
+  /* ASHIATO_CH_STATS=3: the whole statement (up to 64 KiB) */
+  char what[65536];
+  size_t k = 0, wmax = trace_level() >= 3 ? sizeof what : 61;
+  for (size_t i = 0; i < sn && k < wmax - 1; i++) {
     unsigned char ch = (unsigned char)st[i];
     if (q && ch == '%' && i + 2 < sn && st[i + 1] == '2' && st[i + 2] == '0') {
       ch = ' ';
