@@ -728,6 +728,58 @@ static void say_caps(hunt_flows *T) {
                who, (unsigned long long)T->uncounted, ASH_MAX_HUNT_HOSTS, ASH_MAX_HUNT_PAIRS);
 }
 
+/* ASHIATO_HUNT_MODEL_DUMP=FILE: every pair a hunt can read (a heavy
+ * part, or SERIES_FROM sessions: the candidates of ash_store_flow_pairs)
+ * with all it holds, in the pairs' order, and the model's totals; for
+ * the test that both back ends build the same model
+ * (e2e.clickhouse_hunt_model). Not for users: the file is plain text of
+ * the case's addresses. */
+static int dump_model(const hunt_flows *T, const char *path) {
+  FILE *o = fopen(path, "w");
+  if (!o) return ASH_EIO;
+  fprintf(o, "flows %llu used %llu first %lld last %lld series %u refused %llu dropped %llu\n",
+          (unsigned long long)T->flows, (unsigned long long)T->used, (long long)T->first_ts,
+          (long long)T->last_ts, T->nseries, (unsigned long long)T->series_refused,
+          (unsigned long long)T->dropped_pairs);
+  for (size_t i = 0; i < T->pairs.n; i++) {
+    const pair *p = &T->pairs.v[i];
+    if (!p->h && p->sessions < SERIES_FROM) continue;
+    char a[ASH_IP_STRLEN], b[ASH_IP_STRLEN];
+    ash_ip_format(&p->src, a);
+    ash_ip_format(&p->dst, b);
+    fprintf(o,
+            "%s %s %d n %u i %u first %lld/%lld last %lld/%lld total %lld longest %lld days %d/%d"
+            " bytes %lld/%lld/%lld seen %lld/%lld ns %d",
+            a, b, p->port, p->sessions, p->interim, (long long)p->first, (long long)p->first_id,
+            (long long)p->last, (long long)p->last_id, (long long)p->total, (long long)p->longest,
+            p->days, p->last_day, (long long)p->out, (long long)p->in, (long long)p->unk,
+            (long long)p->seen_ts, (long long)p->seen_id, p->no_series);
+    const series *sr = p->sr;
+    if (sr) {
+      fprintf(o, " series base %lld n %u cap %u stride %u skip %u ids %lld,%lld,%lld,%lld:",
+              (long long)sr->base, sr->n, sr->cap, sr->stride, sr->skip, (long long)sr->ids[0],
+              (long long)sr->ids[1], (long long)sr->ids[2], (long long)sr->ids[3]);
+      for (uint32_t k = 0; k < sr->n; k++) fprintf(o, " %u/%u", sr->starts[k], sr->sizes[k]);
+    }
+    const heavy *h = p->h;
+    if (h) {
+      fprintf(o,
+              " heavy nst %u stride %u niv %u nd %u/%u/%u sum %.17g/%.17g days %d/%d/%d short %lld"
+              " extra %lld top %lld:",
+              h->nst, h->stride, h->niv, h->nd, h->didle, h->dboth, h->dsum, h->dsq, h->base_day,
+              h->days_before, h->days_outside, (long long)h->short_total, (long long)h->long_extra,
+              (long long)h->top_id[0]);
+      for (uint32_t k = 0; k < h->nst; k++) fprintf(o, " %u/%u", h->starts[k], h->sizes[k]);
+      for (uint32_t k = 0; k < h->niv; k++)
+        fprintf(o, " [%lld,%lld]", (long long)h->iv[k][0], (long long)h->iv[k][1]);
+      for (int k = 0; k < DAYWORDS; k++)
+        if (h->dayset[k]) fprintf(o, " d%d:%llx", k, (unsigned long long)h->dayset[k]);
+    }
+    fputc('\n', o);
+  }
+  return fclose(o) ? ASH_EIO : ASH_OK;
+}
+
 int hunt_flows_build(hunt_ctx *c, hunt_flows *T) {
   memset(T, 0, sizeof *T);
   T->c = c;
@@ -745,6 +797,8 @@ int hunt_flows_build(hunt_ctx *c, hunt_flows *T) {
   T->max_series = m && m < ASH_MAX_HUNT_SERIES ? (uint32_t)m : ASH_MAX_HUNT_SERIES;
   int rc = scan_flows(T);
   if (!rc) say_caps(T);
+  const char *dump = getenv("ASHIATO_HUNT_MODEL_DUMP");
+  if (!rc && dump && *dump) rc = dump_model(T, dump);
   return rc;
 }
 
