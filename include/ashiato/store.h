@@ -233,21 +233,63 @@ int ash_store_flows(ash_store *s, const ash_flow_query *q, int (*cb)(void *u, co
  * - flow: every counted flow of each candidate pair (same source,
  *   destination and destination port: at least min_sessions records that
  *   are not interim, or one of those at least min_longest long, or an
- *   interim record), pair after pair, each pair's in (ts, id) order;
+ *   interim record), pair after pair, each pair's in (ts, id) order
+ *   (their source and source port are not set: 0 and -1);
  * - host: per internal source, its counted records that are not interim,
  *   their bytes (each direction's count when logged and positive) and
  *   the distinct (destination, port) it reached;
  * - addr: per external destination of a candidate pair, the distinct
  *   internal sources that reached it (on any port).
+ * - series (when set): instead of its rows, a candidate pair of short
+ *   sessions only (none min_longest long, no interim record, fewer than
+ *   ASH_FLOW_SERIES_DAYS days between its sessions' first and last start
+ *   day) comes summed (ash_flow_series); such pairs come in no order.
  * *done is 0, and nothing is handed over, when the store would only scan
  * its flows for this (SQLite, where ash_store_flows is one pass over an
  * index; a ClickHouse case with flows kept as wide events): the caller
  * then builds the same from ash_store_flows. */
+
+/* A pair of short sessions summed by the store (ash_flow_pairs.series):
+ * what its records, read one by one in (ts, id) order, would tell. Each
+ * record is a finished session [start, end] (ash_flow) of length end -
+ * start, its size the sum of its positive counts: bytes out, bytes in,
+ * and bytes_total when neither direction is logged. */
+#define ASH_FLOW_SERIES_IDS 4
+#define ASH_FLOW_SERIES_DAYS 36500
+typedef struct ash_flow_series {
+  ash_ip src, dst;
+  int32_t dst_port;
+  uint64_t sessions;
+  /* the sums of the positive counts: out, in, bytes_total of the records
+   * that log neither direction */
+  int64_t out, in, unk;
+  int64_t first, first_id;  /* least start; the first record in (ts, id) with it */
+  int64_t last, last_id;    /* greatest end; the last record in (ts, id) with it */
+  int64_t total, longest;   /* the lengths' sum and greatest */
+  int64_t seen_ts, seen_id; /* the pair's first record in (ts, id) */
+  /* each distinct (start / ASH_DAY, end / ASH_DAY) of its records, once,
+   * in the (ts, id) order of the first record with it */
+  const int32_t *day0, *day1;
+  size_t ndays;
+  /* the records from the series_from-th on in (ts, id) order (rank 0
+   * on), those of rank a multiple of stride, the least power of 2 with
+   * (sessions - series_from + 1) <= series_max * stride: start / ASH_SEC
+   * and size (at most UINT32_MAX) */
+  const int64_t *start_s;
+  const uint32_t *sizes;
+  size_t n;
+  uint64_t stride;
+  int64_t ids[ASH_FLOW_SERIES_IDS]; /* the records of rank 0-3 (0: none) */
+} ash_flow_series;
+
 typedef struct ash_flow_pairs {
   const ash_cidrset *internal; /* may be NULL */
   uint32_t min_sessions;
   int64_t min_longest; /* us */
   int (*flow)(void *u, const ash_flow *f);
+  /* may be NULL: those pairs' rows come to flow instead */
+  int (*series)(void *u, const ash_flow_series *s);
+  uint32_t series_from, series_max; /* at least 1 */
   int (*host)(void *u, const ash_ip *ip, uint64_t flows, int64_t bytes, uint64_t dsts);
   int (*addr)(void *u, const ash_ip *ip, uint64_t nsrc);
   void *u;

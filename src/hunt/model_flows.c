@@ -331,6 +331,17 @@ static int series_add(hunt_flows *T, pair *p, int64_t start, int64_t bytes, int6
   return ASH_OK;
 }
 
+/* The days of a session spanning days d0..d1, counted once: sessions
+ * come in (ts, id) order, and a day already counted (at most the last
+ * day counted) is not counted again. */
+static void add_days(pair *p, int32_t d0, int32_t d1) {
+  if (d0 <= p->last_day) d0 = p->last_day + 1;
+  if (d1 >= d0) {
+    p->days += d1 - d0 + 1;
+    p->last_day = d1;
+  }
+}
+
 /* One finished session of pair p. */
 static int session(hunt_flows *T, pair *p, int64_t start, int64_t end, int64_t out, int64_t in,
                    int64_t unk, int64_t id) {
@@ -352,12 +363,7 @@ static int session(hunt_flows *T, pair *p, int64_t start, int64_t end, int64_t o
     p->last_id = id;
   }
   p->total += dur;
-  int32_t d0 = (int32_t)(start / ASH_DAY), d1 = (int32_t)(end / ASH_DAY);
-  if (d0 <= p->last_day) d0 = p->last_day + 1;
-  if (d1 >= d0) {
-    p->days += d1 - d0 + 1;
-    p->last_day = d1;
-  }
+  add_days(p, (int32_t)(start / ASH_DAY), (int32_t)(end / ASH_DAY));
   if (dur > p->longest) p->longest = dur;
   heavy *h = p->h;
   if (!h)
@@ -398,6 +404,15 @@ static int close_pending(hunt_flows *T, pair *p) {
 
 /* ---- the pass over the flows ---- */
 
+/* At the pairs' cap, compact once; then new pairs are not followed. */
+static int pairs_room(hunt_flows *T) {
+  if (T->pairs.n >= ASH_MAX_HUNT_PAIRS && !T->full) {
+    ASH_TRY(pairs_compact(T));
+    if (T->pairs.n > ASH_MAX_HUNT_PAIRS / 4 * 3) T->full = 1;
+  }
+  return ASH_OK;
+}
+
 /* One flow row, already parsed and filtered (internal source, external
  * destination). */
 typedef struct frow {
@@ -424,10 +439,7 @@ static int flow_row(hunt_flows *T, const frow *f) {
     ss->flows += !interim;
     if (!interim) ss->bytes += (out > 0 ? out : 0) + (in > 0 ? in : 0);
   }
-  if (T->pairs.n >= ASH_MAX_HUNT_PAIRS && !T->full) {
-    ASH_TRY(pairs_compact(T));
-    if (T->pairs.n > ASH_MAX_HUNT_PAIRS / 4 * 3) T->full = 1;
-  }
+  ASH_TRY(pairs_room(T));
   pair *p = pair_find(&T->pairs, f->hash, &src, &dst, port, &fresh, &rc);
   if (rc) return rc;
   if (!p) {
@@ -597,6 +609,72 @@ static int pushed_addr(void *u, const ash_ip *ip, uint64_t nsrc) {
   return rc;
 }
 
+static uint32_t clamp_u32(int64_t v) {
+  return (uint32_t)(v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : v);
+}
+
+/* A pair of short sessions the store summed (ash_flow_series): the pair
+ * its records would have built one by one (session, series_add). */
+static int pushed_series(void *u, const ash_flow_series *s) {
+  scan *S = u;
+  hunt_flows *T = S->T;
+  if (s->n > ASH_MAX_HUNT_STARTS || !s->n || !s->ndays || !s->stride || s->stride > UINT32_MAX ||
+      s->sessions < SERIES_FROM)
+    return ASH_EFORMAT;
+  ASH_TRY(pairs_room(T));
+  int fresh, rc;
+  pair *p = pair_find(&T->pairs, pair_hash(&s->src, &s->dst, s->dst_port), &s->src, &s->dst,
+                      s->dst_port, &fresh, &rc);
+  if (rc) return rc;
+  if (!p) {
+    T->dropped_pairs++;
+    return ASH_OK;
+  }
+  if (!fresh) return ASH_EFORMAT; /* a pair handed over twice */
+  p->last_day = INT32_MIN;
+  p->seen_ts = s->seen_ts;
+  p->seen_id = s->seen_id;
+  p->sessions = (uint32_t)s->sessions;
+  p->out = s->out;
+  p->in = s->in;
+  p->unk = s->unk;
+  p->first = s->first;
+  p->first_id = s->first_id;
+  /* session: the last end kept is at least 0 */
+  if (s->last >= 0) {
+    p->last = s->last;
+    p->last_id = s->last_id;
+  }
+  p->total = s->total;
+  p->longest = s->longest;
+  for (size_t i = 0; i < s->ndays; i++) add_days(p, s->day0[i], s->day1[i]);
+  int take;
+  ASH_TRY(series_admit(T, p, &take));
+  if (!take) return ASH_OK;
+  series *sr = p->sr = calloc(1, sizeof *sr);
+  if (!sr) return ASH_ENOMEM;
+  /* series_add's growth: 32 starts, doubled up to ASH_MAX_HUNT_STARTS */
+  uint32_t cap = 32;
+  while (cap < s->n || (s->stride > 1 && cap < ASH_MAX_HUNT_STARTS)) cap *= 2;
+  sr->starts = malloc(cap * sizeof *sr->starts);
+  sr->sizes = malloc(cap * sizeof *sr->sizes);
+  if (!sr->starts || !sr->sizes) return ASH_ENOMEM;
+  T->heavy_bytes += (int64_t)(cap * 2 * sizeof *sr->starts);
+  sr->cap = cap;
+  sr->n = (uint32_t)s->n;
+  sr->stride = (uint32_t)s->stride;
+  sr->base = s->start_s[0] - 86400;
+  for (size_t i = 0; i < s->n; i++) {
+    sr->starts[i] = clamp_u32(s->start_s[i] - sr->base);
+    sr->sizes[i] = s->sizes[i];
+  }
+  /* the ranks past the last one kept: what series_add would skip next */
+  uint64_t m = s->sessions - SERIES_FROM + 1, after = m - 1 - (m - 1) / s->stride * s->stride;
+  sr->skip = (uint32_t)(s->stride - 1 - after);
+  memcpy(sr->ids, s->ids, sizeof sr->ids);
+  return ASH_OK;
+}
+
 static int cmp_seen(const void *a, const void *b) {
   const pair *x = a, *y = b;
   if (x->seen_ts != y->seen_ts) return x->seen_ts < y->seen_ts ? -1 : 1;
@@ -641,6 +719,9 @@ static int scan_flows(hunt_flows *T) {
   fp.min_sessions = SERIES_FROM;
   fp.min_longest = LONG_SESSION;
   fp.flow = scan_cb;
+  fp.series = pushed_series;
+  fp.series_from = SERIES_FROM;
+  fp.series_max = ASH_MAX_HUNT_STARTS;
   fp.host = pushed_host;
   fp.addr = pushed_addr;
   fp.u = &S;

@@ -9,7 +9,8 @@
  * sessions only, ASH_MAX_HUNT_STARTS starts and ASH_MAX_HUNT_LONG
  * sessions. Where the store can (ClickHouse, ash_store_flow_pairs), it
  * counts per host and address itself and hands over only the rows of
- * the pairs a hunt can score, pair after pair: the same model from a
+ * the pairs a hunt can score, pair after pair, and the pairs of short
+ * sessions summed (ash_flow_series, pushed_series): the same model from a
  * fraction of the rows. Not public API. */
 #ifndef ASH_HUNT_MODEL_FLOWS_H
 #define ASH_HUNT_MODEL_FLOWS_H
@@ -57,7 +58,7 @@ typedef struct heavy {
  * session on: the start times and sizes the beacon hunt scores, decimated
  * as a heavy pair's are. Starts are seconds since base. */
 #define SERIES_FROM 4
-#define SERIES_IDS 4
+#define SERIES_IDS ASH_FLOW_SERIES_IDS
 typedef struct series {
   int64_t base;
   uint32_t *starts, *sizes;

@@ -17,6 +17,7 @@
  * report, watch): the same findings, not yet the aggregations pushed
  * down. A live source (watch) is ended again at every batch: each end is
  * another completion mark, the newest version of the source's row. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1822,6 +1823,19 @@ static void flow_ip(unsigned code, const char *num4, char *hex6, size_t hn, char
   }
 }
 
+/* start and end, as flows.c's flow_times: the format's meaning of ts
+ * settled at ingest */
+static void flow_times(ash_flow *fl) {
+  int64_t d = fl->duration == ASH_UNSET || fl->duration < 0 ? 0 : fl->duration;
+  if (fl->flags & ASH_FLOW_TS_END) {
+    fl->start = fl->ts - d;
+    fl->end = fl->ts;
+  } else {
+    fl->start = fl->ts;
+    fl->end = fl->ts + d;
+  }
+}
+
 static int on_flow(void *u, char **f, size_t *len) {
   flow_walk *w = u;
   ash_flow fl;
@@ -1841,15 +1855,7 @@ static int on_flow(void *u, char **f, size_t *len) {
   fl.bytes_out = num_or_unset(f[14], len[14]);
   fl.bytes_in = num_or_unset(f[15], len[15]);
   fl.bytes_total = num_or_unset(f[16], len[16]);
-  /* as flows.c's flow_times: the format's meaning of ts settled at ingest */
-  int64_t d = fl.duration == ASH_UNSET || fl.duration < 0 ? 0 : fl.duration;
-  if (fl.flags & ASH_FLOW_TS_END) {
-    fl.start = fl.ts - d;
-    fl.end = fl.ts;
-  } else {
-    fl.start = fl.ts;
-    fl.end = fl.ts + d;
-  }
+  flow_times(&fl);
   return w->cb(w->u, &fl);
 }
 
@@ -2008,6 +2014,329 @@ static int on_pairs_ip(void *u, char **f, size_t *len) {
   return q->host(q->u, &ip, (uint64_t)num(f[3]), num(f[4]), (uint64_t)num(f[5]));
 }
 
+/* ---- the candidate pairs, one row each
+ *
+ * One query groups the counted flows by pair and sends each candidate
+ * pair as one row. Each record in a row of its own, the pair's
+ * addresses in each, was nearly all a hunt had back (6.9M rows, 630 MB
+ * at 10^7 flows).
+ * - A pair of short finished sessions only (a beacon's checks, an
+ *   updater's polls) comes summed (ash_flow_series): a few sums, the
+ *   days it was active and a decimated series of starts, what the model
+ *   keeps of it (model_flows.c: series_add), computed from its records
+ *   sorted by (ts, id), the order a row-by-row build reads them in. The
+ *   days are each distinct (start day, end day) once, in the order of
+ *   its first record: a later record of the same span adds no day to the
+ *   running fold (session), so the fold over these is the fold over all.
+ * - Another pair comes as the lists of its records' columns, in (ts, id)
+ *   order, which are handed on as flows.
+ * A pair of more than PAIRS_ROWS_MAX records, whose lists would make a
+ * row too long (up to ~130 bytes a record, against ASH_CH_MAX_ANSWER),
+ * is read as rows in a second query, as before. A pair of short sessions
+ * whose starts lie more than ASH_FLOW_SERIES_DAYS days apart (only a
+ * hostile or broken clock does that) comes as lists, not summed: that
+ * bounds the list of its days. */
+#define PAIRS_ROWS_MAX 262144
+
+/* ASHIATO_CH_PAIR_ROWS_MAX: a lower cap, for the test of the pairs read
+ * as rows (e2e.clickhouse_hunt_model) */
+static long pairs_rows_max(void) {
+  const char *v = getenv("ASHIATO_CH_PAIR_ROWS_MAX");
+  long m = v && *v ? strtol(v, NULL, 10) : 0;
+  return m > 0 && m < PAIRS_ROWS_MAX ? m : PAIRS_ROWS_MAX;
+}
+
+/* a record's times and size from its columns (ts, flags, duration; the
+ * three counts), as flows.c's flow_times and model_flows.c's scan_cb */
+#define P_DUR(d) "if(" d " < 0, 0, " d ")"
+#define P_START(t, f, d) "if(bitAnd(" f ", 1) = 1, " t " - " P_DUR(d) ", " t ")"
+#define P_END(t, f, d) "if(bitAnd(" f ", 1) = 1, " t ", " t " + " P_DUR(d) ")"
+#define PAIRS_UNSET "toInt64('-9223372036854775808')"
+#define P_SIZE(o, i, t)                                                                            \
+  "toUInt32(least(greatest(" o ", toInt64(0)) + greatest(" i ", toInt64(0)) + if(" o               \
+  " = " PAIRS_UNSET " AND " i " = " PAIRS_UNSET ", greatest(" t ", toInt64(0)), toInt64(0)),"      \
+  " toInt64(4294967295)))"
+#define PAIRS_START P_START("ts", "flags", "dur")
+#define PAIRS_END P_END("ts", "flags", "dur")
+#define PAIRS_LIST(e) "arrayStringConcat(arrayMap(x -> toString(x), " e "), ',')"
+/* unset counts as empty elements */
+#define PAIRS_LIST_U(e)                                                                            \
+  "arrayStringConcat(arrayMap(x -> if(x = " PAIRS_UNSET ", '', toString(x)), " e "), ',')"
+
+/* The condition (on a pair's aggregates) that it comes summed. */
+static int summed_cond(ash_buf *b, const ash_flow_pairs *q) {
+  long long day = (long long)ASH_DAY;
+  return ash_buf_printf(b,
+                        "(countIf(bitAnd(flags, 2) = 2) = 0 AND count() >= %u AND max(" PAIRS_DUR
+                        ") < %lld AND max(intDiv(" PAIRS_START
+                        ", toInt64(%lld))) - min(intDiv(" PAIRS_START ", toInt64(%lld))) < %d)",
+                        (unsigned)q->min_sessions, (long long)q->min_longest, day, day,
+                        ASH_FLOW_SERIES_DAYS);
+}
+
+/* " HAVING ...": the candidate pairs (model_flows.c: a series from
+ * min_sessions finished sessions, a heavy part from one long one or an
+ * interim record); with big, only those read as rows in a second query */
+static int pairs_having(ash_buf *b, const ash_flow_pairs *q, int big) {
+  ASH_TRY(ash_buf_printf(b,
+                         " HAVING (countIf(bitAnd(flags, 2) = 0) >= %u OR maxIf(" PAIRS_DUR
+                         ", bitAnd(flags, 2) = 0) >= %lld OR countIf(bitAnd(flags, 2) = 2) > 0)",
+                         (unsigned)q->min_sessions, (long long)q->min_longest));
+  if (!big) return ASH_OK;
+  ASH_TRY(ash_buf_adds(b, " AND NOT "));
+  ASH_TRY(summed_cond(b, q));
+  return ash_buf_printf(b, " AND count() > %ld", pairs_rows_max());
+}
+
+typedef struct pair_walk {
+  ash_flow_pairs *q;
+  int64_t *v[7]; /* parsed lists */
+  uint32_t *sizes;
+  int32_t *day0, *day1;
+  size_t capv[7], caps, capd0, capd1;
+  uint64_t big; /* pairs left for the second query */
+} pair_walk;
+
+/* Parse the comma-separated integers of a list (n bytes, NUL-terminated)
+ * into v (room for max), as running sums from base when delta (the first
+ * integer is then 0: arrayDifference); an empty element is ASH_UNSET
+ * when unset_ok (such a list is never empty). The count, or -1 when
+ * malformed or longer. */
+static long list_parse(const char *f, size_t n, int64_t *v, size_t max, int delta, int64_t base,
+                       int unset_ok) {
+  size_t k = 0, i = 0;
+  if (!n && !unset_ok) return 0; /* (with unset_ok: one unset element) */
+  while (i <= n) {
+    if (k == max) return -1;
+    if (unset_ok && (i == n || f[i] == ',')) {
+      v[k++] = ASH_UNSET;
+      i++;
+      continue;
+    }
+    char *e;
+    errno = 0;
+    long long x = strtoll(f + i, &e, 10);
+    if (e == f + i || errno) return -1;
+    i = (size_t)(e - f);
+    if (i < n && f[i] != ',') return -1;
+    base = delta ? base + x : x;
+    v[k++] = base;
+    i++;
+  }
+  return (long)k;
+}
+
+/* Room for n values in *v of elements of size z (cap *cap). */
+static int room(void **v, size_t *cap, size_t n, size_t z) {
+  if (n <= *cap) return ASH_OK;
+  void *a = realloc(*v, n * z);
+  if (!a) return ASH_ENOMEM;
+  *v = a;
+  *cap = n;
+  return ASH_OK;
+}
+
+/* the columns of a pair's row: its key, its kind (0 summed, 1 lists, 2
+ * left for the rows' query), the 20 of a summed pair, the 8 of lists */
+enum { PK_KIND = 6, PK_SUM = 7, PK_LISTS = 27, PK_N = 35 };
+
+static int on_summed(pair_walk *w, char **f, size_t *len, const ash_ip *src, const ash_ip *dst) {
+  ash_flow_pairs *q = w->q;
+  ash_flow_series s;
+  memset(&s, 0, sizeof s);
+  s.src = *src;
+  s.dst = *dst;
+  s.dst_port = (int32_t)num(f[5]);
+  f += PK_SUM;
+  len += PK_SUM;
+  s.sessions = (uint64_t)num(f[0]);
+  s.out = num(f[1]);
+  s.in = num(f[2]);
+  s.unk = num(f[3]);
+  s.first = num(f[4]);
+  s.first_id = num(f[5]);
+  s.last = num(f[6]);
+  s.last_id = num(f[7]);
+  s.total = num(f[8]);
+  s.longest = num(f[9]);
+  s.seen_ts = num(f[10]);
+  s.seen_id = num(f[11]);
+  s.stride = (uint64_t)num(f[12]);
+  /* a list holds at most one value per two bytes of its text, and one;
+   * each is parsed with room for that many, no more */
+  size_t n1 = len[14] / 2 + 1, nd = len[18] / 2 + 1, nm = n1 > nd ? n1 : nd;
+  ASH_TRY(room((void **)&w->v[0], &w->capv[0], nm, sizeof *w->v[0]));
+  ASH_TRY(room((void **)&w->v[1], &w->capv[1], nm, sizeof *w->v[1]));
+  ASH_TRY(room((void **)&w->sizes, &w->caps, n1, sizeof *w->sizes));
+  ASH_TRY(room((void **)&w->day0, &w->capd0, nd, sizeof *w->day0));
+  ASH_TRY(room((void **)&w->day1, &w->capd1, nd, sizeof *w->day1));
+  int64_t *st = w->v[0], *tmp = w->v[1];
+  /* starts: the first, then each one's difference from the one before */
+  long n = list_parse(f[14], len[14], st, n1, 1, num(f[13]), 0);
+  long nz = list_parse(f[15], len[15], tmp, n1, 0, 0, 0);
+  if (n < 1 || nz != n) return ASH_EFORMAT;
+  for (long i = 0; i < n; i++) {
+    if (tmp[i] < 0 || tmp[i] > UINT32_MAX) return ASH_EFORMAT;
+    w->sizes[i] = (uint32_t)tmp[i];
+  }
+  long ni = list_parse(f[16], len[16], s.ids, ASH_FLOW_SERIES_IDS, 0, 0, 0);
+  /* the days: each span's first day as the starts, then its length */
+  long d = list_parse(f[18], len[18], tmp, nd, 1, num(f[17]), 0);
+  if (ni < 0 || d < 1) return ASH_EFORMAT;
+  for (long i = 0; i < d; i++) w->day0[i] = (int32_t)tmp[i];
+  if (list_parse(f[19], len[19], tmp, nd, 0, 0, 0) != d) return ASH_EFORMAT;
+  for (long i = 0; i < d; i++) w->day1[i] = (int32_t)(w->day0[i] + tmp[i]);
+  s.start_s = st;
+  s.sizes = w->sizes;
+  s.n = (size_t)n;
+  s.day0 = w->day0;
+  s.day1 = w->day1;
+  s.ndays = (size_t)d;
+  return q->series(q->u, &s);
+}
+
+/* A pair's records from its lists: ts (the first, then differences),
+ * id, duration, flags, bytes out, in and total (empty when unset). */
+static int on_lists(pair_walk *w, char **f, size_t *len, const ash_ip *src, const ash_ip *dst) {
+  int32_t port = (int32_t)num(f[5]);
+  f += PK_LISTS;
+  len += PK_LISTS;
+  /* room for as many values as the longest list has bytes, and one (an
+   * empty element takes a byte) */
+  size_t most = 0;
+  for (int i = 1; i < 8; i++)
+    if (len[i] + 1 > most) most = len[i] + 1;
+  for (int i = 0; i < 7; i++) ASH_TRY(room((void **)&w->v[i], &w->capv[i], most, sizeof *w->v[i]));
+  long n = list_parse(f[1], len[1], w->v[0], most, 1, num(f[0]), 0);
+  if (n < 1) return ASH_EFORMAT;
+  for (int i = 1; i < 7; i++)
+    if (list_parse(f[i + 1], len[i + 1], w->v[i], most, 0, 0, i != 3) != n) return ASH_EFORMAT;
+  for (long k = 0; k < n; k++) {
+    ash_flow fl;
+    memset(&fl, 0, sizeof fl);
+    fl.ts = w->v[0][k];
+    fl.id = w->v[1][k];
+    fl.duration = w->v[2][k];
+    fl.flags = (int)w->v[3][k] & (ASH_FLOW_TS_END | ASH_FLOW_INTERIM);
+    fl.src = *src;
+    fl.dst = *dst;
+    fl.src_port = -1; /* not sent: no hunt of the pair model reads it */
+    fl.dst_port = port;
+    fl.bytes_out = w->v[4][k];
+    fl.bytes_in = w->v[5][k];
+    fl.bytes_total = w->v[6][k];
+    flow_times(&fl);
+    ASH_TRY(w->q->flow(w->q->u, &fl));
+  }
+  return ASH_OK;
+}
+
+static int on_pair(void *u, char **f, size_t *len) {
+  pair_walk *w = u;
+  ash_ip src, dst;
+  unsigned afam = (unsigned)num(f[0]);
+  flow_ip(afam & 3, f[1], f[3], len[3], NULL, 0, &src);
+  flow_ip(afam >> 2 & 3, f[2], f[4], len[4], NULL, 0, &dst);
+  if (!src.fam || !dst.fam) return ASH_EFORMAT;
+  switch (num(f[PK_KIND])) {
+  case 0: return on_summed(w, f, len, &src, &dst);
+  case 1: return on_lists(w, f, len, &src, &dst);
+  default: w->big++; return ASH_OK;
+  }
+}
+
+/* the records (ts, id, duration, flags, bytes out, in, total) in (ts,
+ * id): all of a pair that comes summed (s), those of a pair of lists
+ * (h); the summed records as (ts, id, start, size, days spanned) (a);
+ * those from the from-th, every k-th (r); each span of days once, in
+ * the order of its first record (df) */
+#define PAIRS_WITH                                                                                 \
+  " arraySort(groupArray((ts, id, dur, flags, bytes_out, bytes_in, bytes_total))) AS g,"           \
+  " arrayFilter(x -> s, g) AS sg, arrayFilter(x -> kind = 1, g) AS h,"                             \
+  " arrayMap(x -> (x.1, x.2, " P_START("x.1", "x.4", "x.3") ", " P_SIZE(                           \
+      "x.5", "x.6",                                                                                \
+      "x.7") ", toInt32(intDiv(" P_END("x.1", "x.4",                                               \
+                                       "x.3") ", toInt64(%lld)) -"                                 \
+                                              " intDiv(" P_START(                                  \
+                                                  "x.1", "x.4",                                    \
+                                                  "x.3") ", toInt64(%lld)))), sg) AS a,"           \
+                                                         " arrayFirst(x -> length(a) - %u <= %u "  \
+                                                         "* x, [%s]) AS k,"                        \
+                                                         " arrayFilter((x, i) -> i >= %u AND (i "  \
+                                                         "- %u) %% k = 0, a,"                      \
+                                                         " arrayEnumerate(a)) AS r,"               \
+                                                         " arrayMap(x -> intDiv(x.3, "             \
+                                                         "toInt64(%lld)), r) AS rs,"               \
+                                                         " arrayMap(x -> (intDiv(x.3, "            \
+                                                         "toInt64(%lld)), x.5), a) AS ds,"         \
+                                                         " arrayFilter((x, i) -> i = 1, ds, "      \
+                                                         "arrayEnumerateUniq(ds)) AS df,"          \
+                                                         " arrayMap(x -> x.1, df) AS d0"
+/* the key, the kind, the 13 sums of a summed pair before its lists */
+#define PAIRS_COLS                                                                                 \
+  " SELECT afam, src, dst, " FLOW_HEX6 ", dport, kind, count(), sumIf(bytes_out, bytes_out > 0),"  \
+  " sumIf(bytes_in, bytes_in > 0), sumIf(bytes_total, bytes_out = " PAIRS_UNSET                    \
+  " AND bytes_in = " PAIRS_UNSET " AND bytes_total > 0), min(" PAIRS_START "),"                    \
+  " argMin(id, (" PAIRS_START ", ts, id)), max(" PAIRS_END "), argMax(id, (" PAIRS_END             \
+  ", ts, id)), sum(" PAIRS_DUR "), max(" PAIRS_DUR                                                 \
+  "), min(ts), argMin(id, (ts, id)), k, rs[1], " PAIRS_LIST(                                       \
+      "arrayDifference(rs)") ", " PAIRS_LIST("arrayMap(x -> x.4, r)")
+/* the ids of ranks 0-3 (from the from-th), the days, the lists */
+#define PAIRS_TAIL                                                                                                                                                                              \
+  ", " PAIRS_LIST("arrayMap(x -> x.2, arraySlice(a, %u, %d))") ", d0[1], " PAIRS_LIST(                                                                                                          \
+      "arrayDiffe"                                                                                                                                                                              \
+      "rence(d0)") ", " PAIRS_LIST("arrayMap(x -> x.2, df)") ", h[1].1, " PAIRS_LIST("arrayDiffer"                                                                                              \
+                                                                                     "ence("                                                                                                    \
+                                                                                     "arrayMap(x "                                                                                              \
+                                                                                     "-> x.1, "                                                                                                 \
+                                                                                     "h))") ","                                                                                                 \
+                                                                                            " " PAIRS_LIST("arrayMap(x -> x.2, h)") ", " PAIRS_LIST_U("arrayMap(x -> x.3, h)") ", " PAIRS_LIST( \
+                                                                                                "arrayM"                                                                                        \
+                                                                                                "ap(x "                                                                                         \
+                                                                                                "-> "                                                                                           \
+                                                                                                "x.4, "                                                                                         \
+                                                                                                "h)") ", " PAIRS_LIST_U("arrayMap(x -> x.5, h)") ", " PAIRS_LIST_U("arrayMap(x -> x.6, h)") ", " PAIRS_LIST_U("arrayMap(x -> x.7, h)")
+
+/* Every candidate pair of the flows B and W select, one row each (on
+ * shards each shard groups its own pairs from the Distributed table: all
+ * of a pair's rows are on one shard). *big: pairs left for the rows. */
+static int pairs_rows(ash_chstore *c, ash_flow_pairs *q, const char *B, const char *W, int shards,
+                      uint64_t *big) {
+  const char *db = c->url.db;
+  ash_buf_reset(&c->sql);
+  /* 2^0 .. 2^40: the strides (ash_flow_series) */
+  char pows[512];
+  size_t pn = 0;
+  for (int i = 0; i <= 40; i++)
+    pn += (size_t)snprintf(pows + pn, sizeof pows - pn, "%s%llu", i ? "," : "", 1ull << i);
+  unsigned from = q->series_from ? q->series_from : 1, max = q->series_max ? q->series_max : 1;
+  long long day = (long long)ASH_DAY;
+  int rc = ash_buf_adds(&c->sql, "WITH ");
+  if (!rc) rc = summed_cond(&c->sql, q);
+  if (!rc)
+    rc = ash_buf_printf(&c->sql, " AS s, if(s, 0, if(count() > %ld, 2, 1)) AS kind,",
+                        pairs_rows_max());
+  if (!rc)
+    rc = ash_buf_printf(&c->sql, PAIRS_WITH, day, day, from - 1, max, pows, from, from,
+                        (long long)ASH_SEC, day);
+  if (!rc) rc = ash_buf_adds(&c->sql, PAIRS_COLS);
+  if (!rc) rc = ash_buf_printf(&c->sql, PAIRS_TAIL, from, ASH_FLOW_SERIES_IDS);
+  if (!rc)
+    rc = ash_buf_printf(&c->sql, " FROM %s.flows WHERE %s AND %s GROUP BY " PAIRS_PAIR, db, B, W);
+  if (!rc) rc = pairs_having(&c->sql, q, 0);
+  if (!rc && shards) rc = ash_buf_adds(&c->sql, " SETTINGS distributed_group_by_no_merge = 1");
+  pair_walk pw;
+  memset(&pw, 0, sizeof pw);
+  pw.q = q;
+  if (!rc) rc = walk(c, PK_N, on_pair, &pw, "reading the candidate pairs");
+  *big = pw.big;
+  for (int i = 0; i < 7; i++) free(pw.v[i]);
+  free(pw.sizes);
+  free(pw.day0);
+  free(pw.day1);
+  return rc;
+}
+
 int ash_chstore_flow_pairs(ash_chstore *c, ash_flow_pairs *q, int *done) {
   *done = 0;
   if (q->internal && ash_cidrset_count(q->internal) > PAIRS_MAX_NETS) return ASH_OK;
@@ -2055,27 +2384,31 @@ int ash_chstore_flow_pairs(ash_chstore *c, ash_flow_pairs *q, int *done) {
    * scored by no hunt. */
   int shards = c->k.cluster != NULL;
   const char *in = shards ? "IN" : "GLOBAL IN";
-  ash_buf cand;
-  ash_buf_init(&cand, 1u << 20);
-  if (!rc)
-    rc = ash_buf_printf(&cand,
-                        "SELECT " PAIRS_PAIR " FROM %s.flows%s WHERE %s AND %s GROUP BY " PAIRS_PAIR
-                        " HAVING countIf(bitAnd(flags, 2) = 0) >= %u OR maxIf(" PAIRS_DUR
-                        ", bitAnd(flags, 2) = 0) >= %lld OR countIf(bitAnd(flags, 2) = 2) > 0",
-                        db, shards ? "_local" : "",
-                        shards ? "ts != toInt64('-9223372036854775808') AND bitAnd(flags, 4) = 0"
-                               : B,
-                        W, (unsigned)q->min_sessions, (long long)q->min_longest);
-  /* each candidate pair's rows, pair after pair, in (ts, id) within */
+  /* the candidates: all (for the addresses' counts), those read as rows */
+  ash_buf cand[2];
+  for (int i = 0; i < 2; i++) {
+    ash_buf_init(&cand[i], 1u << 20);
+    if (!rc)
+      rc = ash_buf_printf(
+          &cand[i], "SELECT " PAIRS_PAIR " FROM %s.flows%s WHERE %s AND %s GROUP BY " PAIRS_PAIR,
+          db, shards ? "_local" : "",
+          shards ? "ts != toInt64('-9223372036854775808') AND bitAnd(flags, 4) = 0" : B, W);
+    if (!rc) rc = pairs_having(&cand[i], q, i == 1 && q->series);
+  }
+  /* every candidate pair in a row; those too big for one, or every one
+   * when the caller takes no summed pairs, as rows, pair after pair, in
+   * (ts, id) within */
+  uint64_t big = 1;
+  if (!rc && q->series) rc = pairs_rows(c, q, B, W, shards, &big);
   flow_walk fw = {q->flow, q->u};
-  if (!rc) {
+  if (!rc && big) {
     ash_buf_reset(&c->sql);
     rc = ash_buf_printf(&c->sql,
                         "SELECT " FLOW_ROW_COLS " FROM %s.flows WHERE %s AND %s AND (" PAIRS_PAIR
                         ") %s (%s) ORDER BY " PAIRS_PAIR ", ts, id",
-                        db, B, W, in, cand.p);
+                        db, B, W, in, cand[1].p);
+    if (!rc) rc = walk(c, 17, on_flow, &fw, "reading the candidate pairs' flows");
   }
-  if (!rc) rc = walk(c, 17, on_flow, &fw, "reading the candidate pairs' flows");
   /* per internal host: its finished records, their bytes, the (address,
    * port) it reached */
   if (!rc) {
@@ -2106,13 +2439,13 @@ int ash_chstore_flow_pairs(ash_chstore *c, ash_flow_pairs *q, int *done) {
       rc = ash_buf_printf(&c->sql,
                           "%s.flows WHERE %s AND (" PAIRS_PAIR ") IN (%s)"
                           " GROUP BY bitAnd(afam, 12), dst, dst6)",
-                          db, W, cand.p);
-    if (!rc && !shards) rc = ash_buf_printf(&c->sql, "(%s))", cand.p);
+                          db, W, cand[0].p);
+    if (!rc && !shards) rc = ash_buf_printf(&c->sql, "(%s))", cand[0].p);
     if (!rc) rc = ash_buf_adds(&c->sql, " GROUP BY fam, dst, dst6");
   }
   if (!rc) rc = walk(c, 4, on_pairs_ip, &pw, "counting the addresses' hosts");
   if (!rc) *done = 1;
-  ash_buf_free(&cand);
+  for (int i = 0; i < 2; i++) ash_buf_free(&cand[i]);
   ash_buf_free(&base);
   ash_buf_free(&w);
   return rc;
