@@ -835,6 +835,12 @@ static int dump_model(const hunt_flows *T, const char *path) {
             (long long)p->last, (long long)p->last_id, (long long)p->total, (long long)p->longest,
             p->days, p->last_day, (long long)p->out, (long long)p->in, (long long)p->unk,
             (long long)p->seen_ts, (long long)p->seen_id, p->no_series);
+    /* the counts of its address and host the hunts read with it */
+    const dstat *ds = ash_keymap_get(&T->dsts, &p->dst);
+    const sstat *ss = ash_keymap_get(&T->srcs, &p->src);
+    fprintf(o, " nsrc %u host %llu/%u/%lld", ds ? ds->nsrc : 0,
+            ss ? (unsigned long long)ss->flows : 0ull, ss ? ss->dsts : 0,
+            ss ? (long long)ss->bytes : 0ll);
     const series *sr = p->sr;
     if (sr) {
       fprintf(o, " series base %lld n %u cap %u stride %u skip %u ids %lld,%lld,%lld,%lld:",

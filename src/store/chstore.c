@@ -2094,7 +2094,8 @@ typedef struct pair_walk {
   uint32_t *sizes;
   int32_t *day0, *day1;
   size_t capv[7], caps, capd0, capd1;
-  uint64_t big; /* pairs left for the second query */
+  uint64_t big;    /* pairs left for the second query */
+  ash_keymap dsts; /* the pairs' destinations (ash_ip), for the addresses' counts */
 } pair_walk;
 
 /* Parse the comma-separated integers of a list (n bytes, NUL-terminated)
@@ -2238,6 +2239,8 @@ static int on_pair(void *u, char **f, size_t *len) {
   flow_ip(afam & 3, f[1], f[3], len[3], NULL, 0, &src);
   flow_ip(afam >> 2 & 3, f[2], f[4], len[4], NULL, 0, &dst);
   if (!src.fam || !dst.fam) return ASH_EFORMAT;
+  int fresh, r = ash_keymap_put(&w->dsts, &dst, NULL, &fresh);
+  if (r && r != ASH_ELIMIT) return r; /* (past the cap the list is not used) */
   switch (num(f[PK_KIND])) {
   case 0: return on_summed(w, f, len, &src, &dst);
   case 1: return on_lists(w, f, len, &src, &dst);
@@ -2297,11 +2300,54 @@ static int on_pair(void *u, char **f, size_t *len) {
                                                                                                 "x.4, "                                                                                         \
                                                                                                 "h)") ", " PAIRS_LIST_U("arrayMap(x -> x.5, h)") ", " PAIRS_LIST_U("arrayMap(x -> x.6, h)") ", " PAIRS_LIST_U("arrayMap(x -> x.7, h)")
 
+/* past this many destinations, or this many bytes of their list, the
+ * addresses' counts find the candidates' destinations by a subquery
+ * (the statement must stay well under the servers' max_query_size,
+ * 256 KiB by default) */
+#define PAIRS_DSTS_MAX 4096
+#define PAIRS_DSTS_BYTES (96u << 10)
+
+/* "(0 OR bitAnd(afam, 12) = 4 AND dst IN (...) OR ...)": the
+ * destinations of the candidate pairs as constants, in list; ASH_ELIMIT
+ * when too many */
+static int dsts_cond(ash_buf *list, const ash_keymap *d) {
+  /* ASHIATO_CH_PAIR_DSTS_MAX: a lower cap, for the test of the subquery
+   * (e2e.clickhouse_hunt_model) */
+  const char *v = getenv("ASHIATO_CH_PAIR_DSTS_MAX");
+  long m = v && *v ? strtol(v, NULL, 10) : PAIRS_DSTS_MAX;
+  if (d->n > (size_t)(m >= 0 && m < PAIRS_DSTS_MAX ? m : PAIRS_DSTS_MAX)) return ASH_ELIMIT;
+  ASH_TRY(ash_buf_adds(list, "(0"));
+  for (int fam = 4; fam <= 6; fam += 2) {
+    int any = 0;
+    for (size_t i = 0; i < d->n; i++) {
+      const ash_ip *ip = ash_keymap_key(d, i);
+      if (ip->fam != fam) continue;
+      ASH_TRY(ash_buf_adds(list, any        ? ", "
+                                 : fam == 4 ? " OR bitAnd(afam, 12) = 4 AND dst IN ("
+                                            : " OR bitAnd(afam, 12) = 8 AND dst6 IN ("));
+      any = 1;
+      if (fam == 4) {
+        const uint8_t *o = ip->b + 12; /* network order, as flow_ip reads the column */
+        ASH_TRY(ash_buf_printf(
+            list, "%u", (unsigned)o[0] << 24 | (unsigned)o[1] << 16 | (unsigned)o[2] << 8 | o[3]));
+      } else {
+        ASH_TRY(ash_buf_adds(list, "toFixedString(unhex('"));
+        for (int k = 0; k < 16; k++) ASH_TRY(ash_buf_printf(list, "%02X", ip->b[k]));
+        ASH_TRY(ash_buf_adds(list, "'), 16)"));
+      }
+      if (list->n > PAIRS_DSTS_BYTES) return ASH_ELIMIT;
+    }
+    if (any) ASH_TRY(ash_buf_adds(list, ")"));
+  }
+  return ash_buf_adds(list, ")");
+}
+
 /* Every candidate pair of the flows B and W select, one row each (on
  * shards each shard groups its own pairs from the Distributed table: all
- * of a pair's rows are on one shard). *big: pairs left for the rows. */
+ * of a pair's rows are on one shard). *big: pairs left for the rows;
+ * dlist: their destinations' condition (dsts_cond), or empty. */
 static int pairs_rows(ash_chstore *c, ash_flow_pairs *q, const char *B, const char *W, int shards,
-                      uint64_t *big) {
+                      uint64_t *big, ash_buf *dlist) {
   const char *db = c->url.db;
   ash_buf_reset(&c->sql);
   /* 2^0 .. 2^40: the strides (ash_flow_series) */
@@ -2328,8 +2374,17 @@ static int pairs_rows(ash_chstore *c, ash_flow_pairs *q, const char *B, const ch
   pair_walk pw;
   memset(&pw, 0, sizeof pw);
   pw.q = q;
+  ash_keymap_init(&pw.dsts, sizeof(ash_ip), 0, PAIRS_DSTS_MAX + 1);
   if (!rc) rc = walk(c, PK_N, on_pair, &pw, "reading the candidate pairs");
   *big = pw.big;
+  if (!rc) {
+    int r = dsts_cond(dlist, &pw.dsts);
+    if (r == ASH_ELIMIT)
+      ash_buf_reset(dlist);
+    else
+      rc = r;
+  }
+  ash_keymap_free(&pw.dsts);
   for (int i = 0; i < 7; i++) free(pw.v[i]);
   free(pw.sizes);
   free(pw.day0);
@@ -2399,7 +2454,9 @@ int ash_chstore_flow_pairs(ash_chstore *c, ash_flow_pairs *q, int *done) {
    * when the caller takes no summed pairs, as rows, pair after pair, in
    * (ts, id) within */
   uint64_t big = 1;
-  if (!rc && q->series) rc = pairs_rows(c, q, B, W, shards, &big);
+  ash_buf dlist;
+  ash_buf_init(&dlist, PAIRS_DSTS_BYTES + (1u << 12));
+  if (!rc && q->series) rc = pairs_rows(c, q, B, W, shards, &big, &dlist);
   flow_walk fw = {q->flow, q->u};
   if (!rc && big) {
     ash_buf_reset(&c->sql);
@@ -2428,24 +2485,29 @@ int ash_chstore_flow_pairs(ash_chstore *c, ash_flow_pairs *q, int *done) {
   pw.dst = 1;
   if (!rc) {
     ash_buf_reset(&c->sql);
-    rc = ash_buf_printf(
-        &c->sql,
-        "SELECT bitShiftRight(bitAnd(afam, 12), 2) AS fam, dst, hex(dst6),"
-        " uniqExact(bitAnd(afam, 3), src, src6) FROM %s.flows WHERE %s AND %s AND"
-        " (bitAnd(afam, 12), dst, dst6) GLOBAL IN (SELECT bitAnd(afam, 12), dst, dst6 FROM ",
-        db, B, W);
-    /* the addresses of the candidate pairs of every shard, gathered */
-    if (!rc && shards)
+    rc = ash_buf_printf(&c->sql,
+                        "SELECT bitShiftRight(bitAnd(afam, 12), 2) AS fam, dst, hex(dst6),"
+                        " uniqExact(bitAnd(afam, 3), src, src6) FROM %s.flows WHERE %s AND %s AND ",
+                        db, B, W);
+    /* the addresses of the candidate pairs: as read, or those of every
+     * shard gathered */
+    if (!rc && dlist.n) rc = ash_buf_add(&c->sql, dlist.p, dlist.n);
+    if (!rc && !dlist.n)
+      rc = ash_buf_adds(&c->sql,
+                        "(bitAnd(afam, 12), dst, dst6) GLOBAL IN (SELECT bitAnd(afam, 12), dst,"
+                        " dst6 FROM ");
+    if (!rc && !dlist.n && shards)
       rc = ash_buf_printf(&c->sql,
                           "%s.flows WHERE %s AND (" PAIRS_PAIR ") IN (%s)"
                           " GROUP BY bitAnd(afam, 12), dst, dst6)",
                           db, W, cand[0].p);
-    if (!rc && !shards) rc = ash_buf_printf(&c->sql, "(%s))", cand[0].p);
+    if (!rc && !dlist.n && !shards) rc = ash_buf_printf(&c->sql, "(%s))", cand[0].p);
     if (!rc) rc = ash_buf_adds(&c->sql, " GROUP BY fam, dst, dst6");
   }
   if (!rc) rc = walk(c, 4, on_pairs_ip, &pw, "counting the addresses' hosts");
   if (!rc) *done = 1;
   for (int i = 0; i < 2; i++) ash_buf_free(&cand[i]);
+  ash_buf_free(&dlist);
   ash_buf_free(&base);
   ash_buf_free(&w);
   return rc;

@@ -60,7 +60,7 @@ PY
 
 # model CASE OUT: the model's dump, and the findings in OUT.json
 model() {
-  ASHIATO_CH_STATS=2 ASHIATO_HUNT_MODEL_DUMP=$2 "$BIN" hunt "$1" --json \
+  ASHIATO_CH_STATS=3 ASHIATO_HUNT_MODEL_DUMP=$2 "$BIN" hunt "$1" --json \
     --ranges "$SRC/data/cloud-ranges.tsv" >"$2.json" 2>"$2.err" ||
     fail "hunt $1: $(grep -v 'ClickHouse request' "$2.err" | tail -2)"
 }
@@ -96,8 +96,17 @@ for target in single shards; do
     fail "$target: the candidate pairs did not come one row each"
   [ "$(rows 'SELECT id, source_id, ts, if\\(dur' "$WORK/$target.model.err")" = 0 ] ||
     fail "$target: pairs came as rows"
-  # pairs of more than 100 records as rows, as before: the same model
-  ASHIATO_CH_PAIR_ROWS_MAX=100 model "$U" "$WORK/$target.big.model"
+  # the candidates' destinations as a list of constants, not by a subquery
+  q=$(rows 'SELECT bitShiftRight' "$WORK/$target.model.err")
+  grep -q 'AND (0 OR bitAnd(afam, 12) = 4 AND dst IN (' "$WORK/$target.model.err" ||
+    fail "$target: the addresses' counts did not list the destinations"
+  # pairs of more than 100 records as rows, as before, and the
+  # destinations by the subquery: the same model
+  ASHIATO_CH_PAIR_ROWS_MAX=100 ASHIATO_CH_PAIR_DSTS_MAX=0 model "$U" "$WORK/$target.big.model"
+  grep -q 'AND (0 OR bitAnd(afam, 12) = 4 AND dst IN (' "$WORK/$target.big.model.err" &&
+    fail "$target: with ASHIATO_CH_PAIR_DSTS_MAX=0 the destinations were listed"
+  [ "$(rows 'SELECT bitShiftRight' "$WORK/$target.big.model.err")" = "$q" ] ||
+    fail "$target: the subquery counted other destinations"
   cmp -s "$WORK/ref.model" "$WORK/$target.big.model" ||
     fail "$target, big pairs as rows: the model differs from SQLite's: $(diff "$WORK/ref.model" "$WORK/$target.big.model" | head -4 | cut -c1-400)"
   [ "$(rows 'SELECT id, source_id, ts, if\\(dur' "$WORK/$target.big.model.err")" -gt 1000 ] ||
