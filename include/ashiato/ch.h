@@ -100,6 +100,11 @@ enum { ASH_CH_IDEMPOTENT = 1 };
  * db, when not NULL, is the default database of the statement. */
 int ash_ch_query(ash_ch *c, const char *db, const char *sql, int flags, ash_buf *out);
 
+/* The bytes past which a reader's GROUP BY or ORDER BY spills to disk
+ * (max_bytes_before_external_group_by and _sort of ash_ch_query_rows);
+ * at least, and by default, 256 MiB. */
+void ash_ch_set_spill(ash_ch *c, uint64_t bytes);
+
 /* Run one SELECT and hand each row of its TabSeparated answer to cb as
  * it arrives: line[0..n) without its newline, writable, line[n] == 0 (for
  * ash_ch_tsv_fields). A row is at most ASH_CH_MAX_ANSWER bytes, the rows

@@ -32,6 +32,7 @@ struct ash_ch {
   uint64_t rows;
   int row_rc;          /* what row_cb returned when it stopped the transfer */
   int status_known_ok; /* the answer's status line said 200 */
+  uint64_t spill;      /* readers' spill threshold (ash_ch_set_spill); 0: SPILL_MIN */
   char curl_err[CURL_ERROR_SIZE];
   char err[ASH_CH_MAX_ERRTEXT];
 };
@@ -347,9 +348,16 @@ int ash_ch_query(ash_ch *c, const char *db, const char *sql, int flags, ash_buf 
   return ASH_OK;
 }
 
+#define SPILL_MIN (256ull << 20)
+
+void ash_ch_set_spill(ash_ch *c, uint64_t bytes) {
+  if (c) c->spill = bytes > SPILL_MIN ? bytes : SPILL_MIN;
+}
+
 int ash_ch_query_rows(ash_ch *c, const char *db, const char *sql, int flags,
                       int (*cb)(void *u, char *line, size_t n), void *u) {
   if (!c || !sql || !cb) return ASH_EUSAGE;
+  uint64_t spill = c->spill ? c->spill : SPILL_MIN;
   char params[256];
   if (db && !ash_ch_ident_ok(db, strlen(db))) return ASH_EUSAGE;
   /* wait_end_of_query: the server finishes the query (buffering the
@@ -357,12 +365,13 @@ int ash_ch_query_rows(ash_ch *c, const char *db, const char *sql, int flags,
    * sent, so that an error met mid-query is an HTTP error and not a
    * truncated list of rows taken for the whole */
   /* a reader's ORDER BY or GROUP BY over a case bigger than the server's
-   * memory cap spills to disk past 256 MiB rather than failing */
+   * memory cap spills to disk rather than failing (ash_ch_set_spill) */
   snprintf(params, sizeof params,
            "wait_end_of_query=1%s&buffer_size=1048576"
-           "&max_bytes_before_external_sort=268435456"
-           "&max_bytes_before_external_group_by=268435456%s%s",
-           c->o.gzip ? "&enable_http_compression=1" : "", db ? "&database=" : "", db ? db : "");
+           "&max_bytes_before_external_sort=%llu"
+           "&max_bytes_before_external_group_by=%llu%s%s",
+           c->o.gzip ? "&enable_http_compression=1" : "", (unsigned long long)spill,
+           (unsigned long long)spill, db ? "&database=" : "", db ? db : "");
   c->row_cb = cb;
   c->row_u = u;
   int rc = post(c, params, sql, strlen(sql), 0, flags);
