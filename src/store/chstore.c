@@ -1840,19 +1840,6 @@ static void flow_ip(unsigned code, const char *num4, char *hex6, size_t hn, char
   }
 }
 
-/* start and end, as flows.c's flow_times: the format's meaning of ts
- * settled at ingest */
-static void flow_times(ash_flow *fl) {
-  int64_t d = fl->duration == ASH_UNSET || fl->duration < 0 ? 0 : fl->duration;
-  if (fl->flags & ASH_FLOW_TS_END) {
-    fl->start = fl->ts - d;
-    fl->end = fl->ts;
-  } else {
-    fl->start = fl->ts;
-    fl->end = fl->ts + d;
-  }
-}
-
 static int on_flow(void *u, char **f, size_t *len) {
   flow_walk *w = u;
   ash_flow fl;
@@ -1872,7 +1859,7 @@ static int on_flow(void *u, char **f, size_t *len) {
   fl.bytes_out = num_or_unset(f[14], len[14]);
   fl.bytes_in = num_or_unset(f[15], len[15]);
   fl.bytes_total = num_or_unset(f[16], len[16]);
-  flow_times(&fl);
+  ash_flow_times(&fl);
   return w->cb(w->u, &fl);
 }
 
@@ -2000,7 +1987,7 @@ static int counted_cond(ash_buf *b, const ash_cidrset *internal) {
   return ash_buf_adds(b, "))");
 }
 
-/* a flows row's whole length as flows.c's flow_times reads it */
+/* a flows row's whole length as flows.c's ash_flow_times reads it */
 #define PAIRS_DUR "if(dur < 0, 0, dur)"
 #define PAIRS_PAIR "afam, src, dst, src6, dst6, dport"
 
@@ -2064,7 +2051,7 @@ static long pairs_rows_max(void) {
 }
 
 /* a record's times and size from its columns (ts, flags, duration; the
- * three counts), as flows.c's flow_times and model_flows.c's scan_cb */
+ * three counts), as flows.c's ash_flow_times and model_flows.c's scan_cb */
 #define P_DUR(d) "if(" d " < 0, 0, " d ")"
 #define P_START(t, f, d) "if(bitAnd(" f ", 1) = 1, " t " - " P_DUR(d) ", " t ")"
 #define P_END(t, f, d) "if(bitAnd(" f ", 1) = 1, " t ", " t " + " P_DUR(d) ")"
@@ -2243,7 +2230,7 @@ static int on_lists(pair_walk *w, char **f, size_t *len, const ash_ip *src, cons
     fl.bytes_out = w->v[4][k];
     fl.bytes_in = w->v[5][k];
     fl.bytes_total = w->v[6][k];
-    flow_times(&fl);
+    ash_flow_times(&fl);
     ASH_TRY(w->q->flow(w->q->u, &fl));
   }
   return ASH_OK;

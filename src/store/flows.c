@@ -771,7 +771,7 @@ static void col_ip4(sqlite3_stmt *st, int i, int i6, ash_ip *ip) {
   if (t) ash_ip_parse(ash_str_make((const char *)t, (size_t)sqlite3_column_bytes(st, i6)), ip);
 }
 
-static void flow_times(ash_flow *fl) {
+void ash_flow_times(ash_flow *fl) {
   int64_t d = fl->duration == ASH_UNSET || fl->duration < 0 ? 0 : fl->duration;
   if (fl->flags & ASH_FLOW_TS_END) {
     fl->start = fl->ts - d;
@@ -832,7 +832,7 @@ static void read_flow(sqlite3_stmt *st, ash_flow *fl) {
   fl->bytes_out = ash_col_i64(st, 11);
   fl->bytes_in = ash_col_i64(st, 12);
   fl->bytes_total = ash_col_i64(st, 13);
-  flow_times(fl);
+  ash_flow_times(fl);
 }
 
 int ash_flowdb_iterate(sqlite3 *db, const ash_flow_query *q, int (*cb)(void *u, const ash_flow *f),

@@ -197,6 +197,9 @@ int ash_flowdb_open(ash_flowdb **out, sqlite3 *db);
 void ash_flowdb_close(ash_flowdb *f);
 /* Drop the cached dictionary ids (after a rollback). NULL is a no-op. */
 void ash_flowdb_forget(ash_flowdb *f);
+/* fl->start and fl->end from its ts, duration and ASH_FLOW_TS_END: the
+ * format's meaning of ts, settled at ingest (both back ends' readers). */
+void ash_flow_times(ash_flow *fl);
 /* 1 when ev is a flow whose every field has a flows column. */
 int ash_flowdb_eligible(const ash_event *ev);
 /* Insert ev as flow row id (inside the store's write transaction);
