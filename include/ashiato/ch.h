@@ -67,7 +67,10 @@ typedef struct ash_ch_opts {
   /* whole-request limit; 0 = none. Inserts of a million rows take seconds,
    * so the default is none, with a stall limit instead: */
   long timeout_ms;
-  long stall_s; /* abort when nothing moved for this long (default 120) */
+  /* abort when nothing moved for this long (default 120): inserts only.
+   * A query answers only once it is done (wait_end_of_query), minutes
+   * on a big case: queries wait, TCP keepalive telling a dead peer */
+  long stall_s;
   /* compress insert bodies and ask for compressed answers: 1 yes, 0 no,
    * -1 (the default) unless the host is loopback (127.x, localhost),
    * where it only costs CPU */

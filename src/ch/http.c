@@ -175,6 +175,8 @@ static int never_sent(ash_ch *c, CURLcode rc) {
          rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_SEND_ERROR;
 }
 
+/* post's flags beyond ash_ch.h's: the statement has wait_end_of_query=1 */
+enum { POST_WAIT = 1 << 8 };
 static int post_once(ash_ch *c, const char *params, const void *body, size_t n, int gz, int flags);
 
 static double ms_between(const struct timespec *a, const struct timespec *b) {
@@ -286,10 +288,20 @@ static int post_once(ash_ch *c, const char *params, const void *body, size_t n, 
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_timeout_ms);
     if (c->o.timeout_ms > 0) curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->o.timeout_ms);
-    if (c->o.stall_s > 0) {
-      curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-      curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, c->o.stall_s);
-    }
+    /* A statement with wait_end_of_query=1 (POST_WAIT) is silent until
+     * the server has finished it: 18.16 sends no progress headers then,
+     * and a hunt's aggregation over a big case runs for minutes, which
+     * the stall limit would take for a hung server (and retry, to fail
+     * again). Those wait with no stall limit; TCP keepalive still tells a
+     * dead peer (no answer to 9 probes 15 s apart after 30 s idle), and
+     * a whole-request limit, when set, still holds. (The handle is
+     * reused: every request sets the limit, on or off.) */
+    int stall = c->o.stall_s > 0 && !(flags & POST_WAIT);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, stall ? 1L : 0L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, stall ? c->o.stall_s : 0L);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 30L);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 15L);
     c->requests++;
     CURLcode rc = curl_easy_perform(h);
     if (rc == CURLE_OK) {
@@ -343,7 +355,7 @@ int ash_ch_query(ash_ch *c, const char *db, const char *sql, int flags, ash_buf 
   if (db && !ash_ch_ident_ok(db, strlen(db))) return ASH_EUSAGE;
   snprintf(params, sizeof params, "wait_end_of_query=1%s%s%s",
            c->o.gzip ? "&enable_http_compression=1" : "", db ? "&database=" : "", db ? db : "");
-  ASH_TRY(post(c, params, sql, strlen(sql), 0, flags));
+  ASH_TRY(post(c, params, sql, strlen(sql), 0, flags | POST_WAIT));
   if (out) ASH_TRY(ash_buf_add(out, c->answer.p ? c->answer.p : "", c->answer.n));
   return ASH_OK;
 }
@@ -374,7 +386,7 @@ int ash_ch_query_rows(ash_ch *c, const char *db, const char *sql, int flags,
            (unsigned long long)spill, db ? "&database=" : "", db ? db : "");
   c->row_cb = cb;
   c->row_u = u;
-  int rc = post(c, params, sql, strlen(sql), 0, flags);
+  int rc = post(c, params, sql, strlen(sql), 0, flags | POST_WAIT);
   if (!rc && c->answer.n) rc = ASH_EFORMAT; /* an answer that did not end its last row */
   c->row_cb = NULL;
   c->row_u = NULL;

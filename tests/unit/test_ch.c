@@ -36,7 +36,8 @@ enum mode {
   M_OK_ANSWER,
   M_ROWS,
   M_ROWS_PARTIAL,
-  M_ROWS_THEN_PARTIAL /* the first request's answer is M_ROWS', every later one M_PARTIAL's */
+  M_ROWS_THEN_PARTIAL, /* the first request's answer is M_ROWS', every later one M_PARTIAL's */
+  M_SLOW_ROWS          /* M_ROWS' answer after 7 s of silence: a long aggregation */
 };
 
 typedef struct fake {
@@ -133,6 +134,11 @@ static void *serve(void *u) {
     while (read_request(f, fd)) {
       enum mode m = f->mode;
       if (m == M_ROWS_THEN_PARTIAL) m = f->requests == 1 ? M_ROWS : M_PARTIAL;
+      if (m == M_SLOW_ROWS) {
+        struct pollfd s = {f->stop[0], POLLIN, 0};
+        poll(&s, 1, 7000); /* past curl's 5 s window of speed and a 1 s stall */
+        m = M_ROWS;
+      }
       if (m == M_500) {
         const char *msg = "Code: 60, e.displayText() = DB::Exception: Table case1.nope doesn't"
                           " exist.\n\x1b[31mred\x1b[0m";
@@ -431,6 +437,39 @@ static void test_silent_server_times_out(void **st) {
   fake_stop(&f);
 }
 
+/* A query answers only when the server is done with it
+ * (wait_end_of_query): its silence is not a stall, however long. An
+ * insert's still is. */
+static void test_long_query_is_not_a_stall(void **st) {
+  (void)st;
+  ash_ch_opts o;
+  ash_ch_opts_default(&o);
+  o.retries = 0;
+  o.stall_s = 1;
+  fake f;
+  fake_start(&f, M_SLOW_ROWS, 0);
+  ash_ch *c = NULL;
+  assert_int_equal(ash_ch_open(&c, "127.0.0.1", f.port, &o), ASH_OK);
+  rows_seen r = {0};
+  assert_int_equal(ash_ch_query_rows(c, NULL, "SELECT", ASH_CH_IDEMPOTENT, on_row, &r), ASH_OK);
+  assert_int_equal(r.n, 2);
+  assert_int_equal(ash_ch_requests(c), 1);
+  ash_ch_close(c);
+  fake_stop(&f);
+
+  fake_start(&f, M_SILENT, 0);
+  assert_int_equal(ash_ch_open(&c, "127.0.0.1", f.port, &o), ASH_OK);
+  ash_ch_batch *b;
+  assert_int_equal(ash_ch_batch_open(&b, c, "case1", "flows"), ASH_OK);
+  assert_int_equal(ash_ch_tsv_i64(ash_ch_batch_row(b), 1), ASH_OK);
+  assert_int_equal(ash_ch_batch_row_end(b), ASH_OK);
+  assert_int_equal(ash_ch_batch_flush(b), ASH_ESTORE);
+  assert_non_null(strstr(ash_ch_errmsg(c), "slow"));
+  ash_ch_batch_close(b);
+  ash_ch_close(c);
+  fake_stop(&f);
+}
+
 /* The body of a failed flush is sent again unchanged by the next flush:
  * the same rows, once each; gzip-compressed when asked, plain by default
  * to a loopback server. */
@@ -625,6 +664,7 @@ int main(void) {
       cmocka_unit_test(test_answer_compression_follows_gzip),
       cmocka_unit_test(test_batch_before_send),
       cmocka_unit_test(test_silent_server_times_out),
+      cmocka_unit_test(test_long_query_is_not_a_stall),
       cmocka_unit_test(test_failed_batch_resent_whole_by_next_flush),
       cmocka_unit_test(test_tsv_escape_hostile_bytes),
       cmocka_unit_test(test_url_parse_is_strict),
