@@ -1987,8 +1987,20 @@ static int counted_cond(ash_buf *b, const ash_cidrset *internal) {
   return ash_buf_adds(b, "))");
 }
 
-/* a flows row's whole length as flows.c's ash_flow_times reads it */
-#define PAIRS_DUR "if(dur < 0, 0, dur)"
+/* a record's times and size from its columns (ts, flags, duration; the
+ * three counts), as flows.c's ash_flow_times and model_flows.c's scan_cb */
+#define P_DUR(d) "if(" d " < 0, 0, " d ")"
+#define P_START(t, f, d) "if(bitAnd(" f ", 1) = 1, " t " - " P_DUR(d) ", " t ")"
+#define P_END(t, f, d) "if(bitAnd(" f ", 1) = 1, " t ", " t " + " P_DUR(d) ")"
+#define PAIRS_UNSET "toInt64('-9223372036854775808')"
+#define P_SIZE(o, i, t)                                                                            \
+  "toUInt32(least(greatest(" o ", toInt64(0)) + greatest(" i ", toInt64(0)) + if(" o               \
+  " = " PAIRS_UNSET " AND " i " = " PAIRS_UNSET ", greatest(" t ", toInt64(0)), toInt64(0)),"      \
+  " toInt64(4294967295)))"
+/* a flows row's whole length, start and end, as ash_flow_times reads them */
+#define PAIRS_DUR P_DUR("dur")
+#define PAIRS_START P_START("ts", "flags", "dur")
+#define PAIRS_END P_END("ts", "flags", "dur")
 #define PAIRS_PAIR "afam, src, dst, src6, dst6, dport"
 
 typedef struct pairs_walk {
@@ -2050,18 +2062,6 @@ static long pairs_rows_max(void) {
   return m > 0 && m < PAIRS_ROWS_MAX ? m : PAIRS_ROWS_MAX;
 }
 
-/* a record's times and size from its columns (ts, flags, duration; the
- * three counts), as flows.c's ash_flow_times and model_flows.c's scan_cb */
-#define P_DUR(d) "if(" d " < 0, 0, " d ")"
-#define P_START(t, f, d) "if(bitAnd(" f ", 1) = 1, " t " - " P_DUR(d) ", " t ")"
-#define P_END(t, f, d) "if(bitAnd(" f ", 1) = 1, " t ", " t " + " P_DUR(d) ")"
-#define PAIRS_UNSET "toInt64('-9223372036854775808')"
-#define P_SIZE(o, i, t)                                                                            \
-  "toUInt32(least(greatest(" o ", toInt64(0)) + greatest(" i ", toInt64(0)) + if(" o               \
-  " = " PAIRS_UNSET " AND " i " = " PAIRS_UNSET ", greatest(" t ", toInt64(0)), toInt64(0)),"      \
-  " toInt64(4294967295)))"
-#define PAIRS_START P_START("ts", "flags", "dur")
-#define PAIRS_END P_END("ts", "flags", "dur")
 #define PAIRS_LIST(e) "arrayStringConcat(arrayMap(x -> toString(x), " e "), ',')"
 /* unset counts as empty elements */
 #define PAIRS_LIST_U(e)                                                                            \
@@ -2131,13 +2131,14 @@ static long list_parse(const char *f, size_t n, int64_t *v, size_t max, int delt
   return (long)k;
 }
 
-/* Room for n values in *v of elements of size z (cap *cap). */
+/* Room for n values in *v of elements of size z (cap *cap), grown as
+ * ash_array_grow grows arrays. */
 static int room(void **v, size_t *cap, size_t n, size_t z) {
-  if (n <= *cap) return ASH_OK;
-  void *a = realloc(*v, n * z);
-  if (!a) return ASH_ENOMEM;
-  *v = a;
-  *cap = n;
+  while (*cap < n) {
+    void *a = ash_array_grow(*v, cap, z, n + 1); /* (first: twice first / 2) */
+    if (!a) return ASH_ENOMEM;
+    *v = a;
+  }
   return ASH_OK;
 }
 
@@ -2252,57 +2253,72 @@ static int on_pair(void *u, char **f, size_t *len) {
   }
 }
 
-/* the records (ts, id, duration, flags, bytes out, in, total) in (ts,
- * id): all of a pair that comes summed (s), those of a pair of lists
- * (h); the summed records as (ts, id, start, size, days spanned) (a);
- * those from the from-th, every k-th (r); each span of days once, in
- * the order of its first record (df) */
-#define PAIRS_WITH                                                                                 \
-  " arraySort(groupArray((ts, id, dur, flags, bytes_out, bytes_in, bytes_total))) AS g,"           \
-  " arrayFilter(x -> s, g) AS sg, arrayFilter(x -> kind = 1, g) AS h,"                             \
-  " arrayMap(x -> (x.1, x.2, " P_START("x.1", "x.4", "x.3") ", " P_SIZE(                           \
-      "x.5", "x.6",                                                                                \
-      "x.7") ", toInt32(intDiv(" P_END("x.1", "x.4",                                               \
-                                       "x.3") ", toInt64(%lld)) -"                                 \
-                                              " intDiv(" P_START(                                  \
-                                                  "x.1", "x.4",                                    \
-                                                  "x.3") ", toInt64(%lld)))), sg) AS a,"           \
-                                                         " arrayFirst(x -> length(a) - %u <= %u "  \
-                                                         "* x, [%s]) AS k,"                        \
-                                                         " arrayFilter((x, i) -> i >= %u AND (i "  \
-                                                         "- %u) %% k = 0, a,"                      \
-                                                         " arrayEnumerate(a)) AS r,"               \
-                                                         " arrayMap(x -> intDiv(x.3, "             \
-                                                         "toInt64(%lld)), r) AS rs,"               \
-                                                         " arrayMap(x -> (intDiv(x.3, "            \
-                                                         "toInt64(%lld)), x.5), a) AS ds,"         \
-                                                         " arrayFilter((x, i) -> i = 1, ds, "      \
-                                                         "arrayEnumerateUniq(ds)) AS df,"          \
-                                                         " arrayMap(x -> x.1, df) AS d0"
-/* the key, the kind, the 13 sums of a summed pair before its lists */
-#define PAIRS_COLS                                                                                 \
-  " SELECT afam, src, dst, " FLOW_HEX6 ", dport, kind, count(), sumIf(bytes_out, bytes_out > 0),"  \
-  " sumIf(bytes_in, bytes_in > 0), sumIf(bytes_total, bytes_out = " PAIRS_UNSET                    \
-  " AND bytes_in = " PAIRS_UNSET " AND bytes_total > 0), min(" PAIRS_START "),"                    \
-  " argMin(id, (" PAIRS_START ", ts, id)), max(" PAIRS_END "), argMax(id, (" PAIRS_END             \
-  ", ts, id)), sum(" PAIRS_DUR "), max(" PAIRS_DUR                                                 \
-  "), min(ts), argMin(id, (ts, id)), k, rs[1], " PAIRS_LIST(                                       \
-      "arrayDifference(rs)") ", " PAIRS_LIST("arrayMap(x -> x.4, r)")
-/* the ids of ranks 0-3 (from the from-th), the days, the lists */
-#define PAIRS_TAIL                                                                                                                                                                              \
-  ", " PAIRS_LIST("arrayMap(x -> x.2, arraySlice(a, %u, %d))") ", d0[1], " PAIRS_LIST(                                                                                                          \
-      "arrayDiffe"                                                                                                                                                                              \
-      "rence(d0)") ", " PAIRS_LIST("arrayMap(x -> x.2, df)") ", h[1].1, " PAIRS_LIST("arrayDiffer"                                                                                              \
-                                                                                     "ence("                                                                                                    \
-                                                                                     "arrayMap(x "                                                                                              \
-                                                                                     "-> x.1, "                                                                                                 \
-                                                                                     "h))") ","                                                                                                 \
-                                                                                            " " PAIRS_LIST("arrayMap(x -> x.2, h)") ", " PAIRS_LIST_U("arrayMap(x -> x.3, h)") ", " PAIRS_LIST( \
-                                                                                                "arrayM"                                                                                        \
-                                                                                                "ap(x "                                                                                         \
-                                                                                                "-> "                                                                                           \
-                                                                                                "x.4, "                                                                                         \
-                                                                                                "h)") ", " PAIRS_LIST_U("arrayMap(x -> x.5, h)") ", " PAIRS_LIST_U("arrayMap(x -> x.6, h)") ", " PAIRS_LIST_U("arrayMap(x -> x.7, h)")
+/* the columns of a record of g (below) as the row-wise macros read them */
+#define X_START P_START("x.1", "x.4", "x.3")
+#define X_END P_END("x.1", "x.4", "x.3")
+#define X_SIZE P_SIZE("x.5", "x.6", "x.7")
+
+/* The pairs' statement (pairs_rows), piece by piece. In its WITH: s, the
+ * pair comes summed; kind (PK_KIND); g, the records (ts, id, duration,
+ * flags, bytes out, in, total) in (ts, id); sg, all of them for a summed
+ * pair; h, all of them for a pair of lists; a, the summed records as
+ * (ts, id, start, size, days spanned); k, the stride; r, the records from
+ * the from-th, every k-th; df, each span of days once, in the order of
+ * its first record. */
+static int pairs_sql(ash_buf *b, const ash_flow_pairs *q, const char *db, const char *B,
+                     const char *W, int shards) {
+  /* 2^0 .. 2^40: the strides (ash_flow_series) */
+  char pows[512];
+  size_t pn = 0;
+  for (int i = 0; i <= 40; i++)
+    pn += (size_t)snprintf(pows + pn, sizeof pows - pn, "%s%llu", i ? "," : "", 1ull << i);
+  unsigned from = q->series_from ? q->series_from : 1, max = q->series_max ? q->series_max : 1;
+  long long day = (long long)ASH_DAY, sec = (long long)ASH_SEC;
+  ASH_TRY(ash_buf_adds(b, "WITH "));
+  ASH_TRY(summed_cond(b, q));
+  ASH_TRY(ash_buf_printf(b, " AS s, if(s, 0, if(count() > %ld, 2, 1)) AS kind,", pairs_rows_max()));
+  ASH_TRY(ash_buf_adds(
+      b, " arraySort(groupArray((ts, id, dur, flags, bytes_out, bytes_in, bytes_total))) AS g,"));
+  ASH_TRY(ash_buf_adds(b, " arrayFilter(x -> s, g) AS sg, arrayFilter(x -> kind = 1, g) AS h,"));
+  ASH_TRY(ash_buf_printf(b,
+                         " arrayMap(x -> (x.1, x.2, " X_START ", " X_SIZE ", toInt32(intDiv(" X_END
+                         ", toInt64(%lld)) - intDiv(" X_START ", toInt64(%lld)))), sg) AS a,",
+                         day, day));
+  ASH_TRY(ash_buf_printf(b, " arrayFirst(x -> length(a) - %u <= %u * x, [%s]) AS k,", from - 1, max,
+                         pows));
+  ASH_TRY(ash_buf_printf(
+      b, " arrayFilter((x, i) -> i >= %u AND (i - %u) %% k = 0, a, arrayEnumerate(a)) AS r,", from,
+      from));
+  ASH_TRY(ash_buf_printf(b, " arrayMap(x -> intDiv(x.3, toInt64(%lld)), r) AS rs,", sec));
+  ASH_TRY(ash_buf_printf(b, " arrayMap(x -> (intDiv(x.3, toInt64(%lld)), x.5), a) AS ds,", day));
+  ASH_TRY(ash_buf_adds(b, " arrayFilter((x, i) -> i = 1, ds, arrayEnumerateUniq(ds)) AS df,"
+                          " arrayMap(x -> x.1, df) AS d0"));
+  /* the key, the kind, the 13 sums of a summed pair, its starts and
+   * sizes, the ids of ranks 0-3, its days; the lists of the others */
+  ASH_TRY(ash_buf_adds(b, " SELECT afam, src, dst, " FLOW_HEX6 ", dport, kind, count(),"
+                          " sumIf(bytes_out, bytes_out > 0), sumIf(bytes_in, bytes_in > 0),"));
+  ASH_TRY(ash_buf_adds(b, " sumIf(bytes_total, bytes_out = " PAIRS_UNSET
+                          " AND bytes_in = " PAIRS_UNSET " AND bytes_total > 0),"));
+  ASH_TRY(ash_buf_adds(b, " min(" PAIRS_START "), argMin(id, (" PAIRS_START ", ts, id)),"));
+  ASH_TRY(ash_buf_adds(b, " max(" PAIRS_END "), argMax(id, (" PAIRS_END ", ts, id)),"));
+  ASH_TRY(ash_buf_adds(b, " sum(" PAIRS_DUR "), max(" PAIRS_DUR "), min(ts), argMin(id, (ts, id)),"
+                          " k, rs[1], "));
+  ASH_TRY(ash_buf_adds(b, PAIRS_LIST("arrayDifference(rs)") ", "));
+  ASH_TRY(ash_buf_adds(b, PAIRS_LIST("arrayMap(x -> x.4, r)") ", "));
+  ASH_TRY(ash_buf_printf(b, PAIRS_LIST("arrayMap(x -> x.2, arraySlice(a, %u, %d))") ", d0[1], ",
+                         from, ASH_FLOW_SERIES_IDS));
+  ASH_TRY(ash_buf_adds(b, PAIRS_LIST("arrayDifference(d0)") ", "));
+  ASH_TRY(ash_buf_adds(b, PAIRS_LIST("arrayMap(x -> x.2, df)") ", h[1].1, "));
+  ASH_TRY(ash_buf_adds(b, PAIRS_LIST("arrayDifference(arrayMap(x -> x.1, h))") ", "));
+  ASH_TRY(ash_buf_adds(b, PAIRS_LIST("arrayMap(x -> x.2, h)") ", "));
+  ASH_TRY(ash_buf_adds(b, PAIRS_LIST_U("arrayMap(x -> x.3, h)") ", "));
+  ASH_TRY(ash_buf_adds(b, PAIRS_LIST("arrayMap(x -> x.4, h)") ", "));
+  for (int i = 5; i <= 7; i++)
+    ASH_TRY(ash_buf_printf(b, "%s" PAIRS_LIST_U("arrayMap(x -> x.%d, h)"), i > 5 ? ", " : "", i));
+  ASH_TRY(ash_buf_printf(b, " FROM %s.flows WHERE %s AND %s GROUP BY " PAIRS_PAIR, db, B, W));
+  ASH_TRY(pairs_having(b, q, 0));
+  return shards ? ash_buf_adds(b, " SETTINGS distributed_group_by_no_merge = 1") : ASH_OK;
+}
 
 /* past this many destinations, or this many bytes of their list, the
  * addresses' counts find the candidates' destinations by a subquery
@@ -2352,29 +2368,8 @@ static int dsts_cond(ash_buf *list, const ash_keymap *d) {
  * dlist: their destinations' condition (dsts_cond), or empty. */
 static int pairs_rows(ash_chstore *c, ash_flow_pairs *q, const char *B, const char *W, int shards,
                       uint64_t *big, ash_buf *dlist) {
-  const char *db = c->url.db;
   ash_buf_reset(&c->sql);
-  /* 2^0 .. 2^40: the strides (ash_flow_series) */
-  char pows[512];
-  size_t pn = 0;
-  for (int i = 0; i <= 40; i++)
-    pn += (size_t)snprintf(pows + pn, sizeof pows - pn, "%s%llu", i ? "," : "", 1ull << i);
-  unsigned from = q->series_from ? q->series_from : 1, max = q->series_max ? q->series_max : 1;
-  long long day = (long long)ASH_DAY;
-  int rc = ash_buf_adds(&c->sql, "WITH ");
-  if (!rc) rc = summed_cond(&c->sql, q);
-  if (!rc)
-    rc = ash_buf_printf(&c->sql, " AS s, if(s, 0, if(count() > %ld, 2, 1)) AS kind,",
-                        pairs_rows_max());
-  if (!rc)
-    rc = ash_buf_printf(&c->sql, PAIRS_WITH, day, day, from - 1, max, pows, from, from,
-                        (long long)ASH_SEC, day);
-  if (!rc) rc = ash_buf_adds(&c->sql, PAIRS_COLS);
-  if (!rc) rc = ash_buf_printf(&c->sql, PAIRS_TAIL, from, ASH_FLOW_SERIES_IDS);
-  if (!rc)
-    rc = ash_buf_printf(&c->sql, " FROM %s.flows WHERE %s AND %s GROUP BY " PAIRS_PAIR, db, B, W);
-  if (!rc) rc = pairs_having(&c->sql, q, 0);
-  if (!rc && shards) rc = ash_buf_adds(&c->sql, " SETTINGS distributed_group_by_no_merge = 1");
+  int rc = pairs_sql(&c->sql, q, c->url.db, B, W, shards);
   pair_walk pw;
   memset(&pw, 0, sizeof pw);
   pw.q = q;
@@ -2479,8 +2474,7 @@ int ash_chstore_flow_pairs(ash_chstore *c, ash_flow_pairs *q, int *done) {
         "SELECT bitAnd(afam, 3) AS fam, src, hex(src6), countIf(bitAnd(flags, 2) = 0),"
         " sumIf(greatest(bytes_out, toInt64(0)) + greatest(bytes_in, toInt64(0)),"
         " bitAnd(flags, 2) = 0), uniqExact(bitAnd(afam, 12), dst, dst6, dport), count(),"
-        " min(if(bitAnd(flags, 1) = 1, ts - " PAIRS_DUR ", ts)),"
-        " max(if(bitAnd(flags, 1) = 1, ts, ts + " PAIRS_DUR "))"
+        " min(" PAIRS_START "), max(" PAIRS_END ")"
         " FROM %s.flows WHERE %s AND %s GROUP BY fam, src, src6",
         db, B, W);
   }
